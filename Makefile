@@ -1,0 +1,45 @@
+# keepalived-go build entry points. `make test` is what CI runs (via .ci/run).
+GO          ?= go
+STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
+BIN         := bin
+
+.PHONY: all build test unit vmtest bench lint demo deps fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+# deps installs what the tests need (Debian packages, Go modules, staticcheck);
+# it is idempotent and cheap when everything is already there.
+deps:
+	./scripts/deps.sh
+
+# test is everything CI runs: lint, unit + netns tests on this kernel (root),
+# and the tests that need a real IPVS/VLAN/bonding kernel, inside qemu.
+test: deps lint build unit vmtest
+
+unit:
+	$(GO) test -count=1 -p 2 -timeout 25m ./...
+
+vmtest:
+	./scripts/vmtest.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags vmtest ./...
+	$(STATICCHECK) ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./parser/
+
+demo: deps build
+	./scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)

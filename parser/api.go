@@ -1,0 +1,23 @@
+// Package parser reads keepalived.conf the way keepalived 2.2/2.3 reads it:
+// include globs, @id conditionals, $NAME definitions, ~SEQ/~LST replication,
+// brace splitting, every block and keyword, keepalived's defaults and
+// fix-ups. It returns a typed config.Config and positioned diagnostics.
+package parser
+
+// Options controls one parse.
+type Options struct {
+	// ConfigID is matched by @id / @^id lines (keepalived -i); default is
+	// the host's short name.
+	ConfigID string
+	// TestMode is keepalived -t: stricter number parsing, no side effects
+	// such as creating track files.
+	TestMode bool
+	// AllConfig is -e/--all-config: missing include files are errors.
+	AllConfig bool
+	// InterfaceExists reports whether a network interface exists; nil
+	// means look it up on this host.
+	InterfaceExists func(name string) bool
+	// UserExists and LookupPath let tests fake the host (script_user,
+	// enable_script_security checks); nil means use this host.
+	UserExists func(name string) bool
+}

@@ -1,0 +1,137 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Pos is a position in a configuration file; Line and Col count from 1.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string {
+	if p.File == "" {
+		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Class is keepalived's config_err_t. The order matters: keepalived keeps the
+// numerically highest class seen, and that decides the -t exit code.
+type Class int
+
+// keepalived's error classes, in keepalived's numeric order (lib/parser.h).
+const (
+	OK Class = iota
+	FileNotFound
+	BadIf
+	Fatal
+	MultipleFiles
+	UnknownKeyword
+	UnexpectedBOB
+	MissingBOB
+	UnexpectedEOB
+	MissingEOB
+	UnmatchedQuote
+	MissingParameter
+	InvalidNumber
+	GeneralError
+	Warning
+	Deprecated
+	SecurityError
+	// Info is ours: a message keepalived logs at OK level (it never affects
+	// the exit code) but that an operator should still see.
+	Info Class = -1
+)
+
+var classNames = [...]string{
+	"ok", "file-not-found", "bad-interface", "fatal", "multiple-files",
+	"unknown-keyword", "unexpected-brace", "missing-brace", "unexpected-end",
+	"missing-end", "unmatched-quote", "missing-parameter", "invalid-number",
+	"error", "warning", "deprecated", "security",
+}
+
+func (c Class) String() string {
+	if c == Info {
+		return "info"
+	}
+	if c >= 0 && int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return fmt.Sprintf("class(%d)", int(c))
+}
+
+// Severity is the word printed in a diagnostic: error, warning or info.
+func (c Class) Severity() string {
+	switch c {
+	case Info, OK:
+		return "info"
+	case Warning, Deprecated:
+		return "warning"
+	default:
+		return "error"
+	}
+}
+
+// Diagnostic is one message about a configuration, positioned where the
+// problem is.
+type Diagnostic struct {
+	Pos   Pos
+	Class Class
+	Msg   string
+}
+
+// String formats d as file:line:col: severity: message. keepalived prints no
+// columns; we do.
+func (d Diagnostic) String() string {
+	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Class.Severity(), d.Msg)
+}
+
+// Diagnostics is the list of messages produced by one parse.
+type Diagnostics []Diagnostic
+
+func (ds Diagnostics) String() string {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Worst is the numerically highest class, as keepalived keeps it.
+func (ds Diagnostics) Worst() Class {
+	w := OK
+	for _, d := range ds {
+		if d.Class > w {
+			w = d.Class
+		}
+	}
+	return w
+}
+
+// Exit codes of `keepalived -t` (keepalived/core/main.c config_test_exit).
+const (
+	ExitOK       = 0
+	ExitAborted  = 2 // parser aborted: a keyword lacked its mandatory parameter
+	ExitCannot   = 4 // only file-not-found / bad-interface / fatal classes
+	ExitConfig   = 5 // any other configuration error
+	ExitSecurity = 6 // script security violation
+)
+
+// TestExitCode maps the worst class seen to keepalived's -t exit code.
+func TestExitCode(worst Class) int {
+	switch {
+	case worst <= OK:
+		return ExitOK
+	case worst <= Fatal:
+		return ExitCannot
+	case worst == SecurityError:
+		return ExitSecurity
+	default:
+		return ExitConfig
+	}
+}

@@ -1,0 +1,78 @@
+package parser
+
+import (
+	"fmt"
+
+	"github.com/dsas/keepalived-go/config"
+)
+
+// Token is one word of a logical line, with where it started.
+type Token struct {
+	Text   string
+	Pos    Pos
+	Quoted bool // written inside double quotes
+}
+
+// Kind says how a keyword consumes what follows it.
+type Kind uint8
+
+const (
+	// Value: the keyword and its arguments are the whole statement.
+	Value Kind = iota
+	// Block: the keyword opens a block of keywords from Sub.
+	Block
+	// ItemBlock: one item per line (keepalived's alloc_value_block), e.g.
+	// virtual_ipaddress, track_script, unicast_peer.
+	ItemBlock
+	// WordBlock: all words of all lines form one list (read_value_block),
+	// e.g. notification_email, vrrp_sync_group's group.
+	WordBlock
+)
+
+// Keyword describes one keyword of a block and what to do with it.
+// Handlers report problems through the Ctx and never panic on bad input.
+type Keyword struct {
+	Name string
+	Kind Kind
+	// Sub is the table of a Block keyword.
+	Sub Table
+	// Handle runs on the keyword's line; args are the words after the
+	// keyword (for blocks: the words before the '{').
+	Handle func(c *Ctx, kw Token, args []Token)
+	// Item runs once per line of an ItemBlock.
+	Item func(c *Ctx, item []Token)
+	// Words runs once, at the end of a WordBlock, with every word in it.
+	Words func(c *Ctx, words []Token)
+	// End runs when a Block or ItemBlock closes (keepalived's end handler).
+	End func(c *Ctx)
+	// Script marks command keywords whose raw line is re-read with the
+	// script tokenizer (notify_*, script, misc_path, ...).
+	Script bool
+}
+
+// Table is the set of keywords valid at one level, by exact name.
+type Table map[string]*Keyword
+
+// Ctx is what keyword handlers see: the configuration being built, the
+// options of this parse, and the diagnostics sink. The per-side state
+// (current instance, current virtual server, ...) lives in vrrp and lvs.
+type Ctx struct {
+	Cfg  *config.Config
+	Opts *Options
+
+	diags Diagnostics
+	// raw is the raw text of the current logical line (for Script keywords).
+	raw string
+
+	vrrp vrrpState // parser/vrrp*.go
+	lvs  lvsState  // parser/lvs*.go
+}
+
+// Report records a diagnostic of the given class at pos.
+func (c *Ctx) Report(pos Pos, class Class, format string, args ...any) {
+	c.diags = append(c.diags, Diagnostic{Pos: pos, Class: class, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Raw is the raw text of the logical line being handled, after comment
+// removal and substitution (what the script tokenizer re-reads).
+func (c *Ctx) Raw() string { return c.raw }

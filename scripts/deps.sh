@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs what keepalived-go's tests need on a Debian 12 machine. Idempotent.
+set -eu
+
+need=""
+have() { command -v "$1" >/dev/null 2>&1; }
+have keepalived || need="$need keepalived"          # interop peer, differential -t
+have qemu-system-x86_64 || need="$need qemu-system-x86"  # real kernel for IPVS/VLAN/bonding
+have ip || need="$need iproute2"
+have ping || need="$need iputils-ping"
+have tcpdump || need="$need tcpdump"
+have xz || need="$need xz-utils"
+have flock || need="$need util-linux"
+have dpkg-deb || need="$need dpkg"
+
+if [ -n "$need" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing$need; run as root (sudo make ...)" >&2
+		exit 1
+	fi
+	echo "deps: installing$need"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+	# shellcheck disable=SC2086
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $need
+fi
+
+go mod download
+gobin=$(go env GOPATH)/bin
+if [ ! -x "$gobin/staticcheck" ]; then
+	go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
