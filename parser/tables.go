@@ -1,0 +1,42 @@
+package parser
+
+// Keyword tables are assembled from three owners so that each side of the
+// language lives in its own files: the core (global_defs and top-level
+// global keywords, global.go), the VRRP side (vrrp*.go) and the LVS side
+// (lvs*.go, check*.go).
+
+// topTable is every keyword valid at the top level of keepalived.conf.
+func topTable() Table {
+	t := Table{}
+	merge(t, globalTopKeywords())
+	merge(t, vrrpTopKeywords())
+	merge(t, lvsTopKeywords())
+	return t
+}
+
+// globalDefsTable is every keyword valid inside global_defs.
+func globalDefsTable() Table {
+	t := Table{}
+	merge(t, globalDefsKeywords())
+	merge(t, vrrpGlobalKeywords())
+	merge(t, lvsGlobalKeywords())
+	return t
+}
+
+func merge(dst, src Table) {
+	for name, kw := range src {
+		if kw.Name == "" {
+			kw.Name = name
+		}
+		dst[name] = kw
+	}
+}
+
+// validate runs every side's end-of-parse completion and checks
+// (keepalived's vrrp_complete_init / validate_check_config), in
+// keepalived's -t order: checker, then VRRP.
+func validate(c *Ctx) {
+	validateGlobal(c)
+	validateLVS(c)
+	validateVRRP(c)
+}
