@@ -9,6 +9,9 @@ type Options struct {
 	// ConfigID is matched by @id / @^id lines (keepalived -i); default is
 	// the host's short name.
 	ConfigID string
+	// NoConfigID leaves ConfigID empty instead of defaulting it (no @id
+	// line matches, every @^id line does).
+	NoConfigID bool
 	// TestMode is keepalived -t: stricter number parsing, no side effects
 	// such as creating track files.
 	TestMode bool
@@ -17,7 +20,16 @@ type Options struct {
 	// InterfaceExists reports whether a network interface exists; nil
 	// means look it up on this host.
 	InterfaceExists func(name string) bool
-	// UserExists and LookupPath let tests fake the host (script_user,
+	// UserExists and GroupExists let tests fake the host (script_user,
 	// enable_script_security checks); nil means use this host.
-	UserExists func(name string) bool
+	UserExists  func(name string) bool
+	GroupExists func(name string) bool
+	// NamespaceExists reports whether a named network namespace exists
+	// (net_namespace); nil means look in /run/netns.
+	NamespaceExists func(name string) bool
+	// RandomSeed seeds ${_RANDOM}; 0 means time-based (as keepalived).
+	RandomSeed uint64
+	// MaxLines bounds the logical lines one pass may produce (runaway
+	// ~SEQ or self-referencing definitions); 0 means 2,000,000.
+	MaxLines int
 }

@@ -82,7 +82,27 @@ type Diagnostic struct {
 	Pos   Pos
 	Class Class
 	Msg   string
+	// Effect is set on the one diagnostic that stopped keepalived early
+	// and so decides its exit code regardless of the classes seen.
+	Effect Effect
 }
+
+// Effect is how a diagnostic ends a keepalived -t run, if it does.
+type Effect uint8
+
+const (
+	// EffectNone: parsing went on.
+	EffectNone Effect = iota
+	// EffectAbort: a keyword lacked its mandatory parameter; keepalived
+	// exits 2 at once.
+	EffectAbort
+	// EffectNoConfig: a strict include (includer/-e ...) failed; keepalived
+	// exits 6 (KEEPALIVED_EXIT_NO_CONFIG) after the parent's parse.
+	EffectNoConfig
+	// EffectStopOK: net_namespace names a namespace that does not exist;
+	// keepalived -t exits 0 without validating anything.
+	EffectStopOK
+)
 
 // String formats d as file:line:col: severity: message. keepalived prints no
 // columns; we do.
@@ -120,7 +140,37 @@ const (
 	ExitCannot   = 4 // only file-not-found / bad-interface / fatal classes
 	ExitConfig   = 5 // any other configuration error
 	ExitSecurity = 6 // script security violation
+	// ExitNoConfig is KEEPALIVED_EXIT_NO_CONFIG, also used by -t when a
+	// strict include fails; it shares its value with ExitSecurity.
+	ExitNoConfig = 6
 )
+
+// ExitCode is keepalived -t's exit status for this parse: an early stop
+// decides it, otherwise the worst class does (TestExitCode).
+func (ds Diagnostics) ExitCode() int {
+	for _, d := range ds {
+		switch d.Effect {
+		case EffectAbort:
+			return ExitAborted
+		case EffectNoConfig:
+			return ExitNoConfig
+		case EffectStopOK:
+			return ExitOK
+		}
+	}
+	return TestExitCode(ds.Worst())
+}
+
+// Aborted reports whether the parse stopped at a keyword missing its
+// mandatory parameter.
+func (ds Diagnostics) Aborted() bool {
+	for _, d := range ds {
+		if d.Effect == EffectAbort {
+			return true
+		}
+	}
+	return false
+}
 
 // TestExitCode maps the worst class seen to keepalived's -t exit code.
 func TestExitCode(worst Class) int {

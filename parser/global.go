@@ -1,10 +1,755 @@
 package parser
 
-// globalTopKeywords: the top-level global keywords and the global_defs block
-// itself (net_namespace, instance, use_pid_dir, ...). Owned by the core.
-func globalTopKeywords() Table { return Table{} }
+// global_defs and the top-level global keywords (notes §4.1, §4.2:
+// identity/mail, process, FIFO, SNMP, DBus groups), after
+// keepalived/core/global_parser.c of 2.2.7. Keywords that Debian's 2.2.7
+// build lacks (linkbeat_use_polling: no _WITH_LINKBEAT_) are left out so
+// that they are unknown, as there.
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dsas/keepalived-go/config"
+)
+
+// taskCommLen is the kernel's limit on process names (15 characters).
+const taskCommLen = 16
+
+func glb(c *Ctx) *config.Global { return &c.Cfg.Global }
+
+// globalTopKeywords: the top-level global keywords and the global_defs
+// block itself.
+func globalTopKeywords() Table {
+	return Table{
+		"global_defs": {Kind: Block, Sub: globalDefsTable()},
+		"net_namespace": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "net_namespace name missing - ignoring")
+				return
+			}
+			if glb(c).NetNamespace != "" {
+				c.Report(kw.Pos, GeneralError, "Duplicate net_namespace definition %s - ignoring", args[0].Text)
+				return
+			}
+			glb(c).NetNamespace = args[0].Text
+			glb(c).UsePIDDir = true
+		}},
+		"net_namespace_ipvs": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if glb(c).NetNamespaceIPVSSet {
+				if c.Require(kw, args, 1) {
+					c.Report(kw.Pos, GeneralError, "Duplicate net_namespace_ipvs definition %s - ignoring", args[0].Text)
+				}
+				return
+			}
+			glb(c).NetNamespaceIPVSSet = true
+			if len(args) > 0 {
+				glb(c).NetNamespaceIPVS = args[0].Text
+			}
+		}},
+		"namespace_with_ipsets": {Handle: func(c *Ctx, _ Token, _ []Token) { glb(c).NamespaceWithIPSets = true }},
+		"use_pid_dir":           {Handle: func(c *Ctx, _ Token, _ []Token) { glb(c).UsePIDDir = true }},
+		"instance": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "instance name missing - ignoring")
+				return
+			}
+			if glb(c).Instance != "" {
+				c.Report(kw.Pos, GeneralError, "Duplicate instance definition %s - ignoring", args[0].Text)
+				return
+			}
+			glb(c).Instance = args[0].Text
+			glb(c).UsePIDDir = true
+		}},
+		"child_wait_time": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.kaUnsigned(args[0], 0, 1<<32-1, false)
+			if !ok {
+				c.Report(kw.Pos, GeneralError, "Invalid child_wait_time %s", args[0].Text)
+				return
+			}
+			glb(c).ChildWaitTime = time.Duration(n) * time.Second
+		}},
+	}
+}
 
 // globalDefsKeywords: the non-VRRP, non-LVS keywords of global_defs.
-func globalDefsKeywords() Table { return Table{} }
+func globalDefsKeywords() Table {
+	t := Table{
+		"process_names": {Handle: func(c *Ctx, _ Token, _ []Token) {
+			glb(c).ProcessNames = true
+			glb(c).VRRPProcessName, glb(c).CheckerProcessName, glb(c).BFDProcessName = "keepalived_vrrp", "keepalived_lvs", "keepalived_bfd"
+		}},
+		"process_name":         glProcessName(func(gl *config.Global) *string { return &gl.ProcessName }),
+		"vrrp_process_name":    glProcessName(func(gl *config.Global) *string { return &gl.VRRPProcessName }),
+		"checker_process_name": glProcessName(func(gl *config.Global) *string { return &gl.CheckerProcessName }),
+		"lvs_process_name":     glDeprecated("checker_process_name", glProcessName(func(gl *config.Global) *string { return &gl.CheckerProcessName })),
+		"bfd_process_name":     glProcessName(func(gl *config.Global) *string { return &gl.BFDProcessName }),
+		"router_id":            glString("routerid name missing - ignoring", func(gl *config.Global) *string { return &gl.RouterID }),
+		"notification_email_from": glString("emailfrom missing - ignoring", func(gl *config.Global) *string {
+			return &gl.NotificationEmailFrom
+		}),
+		"smtp_server": {Handle: glSMTPServer},
+		"smtp_helo_name": {Handle: func(c *Ctx, _ Token, args []Token) {
+			if len(args) > 0 {
+				glb(c).SMTPHeloName = args[0].Text
+			}
+		}},
+		"smtp_connect_timeout": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.kaUnsigned(args[0], 0, 1<<32/1000000, true)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "smtp_connect_timeout '%s' must be in [0, %d] - ignoring", args[0].Text, 1<<32/1000000)
+				return
+			}
+			if n == 0 {
+				c.Report(args[0].Pos, GeneralError, "smtp_conect_timeout must be greater than 0, setting to 1")
+				n = 1
+			}
+			glb(c).SMTPConnectTimeout = time.Duration(n) * time.Second
+		}},
+		"notification_email": {Kind: WordBlock, Words: func(c *Ctx, words []Token) {
+			if len(words) == 0 {
+				c.Report(c.core.posNow(), GeneralError, "Warning - empty notification_email block")
+				return
+			}
+			for _, w := range words {
+				glb(c).NotificationEmail = append(glb(c).NotificationEmail, w.Text)
+			}
+		}},
+		"smtp_alert":               glOptBool("global smtp_alert", func(gl *config.Global) *config.OptBool { return &gl.SMTPAlert }),
+		"smtp_alert_vrrp":          glOptBool("global smtp_alert_vrrp", func(gl *config.Global) *config.OptBool { return &gl.SMTPAlertVRRP }),
+		"smtp_alert_checker":       glOptBool("global smtp_alert_checker", func(gl *config.Global) *config.OptBool { return &gl.SMTPAlertChecker }),
+		"checker_log_all_failures": glFlagBool("checker_log_all_failures", func(gl *config.Global) *bool { return &gl.CheckerLogAllFailures }),
+		"rs_init_notifies":         glFlagBool("rs_init_notifies", func(gl *config.Global) *bool { return &gl.RSInitNotifies }),
+		"no_checker_emails":        glFlagBool("no_checker_emails", func(gl *config.Global) *bool { return &gl.NoCheckerEmails }),
+		"data_use_instance":        glFlagBool("global date_use_instance", func(gl *config.Global) *bool { return &gl.DataUseInstance }),
+		"no_email_faults":          glFlag(func(gl *config.Global) *bool { return &gl.NoEmailFaults }),
+		"startup_script":           startStopScript(true),
+		"shutdown_script":          startStopScript(false),
+		"startup_script_timeout":   startStopTimeout(true),
+		"shutdown_script_timeout":  startStopTimeout(false),
+		"max_auto_priority": {Handle: func(c *Ctx, _ Token, args []Token) {
+			if len(args) == 0 {
+				glb(c).MaxAutoPriority = 99
+				return
+			}
+			n, ok := c.kaInt(args[0], -1, 99, true)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "max_auto_priority '%s' must be in [0, 99] (or -1 to disable) - ignoring", args[0].Text)
+				return
+			}
+			glb(c).MaxAutoPriority = int(n)
+		}},
+		"min_auto_priority_delay": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "min_auto_priority_delay requires delay time")
+				return
+			}
+			n, ok := c.kaInt(args[0], 1, 10000000, true)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "min_auto_priority_delay '%s' must be in [1, 10000000] - ignoring", args[0].Text)
+				return
+			}
+			glb(c).MinAutoPriorityDelay = time.Duration(n) * time.Microsecond
+		}},
+		"dynamic_interfaces": {Handle: func(c *Ctx, _ Token, args []Token) {
+			glb(c).DynamicInterfaces = true
+			if len(args) > 0 {
+				if args[0].Text == "allow_if_changes" {
+					glb(c).AllowIfChanges = true
+				} else {
+					c.Report(args[0].Pos, GeneralError, "Unknown dynamic_interfaces option '%s'", args[0].Text)
+				}
+			}
+		}},
+		"default_interface": glString("default_interface requires interface name", func(gl *config.Global) *string { return &gl.DefaultInterface }),
+		"disable_local_igmp": {Handle: func(c *Ctx, kw Token, _ []Token) {
+			const f = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports"
+			if !glWritable(f) {
+				c.Report(kw.Pos, GeneralError, "kernel does not support %s", f)
+				return
+			}
+			glb(c).DisableLocalIGMP = true
+		}},
+		"notify_fifo":             notifyFIFO("", func(gl *config.Global) *config.FIFO { return &gl.NotifyFIFO }),
+		"notify_fifo_script":      notifyFIFOScript("", func(gl *config.Global) *config.FIFO { return &gl.NotifyFIFO }),
+		"vrrp_notify_fifo":        notifyFIFO("vrrp_", func(gl *config.Global) *config.FIFO { return &gl.VRRPNotifyFIFO }),
+		"vrrp_notify_fifo_script": notifyFIFOScript("vrrp_", func(gl *config.Global) *config.FIFO { return &gl.VRRPNotifyFIFO }),
+		"lvs_notify_fifo":         notifyFIFO("lvs_", func(gl *config.Global) *config.FIFO { return &gl.LVSNotifyFIFO }),
+		"lvs_notify_fifo_script":  notifyFIFOScript("lvs_", func(gl *config.Global) *config.FIFO { return &gl.LVSNotifyFIFO }),
+		"snmp_socket": {Handle: func(c *Ctx, kw Token, args []Token) {
+			switch {
+			case len(args) > 1:
+				c.Report(kw.Pos, GeneralError, "Too many parameters specified for snmp_socket - ignoring")
+			case len(args) == 0:
+				c.Report(kw.Pos, GeneralError, "SNMP error : snmp socket name missing")
+			case len(args[0].Text) > 4095:
+				c.Report(kw.Pos, GeneralError, "SNMP error : snmp socket name too long - ignored")
+			case glb(c).SNMPSocket != "":
+				c.Report(kw.Pos, GeneralError, "SNMP socket already set to %s - ignoring", glb(c).SNMPSocket)
+			default:
+				glb(c).SNMPSocket = args[0].Text
+			}
+		}},
+		"enable_traps":           glFlag(func(gl *config.Global) *bool { return &gl.EnableTraps }),
+		"enable_snmp_vrrp":       glFlag(func(gl *config.Global) *bool { return &gl.EnableSNMPVRRP }),
+		"enable_snmp_keepalived": glFlag(func(gl *config.Global) *bool { return &gl.EnableSNMPVRRP }),
+		"enable_snmp_checker":    glFlag(func(gl *config.Global) *bool { return &gl.EnableSNMPChecker }),
+		"enable_snmp_rfc": {Handle: func(c *Ctx, _ Token, _ []Token) {
+			glb(c).EnableSNMPRFC, glb(c).EnableSNMPRFCv2, glb(c).EnableSNMPRFCv3 = true, true, true
+		}},
+		"enable_snmp_rfcv2": glFlag(func(gl *config.Global) *bool { return &gl.EnableSNMPRFCv2 }),
+		"enable_snmp_rfcv3": glFlag(func(gl *config.Global) *bool { return &gl.EnableSNMPRFCv3 }),
+		"enable_dbus":       glFlag(func(gl *config.Global) *bool { return &gl.EnableDBus }),
+		"dbus_service_name": glString("dbus_service_name missing - ignoring", func(gl *config.Global) *string { return &gl.DBusServiceName }),
+		"script_user": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "No script username specified")
+				return
+			}
+			grp := ""
+			if len(args) > 1 {
+				grp = args[1].Text
+			}
+			glb(c).ScriptUser, glb(c).ScriptGroup = args[0].Text, grp
+			if !c.setScriptUser(args[0].Text, grp) {
+				c.Report(kw.Pos, GeneralError, "Error setting global script uid/gid")
+			}
+		}},
+		"enable_script_security": glFlag(func(gl *config.Global) *bool { return &gl.EnableScriptSecurity }),
+		"umask":                  {Handle: umaskHandler},
+		"random_seed": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.kaUnsigned(args[0], 0, 1<<32-1, false)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "random_seed %s invalid", args[0].Text)
+				return
+			}
+			glb(c).RandomSeed, glb(c).RandomSeedSet = uint32(n), true
+		}},
+		"reload_check_config": {Handle: func(c *Ctx, _ Token, args []Token) {
+			glb(c).ReloadCheckConfig = "/dev/null"
+			if len(args) > 0 {
+				glb(c).ReloadCheckConfig = args[0].Text
+			}
+		}},
+		"reload_time_file": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if len(args) != 1 {
+				c.Report(kw.Pos, GeneralError, "reload_time_file invalid")
+				return
+			}
+			glb(c).ReloadTimeFile = args[0].Text
+		}},
+		"reload_repeat": glFlag(func(gl *config.Global) *bool { return &gl.ReloadRepeat }),
+		"reload_file": {Handle: func(c *Ctx, _ Token, args []Token) {
+			glb(c).ReloadFile = "/run/keepalived.reload"
+			if len(args) > 0 {
+				glb(c).ReloadFile = args[0].Text
+			}
+		}},
+		"include_check": {Handle: includeCheck},
+		"config_save_dir": {Handle: func(c *Ctx, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			glb(c).ConfigSaveDir = strings.TrimSuffix(args[0].Text, "/")
+		}},
+		"tmp_config_directory": {Handle: func(c *Ctx, kw Token, args []Token) {
+			switch {
+			case glb(c).TmpConfigDirectory != "":
+				c.Report(kw.Pos, GeneralError, "%s already specified - ignoring", kw.Text)
+			case len(args) == 0:
+				c.Report(kw.Pos, GeneralError, "%s missing directory name", kw.Text)
+			default:
+				glb(c).TmpConfigDirectory = args[0].Text
+			}
+		}},
+	}
+	for _, p := range []string{"vrrp", "checker", "bfd"} {
+		p := p
+		t[p+"_priority"] = &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+			pt := procTuning(c, p)
+			pt.Priority = 0
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "No %s process priority specified", p)
+				return
+			}
+			n, ok := c.kaInt(args[0], -20, 19, true)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Invalid %s process priority specified", p)
+				return
+			}
+			pt.Priority = int(n)
+		}}
+		t[p+"_no_swap"] = &Keyword{Handle: func(c *Ctx, _ Token, _ []Token) { procTuning(c, p).NoSwap = true }}
+		t[p+"_rt_priority"] = &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "No %s process real-time priority specified", p)
+				return
+			}
+			n, ok := c.kaInt(args[0], -1<<31, 1<<31-1, true)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "%s process real-time priority '%s' invalid", p, args[0].Text)
+				return
+			}
+			switch {
+			case n < 1:
+				c.Report(args[0].Pos, GeneralError, "%s process real-time priority %d less than minimum %d - setting to minimum", p, n, 1)
+				n = 1
+			case n > 99:
+				c.Report(args[0].Pos, GeneralError, "%s process real-time priority %d greater than maximum %d - setting to maximum", p, n, 99)
+				n = 99
+			}
+			procTuning(c, p).RTPriority = int(n)
+		}}
+		t[p+"_cpu_affinity"] = &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+			var cpus []int
+			for _, a := range args {
+				n, err := strconv.Atoi(a.Text)
+				if err != nil || n < 0 || n >= 1024 {
+					c.Report(a.Pos, GeneralError, "invalid cpu_id:%s specified for %s process", a.Text, p)
+					return
+				}
+				cpus = append(cpus, n)
+			}
+			procTuning(c, p).CPUAffinity = cpus
+		}}
+		rl := &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+			if strings.HasSuffix(kw.Text, "_rtime") {
+				c.Report(kw.Pos, Info, "Keyword '%s' is deprecated - please use '%srttime'", kw.Text, strings.TrimSuffix(kw.Text, "rtime"))
+			}
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.kaUnsigned(args[0], 1, 1<<32-1, true)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Invalid %s real-time limit - %s", p, args[0].Text)
+				procTuning(c, p).RLimitRTTime = 0
+				return
+			}
+			if n == 1 {
+				n = 2
+			}
+			procTuning(c, p).RLimitRTTime = n
+		}}
+		t[p+"_rlimit_rttime"] = rl
+		t[p+"_rlimit_rtime"] = rl
+	}
+	return t
+}
 
-func validateGlobal(c *Ctx) {}
+func procTuning(c *Ctx, p string) *config.ProcessTuning {
+	switch p {
+	case "vrrp":
+		return &glb(c).VRRPProc
+	case "checker":
+		return &glb(c).CheckerProc
+	}
+	return &glb(c).BFDProc
+}
+
+func glWritable(path string) bool {
+	f, err := openForWrite(path)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+func glDeprecated(newName string, kw *Keyword) *Keyword {
+	h := kw.Handle
+	kw.Handle = func(c *Ctx, k Token, args []Token) {
+		c.Report(k.Pos, Info, "'%s' is deprecated - please use '%s'", k.Text, newName)
+		h(c, k, args)
+	}
+	return kw
+}
+
+func glProcessName(field func(*config.Global) *string) *Keyword {
+	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+		if !c.Require(kw, args, 1) {
+			return
+		}
+		s := args[0].Text
+		if len(s) >= taskCommLen {
+			c.Report(args[0].Pos, GeneralError, "Process name %s more than %d characters, truncating", s, taskCommLen-1)
+			s = s[:taskCommLen-1]
+		}
+		*field(glb(c)) = s
+	}}
+}
+
+func glString(missing string, field func(*config.Global) *string) *Keyword {
+	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+		if len(args) == 0 {
+			c.Report(kw.Pos, GeneralError, "%s", missing)
+			return
+		}
+		*field(glb(c)) = args[0].Text
+	}}
+}
+
+func glFlag(field func(*config.Global) *bool) *Keyword {
+	return &Keyword{Handle: func(c *Ctx, _ Token, _ []Token) { *field(glb(c)) = true }}
+}
+
+// flagBool: bare keyword = true, else a lower-case boolean word.
+func glFlagBool(what string, field func(*config.Global) *bool) *Keyword {
+	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+		v := true
+		if len(args) > 0 {
+			b, ok := kaTrueFalse(args[0].Text)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Invalid value '%s' for %s specified", args[0].Text, what)
+				return
+			}
+			v = b
+		}
+		*field(glb(c)) = v
+	}}
+}
+
+func glOptBool(what string, field func(*config.Global) *config.OptBool) *Keyword {
+	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+		v := true
+		if len(args) > 0 {
+			b, ok := kaTrueFalse(args[0].Text)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Invalid value '%s' for %s specified", args[0].Text, what)
+				return
+			}
+			v = b
+		}
+		if v {
+			*field(glb(c)) = config.True
+		} else {
+			*field(glb(c)) = config.False
+		}
+	}}
+}
+
+func kaTrueFalse(s string) (bool, bool) {
+	switch s {
+	case "true", "on", "yes":
+		return true, true
+	case "false", "off", "no":
+		return false, true
+	}
+	return false, false
+}
+
+func glSMTPServer(c *Ctx, kw Token, args []Token) {
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	host := args[0].Text
+	port := "25"
+	if len(args) > 1 {
+		port = args[1].Text
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || host == "" {
+		c.Report(kw.Pos, GeneralError, "Invalid smtp server %s %s", host, port)
+		return
+	}
+	glb(c).SMTPServer, glb(c).SMTPPort = host, uint16(p)
+}
+
+func startStopScript(startup bool) *Keyword {
+	typ := map[bool]string{true: "startup", false: "shutdown"}[startup]
+	return &Keyword{Script: true, Handle: func(c *Ctx, kw Token, args []Token) {
+		slot := &glb(c).ShutdownScript
+		if startup {
+			slot = &glb(c).StartupScript
+		}
+		if *slot != nil {
+			c.Report(kw.Pos, GeneralError, "%s script already specified", typ)
+			return
+		}
+		if len(args) == 0 {
+			c.Report(kw.Pos, GeneralError, "%s script missing", typ)
+			return
+		}
+		cmd, ok := c.Command(kw, args, true)
+		if !ok {
+			if !c.Aborted() {
+				c.Report(kw.Pos, GeneralError, "Invalid %s script", typ)
+			}
+			return
+		}
+		*slot = &cmd
+	}}
+}
+
+func startStopTimeout(startup bool) *Keyword {
+	typ := map[bool]string{true: "startup", false: "shutdown"}[startup]
+	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+		if len(args) == 0 {
+			c.Report(kw.Pos, GeneralError, "%s_script_timeout requires value", typ)
+			return
+		}
+		n, ok := c.kaUnsigned(args[0], 1, 1000, true)
+		if !ok {
+			c.Report(args[0].Pos, GeneralError, "%s_script_timeout '%s' must be in [1, 1000] - ignoring", typ, args[0].Text)
+			return
+		}
+		d := time.Duration(n) * time.Second
+		if startup {
+			glb(c).StartupScriptTimeout = d
+		} else {
+			glb(c).ShutdownScriptTimeout = d
+		}
+	}}
+}
+
+func notifyFIFO(typ string, fifo func(*config.Global) *config.FIFO) *Keyword {
+	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+		f := fifo(glb(c))
+		if len(args) == 0 {
+			c.Report(kw.Pos, GeneralError, "No %snotify_fifo name specified", typ)
+			return
+		}
+		if f.Name != "" {
+			c.Report(kw.Pos, GeneralError, "%snotify_fifo already specified - ignoring %s", typ, args[0].Text)
+			return
+		}
+		if len(args) > 1 {
+			grp := ""
+			if len(args) > 2 {
+				grp = args[2].Text
+			}
+			if _, _, ok := c.lookupUser(args[1].Text, grp); !ok {
+				c.Report(kw.Pos, Info, "Invalid user/group for %s fifo %s - ignoring", typ, args[0].Text)
+				return
+			}
+			f.User, f.Group = args[1].Text, grp
+		} else if !c.defaultScriptUserOK() {
+			c.Report(kw.Pos, Info, "Failed to set default user for %s fifo %s - ignoring", typ, args[0].Text)
+			return
+		}
+		f.Name = args[0].Text
+	}}
+}
+
+func notifyFIFOScript(typ string, fifo func(*config.Global) *config.FIFO) *Keyword {
+	return &Keyword{Script: true, Handle: func(c *Ctx, kw Token, args []Token) {
+		f := fifo(glb(c))
+		if len(args) == 0 {
+			c.Report(kw.Pos, GeneralError, "No %snotify_fifo_script specified", typ)
+			return
+		}
+		if f.Script != nil {
+			c.Report(kw.Pos, GeneralError, "%snotify_fifo_script already specified - ignoring %s", typ, args[0].Text)
+			return
+		}
+		if cmd, ok := c.Command(kw, args, true); ok {
+			f.Script = &cmd
+		}
+	}}
+}
+
+var umaskBits = map[string]uint32{
+	"IRUSR": 0o400, "IWUSR": 0o200, "IXUSR": 0o100,
+	"IRGRP": 0o040, "IWGRP": 0o020, "IXGRP": 0o010,
+	"IROTH": 0o004, "IWOTH": 0o002, "IXOTH": 0o001,
+}
+
+func umaskHandler(c *Ctx, kw Token, args []Token) {
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	mask := args[0].Text
+	var bits uint32
+	if mask != "" && isDigit(mask[0]) {
+		if len(args) != 1 {
+			c.Report(kw.Pos, GeneralError, "Extra parameter(s) to umask option")
+			return
+		}
+		v, n := strtol(mask)
+		if n != len(mask) || v < 0 || v&^0o777 != 0 {
+			c.Report(args[0].Pos, GeneralError, "invalid umask value %s", mask)
+			return
+		}
+		bits = uint32(v)
+	} else {
+		needOr := false
+		for _, a := range args {
+			p := a.Text
+			for p != "" {
+				if needOr {
+					if p[0] == '|' {
+						needOr = false
+						p = p[1:]
+						continue
+					}
+					c.Report(a.Pos, GeneralError, "Invalid umask syntax %s", a.Text)
+					return
+				}
+				if len(p) < 5 || umaskBits[p[:5]] == 0 {
+					c.Report(a.Pos, GeneralError, "Unknown umask bit %s", p)
+					return
+				}
+				bits |= umaskBits[p[:5]]
+				p = p[5:]
+				needOr = true
+			}
+		}
+		if !needOr {
+			c.Report(kw.Pos, GeneralError, "umask missing bit value")
+			return
+		}
+	}
+	glb(c).Umask, glb(c).UmaskSet = bits, true
+}
+
+// includeCheck is include_check_set: sets the strictness for the includes
+// that follow (restored when the including file ends).
+func includeCheck(c *Ctx, kw Token, args []Token) {
+	lx := c.core.lx
+	if lx == nil {
+		return
+	}
+	if len(args) == 0 {
+		lx.incCheck = incR | incM | incW | incB
+		return
+	}
+	for i, a := range args {
+		w := a.Text
+		mode := 0
+		switch {
+		case strings.HasPrefix(w, "-"):
+			mode, w = -1, w[1:]
+		case strings.HasPrefix(w, "+"):
+			mode, w = 1, w[1:]
+		default:
+			if i != 0 {
+				c.Report(a.Pos, GeneralError, "Duplicate include_check '%s' specified - ignoring", w)
+				continue
+			}
+			lx.incCheck = 0
+		}
+		var bit int
+		switch w {
+		case "read":
+			bit = incR
+		case "match":
+			bit = incM
+		case "wildcard_match":
+			bit = incW
+		case "brace_match":
+			bit = incB
+		default:
+			c.Report(a.Pos, GeneralError, "Unknown include_check type '%s' - ignoring", w)
+		}
+		if bit == 0 {
+			continue
+		}
+		switch mode {
+		case 0:
+			lx.incCheck = incR | bit
+		case 1:
+			lx.incCheck |= bit
+		default:
+			lx.incCheck &^= bit
+		}
+	}
+}
+
+// kaUnsigned is keepalived's read_unsigned: leading blanks allowed,
+// negative numbers and trailing junk rejected (junk accepted by its prefix
+// outside -t when lenient); C strtoul base detection is not used.
+func (c *Ctx) kaUnsigned(t Token, lo, hi uint64, lenient bool) (uint64, bool) {
+	s := strings.TrimLeft(t.Text, whitespace)
+	warn := ""
+	if lenient && !c.Opts.TestMode {
+		warn = "WARNING - "
+	}
+	if strings.HasPrefix(s, "-") {
+		c.Report(t.Pos, InvalidNumber, "%snegative number '%s'", warn, t.Text)
+		return 0, false
+	}
+	i := 0
+	if i < len(s) && s[i] == '+' {
+		i++
+	}
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	v, err := strconv.ParseUint(s[i:j], 10, 64)
+	if j == i {
+		v, err = 0, nil
+	}
+	inRange := err == nil && v >= lo && v <= hi
+	switch {
+	case j != len(s):
+		c.Report(t.Pos, InvalidNumber, "%sinvalid number '%s'", warn, t.Text)
+	case err != nil || v > 1<<32-1:
+		c.Report(t.Pos, InvalidNumber, "%snumber '%s' outside unsigned integer range", warn, t.Text)
+	case !inRange:
+		c.Report(t.Pos, InvalidNumber, "%snumber '%s' outside range [%d, %d]", warn, t.Text, lo, hi)
+	default:
+		return v, true
+	}
+	return v, lenient && inRange && !c.Opts.TestMode
+}
+
+// kaInt is keepalived's read_int (decimal).
+func (c *Ctx) kaInt(t Token, lo, hi int64, lenient bool) (int64, bool) {
+	s := t.Text
+	warn := ""
+	if lenient && !c.Opts.TestMode {
+		warn = "WARNING - "
+	}
+	v, n := strtol(s)
+	if strings.HasPrefix(strings.TrimLeft(s, whitespace+"+-"), "0") && n > 0 {
+		// keepalived reads these in base 10: "010" is ten.
+		v2, err := strconv.ParseInt(strings.TrimLeft(s[:n], whitespace), 10, 64)
+		if err == nil {
+			v = v2
+		}
+	}
+	inRange := v >= lo && v <= hi
+	switch {
+	case n != len(s) || n == 0:
+		c.Report(t.Pos, InvalidNumber, "%sinvalid number '%s'", warn, s)
+	case v < -1<<31 || v > 1<<31-1:
+		c.Report(t.Pos, InvalidNumber, "%snumber '%s' outside integer range", warn, s)
+	case !inRange:
+		c.Report(t.Pos, InvalidNumber, "number '%s' outside range [%d, %d]", s, lo, hi)
+	default:
+		return v, true
+	}
+	return v, lenient && inRange && !c.Opts.TestMode
+}
+
+// validateGlobal is init_global_data's completion of global_defs.
+func validateGlobal(c *Ctx) {
+	gl := glb(c)
+	if gl.RouterID == "" {
+		gl.RouterID = glHostname()
+	}
+	if gl.SMTPServer != "" {
+		if gl.SMTPHeloName == "" {
+			gl.SMTPHeloName = glHostname()
+		}
+		if gl.NotificationEmailFrom == "" {
+			gl.NotificationEmailFrom = currentUser() + "@" + glHostname()
+		}
+	}
+	if gl.NetNamespace != "" || gl.Instance != "" {
+		gl.UsePIDDir = true
+	}
+	if gl.RandomSeedSet {
+		c.core.randomSeed = uint64(gl.RandomSeed) + 1
+	}
+}

@@ -45,6 +45,10 @@ type Keyword struct {
 	Words func(c *Ctx, words []Token)
 	// End runs when a Block or ItemBlock closes (keepalived's end handler).
 	End func(c *Ctx)
+	// Names is how many words after an ItemBlock/WordBlock keyword are
+	// its own arguments (virtual_server_group NAME {...}: 1) rather than
+	// "extra parameters" before the '{'. Handle receives them.
+	Names int
 	// Script marks command keywords whose raw line is re-read with the
 	// script tokenizer (notify_*, script, misc_path, ...).
 	Script bool
@@ -66,6 +70,7 @@ type Ctx struct {
 
 	vrrp vrrpState // parser/vrrp*.go
 	lvs  lvsState  // parser/lvs*.go
+	core coreState // engine, global_defs and script security (core files)
 }
 
 // Report records a diagnostic of the given class at pos.
@@ -76,3 +81,32 @@ func (c *Ctx) Report(pos Pos, class Class, format string, args ...any) {
 // Raw is the raw text of the logical line being handled, after comment
 // removal and substitution (what the script tokenizer re-reads).
 func (c *Ctx) Raw() string { return c.raw }
+
+// Require is keepalived's strvec_slot on a missing word: when args has
+// fewer than n words it reports "missing a parameter" and aborts the whole
+// parse (keepalived exits 2; Result.Aborted, TestExitCode gives 2). The
+// handler must return at once when Require returns false.
+func (c *Ctx) Require(kw Token, args []Token, n int) bool {
+	if len(args) >= n {
+		return true
+	}
+	if c.core.aborted {
+		return false
+	}
+	last := kw.Text
+	if len(args) > 0 {
+		last = args[len(args)-1].Text
+	}
+	c.Report(kw.Pos, MissingParameter, "Configuration line starting `%s` is missing a parameter after keyword `%s` at word position %d", kw.Text, last, len(args)+2)
+	c.core.aborted = true
+	return false
+}
+
+// Aborted reports whether a handler aborted the parse (see Require).
+func (c *Ctx) Aborted() bool { return c.core.aborted }
+
+// SkipBlock is keepalived's skip_block(true): called from a Block keyword's
+// Handle, it makes the engine skip the keyword's whole {...} block without
+// parsing it and without running End (e.g. "vrrp_instance X already
+// defined").
+func (c *Ctx) SkipBlock() { c.core.skipBlock = true }

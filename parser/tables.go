@@ -31,12 +31,3 @@ func merge(dst, src Table) {
 		dst[name] = kw
 	}
 }
-
-// validate runs every side's end-of-parse completion and checks
-// (keepalived's vrrp_complete_init / validate_check_config), in
-// keepalived's -t order: checker, then VRRP.
-func validate(c *Ctx) {
-	validateGlobal(c)
-	validateLVS(c)
-	validateVRRP(c)
-}

@@ -1,11 +1,150 @@
 // Command keepalived is keepalived-go: a drop-in replacement for keepalived.
+//
+// The command line is keepalived 2.2.7's (options.go). What runs is
+// decided in run: the early-exit modes (-v, -h, --signum), the
+// configuration test (-t) and dump (-d), and the daemon, which the engine
+// packages will plug into startDaemon.
 package main
 
 import (
+	_ "embed"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/parser"
 )
 
+const defaultConfigFile = "/etc/keepalived/keepalived.conf"
+
+// version is what -v prints first; keepalived's own string is kept so
+// that tools parsing it keep working.
+const version = "Keepalived v2.2.7 (keepalived-go)"
+
+//go:embed usage.txt
+var usage string
+
 func main() {
-	fmt.Fprintln(os.Stderr, "Keepalived v2.2.7 (keepalived-go)")
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+func run(argv []string, stdout, stderr io.Writer) int {
+	o, bad := parseArgs(argv[1:], stderr)
+	switch {
+	case o.Version:
+		printVersion(stderr)
+		return 0
+	case o.Help:
+		io.WriteString(stderr, usage)
+		return 0
+	case o.Signum != "":
+		n, ok := signums[o.Signum]
+		if !ok {
+			fmt.Fprintf(stderr, "Unknown sigfunc %s\n", o.Signum)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%d\n", n)
+		return 0
+	}
+	if len(o.Unexpected) > 0 {
+		fmt.Fprintf(stdout, "Unexpected argument(s): %s \n", strings.Join(o.Unexpected, " "))
+	}
+	if bad {
+		return 1
+	}
+	if o.ConfigFile == "" {
+		o.ConfigFile = defaultConfigFile
+	}
+	if o.ConfigTest {
+		return configTest(o, stdout, stderr)
+	}
+	cfg, diags, err := parser.Parse(o.ConfigFile, parserOptions(o))
+	if o.DumpConf {
+		dump(stdout, cfg, o.DumpFormat)
+	}
+	if err != nil {
+		io.WriteString(stderr, diags.String())
+		if errors.Is(err, parser.ErrNoConfig) {
+			return 6 // KEEPALIVED_EXIT_NO_CONFIG
+		}
+		return 2
+	}
+	return startDaemon(o, cfg, diags, stderr)
+}
+
+func parserOptions(o Options) parser.Options {
+	return parser.Options{ConfigID: o.ConfigID, TestMode: o.ConfigTest, AllConfig: o.AllConfig}
+}
+
+// configTest is -t: print every diagnostic and exit with keepalived's
+// config-test status.
+func configTest(o Options, stdout, stderr io.Writer) int {
+	out := stderr
+	if o.TestLogFile != "" {
+		f, err := os.OpenFile(o.TestLogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "Unable to open config-test log file %s - %v\n", o.TestLogFile, err)
+			return 1
+		}
+		defer f.Close()
+		out = f
+	}
+	cfg, diags, _ := parser.Parse(o.ConfigFile, parserOptions(o))
+	io.WriteString(out, diags.String())
+	if o.DumpConf && cfg != nil {
+		dump(stdout, cfg, o.DumpFormat)
+	}
+	return diags.ExitCode()
+}
+
+func dump(w io.Writer, cfg *config.Config, format string) {
+	if cfg == nil {
+		return
+	}
+	if format == "json" {
+		b, err := json.MarshalIndent(cfg, "", "  ")
+		if err != nil {
+			fmt.Fprintf(w, "cannot encode configuration: %v\n", err)
+			return
+		}
+		w.Write(append(b, '\n'))
+		return
+	}
+	io.WriteString(w, parser.Dump(cfg))
+}
+
+// startDaemon runs keepalived-go. The VRRP and checker engines are not
+// wired in yet.
+func startDaemon(_ Options, _ *config.Config, diags parser.Diagnostics, stderr io.Writer) int {
+	io.WriteString(stderr, diags.String())
+	fmt.Fprintln(stderr, "keepalived-go: daemon mode not yet implemented (use -t to check a configuration)")
+	return 1
+}
+
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "%s\n\n", version)
+	fmt.Fprintf(w, "Copyright(C) 2001-2022 Alexandre Cassen, <acassen@gmail.com>\n\n")
+	var u syscall.Utsname
+	if syscall.Uname(&u) == nil {
+		fmt.Fprintf(w, "Running on %s %s %s\n", cstr(u.Sysname[:]), cstr(u.Release[:]), cstr(u.Version[:]))
+	}
+	fmt.Fprintf(w, "Built with %s\n\n", runtime.Version())
+	fmt.Fprintf(w, "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON BFD\n")
+}
+
+func cstr(b []int8) string {
+	var s strings.Builder
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		s.WriteByte(byte(c))
+	}
+	return s.String()
 }

@@ -1,0 +1,409 @@
+package parser
+
+// The structural engine: keepalived's process_stream and alloc_value_block
+// (lib/parser.c), run once per keepalived process as keepalived -t does:
+// the parent pass reads global_defs and the top-level global keywords with
+// every VRRP/LVS block skipped as a balanced block; the checker pass and
+// the VRRP pass then re-read the parent's decommented copy with only their
+// own blocks active. Running the passes separately (rather than one pass
+// with every table active) is what makes unknown-keyword cascades, brace
+// errors and the "\#" quirk come out as keepalived's do.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/dsas/keepalived-go/config"
+)
+
+// coreState is the engine's and global_defs' share of a Ctx.
+type coreState struct {
+	lx         *lexer
+	aborted    bool
+	skipBlock  bool
+	skip       int // keepalived's skip_sublevel
+	kwLevel    int
+	fileError  bool // a strict include failed (keepalived's config_file_error)
+	randomSeed uint64
+	startDir   string
+	effect     Effect
+	script     scriptState
+}
+
+// pass says which keepalived process a read emulates.
+type pass int
+
+const (
+	passParent pass = iota
+	passChecker
+	passVRRP
+)
+
+// activeTop returns the top-level table of a pass and which of its
+// keywords are active (the others are skipped as balanced blocks).
+func activeTop(p pass) (Table, map[string]bool) {
+	t := topTable()
+	act := map[string]bool{}
+	var own Table
+	switch p {
+	case passParent:
+		own = globalTopKeywords()
+	case passChecker:
+		own = lvsTopKeywords()
+	case passVRRP:
+		own = vrrpTopKeywords()
+	}
+	for name := range own {
+		act[name] = true
+	}
+	return t, act
+}
+
+// ErrNoConfig is returned when the main configuration file cannot be read.
+var ErrNoConfig = errors.New("no configuration file")
+
+// Parse reads the configuration at path (a glob, as keepalived accepts)
+// and returns the resolved configuration with every diagnostic. err is
+// non-nil only when there is no usable configuration at all (missing main
+// file, failed strict include, aborted parse); Diagnostics.ExitCode gives
+// keepalived -t's verdict in every case.
+func Parse(path string, opts Options) (*config.Config, Diagnostics, error) {
+	return parse(path, nil, opts)
+}
+
+// ParseBytes parses data as if it were the file name (relative includes
+// resolve from name's directory). Used by tests and the fuzzer.
+func ParseBytes(name string, data []byte, opts Options) (*config.Config, Diagnostics, error) {
+	return parse(name, data, opts)
+}
+
+func parse(path string, data []byte, opts Options) (*config.Config, Diagnostics, error) {
+	if opts.ConfigID == "" && !opts.NoConfigID {
+		opts.ConfigID = shortHostname()
+	}
+	c := &Ctx{Cfg: &config.Config{Global: config.DefaultGlobal()}, Opts: &opts}
+	c.core.startDir, _ = os.Getwd()
+	c.core.randomSeed = opts.RandomSeed
+	if c.core.randomSeed == 0 {
+		c.core.randomSeed = uint64(os.Getpid()) ^ uint64(timeNow().UnixNano())
+	}
+
+	if data == nil && !c.checkConfFile(path) {
+		return nil, c.finish(), fmt.Errorf("%s: %w", path, ErrNoConfig)
+	}
+
+	for _, p := range []pass{passParent, passChecker, passVRRP} {
+		c.runPass(p, path, data)
+		if c.core.aborted {
+			c.core.effect = EffectAbort
+			return c.Cfg, c.finish(), fmt.Errorf("%s: parse aborted: keyword missing its parameter", path)
+		}
+		switch p {
+		case passParent:
+			if c.core.fileError {
+				c.setEffect(EffectNoConfig, "configuration file error - exiting")
+				return c.Cfg, c.finish(), fmt.Errorf("%s: %w (include failed)", path, ErrNoConfig)
+			}
+			validateGlobal(c)
+			if ns := c.Cfg.Global.NetNamespace; ns != "" && !c.namespaceExists(ns) {
+				c.setEffect(EffectStopOK, "Unable to set network namespace %s - exiting", ns)
+				return c.Cfg, c.finish(), nil
+			}
+			c.checkStartStopScripts()
+		case passChecker:
+			validateLVS(c)
+			c.scriptSecurityVerdict(ProcChecker)
+		case passVRRP:
+			validateVRRP(c)
+			c.scriptSecurityVerdict(ProcVRRP)
+		}
+	}
+	return c.Cfg, c.finish(), nil
+}
+
+func (c *Ctx) setEffect(e Effect, format string, args ...any) {
+	c.core.effect = e
+	c.diags = append(c.diags, Diagnostic{Class: Info, Msg: fmt.Sprintf(format, args...), Effect: e})
+}
+
+// finish drops the duplicates the several passes produce (a top-level
+// unknown keyword is reported by every keepalived process) and stamps the
+// verdict-changing effect.
+func (c *Ctx) finish() Diagnostics {
+	type key struct {
+		pos   Pos
+		class Class
+		msg   string
+	}
+	seen := map[key]bool{}
+	out := c.diags[:0:0]
+	for _, d := range c.diags {
+		k := key{d.Pos, d.Class, d.Msg}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	if c.core.effect == EffectAbort {
+		// The aborting diagnostic carries the effect.
+		for i := len(out) - 1; i >= 0; i-- {
+			if out[i].Class == MissingParameter {
+				out[i].Effect = EffectAbort
+				break
+			}
+		}
+	}
+	return out
+}
+
+// runPass reads the whole input once, as one keepalived process.
+func (c *Ctx) runPass(p pass, path string, data []byte) {
+	lx := newLexer(c, p != passParent)
+	c.core.lx = lx
+	c.core.skip, c.core.kwLevel, c.core.skipBlock = 0, 0, false
+	defer func() { c.core.lx = nil }()
+	if data != nil {
+		lx.openBytes(path, data)
+	} else if !lx.openGlob(path, incR|incM|incW, false) {
+		lx.fileError(Pos{File: path}, incR, "Failed to open configuration file")
+		return
+	}
+	top, act := activeTop(p)
+	c.stream(top, func(name string) bool { return act[name] }, false)
+	if lx.blockDepth > 0 && !c.core.aborted && !lx.stopped {
+		lx.report(lx.lastPos, MissingEOB, "There are %d missing '}'s or extra '{'s", lx.blockDepth)
+	}
+}
+
+// openBytes makes data the main file (ParseBytes).
+func (lx *lexer) openBytes(name string, data []byte) {
+	dir := lx.c.core.startDir
+	if strings.Contains(name, "/") {
+		dir = absDir(name)
+	}
+	g := &globState{pattern: name, matches: []string{name}, next: 1, cwd: lx.c.core.startDir, numMatches: 1}
+	g.cur = &srcFile{name: name, dir: dir, data: data}
+	lx.stack = append(lx.stack, g)
+}
+
+func allActive(string) bool  { return true }
+func noneActive(string) bool { return false }
+
+// stream is process_stream: it reads statements of one block level until
+// the block's '}' (returns false) or the end of input; it returns true
+// when the block was skipped, so its End handler must not run.
+func (c *Ctx) stream(tbl Table, active func(string) bool, needBOB bool) bool {
+	lx := c.core.lx
+	for {
+		l, ok := lx.next()
+		if !ok {
+			return false
+		}
+		toks := lx.tokenize(l)
+		if len(toks) == 0 {
+			continue
+		}
+		first := toks[0]
+		if c.core.skip == -1 {
+			if first.Text == "{" {
+				c.core.skip = 1
+				needBOB = false
+				continue
+			}
+			c.core.skip = 0
+		}
+		if c.core.skip > 0 {
+			last := ""
+			for _, t := range toks {
+				last = t.Text
+				if t.Text == "{" {
+					c.core.skip++
+				} else if t.Text == "}" {
+					c.core.skip--
+					if c.core.skip == 0 {
+						break
+					}
+				}
+			}
+			if last == "}" && c.core.skip == 0 && c.core.kwLevel > 0 {
+				return true
+			}
+			continue
+		}
+		if needBOB {
+			needBOB = false
+			if first.Text == "{" && c.core.kwLevel > 0 {
+				continue
+			}
+			lx.report(first.Pos, MissingBOB, "Missing '{' at beginning of configuration block")
+		} else if first.Text == "{" {
+			lx.report(first.Pos, UnexpectedBOB, "Unexpected '{' - ignoring")
+			continue
+		}
+		if first.Text == "}" && c.core.kwLevel > 0 {
+			return false
+		}
+		kw, found := tbl[first.Text]
+		if !found || kw == nil {
+			lx.report(first.Pos, UnknownKeyword, "Unknown keyword '%s'", first.Text)
+			continue
+		}
+		c.statement(kw, l, toks, active(first.Text))
+		if c.core.aborted {
+			return false
+		}
+	}
+}
+
+// statement runs one known keyword.
+func (c *Ctx) statement(kw *Keyword, l line, toks []Token, active bool) {
+	name, args := toks[0], toks[1:]
+	endsWithBOB := len(args) > 0 && args[len(args)-1].Text == "{"
+	if !active {
+		if endsWithBOB {
+			c.core.skip = 1
+		} else {
+			c.core.skip = -1
+		}
+		if kw.Kind == Block {
+			c.core.kwLevel++
+			c.stream(kw.Sub, noneActive, !endsWithBOB)
+			c.core.kwLevel--
+		}
+		return
+	}
+	c.raw = l.text
+	switch kw.Kind {
+	case Block:
+		bobNeeded := true
+		if endsWithBOB {
+			args = args[:len(args)-1]
+			bobNeeded = false
+		}
+		if kw.Handle != nil {
+			c.core.skipBlock = false
+			kw.Handle(c, name, args)
+			if c.core.aborted {
+				return
+			}
+			if c.core.skipBlock {
+				c.core.skipBlock = false
+				c.core.skip = -1
+			}
+		}
+		c.core.kwLevel++
+		skipped := c.stream(kw.Sub, allActive, bobNeeded)
+		c.core.kwLevel--
+		if !skipped && !c.core.aborted && kw.End != nil {
+			kw.End(c)
+		}
+	case ItemBlock, WordBlock:
+		if kw.Handle != nil {
+			kw.Handle(c, name, args)
+			if c.core.aborted {
+				return
+			}
+		}
+		c.valueBlock(kw, toks)
+		if !c.core.aborted && kw.End != nil {
+			kw.End(c)
+		}
+	default:
+		if kw.Handle != nil {
+			kw.Handle(c, name, args)
+		}
+	}
+}
+
+// valueBlock is alloc_value_block / read_value_block: ItemBlock hands each
+// line to Item; WordBlock collects every word for Words. A keyword line
+// with extra words and no '{' makes keepalived treat the following lines
+// as items until a '}' — we do the same.
+func (c *Ctx) valueBlock(kw *Keyword, toks []Token) {
+	lx := c.core.lx
+	needBOB := true
+	var first []Token
+	hadEOB := false
+	if kw.Names > 0 && len(toks) > 1 {
+		// keepalived rebuilds the word list without the names.
+		n := min(kw.Names, len(toks)-1)
+		toks = append(toks[:1:1], toks[1+n:]...)
+	}
+	if len(toks) > 1 {
+		if toks[1].Text == "{" {
+			needBOB = false
+			if len(toks) > 2 {
+				first = append([]Token(nil), toks[2:]...)
+				if first[len(first)-1].Text == "}" {
+					first = first[:len(first)-1]
+					hadEOB = true
+				}
+			}
+		} else {
+			lx.report(toks[1].Pos, GeneralError, "Block %s has extra parameters %s ...", toks[0].Text, toks[1].Text)
+		}
+	}
+	var words []Token
+	emit := func(item []Token) {
+		if len(item) == 0 {
+			return
+		}
+		switch kw.Kind {
+		case ItemBlock:
+			if kw.Item != nil {
+				kw.Item(c, item)
+			}
+		case WordBlock:
+			words = append(words, item...)
+		}
+	}
+	defer func() {
+		if kw.Kind == WordBlock && kw.Words != nil && !c.core.aborted {
+			kw.Words(c, words)
+		}
+	}()
+	if first != nil || hadEOB {
+		c.raw = joinTokens(Token{}, first)
+		emit(first)
+		if hadEOB {
+			return
+		}
+	}
+	for !c.core.aborted {
+		l, ok := lx.next()
+		if !ok {
+			return
+		}
+		item := lx.tokenize(l)
+		if len(item) == 0 {
+			continue
+		}
+		if needBOB {
+			needBOB = false
+			if item[0].Text == "{" {
+				if len(item) == 1 {
+					continue
+				}
+				item = item[1:]
+			} else {
+				lx.report(item[0].Pos, Info, "'{' missing from beginning of block %s", toks[0].Text)
+			}
+		}
+		eob := false
+		if item[len(item)-1].Text == "}" {
+			if len(item) == 1 {
+				return
+			}
+			eob = true
+			item = item[:len(item)-1]
+		}
+		c.raw = l.text
+		emit(item)
+		if eob {
+			return
+		}
+	}
+}

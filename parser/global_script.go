@@ -1,0 +1,328 @@
+package parser
+
+// Script security (notes §5.9; lib/notify.c check_script_secure,
+// get_default_script_user; keepalived/vrrp/vrrp.c and check/check_data.c
+// for the per-process verdict).
+//
+// How the other sides use it:
+//   - parse time: c.Command(kw, args, true) for notify-style keywords; it
+//     already drops a script whose user does not exist or whose default
+//     user cannot be set under enable_script_security.
+//   - validate time (validateVRRP / validateLVS), for every script still
+//     configured: f := c.CheckScript(ProcVRRP or ProcChecker, &cmd) and
+//     drop it when f.Disabled() (notify scripts) — track scripts report
+//     "Disabling track script %s due to insecure" (f&ScriptInhibit) or
+//     "... since not found/accessible" (f&ScriptNotFound) as
+//     GeneralError first, as keepalived does.
+//   - the engine then issues keepalived's SECURITY VIOLATION (exit 6) once
+//     per process at the end of that process's pass.
+// keepalived skips the VRRP check entirely when there is no vrrp_instance;
+// the VRRP side should then not call CheckScript.
+
+import (
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/dsas/keepalived-go/config"
+)
+
+// ScriptProc is the keepalived process that runs a script; the security
+// verdict is given per process.
+type ScriptProc int
+
+// Processes.
+const (
+	ProcParent ScriptProc = iota // startup_script / shutdown_script
+	ProcChecker
+	ProcVRRP
+)
+
+// ScriptFlags is keepalived's check_script_secure result (SC_*).
+type ScriptFlags uint
+
+// Flags.
+const (
+	ScriptIsScript   ScriptFlags = 1 << iota // the file exists: it counts for SECURITY VIOLATION
+	ScriptExecutable                         // executable by its user
+	ScriptInsecure                           // a path element is writable by non-root
+	ScriptInhibit                            // must not run (insecure under script security, bad file type)
+	ScriptNotFound                           // not found or not accessible
+	ScriptSystem                             // "</..." check run by the shell
+)
+
+// Disabled is keepalived's rule for notify scripts: not run when
+// inhibited, not found, or not executable.
+func (f ScriptFlags) Disabled() bool {
+	return f&(ScriptInhibit|ScriptNotFound) != 0 || f&(ScriptExecutable|ScriptSystem) == 0
+}
+
+type scriptState struct {
+	flags [3]ScriptFlags
+	// default script user, resolved once as keepalived does.
+	defaultResolved bool
+	defaultFail     bool
+	defaultUID      int
+	defaultGID      int
+	// configured is set by script_user.
+	configured bool
+}
+
+// defaultScriptUserOK is get_default_script_user: script_user if set,
+// else keepalived_script if it exists, else root — which is refused (once,
+// as a GeneralError) under enable_script_security.
+func (c *Ctx) defaultScriptUserOK() bool {
+	s := &c.core.script
+	if s.defaultFail {
+		return false
+	}
+	if s.defaultResolved {
+		return true
+	}
+	s.defaultResolved = true
+	s.defaultUID, s.defaultGID = os.Geteuid(), os.Getegid()
+	if uid, gid, ok := c.lookupUser("keepalived_script", ""); ok {
+		s.defaultUID, s.defaultGID = uid, gid
+		return true
+	}
+	if c.Cfg.Global.EnableScriptSecurity {
+		c.Report(c.core.posNow(), GeneralError, "Unable to set default user %s for script", "keepalived_script")
+		s.defaultFail = true
+		return false
+	}
+	return true
+}
+
+// setScriptUser is script_user's handler core (set_default_script_user).
+func (c *Ctx) setScriptUser(name, group string) bool {
+	s := &c.core.script
+	s.defaultResolved, s.configured = true, true
+	uid, gid, ok := c.lookupUser(name, group)
+	if !ok {
+		s.defaultFail = true
+		return false
+	}
+	s.defaultUID, s.defaultGID = uid, gid
+	return true
+}
+
+func (cs *coreState) posNow() Pos {
+	if cs.lx != nil {
+		return cs.lx.lastPos
+	}
+	return Pos{}
+}
+
+// lookupUser resolves a user (and optional group) to ids. With fake
+// UserExists/GroupExists a non-root name gets uid/gid 65534.
+func (c *Ctx) lookupUser(name, group string) (int, int, bool) {
+	if !c.userExists(name) {
+		return 0, 0, false
+	}
+	uid, gid := 65534, 65534
+	if name == "root" {
+		uid, gid = 0, 0
+	}
+	if u, err := user.Lookup(name); err == nil {
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+	}
+	if group != "" {
+		if !c.groupExists(group) {
+			return 0, 0, false
+		}
+		gid = 65534
+		if group == "root" {
+			gid = 0
+		}
+		if g, err := user.LookupGroup(group); err == nil {
+			gid, _ = strconv.Atoi(g.Gid)
+		}
+	}
+	return uid, gid, true
+}
+
+// scriptIDs is the uid/gid a command runs as.
+func (c *Ctx) scriptIDs(cmd *config.Command) (int, int) {
+	if cmd.User != "" {
+		if uid, gid, ok := c.lookupUser(cmd.User, cmd.Group); ok {
+			return uid, gid
+		}
+	}
+	s := &c.core.script
+	if !s.defaultResolved {
+		c.defaultScriptUserOK()
+	}
+	return s.defaultUID, s.defaultGID
+}
+
+// CheckScript is keepalived's check_script_secure for cmd (see the file
+// comment for how the sides use it). A bare command name is resolved in
+// PATH and cmd.Argv[0] rewritten to the full path, as keepalived does.
+func (c *Ctx) CheckScript(proc ScriptProc, cmd *config.Command) ScriptFlags {
+	if cmd == nil || len(cmd.Argv) == 0 {
+		return 0
+	}
+	f := c.checkScript(cmd)
+	if proc >= 0 && int(proc) < len(c.core.script.flags) {
+		c.core.script.flags[proc] |= f
+	}
+	return f
+}
+
+func (c *Ctx) checkScript(cmd *config.Command) ScriptFlags {
+	pos := c.core.posNow()
+	if isShellCommand(cmd.Argv[0]) {
+		return ScriptSystem
+	}
+	uid, gid := c.scriptIDs(cmd)
+	path := cmd.Argv[0]
+	if !strings.Contains(path, "/") {
+		full, ok := findInPath(path)
+		if !ok {
+			c.Report(pos, Info, "Cannot find script %s in path - disabling", path)
+			return ScriptNotFound
+		}
+		path = full
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
+	if err != nil {
+		c.Report(pos, Info, "Script %s cannot be accessed - %v", path, err)
+		return ScriptNotFound
+	}
+	cmd.Argv[0] = path
+	st, err := os.Stat(real)
+	if err != nil {
+		c.Report(pos, Info, "Unable to access script `%s` - disabling", path)
+		return ScriptNotFound
+	}
+	flags := ScriptIsScript
+	mode := st.Mode()
+	owner, group := fileOwner(st)
+	protect := false
+	if isExecutable(mode, owner, group, uid, gid) {
+		flags |= ScriptExecutable
+		if uid == 0 || gid == 0 ||
+			(owner == 0 && mode&0o100 != 0 && mode&os.ModeSetuid != 0) ||
+			(group == 0 && mode&0o010 != 0 && mode&os.ModeSetgid != 0) {
+			protect = true
+		}
+	} else {
+		c.Report(pos, Info, "WARNING - script '%s' is not executable for uid:gid %d:%d - disabling.", path, uid, gid)
+	}
+	if !protect {
+		return flags
+	}
+	flags |= c.checkSecurity(pos, path)
+	if real != path {
+		flags |= c.checkSecurity(pos, real)
+	}
+	return flags
+}
+
+func isExecutable(mode os.FileMode, owner, group, uid, gid int) bool {
+	switch {
+	case uid == 0:
+		return mode&0o111 != 0
+	case owner == uid:
+		return mode&0o100 != 0
+	case group == gid:
+		return mode&0o010 != 0
+	}
+	return mode&0o001 != 0
+}
+
+// checkSecurity walks every element of path: each must be root-owned and
+// not writable by a non-root group or by others (directories with the
+// sticky bit excepted).
+func (c *Ctx) checkSecurity(pos Pos, path string) ScriptFlags {
+	secure := c.Cfg.Global.EnableScriptSecurity
+	parts := strings.Split(path, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		last := i == len(parts)-1
+		if p == "" {
+			p = "/"
+			if last {
+				break
+			}
+		}
+		if !last && parts[i] == "" && i != 0 {
+			continue
+		}
+		st, err := os.Lstat(p)
+		if err != nil {
+			c.Report(pos, Info, "check_script_secure could not find script '%s' - disabling", path)
+			return ScriptNotFound
+		}
+		m := st.Mode()
+		if (!last && !m.IsDir()) || (last && !m.IsRegular() && m&os.ModeSymlink == 0) {
+			c.Report(pos, Info, "Wrong file type found in script path '%s'.", path)
+			return ScriptInhibit
+		}
+		owner, group := fileOwner(st)
+		if owner != 0 || (((m.IsDir() && m&os.ModeSticky == 0) || m.IsRegular()) &&
+			((group != 0 && m&0o020 != 0) || m&0o002 != 0)) {
+			suffix := ""
+			if secure {
+				suffix = " - disabling"
+			}
+			c.Report(pos, Info, "Unsafe permissions found for script '%s'%s.", path, suffix)
+			if secure {
+				return ScriptInsecure | ScriptInhibit
+			}
+			return ScriptInsecure
+		}
+	}
+	return 0
+}
+
+func findInPath(name string) (string, bool) {
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/bin:/usr/bin"
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "."
+		}
+		full := filepath.Join(d, name)
+		if st, err := os.Stat(full); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return full, true
+		}
+	}
+	return "", false
+}
+
+// scriptSecurityVerdict is the end-of-pass SECURITY VIOLATION check.
+func (c *Ctx) scriptSecurityVerdict(proc ScriptProc) {
+	f := c.core.script.flags[proc]
+	if c.Cfg.Global.EnableScriptSecurity || f&ScriptIsScript == 0 {
+		return
+	}
+	insecure := ""
+	if f&ScriptInsecure != 0 {
+		insecure = " There are insecure scripts."
+	}
+	what := map[ScriptProc]string{ProcParent: "start/shutdown scripts", ProcChecker: "check scripts", ProcVRRP: "scripts"}[proc]
+	c.Report(Pos{}, SecurityError, "SECURITY VIOLATION - %s are being executed but script_security not enabled.%s", what, insecure)
+}
+
+// checkStartStopScripts is the parent's check of startup/shutdown scripts.
+func (c *Ctx) checkStartStopScripts() {
+	g := &c.Cfg.Global
+	for _, p := range []**config.Command{&g.StartupScript, &g.ShutdownScript} {
+		if *p == nil {
+			continue
+		}
+		if f := c.CheckScript(ProcParent, *p); f&(ScriptInhibit|ScriptNotFound) != 0 || f&(ScriptExecutable|ScriptSystem) == 0 {
+			*p = nil
+		}
+	}
+	c.scriptSecurityVerdict(ProcParent)
+}

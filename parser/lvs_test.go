@@ -1,0 +1,86 @@
+package parser
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dsas/keepalived-go/config"
+)
+
+// lvsParse parses a snippet as keepalived -t would and returns the model
+// and the diagnostics.
+func lvsParse(t *testing.T, src string) (*config.Config, Diagnostics) {
+	t.Helper()
+	opts := Options{
+		TestMode:        true,
+		NoConfigID:      true,
+		InterfaceExists: func(string) bool { return true },
+		UserExists:      func(string) bool { return true },
+		GroupExists:     func(string) bool { return true },
+	}
+	cfg, diags, _ := ParseBytes("lvs.conf", []byte(src), opts)
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	return cfg, diags
+}
+
+// lvsWant is one expected diagnostic: class, line and a message fragment.
+type lvsWant struct {
+	class Class
+	line  int
+	msg   string
+}
+
+func checkDiags(t *testing.T, got Diagnostics, want []lvsWant) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d diagnostics, want %d:\n%s", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Class != w.class || g.Pos.Line != w.line || !strings.Contains(g.Msg, w.msg) {
+			t.Errorf("diag %d = %v (%v), want %v line %d containing %q", i, g, g.Class, w.class, w.line, w.msg)
+		}
+	}
+}
+
+// TestCheckerTrackers drives the checker-pass track_file / bfd_instance
+// recorders directly: FILE_CHECK takes the track file's weight, and
+// BFD_CHECK only sees instances whose events go to the checker.
+func TestCheckerTrackers(t *testing.T) {
+	c := &Ctx{Cfg: &config.Config{}, Opts: &Options{TestMode: true}}
+	tab := lvsCheckerTrackers()
+	tok := func(s string) Token { return Token{Text: s, Pos: Pos{Line: 1, Col: 1}} }
+	block := func(kw string, name string, lines ...[]string) {
+		k := tab[kw]
+		k.Handle(c, tok(kw), []Token{tok(name)})
+		for _, l := range lines {
+			var args []Token
+			for _, w := range l[1:] {
+				args = append(args, tok(w))
+			}
+			k.Sub[l[0]].Handle(c, tok(l[0]), args)
+		}
+		k.End(c)
+	}
+	block("track_file", "tf1", []string{"file", "/tmp/x"}, []string{"weight", "-5", "reverse"})
+	block("vrrp_track_file", "tf2")
+	block("bfd_instance", "b1", []string{"neighbor_ip", "10.0.0.1"})
+	block("bfd_instance", "b2", []string{"vrrp"})
+	block("bfd_instance", "b3", []string{"vrrp"}, []string{"checker"})
+
+	if f := c.lvs.findTrackFile("tf1"); f == nil || f.Weight != -5 || !f.WeightReverse {
+		t.Errorf("tf1 = %+v", f)
+	}
+	if f := c.lvs.findTrackFile("tf2"); f == nil || f.Weight != 1 {
+		t.Errorf("tf2 = %+v", f)
+	}
+	var names []string
+	for _, b := range c.lvs.bfds {
+		names = append(names, b.Name)
+	}
+	if strings.Join(names, ",") != "b1,b3" {
+		t.Errorf("checker bfds = %v", names)
+	}
+}

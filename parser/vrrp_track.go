@@ -1,0 +1,977 @@
+package parser
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dsas/keepalived-go/config"
+)
+
+// Tracked objects (vrrp_script, vrrp_track_process, track_file,
+// bfd_instance), the tracker items that reference them, and the small
+// top-level blocks (track_group, garp_group, linkbeat_interfaces,
+// interface_up_down_delays). References are single-pass: the object must
+// be defined earlier in the file (keepalived's vrrp_track.c).
+
+// trackWeight reads "weight N [reverse|noreverse]" after a tracked name;
+// def/defRev are the object's defaults. ok=false drops the item.
+func (c *Ctx) trackWeight(owner, kind, name string, item []Token, lo, hi int64, def int, defRev bool, rangeMsg string, allowNoreverse, dropOnBadRev bool) (int, bool, bool) {
+	w, rev := def, defRev
+	if len(item) < 2 {
+		return w, rev, true
+	}
+	if item[1].Text != "weight" {
+		c.Report(item[1].Pos, GeneralError, "(%s) unknown %s option %s - ignoring", owner, kind, item[1].Text)
+		return 0, false, false
+	}
+	if len(item) == 2 {
+		c.Report(item[1].Pos, GeneralError, "(%s) weight without value specified for %s %s - ignoring", owner, kind, name)
+		return 0, false, false
+	}
+	if n, ok := c.quietInt(item[2], lo, hi); ok {
+		w = int(n)
+	} else {
+		c.Report(item[2].Pos, GeneralError, rangeMsg, owner, item[2].Text, name)
+	}
+	if len(item) >= 4 {
+		switch {
+		case item[3].Text == "reverse":
+			rev = true
+		case item[3].Text == "noreverse" && allowNoreverse:
+			rev = false
+		default:
+			c.Report(item[3].Pos, GeneralError, "(%s) unknown %s %s weight option %s - ignoring", owner, kind, name, item[3].Text)
+			if dropOnBadRev {
+				return 0, false, false
+			}
+		}
+	}
+	return w, rev, true
+}
+
+func hasTracker(l []config.Tracker, k config.TrackerKind, name string) bool {
+	for _, t := range l {
+		if t.Kind == k && t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Ctx) trackIfItem(owner string, l *[]config.Tracker, item []Token) {
+	name := item[0].Text
+	c.lookupIf(item[0].Pos, name, "(%s) tracked interface %s doesn't exist", owner, name)
+	if hasTracker(*l, config.TrackInterface, name) {
+		c.Report(item[0].Pos, GeneralError, "(%s) duplicate track_interface %s - ignoring", owner, name)
+		return
+	}
+	w, rev, ok := c.trackWeight(owner, "track_interface", name, item, -254, 254, 0, false,
+		"(%s) weight %s for %s must be between [-253..253] inclusive. Ignoring...", false, false)
+	if !ok {
+		return
+	}
+	if w == 254 || w == -254 {
+		c.Report(item[2].Pos, GeneralError, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name)
+		w = w / 254 * 253
+	}
+	*l = append(*l, config.Tracker{Kind: config.TrackInterface, Name: name, Weight: w, Reverse: rev})
+}
+
+func (c *Ctx) trackScriptItem(owner string, l *[]config.Tracker, item []Token) {
+	name := item[0].Text
+	s := c.findScript(name)
+	if s == nil {
+		c.Report(item[0].Pos, GeneralError, "(%s) track script %s not found, ignoring...", owner, name)
+		return
+	}
+	if hasTracker(*l, config.TrackScript, name) {
+		c.Report(item[0].Pos, GeneralError, "(%s) duplicate track_script %s - ignoring", owner, name)
+		return
+	}
+	w, rev, ok := c.trackWeight(owner, "track script", name, item, -254, 254, s.Weight, s.WeightReverse,
+		"(%s) track script %[3]s: weight must be between [-253..253] inclusive, ignoring...%.0[2]s", true, false)
+	if !ok {
+		return
+	}
+	if len(item) >= 3 && (w == 254 || w == -254) {
+		c.Report(item[2].Pos, GeneralError, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name)
+		w = w / 254 * 253
+	}
+	*l = append(*l, config.Tracker{Kind: config.TrackScript, Name: name, Weight: w, Reverse: rev})
+}
+
+func (c *Ctx) trackFileItem(owner string, l *[]config.Tracker, item []Token) {
+	name := item[0].Text
+	f := c.findFile(name)
+	if f == nil {
+		c.Report(item[0].Pos, GeneralError, "(%s) track file %s not found, ignoring...", owner, name)
+		return
+	}
+	if hasTracker(*l, config.TrackFileKind, name) {
+		c.Report(item[0].Pos, GeneralError, "(%s) duplicate track_file %s - ignoring", owner, name)
+		return
+	}
+	w, rev, ok := c.trackWeight(owner, "track file", name, item, -254, 254, f.Weight, f.WeightReverse,
+		"(%s) weight for track file %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s", true, true)
+	if !ok {
+		return
+	}
+	*l = append(*l, config.Tracker{Kind: config.TrackFileKind, Name: name, Weight: w, Reverse: rev})
+}
+
+func (c *Ctx) trackProcessItem(owner string, l *[]config.Tracker, item []Token) {
+	name := item[0].Text
+	p := c.findProcess(name)
+	if p == nil {
+		c.Report(item[0].Pos, GeneralError, "(%s) track process %s not found, ignoring...", owner, name)
+		return
+	}
+	if hasTracker(*l, config.TrackProcessKind, name) {
+		c.Report(item[0].Pos, GeneralError, "(%s) duplicate track_process %s - ignoring", owner, name)
+		return
+	}
+	w, rev, ok := c.trackWeight(owner, "track process", name, item, -254, 254, p.Weight, p.WeightReverse,
+		"(%s) weight for track process %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s", true, false)
+	if !ok {
+		return
+	}
+	*l = append(*l, config.Tracker{Kind: config.TrackProcessKind, Name: name, Weight: w, Reverse: rev})
+}
+
+func (c *Ctx) trackBFDItem(owner string, l *[]config.Tracker, item []Token) {
+	name := item[0].Text
+	b := c.findBFD(name)
+	if b == nil {
+		c.Report(item[0].Pos, GeneralError, "(%s) track bfd %s not found, ignoring...", owner, name)
+		return
+	}
+	if hasTracker(*l, config.TrackBFD, name) {
+		c.Report(item[0].Pos, GeneralError, "(%s) duplicate track_bfd %s - ignoring", owner, name)
+		return
+	}
+	w, rev, ok := c.trackWeight(owner, "track bfd", name, item, -253, 253, b.Weight, b.WeightReverse,
+		"(%s) weight for track bfd %[3]s must be in [-253..253] inclusive. Ignoring...%.0[2]s", true, true)
+	if !ok {
+		return
+	}
+	*l = append(*l, config.Tracker{Kind: config.TrackBFD, Name: name, Weight: w, Reverse: rev})
+}
+
+func (c *Ctx) findScript(name string) *config.Script {
+	for i := range c.Cfg.VRRP.Scripts {
+		if c.Cfg.VRRP.Scripts[i].Name == name {
+			return &c.Cfg.VRRP.Scripts[i]
+		}
+	}
+	return nil
+}
+
+func (c *Ctx) findFile(name string) *config.TrackFile {
+	for i := range c.Cfg.VRRP.Files {
+		if c.Cfg.VRRP.Files[i].Name == name {
+			return &c.Cfg.VRRP.Files[i]
+		}
+	}
+	return nil
+}
+
+func (c *Ctx) findProcess(name string) *config.TrackProcess {
+	for i := range c.Cfg.VRRP.Processes {
+		if c.Cfg.VRRP.Processes[i].Name == name {
+			return &c.Cfg.VRRP.Processes[i]
+		}
+	}
+	return nil
+}
+
+func (c *Ctx) findBFD(name string) *config.BFDInstance {
+	for i := range c.Cfg.VRRP.BFDs {
+		if c.Cfg.VRRP.BFDs[i].Name == name {
+			return &c.Cfg.VRRP.BFDs[i]
+		}
+	}
+	return nil
+}
+
+// ---- vrrp_script ----
+
+func scriptKeywords() Table {
+	in := func(h func(c *Ctx, s *config.Script, kw Token, args []Token)) func(c *Ctx, kw Token, args []Token) {
+		return func(c *Ctx, kw Token, args []Token) {
+			if c.vrrp.script != nil {
+				h(c, c.vrrp.script, kw, args)
+			}
+		}
+	}
+	return Table{
+		"script": {Script: true, Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) {
+			if cmd, ok := c.Command(kw, args, false); ok {
+				s.Command = cmd
+			}
+		})},
+		"interval": {Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 3, 0, 4294*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "(%s): vrrp script interval '%s' must be between 0.001 and %d - ignoring", s.Name, args[0].Text, 4294)
+				return
+			}
+			if v == 0 {
+				c.Report(args[0].Pos, GeneralError, "(%s): vrrp script interval must be greater than 0, setting to 1", s.Name)
+				v = time.Second
+			}
+			s.Interval = v
+		})},
+		"timeout": {Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 3, 0, 4294*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "(%s): vrrp script timeout '%s' invalid - ignoring", s.Name, args[0].Text)
+				return
+			}
+			if v == 0 {
+				c.Report(args[0].Pos, GeneralError, "(%s): vrrp script timeout must be greater than 0, setting to 1", s.Name)
+				v = time.Second
+			}
+			s.Timeout = v
+		})},
+		"weight": {Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			// keepalived stores the value even when out of range.
+			n, ok := c.quietInt(args[0], -253, 253)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "vrrp_script %s weight %s must be in [-253, 253]", s.Name, args[0].Text)
+			}
+			s.Weight = int(n)
+			if len(args) >= 2 {
+				if args[1].Text == "reverse" {
+					s.WeightReverse = true
+				} else {
+					c.Report(args[1].Pos, GeneralError, "vrrp_script %s unknown weight option %s", s.Name, args[1].Text)
+				}
+			}
+		})},
+		"rise": {Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 1, 1<<31-1)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "(%s): vrrp script rise value '%s' invalid, defaulting to 1", s.Name, args[0].Text)
+				n = 1
+			}
+			s.Rise = int(n)
+		})},
+		"fall": {Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 1, 1<<31-1)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "(%s): vrrp script fall value '%s' invalid, defaulting to 1", s.Name, args[0].Text)
+				n = 1
+			}
+			s.Fall = int(n)
+		})},
+		"user": {Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			if !c.scriptUserExists(args[0].Text) {
+				c.Report(args[0].Pos, GeneralError, "Unable to set uid/gid for script %s", s.Command.Raw)
+				c.vrrp.scriptRemove = true
+				return
+			}
+			c.vrrp.scriptRemove = false
+			s.Command.User = args[0].Text
+			if len(args) >= 2 {
+				s.Command.Group = args[1].Text
+			}
+		})},
+		"init_fail": {Handle: in(func(c *Ctx, s *config.Script, kw Token, args []Token) { s.InitFail = true })},
+	}
+}
+
+// scriptUserExists checks a script user with the host (or the test fake).
+func (c *Ctx) scriptUserExists(name string) bool {
+	if c.Opts != nil && c.Opts.UserExists != nil {
+		return c.Opts.UserExists(name)
+	}
+	return userOnHost(name)
+}
+
+func vrrpScriptStart(c *Ctx, kw Token, args []Token) {
+	c.vrrp.script = nil
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	c.vrrp.script = &config.Script{Name: args[0].Text, Interval: time.Second, Rise: 1, Fall: 1}
+	c.vrrp.scriptPos, c.vrrp.scriptRemove = kw.Pos, false
+}
+
+func vrrpScriptEnd(c *Ctx) {
+	s := c.vrrp.script
+	c.vrrp.script = nil
+	if s == nil {
+		return
+	}
+	if len(s.Command.Argv) == 0 {
+		c.Report(c.vrrp.scriptPos, GeneralError, "No script set for vrrp_script %s - removing", s.Name)
+		return
+	}
+	if c.vrrp.scriptRemove {
+		return
+	}
+	if s.Command.User == "" && !c.defaultScriptUserOK() {
+		c.Report(c.vrrp.scriptPos, GeneralError, "Unable to set default user for vrrp script %s - removing", s.Name)
+		return
+	}
+	if c.vrrp.scriptPosOf == nil {
+		c.vrrp.scriptPosOf = map[string]Pos{}
+	}
+	c.vrrp.scriptPosOf[s.Name] = c.vrrp.scriptPos
+	c.Cfg.VRRP.Scripts = append(c.Cfg.VRRP.Scripts, *s)
+}
+
+// ---- vrrp_track_process ----
+
+func processKeywords() Table {
+	in := func(h func(c *Ctx, p *config.TrackProcess, kw Token, args []Token)) func(c *Ctx, kw Token, args []Token) {
+		return func(c *Ctx, kw Token, args []Token) {
+			if c.vrrp.proc != nil {
+				h(c, c.vrrp.proc, kw, args)
+			}
+		}
+	}
+	delay := func(which string) func(c *Ctx, kw Token, args []Token) {
+		return in(func(c *Ctx, p *config.TrackProcess, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 6, time.Microsecond, 3600*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "%sdelay (%s) for vrrp_track_process %s must be between [0.000001..3600] inclusive. Ignoring...", which, args[0].Text, p.Name)
+				return
+			}
+			if which != "fork_" {
+				p.TerminateDelay = v
+			}
+			if which != "terminate_" {
+				p.ForkDelay = v
+			}
+		})
+	}
+	return Table{
+		"process": {Handle: in(func(c *Ctx, p *config.TrackProcess, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			if p.Process != "" {
+				c.Report(args[0].Pos, GeneralError, "Process already set for track process %s - ignoring %s", p.Name, args[0].Text)
+				return
+			}
+			p.Process = args[0].Text
+			if len(args) > 1 {
+				for _, a := range args[1:] {
+					p.Params = append(p.Params, a.Text)
+				}
+				if p.ParamMatch == config.MatchNone {
+					p.ParamMatch = config.MatchExact
+				}
+				p.FullCommand = true
+			}
+		})},
+		"param_match": {Handle: in(func(c *Ctx, p *config.TrackProcess, kw Token, args []Token) {
+			if len(args) == 0 {
+				p.ParamMatch, p.FullCommand = config.MatchExact, true
+				return
+			}
+			switch args[0].Text {
+			case "initial":
+				p.ParamMatch, p.FullCommand = config.MatchInitial, true
+			case "partial":
+				p.ParamMatch, p.FullCommand = config.MatchPartial, true
+			default:
+				c.Report(args[0].Pos, GeneralError, "Invalid param_match type %s - ignoring", args[0].Text)
+			}
+		})},
+		"weight": {Handle: in(func(c *Ctx, p *config.TrackProcess, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "No weight specified for track process %s - ignoring", p.Name)
+				return
+			}
+			if p.Weight != 0 {
+				c.Report(args[0].Pos, GeneralError, "Weight already set for track process %s - ignoring %s", p.Name, args[0].Text)
+				return
+			}
+			n, ok := c.quietInt(args[0], -254, 254)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", args[0].Text, p.Name)
+				return
+			}
+			if len(args) >= 2 {
+				if args[1].Text == "reverse" {
+					p.WeightReverse = true
+				} else {
+					c.Report(args[1].Pos, GeneralError, "vrrp_track_process %s unknown weight option %s", p.Name, args[1].Text)
+				}
+			}
+			p.Weight = int(n)
+		})},
+		"quorum": {Handle: in(func(c *Ctx, p *config.TrackProcess, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 1, 65535)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Quorum (%s) for vrrp_track_process %s must be between [1..65535] inclusive. Ignoring...", args[0].Text, p.Name)
+				return
+			}
+			if p.QuorumMax >= 0 && int(n) > p.QuorumMax {
+				c.Report(args[0].Pos, GeneralError, "Quorum is greater than quorum_max - ignoring")
+				return
+			}
+			p.Quorum = int(n)
+		})},
+		"quorum_max": {Handle: in(func(c *Ctx, p *config.TrackProcess, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 0, 65535)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "quorum_max (%s) for vrrp_track_process %s must be between [0..65535] inclusive. Ignoring...", args[0].Text, p.Name)
+				return
+			}
+			if (n != 0 || p.Quorum > 1) && int(n) < p.Quorum {
+				c.Report(args[0].Pos, GeneralError, "quorum_max is less than quorum - ignoring")
+				return
+			}
+			p.QuorumMax = int(n)
+			if n == 0 {
+				p.Quorum = 0
+			} else if p.Quorum == 0 {
+				p.Quorum = 1
+			}
+		})},
+		"delay":           {Handle: delay("")},
+		"terminate_delay": {Handle: delay("terminate_")},
+		"fork_delay":      {Handle: delay("fork_")},
+		"full_command":    {Handle: in(func(c *Ctx, p *config.TrackProcess, kw Token, args []Token) { p.FullCommand = true })},
+	}
+}
+
+func trackProcessStart(c *Ctx, kw Token, args []Token) {
+	c.vrrp.proc = nil
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	c.vrrp.proc = &config.TrackProcess{Name: args[0].Text, Quorum: 1, QuorumMax: -1}
+	c.vrrp.procPos = kw.Pos
+}
+
+func trackProcessEnd(c *Ctx) {
+	p := c.vrrp.proc
+	c.vrrp.proc = nil
+	if p == nil {
+		return
+	}
+	if p.Process == "" {
+		c.Report(c.vrrp.procPos, GeneralError, "track process '%s' process name not specified", p.Name)
+		return
+	}
+	c.Cfg.VRRP.Processes = append(c.Cfg.VRRP.Processes, *p)
+}
+
+// ---- track_file ----
+
+func fileKeywords() Table {
+	in := func(h func(c *Ctx, f *config.TrackFile, kw Token, args []Token)) func(c *Ctx, kw Token, args []Token) {
+		return func(c *Ctx, kw Token, args []Token) {
+			if c.vrrp.file != nil {
+				h(c, c.vrrp.file, kw, args)
+			}
+		}
+	}
+	return Table{
+		"file": {Handle: in(func(c *Ctx, f *config.TrackFile, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "track file file name missing")
+				return
+			}
+			if f.Path != "" {
+				c.Report(args[0].Pos, GeneralError, "File already set for track file %s - ignoring %s", f.Name, args[0].Text)
+				return
+			}
+			f.Path = args[0].Text
+		})},
+		"weight": {Handle: in(func(c *Ctx, f *config.TrackFile, kw Token, args []Token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, GeneralError, "No weight specified for track file %s - ignoring", f.Name)
+				return
+			}
+			// keepalived detects "already set" by the weight differing from 1.
+			if f.Weight != 1 {
+				c.Report(args[0].Pos, GeneralError, "Weight already set for track file %s - ignoring %s", f.Name, args[0].Text)
+				return
+			}
+			n, ok := c.quietInt(args[0], -254, 254)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", args[0].Text, f.Name)
+				n = 1
+			}
+			f.Weight = int(n)
+			if len(args) >= 2 {
+				if args[1].Text == "reverse" {
+					f.WeightReverse = true
+				} else {
+					c.Report(args[1].Pos, GeneralError, "track_file %s unknown weight option %s", f.Name, args[1].Text)
+				}
+			}
+		})},
+		"init_file": {Handle: in(func(c *Ctx, f *config.TrackFile, kw Token, args []Token) {
+			f.Init, f.InitValue = true, 0
+			for _, a := range args {
+				w := strings.TrimLeft(a.Text, " \t")
+				switch {
+				case w != "" && (w[0] == '-' || (w[0] >= '0' && w[0] <= '9')):
+					n, err := strconv.ParseInt(w, 10, 32)
+					if err != nil {
+						c.Report(a.Pos, GeneralError, "Track file %s init value %s is invalid", f.Name, w)
+						n = 0
+					} else if n < -254 || n > 254 {
+						c.Report(a.Pos, GeneralError, "Track file %s init value %d is outside sensible range [%d, %d]", f.Name, n, -254, 254)
+					}
+					f.InitValue = int(n)
+				case w == "overwrite":
+					f.InitOverwrite = true
+				default:
+					c.Report(a.Pos, GeneralError, "Unknown track file init option %s", w)
+				}
+			}
+		})},
+	}
+}
+
+func trackFileStart(c *Ctx, kw Token, args []Token) {
+	c.vrrp.file = nil
+	if kw.Text == "vrrp_track_file" {
+		c.Report(kw.Pos, Info, "\"vrrp_track_file\" is deprecated, please use \"track_file\"")
+	}
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	c.vrrp.file = &config.TrackFile{Name: args[0].Text, Weight: 1}
+	c.vrrp.filePos = kw.Pos
+}
+
+func trackFileEnd(c *Ctx) {
+	f := c.vrrp.file
+	c.vrrp.file = nil
+	if f == nil {
+		return
+	}
+	if f.Path == "" {
+		c.Report(c.vrrp.filePos, GeneralError, "No file set for track_file %s - ignoring", f.Name)
+		return
+	}
+	dir := "."
+	if i := strings.LastIndexByte(f.Path, '/'); i >= 0 {
+		dir = f.Path[:i]
+		if dir == "" {
+			dir = "/"
+		}
+	}
+	if !dirExists(dir) {
+		// 2.3 removes the tracker (a GeneralError); 2.2.7 keeps it
+		// silently, and -t must exit as 2.2.7 does.
+		c.Report(c.vrrp.filePos, Info, "track file directory for %s does not exist", f.Name)
+	}
+	c.Cfg.VRRP.Files = append(c.Cfg.VRRP.Files, *f)
+}
+
+// ---- bfd_instance ----
+
+func bfdKeywords() Table {
+	in := func(h func(c *Ctx, b *config.BFDInstance, kw Token, args []Token)) func(c *Ctx, kw Token, args []Token) {
+		return func(c *Ctx, kw Token, args []Token) {
+			if c.vrrp.bfd != nil {
+				h(c, c.vrrp.bfd, kw, args)
+			}
+		}
+	}
+	ms := func(name string, lo, hi int64, set func(b *config.BFDInstance, d time.Duration)) func(c *Ctx, kw Token, args []Token) {
+		return in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 3, time.Duration(lo)*time.Second, time.Duration(hi)*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s %s value %s is not valid (must be in range [%d-%d]), ignoring", b.Name, name, args[0].Text, lo, hi)
+				return
+			}
+			// The value is milliseconds with 3 decimals, read as if seconds.
+			set(b, v/1000)
+		})
+	}
+	nbr := in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+		if !c.Require(kw, args, 1) {
+			return
+		}
+		a, ok := stoAddr(args[0].Text)
+		if !ok {
+			word := "neighbor"
+			if kw.Text == "neighbour_ip" {
+				word = "neighbour"
+			}
+			c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s has malformed %s address %s, ignoring instance", b.Name, word, args[0].Text)
+			c.vrrp.bfd = nil
+			return
+		}
+		b.Neighbor = a
+	})
+	return Table{
+		"source_ip": {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			a, ok := stoAddr(args[0].Text)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s has malformed source address %s, ignoring", b.Name, args[0].Text)
+				return
+			}
+			b.Source = a
+		})},
+		"neighbor_ip":  {Handle: nbr},
+		"neighbour_ip": {Handle: nbr},
+		"min_rx":       {Handle: ms("min_rx", 1, 4294967, func(b *config.BFDInstance, d time.Duration) { b.MinRx = d })},
+		"min_tx":       {Handle: ms("min_tx", 1, 4294967, func(b *config.BFDInstance, d time.Duration) { b.MinTx = d })},
+		"idle_tx":      {Handle: ms("idle_tx", 1000, 4294967, func(b *config.BFDInstance, d time.Duration) { b.IdleTx = d })},
+		"multiplier": {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 1, 255)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s multiplier value %s not valid (must be in range [%d-%d]), ignoring", b.Name, args[0].Text, 1, 255)
+				return
+			}
+			b.Multiplier = int(n)
+		})},
+		"passive":  {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) { b.Passive = true })},
+		"ttl":      {Handle: in(bfdTTL)},
+		"hoplimit": {Handle: in(bfdTTL)},
+		"max_hops": {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietInt(args[0], -1, 255)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s max_hops value %s not valid (must be in range [-1-%d]), ignoring", b.Name, args[0].Text, 255)
+				return
+			}
+			b.MaxHops = int(n)
+		})},
+		"multihop": {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			v, ok := trueFalse(args)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s multihop setting not valid - %s", b.Name, args[0].Text)
+				return
+			}
+			b.Multihop = v
+		})},
+		"weight": {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietInt(args[0], -253, 253)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s weight value %s not valid (must be in range [%d-%d]), ignoring", b.Name, args[0].Text, -253, 253)
+			} else {
+				b.Weight = int(n)
+			}
+			if len(args) >= 2 {
+				if args[1].Text == "reverse" {
+					b.WeightReverse = true
+				} else {
+					c.Report(args[1].Pos, GeneralError, "Configuration error: BFD instance %s unknown weight option %s", b.Name, args[1].Text)
+				}
+			}
+		})},
+		"vrrp": {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			b.ToVRRP, c.vrrp.bfdEvents = true, true
+		})},
+		"checker": {Handle: in(func(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+			b.ToChecker, c.vrrp.bfdEvents = true, true
+		})},
+	}
+}
+
+func bfdTTL(c *Ctx, b *config.BFDInstance, kw Token, args []Token) {
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	n, ok := c.quietUint(args[0], 1, 255)
+	if !ok {
+		c.Report(args[0].Pos, GeneralError, "Configuration error: BFD instance %s ttl/hoplimit value %s not valid (must be in range [1-%d]), ignoring", b.Name, args[0].Text, 255)
+		return
+	}
+	b.TTL = int(n)
+}
+
+func bfdStart(c *Ctx, kw Token, args []Token) {
+	c.vrrp.bfd = nil
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	name := args[0].Text
+	if len(name) >= 32 {
+		c.Report(args[0].Pos, GeneralError, "BFD name %s too long", name)
+		c.SkipBlock()
+		return
+	}
+	if c.findBFD(name) != nil {
+		c.Report(args[0].Pos, GeneralError, "BFD %s already specified", name)
+		c.SkipBlock()
+		return
+	}
+	c.vrrp.bfd = &config.BFDInstance{Name: name, MinRx: 10 * time.Millisecond, MinTx: 10 * time.Millisecond,
+		IdleTx: time.Second, Multiplier: 5}
+	c.vrrp.bfdPos, c.vrrp.bfdEvents = kw.Pos, false
+}
+
+// bfdEnd is the BFD process's bfd_end_handler (its checks reach -t).
+func bfdEnd(c *Ctx) {
+	b := c.vrrp.bfd
+	c.vrrp.bfd = nil
+	if b == nil {
+		return
+	}
+	if !c.vrrp.bfdEvents {
+		b.ToVRRP, b.ToChecker = true, true
+	}
+	if !b.Neighbor.IsValid() {
+		c.Report(c.vrrp.bfdPos, GeneralError, "Configuration error: BFD instance %s has no neighbor address set, disabling instance", b.Name)
+		return
+	}
+	if b.Source.IsValid() && b.Source.Is4() != b.Neighbor.Is4() {
+		c.Report(c.vrrp.bfdPos, GeneralError, "Configuration error: BFD instance %s source address %s and neighbor address %s are not of the same family, disabling instance", b.Name, b.Source, b.Neighbor)
+		return
+	}
+	for _, o := range c.Cfg.VRRP.BFDs {
+		if o.Neighbor == b.Neighbor && o.Source == b.Source && o.Multihop == b.Multihop {
+			c.Report(c.vrrp.bfdPos, GeneralError, "Configuration error: BFD instance %s has duplicate neighbor address %s, ignoring instance", b.Name, b.Neighbor)
+			return
+		}
+	}
+	if b.TTL == 0 {
+		b.TTL = 255
+		if b.Neighbor.Is6() {
+			b.TTL = 64
+		}
+	}
+	if b.MaxHops > b.TTL {
+		c.Report(c.vrrp.bfdPos, GeneralError, "BFD instance %s: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit", b.Name)
+		b.MaxHops = b.TTL
+	}
+	c.Cfg.VRRP.BFDs = append(c.Cfg.VRRP.BFDs, *b)
+}
+
+// ---- track_group ----
+
+func trackGroupStart(c *Ctx, kw Token, args []Token) {
+	c.vrrp.tg = nil
+	if len(args) != 1 {
+		c.Report(kw.Pos, GeneralError, "track_group must have a name - skipping")
+		c.SkipBlock()
+		return
+	}
+	if c.findTrackGroup(args[0].Text) {
+		c.Report(args[0].Pos, GeneralError, "track_group %s already defined", args[0].Text)
+		c.SkipBlock()
+		return
+	}
+	c.vrrp.tg = &config.TrackGroup{Name: args[0].Text}
+	c.vrrp.tgPos, c.vrrp.tgSet = kw.Pos, false
+}
+
+func trackGroupGroup(c *Ctx, words []Token) {
+	g := c.vrrp.tg
+	if g == nil {
+		return
+	}
+	if c.vrrp.tgSet {
+		c.Report(c.vrrp.tgPos, GeneralError, "Group list already specified for sync group %s", g.Name)
+		return
+	}
+	c.vrrp.tgSet = true
+	for _, w := range words {
+		g.Instances = append(g.Instances, w.Text)
+	}
+	if len(words) == 0 {
+		c.Report(c.vrrp.tgPos, GeneralError, "Warning - track group %s has empty group block", g.Name)
+	}
+}
+
+func trackGroupEnd(c *Ctx) {
+	g := c.vrrp.tg
+	c.vrrp.tg = nil
+	if g == nil {
+		return
+	}
+	if len(g.Instances) == 0 {
+		c.Report(c.vrrp.tgPos, GeneralError, "Static track group %s has no members - removing", g.Name)
+		return
+	}
+	c.Cfg.VRRP.TrackGroups = append(c.Cfg.VRRP.TrackGroups, *g)
+}
+
+// ---- garp_group ----
+
+func garpGroupKeywords() Table {
+	in := func(h func(c *Ctx, g *config.GARPGroup, kw Token, args []Token)) func(c *Ctx, kw Token, args []Token) {
+		return func(c *Ctx, kw Token, args []Token) {
+			if c.vrrp.garp != nil {
+				h(c, c.vrrp.garp, kw, args)
+			}
+		}
+	}
+	interval := func(name string, set func(g *config.GARPGroup, d time.Duration)) func(c *Ctx, kw Token, args []Token) {
+		return in(func(c *Ctx, g *config.GARPGroup, kw Token, args []Token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 6, 0, 4294*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, GeneralError, "garp_group %s '%s' invalid", name, args[0].Text)
+				return
+			}
+			set(g, v)
+			if v >= time.Second {
+				c.Report(args[0].Pos, Info, "The %s is very large - %s seconds", name, args[0].Text)
+			}
+		})
+	}
+	addIf := func(c *Ctx, g *config.GARPGroup, t Token) {
+		if !c.ifExists(t.Text) {
+			if c.vg().DynamicInterfaces {
+				c.Report(t.Pos, Info, "WARNING - interface %s specified for garp_group doesn't exist", t.Text)
+			} else {
+				c.lookupIf(t.Pos, t.Text, "WARNING - interface %s specified for garp_group doesn't exist", t.Text)
+			}
+			return
+		}
+		if c.vrrp.garpIfs == nil {
+			c.vrrp.garpIfs = map[string]bool{}
+		}
+		if c.vrrp.garpIfs[t.Text] {
+			c.Report(t.Pos, GeneralError, "garp_group already specified for %s - ignoring", t.Text)
+			return
+		}
+		c.vrrp.garpIfs[t.Text] = true
+		g.Interfaces = append(g.Interfaces, t.Text)
+	}
+	return Table{
+		"garp_interval": {Handle: interval("garp_interval", func(g *config.GARPGroup, d time.Duration) { g.GARPInterval = d })},
+		"gna_interval":  {Handle: interval("gna_interval", func(g *config.GARPGroup, d time.Duration) { g.GNAInterval = d })},
+		"interface": {Handle: in(func(c *Ctx, g *config.GARPGroup, kw Token, args []Token) {
+			if c.Require(kw, args, 1) {
+				addIf(c, g, args[0])
+			}
+		})},
+		"interfaces": {Kind: WordBlock, Words: func(c *Ctx, words []Token) {
+			g := c.vrrp.garp
+			if g == nil {
+				return
+			}
+			if len(words) == 0 {
+				c.Report(c.vrrp.garpPos, GeneralError, "Warning - empty garp_group interfaces block")
+				return
+			}
+			for _, w := range words {
+				addIf(c, g, w)
+			}
+		}},
+	}
+}
+
+func garpGroupStart(c *Ctx, kw Token, args []Token) {
+	c.vrrp.garp = &config.GARPGroup{}
+	c.vrrp.garpPos = kw.Pos
+}
+
+func garpGroupEnd(c *Ctx) {
+	g := c.vrrp.garp
+	c.vrrp.garp = nil
+	if g == nil {
+		return
+	}
+	if g.GARPInterval == 0 && g.GNAInterval == 0 {
+		c.Report(c.vrrp.garpPos, GeneralError, "garp group %d does not have any delay set - removing", len(c.Cfg.VRRP.GARPGroups)+1)
+		for _, n := range g.Interfaces {
+			delete(c.vrrp.garpIfs, n)
+		}
+		return
+	}
+	c.Cfg.VRRP.GARPGroups = append(c.Cfg.VRRP.GARPGroups, *g)
+}
+
+// ---- linkbeat_interfaces / interface_up_down_delays ----
+
+// missingFatal records an unknown interface in linkbeat_interfaces or
+// interface_up_down_delays: CONFIG_FATAL unless dynamic_interfaces.
+func (c *Ctx) missingFatal(t Token, format string) bool {
+	if c.ifExists(t.Text) {
+		return true
+	}
+	c.vrrp.missing = append(c.vrrp.missing, missingIf{pos: t.Pos, name: t.Text, msg: sprintfName(format, t.Text), class: Fatal})
+	return false
+}
+
+func sprintfName(format, name string) string { return strings.Replace(format, "%s", name, 1) }
+
+func linkbeatItem(c *Ctx, item []Token) {
+	c.missingFatal(item[0], "unknown interface %s specified for linkbeat interface")
+	lb := config.LinkbeatInterface{Name: item[0].Text}
+	if len(item) > 1 {
+		switch item[1].Text {
+		case "MII", "ETHTOOL", "IOCTL":
+			lb.Type = item[1].Text
+		}
+		if lb.Type == "" || len(item) > 2 {
+			c.Report(item[1].Pos, GeneralError, "extra characters %s in linkbeat interface", item[1].Text)
+		}
+	}
+	c.Cfg.VRRP.Linkbeat = append(c.Cfg.VRRP.Linkbeat, lb)
+}
+
+func upDownDelayItem(c *Ctx, item []Token) {
+	c.missingFatal(item[0], "unknown interface %s specified for up/down delay")
+	name := item[0].Text
+	if len(item) < 2 {
+		c.Report(item[0].Pos, Info, "No timeouts specified for %s up/down delays", name)
+		return
+	}
+	if len(item) > 3 {
+		c.Report(item[3].Pos, Info, "Too many parameters for %s up/down delays", name)
+	}
+	down, ok := c.quietTimer(item[1], 6, 0, 255*time.Second)
+	if !ok {
+		c.Report(item[1].Pos, Info, "Invalid down delay %s for %s", item[1].Text, name)
+		return
+	}
+	var up time.Duration
+	if len(item) >= 3 {
+		if up, ok = c.quietTimer(item[2], 6, 0, 255*time.Second); !ok {
+			c.Report(item[2].Pos, Info, "Invalid up delay %s for %s", item[2].Text, name)
+			return
+		}
+	}
+	c.Cfg.VRRP.UpDownDelays = append(c.Cfg.VRRP.UpDownDelays, config.InterfaceDelay{Name: name, Down: down, Up: up})
+}
