@@ -1,0 +1,203 @@
+package ifaddr
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+	"golang.org/x/sys/unix"
+)
+
+// RouteType is rtm_type.
+type RouteType uint8
+
+// Route types keepalived's virtual_routes accept.
+const (
+	RouteUnicast     RouteType = unix.RTN_UNICAST // zero value is taken as unicast
+	RouteLocal       RouteType = unix.RTN_LOCAL
+	RouteBroadcast   RouteType = unix.RTN_BROADCAST
+	RouteAnycast     RouteType = unix.RTN_ANYCAST
+	RouteMulticast   RouteType = unix.RTN_MULTICAST
+	RouteBlackhole   RouteType = unix.RTN_BLACKHOLE
+	RouteUnreachable RouteType = unix.RTN_UNREACHABLE
+	RouteProhibit    RouteType = unix.RTN_PROHIBIT
+	RouteThrow       RouteType = unix.RTN_THROW
+	RouteNAT         RouteType = unix.RTN_NAT
+)
+
+// Route is keepalived's virtual_routes / static_routes line, the common
+// subset of `ip route`.
+type Route struct {
+	// Dst is the destination (to); 0.0.0.0/0 or ::/0 for default.
+	Dst netip.Prefix
+	// Src is the preferred source address (src).
+	Src netip.Addr
+	// Gateway is the next hop (via).
+	Gateway netip.Addr
+	// Link is the output interface (dev).
+	Link string
+	// Table is the routing table; zero means main.
+	Table uint32
+	// Metric is the route priority (metric / preference).
+	Metric uint32
+	// Scope is the route scope. Zero means what `ip route` picks: link
+	// for a unicast route with no gateway, host for local routes, global
+	// otherwise.
+	Scope Scope
+	// Protocol is rtm_protocol; zero means boot, as `ip route` does.
+	Protocol uint8
+	// Type is the route type; zero means unicast.
+	Type RouteType
+	// OnLink pretends the gateway is directly attached (onlink).
+	OnLink bool
+	// NextHops make a multipath route (nexthop via … dev … weight …);
+	// Gateway and Link must then be unset.
+	NextHops []NextHop
+}
+
+// NextHop is one path of a multipath route.
+type NextHop struct {
+	Gateway netip.Addr
+	Link    string
+	Weight  int // 1..256; zero means 1
+	OnLink  bool
+}
+
+func (r Route) String() string {
+	var b strings.Builder
+	if r.Type != 0 && r.Type != RouteUnicast {
+		fmt.Fprintf(&b, "type %d ", r.Type)
+	}
+	b.WriteString(r.Dst.String())
+	if r.Gateway.IsValid() {
+		fmt.Fprintf(&b, " via %s", r.Gateway)
+	}
+	if r.Link != "" {
+		fmt.Fprintf(&b, " dev %s", r.Link)
+	}
+	if r.Table != 0 {
+		fmt.Fprintf(&b, " table %d", r.Table)
+	}
+	for _, nh := range r.NextHops {
+		fmt.Fprintf(&b, " nexthop via %s dev %s", nh.Gateway, nh.Link)
+	}
+	return b.String()
+}
+
+func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) {
+	if !r.Dst.IsValid() {
+		return nil, fmt.Errorf("invalid destination")
+	}
+	dst := r.Dst.Masked()
+	v6 := dst.Addr().Unmap().Is6()
+	m := &rtnetlink.RouteMessage{
+		Family:    unix.AF_INET,
+		DstLength: uint8(dst.Bits()),
+		Protocol:  r.Protocol,
+		Type:      uint8(r.Type),
+		Scope:     uint8(r.Scope),
+		Table:     unix.RT_TABLE_MAIN,
+	}
+	if v6 {
+		m.Family = unix.AF_INET6
+	}
+	if m.Protocol == 0 {
+		m.Protocol = unix.RTPROT_BOOT
+	}
+	if m.Type == 0 {
+		m.Type = unix.RTN_UNICAST
+	}
+	if r.Table != 0 {
+		// Tables above 255 only fit the attribute; the header then says
+		// RT_TABLE_UNSPEC and the kernel reads RTA_TABLE.
+		m.Table = unix.RT_TABLE_UNSPEC
+		if r.Table < 256 {
+			m.Table = uint8(r.Table)
+		}
+		m.Attributes.Table = r.Table
+	}
+	// A delete matches any scope and protocol unless they are given, as
+	// with `ip route del`.
+	if del && r.Protocol == 0 {
+		m.Protocol = 0
+	}
+	if del && r.Scope == 0 {
+		m.Scope = unix.RT_SCOPE_NOWHERE
+	} else if r.Scope == 0 {
+		switch {
+		case m.Type == unix.RTN_LOCAL || m.Type == unix.RTN_NAT:
+			m.Scope = unix.RT_SCOPE_HOST
+		case m.Type == unix.RTN_BROADCAST || m.Type == unix.RTN_MULTICAST || m.Type == unix.RTN_ANYCAST:
+			m.Scope = unix.RT_SCOPE_LINK
+		case m.Type == unix.RTN_UNICAST && !r.Gateway.IsValid() && len(r.NextHops) == 0:
+			m.Scope = unix.RT_SCOPE_LINK
+		}
+	}
+	if r.OnLink {
+		m.Flags |= unix.RTNH_F_ONLINK
+	}
+	if dst.Bits() > 0 {
+		m.Attributes.Dst = ipOf(dst.Addr().Unmap())
+	}
+	if r.Src.IsValid() {
+		m.Attributes.Src = ipOf(r.Src.Unmap())
+	}
+	if r.Gateway.IsValid() {
+		m.Attributes.Gateway = ipOf(r.Gateway.Unmap())
+	}
+	if r.Link != "" {
+		idx, err := c.Index(r.Link)
+		if err != nil {
+			return nil, err
+		}
+		m.Attributes.OutIface = uint32(idx)
+	}
+	m.Attributes.Priority = r.Metric
+	for _, nh := range r.NextHops {
+		hop := rtnetlink.NextHop{}
+		if nh.Weight > 1 {
+			hop.Hop.Hops = uint8(nh.Weight - 1)
+		}
+		if nh.OnLink {
+			hop.Hop.Flags |= unix.RTNH_F_ONLINK
+		}
+		if nh.Link != "" {
+			idx, err := c.Index(nh.Link)
+			if err != nil {
+				return nil, err
+			}
+			hop.Hop.IfIndex = uint32(idx)
+		}
+		if nh.Gateway.IsValid() {
+			hop.Gateway = ipOf(nh.Gateway.Unmap())
+		}
+		m.Attributes.Multipath = append(m.Attributes.Multipath, hop)
+	}
+	return m, nil
+}
+
+// AddRoute installs r. A route that already exists is not an error.
+func (c *Conn) AddRoute(r Route) error {
+	m, err := c.routeMessage(r, false)
+	if err == nil {
+		err = c.rt.Route.Add(m)
+	}
+	if err != nil && !ignore(err, unix.EEXIST) {
+		return fmt.Errorf("ifaddr: add route %s: %w", r, err)
+	}
+	return nil
+}
+
+// DelRoute removes r. A route or interface that is already gone is not an
+// error.
+func (c *Conn) DelRoute(r Route) error {
+	m, err := c.routeMessage(r, true)
+	if err == nil {
+		err = c.rt.Route.Delete(m)
+	}
+	if err != nil && !ignore(err, unix.ESRCH, unix.ENOENT, unix.ENODEV) {
+		return fmt.Errorf("ifaddr: delete route %s: %w", r, err)
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package ifaddr
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+	"golang.org/x/sys/unix"
+)
+
+// RuleAction is the fib rule action (fib_rule_hdr.action).
+type RuleAction uint8
+
+// Rule actions; the zero value means "lookup Table".
+const (
+	RuleToTable     RuleAction = unix.FR_ACT_TO_TBL
+	RuleGoto        RuleAction = unix.FR_ACT_GOTO
+	RuleNop         RuleAction = unix.FR_ACT_NOP
+	RuleBlackhole   RuleAction = unix.FR_ACT_BLACKHOLE
+	RuleUnreachable RuleAction = unix.FR_ACT_UNREACHABLE
+	RuleProhibit    RuleAction = unix.FR_ACT_PROHIBIT
+)
+
+// Rule is keepalived's virtual_rules / static_rules line, the common
+// subset of `ip rule`.
+type Rule struct {
+	// IPv6 selects the family when neither From nor To is set.
+	IPv6 bool
+	// From and To match the source and destination prefixes.
+	From, To netip.Prefix
+	// Not inverts the match.
+	Not bool
+	// Priority is the rule preference; zero lets the kernel choose one
+	// (on add) or matches any (on delete).
+	Priority uint32
+	// FwMark and FwMask match the packet mark (fwmark MARK/MASK); a zero
+	// FwMask means all bits.
+	FwMark, FwMask uint32
+	// IIF and OIF match the input / output interface by name.
+	IIF, OIF string
+	// Table is the table to look up (lookup / table).
+	Table uint32
+	// Action is what the rule does; zero means lookup Table.
+	Action RuleAction
+	// Goto is the target preference of a goto rule.
+	Goto uint32
+	// Protocol is the rule's protocol (FRA_PROTOCOL); zero means boot.
+	Protocol uint8
+}
+
+func (r Rule) String() string {
+	var b strings.Builder
+	if r.Not {
+		b.WriteString("not ")
+	}
+	if r.From.IsValid() {
+		fmt.Fprintf(&b, "from %s ", r.From)
+	}
+	if r.To.IsValid() {
+		fmt.Fprintf(&b, "to %s ", r.To)
+	}
+	if r.FwMark != 0 {
+		fmt.Fprintf(&b, "fwmark %#x/%#x ", r.FwMark, r.FwMask)
+	}
+	if r.IIF != "" {
+		fmt.Fprintf(&b, "iif %s ", r.IIF)
+	}
+	if r.OIF != "" {
+		fmt.Fprintf(&b, "oif %s ", r.OIF)
+	}
+	if r.Priority != 0 {
+		fmt.Fprintf(&b, "pref %d ", r.Priority)
+	}
+	fmt.Fprintf(&b, "table %d", r.Table)
+	return b.String()
+}
+
+func (r Rule) message(add bool) (*rtnetlink.RuleMessage, error) {
+	m := &rtnetlink.RuleMessage{Family: unix.AF_INET, Action: uint8(r.Action), Attributes: &rtnetlink.RuleAttributes{}}
+	v6 := r.IPv6
+	for _, p := range []netip.Prefix{r.From, r.To} {
+		if p.IsValid() {
+			v6 = p.Addr().Unmap().Is6()
+		}
+	}
+	if r.From.IsValid() && r.To.IsValid() && r.From.Addr().Unmap().Is6() != r.To.Addr().Unmap().Is6() {
+		return nil, fmt.Errorf("from and to of different families")
+	}
+	if v6 {
+		m.Family = unix.AF_INET6
+	}
+	if m.Action == 0 {
+		m.Action = unix.FR_ACT_TO_TBL
+		if r.Goto != 0 {
+			m.Action = unix.FR_ACT_GOTO
+		}
+	}
+	if r.Not {
+		m.Flags |= unix.FIB_RULE_INVERT
+	}
+	a := m.Attributes
+	if r.From.IsValid() {
+		p := r.From.Masked()
+		m.SrcLength = uint8(p.Bits())
+		ip := ipOf(p.Addr().Unmap())
+		a.Src = &ip
+	}
+	if r.To.IsValid() {
+		p := r.To.Masked()
+		m.DstLength = uint8(p.Bits())
+		ip := ipOf(p.Addr().Unmap())
+		a.Dst = &ip
+	}
+	if r.Priority != 0 {
+		a.Priority = ptr(r.Priority)
+	}
+	if r.FwMark != 0 || r.FwMask != 0 {
+		a.FwMark = ptr(r.FwMark)
+		mask := r.FwMask
+		if mask == 0 {
+			mask = 0xffffffff
+		}
+		a.FwMask = ptr(mask)
+	}
+	if r.IIF != "" {
+		a.IIFName = ptr(r.IIF)
+	}
+	if r.OIF != "" {
+		a.OIFName = ptr(r.OIF)
+	}
+	if r.Goto != 0 {
+		a.Goto = ptr(r.Goto)
+	}
+	if m.Action == unix.FR_ACT_TO_TBL {
+		t := r.Table
+		if t == 0 && add {
+			t = unix.RT_TABLE_MAIN
+		}
+		if t != 0 {
+			if t < 256 {
+				m.Table = uint8(t)
+			}
+			a.Table = ptr(t)
+		}
+	}
+	if add {
+		proto := r.Protocol
+		if proto == 0 {
+			proto = unix.RTPROT_BOOT
+		}
+		a.Protocol = ptr(proto)
+	} else if r.Protocol != 0 {
+		a.Protocol = ptr(r.Protocol)
+	}
+	return m, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// AddRule installs r. A rule that already exists is not an error.
+func (c *Conn) AddRule(r Rule) error {
+	m, err := r.message(true)
+	if err == nil {
+		err = c.rt.Rule.Add(m)
+	}
+	if err != nil && !ignore(err, unix.EEXIST) {
+		return fmt.Errorf("ifaddr: add rule %s: %w", r, err)
+	}
+	return nil
+}
+
+// DelRule removes r. A rule that is already gone is not an error.
+func (c *Conn) DelRule(r Rule) error {
+	m, err := r.message(false)
+	if err == nil {
+		err = c.rt.Rule.Delete(m)
+	}
+	if err != nil && !ignore(err, unix.ENOENT, unix.ESRCH) {
+		return fmt.Errorf("ifaddr: delete rule %s: %w", r, err)
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+// Package vmac creates and removes keepalived's use_vmac interfaces: a
+// macvlan in private mode on the instance's interface, carrying the
+// virtual router MAC of RFC 5798 §7.3, configured with the sysctls
+// keepalived sets (vrrp_vmac.c, vrrp_if_config.c).
+//
+// Everything happens in the calling thread's network namespace.
+package vmac
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+	"github.com/jsimonetti/rtnetlink/v2/driver"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Name is keepalived's default VMAC interface name for a VRID.
+func Name(vrid uint8) string { return "vrrp." + strconv.Itoa(int(vrid)) }
+
+// MAC is the virtual router MAC: 00:00:5e:00:01:VRID for IPv4 and
+// 00:00:5e:00:02:VRID for IPv6.
+func MAC(vrid uint8, ipv6 bool) net.HardwareAddr {
+	if ipv6 {
+		return net.HardwareAddr{0, 0, 0x5e, 0, 2, vrid}
+	}
+	return net.HardwareAddr{0, 0, 0x5e, 0, 1, vrid}
+}
+
+// VMAC describes one VMAC interface.
+type VMAC struct {
+	// Name of the interface; empty means Name(VRID).
+	Name string
+	// Parent is the interface the instance runs on.
+	Parent string
+	VRID   uint8
+	// IPv6 selects the IPv6 virtual router MAC and keeps IPv6 enabled on
+	// the interface; an IPv4 VMAC gets IPv6 disabled, as keepalived does
+	// unless the instance has IPv6 eVIPs (then set IPv6Enabled).
+	IPv6        bool
+	IPv6Enabled bool
+}
+
+func (v VMAC) name() string {
+	if v.Name == "" {
+		return Name(v.VRID)
+	}
+	return v.Name
+}
+
+var errNotMacvlan = errors.New("exists and is not a macvlan")
+
+// Create makes the VMAC interface and brings it up. An existing macvlan of
+// that name on the same parent is reused (its MAC and mode corrected); one
+// on another parent is replaced; any other interface of that name is an
+// error, as it may be a real NIC.
+func Create(v VMAC) error {
+	name := v.name()
+	if len(name) >= unix.IFNAMSIZ {
+		return fmt.Errorf("vmac: name %q is longer than %d characters", name, unix.IFNAMSIZ-1)
+	}
+	c, err := rtnetlink.Dial(nil)
+	if err != nil {
+		return fmt.Errorf("vmac: dial rtnetlink: %w", err)
+	}
+	defer c.Close()
+	if err := create(c, v, name); err != nil {
+		return fmt.Errorf("vmac: create %s on %s: %w", name, v.Parent, err)
+	}
+	return nil
+}
+
+func create(c *rtnetlink.Conn, v VMAC, name string) error {
+	parent, err := byName(c, v.Parent)
+	if err != nil {
+		return err
+	}
+	if parent == nil {
+		return fmt.Errorf("parent %s: %w", v.Parent, unix.ENODEV)
+	}
+	mac := MAC(v.VRID, v.IPv6)
+	mode := driver.MacvlanModePrivate
+	attrs := &rtnetlink.LinkAttributes{
+		Address: mac,
+		Info:    &rtnetlink.LinkInfo{Kind: "macvlan", Data: &driver.Macvlan{Mode: &mode}},
+	}
+	old, err := byName(c, name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case old == nil:
+	case kind(old) != "macvlan":
+		return fmt.Errorf("%s %w", name, errNotMacvlan)
+	case old.Attributes.Type != parent.Index:
+		if err := c.Link.Delete(old.Index); err != nil {
+			return fmt.Errorf("remove %s from its old parent: %w", name, err)
+		}
+		old = nil
+	}
+	if old == nil {
+		attrs.Name = name
+		attrs.Type = parent.Index // IFLA_LINK
+		err = c.Link.New(&rtnetlink.LinkMessage{Family: unix.AF_UNSPEC, Attributes: attrs})
+	} else {
+		// A leftover from an earlier run: correct MAC and mode in place,
+		// as keepalived does. The MAC can only change while down.
+		err = c.Link.Set(&rtnetlink.LinkMessage{Index: old.Index, Change: unix.IFF_UP})
+		if err == nil {
+			err = c.Link.Set(&rtnetlink.LinkMessage{Index: old.Index, Attributes: attrs})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	l, err := byName(c, name)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		return fmt.Errorf("%s vanished after creation", name)
+	}
+	if err := configure(v, name, v.Parent); err != nil {
+		return err
+	}
+	return c.Link.Set(&rtnetlink.LinkMessage{Index: l.Index, Flags: unix.IFF_UP, Change: unix.IFF_UP})
+}
+
+// configure sets keepalived's sysctls; addr_gen_mode must be set before
+// the link goes up, or the kernel has already made an EUI-64 link-local
+// address from the VMAC, which would be the same on every router
+// (RFC 5798 §7.4).
+func configure(v VMAC, name, parent string) error {
+	ipv6 := v.IPv6 || v.IPv6Enabled
+	disable := "1"
+	if ipv6 {
+		disable = "0"
+	}
+	set := []struct{ path, value string }{
+		{"ipv6/conf/" + name + "/disable_ipv6", disable},
+		{"ipv6/conf/" + name + "/addr_gen_mode", "1"}, // IN6_ADDR_GEN_MODE_NONE
+		// Do not answer ARP for the parent's addresses on the VMAC.
+		{"ipv4/conf/" + name + "/arp_ignore", "1"},
+	}
+	if !v.IPv6 {
+		set = append(set, []struct{ path, value string }{
+			// Hear the other routers' adverts, which come from our own
+			// subnet, and receive on the VMAC while it has no address.
+			{"ipv4/conf/" + name + "/accept_local", "1"},
+			{"ipv4/conf/" + name + "/rp_filter", "0"},
+			{"ipv4/conf/" + name + "/promote_secondaries", "1"},
+			// The parent must not answer ARP for the VIPs with its own MAC.
+			{"ipv4/conf/" + parent + "/arp_ignore", "1"},
+			{"ipv4/conf/" + parent + "/arp_filter", "1"},
+		}...)
+	}
+	for _, s := range set {
+		if err := os.WriteFile("/proc/sys/net/"+s.path, []byte(s.value), 0); err != nil {
+			return fmt.Errorf("sysctl: %w", err)
+		}
+	}
+	return nil
+}
+
+// Delete removes the VMAC interface named name. An interface that is
+// already gone is not an error; an interface that is not a macvlan is
+// refused.
+func Delete(name string) error {
+	c, err := rtnetlink.Dial(nil)
+	if err != nil {
+		return fmt.Errorf("vmac: dial rtnetlink: %w", err)
+	}
+	defer c.Close()
+	l, err := byName(c, name)
+	if err != nil || l == nil {
+		return err
+	}
+	if kind(l) != "macvlan" {
+		return fmt.Errorf("vmac: delete %s: %w", name, errNotMacvlan)
+	}
+	if err := c.Link.Delete(l.Index); err != nil && !errors.Is(err, unix.ENODEV) {
+		return fmt.Errorf("vmac: delete %s: %w", name, err)
+	}
+	return nil
+}
+
+// byName returns the link named name, or nil if there is none.
+func byName(c *rtnetlink.Conn, name string) (*rtnetlink.LinkMessage, error) {
+	msgs, err := c.Execute(&rtnetlink.LinkMessage{
+		Attributes: &rtnetlink.LinkAttributes{Name: name},
+	}, unix.RTM_GETLINK, netlink.Request)
+	if errors.Is(err, unix.ENODEV) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", name, err)
+	}
+	for _, m := range msgs {
+		if l, ok := m.(*rtnetlink.LinkMessage); ok && l.Attributes != nil {
+			return l, nil
+		}
+	}
+	return nil, nil
+}
+
+func kind(l *rtnetlink.LinkMessage) string {
+	if l.Attributes == nil || l.Attributes.Info == nil {
+		return ""
+	}
+	return l.Attributes.Info.Kind
+}

@@ -1,0 +1,638 @@
+package vrrp_test
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrp/wire"
+)
+
+const (
+	mdi150  = 3*time.Second + 106*time.Second/256 // 3.4140625 s
+	mdi100  = 3*time.Second + 156*time.Second/256 // 3.609375 s
+	skew100 = 156 * time.Second / 256
+)
+
+func TestElectionStateMasterWaitsFullDownInterval(t *testing.T) {
+	s := pair(t, nil)
+	s.start("h1", "h2")
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	s.at(mdi150 - time.Millisecond)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	s.at(mdi150)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	s.wantState("h2", "VI_51", vrrp.StateBackup)
+	s.at(20 * time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateBackup)
+	if !s.h["h1"].Net.HasAddr("10.77.0.100") || s.h["h2"].Net.HasAddr("10.77.0.100") {
+		t.Fatal("VIP not on the master only")
+	}
+	// Announcements: 5 at once, 5 more at +5 s, nothing else.
+	var garps []time.Duration
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" {
+			garps = append(garps, c.At.Sub(s.t0))
+		}
+	}
+	want := []time.Duration{mdi150, mdi150, mdi150, mdi150, mdi150}
+	for range 5 {
+		want = append(want, mdi150+5*time.Second)
+	}
+	if !slices.Equal(garps, want) {
+		t.Fatalf("GARPs at %v, want %v", garps, want)
+	}
+	st := s.status("h2", "VI_51")
+	if st.MasterAddr != "10.77.0.11" || st.Stats.AdvertRcvd < 16 {
+		t.Fatalf("backup status %+v", st)
+	}
+	if got := s.status("h1", "VI_51").Stats.BecomeMaster; got != 1 {
+		t.Fatalf("become_master %d", got)
+	}
+}
+
+func TestOrderOnBecomingMaster(t *testing.T) {
+	s := pair(t, nil)
+	s.lan.Capture = true
+	s.start("h1", "h2")
+	s.at(mdi150)
+	calls := s.h["h1"].Net.Calls()
+	var ops []string
+	for _, c := range calls {
+		if c.At.Sub(s.t0) == mdi150 {
+			ops = append(ops, c.Op)
+		}
+	}
+	if len(ops) < 2 || ops[0] != "add-addr" || ops[1] != "garp" {
+		t.Fatalf("ops at takeover %v, want add-addr before garps", ops)
+	}
+	if len(s.lan.Captured) == 0 || s.lan.Captured[0].From != "h1" || s.lan.Captured[0].At.Sub(s.t0) != mdi150 {
+		t.Fatalf("first advert %+v", s.lan.Captured)
+	}
+	// The advert is byte-identical to keepalived's (vectors.txt v2 prio 150).
+	want := "2133960100013e190a4d00640000000000000000"
+	if got := hexs(s.lan.Captured[0].Payload); got != want {
+		t.Fatalf("advert %s, want %s", got, want)
+	}
+}
+
+func hexs(b []byte) string {
+	const digits = "0123456789abcdef"
+	var sb strings.Builder
+	for _, c := range b {
+		sb.WriteByte(digits[c>>4])
+		sb.WriteByte(digits[c&15])
+	}
+	return sb.String()
+}
+
+func TestMasterCrash(t *testing.T) {
+	s := pair(t, nil)
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	crash := s.elapsed() + 300*time.Millisecond
+	s.at(crash)
+	s.lan.Drop = func(from, _ string) bool { return from == "h1" }
+	s.at(crash + 4*time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateMaster)
+	took := s.becameMasterAt("h2", "VI_51") - crash
+	// Last advert was at a whole second of h1's cadence: 2.61–3.61 s.
+	if took < mdi100-time.Second || took > mdi100 {
+		t.Fatalf("takeover %v after crash, want within (%v, %v]", took, mdi100-time.Second, mdi100)
+	}
+}
+
+func TestGracefulStop(t *testing.T) {
+	s := pair(t, nil)
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	stop := s.elapsed() + 250*time.Millisecond
+	s.at(stop)
+	if err := s.h["h1"].Router.Stop(false); err != nil {
+		t.Fatal(err)
+	}
+	s.lan.Flush()
+	s.at(stop + time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateMaster)
+	if got := s.becameMasterAt("h2", "VI_51") - stop; got != skew100 {
+		t.Fatalf("takeover after %v, want skew %v", got, skew100)
+	}
+	if s.h["h1"].Net.HasAddr("10.77.0.100") {
+		t.Fatal("VIP left on the stopped master")
+	}
+	st := s.status("h1", "VI_51")
+	if st.Stats.PriZeroSent != 1 || s.status("h2", "VI_51").Stats.PriZeroRcvd != 1 {
+		t.Fatalf("prio-0 counters: sent %d", st.Stats.PriZeroSent)
+	}
+	lines := s.rec["h1"].Lines()
+	if lines[len(lines)-1] != `INSTANCE "VI_51" STOP 150` {
+		t.Fatalf("h1 notifications %q", lines)
+	}
+}
+
+func TestStopKeepVIPs(t *testing.T) {
+	s := pair(t, nil)
+	s.start("h1", "h2")
+	s.at(5 * time.Second)
+	if err := s.h["h1"].Router.Stop(true); err != nil {
+		t.Fatal(err)
+	}
+	if !s.h["h1"].Net.HasAddr("10.77.0.100") {
+		t.Fatal("VIP removed despite keepVIPs")
+	}
+}
+
+func TestLinkDownFaultAndPreemptBack(t *testing.T) {
+	s := pair(t, nil)
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	cut := s.elapsed() + 100*time.Millisecond
+	s.at(cut)
+	s.h["h1"].SetLink("eth0", false)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+	if s.h["h1"].Net.HasAddr("10.77.0.100") {
+		t.Fatal("VIP kept in FAULT")
+	}
+	s.at(cut + 4*time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateMaster)
+	up := s.elapsed()
+	s.h["h1"].SetLink("eth0", true)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	s.at(up + mdi150 + 10*time.Millisecond)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	if got := s.becameMasterAt("h1", "VI_51") - up; got != mdi150 {
+		t.Fatalf("preempted %v after link up, want %v", got, mdi150)
+	}
+	s.wantState("h2", "VI_51", vrrp.StateBackup)
+	want := []string{
+		`INSTANCE "VI_51" BACKUP 150`, `INSTANCE "VI_51" MASTER 150`, `INSTANCE "VI_51" FAULT 150`,
+		`INSTANCE "VI_51" BACKUP 150`, `INSTANCE "VI_51" MASTER 150`,
+	}
+	if got := s.rec["h1"].Lines(); !slices.Equal(got, want) {
+		t.Fatalf("h1 notify order\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDontTrackPrimary(t *testing.T) {
+	s := pair(t, func(ic *vrrp.InstanceConfig) { ic.DontTrackPrimary = true })
+	s.start("h1", "h2")
+	s.at(5 * time.Second)
+	s.h["h1"].Net.SetLink("eth0", false)
+	s.h["h1"].Router.LinkChanged("eth0", false)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+}
+
+func TestPreemption(t *testing.T) {
+	tests := []struct {
+		name       string
+		mod        func(*vrrp.InstanceConfig)
+		wantMaster string
+		minAfter   time.Duration // h1's takeover, from its start
+	}{
+		{"preempt", nil, "h1", mdi150},
+		{"nopreempt", func(ic *vrrp.InstanceConfig) { ic.InitialState = vrrp.StateBackup; ic.Nopreempt = true }, "h2", 0},
+		{"preempt_delay", func(ic *vrrp.InstanceConfig) { ic.InitialState = vrrp.StateBackup; ic.PreemptDelay = 10 * time.Second }, "h1", 10 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim(t)
+			a := vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24")
+			if tt.mod != nil {
+				tt.mod(&a)
+			}
+			s.add("h1", one(a))
+			s.add("h2", one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")))
+			s.start("h2")
+			s.at(5 * time.Second)
+			s.wantState("h2", "VI_51", vrrp.StateMaster)
+			t1 := s.elapsed()
+			s.start("h1")
+			s.at(t1 + 20*time.Second)
+			other := map[string]string{"h1": "h2", "h2": "h1"}[tt.wantMaster]
+			s.wantState(tt.wantMaster, "VI_51", vrrp.StateMaster)
+			s.wantState(other, "VI_51", vrrp.StateBackup)
+			if tt.wantMaster == "h1" {
+				got := s.becameMasterAt("h1", "VI_51") - t1
+				// The delay starts at the first lower advert heard (≤ 1 s).
+				if hi := tt.minAfter + mdi150 + time.Second; got < tt.minAfter || got > hi {
+					t.Fatalf("h1 took over %v after start, want in [%v, %v]", got, tt.minAfter, hi)
+				}
+			}
+		})
+	}
+}
+
+func TestOwnerIsMasterAtOnce(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 0, vrrp.StateMaster, "10.77.0.1/24"))) // priority unset + MASTER = owner
+	s.add("h2", one(vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")))
+	s.start("h2", "h1")
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	st := s.status("h1", "VI_1")
+	if st.EffectivePriority != 255 {
+		t.Fatalf("owner priority %d", st.EffectivePriority)
+	}
+	s.at(10 * time.Second)
+	s.wantState("h2", "VI_1", vrrp.StateBackup)
+}
+
+func TestV3LearnsMasterInterval(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24")
+	a.Version, a.AdvertInt = 3, 100*time.Millisecond
+	b := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
+	b.Version, b.AdvertInt = 3, time.Second
+	s.add("h1", one(a))
+	s.add("h2", one(b))
+	s.start("h1", "h2")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	if got := s.status("h2", "VI_51").MasterAdvertInt; got != 100*time.Millisecond {
+		t.Fatalf("backup learned %v", got)
+	}
+	crash := s.elapsed() + 50*time.Millisecond
+	s.at(crash)
+	s.lan.Drop = func(from, _ string) bool { return from == "h1" }
+	s.at(crash + time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateMaster)
+	// 3 × 0.1 s + (256−100)/256 × 0.1 s = 0.3609 s at most.
+	if got := s.becameMasterAt("h2", "VI_51") - crash; got > 361*time.Millisecond {
+		t.Fatalf("v3 takeover took %v", got)
+	}
+}
+
+func TestUnicast(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24")
+	a.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.12")}, {Addr: netip.MustParseAddr("10.77.0.13")}}
+	b := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
+	b.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.11")}}
+	b.CheckUnicastSrc = true
+	s.add("h1", one(a))
+	s.add("h2", one(b))
+	s.lan.Capture = true
+	s.start("h1", "h2")
+	s.at(mdi150)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	var dsts []string
+	for _, f := range s.lan.Captured {
+		if f.From == "h1" {
+			dsts = append(dsts, f.Dst.String())
+		}
+	}
+	if !slices.Equal(dsts, []string{"10.77.0.12", "10.77.0.13"}) {
+		t.Fatalf("unicast copies to %v", dsts)
+	}
+	// The vectors.txt unicast advert.
+	if got := hexs(s.lan.Captured[0].Payload); got != "2133960100013e190a4d00640000000000000000" {
+		t.Fatalf("unicast advert %s", got)
+	}
+	s.at(10 * time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateBackup)
+	// An advert from a stranger is dropped and counted; multicast ignored.
+	adv := encode(t, wire.Packet{Version: 2, VRID: 51, Priority: 200, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.99", "10.77.0.12")
+	before := s.status("h2", "VI_51").Stats
+	s.h["h2"].Router.HandlePacket("eth0", false, adv, ip("10.77.0.99"), ip("10.77.0.12"), 255)
+	mc := encode(t, wire.Packet{Version: 2, VRID: 51, Priority: 200, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.11", "224.0.0.18")
+	s.h["h2"].Router.HandlePacket("eth0", false, mc, ip("10.77.0.11"), ip("224.0.0.18"), 255)
+	after := s.status("h2", "VI_51").Stats
+	if after.OtherErr != before.OtherErr+1 || after.AdvertRcvd != before.AdvertRcvd+1 {
+		t.Fatalf("stranger/multicast counting: before %+v after %+v", before, after)
+	}
+	s.lan.Drop = func(from, _ string) bool { return from == "h1" }
+	s.at(15 * time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateMaster)
+}
+
+func TestIPv6(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_6", 51, 150, vrrp.StateMaster, "fd77::100/64")))
+	s.add("h2", one(vi("VI_6", 51, 100, vrrp.StateBackup, "fd77::100/64")))
+	s.lan.Capture = true
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_6", vrrp.StateMaster)
+	s.wantState("h2", "VI_6", vrrp.StateBackup)
+	if n := s.h["h1"].Net.Count("na"); n != 10 {
+		t.Fatalf("%d NAs, want 10", n)
+	}
+	f := s.lan.Captured[0]
+	if f.Dst != ip("ff02::12") || hexs(f.Payload[:4]) != "31339601" {
+		t.Fatalf("IPv6 advert %+v", f)
+	}
+	if err := s.h["h1"].Router.Stop(false); err != nil {
+		t.Fatal(err)
+	}
+	s.lan.Flush()
+	s.at(11 * time.Second)
+	s.wantState("h2", "VI_6", vrrp.StateMaster)
+}
+
+func TestSyncGroupFault(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 150, vrrp.StateMaster, "10.77.0.101/24")
+	v2 := vi("VI_2", 2, 150, vrrp.StateMaster, "10.88.0.101/24")
+	v2.Interface = "eth1"
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G1", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.start("h1")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	s.h["h1"].SetLink("eth1", false)
+	s.wantState("h1", "VI_1", vrrp.StateFault)
+	s.wantState("h1", "VI_2", vrrp.StateFault)
+	lines := s.rec["h1"].Lines()
+	if lines[len(lines)-1] != `GROUP "G1" FAULT 0` {
+		t.Fatalf("group notify missing: %q", lines)
+	}
+	s.h["h1"].SetLink("eth1", true)
+	s.wantState("h1", "VI_1", vrrp.StateBackup)
+	s.wantState("h1", "VI_2", vrrp.StateBackup)
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	if st := s.status("h1", "VI_1"); st.SyncGroup != "G1" {
+		t.Fatalf("sync group %q", st.SyncGroup)
+	}
+}
+
+func TestSyncGroupFollowsHigherPriority(t *testing.T) {
+	s := newSim(t)
+	mk := func(prio int) vrrp.Config {
+		return vrrp.Config{
+			Instances: []vrrp.InstanceConfig{
+				vi("VI_1", 1, prio, vrrp.StateBackup, "10.77.0.101/24"),
+				vi("VI_2", 2, prio, vrrp.StateBackup, "10.77.0.102/24"),
+			},
+			SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+		}
+	}
+	s.add("h1", mk(150))
+	cfg := mk(100)
+	cfg.Instances[1].Priority = 200 // h2 would win VI_2 alone
+	s.add("h2", cfg)
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	// Whoever is master of one is master of both.
+	a, b := s.state("h1", "VI_1"), s.state("h1", "VI_2")
+	if a != b {
+		t.Fatalf("h1 group split: %v/%v", a, b)
+	}
+	c, d := s.state("h2", "VI_1"), s.state("h2", "VI_2")
+	if c != d || c == a {
+		t.Fatalf("h2 %v/%v vs h1 %v/%v", c, d, a, b)
+	}
+}
+
+func TestTrackScriptWeightPreempts(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24")
+	a.TrackScripts = []vrrp.TrackRef{{Name: "chk", Weight: -60}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{a}, Scripts: []vrrp.ScriptConfig{{Name: "chk", Fall: 2, Rise: 1}}})
+	s.add("h2", one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")))
+	s.start("h1", "h2")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	r := s.h["h1"].Router
+	r.ScriptResult("chk", true)
+	r.ScriptResult("chk", false)
+	if p := s.status("h1", "VI_51").EffectivePriority; p != 150 {
+		t.Fatalf("one failure of fall 2 changed priority to %d", p)
+	}
+	r.ScriptResult("chk", false)
+	if p := s.status("h1", "VI_51").EffectivePriority; p != 90 {
+		t.Fatalf("priority %d after fall, want 90", p)
+	}
+	s.at(10 * time.Second)
+	s.wantState("h2", "VI_51", vrrp.StateMaster)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	r.ScriptResult("chk", true)
+	s.at(15 * time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+}
+
+func TestTrackersFaultAndWeights(t *testing.T) {
+	tests := []struct {
+		name      string
+		mod       func(*vrrp.InstanceConfig)
+		feed      func(*vrrp.Router)
+		wantState vrrp.State
+		wantPrio  int
+	}{
+		{"script weight 0 held until first result", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+		}, func(*vrrp.Router) {}, vrrp.StateFault, 100},
+		{"script weight 0 ok", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+		}, func(r *vrrp.Router) { r.ScriptResult("s", true) }, vrrp.StateBackup, 100},
+		{"script weight 0 reverse", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Reverse: true}}
+		}, func(r *vrrp.Router) { r.ScriptResult("s", true) }, vrrp.StateFault, 100},
+		{"script +weight", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Weight: 20}}
+		}, func(r *vrrp.Router) { r.ScriptResult("s", true) }, vrrp.StateBackup, 120},
+		{"clamp 254", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Weight: 250}}
+		}, func(r *vrrp.Router) { r.ScriptResult("s", true) }, vrrp.StateBackup, 254},
+		{"clamp 1", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Weight: -250}}
+		}, func(r *vrrp.Router) { r.ScriptResult("s", false) }, vrrp.StateBackup, 1},
+		{"track_interface weight", func(ic *vrrp.InstanceConfig) {
+			ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9", Weight: -30}}
+		}, func(r *vrrp.Router) { r.LinkChanged("eth9", false) }, vrrp.StateBackup, 70},
+		{"track_interface fault", func(ic *vrrp.InstanceConfig) {
+			ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9"}}
+		}, func(r *vrrp.Router) { r.LinkChanged("eth9", false) }, vrrp.StateFault, 100},
+		{"track_file value × weight", func(ic *vrrp.InstanceConfig) {
+			ic.TrackFiles = []vrrp.TrackRef{{Name: "f", Weight: 3}}
+		}, func(r *vrrp.Router) { r.FileValue("f", 7) }, vrrp.StateBackup, 121},
+		{"track_file weight 0 non-zero", func(ic *vrrp.InstanceConfig) {
+			ic.TrackFiles = []vrrp.TrackRef{{Name: "f"}}
+		}, func(r *vrrp.Router) { r.FileValue("f", 1) }, vrrp.StateFault, 100},
+		{"track_file below -253", func(ic *vrrp.InstanceConfig) {
+			ic.TrackFiles = []vrrp.TrackRef{{Name: "f", Weight: -1}}
+		}, func(r *vrrp.Router) { r.FileValue("f", 300) }, vrrp.StateFault, 1},
+		{"track_process down", func(ic *vrrp.InstanceConfig) {
+			ic.TrackProcesses = []vrrp.TrackRef{{Name: "p"}}
+		}, func(r *vrrp.Router) { r.ProcessRunning("p", false) }, vrrp.StateFault, 100},
+		{"owner priority never changes", func(ic *vrrp.InstanceConfig) {
+			ic.Priority = 255
+			ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9", Weight: -30}}
+		}, func(r *vrrp.Router) { r.LinkChanged("eth9", false) }, vrrp.StateMaster, 255},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim(t)
+			ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+			tt.mod(&ic)
+			if ic.Priority == 255 {
+				ic.InitialState = vrrp.StateMaster
+			}
+			s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{ic}, Scripts: []vrrp.ScriptConfig{{Name: "s"}}})
+			s.start("h1")
+			tt.feed(s.h["h1"].Router)
+			st := s.status("h1", "VI_1")
+			if st.State != tt.wantState || st.EffectivePriority != tt.wantPrio {
+				t.Fatalf("state %v prio %d, want %v %d", st.State, st.EffectivePriority, tt.wantState, tt.wantPrio)
+			}
+		})
+	}
+}
+
+func TestSplitBrainHealReannounces(t *testing.T) {
+	s := pair(t, nil)
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	s.lan.Drop = func(string, string) bool { return true }
+	s.at(20 * time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	s.wantState("h2", "VI_51", vrrp.StateMaster)
+	garpsBefore := s.h["h1"].Net.Count("garp")
+	heal := s.elapsed() + 500*time.Millisecond
+	s.at(heal)
+	s.lan.Drop = nil
+	s.at(heal + 1100*time.Millisecond)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	s.wantState("h2", "VI_51", vrrp.StateBackup)
+	var rx []time.Duration
+	for _, c := range s.h["h1"].Net.Calls()[0:] {
+		if c.Op == "garp" && c.At.Sub(s.t0) > heal {
+			rx = append(rx, c.At.Sub(s.t0)-heal)
+		}
+	}
+	if len(rx) < 5 || s.h["h1"].Net.Count("garp") < garpsBefore+5 {
+		t.Fatalf("no immediate re-GARP after heal: %v", rx)
+	}
+	if rx[0] > time.Second {
+		t.Fatalf("first re-GARP %v after heal", rx[0])
+	}
+	var sawRxLower bool
+	for _, e := range s.rec["h1"].Events {
+		if e.Kind == vrrp.EventMasterRxLowerPri {
+			sawRxLower = true
+		}
+	}
+	if !sawRxLower {
+		t.Fatal("no MASTER_RX_LOWER_PRI event")
+	}
+	// One delayed lower-priority burst, not one per advert.
+	s.at(heal + 10*time.Second)
+	if n := s.h["h1"].Net.Count("garp") - garpsBefore; n != 10 && n != 15 {
+		t.Fatalf("%d GARPs after heal, want an immediate and one delayed burst", n)
+	}
+}
+
+func TestEqualPriorityHigherAddressWins(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")))
+	s.add("h2", one(vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")))
+	s.lan.Drop = func(string, string) bool { return true }
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h2", "VI_1", vrrp.StateMaster)
+	// Two masters of equal priority: the higher primary address stays.
+	s.lan.Drop = nil
+	s.at(12 * time.Second)
+	s.wantState("h2", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_1", vrrp.StateBackup)
+}
+
+func TestLowerPrioNoAdvertAndHigherPrioSendAdvert(t *testing.T) {
+	s := pair(t, func(ic *vrrp.InstanceConfig) { ic.LowerPrioNoAdvert = true })
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	sent := s.status("h1", "VI_51").Stats.AdvertSent
+	lower := encode(t, wire.Packet{Version: 2, VRID: 51, Priority: 50, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.13", "224.0.0.18")
+	s.h["h1"].Router.HandlePacket("eth0", false, lower, ip("10.77.0.13"), ip("224.0.0.18"), 255)
+	if got := s.status("h1", "VI_51").Stats.AdvertSent; got != sent {
+		t.Fatalf("lower_prio_no_advert master answered a lower advert")
+	}
+
+	s = pair(t, func(ic *vrrp.InstanceConfig) { ic.HigherPrioSendAdvert = true })
+	s.start("h1", "h2")
+	s.at(10 * time.Second)
+	sent = s.status("h1", "VI_51").Stats.AdvertSent
+	higher := encode(t, wire.Packet{Version: 2, VRID: 51, Priority: 200, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.13", "224.0.0.18")
+	s.h["h1"].Router.HandlePacket("eth0", false, higher, ip("10.77.0.13"), ip("224.0.0.18"), 255)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	if got := s.status("h1", "VI_51").Stats.AdvertSent; got != sent+1 {
+		t.Fatalf("higher_prio_send_advert: sent %d → %d", sent, got)
+	}
+}
+
+func TestGARPRefreshAndInterval(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.1/24", "10.77.0.2/24")
+	ic.GARP = vrrp.GARPConfig{MasterRepeat: 2, MasterDelay: 0, MasterRefresh: 60 * time.Second, MasterRefreshRepeat: 1, Interval: 10 * time.Millisecond}
+	s.add("h1", one(ic))
+	s.start("h1")
+	var at []time.Duration
+	s.at(121 * time.Second)
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" {
+			at = append(at, c.At.Sub(s.t0))
+		}
+	}
+	want := []time.Duration{0, 0, 10 * time.Millisecond, 10 * time.Millisecond, 60 * time.Second, 60 * time.Second, 120 * time.Second, 120 * time.Second}
+	if !slices.Equal(at, want) {
+		t.Fatalf("GARPs at %v, want %v", at, want)
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	base := func() vrrp.InstanceConfig { return vi("VI_1", 1, 100, vrrp.StateBackup, "10.0.0.1/24") }
+	tests := []struct {
+		name string
+		mod  func(*vrrp.Config)
+	}{
+		{"no vrid", func(c *vrrp.Config) { c.Instances[0].VRID = 0 }},
+		{"no interface", func(c *vrrp.Config) { c.Instances[0].Interface = "" }},
+		{"bad priority", func(c *vrrp.Config) { c.Instances[0].Priority = 300 }},
+		{"AH", func(c *vrrp.Config) { c.Instances[0].AuthType = wire.AuthAH }},
+		{"v3 IPv4 without source", func(c *vrrp.Config) { c.Instances[0].Version = 3 }},
+		{"family mismatch", func(c *vrrp.Config) { c.Instances[0].IPv6 = true }},
+		{"duplicate vrid", func(c *vrrp.Config) {
+			b := base()
+			b.Name = "VI_2"
+			c.Instances = append(c.Instances, b)
+		}},
+		{"unknown script", func(c *vrrp.Config) { c.Instances[0].TrackScripts = []vrrp.TrackRef{{Name: "x"}} }},
+		{"unknown sync member", func(c *vrrp.Config) { c.SyncGroups = []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"nope"}}} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := vrrp.Config{Instances: []vrrp.InstanceConfig{base()}}
+			tt.mod(&c)
+			s := newSim(t)
+			h := s.lan.AddHost("x", "10.0.0.9", "")
+			if _, err := vrrp.New(c, vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk}); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestEventFIFOLine(t *testing.T) {
+	tests := []struct {
+		ev   vrrp.Event
+		want string
+	}{
+		{vrrp.Event{Name: "VI_1", State: vrrp.StateMaster, Priority: 100}, "INSTANCE \"VI_1\" MASTER 100\n"},
+		{vrrp.Event{Group: true, Name: "VG_1", State: vrrp.StateBackup}, "GROUP \"VG_1\" BACKUP 0\n"},
+		{vrrp.Event{Name: "VI_1", State: vrrp.StateStop, Priority: 50}, "INSTANCE \"VI_1\" STOP 50\n"},
+		{vrrp.Event{Kind: vrrp.EventMasterRxLowerPri, Name: "VI_1", State: vrrp.StateMaster, Priority: 150}, "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 150\n"},
+	}
+	for _, tt := range tests {
+		if got := tt.ev.FIFOLine(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package vrrp
+
+import (
+	"fmt"
+	"time"
+)
+
+// State is a VRRP state. The numbering is keepalived's (and the exporters'):
+// 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT.
+type State int
+
+// States.
+const (
+	StateInit State = iota
+	StateBackup
+	StateMaster
+	StateFault
+	// StateStop is never an instance's state; it names the notify_stop event.
+	StateStop
+)
+
+func (s State) String() string {
+	switch s {
+	case StateInit:
+		return "INIT"
+	case StateBackup:
+		return "BACKUP"
+	case StateMaster:
+		return "MASTER"
+	case StateFault:
+		return "FAULT"
+	case StateStop:
+		return "STOP"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// EventKind separates state changes from the one-off master events.
+type EventKind int
+
+// Event kinds.
+const (
+	EventState            EventKind = iota // State holds the new state (or STOP)
+	EventMasterRxLowerPri                  // notify_master_rx_lower_pri / MASTER_RX_LOWER_PRI
+)
+
+// Event is one notification, in the order the engine produced it.
+type Event struct {
+	Kind     EventKind
+	Group    bool // GROUP (sync group) rather than INSTANCE
+	Name     string
+	State    State
+	Priority int // effective priority; 0 for groups
+	Time     time.Time
+}
+
+// FIFOLine is the event as keepalived writes it to notify_fifo, newline
+// included: `INSTANCE "VI_1" MASTER 100`.
+func (e Event) FIFOLine() string {
+	what := "INSTANCE"
+	if e.Group {
+		what = "GROUP"
+	}
+	st := e.State.String()
+	if e.Kind == EventMasterRxLowerPri {
+		st = "MASTER_RX_LOWER_PRI"
+	}
+	return fmt.Sprintf("%s %q %s %d\n", what, e.Name, st, e.Priority)
+}
+
+// Transition is one entry of an instance's state history.
+type Transition struct {
+	At     time.Time
+	From   State
+	To     State
+	Reason string
+}
+
+// Stats are the per-instance counters, named after keepalived's.
+type Stats struct {
+	AdvertRcvd        uint64
+	AdvertSent        uint64
+	BecomeMaster      uint64
+	ReleaseMaster     uint64
+	PacketLenErr      uint64
+	AdvertIntervalErr uint64
+	IPTTLErr          uint64
+	InvalidTypeRcvd   uint64
+	AddrListErr       uint64
+	InvalidAuthType   uint64
+	AuthTypeMismatch  uint64
+	AuthFailure       uint64
+	PriZeroRcvd       uint64
+	PriZeroSent       uint64
+	// Not in keepalived's stats file, which only logs these.
+	ChecksumErr uint64
+	VersionErr  uint64
+	OtherErr    uint64 // unicast source, strict checks, ...
+	GARPSent    uint64
+	SendErr     uint64
+}
+
+// InstanceStatus is a read-only snapshot of one instance.
+type InstanceStatus struct {
+	Name              string
+	Interface         string
+	VRID              uint8
+	IPv6              bool
+	State             State
+	BasePriority      int
+	EffectivePriority int
+	MasterAddr        string // last master heard, empty when none
+	MasterAdvertInt   time.Duration
+	Stats             Stats
+	History           []Transition
+	SyncGroup         string
+}

@@ -1,0 +1,229 @@
+package vrrp
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/dsas/keepalived-go/vrrp/wire"
+)
+
+// receive validates one advert for this instance and runs the RFC 5798
+// receive rules with keepalived's extensions. Every rejection is counted
+// and the packet dropped.
+func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
+	// One shared socket per interface and family carries both kinds;
+	// keepalived has separate sockets, so the mismatched kind never
+	// reaches an instance and is dropped silently here too.
+	mcast := dst.IsMulticast()
+	if mcast == in.unicast || (mcast && dst != in.cfg.McastGroup) {
+		return
+	}
+	st := &in.stats
+	if !in.unicast && ttl != 255 {
+		st.IPTTLErr++
+		return
+	}
+	p := &in.rx
+	if err := wire.DecodeInto(p, b, src, dst, in.wireOpt); err != nil {
+		in.countDecodeError(err)
+		return
+	}
+	if p.Version != in.cfg.Version {
+		st.VersionErr++
+		return
+	}
+	if in.cfg.Version == 2 {
+		if int(p.AuthType) != in.cfg.AuthType {
+			st.AuthTypeMismatch++
+			return
+		}
+		if p.AuthType == wire.AuthPass && p.Auth != in.tx.Auth {
+			st.AuthFailure++
+			return
+		}
+		if p.AdvertInt != in.tx.AdvertInt {
+			st.AdvertIntervalErr++
+			return
+		}
+	}
+	// keepalived counts an advert once type, version, length and checksum
+	// are right, before looking at addresses and peers.
+	st.AdvertRcvd++
+	// skip_check_adv_addr only skips the check for the master already known.
+	checkAddrs := !in.cfg.SkipCheckAdvAddr || in.cfg.Strict || src != in.masterAddr
+	if checkAddrs && !in.owner && !sameAddrs(p.Addrs, in.tx.Addrs) {
+		st.AddrListErr++
+		return
+	}
+	if in.unicast {
+		var peer *Peer
+		for i := range in.cfg.UnicastPeers {
+			if in.cfg.UnicastPeers[i].Addr == src {
+				peer = &in.cfg.UnicastPeers[i]
+				break
+			}
+		}
+		if peer == nil {
+			if in.cfg.CheckUnicastSrc {
+				st.OtherErr++
+				return
+			}
+		} else if (peer.MinTTL > 0 && ttl < peer.MinTTL) || (peer.MaxTTL > 0 && ttl > peer.MaxTTL) {
+			st.IPTTLErr++
+			return
+		}
+	}
+	if in.cfg.Strict && p.Priority == 255 && in.cfg.Priority == 255 {
+		// Two owners of the same addresses is a misconfiguration.
+		st.OtherErr++
+		return
+	}
+	if p.Priority == 0 {
+		st.PriZeroRcvd++
+	}
+	switch in.state {
+	case StateBackup:
+		in.backupRx(p, src)
+	case StateMaster:
+		in.masterRx(p, src)
+	}
+}
+
+func (in *instance) countDecodeError(err error) {
+	st := &in.stats
+	var we *wire.Error
+	if !errors.As(err, &we) {
+		st.OtherErr++
+		return
+	}
+	switch we.Kind {
+	case wire.KindPacketLen:
+		st.PacketLenErr++
+	case wire.KindVersion:
+		st.VersionErr++
+	case wire.KindType:
+		st.InvalidTypeRcvd++
+	case wire.KindChecksum:
+		st.ChecksumErr++
+	case wire.KindAddrList:
+		st.AddrListErr++
+	case wire.KindAuthType, wire.KindAuthUnsupported:
+		st.InvalidAuthType++
+	default:
+		st.OtherErr++
+	}
+}
+
+func sameAddrs(got, want []netip.Addr) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			if g == w {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (in *instance) learnInterval(p *wire.Packet) {
+	if in.cfg.Version != 3 || p.AdvertInt == 0 {
+		return
+	}
+	// RFC 5798 6.4.2: a backup adopts the master's interval, so its
+	// master-down timer follows the master's real cadence.
+	in.masterAdverInt = time.Duration(p.AdvertInt) * 10 * time.Millisecond
+}
+
+func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
+	now := in.now()
+	if p.Priority == 0 {
+		// The master is leaving: take over after Skew_Time only.
+		in.arm(in.skew())
+		return
+	}
+	prio := int(p.Priority)
+	if in.cfg.Nopreempt || prio >= in.effPrio || in.preemptHeld(now) {
+		if prio >= in.effPrio {
+			// A higher master stops the delay; the next lower one
+			// starts it afresh.
+			in.preemptAt = time.Time{}
+		}
+		in.learnInterval(p)
+		in.masterAddr = src
+		in.arm(in.masterDown())
+		return
+	}
+	// Lower priority and we preempt: ignore it and let the down timer
+	// expire, as keepalived does ("discarding").
+}
+
+// preemptHeld implements preempt_delay as keepalived does: the first
+// lower-priority advert starts the delay and is still accepted, as are the
+// ones that follow until the delay has run out.
+func (in *instance) preemptHeld(now time.Time) bool {
+	if in.cfg.PreemptDelay <= 0 {
+		return false
+	}
+	if in.preemptAt.IsZero() {
+		in.preemptAt = now.Add(in.cfg.PreemptDelay)
+		return true
+	}
+	return now.Before(in.preemptAt)
+}
+
+func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
+	r := in.r
+	if p.Priority == 0 {
+		// Another master is leaving: make sure the backups hear us.
+		in.sendAdvert(in.effPrio)
+		return
+	}
+	prio := int(p.Priority)
+	if prio > in.effPrio || (prio == in.effPrio && addrGreater(src, in.cfg.SrcIP)) {
+		if in.cfg.HigherPrioSendAdvert {
+			in.sendAdvert(in.effPrio)
+		}
+		r.transition(in, StateBackup, "higher priority advert")
+		in.learnInterval(p)
+		in.masterAddr = src
+		if in.state == StateBackup {
+			in.arm(in.masterDown())
+		}
+		return
+	}
+	// A lower-priority router thinks it is master: a split brain healing,
+	// or a peer that has just started.
+	r.emit(Event{Kind: EventMasterRxLowerPri, Name: in.cfg.Name, State: StateMaster, Priority: in.effPrio})
+	if !in.cfg.LowerPrioNoAdvert {
+		in.sendAdvert(in.effPrio)
+		in.arm(in.cfg.AdvertInt)
+	}
+	now := in.now()
+	in.lowerPrioAnnounce(now)
+	if g := in.group; g != nil {
+		// The other members' VIPs moved with the split brain too.
+		for _, m := range g.members {
+			if m != in && m.state == StateMaster {
+				m.lowerPrioAnnounce(now)
+			}
+		}
+	}
+}
+
+// addrGreater compares primary addresses for the equal-priority tie break
+// (RFC 5798 6.4.3); an unknown local address loses.
+func addrGreater(a, local netip.Addr) bool {
+	if !local.IsValid() {
+		return true
+	}
+	return a.Compare(local) > 0
+}

@@ -1,0 +1,465 @@
+package vrrp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Options are the ports a Router runs on.
+type Options struct {
+	Listen   Listener // required
+	Network  Network  // required
+	Notifier Notifier // nil: events are dropped
+	Clock    Clock    // nil: RealClock
+	Logger   *slog.Logger
+	// NetTimeout bounds each Network call; keepalived's netlink calls are
+	// synchronous too, so a stuck kernel must not wedge the engine forever.
+	NetTimeout time.Duration
+}
+
+type linkKey struct {
+	ifname string
+	ipv6   bool
+}
+
+// link is one shared socket and the instances that listen on it.
+type link struct {
+	key    linkKey
+	conn   Conn
+	byVRID [256]*instance
+}
+
+type scriptState struct {
+	cfg   ScriptConfig
+	known bool
+	good  bool
+	run   int // consecutive results disagreeing with good
+}
+
+type syncGroup struct {
+	name    string
+	members []*instance
+	state   State
+}
+
+// Router owns every VRRP instance of the process.
+type Router struct {
+	mu      sync.Mutex
+	opt     Options
+	clock   Clock
+	log     *slog.Logger
+	startup time.Duration
+
+	insts   []*instance
+	byName  map[string]*instance
+	links   map[linkKey]*link
+	groups  []*syncGroup
+	scripts map[string]*scriptState
+	files   map[string]int
+	procs   map[string]bool
+	ifUp    map[string]bool
+
+	started, stopped bool
+	txBuf            []byte
+	unknownVRID      uint64
+	rxErrors         uint64
+	wg               sync.WaitGroup
+}
+
+// New validates cfg and builds the engine; nothing touches the host until
+// Start.
+func New(cfg Config, opt Options) (*Router, error) {
+	if opt.Listen == nil || opt.Network == nil {
+		return nil, errors.New("vrrp: Listen and Network ports are required")
+	}
+	if opt.Clock == nil {
+		opt.Clock = RealClock{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.NetTimeout <= 0 {
+		opt.NetTimeout = 5 * time.Second
+	}
+	r := &Router{
+		opt:     opt,
+		clock:   opt.Clock,
+		log:     opt.Logger,
+		startup: cfg.StartupDelay,
+		byName:  make(map[string]*instance),
+		links:   make(map[linkKey]*link),
+		scripts: make(map[string]*scriptState),
+		files:   make(map[string]int),
+		procs:   make(map[string]bool),
+		ifUp:    make(map[string]bool),
+		txBuf:   make([]byte, 0, 4200),
+	}
+	for _, s := range cfg.Scripts {
+		if s.Rise < 1 {
+			s.Rise = 1
+		}
+		if s.Fall < 1 {
+			s.Fall = 1
+		}
+		r.scripts[s.Name] = &scriptState{cfg: s, good: !s.InitFail}
+	}
+	for _, ic := range cfg.Instances {
+		if err := ic.normalize(); err != nil {
+			return nil, err
+		}
+		if _, dup := r.byName[ic.Name]; dup {
+			return nil, fmt.Errorf("vrrp %s: duplicate instance", ic.Name)
+		}
+		for _, ts := range ic.TrackScripts {
+			if _, ok := r.scripts[ts.Name]; !ok {
+				return nil, fmt.Errorf("vrrp %s: track_script %s is not a vrrp_script", ic.Name, ts.Name)
+			}
+		}
+		in := newInstance(r, ic)
+		key := linkKey{ic.Interface, ic.IPv6}
+		l := r.links[key]
+		if l == nil {
+			l = &link{key: key}
+			r.links[key] = l
+		}
+		if l.byVRID[ic.VRID] != nil {
+			return nil, fmt.Errorf("vrrp %s: VRID %d already used on %s by %s", ic.Name, ic.VRID, ic.Interface, l.byVRID[ic.VRID].cfg.Name)
+		}
+		l.byVRID[ic.VRID] = in
+		in.link = l
+		r.insts = append(r.insts, in)
+		r.byName[ic.Name] = in
+	}
+	for _, gc := range cfg.SyncGroups {
+		g := &syncGroup{name: gc.Name, state: StateInit}
+		for _, m := range gc.Members {
+			in, ok := r.byName[m]
+			if !ok {
+				return nil, fmt.Errorf("vrrp sync group %s: unknown instance %s", gc.Name, m)
+			}
+			if in.group != nil {
+				return nil, fmt.Errorf("vrrp sync group %s: %s is already in %s", gc.Name, m, in.group.name)
+			}
+			in.group = g
+			g.members = append(g.members, in)
+		}
+		if len(g.members) > 0 {
+			r.groups = append(r.groups, g)
+		}
+	}
+	return r, nil
+}
+
+// Start opens the sockets, reads link states and puts every instance into
+// its initial state. Received packets are read in one goroutine per socket.
+func (r *Router) Start() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started {
+		return errors.New("vrrp: already started")
+	}
+	r.started = true
+	for key, l := range r.links {
+		c, err := r.opt.Listen(key.ifname, key.ipv6)
+		if err != nil {
+			r.closeLocked()
+			return fmt.Errorf("vrrp %s: open socket: %w", key.ifname, err)
+		}
+		l.conn = c
+	}
+	for _, name := range r.interfaces() {
+		up, err := r.opt.Network.LinkUp(name)
+		if err != nil {
+			r.log.Warn("vrrp: link state unknown, assuming down", "interface", name, "err", err)
+		}
+		r.ifUp[name] = up
+	}
+	for _, l := range r.links {
+		r.wg.Add(1)
+		go r.readLoop(l)
+	}
+	if r.startup > 0 {
+		r.clock.AfterFunc(r.startup, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if !r.stopped {
+				r.initAll()
+			}
+		})
+		return nil
+	}
+	r.initAll()
+	return nil
+}
+
+func (r *Router) interfaces() []string {
+	seen := make(map[string]bool)
+	var out []string
+	add := func(n string) {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, in := range r.insts {
+		add(in.cfg.Interface)
+		for _, t := range in.cfg.TrackInterfaces {
+			add(t.Name)
+		}
+		for _, v := range in.cfg.VIPs {
+			add(v.Dev)
+		}
+	}
+	return out
+}
+
+func (r *Router) initAll() {
+	for _, in := range r.insts {
+		in.init()
+	}
+	// A sync group starts consistent: one fault faults all, one owner
+	// that went straight to MASTER takes the others with it.
+	for _, g := range r.groups {
+		var to State = StateBackup
+		for _, m := range g.members {
+			if m.state == StateFault {
+				to = StateFault
+				break
+			}
+			if m.state == StateMaster {
+				to = StateMaster
+			}
+		}
+		r.groupTo(g, to, "sync group start")
+	}
+}
+
+func (r *Router) readLoop(l *link) {
+	defer r.wg.Done()
+	buf := make([]byte, 9000)
+	for {
+		n, src, dst, ttl, err := l.conn.ReadFrom(buf)
+		if err != nil {
+			r.mu.Lock()
+			stopped := r.stopped
+			r.rxErrors++
+			r.mu.Unlock()
+			if stopped || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			r.log.Warn("vrrp: receive failed", "interface", l.key.ifname, "err", err)
+			// Do not spin on a socket stuck in an error state.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		r.HandlePacket(l.key.ifname, l.key.ipv6, buf[:n], src, dst, ttl)
+	}
+}
+
+// HandlePacket feeds one received VRRP message (IP header stripped) into
+// the engine. The read loops call it; tests and alternative transports may
+// call it directly. b is not retained.
+func (r *Router) HandlePacket(ifname string, ipv6 bool, b []byte, src, dst netip.Addr, ttl int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
+	l := r.links[linkKey{ifname, ipv6}]
+	if l == nil || len(b) < 2 {
+		r.rxErrors++
+		return
+	}
+	in := l.byVRID[b[1]]
+	if in == nil {
+		// keepalived drops unknown VRIDs silently.
+		r.unknownVRID++
+		return
+	}
+	in.receive(b, src, dst, ttl)
+}
+
+// LinkChanged tells the engine an interface went up or down; the wiring
+// calls it from its link watcher.
+func (r *Router) LinkChanged(ifname string, up bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.ifUp[ifname]; ok && old == up {
+		return
+	}
+	r.ifUp[ifname] = up
+	r.reevaluateAll("interface " + ifname + map[bool]string{true: " up", false: " down"}[up])
+}
+
+// ScriptResult records one run of vrrp_script name: ok is exit status 0.
+// rise/fall decide when the script's state flips.
+func (r *Router) ScriptResult(name string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.scripts[name]
+	if s == nil {
+		return
+	}
+	changed := false
+	switch {
+	case !s.known && !s.cfg.InitFail:
+		// The first result is taken as is; init_fail instead starts from
+		// "failed" and needs rise successes.
+		s.known, changed = true, true
+		s.good, s.run = ok, 0
+	case ok == s.good:
+		s.known = true
+		s.run = 0
+	default:
+		s.run++
+		need := s.cfg.Fall
+		if !s.good {
+			need = s.cfg.Rise
+		}
+		if s.run >= need {
+			s.good, s.run, changed = ok, 0, true
+		}
+		if !s.known {
+			s.known, changed = true, true
+		}
+	}
+	if changed {
+		r.reevaluateAll("script " + name)
+	}
+}
+
+// FileValue records the current integer in track_file name.
+func (r *Router) FileValue(name string, v int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.files[name]; ok && old == v {
+		return
+	}
+	r.files[name] = v
+	r.reevaluateAll("track_file " + name)
+}
+
+// ProcessRunning records whether vrrp_track_process name meets its quorum.
+func (r *Router) ProcessRunning(name string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, seen := r.procs[name]; seen && old == ok {
+		return
+	}
+	r.procs[name] = ok
+	r.reevaluateAll("track_process " + name)
+}
+
+func (r *Router) reevaluateAll(reason string) {
+	if !r.started || r.stopped {
+		return
+	}
+	for _, in := range r.insts {
+		if in.state != StateInit {
+			in.reevaluate(reason)
+		}
+	}
+}
+
+// Stop leaves VRRP gracefully: masters send a priority-0 advert so a
+// backup takes over after its skew time, VIPs go (unless keepVIPs, for
+// keepalived's --dont-release-vrrp), every instance and group reports STOP.
+func (r *Router) Stop(keepVIPs bool) error {
+	r.mu.Lock()
+	if r.stopped || !r.started {
+		r.stopped = true
+		r.mu.Unlock()
+		return nil
+	}
+	for _, in := range r.insts {
+		in.stop(keepVIPs)
+	}
+	for _, g := range r.groups {
+		r.emit(Event{Group: true, Name: g.name, State: StateStop})
+	}
+	r.stopped = true
+	err := r.closeLocked()
+	r.mu.Unlock()
+	r.wg.Wait()
+	return err
+}
+
+func (r *Router) closeLocked() error {
+	var errs []error
+	for _, l := range r.links {
+		if l.conn != nil {
+			if err := l.conn.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("vrrp %s: close: %w", l.key.ifname, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Router) emit(ev Event) {
+	if r.opt.Notifier == nil {
+		return
+	}
+	if ev.Time.IsZero() {
+		ev.Time = r.clock.Now()
+	}
+	r.opt.Notifier.Notify(ev)
+}
+
+func (r *Router) netCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), r.opt.NetTimeout)
+}
+
+// transition moves in, and its sync group with it, to state to.
+func (r *Router) transition(in *instance, to State, reason string) {
+	if in.group == nil {
+		in.setState(to, reason)
+		return
+	}
+	r.groupTo(in.group, to, reason)
+}
+
+func (r *Router) groupTo(g *syncGroup, to State, reason string) {
+	for _, m := range g.members {
+		m.setState(to, reason)
+	}
+	if g.state != to {
+		g.state = to
+		r.emit(Event{Group: true, Name: g.name, State: to})
+	}
+}
+
+// Status returns a snapshot of every instance, in configuration order.
+func (r *Router) Status() []InstanceStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]InstanceStatus, 0, len(r.insts))
+	for _, in := range r.insts {
+		out = append(out, in.status())
+	}
+	return out
+}
+
+// InstanceStatus returns the snapshot of one instance.
+func (r *Router) InstanceStatus(name string) (InstanceStatus, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	in, ok := r.byName[name]
+	if !ok {
+		return InstanceStatus{}, false
+	}
+	return in.status(), true
+}
+
+// DroppedUnknownVRID counts adverts for VRIDs no instance uses.
+func (r *Router) DroppedUnknownVRID() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unknownVRID
+}
