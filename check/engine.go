@@ -1,0 +1,345 @@
+package check
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dsas/keepalived-go/check/probe"
+)
+
+// Engine schedules every checker, runs the state machines and reports to a
+// Sink. One goroutine (Run) owns the schedule; each check runs in its own
+// goroutine, at most one per checker, so a stalled peer only delays itself.
+type Engine struct {
+	sink        Sink
+	clock       Clock
+	randN       func(n int64) int64
+	jitter      float64
+	maxInFlight int
+
+	mu       sync.Mutex // guards the state below against Status
+	services []*serviceState
+	dirty    []*serviceState // services whose membership may have changed
+	checkers []*checkerState
+	queue    checkerHeap
+
+	results chan result
+	running atomic.Bool
+	done    atomic.Uint64 // completed checks, for benchmarks and metrics
+}
+
+type result struct {
+	c     *checkerState
+	r     probe.Result
+	start time.Time
+	dur   time.Duration
+}
+
+// Option tunes an Engine.
+type Option func(*Engine)
+
+// WithClock replaces the system clock (tests, simulations).
+func WithClock(c Clock) Option { return func(e *Engine) { e.clock = c } }
+
+// WithRand replaces the random source used for warmup and jitter; it must
+// return a value in [0, n).
+func WithRand(f func(n int64) int64) Option { return func(e *Engine) { e.randN = f } }
+
+// WithJitter adds up to frac × delay_loop of random delay to each regular
+// check, to keep thousands of checkers from synchronising. keepalived has no
+// such jitter; the default 0 keeps its exact period.
+func WithJitter(frac float64) Option { return func(e *Engine) { e.jitter = frac } }
+
+// WithMaxInFlight bounds how many checks run at once (0: one per checker);
+// a bound protects file descriptors when many peers black-hole at once.
+func WithMaxInFlight(n int) Option { return func(e *Engine) { e.maxInFlight = n } }
+
+// New validates services and builds an engine; nothing runs until Run.
+func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
+	if sink == nil {
+		return nil, errors.New("check: nil sink")
+	}
+	e := &Engine{sink: sink, clock: SystemClock{}, randN: rand.Int64N}
+	for _, o := range opts {
+		o(e)
+	}
+	seenVS := map[string]bool{}
+	for vi := range services {
+		vs := &services[vi]
+		if seenVS[vs.ID] {
+			return nil, fmt.Errorf("check: duplicate virtual server %q", vs.ID)
+		}
+		seenVS[vs.ID] = true
+		s := newServiceState(vs)
+		seenRS := map[string]bool{}
+		for ri := range vs.Reals {
+			rs := &vs.Reals[ri]
+			if seenRS[rs.ID] {
+				return nil, fmt.Errorf("check: virtual server %s: duplicate real server %q", vs.ID, rs.ID)
+			}
+			seenRS[rs.ID] = true
+			r := &realState{spec: rs, inIPVS: -1}
+			for ci, spec := range rs.Checkers {
+				if spec.Probe == nil {
+					return nil, fmt.Errorf("check: %s %s checker %d (%s): no probe", vs.ID, rs.ID, ci, spec.Kind)
+				}
+				if spec.Timing.DelayLoop <= 0 {
+					return nil, fmt.Errorf("check: %s %s checker %d (%s): delay_loop must be > 0", vs.ID, rs.ID, ci, spec.Kind)
+				}
+				c := newCheckerState(spec)
+				c.vs, c.rs, c.idx = vi, ri, ci
+				r.checkers = append(r.checkers, c)
+				e.checkers = append(e.checkers, c)
+			}
+			r.alive = r.computeAlive()
+			s.reals = append(s.reals, r)
+			s.account(r)
+		}
+		e.services = append(e.services, s)
+	}
+	// Each checker has at most one result pending, so sends never block.
+	e.results = make(chan result, len(e.checkers)+1)
+	return e, nil
+}
+
+// Checks returns how many checks have completed since Run started.
+func (e *Engine) Checks() uint64 { return e.done.Load() }
+
+// output is a Sink call collected under the lock and made after it.
+type output struct {
+	vs      string
+	members []Member
+	event   *Event
+}
+
+// Run states the initial membership, then checks until ctx is cancelled. It
+// returns once every probe has returned, after the omega notifications.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.running.CompareAndSwap(false, true) {
+		return errors.New("check: engine already running")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var sem chan struct{}
+	if e.maxInFlight > 0 {
+		sem = make(chan struct{}, e.maxInFlight)
+	}
+
+	e.flush(e.start())
+	timer := e.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		e.mu.Lock()
+		now := e.clock.Now()
+		for len(e.queue) > 0 && !e.queue[0].next.After(now) {
+			c := heap.Pop(&e.queue).(*checkerState)
+			c.inFlight = true
+			wg.Add(1)
+			go e.probe(ctx, c, sem, &wg)
+		}
+		wait := time.Hour
+		if len(e.queue) > 0 {
+			wait = e.queue[0].next.Sub(now)
+		}
+		e.mu.Unlock()
+		timer.Reset(wait)
+
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			e.flush(e.shutdown())
+			return nil
+		case res := <-e.results:
+			out := e.handle(res)
+			// Fold whatever else has arrived before restating membership,
+			// so a burst of changes costs one SetMembers per service.
+			for drained := false; !drained && len(out) < 4096; {
+				select {
+				case res := <-e.results:
+					out = append(out, e.handle(res)...)
+				default:
+					drained = true
+				}
+			}
+			e.flush(append(out, e.membership()...))
+		case <-timer.C():
+		}
+	}
+}
+
+func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
+	if sem != nil {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+		case <-ctx.Done():
+			return
+		}
+	}
+	start := e.clock.Now()
+	r := c.spec.Probe.Check(ctx)
+	if ctx.Err() != nil {
+		return // shutting down: a cancelled check proves nothing
+	}
+	e.results <- result{c: c, r: r, start: start, dur: e.clock.Now().Sub(start)}
+}
+
+// start computes the initial state and the first schedule: 1 s plus a random
+// part of warmup, keepalived's BOOTSTRAP_DELAY + random(0..warmup).
+func (e *Engine) start() []output {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	var out []output
+	for _, s := range e.services {
+		if s.initQuorum() {
+			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Init: true, Time: now}})
+		}
+		s.last, s.dirty = s.members(), false
+		out = append(out, output{vs: s.spec.ID, members: s.last})
+	}
+	e.queue = e.queue[:0]
+	for _, c := range e.checkers {
+		d := bootstrapDelay
+		if w := c.spec.Timing.Warmup; w > 0 {
+			d += time.Duration(e.randN(int64(w) + 1))
+		}
+		c.next = now.Add(d)
+		heap.Push(&e.queue, c)
+	}
+	return out
+}
+
+// handle folds one result into the state machines and reschedules.
+func (e *Engine) handle(res result) []output {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.done.Add(1)
+	c := res.c
+	s := e.services[c.vs]
+	r := s.reals[c.rs]
+	c.inFlight = false
+	c.lastRun, c.lastDur = res.start, res.dur
+	v := c.apply(res.r, r.spec.Weight)
+	now := e.clock.Now()
+	delay := v.delay
+	if e.jitter > 0 && delay == c.spec.Timing.DelayLoop {
+		delay += time.Duration(e.randN(int64(float64(delay)*e.jitter) + 1))
+	}
+	c.next = now.Add(delay)
+	heap.Push(&e.queue, c)
+	wasDirty := s.dirty
+	out := e.reconcile(s, r, v.firstDown, now)
+	if s.dirty && !wasDirty {
+		e.dirty = append(e.dirty, s)
+	}
+	return out
+}
+
+// reconcile derives real server, quorum and membership changes from the
+// checkers' current states, in keepalived's order: RS notify, then quorum.
+func (e *Engine) reconcile(s *serviceState, r *realState, firstDown bool, now time.Time) []output {
+	var out []output
+	rsEvent := func(up bool, init bool) {
+		ev := Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown, Init: init, Time: now}
+		if up {
+			ev.Kind, ev.Command = RealServerUp, r.spec.NotifyUp
+		}
+		out = append(out, output{event: &ev})
+	}
+	if alive := r.computeAlive(); alive != r.alive {
+		r.alive = alive
+		rsEvent(alive, false)
+	} else if firstDown && !alive {
+		rsEvent(false, true)
+	}
+	s.account(r)
+	if s.updateQuorum() {
+		ev := Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Time: now}
+		if s.quorumUp {
+			ev.Kind, ev.Command = QuorumUp, s.spec.QuorumUp
+		}
+		out = append(out, output{event: &ev})
+	}
+	return out
+}
+
+// membership restates the services whose membership may have changed.
+func (e *Engine) membership() []output {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []output
+	for _, s := range e.dirty {
+		s.dirty = false
+		if m := s.members(); !sameMembers(m, s.last) {
+			s.last = m
+			out = append(out, output{vs: s.spec.ID, members: m})
+		}
+	}
+	e.dirty = e.dirty[:0]
+	return out
+}
+
+// shutdown emits omega's notifications: notify_down for live real servers,
+// then quorum_down, as keepalived does at stop.
+func (e *Engine) shutdown() []output {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	var out []output
+	for _, s := range e.services {
+		if !s.spec.Omega {
+			continue
+		}
+		for _, r := range s.reals {
+			if r.alive {
+				out = append(out, output{event: &Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown, Shutdown: true, Time: now}})
+			}
+		}
+		if s.quorumUp {
+			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Shutdown: true, Time: now}})
+		}
+	}
+	return out
+}
+
+func (e *Engine) flush(out []output) {
+	for _, o := range out {
+		if o.event != nil {
+			e.sink.Event(*o.event)
+		} else {
+			e.sink.SetMembers(o.vs, o.members)
+		}
+	}
+}
+
+// checkerHeap orders checkers by their next run.
+type checkerHeap []*checkerState
+
+func (h checkerHeap) Len() int           { return len(h) }
+func (h checkerHeap) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
+func (h checkerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx, h[j].heapIdx = i, j
+}
+func (h *checkerHeap) Push(x any) {
+	c := x.(*checkerState)
+	c.heapIdx = len(*h)
+	*h = append(*h, c)
+}
+func (h *checkerHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	c.heapIdx = -1
+	return c
+}

@@ -1,0 +1,224 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"crypto/md5"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// StatusRange is one status_code item: a single code has Lo == Hi.
+type StatusRange struct{ Lo, Hi int }
+
+// URL is one url block of HTTP_GET / SSL_GET.
+type URL struct {
+	Path        string
+	Digest      string        // MD5 of the body, hex; empty: not checked
+	Status      []StatusRange // empty: 200-299
+	VirtualHost string        // overrides HTTP.VirtualHost
+}
+
+// HTTP is HTTP_GET, or SSL_GET when TLS is set. Each url is fetched on its
+// own connection, all within one connect_timeout, exactly as keepalived
+// builds the request: `GET path HTTP/1.x`, `User-Agent: KeepAliveClient`,
+// optional `Connection: close`, `Host`.
+type HTTP struct {
+	Conn Conn
+	URLs []URL
+	// VirtualHost is the checker's Host, already resolved checker > RS > VS;
+	// empty means Host is the connect address `IP:PORT` (`[v6]:PORT`).
+	VirtualHost string
+	// Protocol is http_protocol: "1.0" (default), "1.1" or "1.0C".
+	Protocol string
+	// TLS turns the checker into SSL_GET. Certificates are only verified
+	// when RootCAs is set, and then only the chain (keepalived never checks
+	// the name); Certificates is the client certificate, if any.
+	TLS *tls.Config
+	// EnableSNI sends the virtual host as SNI (SSL_GET only).
+	EnableSNI bool
+}
+
+// Check implements Prober.
+func (h *HTTP) Check(ctx context.Context) Result {
+	if len(h.URLs) == 0 {
+		return fail(errors.New("http: no url configured"))
+	}
+	for i := range h.URLs {
+		if err := h.fetch(ctx, &h.URLs[i]); err != nil {
+			return fail(err)
+		}
+	}
+	return Result{}
+}
+
+func (h *HTTP) host(u *URL) (vhost, header string) {
+	switch {
+	case u.VirtualHost != "":
+		return u.VirtualHost, u.VirtualHost
+	case h.VirtualHost != "":
+		return h.VirtualHost, h.VirtualHost
+	}
+	return "", h.Conn.Addr.String()
+}
+
+// Request returns the exact bytes sent for u (exported for tests and for a
+// genhash-like tool).
+func (h *HTTP) Request(u *URL) []byte {
+	minor, closeHdr := "0", ""
+	switch strings.ToUpper(h.Protocol) {
+	case "1.1":
+		minor, closeHdr = "1", "Connection: close\r\n"
+	case "1.0C":
+		closeHdr = "Connection: close\r\n"
+	}
+	_, host := h.host(u)
+	return []byte("GET " + u.Path + " HTTP/1." + minor + "\r\nUser-Agent: KeepAliveClient\r\n" +
+		closeHdr + "Host: " + host + "\r\n\r\n")
+}
+
+func (h *HTTP) fetch(ctx context.Context, u *URL) error {
+	raw, stop, err := h.Conn.dial(ctx, "tcp")
+	if err != nil {
+		return fmt.Errorf("http %s%s: %w", h.Conn.Addr, u.Path, err)
+	}
+	defer stop()
+	defer raw.Close()
+	var c net.Conn = raw
+	if h.TLS != nil {
+		vhost, _ := h.host(u)
+		tc := tls.Client(raw, h.tlsConfig(vhost))
+		// The conn deadline set by dial bounds the handshake too.
+		if err := tc.Handshake(); err != nil {
+			return fmt.Errorf("https %s%s: handshake: %w", h.Conn.Addr, u.Path, err)
+		}
+		c = tc
+	}
+	if _, err := c.Write(h.Request(u)); err != nil {
+		return fmt.Errorf("http %s%s: send: %w", h.Conn.Addr, u.Path, err)
+	}
+	if err := checkResponse(bufio.NewReaderSize(c, 4096), u); err != nil {
+		return fmt.Errorf("http %s%s: %w", h.Conn.Addr, u.Path, err)
+	}
+	return nil
+}
+
+func (h *HTTP) tlsConfig(vhost string) *tls.Config {
+	cfg := h.TLS.Clone()
+	roots := cfg.RootCAs
+	cfg.RootCAs = nil
+	cfg.ServerName = ""
+	if h.EnableSNI && vhost != "" {
+		cfg.ServerName = vhost
+	}
+	// Name checks are never done; the chain only when a CA was configured.
+	cfg.InsecureSkipVerify = true
+	if roots != nil {
+		cfg.VerifyPeerCertificate = func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+			return verifyChain(rawCerts, roots)
+		}
+	}
+	return cfg
+}
+
+func verifyChain(rawCerts [][]byte, roots *x509.CertPool) error {
+	if len(rawCerts) == 0 {
+		return errors.New("no peer certificate")
+	}
+	certs := make([]*x509.Certificate, len(rawCerts))
+	for i, r := range rawCerts {
+		c, err := x509.ParseCertificate(r)
+		if err != nil {
+			return fmt.Errorf("peer certificate: %w", err)
+		}
+		certs[i] = c
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
+	return err
+}
+
+// checkResponse reads the whole response, like keepalived, so a body that
+// stalls fails the check even when no digest is wanted. The digest covers the
+// raw bytes after the header (chunk framing included), as genhash computes it.
+func checkResponse(r *bufio.Reader, u *URL) error {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("status line: %w", err)
+	}
+	code, err := parseStatus(line)
+	if err != nil {
+		return err
+	}
+	length := int64(-1)
+	for {
+		hl, err := r.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("headers: %w", err)
+		}
+		hl = strings.TrimRight(hl, "\r\n")
+		if hl == "" {
+			break
+		}
+		if k, v, ok := strings.Cut(hl, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n >= 0 {
+				length = n
+			}
+		}
+	}
+	var body io.Reader = r
+	if length >= 0 {
+		body = io.LimitReader(r, length)
+	}
+	sum := md5.New()
+	n, err := io.Copy(sum, body)
+	if err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	if length >= 0 && n < length {
+		return fmt.Errorf("body: %d of %d bytes", n, length)
+	}
+	if !statusOK(code, u.Status) {
+		return fmt.Errorf("status %d not expected", code)
+	}
+	if u.Digest != "" {
+		if got := hex.EncodeToString(sum.Sum(nil)); !strings.EqualFold(got, u.Digest) {
+			return fmt.Errorf("digest %s, want %s", got, u.Digest)
+		}
+	}
+	return nil
+}
+
+func parseStatus(line string) (int, error) {
+	f := strings.Fields(line)
+	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") {
+		return 0, fmt.Errorf("bad status line %q", strings.TrimSpace(line))
+	}
+	code, err := strconv.Atoi(f[1])
+	if err != nil || code < 100 || code > 999 {
+		return 0, fmt.Errorf("bad status code in %q", strings.TrimSpace(line))
+	}
+	return code, nil
+}
+
+func statusOK(code int, ranges []StatusRange) bool {
+	if len(ranges) == 0 {
+		return code >= 200 && code <= 299
+	}
+	for _, r := range ranges {
+		if code >= r.Lo && code <= r.Hi {
+			return true
+		}
+	}
+	return false
+}

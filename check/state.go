@@ -1,0 +1,254 @@
+package check
+
+import (
+	"math"
+	"time"
+
+	"github.com/dsas/keepalived-go/check/probe"
+)
+
+// checkerState is keepalived's per-checker state machine (the *_epilog
+// functions): retries while up, immediate verdicts while down or before the
+// first run. It is pure: the engine feeds it results and times.
+type checkerState struct {
+	spec    Checker
+	up      bool
+	hasRun  bool
+	retryIt int
+	// offset is what this checker adds to the real server's weight
+	// (keepalived's cur_weight).
+	offset int64
+
+	// scheduling
+	next     time.Time
+	inFlight bool
+	heapIdx  int
+	vs, rs   int
+	idx      int
+
+	// status for metrics
+	lastOK     bool
+	lastErr    string
+	lastDur    time.Duration
+	lastRun    time.Time
+	consecFail int
+	checks     uint64
+	failures   uint64
+}
+
+func newCheckerState(spec Checker) *checkerState {
+	// Retries start exhausted: one failure takes a fresh checker down
+	// (keepalived sets retry_it = retry at start, alpha or not).
+	return &checkerState{spec: spec, up: !spec.Timing.Alpha, retryIt: spec.Timing.Retry}
+}
+
+// verdict is what one result did to a checker.
+type verdict struct {
+	delay   time.Duration // until the next check
+	changed bool          // up/down flipped
+	// firstDown is an alpha checker's first failure: no flip, but keepalived
+	// notifies the (already down) real server once.
+	firstDown bool
+}
+
+// apply records r and advances the state machine. base is the real server's
+// configured weight, needed to turn an absolute dynamic weight into an offset.
+func (c *checkerState) apply(r probe.Result, base int64) verdict {
+	ok := r.OK()
+	c.checks++
+	c.lastOK = ok
+	if ok {
+		c.consecFail, c.lastErr = 0, ""
+	} else {
+		c.consecFail++
+		c.failures++
+		c.lastErr = r.Err.Error()
+	}
+
+	t := c.spec.Timing
+	v := verdict{delay: t.DelayLoop}
+	switch {
+	case ok || ((c.up || !c.hasRun) && c.retryIt >= t.Retry):
+		c.retryIt = 0
+		if ok {
+			switch r.Mode {
+			case probe.WeightAbsolute:
+				c.offset = r.Weight - base
+			case probe.WeightRelative:
+				c.offset = r.Weight
+			default:
+				c.offset = 0
+			}
+			v.changed = !c.up
+			c.up = true
+		} else {
+			c.offset = 0
+			v.changed = c.up
+			v.firstDown = !c.up && !c.hasRun && t.Alpha
+			c.up = false
+		}
+	case c.up:
+		v.delay = t.DelayBeforeRetry
+		c.retryIt++
+	default:
+		c.offset = 0
+	}
+	c.hasRun = true
+	return v
+}
+
+// realState aggregates a real server's checkers.
+type realState struct {
+	spec     *RealServer
+	checkers []*checkerState
+	alive    bool
+	// contrib is what this server adds to its service's alive weight, kept
+	// so a result costs O(checkers of one server), not O(servers).
+	contrib int64
+	// inIPVS is the weight this server had in the last membership computed,
+	// -1 when absent; a change marks the service dirty.
+	inIPVS int64
+}
+
+func (r *realState) computeAlive() bool {
+	for _, c := range r.checkers {
+		if !c.up {
+			return false
+		}
+	}
+	return true
+}
+
+// weight is keepalived's real_weight(effective_weight): configured weight
+// plus the dynamic offsets, clamped to IPVS's range.
+func (r *realState) weight() int64 {
+	w := r.spec.Weight
+	for _, c := range r.checkers {
+		w += c.offset
+	}
+	return min(max(w, 0), math.MaxInt32)
+}
+
+// serviceState is a virtual server's quorum state (ipwrapper.c
+// update_quorum_state) and the membership derived from it.
+type serviceState struct {
+	spec        *VirtualServer
+	reals       []*realState
+	quorum      int64
+	hysteresis  int64
+	quorumUp    bool
+	sorryActive bool
+	aliveSum    int64
+	last        []Member
+	// dirty means members() may differ from last.
+	dirty bool
+}
+
+func newServiceState(vs *VirtualServer) *serviceState {
+	s := &serviceState{spec: vs, quorum: vs.Quorum, hysteresis: vs.Hysteresis}
+	var total int64
+	for i := range vs.Reals {
+		total += max(vs.Reals[i].Weight, 0)
+	}
+	if s.quorum > total {
+		s.quorum = total
+	}
+	if s.quorum < 1 {
+		s.quorum = 1
+	}
+	if s.hysteresis >= s.quorum {
+		s.hysteresis = s.quorum - 1
+	}
+	if s.hysteresis < 0 {
+		s.hysteresis = 0
+	}
+	return s
+}
+
+func (s *serviceState) aliveWeight() int64 { return s.aliveSum }
+
+// account refreshes r's share of the alive weight and notes whether its
+// IPVS entry may change.
+func (s *serviceState) account(r *realState) {
+	var c int64
+	if r.alive {
+		c = r.weight()
+	}
+	s.aliveSum += c - r.contrib
+	r.contrib = c
+	w := int64(-1)
+	switch {
+	case r.alive:
+		w = r.weight()
+	case r.spec.InhibitOnFailure:
+		w = 0
+	}
+	if w != r.inIPVS {
+		r.inIPVS = w
+		s.dirty = true
+	}
+}
+
+// initQuorum sets the start-up quorum state; it reports whether keepalived
+// would announce "Starting with quorum down" (only with a sorry server).
+func (s *serviceState) initQuorum() (announceDown bool) {
+	s.quorumUp = s.aliveWeight() >= s.quorum+s.hysteresis
+	if !s.quorumUp && s.spec.Sorry != nil {
+		s.sorryActive = true
+		return true
+	}
+	return false
+}
+
+// updateQuorum applies the hysteresis band and reports a flip, if any.
+func (s *serviceState) updateQuorum() (flipped bool) {
+	sum := s.aliveWeight()
+	if !s.quorumUp && sum >= s.quorum+s.hysteresis {
+		s.quorumUp, s.sorryActive = true, false
+		s.dirty = true
+		return true
+	}
+	if s.quorumUp && (sum == 0 || sum < s.quorum-s.hysteresis) {
+		s.quorumUp = false
+		s.sorryActive = s.spec.Sorry != nil
+		s.dirty = true
+		return true
+	}
+	return false
+}
+
+// members is the IPVS membership the current state calls for. While the
+// sorry server stands in, live real servers are out and inhibited dead ones
+// stay at weight 0, as keepalived leaves them.
+func (s *serviceState) members() []Member {
+	m := make([]Member, 0, len(s.reals)+1)
+	for _, r := range s.reals {
+		switch {
+		case r.alive && !s.sorryActive:
+			m = append(m, Member{ID: r.spec.ID, Weight: r.weight()})
+		case !r.alive && r.spec.InhibitOnFailure:
+			m = append(m, Member{ID: r.spec.ID, Weight: 0})
+		}
+	}
+	if sorry := s.spec.Sorry; sorry != nil {
+		switch {
+		case s.sorryActive:
+			m = append(m, Member{ID: sorry.ID, Weight: 1, Sorry: true})
+		case sorry.Inhibit:
+			m = append(m, Member{ID: sorry.ID, Weight: 0, Sorry: true})
+		}
+	}
+	return m
+}
+
+func sameMembers(a, b []Member) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

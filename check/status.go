@@ -1,0 +1,70 @@
+package check
+
+import "time"
+
+// ServiceStatus is a snapshot of one virtual server for metrics and the
+// status command.
+type ServiceStatus struct {
+	ID          string
+	QuorumUp    bool
+	SorryActive bool
+	AliveWeight int64
+	Quorum      int64 // after keepalived's clamping
+	Hysteresis  int64
+	Members     []Member
+	Reals       []RealStatus
+}
+
+// RealStatus is a snapshot of one real server.
+type RealStatus struct {
+	ID       string
+	Alive    bool
+	Weight   int64 // effective weight (configured + dynamic)
+	Checkers []CheckerStatus
+}
+
+// CheckerStatus is a snapshot of one checker.
+type CheckerStatus struct {
+	Kind                string
+	Up                  bool
+	InFlight            bool
+	LastOK              bool
+	LastError           string
+	LastDuration        time.Duration
+	LastRun             time.Time
+	NextRun             time.Time // zero while in flight
+	ConsecutiveFailures int
+	Checks              uint64
+	Failures            uint64
+}
+
+// Status returns a consistent snapshot of every service.
+func (e *Engine) Status() []ServiceStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]ServiceStatus, 0, len(e.services))
+	for _, s := range e.services {
+		ss := ServiceStatus{
+			ID: s.spec.ID, QuorumUp: s.quorumUp, SorryActive: s.sorryActive,
+			AliveWeight: s.aliveWeight(), Quorum: s.quorum, Hysteresis: s.hysteresis,
+			Members: append([]Member(nil), s.last...),
+		}
+		for _, r := range s.reals {
+			rs := RealStatus{ID: r.spec.ID, Alive: r.alive, Weight: r.weight()}
+			for _, c := range r.checkers {
+				cs := CheckerStatus{
+					Kind: c.spec.Kind, Up: c.up, InFlight: c.inFlight, LastOK: c.lastOK,
+					LastError: c.lastErr, LastDuration: c.lastDur, LastRun: c.lastRun,
+					ConsecutiveFailures: c.consecFail, Checks: c.checks, Failures: c.failures,
+				}
+				if !c.inFlight {
+					cs.NextRun = c.next
+				}
+				rs.Checkers = append(rs.Checkers, cs)
+			}
+			ss.Reals = append(ss.Reals, rs)
+		}
+		out = append(out, ss)
+	}
+	return out
+}
