@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRunNoNetwork(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.conf")
+	os.WriteFile(bad, []byte("SYSTEMNAME=w1\nIPADDRESS0=$(hostname -i)\n"), 0o644)
+	invalid := filepath.Join(dir, "invalid.conf")
+	os.WriteFile(invalid, []byte("IPADDRESS0=10.0.0.1\n"), 0o644)
+	tests := []struct {
+		name     string
+		args     []string
+		env      string
+		code     int
+		out, err string
+	}{
+		{"help", []string{"--help"}, "", 0, "BONDSLAVESn", ""},
+		{"check seed", []string{"-c", "../../dsas/testdata/seed.conf", "check"}, "", 0, "", "$LVSADDRESS is not set"},
+		{"quiet", []string{"check", "-q", "--config", "../../dsas/testdata/lb.conf"}, "", 0, "", ""},
+		{"env path", []string{"check"}, "../../dsas/testdata/lb.conf", 0, "", ""},
+		{"flag beats env", []string{"-c", bad, "check"}, "../../dsas/testdata/lb.conf", 1, "", bad + ":2:12: command substitution"},
+		{"validation", []string{"-c", invalid, "--dry-run"}, "", 1, "", invalid + ":1:1: IPADDRESS0="},
+		{"missing file", []string{"-c", filepath.Join(dir, "nope"), "plan"}, "", 1, "", "no such file"},
+		{"bad command", []string{"frobnicate"}, "", 2, "", "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("DSAS_CONF", tt.env)
+			var out, errb bytes.Buffer
+			code := run(tt.args, &out, &errb)
+			if code != tt.code || !strings.Contains(out.String(), tt.out) || !strings.Contains(errb.String(), tt.err) {
+				t.Errorf("code %d, stdout %q, stderr %q", code, out.String(), errb.String())
+			}
+			if tt.err == "" && errb.Len() > 0 {
+				t.Errorf("unexpected stderr %q", errb.String())
+			}
+		})
+	}
+}
+
+// TestMissingBondingInNetns runs the command in a throwaway network
+// namespace (unshare -n) on a kernel without bonding, as this development
+// host is, and expects the named feature, not a raw netlink error.
+func TestMissingBondingInNetns(t *testing.T) {
+	if os.Getenv("DSAS_INIT_CHILD") == "1" {
+		os.Exit(run(strings.Fields(os.Getenv("DSAS_INIT_ARGS")), os.Stdout, os.Stderr))
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := os.Stat("/proc/net/bonding"); err == nil {
+		t.Skip("this kernel has bonding loaded")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare(1)")
+	}
+	root := t.TempDir()
+	cmd := exec.Command(unshare, "-n", "--", os.Args[0], "-test.run=^TestMissingBondingInNetns$")
+	cmd.Env = append(os.Environ(), "DSAS_INIT_CHILD=1",
+		"DSAS_INIT_ARGS=-c ../../dsas/testdata/seed.conf --root "+root+" --keep-hostname apply")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v\n%s", err, errb.String())
+	}
+	want := "dsas-init: bonding: not supported by this kernel (CONFIG_BONDING missing / module bonding not loadable)\n"
+	if !strings.HasSuffix(errb.String(), want) || out.Len() != 0 {
+		t.Errorf("stdout %q\nstderr %q", out.String(), errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/hostname")); err == nil {
+		t.Error("/etc/hostname was written although the plan failed")
+	}
+}

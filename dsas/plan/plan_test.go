@@ -1,0 +1,242 @@
+package plan
+
+import (
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dsas/keepalived-go/dsas/conf"
+	"github.com/dsas/keepalived-go/dsas/host"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden plans in ../testdata")
+
+// freshHost is a just-booted DSAS host: two NICs, down, nothing configured.
+func freshHost() *State {
+	return &State{
+		Hostname: "localhost",
+		Links: map[string]*Link{
+			"lo":   {Name: "lo", Up: true},
+			"eth0": {Name: "eth0"},
+			"eth1": {Name: "eth1"},
+		},
+		Addrs:   map[string][]netip.Prefix{},
+		Swaps:   map[string]bool{},
+		Mounts:  map[string]string{},
+		Devices: map[string]bool{"/dev/sda1": true, "/dev/sda2": true},
+	}
+}
+
+func load(t *testing.T, path string) *host.Config {
+	t.Helper()
+	f, err := conf.ReadFile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := host.FromFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// render is what `dsas-init plan` shows: warnings and notes go to stderr,
+// here they are kept as comments so the golden file records them too.
+func render(cfg *host.Config, steps []Step, notes []Note) string {
+	var b strings.Builder
+	for _, w := range cfg.Warnings {
+		b.WriteString("# " + w.String() + "\n")
+	}
+	for _, n := range notes {
+		b.WriteString("# note: " + string(n) + "\n")
+	}
+	for _, s := range steps {
+		b.WriteString(s.String() + "\n")
+	}
+	return b.String()
+}
+
+func TestGoldenPlans(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/*.conf")
+	if len(files) < 3 {
+		t.Fatalf("sample files missing: %v", files)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			cfg := load(t, path)
+			steps, notes, err := Make(cfg, freshHost())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := render(cfg, steps, notes)
+			golden := strings.TrimSuffix(path, ".conf") + ".plan"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("plan for %s:\n%s\nwant:\n%s", path, got, want)
+			}
+			// Applying the plan to the model must leave nothing to do.
+			after := simulate(t, cfg, freshHost(), steps)
+			again, _, err := Make(cfg, after)
+			if err != nil || len(again) != 0 {
+				t.Errorf("second plan not empty (%v): %v", err, again)
+			}
+		})
+	}
+}
+
+// simulate applies steps to a State the way the kernel would.
+func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
+	t.Helper()
+	st = st.clone()
+	for _, s := range steps {
+		switch s.Op {
+		case SetHostname:
+			st.Hostname = s.Name
+		case WriteHostname:
+			st.HostnameFile = s.Name
+		case CreateBond:
+			b := *s.Bond
+			st.Links[s.Link] = &Link{Name: s.Link, Kind: "bond", Bond: &b}
+		case SetBondMode, SetBondOptions:
+			b := *s.Bond
+			st.Links[s.Link].Bond = &b
+		case SetPrimary:
+			st.Links[s.Link].Bond.Primary = s.Other
+		case Release:
+			st.Links[s.Link].Master = ""
+		case LinkDown:
+			st.Links[s.Link].Up = false
+		case LinkUp:
+			st.Links[s.Link].Up = true
+		case Enslave:
+			if st.Links[s.Link].Up {
+				t.Errorf("enslaving %s while it is up", s.Link)
+			}
+			st.Links[s.Link].Master, st.Links[s.Link].Up = s.Other, true
+		case CreateVlan:
+			v := *s.Vlan
+			st.Links[s.Link] = &Link{Name: s.Link, Kind: "vlan", Vlan: &v}
+		case AddAddr:
+			st.Addrs[s.Link] = append(st.Addrs[s.Link], s.Addr)
+		case DelAddr:
+			st.Addrs[s.Link] = slices.DeleteFunc(st.Addrs[s.Link], func(p netip.Prefix) bool { return p == s.Addr })
+		case ReplaceRoute:
+			st.Routes = slices.DeleteFunc(st.Routes, func(r host.Route) bool { return r.Dst == s.Route.Dst && r.Metric == s.Route.Metric })
+			st.Routes = append(st.Routes, *s.Route)
+		case Swapon:
+			st.Swaps[s.Mount.Device] = true
+		case Mount:
+			st.Mounts[s.Mount.Dir] = s.Mount.Device
+		}
+	}
+	return st
+}
+
+func parse(t *testing.T, src string) *host.Config {
+	t.Helper()
+	f, err := conf.Parse("t.conf", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := host.FromFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestChangeOnlyWhatDiffers applies one file, edits it, and checks the
+// second plan touches only what the edit changed.
+func TestChangeOnlyWhatDiffers(t *testing.T) {
+	base := "SYSTEMNAME=h\nIPADDRESS0=10.0.0.1/24\nGATEWAY[0]=10.0.0.254\nMODULES=(\"bond0 miimon=100\")\n"
+	tests := []struct {
+		name, edit string
+		want       []string
+	}{
+		{"nothing", base, nil},
+		{"address", strings.Replace(base, "10.0.0.1/24", "10.0.0.2/24", 1),
+			[]string{"delete address 10.0.0.1/24 from bond0", "add address 10.0.0.2/24 to bond0",
+				"route 0.0.0.0/0 via 10.0.0.254 dev bond0 metric 0"}},
+		{"gateway", strings.Replace(base, "10.0.0.254", "10.0.0.253", 1),
+			[]string{"route 0.0.0.0/0 via 10.0.0.253 dev bond0 metric 0"}},
+		{"miimon", strings.Replace(base, "miimon=100", "miimon=200", 1),
+			[]string{"set bond bond0 miimon 200"}},
+		{"arp monitor", strings.Replace(base, "miimon=100", "arp_interval=100 arp_ip_target=10.0.0.254", 1),
+			[]string{"set bond bond0 arp_interval 100 arp_ip_target 10.0.0.254"}},
+		{"primary", strings.Replace(base, "miimon=100", "miimon=100 primary=eth1", 1),
+			[]string{"set bond bond0 primary eth1"}},
+		{"mode", strings.Replace(base, "miimon=100", "mode=balance-rr", 1),
+			[]string{"set link bond0 down", "release eth0 from bond0", "release eth1 from bond0", "set bond bond0 mode balance-rr",
+				"set link eth0 down", "enslave eth0 to bond0", "set link eth1 down", "enslave eth1 to bond0", "set link bond0 up"}},
+		{"hostname", strings.Replace(base, "=h\n", "=h2\n", 1),
+			[]string{"set host name h2", "write /etc/hostname: h2"}},
+		{"vlan", base + "VLANS=(bond0.7)\n", []string{"create vlan bond0.7 on bond0 id 7", "set link bond0.7 up"}},
+	}
+	cfg := parse(t, base)
+	steps, _, err := Make(cfg, freshHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := simulate(t, cfg, freshHost(), steps)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps, _, err := Make(parse(t, tt.edit), applied)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range steps {
+				got = append(got, s.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestMissingFeature(t *testing.T) {
+	cfg := parse(t, "MODULES=(bond0)\nVLANS=(bond0.2)\n")
+	st := freshHost()
+	st.Missing = []string{"bonding", "8021q"}
+	_, _, err := Make(cfg, st)
+	if err == nil || err.Error() != "bonding: not supported by this kernel (CONFIG_BONDING missing / module bonding not loadable)" {
+		t.Errorf("err = %v", err)
+	}
+	st.Missing = []string{"8021q"}
+	if _, _, err := Make(cfg, st); err == nil || !strings.Contains(err.Error(), "CONFIG_VLAN_8021Q") {
+		t.Errorf("err = %v", err)
+	}
+	// A kernel without VLANs is fine for a file without VLANs.
+	if _, _, err := Make(parse(t, "MODULES=(bond0)\n"), st); err != nil {
+		t.Error(err)
+	}
+}
+
+func BenchmarkMakeLB(b *testing.B) {
+	f, err := conf.ReadFile("../testdata/lb.conf", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := host.FromFile(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := Make(cfg, freshHost()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
