@@ -8,6 +8,7 @@ have keepalived || need="$need keepalived"          # interop peer, differential
 have qemu-system-x86_64 || need="$need qemu-system-x86"  # real kernel for IPVS/VLAN/bonding
 have ip || need="$need iproute2"
 have ping || need="$need iputils-ping"
+have arping || need="$need iputils-arping"
 have tcpdump || need="$need tcpdump"
 have xz || need="$need xz-utils"
 have flock || need="$need util-linux"
