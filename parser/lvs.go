@@ -35,7 +35,7 @@ func lvsTopKeywords() Table {
 			"certificate": {Handle: lvsSSLFile("certfile", func(s *config.SSL) *string { return &s.Certificate })},
 			"key":         {Handle: lvsSSLFile("keyfile", func(s *config.SSL) *string { return &s.Key })},
 		}},
-		"virtual_server_group": {Kind: ItemBlock, Handle: lvsVSGHandler, Item: lvsVSGItem, End: lvsVSGEnd},
+		"virtual_server_group": {Kind: ItemBlock, Names: 1, Handle: lvsVSGHandler, Item: lvsVSGItem, End: lvsVSGEnd},
 		"virtual_server":       {Kind: Block, Handle: lvsVSHandler, Sub: lvsVSTable(), End: lvsVSEnd},
 	}
 }
@@ -329,12 +329,10 @@ func lvsVSGHandler(c *Ctx, kw Token, args []Token) {
 	if !c.Require(kw, args, 1) {
 		return
 	}
+	// The words after the name ("{ 10.0.0.1 80 }" on one line) are the
+	// engine's: keepalived hands alloc_value_block a vector without the
+	// name (Names: 1).
 	c.lvs.vsg = &lvsVSGBuild{g: &config.VirtualServerGroup{Name: args[0].Text}, pos: kw.Pos}
-	// keepalived hands words after the name to alloc_value_block as if
-	// they were on the first line of the block.
-	if len(args) > 1 {
-		lvsVSGItem(c, args[1:])
-	}
 }
 
 func lvsVSGEnd(c *Ctx) {

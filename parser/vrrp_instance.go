@@ -657,18 +657,22 @@ func vipItem(excluded bool) func(c *Ctx, d *instDraft, item []Token) {
 		if excluded {
 			kind = "Excluded "
 		}
+		// keepalived 2.3.3 added this check as a config error; 2.2.7,
+		// whose -t verdict we match, keeps both copies silently. Dropping
+		// the copy is harmless (adding it again would fail with EEXIST),
+		// so we drop it and say so without changing the exit code.
 		for _, v := range d.in.VIPs {
 			if excluded && v.Dev != a.Dev {
 				continue
 			}
 			if v.Prefix.Addr() == a.Prefix.Addr() {
-				c.Report(item[0].Pos, GeneralError, "(%s): %sVIP duplicates a VIP %s - ignoring", d.in.Name, kind, item[0].Text)
+				c.Report(item[0].Pos, Info, "(%s): %sVIP duplicates a VIP %s - ignoring", d.in.Name, kind, item[0].Text)
 				return
 			}
 		}
 		for _, v := range d.in.ExcludedVIPs {
 			if v.Dev == a.Dev && v.Prefix.Addr() == a.Prefix.Addr() {
-				c.Report(item[0].Pos, GeneralError, "(%s): %sVIP duplicates an excluded VIP %s - ignoring", d.in.Name, kind, item[0].Text)
+				c.Report(item[0].Pos, Info, "(%s): %sVIP duplicates an excluded VIP %s - ignoring", d.in.Name, kind, item[0].Text)
 				return
 			}
 		}
