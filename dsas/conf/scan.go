@@ -85,7 +85,7 @@ func (s *scanner) statement() (*command, error) {
 			continue
 		}
 		p := s.peek().pos
-		first, err := s.word(false)
+		first, err := s.word(inName)
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +142,7 @@ func (s *scanner) assignment() error {
 	}
 	val := ""
 	if s.atPiece() {
-		fields, err := s.word(false)
+		fields, err := s.word(inScalar)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (s *scanner) list() ([]string, error) {
 				return nil, errf(t.pos, "[index]=value inside a list is not supported; use NAME[index]=value")
 			}
 		}
-		fields, err := s.word(true)
+		fields, err := s.word(inList)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +196,7 @@ func (s *scanner) words() ([]string, error) {
 		if s.atEnd() {
 			return out, nil
 		}
-		fields, err := s.word(false)
+		fields, err := s.word(inCommand)
 		if err != nil {
 			return nil, err
 		}
@@ -252,14 +252,31 @@ func (b *fieldBuilder) flush() {
 
 const refusedMeta = "%q: pipes, redirections, background jobs and subshells are not supported"
 
+// wordCtx is where a word stands; bash expands words differently in each.
+type wordCtx int
+
+const (
+	inScalar  wordCtx = iota // NAME=word: no splitting, no globbing, tilde after = and :
+	inList                   // NAME=(word ...): splitting, globbing, brace expansion
+	inCommand                // . word: globbing, brace expansion
+	inName                   // a command name: refused whatever it is
+)
+
 // word reads one shell word: adjacent pieces up to a blank or the end of
-// the statement. A scalar word (split false) is always one field.
-func (s *scanner) word(split bool) ([]string, error) {
-	b := &fieldBuilder{split: split}
+// the statement. A scalar word is always one field. Bash would rewrite some
+// unquoted text (~ to $HOME, * to file names, a{1,2} to a1 a2) depending on
+// the machine it runs on; such text is refused so that the file means the
+// same here as it did to bash.
+func (s *scanner) word(ctx wordCtx) ([]string, error) {
+	b := &fieldBuilder{split: ctx == inList}
+	first := true
 	for s.atPiece() {
 		t := s.next()
 		switch t.typ {
 		case tLit, tHashLit, tAssign:
+			if err := checkLiteral(t, ctx, first); err != nil {
+				return nil, err
+			}
 			// An Assign token inside a word (x=1 as an argument, or after
 			// a quote) is plain text, as in bash.
 			b.quoted(t.text)
@@ -277,7 +294,12 @@ func (s *scanner) word(split bool) ([]string, error) {
 			}
 		case tBackslash:
 			b.quoted(`\`)
-		case tVar, tBrace, tArith, tCmdSubst, tSpecial, tDollar:
+		case tDollar:
+			if n := s.peek().typ; n == tSQ || n == tUnSQ || n == tDQOpen {
+				return nil, errf(t.pos, "$'...' and $\"...\" quoting are not supported; use plain quotes")
+			}
+			b.unquoted("$") // a lone $ is literal in bash
+		case tVar, tBrace, tArith, tCmdSubst, tSpecial:
 			v, err := s.expand(t)
 			if err != nil {
 				return nil, err
@@ -293,11 +315,12 @@ func (s *scanner) word(split bool) ([]string, error) {
 		default:
 			return nil, errf(t.pos, "unexpected %q", t.text)
 		}
+		first = false
 	}
 	if t := s.peek(); t.typ == tComment && b.hasCur {
 		return nil, errf(t.pos, "'#' right after a quote or expansion: bash reads it as text, quote it")
 	}
-	if !split {
+	if ctx != inList {
 		return []string{b.cur.String()}, nil
 	}
 	b.flush()
@@ -371,4 +394,25 @@ func (s *scanner) expand(t token) (string, error) {
 		return s.f.expand(name, idx, t.pos), nil
 	}
 	return "", errf(t.pos, "unexpected %q", t.text)
+}
+
+// checkLiteral refuses unquoted text that bash would expand: a leading ~
+// (and ~ after : in an assignment), and in lists and commands the glob
+// characters * ? [ and brace expansion.
+func checkLiteral(t token, ctx wordCtx, first bool) error {
+	txt := t.text
+	if ctx == inName || t.typ == tAssign && ctx == inScalar {
+		return nil // NAME=... text inside a value: no expansion there
+	}
+	if first && strings.HasPrefix(txt, "~") || ctx == inScalar && strings.Contains(txt, ":~") {
+		col := strings.IndexByte(txt, '~')
+		return errf(Pos{t.pos.File, t.pos.Line, t.pos.Col + col}, "unquoted ~ would expand to a home directory; quote it or write the path")
+	}
+	if ctx == inScalar {
+		return nil
+	}
+	if i := strings.IndexAny(txt, "*?[{}"); i >= 0 {
+		return errf(Pos{t.pos.File, t.pos.Line, t.pos.Col + i}, "unquoted %q would be expanded by bash (file names or braces); quote it", txt[i])
+	}
+	return nil
 }
