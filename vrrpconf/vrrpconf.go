@@ -1,0 +1,444 @@
+// Package vrrpconf translates the parsed keepalived.conf (package config)
+// into what the VRRP side runs: the engine's vrrp.Config, the notify
+// dispatcher's and the trackers' configurations, and the VMAC interfaces
+// to create. It is a pure translation: nothing here touches the host, the
+// one host fact it needs (an interface's primary address) comes from the
+// caller.
+package vrrpconf
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/vmac"
+	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrp/notify"
+	"github.com/dsas/keepalived-go/vrrp/track"
+)
+
+// Options supply what the translation cannot know by itself.
+type Options struct {
+	// PrimaryAddr returns the address keepalived would use as an
+	// instance's source when mcast_src_ip/unicast_src_ip is not given:
+	// the interface's first IPv4 address, or its IPv6 link-local address.
+	// nil, or an invalid result, leaves SrcIP unset.
+	PrimaryAddr func(ifname string, ipv6 bool) netip.Addr
+}
+
+// Result is the VRRP side of one configuration.
+type Result struct {
+	VRRP   vrrp.Config
+	Notify notify.Config // Run and Logger are the caller's to set
+	Track  track.Config  // Run is the caller's to set
+	// VMACs are the use_vmac interfaces to create before the engine
+	// starts and to delete after it stops.
+	VMACs []vmac.VMAC
+	// Users maps a command's program (argv[0]) to the user and group it
+	// runs as, when the configuration names one (a `user` on the script
+	// line or script_user). Commands not listed run as the daemon's user.
+	Users map[string]User
+	// FIFOScripts are the notify_fifo readers keepalived starts with the
+	// FIFO path as their last argument.
+	FIFOScripts [][]string
+	// Static addresses, routes and rules are installed at start and kept
+	// whatever the VRRP state (static_ipaddress/_routes/_rules).
+	StaticAddresses []vrrp.Address
+	StaticRoutes    []vrrp.Route
+	StaticRules     []vrrp.Rule
+	// Warnings are things configured but not run, for the log.
+	Warnings []string
+}
+
+// User is who a script runs as.
+type User struct {
+	User  string
+	Group string
+}
+
+// Translate builds the VRRP side of cfg. It fails only on what the engine
+// would refuse; everything else is carried over as keepalived would run it.
+func Translate(cfg *config.Config, opt Options) (*Result, error) {
+	res := &Result{Users: map[string]User{}}
+	g := &cfg.Global
+	vg := &g.VRRP
+	res.VRRP.StartupDelay = vg.StartupDelay
+
+	groupTrackers := map[string][]config.Tracker{}
+	for _, sg := range cfg.VRRP.SyncGroups {
+		groupTrackers[sg.Name] = sg.Trackers
+	}
+	for i := range cfg.VRRP.Instances {
+		in := &cfg.VRRP.Instances[i]
+		ic, vm, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt)
+		res.Warnings = append(res.Warnings, warn...)
+		res.VRRP.Instances = append(res.VRRP.Instances, ic)
+		if vm != nil {
+			res.VMACs = append(res.VMACs, *vm)
+		}
+	}
+	for _, sg := range cfg.VRRP.SyncGroups {
+		if len(sg.Members) == 0 {
+			continue
+		}
+		res.VRRP.SyncGroups = append(res.VRRP.SyncGroups, vrrp.SyncGroupConfig{Name: sg.Name, Members: slices.Clone(sg.Members)})
+	}
+	for _, s := range cfg.VRRP.Scripts {
+		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail})
+		argv := res.command(&s.Command, g)
+		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})
+	}
+	for _, f := range cfg.VRRP.Files {
+		tf := track.File{Name: f.Name, Path: f.Path}
+		if f.Init {
+			v := f.InitValue
+			tf.Init = &v
+		}
+		res.Track.Files = append(res.Track.Files, tf)
+	}
+	for _, p := range cfg.VRRP.Processes {
+		res.Track.Processes = append(res.Track.Processes, process(p))
+	}
+	res.Notify = res.notifyConfig(cfg)
+	for _, a := range cfg.VRRP.StaticAddresses {
+		res.StaticAddresses = append(res.StaticAddresses, address(a))
+	}
+	for _, r := range cfg.VRRP.StaticRoutes {
+		res.StaticRoutes = append(res.StaticRoutes, route(r))
+	}
+	for _, r := range cfg.VRRP.StaticRules {
+		res.StaticRules = append(res.StaticRules, rule(r))
+	}
+	return res, nil
+}
+
+func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options) (vrrp.InstanceConfig, *vmac.VMAC, []string) {
+	var warn []string
+	ipv6 := in.Family == config.IPv6
+	ic := vrrp.InstanceConfig{
+		Name:                 in.Name,
+		Interface:            in.Interface,
+		VRID:                 uint8(in.VRID),
+		Priority:             in.Priority,
+		Version:              in.Version,
+		IPv6:                 ipv6,
+		AdvertInt:            in.AdvertInt,
+		AuthPass:             in.AuthPass,
+		DontTrackPrimary:     in.DontTrackPrimary,
+		SrcIP:                in.SrcIP,
+		McastGroup:           in.McastDst,
+		CheckUnicastSrc:      in.CheckUnicastSrc,
+		Nopreempt:            in.NoPreempt,
+		PreemptDelay:         in.PreemptDelay,
+		NoAccept:             !in.Accept,
+		Strict:               in.Strict,
+		LowerPrioNoAdvert:    in.LowerPrioNoAdvert,
+		HigherPrioSendAdvert: in.HigherPrioSendAdvert,
+		V3ChecksumAsV2:       in.V3ChecksumAsV2,
+		SkipCheckAdvAddr:     in.SkipCheckAdvAddr,
+		DownTimerAdverts:     in.DownTimerAdverts,
+		GARP: vrrp.GARPConfig{
+			MasterDelay:         in.GARPMasterDelay,
+			MasterRepeat:        in.GARPMasterRepeat,
+			MasterRefresh:       in.GARPMasterRefresh,
+			MasterRefreshRepeat: in.GARPMasterRefreshRepeat,
+			LowerPrioDelay:      in.GARPLowerPrioDelay,
+			LowerPrioRepeat:     in.GARPLowerPrioRepeat,
+			Interval:            vg.GARPInterval,
+			NAInterval:          vg.GNAInterval,
+		},
+	}
+	switch in.State {
+	case config.StateMaster:
+		ic.InitialState = vrrp.StateMaster
+	case config.StateBackup:
+		ic.InitialState = vrrp.StateBackup
+	}
+	switch in.Auth {
+	case config.AuthPass:
+		ic.AuthType = 1
+	case config.AuthAH:
+		ic.AuthType = 2
+	}
+	for _, p := range in.UnicastPeers {
+		ic.UnicastPeers = append(ic.UnicastPeers, vrrp.Peer{Addr: p.Addr, MinTTL: p.MinTTL, MaxTTL: p.MaxTTL})
+	}
+	if len(ic.UnicastPeers) > 0 {
+		ic.McastGroup = netip.Addr{}
+	}
+
+	var vm *vmac.VMAC
+	vmacName := ""
+	if in.VMAC.Enabled && !in.VMAC.IPVLAN {
+		vmacName = in.VMAC.IfName
+		if vmacName == "" {
+			prefix := vg.VMACPrefix
+			if prefix == "" {
+				prefix = "vrrp"
+			}
+			vmacName = prefix + "." + strconv.Itoa(in.VRID)
+		}
+		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6}
+		for _, a := range in.ExcludedVIPs {
+			if a.Prefix.Addr().Is6() {
+				vm.IPv6Enabled = true
+			}
+		}
+		if !in.VMAC.XmitBase {
+			ic.Interface = vmacName
+		}
+	} else if in.VMAC.IPVLAN {
+		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is not supported; running on %s", in.Name, in.Interface))
+	}
+	if !ic.SrcIP.IsValid() && opt.PrimaryAddr != nil {
+		// keepalived takes the source from the base interface, VMAC or not.
+		ic.SrcIP = opt.PrimaryAddr(in.Interface, ipv6)
+	}
+
+	onVMAC := func(a config.Address) vrrp.Address {
+		v := address(a)
+		if vmacName != "" && !a.DevSet {
+			v.Dev = vmacName
+		}
+		return v
+	}
+	for _, a := range in.VIPs {
+		ic.VIPs = append(ic.VIPs, onVMAC(a))
+	}
+	for _, a := range in.ExcludedVIPs {
+		ic.ExcludedVIPs = append(ic.ExcludedVIPs, onVMAC(a))
+	}
+	for _, r := range in.Routes {
+		ic.Routes = append(ic.Routes, route(r))
+	}
+	for _, r := range in.Rules {
+		ic.Rules = append(ic.Rules, rule(r))
+	}
+
+	// A sync group's trackers apply to each member (keepalived copies
+	// them down in sync_group_tracking_init), unless the member already
+	// tracks the same thing itself.
+	trackers := slices.Clone(in.Trackers)
+	for _, t := range groupTrackers {
+		dup := slices.ContainsFunc(trackers, func(o config.Tracker) bool { return o.Kind == t.Kind && o.Name == t.Name })
+		if !dup {
+			trackers = append(trackers, t)
+		}
+	}
+	for _, t := range trackers {
+		ref := vrrp.TrackRef{Name: t.Name, Weight: t.Weight, Reverse: t.Reverse}
+		switch t.Kind {
+		case config.TrackInterface:
+			ic.TrackInterfaces = append(ic.TrackInterfaces, vrrp.TrackInterface(ref))
+		case config.TrackScript:
+			ic.TrackScripts = append(ic.TrackScripts, ref)
+		case config.TrackFileKind:
+			ic.TrackFiles = append(ic.TrackFiles, ref)
+		case config.TrackProcessKind:
+			ic.TrackProcesses = append(ic.TrackProcesses, ref)
+		case config.TrackBFD:
+			warn = append(warn, fmt.Sprintf("(%s) track_bfd %s is not supported; ignored", in.Name, t.Name))
+		}
+	}
+	return ic, vm, warn
+}
+
+func address(a config.Address) vrrp.Address {
+	v := vrrp.Address{
+		Prefix:        a.Prefix,
+		Dev:           a.Dev,
+		Peer:          a.Peer,
+		Label:         a.Label,
+		NoDAD:         a.NoDAD,
+		NoPrefixRoute: a.NoPrefixRoute,
+		Home:          a.Home,
+		NoTrack:       a.NoTrack,
+		PreferredLft:  -1,
+	}
+	if a.HasBrd {
+		v.Broadcast = a.Brd
+	}
+	if a.Scope != 0 {
+		v.Scope = scopeName(a.Scope)
+	}
+	if a.PreferredLft != math.MaxUint32 {
+		v.PreferredLft = int(a.PreferredLft)
+	}
+	if a.Prefix.Addr().Is6() {
+		// keepalived adds every IPv6 VIP with IFA_F_NODAD.
+		v.NoDAD = true
+	}
+	return v
+}
+
+func scopeName(s uint8) string {
+	switch s {
+	case 0:
+		return "global"
+	case 200:
+		return "site"
+	case 253:
+		return "link"
+	case 254:
+		return "host"
+	case 255:
+		return "nowhere"
+	}
+	return strconv.Itoa(int(s))
+}
+
+func route(r config.Route) vrrp.Route {
+	v := vrrp.Route{
+		Dst:     r.Dst,
+		Src:     r.PrefSrc,
+		Via:     r.Via,
+		Dev:     r.Dev,
+		Table:   r.Table,
+		Type:    r.Type,
+		Onlink:  r.OnLink,
+		NoTrack: r.NoTrack,
+	}
+	if r.HasMetric {
+		v.Metric = r.Metric
+	}
+	if r.HasScope {
+		v.Scope = scopeName(r.Scope)
+	}
+	if r.Protocol != 0 {
+		v.Protocol = strconv.Itoa(int(r.Protocol))
+	}
+	if !v.Dst.IsValid() {
+		// The engine's zero Dst is the family's default route.
+		if r.Family == config.IPv6 {
+			v.Dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+		} else {
+			v.Dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+		}
+	}
+	for _, o := range r.Options {
+		if o.Name == "mtu" {
+			if n, err := strconv.ParseUint(o.Value, 10, 32); err == nil {
+				v.MTU = uint32(n)
+			}
+		}
+	}
+	return v
+}
+
+func rule(r config.Rule) vrrp.Rule {
+	v := vrrp.Rule{
+		IPv6:    r.Family == config.IPv6,
+		From:    r.From,
+		To:      r.To,
+		Table:   r.Table,
+		IIf:     r.IIf,
+		OIf:     r.OIf,
+		TOS:     r.Tos,
+		Goto:    r.Goto,
+		NoTrack: r.NoTrack,
+	}
+	if r.HasPriority {
+		v.Priority = r.Priority
+	}
+	if r.HasFwMark {
+		v.FwMark, v.FwMask = r.FwMark, r.FwMask
+	}
+	switch r.Action {
+	case "", "table":
+	default:
+		v.Action = r.Action
+	}
+	return v
+}
+
+func process(p config.TrackProcess) track.Process {
+	tp := track.Process{
+		Name:        p.Name,
+		Process:     p.Process,
+		Params:      slices.Clone(p.Params),
+		FullCommand: p.FullCommand,
+		Quorum:      p.Quorum,
+	}
+	switch p.ParamMatch {
+	case config.MatchInitial:
+		tp.ParamMatch = "initial"
+	case config.MatchPartial:
+		tp.ParamMatch = "partial"
+	}
+	switch {
+	case p.QuorumMax < 0:
+	case p.QuorumMax == 0:
+		tp.FailRunning = true
+	default:
+		tp.QuorumMax = p.QuorumMax
+	}
+	return tp
+}
+
+// command turns a parsed command into the argv that runs it, recording
+// who it runs as.
+func (res *Result) command(c *config.Command, g *config.Global) []string {
+	if c == nil {
+		return nil
+	}
+	argv := slices.Clone(c.Argv)
+	if c.Shell {
+		// keepalived hands these to system(3).
+		argv = []string{"/bin/sh", "-c", c.Raw}
+	}
+	if len(argv) == 0 {
+		return nil
+	}
+	u := User{User: c.User, Group: c.Group}
+	if u.User == "" {
+		u = User{User: g.ScriptUser, Group: g.ScriptGroup}
+	}
+	if u.User != "" {
+		res.Users[argv[0]] = u
+	}
+	return argv
+}
+
+func (res *Result) notifyConfig(cfg *config.Config) notify.Config {
+	g := &cfg.Global
+	nc := notify.Config{Instances: map[string]notify.Scripts{}, Groups: map[string]notify.Scripts{}}
+	scripts := func(n *config.Notify, instance bool) (notify.Scripts, bool) {
+		s := notify.Scripts{
+			Master:  res.command(n.Master, g),
+			Backup:  res.command(n.Backup, g),
+			Fault:   res.command(n.Fault, g),
+			Stop:    res.command(n.Stop, g),
+			Generic: res.command(n.Generic, g),
+		}
+		if instance {
+			s.MasterRxLowerPri = res.command(n.MasterRxLowerPri, g)
+		}
+		empty := s.Master == nil && s.Backup == nil && s.Fault == nil && s.Stop == nil && s.Generic == nil && s.MasterRxLowerPri == nil
+		return s, !empty
+	}
+	for i := range cfg.VRRP.Instances {
+		in := &cfg.VRRP.Instances[i]
+		if s, ok := scripts(&in.Notify, true); ok {
+			nc.Instances[in.Name] = s
+		}
+	}
+	for i := range cfg.VRRP.SyncGroups {
+		sg := &cfg.VRRP.SyncGroups[i]
+		if s, ok := scripts(&sg.Notify, false); ok {
+			nc.Groups[sg.Name] = s
+		}
+	}
+	for _, f := range []config.FIFO{g.NotifyFIFO, g.VRRPNotifyFIFO} {
+		if f.Name == "" || slices.Contains(nc.FIFOs, f.Name) {
+			continue
+		}
+		nc.FIFOs = append(nc.FIFOs, f.Name)
+		if argv := res.command(f.Script, g); argv != nil {
+			res.FIFOScripts = append(res.FIFOScripts, append(argv, f.Name))
+		}
+	}
+	return nc
+}

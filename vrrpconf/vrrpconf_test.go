@@ -1,0 +1,211 @@
+package vrrpconf
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/parser"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+func parse(t *testing.T, text string) *Result {
+	t.Helper()
+	opts := parser.Options{
+		NoConfigID:      true,
+		InterfaceExists: func(string) bool { return true },
+		UserExists:      func(string) bool { return true },
+		GroupExists:     func(string) bool { return true },
+	}
+	cfg, diags, err := parser.ParseBytes("test.conf", []byte(text), opts)
+	if err != nil || diags.ExitCode() != 0 {
+		t.Fatalf("parse: %v\n%s", err, diags)
+	}
+	res, err := Translate(cfg, Options{PrimaryAddr: func(ifname string, ipv6 bool) netip.Addr {
+		if ipv6 {
+			return netip.MustParseAddr("fe80::1")
+		}
+		return netip.MustParseAddr("192.0.2.1")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Whatever we produce must be something the engine accepts.
+	if _, err := vrrp.New(res.VRRP, vrrp.Options{Listen: func(string, bool) (vrrp.Conn, error) { return nil, nil }, Network: nopNet{}}); err != nil {
+		t.Fatalf("engine refuses the translation: %v", err)
+	}
+	return res
+}
+
+func TestTranslate(t *testing.T) {
+	tests := []struct {
+		name  string
+		conf  string
+		check func(t *testing.T, r *Result)
+	}{
+		{
+			name: "basic v2 multicast",
+			conf: `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  advert_int 2
+  authentication { auth_type PASS
+    auth_pass secret }
+  virtual_ipaddress { 10.0.0.100/24 dev eth1 label eth1:1
+    10.0.0.101 }
+  virtual_ipaddress_excluded { 10.0.1.1/32 }
+}`,
+			check: func(t *testing.T, r *Result) {
+				ic := r.VRRP.Instances[0]
+				want(t, "name", ic.Name, "VI_1")
+				want(t, "vrid", ic.VRID, uint8(51))
+				want(t, "prio", ic.Priority, 150)
+				want(t, "version", ic.Version, 2)
+				want(t, "advert", ic.AdvertInt, 2*time.Second)
+				want(t, "auth", ic.AuthType, 1)
+				want(t, "pass", ic.AuthPass, "secret")
+				want(t, "src from interface", ic.SrcIP, netip.MustParseAddr("192.0.2.1"))
+				want(t, "vips", len(ic.VIPs), 2)
+				want(t, "vip dev", ic.VIPs[0].Dev, "eth1")
+				want(t, "vip label", ic.VIPs[0].Label, "eth1:1")
+				want(t, "vip2 dev", ic.VIPs[1].Dev, "eth0")
+				want(t, "vip2 prefix", ic.VIPs[1].Prefix, netip.MustParsePrefix("10.0.0.101/32"))
+				want(t, "evips", len(ic.ExcludedVIPs), 1)
+				want(t, "lft", ic.VIPs[1].PreferredLft, -1)
+			},
+		},
+		{
+			name: "v3 ipv6 unicast nopreempt",
+			conf: `vrrp_instance V6 {
+  state BACKUP
+  nopreempt
+  interface eth0
+  virtual_router_id 7
+  advert_int 0.1
+  unicast_src_ip fd00::1
+  unicast_peer { fd00::2 }
+  virtual_ipaddress { fd00::100/64 }
+}`,
+			check: func(t *testing.T, r *Result) {
+				ic := r.VRRP.Instances[0]
+				want(t, "ipv6", ic.IPv6, true)
+				want(t, "version", ic.Version, 3)
+				want(t, "advert", ic.AdvertInt, 100*time.Millisecond)
+				want(t, "nopreempt", ic.Nopreempt, true)
+				want(t, "src", ic.SrcIP, netip.MustParseAddr("fd00::1"))
+				want(t, "peers", len(ic.UnicastPeers), 1)
+				want(t, "peer", ic.UnicastPeers[0].Addr, netip.MustParseAddr("fd00::2"))
+				want(t, "nodad", ic.VIPs[0].NoDAD, true)
+			},
+		},
+		{
+			name: "trackers sync group notify",
+			conf: `global_defs {
+  notify_fifo /tmp/fifo-x
+  script_user nobody
+  enable_script_security
+}
+vrrp_script chk { script "/bin/true arg"
+  interval 2
+  weight -20
+  rise 3
+  fall 2 }
+vrrp_track_file tf {
+  file /tmp/tf
+  weight 5
+}
+vrrp_sync_group G1 { group { VI_2 VI_3 }
+  notify_master "/bin/false"
+  track_interface { eth2 } }
+vrrp_instance VI_1 { interface eth0
+  virtual_router_id 1
+  track_script { chk }
+  track_file { tf }
+  track_interface { eth1 weight 10 }
+  notify_master "/bin/echo a b"
+  notify "/bin/true"
+  virtual_ipaddress { 10.0.0.1 } }
+vrrp_instance VI_2 { interface eth0
+  virtual_router_id 2
+  virtual_ipaddress { 10.0.0.2 } }
+vrrp_instance VI_3 { interface eth0
+  virtual_router_id 3
+  track_interface { eth3 }
+  virtual_ipaddress { 10.0.0.3 } }`,
+			check: func(t *testing.T, r *Result) {
+				ic := r.VRRP.Instances[0]
+				want(t, "scripts", len(ic.TrackScripts), 1)
+				want(t, "script weight", ic.TrackScripts[0].Weight, -20)
+				want(t, "files", len(ic.TrackFiles), 1)
+				want(t, "file weight", ic.TrackFiles[0].Weight, 5)
+				want(t, "ifaces", len(ic.TrackInterfaces), 1)
+				want(t, "iface weight", ic.TrackInterfaces[0].Weight, 10)
+				want(t, "vi2 ifaces", len(r.VRRP.Instances[1].TrackInterfaces), 1)
+				want(t, "vi3 ifaces", len(r.VRRP.Instances[2].TrackInterfaces), 2) // own + group's
+				want(t, "group iface", r.VRRP.Instances[2].TrackInterfaces[1].Name, "eth2")
+				want(t, "groups", len(r.VRRP.SyncGroups), 1)
+				want(t, "members", len(r.VRRP.SyncGroups[0].Members), 2)
+				want(t, "rise", r.VRRP.Scripts[0].Rise, 3)
+				want(t, "track script argv", len(r.Track.Scripts[0].Argv), 2)
+				want(t, "track interval", r.Track.Scripts[0].Interval, 2*time.Second)
+				want(t, "track file", r.Track.Files[0].Path, "/tmp/tf")
+				n := r.Notify.Instances["VI_1"]
+				want(t, "notify master", len(n.Master), 3)
+				want(t, "notify generic", len(n.Generic), 1)
+				want(t, "group notify", len(r.Notify.Groups["G1"].Master), 1)
+				want(t, "fifo", len(r.Notify.FIFOs), 1)
+				want(t, "user", r.Users["/bin/echo"].User, "nobody")
+			},
+		},
+		{
+			name: "vmac",
+			conf: `vrrp_instance VM { interface eth0
+  use_vmac
+  virtual_router_id 9
+  virtual_ipaddress { 10.0.0.9 } }`,
+			check: func(t *testing.T, r *Result) {
+				ic := r.VRRP.Instances[0]
+				want(t, "vmacs", len(r.VMACs), 1)
+				want(t, "vmac name", r.VMACs[0].Name, "vrrp.9")
+				want(t, "vmac parent", r.VMACs[0].Parent, "eth0")
+				want(t, "runs on vmac", ic.Interface, "vrrp.9")
+				want(t, "vip on vmac", ic.VIPs[0].Dev, "vrrp.9")
+			},
+		},
+		{
+			name: "routes and rules",
+			conf: `vrrp_instance R { interface eth0
+  virtual_router_id 3
+  virtual_ipaddress { 10.0.0.3 }
+  virtual_routes { 192.168.0.0/24 via 10.0.0.254 dev eth0 table 100 metric 5
+    blackhole 192.168.9.0/24 }
+  virtual_rules { from 10.0.0.3 table 100 priority 200 } }`,
+			check: func(t *testing.T, r *Result) {
+				ic := r.VRRP.Instances[0]
+				want(t, "routes", len(ic.Routes), 2)
+				want(t, "route via", ic.Routes[0].Via, netip.MustParseAddr("10.0.0.254"))
+				want(t, "route table", ic.Routes[0].Table, uint32(100))
+				want(t, "route metric", ic.Routes[0].Metric, uint32(5))
+				want(t, "blackhole", ic.Routes[1].Type, "blackhole")
+				want(t, "rules", len(ic.Rules), 1)
+				want(t, "rule table", ic.Rules[0].Table, uint32(100))
+				want(t, "rule prio", ic.Rules[0].Priority, uint32(200))
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.check(t, parse(t, tc.conf))
+		})
+	}
+}
+
+func want[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: got %v, want %v", what, got, want)
+	}
+}
+
+type nopNet struct{ vrrp.Network }

@@ -1,0 +1,402 @@
+// Package vrrphost is the production side of the VRRP engine's ports: the
+// vrrp.Network that changes this host (addresses, routes and rules over
+// rtnetlink, gratuitous ARP and unsolicited NA), the vrrp.Listener that
+// opens the shared raw sockets, and the link watcher that feeds interface
+// up/down events back to the engine.
+//
+// Everything works in the network namespace of the thread that creates it,
+// which for keepalived-go is the namespace the daemon was started in.
+package vrrphost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dsas/keepalived-go/announce"
+	"github.com/dsas/keepalived-go/ifaddr"
+	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpsock"
+)
+
+// Host implements vrrp.Network on this host.
+type Host struct {
+	nl  *ifaddr.Conn
+	ann announce.Announcer
+}
+
+var _ vrrp.Network = (*Host)(nil)
+
+// New opens the rtnetlink connection.
+func New() (*Host, error) {
+	c, err := ifaddr.Dial(nil)
+	if err != nil {
+		return nil, fmt.Errorf("vrrphost: %w", err)
+	}
+	return &Host{nl: c}, nil
+}
+
+// Close releases the netlink and packet sockets.
+func (h *Host) Close() error {
+	return errors.Join(h.nl.Close(), h.ann.Close())
+}
+
+// AddAddress implements vrrp.Network.
+func (h *Host) AddAddress(_ context.Context, a vrrp.Address) error {
+	return h.nl.AddAddress(toAddr(a))
+}
+
+// DelAddress implements vrrp.Network.
+func (h *Host) DelAddress(_ context.Context, a vrrp.Address) error {
+	return h.nl.DelAddress(toAddr(a))
+}
+
+// AddRoute implements vrrp.Network.
+func (h *Host) AddRoute(_ context.Context, r vrrp.Route) error {
+	rt, err := toRoute(r)
+	if err != nil {
+		return err
+	}
+	return h.nl.AddRoute(rt)
+}
+
+// DelRoute implements vrrp.Network.
+func (h *Host) DelRoute(_ context.Context, r vrrp.Route) error {
+	rt, err := toRoute(r)
+	if err != nil {
+		return err
+	}
+	return h.nl.DelRoute(rt)
+}
+
+// AddRule implements vrrp.Network.
+func (h *Host) AddRule(_ context.Context, r vrrp.Rule) error {
+	ru, err := toRule(r)
+	if err != nil {
+		return err
+	}
+	return h.nl.AddRule(ru)
+}
+
+// DelRule implements vrrp.Network.
+func (h *Host) DelRule(_ context.Context, r vrrp.Rule) error {
+	ru, err := toRule(r)
+	if err != nil {
+		return err
+	}
+	return h.nl.DelRule(ru)
+}
+
+// GratuitousARP implements vrrp.Network.
+func (h *Host) GratuitousARP(ifname string, ip netip.Addr) error {
+	return h.ann.GratuitousARP(ifname, ip)
+}
+
+// UnsolicitedNA implements vrrp.Network.
+func (h *Host) UnsolicitedNA(ifname string, ip netip.Addr) error {
+	return h.ann.UnsolicitedNA(ifname, ip)
+}
+
+// LinkUp implements vrrp.Network.
+func (h *Host) LinkUp(ifname string) (bool, error) {
+	return h.nl.LinkUp(ifname)
+}
+
+// Link exposes the interface state, for the daemon's logs.
+func (h *Host) Link(ifname string) (ifaddr.Link, error) { return h.nl.Link(ifname) }
+
+func toAddr(a vrrp.Address) ifaddr.Address {
+	out := ifaddr.Address{
+		Prefix:    a.Prefix,
+		Link:      a.Dev,
+		Broadcast: a.Broadcast,
+		Peer:      a.Peer,
+		Scope:     ifaddr.Scope(scope(a.Scope)),
+		Label:     a.Label,
+		NoDAD:     a.NoDAD,
+	}
+	if a.PreferredLft >= 0 && a.Prefix.Addr().Is6() {
+		v := uint32(a.PreferredLft)
+		out.PreferredLft = &v
+	}
+	return out
+}
+
+func scope(s string) uint8 {
+	switch s {
+	case "", "global", "universe":
+		return uint8(ifaddr.ScopeUniverse)
+	case "site":
+		return uint8(ifaddr.ScopeSite)
+	case "link":
+		return uint8(ifaddr.ScopeLink)
+	case "host":
+		return uint8(ifaddr.ScopeHost)
+	case "nowhere":
+		return uint8(ifaddr.ScopeNowhere)
+	}
+	n, _ := strconv.ParseUint(s, 10, 8)
+	return uint8(n)
+}
+
+var routeTypes = map[string]ifaddr.RouteType{
+	"": ifaddr.RouteUnicast, "unicast": ifaddr.RouteUnicast, "local": ifaddr.RouteLocal,
+	"broadcast": ifaddr.RouteBroadcast, "anycast": ifaddr.RouteAnycast, "multicast": ifaddr.RouteMulticast,
+	"blackhole": ifaddr.RouteBlackhole, "unreachable": ifaddr.RouteUnreachable,
+	"prohibit": ifaddr.RouteProhibit, "throw": ifaddr.RouteThrow, "nat": ifaddr.RouteNAT,
+}
+
+func toRoute(r vrrp.Route) (ifaddr.Route, error) {
+	t, ok := routeTypes[r.Type]
+	if !ok {
+		return ifaddr.Route{}, fmt.Errorf("vrrphost: route type %q not supported", r.Type)
+	}
+	out := ifaddr.Route{
+		Dst:     r.Dst,
+		Src:     r.Src,
+		Gateway: r.Via,
+		Link:    r.Dev,
+		Table:   r.Table,
+		Metric:  r.Metric,
+		Type:    t,
+		OnLink:  r.Onlink,
+	}
+	if !out.Dst.IsValid() {
+		out.Dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+		if r.Via.Is6() {
+			out.Dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+		}
+	}
+	if r.Scope != "" {
+		out.Scope = ifaddr.Scope(scope(r.Scope))
+	}
+	if r.Protocol != "" {
+		n, err := strconv.ParseUint(r.Protocol, 10, 8)
+		if err != nil {
+			return ifaddr.Route{}, fmt.Errorf("vrrphost: route protocol %q not supported", r.Protocol)
+		}
+		out.Protocol = uint8(n)
+	}
+	return out, nil
+}
+
+var ruleActions = map[string]ifaddr.RuleAction{
+	"": ifaddr.RuleToTable, "table": ifaddr.RuleToTable, "goto": ifaddr.RuleGoto, "nop": ifaddr.RuleNop,
+	"blackhole": ifaddr.RuleBlackhole, "unreachable": ifaddr.RuleUnreachable, "prohibit": ifaddr.RuleProhibit,
+}
+
+func toRule(r vrrp.Rule) (ifaddr.Rule, error) {
+	a, ok := ruleActions[r.Action]
+	if !ok {
+		return ifaddr.Rule{}, fmt.Errorf("vrrphost: rule action %q not supported", r.Action)
+	}
+	return ifaddr.Rule{
+		IPv6:     r.IPv6,
+		From:     r.From,
+		To:       r.To,
+		Priority: r.Priority,
+		FwMark:   r.FwMark,
+		FwMask:   r.FwMask,
+		IIF:      r.IIf,
+		OIF:      r.OIf,
+		Table:    r.Table,
+		Action:   a,
+		Goto:     r.Goto,
+	}, nil
+}
+
+// Listener returns the vrrp.Listener for the instances of cfg: one socket
+// per interface and family, joined to every multicast group an instance
+// on it uses, or to none when all of them are unicast (keepalived does
+// not join then either).
+func Listener(cfg vrrp.Config) vrrp.Listener {
+	type key struct {
+		ifname string
+		ipv6   bool
+	}
+	type plan struct {
+		groups []netip.Addr
+	}
+	plans := map[key]*plan{}
+	for _, ic := range cfg.Instances {
+		k := key{ic.Interface, ic.IPv6}
+		p := plans[k]
+		if p == nil {
+			p = &plan{}
+			plans[k] = p
+		}
+		if len(ic.UnicastPeers) > 0 {
+			continue
+		}
+		g := ic.McastGroup
+		if !g.IsValid() {
+			g = vrrpsock.GroupIPv4
+			if ic.IPv6 {
+				g = vrrpsock.GroupIPv6
+			}
+		}
+		found := false
+		for _, x := range p.groups {
+			found = found || x == g
+		}
+		if !found {
+			p.groups = append(p.groups, g)
+		}
+	}
+	return func(ifname string, ipv6 bool) (vrrp.Conn, error) {
+		p := plans[key{ifname, ipv6}]
+		if p == nil {
+			p = &plan{}
+		}
+		network := "ip4"
+		if ipv6 {
+			network = "ip6"
+		}
+		c := &vrrpsock.Config{NoJoin: len(p.groups) == 0}
+		if len(p.groups) > 0 {
+			c.Group = p.groups[0]
+		}
+		conn, err := vrrpsock.Listen(network, ifname, c)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range p.groups[min(1, len(p.groups)):] {
+			if err := conn.JoinGroup(g); err != nil {
+				conn.Close()
+				return nil, fmt.Errorf("vrrphost %s: join %v: %w", ifname, g, err)
+			}
+		}
+		return conn, nil
+	}
+}
+
+// PrimaryAddr is keepalived's default source address of an interface:
+// its first IPv4 address, or its IPv6 link-local address. It returns the
+// zero Addr when there is none (yet).
+func PrimaryAddr(ifname string, ipv6 bool) netip.Addr {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return netip.Addr{}
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ipn.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if ipv6 && ip.Is6() && ip.IsLinkLocalUnicast() {
+			return ip
+		}
+		if !ipv6 && ip.Is4() {
+			return ip
+		}
+	}
+	return netip.Addr{}
+}
+
+// LinkSink is what the link watcher reports to (*vrrp.Router does).
+type LinkSink interface {
+	LinkChanged(ifname string, up bool)
+}
+
+// Watcher follows link events and reports usable/unusable transitions.
+type Watcher struct {
+	w       *ifaddr.LinkWatcher
+	nl      *ifaddr.Conn
+	mu      sync.Mutex
+	sink    LinkSink
+	done    chan struct{}
+	closing atomic.Bool
+	// OnChange, when set, is called for every reported change (for logs).
+	onChange func(ifname string, up bool)
+}
+
+// WatchLinks subscribes to link events and reports every change of an
+// interface's usability to sink. Call SetSink to move to a new engine
+// after a reload.
+func WatchLinks(sink LinkSink, onChange func(ifname string, up bool)) (*Watcher, error) {
+	w, err := ifaddr.WatchLinks(nil)
+	if err != nil {
+		return nil, err
+	}
+	nl, err := ifaddr.Dial(nil)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	lw := &Watcher{w: w, nl: nl, sink: sink, done: make(chan struct{}), onChange: onChange}
+	go lw.loop()
+	return lw, nil
+}
+
+// SetSink changes where events go.
+func (lw *Watcher) SetSink(s LinkSink) {
+	lw.mu.Lock()
+	lw.sink = s
+	lw.mu.Unlock()
+}
+
+func (lw *Watcher) loop() {
+	defer close(lw.done)
+	known := map[string]bool{}
+	for {
+		l, err := lw.w.Next()
+		if err != nil {
+			if lw.closing.Load() {
+				return
+			}
+			// An overflow (ENOBUFS) loses events: re-read what we knew.
+			for name := range known {
+				up, err := lw.nl.LinkUp(name)
+				if err == nil {
+					lw.report(known, name, up)
+				}
+			}
+			time.Sleep(10 * time.Millisecond) // do not spin on a broken socket
+			continue
+		}
+		if l.Name == "" {
+			continue
+		}
+		lw.report(known, l.Name, l.Usable())
+	}
+}
+
+func (lw *Watcher) report(known map[string]bool, name string, up bool) {
+	old, seen := known[name]
+	if seen && old == up {
+		return
+	}
+	known[name] = up
+	lw.mu.Lock()
+	sink := lw.sink
+	lw.mu.Unlock()
+	if seen && lw.onChange != nil {
+		lw.onChange(name, up)
+	}
+	if sink != nil {
+		sink.LinkChanged(name, up)
+	}
+}
+
+// Close stops the watcher.
+func (lw *Watcher) Close() error {
+	lw.closing.Store(true)
+	err := lw.w.Close()
+	<-lw.done
+	return errors.Join(err, lw.nl.Close())
+}
