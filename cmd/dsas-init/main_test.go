@@ -14,7 +14,8 @@ func TestRunNoNetwork(t *testing.T) {
 	bad := filepath.Join(dir, "bad.conf")
 	os.WriteFile(bad, []byte("SYSTEMNAME=w1\nIPADDRESS0=$(hostname -i)\n"), 0o644)
 	invalid := filepath.Join(dir, "invalid.conf")
-	os.WriteFile(invalid, []byte("IPADDRESS0=10.0.0.1\n"), 0o644)
+	os.WriteFile(invalid, []byte("IPADDRESS0=10.0.0.1\nSYSTEMNAME=never\n"), 0o644)
+	root := t.TempDir()
 	tests := []struct {
 		name     string
 		args     []string
@@ -28,9 +29,17 @@ func TestRunNoNetwork(t *testing.T) {
 		{"env path", []string{"check"}, "../../dsas/testdata/lb.conf", 0, "", ""},
 		{"flag beats env", []string{"-c", bad, "check"}, "../../dsas/testdata/lb.conf", 1, "", bad + ":2:12: command substitution"},
 		{"validation", []string{"-c", invalid, "--dry-run"}, "", 1, "", invalid + ":1:1: IPADDRESS0="},
+		{"invalid apply", []string{"-c", invalid, "--root", root, "apply"}, "", 1, "", invalid + ":1:1: IPADDRESS0="},
+		{"status invalid", []string{"-c", bad, "status"}, "", 4, "", bad + ":2:12: command substitution"},
 		{"missing file", []string{"-c", filepath.Join(dir, "nope"), "plan"}, "", 1, "", "no such file"},
 		{"bad command", []string{"frobnicate"}, "", 2, "", "unknown command"},
 	}
+	defer func() {
+		// Nothing applied from a file that does not validate.
+		if _, err := os.Stat(filepath.Join(root, "etc/hostname")); err == nil {
+			t.Error("/etc/hostname written from an invalid file")
+		}
+	}()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("DSAS_CONF", tt.env)
@@ -46,39 +55,50 @@ func TestRunNoNetwork(t *testing.T) {
 	}
 }
 
-// TestMissingBondingInNetns runs the command in a throwaway network
-// namespace (unshare -n) on a kernel without bonding, as this development
-// host is, and expects the named feature, not a raw netlink error.
-func TestMissingBondingInNetns(t *testing.T) {
+// TestMissingFeatureInNetns runs the command in a throwaway network
+// namespace (unshare -n) on a kernel without bonding or 802.1Q, as this
+// development host is, and expects the named feature, not a raw netlink
+// error, and nothing applied.
+func TestMissingFeatureInNetns(t *testing.T) {
 	if os.Getenv("DSAS_INIT_CHILD") == "1" {
 		os.Exit(run(strings.Fields(os.Getenv("DSAS_INIT_ARGS")), os.Stdout, os.Stderr))
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-	if _, err := os.Stat("/proc/net/bonding"); err == nil {
-		t.Skip("this kernel has bonding loaded")
-	}
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
 		t.Skip("no unshare(1)")
 	}
-	root := t.TempDir()
-	cmd := exec.Command(unshare, "-n", "--", os.Args[0], "-test.run=^TestMissingBondingInNetns$")
-	cmd.Env = append(os.Environ(), "DSAS_INIT_CHILD=1",
-		"DSAS_INIT_ARGS=-c ../../dsas/testdata/seed.conf --root "+root+" --keep-hostname apply")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 1 {
-		t.Fatalf("exit: %v\n%s", err, errb.String())
-	}
-	want := "dsas-init: bonding: not supported by this kernel (CONFIG_BONDING missing / module bonding not loadable)\n"
-	if !strings.HasSuffix(errb.String(), want) || out.Len() != 0 {
-		t.Errorf("stdout %q\nstderr %q", out.String(), errb.String())
-	}
-	if _, err := os.Stat(filepath.Join(root, "etc/hostname")); err == nil {
-		t.Error("/etc/hostname was written although the plan failed")
+	dir := t.TempDir()
+	vlan := filepath.Join(dir, "vlan.conf")
+	// lo is the only link in a new namespace: a VLAN on it needs 8021q.
+	os.WriteFile(vlan, []byte("SYSTEMNAME=v1\nINTERFACE0=lo.2\nIPADDRESS0=10.2.0.1/24\n"), 0o644)
+	for _, tt := range []struct{ name, proc, file, want string }{
+		{"bonding", "/proc/net/bonding", "../../dsas/testdata/seed.conf", "bonding: not supported by this kernel (CONFIG_BONDING missing / module bonding not loadable)"},
+		{"8021q", "/proc/net/vlan", vlan, "802.1Q VLAN: not supported by this kernel (CONFIG_VLAN_8021Q missing / module 8021q not loadable)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := os.Stat(tt.proc); err == nil {
+				t.Skipf("this kernel has %s loaded", tt.name)
+			}
+			root := t.TempDir()
+			cmd := exec.Command(unshare, "-n", "--", os.Args[0], "-test.run=^TestMissingFeatureInNetns$")
+			cmd.Env = append(os.Environ(), "DSAS_INIT_CHILD=1",
+				"DSAS_INIT_ARGS=-c "+tt.file+" --root "+root+" --keep-hostname apply")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err = cmd.Run()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 1 {
+				t.Fatalf("exit: %v\n%s", err, errb.String())
+			}
+			if !strings.HasSuffix(errb.String(), "dsas-init: "+tt.want+"\n") || out.Len() != 0 {
+				t.Errorf("stdout %q\nstderr %q", out.String(), errb.String())
+			}
+			if _, err := os.Stat(filepath.Join(root, "etc/hostname")); err == nil {
+				t.Error("/etc/hostname was written although the plan failed")
+			}
+		})
 	}
 }

@@ -183,6 +183,11 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 		{"hostname", strings.Replace(base, "=h\n", "=h2\n", 1),
 			[]string{"set host name h2", "write /etc/hostname: h2"}},
 		{"vlan", base + "VLANS=(bond0.7)\n", []string{"create vlan bond0.7 on bond0 id 7", "set link bond0.7 up"}},
+		{"slave dropped", base + "BONDSLAVES0=eth0\n", []string{"release eth1 from bond0"}},
+		{"second address", base + "INTERFACE1=bond0.9\nIPADDRESS1=10.9.0.1/24\n",
+			[]string{"create vlan bond0.9 on bond0 id 9", "set link bond0.9 up", "add address 10.9.0.1/24 to bond0.9"}},
+		{"static route", base + "ROUTES=(\"10.8.0.0/16 via 10.0.0.253\")\n", []string{"route 10.8.0.0/16 via 10.0.0.253 dev bond0 metric 0"}},
+		{"device added", base + "SWDEVICE=/dev/sda2\n", []string{"swap on /dev/sda2"}},
 	}
 	cfg := parse(t, base)
 	steps, _, err := Make(cfg, freshHost())
@@ -238,5 +243,60 @@ func BenchmarkMakeLB(b *testing.B) {
 		if _, _, err := Make(cfg, freshHost()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMounts covers the device keys: absent devices and empty keys are
+// skipped, active swap and existing mounts are left as they are, a mount
+// point used by another device is reported, not remounted.
+func TestMounts(t *testing.T) {
+	src := "BTDEVICE=/dev/sda1\nSWDEVICE=/dev/sda2\nDBDEVICE=/dev/sdb1\nFSDEVICE=\n"
+	tests := []struct {
+		name    string
+		devices []string
+		swaps   []string
+		mounts  map[string]string
+		steps   []string
+		notes   []string
+	}{
+		{"fresh", []string{"/dev/sda1", "/dev/sda2", "/dev/sdb1"}, nil, nil,
+			[]string{"mount /dev/sda1 on /boot", "swap on /dev/sda2", "mount /dev/sdb1 on /var/lib/mysql"}, nil},
+		{"no disks", nil, nil, nil, nil,
+			[]string{"BTDEVICE=/dev/sda1: no such device; skipped", "SWDEVICE=/dev/sda2: no such device; skipped", "DBDEVICE=/dev/sdb1: no such device; skipped"}},
+		{"already done", []string{"/dev/sda1", "/dev/sda2", "/dev/sdb1"}, []string{"/dev/sda2"},
+			map[string]string{"/boot": "/dev/sda1", "/var/lib/mysql": "/dev/sdb1"}, nil, nil},
+		{"mount point taken", []string{"/dev/sda1", "/dev/sda2", "/dev/sdb1"}, []string{"/dev/sda2"},
+			map[string]string{"/boot": "/dev/sdc1", "/var/lib/mysql": "/dev/sdb1"}, nil,
+			[]string{"BTDEVICE: /boot is already mounted from /dev/sdc1; left alone"}},
+	}
+	cfg := parse(t, src)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := freshHost()
+			st.Devices = map[string]bool{}
+			for _, d := range tt.devices {
+				st.Devices[d] = true
+			}
+			for _, d := range tt.swaps {
+				st.Swaps[d] = true
+			}
+			for k, v := range tt.mounts {
+				st.Mounts[k] = v
+			}
+			steps, notes, err := Make(cfg, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, gotNotes []string
+			for _, s := range steps {
+				got = append(got, s.String())
+			}
+			for _, n := range notes {
+				gotNotes = append(gotNotes, string(n))
+			}
+			if !slices.Equal(got, tt.steps) || !slices.Equal(gotNotes, tt.notes) {
+				t.Errorf("steps %q notes %q\nwant %q notes %q", got, gotNotes, tt.steps, tt.notes)
+			}
+		})
 	}
 }
