@@ -32,4 +32,7 @@ type Options struct {
 	// MaxLines bounds the logical lines one pass may produce (runaway
 	// ~SEQ or self-referencing definitions); 0 means 2,000,000.
 	MaxLines int
+
+	// fs replaces the host's file system for includes (tests, fuzzing).
+	fs fileSystem
 }

@@ -86,7 +86,7 @@ func (c *Ctx) checkConfFile(path string) bool {
 			lx.fileError(Pos{File: path}, incR, "Configuration file '%s' is a directory - skipping", m)
 			return false
 		}
-		st, err := os.Stat(full)
+		st, err := c.fsys().Stat(full)
 		if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o111 != 0 {
 			lx.fileError(Pos{File: path}, incR, "Configuration file '%s' is not a regular non-executable file - skipping", m)
 			return false

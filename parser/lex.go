@@ -285,12 +285,12 @@ func (lx *lexer) openNext(g *globState) bool {
 			lx.fileError(lx.curPos(), incR, "Configuration file '%s' is a directory - skipping", m)
 			continue
 		}
-		st, err := os.Stat(full)
+		st, err := lx.c.fsys().Stat(full)
 		if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o111 != 0 {
 			lx.fileError(lx.curPos(), incR, "Configuration file '%s' is not a regular non-executable file - skipping", m)
 			continue
 		}
-		data, err := os.ReadFile(full)
+		data, err := lx.c.fsys().ReadFile(full)
 		if err != nil {
 			lx.fileError(lx.curPos(), incR, "Configuration file '%s' open problem (%v) - skipping", m, err)
 			continue
@@ -356,7 +356,11 @@ func (lx *lexer) popFailed(g *globState) {
 // globChecked is open_and_check_glob: glob with GLOB_BRACE|GLOB_MARK and
 // keepalived's accounting of missing files/directories.
 func (lx *lexer) globChecked(pattern, cwd string) ([]string, bool) {
-	res := kaGlob(pattern, cwd)
+	res := kaGlob(lx.c.fsys(), pattern, cwd)
+	if res.tooMany {
+		lx.report(lx.curPos(), GeneralError, "include '%s' has more than %d brace alternatives - skipping", pattern, maxGlobAlternatives)
+		return nil, false
+	}
 	strict := lx.incCheck
 	if n := len(lx.stack); n > 0 {
 		strict |= lx.stack[n-1].incType

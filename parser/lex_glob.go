@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,10 +11,14 @@ import (
 // literal names were missing (lstat failed) or directories could not be
 // read (opendir failed), and whether any wildcard directory was read.
 type globResult struct {
+	fs           fileSystem
 	matches      []string
 	missingFiles int
 	missingDirs  int
 	wildcards    bool
+	// tooMany: the pattern has more than maxGlobAlternatives brace
+	// alternatives; nothing was globbed.
+	tooMany bool
 }
 
 // kaGlob expands pattern like glibc's glob(GLOB_BRACE|GLOB_MARK): brace
@@ -23,9 +26,13 @@ type globResult struct {
 // relative patterns are taken from cwd and returned relative.
 // Go's filepath.Glob has no braces and no missing-file accounting, which
 // keepalived's include strictness letters depend on.
-func kaGlob(pattern, cwd string) globResult {
-	var r globResult
+func kaGlob(fsys fileSystem, pattern, cwd string) globResult {
+	r := globResult{fs: fsys}
 	alts, ok := braceExpand(pattern)
+	if len(alts) > maxGlobAlternatives {
+		r.tooMany = true
+		return r
+	}
 	if !ok {
 		// glibc gives up on an unbalanced brace without touching the
 		// file system.
@@ -81,7 +88,7 @@ func (r *globResult) globOne(pattern, cwd string) {
 	case dir == "":
 		dirs = []string{""}
 	case hasMagic(dir):
-		sub := globResult{}
+		sub := globResult{fs: r.fs}
 		sub.globOne(dir, cwd)
 		sort.Strings(sub.matches)
 		r.missingFiles += sub.missingFiles
@@ -123,7 +130,7 @@ func fsPath(p, cwd string) string {
 func (r *globResult) globInDir(dir, file, cwd string) {
 	if file == "" {
 		// "dir/" names the directory itself.
-		if st, err := os.Stat(fsPath(dir, cwd)); err == nil && st.IsDir() {
+		if st, err := r.fs.Stat(fsPath(dir, cwd)); err == nil && st.IsDir() {
 			r.matches = append(r.matches, dir+"/")
 		} else {
 			r.missingFiles++
@@ -132,15 +139,15 @@ func (r *globResult) globInDir(dir, file, cwd string) {
 	}
 	if !hasMagic(file) {
 		name := joinGlob(dir, unescapeGlob(file))
-		if _, err := os.Lstat(fsPath(name, cwd)); err != nil {
+		if _, err := r.fs.Lstat(fsPath(name, cwd)); err != nil {
 			r.missingFiles++
 			return
 		}
-		r.matches = append(r.matches, mark(name, cwd))
+		r.matches = append(r.matches, r.mark(name, cwd))
 		return
 	}
 	r.wildcards = true
-	ents, err := os.ReadDir(fsPath(dir, cwd))
+	ents, err := r.fs.ReadDir(fsPath(dir, cwd))
 	if err != nil {
 		r.missingDirs++
 		return
@@ -151,14 +158,14 @@ func (r *globResult) globInDir(dir, file, cwd string) {
 			continue
 		}
 		if ok, _ := filepath.Match(file, n); ok {
-			r.matches = append(r.matches, mark(joinGlob(dir, n), cwd))
+			r.matches = append(r.matches, r.mark(joinGlob(dir, n), cwd))
 		}
 	}
 }
 
 // mark is GLOB_MARK: directories (following symlinks) get a trailing '/'.
-func mark(name, cwd string) string {
-	if st, err := os.Stat(fsPath(name, cwd)); err == nil && st.IsDir() {
+func (r *globResult) mark(name, cwd string) string {
+	if st, err := r.fs.Stat(fsPath(name, cwd)); err == nil && st.IsDir() {
 		return name + "/"
 	}
 	return name
@@ -178,8 +185,18 @@ func hasBrace(s string) bool {
 
 // braceExpand is csh brace expansion as glibc's GLOB_BRACE does it: the
 // first top-level group is expanded and each result expanded again.
-// ok=false for an unbalanced group.
+// ok=false for an unbalanced group. It stops once it has more than
+// maxGlobAlternatives results (the caller reports that).
 func braceExpand(s string) ([]string, bool) {
+	var out []string
+	ok := braceExpandInto(s, &out)
+	return out, ok
+}
+
+func braceExpandInto(s string, out *[]string) bool {
+	if len(*out) > maxGlobAlternatives {
+		return true
+	}
 	open := -1
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\\' {
@@ -192,7 +209,8 @@ func braceExpand(s string) ([]string, bool) {
 		}
 	}
 	if open < 0 {
-		return []string{s}, true
+		*out = append(*out, s)
+		return true
 	}
 	depth := 0
 	var commas []int
@@ -215,18 +233,18 @@ func braceExpand(s string) ([]string, bool) {
 		}
 	}
 	if closeAt < 0 {
-		return nil, false
+		return false
 	}
 	prefix, suffix := s[:open], s[closeAt+1:]
-	var out []string
 	start := open + 1
 	for _, c := range append(commas, closeAt) {
-		sub, ok := braceExpand(prefix + s[start:c] + suffix)
-		if !ok {
-			return nil, false
+		if !braceExpandInto(prefix+s[start:c]+suffix, out) {
+			return false
 		}
-		out = append(out, sub...)
+		if len(*out) > maxGlobAlternatives {
+			return true
+		}
 		start = c + 1
 	}
-	return out, true
+	return true
 }
