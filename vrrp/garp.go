@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -50,6 +51,11 @@ func (in *instance) announceRound() {
 				continue
 			}
 			in.stats.GARPSent++
+			if ip.Is6() && !ip.Is4In6() {
+				r.log.Debug(fmt.Sprintf("Sending unsolicited Neighbour Advert on %s for %s", a.Dev, ip))
+			} else {
+				r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", a.Dev, ip))
+			}
 		}
 	}
 }

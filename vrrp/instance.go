@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"time"
@@ -145,7 +146,7 @@ func (in *instance) fire() {
 		in.sendAdvert(in.effPrio)
 		in.arm(in.cfg.AdvertInt)
 	case StateBackup:
-		r.log.Info("vrrp: receive advertisement timeout", "instance", in.cfg.Name)
+		in.logf("Receive advertisement timeout")
 		r.transition(in, StateMaster, "master down timer")
 	}
 }
@@ -226,11 +227,26 @@ func (in *instance) reevalTracking() {
 		sum += w
 	}
 	in.ownFault = fault
+	old := in.effPrio
 	if in.owner {
 		in.effPrio = 255
-		return
+	} else {
+		in.effPrio = min(max(in.cfg.Priority+sum, 1), 254)
 	}
-	in.effPrio = min(max(in.cfg.Priority+sum, 1), 254)
+	if old != in.effPrio && in.state != StateInit {
+		in.logf("Changing effective priority from %d to %d", old, in.effPrio)
+	}
+}
+
+// logf logs one of keepalived's per-instance lines, "(VI_1) ...", so that
+// log alerts written for keepalived keep matching.
+func (in *instance) logf(format string, args ...any) {
+	in.r.log.Info(fmt.Sprintf("(%s) "+format, append([]any{in.cfg.Name}, args...)...), "instance", in.cfg.Name)
+}
+
+// detailf is logf for what keepalived logs only with --log-detail.
+func (in *instance) detailf(format string, args ...any) {
+	in.r.log.Debug(fmt.Sprintf("(%s) "+format, append([]any{in.cfg.Name}, args...)...), "instance", in.cfg.Name)
 }
 
 func (in *instance) reevaluate(reason string) {
@@ -267,7 +283,11 @@ func (in *instance) setState(to State, reason string) {
 	}
 	in.state = to
 	in.record(Transition{At: now, From: from, To: to, Reason: reason})
-	r.log.Info("vrrp: entering state", "instance", in.cfg.Name, "state", to.String(), "reason", reason)
+	if to != StateMaster && from == StateInit {
+		in.logf("Entering %s STATE (init)", to)
+	} else {
+		in.logf("Entering %s STATE", to)
+	}
 	switch to {
 	case StateMaster:
 		in.enterMaster(now)
@@ -313,6 +333,14 @@ func (in *instance) enterMaster(now time.Time) {
 	if g.MasterRefresh > 0 {
 		in.refreshAt = now.Add(g.MasterRefresh)
 	}
+	if len(in.cfg.VIPs) > 0 {
+		v := in.cfg.VIPs[0]
+		what := "gratuitous ARPs"
+		if in.cfg.IPv6 {
+			what = "unsolicited neighbour advertisements"
+		}
+		in.logf("Sending/queueing %s on %s for %s", what, v.Dev, v.Prefix.Addr())
+	}
 	in.runBursts(now)
 }
 
@@ -341,6 +369,7 @@ func (in *instance) stop(keepVIPs bool) {
 	in.disarm()
 	if in.state == StateMaster {
 		in.sendAdvert(0)
+		in.logf("sent 0 priority")
 		in.bursts = in.bursts[:0]
 		if in.garpTimer != nil {
 			in.garpTimer.Stop()
@@ -386,6 +415,7 @@ func (in *instance) sendAdvert(prio int) {
 
 func (in *instance) addVIPs() {
 	r := in.r
+	in.detailf("setting VIPs.")
 	ctx, cancel := r.netCtx()
 	defer cancel()
 	n := r.opt.Network
@@ -410,6 +440,7 @@ func (in *instance) addVIPs() {
 
 func (in *instance) removeVIPs() {
 	r := in.r
+	in.detailf("removing VIPs.")
 	ctx, cancel := r.netCtx()
 	defer cancel()
 	n := r.opt.Network

@@ -147,6 +147,7 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 	now := in.now()
 	if p.Priority == 0 {
 		// The master is leaving: take over after Skew_Time only.
+		in.logf("Backup received priority 0 advertisement")
 		in.arm(in.skew())
 		return
 	}
@@ -164,6 +165,7 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 	}
 	// Lower priority and we preempt: ignore it and let the down timer
 	// expire, as keepalived does ("discarding").
+	in.logf("received lower priority (%d) advert from %s - discarding", prio, src)
 }
 
 // preemptHeld implements preempt_delay as keepalived does: the first
@@ -184,11 +186,17 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 	r := in.r
 	if p.Priority == 0 {
 		// Another master is leaving: make sure the backups hear us.
+		in.logf("Master received priority 0 message")
 		in.sendAdvert(in.effPrio)
 		return
 	}
 	prio := int(p.Priority)
 	if prio > in.effPrio || (prio == in.effPrio && addrGreater(src, in.cfg.SrcIP)) {
+		if prio > in.effPrio {
+			in.logf("Master received advert from %s with higher priority %d, ours %d", src, prio, in.effPrio)
+		} else {
+			in.logf("Master received advert from %s with same priority %d but higher IP address than ours", src, prio)
+		}
 		if in.cfg.HigherPrioSendAdvert {
 			in.sendAdvert(in.effPrio)
 		}
@@ -202,6 +210,11 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 	}
 	// A lower-priority router thinks it is master: a split brain healing,
 	// or a peer that has just started.
+	election := ", forcing new election"
+	if in.cfg.LowerPrioNoAdvert {
+		election = ""
+	}
+	in.logf("Received advert from %s with lower priority %d, ours %d%s", src, prio, in.effPrio, election)
 	r.emit(Event{Kind: EventMasterRxLowerPri, Name: in.cfg.Name, State: StateMaster, Priority: in.effPrio})
 	if !in.cfg.LowerPrioNoAdvert {
 		in.sendAdvert(in.effPrio)

@@ -33,6 +33,7 @@ type link struct {
 	key    linkKey
 	conn   Conn
 	byVRID [256]*instance
+	closed bool // dropped by a reload
 }
 
 type scriptState struct {
@@ -247,7 +248,7 @@ func (r *Router) readLoop(l *link) {
 		n, src, dst, ttl, err := l.conn.ReadFrom(buf)
 		if err != nil {
 			r.mu.Lock()
-			stopped := r.stopped
+			stopped := r.stopped || l.closed
 			r.rxErrors++
 			r.mu.Unlock()
 			if stopped || errors.Is(err, net.ErrClosed) {
@@ -272,7 +273,7 @@ func (r *Router) HandlePacket(ifname string, ipv6 bool, b []byte, src, dst netip
 		return
 	}
 	l := r.links[linkKey{ifname, ipv6}]
-	if l == nil || len(b) < 2 {
+	if l == nil || l.closed || len(b) < 2 {
 		r.rxErrors++
 		return
 	}
@@ -330,6 +331,11 @@ func (r *Router) ScriptResult(name string, ok bool) {
 		}
 	}
 	if changed {
+		if s.good {
+			r.log.Info(fmt.Sprintf("VRRP_Script(%s) succeeded", name), "script", name)
+		} else {
+			r.log.Info(fmt.Sprintf("VRRP_Script(%s) failed", name), "script", name)
+		}
 		r.reevaluateAll("script " + name)
 	}
 }
@@ -430,6 +436,7 @@ func (r *Router) groupTo(g *syncGroup, to State, reason string) {
 		m.setState(to, reason)
 	}
 	if g.state != to {
+		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, to), "group", g.name)
 		g.state = to
 		r.emit(Event{Group: true, Name: g.name, State: to})
 	}

@@ -1,0 +1,247 @@
+package vrrp
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Reload applies cfg to a running Router, changing only what differs, so
+// that a reload is invisible on the wire for what it does not touch:
+//
+//   - an instance with the same name, interface, family and VRID is kept:
+//     its state, timers, counters and history carry on; if it is MASTER,
+//     only the VIPs, routes and rules that were removed or added change
+//     (nothing flaps), and the next advert carries the new settings;
+//   - an instance that is gone (or whose identity changed) leaves as on
+//     Stop: a priority-0 advert if MASTER, VIPs removed, STOP reported;
+//   - a new instance starts as at Start;
+//   - vrrp_script states carry over by name.
+//
+// cfg is validated first; on error nothing has changed. Sockets that no
+// instance uses any more are closed, new ones opened with the Listener of
+// the Options the Router was built with.
+func (r *Router) Reload(cfg Config) error {
+	nr, err := New(cfg, r.opt)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started || r.stopped {
+		return errors.New("vrrp: reload of a router that is not running")
+	}
+
+	// Open what is new first, so a failure leaves the old set running.
+	opened := map[linkKey]Conn{}
+	for key := range nr.links {
+		if old := r.links[key]; old != nil && old.conn != nil {
+			continue
+		}
+		c, err := r.opt.Listen(key.ifname, key.ipv6)
+		if err != nil {
+			for _, c := range opened {
+				c.Close()
+			}
+			return fmt.Errorf("vrrp %s: open socket: %w", key.ifname, err)
+		}
+		opened[key] = c
+	}
+
+	for name, s := range nr.scripts {
+		if old := r.scripts[name]; old != nil && old.cfg == s.cfg {
+			s.known, s.good, s.run = old.known, old.good, old.run
+		}
+	}
+	r.scripts = nr.scripts
+
+	// Instances that go.
+	keep := map[string]*instance{}
+	for _, in := range r.insts {
+		n := nr.byName[in.cfg.Name]
+		if n != nil && sameIdentity(in.cfg, n.cfg) {
+			keep[in.cfg.Name] = in
+			continue
+		}
+		in.stop(false)
+		in.disarm()
+	}
+
+	// Links: reuse the sockets of unchanged (interface, family) pairs.
+	links := map[linkKey]*link{}
+	for key := range nr.links {
+		l := r.links[key]
+		if l == nil || l.conn == nil {
+			l = &link{key: key, conn: opened[key]}
+			r.wg.Add(1)
+			go r.readLoop(l)
+		}
+		l.byVRID = [256]*instance{}
+		links[key] = l
+	}
+	for key, l := range r.links {
+		if _, ok := links[key]; !ok && l.conn != nil {
+			l.closed = true
+			l.conn.Close()
+		}
+	}
+	r.links = links
+
+	for _, name := range nr.interfaces() {
+		if _, ok := r.ifUp[name]; ok {
+			continue
+		}
+		up, err := r.opt.Network.LinkUp(name)
+		if err != nil {
+			r.log.Warn("vrrp: link state unknown, assuming down", "interface", name, "err", err)
+		}
+		r.ifUp[name] = up
+	}
+
+	var fresh []*instance
+	insts := make([]*instance, 0, len(nr.insts))
+	byName := make(map[string]*instance, len(nr.insts))
+	for _, n := range nr.insts {
+		in := keep[n.cfg.Name]
+		if in != nil {
+			in.update(n)
+		} else {
+			in = n
+			in.r = r
+			fresh = append(fresh, in)
+		}
+		in.group = nil
+		in.link = links[linkKey{in.cfg.Interface, in.cfg.IPv6}]
+		in.link.byVRID[in.cfg.VRID] = in
+		insts = append(insts, in)
+		byName[in.cfg.Name] = in
+	}
+	r.insts, r.byName = insts, byName
+
+	oldGroups := map[string]*syncGroup{}
+	for _, g := range r.groups {
+		oldGroups[g.name] = g
+	}
+	r.groups = r.groups[:0]
+	var newGroups []*syncGroup
+	for _, ng := range nr.groups {
+		g := &syncGroup{name: ng.name, state: StateInit}
+		if og := oldGroups[ng.name]; og != nil {
+			g.state = og.state
+		} else {
+			newGroups = append(newGroups, g)
+		}
+		for _, m := range ng.members {
+			in := byName[m.cfg.Name]
+			in.group = g
+			g.members = append(g.members, in)
+		}
+		r.groups = append(r.groups, g)
+	}
+
+	for _, in := range fresh {
+		in.init()
+	}
+	for _, g := range newGroups {
+		to := StateBackup
+		for _, m := range g.members {
+			if m.state == StateFault {
+				to = StateFault
+				break
+			}
+			if m.state == StateMaster {
+				to = StateMaster
+			}
+		}
+		r.groupTo(g, to, "sync group start")
+	}
+	r.reevaluateAll("reload")
+	return nil
+}
+
+// sameIdentity reports whether a reloaded instance is the same virtual
+// router: anything else is a new one.
+func sameIdentity(a, b InstanceConfig) bool {
+	return a.Interface == b.Interface && a.IPv6 == b.IPv6 && a.VRID == b.VRID && a.Version == b.Version
+}
+
+// update moves a running instance to its new configuration (taken from n,
+// built by New from the reloaded configuration), keeping its state.
+func (in *instance) update(n *instance) {
+	old := in.cfg
+	c := n.cfg
+	in.cfg = c
+	in.owner = n.owner
+	in.wireOpt = n.wireOpt
+	in.tx = n.tx
+	in.txSrc = n.txSrc
+	in.dsts = n.dsts
+	in.unicast = n.unicast
+	if in.state != StateMaster {
+		in.masterAdverInt = c.AdvertInt
+		return
+	}
+	in.masterAdverInt = c.AdvertInt
+	r := in.r
+	ctx, cancel := r.netCtx()
+	defer cancel()
+	net := r.opt.Network
+	// Remove first what goes (rules, routes, then addresses), then add
+	// what comes (addresses, routes, rules): the same order as leaving and
+	// entering MASTER, restricted to the difference.
+	for _, ru := range slices.Backward(old.Rules) {
+		if !slices.Contains(c.Rules, ru) {
+			_ = net.DelRule(ctx, ru)
+		}
+	}
+	for _, rt := range slices.Backward(old.Routes) {
+		if !slices.Contains(c.Routes, rt) {
+			_ = net.DelRoute(ctx, rt)
+		}
+	}
+	oldAddrs := append(slices.Clone(old.VIPs), old.ExcludedVIPs...)
+	newAddrs := append(slices.Clone(c.VIPs), c.ExcludedVIPs...)
+	for _, a := range oldAddrs {
+		if !slices.Contains(newAddrs, a) {
+			_ = net.DelAddress(ctx, a)
+		}
+	}
+	var added []Address
+	for _, a := range newAddrs {
+		if !slices.Contains(oldAddrs, a) {
+			if err := net.AddAddress(ctx, a); err != nil {
+				r.log.Warn("vrrp: add VIP", "instance", c.Name, "vip", a.Prefix, "err", err)
+			}
+			added = append(added, a)
+		}
+	}
+	for _, rt := range c.Routes {
+		if !slices.Contains(old.Routes, rt) {
+			if err := net.AddRoute(ctx, rt); err != nil {
+				r.log.Warn("vrrp: add route", "instance", c.Name, "route", rt.Dst, "err", err)
+			}
+		}
+	}
+	for _, ru := range c.Rules {
+		if !slices.Contains(old.Rules, ru) {
+			if err := net.AddRule(ctx, ru); err != nil {
+				r.log.Warn("vrrp: add rule", "instance", c.Name, "err", err)
+			}
+		}
+	}
+	// New addresses are announced as on becoming MASTER.
+	for _, a := range added {
+		ip := a.Prefix.Addr()
+		if ip.Is6() && !ip.Is4In6() {
+			_ = net.UnsolicitedNA(a.Dev, ip)
+		} else {
+			_ = net.GratuitousARP(a.Dev, ip)
+		}
+	}
+	if old.AdvertInt != c.AdvertInt || old.Priority != c.Priority {
+		in.reevalTracking()
+		// Tell the backups at once rather than at the old interval.
+		in.sendAdvert(in.effPrio)
+		in.arm(c.AdvertInt)
+	}
+}
