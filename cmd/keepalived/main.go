@@ -2,8 +2,7 @@
 //
 // The command line is keepalived 2.2.7's (options.go). What runs is
 // decided in run: the early-exit modes (-v, -h, --signum), the
-// configuration test (-t) and dump (-d), and the daemon, which the engine
-// packages will plug into startDaemon.
+// configuration test (-t) and dump (-d), and the daemon (daemon.go).
 package main
 
 import (
@@ -117,14 +116,6 @@ func dump(w io.Writer, cfg *config.Config, format string) {
 		return
 	}
 	io.WriteString(w, parser.Dump(cfg))
-}
-
-// startDaemon runs keepalived-go. The VRRP and checker engines are not
-// wired in yet.
-func startDaemon(_ Options, _ *config.Config, diags parser.Diagnostics, stderr io.Writer) int {
-	io.WriteString(stderr, diags.String())
-	fmt.Fprintln(stderr, "keepalived-go: daemon mode not yet implemented (use -t to check a configuration)")
-	return 1
 }
 
 func printVersion(w io.Writer) {

@@ -254,6 +254,22 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	return err
 }
 
+// Adopt takes over the FIFOs old created that d uses too, so that closing
+// old after a reload does not remove a FIFO d still writes to.
+func (d *Dispatcher) Adopt(old *Dispatcher) {
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, of := range old.fifos {
+		for _, nf := range d.fifos {
+			if nf.path == of.path && of.created {
+				nf.created, of.created = true, false
+			}
+		}
+	}
+}
+
 func (d *Dispatcher) closeFIFOs() {
 	for _, f := range d.fifos {
 		_ = f.f.Close()

@@ -33,6 +33,12 @@ func (r Result) OK() bool { return r.Err == nil && r.ExitCode == 0 }
 // than ctx. On timeout (or ctx end) the process group gets SIGTERM, then
 // SIGKILL KillGrace later.
 func Run(ctx context.Context, argv []string, timeout time.Duration) Result {
+	return RunAs(ctx, argv, timeout, nil)
+}
+
+// RunAs is Run as another user (script_user, or the user named on the
+// script line); a nil cred runs as the daemon's own user.
+func RunAs(ctx context.Context, argv []string, timeout time.Duration, cred *syscall.Credential) Result {
 	if len(argv) == 0 {
 		return Result{ExitCode: -1, Err: errors.New("script: empty command")}
 	}
@@ -40,7 +46,8 @@ func Run(ctx context.Context, argv []string, timeout time.Duration) Result {
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid: true,
 		// Like keepalived's PDEATHSIG: scripts do not outlive us.
-		Pdeathsig: syscall.SIGTERM,
+		Pdeathsig:  syscall.SIGTERM,
+		Credential: cred,
 	}
 	if err := cmd.Start(); err != nil {
 		return Result{ExitCode: -1, Err: fmt.Errorf("script %s: %w", argv[0], err)}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/parser"
+)
+
+// detachedEnv marks the re-executed, detached copy of the daemon.
+//
+// keepalived daemonises with fork(); a Go program cannot fork safely once
+// its runtime is up, so without -n keepalived-go starts itself again in a
+// new session with /dev/null as stdin/stdout/stderr and this variable set,
+// and the first copy exits 0 at once, as keepalived's parent does. The
+// copy then runs as if given -n. Its pid is the one in the pid files.
+const detachedEnv = "KEEPALIVED_GO_DETACHED"
+
+// newLVS is set by lvs.go when the checker side is built in.
+var newLVS func(cfg *config.Config, o Options, logs *daemon.Logs) (daemon.LVS, error)
+
+func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr io.Writer) int {
+	if o.Umask != "" {
+		m, err := strconv.ParseUint(o.Umask, 0, 32)
+		if err != nil {
+			fmt.Fprintf(stderr, "Invalid umask %s\n", o.Umask)
+			return 1
+		}
+		syscall.Umask(int(m))
+	}
+	if abs, err := filepath.Abs(o.ConfigFile); err == nil {
+		// Reloads must find the file after the chdir below.
+		o.ConfigFile = abs
+	}
+	if !o.DontFork && os.Getenv(detachedEnv) == "" {
+		return detach(stderr)
+	}
+	// keepalived runs from / so it holds no mount busy.
+	_ = os.Chdir("/")
+	logs, err := daemon.NewLogs(daemon.LogOptions{
+		Console:  o.LogConsole,
+		Detail:   o.LogDetail,
+		NoSyslog: o.NoSyslog,
+		Facility: o.LogFacility,
+		File:     o.LogFile,
+		Stderr:   stderr,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	defer logs.Close()
+	for _, d := range diags {
+		logs.Core.Info(d.String())
+	}
+	opt := daemon.Options{
+		Load: func() (*config.Config, string, error) {
+			c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
+			if err == nil && ds.Aborted() {
+				err = errors.New("configuration aborted")
+			}
+			return c, ds.String(), err
+		},
+		ConfigFile:   o.ConfigFile,
+		Version:      "Keepalived v2.2.7 (01/16,2022)",
+		CommandLine:  os.Args,
+		VRRP:         o.VRRPOnly,
+		Check:        o.CheckOnly,
+		All:          o.All,
+		KeepVIPs:     o.DontRelVRRP,
+		KeepIPVS:     o.DontRelIPVS,
+		IgnoreSIGINT: o.IgnoreSIGINT,
+		PIDFile:      o.PIDFile,
+		VRRPPIDFile:  o.VRRPPIDFile,
+		CheckPIDFile: o.CheckPIDFile,
+		Logs:         logs,
+	}
+	if newLVS != nil {
+		opt.NewLVS = func(c *config.Config, _ *slog.Logger, _ bool) (daemon.LVS, error) {
+			return newLVS(c, o, logs)
+		}
+	}
+	d := daemon.New(opt)
+	if err := d.Run(context.Background(), cfg); err != nil {
+		logs.Core.Error(err.Error())
+		return 1
+	}
+	return 0
+}
+
+// detach starts the detached copy and returns the first copy's status.
+func detach(stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintf(stderr, "Unable to open %s: %v\n", os.DevNull, err)
+		return 1
+	}
+	defer null.Close()
+	cmd := exec.Command(self, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), detachedEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(stderr, "Unable to start the daemon: %v\n", err)
+		return 1
+	}
+	cmd.Process.Release()
+	return 0
+}

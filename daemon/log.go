@@ -1,0 +1,171 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"log/syslog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LogOptions are keepalived's logging switches.
+type LogOptions struct {
+	Console  bool   // -l: stderr
+	Detail   bool   // -D: also the lines keepalived logs only in detail mode
+	NoSyslog bool   // -G
+	Facility string // -S: 0..7 (local0..7), localN, user, daemon (default)
+	File     string // -g: log file (keepalived appends)
+	Stderr   io.Writer
+}
+
+// Logs are the loggers of the three parts keepalived runs as separate
+// processes, so each keeps its syslog identity (Keepalived,
+// Keepalived_vrrp, Keepalived_healthcheckers) and existing log filters
+// keep matching.
+type Logs struct {
+	Core, VRRP, Check *slog.Logger
+	closers           []io.Closer
+}
+
+// Close flushes and closes the log file and syslog connections.
+func (l *Logs) Close() error {
+	for _, c := range l.closers {
+		c.Close()
+	}
+	l.closers = nil
+	return nil
+}
+
+// ParseFacility maps -S's argument to a syslog facility as keepalived does.
+func ParseFacility(s string) (syslog.Priority, error) {
+	switch s {
+	case "", "daemon":
+		return syslog.LOG_DAEMON, nil
+	case "user":
+		return syslog.LOG_USER, nil
+	}
+	s = strings.TrimPrefix(s, "local")
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 7 {
+		return 0, fmt.Errorf("invalid log facility %q", s)
+	}
+	return syslog.LOG_LOCAL0 + syslog.Priority(n)<<3, nil
+}
+
+// NewLogs builds the loggers. A syslog that cannot be reached is not an
+// error (keepalived's openlog never fails either): lines go to the other
+// outputs.
+func NewLogs(o LogOptions) (*Logs, error) {
+	l := &Logs{}
+	level := slog.LevelInfo
+	if o.Detail {
+		level = slog.LevelDebug
+	}
+	var lines []io.Writer
+	if o.Console {
+		w := o.Stderr
+		if w == nil {
+			w = os.Stderr
+		}
+		lines = append(lines, w)
+	}
+	if o.File != "" {
+		f, err := os.OpenFile(o.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("log file %s: %w", o.File, err)
+		}
+		l.closers = append(l.closers, f)
+		lines = append(lines, f)
+	}
+	fac, err := ParseFacility(o.Facility)
+	if err != nil {
+		return nil, err
+	}
+	mk := func(ident string) *slog.Logger {
+		h := &handler{level: level, out: &outputs{lines: lines}}
+		if !o.NoSyslog {
+			if sw, err := syslog.New(fac|syslog.LOG_INFO, ident); err == nil {
+				h.out.syslog = sw
+				l.closers = append(l.closers, sw)
+			}
+		}
+		return slog.New(h)
+	}
+	l.Core = mk("Keepalived")
+	l.VRRP = mk("Keepalived_vrrp")
+	l.Check = mk("Keepalived_healthcheckers")
+	return l, nil
+}
+
+type outputs struct {
+	mu     sync.Mutex
+	lines  []io.Writer
+	syslog *syslog.Writer
+}
+
+// handler writes keepalived's lines: on the console and in the log file
+// "Mon Nov 30 14:28:20 2026: (VI_1) Entering MASTER STATE", in syslog the
+// message alone under the part's identity. Attributes that only repeat
+// what the message says (instance, group, script) are left out; others
+// follow as key=value.
+type handler struct {
+	level slog.Level
+	attrs []slog.Attr
+	out   *outputs
+}
+
+func (h *handler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+var redundant = map[string]bool{"instance": true, "group": true, "script": true}
+
+func (h *handler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	add := func(a slog.Attr) bool {
+		if !redundant[a.Key] {
+			fmt.Fprintf(&b, " %s=%v", a.Key, a.Value.Any())
+		}
+		return true
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(add)
+	msg := b.String()
+	t := r.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	line := t.Format("Mon Jan _2 15:04:05 2006") + ": " + msg + "\n"
+	h.out.mu.Lock()
+	defer h.out.mu.Unlock()
+	for _, w := range h.out.lines {
+		io.WriteString(w, line)
+	}
+	if s := h.out.syslog; s != nil {
+		switch {
+		case r.Level >= slog.LevelError:
+			s.Err(msg)
+		case r.Level >= slog.LevelWarn:
+			s.Warning(msg)
+		case r.Level >= slog.LevelInfo:
+			s.Info(msg)
+		default:
+			s.Debug(msg)
+		}
+	}
+	return nil
+}
+
+func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
+	n := *h
+	n.attrs = append(append([]slog.Attr(nil), h.attrs...), as...)
+	return &n
+}
+
+func (h *handler) WithGroup(string) slog.Handler { return h }

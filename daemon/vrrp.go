@@ -1,0 +1,321 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"os/user"
+	"reflect"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/vmac"
+	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrp/notify"
+	"github.com/dsas/keepalived-go/vrrp/script"
+	"github.com/dsas/keepalived-go/vrrp/track"
+	"github.com/dsas/keepalived-go/vrrpconf"
+	"github.com/dsas/keepalived-go/vrrphost"
+)
+
+// notifyTimeout bounds how long a stop waits for queued notify scripts
+// (notify_stop included) before killing them.
+const notifyTimeout = 10 * time.Second
+
+// vrrpSide is what keepalived's VRRP child process does: the engine on
+// this host's sockets and netlink, its trackers and its notifications.
+type vrrpSide struct {
+	log      *slog.Logger
+	keepVIPs bool
+
+	host    *vrrphost.Host
+	router  *vrrp.Router
+	watcher *vrrphost.Watcher
+	notify  swapNotifier
+	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
+
+	mu      sync.Mutex // guards what reload replaces below
+	res     *vrrpconf.Result
+	disp    *notify.Dispatcher
+	tracker *track.Tracker
+	fifos   []*exec.Cmd
+}
+
+// swapNotifier lets a reload replace the dispatcher under a running engine.
+type swapNotifier struct {
+	p atomic.Pointer[notify.Dispatcher]
+}
+
+func (s *swapNotifier) Notify(ev vrrp.Event) {
+	if d := s.p.Load(); d != nil {
+		d.Notify(ev)
+	}
+}
+
+func translate(cfg *config.Config) (*vrrpconf.Result, error) {
+	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddr})
+}
+
+func startVRRP(cfg *config.Config, log *slog.Logger, keepVIPs bool) (*vrrpSide, error) {
+	res, err := translate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		log.Warn(w)
+	}
+	v := &vrrpSide{log: log, keepVIPs: keepVIPs, res: res}
+	v.cur.Store(&res.VRRP)
+	if v.host, err = vrrphost.New(); err != nil {
+		return nil, err
+	}
+	listen := func(ifname string, ipv6 bool) (vrrp.Conn, error) {
+		return vrrphost.Listener(*v.cur.Load())(ifname, ipv6)
+	}
+	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, Network: v.host, Notifier: &v.notify, Logger: log})
+	if err != nil {
+		v.host.Close()
+		return nil, err
+	}
+	for _, m := range res.VMACs {
+		if err := vmac.Create(m); err != nil {
+			v.host.Close()
+			return nil, fmt.Errorf("vmac %s: %w", m.Name, err)
+		}
+	}
+	if v.disp, err = v.newDispatcher(res); err != nil {
+		v.host.Close()
+		return nil, err
+	}
+	v.notify.p.Store(v.disp)
+	v.fifos = v.startFIFOScripts(res)
+	v.installStatic(res)
+	// Subscribe before the engine reads the initial link states, so no
+	// change falls between the two.
+	v.watcher, err = vrrphost.WatchLinks(v.router, func(ifname string, up bool) {
+		log.Info(fmt.Sprintf("Netlink reports %s %s", ifname, map[bool]string{true: "up", false: "down"}[up]))
+	})
+	if err != nil {
+		v.close()
+		return nil, err
+	}
+	if err := v.router.Start(); err != nil {
+		v.close()
+		return nil, err
+	}
+	v.tracker = track.Start(v.trackConfig(res), v.router)
+	return v, nil
+}
+
+func (v *vrrpSide) newDispatcher(res *vrrpconf.Result) (*notify.Dispatcher, error) {
+	nc := res.Notify
+	nc.Logger = v.log
+	nc.Run = runner(res.Users)
+	return notify.New(nc)
+}
+
+func (v *vrrpSide) trackConfig(res *vrrpconf.Result) track.Config {
+	tc := res.Track
+	tc.Run = runner(res.Users)
+	return tc
+}
+
+// runner runs scripts as the user the configuration names for them.
+func runner(users map[string]vrrpconf.User) func(ctx context.Context, argv []string, timeout time.Duration) script.Result {
+	return func(ctx context.Context, argv []string, timeout time.Duration) script.Result {
+		var cred *syscall.Credential
+		if len(argv) > 0 {
+			if u, ok := users[argv[0]]; ok {
+				c, err := credential(u)
+				if err != nil {
+					return script.Result{ExitCode: -1, Err: err}
+				}
+				cred = c
+			}
+		}
+		return script.RunAs(ctx, argv, timeout, cred)
+	}
+}
+
+func credential(u vrrpconf.User) (*syscall.Credential, error) {
+	pw, err := user.Lookup(u.User)
+	if err != nil {
+		return nil, fmt.Errorf("script user %s: %w", u.User, err)
+	}
+	uid, _ := strconv.Atoi(pw.Uid)
+	gid, _ := strconv.Atoi(pw.Gid)
+	if u.Group != "" {
+		g, err := user.LookupGroup(u.Group)
+		if err != nil {
+			return nil, fmt.Errorf("script group %s: %w", u.Group, err)
+		}
+		gid, _ = strconv.Atoi(g.Gid)
+	}
+	if uid == syscall.Getuid() && gid == syscall.Getgid() {
+		return nil, nil
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// startFIFOScripts starts the notify_fifo readers keepalived starts.
+func (v *vrrpSide) startFIFOScripts(res *vrrpconf.Result) []*exec.Cmd {
+	var out []*exec.Cmd
+	for _, argv := range res.FIFOScripts {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+		if u, ok := res.Users[argv[0]]; ok {
+			if c, err := credential(u); err == nil {
+				cmd.SysProcAttr.Credential = c
+			}
+		}
+		if err := cmd.Start(); err != nil {
+			v.log.Warn(fmt.Sprintf("Unable to start notify fifo script %s", argv[0]), "err", err)
+			continue
+		}
+		go cmd.Wait()
+		out = append(out, cmd)
+	}
+	return out
+}
+
+func stopCmds(cmds []*exec.Cmd) {
+	for _, c := range cmds {
+		if c.Process != nil {
+			syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
+		}
+	}
+}
+
+func (v *vrrpSide) installStatic(res *vrrpconf.Result) {
+	ctx := context.Background()
+	for _, a := range res.StaticAddresses {
+		if err := v.host.AddAddress(ctx, a); err != nil {
+			v.log.Warn(fmt.Sprintf("static address %s: %v", a.Prefix, err))
+		}
+	}
+	for _, r := range res.StaticRoutes {
+		if err := v.host.AddRoute(ctx, r); err != nil {
+			v.log.Warn(fmt.Sprintf("static route %s: %v", r.Dst, err))
+		}
+	}
+	for _, r := range res.StaticRules {
+		if err := v.host.AddRule(ctx, r); err != nil {
+			v.log.Warn(fmt.Sprintf("static rule: %v", err))
+		}
+	}
+}
+
+// reload moves to cfg; on error nothing has changed.
+func (v *vrrpSide) reload(cfg *config.Config) error {
+	res, err := translate(cfg)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	old := v.res
+	for _, m := range res.VMACs {
+		if !containsVMAC(old.VMACs, m) {
+			if err := vmac.Create(m); err != nil {
+				return fmt.Errorf("vmac %s: %w", m.Name, err)
+			}
+		}
+	}
+	prev := v.cur.Load()
+	v.cur.Store(&res.VRRP)
+	if err := v.router.Reload(res.VRRP); err != nil {
+		v.cur.Store(prev)
+		return err
+	}
+	for _, w := range res.Warnings {
+		v.log.Warn(w)
+	}
+	if !reflect.DeepEqual(old.Notify, res.Notify) || !reflect.DeepEqual(old.Users, res.Users) {
+		d, err := v.newDispatcher(res)
+		if err != nil {
+			v.log.Warn("notify: keeping the previous notifications", "err", err)
+		} else {
+			d.Adopt(v.disp)
+			oldDisp := v.disp
+			v.disp = d
+			v.notify.p.Store(d)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+				defer cancel()
+				oldDisp.Close(ctx)
+			}()
+		}
+	}
+	if !reflect.DeepEqual(old.Track, res.Track) || !reflect.DeepEqual(old.Users, res.Users) {
+		v.tracker.Stop()
+		v.tracker = track.Start(v.trackConfig(res), v.router)
+	}
+	if !reflect.DeepEqual(old.FIFOScripts, res.FIFOScripts) {
+		stopCmds(v.fifos)
+		v.fifos = v.startFIFOScripts(res)
+	}
+	v.installStatic(res)
+	for _, m := range old.VMACs {
+		if !containsVMAC(res.VMACs, m) {
+			vmac.Delete(m.Name)
+		}
+	}
+	v.res = res
+	return nil
+}
+
+func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
+	for _, x := range list {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// stop leaves VRRP as keepalived does on SIGTERM.
+func (v *vrrpSide) stop() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.tracker != nil {
+		v.tracker.Stop()
+	}
+	err := v.router.Stop(v.keepVIPs)
+	return errors.Join(err, v.close())
+}
+
+func (v *vrrpSide) close() error {
+	var errs []error
+	if v.watcher != nil {
+		errs = append(errs, v.watcher.Close())
+	}
+	if v.disp != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+		errs = append(errs, v.disp.Close(ctx))
+		cancel()
+	}
+	stopCmds(v.fifos)
+	if !v.keepVIPs {
+		ctx := context.Background()
+		for _, r := range v.res.StaticRules {
+			v.host.DelRule(ctx, r)
+		}
+		for _, r := range v.res.StaticRoutes {
+			v.host.DelRoute(ctx, r)
+		}
+		for _, a := range v.res.StaticAddresses {
+			v.host.DelAddress(ctx, a)
+		}
+		for _, m := range v.res.VMACs {
+			vmac.Delete(m.Name)
+		}
+	}
+	errs = append(errs, v.host.Close())
+	return errors.Join(errs...)
+}
