@@ -95,7 +95,6 @@ func newPair(t *testing.T, v variant, d1, d2 vrrplab.Daemon, extra1, extra2 []st
 	return p
 }
 
-
 // reach waits until the client reaches the VIP at r's MAC and logs how long
 // that took.
 func (p *pair) reach(t *testing.T, r *vrrplab.Router) {
