@@ -8,7 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/dsas/keepalived-go/dsas/apply"
 	"github.com/dsas/keepalived-go/dsas/conf"
@@ -33,6 +36,10 @@ flags:
   -n, --dry-run       same as the plan command
   --root DIR          write DIR/etc/hostname instead of /etc/hostname
   --keep-hostname     do not call sethostname(2) (still writes /etc/hostname)
+  --wait DURATION     wait up to DURATION (e.g. 30s) for the NICs the file
+                      names to appear (boot: drivers and udev may be late)
+  --skip-missing      exit 0 with a note when the file does not exist
+                      (init scripts: a host without /etc/dsas.conf)
   -q, --quiet         no warnings or notes on stderr
 
 keys (seed keys work as written):
@@ -71,6 +78,8 @@ type options struct {
 	root         string
 	keepHostname bool
 	quiet        bool
+	wait         time.Duration
+	skipMissing  bool
 }
 
 func parseArgs(args []string, stderr io.Writer) (*options, string, error) {
@@ -92,6 +101,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, string, error) {
 	}
 	fs.StringVar(&o.root, "root", "", "")
 	fs.BoolVar(&o.keepHostname, "keep-hostname", false, "")
+	fs.DurationVar(&o.wait, "wait", 0, "")
+	fs.BoolVar(&o.skipMissing, "skip-missing", false, "")
 	// Flags may come before or after the command.
 	if err := fs.Parse(args); err != nil {
 		return nil, "", err
@@ -134,6 +145,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cmd == "status" {
 		fail = 4
 	}
+	if _, err := os.Stat(o.config); o.skipMissing && errors.Is(err, fs.ErrNotExist) {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "dsas-init: note: %s does not exist; nothing to do\n", o.config)
+		}
+		return 0
+	}
 	cfg, err := load(o.config)
 	if err != nil {
 		fmt.Fprintf(stderr, "dsas-init: %v\n", err)
@@ -154,6 +171,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer n.Close()
 	h := &apply.Host{Net: n, Sys: &apply.System{Root: o.root, KeepHostname: o.keepHostname}}
+	if o.wait > 0 {
+		missing, err := h.WaitLinks(cfg, o.wait)
+		if err != nil {
+			fmt.Fprintf(stderr, "dsas-init: %v\n", err)
+			return fail
+		}
+		if len(missing) > 0 && !o.quiet {
+			fmt.Fprintf(stderr, "dsas-init: note: still missing after %v: %s\n", o.wait, strings.Join(missing, " "))
+		}
+	}
 	steps, notes, err := h.Plan(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "dsas-init: %v\n", err)

@@ -32,6 +32,9 @@ func TestRunNoNetwork(t *testing.T) {
 		{"invalid apply", []string{"-c", invalid, "--root", root, "apply"}, "", 1, "", invalid + ":1:1: IPADDRESS0="},
 		{"status invalid", []string{"-c", bad, "status"}, "", 4, "", bad + ":2:12: command substitution"},
 		{"missing file", []string{"-c", filepath.Join(dir, "nope"), "plan"}, "", 1, "", "no such file"},
+		{"skip missing", []string{"-c", filepath.Join(dir, "nope"), "--skip-missing", "--wait", "5s", "apply"}, "", 0, "", "does not exist; nothing to do"},
+		{"skip missing quiet", []string{"-q", "--skip-missing", "check"}, filepath.Join(dir, "nope"), 0, "", ""},
+		{"bad wait", []string{"--wait", "soon", "check"}, "", 2, "", "invalid value"},
 		{"bad command", []string{"frobnicate"}, "", 2, "", "unknown command"},
 	}
 	defer func() {

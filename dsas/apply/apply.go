@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dsas/keepalived-go/dsas/host"
 	"github.com/dsas/keepalived-go/dsas/plan"
@@ -77,6 +78,36 @@ func (h *Host) Snapshot(cfg *host.Config) (*plan.State, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// WaitLinks waits up to timeout for the NICs cfg names (host.Config.NICs)
+// to exist: at boot, drivers and udev renames may still be running when
+// dsas-init starts. It returns those still missing; the plan then skips
+// them with a note, as the boot scripts did.
+func (h *Host) WaitLinks(cfg *host.Config, timeout time.Duration) ([]string, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		msgs, err := h.Net.c.Link.List()
+		if err != nil {
+			return nil, fmt.Errorf("list links: %w", err)
+		}
+		have := map[string]bool{}
+		for _, m := range msgs {
+			if m.Attributes != nil {
+				have[m.Attributes.Name] = true
+			}
+		}
+		var missing []string
+		for _, n := range cfg.NICs() {
+			if !have[n] {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) == 0 || !time.Now().Before(deadline) {
+			return missing, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // Plan snapshots the host and plans cfg against it.

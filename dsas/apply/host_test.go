@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
@@ -180,5 +181,35 @@ func TestApplyPlainNIC(t *testing.T) {
 	}
 	if again, _, _ := h.Plan(load(t, path)); len(again) != 0 {
 		t.Errorf("plan after applying edit: %v", again)
+	}
+}
+
+// TestWaitLinks: a NIC that appears while dsas-init waits is found; one
+// that never appears is reported once the wait is over.
+func TestWaitLinks(t *testing.T) {
+	fd := netnstest.New(t)
+	c := netnstest.Dial(t, fd)
+	h := testHost(t, fd)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dsas.conf")
+	if err := os.WriteFile(path, []byte("INTERFACE0=eth0\nIPADDRESS0=10.1.0.7/24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := load(t, path)
+	missing, err := h.WaitLinks(cfg, 0)
+	if err != nil || len(missing) != 1 || missing[0] != "eth0" {
+		t.Fatalf("no wait: missing %v, %v", missing, err)
+	}
+	done := make(chan []string)
+	go func() {
+		m, err := h.WaitLinks(cfg, time.Hour)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- m
+	}()
+	netnstest.Veth(t, c, "eth0", "peer0", 0)
+	if m := <-done; len(m) != 0 {
+		t.Errorf("still missing %v after the NIC appeared", m)
 	}
 }

@@ -113,6 +113,39 @@ func (c *Config) Links() []string {
 	return out
 }
 
+// NICs returns the links the configuration expects to find rather than
+// create: bond slaves and the plain interfaces that carry addresses or
+// VLANs. At boot they may still be appearing (drivers, udev renames).
+func (c *Config) NICs() []string {
+	made := map[string]bool{}
+	for _, b := range c.Bonds {
+		made[b.Name] = true
+	}
+	for _, v := range c.Vlans {
+		made[v.Name] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string) {
+		if n != "" && !made[n] && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, b := range c.Bonds {
+		for _, s := range b.Slaves {
+			add(s)
+		}
+	}
+	for _, v := range c.Vlans {
+		add(v.Parent)
+	}
+	for _, a := range c.Addrs {
+		add(a.Dev)
+	}
+	return out
+}
+
 // Default mount points; DSAS hosts keep them fixed, the *MOUNT keys
 // override them.
 var defaultDirs = map[string]string{"BTDEVICE": "/boot", "DBDEVICE": "/var/lib/mysql", "FSDEVICE": "/data"}

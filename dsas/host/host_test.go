@@ -144,3 +144,13 @@ func TestUnknownKeyWarns(t *testing.T) {
 		t.Errorf("warnings: %s", all)
 	}
 }
+
+func TestNICs(t *testing.T) {
+	c, err := parse("MODULES=(bond0)\nIPADDRESS0=10.0.0.1/24\nINTERFACE1=bond0.2\nIPADDRESS1=10.1.0.1/24\nINTERFACE2=eth5\nIPADDRESS2=10.2.0.1/24\nVLANS=(eth6.3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.NICs(), []string{"eth0", "eth1", "eth6", "eth5"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("NICs %q, want %q", got, want)
+	}
+}
