@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,10 +63,13 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		logs.Core.Info(d.String())
 	}
 	opt := daemon.Options{
+		// A reload is refused when `keepalived -t` would fail on the new
+		// file (what keepalived's reload_check_config does), rather than
+		// half-applying it as keepalived does by default.
 		Load: func() (*config.Config, string, error) {
 			c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
-			if err == nil && ds.Aborted() {
-				err = errors.New("configuration aborted")
+			if err == nil && ds.ExitCode() != 0 {
+				err = fmt.Errorf("configuration test failed with status %d", ds.ExitCode())
 			}
 			return c, ds.String(), err
 		},

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/internal/lab"
+	"github.com/dsas/keepalived-go/internal/netns"
+	"github.com/dsas/keepalived-go/vrrp/wire"
+	"github.com/dsas/keepalived-go/vrrpsock"
+)
+
+// asMainEnv makes the test binary behave as keepalived itself, so the lab
+// runs the real command without a separate build step.
+const asMainEnv = "KEEPALIVED_GO_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) != "" {
+		os.Exit(run(os.Args, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+var (
+	vip1 = netip.MustParseAddr("10.213.0.100")
+	vip2 = netip.MustParseAddr("10.213.0.101")
+)
+
+// router is one keepalived-go started in a lab host.
+type router struct {
+	t    *testing.T
+	h    *lab.Host
+	dir  string
+	conf string
+	proc *netns.Proc
+}
+
+func conf(prio int, vips ...netip.Addr) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global_defs {\n  vrrp_version 3\n}\nvrrp_instance VI_1 {\n  interface %s\n  virtual_router_id 77\n  priority %d\n  advert_int 0.1\n  virtual_ipaddress {\n", lab.Link, prio)
+	for _, v := range vips {
+		fmt.Fprintf(&b, "    %s/24\n", v)
+	}
+	b.WriteString("  }\n}\n")
+	return b.String()
+}
+
+func startRouter(t *testing.T, h *lab.Host, config string) *router {
+	t.Helper()
+	dir := t.TempDir()
+	r := &router{t: t, h: h, dir: dir, conf: filepath.Join(dir, "keepalived.conf")}
+	r.write(config)
+	r.proc = h.Start(t, r.argv()...)
+	return r
+}
+
+func (r *router) argv() []string {
+	return []string{"env", asMainEnv + "=1", os.Args[0], "-n", "-l", "-D", "-P", "-G", "-f", r.conf,
+		"-p", filepath.Join(r.dir, "keepalived.pid"), "-r", filepath.Join(r.dir, "vrrp.pid"), "-c", filepath.Join(r.dir, "checkers.pid")}
+}
+
+func (r *router) write(config string) {
+	r.t.Helper()
+	if err := os.WriteFile(r.conf, []byte(config), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *router) hasAddr(a netip.Addr) bool {
+	out, err := r.h.Run("ip", "-o", "addr", "show", "dev", lab.Link)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return strings.Contains(out, " "+a.String()+"/")
+}
+
+// waitFor polls cond; the generous limit only bounds a broken run.
+func (r *router) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%s: %s never happened; log:\n%s", r.h.NS.Name, what, r.proc.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *router) logged(s string) bool { return strings.Contains(r.proc.Output(), s) }
+
+// TestDaemonLab runs two keepalived-go routers and a client on a bridge:
+// election, adverts on the wire, the client's ARP, SIGTERM hand-over and
+// SIGHUP reloads (a broken file is refused, a good one changes only what
+// differs).
+func TestDaemonLab(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 3)
+	h1, h2, client := l.Host(1), l.Host(2), l.Host(3)
+
+	r1 := startRouter(t, h1, conf(150, vip1))
+	r2 := startRouter(t, h2, conf(100, vip1))
+	r1.waitFor("h1 MASTER with the VIP", func() bool { return r1.logged("(VI_1) Entering MASTER STATE") && r1.hasAddr(vip1) })
+	r2.waitFor("h2 BACKUP", func() bool { return r2.logged("(VI_1) Entering BACKUP STATE") })
+	if r2.hasAddr(vip1) {
+		t.Fatal("the backup holds the VIP too")
+	}
+
+	// The master's adverts, as a third host sees them on the wire.
+	var got wire.Packet
+	client.NS.MustDo(t, func() error {
+		c, err := vrrpsock.Listen("ip4", lab.Link, nil)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		buf := make([]byte, 1500)
+		for {
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			n, src, dst, ttl, err := c.ReadFrom(buf)
+			if err != nil {
+				return err
+			}
+			if src != h1.IPv4.Addr() {
+				continue
+			}
+			if ttl != 255 || dst != vrrpsock.GroupIPv4 {
+				return fmt.Errorf("advert ttl %d dst %v", ttl, dst)
+			}
+			return wire.DecodeInto(&got, buf[:n], src, dst, wire.Options{})
+		}
+	})
+	if got.Version != 3 || got.VRID != 77 || got.Priority != 150 || got.AdvertInt != 10 || len(got.Addrs) != 1 || got.Addrs[0] != vip1 {
+		t.Fatalf("advert on the wire %+v", got)
+	}
+	if mac, err := client.Arping(vip1); err != nil || mac.String() != h1.MAC.String() {
+		t.Fatalf("client resolves the VIP to %v (%v), want h1's %v", mac, err, h1.MAC)
+	}
+
+	// A second daemon with the same pid files refuses to start.
+	dup := h1.Start(t, r1.argv()...)
+	if exited, err := dup.Wait(20 * time.Second); !exited || err == nil || !strings.Contains(dup.Output(), "daemon is already running") {
+		t.Fatalf("second daemon: exited %v err %v output:\n%s", exited, err, dup.Output())
+	}
+
+	// SIGTERM: priority 0, VIP released, clean exit; h2 takes over.
+	r1.proc.Signal(syscall.SIGTERM)
+	if exited, err := r1.proc.Wait(20 * time.Second); !exited || err != nil {
+		t.Fatalf("h1 after SIGTERM: exited %v err %v\n%s", exited, err, r1.proc.Output())
+	}
+	for _, s := range []string{"(VI_1) sent 0 priority", "Stopped Keepalived"} {
+		if !r1.logged(s) {
+			t.Errorf("h1 did not log %q:\n%s", s, r1.proc.Output())
+		}
+	}
+	if r1.hasAddr(vip1) {
+		t.Fatal("h1 kept the VIP after SIGTERM")
+	}
+	if _, err := os.Stat(filepath.Join(r1.dir, "vrrp.pid")); !os.IsNotExist(err) {
+		t.Errorf("vrrp.pid left behind: %v", err)
+	}
+	r2.waitFor("h2 MASTER with the VIP", func() bool { return r2.logged("(VI_1) Entering MASTER STATE") && r2.hasAddr(vip1) })
+	if !r2.logged("(VI_1) Backup received priority 0 advertisement") {
+		t.Errorf("h2 did not see the priority-0 advert:\n%s", r2.proc.Output())
+	}
+
+	// SIGHUP with a broken file: refused, the old configuration runs on.
+	before := strings.Count(r2.proc.Output(), "Entering")
+	r2.write("vrrp_instance VI_1 {\n  interface " + lab.Link + "\n  virtual_router_id 300\n}\n")
+	r2.proc.Signal(syscall.SIGHUP)
+	r2.waitFor("reload refused", func() bool { return r2.logged("Reload failed") })
+	if !r2.hasAddr(vip1) {
+		t.Fatal("a refused reload removed the VIP")
+	}
+
+	// SIGHUP with a good file adding a VIP: only that VIP changes.
+	r2.write(conf(100, vip1, vip2))
+	r2.proc.Signal(syscall.SIGHUP)
+	r2.waitFor("second VIP", func() bool { return r2.logged("Reload finished") && r2.hasAddr(vip2) })
+	if !r2.hasAddr(vip1) {
+		t.Fatal("the unchanged VIP went away on reload")
+	}
+	out := r2.proc.Output()
+	if n := strings.Count(out, "Entering"); n != before {
+		t.Fatalf("reload changed state (%d Entering lines, had %d):\n%s", n, before, out)
+	}
+	if i := strings.LastIndex(out, "Reloading"); strings.Contains(out[i:], "removing VIPs") {
+		t.Fatalf("reload removed VIPs:\n%s", out[i:])
+	}
+	t.Logf("h2 log:\n%s", out)
+	if mac, err := client.Arping(vip2); err != nil || mac.String() != h2.MAC.String() {
+		t.Fatalf("client resolves the new VIP to %v (%v), want h2's %v", mac, err, h2.MAC)
+	}
+}
