@@ -79,9 +79,15 @@ func FuzzParse(f *testing.F) {
 		}
 		cfg, err := host.FromFile(file)
 		if err != nil {
-			var ce *conf.Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("validation error without a position: %v", err)
+			errs := []error{err}
+			if all, ok := err.(*host.Errors); ok {
+				errs = all.List
+			}
+			for _, e := range errs {
+				var ce *conf.Error
+				if !errors.As(e, &ce) || ce.Pos.Line < 1 || ce.Pos.Line > lines || ce.Pos.File != "f" && ce.Pos.File != "inc" {
+					t.Fatalf("validation error without a position in the text: %v", e)
+				}
 			}
 			return
 		}

@@ -169,6 +169,9 @@ type builder struct {
 	f    *conf.File
 	c    *Config
 	errs []error
+	// The assignments that produced c.Addrs and c.Vlans, index for index,
+	// so that an error found later still points at its line.
+	addrVars, vlanVars []*conf.Var
 }
 
 func (b *builder) errf(v *conf.Var, format string, args ...any) {
@@ -481,6 +484,7 @@ func (b *builder) interfaces() {
 			continue
 		}
 		b.c.Addrs = append(b.c.Addrs, Addr{Dev: dev(n), Prefix: p})
+		b.addrVars = append(b.addrVars, v)
 	}
 	for _, n := range sortedKeys(gws) {
 		s := gws[n]
@@ -545,6 +549,7 @@ func (b *builder) interfaces() {
 		}
 		if !dup {
 			b.c.Vlans = append(b.c.Vlans, Vlan{Name: name, Parent: m[1], ID: uint16(id)})
+			b.vlanVars = append(b.vlanVars, from[i])
 		}
 	}
 }
@@ -625,27 +630,31 @@ func (b *builder) checkLinks() {
 	for _, bd := range b.c.Bonds {
 		for _, s := range bd.Slaves {
 			if r, ok := role[s]; ok {
-				b.errf(b.f.Lookup("BONDSLAVES"+strings.TrimPrefix(bd.Name, "bond")), "%s cannot be a slave of %s: it is already a %s", s, bd.Name, r)
+				v := b.f.Lookup("BONDSLAVES" + strings.TrimPrefix(bd.Name, "bond"))
+				if v == nil { // default slaves: the bond's MODULES entry
+					v = b.f.Lookup("MODULES")
+				}
+				b.errf(v, "%s cannot be a slave of %s: it is already a %s", s, bd.Name, r)
 				continue
 			}
 			role[s] = "slave of " + bd.Name
 		}
 	}
-	for _, v := range b.c.Vlans {
+	for i, v := range b.c.Vlans {
 		if r := role[v.Parent]; strings.HasPrefix(r, "slave") {
-			b.errf(b.f.Lookup("VLANS"), "VLAN %s: its parent %s is a %s; put the VLAN on the bond", v.Name, v.Parent, r)
+			b.errf(b.vlanVars[i], "VLAN %s: its parent %s is a %s; put the VLAN on the bond", v.Name, v.Parent, r)
 		}
 		role[v.Name] = "vlan"
 	}
-	for _, a := range b.c.Addrs {
+	for i, a := range b.c.Addrs {
 		if r := role[a.Dev]; strings.HasPrefix(r, "slave") {
-			b.errf(b.f.Lookup("IPADDRESS"), "address %s on %s: %s is a %s and cannot hold addresses", a.Prefix, a.Dev, a.Dev, r)
+			b.errf(b.addrVars[i], "address %s on %s: %s is a %s and cannot hold addresses", a.Prefix, a.Dev, a.Dev, r)
 		}
 	}
 	seen := map[netip.Addr]string{}
-	for _, a := range b.c.Addrs {
+	for i, a := range b.c.Addrs {
 		if d, dup := seen[a.Prefix.Addr()]; dup {
-			b.errf(nil, "address %s set on both %s and %s", a.Prefix.Addr(), d, a.Dev)
+			b.errf(b.addrVars[i], "address %s set on both %s and %s", a.Prefix.Addr(), d, a.Dev)
 		}
 		seen[a.Prefix.Addr()] = a.Dev
 	}

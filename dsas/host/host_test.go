@@ -103,7 +103,11 @@ func TestErrors(t *testing.T) {
 		{"bad hostname", "SYSTEMNAME='a b'", "t.conf:1:1: SYSTEMNAME \"a b\""},
 		{"vlan id", "INTERFACE0=bond0.4095\nIPADDRESS0=1.2.3.4/24", "VLAN id must be 1-4094"},
 		{"vlan on slave", "MODULES=(bond0)\nVLANS=(eth0.2)", "put the VLAN on the bond"},
-		{"address on slave", "MODULES=(bond1)\nIPADDRESS2=1.2.3.4/24", "eth2 is a slave of bond1"},
+		{"address on slave", "MODULES=(bond1)\nIPADDRESS2=1.2.3.4/24", "t.conf:2:1: address 1.2.3.4/24 on eth2: eth2 is a slave of bond1"},
+		{"address on default slave", "MODULES=(bond0)\nIPADDRESS0=10.0.0.1/24\nIPADDRESS1=10.1.0.1/24", "t.conf:3:1: address 10.1.0.1/24 on eth1: eth1 is a slave of bond0"},
+		{"vlan from interface on slave", "MODULES=(bond0)\n\nINTERFACE3=eth1.5\nIPADDRESS3=10.1.0.1/24", "t.conf:3:1: VLAN eth1.5: its parent eth1"},
+		{"bond as slave", "MODULES=(bond0 bond1)\nBONDSLAVES1=bond0", "t.conf:2:1: bond0 cannot be a slave of bond1"},
+		{"duplicate address", "INTERFACE0=eth0\nIPADDRESS0=10.0.0.1/24\nINTERFACE1=eth1\nIPADDRESS1=10.0.0.1/24", "t.conf:4:1: address 10.0.0.1 set on both eth0 and eth1"},
 		{"relative device", "SWDEVICE=sda2", "SWDEVICE=\"sda2\": want an absolute device path"},
 		{"route syntax", "ROUTES=(10.0.0.0/8)", "want \"DST/LEN via GATEWAY\""},
 		{"both spellings", "IPADDRESS0=1.1.1.1/8\nIPADDRESS[0]=1.1.1.2/8", "both set"},
@@ -114,6 +118,11 @@ func TestErrors(t *testing.T) {
 			_, err := parse(tt.src)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "t.conf:") || strings.HasPrefix(line, "t.conf:0:") {
+					t.Errorf("error without a position: %q", line)
+				}
 			}
 		})
 	}
