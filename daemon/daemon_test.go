@@ -1,0 +1,90 @@
+package daemon
+
+import (
+	"bytes"
+	"errors"
+	"log/syslog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+func TestPIDFiles(t *testing.T) {
+	dir := t.TempDir()
+	main, vrrp := filepath.Join(dir, "keepalived.pid"), filepath.Join(dir, "sub", "vrrp.pid")
+	// A stale file (no such process) is taken over.
+	if err := os.WriteFile(main, []byte("999999999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := WritePIDFiles(main, vrrp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{main, vrrp} {
+		if pid, err := readPID(p); err != nil || pid != os.Getpid() {
+			t.Fatalf("%s holds %d (%v)", p, pid, err)
+		}
+	}
+	pf.Remove()
+	if _, err := os.Stat(main); !os.IsNotExist(err) {
+		t.Fatalf("pid file left behind: %v", err)
+	}
+	// A live process (our parent) holding a file refuses the start.
+	if err := os.WriteFile(vrrp, []byte(strconv.Itoa(os.Getppid())+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WritePIDFiles(main, vrrp); !errors.Is(err, ErrRunning) {
+		t.Fatalf("got %v, want ErrRunning", err)
+	}
+	if _, err := os.Stat(main); !os.IsNotExist(err) {
+		t.Fatal("a refused start wrote a pid file")
+	}
+}
+
+func TestConsoleLogFormat(t *testing.T) {
+	var buf bytes.Buffer
+	logs, err := NewLogs(LogOptions{Console: true, NoSyslog: true, Stderr: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs.VRRP.Info("(VI_1) Entering MASTER STATE", "instance", "VI_1")
+	logs.VRRP.Debug("(VI_1) setting VIPs.")
+	logs.Core.Warn("static route", "err", "boom")
+	want := regexp.MustCompile(`^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d \d{4}: \(VI_1\) Entering MASTER STATE
+[^\n]*: static route err=boom
+$`)
+	if !want.MatchString(buf.String()) {
+		t.Fatalf("console log:\n%s", buf.String())
+	}
+	buf.Reset()
+	logs, _ = NewLogs(LogOptions{Console: true, Detail: true, NoSyslog: true, Stderr: &buf})
+	logs.VRRP.Debug("(VI_1) setting VIPs.")
+	if !bytes.Contains(buf.Bytes(), []byte("(VI_1) setting VIPs.")) {
+		t.Fatal("-D does not show detail lines")
+	}
+}
+
+func TestParseFacility(t *testing.T) {
+	tests := []struct {
+		in   string
+		want syslog.Priority
+		ok   bool
+	}{
+		{"", syslog.LOG_DAEMON, true},
+		{"daemon", syslog.LOG_DAEMON, true},
+		{"user", syslog.LOG_USER, true},
+		{"0", syslog.LOG_LOCAL0, true},
+		{"local7", syslog.LOG_LOCAL7, true},
+		{"3", syslog.LOG_LOCAL3, true},
+		{"8", 0, false},
+		{"kern", 0, false},
+	}
+	for _, tc := range tests {
+		got, err := ParseFacility(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("ParseFacility(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
