@@ -124,8 +124,9 @@ type Router struct {
 	fifo       string
 	env        *Env
 
-	evMu   sync.Mutex
-	events []Notify // from notify_fifo, in the daemon's order
+	evMu    sync.Mutex
+	events  []Notify // from notify_fifo, in the daemon's order
+	evStart int      // first event of the current run
 
 	mu     sync.Mutex
 	proc   *netns.Proc
@@ -256,6 +257,11 @@ func (r *Router) Start(t testing.TB) {
 	if r.proc != nil && !isClosed(r.exited) {
 		t.Fatalf("%s: %s already running", r.Name, r.Daemon)
 	}
+	// States are followed from this run's events only: a killed daemon's
+	// last word is stale.
+	r.evMu.Lock()
+	r.evStart = len(r.events)
+	r.evMu.Unlock()
 	for _, f := range []string{"main.pid", "vrrp.pid", "chk.pid"} {
 		os.Remove(filepath.Join(r.Dir, f))
 	}
@@ -380,13 +386,15 @@ func (r *Router) Notifies() []Notify {
 	return out
 }
 
-// State returns the last state the daemon reported for instance or group
-// name on its notify FIFO ("" when none yet).
+// State returns the last state the running daemon reported for instance
+// or group name on its notify FIFO ("" when none yet).
 func (r *Router) State(name string) string {
-	ns := r.Events()
-	for i := len(ns) - 1; i >= 0; i-- {
-		if ns[i].Name == name {
-			return ns[i].State
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	for i := len(r.events) - 1; i >= r.evStart; i-- {
+		// MASTER_RX_LOWER_PRI reports an event, not a state.
+		if n := r.events[i]; n.Name == name && n.State != "MASTER_RX_LOWER_PRI" {
+			return n.State
 		}
 	}
 	return ""
@@ -399,13 +407,12 @@ func (r *Router) WaitState(t testing.TB, name, state string, timeout time.Durati
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		ns := r.Events()
-		for i := len(ns) - 1; i >= 0; i-- {
-			if ns[i].Name == name {
-				if ns[i].State == state {
+		if r.State(name) == state {
+			ns := r.Events()
+			for i := len(ns) - 1; i >= 0; i-- {
+				if ns[i].Name == name && ns[i].State == state {
 					return ns[i]
 				}
-				break
 			}
 		}
 		if !r.Running() {

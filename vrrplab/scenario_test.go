@@ -87,7 +87,6 @@ func newPair(t *testing.T, v variant, d1, d2 vrrplab.Daemon, extra1, extra2 []st
 	p.r1 = e.Router(t, 1, d1, v.config(e, 1, 2, 150, "MASTER", extra1...))
 	p.r2 = e.Router(t, 2, d2, v.config(e, 2, 1, 100, "BACKUP", extra2...))
 	p.r2.Start(t)
-	p.r2.WaitState(t, inst, "BACKUP", v.wait())
 	p.r1.Start(t)
 	p.r1.WaitState(t, inst, "MASTER", v.wait())
 	p.r2.WaitState(t, inst, "BACKUP", v.wait())
