@@ -149,21 +149,28 @@ type ScriptRecorder struct {
 
 type scriptRec struct {
 	cfg     vrrp.ScriptConfig
+	run     track.Script
 	result  int
 	lastRun time.Time
 }
 
 // NewScriptRecorder returns a recorder forwarding to next (normally the
-// *vrrp.Router) for the given vrrp_script definitions.
-func NewScriptRecorder(next track.Sink, scripts []vrrp.ScriptConfig) *ScriptRecorder {
+// *vrrp.Router) for the given vrrp_script definitions: the engine's view
+// (rise, fall) and, optionally, the trackers' (command, interval, timeout)
+// matched by name.
+func NewScriptRecorder(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) *ScriptRecorder {
 	r := &ScriptRecorder{next: next, now: time.Now}
-	r.SetConfig(scripts)
+	r.SetConfig(scripts, runs)
 	return r
 }
 
 // SetConfig replaces the script list after a reload; scripts that survive
 // keep their counter, as keepalived's INIT/RELOAD state does.
-func (r *ScriptRecorder) SetConfig(scripts []vrrp.ScriptConfig) {
+func (r *ScriptRecorder) SetConfig(scripts []vrrp.ScriptConfig, runs []track.Script) {
+	byName := make(map[string]track.Script, len(runs))
+	for _, t := range runs {
+		byName[t.Name] = t
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	old := r.scripts
@@ -172,7 +179,7 @@ func (r *ScriptRecorder) SetConfig(scripts []vrrp.ScriptConfig) {
 	for _, sc := range scripts {
 		sc.Rise = max(sc.Rise, 1)
 		sc.Fall = max(sc.Fall, 1)
-		rec := &scriptRec{cfg: sc, result: sc.Rise - 1}
+		rec := &scriptRec{cfg: sc, run: byName[sc.Name], result: sc.Rise - 1}
 		if sc.InitFail {
 			rec.result = 0
 		}
@@ -233,11 +240,17 @@ func (r *ScriptRecorder) Scripts() []Script {
 		// The trackers run scripts in their own goroutines and report
 		// only results, so the process state is always idle here.
 		out = append(out, Script{
-			Name:    name,
-			Good:    s.result >= s.cfg.Rise,
-			Result:  s.result,
-			State:   ScriptIdle,
-			LastRun: s.lastRun,
+			Name:     name,
+			Good:     s.result >= s.cfg.Rise,
+			Result:   s.result,
+			State:    ScriptIdle,
+			LastRun:  s.lastRun,
+			Argv:     s.run.Argv,
+			Interval: s.run.Interval,
+			Timeout:  s.run.Timeout,
+			Rise:     s.cfg.Rise,
+			Fall:     s.cfg.Fall,
+			InitFail: s.cfg.InitFail,
 		})
 	}
 	return out

@@ -207,4 +207,30 @@ type Script struct {
 	State  ScriptState
 	// LastRun is the time of the last result, zero before the first.
 	LastRun time.Time
+	// Configuration, for the data file; zero when unknown.
+	Argv       []string
+	Interval   time.Duration
+	Timeout    time.Duration
+	Rise, Fall int
+	InitFail   bool
+}
+
+// CommandString is keepalived's cmd_str: every word in single quotes,
+// except a leading redirection-only word.
+func CommandString(argv []string) string {
+	var b []byte
+	for i, a := range argv {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		quote := i > 0 || (a != "" && a[0] != '<' && a[0] != '>')
+		if quote {
+			b = append(b, '\'')
+		}
+		b = append(b, a...)
+		if quote {
+			b = append(b, '\'')
+		}
+	}
+	return string(b)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrp/track"
 )
 
 func TestFormatAddress(t *testing.T) {
@@ -41,7 +42,7 @@ func TestFormatAddress(t *testing.T) {
 // (vrrp_script_child_thread) for rise 2, fall 3.
 func TestScriptRecorder(t *testing.T) {
 	var fwd []bool
-	r := NewScriptRecorder(sinkFunc(func(ok bool) { fwd = append(fwd, ok) }), []vrrp.ScriptConfig{{Name: "s", Rise: 2, Fall: 3}})
+	r := NewScriptRecorder(sinkFunc(func(ok bool) { fwd = append(fwd, ok) }), []vrrp.ScriptConfig{{Name: "s", Rise: 2, Fall: 3}}, nil)
 	steps := []struct {
 		ok     bool
 		result int
@@ -67,9 +68,16 @@ func TestScriptRecorder(t *testing.T) {
 	if len(fwd) != len(steps) {
 		t.Errorf("forwarded %d results, want %d", len(fwd), len(steps))
 	}
-	r.SetConfig([]vrrp.ScriptConfig{{Name: "s", Rise: 1, Fall: 1}, {Name: "n", InitFail: true}})
+	r.SetConfig([]vrrp.ScriptConfig{{Name: "s", Rise: 1, Fall: 1}, {Name: "n", InitFail: true}},
+		[]track.Script{{Name: "s", Argv: []string{"/bin/check", "a b"}, Interval: 2 * time.Second}})
 	if s := r.Scripts(); s[0].Result != 1 || !s[0].Good || s[1].Result != 0 || s[1].Good {
 		t.Errorf("after reload %+v", s)
+	}
+	if got := CommandString(r.Scripts()[0].Argv); got != "'/bin/check' 'a b'" {
+		t.Errorf("command %s", got)
+	}
+	if got := CommandString([]string{"</etc/x"}); got != "</etc/x" {
+		t.Errorf("redirection %s", got)
 	}
 }
 

@@ -83,11 +83,12 @@ func Sources() status.Sources {
 				McastGroup: addr("224.0.0.18"),
 			},
 		},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G_WEB", Members: []string{"VI_1", "VI_6"}}},
 		Scripts: []vrrp.ScriptConfig{{Name: "chk_nginx", Rise: 2, Fall: 3}, {Name: "chk_down", Rise: 1, Fall: 1}},
 	}
 	st := []vrrp.InstanceStatus{
 		{
-			Name: "VI_1", Interface: "eth0", VRID: 51, State: vrrp.StateMaster,
+			Name: "VI_1", Interface: "eth0", VRID: 51, State: vrrp.StateMaster, SyncGroup: "G_WEB",
 			BasePriority: 150, EffectivePriority: 160, MasterAdvertInt: time.Second,
 			Stats: vrrp.Stats{AdvertRcvd: 11, AdvertSent: 1200, BecomeMaster: 2, ReleaseMaster: 1,
 				PacketLenErr: 1, AdvertIntervalErr: 2, IPTTLErr: 3, InvalidTypeRcvd: 4, AddrListErr: 5,
@@ -99,7 +100,7 @@ func Sources() status.Sources {
 			},
 		},
 		{
-			Name: "VI_6", Interface: "eth1", VRID: 52, IPv6: true, State: vrrp.StateBackup,
+			Name: "VI_6", Interface: "eth1", VRID: 52, IPv6: true, State: vrrp.StateBackup, SyncGroup: "G_WEB",
 			BasePriority: 100, EffectivePriority: 100, MasterAddr: "fe80::1", MasterAdvertInt: 500 * time.Millisecond,
 			Stats: vrrp.Stats{AdvertRcvd: 7000},
 			History: []vrrp.Transition{
@@ -174,8 +175,9 @@ func Sources() status.Sources {
 	return status.Sources{
 		VRRP: &VRRP{Cfg: cfg, St: st},
 		Scripts: Scripts{
-			{Name: "chk_nginx", Good: true, Result: 4, State: status.ScriptIdle, LastRun: Epoch.Add(-time.Second)},
-			{Name: "chk_down", Good: false, Result: 0, State: status.ScriptRunning},
+			{Name: "chk_nginx", Good: true, Result: 4, State: status.ScriptIdle, LastRun: Epoch.Add(-time.Second),
+				Argv: []string{"/usr/local/bin/check_nginx", "--port", "80"}, Interval: 2 * time.Second, Rise: 2, Fall: 3},
+			{Name: "chk_down", Good: false, Result: 0, State: status.ScriptRunning, Rise: 1, Fall: 1, InitFail: true},
 		},
 		LVS:         lvs,
 		Reloads:     reloads,

@@ -1,0 +1,346 @@
+package statefile
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/dsas/keepalived-go/status"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+// FormatData writes the SIGUSR1 data file (keepalived's dump_data_vrrp),
+// times rendered in loc.
+func FormatData(w io.Writer, src status.Sources, loc *time.Location) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	cfg := vrrp.Config{}
+	if src.VRRP != nil {
+		cfg = src.VRRP.Config()
+	}
+	instances := status.Instances(src.VRRP)
+
+	p("------< Global definitions >------")
+	p(" Router ID = %s", src.RouterID)
+	p(" VRRP IPv4 mcast group = 224.0.0.18")
+	p(" VRRP IPv6 mcast group = ff02::12")
+	if cfg.StartupDelay > 0 {
+		p(" VRRP startup delay = %g", cfg.StartupDelay.Seconds())
+	}
+
+	if len(instances) > 0 {
+		p("------< VRRP Topology >------")
+		for i := range instances {
+			dumpInstance(p, &instances[i], loc)
+		}
+	}
+
+	if len(cfg.SyncGroups) > 0 {
+		p("------< VRRP Sync groups >------")
+		state := map[string]vrrp.State{}
+		for _, in := range instances {
+			state[in.Name] = in.State
+		}
+		for _, g := range cfg.SyncGroups {
+			// A group is in its members' state once they agree; FAULT
+			// and INIT members hold it there, as in keepalived.
+			gs, nfault, ninit := vrrp.StateInit, 0, 0
+			for i, m := range g.Members {
+				switch s := state[m]; s {
+				case vrrp.StateFault:
+					nfault++
+				case vrrp.StateInit:
+					ninit++
+				default:
+					if i == 0 {
+						gs = s
+					}
+				}
+			}
+			if nfault > 0 {
+				gs = vrrp.StateFault
+			}
+			p(" VRRP Sync Group = %s, %s", g.Name, status.StateName(gs))
+			p("   Num member fault %d, num member init %d", nfault, ninit)
+			if len(g.Members) > 0 {
+				p("   VRRP member instances :")
+				for _, m := range g.Members {
+					p("     %s", m)
+				}
+			}
+			p("   Using smtp notification = no")
+		}
+	}
+
+	var scripts []status.Script
+	if src.Scripts != nil {
+		scripts = src.Scripts.Scripts()
+	}
+	if len(scripts) > 0 {
+		p("------< VRRP Scripts >------")
+		for _, s := range scripts {
+			dumpScript(p, s, cfg)
+		}
+	}
+}
+
+func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location) {
+	c := &in.Config
+	version := c.Version
+	if version == 0 {
+		version = 2
+		if in.IPv6 {
+			version = 3
+		}
+	}
+	advert := c.AdvertInt
+	if advert == 0 {
+		advert = time.Second
+	}
+	masterAdvert := in.MasterAdvertInt
+	if masterAdvert == 0 {
+		masterAdvert = advert
+	}
+
+	p(" VRRP Instance = %s", in.Name)
+	p("   VRRP Version = %d", version)
+	if in.SyncGroup != "" {
+		p("   Sync group = %s", in.SyncGroup)
+	}
+	if in.IPv6 {
+		p("   Using Native IPv6")
+	}
+	p("   State = %s", status.StateName(in.State))
+	if in.State == vrrp.StateBackup {
+		if in.MasterAddr != "" {
+			p("   Master router = %s", in.MasterAddr)
+		}
+		if version == 3 {
+			p("   Master advert int = %.2f sec", masterAdvert.Seconds())
+		}
+	}
+	if len(c.UnicastPeers) > 0 {
+		p("   Flags:")
+		p("     Using unicast")
+	} else {
+		p("   Flags: none")
+	}
+	// The engine has no separate wanted state; the current one is what it
+	// wants until the next event.
+	p("   Wantstate = %s", status.StateName(in.State))
+	p("   Number of config faults = 0")
+	// The engine does not count fault sources; a FAULT instance has at
+	// least one.
+	p("   Number of interface and track script faults = %d", b2u(in.State == vrrp.StateFault))
+	p("   Number of track scripts init = 0")
+	var last time.Time
+	if n := len(in.History); n > 0 {
+		last = in.History[n-1].At
+	}
+	p("   Last transition = %s", timeval(last, loc))
+	p("   Master down timer = %d usecs", masterDownTimer(c.DownTimerAdverts, in.EffectivePriority, masterAdvert))
+	p("   Interface = %s", orDefault(in.Interface, "not configured"))
+	if c.DontTrackPrimary {
+		p("   VRRP interface tracking disabled")
+	}
+	if c.SkipCheckAdvAddr {
+		p("   Skip checking advert IP addresses")
+	}
+	if c.Strict {
+		p("   Enforcing strict VRRP compliance")
+	}
+	src := "(none)"
+	if c.SrcIP.IsValid() {
+		src = c.SrcIP.String()
+	}
+	p("   Using src_ip = %s", src)
+	if len(c.UnicastPeers) == 0 {
+		group := c.McastGroup
+		switch {
+		case group.IsValid():
+		case in.IPv6:
+			group = mustAddr("ff02::12")
+		default:
+			group = mustAddr("224.0.0.18")
+		}
+		p("   Multicast address %s", group)
+	}
+	g := c.GARP
+	p("   Gratuitous ARP delay = %d", int(g.MasterDelay/time.Second))
+	p("   Gratuitous ARP repeat = %d", g.MasterRepeat)
+	p("   Gratuitous ARP refresh = %d", int(g.MasterRefresh/time.Second))
+	p("   Gratuitous ARP refresh repeat = %d", g.MasterRefreshRepeat)
+	p("   Gratuitous ARP lower priority delay = %d", int(g.LowerPrioDelay/time.Second))
+	p("   Gratuitous ARP lower priority repeat = %d", g.LowerPrioRepeat)
+	p("   Down timer adverts = %d", downAdverts(c.DownTimerAdverts))
+	p("   Send advert after receive lower priority advert = %t", !c.LowerPrioNoAdvert)
+	p("   Send advert after receive higher priority advert = %t", c.HigherPrioSendAdvert)
+	p("   Virtual Router ID = %d", in.VRID)
+	p("   Priority = %d", in.BasePriority)
+	p("   Effective priority = %d", in.EffectivePriority)
+	p("   Total priority = %d", in.EffectivePriority)
+	if version == 2 {
+		p("   Advert interval = %d sec", int(advert/time.Second))
+	} else {
+		p("   Advert interval = %d milli-sec", advert.Milliseconds())
+	}
+	if in.State == vrrp.StateBackup && version == 3 {
+		p("   Master advert interval = %d milli-sec", masterAdvert.Milliseconds())
+	}
+	p("   Accept = %s", enabled(!c.NoAccept))
+	p("   Preempt = %s", enabled(!c.Nopreempt))
+	if c.PreemptDelay > 0 {
+		p("   Preempt delay = %g secs", c.PreemptDelay.Seconds())
+	}
+	p("   Promote_secondaries = disabled")
+	if c.AuthType != 0 {
+		p("   Authentication type = SIMPLE_PASSWORD")
+		p("   Password = %s", c.AuthPass)
+	} else if version == 2 {
+		p("   Authentication type = none")
+	}
+	set := in.State == vrrp.StateMaster
+	if len(c.VIPs) > 0 {
+		p("   Virtual IP (%d):", len(c.VIPs))
+		for _, a := range c.VIPs {
+			p("     %s", status.FormatAddress(a, in.Interface, set))
+		}
+	}
+	if len(c.ExcludedVIPs) > 0 {
+		p("   Virtual IP Excluded :")
+		for _, a := range c.ExcludedVIPs {
+			p("     %s", status.FormatAddress(a, in.Interface, set))
+		}
+	}
+	if len(c.UnicastPeers) > 0 {
+		p("   Unicast TTL = 255")
+		p("   Check unicast src : %s", yesNo(c.CheckUnicastSrc))
+		p("   Unicast Peer :")
+		for _, peer := range c.UnicastPeers {
+			maxTTL := peer.MaxTTL
+			if maxTTL == 0 {
+				maxTTL = 255
+			}
+			p("     %s min_ttl %d max_ttl %d", peer.Addr, peer.MinTTL, maxTTL)
+		}
+	}
+	if len(c.TrackInterfaces) > 0 {
+		p("   Tracked interfaces :")
+		for _, t := range c.TrackInterfaces {
+			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
+		}
+	}
+	for _, l := range []struct {
+		title string
+		refs  []vrrp.TrackRef
+	}{{"Tracked scripts :", c.TrackScripts}, {"Tracked files :", c.TrackFiles}, {"Tracked processes :", c.TrackProcesses}} {
+		if len(l.refs) == 0 {
+			continue
+		}
+		p("   %s", l.title)
+		for _, t := range l.refs {
+			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
+		}
+	}
+	p("   Using smtp notification = no")
+	p("   Notify deleted = Fault")
+	p("   Notify priority changes = false")
+}
+
+func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config) {
+	p(" VRRP Script = %s", s.Name)
+	if len(s.Argv) > 0 {
+		p("   Command = %s", status.CommandString(s.Argv))
+	}
+	interval := s.Interval
+	if interval == 0 {
+		interval = time.Second
+	}
+	p("   Interval = %d sec", int(interval/time.Second))
+	p("   Timeout = %d sec", int(s.Timeout/time.Second))
+	p("   Rise = %d", s.Rise)
+	p("   Fall = %d", s.Fall)
+	p("   Result = %d", s.Result)
+	p("   Insecure = no")
+	init := "unknown"
+	if s.LastRun.IsZero() {
+		init = "INIT"
+		if s.InitFail {
+			init = "INIT/FAILED"
+		}
+	}
+	p("   Init state = %s", init)
+	p("   Status = %s", map[bool]string{true: "GOOD", false: "BAD"}[s.Good])
+	p("   VRRP instances :")
+	var tracking []string
+	for _, ic := range cfg.Instances {
+		for _, t := range ic.TrackScripts {
+			if t.Name == s.Name {
+				tracking = append(tracking, fmt.Sprintf("     %s, weight %d%s", ic.Name, t.Weight, reverse(t.Reverse)))
+			}
+		}
+	}
+	if len(tracking) > 0 {
+		p("   Tracking instances :")
+		for _, l := range tracking {
+			p("%s", l)
+		}
+	}
+	p("   State = %s", s.State)
+}
+
+// masterDownTimer is keepalived's ms_down_timer in microseconds:
+// down_timer_adverts × master advert interval + skew, skew scaled by
+// (256 - priority) / 256 of the interval.
+func masterDownTimer(adverts, prio int, advert time.Duration) int64 {
+	us := advert.Microseconds()
+	return int64(downAdverts(adverts))*us + int64(256-prio)*us/256
+}
+
+func downAdverts(n int) int {
+	if n <= 0 {
+		return 3
+	}
+	return n
+}
+
+// timeval renders keepalived's "sec.usec (ctime with usec)".
+func timeval(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		t = time.Unix(0, 0)
+	}
+	t = t.In(loc)
+	return strconv.FormatInt(t.Unix(), 10) + fmt.Sprintf(".%06d", t.Nanosecond()/1000) +
+		" (" + t.Format("Mon Jan _2 15:04:05.000000 2006") + ")"
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func enabled(b bool) string {
+	if b {
+		return "enabled"
+	}
+	return "disabled"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func reverse(b bool) string {
+	if b {
+		return " reverse"
+	}
+	return ""
+}
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
