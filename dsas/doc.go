@@ -8,5 +8,5 @@
 //   - apply reads the state and runs the steps over rtnetlink.
 //
 // This package holds only the real-kernel tests that use all of them and
-// the sample files in testdata; see README.md for the file format.
+// the sample files in testdata; docs/dsas.md documents the file format.
 package dsas

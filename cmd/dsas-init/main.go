@@ -153,7 +153,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := load(o.config)
 	if err != nil {
-		fmt.Fprintf(stderr, "dsas-init: %v\n", err)
+		// One line per validation error, each with its position.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "dsas-init: %s\n", line)
+		}
 		return fail
 	}
 	if !o.quiet {

@@ -15,6 +15,8 @@ func TestRunNoNetwork(t *testing.T) {
 	os.WriteFile(bad, []byte("SYSTEMNAME=w1\nIPADDRESS0=$(hostname -i)\n"), 0o644)
 	invalid := filepath.Join(dir, "invalid.conf")
 	os.WriteFile(invalid, []byte("IPADDRESS0=10.0.0.1\nSYSTEMNAME=never\n"), 0o644)
+	twice := filepath.Join(dir, "twice.conf")
+	os.WriteFile(twice, []byte("SYSTEMNAME=-w1\nIPADDRESS0=192.168.1.1/22\nGATEWAY[0]=10.0.1.1\n"), 0o644)
 	root := t.TempDir()
 	tests := []struct {
 		name     string
@@ -30,6 +32,7 @@ func TestRunNoNetwork(t *testing.T) {
 		{"flag beats env", []string{"-c", bad, "check"}, "../../dsas/testdata/lb.conf", 1, "", bad + ":2:12: command substitution"},
 		{"validation", []string{"-c", invalid, "--dry-run"}, "", 1, "", invalid + ":1:1: IPADDRESS0="},
 		{"invalid apply", []string{"-c", invalid, "--root", root, "apply"}, "", 1, "", invalid + ":1:1: IPADDRESS0="},
+		{"every error", []string{"-c", twice, "check"}, "", 1, "", "dsas-init: " + twice + ":1:1: SYSTEMNAME \"-w1\" is not a valid host name\ndsas-init: " + twice + ":3:1: GATEWAY[0]=10.0.1.1 is not inside"},
 		{"status invalid", []string{"-c", bad, "status"}, "", 4, "", bad + ":2:12: command substitution"},
 		{"missing file", []string{"-c", filepath.Join(dir, "nope"), "plan"}, "", 1, "", "no such file"},
 		{"skip missing", []string{"-c", filepath.Join(dir, "nope"), "--skip-missing", "--wait", "5s", "apply"}, "", 0, "", "does not exist; nothing to do"},
