@@ -84,7 +84,7 @@ func Sources() status.Sources {
 			},
 		},
 		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G_WEB", Members: []string{"VI_1", "VI_6"}}},
-		Scripts: []vrrp.ScriptConfig{{Name: "chk_nginx", Rise: 2, Fall: 3}, {Name: "chk_down", Rise: 1, Fall: 1}},
+		Scripts:    []vrrp.ScriptConfig{{Name: "chk_nginx", Rise: 2, Fall: 3}, {Name: "chk_down", Rise: 1, Fall: 1}},
 	}
 	st := []vrrp.InstanceStatus{
 		{
