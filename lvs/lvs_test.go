@@ -1,0 +1,419 @@
+package lvs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/ipvs"
+	"github.com/dsas/keepalived-go/parser"
+	"github.com/google/go-cmp/cmp"
+)
+
+func parse(t testing.TB, conf string) *config.Config {
+	t.Helper()
+	cfg, diags, err := parser.ParseBytes("test.conf", []byte(conf), parser.Options{NoConfigID: true})
+	if err != nil {
+		t.Fatalf("parse: %v\n%v", err, diags)
+	}
+	return cfg
+}
+
+// render lists a table one line per service and destination, sorted, in a
+// form close to `ipvsadm -Sn`.
+func render(ss []ipvs.Service) []string {
+	var out []string
+	for _, s := range ss {
+		svc := s.ServiceKey.String()
+		line := "-A " + svc + " -s " + s.Scheduler
+		if s.Flags != 0 {
+			line += " -b " + s.Flags.String()
+		}
+		if s.Timeout != 0 {
+			line += fmt.Sprintf(" -p %d", s.Timeout)
+			if g := s.Granularity; g != 0 && !(g == 32 && s.Family == ipvs.IPv4) && g != 128 {
+				line += fmt.Sprintf(" -M %d", g)
+			}
+		}
+		if s.PEName != "" {
+			line += " --pe " + s.PEName
+		}
+		out = append(out, line)
+		for _, d := range s.Destinations {
+			out = append(out, "-a "+svc+" -r "+d.String())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// programmed runs a Manager over conf on an in-memory kernel until the
+// engine has stated its first membership (no check runs: the context is
+// already cancelled) and returns the kernel.
+func programmed(t *testing.T, conf string) *ipvs.Memory {
+	t.Helper()
+	k := &ipvs.Memory{}
+	m, err := New(parse(t, conf), Options{Kernel: k, KeepOnExit: true, Resync: -1, RunScript: func(*config.Command) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func table(t *testing.T, k ipvs.Kernel) []string {
+	t.Helper()
+	ss, err := k.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return render(ss)
+}
+
+func TestTranslate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		conf string
+		want []string
+	}{{
+		name: "NAT real servers, default port and weight",
+		conf: `virtual_server 10.0.0.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.0.1.1 8080 { weight 3 }
+  real_server 10.0.1.2 {
+    uthreshold 100
+    lthreshold 10
+  }
+}`,
+		want: []string{
+			"-A TCP 10.0.0.1:80 -s rr",
+			"-a TCP 10.0.0.1:80 -r 10.0.1.1:8080 NAT weight 3",
+			"-a TCP 10.0.0.1:80 -r 10.0.1.2:80 NAT weight 1 thresholds 10-100",
+		},
+	}, {
+		name: "DR takes the service port, UDP by default",
+		conf: `virtual_server 10.0.0.2 53 {
+  lb_algo wrr
+  lb_kind DR
+  real_server 10.0.1.1 5353 { weight 2 }
+}`,
+		want: []string{
+			"-A UDP 10.0.0.2:53 -s wrr",
+			"-a UDP 10.0.0.2:53 -r 10.0.1.1:53 DR weight 2",
+		},
+	}, {
+		name: "fwmark with tunnels and an unused sorry server",
+		conf: `virtual_server fwmark 7 {
+  lb_algo lc
+  lvs_method TUN
+  persistence_timeout 900
+  real_server 10.0.1.1 { }
+  real_server 10.0.1.2 {
+    lvs_method TUN type gue port 6080 csum
+  }
+  real_server 10.0.1.3 {
+    lvs_method TUN type gre
+  }
+  real_server 10.0.1.4 {
+    lvs_method NAT
+  }
+  sorry_server 10.0.9.9 80
+}`,
+		want: []string{
+			"-A FWM 7 IPv4 -s lc -p 900",
+			"-a FWM 7 IPv4 -r 10.0.1.1:0 TUN weight 1",
+			"-a FWM 7 IPv4 -r 10.0.1.2:0 TUN weight 1 gue port 6080 flags 0x1",
+			"-a FWM 7 IPv4 -r 10.0.1.3:0 TUN weight 1 gre port 0 flags 0x0",
+			"-a FWM 7 IPv4 -r 10.0.1.4:0 NAT weight 1",
+		},
+	}, {
+		name: "group ranges, subnets and fwmarks share real servers",
+		conf: `virtual_server_group G {
+  10.0.0.1-3 80
+  10.1.0.0/31 443
+  fwmark 5
+}
+virtual_server group G {
+  lb_algo sh
+  sh-port
+  sh-fallback
+  lb_kind DR
+  protocol TCP
+  persistence_timeout 60
+  persistence_granularity 255.255.255.0
+  real_server 10.0.1.1 80 { weight 2 }
+}`,
+		want: []string{
+			"-A FWM 5 IPv4 -s sh -b flag-1|flag-2 -p 60 -M 24",
+			"-A TCP 10.0.0.1:80 -s sh -b flag-1|flag-2 -p 60 -M 24",
+			"-A TCP 10.0.0.2:80 -s sh -b flag-1|flag-2 -p 60 -M 24",
+			"-A TCP 10.0.0.3:80 -s sh -b flag-1|flag-2 -p 60 -M 24",
+			"-A TCP 10.1.0.0:443 -s sh -b flag-1|flag-2 -p 60 -M 24",
+			"-A TCP 10.1.0.1:443 -s sh -b flag-1|flag-2 -p 60 -M 24",
+			"-a FWM 5 IPv4 -r 10.0.1.1:0 DR weight 2",
+			"-a TCP 10.0.0.1:80 -r 10.0.1.1:80 DR weight 2",
+			"-a TCP 10.0.0.2:80 -r 10.0.1.1:80 DR weight 2",
+			"-a TCP 10.0.0.3:80 -r 10.0.1.1:80 DR weight 2",
+			"-a TCP 10.1.0.0:443 -r 10.0.1.1:443 DR weight 2",
+			"-a TCP 10.1.0.1:443 -r 10.0.1.1:443 DR weight 2",
+		},
+	}, {
+		name: "IPv6 with flags, one-packet scheduling and the SIP engine",
+		conf: `virtual_server 2001:db8::1 5060 {
+  lb_algo mh
+  mh-port
+  ops
+  protocol UDP
+  persistence_timeout 30
+  persistence_granularity 64
+  persistence_engine sip
+  real_server 2001:db8::10 5060 { weight 5 }
+}`,
+		want: []string{
+			"-A UDP [2001:db8::1]:5060 -s mh -b ops|flag-2 -p 30 -M 64 --pe sip",
+			"-a UDP [2001:db8::1]:5060 -r [2001:db8::10]:5060 NAT weight 5",
+		},
+	}, {
+		name: "alpha keeps servers out, inhibit keeps them at weight 0",
+		conf: `virtual_server 10.0.0.3 80 {
+  protocol TCP
+  alpha
+  real_server 10.0.1.1 80 { TCP_CHECK { } }
+  real_server 10.0.1.2 80 {
+    inhibit_on_failure
+    TCP_CHECK { }
+  }
+  real_server 10.0.1.3 80 { weight 4 }
+}`,
+		want: []string{
+			"-A TCP 10.0.0.3:80 -s wlc",
+			"-a TCP 10.0.0.3:80 -r 10.0.1.2:80 NAT weight 0",
+			"-a TCP 10.0.0.3:80 -r 10.0.1.3:80 NAT weight 4",
+		},
+	}, {
+		name: "quorum lost at start brings in the sorry server",
+		conf: `virtual_server 10.0.0.4 80 {
+  protocol TCP
+  alpha
+  quorum 2
+  real_server 10.0.1.1 80 { TCP_CHECK { } }
+  real_server 10.0.1.2 80 {
+    inhibit_on_failure
+    TCP_CHECK { }
+  }
+  sorry_server 10.0.9.9 8080
+}`,
+		want: []string{
+			"-A TCP 10.0.0.4:80 -s wlc",
+			"-a TCP 10.0.0.4:80 -r 10.0.1.2:80 NAT weight 0",
+			"-a TCP 10.0.0.4:80 -r 10.0.9.9:8080 NAT weight 1",
+		},
+	}, {
+		name: "an inhibited sorry server waits at weight 0",
+		conf: `virtual_server 10.0.0.5 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 { }
+  sorry_server 10.0.9.9 80
+  sorry_server_inhibit
+}`,
+		want: []string{
+			"-A TCP 10.0.0.5:80 -s wlc",
+			"-a TCP 10.0.0.5:80 -r 10.0.1.1:80 NAT weight 1",
+			"-a TCP 10.0.0.5:80 -r 10.0.9.9:80 NAT weight 0",
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := table(t, programmed(t, tc.conf))
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("table (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestGranularity(t *testing.T) {
+	for _, tc := range []struct {
+		g    uint32
+		f    ipvs.Family
+		want int
+	}{
+		{0xffffffff, ipvs.IPv4, 0},
+		{0xffffffff, ipvs.IPv6, 0},
+		{0xffffff00, ipvs.IPv4, 24},
+		{0xfffe0000, ipvs.IPv4, 15},
+		{64, ipvs.IPv6, 64},
+	} {
+		if got := granularity(tc.g, tc.f); got != tc.want {
+			t.Errorf("granularity(%#x, %s) = %d, want %d", tc.g, tc.f, got, tc.want)
+		}
+	}
+}
+
+// fakeClock never fires on its own: no check runs unless a test says so.
+type fakeClock struct{}
+
+func (fakeClock) Now() time.Time                     { return time.Unix(1e9, 0) }
+func (fakeClock) NewTimer(time.Duration) check.Timer { return fakeTimer{} }
+
+type fakeTimer struct{}
+
+func (fakeTimer) C() <-chan time.Time { return nil }
+func (fakeTimer) Reset(time.Duration) {}
+func (fakeTimer) Stop()               {}
+
+const reloadConf = `virtual_server 10.0.0.1 80 {
+  lb_algo rr
+  protocol TCP
+  real_server 10.0.1.1 80 { weight 2 }
+  real_server 10.0.1.2 80 { }
+}
+virtual_server fwmark 9 {
+  real_server 10.0.1.3 80 { }
+}
+`
+
+// started runs a Manager in the background on a clock that never fires.
+func started(t *testing.T, k ipvs.Kernel, conf string, opt Options) *Manager {
+	t.Helper()
+	opt.Kernel, opt.Clock, opt.Resync = k, fakeClock{}, -1
+	opt.RunScript = func(*config.Command) {}
+	if testing.Verbose() {
+		opt.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	m, err := New(parse(t, conf), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	waitMembers(t, m)
+	return m
+}
+
+func TestReload(t *testing.T) {
+	k := &ipvs.Memory{}
+	m := started(t, k, reloadConf, Options{})
+	before := table(t, k)
+	calls := k.Calls
+
+	if err := m.Reload(parse(t, reloadConf)); err != nil {
+		t.Fatal(err)
+	}
+	waitMembers(t, m)
+	if k.Calls != calls {
+		t.Errorf("reload of an unchanged configuration made %d kernel calls", k.Calls-calls)
+	}
+
+	// Scheduler changes, a real server goes, another comes, fwmark 9 goes.
+	changed := `virtual_server 10.0.0.1 80 {
+  lb_algo wrr
+  protocol TCP
+  real_server 10.0.1.1 80 { weight 5 }
+  real_server 10.0.1.4 80 { }
+}
+`
+	if err := m.Reload(parse(t, changed)); err != nil {
+		t.Fatal(err)
+	}
+	waitMembers(t, m)
+	want := []string{
+		"-A TCP 10.0.0.1:80 -s wrr",
+		"-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 5",
+		"-a TCP 10.0.0.1:80 -r 10.0.1.4:80 NAT weight 1",
+	}
+	if diff := cmp.Diff(want, table(t, k)); diff != "" {
+		t.Errorf("after reload (-want +got):\n%s\nbefore:\n%s", diff, strings.Join(before, "\n"))
+	}
+}
+
+// waitMembers waits until the engine of m has stated the membership of every
+// virtual server and it has been programmed.
+func waitMembers(t *testing.T, m *Manager) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		m.mu.Lock()
+		n := 0
+		for _, id := range m.plan.order {
+			if _, ok := m.members[id]; ok {
+				n++
+			}
+		}
+		done := n == len(m.plan.order)
+		m.mu.Unlock()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the engine did not state its membership")
+		}
+	}
+}
+
+func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+func TestResyncRestoresHandEdits(t *testing.T) {
+	k := &ipvs.Memory{}
+	// A foreign service must survive.
+	foreign := ipvs.Service{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("198.51.100.1"), Port: 22}, Scheduler: "rr"}
+	if err := k.CreateService(foreign); err != nil {
+		t.Fatal(err)
+	}
+	m := started(t, k, reloadConf, Options{})
+	want := table(t, k)
+	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("10.0.0.1"), Port: 80}
+	if err := k.DeleteDestination(svc, ipvs.DestKey{Addr: addr("10.0.1.1"), Port: 80}); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.DeleteService(ipvs.ServiceKey{FWMark: 9}); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	m.fullPass()
+	m.mu.Unlock()
+	if diff := cmp.Diff(want, table(t, k)); diff != "" {
+		t.Errorf("after a full pass (-want +got):\n%s", diff)
+	}
+}
+
+func TestShutdownRemovesOnlyOurs(t *testing.T) {
+	k := &ipvs.Memory{}
+	foreign := ipvs.Service{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("198.51.100.1"), Port: 22}, Scheduler: "rr"}
+	if err := k.CreateService(foreign); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(parse(t, reloadConf), Options{Kernel: k, Clock: fakeClock{}, Resync: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"-A TCP 198.51.100.1:22 -s rr"}, table(t, k)); diff != "" {
+		t.Errorf("after shutdown (-want +got):\n%s", diff)
+	}
+}
