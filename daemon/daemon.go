@@ -62,6 +62,8 @@ type Options struct {
 	NoPIDFiles bool
 
 	Logs *Logs
+	// Detail is -D: keepalived logs its CPU usage at exit only then.
+	Detail bool
 
 	// NewLVS builds the checker side; nil means there is none in this
 	// build and the LVS configuration is only logged as not run.
@@ -395,8 +397,10 @@ func (d *Daemon) shutdown() {
 	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
 	d.log.Core.Info(fmt.Sprintf("Stopped - used (self/children) %s/%s user time, %s/%s system time",
 		tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
-	d.log.Core.Info(fmt.Sprintf("CPU usage (self/children) user: %s/%s system: %s/%s",
-		tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
+	if d.opt.Detail {
+		d.log.Core.Info(fmt.Sprintf("CPU usage (self/children) user: %s/%s system: %s/%s",
+			tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
+	}
 	d.log.Core.Info(fmt.Sprintf("Stopped %s", d.opt.Version))
 }
 

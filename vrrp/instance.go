@@ -278,16 +278,16 @@ func (in *instance) setState(to State, reason string) {
 	}
 	r := in.r
 	now := in.now()
-	if from == StateMaster {
-		in.leaveMaster(to)
-	}
-	in.state = to
-	in.record(Transition{At: now, From: from, To: to, Reason: reason})
 	if to != StateMaster && from == StateInit {
 		in.logf("Entering %s STATE (init)", to)
 	} else {
 		in.logf("Entering %s STATE", to)
 	}
+	if from == StateMaster {
+		in.leaveMaster(to)
+	}
+	in.state = to
+	in.record(Transition{At: now, From: from, To: to, Reason: reason})
 	switch to {
 	case StateMaster:
 		in.enterMaster(now)

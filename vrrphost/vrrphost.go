@@ -339,7 +339,17 @@ func WatchLinks(sink LinkSink, onChange func(ifname string, up bool)) (*Watcher,
 		return nil, err
 	}
 	lw := &Watcher{w: w, nl: nl, sink: sink, done: make(chan struct{}), onChange: onChange}
-	go lw.loop()
+	// What every link looks like now, read after subscribing so no change
+	// is lost, lets the first event of a link be told apart from a change.
+	known := map[string]bool{}
+	if ifs, err := net.Interfaces(); err == nil {
+		for _, ifi := range ifs {
+			if l, err := nl.Link(ifi.Name); err == nil {
+				known[ifi.Name] = l.Usable()
+			}
+		}
+	}
+	go lw.loop(known)
 	return lw, nil
 }
 
@@ -350,9 +360,8 @@ func (lw *Watcher) SetSink(s LinkSink) {
 	lw.mu.Unlock()
 }
 
-func (lw *Watcher) loop() {
+func (lw *Watcher) loop(known map[string]bool) {
 	defer close(lw.done)
-	known := map[string]bool{}
 	for {
 		l, err := lw.w.Next()
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,8 +60,9 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		return 1
 	}
 	defer logs.Close()
+	// keepalived logs configuration problems as bare messages.
 	for _, d := range diags {
-		logs.Core.Info(d.String())
+		logs.Core.Info(d.Msg)
 	}
 	opt := daemon.Options{
 		// A reload is refused when `keepalived -t` would fail on the new
@@ -86,6 +88,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		VRRPPIDFile:  o.VRRPPIDFile,
 		CheckPIDFile: o.CheckPIDFile,
 		Logs:         logs,
+		Detail:       o.LogDetail,
 	}
 	if newLVS != nil {
 		opt.NewLVS = func(c *config.Config, _ *slog.Logger, _ bool) (daemon.LVS, error) {
@@ -94,6 +97,9 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	}
 	d := daemon.New(opt)
 	if err := d.Run(context.Background(), cfg); err != nil {
+		if errors.Is(err, daemon.ErrRunning) {
+			return 0 // keepalived logs it and exits with KEEPALIVED_EXIT_OK
+		}
 		logs.Core.Error(err.Error())
 		return 1
 	}

@@ -142,9 +142,10 @@ func TestDaemonLab(t *testing.T) {
 		t.Fatalf("client resolves the VIP to %v (%v), want h1's %v", mac, err, h1.MAC)
 	}
 
-	// A second daemon with the same pid files refuses to start.
+	// A second daemon with the same pid files refuses to start (and, like
+	// keepalived, exits 0).
 	dup := h1.Start(t, r1.argv()...)
-	if exited, err := dup.Wait(20 * time.Second); !exited || err == nil || !strings.Contains(dup.Output(), "daemon is already running") {
+	if exited, err := dup.Wait(20 * time.Second); !exited || err != nil || !strings.Contains(dup.Output(), "daemon is already running") {
 		t.Fatalf("second daemon: exited %v err %v output:\n%s", exited, err, dup.Output())
 	}
 
@@ -195,5 +196,101 @@ func TestDaemonLab(t *testing.T) {
 	t.Logf("h2 log:\n%s", out)
 	if mac, err := client.Arping(vip2); err != nil || mac.String() != h2.MAC.String() {
 		t.Fatalf("client resolves the new VIP to %v (%v), want h2's %v", mac, err, h2.MAC)
+	}
+}
+
+// TestDaemonTrackAndNotify checks the wiring of trackers, the link watcher
+// and notifications on a real host: track_file and the interface's own
+// link fault the instance, and notify scripts and notify_fifo see every
+// transition in order with keepalived's arguments.
+func TestDaemonTrackAndNotify(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "notify.sh")
+	logf := filepath.Join(dir, "notify.log")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$*\" >> "+logf+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	trackf := filepath.Join(dir, "track")
+	if err := os.WriteFile(trackf, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	cfg := fmt.Sprintf(`global_defs {
+  vrrp_version 3
+  notify_fifo %s
+  enable_script_security
+  script_user root
+}
+track_file tf {
+  file %s
+  weight 0
+}
+vrrp_instance VI_1 {
+  interface %s
+  virtual_router_id 78
+  priority 200
+  advert_int 0.1
+  track_file {
+    tf
+  }
+  notify %s
+  notify_master "%s master-arg"
+  virtual_ipaddress {
+    %s/24
+  }
+}
+`, fifo, trackf, lab.Link, script, script, vip1)
+	r := startRouter(t, h, cfg)
+	r.waitFor("MASTER", func() bool { return r.hasAddr(vip1) })
+	// Read the FIFO from here on; keepalived-go keeps it open read-write,
+	// so opening it for reading does not block.
+	ff, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ff.Close()
+
+	os.WriteFile(trackf, []byte("1\n"), 0o644)
+	r.waitFor("FAULT from track_file", func() bool { return r.logged("(VI_1) Entering FAULT STATE") })
+	r.waitFor("VIP released", func() bool { return !r.hasAddr(vip1) })
+	os.WriteFile(trackf, []byte("0\n"), 0o644)
+	r.waitFor("MASTER again", func() bool { return r.hasAddr(vip1) })
+
+	if err := h.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("FAULT from the link", func() bool {
+		return r.logged("Netlink reports "+lab.Link+" down") && strings.Count(r.proc.Output(), "(VI_1) Entering FAULT STATE") == 2
+	})
+	if err := h.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("MASTER after the link", func() bool { return strings.Count(r.proc.Output(), "(VI_1) Entering MASTER STATE") == 3 })
+
+	r.proc.Signal(syscall.SIGTERM)
+	if exited, err := r.proc.Wait(20 * time.Second); !exited || err != nil {
+		t.Fatalf("SIGTERM: exited %v err %v\n%s", exited, err, r.proc.Output())
+	}
+	want := []string{
+		"INSTANCE VI_1 BACKUP 200",
+		"master-arg", "INSTANCE VI_1 MASTER 200",
+		"INSTANCE VI_1 FAULT 200", "INSTANCE VI_1 BACKUP 200",
+		"master-arg", "INSTANCE VI_1 MASTER 200",
+		"INSTANCE VI_1 FAULT 200", "INSTANCE VI_1 BACKUP 200",
+		"master-arg", "INSTANCE VI_1 MASTER 200",
+		"INSTANCE VI_1 STOP 200",
+	}
+	b, _ := os.ReadFile(logf)
+	if got := strings.Split(strings.TrimSpace(string(b)), "\n"); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("notify calls:\n%s\nwant:\n%s", b, strings.Join(want, "\n"))
+	}
+	// The FIFO got the transitions after we opened it.
+	buf := make([]byte, 4096)
+	n, _ := ff.Read(buf)
+	if !strings.Contains(string(buf[:n]), "INSTANCE \"VI_1\" FAULT 200\n") {
+		t.Fatalf("notify_fifo:\n%s", buf[:n])
 	}
 }
