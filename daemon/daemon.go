@@ -35,6 +35,10 @@ type LVS interface {
 	Reload(cfg *config.Config) error
 }
 
+// dumpSignals are keepalived's DATA (SIGUSR1), STATS (SIGUSR2), JSON
+// (SIGRTMIN+2) and STATS_CLEAR (SIGRTMAX-1) signals, glibc numbering.
+var dumpSignals = []os.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.Signal(36), syscall.Signal(63)}
+
 // Options configure one run.
 type Options struct {
 	// Load parses and validates the configuration file; it is called again
@@ -74,9 +78,10 @@ type Options struct {
 	// Ready, if set, is called once both sides have started, Reloaded after
 	// each reload with its outcome, and Stopping when a stop begins
 	// (systemd notifications).
-	Ready    func()
-	Reloaded func(err error)
-	Stopping func()
+	Ready     func()
+	Reloading func()
+	Reloaded  func(err error)
+	Stopping  func()
 }
 
 // Daemon is one running keepalived-go.
@@ -177,6 +182,13 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	if d.opt.IgnoreSIGINT {
 		signal.Ignore(syscall.SIGINT)
 	}
+	// keepalived's dump signals must never kill us, whether or not a
+	// handler is plugged in (exporters send them periodically).
+	for _, s := range dumpSignals {
+		if _, ok := d.opt.OnSignal[s]; !ok {
+			signal.Ignore(s)
+		}
+	}
 
 	if err := d.start(cfg); err != nil {
 		d.stop()
@@ -250,7 +262,6 @@ func (d *Daemon) start(cfg *config.Config) error {
 			return fmt.Errorf("vrrp: %w", err)
 		}
 		d.vrrp = v
-		d.log.VRRP.Info("Startup complete")
 	}
 	if d.wantLVS(cfg) {
 		if err := d.startLVS(cfg); err != nil {
@@ -287,6 +298,9 @@ func (d *Daemon) startLVS(cfg *config.Config) error {
 // Reload is SIGHUP: load and validate the file, then apply only the
 // difference. On a load error nothing changes.
 func (d *Daemon) Reload() error {
+	if d.opt.Reloading != nil {
+		d.opt.Reloading()
+	}
 	d.log.Core.Info("Reloading ...")
 	cfg, diags, err := d.opt.Load()
 	if diags != "" {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"log/syslog"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -85,6 +87,33 @@ func TestParseFacility(t *testing.T) {
 		got, err := ParseFacility(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
 			t.Errorf("ParseFacility(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
+
+func TestSDNotify(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify.sock")
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t.Setenv("NOTIFY_SOCKET", path)
+	var o Options
+	SystemdHooks(&o)
+	o.Ready()
+	o.Reloading()
+	o.Reloaded(errors.New("bad file"))
+	o.Stopping()
+	want := []string{"READY=1\nMAINPID=", "RELOADING=1\nMONOTONIC_USEC=", "READY=1\nSTATUS=Reload failed", "STOPPING=1"}
+	buf := make([]byte, 512)
+	for _, w := range want {
+		n, err := l.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(buf[:n]), w) {
+			t.Fatalf("got %q, want prefix %q", buf[:n], w)
 		}
 	}
 }

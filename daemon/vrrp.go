@@ -105,6 +105,7 @@ func startVRRP(cfg *config.Config, log *slog.Logger, keepVIPs bool) (*vrrpSide, 
 		v.close()
 		return nil, err
 	}
+	log.Info("Startup complete")
 	if err := v.router.Start(); err != nil {
 		v.close()
 		return nil, err

@@ -90,6 +90,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		Logs:         logs,
 		Detail:       o.LogDetail,
 	}
+	daemon.SystemdHooks(&opt)
 	if newLVS != nil {
 		opt.NewLVS = func(c *config.Config, _ *slog.Logger, _ bool) (daemon.LVS, error) {
 			return newLVS(c, o, logs)

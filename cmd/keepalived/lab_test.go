@@ -193,10 +193,17 @@ func TestDaemonLab(t *testing.T) {
 	if i := strings.LastIndex(out, "Reloading"); strings.Contains(out[i:], "removing VIPs") {
 		t.Fatalf("reload removed VIPs:\n%s", out[i:])
 	}
-	t.Logf("h2 log:\n%s", out)
 	if mac, err := client.Arping(vip2); err != nil || mac.String() != h2.MAC.String() {
 		t.Fatalf("client resolves the new VIP to %v (%v), want h2's %v", mac, err, h2.MAC)
 	}
+
+	// keepalived's dump signals (exporters send them) never kill the
+	// daemon: it still answers a later SIGHUP.
+	for _, s := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.Signal(36)} {
+		r2.proc.Signal(s)
+	}
+	r2.proc.Signal(syscall.SIGHUP)
+	r2.waitFor("a reload after the dump signals", func() bool { return strings.Count(r2.proc.Output(), "Reload finished") == 2 })
 }
 
 // TestDaemonTrackAndNotify checks the wiring of trackers, the link watcher
