@@ -231,7 +231,10 @@ func TestVMEdit(t *testing.T) {
 	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// keepalived's VIP on the same VLAN: not dsas-init's, so it stays.
+	l.exec("ip", "addr", "add", "203.0.113.100/32", "dev", "bond0.2")
 	steps, _, out := l.apply(path)
+	mustContain(t, "bond0.2 addresses", l.exec("ip", "-4", "-o", "addr", "show", "dev", "bond0.2"), "inet 203.0.113.12/24", "inet 203.0.113.100/32")
 	want := "set bond bond0 arp_interval 100 arp_ip_target 192.168.0.1\n" +
 		"delete address 203.0.113.11/24 from bond0.2\nadd address 203.0.113.12/24 to bond0.2\n" +
 		"route 0.0.0.0/0 via 203.0.113.1 dev bond0.2 metric 1\n"

@@ -3,12 +3,17 @@ package apply
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jsimonetti/rtnetlink/v2"
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
 	"golang.org/x/sys/unix"
@@ -178,6 +183,48 @@ func TestApplyPlainNIC(t *testing.T) {
 	}
 	if err := h.Run(edit, &out); err != nil {
 		t.Fatal(err)
+	}
+	if again, _, _ := h.Plan(load(t, path)); len(again) != 0 {
+		t.Errorf("plan after applying edit: %v", again)
+	}
+
+	// An address someone else set on the same link (keepalived's VIP) is
+	// not dsas-init's: a new IPADDRESS0 replaces only the old one.
+	links, _ := c.Link.List()
+	var eth0 uint32
+	for _, l := range links {
+		if l.Attributes.Name == "eth0" {
+			eth0 = l.Index
+		}
+	}
+	vip := net.ParseIP("10.1.0.100").To4()
+	if err := c.Address.New(&rtnetlink.AddressMessage{Family: unix.AF_INET, PrefixLength: 32, Index: eth0,
+		Attributes: &rtnetlink.AddressAttributes{Address: vip, Local: vip}}); err != nil {
+		t.Fatal(err)
+	}
+	write(strings.NewReplacer("10.1.0.1\n", "10.1.0.254\n", "10.1.0.7/24", "10.1.0.8/24").Replace(base))
+	edit, _, err = h.Plan(load(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := h.Run(edit, &out); err != nil {
+		t.Fatal(err)
+	}
+	want = "delete address 10.1.0.7/24 from eth0\nadd address 10.1.0.8/24 to eth0\n" +
+		"route 0.0.0.0/0 via 10.1.0.254 dev eth0 metric 0\nroute 172.16.0.0/12 via 10.1.0.2 dev eth0 metric 0\n"
+	if out.String() != want {
+		t.Errorf("applied:\n%s\nwant:\n%s", out.String(), want)
+	}
+	st, err := h.Snapshot(load(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted := func(ps []netip.Prefix) []netip.Prefix {
+		return slices.SortedFunc(slices.Values(ps), func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
+	}
+	if got := fmt.Sprint(sorted(st.Addrs["eth0"]), st.Owned["eth0"]); got != "[10.1.0.100/32 10.1.0.8/24] [10.1.0.8/24]" {
+		t.Errorf("eth0 addresses, owned: %s", got)
 	}
 	if again, _, _ := h.Plan(load(t, path)); len(again) != 0 {
 		t.Errorf("plan after applying edit: %v", again)

@@ -110,33 +110,6 @@ func bondFromDriver(d *driver.Bond, names map[uint32]string) *host.Bond {
 	return b
 }
 
-func (n *Net) readAddrs(st *plan.State) error {
-	msgs, err := n.c.Address.List()
-	if err != nil {
-		return fmt.Errorf("list addresses: %w", err)
-	}
-	idx := map[uint32]string{}
-	for name, i := range n.byName {
-		idx[i] = name
-	}
-	for _, m := range msgs {
-		if m.Family != unix.AF_INET || m.Scope != unix.RT_SCOPE_UNIVERSE || m.Attributes == nil {
-			continue
-		}
-		ip := m.Attributes.Local
-		if ip == nil {
-			ip = m.Attributes.Address
-		}
-		a, ok := netip.AddrFromSlice(ip)
-		if !ok {
-			continue
-		}
-		dev := idx[m.Index]
-		st.Addrs[dev] = append(st.Addrs[dev], netip.PrefixFrom(a.Unmap(), int(m.PrefixLength)))
-	}
-	return nil
-}
-
 func (n *Net) readRoutes(st *plan.State) error {
 	msgs, err := n.c.Route.List()
 	if err != nil {
@@ -308,21 +281,20 @@ func (n *Net) step(s plan.Step) error {
 				Kind: "vlan", Data: &driver.Vlan{ID: &id}}},
 		})
 		return kindErr("vlan", err)
-	case plan.AddAddr, plan.DelAddr:
+	case plan.AddAddr:
+		i, err := n.mustIndex(s.Link)
+		if err != nil {
+			return err
+		}
+		return n.addAddr(i, s.Addr)
+	case plan.DelAddr:
 		i, err := n.mustIndex(s.Link)
 		if err != nil {
 			return err
 		}
 		ip := net.IP(s.Addr.Addr().AsSlice())
-		m := &rtnetlink.AddressMessage{Family: unix.AF_INET, PrefixLength: uint8(s.Addr.Bits()), Scope: unix.RT_SCOPE_UNIVERSE, Index: i,
-			Attributes: &rtnetlink.AddressAttributes{Address: ip, Local: ip}}
-		if s.Op == plan.DelAddr {
-			return n.c.Address.Delete(m)
-		}
-		if s.Addr.Bits() < 31 {
-			m.Attributes.Broadcast = broadcast(s.Addr)
-		}
-		return n.c.Address.New(m)
+		return n.c.Address.Delete(&rtnetlink.AddressMessage{Family: unix.AF_INET, PrefixLength: uint8(s.Addr.Bits()),
+			Scope: unix.RT_SCOPE_UNIVERSE, Index: i, Attributes: &rtnetlink.AddressAttributes{Address: ip, Local: ip}})
 	case plan.ReplaceRoute:
 		r := s.Route
 		oif, err := n.mustIndex(r.Dev)

@@ -29,10 +29,14 @@ type State struct {
 	HostnameFile string // content of /etc/hostname, trimmed; "" when absent
 	Links        map[string]*Link
 	Addrs        map[string][]netip.Prefix // IPv4 global addresses per link
-	Routes       []host.Route              // IPv4 unicast routes with a gateway, main table
-	Swaps        map[string]bool           // active swap devices
-	Mounts       map[string]string         // mount point → source device
-	Devices      map[string]bool           // which configured block devices exist
+	// Owned holds the addresses of Addrs that dsas-init set (it marks
+	// them, see apply.AddrProto). Only those are ever deleted: the others
+	// belong to someone else, such as keepalived's virtual addresses.
+	Owned   map[string][]netip.Prefix
+	Routes  []host.Route      // IPv4 unicast routes with a gateway, main table
+	Swaps   map[string]bool   // active swap devices
+	Mounts  map[string]string // mount point → source device
+	Devices map[string]bool   // which configured block devices exist
 	// Missing lists the kernel features the configuration needs that the
 	// kernel lacks, e.g. "bonding"; Make fails on them before planning.
 	Missing []string
@@ -342,8 +346,9 @@ func sameMonitor(a, b *host.Bond) bool {
 	return a.Miimon == b.Miimon
 }
 
-// addrs adds the configured addresses and removes other IPv4 addresses from
-// the links the file manages: a changed IPADDRESSn must replace, not add.
+// addrs adds the configured addresses and removes the ones dsas-init set
+// earlier that the file no longer lists: a changed IPADDRESSn must replace,
+// not add. Addresses someone else set (keepalived's VIPs) are left alone.
 func (p *planner) addrs() {
 	want := map[string][]netip.Prefix{}
 	var order []string
@@ -359,7 +364,7 @@ func (p *planner) addrs() {
 			continue
 		}
 		for _, have := range p.cur.Addrs[dev] {
-			if !slices.Contains(want[dev], have) {
+			if slices.Contains(p.cur.Owned[dev], have) && !slices.Contains(want[dev], have) {
 				p.add(Step{Op: DelAddr, Link: dev, Addr: have})
 				p.readdressed[dev] = true
 			}

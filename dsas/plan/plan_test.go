@@ -130,8 +130,13 @@ func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 			st.Links[s.Link] = &Link{Name: s.Link, Kind: "vlan", Vlan: &v}
 		case AddAddr:
 			st.Addrs[s.Link] = append(st.Addrs[s.Link], s.Addr)
+			if st.Owned == nil {
+				st.Owned = map[string][]netip.Prefix{}
+			}
+			st.Owned[s.Link] = append(st.Owned[s.Link], s.Addr)
 		case DelAddr:
 			st.Addrs[s.Link] = slices.DeleteFunc(st.Addrs[s.Link], func(p netip.Prefix) bool { return p == s.Addr })
+			st.Owned[s.Link] = slices.DeleteFunc(st.Owned[s.Link], func(p netip.Prefix) bool { return p == s.Addr })
 		case ReplaceRoute:
 			st.Routes = slices.DeleteFunc(st.Routes, func(r host.Route) bool { return r.Dst == s.Route.Dst && r.Metric == s.Route.Metric })
 			st.Routes = append(st.Routes, *s.Route)
@@ -166,7 +171,7 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 		want       []string
 	}{
 		{"nothing", base, nil},
-		{"address", strings.Replace(base, "10.0.0.1/24", "10.0.0.2/24", 1),
+		{"address (VIPs kept)", strings.Replace(base, "10.0.0.1/24", "10.0.0.2/24", 1),
 			[]string{"delete address 10.0.0.1/24 from bond0", "add address 10.0.0.2/24 to bond0",
 				"route 0.0.0.0/0 via 10.0.0.254 dev bond0 metric 0"}},
 		{"gateway", strings.Replace(base, "10.0.0.254", "10.0.0.253", 1),
@@ -195,6 +200,8 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	applied := simulate(t, cfg, freshHost(), steps)
+	// keepalived's virtual addresses, on the same link, are not ours.
+	applied.Addrs["bond0"] = append(applied.Addrs["bond0"], netip.MustParsePrefix("10.0.0.100/32"), netip.MustParsePrefix("10.0.0.101/24"))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			steps, _, err := Make(parse(t, tt.edit), applied)
