@@ -59,7 +59,7 @@ type VirtualServer struct {
 	AliveWeight int64        `json:"alive_weight"`
 	Quorum      int64        `json:"quorum"`
 	InKernel    bool         `json:"in_kernel"`
-	Connections uint64       `json:"connections,omitempty"`
+	Connections *uint64      `json:"connections,omitempty"` // absent when the kernel's counters were not read
 	RealServers []RealServer `json:"real_servers"`
 }
 
@@ -71,7 +71,7 @@ type RealServer struct {
 	// (absent when the destination is not in the kernel).
 	Weight            int64     `json:"weight"`
 	KernelWeight      *int64    `json:"kernel_weight,omitempty"`
-	ActiveConnections uint64    `json:"active_connections"`
+	ActiveConnections *uint64   `json:"active_connections,omitempty"`
 	Checkers          []Checker `json:"checkers"`
 }
 
@@ -134,8 +134,9 @@ func Snapshot(src status.Sources, now time.Time, pid int) Status {
 			h := &vs.Health
 			out := VirtualServer{Name: h.ID, Scheduler: vs.Scheduler, QuorumUp: h.QuorumUp, SorryActive: h.SorryActive,
 				AliveWeight: h.AliveWeight, Quorum: h.Quorum, InKernel: vs.IPVS != nil, RealServers: []RealServer{}}
-			if vs.IPVS != nil {
-				out.Connections = vs.IPVS.Stats.Connections
+			if vs.IPVS != nil && vs.IPVS.StatsKnown {
+				n := vs.IPVS.Stats.Connections
+				out.Connections = &n
 			}
 			for _, r := range h.Reals {
 				rs := RealServer{Name: r.ID, Health: "DOWN", Weight: r.Weight, Checkers: []Checker{}}
@@ -145,7 +146,10 @@ func Snapshot(src status.Sources, now time.Time, pid int) Status {
 				if d, ok := vs.IPVS.Dest(r.ID); ok {
 					w := d.Weight
 					rs.KernelWeight = &w
-					rs.ActiveConnections = d.ActiveConnections
+					if vs.IPVS.StatsKnown {
+						n := d.ActiveConnections
+						rs.ActiveConnections = &n
+					}
 				}
 				for _, c := range r.Checkers {
 					rs.Checkers = append(rs.Checkers, Checker{Kind: c.Kind, Up: c.Up, LastError: c.LastError,

@@ -55,9 +55,11 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 			if vs.Scheduler != "" {
 				info = append(info, "scheduler "+vs.Scheduler)
 			}
-			if vs.InKernel {
-				info = append(info, strconv.FormatUint(vs.Connections, 10)+" connections")
-			} else {
+			switch {
+			case vs.Connections != nil:
+				info = append(info, strconv.FormatUint(*vs.Connections, 10)+" connections")
+			case vs.InKernel:
+			default:
 				info = append(info, "not in kernel")
 			}
 			p("%s\t-\t%s\t-\t-\t-\t%s", vs.Name, health, strings.Join(info, ", "))
@@ -80,7 +82,11 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 					}
 					checks = append(checks, s)
 				}
-				p("\t%s\t%s\t%d\t%s\t%d\t%s", rs.Name, rs.Health, rs.Weight, kw, rs.ActiveConnections, orDash(strings.Join(checks, "; ")))
+				conns := "-"
+				if rs.ActiveConnections != nil {
+					conns = strconv.FormatUint(*rs.ActiveConnections, 10)
+				}
+				p("\t%s\t%s\t%d\t%s\t%s\t%s", rs.Name, rs.Health, rs.Weight, kw, conns, orDash(strings.Join(checks, "; ")))
 			}
 		}
 	}

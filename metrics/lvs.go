@@ -103,11 +103,17 @@ func (c *lvsCollector) Collect(ch chan<- prometheus.Metric) {
 		if vs.IPVS == nil {
 			continue
 		}
-		for _, s := range c.vsStats {
-			s.d.emit(ch, float64(s.get(&vs.IPVS.Stats)), h.ID)
+		known := vs.IPVS.StatsKnown
+		if known {
+			for _, s := range c.vsStats {
+				s.d.emit(ch, float64(s.get(&vs.IPVS.Stats)), h.ID)
+			}
 		}
 		for _, d := range vs.IPVS.Dests {
 			c.ipvsRSWeight.emit(ch, float64(d.Weight), h.ID, d.ID)
+			if !known {
+				continue
+			}
 			c.ipvsRSActive.emit(ch, float64(d.ActiveConnections), h.ID, d.ID)
 			c.ipvsRSInactive.emit(ch, float64(d.InactiveConnections), h.ID, d.ID)
 			c.ipvsRSPersistent.emit(ch, float64(d.PersistentConnections), h.ID, d.ID)

@@ -125,9 +125,13 @@ type VirtualServer struct {
 	IPVS *IPVSService
 }
 
-// IPVSService is a service as the kernel reports it.
+// IPVSService is a service as programmed into the kernel's IPVS table.
 type IPVSService struct {
-	Stats IPVSStats
+	// StatsKnown says Stats and the destinations' connection counts and
+	// counters were read from the kernel; without it only the programmed
+	// weights are known.
+	StatsKnown bool
+	Stats      IPVSStats
 	// Dests are the destinations in the kernel, keyed by ID in the same
 	// form as check.RealStatus.ID so they can be matched to health.
 	Dests []IPVSDest

@@ -150,7 +150,8 @@ func Sources() status.Sources {
 				},
 			},
 			IPVS: &status.IPVSService{
-				Stats: status.IPVSStats{Connections: 1000, InPackets: 20000, OutPackets: 18000, InBytes: 3000000, OutBytes: 90000000},
+				StatsKnown: true,
+				Stats:      status.IPVSStats{Connections: 1000, InPackets: 20000, OutPackets: 18000, InBytes: 3000000, OutBytes: 90000000},
 				Dests: []status.IPVSDest{
 					{ID: "[192.168.1.10]:tcp:8080", Weight: 3, ActiveConnections: 12, InactiveConnections: 30, PersistentConnections: 0,
 						Stats: status.IPVSStats{Connections: 990, InPackets: 19800, OutPackets: 17900, InBytes: 2990000, OutBytes: 89000000}},

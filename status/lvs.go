@@ -1,0 +1,74 @@
+package status
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/dsas/keepalived-go/lvs"
+)
+
+// FromLVS adapts the LVS manager's snapshot (lvs.Manager.Status) to the
+// observers' model. The manager reports the IPVS services as last
+// programmed, without the kernel's counters, so StatsKnown is false; a
+// virtual_server_group programs several services with the same
+// destinations, and the first one stands for the group.
+//
+// Wire it as status.LVSFunc(func() []status.VirtualServer { return status.FromLVS(mgr.Status()) }).
+func FromLVS(vss []lvs.VirtualServerStatus) []VirtualServer {
+	out := make([]VirtualServer, 0, len(vss))
+	for _, v := range vss {
+		vs := VirtualServer{Health: v.ServiceStatus}
+		if len(v.Services) > 0 {
+			svc := v.Services[0]
+			vs.Scheduler = svc.Scheduler
+			ipvs := &IPVSService{}
+			ids := map[netip.AddrPort]string{}
+			for _, r := range v.Reals {
+				if ap, ok := parseRSID(r.ID); ok {
+					ids[ap] = r.ID
+				}
+			}
+			if v.SorryActive {
+				for _, m := range v.Members {
+					if ap, ok := parseRSID(m.ID); ok && m.Sorry {
+						ids[ap] = m.ID
+					}
+				}
+			}
+			for _, d := range svc.Destinations {
+				ap := netip.AddrPortFrom(d.Addr, d.Port)
+				id, ok := ids[ap]
+				if !ok {
+					id = "[" + d.Addr.String() + "]:" + strconv.Itoa(int(d.Port))
+				}
+				ipvs.Dests = append(ipvs.Dests, IPVSDest{ID: id, Weight: int64(d.Weight)})
+			}
+			vs.IPVS = ipvs
+		}
+		out = append(out, vs)
+	}
+	return out
+}
+
+// parseRSID reads check.FormatService's `[ADDR]:proto:PORT`.
+func parseRSID(id string) (netip.AddrPort, bool) {
+	if !strings.HasPrefix(id, "[") {
+		return netip.AddrPort{}, false
+	}
+	end := strings.Index(id, "]:")
+	if end < 0 {
+		return netip.AddrPort{}, false
+	}
+	addr, err := netip.ParseAddr(id[1:end])
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	rest := id[end+2:]
+	i := strings.LastIndexByte(rest, ':')
+	port, err := strconv.ParseUint(rest[i+1:], 10, 16)
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(addr, uint16(port)), true
+}
