@@ -128,9 +128,8 @@ type Router struct {
 	events  []Notify // from notify_fifo, in the daemon's order
 	evStart int      // first event of the current run
 
-	mu     sync.Mutex
-	proc   *netns.Proc
-	exited chan struct{} // closed when proc has exited
+	mu   sync.Mutex
+	proc *proc
 }
 
 // Router prepares a router on host i running daemon with cfg; Start starts
@@ -254,7 +253,7 @@ func (r *Router) Start(t testing.TB) {
 	bin := Binary(t, r.Daemon)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.proc != nil && !isClosed(r.exited) {
+	if r.proc != nil && !r.proc.exited() {
 		t.Fatalf("%s: %s already running", r.Name, r.Daemon)
 	}
 	// States are followed from this run's events only: a killed daemon's
@@ -265,32 +264,11 @@ func (r *Router) Start(t testing.TB) {
 	for _, f := range []string{"main.pid", "vrrp.pid", "chk.pid"} {
 		os.Remove(filepath.Join(r.Dir, f))
 	}
-	r.proc = r.Host.Start(t, bin, "-n", "-l", "-D", "-G", "-P", "-f", r.Conf,
+	r.proc = start(t, r.Host.NS, bin, "-n", "-l", "-D", "-G", "-P", "-f", r.Conf,
 		"-p", filepath.Join(r.Dir, "main.pid"), "-r", filepath.Join(r.Dir, "vrrp.pid"), "-c", filepath.Join(r.Dir, "chk.pid"))
-	p, exited := r.proc, make(chan struct{})
-	r.exited = exited
-	go func() {
-		// Proc.Wait with a zero timeout races its own timer, so exit is
-		// tracked here once and for all.
-		for {
-			if done, _ := p.Wait(time.Hour); done {
-				close(exited)
-				return
-			}
-		}
-	}()
 }
 
-func isClosed(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
-
-func (r *Router) current() *netns.Proc {
+func (r *Router) current() *proc {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.proc
@@ -300,7 +278,7 @@ func (r *Router) current() *netns.Proc {
 // log).
 func (r *Router) Output() string {
 	if p := r.current(); p != nil {
-		return p.Output()
+		return p.output()
 	}
 	return ""
 }
@@ -314,10 +292,10 @@ func (r *Router) Kill(t testing.TB) {
 	if p == nil {
 		return
 	}
-	if err := p.Signal(syscall.SIGKILL); err != nil {
+	if err := p.signalGroup(syscall.SIGKILL); err != nil {
 		t.Fatalf("%s: kill: %v", r.Name, err)
 	}
-	if exited, _ := p.Wait(10 * time.Second); !exited {
+	if !p.wait(10 * time.Second) {
 		t.Fatalf("%s: survived SIGKILL", r.Name)
 	}
 }
@@ -327,7 +305,7 @@ func (r *Router) Kill(t testing.TB) {
 func (r *Router) Term(t testing.TB) {
 	t.Helper()
 	if p := r.current(); p != nil {
-		if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Logf("%s: SIGTERM: %v", r.Name, err)
 		}
 	}
@@ -337,7 +315,7 @@ func (r *Router) Term(t testing.TB) {
 func (r *Router) WaitExit(t testing.TB, timeout time.Duration) {
 	t.Helper()
 	if p := r.current(); p != nil {
-		if exited, _ := p.Wait(timeout); !exited {
+		if !p.wait(timeout) {
 			t.Fatalf("%s: %s still running %v after SIGTERM", r.Name, r.Daemon, timeout)
 		}
 	}
@@ -345,9 +323,8 @@ func (r *Router) WaitExit(t testing.TB, timeout time.Duration) {
 
 // Running reports whether the daemon runs.
 func (r *Router) Running() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.proc != nil && !isClosed(r.exited)
+	p := r.current()
+	return p != nil && !p.exited()
 }
 
 // Notify is one notify call recorded by the lab's notify script.
@@ -420,7 +397,11 @@ func (r *Router) WaitState(t testing.TB, name, state string, timeout time.Durati
 			if strings.Contains(out, notImplemented) {
 				t.Skipf("%s: %s daemon mode is not implemented yet", r.Name, r.Daemon)
 			}
-			t.Fatalf("%s: %s exited while waiting for %s %s:\n%s", r.Name, r.Daemon, name, state, out)
+			var err error
+			if p := r.current(); p != nil {
+				err = p.err
+			}
+			t.Fatalf("%s: %s exited (%v) while waiting for %s %s:\n%s", r.Name, r.Daemon, err, name, state, out)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s (%s): %s not %s after %v (last: %q)", r.Name, r.Daemon, name, state, timeout, r.State(name))
