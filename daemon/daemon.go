@@ -26,6 +26,7 @@ import (
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrp/track"
 )
 
 // LVS is the checker side as the daemon drives it; *lvs.Manager
@@ -72,6 +73,13 @@ type Options struct {
 	// NewLVS builds the checker side; nil means there is none in this
 	// build and the LVS configuration is only logged as not run.
 	NewLVS func(cfg *config.Config, log *slog.Logger, keepIPVS bool) (LVS, error)
+	// Notifiers are told every VRRP event after the notify scripts have
+	// been queued (metrics, transition counters); they must not block.
+	Notifiers []vrrp.Notifier
+	// WrapTrackSink, when set, sits between the trackers and the engine
+	// (a vrrp_script result recorder); it is called again after a reload
+	// changes the trackers.
+	WrapTrackSink func(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) track.Sink
 	// OnSignal adds handlers for more signals (data/stats dumps, ...); they
 	// run on the signal goroutine.
 	OnSignal map[os.Signal]func()
@@ -97,6 +105,7 @@ type Daemon struct {
 	lvsDone   chan struct{}
 	reloads   int
 	lastErr   error
+	sync      syncFollower
 }
 
 // New prepares a daemon; Run starts it.
@@ -126,6 +135,26 @@ func (d *Daemon) LVS() LVS {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.lvs
+}
+
+// VRRPStatus is the engine's snapshot (nil when the VRRP side is not
+// running).
+func (d *Daemon) VRRPStatus() []vrrp.InstanceStatus {
+	if r := d.VRRP(); r != nil {
+		return r.Status()
+	}
+	return nil
+}
+
+// VRRPConfig is the engine configuration running now (zero when the VRRP
+// side is not running).
+func (d *Daemon) VRRPConfig() vrrp.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.vrrp == nil {
+		return vrrp.Config{}
+	}
+	return d.vrrp.config()
 }
 
 // Config returns the configuration currently applied.
@@ -256,7 +285,7 @@ func (d *Daemon) start(cfg *config.Config) error {
 	}
 	if d.wantVRRP(cfg) {
 		d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", pid))
-		v, err := startVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)
+		v, err := startVRRP(cfg, d.log.VRRP, d.sideOptions())
 		if err != nil {
 			d.log.VRRP.Error(fmt.Sprintf("VRRP: %v", err))
 			return fmt.Errorf("vrrp: %w", err)
@@ -265,10 +294,23 @@ func (d *Daemon) start(cfg *config.Config) error {
 	}
 	if d.wantLVS(cfg) {
 		if err := d.startLVS(cfg); err != nil {
-			return err
+			if d.vrrp == nil {
+				return err
+			}
+			// keepalived's VRRP child runs on when the checker child
+			// cannot start (no IPVS in the kernel, say).
+			d.log.Core.Error(fmt.Sprintf("Healthcheck child process failed to start, VRRP runs on: %v", err))
 		}
 	}
 	return nil
+}
+
+func (d *Daemon) sideOptions() sideOptions {
+	return sideOptions{
+		keepVIPs:  d.opt.KeepVIPs,
+		notifiers: append(append([]vrrp.Notifier(nil), d.opt.Notifiers...), &d.sync),
+		wrapSink:  d.opt.WrapTrackSink,
+	}
 }
 
 func (d *Daemon) startLVS(cfg *config.Config) error {
@@ -280,7 +322,7 @@ func (d *Daemon) startLVS(cfg *config.Config) error {
 	m, err := d.opt.NewLVS(cfg, d.log.Check, d.opt.KeepIPVS)
 	if err != nil {
 		d.log.Check.Error(fmt.Sprintf("Healthcheck: %v", err))
-		return fmt.Errorf("lvs: %w", err)
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -291,6 +333,7 @@ func (d *Daemon) startLVS(cfg *config.Config) error {
 		}
 	}()
 	d.lvs, d.lvsCancel, d.lvsDone = m, cancel, done
+	d.sync.set(m, cfg)
 	d.log.Check.Info("Startup complete")
 	return nil
 }
@@ -354,7 +397,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 		d.vrrp = nil
 	case d.wantVRRP(cfg):
 		d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
-		v, err := startVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)
+		v, err := startVRRP(cfg, d.log.VRRP, d.sideOptions())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("vrrp: %w", err))
 		} else {
@@ -366,6 +409,8 @@ func (d *Daemon) apply(cfg *config.Config) error {
 		d.log.Check.Info("Reloading")
 		if err := d.lvs.Reload(cfg); err != nil {
 			errs = append(errs, fmt.Errorf("lvs: %w", err))
+		} else {
+			d.sync.set(d.lvs, cfg)
 		}
 	case d.lvs != nil:
 		d.stopLVSLocked()
@@ -374,9 +419,8 @@ func (d *Daemon) apply(cfg *config.Config) error {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) == 0 {
-		d.cfg = cfg
-	}
+	// What applied stays applied; the error says what did not.
+	d.cfg = cfg
 	return errors.Join(errs...)
 }
 
@@ -386,6 +430,7 @@ func (d *Daemon) stopLVSLocked() {
 		<-d.lvsDone
 	}
 	d.lvs, d.lvsCancel, d.lvsDone = nil, nil, nil
+	d.sync.set(nil, nil)
 }
 
 func (d *Daemon) stop() {

@@ -32,17 +32,37 @@ func SDNotify(state string) {
 // SystemdHooks are the Ready/Reloaded/Stopping hooks of Options for a
 // Type=notify unit: READY=1 once started, RELOADING=1 then READY=1 around
 // each reload (with the monotonic time systemd 253+ asks for), STOPPING=1.
+// Hooks already set are kept and run first.
 func SystemdHooks(o *Options) {
-	o.Ready = func() { SDNotify(fmt.Sprintf("READY=1\nMAINPID=%d", os.Getpid())) }
-	o.Reloading = func() { SDNotify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec())) }
+	ready, reloading, reloaded, stopping := o.Ready, o.Reloading, o.Reloaded, o.Stopping
+	o.Ready = func() {
+		if ready != nil {
+			ready()
+		}
+		SDNotify(fmt.Sprintf("READY=1\nMAINPID=%d", os.Getpid()))
+	}
+	o.Reloading = func() {
+		if reloading != nil {
+			reloading()
+		}
+		SDNotify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec()))
+	}
 	o.Reloaded = func(err error) {
+		if reloaded != nil {
+			reloaded(err)
+		}
 		if err != nil {
 			SDNotify("READY=1\nSTATUS=Reload failed, running the previous configuration: " + err.Error())
 			return
 		}
 		SDNotify("READY=1\nSTATUS=")
 	}
-	o.Stopping = func() { SDNotify("STOPPING=1") }
+	o.Stopping = func() {
+		if stopping != nil {
+			stopping()
+		}
+		SDNotify("STOPPING=1")
+	}
 }
 
 func monotonicUsec() int64 {

@@ -33,6 +33,7 @@ const notifyTimeout = 10 * time.Second
 type vrrpSide struct {
 	log      *slog.Logger
 	keepVIPs bool
+	wrapSink func(track.Sink, []vrrp.ScriptConfig, []track.Script) track.Sink
 
 	host    *vrrphost.Host
 	router  *vrrp.Router
@@ -47,22 +48,34 @@ type vrrpSide struct {
 	fifos   []*exec.Cmd
 }
 
-// swapNotifier lets a reload replace the dispatcher under a running engine.
+// swapNotifier lets a reload replace the dispatcher under a running
+// engine, and tees the events to the daemon's other observers.
 type swapNotifier struct {
-	p atomic.Pointer[notify.Dispatcher]
+	p    atomic.Pointer[notify.Dispatcher]
+	tees []vrrp.Notifier
 }
 
 func (s *swapNotifier) Notify(ev vrrp.Event) {
 	if d := s.p.Load(); d != nil {
 		d.Notify(ev)
 	}
+	for _, t := range s.tees {
+		t.Notify(ev)
+	}
+}
+
+// sideOptions are what the daemon lends the VRRP side.
+type sideOptions struct {
+	keepVIPs  bool
+	notifiers []vrrp.Notifier
+	wrapSink  func(track.Sink, []vrrp.ScriptConfig, []track.Script) track.Sink
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
 	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddr})
 }
 
-func startVRRP(cfg *config.Config, log *slog.Logger, keepVIPs bool) (*vrrpSide, error) {
+func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide, error) {
 	res, err := translate(cfg)
 	if err != nil {
 		return nil, err
@@ -70,7 +83,8 @@ func startVRRP(cfg *config.Config, log *slog.Logger, keepVIPs bool) (*vrrpSide, 
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
-	v := &vrrpSide{log: log, keepVIPs: keepVIPs, res: res}
+	v := &vrrpSide{log: log, keepVIPs: so.keepVIPs, wrapSink: so.wrapSink, res: res}
+	v.notify.tees = so.notifiers
 	v.cur.Store(&res.VRRP)
 	if v.host, err = vrrphost.New(); err != nil {
 		return nil, err
@@ -110,7 +124,7 @@ func startVRRP(cfg *config.Config, log *slog.Logger, keepVIPs bool) (*vrrpSide, 
 		v.close()
 		return nil, err
 	}
-	v.tracker = track.Start(v.trackConfig(res), v.router)
+	v.tracker = track.Start(v.trackConfig(res), v.sink(res))
 	return v, nil
 }
 
@@ -119,6 +133,20 @@ func (v *vrrpSide) newDispatcher(res *vrrpconf.Result) (*notify.Dispatcher, erro
 	nc.Logger = v.log
 	nc.Run = runner(res.Users)
 	return notify.New(nc)
+}
+
+// sink is where tracker results go: the engine, through the daemon's
+// recorder when one is plugged in.
+func (v *vrrpSide) sink(res *vrrpconf.Result) track.Sink {
+	if v.wrapSink != nil {
+		return v.wrapSink(v.router, res.VRRP.Scripts, res.Track.Scripts)
+	}
+	return v.router
+}
+
+// config returns the engine configuration running now.
+func (v *vrrpSide) config() vrrp.Config {
+	return *v.cur.Load()
 }
 
 func (v *vrrpSide) trackConfig(res *vrrpconf.Result) track.Config {
@@ -255,7 +283,7 @@ func (v *vrrpSide) reload(cfg *config.Config) error {
 	}
 	if !reflect.DeepEqual(old.Track, res.Track) || !reflect.DeepEqual(old.Users, res.Users) {
 		v.tracker.Stop()
-		v.tracker = track.Start(v.trackConfig(res), v.router)
+		v.tracker = track.Start(v.trackConfig(res), v.sink(res))
 	}
 	if !reflect.DeepEqual(old.FIFOScripts, res.FIFOScripts) {
 		stopCmds(v.fifos)

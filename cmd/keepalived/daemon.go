@@ -14,6 +14,7 @@ import (
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/lvs"
 	"github.com/dsas/keepalived-go/parser"
 )
 
@@ -25,9 +26,6 @@ import (
 // and the first copy exits 0 at once, as keepalived's parent does. The
 // copy then runs as if given -n. Its pid is the one in the pid files.
 const detachedEnv = "KEEPALIVED_GO_DETACHED"
-
-// newLVS is set by lvs.go when the checker side is built in.
-var newLVS func(cfg *config.Config, o Options, logs *daemon.Logs) (daemon.LVS, error)
 
 func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr io.Writer) int {
 	if o.Umask != "" {
@@ -90,12 +88,10 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		Logs:         logs,
 		Detail:       o.LogDetail,
 	}
-	daemon.SystemdHooks(&opt)
-	if newLVS != nil {
-		opt.NewLVS = func(c *config.Config, _ *slog.Logger, _ bool) (daemon.LVS, error) {
-			return newLVS(c, o, logs)
-		}
+	opt.NewLVS = func(c *config.Config, log *slog.Logger, keepIPVS bool) (daemon.LVS, error) {
+		return lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS})
 	}
+	daemon.SystemdHooks(&opt)
 	d := daemon.New(opt)
 	if err := d.Run(context.Background(), cfg); err != nil {
 		if errors.Is(err, daemon.ErrRunning) {

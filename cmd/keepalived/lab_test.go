@@ -1,3 +1,8 @@
+//go:build !vmtest
+
+// The lab tests run on the host (network namespaces, bridge, arping); the
+// VM run (-tags vmtest) leaves them out.
+
 package main
 
 import (
@@ -15,17 +20,6 @@ import (
 	"github.com/dsas/keepalived-go/vrrp/wire"
 	"github.com/dsas/keepalived-go/vrrpsock"
 )
-
-// asMainEnv makes the test binary behave as keepalived itself, so the lab
-// runs the real command without a separate build step.
-const asMainEnv = "KEEPALIVED_GO_TEST_AS_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asMainEnv) != "" {
-		os.Exit(run(os.Args, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
 
 var (
 	vip1 = netip.MustParseAddr("10.213.0.100")

@@ -1,0 +1,83 @@
+package daemon
+
+import (
+	"sync"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/ipvs"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+// SyncDaemonRoler is implemented by an LVS side that runs keepalived's
+// lvs_sync_daemon (*lvs.Manager does).
+type SyncDaemonRoler interface {
+	SyncDaemonRole(st ipvs.SyncState, defaultID uint8) error
+}
+
+// syncFollower moves the IPVS sync daemon between master and backup as the
+// VRRP instance named in lvs_sync_daemon changes state, as keepalived's
+// VRRP process does. It is a vrrp.Notifier: the engine calls it with its
+// lock held, so the switch itself runs on a goroutine of its own, in event
+// order.
+type syncFollower struct {
+	mu       sync.Mutex
+	target   SyncDaemonRoler
+	instance string
+	vrid     uint8
+	queue    []ipvs.SyncState
+	running  bool
+}
+
+func (s *syncFollower) set(l LVS, cfg *config.Config) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.target, s.instance = nil, ""
+	r, ok := l.(SyncDaemonRoler)
+	if !ok || cfg == nil || cfg.Global.LVS.SyncDaemon == nil {
+		return
+	}
+	sd := cfg.Global.LVS.SyncDaemon
+	s.target, s.instance = r, sd.Instance
+	if in := cfg.VRRP.Instance(sd.Instance); in != nil {
+		s.vrid = uint8(in.VRID)
+	}
+}
+
+func (s *syncFollower) Notify(ev vrrp.Event) {
+	if ev.Group || ev.Kind != vrrp.EventState {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.target == nil || ev.Name != s.instance {
+		return
+	}
+	switch ev.State {
+	case vrrp.StateMaster:
+		s.queue = append(s.queue, ipvs.SyncMaster)
+	case vrrp.StateBackup, vrrp.StateFault:
+		s.queue = append(s.queue, ipvs.SyncBackup)
+	default:
+		return
+	}
+	if !s.running {
+		s.running = true
+		go s.drain()
+	}
+}
+
+func (s *syncFollower) drain() {
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 || s.target == nil {
+			s.queue, s.running = nil, false
+			s.mu.Unlock()
+			return
+		}
+		st := s.queue[0]
+		s.queue = s.queue[1:]
+		t, id := s.target, s.vrid
+		s.mu.Unlock()
+		_ = t.SyncDaemonRole(st, id)
+	}
+}
