@@ -257,3 +257,45 @@ func load(t *testing.T, path string) *host.Config {
 	}
 	return cfg
 }
+
+// TestVMModeAndPrimary edits the bond itself: a new primary is set on the
+// live bond, a mode change takes it down and back up (the kernel insists),
+// and the way back restores the seed's bond. Each edit is followed by an
+// empty re-plan and a working ping.
+func TestVMModeAndPrimary(t *testing.T) {
+	l := newLab(t, "192.168.1.254/22", "")
+	src, err := os.ReadFile("testdata/seed.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	edit := func(name, modules string) string {
+		s := strings.Replace(string(src), `MODULES=("bond0 arp_ip_target=$LVSADDRESS,$LLSADDRESS")`, modules, 1)
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	l.apply("testdata/seed.conf")
+	waitFor(t, "ping", func() bool { return l.ping("192.168.1.254") })
+
+	_, _, out := l.apply(edit("primary.conf", `MODULES=("bond0 primary=eth1")`))
+	if out != "set bond bond0 primary eth1\n" {
+		t.Errorf("primary edit applied:\n%s", out)
+	}
+	waitFor(t, "eth1 active", func() bool { return l.active() == "eth1" })
+	mustContain(t, "/proc/net/bonding/bond0", l.bonding(), "Primary Slave: eth1")
+
+	_, _, out = l.apply(edit("rr.conf", `MODULES=("bond0 mode=balance-rr")`))
+	t.Logf("mode edit applied:\n%s", out)
+	mustContain(t, "/proc/net/bonding/bond0", l.bonding(), "Bonding Mode: load balancing (round-robin)", "Slave Interface: eth0", "Slave Interface: eth1")
+	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 192.168.1.254 dev bond0")
+	waitFor(t, "ping over round-robin", func() bool { return l.ping("192.168.1.254") })
+
+	_, _, out = l.apply("testdata/seed.conf")
+	t.Logf("back to the seed:\n%s", out)
+	mustContain(t, "/proc/net/bonding/bond0", l.bonding(), "Bonding Mode: fault-tolerance (active-backup)", "Primary Slave: eth0", "MII Polling Interval (ms): 100")
+	waitFor(t, "eth0 active", func() bool { return l.active() == "eth0" })
+	waitFor(t, "ping", func() bool { return l.ping("192.168.1.254") })
+}

@@ -4,6 +4,7 @@
 package apply
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -256,7 +257,7 @@ func (n *Net) step(s plan.Step) error {
 		if err != nil {
 			return err
 		}
-		return n.c.Link.RemoveMaster(i)
+		return n.setMaster(i, 0)
 	case plan.LinkDown, plan.LinkUp:
 		return n.setFlags(s.Link, s.Op == plan.LinkUp)
 	case plan.Enslave:
@@ -268,7 +269,7 @@ func (n *Net) step(s plan.Step) error {
 		if err != nil {
 			return err
 		}
-		return n.c.Link.SetMaster(i, m, nil)
+		return n.setMaster(i, m)
 	case plan.CreateVlan:
 		parent, err := n.mustIndex(s.Vlan.Parent)
 		if err != nil {
@@ -310,6 +311,25 @@ func (n *Net) step(s plan.Step) error {
 		return n.c.Route.Replace(m)
 	}
 	return fmt.Errorf("not a network step: %v", s)
+}
+
+// setMaster sets (0: clears) a link's master with an RTM_SETLINK that
+// carries IFLA_MASTER alone. rtnetlink's SetMaster also resends the link's
+// name, MTU and parent, which the kernel may refuse for a bond slave.
+func (n *Net) setMaster(index, master uint32) error {
+	ifi := make([]byte, unix.SizeofIfInfomsg)
+	binary.NativeEndian.PutUint32(ifi[4:8], index)
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.IFLA_MASTER, master)
+	attrs, err := ae.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = n.probe.c.Execute(netlink.Message{
+		Header: netlink.Header{Type: unix.RTM_SETLINK, Flags: netlink.Request | netlink.Acknowledge},
+		Data:   append(ifi, attrs...),
+	})
+	return err
 }
 
 func broadcast(p netip.Prefix) net.IP {

@@ -177,7 +177,7 @@ func Make(cfg *host.Config, cur *State) ([]Step, []Note, error) {
 			return nil, nil, &MissingError{m}
 		}
 	}
-	p := &planner{cfg: cfg, cur: cur.clone(), readdressed: map[string]bool{}}
+	p := &planner{cfg: cfg, cur: cur.clone(), flushed: map[string]bool{}}
 	for _, m := range cur.Unloaded {
 		p.notes = append(p.notes, Note(fmt.Sprintf("module %s is not loaded (dsas-init does not load modules)", m)))
 	}
@@ -194,9 +194,12 @@ type planner struct {
 	cur   *State
 	steps []Step
 	notes []Note
-	// readdressed holds links that lose an address: when the last one
-	// goes, even for a moment, the kernel drops every route through them.
-	readdressed map[string]bool
+	// flushed holds links whose routes the kernel drops on the way, so
+	// they must be replaced even if they are there now: a link set down
+	// (and the VLANs on it, which 8021q sets down and up with it), or a
+	// link that loses an address (when the last one goes, even for a
+	// moment, every route through it goes too).
+	flushed map[string]bool
 }
 
 func (p *planner) add(s Step) { p.steps = append(p.steps, s) }
@@ -252,6 +255,12 @@ func (p *planner) links() {
 				if l.Up {
 					p.add(Step{Op: LinkDown, Link: b.Name})
 					l.Up = false
+					p.flushed[b.Name] = true
+					for n, v := range p.cur.Links {
+						if v.Vlan != nil && v.Vlan.Parent == b.Name {
+							p.flushed[n] = true
+						}
+					}
 				}
 				for _, s := range p.slavesOf(b.Name) {
 					p.add(Step{Op: Release, Link: s, Other: b.Name})
@@ -366,7 +375,7 @@ func (p *planner) addrs() {
 		for _, have := range p.cur.Addrs[dev] {
 			if slices.Contains(p.cur.Owned[dev], have) && !slices.Contains(want[dev], have) {
 				p.add(Step{Op: DelAddr, Link: dev, Addr: have})
-				p.readdressed[dev] = true
+				p.flushed[dev] = true
 			}
 		}
 		for _, w := range want[dev] {
@@ -383,7 +392,7 @@ func (p *planner) routes() {
 		if _, ok := p.cur.Links[r.Dev]; !ok {
 			continue // already noted with its addresses
 		}
-		if p.readdressed[r.Dev] || !slices.Contains(p.cur.Routes, *r) {
+		if p.flushed[r.Dev] || !slices.Contains(p.cur.Routes, *r) {
 			p.add(Step{Op: ReplaceRoute, Route: r})
 		}
 	}

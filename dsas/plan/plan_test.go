@@ -2,6 +2,7 @@ package plan
 
 import (
 	"flag"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -99,7 +100,7 @@ func TestGoldenPlans(t *testing.T) {
 // simulate applies steps to a State the way the kernel would.
 func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 	t.Helper()
-	st = st.clone()
+	st = deepClone(st)
 	for _, s := range steps {
 		switch s.Op {
 		case SetHostname:
@@ -117,7 +118,13 @@ func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 		case Release:
 			st.Links[s.Link].Master = ""
 		case LinkDown:
+			// IPv4 drops the routes through a link set down, and 8021q
+			// takes the VLANs on it down (and up again) with it.
 			st.Links[s.Link].Up = false
+			st.Routes = slices.DeleteFunc(st.Routes, func(r host.Route) bool {
+				l := st.Links[r.Dev]
+				return r.Dev == s.Link || l != nil && l.Vlan != nil && l.Vlan.Parent == s.Link
+			})
 		case LinkUp:
 			st.Links[s.Link].Up = true
 		case Enslave:
@@ -147,6 +154,34 @@ func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 		}
 	}
 	return st
+}
+
+// deepClone copies everything simulate changes, so that one applied state
+// can serve several edits.
+func deepClone(s *State) *State {
+	c := s.clone()
+	for _, l := range c.Links {
+		if l.Bond != nil {
+			b := *l.Bond
+			l.Bond = &b
+		}
+	}
+	c.Routes = slices.Clone(s.Routes)
+	c.Addrs, c.Owned = map[string][]netip.Prefix{}, map[string][]netip.Prefix{}
+	for k, v := range s.Addrs {
+		c.Addrs[k] = slices.Clone(v)
+	}
+	for k, v := range s.Owned {
+		c.Owned[k] = slices.Clone(v)
+	}
+	c.Swaps, c.Mounts = maps.Clone(s.Swaps), maps.Clone(s.Mounts)
+	if c.Swaps == nil {
+		c.Swaps = map[string]bool{}
+	}
+	if c.Mounts == nil {
+		c.Mounts = map[string]string{}
+	}
+	return c
 }
 
 func parse(t *testing.T, src string) *host.Config {
@@ -184,7 +219,8 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 			[]string{"set bond bond0 primary eth1"}},
 		{"mode", strings.Replace(base, "miimon=100", "mode=balance-rr", 1),
 			[]string{"set link bond0 down", "release eth0 from bond0", "release eth1 from bond0", "set bond bond0 mode balance-rr",
-				"set link eth0 down", "enslave eth0 to bond0", "set link eth1 down", "enslave eth1 to bond0", "set link bond0 up"}},
+				"set link eth0 down", "enslave eth0 to bond0", "set link eth1 down", "enslave eth1 to bond0", "set link bond0 up",
+				"route 0.0.0.0/0 via 10.0.0.254 dev bond0 metric 0"}},
 		{"hostname", strings.Replace(base, "=h\n", "=h2\n", 1),
 			[]string{"set host name h2", "write /etc/hostname: h2"}},
 		{"vlan", base + "VLANS=(bond0.7)\n", []string{"create vlan bond0.7 on bond0 id 7", "set link bond0.7 up"}},
@@ -204,7 +240,8 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 	applied.Addrs["bond0"] = append(applied.Addrs["bond0"], netip.MustParsePrefix("10.0.0.100/32"), netip.MustParsePrefix("10.0.0.101/24"))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			steps, _, err := Make(parse(t, tt.edit), applied)
+			edited := parse(t, tt.edit)
+			steps, _, err := Make(edited, applied)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,7 +252,37 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
+			if again, _, _ := Make(edited, simulate(t, edited, applied, steps)); len(again) != 0 {
+				t.Errorf("left after the edit: %v", again)
+			}
 		})
+	}
+}
+
+// TestModeChangeRestoresVLANRoutes: a mode change takes the bond down, and
+// the kernel drops the routes through it and through its VLANs.
+func TestModeChangeRestoresVLANRoutes(t *testing.T) {
+	src, err := os.ReadFile("../testdata/lb.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := load(t, "../testdata/lb.conf")
+	steps, _, err := Make(cfg, freshHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := simulate(t, cfg, freshHost(), steps)
+	edited := parse(t, strings.Replace(string(src), "mode=active-backup", "mode=balance-xor", 1))
+	steps, _, err = Make(edited, applied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := steps[len(steps)-1].String()
+	if last != "route 0.0.0.0/0 via 203.0.113.1 dev bond0.2 metric 1" {
+		t.Errorf("plan ends with %q, want the VLAN's default route", last)
+	}
+	if again, _, _ := Make(edited, simulate(t, edited, applied, steps)); len(again) != 0 {
+		t.Errorf("left after the edit: %v", again)
 	}
 }
 
