@@ -151,7 +151,10 @@ func (c *Config) NICs() []string {
 var defaultDirs = map[string]string{"BTDEVICE": "/boot", "DBDEVICE": "/var/lib/mysql", "FSDEVICE": "/data"}
 
 var (
-	reIndexed  = regexp.MustCompile(`^(IPADDRESS|INTERFACE|GATEWAY|BONDSLAVES)([0-9]+)$`)
+	// No leading zeros: IPADDRESS01 is another bash variable than
+	// IPADDRESS1, so it is not taken for interface 1 (it draws the
+	// "not a key" warning instead).
+	reIndexed  = regexp.MustCompile(`^(IPADDRESS|INTERFACE|GATEWAY|BONDSLAVES)(0|[1-9][0-9]*)$`)
 	reBondName = regexp.MustCompile(`^bond([0-9]+)$`)
 	reVlanName = regexp.MustCompile(`^([A-Za-z0-9_-]+)\.([0-9]+)$`)
 )

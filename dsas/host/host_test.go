@@ -152,6 +152,18 @@ func TestUnknownKeyWarns(t *testing.T) {
 	if !strings.Contains(all, "SYTEMNAME is not a dsas.conf key") || strings.Contains(all, "LVS is not") {
 		t.Errorf("warnings: %s", all)
 	}
+	c, err = parse("GATEWAY000=0\nIPADDRESS01=1.2.3.4/8")
+	if err != nil || len(c.Addrs) != 0 || len(c.Routes) != 0 {
+		t.Fatalf("leading zeros taken for an index: %v, %+v", err, c)
+	}
+	w = nil
+	for _, d := range c.Warnings {
+		w = append(w, d.String())
+	}
+	all = strings.Join(w, "\n")
+	if !strings.Contains(all, "t.conf:1:1: warning: GATEWAY000 is not a dsas.conf key") || !strings.Contains(all, "t.conf:2:1: warning: IPADDRESS01 is not") {
+		t.Errorf("warnings: %s", all)
+	}
 }
 
 func TestNICs(t *testing.T) {
