@@ -278,7 +278,7 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 			t.p.scripts[scriptKey{vs: id, rs: rid, kind: check.RealServerDown}] = rs.NotifyDown
 		}
 		for _, c := range rs.Checkers {
-			cc, err := t.checker(vs, rs, c)
+			cc, err := t.checker(id, rid, vs, rs, c)
 			if err != nil {
 				return fmt.Errorf("real server %s %s: %w", rid, c.Type, err)
 			}
@@ -329,7 +329,7 @@ func argv(c *config.Command) check.Command {
 	return check.Command(c.Argv)
 }
 
-func (t *translator) checker(vs *config.VirtualServer, rs *config.RealServer, c *config.Checker) (*check.Checker, error) {
+func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *config.RealServer, c *config.Checker) (*check.Checker, error) {
 	timing := check.Timing{
 		DelayLoop:        c.DelayLoop,
 		DelayBeforeRetry: c.DelayBeforeRetry,
@@ -448,6 +448,12 @@ func (t *translator) checker(vs *config.VirtualServer, rs *config.RealServer, c 
 		return nil, nil
 	default:
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
+	}
+	out.Probe = &watched{
+		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
+		logAll: c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
+		http:   c.Type == config.CheckHTTP || c.Type == config.CheckSSL,
+		retry:  out.Timing.Retry,
 	}
 	return out, nil
 }

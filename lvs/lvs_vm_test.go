@@ -1,0 +1,450 @@
+//go:build vmtest
+
+// These tests need a kernel with IPVS, ipvsadm and keepalived 2.2.7: run
+// them in the VM with `make vmtest` or
+//
+//	CGO_ENABLED=0 go test -tags vmtest -exec "$PWD/tools/vm/run-in-vm.sh" ./lvs/
+//
+// They flush the IPVS table and add addresses to lo in the network
+// namespace they run in.
+package lvs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/ipvs"
+	"github.com/dsas/keepalived-go/parser"
+)
+
+func vmRun(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// vmKernel dials IPVS with an empty table and flushes it again afterwards.
+func vmKernel(t testing.TB) *ipvs.Conn {
+	t.Helper()
+	c, err := ipvs.Dial()
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	t.Cleanup(func() {
+		c.Flush()
+		c.Close()
+	})
+	return c
+}
+
+// loAddrs puts the real server addresses on lo for the test's duration.
+func loAddrs(t testing.TB, addrs ...string) {
+	t.Helper()
+	for _, a := range addrs {
+		vmRun(t, "ip", "addr", "add", a, "dev", "lo")
+		t.Cleanup(func() { exec.Command("ip", "addr", "del", a, "dev", "lo").Run() })
+	}
+}
+
+// realServer is an HTTP listener that can die and come back.
+type realServer struct {
+	addr string
+	mu   sync.Mutex
+	srv  *http.Server
+}
+
+func (r *realServer) up(t testing.TB) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.srv != nil {
+		return
+	}
+	ln, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		t.Fatalf("listen %s: %v", r.addr, err)
+	}
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })}
+	go r.srv.Serve(ln)
+}
+
+func (r *realServer) down() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.srv != nil {
+		r.srv.Close()
+		r.srv = nil
+	}
+}
+
+// settle waits until `ipvsadm -Ln` has not changed for quiet, and at least
+// min has passed, and returns it.
+func settle(t testing.TB, min, quiet time.Duration) string {
+	t.Helper()
+	start := time.Now()
+	last, changed := vmRun(t, "ipvsadm", "-Ln"), time.Now()
+	for {
+		time.Sleep(200 * time.Millisecond)
+		cur := vmRun(t, "ipvsadm", "-Ln")
+		now := time.Now()
+		if cur != last {
+			last, changed = cur, now
+		}
+		if now.Sub(start) >= min && now.Sub(changed) >= quiet {
+			return last
+		}
+		if now.Sub(start) > 90*time.Second {
+			t.Fatalf("IPVS table never settled; last:\n%s", last)
+		}
+	}
+}
+
+// diffConf exercises every forwarding method, several schedulers, fwmark,
+// IPv6, a group, persistence, the SIP engine, inhibit_on_failure, alpha,
+// quorum with a sorry server and a dynamic MISC_CHECK weight. Real servers
+// 10.9.0.1 and fd00:9::1 stay up; 10.9.0.2 and fd00:9::2 die and come back.
+const diffConf = `global_defs {
+  router_id lvsvm
+}
+virtual_server_group GRP {
+  10.10.2.1-2 80
+  fwmark 21
+}
+virtual_server 10.10.1.1 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.0.1 80 {
+    weight 2
+    HTTP_GET {
+      url {
+        path /
+        status_code 200
+      }
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 10.9.0.2 80 {
+    inhibit_on_failure
+    HTTP_GET {
+      url {
+        path /
+      }
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+}
+virtual_server 10.10.1.2 443 {
+  delay_loop 1
+  lb_algo wlc
+  lb_kind DR
+  protocol TCP
+  persistence_timeout 300
+  persistence_granularity 255.255.255.0
+  real_server 10.9.0.1 443 {
+    uthreshold 100
+    lthreshold 10
+    TCP_CHECK {
+      connect_port 80
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 10.9.0.2 443 {
+    TCP_CHECK {
+      connect_port 80
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+}
+virtual_server fwmark 11 {
+  delay_loop 1
+  lb_algo sh
+  sh-port
+  lb_kind TUN
+  real_server 10.9.0.1 80 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 10.9.0.2 80 {
+    lvs_method TUN type gue port 6080
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+}
+virtual_server fd00:10::1 80 {
+  delay_loop 1
+  lb_algo mh
+  mh-port
+  lb_kind NAT
+  protocol TCP
+  real_server fd00:9::1 80 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server fd00:9::2 80 {
+    weight 3
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+}
+virtual_server group GRP {
+  delay_loop 1
+  lb_algo lc
+  lb_kind DR
+  protocol TCP
+  real_server 10.9.0.1 80 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 10.9.0.2 80 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+}
+virtual_server 10.10.1.3 80 {
+  delay_loop 1
+  lb_algo wrr
+  lb_kind NAT
+  protocol TCP
+  quorum 3
+  real_server 10.9.0.1 80 {
+    weight 2
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 10.9.0.2 80 {
+    weight 2
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  sorry_server 10.9.0.3 8080
+}
+virtual_server 10.10.1.4 53 {
+  lb_algo sed
+  lb_kind NAT
+  protocol UDP
+  real_server 10.9.0.1 53 {
+    weight 3
+  }
+  sorry_server 10.9.0.3 53
+  sorry_server_inhibit
+}
+virtual_server 10.10.1.5 80 {
+  delay_loop 1
+  lb_algo lblc
+  lb_kind NAT
+  protocol TCP
+  alpha
+  real_server 10.9.0.1 80 {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 10.9.0.2 80 {
+    inhibit_on_failure
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+}
+virtual_server 10.10.1.6 5060 {
+  lb_algo rr
+  lb_kind NAT
+  protocol UDP
+  ops
+  persistence_timeout 60
+  persistence_engine sip
+  real_server 10.9.0.1 5060 {
+    weight 1
+  }
+}
+virtual_server 10.10.1.7 8080 {
+  delay_loop 1
+  lb_algo nq
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.0.1 8080 {
+    weight 10
+    MISC_CHECK {
+      misc_path "/bin/sh WEIGHT_SCRIPT"
+      misc_timeout 3
+      misc_dynamic
+      warmup 0
+    }
+  }
+}
+`
+
+// scenario brings up the real servers, starts an implementation with
+// start (which returns its stop function) and records `ipvsadm -Ln` at
+// steady state, after 10.9.0.2 and fd00:9::2 die, and after they return.
+func scenario(t *testing.T, dir string, start func() (stop func() error)) (phases []string) {
+	t.Helper()
+	weight := filepath.Join(dir, "weight")
+	servers := []*realServer{{addr: "10.9.0.1:80"}, {addr: "[fd00:9::1]:80"}, {addr: "10.9.0.2:80"}, {addr: "[fd00:9::2]:80"}}
+	setWeight := func(w int) {
+		if err := os.WriteFile(weight, []byte(fmt.Sprint(w+2)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range servers {
+		s.up(t)
+	}
+	setWeight(5)
+	defer func() {
+		for _, s := range servers {
+			s.down()
+		}
+	}()
+	stop := start()
+	phases = append(phases, settle(t, 5*time.Second, 3*time.Second))
+	servers[2].down()
+	servers[3].down()
+	setWeight(2)
+	phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+	servers[2].up(t)
+	servers[3].up(t)
+	setWeight(5)
+	phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+	if err := stop(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	phases = append(phases, vmRun(t, "ipvsadm", "-Ln"))
+	return phases
+}
+
+func TestVMDifferential(t *testing.T) {
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Skip("no keepalived in the VM image")
+	}
+	vmKernel(t)
+	loAddrs(t, "10.9.0.1/32", "10.9.0.2/32", "10.9.0.3/32", "fd00:9::1/128", "fd00:9::2/128")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "weight.sh")
+	if err := os.WriteFile(script, []byte("exit $(cat "+filepath.Join(dir, "weight")+")\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(conf, []byte(strings.ReplaceAll(diffConf, "WEIGHT_SCRIPT", script)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var kaLog bytes.Buffer
+	theirs := scenario(t, dir, func() func() error {
+		cmd := exec.Command("keepalived", "-n", "-l", "-C", "-D", "-f", conf,
+			"-p", filepath.Join(dir, "keepalived.pid"), "-c", filepath.Join(dir, "checkers.pid"))
+		cmd.Stdout, cmd.Stderr = &kaLog, &kaLog
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return func() error {
+			cmd.Process.Signal(syscall.SIGTERM)
+			return cmd.Wait()
+		}
+	})
+	if t.Failed() {
+		t.Logf("keepalived:\n%s", kaLog.String())
+		return
+	}
+	vmRun(t, "ipvsadm", "-C")
+
+	var ourLog bytes.Buffer
+	ours := scenario(t, dir, func() func() error {
+		cfg, diags, err := parser.Parse(conf, parser.Options{})
+		if err != nil {
+			t.Fatalf("parse: %v\n%v", err, diags)
+		}
+		log := slog.New(slog.NewTextHandler(&syncWriter{w: &ourLog}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		m, err := New(cfg, Options{Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		return func() error {
+			cancel()
+			return <-done
+		}
+	})
+
+	names := []string{"steady state", "after 10.9.0.2 and fd00:9::2 died", "after they came back", "after stop"}
+	for i, name := range names {
+		if theirs[i] != ours[i] {
+			t.Errorf("%s: ipvsadm -Ln differs\n--- keepalived 2.2.7\n%s--- keepalived-go\n%s", name, theirs[i], ours[i])
+		} else {
+			t.Logf("%s: identical\n%s", name, ours[i])
+		}
+	}
+	if t.Failed() {
+		t.Logf("keepalived:\n%s\nours:\n%s", kaLog.String(), ourLog.String())
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
