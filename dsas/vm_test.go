@@ -10,6 +10,7 @@ package dsas_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/dsas/keepalived-go/dsas/apply"
+	"github.com/dsas/keepalived-go/dsas/cli"
 	"github.com/dsas/keepalived-go/dsas/conf"
 	"github.com/dsas/keepalived-go/dsas/host"
 	"github.com/dsas/keepalived-go/dsas/plan"
@@ -298,4 +300,53 @@ func TestVMModeAndPrimary(t *testing.T) {
 	mustContain(t, "/proc/net/bonding/bond0", l.bonding(), "Bonding Mode: fault-tolerance (active-backup)", "Primary Slave: eth0", "MII Polling Interval (ms): 100")
 	waitFor(t, "eth0 active", func() bool { return l.active() == "eth0" })
 	waitFor(t, "ping", func() bool { return l.ping("192.168.1.254") })
+}
+
+// TestVMCommand runs the dsas-init command itself (this binary, re-executed
+// in the host namespace) on the LB file: plan, apply, apply again (prints
+// nothing), status (0: in sync).
+func TestVMCommand(t *testing.T) {
+	if os.Getenv("DSAS_CLI_CHILD") == "1" {
+		os.Exit(cli.Run(strings.Fields(os.Getenv("DSAS_CLI_ARGS")), os.Stdout, os.Stderr))
+	}
+	l := newLab(t, "192.168.0.1/22", "203.0.113.1/24")
+	dsasInit := func(args ...string) (code int, stdout, stderr string) {
+		cmd := l.host.Command(os.Args[0], "-test.run=^TestVMCommand$")
+		cmd.Env = append(os.Environ(), "DSAS_CLI_CHILD=1",
+			"DSAS_CLI_ARGS=-c testdata/lb.conf --root "+l.root+" "+strings.Join(args, " "))
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, o.String(), e.String()
+	}
+	golden, err := os.ReadFile("testdata/lb.plan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The VM has no disks: the mount and swap lines become notes.
+	want := strings.Replace(string(golden), "mount /dev/sda1 on /boot\nswap on /dev/sda2\n", "", 1)
+	for _, step := range []struct {
+		args       string
+		code       int
+		out, notes string
+	}{
+		{"plan", 0, want, "dsas-init: note: BTDEVICE=/dev/sda1: no such device; skipped\n"},
+		{"--dry-run", 0, want, ""},
+		{"status", 3, want, ""},
+		{"apply", 0, want, ""},
+		{"apply", 0, "", ""},
+		{"status", 0, "", ""},
+		{"-q plan", 0, "", ""},
+	} {
+		code, out, errs := dsasInit(strings.Fields(step.args)...)
+		if code != step.code || out != step.out || !strings.Contains(errs, step.notes) {
+			t.Fatalf("dsas-init %s: exit %d (want %d)\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", step.args, code, step.code, out, step.out, errs)
+		}
+	}
+	waitFor(t, "ping over bond0.2", func() bool { return l.ping("203.0.113.1") })
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dsas/keepalived-go/dsas/cli"
 )
 
 // unit reads a systemd unit file into key → values (repeated keys and
@@ -72,10 +74,13 @@ func TestSystemdUnit(t *testing.T) {
 	if c := u["Unit.ConditionPathExists"]; len(c) > 0 {
 		t.Errorf("ConditionPathExists %q defeats DSAS_CONF", c)
 	}
-	// The flags the unit passes must be ones the command knows.
+	// The flags the unit passes must be ones the command knows: run them
+	// with check instead of apply.
 	args := strings.Fields(u["Service.ExecStart"][0])[1:]
-	if _, _, err := parseArgs(args, &bytes.Buffer{}); err != nil {
-		t.Errorf("ExecStart arguments: %v", err)
+	args = append(args[:len(args)-1], "-c", "../../dsas/testdata/lb.conf", "-q", "check")
+	var errb bytes.Buffer
+	if code := cli.Run(args, &bytes.Buffer{}, &errb); code != 0 {
+		t.Errorf("ExecStart arguments %q: exit %d: %s", args, code, errb.String())
 	}
 	sa, err := exec.LookPath("systemd-analyze")
 	if err != nil {
@@ -101,7 +106,7 @@ func TestDaemonHelper(t *testing.T) {
 	if os.Getenv("DSAS_INIT_DAEMON") != "1" {
 		t.Skip("helper process for TestSysvScript")
 	}
-	os.Exit(run(flag.Args(), os.Stdout, os.Stderr))
+	os.Exit(cli.Run(flag.Args(), os.Stdout, os.Stderr))
 }
 
 // TestSysvScript runs the LSB script with DAEMON pointing at this test

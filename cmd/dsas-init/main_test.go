@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dsas/keepalived-go/dsas/cli"
 )
 
 func TestRunNoNetwork(t *testing.T) {
@@ -50,7 +52,7 @@ func TestRunNoNetwork(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("DSAS_CONF", tt.env)
 			var out, errb bytes.Buffer
-			code := run(tt.args, &out, &errb)
+			code := cli.Run(tt.args, &out, &errb)
 			if code != tt.code || !strings.Contains(out.String(), tt.out) || !strings.Contains(errb.String(), tt.err) {
 				t.Errorf("code %d, stdout %q, stderr %q", code, out.String(), errb.String())
 			}
@@ -67,7 +69,7 @@ func TestRunNoNetwork(t *testing.T) {
 // error, and nothing applied.
 func TestMissingFeatureInNetns(t *testing.T) {
 	if os.Getenv("DSAS_INIT_CHILD") == "1" {
-		os.Exit(run(strings.Fields(os.Getenv("DSAS_INIT_ARGS")), os.Stdout, os.Stderr))
+		os.Exit(cli.Run(strings.Fields(os.Getenv("DSAS_INIT_ARGS")), os.Stdout, os.Stderr))
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
