@@ -43,8 +43,12 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	if !o.DontFork && os.Getenv(detachedEnv) == "" {
 		return detach(stderr)
 	}
+	if ns := namespace(o, cfg); ns != "" && os.Getenv(netnsEnv) != ns {
+		return enterNamespace(ns, stderr)
+	}
 	// keepalived runs from / so it holds no mount busy.
 	_ = os.Chdir("/")
+	o.PIDFile, o.VRRPPIDFile, o.CheckPIDFile = pidPaths(o, cfg)
 	logs, err := daemon.NewLogs(daemon.LogOptions{
 		Console:  o.LogConsole,
 		Detail:   o.LogDetail,
@@ -101,6 +105,68 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		return 1
 	}
 	return 0
+}
+
+// netnsEnv marks a copy that already runs in its network namespace.
+const netnsEnv = "KEEPALIVED_GO_NETNS"
+
+// namespace is -s, or else the configuration's net_namespace.
+func namespace(o Options, cfg *config.Config) string {
+	if o.Namespace != "" {
+		return o.Namespace
+	}
+	return cfg.Global.NetNamespace
+}
+
+// enterNamespace re-executes keepalived-go inside the named network
+// namespace with `ip netns exec` (creating the namespace if needed, as
+// keepalived does). A Go process cannot move all its threads with
+// setns(2), so the exec replaces this process, keeping its pid.
+func enterNamespace(ns string, stderr io.Writer) int {
+	ip, err := exec.LookPath("ip")
+	if err != nil {
+		fmt.Fprintf(stderr, "Unable to set network namespace %s - exiting: %v\n", ns, err)
+		return 1
+	}
+	if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
+		if out, err := exec.Command(ip, "netns", "add", ns).CombinedOutput(); err != nil {
+			fmt.Fprintf(stderr, "Unable to create network namespace %s - exiting: %v %s\n", ns, err, out)
+			return 1
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	argv := append([]string{"ip", "netns", "exec", ns, self}, os.Args[1:]...)
+	env := append(os.Environ(), netnsEnv+"="+ns)
+	err = syscall.Exec(ip, argv, env)
+	fmt.Fprintf(stderr, "Unable to set network namespace %s - exiting: %v\n", ns, err)
+	return 1
+}
+
+// pidPaths are keepalived's pid files: -p/-r/-c when given; with an
+// instance name (instance, or the network namespace) under
+// /run/keepalived/ with the name appended; with use_pid_dir under
+// /run/keepalived/; else /run/keepalived.pid, /run/vrrp.pid,
+// /run/checkers.pid.
+func pidPaths(o Options, cfg *config.Config) (main, vrrp, check string) {
+	inst := cfg.Global.Instance
+	if inst == "" {
+		inst = namespace(o, cfg)
+	}
+	name := func(given, base string) string {
+		switch {
+		case given != "":
+			return given
+		case inst != "":
+			return "/run/keepalived/" + base + "_" + inst + ".pid"
+		case cfg.Global.UsePIDDir:
+			return "/run/keepalived/" + base + ".pid"
+		}
+		return "/run/" + base + ".pid"
+	}
+	return name(o.PIDFile, "keepalived"), name(o.VRRPPIDFile, "vrrp"), name(o.CheckPIDFile, "checkers")
 }
 
 // detach starts the detached copy and returns the first copy's status.
