@@ -19,6 +19,10 @@ type Config struct {
 	// vrrp_sync_group blocks.
 	Preamble  string
 	Instances []Instance
+	// NoNotifyScript leaves out the per-instance notify script (the
+	// notify FIFO stays), for large configurations where forking a script
+	// per transition would dominate what is measured.
+	NoNotifyScript bool
 }
 
 // Instance is one vrrp_instance on the lab link.

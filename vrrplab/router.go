@@ -175,7 +175,11 @@ func (r *Router) Configure(t testing.TB, cfg Config) {
 		cfg.RouterID = r.Name
 	}
 	cfg.Globals = append([]string{"notify_fifo " + r.fifo}, cfg.Globals...)
-	writeFile(t, r.Conf, cfg.Render(r.NotifyCmd(), r.Dir), 0o644)
+	cmd := r.NotifyCmd()
+	if cfg.NoNotifyScript {
+		cmd = ""
+	}
+	writeFile(t, r.Conf, cfg.Render(cmd, r.Dir), 0o644)
 }
 
 // readFIFO records the lines of the router's notify_fifo. Notify scripts
