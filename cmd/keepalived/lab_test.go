@@ -198,6 +198,32 @@ func TestDaemonLab(t *testing.T) {
 	}
 	r2.proc.Signal(syscall.SIGHUP)
 	r2.waitFor("a reload after the dump signals", func() bool { return strings.Count(r2.proc.Output(), "Reload finished") == 2 })
+
+	// Many reloads in a row: the kernel never sees a VIP go, and the
+	// master never sends a priority-0 advert.
+	// A marker address added before and removed after the reloads proves
+	// the monitor saw everything in between.
+	marker := "10.213.0.222/32"
+	mon := h2.Start(t, "ip", "-o", "monitor", "address")
+	r2.waitFor("address monitor", func() bool {
+		h2.Run("ip", "addr", "replace", marker, "dev", lab.Link)
+		return strings.Contains(mon.Output(), "10.213.0.222")
+	})
+	rounds := 20
+	for i := range rounds {
+		r2.proc.Signal(syscall.SIGHUP)
+		r2.waitFor("reload", func() bool { return strings.Count(r2.proc.Output(), "Reload finished") == 3+i })
+	}
+	h2.Run("ip", "addr", "del", marker, "dev", lab.Link)
+	r2.waitFor("monitor caught up", func() bool { return strings.Contains(mon.Output(), "Deleted") && strings.Contains(mon.Output(), "10.213.0.222") })
+	for _, l := range strings.Split(mon.Output(), "\n") {
+		if strings.HasPrefix(l, "Deleted") && !strings.Contains(l, "10.213.0.222") {
+			t.Fatalf("an address went away during %d reloads: %s", rounds, l)
+		}
+	}
+	if st := strings.Count(r2.proc.Output(), "sent 0 priority"); st != 0 {
+		t.Fatalf("priority 0 sent during reloads")
+	}
 }
 
 // TestDaemonTrackAndNotify checks the wiring of trackers, the link watcher
