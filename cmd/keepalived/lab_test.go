@@ -215,7 +215,9 @@ func TestDaemonLab(t *testing.T) {
 		r2.waitFor("reload", func() bool { return strings.Count(r2.proc.Output(), "Reload finished") == 3+i })
 	}
 	h2.Run("ip", "addr", "del", marker, "dev", lab.Link)
-	r2.waitFor("monitor caught up", func() bool { return strings.Contains(mon.Output(), "Deleted") && strings.Contains(mon.Output(), "10.213.0.222") })
+	r2.waitFor("monitor caught up", func() bool {
+		return strings.Contains(mon.Output(), "Deleted") && strings.Contains(mon.Output(), "10.213.0.222")
+	})
 	for _, l := range strings.Split(mon.Output(), "\n") {
 		if strings.HasPrefix(l, "Deleted") && !strings.Contains(l, "10.213.0.222") {
 			t.Fatalf("an address went away during %d reloads: %s", rounds, l)
