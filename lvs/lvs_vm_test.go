@@ -384,45 +384,14 @@ func TestVMDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var kaLog bytes.Buffer
-	theirs := scenario(t, dir, func() func() error {
-		cmd := exec.Command("keepalived", "-n", "-l", "-C", "-D", "-f", conf,
-			"-p", filepath.Join(dir, "keepalived.pid"), "-c", filepath.Join(dir, "checkers.pid"))
-		cmd.Stdout, cmd.Stderr = &kaLog, &kaLog
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return func() error {
-			cmd.Process.Signal(syscall.SIGTERM)
-			return cmd.Wait()
-		}
-	})
+	var kaLog, ourLog bytes.Buffer
+	theirs := scenario(t, dir, func() func() error { return startKeepalived(t, dir, conf, &kaLog) })
 	if t.Failed() {
 		t.Logf("keepalived:\n%s", kaLog.String())
 		return
 	}
 	vmRun(t, "ipvsadm", "-C")
-
-	var ourLog bytes.Buffer
-	ours := scenario(t, dir, func() func() error {
-		cfg, diags, err := parser.Parse(conf, parser.Options{})
-		if err != nil {
-			t.Fatalf("parse: %v\n%v", err, diags)
-		}
-		log := slog.New(slog.NewTextHandler(&syncWriter{w: &ourLog}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		m, err := New(cfg, Options{Logger: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- m.Run(ctx) }()
-		return func() error {
-			cancel()
-			return <-done
-		}
-	})
+	ours := scenario(t, dir, func() func() error { return startOurs(t, conf, &ourLog) })
 
 	names := []string{"steady state", "after 10.9.0.2 and fd00:9::2 died", "after they came back", "after stop"}
 	for i, name := range names {
@@ -431,6 +400,113 @@ func TestVMDifferential(t *testing.T) {
 		} else {
 			t.Logf("%s: identical\n%s", name, ours[i])
 		}
+	}
+	if t.Failed() {
+		t.Logf("keepalived:\n%s\nours:\n%s", kaLog.String(), ourLog.String())
+	}
+}
+
+// startKeepalived runs keepalived's checker process on conf until the
+// returned function stops it with SIGTERM.
+func startKeepalived(t *testing.T, dir, conf string, log *bytes.Buffer) func() error {
+	t.Helper()
+	cmd := exec.Command("keepalived", "-n", "-l", "-C", "-D", "-f", conf,
+		"-p", filepath.Join(dir, "keepalived.pid"), "-c", filepath.Join(dir, "checkers.pid"))
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return func() error {
+		cmd.Process.Signal(syscall.SIGTERM)
+		return cmd.Wait()
+	}
+}
+
+// startOurs runs a Manager on conf until the returned function stops it.
+func startOurs(t *testing.T, conf string, buf *bytes.Buffer) func() error {
+	t.Helper()
+	cfg, diags, err := parser.Parse(conf, parser.Options{})
+	if err != nil {
+		t.Fatalf("parse: %v\n%v", err, diags)
+	}
+	log := slog.New(slog.NewTextHandler(&syncWriter{w: buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m, err := New(cfg, Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
+const globalsConf = `global_defs {
+  lvs_timeouts tcp 7200 tcpfin 60 udp 120
+  lvs_sync_daemon kgsync0 id 7 maxlen 1400 port 9000 ttl 2 group 239.1.2.3
+  lvs_flush
+  lvs_flush_on_stop
+}
+virtual_server 10.10.3.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.0.1 80 {
+    weight 1
+  }
+}
+`
+
+// TestVMGlobalsDifferential compares lvs_timeouts, a checker-managed
+// lvs_sync_daemon, lvs_flush and lvs_flush_on_stop with keepalived's, while
+// running and after stop.
+func TestVMGlobalsDifferential(t *testing.T) {
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Skip("no keepalived in the VM image")
+	}
+	c := vmKernel(t)
+	before, err := c.Timeouts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.SetTimeouts(before) })
+	const link = "kgsync0"
+	vmRun(t, "ip", "link", "add", link, "type", "dummy")
+	t.Cleanup(func() { exec.Command("ip", "link", "del", link).Run() })
+	vmRun(t, "ip", "link", "set", link, "multicast", "on", "up")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(conf, []byte(globalsConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		return vmRun(t, "ipvsadm", "-Ln") + vmRun(t, "ipvsadm", "-L", "--timeout") + vmRun(t, "ipvsadm", "-L", "--daemon")
+	}
+	run := func(start func() func() error) (running, stopped string) {
+		vmRun(t, "ipvsadm", "-A", "-t", "198.51.100.1:22", "-s", "rr") // foreign: lvs_flush removes it
+		stop := start()
+		settle(t, 2*time.Second, time.Second)
+		running = state()
+		if err := stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		return running, state()
+	}
+	var kaLog, ourLog bytes.Buffer
+	theirRun, theirStop := run(func() func() error { return startKeepalived(t, dir, conf, &kaLog) })
+	ourRun, ourStop := run(func() func() error { return startOurs(t, conf, &ourLog) })
+	if theirRun != ourRun {
+		t.Errorf("while running:\n--- keepalived 2.2.7\n%s--- keepalived-go\n%s", theirRun, ourRun)
+	} else {
+		t.Logf("while running: identical\n%s", ourRun)
+	}
+	if theirStop != ourStop {
+		t.Errorf("after stop:\n--- keepalived 2.2.7\n%s--- keepalived-go\n%s", theirStop, ourStop)
+	} else {
+		t.Logf("after stop: identical\n%s", ourStop)
 	}
 	if t.Failed() {
 		t.Logf("keepalived:\n%s\nours:\n%s", kaLog.String(), ourLog.String())
