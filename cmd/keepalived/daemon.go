@@ -27,6 +27,16 @@ import (
 // copy then runs as if given -n. Its pid is the one in the pid files.
 const detachedEnv = "KEEPALIVED_GO_DETACHED"
 
+// An extension plugs an observer (metrics, the status socket, the dump
+// files) into the daemon from its own file of this command, registering
+// itself in extensions from an init function. It may adjust the daemon's
+// options (Notifiers, WrapTrackSink, OnSignal, hooks) before the daemon is
+// built; the attach function it returns is called with the daemon before
+// it runs, and the cleanup attach returns after it has stopped.
+type extension func(o Options, opt *daemon.Options) (attach func(d *daemon.Daemon) (cleanup func()), err error)
+
+var extensions []extension
+
 func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr io.Writer) int {
 	if o.Umask != "" {
 		m, err := strconv.ParseUint(o.Umask, 0, 32)
@@ -91,12 +101,29 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		CheckPIDFile: o.CheckPIDFile,
 		Logs:         logs,
 		Detail:       o.LogDetail,
+		OnSignal:     map[os.Signal]func(){},
 	}
 	opt.NewLVS = func(c *config.Config, log *slog.Logger, keepIPVS bool) (daemon.LVS, error) {
 		return lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS})
 	}
+	var attaches []func(*daemon.Daemon) func()
+	for _, ext := range extensions {
+		attach, err := ext(o, &opt)
+		if err != nil {
+			logs.Core.Error(err.Error())
+			return 1
+		}
+		if attach != nil {
+			attaches = append(attaches, attach)
+		}
+	}
 	daemon.SystemdHooks(&opt)
 	d := daemon.New(opt)
+	for _, attach := range attaches {
+		if cleanup := attach(d); cleanup != nil {
+			defer cleanup()
+		}
+	}
 	if err := d.Run(context.Background(), cfg); err != nil {
 		if errors.Is(err, daemon.ErrRunning) {
 			return 0 // keepalived logs it and exits with KEEPALIVED_EXIT_OK
