@@ -270,7 +270,7 @@ var routeMetrics = map[string]bool{
 // drops the whole route, as keepalived does.
 func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 	r := config.Route{Table: 254, Type: "unicast"}
-	hasDst := false
+	hasDst, dstText := false, ""
 	setFam := func(t Token, f config.Family, msg string) bool {
 		if r.Family == config.FamilyUnspec {
 			r.Family = f
@@ -537,7 +537,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			if p.IsValid() && !setFam(t, config.FamilyOf(p.Addr()), "Cannot mix IPv4 and IPv6 addresses for route ("+t.Text+")") {
 				return r, false
 			}
-			r.Dst, hasDst = p, true
+			r.Dst, hasDst, dstText = p, true, t.Text
 		}
 	}
 	if !hasDst {
@@ -549,6 +549,11 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			c.Report(item[0].Pos, GeneralError, "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
 		}
 		r.Protocol = 18
+		// Tracking watches the route's oif; nexthop devices do not count.
+		if r.Dev == "" {
+			c.Report(item[0].Pos, GeneralError, "Warning - cannot track route %s with no interface specified, not tracking", dstText)
+			r.NoTrack = true
+		}
 	}
 	if r.TrackGroup != "" && r.Dev == "" {
 		c.Report(item[0].Pos, GeneralError, "Static route cannot have track group if no oif specified")

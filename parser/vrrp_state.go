@@ -143,6 +143,16 @@ func (c *Ctx) ifLoopback(name string) bool {
 	return err == nil && ifi.Flags&net.FlagLoopback != 0
 }
 
+// ifMulticast reports whether an existing interface has IFF_MULTICAST.
+// A faked host (Options.InterfaceExists) has only multicast interfaces.
+func (c *Ctx) ifMulticast(name string) bool {
+	if c.Opts != nil && c.Opts.InterfaceExists != nil {
+		return true
+	}
+	ifi, err := net.InterfaceByName(name)
+	return err != nil || ifi.Flags&net.FlagMulticast != 0
+}
+
 // lookupIf is keepalived's if_get_by_ifname(IF_CREATE_IF_DYNAMIC): a
 // missing interface is remembered with the message keepalived would print
 // and judged at the end. It returns whether the interface exists.

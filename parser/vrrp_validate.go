@@ -356,6 +356,12 @@ func (c *Ctx) completeInstance(d *instDraft) bool {
 			rep(Deprecated, "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.")
 		}
 	}
+	// A VMAC/ipvlan instance's interface does not exist yet at config
+	// time (ifindex 0), so keepalived only checks plain interfaces; dummy
+	// and ifb links, for example, lack IFF_MULTICAST.
+	if d.hasIf && !d.ifMissing && !in.Unicast && !in.VMAC.Enabled && !in.VMAC.IPVLAN && !c.ifMulticast(in.Interface) {
+		rep(GeneralError, "(%s) interface %s does not support multicast, specify unicast peers - disabling", in.Interface)
+	}
 	if in.Strict && in.VMAC.MACSet {
 		rep(GeneralError, "(%s): cannot specify MAC address with strict mode - clearing")
 		in.VMAC.MACSet, in.VMAC.MACUseVRID = false, false
