@@ -14,8 +14,8 @@
 // How to wire: after building the status.Sources the daemon shares with its
 // observers, and only when --metrics-listen is set, call
 //
-//	reg := metrics.NewRegistry(src)
-//	metrics.RegisterRuntime(reg) // go_* and process_* series
+//	reg := metrics.NewRegistry(src) // add metrics.WithGen2brain() for that exporter's series
+//	metrics.RegisterRuntime(reg)    // go_* and process_* series
 //	srv, err := metrics.Serve(addr, reg, logger)
 //	if err != nil { return fmt.Errorf("metrics: %w", err) }
 //	defer srv.Close()
@@ -52,9 +52,23 @@ import (
 // port, on loopback).
 const DefaultListen = "127.0.0.1:9165"
 
+// Option tunes NewRegistry.
+type Option func(*options)
+
+type options struct{ gen2brain bool }
+
+// WithGen2brain also emits gen2brain/keepalived_exporter's series
+// (keepalived_vrrp_advert_rcvd{name,intf,vrid,state}, keepalived_lvs_vip_*,
+// keepalived_lvs_rs_*), for dashboards built on that exporter.
+func WithGen2brain() Option { return func(o *options) { o.gen2brain = true } }
+
 // NewRegistry returns a registry holding one collector per concern over
 // src. Sides whose source is nil produce no series.
-func NewRegistry(src status.Sources) *prometheus.Registry {
+func NewRegistry(src status.Sources, opts ...Option) *prometheus.Registry {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		upCollector{},
@@ -63,6 +77,9 @@ func NewRegistry(src status.Sources) *prometheus.Registry {
 		newLVSCollector(src.LVS),
 		newReloadCollector(src.Reloads),
 	)
+	if o.gen2brain {
+		reg.MustRegister(newGen2brainCollector(src.VRRP, src.LVS))
+	}
 	return reg
 }
 

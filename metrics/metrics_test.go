@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,9 +25,9 @@ var update = flag.Bool("update", false, "rewrite testdata/scrape.golden")
 
 // scrape serves src on a real listener and fetches /metrics in the text
 // format, as Prometheus would.
-func scrape(t *testing.T, src status.Sources) []byte {
+func scrape(t *testing.T, src status.Sources, opts ...Option) []byte {
 	t.Helper()
-	srv, err := Serve("127.0.0.1:0", NewRegistry(src), nil)
+	srv, err := Serve("127.0.0.1:0", NewRegistry(src, opts...), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,5 +184,54 @@ func TestNilSources(t *testing.T) {
 	fams := parse(t, scrape(t, status.Sources{}))
 	if len(fams) != 1 || fams["keepalived_up"].GetMetric()[0].GetGauge().GetValue() != 1 {
 		t.Errorf("families %v", fams)
+	}
+}
+
+// TestGen2brainGolden pins the optional gen2brain/keepalived_exporter
+// series: its names, its labels, the state as a label string and the
+// addr/proto forms of its IPVS series.
+func TestGen2brainGolden(t *testing.T) {
+	fams := parse(t, scrape(t, statustest.Sources(), WithGen2brain()))
+	var b strings.Builder
+	names := make([]string, 0, len(fams))
+	for n := range fams {
+		if strings.HasPrefix(n, "keepalived_vrrp_") && !strings.HasSuffix(n, "_total") && n != "keepalived_vrrp_state" &&
+			n != "keepalived_vrrp_excluded_state" && !strings.Contains(n, "priority") ||
+			strings.HasPrefix(n, "keepalived_lvs_vip_") || strings.HasPrefix(n, "keepalived_lvs_rs_") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f := fams[n]
+		if f.GetType() != dto.MetricType_COUNTER {
+			t.Errorf("%s is %v, want counter", n, f.GetType())
+		}
+		for _, m := range f.GetMetric() {
+			b.WriteString(n + "{")
+			for i, l := range m.GetLabel() {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				b.WriteString(l.GetName() + "=" + strconv.Quote(l.GetValue()))
+			}
+			b.WriteString("} " + strconv.FormatFloat(m.GetCounter().GetValue(), 'g', -1, 64) + "\n")
+		}
+	}
+	path := filepath.Join("testdata", "gen2brain.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("gen2brain series differ from %s:\n%s", path, b.String())
+	}
+	if len(names) != 14+10 {
+		t.Errorf("%d gen2brain families: %v", len(names), names)
 	}
 }

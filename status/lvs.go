@@ -51,24 +51,32 @@ func FromLVS(vss []lvs.VirtualServerStatus) []VirtualServer {
 	return out
 }
 
-// parseRSID reads check.FormatService's `[ADDR]:proto:PORT`.
 func parseRSID(id string) (netip.AddrPort, bool) {
+	ap, _, ok := ParseID(id)
+	return ap, ok
+}
+
+// ParseID reads check.FormatService's `[ADDR]:proto:PORT` back; fwmark
+// (`FWM 7`) and group (`[NAME]:PORT`) identifiers do not parse.
+func ParseID(id string) (ap netip.AddrPort, proto string, ok bool) {
 	if !strings.HasPrefix(id, "[") {
-		return netip.AddrPort{}, false
+		return ap, "", false
 	}
 	end := strings.Index(id, "]:")
 	if end < 0 {
-		return netip.AddrPort{}, false
+		return ap, "", false
 	}
 	addr, err := netip.ParseAddr(id[1:end])
 	if err != nil {
-		return netip.AddrPort{}, false
+		return ap, "", false
 	}
-	rest := id[end+2:]
-	i := strings.LastIndexByte(rest, ':')
-	port, err := strconv.ParseUint(rest[i+1:], 10, 16)
+	proto, portStr, found := strings.Cut(id[end+2:], ":")
+	if !found {
+		return ap, "", false
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
 	if err != nil {
-		return netip.AddrPort{}, false
+		return ap, "", false
 	}
-	return netip.AddrPortFrom(addr, uint16(port)), true
+	return netip.AddrPortFrom(addr, uint16(port)), proto, true
 }

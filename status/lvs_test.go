@@ -35,7 +35,10 @@ func TestFromLVS(t *testing.T) {
 	if d, _ := out[0].IPVS.Dest(rs1); d.Weight != 2 {
 		t.Errorf("weight %d", d.Weight)
 	}
-	for _, bad := range []string{"FWM 1", "[x]:tcp:1", "[1.2.3.4]:tcp:x", "[1.2.3.4"} {
+	if ap, proto, ok := ParseID(rs2); !ok || proto != "tcp" || ap != netip.MustParseAddrPort("[fd00::10]:8080") {
+		t.Errorf("ParseID(%s) = %v %s %v", rs2, ap, proto, ok)
+	}
+	for _, bad := range []string{"FWM 1", "[x]:tcp:1", "[1.2.3.4]:tcp:x", "[1.2.3.4", "[GRP]:80", "[1.2.3.4]:80"} {
 		if _, ok := parseRSID(bad); ok {
 			t.Errorf("parsed %q", bad)
 		}
