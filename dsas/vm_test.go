@@ -191,7 +191,7 @@ func TestVMSeed(t *testing.T) {
 		"Bonding Mode: fault-tolerance (active-backup)", "Primary Slave: eth0",
 		"MII Polling Interval (ms): 100", "Slave Interface: eth0", "Slave Interface: eth1")
 	mustContain(t, "addresses", l.exec("ip", "-4", "-o", "addr", "show", "dev", "bond0"), "inet 192.168.1.1/22")
-	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 192.168.1.254 dev bond0")
+	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 192.168.1.254 dev bond0 proto 213")
 	var u unix.Utsname
 	_ = unix.Uname(&u)
 	if got := unix.ByteSliceToString(u.Nodename[:]); got != "w101" {
@@ -212,7 +212,7 @@ func TestVMLoadBalancer(t *testing.T) {
 	vlans := l.exec("cat", "/proc/net/vlan/config")
 	mustContain(t, "/proc/net/vlan/config", strings.Join(strings.Fields(vlans), " "), "bond0.2 | 2 | bond0")
 	mustContain(t, "addresses", l.exec("ip", "-4", "-o", "addr"), "bond0    inet 192.168.0.11/22", "bond0.2    inet 203.0.113.11/24")
-	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 203.0.113.1 dev bond0.2 metric 1")
+	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 203.0.113.1 dev bond0.2 proto 213 metric 1")
 	l.checkFailover("203.0.113.1")
 	if !l.ping("192.168.0.1") {
 		t.Error("untagged side unreachable after fail-back")
@@ -292,7 +292,7 @@ func TestVMModeAndPrimary(t *testing.T) {
 	_, _, out = l.apply(edit("rr.conf", `MODULES=("bond0 mode=balance-rr")`))
 	t.Logf("mode edit applied:\n%s", out)
 	mustContain(t, "/proc/net/bonding/bond0", l.bonding(), "Bonding Mode: load balancing (round-robin)", "Slave Interface: eth0", "Slave Interface: eth1")
-	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 192.168.1.254 dev bond0")
+	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 192.168.1.254 dev bond0 proto 213")
 	waitFor(t, "ping over round-robin", func() bool { return l.ping("192.168.1.254") })
 
 	_, _, out = l.apply("testdata/seed.conf")

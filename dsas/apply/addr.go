@@ -11,13 +11,14 @@ import (
 	"github.com/dsas/keepalived-go/dsas/plan"
 )
 
-// AddrProto is the address protocol (IFA_PROTO, Linux 6.1+) dsas-init
-// marks its addresses with; `ip address` shows it as "proto 0xd5". It is
-// how a later run tells the addresses it set, which it may replace, from
-// those others set on the same links, such as keepalived's virtual
-// addresses, which it must never delete. On an older kernel the mark is
-// dropped: dsas-init then adds but never deletes addresses.
-const AddrProto = 0xd5
+// Proto marks what dsas-init sets: the protocol of its routes (rtm_protocol,
+// `ip route` shows "proto 213") and of its addresses (IFA_PROTO, Linux
+// 6.1+, "proto 0xd5"). It is how a later run tells what it set, which it
+// may replace or delete when the file changes, from what others set on the
+// same links, such as keepalived's virtual addresses and routes, which it
+// must never touch. On a kernel older than 6.1 addresses lose the mark:
+// dsas-init then adds addresses but never deletes any.
+const Proto = 0xd5
 
 // ifaProto is IFA_PROTO, which golang.org/x/sys/unix does not name yet.
 const ifaProto = 11
@@ -79,7 +80,7 @@ func (n *Net) readAddrs(st *plan.State) error {
 		dev := idx[index]
 		p := netip.PrefixFrom(a.Unmap(), plen)
 		st.Addrs[dev] = append(st.Addrs[dev], p)
-		if proto == AddrProto {
+		if proto == Proto {
 			st.Owned[dev] = append(st.Owned[dev], p)
 		}
 	}
@@ -87,7 +88,7 @@ func (n *Net) readAddrs(st *plan.State) error {
 }
 
 // addAddr adds p to link index with its broadcast address, marked with
-// AddrProto.
+// Proto.
 func (n *Net) addAddr(index uint32, p netip.Prefix) error {
 	ifa := make([]byte, unix.SizeofIfAddrmsg)
 	ifa[0] = unix.AF_INET
@@ -101,7 +102,7 @@ func (n *Net) addAddr(index uint32, p netip.Prefix) error {
 	if p.Bits() < 31 {
 		ae.Bytes(unix.IFA_BROADCAST, broadcast(p))
 	}
-	ae.Uint8(ifaProto, AddrProto)
+	ae.Uint8(ifaProto, Proto)
 	attrs, err := ae.Encode()
 	if err != nil {
 		return err

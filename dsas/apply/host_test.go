@@ -229,6 +229,41 @@ func TestApplyPlainNIC(t *testing.T) {
 	if again, _, _ := h.Plan(load(t, path)); len(again) != 0 {
 		t.Errorf("plan after applying edit: %v", again)
 	}
+
+	// A static route dropped from the file is deleted; a route someone
+	// else added (protocol boot, as ip route add makes) stays.
+	if err := c.Route.Add(&rtnetlink.RouteMessage{Family: unix.AF_INET, DstLength: 24, Table: unix.RT_TABLE_MAIN,
+		Protocol: unix.RTPROT_BOOT, Scope: unix.RT_SCOPE_UNIVERSE, Type: unix.RTN_UNICAST,
+		Attributes: rtnetlink.RouteAttributes{Dst: net.ParseIP("192.0.2.0").To4(), Gateway: net.ParseIP("10.1.0.3").To4(), OutIface: eth0}}); err != nil {
+		t.Fatal(err)
+	}
+	write(strings.NewReplacer("10.1.0.1\n", "10.1.0.254\n", "10.1.0.7/24", "10.1.0.8/24", "ROUTES=(\"172.16.0.0/12 via 10.1.0.2\")\n", "").Replace(base))
+	edit, _, err = h.Plan(load(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := h.Run(edit, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "delete route 172.16.0.0/12 via 10.1.0.2 dev eth0 metric 0\n"; out.String() != want {
+		t.Errorf("applied:\n%s\nwant:\n%s", out.String(), want)
+	}
+	st, err = h.Snapshot(load(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	for _, r := range st.Routes {
+		routes = append(routes, r.Dst.String())
+	}
+	slices.Sort(routes)
+	if got := strings.Join(routes, " "); got != "0.0.0.0/0 192.0.2.0/24" {
+		t.Errorf("routes left: %s", got)
+	}
+	if again, _, _ := h.Plan(load(t, path)); len(again) != 0 {
+		t.Errorf("plan after applying edit: %v", again)
+	}
 }
 
 // TestWaitLinks: a NIC that appears while dsas-init waits is found; one

@@ -135,7 +135,11 @@ func (n *Net) readRoutes(st *plan.State) error {
 			d, _ := netip.AddrFromSlice(a.Dst)
 			dst = netip.PrefixFrom(d.Unmap(), int(m.DstLength))
 		}
-		st.Routes = append(st.Routes, host.Route{Dst: dst, Gw: gw.Unmap(), Dev: idx[a.OutIface], Metric: a.Priority})
+		r := host.Route{Dst: dst, Gw: gw.Unmap(), Dev: idx[a.OutIface], Metric: a.Priority}
+		st.Routes = append(st.Routes, r)
+		if m.Protocol == Proto {
+			st.OwnedRoutes = append(st.OwnedRoutes, r)
+		}
 	}
 	return nil
 }
@@ -296,19 +300,26 @@ func (n *Net) step(s plan.Step) error {
 		ip := net.IP(s.Addr.Addr().AsSlice())
 		return n.c.Address.Delete(&rtnetlink.AddressMessage{Family: unix.AF_INET, PrefixLength: uint8(s.Addr.Bits()),
 			Scope: unix.RT_SCOPE_UNIVERSE, Index: i, Attributes: &rtnetlink.AddressAttributes{Address: ip, Local: ip}})
-	case plan.ReplaceRoute:
+	case plan.ReplaceRoute, plan.DelRoute:
 		r := s.Route
 		oif, err := n.mustIndex(r.Dev)
 		if err != nil {
 			return err
 		}
 		m := &rtnetlink.RouteMessage{Family: unix.AF_INET, DstLength: uint8(r.Dst.Bits()), Table: unix.RT_TABLE_MAIN,
-			Protocol: unix.RTPROT_BOOT, Scope: unix.RT_SCOPE_UNIVERSE, Type: unix.RTN_UNICAST,
+			Protocol: Proto, Scope: unix.RT_SCOPE_UNIVERSE, Type: unix.RTN_UNICAST,
 			Attributes: rtnetlink.RouteAttributes{Gateway: net.IP(r.Gw.AsSlice()), OutIface: oif, Priority: r.Metric}}
 		if r.Dst.Bits() > 0 {
 			m.Attributes.Dst = net.IP(r.Dst.Addr().AsSlice())
 		}
-		return n.c.Route.Replace(m)
+		if s.Op == plan.ReplaceRoute {
+			return n.c.Route.Replace(m)
+		}
+		// Gone already is done: the kernel drops routes with their link.
+		if err := n.c.Route.Delete(m); err != nil && !errors.Is(err, unix.ESRCH) {
+			return err
+		}
+		return nil
 	}
 	return fmt.Errorf("not a network step: %v", s)
 }

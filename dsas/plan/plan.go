@@ -5,6 +5,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -30,13 +31,16 @@ type State struct {
 	Links        map[string]*Link
 	Addrs        map[string][]netip.Prefix // IPv4 global addresses per link
 	// Owned holds the addresses of Addrs that dsas-init set (it marks
-	// them, see apply.AddrProto). Only those are ever deleted: the others
+	// them, see apply.Proto). Only those are ever deleted: the others
 	// belong to someone else, such as keepalived's virtual addresses.
-	Owned   map[string][]netip.Prefix
-	Routes  []host.Route      // IPv4 unicast routes with a gateway, main table
-	Swaps   map[string]bool   // active swap devices
-	Mounts  map[string]string // mount point → source device
-	Devices map[string]bool   // which configured block devices exist
+	Owned  map[string][]netip.Prefix
+	Routes []host.Route // IPv4 unicast routes with a gateway, main table
+	// OwnedRoutes are the routes of Routes that dsas-init set; likewise,
+	// only those are ever deleted.
+	OwnedRoutes []host.Route
+	Swaps       map[string]bool   // active swap devices
+	Mounts      map[string]string // mount point → source device
+	Devices     map[string]bool   // which configured block devices exist
 	// Missing lists the kernel features the configuration needs that the
 	// kernel lacks, e.g. "bonding"; Make fails on them before planning.
 	Missing []string
@@ -64,6 +68,7 @@ const (
 	DelAddr
 	AddAddr
 	ReplaceRoute
+	DelRoute
 	Swapon
 	Mount
 )
@@ -111,6 +116,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("add address %s to %s", s.Addr, s.Link)
 	case ReplaceRoute:
 		return fmt.Sprintf("route %s via %s dev %s metric %d", s.Route.Dst, s.Route.Gw, s.Route.Dev, s.Route.Metric)
+	case DelRoute:
+		return fmt.Sprintf("delete route %s via %s dev %s metric %d", s.Route.Dst, s.Route.Gw, s.Route.Dev, s.Route.Metric)
 	case Swapon:
 		return "swap on " + s.Mount.Device
 	case Mount:
@@ -372,28 +379,58 @@ func (p *planner) addrs() {
 			p.notes = append(p.notes, Note(fmt.Sprintf("%s does not exist; its addresses are skipped", dev)))
 			continue
 		}
-		for _, have := range p.cur.Addrs[dev] {
-			if slices.Contains(p.cur.Owned[dev], have) && !slices.Contains(want[dev], have) {
-				p.add(Step{Op: DelAddr, Link: dev, Addr: have})
-				p.flushed[dev] = true
-			}
-		}
+		p.delStale(dev, want[dev])
 		for _, w := range want[dev] {
 			if !slices.Contains(p.cur.Addrs[dev], w) {
 				p.add(Step{Op: AddAddr, Link: dev, Addr: w})
 			}
 		}
 	}
+	// Links the file no longer gives an address keep their link, but lose
+	// the addresses dsas-init set there.
+	for _, dev := range slices.Sorted(maps.Keys(p.cur.Owned)) {
+		if _, ok := want[dev]; !ok {
+			p.delStale(dev, nil)
+		}
+	}
 }
 
+// delStale deletes the addresses dsas-init set on dev that are not in keep.
+func (p *planner) delStale(dev string, keep []netip.Prefix) {
+	for _, have := range p.cur.Addrs[dev] {
+		if slices.Contains(p.cur.Owned[dev], have) && !slices.Contains(keep, have) {
+			p.add(Step{Op: DelAddr, Link: dev, Addr: have})
+			p.flushed[dev] = true
+		}
+	}
+}
+
+// routes replaces the routes the file wants that are missing or that the
+// kernel dropped on the way, then deletes the routes dsas-init set that the
+// file no longer has. A route is the kernel's (table, destination,
+// metric): one with a new gateway replaces the old, it is not deleted.
 func (p *planner) routes() {
+	type key struct {
+		dst    netip.Prefix
+		metric uint32
+	}
+	wanted := map[key]bool{}
 	for i := range p.cfg.Routes {
 		r := &p.cfg.Routes[i]
+		wanted[key{r.Dst, r.Metric}] = true
 		if _, ok := p.cur.Links[r.Dev]; !ok {
 			continue // already noted with its addresses
 		}
 		if p.flushed[r.Dev] || !slices.Contains(p.cur.Routes, *r) {
 			p.add(Step{Op: ReplaceRoute, Route: r})
+		}
+	}
+	for i := range p.cur.OwnedRoutes {
+		r := &p.cur.OwnedRoutes[i]
+		// Even through a flushed link: the kernel may or may not have
+		// dropped it, and apply takes "no such route" as done.
+		if !wanted[key{r.Dst, r.Metric}] {
+			p.add(Step{Op: DelRoute, Route: r})
 		}
 	}
 }

@@ -121,10 +121,12 @@ func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 			// IPv4 drops the routes through a link set down, and 8021q
 			// takes the VLANs on it down (and up again) with it.
 			st.Links[s.Link].Up = false
-			st.Routes = slices.DeleteFunc(st.Routes, func(r host.Route) bool {
+			through := func(r host.Route) bool {
 				l := st.Links[r.Dev]
 				return r.Dev == s.Link || l != nil && l.Vlan != nil && l.Vlan.Parent == s.Link
-			})
+			}
+			st.Routes = slices.DeleteFunc(st.Routes, through)
+			st.OwnedRoutes = slices.DeleteFunc(st.OwnedRoutes, through)
 		case LinkUp:
 			st.Links[s.Link].Up = true
 		case Enslave:
@@ -145,8 +147,13 @@ func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 			st.Addrs[s.Link] = slices.DeleteFunc(st.Addrs[s.Link], func(p netip.Prefix) bool { return p == s.Addr })
 			st.Owned[s.Link] = slices.DeleteFunc(st.Owned[s.Link], func(p netip.Prefix) bool { return p == s.Addr })
 		case ReplaceRoute:
-			st.Routes = slices.DeleteFunc(st.Routes, func(r host.Route) bool { return r.Dst == s.Route.Dst && r.Metric == s.Route.Metric })
-			st.Routes = append(st.Routes, *s.Route)
+			sameKey := func(r host.Route) bool { return r.Dst == s.Route.Dst && r.Metric == s.Route.Metric }
+			st.Routes = append(slices.DeleteFunc(st.Routes, sameKey), *s.Route)
+			st.OwnedRoutes = append(slices.DeleteFunc(st.OwnedRoutes, sameKey), *s.Route)
+		case DelRoute:
+			same := func(r host.Route) bool { return r == *s.Route }
+			st.Routes = slices.DeleteFunc(st.Routes, same)
+			st.OwnedRoutes = slices.DeleteFunc(st.OwnedRoutes, same)
 		case Swapon:
 			st.Swaps[s.Mount.Device] = true
 		case Mount:
@@ -166,7 +173,7 @@ func deepClone(s *State) *State {
 			l.Bond = &b
 		}
 	}
-	c.Routes = slices.Clone(s.Routes)
+	c.Routes, c.OwnedRoutes = slices.Clone(s.Routes), slices.Clone(s.OwnedRoutes)
 	c.Addrs, c.Owned = map[string][]netip.Prefix{}, map[string][]netip.Prefix{}
 	for k, v := range s.Addrs {
 		c.Addrs[k] = slices.Clone(v)
@@ -229,6 +236,13 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 			[]string{"create vlan bond0.9 on bond0 id 9", "set link bond0.9 up", "add address 10.9.0.1/24 to bond0.9"}},
 		{"static route", base + "ROUTES=(\"10.8.0.0/16 via 10.0.0.253\")\n", []string{"route 10.8.0.0/16 via 10.0.0.253 dev bond0 metric 0"}},
 		{"device added", base + "SWDEVICE=/dev/sda2\n", []string{"swap on /dev/sda2"}},
+		{"gateway removed", strings.Replace(base, "GATEWAY[0]=10.0.0.254\n", "", 1),
+			[]string{"delete route 0.0.0.0/0 via 10.0.0.254 dev bond0 metric 0"}},
+		{"gateway moved to another interface", strings.Replace(base, "GATEWAY[0]=10.0.0.254\n", "", 1) + "INTERFACE1=bond0.2\nIPADDRESS1=10.2.0.1/24\nGATEWAY[1]=10.2.0.254\n",
+			[]string{"create vlan bond0.2 on bond0 id 2", "set link bond0.2 up", "add address 10.2.0.1/24 to bond0.2",
+				"route 0.0.0.0/0 via 10.2.0.254 dev bond0.2 metric 1", "delete route 0.0.0.0/0 via 10.0.0.254 dev bond0 metric 0"}},
+		{"address removed", "SYSTEMNAME=h\nMODULES=(\"bond0 miimon=100\")\n",
+			[]string{"delete address 10.0.0.1/24 from bond0", "delete route 0.0.0.0/0 via 10.0.0.254 dev bond0 metric 0"}},
 	}
 	cfg := parse(t, base)
 	steps, _, err := Make(cfg, freshHost())
@@ -236,8 +250,10 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	applied := simulate(t, cfg, freshHost(), steps)
-	// keepalived's virtual addresses, on the same link, are not ours.
+	// keepalived's virtual addresses and routes, on the same link, are
+	// not ours.
 	applied.Addrs["bond0"] = append(applied.Addrs["bond0"], netip.MustParsePrefix("10.0.0.100/32"), netip.MustParsePrefix("10.0.0.101/24"))
+	applied.Routes = append(applied.Routes, host.Route{Dst: netip.MustParsePrefix("10.50.0.0/16"), Gw: netip.MustParsePrefix("10.0.0.253/32").Addr(), Dev: "bond0"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			edited := parse(t, tt.edit)
