@@ -48,6 +48,7 @@ type Frame struct {
 	VRID    int        // adverts
 	Prio    int        // adverts
 	Target  netip.Addr // the announced address (GARP, NA)
+	Raw     []byte     // the whole Ethernet frame
 }
 
 func (f Frame) String() string {
@@ -146,6 +147,7 @@ func (s *Sniffer) read(stop chan struct{}) {
 		}
 		if f, ok := parseFrame(buf[:n]); ok {
 			f.Time = ts
+			f.Raw = append([]byte(nil), buf[:n]...)
 			s.mu.Lock()
 			s.frames = append(s.frames, f)
 			s.cond.Broadcast()
