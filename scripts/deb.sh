@@ -128,6 +128,7 @@ for f in postinst prerm postrm; do
 	put 0755 "packaging/debian/$f" "DEBIAN/$f"
 done
 put 0644 packaging/debian/conffiles DEBIAN/conffiles
+put 0644 packaging/debian/triggers DEBIAN/triggers
 # md5sums: every shipped file but the conffiles (dpkg tracks those itself).
 (cd "$root" && find . -type f ! -path './DEBIAN/*' ! -path './etc/*' | sed 's|^\./||' | LC_ALL=C sort |
 	xargs md5sum) >"$root/DEBIAN/md5sums"
