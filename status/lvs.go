@@ -40,7 +40,7 @@ func FromLVS(vss []lvs.VirtualServerStatus) []VirtualServer {
 				ap := netip.AddrPortFrom(d.Addr, d.Port)
 				id, ok := ids[ap]
 				if !ok {
-					id = "[" + d.Addr.String() + "]:" + strconv.Itoa(int(d.Port))
+					id = destID(ap)
 				}
 				ipvs.Dests = append(ipvs.Dests, IPVSDest{ID: id, Weight: int64(d.Weight)})
 			}
@@ -49,6 +49,12 @@ func FromLVS(vss []lvs.VirtualServerStatus) []VirtualServer {
 		out = append(out, vs)
 	}
 	return out
+}
+
+// destID names a destination no real server claims (hand-added, or a
+// sorry server while unused).
+func destID(ap netip.AddrPort) string {
+	return "[" + ap.Addr().String() + "]:" + strconv.Itoa(int(ap.Port()))
 }
 
 func parseRSID(id string) (netip.AddrPort, bool) {

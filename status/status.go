@@ -8,8 +8,9 @@
 // How to wire: build one Sources value in the daemon and hand it to
 // metrics.New, control.NewServer and statefile.New. VRRP is the running
 // *vrrp.Router paired with the vrrp.Config it runs (VRRPFuncs adapts two
-// closures, which also survives a reload that swaps the Router); LVS is an
-// adapter over the checker engine and the IPVS table (see VirtualServer);
+// closures, which also survives a reload that swaps the Router); LVS is
+// LVSFunc over FromLVSKernel (the lvs.Manager's status joined with the
+// kernel's IPVS counters) or FromLVS (programmed weights only);
 // Transitions must also be passed to the Router as (part of) its Notifier;
 // Scripts wraps the vrrp/track Sink (NewScriptRecorder) so vrrp_script
 // results are seen on their way to the Router; Reloads.Record is called once
