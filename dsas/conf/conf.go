@@ -97,6 +97,10 @@ const maxDepth = 16
 // itself twice would otherwise take 2^maxDepth reads.
 const maxFiles = 256
 
+// maxValue bounds one word: A=$A$A in a file that sources itself would
+// otherwise double A at each of the maxDepth levels.
+const maxValue = 1 << 16
+
 // ReadFile reads and evaluates the file at path.
 func ReadFile(path string, opts *Options) (*File, error) {
 	o := Options{}

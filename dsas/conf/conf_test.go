@@ -155,6 +155,11 @@ func TestSource(t *testing.T) {
 	if len(f.Files) != 3 {
 		t.Errorf("files %v", f.Files)
 	}
+	files["/grow.conf"] = "A=" + strings.Repeat("x", 100) + "$A$A\n. /grow.conf\n"
+	_, err = ReadFile("/grow.conf", &Options{ReadFile: memFS(files)})
+	if err == nil || !strings.Contains(err.Error(), "/grow.conf:1:3: value longer than 65536 bytes") {
+		t.Errorf("growth: %v", err)
+	}
 	_, err = ReadFile("/loop.conf", &Options{ReadFile: memFS(files)})
 	if err == nil || !strings.Contains(err.Error(), "/loop.conf:1:1: . nested more than") {
 		t.Errorf("loop: %v", err)

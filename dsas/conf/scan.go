@@ -270,7 +270,11 @@ const (
 func (s *scanner) word(ctx wordCtx) ([]string, error) {
 	b := &fieldBuilder{split: ctx == inList}
 	first := true
+	start := s.peek().pos
 	for s.atPiece() {
+		if b.cur.Len() > maxValue {
+			return nil, errf(start, "value longer than %d bytes (a file that sources itself and expands a variable into itself?)", maxValue)
+		}
 		t := s.next()
 		switch t.typ {
 		case tLit, tHashLit, tAssign:
