@@ -123,9 +123,9 @@ func (s *scanner) assignment() error {
 	if open := strings.IndexByte(lhs, '['); open >= 0 {
 		name = lhs[:open]
 		inner := lhs[open+1 : len(lhs)-1]
-		n, err := strconv.Atoi(strings.TrimSpace(inner))
-		if err != nil || n < 0 || n > 1<<20 {
-			return errf(Pos{p.File, p.Line, p.Col + open + 1}, "array index %q: want a small non-negative number", inner)
+		n, err := index(strings.TrimSpace(inner))
+		if err != nil {
+			return errf(Pos{p.File, p.Line, p.Col + open + 1}, "array index %q: %v", inner, err)
 		}
 		idx, indexed = n, true
 	}
@@ -386,9 +386,9 @@ func (s *scanner) expand(t token) (string, error) {
 		}
 		name, idx := inner, 0
 		if open := strings.IndexByte(inner, '['); open >= 0 && strings.HasSuffix(inner, "]") {
-			n, err := strconv.Atoi(inner[open+1 : len(inner)-1])
-			if err != nil || n < 0 {
-				return "", errf(t.pos, "unsupported parameter expansion: ${NAME[index]} needs a number index")
+			n, err := index(inner[open+1 : len(inner)-1])
+			if err != nil {
+				return "", errf(t.pos, "unsupported parameter expansion: ${NAME[index]}: %v", err)
 			}
 			name, idx = inner[:open], n
 		}
@@ -419,4 +419,20 @@ func checkLiteral(t token, ctx wordCtx, first bool) error {
 		return errf(Pos{t.pos.File, t.pos.Line, t.pos.Col + i}, "unquoted %q would be expanded by bash (file names or braces); quote it", txt[i])
 	}
 	return nil
+}
+
+// index reads an array index. Bash evaluates it as arithmetic, where a
+// leading 0 means octal (GATEWAY[010] is element 8); such indexes are
+// refused rather than read differently.
+func index(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil || n < 0 || s[0] == '+' || s[0] == '-':
+		return 0, fmt.Errorf("want a non-negative number")
+	case len(s) > 1 && s[0] == '0':
+		return 0, fmt.Errorf("a leading 0 is octal to bash; write the index without it")
+	case n > 1<<20:
+		return 0, fmt.Errorf("too large")
+	}
+	return n, nil
 }
