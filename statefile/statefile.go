@@ -20,8 +20,9 @@
 //
 // How to wire: w := statefile.New(src) with the daemon's status.Sources;
 // in the signal loop call w.WriteData() on SIGUSR1, w.WriteStats() on
-// SIGUSR2 and w.WriteJSON() on SIGRTMIN+2 (signal 36 with glibc: gen2brain's
-// exporter hard-codes 32+4), synchronously (gen2brain reads 100 ms after
+// SIGUSR2, w.WriteJSON() on SIGRTMIN+2 (signal 36 with glibc: gen2brain's
+// exporter hard-codes 32+4) and w.WriteStatsClear() on STATS_CLEAR
+// (signal 63), synchronously (gen2brain reads 100 ms after
 // signalling), logging the returned error. A process without a VRRP side
 // (-C) writes nothing, as keepalived's checker process writes none of these.
 package statefile
@@ -31,9 +32,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/dsas/keepalived-go/status"
+	"github.com/dsas/keepalived-go/vrrp"
 )
 
 // File names inside the directory, as keepalived names them.
@@ -49,6 +53,13 @@ type Writer struct {
 	dir string
 	now func() time.Time
 	loc *time.Location
+
+	// base holds, per instance, the counters at the last STATS_CLEAR:
+	// keepalived zeroes its counters then, but the engine's are the
+	// metrics' monotonic counters and must not move backwards, so the
+	// files subtract a baseline instead.
+	mu   sync.Mutex
+	base map[string]vrrp.Stats
 }
 
 // Option tunes a Writer.
@@ -89,10 +100,72 @@ func (w *Writer) WriteData() (string, error) {
 }
 
 // WriteStats writes keepalived.stats and returns its path.
-func (w *Writer) WriteStats() (string, error) {
+func (w *Writer) WriteStats() (string, error) { return w.writeStats(false) }
+
+// WriteStatsClear is keepalived's STATS_CLEAR signal: the stats file, then
+// every counter the stats and JSON files show starts again from zero.
+// Prometheus counters are not affected.
+func (w *Writer) WriteStatsClear() (string, error) { return w.writeStats(true) }
+
+func (w *Writer) writeStats(clear bool) (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	src := w.sinceBase()
 	var b bytes.Buffer
-	FormatStats(&b, w.src)
-	return w.write(StatsName, b.Bytes())
+	FormatStats(&b, src)
+	path, err := w.write(StatsName, b.Bytes())
+	if clear && w.src.VRRP != nil {
+		w.base = map[string]vrrp.Stats{}
+		for _, in := range w.src.VRRP.Status() {
+			w.base[in.Name] = in.Stats
+		}
+	}
+	return path, err
+}
+
+// sinceBase returns the sources with the VRRP counters counted from the
+// last STATS_CLEAR; w.mu must be held.
+func (w *Writer) sinceBase() status.Sources {
+	if w.base == nil || w.src.VRRP == nil {
+		return w.src
+	}
+	src := w.src
+	src.VRRP = status.VRRPFuncs{
+		ConfigFunc: w.src.VRRP.Config,
+		StatusFunc: func() []vrrp.InstanceStatus {
+			// A copy: the source may hand out its own slice.
+			st := slices.Clone(w.src.VRRP.Status())
+			for i := range st {
+				if b, ok := w.base[st[i].Name]; ok {
+					st[i].Stats = subStats(st[i].Stats, b)
+				}
+			}
+			return st
+		},
+	}
+	return src
+}
+
+// subStats is a - b field by field, clamped at zero (a reload may have
+// recreated an instance with fresh counters).
+func subStats(a, b vrrp.Stats) vrrp.Stats {
+	sub := func(x, y uint64) uint64 {
+		if x < y {
+			return x
+		}
+		return x - y
+	}
+	return vrrp.Stats{
+		AdvertRcvd: sub(a.AdvertRcvd, b.AdvertRcvd), AdvertSent: sub(a.AdvertSent, b.AdvertSent),
+		BecomeMaster: sub(a.BecomeMaster, b.BecomeMaster), ReleaseMaster: sub(a.ReleaseMaster, b.ReleaseMaster),
+		PacketLenErr: sub(a.PacketLenErr, b.PacketLenErr), AdvertIntervalErr: sub(a.AdvertIntervalErr, b.AdvertIntervalErr),
+		IPTTLErr: sub(a.IPTTLErr, b.IPTTLErr), InvalidTypeRcvd: sub(a.InvalidTypeRcvd, b.InvalidTypeRcvd),
+		AddrListErr: sub(a.AddrListErr, b.AddrListErr), InvalidAuthType: sub(a.InvalidAuthType, b.InvalidAuthType),
+		AuthTypeMismatch: sub(a.AuthTypeMismatch, b.AuthTypeMismatch), AuthFailure: sub(a.AuthFailure, b.AuthFailure),
+		PriZeroRcvd: sub(a.PriZeroRcvd, b.PriZeroRcvd), PriZeroSent: sub(a.PriZeroSent, b.PriZeroSent),
+		ChecksumErr: sub(a.ChecksumErr, b.ChecksumErr), VersionErr: sub(a.VersionErr, b.VersionErr),
+		OtherErr: sub(a.OtherErr, b.OtherErr), GARPSent: sub(a.GARPSent, b.GARPSent), SendErr: sub(a.SendErr, b.SendErr),
+	}
 }
 
 // WriteJSON writes keepalived.json and returns its path. Like keepalived,
@@ -101,8 +174,11 @@ func (w *Writer) WriteJSON() (string, error) {
 	if len(status.Instances(w.src.VRRP)) == 0 {
 		return "", nil
 	}
+	w.mu.Lock()
+	src := w.sinceBase()
+	w.mu.Unlock()
 	var b bytes.Buffer
-	if err := FormatJSON(&b, w.src); err != nil {
+	if err := FormatJSON(&b, src); err != nil {
 		return "", fmt.Errorf("statefile %s: %w", JSONName, err)
 	}
 	return w.write(JSONName, b.Bytes())

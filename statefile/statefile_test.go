@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -301,5 +302,47 @@ func TestTmpDir(t *testing.T) {
 		if got := TmpDir(); got != tt.want {
 			t.Errorf("TMPDIR=%q: %s, want %s", tt.env, got, tt.want)
 		}
+	}
+}
+
+// TestStatsClear: STATS_CLEAR writes the totals, then the stats and JSON
+// files count from zero while the engine's counters (and so the metrics)
+// keep growing.
+func TestStatsClear(t *testing.T) {
+	src := statustest.Sources()
+	v := src.VRRP.(*statustest.VRRP)
+	w := New(src, WithDir(t.TempDir()))
+	read := func(write func() (string, error)) []byte {
+		t.Helper()
+		p, err := write()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	sent := func(b []byte) string {
+		st, err := mehdyParseStats(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(st["VI_1"].AdvertSent, st["VI_6"].AdvertRcvd)
+	}
+	if got := sent(read(w.WriteStatsClear)); got != "1200 7000" {
+		t.Errorf("first clear wrote %s", got)
+	}
+	v.St[0].Stats.AdvertSent += 5
+	if got := sent(read(w.WriteStats)); got != "5 0" {
+		t.Errorf("after clear %s", got)
+	}
+	j, err := decodeJSON[mehdyJSON](bytes.NewReader(read(w.WriteJSON)))
+	if err != nil || j[0].Stats.AdvertSent != 5 {
+		t.Errorf("json after clear %v %+v", err, j[0].Stats)
+	}
+	if v.Status()[0].Stats.AdvertSent != 1205 {
+		t.Error("engine counters touched")
 	}
 }
