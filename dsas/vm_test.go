@@ -9,6 +9,7 @@ package dsas_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -349,4 +350,68 @@ func TestVMCommand(t *testing.T) {
 		}
 	}
 	waitFor(t, "ping over bond0.2", func() bool { return l.ping("203.0.113.1") })
+}
+
+// TestVMModuleAutoload covers a boot where bonding is a module that is not
+// loaded yet. The first bond request makes the kernel load it, and the
+// module then creates bond0 (max_bonds=1, in balance-rr) in the initial
+// namespace on its own. dsas-init must take that bond0 over, not fail to
+// create it. This test therefore works in the VM's initial namespace,
+// with uniquely named slaves, and runs last: it unloads bonding.
+func TestVMModuleAutoload(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	if _, err := os.Stat("/etc/vm-modules"); err != nil {
+		t.Skip("not the test VM: this test unloads bonding")
+	}
+	// The VM's modules.dep is trimmed and has no aliases: tell busybox
+	// modprobe what the kernel's request for "rtnl-link-bond" means, as
+	// kmod's modules.alias does on a real system.
+	if err := os.MkdirAll("/etc/modprobe.d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("/etc/modprobe.d/dsas-test.conf", []byte("alias rtnl-link-bond bonding\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove("/etc/modprobe.d/dsas-test.conf") })
+	// The namespaces of earlier tests, and their bonds, go away
+	// asynchronously: retry until the module is free.
+	waitFor(t, "rmmod bonding", func() bool { return unix.DeleteModule("bonding", unix.O_NONBLOCK) == nil })
+	peer := netns.New(t, "dsasm")
+	a, b := netns.Unique("dma"), netns.Unique("dmb")
+	for _, pair := range [][2]string{{a, "p0"}, {b, "p1"}} {
+		// The pair goes away with the peer namespace.
+		if out, err := exec.Command("ip", "link", "add", pair[0], "type", "veth", "peer", "name", pair[1], "netns", peer.Name).CombinedOutput(); err != nil {
+			t.Fatalf("veth: %v\n%s", err, out)
+		}
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", "bond0").Run() })
+	path := filepath.Join(t.TempDir(), "dsas.conf")
+	src := fmt.Sprintf("SYSTEMNAME=w103\nMODULES=(\"bond0 primary=%s\")\nBONDSLAVES0=\"%s %s\"\nINTERFACE0=bond0\nIPADDRESS0=192.168.7.1/24\n", a, a, b)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, err := apply.DialNet(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	h := &apply.Host{Net: n, Sys: &apply.System{Root: t.TempDir()}}
+	cfg := load(t, path)
+	steps, _, err := h.Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := h.Run(steps, &out); err != nil {
+		t.Fatalf("%v\napplied so far:\n%s", err, out.String())
+	}
+	t.Logf("applied:\n%s", out.String())
+	if again, _, err := h.Plan(cfg); err != nil || len(again) != 0 {
+		t.Errorf("second plan (%v): %v", err, again)
+	}
+	b0, err := os.ReadFile("/proc/net/bonding/bond0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "/proc/net/bonding/bond0", string(b0), "Bonding Mode: fault-tolerance (active-backup)", "Primary Slave: "+a, "MII Polling Interval (ms): 100")
 }

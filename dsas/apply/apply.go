@@ -69,6 +69,15 @@ func (h *Host) Snapshot(cfg *host.Config) (*plan.State, error) {
 			}
 		}
 	}
+	if len(probed) > 0 {
+		// A probe may have made the kernel load bonding, and the module
+		// creates bond0 by itself (max_bonds defaults to 1): look again,
+		// or creating bond0 would fail with "file exists".
+		st.Links = map[string]*plan.Link{}
+		if err := h.Net.readLinks(st); err != nil {
+			return nil, err
+		}
+	}
 	for _, m := range cfg.Modules {
 		if _, err := os.Stat(filepath.Join("/sys/module", strings.ReplaceAll(m, "-", "_"))); err != nil {
 			st.Unloaded = append(st.Unloaded, m)
