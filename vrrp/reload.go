@@ -3,6 +3,7 @@ package vrrp
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 )
 
@@ -75,6 +76,8 @@ func (r *Router) Reload(cfg Config) error {
 			l = &link{key: key, conn: opened[key]}
 			r.wg.Add(1)
 			go r.readLoop(l)
+		} else {
+			r.joinNewGroups(l, nr.links[key])
 		}
 		l.byVRID = [256]*instance{}
 		links[key] = l
@@ -157,6 +160,37 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	r.reevaluateAll("reload")
 	return nil
+}
+
+// groupJoiner is implemented by Conns that can join more multicast groups
+// (vrrpsock's do).
+type groupJoiner interface {
+	JoinGroup(group netip.Addr) error
+}
+
+// joinNewGroups joins, on a kept socket, the multicast groups (mcast_dst_ip)
+// that instances of the reloaded configuration use and the running ones did
+// not.
+func (r *Router) joinNewGroups(l, next *link) {
+	j, ok := l.conn.(groupJoiner)
+	if !ok {
+		return
+	}
+	had := map[netip.Addr]bool{}
+	for _, in := range l.byVRID {
+		if in != nil && !in.unicast {
+			had[in.cfg.McastGroup] = true
+		}
+	}
+	for _, in := range next.byVRID {
+		if in == nil || in.unicast || had[in.cfg.McastGroup] {
+			continue
+		}
+		had[in.cfg.McastGroup] = true
+		if err := j.JoinGroup(in.cfg.McastGroup); err != nil {
+			r.log.Warn("vrrp: join multicast group", "interface", l.key.ifname, "group", in.cfg.McastGroup, "err", err)
+		}
+	}
 }
 
 // sameIdentity reports whether a reloaded instance is the same virtual
