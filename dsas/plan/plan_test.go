@@ -390,3 +390,21 @@ func TestMounts(t *testing.T) {
 		})
 	}
 }
+
+// TestUnloadedModules: MODULES entries that are not bonds are not loaded
+// by dsas-init (that takes modprobe); a note says which are missing.
+func TestUnloadedModules(t *testing.T) {
+	cfg := parse(t, "MODULES=(\"e1000e InterruptThrottleRate=1\" bond0 ip_vs)\n")
+	if !slices.Equal(cfg.Modules, []string{"e1000e", "ip_vs"}) {
+		t.Fatalf("modules %q", cfg.Modules)
+	}
+	st := freshHost()
+	st.Unloaded = []string{"ip_vs"}
+	_, notes, err := Make(cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) == 0 || notes[0] != "module ip_vs is not loaded (dsas-init does not load modules)" {
+		t.Errorf("notes %q", notes)
+	}
+}
