@@ -155,10 +155,19 @@ func (v *vrrpSide) trackConfig(res *vrrpconf.Result) track.Config {
 	return tc
 }
 
+// defaultScriptUser is keepalived's user for scripts when neither the
+// script line nor script_user names one: keepalived_script if it exists,
+// else the daemon's own user.
+const defaultScriptUser = "keepalived_script"
+
 // runner runs scripts as the user the configuration names for them.
 func runner(users map[string]vrrpconf.User) func(ctx context.Context, argv []string, timeout time.Duration) script.Result {
+	var def *syscall.Credential
+	if _, err := user.Lookup(defaultScriptUser); err == nil {
+		def, _ = credential(vrrpconf.User{User: defaultScriptUser})
+	}
 	return func(ctx context.Context, argv []string, timeout time.Duration) script.Result {
-		var cred *syscall.Credential
+		cred := def
 		if len(argv) > 0 {
 			if u, ok := users[argv[0]]; ok {
 				c, err := credential(u)
@@ -198,7 +207,13 @@ func (v *vrrpSide) startFIFOScripts(res *vrrpconf.Result) []*exec.Cmd {
 	for _, argv := range res.FIFOScripts {
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-		if u, ok := res.Users[argv[0]]; ok {
+		u, ok := res.Users[argv[0]]
+		if !ok {
+			if _, err := user.Lookup(defaultScriptUser); err == nil {
+				u, ok = vrrpconf.User{User: defaultScriptUser}, true
+			}
+		}
+		if ok {
 			if c, err := credential(u); err == nil {
 				cmd.SysProcAttr.Credential = c
 			}
