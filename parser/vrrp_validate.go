@@ -197,6 +197,11 @@ func (c *Ctx) minConfig(d *instDraft) bool {
 			c.Report(d.pos, GeneralError, "(%s) cannot use VMAC if no interface specified", d.in.Name)
 			return false
 		}
+		// keepalived 2.2.7 tested the unicast flag before setting it, so
+		// it rejected every instance without an interface; 2.2.8 fixed
+		// that. We follow 2.2.8 (the instance works) and say so: this is
+		// the one verdict where our -t is deliberately more lenient.
+		c.Report(d.pos, Info, "(%s) unicast instance without interface: keepalived 2.2.7 rejects it (\"Unknown interface!\"), 2.2.8 and later accept it", d.in.Name)
 	}
 	return true
 }
