@@ -96,7 +96,7 @@ type Reloads struct {
 
 // Snapshot builds a Status from the sources.
 func Snapshot(src status.Sources, now time.Time, pid int) Status {
-	st := Status{Schema: SchemaVersion, Time: now, PID: pid, RouterID: src.RouterID,
+	st := Status{Schema: SchemaVersion, Time: now, PID: pid, RouterID: src.RouterIDOf(),
 		Instances: []Instance{}, VirtualServers: []VirtualServer{}}
 	for _, in := range status.Instances(src.VRRP) {
 		fam := "inet"

@@ -22,7 +22,7 @@ func FormatData(w io.Writer, src status.Sources, loc *time.Location) {
 	instances := status.Instances(src.VRRP)
 
 	p("------< Global definitions >------")
-	p(" Router ID = %s", src.RouterID)
+	p(" Router ID = %s", src.RouterIDOf())
 	p(" VRRP IPv4 mcast group = 224.0.0.18")
 	p(" VRRP IPv6 mcast group = ff02::12")
 	if cfg.StartupDelay > 0 {

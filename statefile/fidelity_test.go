@@ -51,7 +51,7 @@ func realRun(t *testing.T) status.Sources {
 	for range 5 {
 		rec.ScriptResult("chk_ok", true)
 	}
-	return status.Sources{VRRP: &statustest.VRRP{Cfg: res.VRRP, St: st}, Scripts: rec, RouterID: cfg.Global.RouterID}
+	return status.Sources{VRRP: &statustest.VRRP{Cfg: res.VRRP, St: st}, Scripts: rec, RouterID: func() string { return cfg.Global.RouterID }}
 }
 
 // volatile are data-file keys whose values depend on time, file

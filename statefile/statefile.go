@@ -51,7 +51,6 @@ const (
 type Writer struct {
 	src status.Sources
 	dir string
-	now func() time.Time
 	loc *time.Location
 
 	// base holds, per instance, the counters at the last STATS_CLEAR:
@@ -68,16 +67,13 @@ type Option func(*Writer)
 // WithDir writes into dir instead of $TMPDIR or /tmp.
 func WithDir(dir string) Option { return func(w *Writer) { w.dir = dir } }
 
-// WithClock replaces time.Now (tests).
-func WithClock(now func() time.Time) Option { return func(w *Writer) { w.now = now } }
-
 // WithLocation sets the zone of the human-readable times (default Local,
 // as keepalived's ctime).
 func WithLocation(loc *time.Location) Option { return func(w *Writer) { w.loc = loc } }
 
 // New returns a Writer over src.
 func New(src status.Sources, opts ...Option) *Writer {
-	w := &Writer{src: src, dir: TmpDir(), now: time.Now, loc: time.Local}
+	w := &Writer{src: src, dir: TmpDir(), loc: time.Local}
 	for _, o := range opts {
 		o(w)
 	}
@@ -92,14 +88,20 @@ func TmpDir() string {
 	return "/tmp"
 }
 
-// WriteData writes keepalived.data and returns its path.
+// WriteData writes keepalived.data and returns its path. Without a VRRP
+// side it writes nothing and returns "", as a keepalived without a VRRP
+// process does.
 func (w *Writer) WriteData() (string, error) {
+	if w.src.VRRP == nil {
+		return "", nil
+	}
 	var b bytes.Buffer
 	FormatData(&b, w.src, w.loc)
 	return w.write(DataName, b.Bytes())
 }
 
-// WriteStats writes keepalived.stats and returns its path.
+// WriteStats writes keepalived.stats and returns its path ("" without a
+// VRRP side).
 func (w *Writer) WriteStats() (string, error) { return w.writeStats(false) }
 
 // WriteStatsClear is keepalived's STATS_CLEAR signal: the stats file, then
@@ -108,13 +110,16 @@ func (w *Writer) WriteStats() (string, error) { return w.writeStats(false) }
 func (w *Writer) WriteStatsClear() (string, error) { return w.writeStats(true) }
 
 func (w *Writer) writeStats(clear bool) (string, error) {
+	if w.src.VRRP == nil {
+		return "", nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	src := w.sinceBase()
 	var b bytes.Buffer
 	FormatStats(&b, src)
 	path, err := w.write(StatsName, b.Bytes())
-	if clear && w.src.VRRP != nil {
+	if clear {
 		w.base = map[string]vrrp.Stats{}
 		for _, in := range w.src.VRRP.Status() {
 			w.base[in.Name] = in.Stats

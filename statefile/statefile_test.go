@@ -290,9 +290,12 @@ func TestWriter(t *testing.T) {
 		t.Errorf("leftover files: %v", ents)
 	}
 
-	// No VRRP side: keepalived writes no JSON file.
-	if p, err := New(status.Sources{}, WithDir(dir)).WriteJSON(); p != "" || err != nil {
-		t.Errorf("empty JSON: %q %v", p, err)
+	// No VRRP side (-C): keepalived's VRRP process writes none of them.
+	none := New(status.Sources{}, WithDir(t.TempDir()))
+	for _, write := range []func() (string, error){none.WriteData, none.WriteStats, none.WriteStatsClear, none.WriteJSON} {
+		if p, err := write(); p != "" || err != nil {
+			t.Errorf("no VRRP side wrote %q %v", p, err)
+		}
 	}
 }
 

@@ -32,9 +32,18 @@ type Sources struct {
 	LVS         LVSSource
 	Reloads     *Reloads
 	Transitions *Transitions
-	// RouterID is global_defs router_id (the host name by default); the
-	// data file prints it.
-	RouterID string
+	// RouterID returns global_defs router_id (the host name by default)
+	// of the running configuration; the data file and the control socket
+	// show it. Nil shows nothing.
+	RouterID func() string
+}
+
+// RouterIDOf returns src.RouterID(), or "" when it is nil.
+func (src Sources) RouterIDOf() string {
+	if src.RouterID == nil {
+		return ""
+	}
+	return src.RouterID()
 }
 
 // VRRPSource is the VRRP side: the engine's snapshot and the configuration

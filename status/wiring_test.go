@@ -56,7 +56,7 @@ func TestWiringWithRealEngine(t *testing.T) {
 		Scripts:     scripts,
 		Reloads:     reloads,
 		Transitions: trans,
-		RouterID:    "h1",
+		RouterID:    func() string { return "h1" },
 	}
 	reg := metrics.NewRegistry(src)
 	files := statefile.New(src, statefile.WithDir(t.TempDir()))

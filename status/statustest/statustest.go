@@ -183,6 +183,6 @@ func Sources() status.Sources {
 		LVS:         lvs,
 		Reloads:     reloads,
 		Transitions: trans,
-		RouterID:    "lb1",
+		RouterID:    func() string { return "lb1" },
 	}
 }
