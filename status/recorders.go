@@ -164,6 +164,20 @@ func NewScriptRecorder(next track.Sink, scripts []vrrp.ScriptConfig, runs []trac
 	return r
 }
 
+// Wrap points the recorder at a new engine sink and script list and
+// returns it, for daemon.Options.WrapTrackSink, which the daemon calls at
+// start and again whenever a reload restarts the trackers:
+//
+//	rec := status.NewScriptRecorder(nil, nil, nil)
+//	opt.WrapTrackSink = rec.Wrap
+func (r *ScriptRecorder) Wrap(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) track.Sink {
+	r.SetConfig(scripts, runs)
+	r.mu.Lock()
+	r.next = next
+	r.mu.Unlock()
+	return r
+}
+
 // SetConfig replaces the script list after a reload; scripts that survive
 // keep their counter, as keepalived's INIT/RELOAD state does.
 func (r *ScriptRecorder) SetConfig(scripts []vrrp.ScriptConfig, runs []track.Script) {
@@ -210,23 +224,30 @@ func (r *ScriptRecorder) ScriptResult(name string, ok bool) {
 		}
 		s.lastRun = r.now()
 	}
+	next := r.next
 	r.mu.Unlock()
-	if r.next != nil {
-		r.next.ScriptResult(name, ok)
+	if next != nil {
+		next.ScriptResult(name, ok)
 	}
+}
+
+func (r *ScriptRecorder) sink() track.Sink {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.next
 }
 
 // FileValue implements track.Sink.
 func (r *ScriptRecorder) FileValue(name string, v int) {
-	if r.next != nil {
-		r.next.FileValue(name, v)
+	if next := r.sink(); next != nil {
+		next.FileValue(name, v)
 	}
 }
 
 // ProcessRunning implements track.Sink.
 func (r *ScriptRecorder) ProcessRunning(name string, ok bool) {
-	if r.next != nil {
-		r.next.ProcessRunning(name, ok)
+	if next := r.sink(); next != nil {
+		next.ProcessRunning(name, ok)
 	}
 }
 

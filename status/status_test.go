@@ -76,6 +76,14 @@ func TestScriptRecorder(t *testing.T) {
 	if got := CommandString(r.Scripts()[0].Argv); got != "'/bin/check' 'a b'" {
 		t.Errorf("command %s", got)
 	}
+	var fwd2 []bool
+	if r.Wrap(sinkFunc(func(ok bool) { fwd2 = append(fwd2, ok) }), []vrrp.ScriptConfig{{Name: "s", Rise: 1, Fall: 1}}, nil) != r {
+		t.Error("Wrap returns another sink")
+	}
+	r.ScriptResult("s", false)
+	if len(fwd2) != 1 || len(fwd) != len(steps) || r.Scripts()[0].Good || len(r.Scripts()) != 1 {
+		t.Errorf("after Wrap: forwarded %v / %d, scripts %+v", fwd2, len(fwd), r.Scripts())
+	}
 	if got := CommandString([]string{"</etc/x"}); got != "</etc/x" {
 		t.Errorf("redirection %s", got)
 	}
