@@ -450,11 +450,17 @@ func (d *Daemon) shutdown() {
 		d.opt.Stopping()
 	}
 	d.log.Core.Info("Stopping")
+	// keepalived's children each report their usage under their own
+	// identity; here one process reports it once.
+	side := d.log.Check
+	if d.VRRP() != nil {
+		side = d.log.VRRP
+	}
 	d.stop()
 	var self, children syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
 	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
-	d.log.Core.Info(fmt.Sprintf("Stopped - used (self/children) %s/%s user time, %s/%s system time",
+	side.Info(fmt.Sprintf("Stopped - used (self/children) %s/%s user time, %s/%s system time",
 		tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
 	if d.opt.Detail {
 		d.log.Core.Info(fmt.Sprintf("CPU usage (self/children) user: %s/%s system: %s/%s",
