@@ -74,6 +74,12 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	for i := range cfg.VRRP.Instances {
 		in := &cfg.VRRP.Instances[i]
 		ic, vm, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt)
+		// A garp_group sets the announcement pacing of its interfaces.
+		for _, gg := range cfg.VRRP.GARPGroups {
+			if slices.Contains(gg.Interfaces, in.Interface) {
+				ic.GARP.Interval, ic.GARP.NAInterval = gg.GARPInterval, gg.GNAInterval
+			}
+		}
 		res.Warnings = append(res.Warnings, warn...)
 		res.VRRP.Instances = append(res.VRRP.Instances, ic)
 		if vm != nil {

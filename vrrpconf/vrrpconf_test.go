@@ -159,6 +159,28 @@ vrrp_instance VI_3 { interface eth0
 			},
 		},
 		{
+			name: "garp pacing",
+			conf: `global_defs {
+  vrrp_garp_interval 0.01
+}
+garp_group {
+  garp_interval 0.2
+  gna_interval 0.3
+  interface eth1
+}
+vrrp_instance A { interface eth0
+  virtual_router_id 1
+  virtual_ipaddress { 10.0.0.1 } }
+vrrp_instance B { interface eth1
+  virtual_router_id 2
+  virtual_ipaddress { 10.0.0.2 } }`,
+			check: func(t *testing.T, r *Result) {
+				want(t, "global interval", r.VRRP.Instances[0].GARP.Interval, 10*time.Millisecond)
+				want(t, "group interval", r.VRRP.Instances[1].GARP.Interval, 200*time.Millisecond)
+				want(t, "group NA interval", r.VRRP.Instances[1].GARP.NAInterval, 300*time.Millisecond)
+			},
+		},
+		{
 			name: "vmac",
 			conf: `vrrp_instance VM { interface eth0
   use_vmac
@@ -179,7 +201,7 @@ vrrp_instance VI_3 { interface eth0
   virtual_router_id 3
   virtual_ipaddress { 10.0.0.3 }
   virtual_routes { 192.168.0.0/24 via 10.0.0.254 dev eth0 table 100 metric 5
-    blackhole 192.168.9.0/24 }
+    blackhole 192.168.9.0/24 no_track }
   virtual_rules { from 10.0.0.3 table 100 priority 200 } }`,
 			check: func(t *testing.T, r *Result) {
 				ic := r.VRRP.Instances[0]
