@@ -235,3 +235,31 @@ func TestGen2brainGolden(t *testing.T) {
 		t.Errorf("%d gen2brain families: %v", len(names), names)
 	}
 }
+
+func TestServe(t *testing.T) {
+	srv, err := Serve("127.0.0.1:0", NewRegistry(status.Sources{}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second server on the same address fails at once, not in the
+	// background.
+	if _, err := Serve(srv.Addr().String(), NewRegistry(status.Sources{}), nil); err == nil {
+		t.Error("second Serve on a busy port succeeded")
+	}
+	for path, want := range map[string]int{"/": 200, "/metrics": 200, "/nope": 404} {
+		resp, err := http.Get("http://" + srv.Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://" + srv.Addr().String() + "/metrics"); err == nil {
+		t.Error("still serving after Close")
+	}
+}
