@@ -1,0 +1,108 @@
+package parser
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestIncludes parses in an in-memory jail (see fuzz_test.go): include
+// globs sorted per brace alternative, paths relative to the including
+// file, keepalived's strictness letters, and our depth and size bounds.
+// Each included file adds one static address, so the order of
+// StaticAddresses is the order the files were read.
+func TestIncludes(t *testing.T) {
+	files := map[string]string{
+		"inc/a.conf":     "static_ipaddress {\n 10.0.0.1/32 dev eth0\n}\ninclude sub/x.conf\n",
+		"inc/b.conf":     "static_ipaddress {\n 10.0.0.2/32 dev eth0\n}\n",
+		"inc/c.txt":      "static_ipaddress {\n 10.0.0.3/32 dev eth0\n}\n",
+		"inc/sub/x.conf": "static_ipaddress {\n 10.0.0.9/32 dev eth0\n}\n",
+		"self.conf":      "include self.conf\n",
+	}
+	var in strings.Builder
+	for _, name := range []string{"inc/a.conf", "inc/b.conf", "inc/c.txt", "inc/sub/x.conf", "self.conf"} {
+		in.WriteString(fileMarker + name + "\n" + files[name])
+	}
+	tests := []struct {
+		name  string
+		main  string
+		addrs string // static addresses in order
+		code  int
+		diags []string
+	}{
+		{name: "glob, sorted", main: "include inc/*.conf\n", addrs: "10.0.0.1 10.0.0.9 10.0.0.2"},
+		{name: "brace alternatives in order", main: "include inc/{b.conf,a.conf}\n", addrs: "10.0.0.2 10.0.0.1 10.0.0.9"},
+		{name: "character class", main: "include inc/[bc].*\n", addrs: "10.0.0.2 10.0.0.3"},
+		{
+			name:  "missing file: not strict by default",
+			main:  "include nothere.conf\n",
+			diags: []string{"1:1: info: Config files missing 'nothere.conf'."},
+		},
+		{
+			name:  "includem: a missing file is fatal",
+			main:  "includem nothere.conf\n",
+			code:  ExitNoConfig,
+			diags: []string{"1:1: error: Config files missing 'nothere.conf'.", "0:0: info: configuration file error - exiting"},
+		},
+		{
+			name: "wildcard matching nothing: only includew/includea complain",
+			main: "include none*.conf\nincludew none*.conf\n",
+			code: ExitNoConfig,
+			diags: []string{"2:1: error: No config files matched 'none*.conf'.",
+				"0:0: info: configuration file error - exiting"},
+		},
+		{
+			name:  "include loop stops at the depth bound",
+			main:  "include self.conf\n",
+			code:  ExitConfig,
+			diags: []string{"self.conf:1:1: error: include 'self.conf' nested more than 32 deep - skipping"},
+		},
+		{
+			name:  "brace bomb",
+			main:  "include " + strings.Repeat("{a,b}", 13) + "\n",
+			code:  ExitConfig,
+			diags: []string{"1:1: error: include '" + strings.Repeat("{a,b}", 13) + "' has more than 4096 brace alternatives - skipping"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			main, jail := splitFuzzInput([]byte(tt.main + in.String()))
+			o := recordedHost("high")
+			o.InterfaceExists = func(string) bool { return true }
+			o.fs = jail
+			cfg, diags, _ := ParseBytes(jailRoot+"/keepalived.conf", main, o)
+			var addrs []string
+			if cfg != nil {
+				for _, a := range cfg.VRRP.StaticAddresses {
+					addrs = append(addrs, a.Prefix.Addr().String())
+				}
+			}
+			if got := strings.Join(addrs, " "); got != tt.addrs {
+				t.Errorf("addresses %q, want %q", got, tt.addrs)
+			}
+			var ds []string
+			for _, d := range diags {
+				s := d.String()
+				s = strings.TrimPrefix(s, jailRoot+"/keepalived.conf:")
+				s = strings.TrimPrefix(s, jailRoot+"/")
+				ds = append(ds, s)
+			}
+			equalLines(t, "diagnostics", dedupe(ds), tt.diags)
+			if c := diags.ExitCode(); c != tt.code {
+				t.Errorf("exit %d, want %d", c, tt.code)
+			}
+		})
+	}
+}
+
+// dedupe drops repeats (the depth bound is hit once per pass).
+func dedupe(s []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
