@@ -42,10 +42,14 @@ type vrrpSide struct {
 	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
 
 	mu      sync.Mutex // guards what reload replaces below
+	cfg     *config.Config
 	res     *vrrpconf.Result
 	disp    *notify.Dispatcher
 	tracker *track.Tracker
 	fifos   []*exec.Cmd
+
+	quit   chan struct{} // ends waitForSources
+	polled chan struct{} // closed when it has ended
 }
 
 // swapNotifier lets a reload replace the dispatcher under a running
@@ -83,7 +87,7 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
-	v := &vrrpSide{log: log, keepVIPs: so.keepVIPs, wrapSink: so.wrapSink, res: res}
+	v := &vrrpSide{log: log, keepVIPs: so.keepVIPs, wrapSink: so.wrapSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{})}
 	v.notify.tees = so.notifiers
 	v.cur.Store(&res.VRRP)
 	if v.host, err = vrrphost.New(); err != nil {
@@ -125,7 +129,55 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 		return nil, err
 	}
 	v.tracker = track.Start(v.trackConfig(res), v.sink(res))
+	go v.waitForSources()
 	return v, nil
+}
+
+// sourcePoll is how often instances held in FAULT for want of a source
+// address look for one (keepalived learns it from address events).
+const sourcePoll = time.Second
+
+// waitForSources re-applies the configuration once an interface that
+// lacked an address has one, so the instances waiting for it start.
+func (v *vrrpSide) waitForSources() {
+	defer close(v.polled)
+	t := time.NewTicker(sourcePoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-v.quit:
+			return
+		case <-t.C:
+		}
+		waiting := v.router.NeedsSource()
+		if len(waiting) == 0 {
+			continue
+		}
+		v.mu.Lock()
+		cfg := v.cfg
+		v.mu.Unlock()
+		res, err := translate(cfg)
+		if err != nil {
+			continue
+		}
+		found := false
+		for _, ic := range res.VRRP.Instances {
+			for _, name := range waiting {
+				if ic.Name == name && ic.SrcIP.IsValid() {
+					found = true
+				}
+			}
+		}
+		if found {
+			v.mu.Lock()
+			if v.cfg == cfg { // no SIGHUP reload came in between
+				if err := v.reloadLocked(cfg); err != nil {
+					v.log.Warn(fmt.Sprintf("applying the new source address: %v", err))
+				}
+			}
+			v.mu.Unlock()
+		}
+	}
 }
 
 func (v *vrrpSide) newDispatcher(res *vrrpconf.Result) (*notify.Dispatcher, error) {
@@ -257,12 +309,16 @@ func (v *vrrpSide) installStatic(res *vrrpconf.Result) {
 
 // reload moves to cfg; on error nothing has changed.
 func (v *vrrpSide) reload(cfg *config.Config) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.reloadLocked(cfg)
+}
+
+func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
 	res, err := translate(cfg)
 	if err != nil {
 		return err
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
 	old := v.res
 	for _, m := range res.VMACs {
 		if !containsVMAC(old.VMACs, m) {
@@ -305,6 +361,7 @@ func (v *vrrpSide) reload(cfg *config.Config) error {
 		v.fifos = v.startFIFOScripts(res)
 	}
 	v.installStatic(res)
+	v.cfg = cfg
 	for _, m := range old.VMACs {
 		if !containsVMAC(res.VMACs, m) {
 			vmac.Delete(m.Name)
@@ -325,6 +382,8 @@ func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
 
 // stop leaves VRRP as keepalived does on SIGTERM.
 func (v *vrrpSide) stop() error {
+	close(v.quit)
+	<-v.polled
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.tracker != nil {

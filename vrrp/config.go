@@ -219,9 +219,9 @@ func (c *InstanceConfig) normalize() error {
 	if len(c.VIPs) > 255 {
 		return fmt.Errorf("vrrp %s: %d VIPs, at most 255 fit an advert", c.Name, len(c.VIPs))
 	}
-	if c.Version == 3 && !c.IPv6 && !c.SrcIP.IsValid() {
-		return fmt.Errorf("vrrp %s: VRRPv3 over IPv4 needs a source address for its checksum", c.Name)
-	}
+	// VRRPv3 over IPv4 without a source address (the interface has none
+	// yet) cannot checksum its adverts: the instance stays in FAULT until
+	// a reload brings one, as keepalived's "src address not configured".
 	if !c.McastGroup.IsValid() {
 		c.McastGroup = defaultMcast4
 		if c.IPv6 {

@@ -597,7 +597,6 @@ func TestNewRejects(t *testing.T) {
 		{"no interface", func(c *vrrp.Config) { c.Instances[0].Interface = "" }},
 		{"bad priority", func(c *vrrp.Config) { c.Instances[0].Priority = 300 }},
 		{"AH", func(c *vrrp.Config) { c.Instances[0].AuthType = wire.AuthAH }},
-		{"v3 IPv4 without source", func(c *vrrp.Config) { c.Instances[0].Version = 3 }},
 		{"family mismatch", func(c *vrrp.Config) { c.Instances[0].IPv6 = true }},
 		{"duplicate vrid", func(c *vrrp.Config) {
 			b := base()

@@ -158,6 +158,9 @@ func (in *instance) init() {
 	in.reevalTracking()
 	switch {
 	case in.ownFault:
+		if in.noSource() {
+			in.logf("entering FAULT state (src address not configured)")
+		}
 		in.setState(StateFault, "tracking at start")
 	case in.owner && in.cfg.InitialState == StateMaster:
 		in.setState(StateMaster, "address owner")
@@ -188,6 +191,9 @@ func (in *instance) reevalTracking() {
 		}
 	}
 	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
+		fault = true
+	}
+	if in.noSource() {
 		fault = true
 	}
 	for _, t := range in.cfg.TrackInterfaces {
@@ -236,6 +242,27 @@ func (in *instance) reevalTracking() {
 	if old != in.effPrio && in.state != StateInit {
 		in.logf("Changing effective priority from %d to %d", old, in.effPrio)
 	}
+}
+
+// noSource reports a VRRPv3 IPv4 instance without the source address its
+// checksum needs.
+func (in *instance) noSource() bool {
+	return in.cfg.Version == 3 && !in.cfg.IPv6 && !in.cfg.SrcIP.IsValid()
+}
+
+// NeedsSource lists the instances held in FAULT for want of a source
+// address (VRRPv3 over IPv4 on an interface without one), so the wiring
+// can reload once the interface has an address.
+func (r *Router) NeedsSource() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, in := range r.insts {
+		if in.noSource() {
+			out = append(out, in.cfg.Name)
+		}
+	}
+	return out
 }
 
 // logf logs one of keepalived's per-instance lines, "(VI_1) ...", so that

@@ -106,3 +106,31 @@ func TestReloadRejectsBadConfigUntouched(t *testing.T) {
 	s.wantState("h1", "VI_51", vrrp.StateMaster)
 	s.wantState("h2", "VI_51", vrrp.StateBackup)
 }
+
+func TestV3IPv4WithoutSourceWaitsInFault(t *testing.T) {
+	s := newSim(t)
+	h := s.lan.AddHost("h1", "10.77.0.11", "fe80::11")
+	ic := vi("VI_51", 51, 150, vrrp.StateBackup, "10.77.0.100/24")
+	ic.Version = 3
+	r, err := vrrp.New(one(ic), vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Router = r
+	s.h["h1"] = h
+	s.start("h1")
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+	if got := r.NeedsSource(); len(got) != 1 || got[0] != "VI_51" {
+		t.Fatalf("NeedsSource %v", got)
+	}
+	if err := r.Reload(withSrc(one(ic), h.Addr4)); err != nil {
+		t.Fatal(err)
+	}
+	s.lan.Flush()
+	s.at(20 * time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	if len(r.NeedsSource()) != 0 {
+		t.Fatal("still waiting for a source")
+	}
+}
