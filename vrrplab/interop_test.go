@@ -24,7 +24,8 @@ var interopVariants = []variant{
 // TestInterop puts keepalived-go and keepalived in one VRRP group, each in
 // turn as the master: the master is killed (-9), the other takes over and
 // the client in the third namespace follows it; the master restarts and
-// preempts, and the client follows back.
+// preempts, and the client follows back; finally the master stops
+// gracefully and its priority-0 advert hands over at once.
 func TestInterop(t *testing.T) {
 	vrrplab.Binary(t, vrrplab.CDaemon)
 	for _, v := range interopVariants {
@@ -34,6 +35,7 @@ func TestInterop(t *testing.T) {
 				p := newPair(t, v, d[0], d[1], nil, nil)
 				p.crashAndBack(t)
 				p.sameOnTheWire(t)
+				p.termOver(t)
 			})
 		}
 	}

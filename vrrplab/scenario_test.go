@@ -133,3 +133,18 @@ func (p *pair) crashAndBack(t *testing.T) {
 	p.r2.WaitState(t, inst, "BACKUP", p.v.wait())
 	p.reach(t, p.r1)
 }
+
+// termOver stops h1 gracefully (SIGTERM): its priority-0 advert must make
+// h2 take over after Skew_Time, and the client follow.
+func (p *pair) termOver(t *testing.T) {
+	t.Helper()
+	mark, t0 := p.e.Sniffer.Mark(), time.Now()
+	p.r1.Term(t)
+	if f, ok := p.e.Sniffer.WaitFor(mark, 5*time.Second, vrrplab.From(p.r1.MAC()), vrrplab.Prio(0)); !ok {
+		t.Errorf("no priority-0 advert from h1 (%s) after SIGTERM", p.r1.Daemon)
+	} else {
+		t.Logf("h1 (%s) sent priority 0 %v after SIGTERM", p.r1.Daemon, f.Time.Sub(t0).Round(100*time.Microsecond))
+	}
+	p.takeover(t, p.r2, mark, t0, "SIGTERM of h1")
+	p.reach(t, p.r2)
+}
