@@ -1,7 +1,9 @@
 package statefile
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 
@@ -17,43 +19,43 @@ type jsonInstance struct {
 }
 
 type jsonData struct {
-	Iname                string   `json:"iname"`
-	DontTrackPrimary     uint     `json:"dont_track_primary"`
-	SkipCheckAdvAddr     uint     `json:"skip_check_adv_addr"`
-	StrictMode           uint     `json:"strict_mode"`
-	VMACIfname           string   `json:"vmac_ifname"`
-	IfpIfname            string   `json:"ifp_ifname,omitempty"`
-	MasterPriority       uint     `json:"master_priority"`
-	LastTransition       float64  `json:"last_transition"`
-	GARPDelay            float64  `json:"garp_delay"`
-	GARPRefresh          uint     `json:"garp_refresh"`
-	GARPRep              uint     `json:"garp_rep"`
-	GARPRefreshRep       uint     `json:"garp_refresh_rep"`
-	GARPLowerPrioDelay   uint     `json:"garp_lower_prio_delay"`
-	GARPLowerPrioRep     uint     `json:"garp_lower_prio_rep"`
-	LowerPrioNoAdvert    uint     `json:"lower_prio_no_advert"`
-	HigherPrioSendAdvert uint     `json:"higher_prio_send_advert"`
-	VRID                 uint     `json:"vrid"`
-	BasePriority         uint     `json:"base_priority"`
-	EffectivePriority    uint     `json:"effective_priority"`
-	VIPSet               bool     `json:"vipset"`
-	PromoteSecondaries   bool     `json:"promote_secondaries"`
-	AdverInt             float64  `json:"adver_int"`
-	MasterAdverInt       float64  `json:"master_adver_int"`
-	Accept               uint     `json:"accept"`
-	Nopreempt            bool     `json:"nopreempt"`
-	PreemptDelay         uint     `json:"preempt_delay"`
-	State                uint     `json:"state"`
-	Wantstate            uint     `json:"wantstate"`
-	Version              uint     `json:"version"`
-	SMTPAlert            bool     `json:"smtp_alert"`
-	NotifyDeleted        bool     `json:"notify_deleted"`
-	VIPs                 []string `json:"vips,omitempty"`
-	EVIPs                []string `json:"evips,omitempty"`
-	TrackIfp             []string `json:"track_ifp,omitempty"`
-	TrackScript          []string `json:"track_script,omitempty"`
-	AuthType             uint     `json:"auth_type"`
-	AuthData             *string  `json:"auth_data,omitempty"`
+	Iname                string      `json:"iname"`
+	DontTrackPrimary     uint        `json:"dont_track_primary"`
+	SkipCheckAdvAddr     uint        `json:"skip_check_adv_addr"`
+	StrictMode           uint        `json:"strict_mode"`
+	VMACIfname           string      `json:"vmac_ifname"`
+	IfpIfname            string      `json:"ifp_ifname,omitempty"`
+	MasterPriority       uint        `json:"master_priority"`
+	LastTransition       json.Number `json:"last_transition"` // keepalived prints it with %f
+	GARPDelay            float64     `json:"garp_delay"`
+	GARPRefresh          uint        `json:"garp_refresh"`
+	GARPRep              uint        `json:"garp_rep"`
+	GARPRefreshRep       uint        `json:"garp_refresh_rep"`
+	GARPLowerPrioDelay   uint        `json:"garp_lower_prio_delay"`
+	GARPLowerPrioRep     uint        `json:"garp_lower_prio_rep"`
+	LowerPrioNoAdvert    uint        `json:"lower_prio_no_advert"`
+	HigherPrioSendAdvert uint        `json:"higher_prio_send_advert"`
+	VRID                 uint        `json:"vrid"`
+	BasePriority         uint        `json:"base_priority"`
+	EffectivePriority    uint        `json:"effective_priority"`
+	VIPSet               bool        `json:"vipset"`
+	PromoteSecondaries   bool        `json:"promote_secondaries"`
+	AdverInt             float64     `json:"adver_int"`
+	MasterAdverInt       float64     `json:"master_adver_int"`
+	Accept               uint        `json:"accept"`
+	Nopreempt            bool        `json:"nopreempt"`
+	PreemptDelay         uint        `json:"preempt_delay"`
+	State                uint        `json:"state"`
+	Wantstate            uint        `json:"wantstate"`
+	Version              uint        `json:"version"`
+	SMTPAlert            bool        `json:"smtp_alert"`
+	NotifyDeleted        bool        `json:"notify_deleted"`
+	VIPs                 []string    `json:"vips,omitempty"`
+	EVIPs                []string    `json:"evips,omitempty"`
+	TrackIfp             []string    `json:"track_ifp,omitempty"`
+	TrackScript          []string    `json:"track_script,omitempty"`
+	AuthType             uint        `json:"auth_type"`
+	AuthData             *string     `json:"auth_data,omitempty"`
 }
 
 type jsonStats struct {
@@ -109,9 +111,9 @@ func FormatJSON(w io.Writer, src status.Sources) error {
 		if masterAdvert == 0 {
 			masterAdvert = advert
 		}
-		var last float64
+		var last time.Time
 		if n := len(in.History); n > 0 {
-			last = float64(in.History[n-1].At.UnixMicro()) / 1e6
+			last = in.History[n-1].At
 		}
 		set := in.State == vrrp.StateMaster
 		d := jsonData{
@@ -120,7 +122,7 @@ func FormatJSON(w io.Writer, src status.Sources) error {
 			SkipCheckAdvAddr:     b2u(c.SkipCheckAdvAddr),
 			StrictMode:           b2u(c.Strict),
 			IfpIfname:            in.Interface,
-			LastTransition:       last,
+			LastTransition:       json.Number(fmt.Sprintf("%d.%06d", unixOrZero(last), last.Nanosecond()/1000)),
 			GARPDelay:            c.GARP.MasterDelay.Seconds(),
 			GARPRefresh:          uint(c.GARP.MasterRefresh / time.Second),
 			GARPRep:              uint(max(c.GARP.MasterRepeat, 0)),
@@ -177,7 +179,21 @@ func FormatJSON(w io.Writer, src status.Sources) error {
 			PriZeroRcvd: s.PriZeroRcvd, PriZeroSent: s.PriZeroSent,
 		}})
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	// keepalived's JSON writer escapes every slash ("10.0.0.1\/24");
+	// outside strings JSON has none, so this touches strings only.
+	_, err := w.Write(bytes.ReplaceAll(b.Bytes(), []byte("/"), []byte(`\/`)))
+	return err
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
