@@ -1,0 +1,134 @@
+package vrrphost
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/ifaddr"
+	"github.com/dsas/keepalived-go/internal/netns"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+func TestConversions(t *testing.T) {
+	a := toAddr(vrrp.Address{Prefix: netip.MustParsePrefix("fd00::1/128"), Dev: "eth0", Scope: "link", NoDAD: true, PreferredLft: 0})
+	if a.Link != "eth0" || a.Scope != ifaddr.ScopeLink || !a.NoDAD || a.PreferredLft == nil || *a.PreferredLft != 0 {
+		t.Errorf("IPv6 address %+v", a)
+	}
+	if a := toAddr(vrrp.Address{Prefix: netip.MustParsePrefix("10.0.0.1/24"), PreferredLft: -1}); a.PreferredLft != nil || a.Scope != ifaddr.ScopeUniverse {
+		t.Errorf("IPv4 address %+v", a)
+	}
+	routes := []struct {
+		in   vrrp.Route
+		want ifaddr.Route
+		ok   bool
+	}{
+		{vrrp.Route{Dst: netip.MustParsePrefix("192.168.0.0/24"), Via: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5},
+			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.0.0/24"), Gateway: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5}, true},
+		{vrrp.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: "blackhole", Protocol: "18", Scope: "host"},
+			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: ifaddr.RouteBlackhole, Protocol: 18, Scope: ifaddr.ScopeHost}, true},
+		{vrrp.Route{Via: netip.MustParseAddr("fd00::1")},
+			ifaddr.Route{Dst: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr("fd00::1")}, true},
+		{vrrp.Route{Type: "bogus"}, ifaddr.Route{}, false},
+	}
+	for _, tc := range routes {
+		got, err := toRoute(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && got.String() != tc.want.String()) {
+			t.Errorf("toRoute(%+v) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	ru, err := toRule(vrrp.Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 100, Priority: 200})
+	if err != nil || ru.Action != ifaddr.RuleToTable || ru.Table != 100 || ru.Priority != 200 {
+		t.Errorf("rule %+v %v", ru, err)
+	}
+	if _, err := toRule(vrrp.Rule{Action: "l3mdev"}); err == nil {
+		t.Error("unsupported rule action accepted")
+	}
+}
+
+type linkRec struct {
+	mu sync.Mutex
+	ev []string
+}
+
+func (l *linkRec) LinkChanged(ifname string, up bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ev = append(l.ev, ifname+map[bool]string{true: " up", false: " down"}[up])
+}
+
+func (l *linkRec) has(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.ev {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHostInNamespace drives the adapter against a real kernel: VIPs come
+// and go, a link going down and up reaches the sink, the primary address
+// is found.
+func TestHostInNamespace(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	ns := netns.New(t, "vhost")
+	ns.MustRun(t, "ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1")
+	ns.MustRun(t, "ip", "link", "set", "v0", "up")
+	ns.MustRun(t, "ip", "link", "set", "v1", "up")
+	ns.MustRun(t, "ip", "addr", "add", "10.66.0.1/24", "dev", "v0")
+	var h *Host
+	var w *Watcher
+	rec := &linkRec{}
+	ns.MustDo(t, func() error {
+		var err error
+		if h, err = New(); err != nil {
+			return err
+		}
+		if w, err = WatchLinks(rec, nil); err != nil {
+			return err
+		}
+		if got := PrimaryAddr("v0", false); got != netip.MustParseAddr("10.66.0.1") {
+			t.Errorf("PrimaryAddr %v", got)
+		}
+		return nil
+	})
+	defer h.Close()
+	defer w.Close()
+	vip := vrrp.Address{Prefix: netip.MustParsePrefix("10.66.0.100/24"), Dev: "v0", PreferredLft: -1}
+	ctx := context.Background()
+	if err := h.AddAddress(ctx, vip); err != nil {
+		t.Fatal(err)
+	}
+	if out := ns.MustRun(t, "ip", "-o", "addr", "show", "dev", "v0"); !strings.Contains(out, "10.66.0.100/24") {
+		t.Fatalf("VIP not added:\n%s", out)
+	}
+	if err := h.DelAddress(ctx, vip); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DelAddress(ctx, vip); err != nil {
+		t.Fatalf("deleting an absent VIP: %v", err)
+	}
+	if out := ns.MustRun(t, "ip", "-o", "addr", "show", "dev", "v0"); strings.Contains(out, "10.66.0.100") {
+		t.Fatalf("VIP not removed:\n%s", out)
+	}
+	// The packet sockets are opened on first use, in the caller's
+	// namespace (the daemon's, in production).
+	ns.MustDo(t, func() error { return h.GratuitousARP("v0", netip.MustParseAddr("10.66.0.100")) })
+	if up, err := h.LinkUp("v0"); err != nil || !up {
+		t.Fatalf("LinkUp %v %v", up, err)
+	}
+	ns.MustRun(t, "ip", "link", "set", "v1", "down") // v0 loses its carrier
+	ns.MustRun(t, "ip", "link", "set", "v1", "up")
+	deadline := time.Now().Add(10 * time.Second)
+	for !(rec.has("v0 down") && rec.has("v0 up")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("link events seen: %v", rec.ev)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
