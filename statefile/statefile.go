@@ -115,38 +115,35 @@ func (w *Writer) writeStats(clear bool) (string, error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	src := w.sinceBase()
+	// One snapshot serves the file and the new baseline, so no advert
+	// counted between the two is lost.
+	raw := w.src.VRRP.Status()
 	var b bytes.Buffer
-	FormatStats(&b, src)
+	FormatStats(&b, w.sinceBase(raw, w.base))
 	path, err := w.write(StatsName, b.Bytes())
 	if clear {
-		w.base = map[string]vrrp.Stats{}
-		for _, in := range w.src.VRRP.Status() {
-			w.base[in.Name] = in.Stats
+		base := make(map[string]vrrp.Stats, len(raw))
+		for _, in := range raw {
+			base[in.Name] = in.Stats
 		}
+		w.base = base // replaced, never mutated: readers may hold the old one
 	}
 	return path, err
 }
 
-// sinceBase returns the sources with the VRRP counters counted from the
-// last STATS_CLEAR; w.mu must be held.
-func (w *Writer) sinceBase() status.Sources {
-	if w.base == nil || w.src.VRRP == nil {
-		return w.src
+// sinceBase returns the sources answering with the snapshot raw, its
+// counters counted from the baseline base (nil: since start).
+func (w *Writer) sinceBase(raw []vrrp.InstanceStatus, base map[string]vrrp.Stats) status.Sources {
+	st := slices.Clone(raw) // the source may hand out its own slice
+	for i := range st {
+		if b, ok := base[st[i].Name]; ok {
+			st[i].Stats = subStats(st[i].Stats, b)
+		}
 	}
 	src := w.src
 	src.VRRP = status.VRRPFuncs{
 		ConfigFunc: w.src.VRRP.Config,
-		StatusFunc: func() []vrrp.InstanceStatus {
-			// A copy: the source may hand out its own slice.
-			st := slices.Clone(w.src.VRRP.Status())
-			for i := range st {
-				if b, ok := w.base[st[i].Name]; ok {
-					st[i].Stats = subStats(st[i].Stats, b)
-				}
-			}
-			return st
-		},
+		StatusFunc: func() []vrrp.InstanceStatus { return st },
 	}
 	return src
 }
@@ -176,14 +173,18 @@ func subStats(a, b vrrp.Stats) vrrp.Stats {
 // WriteJSON writes keepalived.json and returns its path. Like keepalived,
 // it writes nothing when there are no VRRP instances.
 func (w *Writer) WriteJSON() (string, error) {
-	if len(status.Instances(w.src.VRRP)) == 0 {
+	if w.src.VRRP == nil {
+		return "", nil
+	}
+	raw := w.src.VRRP.Status()
+	if len(raw) == 0 {
 		return "", nil
 	}
 	w.mu.Lock()
-	src := w.sinceBase()
+	base := w.base
 	w.mu.Unlock()
 	var b bytes.Buffer
-	if err := FormatJSON(&b, src); err != nil {
+	if err := FormatJSON(&b, w.sinceBase(raw, base)); err != nil {
 		return "", fmt.Errorf("statefile %s: %w", JSONName, err)
 	}
 	return w.write(JSONName, b.Bytes())
