@@ -352,6 +352,55 @@ func TestVMCommand(t *testing.T) {
 	waitFor(t, "ping over bond0.2", func() bool { return l.ping("203.0.113.1") })
 }
 
+// TestVMModules loads kernel modules named in MODULES, as modprobe would:
+// 8021q after the modules it depends on, dummy with a parameter. It needs
+// the VM's initial namespace (dummy makes its links there) and unloads
+// the modules first.
+func TestVMModules(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	if _, err := os.Stat("/etc/vm-modules"); err != nil {
+		t.Skip("not the test VM: this test unloads modules")
+	}
+	for _, m := range []string{"dummy", "8021q", "mrp", "garp"} {
+		// Earlier tests' namespaces, and their links, go away
+		// asynchronously: retry until the module is free.
+		waitFor(t, "rmmod "+m, func() bool {
+			err := unix.DeleteModule(m, unix.O_NONBLOCK)
+			return err == nil || err == unix.ENOENT
+		})
+	}
+	t.Cleanup(func() {
+		for _, d := range []string{"dummy0", "dummy1"} {
+			_ = exec.Command("ip", "link", "del", d).Run()
+		}
+	})
+	// The address goes on a NIC that the dummy driver makes: the command
+	// must load drivers before it waits for NICs and plans links.
+	path := filepath.Join(t.TempDir(), "dsas.conf")
+	if err := os.WriteFile(path, []byte("SYSTEMNAME=w104\nMODULES=(8021q \"dummy numdummies=2\")\nINTERFACE0=dummy0\nIPADDRESS0=10.4.0.1/24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Fields("-c " + path + " --root " + t.TempDir() + " --wait 30s")
+	var out, errs bytes.Buffer
+	if code := cli.Run(append(args, "apply"), &out, &errs); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
+	}
+	want := "load module 8021q\nload module dummy numdummies=2\nset host name w104\nwrite /etc/hostname: w104\n" +
+		"set link dummy0 up\nadd address 10.4.0.1/24 to dummy0\n"
+	if out.String() != want {
+		t.Errorf("applied:\n%s\nwant:\n%s", out.String(), want)
+	}
+	for _, p := range []string{"/sys/module/8021q", "/sys/module/garp", "/sys/module/mrp", "/sys/class/net/dummy0", "/sys/class/net/dummy1"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("after loading: %v", err)
+		}
+	}
+	out.Reset()
+	if code := cli.Run(append(args, "apply"), &out, &errs); code != 0 || out.Len() != 0 {
+		t.Errorf("second apply: exit %d\n%s%s", code, out.String(), errs.String())
+	}
+}
+
 // TestVMModuleAutoload covers a boot where bonding is a module that is not
 // loaded yet. The first bond request makes the kernel load it, and the
 // module then creates bond0 (max_bonds=1, in balance-rr) in the initial

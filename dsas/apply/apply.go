@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/dsas/keepalived-go/dsas/host"
@@ -78,11 +75,6 @@ func (h *Host) Snapshot(cfg *host.Config) (*plan.State, error) {
 			return nil, err
 		}
 	}
-	for _, m := range cfg.Modules {
-		if _, err := os.Stat(filepath.Join("/sys/module", strings.ReplaceAll(m, "-", "_"))); err != nil {
-			st.Unloaded = append(st.Unloaded, m)
-		}
-	}
 	if err := h.Sys.read(st, cfg); err != nil {
 		return nil, err
 	}
@@ -135,7 +127,7 @@ func (h *Host) Run(steps []plan.Step, log io.Writer) error {
 		fmt.Fprintln(log, s)
 		var err error
 		switch s.Op {
-		case plan.SetHostname, plan.WriteHostname, plan.Swapon, plan.Mount:
+		case plan.SetHostname, plan.WriteHostname, plan.LoadModule, plan.Swapon, plan.Mount:
 			err = h.Sys.step(s)
 		default:
 			err = h.Net.step(s)

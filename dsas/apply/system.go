@@ -23,11 +23,16 @@ type System struct {
 	// KeepHostname leaves the kernel's host name alone (tests that share
 	// the UTS namespace with the machine); /etc/hostname is still managed.
 	KeepHostname bool
+	// mods is modules.dep, read on first use.
+	mods *moduleDB
 }
 
 func (s *System) hostnameFile() string { return filepath.Join(s.Root, "/etc/hostname") }
 
 func (s *System) read(st *plan.State, cfg *host.Config) error {
+	if err := s.readModules(st, cfg); err != nil {
+		return err
+	}
 	if cfg.Hostname != "" {
 		if s.KeepHostname {
 			st.Hostname = cfg.Hostname
@@ -147,6 +152,8 @@ func (s *System) step(st plan.Step) error {
 		return nil
 	case plan.Mount:
 		return mountAny(st.Mount.Device, st.Mount.Dir)
+	case plan.LoadModule:
+		return s.loadModule(st.Module)
 	}
 	return fmt.Errorf("not a system step: %v", st)
 }

@@ -51,8 +51,8 @@ keys (seed keys work as written):
                            mode primary miimon arp_interval arp_ip_target
                            updelay downdelay. Defaults: mode=active-backup
                            primary=eth0 miimon=100 (bondN: eth2N). Other
-                           entries name modules that are only checked
-                           (a note when not loaded).
+                           entries are kernel modules, loaded with their
+                           name=value parameters when not loaded yet.
   BTDEVICE SWDEVICE DBDEVICE FSDEVICE=/dev/...  mounted on /boot, swap,
                            /var/lib/mysql, /data; skipped when absent or empty
  extra keys:
@@ -172,6 +172,24 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer n.Close()
 	h := &apply.Host{Net: n, Sys: &apply.System{Root: o.root, KeepHostname: o.keepHostname}}
+	if cmd == "apply" && len(cfg.Modules) > 0 {
+		// Drivers first: the NICs they bring are what --wait waits for.
+		steps, _, err := h.Plan(cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "dsas-init: %v\n", err)
+			return fail
+		}
+		var load []plan.Step
+		for _, s := range steps {
+			if s.Op == plan.LoadModule {
+				load = append(load, s)
+			}
+		}
+		if err := h.Run(load, stdout); err != nil {
+			fmt.Fprintf(stderr, "dsas-init: %v\n", err)
+			return 1
+		}
+	}
 	if o.wait > 0 {
 		missing, err := h.WaitLinks(cfg, o.wait)
 		if err != nil {

@@ -73,6 +73,12 @@ type Mount struct {
 	Swap   bool
 }
 
+// Module is a kernel module to load and its parameters ("name=value").
+type Module struct {
+	Name   string
+	Params []string
+}
+
 // Config is the desired state of the host.
 type Config struct {
 	Hostname string
@@ -82,9 +88,9 @@ type Config struct {
 	Addrs    []Addr
 	Routes   []Route
 	Mounts   []Mount
-	// Modules are MODULES entries that are not bonds; we cannot load
-	// modules without a shell, so they are only checked.
-	Modules  []string
+	// Modules are the MODULES entries that are not bonds: kernel modules
+	// to load, with their parameters.
+	Modules  []Module
 	Warnings []conf.Diag
 }
 
@@ -156,6 +162,7 @@ var (
 	// "not a key" warning instead).
 	reIndexed  = regexp.MustCompile(`^(IPADDRESS|INTERFACE|GATEWAY|BONDSLAVES)(0|[1-9][0-9]*)$`)
 	reBondName = regexp.MustCompile(`^bond([0-9]+)$`)
+	reModule   = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	reVlanName = regexp.MustCompile(`^([A-Za-z0-9_-]+)\.([0-9]+)$`)
 )
 
@@ -317,10 +324,16 @@ func (b *builder) modules() {
 			b.bond(v, name, fields[1:])
 			continue
 		}
-		if len(fields) > 1 {
-			b.warnf(v, "MODULES: options for module %s are ignored (modules are not loaded by dsas-init)", name)
+		if !reModule.MatchString(name) {
+			b.errf(v, "MODULES: %q is not a module name", name)
+			continue
 		}
-		b.c.Modules = append(b.c.Modules, name)
+		for _, o := range fields[1:] {
+			if k, _, _ := strings.Cut(o, "="); !reModule.MatchString(k) {
+				b.errf(v, "MODULES %s: option %q: want name=value", name, o)
+			}
+		}
+		b.c.Modules = append(b.c.Modules, Module{Name: name, Params: fields[1:]})
 	}
 }
 

@@ -111,6 +111,8 @@ func TestErrors(t *testing.T) {
 		{"relative device", "SWDEVICE=sda2", "SWDEVICE=\"sda2\": want an absolute device path"},
 		{"route syntax", "ROUTES=(10.0.0.0/8)", "want \"DST/LEN via GATEWAY\""},
 		{"both spellings", "IPADDRESS0=1.1.1.1/8\nIPADDRESS[0]=1.1.1.2/8", "both set"},
+		{"module name", `MODULES=("e1000e/x")`, "t.conf:1:1: MODULES: \"e1000e/x\" is not a module name"},
+		{"module option", `MODULES=("e1000e =1")`, "t.conf:1:1: MODULES e1000e: option \"=1\""},
 		{"two errors sorted", "SYSTEMNAME=-x\nIPADDRESS0=bad", "t.conf:1:1: SYSTEMNAME \"-x\" is not a valid host name\nt.conf:2:1: IPADDRESS0"},
 	}
 	for _, tt := range tests {

@@ -44,9 +44,9 @@ type State struct {
 	// Missing lists the kernel features the configuration needs that the
 	// kernel lacks, e.g. "bonding"; Make fails on them before planning.
 	Missing []string
-	// Unloaded lists MODULES entries that are not loaded; dsas-init loads
-	// no modules (that needs modprobe), so it only says so.
-	Unloaded []string
+	// Unloaded lists the MODULES entries that are not loaded, and
+	// Unavailable those of them that this kernel does not have either.
+	Unloaded, Unavailable []string
 }
 
 // Op is what a step does.
@@ -54,7 +54,8 @@ type Op int
 
 // The step kinds, in the order Make emits them.
 const (
-	SetHostname Op = iota
+	LoadModule Op = iota
+	SetHostname
 	WriteHostname
 	CreateBond
 	SetBondMode
@@ -75,15 +76,16 @@ const (
 
 // Step is one change. Its String is what `plan` prints.
 type Step struct {
-	Op    Op
-	Link  string // the link acted on
-	Other string // master for Enslave, primary for SetPrimary, parent for CreateVlan
-	Bond  *host.Bond
-	Vlan  *host.Vlan
-	Addr  netip.Prefix
-	Route *host.Route
-	Mount *host.Mount
-	Name  string // host name
+	Op     Op
+	Link   string // the link acted on
+	Other  string // master for Enslave, primary for SetPrimary, parent for CreateVlan
+	Bond   *host.Bond
+	Vlan   *host.Vlan
+	Addr   netip.Prefix
+	Route  *host.Route
+	Mount  *host.Mount
+	Module *host.Module
+	Name   string // host name
 }
 
 func (s Step) String() string {
@@ -92,6 +94,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("set host name %s", s.Name)
 	case WriteHostname:
 		return fmt.Sprintf("write /etc/hostname: %s", s.Name)
+	case LoadModule:
+		return strings.Join(append([]string{"load module", s.Module.Name}, s.Module.Params...), " ")
 	case CreateBond:
 		return "create bond " + s.Link + " " + bondOpts(s.Bond, true)
 	case SetBondMode:
@@ -185,9 +189,7 @@ func Make(cfg *host.Config, cur *State) ([]Step, []Note, error) {
 		}
 	}
 	p := &planner{cfg: cfg, cur: cur.clone(), flushed: map[string]bool{}}
-	for _, m := range cur.Unloaded {
-		p.notes = append(p.notes, Note(fmt.Sprintf("module %s is not loaded (dsas-init does not load modules)", m)))
-	}
+	p.modules()
 	p.hostname()
 	p.links()
 	p.addrs()
@@ -221,6 +223,22 @@ func (p *planner) hostname() {
 	}
 	if p.cur.HostnameFile != n {
 		p.add(Step{Op: WriteHostname, Name: n})
+	}
+}
+
+// modules loads the MODULES entries that are not loaded yet, before the
+// links: a NIC driver must be there before its NIC is enslaved. Parameters
+// of a module that is loaded already cannot change; it is left as it is.
+func (p *planner) modules() {
+	for i := range p.cfg.Modules {
+		m := &p.cfg.Modules[i]
+		switch {
+		case !slices.Contains(p.cur.Unloaded, m.Name):
+		case slices.Contains(p.cur.Unavailable, m.Name):
+			p.notes = append(p.notes, Note(fmt.Sprintf("module %s: not loaded, and this kernel has no such module; skipped", m.Name)))
+		default:
+			p.add(Step{Op: LoadModule, Module: m})
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -391,20 +392,26 @@ func TestMounts(t *testing.T) {
 	}
 }
 
-// TestUnloadedModules: MODULES entries that are not bonds are not loaded
-// by dsas-init (that takes modprobe); a note says which are missing.
-func TestUnloadedModules(t *testing.T) {
-	cfg := parse(t, "MODULES=(\"e1000e InterruptThrottleRate=1\" bond0 ip_vs)\n")
-	if !slices.Equal(cfg.Modules, []string{"e1000e", "ip_vs"}) {
-		t.Fatalf("modules %q", cfg.Modules)
+// TestModules: MODULES entries that are not bonds are loaded when they
+// are not yet, with their parameters, before anything else; ones this
+// kernel lacks are skipped with a note; loaded ones are left alone.
+func TestModules(t *testing.T) {
+	cfg := parse(t, "SYSTEMNAME=h\nMODULES=(\"e1000e InterruptThrottleRate=1\" bond0 ip_vs nosuch)\n")
+	want := []host.Module{{Name: "e1000e", Params: []string{"InterruptThrottleRate=1"}}, {Name: "ip_vs", Params: []string{}}, {Name: "nosuch", Params: []string{}}}
+	if !reflect.DeepEqual(cfg.Modules, want) {
+		t.Fatalf("modules %+v", cfg.Modules)
 	}
 	st := freshHost()
-	st.Unloaded = []string{"ip_vs"}
-	_, notes, err := Make(cfg, st)
+	st.Unloaded = []string{"e1000e", "nosuch"}
+	st.Unavailable = []string{"nosuch"}
+	steps, notes, err := Make(cfg, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(notes) == 0 || notes[0] != "module ip_vs is not loaded (dsas-init does not load modules)" {
+	if len(steps) < 4 || steps[0].String() != "load module e1000e InterruptThrottleRate=1" || steps[1].Op != SetHostname || steps[3].Op != CreateBond {
+		t.Errorf("steps %v", steps)
+	}
+	if len(notes) != 1 || notes[0] != "module nosuch: not loaded, and this kernel has no such module; skipped" {
 		t.Errorf("notes %q", notes)
 	}
 }
