@@ -1,0 +1,70 @@
+package daemon
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/ipvs"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+type fakeLVS struct {
+	mu    sync.Mutex
+	roles []ipvs.SyncState
+	ids   []uint8
+}
+
+func (f *fakeLVS) Run(ctx context.Context) error { <-ctx.Done(); return nil }
+func (f *fakeLVS) Reload(*config.Config) error   { return nil }
+func (f *fakeLVS) SyncDaemonRole(st ipvs.SyncState, id uint8) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.roles = append(f.roles, st)
+	f.ids = append(f.ids, id)
+	return nil
+}
+
+func (f *fakeLVS) got() ([]ipvs.SyncState, []uint8) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]ipvs.SyncState(nil), f.roles...), append([]uint8(nil), f.ids...)
+}
+
+func TestSyncDaemonFollowsInstance(t *testing.T) {
+	cfg := &config.Config{}
+	cfg.Global.LVS.SyncDaemon = &config.SyncDaemon{Interface: "eth0", Instance: "VI_1"}
+	cfg.VRRP.Instances = []config.Instance{{Name: "VI_1", VRID: 42}, {Name: "VI_2", VRID: 43}}
+	f := &fakeLVS{}
+	var s syncFollower
+	s.set(f, cfg)
+	for _, ev := range []vrrp.Event{
+		{Name: "VI_1", State: vrrp.StateBackup},
+		{Name: "VI_2", State: vrrp.StateMaster}, // another instance
+		{Name: "G", Group: true, State: vrrp.StateMaster},
+		{Name: "VI_1", Kind: vrrp.EventMasterRxLowerPri, State: vrrp.StateMaster},
+		{Name: "VI_1", State: vrrp.StateMaster},
+		{Name: "VI_1", State: vrrp.StateFault},
+	} {
+		s.Notify(ev)
+	}
+	want := []ipvs.SyncState{ipvs.SyncBackup, ipvs.SyncMaster, ipvs.SyncBackup}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		roles, ids := f.got()
+		if len(roles) == len(want) {
+			for i := range want {
+				if roles[i] != want[i] || ids[i] != 42 {
+					t.Fatalf("roles %v ids %v, want %v with id 42", roles, ids, want)
+				}
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("roles %v, want %v", roles, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
