@@ -50,7 +50,7 @@ keys (seed keys work as written):
   MODULES=("bond0 opt=val ...")  a bondN entry creates the bond; options:
                            mode primary miimon arp_interval arp_ip_target
                            updelay downdelay. Defaults: mode=active-backup
-                           primary=eth0 miimon=100 (bondN: eth2N). Other
+                           primary=first slave (eth0) miimon=100. Other
                            entries are kernel modules, loaded with their
                            name=value parameters when not loaded yet.
   BTDEVICE SWDEVICE DBDEVICE FSDEVICE=/dev/...  mounted on /boot, swap,

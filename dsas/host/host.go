@@ -182,6 +182,9 @@ type builder struct {
 	// The assignments that produced c.Addrs and c.Vlans, index for index,
 	// so that an error found later still points at its line.
 	addrVars, vlanVars []*conf.Var
+	// defaultPrimary holds the bonds whose primary was not given: it is
+	// their first slave, known once BONDSLAVESn is read.
+	defaultPrimary map[string]bool
 }
 
 func (b *builder) errf(v *conf.Var, format string, args ...any) {
@@ -240,7 +243,7 @@ func (b *builder) varFor(key string, n int) *conf.Var {
 // FromFile validates a read file and returns the host it describes. All
 // errors are reported together, each with the position of its assignment.
 func FromFile(f *conf.File) (*Config, error) {
-	b := &builder{f: f, c: &Config{Warnings: append([]conf.Diag(nil), f.Warnings...)}}
+	b := &builder{f: f, c: &Config{Warnings: append([]conf.Diag(nil), f.Warnings...)}, defaultPrimary: map[string]bool{}}
 	b.build()
 	if len(b.errs) > 0 {
 		return nil, joinErrors(b.errs)
@@ -347,6 +350,9 @@ func (b *builder) bond(v *conf.Var, name string, opts []string) {
 	n, _ := strconv.Atoi(strings.TrimPrefix(name, "bond"))
 	// The seed's modprobe defaults: active-backup, primary eth0, miimon 100.
 	bd := Bond{Name: name, Mode: ModeActiveBackup, Primary: fmt.Sprintf("eth%d", 2*n)}
+	if _, seen := b.defaultPrimary[name]; !seen {
+		b.defaultPrimary[name] = true
+	}
 	var miimon, arpInterval *uint32
 	targetsGiven := false
 	for _, o := range opts {
@@ -370,6 +376,7 @@ func (b *builder) bond(v *conf.Var, name string, opts []string) {
 			}
 			bd.Mode = m
 		case "primary":
+			b.defaultPrimary[name] = false
 			if val != "" && !validIfName(val) {
 				b.errf(v, "MODULES %s: primary=%q is not an interface name", name, val)
 			}
@@ -468,6 +475,11 @@ func (b *builder) interfaces() {
 			}
 		} else {
 			bd.Slaves = []string{fmt.Sprintf("eth%d", 2*n), fmt.Sprintf("eth%d", 2*n+1)}
+		}
+		// Without primary=, the first slave is primary: eth0 for the seed's
+		// bond0, and the first of BONDSLAVESn when that is given.
+		if b.defaultPrimary[bd.Name] && bd.Primary != "" && len(bd.Slaves) > 0 {
+			bd.Primary = bd.Slaves[0]
 		}
 		if bd.Primary != "" && !contains(bd.Slaves, bd.Primary) {
 			b.errf(b.f.Lookup("MODULES"), "MODULES %s: primary %s is not one of its slaves (%s)", bd.Name, bd.Primary, strings.Join(bd.Slaves, " "))

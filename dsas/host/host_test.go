@@ -37,6 +37,10 @@ func TestBonds(t *testing.T) {
 		{"second bond and slaves", "MODULES=(bond0 \"bond1 mode=1 primary=eth3 miimon=10\")\nBONDSLAVES1=(eth3 eth2)",
 			[]Bond{{Name: "bond0", Mode: 1, Primary: "eth0", Miimon: 100, Slaves: []string{"eth0", "eth1"}},
 				{Name: "bond1", Mode: 1, Primary: "eth3", Miimon: 10, Slaves: []string{"eth3", "eth2"}}}, ""},
+		{"primary follows the slaves", "MODULES=(bond0)\nBONDSLAVES0=\"eth4 eth5\"",
+			[]Bond{{Name: "bond0", Mode: 1, Primary: "eth4", Miimon: 100, Slaves: []string{"eth4", "eth5"}}}, ""},
+		{"explicit primary kept", "MODULES=(\"bond0 primary=eth5\")\nBONDSLAVES0=\"eth4 eth5\"",
+			[]Bond{{Name: "bond0", Mode: 1, Primary: "eth5", Miimon: 100, Slaves: []string{"eth4", "eth5"}}}, ""},
 		{"round robin has no primary", `MODULES=("bond0 mode=balance-rr")`,
 			[]Bond{{Name: "bond0", Mode: 0, Miimon: 100, Slaves: []string{"eth0", "eth1"}}}, ""},
 	}
