@@ -74,6 +74,10 @@ type InstanceConfig struct {
 	DownTimerAdverts     int // 1..100, default 3
 
 	GARP GARPConfig
+
+	// NotifyDeleted is notify_deleted: an instance removed by a reload is
+	// reported DELETED rather than FAULT.
+	NotifyDeleted bool
 }
 
 // TrackInterface is one track_interface entry.

@@ -17,6 +17,9 @@ const (
 	StateFault
 	// StateStop is never an instance's state; it names the notify_stop event.
 	StateStop
+	// StateDeleted is never an instance's state either; it names the
+	// notify_deleted event of an instance a reload removed.
+	StateDeleted
 )
 
 func (s State) String() string {
@@ -31,6 +34,8 @@ func (s State) String() string {
 		return "FAULT"
 	case StateStop:
 		return "STOP"
+	case StateDeleted:
+		return "DELETED"
 	}
 	return fmt.Sprintf("State(%d)", int(s))
 }

@@ -391,9 +391,22 @@ func (in *instance) leaveMaster(to State) {
 }
 
 func (in *instance) stop(keepVIPs bool) {
+	in.leave(keepVIPs, StateStop)
+}
+
+// leave ends the instance: a priority-0 advert and the VIPs removed if it
+// is MASTER, then the event: STOP on shutdown; on a reload that removed
+// the instance, DELETED with notify_deleted, else FAULT (keepalived's old
+// way, kept as its default), not repeated for an instance already in
+// FAULT.
+func (in *instance) leave(keepVIPs bool, ev State) {
 	r := in.r
 	now := in.now()
 	in.disarm()
+	if ev == StateFault && in.cfg.NotifyDeleted {
+		ev = StateDeleted
+	}
+	notify := ev != StateFault || in.state != StateFault
 	if in.state == StateMaster {
 		in.sendAdvert(0)
 		in.logf("sent 0 priority")
@@ -401,12 +414,12 @@ func (in *instance) stop(keepVIPs bool) {
 		if in.garpTimer != nil {
 			in.garpTimer.Stop()
 		}
-		r.emit(Event{Name: in.cfg.Name, State: StateStop, Priority: in.effPrio, Time: now})
+		r.emit(Event{Name: in.cfg.Name, State: ev, Priority: in.effPrio, Time: now})
 		if !keepVIPs {
 			in.removeVIPs()
 		}
-	} else {
-		r.emit(Event{Name: in.cfg.Name, State: StateStop, Priority: in.effPrio, Time: now})
+	} else if notify {
+		r.emit(Event{Name: in.cfg.Name, State: ev, Priority: in.effPrio, Time: now})
 	}
 	in.record(Transition{At: now, From: in.state, To: StateStop, Reason: "stop"})
 	in.state = StateInit

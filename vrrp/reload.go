@@ -15,7 +15,8 @@ import (
 //     only the VIPs, routes and rules that were removed or added change
 //     (nothing flaps), and the next advert carries the new settings;
 //   - an instance that is gone (or whose identity changed) leaves as on
-//     Stop: a priority-0 advert if MASTER, VIPs removed, STOP reported;
+//     Stop: a priority-0 advert if MASTER, VIPs removed; it is reported
+//     DELETED with notify_deleted, else FAULT, as keepalived does;
 //   - a new instance starts as at Start;
 //   - vrrp_script states carry over by name.
 //
@@ -64,7 +65,7 @@ func (r *Router) Reload(cfg Config) error {
 			keep[in.cfg.Name] = in
 			continue
 		}
-		in.stop(false)
+		in.leave(false, StateFault)
 		in.disarm()
 	}
 

@@ -134,3 +134,32 @@ func TestV3IPv4WithoutSourceWaitsInFault(t *testing.T) {
 		t.Fatal("still waiting for a source")
 	}
 }
+
+func TestReloadReportsRemovedInstances(t *testing.T) {
+	for _, deleted := range []bool{false, true} {
+		s := pair(t, func(ic *vrrp.InstanceConfig) { ic.NotifyDeleted = deleted })
+		s.start("h1", "h2")
+		s.at(10 * time.Second)
+		other := vi("VI_60", 60, 100, vrrp.StateBackup, "10.77.0.160/24")
+		if err := s.h["h1"].Router.Reload(withSrc(one(other), s.h["h1"].Addr4)); err != nil {
+			t.Fatal(err)
+		}
+		ev := s.rec["h1"].Events
+		var last vrrp.Event
+		for _, e := range ev {
+			if e.Name == "VI_51" {
+				last = e
+			}
+		}
+		want := vrrp.StateFault
+		if deleted {
+			want = vrrp.StateDeleted
+		}
+		if last.State != want {
+			t.Errorf("notify_deleted %v: last event of the removed instance %v, want %v", deleted, last.State, want)
+		}
+		if got := last.FIFOLine(); deleted && got != "INSTANCE \"VI_51\" DELETED 150\n" {
+			t.Errorf("FIFO line %q", got)
+		}
+	}
+}

@@ -146,6 +146,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		V3ChecksumAsV2:       in.V3ChecksumAsV2,
 		SkipCheckAdvAddr:     in.SkipCheckAdvAddr,
 		DownTimerAdverts:     in.DownTimerAdverts,
+		NotifyDeleted:        in.Notify.NotifyDeleted,
 		GARP: vrrp.GARPConfig{
 			MasterDelay:         in.GARPMasterDelay,
 			MasterRepeat:        in.GARPMasterRepeat,
@@ -421,8 +422,9 @@ func (res *Result) notifyConfig(cfg *config.Config) notify.Config {
 		}
 		if instance {
 			s.MasterRxLowerPri = res.command(n.MasterRxLowerPri, g)
+			s.Deleted = res.command(n.Deleted, g)
 		}
-		empty := s.Master == nil && s.Backup == nil && s.Fault == nil && s.Stop == nil && s.Generic == nil && s.MasterRxLowerPri == nil
+		empty := s.Master == nil && s.Backup == nil && s.Fault == nil && s.Stop == nil && s.Generic == nil && s.MasterRxLowerPri == nil && s.Deleted == nil
 		return s, !empty
 	}
 	for i := range cfg.VRRP.Instances {

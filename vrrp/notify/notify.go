@@ -31,6 +31,7 @@ type Scripts struct {
 	Backup           []string
 	Fault            []string
 	Stop             []string
+	Deleted          []string // notify_deleted's script
 	MasterRxLowerPri []string
 	// Generic is `notify`; it gets INSTANCE|GROUP, name, state, priority
 	// appended and runs after the state's own script.
@@ -166,6 +167,8 @@ func (d *Dispatcher) Notify(ev vrrp.Event) {
 			specific = scripts.Fault
 		case vrrp.StateStop:
 			specific = scripts.Stop
+		case vrrp.StateDeleted:
+			specific = scripts.Deleted
 		}
 		if len(specific) > 0 {
 			jobs = append(jobs, job{specific})
