@@ -998,13 +998,14 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 		r.Family = config.IPv4
 	}
 	if !r.HasPriority {
-		// keepalived counts down from 32765 per family, with a warning.
+		// keepalived counts down from RULE_START_PRIORITY (16384) per
+		// family, with a warning.
 		p := &c.vrrp.rulePrio4
 		if r.Family == config.IPv6 {
 			p = &c.vrrp.rulePrio6
 		}
 		if *p == 0 {
-			*p = 32765
+			*p = 16384
 		}
 		r.Priority, r.HasPriority = *p, true
 		*p--
