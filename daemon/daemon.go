@@ -226,6 +226,9 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	if d.opt.Ready != nil {
 		d.opt.Ready()
 	}
+	quitWatchdog := make(chan struct{})
+	defer close(quitWatchdog)
+	go watchdog(quitWatchdog, func() { d.VRRPStatus() })
 	for {
 		select {
 		case <-ctx.Done():

@@ -141,3 +141,30 @@ func TestRunnerScriptUser(t *testing.T) {
 		t.Fatalf("script without a user: %+v", r)
 	}
 }
+
+func TestWatchdog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify.sock")
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t.Setenv("NOTIFY_SOCKET", path)
+	t.Setenv("WATCHDOG_USEC", "2000")
+	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	alive := 0
+	go func() { watchdog(quit, func() { alive++ }); close(done) }()
+	buf := make([]byte, 64)
+	n, err := l.Read(buf)
+	close(quit)
+	<-done
+	if err != nil || string(buf[:n]) != "WATCHDOG=1" || alive == 0 {
+		t.Fatalf("got %q %v after %d checks", buf[:n], err, alive)
+	}
+	t.Setenv("WATCHDOG_PID", "1")
+	if watchdogInterval() != 0 {
+		t.Fatal("watchdog meant for another process")
+	}
+}

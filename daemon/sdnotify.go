@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -62,6 +63,40 @@ func SystemdHooks(o *Options) {
 			stopping()
 		}
 		SDNotify("STOPPING=1")
+	}
+}
+
+// watchdogInterval is half of systemd's WatchdogSec for this process, or
+// zero when the unit has no watchdog.
+func watchdogInterval() time.Duration {
+	usec, err := strconv.ParseInt(os.Getenv("WATCHDOG_USEC"), 10, 64)
+	if err != nil || usec <= 0 {
+		return 0
+	}
+	if pid := os.Getenv("WATCHDOG_PID"); pid != "" && pid != strconv.Itoa(os.Getpid()) {
+		return 0
+	}
+	return time.Duration(usec) * time.Microsecond / 2
+}
+
+// watchdog pings systemd while alive() holds, until quit closes. alive
+// takes the engines' locks, so a wedged engine stops the pings and systemd
+// restarts the daemon.
+func watchdog(quit <-chan struct{}, alive func()) {
+	d := watchdogInterval()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-quit:
+			return
+		case <-t.C:
+			alive()
+			SDNotify("WATCHDOG=1")
+		}
 	}
 }
 
