@@ -53,6 +53,10 @@ type Options struct {
 	Version      bool   // -v
 	Help         bool   // -h
 	Signum       string // --signum (acted on at once, like keepalived)
+	// Ours: observability, off unless asked for.
+	MetricsListen    string // --metrics-listen ADDR
+	MetricsGen2brain bool   // --metrics-gen2brain
+	ControlSocket    string // --control-socket PATH ("-" = none)
 	// Unexpected are the non-option arguments (printed and ignored).
 	Unexpected []string
 }
@@ -105,6 +109,9 @@ var optDefs = []optDef{
 	{"namespace", 's', requiredArg, func(o *Options, v string) { o.Namespace = v }},
 	{"config-id", 'i', requiredArg, func(o *Options, v string) { o.ConfigID = v }},
 	{"signum", 0, requiredArg, func(o *Options, v string) { o.Signum = v }},
+	{"metrics-listen", 0, requiredArg, func(o *Options, v string) { o.MetricsListen = v }},
+	{"metrics-gen2brain", 0, noArg, func(o *Options, _ string) { o.MetricsGen2brain = true }},
+	{"control-socket", 0, requiredArg, func(o *Options, v string) { o.ControlSocket = v }},
 	{"config-test", 't', optionalArg, func(o *Options, v string) { o.ConfigTest, o.TestLogFile = true, v }},
 	{"config-fd", 0, requiredArg, func(o *Options, v string) { o.ConfigFD = v }},
 	{"ignore-sigint", 0, noArg, func(o *Options, _ string) { o.IgnoreSIGINT = true }},

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	cipvs "github.com/cloudflare/ipvs"
+
+	"github.com/dsas/keepalived-go/control"
+	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/lvs"
+	"github.com/dsas/keepalived-go/metrics"
+	"github.com/dsas/keepalived-go/statefile"
+	"github.com/dsas/keepalived-go/status"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+func init() { extensions = append(extensions, observe) }
+
+// observe plugs the observers into the daemon: keepalived's dump files on
+// its signals, the control socket for keepalivectl and, with
+// --metrics-listen, the Prometheus endpoint. The sockets open once the
+// daemon has started (after its pid-file check), and a socket that cannot
+// be opened is logged, not fatal: observability must not take VRRP down.
+func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error) {
+	var (
+		mu sync.Mutex
+		d  *daemon.Daemon // set by attach, before Run
+	)
+	get := func() *daemon.Daemon { mu.Lock(); defer mu.Unlock(); return d }
+
+	trans := &status.Transitions{}
+	scripts := status.NewScriptRecorder(nil, nil, nil)
+	reloads := &status.Reloads{}
+	opt.Notifiers = append(opt.Notifiers, trans)
+	opt.WrapTrackSink = scripts.Wrap
+
+	var ipvsOnce sync.Once
+	var ipvsClient cipvs.Client
+	src := status.Sources{
+		VRRP: status.VRRPFuncs{
+			StatusFunc: func() []vrrp.InstanceStatus { return get().VRRPStatus() },
+			ConfigFunc: func() vrrp.Config { return get().VRRPConfig() },
+		},
+		Scripts:     scripts,
+		Reloads:     reloads,
+		Transitions: trans,
+		LVS: status.LVSFunc(func() []status.VirtualServer {
+			m, ok := get().LVS().(*lvs.Manager)
+			if !ok || m == nil {
+				return nil
+			}
+			ipvsOnce.Do(func() { ipvsClient, _ = cipvs.New() })
+			if ipvsClient == nil {
+				return status.FromLVS(m.Status())
+			}
+			vs, err := status.FromLVSKernel(m.Status(), ipvsClient)
+			if err != nil {
+				opt.Logs.Check.Debug("ipvs counters unavailable", "err", err)
+			}
+			return vs
+		}),
+		RouterID: func() string {
+			if c := get().Config(); c != nil {
+				return c.Global.RouterID
+			}
+			return ""
+		},
+	}
+	if o.CheckOnly && !o.VRRPOnly {
+		src.VRRP, src.Scripts, src.Transitions = nil, nil, nil // -C: no VRRP side
+	}
+
+	files := statefile.New(src)
+	vlog := opt.Logs.VRRP
+	dump := func(what string, write func() (string, error)) func() {
+		return func() {
+			vlog.Info(fmt.Sprintf("Printing VRRP %s for process(%d) on signal", what, os.Getpid()))
+			if _, err := write(); err != nil {
+				vlog.Error(err.Error())
+			}
+		}
+	}
+	opt.OnSignal[syscall.SIGUSR1] = dump("data", files.WriteData)
+	opt.OnSignal[syscall.SIGUSR2] = dump("stats", files.WriteStats)
+	opt.OnSignal[syscall.Signal(36)] = dump("as json", files.WriteJSON)
+	opt.OnSignal[syscall.Signal(63)] = dump("stats and clearing", files.WriteStatsClear)
+
+	prevReloaded := opt.Reloaded
+	opt.Reloaded = func(err error) {
+		reloads.Record(time.Now(), err)
+		if prevReloaded != nil {
+			prevReloaded(err)
+		}
+	}
+
+	var servers struct {
+		sync.Mutex
+		ctl *control.Server
+		met *metrics.Server
+	}
+	prevReady := opt.Ready
+	opt.Ready = func() {
+		if prevReady != nil {
+			prevReady()
+		}
+		servers.Lock()
+		defer servers.Unlock()
+		core := opt.Logs.Core
+		if o.ControlSocket != "-" {
+			path := o.ControlSocket
+			if path == "" {
+				path = control.DefaultSocket
+			}
+			s, err := control.NewServer(path, src, control.WithLogger(core))
+			if err != nil {
+				core.Error(err.Error())
+			}
+			servers.ctl = s
+		}
+		if o.MetricsListen != "" {
+			var mopts []metrics.Option
+			if o.MetricsGen2brain {
+				mopts = append(mopts, metrics.WithGen2brain())
+			}
+			reg := metrics.NewRegistry(src, mopts...)
+			metrics.RegisterRuntime(reg)
+			s, err := metrics.Serve(o.MetricsListen, reg, core)
+			if err != nil {
+				core.Error(err.Error())
+			}
+			servers.met = s
+		}
+	}
+
+	attach := func(dd *daemon.Daemon) func() {
+		mu.Lock()
+		d = dd
+		mu.Unlock()
+		return func() {
+			servers.Lock()
+			defer servers.Unlock()
+			if servers.ctl != nil {
+				servers.ctl.Close()
+			}
+			if servers.met != nil {
+				servers.met.Close()
+			}
+		}
+	}
+	return attach, nil
+}
