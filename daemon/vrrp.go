@@ -404,17 +404,18 @@ func (v *vrrpSide) close() error {
 		cancel()
 	}
 	stopCmds(v.fifos)
+	// Static entries go whatever -V says, as in keepalived's stop_vrrp.
+	ctx := context.Background()
+	for _, r := range v.res.StaticRules {
+		v.host.DelRule(ctx, r)
+	}
+	for _, r := range v.res.StaticRoutes {
+		v.host.DelRoute(ctx, r)
+	}
+	for _, a := range v.res.StaticAddresses {
+		v.host.DelAddress(ctx, a)
+	}
 	if !v.keepVIPs {
-		ctx := context.Background()
-		for _, r := range v.res.StaticRules {
-			v.host.DelRule(ctx, r)
-		}
-		for _, r := range v.res.StaticRoutes {
-			v.host.DelRoute(ctx, r)
-		}
-		for _, a := range v.res.StaticAddresses {
-			v.host.DelAddress(ctx, a)
-		}
 		for _, m := range v.res.VMACs {
 			vmac.Delete(m.Name)
 		}

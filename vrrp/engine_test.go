@@ -144,6 +144,10 @@ func TestStopKeepVIPs(t *testing.T) {
 	if !s.h["h1"].Net.HasAddr("10.77.0.100") {
 		t.Fatal("VIP removed despite keepVIPs")
 	}
+	s.lan.Flush()
+	if got := s.status("h2", "VI_51").Stats.PriZeroRcvd; got != 0 {
+		t.Fatalf("priority 0 sent despite keepVIPs (%d received)", got)
+	}
 }
 
 func TestLinkDownFaultAndPreemptBack(t *testing.T) {

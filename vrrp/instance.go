@@ -408,8 +408,13 @@ func (in *instance) leave(keepVIPs bool, ev State) {
 	}
 	notify := ev != StateFault || in.state != StateFault
 	if in.state == StateMaster {
-		in.sendAdvert(0)
-		in.logf("sent 0 priority")
+		// With --dont-release-vrrp keepalived leaves the interfaces as
+		// they are: no priority-0 advert either, so the backups do not
+		// take over addresses this host keeps.
+		if !keepVIPs {
+			in.sendAdvert(0)
+			in.logf("sent 0 priority")
+		}
 		in.bursts = in.bursts[:0]
 		if in.garpTimer != nil {
 			in.garpTimer.Stop()

@@ -374,8 +374,9 @@ func (r *Router) reevaluateAll(reason string) {
 }
 
 // Stop leaves VRRP gracefully: masters send a priority-0 advert so a
-// backup takes over after its skew time, VIPs go (unless keepVIPs, for
-// keepalived's --dont-release-vrrp), every instance and group reports STOP.
+// backup takes over after its skew time and their VIPs go, unless keepVIPs
+// (keepalived's --dont-release-vrrp: neither the advert nor the removal);
+// every instance and group reports STOP.
 func (r *Router) Stop(keepVIPs bool) error {
 	r.mu.Lock()
 	if r.stopped || !r.started {
