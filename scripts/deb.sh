@@ -5,7 +5,8 @@
 #
 # Environment: BIN (binaries, default bin), OUT (default dist), DEB_VERSION
 # (default 0.1.0~git<commit date>.<commit>), DEB_ARCH (default: dpkg's),
-# DEB_MAINTAINER, SOURCE_DATE_EPOCH (default: the commit's time).
+# DEB_MAINTAINER, DEB_COMPRESSION (xz, or gzip for speed), SOURCE_DATE_EPOCH
+# (default: the commit's time).
 # Prints the path of the package it wrote.
 set -eu
 
@@ -43,6 +44,7 @@ if [ -z "${DEB_VERSION:-}" ]; then
 	fi
 fi
 DEB_ARCH=${DEB_ARCH:-$(dpkg --print-architecture)}
+DEB_COMPRESSION=${DEB_COMPRESSION:-xz}
 DEB_MAINTAINER=${DEB_MAINTAINER:-keepalived-go maintainers <keepalived-go@users.noreply.github.com>}
 
 umask 022
@@ -117,8 +119,7 @@ chmod 0644 "$root/$doc/copyright"
 # A native package's changelog: one entry for this build.
 {
 	printf '%s (%s) unstable; urgency=medium\n\n' "$pkg" "$DEB_VERSION"
-	printf '  * Built from keepalived-go %s; see CHANGES.md upstream.\n\n' \
-		"$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo "$DEB_VERSION")"
+	printf '  * Built from keepalived-go %s; see CHANGES.md upstream.\n\n' "$DEB_VERSION"
 	printf ' -- %s  %s\n' "$DEB_MAINTAINER" "$(LC_ALL=C date -u -R -d "@$SOURCE_DATE_EPOCH")"
 } | gzip -9n >"$root/$doc/changelog.gz"
 chmod 0644 "$root/$doc/changelog.gz"
@@ -144,5 +145,5 @@ find "$root" -type d -exec chmod 0755 {} +
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkdir -p "$OUT"
 deb=$OUT/${pkg}_${DEB_VERSION}_${DEB_ARCH}.deb
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group "-Z$DEB_COMPRESSION" --build "$root" "$deb" >/dev/null
 echo "$deb"
