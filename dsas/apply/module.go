@@ -21,9 +21,10 @@ import (
 
 // moduleDB is the part of modules.dep that loading needs.
 type moduleDB struct {
-	dir  string              // /lib/modules/RELEASE
-	path map[string]string   // module name → file, relative to dir
-	deps map[string][]string // module name → dependencies, as listed
+	dir     string              // /lib/modules/RELEASE
+	path    map[string]string   // module name → file, relative to dir
+	deps    map[string][]string // module name → dependencies, as listed
+	builtin map[string]bool     // modules.builtin: part of the kernel image
 }
 
 // modName is the kernel's name for a module file or a MODULES entry:
@@ -42,7 +43,7 @@ func readModuleDB(dir string) (*moduleDB, error) {
 		return nil, err
 	}
 	defer f.Close()
-	db := &moduleDB{dir: dir, path: map[string]string{}, deps: map[string][]string{}}
+	db := &moduleDB{dir: dir, path: map[string]string{}, deps: map[string][]string{}, builtin: map[string]bool{}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -56,7 +57,16 @@ func readModuleDB(dir string) (*moduleDB, error) {
 			db.deps[n] = append(db.deps[n], modName(d))
 		}
 	}
-	return db, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	// A built-in module without parameters has no /sys/module entry.
+	if b, err := os.ReadFile(filepath.Join(dir, "modules.builtin")); err == nil {
+		for _, line := range strings.Fields(string(b)) {
+			db.builtin[modName(line)] = true
+		}
+	}
+	return db, nil
 }
 
 func (s *System) moduleDB() (*moduleDB, error) {
@@ -87,11 +97,14 @@ func (s *System) readModules(st *plan.State, cfg *host.Config) error {
 		if moduleLoaded(m.Name) {
 			continue
 		}
-		st.Unloaded = append(st.Unloaded, m.Name)
 		db, err := s.moduleDB()
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
+		if db != nil && db.builtin[modName(m.Name)] {
+			continue
+		}
+		st.Unloaded = append(st.Unloaded, m.Name)
 		if db == nil || db.path[modName(m.Name)] == "" {
 			st.Unavailable = append(st.Unavailable, m.Name)
 		}

@@ -16,6 +16,9 @@ func TestModuleDB(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "modules.dep"), []byte(dep), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "modules.builtin"), []byte("kernel/drivers/net/bonding/bonding.ko\nkernel/net/ipv6/ipv6.ko\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	db, err := readModuleDB(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +34,9 @@ func TestModuleDB(t *testing.T) {
 		if db.path[name] != file {
 			t.Errorf("%s: %q, want %q", name, db.path[name], file)
 		}
+	}
+	if !db.builtin["bonding"] || !db.builtin["ipv6"] || db.builtin["garp"] {
+		t.Errorf("builtin %v", db.builtin)
 	}
 	if modName("ip-vs-x") != "ip_vs_x" {
 		t.Error("- and _ are the same in module names")
