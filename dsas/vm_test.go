@@ -178,6 +178,30 @@ func (l *lab) checkFailover(router string) {
 	t.Logf("one ping across failover and fail-back: %d replies to %d requests", len(seqs), last+1)
 }
 
+// checkAdminDown loses the active slave the other way, set down on this
+// host: the bond fails over to eth1 while one ping keeps running, and a
+// re-apply of path brings eth0 up again, whereupon the primary takes over.
+func (l *lab) checkAdminDown(router, path string) {
+	t := l.t
+	p := l.host.Start(t, "ping", "-i", "0.2", router)
+	count := func() int { return len(replies(p.Output())) }
+	waitFor(t, "replies through eth0", func() bool { return count() >= 3 })
+	l.exec("ip", "link", "set", "eth0", "down")
+	waitFor(t, "failover to eth1", func() bool { return l.active() == "eth1" })
+	n := count()
+	waitFor(t, "replies through eth1", func() bool { return count() >= n+5 })
+	if _, _, out := l.apply(path); out != "set link eth0 up\n" {
+		t.Errorf("re-apply after eth0 was set down:\n%s", out)
+	}
+	waitFor(t, "fail back to eth0", func() bool { return l.active() == "eth0" })
+	n = count()
+	waitFor(t, "replies after fail-back", func() bool { return count() >= n+3 })
+	_ = p.Signal(syscall.SIGINT)
+	_, _ = p.Wait(10 * time.Second)
+	seqs := replies(p.Output())
+	t.Logf("one ping across eth0 set down and re-applied: %d replies to %d requests", len(seqs), seqs[len(seqs)-1]+1)
+}
+
 func TestVMSeed(t *testing.T) {
 	l := newLab(t, "192.168.1.254/22", "")
 	steps, notes, out := l.apply("testdata/seed.conf")
@@ -215,6 +239,7 @@ func TestVMLoadBalancer(t *testing.T) {
 	mustContain(t, "addresses", l.exec("ip", "-4", "-o", "addr"), "bond0    inet 192.168.0.11/22", "bond0.2    inet 203.0.113.11/24")
 	mustContain(t, "routes", l.exec("ip", "-4", "route", "show", "default"), "default via 203.0.113.1 dev bond0.2 proto 213 metric 1")
 	l.checkFailover("203.0.113.1")
+	l.checkAdminDown("203.0.113.1", "testdata/lb.conf")
 	if !l.ping("192.168.0.1") {
 		t.Error("untagged side unreachable after fail-back")
 	}

@@ -300,7 +300,12 @@ func (p *planner) links() {
 		}
 		for _, s := range b.Slaves {
 			sl, ok := p.cur.Links[s]
-			if !ok || sl.Master == b.Name {
+			if !ok {
+				continue
+			}
+			if sl.Master == b.Name {
+				// Enslaved already; one set down by hand comes back up.
+				p.up(s)
 				continue
 			}
 			if sl.Master != "" {

@@ -276,6 +276,21 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 	}
 }
 
+// TestSlaveSetDownComesBack: a re-apply brings up a slave set down by hand.
+func TestSlaveSetDownComesBack(t *testing.T) {
+	cfg := load(t, "../testdata/seed.conf")
+	steps, _, err := Make(cfg, freshHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := simulate(t, cfg, freshHost(), steps)
+	st.Links["eth0"].Up = false
+	steps, _, err = Make(cfg, st)
+	if err != nil || len(steps) != 1 || steps[0].String() != "set link eth0 up" {
+		t.Errorf("plan %v (%v), want set link eth0 up", steps, err)
+	}
+}
+
 // TestModeChangeRestoresVLANRoutes: a mode change takes the bond down, and
 // the kernel drops the routes through it and through its VLANs.
 func TestModeChangeRestoresVLANRoutes(t *testing.T) {
