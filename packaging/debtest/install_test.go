@@ -190,9 +190,16 @@ func lifecycle(t *testing.T, s *sandbox, shell string, real bool) {
 			// A minimal host: busybox's rm, sleep and setsid first in
 			// the script's PATH, and no LSB helper functions.
 			s.sh(`for a in rm sleep setsid; do ln -s /usr/bin/busybox /usr/sbin/$a; done
-				mv /usr/lib/lsb/init-functions /usr/lib/lsb/init-functions.off`)
+				if [ -e /usr/lib/lsb/init-functions ]; then
+					mv /usr/lib/lsb/init-functions /usr/lib/lsb/init-functions.off
+				fi`)
 			defer s.sh(`rm /usr/sbin/rm /usr/sbin/sleep /usr/sbin/setsid
-				mv /usr/lib/lsb/init-functions.off /usr/lib/lsb/init-functions`)
+				if [ -e /usr/lib/lsb/init-functions.off ]; then
+					mv /usr/lib/lsb/init-functions.off /usr/lib/lsb/init-functions
+				fi`)
+			if out := initd(t, s, shell, "status", 3); !strings.Contains(out, "keepalived is not running") {
+				t.Errorf("status without LSB helpers says %q", out)
+			}
 		}
 		s.sh("rm -f /run/stub-hups; printf 'DAEMON_ARGS=\"\"\\n' > /etc/default/keepalived")
 		running := func() string {
