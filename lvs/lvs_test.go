@@ -417,3 +417,61 @@ func TestShutdownRemovesOnlyOurs(t *testing.T) {
 		t.Errorf("after shutdown (-want +got):\n%s", diff)
 	}
 }
+
+// TestNotifyScripts runs a real MISC_CHECK that fails and expects the real
+// server's notify_down, then quorum_down, with the configured commands.
+func TestNotifyScripts(t *testing.T) {
+	conf := `virtual_server 10.0.0.1 80 {
+  delay_loop 1
+  protocol TCP
+  quorum_down "/usr/bin/echo quorum down"
+  real_server 10.0.1.1 80 {
+    notify_down "/usr/bin/echo rs down"
+    MISC_CHECK {
+      misc_path /usr/bin/false
+      warmup 0
+    }
+  }
+}`
+	got := make(chan string, 4)
+	events := make(chan check.Event, 4)
+	k := &ipvs.Memory{}
+	m, err := New(parse(t, conf), Options{
+		Kernel:    k,
+		Resync:    -1,
+		RunScript: func(c *config.Command) { got <- c.Raw },
+		Events:    func(ev check.Event) { events <- ev },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	var scripts []string
+	var kinds []check.EventKind
+	for range 2 {
+		select {
+		case s := <-got:
+			scripts = append(scripts, s)
+			kinds = append(kinds, (<-events).Kind)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no notification; got %q", scripts)
+		}
+	}
+	if diff := cmp.Diff([]string{"/usr/bin/echo rs down", "/usr/bin/echo quorum down"}, scripts); diff != "" {
+		t.Errorf("scripts (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]check.EventKind{check.RealServerDown, check.QuorumDown}, kinds); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"-A TCP 10.0.0.1:80 -s wlc"}, table(t, k)); diff != "" {
+		t.Errorf("table (-want +got):\n%s", diff)
+	}
+}

@@ -415,7 +415,9 @@ func (m *Manager) apply(changes []ipvs.Change) {
 			m.stale = true
 			continue
 		}
-		m.log.Debug("IPVS", "change", c.String())
+		if m.log.Enabled(context.Background(), slog.LevelDebug) {
+			m.log.Debug("IPVS", "change", c.String())
+		}
 	}
 }
 
@@ -502,7 +504,8 @@ func (m *Manager) Reload(cfg *config.Config) error {
 	oldPlan := m.plan
 	m.plan, m.gen = p, g
 	if running {
-		m.notifyRemoved(oldPlan, p, oldStatus)
+		// Scripts and Options.Events run after the lock is released.
+		defer m.notifyRemoved(oldPlan, p, oldStatus)
 		// The new engine restates every membership as it starts.
 		clear(m.members)
 		// Services no longer configured go now; the rest follows the new
@@ -621,6 +624,9 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus) (*generatio
 				c := &rs.Checkers[k]
 				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.Checks > 0 {
 					c.Timing.Alpha = !old.Up
+				}
+				if w, ok := c.Probe.(*watched); ok {
+					w.reset(c.Timing.Alpha)
 				}
 			}
 		}

@@ -28,11 +28,22 @@ type watched struct {
 	http  bool
 	retry int
 
-	mu        sync.Mutex
-	ran       bool
-	lastOK    bool
-	consec    int
-	failedURL bool
+	mu     sync.Mutex
+	ran    bool
+	lastOK bool
+	// A mirror of the engine's checker state (check/state.go), which
+	// decides when keepalived would mark the url failed.
+	up, hasRun bool
+	retryIt    int
+	failedURL  bool
+}
+
+// reset aligns the mirror with a fresh engine whose checker starts down
+// when alpha; a failed url stays failed across a reload.
+func (w *watched) reset(alpha bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.up, w.hasRun, w.retryIt = !alpha, false, w.retry
 }
 
 // Check implements probe.Prober.
@@ -47,18 +58,21 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 	w.ran = true
 	ok := r.OK()
 	if w.http {
-		if !ok {
-			w.consec++
-			if first || w.consec > w.retry {
-				w.failedURL = true
+		switch {
+		case !ok:
+			// keepalived's REGISTER_CHECKER_RETRY with retries exhausted.
+			if (w.up || !w.hasRun) && w.retryIt >= w.retry {
+				w.failedURL, w.up, w.retryIt = true, false, 0
+			} else if w.up {
+				w.retryIt++
 			}
-		} else {
-			w.consec = 0
-			if w.failedURL {
-				w.failedURL = false
-				r = probe.Result{Err: errConfirming}
-			}
+		case w.failedURL:
+			w.failedURL = false
+			r = probe.Result{Err: errConfirming}
+		default:
+			w.up, w.retryIt = true, 0
 		}
+		w.hasRun = true
 	}
 	switch {
 	case !ok && (w.logAll || first || w.lastOK):
