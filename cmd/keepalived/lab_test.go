@@ -35,7 +35,7 @@ type router struct {
 
 func conf(prio int, vips ...netip.Addr) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "global_defs {\n  vrrp_version 3\n}\nvrrp_instance VI_1 {\n  interface %s\n  virtual_router_id 77\n  priority %d\n  advert_int 0.1\n  virtual_ipaddress {\n", lab.Link, prio)
+	fmt.Fprintf(&b, "global_defs {\n  vrrp_version 3\n}\nvrrp_instance VI_1 {\n  interface %s\n  virtual_router_id 77\n  priority %d\n  advert_int 0.5\n  virtual_ipaddress {\n", lab.Link, prio)
 	for _, v := range vips {
 		fmt.Fprintf(&b, "    %s/24\n", v)
 	}
@@ -133,7 +133,7 @@ func TestDaemonLab(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tcpdump: %v\n%s", err, wireOut)
 	}
-	for _, want := range []string{"ttl 255", "> 224.0.0.18", "VRRPv3, Advertisement, vrid 77, prio 150, intvl 10cs", "addrs: " + vip1.String()} {
+	for _, want := range []string{"ttl 255", "> 224.0.0.18", "VRRPv3, Advertisement, vrid 77, prio 150, intvl 50cs", "addrs: " + vip1.String()} {
 		if !strings.Contains(wireOut, want) {
 			t.Fatalf("advert on the wire lacks %q:\n%s", want, wireOut)
 		}
@@ -267,7 +267,7 @@ vrrp_instance VI_1 {
   interface %s
   virtual_router_id 78
   priority 200
-  advert_int 0.1
+  advert_int 0.5
   track_file {
     tf
   }
