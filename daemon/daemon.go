@@ -219,6 +219,8 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		}
 	}
 
+	g := &cfg.Global
+	runGlobalScript(core, d.opt.Detail, "startup", g.StartupScript, g, g.StartupScriptTimeout)
 	if err := d.start(cfg); err != nil {
 		d.stop()
 		return err
@@ -453,6 +455,7 @@ func (d *Daemon) shutdown() {
 		d.opt.Stopping()
 	}
 	d.log.Core.Info("Stopping")
+	g := &d.Config().Global
 	// keepalived's children each report their usage under their own
 	// identity; here one process reports it once.
 	side := d.log.Check
@@ -460,6 +463,7 @@ func (d *Daemon) shutdown() {
 		side = d.log.VRRP
 	}
 	d.stop()
+	runGlobalScript(d.log.Core, d.opt.Detail, "shutdown", g.ShutdownScript, g, g.ShutdownScriptTimeout)
 	var self, children syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
 	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
