@@ -22,6 +22,7 @@ while [ $# -gt 0 ]; do
 	-p | --pid) pidfile=$2; shift ;;
 	-f | --use-file) conf=$2; shift ;;
 	--stub-child) child=1 ;;
+	--no-such-option) echo "unrecognized option '$1'" >&2; exit 1 ;;
 	esac
 	shift
 done
@@ -284,6 +285,10 @@ func lifecycle(t *testing.T, s *sandbox, shell string, real bool) {
 		initd(t, s, shell, "stop", 0)
 		s.waitFor("pid "+alt+" to exit", "! test -e /proc/"+alt+" || grep -q '^State:.*zombie' /proc/"+alt+"/status")
 		s.sh("! test -e /run/kg-alt.pid")
+		// A daemon that cannot start makes start fail.
+		s.sh("printf 'DAEMON_ARGS=\"--no-such-option\"\\nSTART_WAIT=1\\n' > /etc/default/keepalived")
+		initd(t, s, shell, "start", 1)
+		initd(t, s, shell, "status", 3)
 		s.sh("printf 'DAEMON_ARGS=\"\"\\n' > /etc/default/keepalived")
 
 		// No configuration: start is a no-op that succeeds (so package
