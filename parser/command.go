@@ -122,7 +122,15 @@ var errTrailingBackslash = errors.New("missing escape char at end")
 // whitespace is keepalived's WHITE_SPACE set.
 const whitespace = " \t\f\n\r\v"
 
-func isSpace(b byte) bool { return strings.IndexByte(whitespace, b) >= 0 }
+// isSpace is a byte test of whitespace membership (it runs for every byte
+// of the configuration several times).
+func isSpace(b byte) bool {
+	switch b {
+	case ' ', '\t', '\f', '\n', '\r', '\v':
+		return true
+	}
+	return false
+}
 
 // splitEscaped is keepalived's quoted+escaped word splitter. Quotes may
 // start or end anywhere inside a word (a"b c"d is one word "ab cd"), the

@@ -401,6 +401,10 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 	}
 	lead = i
 	s = s[i:]
+	// Most lines have nothing to strip or rewrite: no copy for them.
+	if !strings.ContainsAny(s, "\"\\#!") {
+		return strings.TrimRight(s, " \t"), lead, false
+	}
 	b := []byte(s)
 	quote, cont := false, false
 	skip := -1
