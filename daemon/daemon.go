@@ -377,6 +377,21 @@ func (d *Daemon) Reload() error {
 }
 
 func (d *Daemon) apply(cfg *config.Config) error {
+	// What keepalived cannot change without a restart refuses the reload.
+	old := d.Config()
+	unsupported := false
+	for _, c := range []struct{ was, is, what string }{
+		{old.Global.NetNamespace, cfg.Global.NetNamespace, "network namespace"},
+		{old.Global.Instance, cfg.Global.Instance, "instance name"},
+	} {
+		if c.was != c.is {
+			d.log.Core.Info(fmt.Sprintf("Cannot change %s at a reload - please restart keepalived", c.what))
+			unsupported = true
+		}
+	}
+	if unsupported {
+		return errors.New("unsupported change, continuing with the old configuration")
+	}
 	// Validate every side before changing any, so a configuration one side
 	// refuses leaves both untouched.
 	if d.wantVRRP(cfg) {

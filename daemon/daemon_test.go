@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
@@ -166,5 +167,25 @@ func TestWatchdog(t *testing.T) {
 	t.Setenv("WATCHDOG_PID", "1")
 	if watchdogInterval() != 0 {
 		t.Fatal("watchdog meant for another process")
+	}
+}
+
+func TestReloadRefusesNamespaceChange(t *testing.T) {
+	old := &config.Config{}
+	old.Global.NetNamespace = "blue"
+	next := &config.Config{}
+	next.Global.NetNamespace = "red"
+	var buf bytes.Buffer
+	logs, _ := NewLogs(LogOptions{Console: true, NoSyslog: true, Stderr: &buf})
+	d := New(Options{Logs: logs, Load: func() (*config.Config, string, error) { return next, "", nil }})
+	d.cfg = old
+	if err := d.Reload(); err == nil {
+		t.Fatal("namespace change accepted")
+	}
+	if d.Config() != old || !strings.Contains(buf.String(), "Cannot change network namespace at a reload - please restart keepalived") {
+		t.Fatalf("config %p (old %p), log:\n%s", d.Config(), old, buf.String())
+	}
+	if n, err := d.Reloads(); n != 1 || err == nil {
+		t.Fatalf("reloads %d %v", n, err)
 	}
 }

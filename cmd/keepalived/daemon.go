@@ -56,6 +56,9 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	if ns := namespace(o, cfg); ns != "" && os.Getenv(netnsEnv) != ns {
 		return enterNamespace(ns, stderr)
 	}
+	if o.Namespace != "" {
+		cfg.Global.NetNamespace = o.Namespace // -s overrides the file
+	}
 	// keepalived runs from / so it holds no mount busy.
 	_ = os.Chdir("/")
 	o.PIDFile, o.VRRPPIDFile, o.CheckPIDFile = pidPaths(o, cfg)
@@ -82,6 +85,9 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		// half-applying it as keepalived does by default.
 		Load: func() (*config.Config, string, error) {
 			c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
+			if c != nil && o.Namespace != "" {
+				c.Global.NetNamespace = o.Namespace // -s overrides the file
+			}
 			if err == nil && ds.ExitCode() != 0 {
 				err = fmt.Errorf("configuration test failed with status %d", ds.ExitCode())
 			}
