@@ -82,12 +82,19 @@ func New(t testing.TB, n int) *Env {
 // unusable.
 func scratchDir(t testing.TB) string {
 	t.Helper()
-	base := "/run/vrrplab"
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		return t.TempDir()
+	const base = "/run/vrrplab"
+	var d string
+	var err error
+	// Another lab's cleanup may remove base between the two calls; retry.
+	for range 3 {
+		if err = os.MkdirAll(base, 0o755); err != nil {
+			return t.TempDir()
+		}
+		os.Chmod(base, 0o755)
+		if d, err = os.MkdirTemp(base, netns.Unique("lab")); err == nil {
+			break
+		}
 	}
-	os.Chmod(base, 0o755)
-	d, err := os.MkdirTemp(base, netns.Unique("lab"))
 	if err != nil {
 		t.Fatalf("vrrplab: %v", err)
 	}
