@@ -119,16 +119,23 @@ func BenchmarkVMManager(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
+			t0 := time.Now()
+			cfg := load(conf1)
+			t1 := time.Now()
 			var err error
-			m, err = New(load(conf1), Options{Resync: -1})
+			m, err = New(cfg, Options{Resync: -1})
 			if err != nil {
 				b.Fatal(err)
 			}
+			t2 := time.Now()
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- m.Run(ctx) }()
 			stop = func() { cancel(); <-done }
 			waitFor(b, "start-up", m.programmedAll)
+			b.ReportMetric(t1.Sub(t0).Seconds(), "parse-s")
+			b.ReportMetric(t2.Sub(t1).Seconds(), "new-s")
+			b.ReportMetric(time.Since(t2).Seconds(), "program-s")
 		}
 	})
 	if m == nil {

@@ -390,9 +390,7 @@ func TestResyncRestoresHandEdits(t *testing.T) {
 	if err := k.DeleteService(ipvs.ServiceKey{FWMark: 9}); err != nil {
 		t.Fatal(err)
 	}
-	m.mu.Lock()
 	m.fullPass()
-	m.mu.Unlock()
 	if diff := cmp.Diff(want, table(t, k)); diff != "" {
 		t.Errorf("after a full pass (-want +got):\n%s", diff)
 	}

@@ -758,3 +758,50 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// TestVMResync deletes and edits our entries by hand and expects the next
+// full pass to restore them, leaving a foreign service alone.
+func TestVMResync(t *testing.T) {
+	vmKernel(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(conf, []byte(reloadConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags, err := parser.Parse(conf, parser.Options{})
+	if err != nil {
+		t.Fatalf("parse: %v\n%v", err, diags)
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&syncWriter{w: &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m, err := New(cfg, Options{Logger: log, Resync: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	want := settle(t, time.Second, time.Second)
+	vmRun(t, "ipvsadm", "-d", "-t", "10.0.0.1:80", "-r", "10.0.1.1:80")
+	vmRun(t, "ipvsadm", "-e", "-t", "10.0.0.1:80", "-r", "10.0.1.2:80", "-m", "-w", "7")
+	vmRun(t, "ipvsadm", "-D", "-f", "9")
+	vmRun(t, "ipvsadm", "-A", "-t", "198.51.100.1:22", "-s", "rr")
+	wantWithForeign := ""
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		got := vmRun(t, "ipvsadm", "-Ln")
+		if strings.Contains(got, "198.51.100.1:22") && strings.Replace(got, "TCP  198.51.100.1:22 rr\n", "", 1) == want {
+			wantWithForeign = got
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hand edits not undone:\n%s\nwant:\n%s\nlog:\n%s", got, want, buf.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := vmRun(t, "ipvsadm", "-Sn"); strings.TrimSpace(got) != "-A -t 198.51.100.1:22 -s rr" {
+		t.Errorf("after stop, want only the foreign service; got:\n%s\n(running:\n%s)", got, wantWithForeign)
+	}
+}

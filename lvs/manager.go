@@ -85,7 +85,10 @@ type Manager struct {
 	origTimeouts *ipvs.Timeouts
 	// syncd is the lvs_sync_daemon this manager started (checker-managed).
 	syncd *config.SyncDaemon
-	stale bool
+	// seq counts membership applications; touched says when each virtual
+	// server was last applied, so a full pass can tell stale reads.
+	seq     uint64
+	touched map[string]uint64
 }
 
 // admin is what a Kernel may offer beyond services: *ipvs.Conn has it all.
@@ -112,6 +115,7 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 		members: map[string][]check.Member{},
 		cache:   map[ipvs.ServiceKey]ipvs.Service{},
 		owned:   map[ipvs.ServiceKey]bool{},
+		touched: map[string]uint64{},
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -171,10 +175,8 @@ func (m *Manager) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				loop = false
 			case <-tick:
-				m.mu.Lock()
-				m.fullPass()
-				m.mu.Unlock()
-				t.Reset(m.resync)
+				// Full passes take at most a tenth of the time.
+				t.Reset(max(m.resync, 10*m.fullPass()))
 			}
 		}
 	} else {
@@ -407,12 +409,11 @@ func (m *Manager) applyVS(vp *vsPlan) {
 }
 
 // apply makes changes one by one, logging and skipping failures as
-// keepalived does; a failure makes the next full pass re-read the kernel.
+// keepalived does; the next full pass repairs what failed.
 func (m *Manager) apply(changes []ipvs.Change) {
 	for _, c := range changes {
 		if _, err := ipvs.Apply(m.k, []ipvs.Change{c}); err != nil {
 			m.log.Warn("IPVS change failed", "change", c.String(), "err", err)
-			m.stale = true
 			continue
 		}
 		if m.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -423,32 +424,48 @@ func (m *Manager) apply(changes []ipvs.Change) {
 
 // fullPass diffs every service against the kernel: what was deleted or
 // changed by hand comes back, services of earlier plans go. Virtual
-// servers whose membership is not known yet are left alone. mu is held.
-func (m *Manager) fullPass() {
+// servers whose membership is not known yet are left alone. The kernel is
+// read without holding mu (10 000 services take seconds); virtual servers
+// programmed meanwhile are left to the next pass. It returns how long the
+// pass took.
+func (m *Manager) fullPass() time.Duration {
+	start := time.Now()
+	m.mu.Lock()
+	seq := m.seq
+	m.mu.Unlock()
 	cur, err := m.k.Services()
 	if err != nil {
 		m.log.Warn("cannot read the IPVS table", "err", err)
-		return
+		return time.Since(start)
 	}
-	clear(m.cache)
-	for _, s := range cur {
-		m.cache[s.ServiceKey.Normalize()] = s
-	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	var want ipvs.Table
+	skip := map[ipvs.ServiceKey]bool{}
 	for _, id := range m.plan.order {
-		if _, ok := m.members[id]; ok {
-			want = append(want, m.plan.byID[id].table(m.members[id])...)
+		vp := m.plan.byID[id]
+		if _, ok := m.members[id]; !ok || m.touched[id] > seq {
+			for _, s := range vp.services {
+				skip[s.ServiceKey.Normalize()] = true
+			}
+			continue
+		}
+		want = append(want, vp.table(m.members[id])...)
+	}
+	current := cur[:0]
+	for _, s := range cur {
+		if !skip[s.ServiceKey.Normalize()] {
+			current = append(current, s)
 		}
 	}
-	changes, err := ipvs.Diff(cur, want, func(k ipvs.ServiceKey) bool {
+	changes, err := ipvs.Diff(current, want, func(k ipvs.ServiceKey) bool {
 		_, planned := m.plan.keys[k]
 		return m.owned[k] && !planned
 	})
 	if err != nil {
 		m.log.Error("IPVS table rejected", "err", err)
-		return
+		return time.Since(start)
 	}
-	m.stale = false
 	if len(changes) > 0 {
 		m.log.Info("IPVS differs from the configuration; correcting", "changes", len(changes))
 	}
@@ -462,6 +479,7 @@ func (m *Manager) fullPass() {
 	for _, s := range want {
 		m.cache[s.ServiceKey.Normalize()] = s
 	}
+	return time.Since(start)
 }
 
 // Reload switches to cfg, applying only the difference: services and real
@@ -674,6 +692,8 @@ func (g *generation) SetMembers(vs string, members []check.Member) {
 		return
 	}
 	m.members[vs] = slices.Clone(members)
+	m.seq++
+	m.touched[vs] = m.seq
 	m.applyVS(vp)
 }
 
