@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/user"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -307,6 +308,27 @@ func (v *vrrpSide) installStatic(res *vrrpconf.Result) {
 	}
 }
 
+// removeStale deletes the static entries a reload dropped (keepalived's
+// clear_diff_static_*).
+func (v *vrrpSide) removeStale(old, res *vrrpconf.Result) {
+	ctx := context.Background()
+	for _, r := range old.StaticRules {
+		if !slices.Contains(res.StaticRules, r) {
+			v.host.DelRule(ctx, r)
+		}
+	}
+	for _, r := range old.StaticRoutes {
+		if !slices.Contains(res.StaticRoutes, r) {
+			v.host.DelRoute(ctx, r)
+		}
+	}
+	for _, a := range old.StaticAddresses {
+		if !slices.Contains(res.StaticAddresses, a) {
+			v.host.DelAddress(ctx, a)
+		}
+	}
+}
+
 // reload moves to cfg; on error nothing has changed.
 func (v *vrrpSide) reload(cfg *config.Config) error {
 	v.mu.Lock()
@@ -360,6 +382,7 @@ func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
 		stopCmds(v.fifos)
 		v.fifos = v.startFIFOScripts(res)
 	}
+	v.removeStale(old, res)
 	v.installStatic(res)
 	v.cfg = cfg
 	for _, m := range old.VMACs {
