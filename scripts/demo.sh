@@ -165,8 +165,11 @@ if [[ -s $DIR/wire.txt ]]; then
 	# first VRRP advert sent by r2's MAC after the kill
 	t_adv=$(awk -v t0="$t0" '$2 == "02:00:00:00:00:02" && /VRRP/ { split($1, a, "."); us = a[1] a[2]; if (us + 0 >= t0 + 0) { print us; exit } }' "$DIR/wire.txt")
 	t_garp=$(awk -v t0="$t0" '$2 == "02:00:00:00:00:02" && /ARP/ { split($1, a, "."); us = a[1] a[2]; if (us + 0 >= t0 + 0) { print us; exit } }' "$DIR/wire.txt")
+	# last advert r1 sent before it died
+	t_last=$(awk -v t0="$t0" '$2 == "02:00:00:00:00:01" && /VRRP/ { split($1, a, "."); us = a[1] a[2]; if (us + 0 < t0 + 0) last = us } END { print last }' "$DIR/wire.txt")
 	if [[ -n $t_adv ]]; then
 		say "failover: r2's first advert on the wire $(((t_adv - t0) / 1000)) ms after the kill"
+		[[ -n $t_last ]] && say "          ($(((t_adv - t_last) / 1000)) ms after r1's last advert: the 0.36 s above)"
 		[[ -n $t_garp ]] && say "          r2's gratuitous ARP for $VIP $(((t_garp - t0) / 1000)) ms after the kill"
 	fi
 fi
