@@ -20,6 +20,7 @@ type blockCase struct {
 	check func(t *testing.T, cfg *config.Config)
 	diags []string // "line:col: severity: message", in order
 	code  int
+	host  func(o *Options) // changes to the faked host, if any
 }
 
 // scriptHeader makes script checks independent of the host's /bin layout
@@ -33,6 +34,9 @@ func runBlockCases(t *testing.T, cases []blockCase) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := recordedHost("high")
 			o.InterfaceExists = func(n string) bool { return n == "lo" || n == "eth0" || n == "eth1" }
+			if tt.host != nil {
+				tt.host(&o)
+			}
 			cfg, diags, err := ParseBytes("b.conf", []byte(tt.src), o)
 			if err != nil && !diags.Aborted() {
 				t.Fatalf("ParseBytes: %v", err)
@@ -90,6 +94,15 @@ func TestGlobalDefsBlock(t *testing.T) {
 					t.Errorf("vrrp global = %+v", v)
 				}
 			},
+		},
+		{
+			// keepalived -t silently stops, exit 0, when the namespace
+			// does not exist; we say why, at the name.
+			name:  "net_namespace that does not exist",
+			src:   "net_namespace nosuch\nvrrp_instance V {\n}\n",
+			host:  func(o *Options) { o.NamespaceExists = func(string) bool { return false } },
+			diags: []string{"1:15: info: Unable to set network namespace nosuch - exiting"},
+			code:  ExitOK,
 		},
 		{
 			name:  "router_id without a name is only ignored",

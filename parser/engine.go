@@ -28,6 +28,7 @@ type coreState struct {
 	fileError  bool // a strict include failed (keepalived's config_file_error)
 	randomSeed uint64
 	startDir   string
+	netnsPos   Pos // where net_namespace named the namespace
 	effect     Effect
 	script     scriptState
 }
@@ -109,6 +110,7 @@ func parse(path string, data []byte, opts Options) (*config.Config, Diagnostics,
 			validateGlobal(c)
 			if ns := c.Cfg.Global.NetNamespace; ns != "" && !c.namespaceExists(ns) {
 				c.setEffect(EffectStopOK, "Unable to set network namespace %s - exiting", ns)
+				c.diags[len(c.diags)-1].Pos = c.core.netnsPos
 				return c.Cfg, c.finish(), nil
 			}
 			c.checkStartStopScripts()

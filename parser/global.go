@@ -35,6 +35,7 @@ func globalTopKeywords() Table {
 			}
 			glb(c).NetNamespace = args[0].Text
 			glb(c).UsePIDDir = true
+			c.core.netnsPos = args[0].Pos
 		}},
 		"net_namespace_ipvs": {Handle: func(c *Ctx, kw Token, args []Token) {
 			if glb(c).NetNamespaceIPVSSet {
