@@ -59,6 +59,10 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	if o.Namespace != "" {
 		cfg.Global.NetNamespace = o.Namespace // -s overrides the file
 	}
+	// Scripts must not inherit the markers: a keepalived they start
+	// would not detach or enter its namespace.
+	os.Unsetenv(detachedEnv)
+	os.Unsetenv(netnsEnv)
 	// keepalived runs from / so it holds no mount busy.
 	_ = os.Chdir("/")
 	o.PIDFile, o.VRRPPIDFile, o.CheckPIDFile = pidPaths(o, cfg)
