@@ -445,5 +445,38 @@ func TestCheckerBlocks(t *testing.T) {
 				t.Errorf("MISC_CHECK = %+v %+v", misc, misc.Misc)
 			}
 		},
+	}, {
+		// vrrp_track_file is accepted with a note; nb_get_retry is not a
+		// TCP_CHECK keyword in 2.2.7; lb_algo/lb_kind fall back to
+		// wlc/NAT with an error each.
+		name: "deprecated spellings and keepalived's fix-ups",
+		src: `vrrp_track_file old {
+  file /run/x.state
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.0.2 80 {
+    TCP_CHECK {
+      nb_get_retry 3
+    }
+  }
+}
+`,
+		diags: []string{
+			"8:7: error: Unknown keyword 'nb_get_retry'",
+			"4:1: error: Virtual server [10.0.0.1]:tcp:80: no scheduler set, setting default 'wlc'",
+			"4:1: error: Virtual server [10.0.0.1]:tcp:80: no forwarding method set, setting default NAT",
+			"1:1: info: \"vrrp_track_file\" is deprecated, please use \"track_file\"",
+		},
+		code: ExitConfig,
+		check: func(t *testing.T, cfg *config.Config) {
+			if len(cfg.VRRP.Files) != 1 || cfg.VRRP.Files[0].Path != "/run/x.state" {
+				t.Errorf("files = %+v", cfg.VRRP.Files)
+			}
+			vs := cfg.LVS.VirtualServers
+			if len(vs) != 1 || vs[0].Scheduler != "wlc" || vs[0].Forwarding.Method != config.FwdNAT {
+				t.Errorf("virtual servers = %+v", vs)
+			}
+		},
 	}})
 }
