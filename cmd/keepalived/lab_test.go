@@ -329,3 +329,54 @@ vrrp_instance VI_1 {
 		t.Fatalf("notify_fifo:\n%s", buf[:n])
 	}
 }
+
+// TestDaemonDetaches runs without -n: the command returns at once with
+// status 0 and the daemon, in its own session, writes the pid files and
+// stops on SIGTERM sent to the pid they hold.
+func TestDaemonDetaches(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	r := &router{t: t, h: h, dir: t.TempDir()}
+	r.conf = filepath.Join(r.dir, "keepalived.conf")
+	r.write(conf(100, vip1))
+	argv := []string{"env", asMainEnv + "=1", os.Args[0], "-G", "-P", "-f", r.conf,
+		"-p", filepath.Join(r.dir, "keepalived.pid"), "-r", filepath.Join(r.dir, "vrrp.pid"), "-c", filepath.Join(r.dir, "checkers.pid")}
+	r.proc = h.Start(t, argv...)
+	if exited, err := r.proc.Wait(20 * time.Second); !exited || err != nil {
+		t.Fatalf("launcher: exited %v err %v\n%s", exited, err, r.proc.Output())
+	}
+	pidOf := func() int {
+		b, err := os.ReadFile(filepath.Join(r.dir, "vrrp.pid"))
+		if err != nil {
+			return 0
+		}
+		var pid int
+		fmt.Sscan(string(b), &pid)
+		return pid
+	}
+	r.waitFor("pid file", func() bool { return pidOf() > 0 })
+	pid := pidOf()
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	if pid == r.proc.Cmd.Process.Pid {
+		t.Fatal("the launcher is the daemon")
+	}
+	if sid, err := syscall.Getpgid(pid); err != nil || sid != pid {
+		t.Fatalf("daemon %d not leading its own session/group (%d, %v)", pid, sid, err)
+	}
+	r.waitFor("MASTER with the VIP", func() bool { return r.hasAddr(vip1) })
+	syscall.Kill(pid, syscall.SIGTERM)
+	// Gone, or a zombie waiting for a reaper this test does not control.
+	gone := func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return true
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		return len(f) > 0 && f[0] == "Z"
+	}
+	r.waitFor("stop", func() bool { return gone() && !r.hasAddr(vip1) })
+	if _, err := os.Stat(filepath.Join(r.dir, "keepalived.pid")); !os.IsNotExist(err) {
+		t.Fatalf("pid file left behind: %v", err)
+	}
+}
