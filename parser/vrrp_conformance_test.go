@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dsas/keepalived-go/internal/netns"
 )
 
 // Snippets under testdata/vrrp carry keepalived 2.2.7's `-t` exit code in
@@ -86,25 +88,20 @@ func TestVRRPConformanceLive(t *testing.T) {
 	if err != nil || os.Geteuid() != 0 {
 		t.Skip("needs root and keepalived")
 	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs ip(8)")
+	nsh := netns.New(t, "kgv")
+	netns.Veth(t, nsh, "eth0", nsh, "eth1")
+	for _, l := range []string{"eth0", "eth1"} {
+		nsh.MustRun(t, "ip", "link", "set", l, "up")
 	}
-	ns := "kgo-vrrp-" + strconv.Itoa(os.Getpid())
-	run := func(args ...string) {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Skipf("ip %v: %v %s", args, err, out)
+	nsh.MustRun(t, "ip", "addr", "add", "192.168.50.1/24", "dev", "eth0")
+	ns := nsh.Name
+	// track_file_ok.conf names this file; keepalived only needs it to
+	// exist.
+	if _, err := os.Stat("/tmp/kgo_track_file"); os.IsNotExist(err) {
+		if tf, err := os.Create("/tmp/kgo_track_file"); err == nil {
+			tf.Close()
+			t.Cleanup(func() { os.Remove("/tmp/kgo_track_file") })
 		}
-	}
-	run("netns", "add", ns)
-	defer exec.Command("ip", "netns", "del", ns).Run()
-	run("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1")
-	for _, l := range []string{"lo", "eth0", "eth1"} {
-		run("-n", ns, "link", "set", l, "up")
-	}
-	run("-n", ns, "addr", "add", "192.168.50.1/24", "dev", "eth0")
-	tf, err := os.Create("/tmp/kgo_track_file")
-	if err == nil {
-		tf.Close()
 	}
 	for _, tc := range conformanceCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
