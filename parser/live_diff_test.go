@@ -219,7 +219,7 @@ func TestLiveDifferential(t *testing.T) {
 		return
 	}
 	sort.Slice(results, func(a, b int) bool { return results[a].key() < results[b].key() })
-	report(t, results, ours != "", time.Since(start))
+	reportLive(t, results, ours != "", time.Since(start))
 }
 
 func runLive(t *testing.T, dir string, j liveJob, ours string) liveResult {
@@ -292,7 +292,7 @@ func runLive(t *testing.T, dir string, j liveJob, ours string) liveResult {
 	return r
 }
 
-func report(t *testing.T, results []liveResult, withBin bool, took time.Duration) {
+func reportLive(t *testing.T, results []liveResult, withBin bool, took time.Duration) {
 	var agree, agreeBin, agreeRec, nRec int
 	var unexplained []string
 	for _, r := range results {
