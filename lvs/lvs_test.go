@@ -473,3 +473,23 @@ func TestNotifyScripts(t *testing.T) {
 		t.Errorf("table (-want +got):\n%s", diff)
 	}
 }
+
+// TestNoVirtualServers: like keepalived, a configuration without virtual
+// servers never opens IPVS (the host running the unit tests has none).
+func TestNoVirtualServers(t *testing.T) {
+	m, err := New(parse(t, "global_defs {\n  router_id x\n}\n"), Options{Resync: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	time.Sleep(10 * time.Millisecond) // a few resync ticks
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Status(); len(s) != 0 {
+		t.Errorf("Status = %v", s)
+	}
+}

@@ -135,14 +135,27 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 		return nil, err
 	}
 	m.plan, m.gen = p, g
-	if m.k == nil {
-		c, err := ipvs.Dial()
-		if err != nil {
-			return nil, fmt.Errorf("lvs: %w", err)
+	// Like keepalived, leave IPVS alone while no virtual server is
+	// configured: the module need not even be loaded.
+	if len(p.order) > 0 {
+		if err := m.dial(); err != nil {
+			return nil, err
 		}
-		m.k, m.dialed = c, c
 	}
 	return m, nil
+}
+
+// dial connects to the running kernel unless a Kernel is already set.
+func (m *Manager) dial() error {
+	if m.k != nil {
+		return nil
+	}
+	c, err := ipvs.Dial()
+	if err != nil {
+		return fmt.Errorf("lvs: %w", err)
+	}
+	m.k, m.dialed = c, c
+	return nil
 }
 
 // Run programs IPVS, runs the checkers and keeps the kernel in step until
@@ -198,6 +211,9 @@ func (m *Manager) Run(ctx context.Context) error {
 // setup is keepalived's start_check up to init_services: flush, timeouts,
 // the sync daemon, and what the kernel already holds.
 func (m *Manager) setup() error {
+	if m.k == nil {
+		return nil
+	}
 	g := m.plan.global
 	if g.Flush {
 		if err := m.flushAll(); err != nil {
@@ -311,7 +327,7 @@ func (m *Manager) SyncDaemonRole(st ipvs.SyncState, defaultID uint8) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c := m.plan.global.SyncDaemon
-	if c == nil || c.Instance == "" {
+	if c == nil || c.Instance == "" || m.k == nil {
 		return nil
 	}
 	a, ok := m.k.(admin)
@@ -329,6 +345,9 @@ func (m *Manager) SyncDaemonRole(st ipvs.SyncState, defaultID uint8) error {
 
 // teardown is keepalived's clear_services and ipvs_stop.
 func (m *Manager) teardown() error {
+	if m.k == nil {
+		return nil
+	}
 	var err error
 	if !m.opt.KeepOnExit {
 		if m.plan.global.FlushOnStop == config.FlushFull {
@@ -431,9 +450,12 @@ func (m *Manager) apply(changes []ipvs.Change) {
 func (m *Manager) fullPass() time.Duration {
 	start := time.Now()
 	m.mu.Lock()
-	seq := m.seq
+	seq, k := m.seq, m.k
 	m.mu.Unlock()
-	cur, err := m.k.Services()
+	if k == nil {
+		return 0
+	}
+	cur, err := k.Services()
 	if err != nil {
 		m.log.Warn("cannot read the IPVS table", "err", err)
 		return time.Since(start)
@@ -496,6 +518,11 @@ func (m *Manager) Reload(cfg *config.Config) error {
 	}
 	m.lifeMu.Lock()
 	defer m.lifeMu.Unlock()
+	if len(p.order) > 0 && m.k == nil {
+		if err := m.dial(); err != nil {
+			return err
+		}
+	}
 	old := m.gen
 	running := old.started
 	var oldStatus []check.ServiceStatus
@@ -521,6 +548,12 @@ func (m *Manager) Reload(cfg *config.Config) error {
 	m.mu.Lock()
 	oldPlan := m.plan
 	m.plan, m.gen = p, g
+	if running && len(oldPlan.order) == 0 && len(p.order) > 0 && len(m.cache) == 0 {
+		// IPVS is new to this run: start as keepalived's first start does.
+		if err := m.setup(); err != nil {
+			m.log.Error("IPVS setup failed", "err", err)
+		}
+	}
 	if running {
 		// Scripts and Options.Events run after the lock is released.
 		defer m.notifyRemoved(oldPlan, p, oldStatus)
