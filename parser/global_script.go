@@ -195,7 +195,8 @@ func (c *Ctx) checkScript(cmd *config.Command) ScriptFlags {
 		c.Report(pos, Info, "Script %s cannot be accessed - %v", path, err)
 		return ScriptNotFound
 	}
-	cmd.Argv[0] = path
+	// keepalived execs the realpath (a Debian /bin/true runs as /usr/bin/true).
+	cmd.Argv[0] = real
 	st, err := os.Stat(real)
 	if err != nil {
 		c.Report(pos, Info, "Unable to access script `%s` - disabling", path)
@@ -218,9 +219,16 @@ func (c *Ctx) checkScript(cmd *config.Command) ScriptFlags {
 	if !protect {
 		return flags
 	}
-	flags |= c.checkSecurity(pos, path)
+	flags |= c.checkSecurity(pos, real)
 	if real != path {
-		flags |= c.checkSecurity(pos, real)
+		// The link itself must be safe too, but only its own directory
+		// matters: directory symlinks on the way (Debian's /bin -> usr/bin)
+		// are resolved as realpath(3) resolves them for keepalived.
+		if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+			if link := filepath.Join(dir, filepath.Base(path)); link != real {
+				flags |= c.checkSecurity(pos, link)
+			}
+		}
 	}
 	return flags
 }
