@@ -3,7 +3,6 @@ package vrrplab
 import (
 	"bytes"
 	"os/exec"
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -12,15 +11,9 @@ import (
 	"github.com/dsas/keepalived-go/internal/netns"
 )
 
-// proc is a daemon started in a lab namespace.
-//
-// It is not netns.Proc because of Pdeathsig: the kernel sends it when the
-// *thread* that forked the child exits, and Go discards threads that
-// netns.Do locked and moved into a namespace. A daemon forked from a thread
-// that a later Do reuses and discards is SIGKILLed out of the blue (seen
-// here as keepalived "exited (signal: killed)" with no output). So every
-// daemon is forked from one locked thread that lives as long as the test
-// process, and Pdeathsig still reaps the daemons when the process dies.
+// proc is a daemon started in a lab namespace. It is forked through
+// netns.OnForkThread, so its Pdeathsig fires when the test process dies and
+// not when some discarded thread does.
 type proc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -42,27 +35,6 @@ func (p *proc) output() string {
 	return p.out.String()
 }
 
-var spawner struct {
-	once sync.Once
-	reqs chan func()
-}
-
-// onSpawnerThread runs f on the process-long forking thread.
-func onSpawnerThread(f func()) {
-	spawner.once.Do(func() {
-		spawner.reqs = make(chan func())
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread lives as long as the process
-			for f := range spawner.reqs {
-				f()
-			}
-		}()
-	})
-	done := make(chan struct{})
-	spawner.reqs <- func() { f(); close(done) }
-	<-done
-}
-
 // start runs argv in ns in its own process group; t's cleanup stops the
 // group (TERM, then KILL).
 func start(t testing.TB, ns *netns.NS, argv ...string) *proc {
@@ -71,7 +43,7 @@ func start(t testing.TB, ns *netns.NS, argv ...string) *proc {
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var err error
-	onSpawnerThread(func() { err = p.cmd.Start() })
+	netns.OnForkThread(func() { err = p.cmd.Start() })
 	if err != nil {
 		t.Fatalf("netns %s: start %q: %v", ns.Name, argv, err)
 	}

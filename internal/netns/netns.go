@@ -165,7 +165,9 @@ func (ns *NS) Start(t testing.TB, argv ...string) *Proc {
 	p := &Proc{Cmd: ns.Command(argv...), done: make(chan struct{})}
 	p.Cmd.Stdout, p.Cmd.Stderr = p, p
 	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := p.Cmd.Start(); err != nil {
+	var err error
+	OnForkThread(func() { err = p.Cmd.Start() })
+	if err != nil {
 		t.Fatalf("netns %s: start %q: %v", ns.Name, argv, err)
 	}
 	go func() { p.err = p.Cmd.Wait(); close(p.done) }()
@@ -212,4 +214,29 @@ func Veth(t testing.TB, a *NS, aName string, b *NS, bName string) {
 		t.Fatalf("netns: link names %q/%q longer than 15 characters", aName, bName)
 	}
 	a.MustRun(t, "ip", "link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.Name)
+}
+
+var forker struct {
+	once sync.Once
+	reqs chan func()
+}
+
+// OnForkThread runs f on one locked OS thread that lives as long as the
+// process. Start children there when they carry Pdeathsig: the kernel sends
+// it when the *thread* that forked the child exits, and Go discards threads
+// that Do locked into a namespace, so a child forked from such a thread is
+// SIGKILLed out of the blue (seen as daemons "exited (signal: killed)").
+func OnForkThread(f func()) {
+	forker.once.Do(func() {
+		forker.reqs = make(chan func())
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread must outlive every child
+			for f := range forker.reqs {
+				f()
+			}
+		}()
+	})
+	done := make(chan struct{})
+	forker.reqs <- func() { f(); close(done) }
+	<-done
 }
