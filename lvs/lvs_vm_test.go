@@ -106,7 +106,9 @@ func (r *realServer) down() {
 }
 
 // settle waits until `ipvsadm -Ln` has not changed for quiet, and at least
-// min has passed, and returns it.
+// min has passed, and returns it. With delay_loop 1 every change a check
+// can cause comes within about 2 s (HTTP_GET needs two passes to recover),
+// so a quiet of 4 s leaves TCG room for late timers.
 func settle(t testing.TB, min, quiet time.Duration) string {
 	t.Helper()
 	start := time.Now()
@@ -362,15 +364,15 @@ func scenario(t *testing.T, dir string, start func() (stop func() error)) (phase
 		}
 	}()
 	stop := start()
-	phases = append(phases, settle(t, 5*time.Second, 3*time.Second))
+	phases = append(phases, settle(t, 5*time.Second, 4*time.Second))
 	servers[2].down()
 	servers[3].down()
 	setWeight(2)
-	phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+	phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 	servers[2].up(t)
 	servers[3].up(t)
 	setWeight(5)
-	phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+	phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 	if err := stop(); err != nil {
 		t.Errorf("stop: %v", err)
 	}
@@ -675,20 +677,20 @@ func TestVMReloadDifferential(t *testing.T) {
 		defer servers[0].down()
 		defer servers[1].down()
 		stop, reload := start()
-		settle(t, 4*time.Second, 3*time.Second)
+		settle(t, 4*time.Second, 4*time.Second)
 		servers[1].down()
-		phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+		phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 		if err := reload(); err != nil {
 			t.Fatalf("reload: %v", err)
 		}
-		phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+		phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 		write(reloadB)
 		if err := reload(); err != nil {
 			t.Fatalf("reload: %v", err)
 		}
-		phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+		phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 		servers[1].up(t)
-		phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+		phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 		if err := stop(); err != nil {
 			t.Errorf("stop: %v", err)
 		}
@@ -1050,11 +1052,11 @@ func TestVMCheckersDifferential(t *testing.T) {
 	run := func(start func() func() error) (phases []string) {
 		down := responders(t, cert)
 		stop := start()
-		phases = append(phases, settle(t, 5*time.Second, 3*time.Second))
+		phases = append(phases, settle(t, 5*time.Second, 4*time.Second))
 		down()
-		phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+		phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 		down = responders(t, cert)
-		phases = append(phases, settle(t, 4*time.Second, 3*time.Second))
+		phases = append(phases, settle(t, 4*time.Second, 4*time.Second))
 		down()
 		if err := stop(); err != nil {
 			t.Errorf("stop: %v", err)
