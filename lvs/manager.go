@@ -27,7 +27,9 @@ import (
 	"github.com/dsas/keepalived-go/ipvs"
 )
 
-// DefaultResync is how often the whole table is compared with the kernel.
+// DefaultResync is how often the whole table is compared with the kernel;
+// a pass that takes long (10 000 services) stretches the period so that
+// full passes use at most a tenth of the time.
 const DefaultResync = 10 * time.Second
 
 // Options tune a Manager.
@@ -101,7 +103,8 @@ type admin interface {
 }
 
 // New translates cfg and prepares the checkers; nothing touches the kernel
-// until Run.
+// until Run. With Options.Kernel nil it connects to IPVS, and fails when
+// that is impossible, but only if virtual servers are configured.
 func New(cfg *config.Config, opt Options) (*Manager, error) {
 	if cfg == nil {
 		return nil, errors.New("lvs: nil configuration")
@@ -613,7 +616,11 @@ type VirtualServerStatus struct {
 	Services []ipvs.Service
 }
 
-// Status returns every virtual server in configuration order.
+// Status returns every virtual server in configuration order. IDs are
+// keepalived's: `[10.0.0.1]:tcp:80`, `FWM 7`, `[GROUP]:N` (N-th virtual
+// server of the group); real servers are `[ADDR]:proto:PORT`. Members are
+// what the checkers want in IPVS; Services are the kernel entries that
+// follows from (empty until the engine has stated its first membership).
 func (m *Manager) Status() []VirtualServerStatus {
 	m.mu.Lock()
 	g, p := m.gen, m.plan
