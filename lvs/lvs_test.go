@@ -529,3 +529,42 @@ virtual_server 10.0.0.1 80 {
 		t.Errorf("FILE_CHECK polled every %v, want 1s", c.Timing.DelayLoop)
 	}
 }
+
+func TestRSInitNotifies(t *testing.T) {
+	conf := `global_defs {
+  rs_init_notifies
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    notify_up "/usr/bin/echo up"
+  }
+  real_server 10.0.1.2 80 {
+    notify_up "/usr/bin/echo alpha up"
+    TCP_CHECK {
+      alpha
+    }
+  }
+}`
+	var ran []string
+	var events []string
+	k := &ipvs.Memory{}
+	m, err := New(parse(t, conf), Options{Kernel: k, Clock: fakeClock{}, Resync: -1,
+		RunScript: func(c *config.Command) { ran = append(ran, c.Raw) },
+		Events:    func(ev check.Event) { events = append(events, ev.FIFOLine()) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"/usr/bin/echo up"}, ran); diff != "" {
+		t.Errorf("scripts (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n"}, events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}

@@ -700,6 +700,9 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus) (*generatio
 }
 
 func (g *generation) start() {
+	if g.plan.rsInitNotifies {
+		g.initNotifies()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.cancel, g.done, g.started = cancel, make(chan struct{}), true
 	go func() {
@@ -708,6 +711,20 @@ func (g *generation) start() {
 			g.m.log.Error("checker engine stopped", "err", err)
 		}
 	}()
+}
+
+// initNotifies is rs_init_notifies: keepalived's init_service_rs notifies
+// each new real server that starts alive (no alpha checker).
+func (g *generation) initNotifies() {
+	now := g.m.clock.Now()
+	for _, vs := range g.plan.vss {
+		for _, rs := range vs.Reals {
+			if g.carriedRS[[2]string{vs.ID, rs.ID}] || slices.ContainsFunc(rs.Checkers, func(c check.Checker) bool { return c.Timing.Alpha }) {
+				continue
+			}
+			g.m.event(g.plan, check.Event{Kind: check.RealServerUp, VS: vs.ID, RS: rs.ID, Command: rs.NotifyUp, Init: true, Time: now})
+		}
+	}
 }
 
 // stop cancels the engine and waits until every probe has returned.

@@ -35,6 +35,9 @@ type plan struct {
 	scripts map[scriptKey]*config.Command
 
 	global config.LVSGlobal
+	// rsInitNotifies is global_defs rs_init_notifies: real servers that
+	// start alive get their notify_up.
+	rsInitNotifies bool
 	// scriptUser is global_defs script_user (with its group).
 	scriptUser, scriptGroup string
 }
@@ -145,12 +148,13 @@ type translator struct {
 // with a warning, as keepalived's failing ipvs_cmd would leave them.
 func translate(cfg *config.Config, log *slog.Logger) (*plan, error) {
 	t := &translator{cfg: cfg, log: log, p: &plan{
-		byID:        map[string]*vsPlan{},
-		keys:        map[ipvs.ServiceKey]string{},
-		scripts:     map[scriptKey]*config.Command{},
-		global:      cfg.Global.LVS,
-		scriptUser:  cfg.Global.ScriptUser,
-		scriptGroup: cfg.Global.ScriptGroup,
+		byID:           map[string]*vsPlan{},
+		keys:           map[ipvs.ServiceKey]string{},
+		scripts:        map[scriptKey]*config.Command{},
+		global:         cfg.Global.LVS,
+		rsInitNotifies: cfg.Global.RSInitNotifies,
+		scriptUser:     cfg.Global.ScriptUser,
+		scriptGroup:    cfg.Global.ScriptGroup,
 	}}
 	groupSeq := map[string]int{}
 	for _, vs := range cfg.LVS.VirtualServers {
