@@ -246,6 +246,9 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 		}
 	}
 
+	if vs.HASuspend {
+		t.log.Warn("ha_suspend is not supported; the virtual server is always programmed", "vs", id)
+	}
 	cvs := check.VirtualServer{
 		ID:         id,
 		Quorum:     int64(vs.Quorum),
