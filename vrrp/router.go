@@ -16,7 +16,7 @@ type Options struct {
 	Listen   Listener // required
 	Network  Network  // required
 	Notifier Notifier // nil: events are dropped
-	Clock    Clock    // nil: RealClock
+	Clock    Clock    // nil: one timer goroutine for the whole Router (see timerLoop)
 	Logger   *slog.Logger
 	// NetTimeout bounds each Network call; keepalived's netlink calls are
 	// synchronous too, so a stuck kernel must not wedge the engine forever.
@@ -80,7 +80,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 		return nil, errors.New("vrrp: Listen and Network ports are required")
 	}
 	if opt.Clock == nil {
-		opt.Clock = RealClock{}
+		opt.Clock = newTimerLoop()
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)

@@ -1,0 +1,73 @@
+package vrrp
+
+import (
+	"testing"
+	"time"
+)
+
+// The production clock fires timers earliest deadline first, ties in
+// arming order, whatever order they were armed in.
+func TestTimerLoopOrder(t *testing.T) {
+	l := newTimerLoop()
+	got := make(chan int, 8)
+	for _, c := range []struct {
+		id int
+		d  time.Duration
+	}{{3, 30 * time.Millisecond}, {1, 10 * time.Millisecond}, {2, 20 * time.Millisecond}, {4, 30 * time.Millisecond}} {
+		l.AfterFunc(c.d, func() { got <- c.id })
+	}
+	for want := 1; want <= 4; want++ {
+		if id := <-got; id != want {
+			t.Fatalf("timer %d fired, want %d", id, want)
+		}
+	}
+}
+
+// A timer armed earlier than the one the loop sleeps for wakes it; a
+// stopped timer never fires; Stop and Reset report whether it was armed.
+func TestTimerLoopKickAndStop(t *testing.T) {
+	l := newTimerLoop()
+	far := l.AfterFunc(time.Hour, func() { t.Error("far timer fired") })
+	stopped := l.AfterFunc(time.Millisecond, func() { t.Error("stopped timer fired") })
+	if !stopped.Stop() || stopped.Stop() {
+		t.Fatal("Stop: want true then false")
+	}
+	time.Sleep(5 * time.Millisecond) // the loop is now asleep until far
+	done := make(chan struct{})
+	near := l.AfterFunc(time.Hour, func() { close(done) })
+	if !near.Reset(time.Millisecond) {
+		t.Fatal("Reset of an armed timer reported false")
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("a timer armed before the loop's deadline did not wake it")
+	}
+	if !far.Stop() {
+		t.Fatal("far timer was not armed")
+	}
+	l.mu.Lock()
+	n := len(l.h)
+	l.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d timers left armed", n)
+	}
+}
+
+// A callback may re-arm its own timer, as the advert timer does.
+func TestTimerLoopRearmFromCallback(t *testing.T) {
+	l := newTimerLoop()
+	n := 0
+	done := make(chan struct{})
+	var tm Timer
+	tm = l.AfterFunc(time.Hour, func() {
+		n++
+		if n == 3 {
+			close(done)
+			return
+		}
+		tm.Reset(time.Millisecond)
+	})
+	tm.Reset(time.Millisecond) // after tm is assigned
+	<-done
+}
