@@ -141,6 +141,15 @@ func checkInstall(t *testing.T, b built) {
 		lifecycle(t, s, "busybox", real)
 	}
 
+	if real {
+		t.Run("systemd-unit", func(t *testing.T) {
+			outer := s.t
+			s.t = t
+			defer func() { s.t = outer }()
+			unitContract(t, s)
+		})
+	}
+
 	// An upgrade (here a reinstall) restarts a running daemon.
 	initd(t, s, "sh", "start", 0)
 	old := strings.TrimSpace(s.sh("cat /run/keepalived.pid"))
