@@ -71,6 +71,7 @@ type Conn struct {
 	c     net.PacketConn
 	p4    *ipv4.PacketConn
 	p6    *ipv6.PacketConn
+	rx    *receiver
 }
 
 // Listen opens a VRRP socket on the interface named ifname. network is
@@ -159,6 +160,13 @@ func (c *Conn) open(network, ifname string, ttl int, join bool) error {
 		return err
 	}
 	c.c = pc
+	sc, ok := pc.(syscall.Conn)
+	if !ok {
+		return fmt.Errorf("%T has no raw socket", pc)
+	}
+	if c.rx, err = newReceiver(sc, v6); err != nil {
+		return err
+	}
 	if !v6 {
 		p := ipv4.NewPacketConn(pc)
 		c.p4 = p
@@ -254,33 +262,12 @@ func (c *Conn) LeaveGroup(group netip.Addr) error {
 // packet arrived with; ttl is -1 if the kernel did not report it. A packet
 // longer than b is truncated to len(b).
 func (c *Conn) ReadFrom(b []byte) (n int, src, dst netip.Addr, ttl int, err error) {
-	ttl = -1
-	if c.v6 {
-		var cm *ipv6.ControlMessage
-		var sa net.Addr
-		n, cm, sa, err = c.p6.ReadFrom(b)
-		if err != nil {
-			return 0, src, dst, ttl, fmt.Errorf("vrrpsock: read on %s: %w", c.ifi.Name, err)
-		}
-		src = addrOf(sa)
-		if cm != nil {
-			dst, _ = netip.AddrFromSlice(cm.Dst)
-			ttl = cm.HopLimit
-		}
-		return n, src, dst.Unmap(), ttl, nil
+	ps := [1]Packet{{Buf: b}}
+	if _, err = c.ReadBatch(ps[:]); err != nil {
+		return 0, src, dst, -1, err
 	}
-	var cm *ipv4.ControlMessage
-	var sa net.Addr
-	n, cm, sa, err = c.p4.ReadFrom(b)
-	if err != nil {
-		return 0, src, dst, ttl, fmt.Errorf("vrrpsock: read on %s: %w", c.ifi.Name, err)
-	}
-	src = addrOf(sa)
-	if cm != nil {
-		dst, _ = netip.AddrFromSlice(cm.Dst)
-		ttl = cm.TTL
-	}
-	return n, src, dst.Unmap(), ttl, nil
+	p := &ps[0]
+	return p.N, p.Src, p.Dst, p.TTL, nil
 }
 
 // WriteTo sends payload (a VRRP header and addresses) to dst, which is the
@@ -326,12 +313,3 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t
 // Close closes the socket; a blocked ReadFrom returns an error wrapping
 // net.ErrClosed.
 func (c *Conn) Close() error { return c.c.Close() }
-
-func addrOf(a net.Addr) netip.Addr {
-	ia, ok := a.(*net.IPAddr)
-	if !ok {
-		return netip.Addr{}
-	}
-	ip, _ := netip.AddrFromSlice(ia.IP)
-	return ip.Unmap()
-}

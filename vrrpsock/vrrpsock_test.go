@@ -223,3 +223,44 @@ func TestIPv6(t *testing.T) {
 		}
 	})
 }
+
+// ReadBatch returns queued packets in arrival order with the same source,
+// destination and TTL ReadFrom reports, several per call when queued.
+func TestReadBatch(t *testing.T) {
+	for _, network := range []string{"ip4", "ip6"} {
+		t.Run(network, func(t *testing.T) {
+			l := lab.New(t, 2)
+			h1, h2 := l.Host(1), l.Host(2)
+			c1 := listen(t, h1, network, nil)
+			c2 := listen(t, h2, network, nil)
+			vip, group, src := netip.MustParseAddr("10.213.0.100"), vrrpsock.GroupIPv4, h1.IPv4.Addr()
+			if network == "ip6" {
+				vip, group, src = netip.MustParseAddr("fd0b:213::100"), vrrpsock.GroupIPv6, h1.LinkLocal
+			}
+			const sent = 5
+			for vrid := range byte(sent) {
+				write(t, c1, advert(vrid+1, 150, vip), netip.Addr{}, group)
+			}
+			ps := make([]vrrpsock.Packet, 4)
+			for i := range ps {
+				ps[i].Buf = make([]byte, 1500)
+			}
+			var got []vrrpsock.Packet
+			for len(got) < sent {
+				n, err := c2.ReadBatch(ps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range ps[:n] {
+					p.Buf = bytes.Clone(p.Buf[:p.N])
+					got = append(got, p)
+				}
+			}
+			for i, p := range got {
+				if p.N != len(advert(1, 150, vip)) || p.Buf[1] != byte(i+1) || p.Src != src || p.Dst != group || p.TTL != 255 {
+					t.Fatalf("packet %d: got vrid %d len %d from %s to %s ttl %d", i, p.Buf[1], p.N, p.Src, p.Dst, p.TTL)
+				}
+			}
+		})
+	}
+}
