@@ -112,7 +112,18 @@ mkdir -p "$root/$doc"
 		done
 		[ -n "$lic" ] || die "no licence file found for $mod $ver (run go mod download)"
 		printf '\n== %s %s ==\n\n' "$mod" "$ver"
-		cat "$lic"
+		if head -n 5 "$lic" | grep -q 'Apache License' && grep -q 'Version 2\.0' "$lic" &&
+			grep -q 'END OF TERMS AND CONDITIONS' "$lic"; then
+			# Debian ships this text once; policy wants a reference.
+			echo "Licensed under the Apache License, Version 2.0; on Debian systems the"
+			echo "full text is in /usr/share/common-licenses/Apache-2.0."
+		else
+			cat "$lic"
+		fi
+		if [ -f "$dir/NOTICE" ]; then
+			printf '\nNOTICE:\n\n'
+			cat "$dir/NOTICE"
+		fi
 	done
 } >"$root/$doc/copyright"
 chmod 0644 "$root/$doc/copyright"
