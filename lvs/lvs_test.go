@@ -419,14 +419,15 @@ func TestShutdownRemovesOnlyOurs(t *testing.T) {
 // TestNotifyScripts runs a real MISC_CHECK that fails and expects the real
 // server's notify_down, then quorum_down, with the configured commands.
 func TestNotifyScripts(t *testing.T) {
+	fail := script(t, "exit 1")
 	conf := `virtual_server 10.0.0.1 80 {
   delay_loop 1
   protocol TCP
-  quorum_down "/usr/bin/echo quorum down"
+  quorum_down "` + fail + ` quorum down"
   real_server 10.0.1.1 80 {
-    notify_down "/usr/bin/echo rs down"
+    notify_down "` + fail + ` rs down"
     MISC_CHECK {
-      misc_path /usr/bin/false
+      misc_path ` + fail + `
       warmup 0
     }
   }
@@ -463,7 +464,7 @@ func TestNotifyScripts(t *testing.T) {
 			t.Fatalf("no notification; got %q", scripts)
 		}
 	}
-	if diff := cmp.Diff([]string{"/usr/bin/echo rs down", "/usr/bin/echo quorum down"}, scripts); diff != "" {
+	if diff := cmp.Diff([]string{fail + " rs down", fail + " quorum down"}, scripts); diff != "" {
 		t.Errorf("scripts (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]check.EventKind{check.RealServerDown, check.QuorumDown}, kinds); diff != "" {
@@ -530,17 +531,29 @@ virtual_server 10.0.0.1 80 {
 	}
 }
 
+// script writes an executable shell script for tests and returns its path
+// (the VM image has no /usr/bin/true and friends).
+func script(t *testing.T, body string) string {
+	t.Helper()
+	path := t.TempDir() + "/script.sh"
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestRSInitNotifies(t *testing.T) {
+	up := script(t, "exit 0")
 	conf := `global_defs {
   rs_init_notifies
 }
 virtual_server 10.0.0.1 80 {
   protocol TCP
   real_server 10.0.1.1 80 {
-    notify_up "/usr/bin/echo up"
+    notify_up "` + up + ` up"
   }
   real_server 10.0.1.2 80 {
-    notify_up "/usr/bin/echo alpha up"
+    notify_up "` + up + ` alpha up"
     TCP_CHECK {
       alpha
     }
@@ -561,7 +574,7 @@ virtual_server 10.0.0.1 80 {
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"/usr/bin/echo up"}, ran); diff != "" {
+	if diff := cmp.Diff([]string{up + " up"}, ran); diff != "" {
 		t.Errorf("scripts (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n"}, events); diff != "" {
