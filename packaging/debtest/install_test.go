@@ -142,6 +142,12 @@ func checkInstall(t *testing.T, b built) {
 	}
 
 	if real {
+		t.Run("metrics-and-status", func(t *testing.T) {
+			outer := s.t
+			s.t = t
+			defer func() { s.t = outer }()
+			observe(t, s, b)
+		})
 		t.Run("systemd-unit", func(t *testing.T) {
 			outer := s.t
 			s.t = t
@@ -309,4 +315,48 @@ func lifecycle(t *testing.T, s *sandbox, shell string, real bool) {
 
 		initd(t, s, shell, "frobnicate", 2)
 	})
+}
+
+// observe starts the daemon with the metrics example of the shipped
+// /etc/default/keepalived uncommented, then reads /metrics and asks
+// keepalivectl for the status.
+func observe(t *testing.T, s *sandbox, b built) {
+	def := extract(t, b.deb, "./etc/default/keepalived")
+	example := ""
+	for _, line := range strings.Split(def, "\n") {
+		if strings.HasPrefix(line, "#DAEMON_ARGS=") && strings.Contains(line, "--metrics-listen") {
+			example = strings.TrimPrefix(line, "#")
+		}
+	}
+	if example == "" {
+		t.Fatalf("no metrics example in /etc/default/keepalived:\n%s", def)
+	}
+	s.write("/etc/default/keepalived", strings.Replace(def, "#"+example, example, 1), 0o644)
+	defer s.write("/etc/default/keepalived", "DAEMON_ARGS=\"\"\n", 0o644)
+	initd(t, s, "sh", "start", 0)
+	defer initd(t, s, "sh", "stop", 0)
+
+	var get string
+	switch {
+	case lookPath("curl"):
+		get = "curl -fsS http://127.0.0.1:9165/metrics"
+	case lookPath("wget"):
+		get = "wget -qO- http://127.0.0.1:9165/metrics"
+	default:
+		t.Log("neither curl nor wget: /metrics not read")
+	}
+	if get != "" {
+		s.waitFor("VI_1 in /metrics", get+" | grep -q 'keepalived_.*iname=\"VI_1\"\\|keepalived_.*name=\"VI_1\"'")
+	}
+	if s.sh("test -x /usr/bin/keepalivectl && echo yes || true") == "yes\n" {
+		s.waitFor("keepalivectl to show VI_1 as MASTER", "keepalivectl status | grep -q 'VI_1 *MASTER'")
+		if out := s.sh("keepalivectl status --json"); !strings.Contains(out, "VI_1") {
+			t.Errorf("keepalivectl status --json lacks VI_1:\n%s", out)
+		}
+	}
+}
+
+func lookPath(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
 }
