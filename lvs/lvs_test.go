@@ -470,8 +470,15 @@ func TestNotifyScripts(t *testing.T) {
 	if diff := cmp.Diff([]check.EventKind{check.RealServerDown, check.QuorumDown}, kinds); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"-A TCP 10.0.0.1:80 -s wlc"}, table(t, k)); diff != "" {
-		t.Errorf("table (-want +got):\n%s", diff)
+	// Events come before the membership they cause.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		got := table(t, k)
+		if len(got) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("table = %q, want the service alone", got)
+		}
 	}
 }
 
@@ -579,5 +586,57 @@ virtual_server 10.0.0.1 80 {
 	}
 	if diff := cmp.Diff([]string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n"}, events); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+// TestReloadKeepsDynamicWeight: keepalived carries a misc_dynamic weight
+// over a reload; the new engine starts from the configured weight, which
+// must not reach the kernel.
+func TestReloadKeepsDynamicWeight(t *testing.T) {
+	seven := script(t, "exit 7") // misc_dynamic: weight 5
+	conf := `virtual_server 10.0.0.1 80 {
+  delay_loop 1
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    weight 1
+    MISC_CHECK {
+      misc_path ` + seven + `
+      misc_dynamic
+      warmup 0
+    }
+  }
+}`
+	k := &ipvs.Memory{}
+	m, err := New(parse(t, conf), Options{Kernel: k, Resync: -1, RunScript: func(*config.Command) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	want := []string{"-A TCP 10.0.0.1:80 -s wlc", "-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 5"}
+	for deadline := time.Now().Add(20 * time.Second); !slices.Equal(table(t, k), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("table = %q, want %q", table(t, k), want)
+		}
+	}
+	calls := k.Calls
+	if err := m.Reload(parse(t, conf)); err != nil {
+		t.Fatal(err)
+	}
+	// Past the new engine's first check (1 s after it starts).
+	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if k.Calls != calls {
+			t.Fatalf("reload changed the kernel: %q", table(t, k))
+		}
+	}
+	if diff := cmp.Diff(want, table(t, k)); diff != "" {
+		t.Errorf("table (-want +got):\n%s", diff)
 	}
 }

@@ -133,7 +133,7 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := m.newGeneration(p, nil)
+	g, err := m.newGeneration(p, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -409,10 +409,41 @@ func (m *Manager) flushAll() error {
 	return err
 }
 
+// membersOf is the membership of a virtual server with carried weights
+// (see generation.carriedWeight) in place of the engine's initial ones.
+// mu is held.
+func (m *Manager) membersOf(id string) []check.Member {
+	ms := m.members[id]
+	g := m.gen
+	if len(g.carriedWeight) == 0 {
+		return ms
+	}
+	var out []check.Member
+	for i, mem := range ms {
+		key := [2]string{id, mem.ID}
+		c, ok := g.carriedWeight[key]
+		if !ok || mem.Sorry || mem.Weight == 0 {
+			continue
+		}
+		if slices.ContainsFunc(c.checkers, (*watched).ranSinceReset) {
+			delete(g.carriedWeight, key)
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(ms)
+		}
+		out[i].Weight = c.weight
+	}
+	if out == nil {
+		return ms
+	}
+	return out
+}
+
 // applyVS brings the services of one virtual server to its membership,
 // against the cache. mu is held.
 func (m *Manager) applyVS(vp *vsPlan) {
-	want := vp.table(m.members[vp.id])
+	want := vp.table(m.membersOf(vp.id))
 	cur := make([]ipvs.Service, 0, len(want))
 	for _, s := range want {
 		if c, ok := m.cache[s.ServiceKey.Normalize()]; ok {
@@ -475,7 +506,7 @@ func (m *Manager) fullPass() time.Duration {
 			}
 			continue
 		}
-		want = append(want, vp.table(m.members[id])...)
+		want = append(want, vp.table(m.membersOf(id))...)
 	}
 	current := cur[:0]
 	for _, s := range cur {
@@ -534,11 +565,11 @@ func (m *Manager) Reload(cfg *config.Config) error {
 		old.stop()
 		oldStatus = old.eng.Status()
 	}
-	g, err := m.newGeneration(p, oldStatus)
+	g, err := m.newGeneration(p, oldStatus, old.plan)
 	if err != nil {
 		if running {
 			// Keep going with the old configuration.
-			if g2, err2 := m.newGeneration(old.plan, oldStatus); err2 == nil {
+			if g2, err2 := m.newGeneration(old.plan, oldStatus, old.plan); err2 == nil {
 				m.mu.Lock()
 				m.gen = g2
 				m.mu.Unlock()
@@ -626,7 +657,7 @@ func (m *Manager) Status() []VirtualServerStatus {
 	g, p := m.gen, m.plan
 	tables := make(map[string]ipvs.Table, len(p.order))
 	for _, id := range p.order {
-		tables[id] = p.byID[id].table(m.members[id])
+		tables[id] = p.byID[id].table(m.membersOf(id))
 	}
 	m.mu.Unlock()
 	var out []VirtualServerStatus
@@ -650,13 +681,25 @@ type generation struct {
 	// the previous generation: their start-up notifications were made then.
 	carriedVS map[string]bool
 	carriedRS map[[2]string]bool
+	// carriedWeight holds the effective weight of live real servers whose
+	// dynamic checkers (misc_dynamic, FILE_CHECK) had moved it, until one
+	// of their checkers has run in this generation: keepalived keeps
+	// effective_weight across a reload, the new engine starts from the
+	// configured one. Guarded by the Manager's mu.
+	carriedWeight map[[2]string]carried
+}
+
+type carried struct {
+	weight   int64
+	checkers []*watched
 }
 
 // newGeneration builds the engine for p. With the status of a previous
 // engine, checkers that stay keep their verdict: one that was down starts
 // down (as alpha), one that was up starts up.
-func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus) (*generation, error) {
-	g := &generation{m: m, plan: p, carriedVS: map[string]bool{}, carriedRS: map[[2]string]bool{}}
+func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *plan) (*generation, error) {
+	g := &generation{m: m, plan: p, carriedVS: map[string]bool{}, carriedRS: map[[2]string]bool{}, carriedWeight: map[[2]string]carried{}}
+	oldWeight := map[[2]string]int64{}
 	type ckKey struct {
 		vs, rs string
 		i      int
@@ -666,8 +709,19 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus) (*generatio
 		g.carriedVS[s.ID] = true
 		for _, r := range s.Reals {
 			g.carriedRS[[2]string{s.ID, r.ID}] = true
+			if r.Alive {
+				oldWeight[[2]string{s.ID, r.ID}] = r.Weight
+			}
 			for i, c := range r.Checkers {
 				was[ckKey{s.ID, r.ID, i}] = c
+			}
+		}
+	}
+	oldBase := map[[2]string]int64{}
+	if prevPlan != nil && len(oldWeight) > 0 {
+		for _, vs := range prevPlan.vss {
+			for _, rs := range vs.Reals {
+				oldBase[[2]string{vs.ID, rs.ID}] = rs.Weight
 			}
 		}
 	}
@@ -678,6 +732,16 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus) (*generatio
 		for j := range vs.Reals {
 			rs := &vs.Reals[j]
 			rs.Checkers = slices.Clone(rs.Checkers)
+			key := [2]string{vs.ID, rs.ID}
+			if w, ok := oldWeight[key]; ok && dynamic(rs) && w != oldBase[key] {
+				c := carried{weight: w}
+				for _, ck := range rs.Checkers {
+					if w, ok := ck.Probe.(*watched); ok {
+						c.checkers = append(c.checkers, w)
+					}
+				}
+				g.carriedWeight[key] = c
+			}
 			for k := range rs.Checkers {
 				c := &rs.Checkers[k]
 				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.Checks > 0 {
@@ -697,6 +761,15 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus) (*generatio
 	}
 	g.eng = eng
 	return g, nil
+}
+
+// dynamic reports whether a real server has a checker that sets its
+// weight (MISC_CHECK with misc_dynamic, FILE_CHECK).
+func dynamic(rs *check.RealServer) bool {
+	return slices.ContainsFunc(rs.Checkers, func(c check.Checker) bool {
+		w, ok := c.Probe.(*watched)
+		return ok && w.dynamic
+	})
 }
 
 func (g *generation) start() {

@@ -27,6 +27,8 @@ type watched struct {
 	// http enables the failed-url rule; retry is the checker's retry.
 	http  bool
 	retry int
+	// dynamic: the checker sets the real server's weight.
+	dynamic bool
 
 	mu     sync.Mutex
 	ran    bool
@@ -36,14 +38,23 @@ type watched struct {
 	up, hasRun bool
 	retryIt    int
 	failedURL  bool
+	// sinceReset counts checks since the engine generation began.
+	sinceReset int
+}
+
+// ranSinceReset reports whether a check has completed in this generation.
+func (w *watched) ranSinceReset() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sinceReset > 0
 }
 
 // reset aligns the mirror with a fresh engine whose checker starts down
-// when alpha; a failed url stays failed across a reload.
+// when alpha.
 func (w *watched) reset(alpha bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.up, w.hasRun, w.retryIt = !alpha, false, w.retry
+	w.up, w.hasRun, w.retryIt, w.sinceReset = !alpha, false, w.retry, 0
 }
 
 // Check implements probe.Prober.
@@ -54,6 +65,7 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.sinceReset++
 	first := !w.ran
 	w.ran = true
 	ok := r.OK()

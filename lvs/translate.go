@@ -458,9 +458,10 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 	}
 	out.Probe = &watched{
 		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
-		logAll: c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
-		http:   c.Type == config.CheckHTTP || c.Type == config.CheckSSL,
-		retry:  out.Timing.Retry,
+		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
+		http:    c.Type == config.CheckHTTP || c.Type == config.CheckSSL,
+		retry:   out.Timing.Retry,
+		dynamic: c.Type == config.CheckFile || c.Type == config.CheckMisc && c.Misc != nil && c.Misc.Dynamic,
 	}
 	return out, nil
 }
