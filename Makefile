@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 BIN         := bin
 
-.PHONY: all build test unit vmtest bench bench-vrrp lint demo deps fuzz clean
+.PHONY: all build test unit vmtest bench bench-vrrp lint demo deps fuzz clean deb
 
 all: build
 
@@ -47,5 +47,9 @@ fuzz:
 demo: deps build
 	./scripts/demo.sh
 
+# deb packages bin/ as dist/keepalived-go_<version>_amd64.deb (see scripts/deb.sh).
+deb: build
+	./scripts/deb.sh
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist
