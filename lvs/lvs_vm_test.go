@@ -617,6 +617,21 @@ virtual_server 10.10.1.8 80 {
     weight 1
   }
 }
+virtual_server 10.10.1.7 8080 {
+  delay_loop 1
+  lb_algo nq
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.0.1 8080 {
+    weight 10
+    MISC_CHECK {
+      misc_path "/bin/sh WEIGHT_SCRIPT"
+      misc_timeout 3
+      misc_dynamic
+      warmup 0
+    }
+  }
+}
 virtual_server group GRP {
   delay_loop 1
   lb_algo lc
@@ -640,7 +655,8 @@ virtual_server group GRP {
 `
 
 // reloadB changes reloadA: a scheduler and a weight, a real server more, a
-// virtual server less and one more, a group entry more.
+// virtual server less and one more, a group entry more. The misc_dynamic
+// weight (5, configured 10) must survive both reloads.
 var reloadB = strings.NewReplacer(
 	"  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.9.0.1 80 {\n    weight 2\n",
 	"  lb_algo wrr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.9.0.1 80 {\n    weight 4\n",
@@ -663,8 +679,12 @@ func TestVMReloadDifferential(t *testing.T) {
 	loAddrs(t, "10.9.0.1/32", "10.9.0.2/32", "10.9.0.3/32")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "keepalived.conf")
+	weight := filepath.Join(dir, "weight.sh")
+	if err := os.WriteFile(weight, []byte("exit 7\n"), 0o755); err != nil { // misc_dynamic weight 5
+		t.Fatal(err)
+	}
 	write := func(text string) {
-		if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(conf, []byte(strings.ReplaceAll(text, "WEIGHT_SCRIPT", weight)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
