@@ -72,6 +72,7 @@ type Conn struct {
 	p4    *ipv4.PacketConn
 	p6    *ipv6.PacketConn
 	rx    *receiver
+	tx    *sender
 }
 
 // Listen opens a VRRP socket on the interface named ifname. network is
@@ -165,6 +166,9 @@ func (c *Conn) open(network, ifname string, ttl int, join bool) error {
 		return fmt.Errorf("%T has no raw socket", pc)
 	}
 	if c.rx, err = newReceiver(sc, v6); err != nil {
+		return err
+	}
+	if c.tx, err = newSender(sc, v6, c.ifi.Index); err != nil {
 		return err
 	}
 	if !v6 {
@@ -281,27 +285,10 @@ func (c *Conn) WriteTo(payload []byte, src, dst netip.Addr) error {
 	}
 	dst = dst.Unmap()
 	src = src.Unmap()
-	if dst.Is6() != c.v6 {
+	if !dst.IsValid() || dst.Is6() != c.v6 {
 		return fmt.Errorf("vrrpsock: write on %s: destination %s has the wrong family", c.ifi.Name, dst)
 	}
-	to := &net.IPAddr{IP: dst.AsSlice()}
-	if c.v6 {
-		// The interface goes in IPV6_PKTINFO rather than a zone: a zone
-		// costs an interface lookup (a netlink dump) on every send.
-		cm := &ipv6.ControlMessage{IfIndex: c.ifi.Index}
-		if src.IsValid() {
-			cm.Src = src.AsSlice()
-		}
-		if _, err := c.p6.WriteTo(payload, cm, to); err != nil {
-			return fmt.Errorf("vrrpsock: write to %s on %s: %w", dst, c.ifi.Name, err)
-		}
-		return nil
-	}
-	var cm *ipv4.ControlMessage
-	if src.IsValid() {
-		cm = &ipv4.ControlMessage{IfIndex: c.ifi.Index, Src: src.AsSlice()}
-	}
-	if _, err := c.p4.WriteTo(payload, cm, to); err != nil {
+	if err := c.tx.send(payload, src, dst); err != nil {
 		return fmt.Errorf("vrrpsock: write to %s on %s: %w", dst, c.ifi.Name, err)
 	}
 	return nil
