@@ -49,6 +49,11 @@ type receiver struct {
 	iovs  [maxBatch]unix.Iovec
 	names [maxBatch]unix.RawSockaddrInet6
 	oob   [maxBatch * oobLen]byte
+	// State of the call in progress, so that the function handed to
+	// RawConn.Read is made once instead of a closure per read.
+	n, got int
+	serr   error
+	readFn func(fd uintptr) bool
 }
 
 func newReceiver(c syscall.Conn, v6 bool) (*receiver, error) {
@@ -56,7 +61,9 @@ func newReceiver(c syscall.Conn, v6 bool) (*receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &receiver{rc: rc, v6: v6}, nil
+	r := &receiver{rc: rc, v6: v6}
+	r.readFn = r.recvmmsg
+	return r, nil
 }
 
 // ReadBatch blocks until at least one packet arrives, then reads as many
@@ -94,30 +101,15 @@ func (r *receiver) read(ps []Packet) (int, error) {
 		}
 		r.hdrs[i].n = 0
 	}
-	var got int
-	var serr error
-	err := r.rc.Read(func(fd uintptr) bool {
-		for {
-			m, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(n), 0, 0, 0)
-			switch e {
-			case 0:
-				got = int(m)
-				return true
-			case unix.EINTR:
-				continue
-			case unix.EAGAIN:
-				return false // wait for the poller
-			}
-			serr = e
-			return true
-		}
-	})
+	r.n, r.got, r.serr = n, 0, nil
+	err := r.rc.Read(r.readFn)
 	if err == nil {
-		err = serr
+		err = r.serr
 	}
 	if err != nil {
 		return 0, err
 	}
+	got := r.got
 	for i := range got {
 		if r.v6 {
 			r.parse6(&ps[i], i)
@@ -126,6 +118,25 @@ func (r *receiver) read(ps []Packet) (int, error) {
 		}
 	}
 	return got, nil
+}
+
+// recvmmsg is the RawConn.Read callback: false means "nothing queued,
+// wait for the poller".
+func (r *receiver) recvmmsg(fd uintptr) bool {
+	for {
+		m, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(r.n), 0, 0, 0)
+		switch e {
+		case 0:
+			r.got = int(m)
+			return true
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		r.serr = e
+		return true
+	}
 }
 
 // parse4 takes TTL and addresses from the IP header, then moves the VRRP

@@ -27,6 +27,8 @@ type sender struct {
 	sa4     unix.RawSockaddrInet4
 	sa6     unix.RawSockaddrInet6
 	oob     [8]uint64 // 8-byte aligned, as cmsghdr needs
+	serr    error
+	writeFn func(fd uintptr) bool // made once: a closure per send would allocate
 }
 
 func newSender(c syscall.Conn, v6 bool, ifindex int) (*sender, error) {
@@ -34,7 +36,9 @@ func newSender(c syscall.Conn, v6 bool, ifindex int) (*sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sender{rc: rc, v6: v6, ifindex: ifindex}, nil
+	s := &sender{rc: rc, v6: v6, ifindex: ifindex}
+	s.writeFn = s.sendmsg
+	return s, nil
 }
 
 // send writes payload to dst with the source address src (zero: the
@@ -68,26 +72,28 @@ func (s *sender) send(payload []byte, src, dst netip.Addr) error {
 			s.cmsg(oob, unix.IPPROTO_IP, unix.IP_PKTINFO, unsafe.Slice((*byte)(unsafe.Pointer(&pi)), unix.SizeofInet4Pktinfo))
 		}
 	}
-	var serr error
-	err := s.rc.Write(func(fd uintptr) bool {
-		for {
-			_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.hdr)), 0)
-			switch e {
-			case 0:
-				return true
-			case unix.EINTR:
-				continue
-			case unix.EAGAIN:
-				return false // wait for the poller
-			}
-			serr = os.NewSyscallError("sendmsg", e)
-			return true
-		}
-	})
-	if err != nil {
+	s.serr = nil
+	if err := s.rc.Write(s.writeFn); err != nil {
 		return err
 	}
-	return serr
+	return s.serr
+}
+
+// sendmsg is the RawConn.Write callback.
+func (s *sender) sendmsg(fd uintptr) bool {
+	for {
+		_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.hdr)), 0)
+		switch e {
+		case 0:
+			return true
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false // wait for the poller
+		}
+		s.serr = os.NewSyscallError("sendmsg", e)
+		return true
+	}
 }
 
 // cmsg puts one control message at the start of oob and points the
