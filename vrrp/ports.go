@@ -14,6 +14,24 @@ type Conn interface {
 	Close() error
 }
 
+// Packet is one received VRRP message (IP header stripped) for BatchConn.
+// The reader sets Buf; ReadBatch fills in the rest.
+type Packet struct {
+	Buf      []byte
+	N        int // bytes of Buf used
+	Src, Dst netip.Addr
+	TTL      int // TTL or hop limit, -1 if unknown
+}
+
+// BatchConn is a Conn that reads all queued packets, up to len(ps), in one
+// call, blocking until there is at least one. The Router reads through it
+// when its Conn has it and handles each batch under one lock: a master's
+// adverts arrive in bursts.
+type BatchConn interface {
+	Conn
+	ReadBatch(ps []Packet) (int, error)
+}
+
 // Network changes the host: addresses, routes, rules, announcements.
 type Network interface {
 	AddAddress(ctx context.Context, a Address) error

@@ -1,6 +1,7 @@
 package vrrp_test
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -70,5 +71,83 @@ func TestReadLoopRealClock(t *testing.T) {
 	}
 	if err := r.Stop(false); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// batchConn hands the read loop every packet queued so far at once.
+type batchConn struct{ chanConn }
+
+func (c *batchConn) ReadBatch(ps []vrrp.Packet) (int, error) {
+	n := 0
+	for n < len(ps) {
+		var p rx
+		if n == 0 {
+			select {
+			case p = <-c.in:
+			case <-c.closed:
+				return 0, net.ErrClosed
+			}
+		} else {
+			select {
+			case p = <-c.in:
+			default:
+				return n, nil
+			}
+		}
+		ps[n].N = copy(ps[n].Buf, p.b)
+		ps[n].Src, ps[n].Dst, ps[n].TTL = p.src, p.dst, p.ttl
+		n++
+	}
+	return n, nil
+}
+
+// TestReadLoopBatch: a Conn that reads in batches gets every packet of a
+// batch handled, in order, each to its own instance.
+func TestReadLoopBatch(t *testing.T) {
+	conn := &batchConn{chanConn{in: make(chan rx, 32), closed: make(chan struct{})}}
+	var cfg vrrp.Config
+	for vrid := 1; vrid <= 20; vrid++ {
+		cfg.Instances = append(cfg.Instances, vi(fmt.Sprintf("VI_%d", vrid), uint8(vrid), 100, vrrp.StateBackup, fmt.Sprintf("10.77.0.%d/24", 100+vrid)))
+	}
+	r, err := vrrp.New(cfg, vrrp.Options{
+		Listen:  func(string, bool) (vrrp.Conn, error) { return conn, nil },
+		Network: vrrptest.NewNetwork(vrrp.RealClock{}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop(true)
+	src, dst := ip("10.77.0.11"), ip("224.0.0.18")
+	for vrid := 1; vrid <= 20; vrid++ {
+		vip := fmt.Sprintf("10.77.0.%d", 100+vrid)
+		b := encode(t, wire.Packet{Version: 2, VRID: uint8(vrid), Priority: 150, AdvertInt: 1, Addrs: addrs(vip)}, "10.77.0.11", "224.0.0.18")
+		conn.in <- rx{b, src, dst, 255}
+	}
+	// A second advert for VRID 1 in the same batch.
+	b := encode(t, wire.Packet{Version: 2, VRID: 1, Priority: 160, AdvertInt: 1, Addrs: addrs("10.77.0.101")}, "10.77.0.11", "224.0.0.18")
+	conn.in <- rx{b, src, dst, 255}
+	deadline := time.Now().Add(10 * time.Second)
+	for vrid := 1; vrid <= 20; vrid++ {
+		name := fmt.Sprintf("VI_%d", vrid)
+		want := uint64(1)
+		if vrid == 1 {
+			want = 2
+		}
+		for {
+			st, _ := r.InstanceStatus(name)
+			if st.Stats.AdvertRcvd == want {
+				if st.State != vrrp.StateBackup || st.MasterAddr != "10.77.0.11" {
+					t.Fatalf("%s: status %+v", name, st)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d adverts processed, want %d", name, st.Stats.AdvertRcvd, want)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
 }

@@ -241,11 +241,29 @@ func (r *Router) initAll() {
 	}
 }
 
+// readBatch bounds the packets read and handled per wake-up.
+const readBatch = 8
+
 func (r *Router) readLoop(l *link) {
 	defer r.wg.Done()
-	buf := make([]byte, 9000)
+	bc, batched := l.conn.(BatchConn)
+	n := 1
+	if batched {
+		n = readBatch
+	}
+	ps := make([]Packet, n)
+	for i, buf := 0, make([]byte, n*9000); i < n; i++ {
+		ps[i].Buf = buf[i*9000 : (i+1)*9000 : (i+1)*9000]
+	}
 	for {
-		n, src, dst, ttl, err := l.conn.ReadFrom(buf)
+		var err error
+		got := 1
+		if batched {
+			got, err = bc.ReadBatch(ps)
+		} else {
+			p := &ps[0]
+			p.N, p.Src, p.Dst, p.TTL, err = l.conn.ReadFrom(p.Buf)
+		}
 		if err != nil {
 			r.mu.Lock()
 			stopped := r.stopped || l.closed
@@ -259,7 +277,11 @@ func (r *Router) readLoop(l *link) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		r.HandlePacket(l.key.ifname, l.key.ipv6, buf[:n], src, dst, ttl)
+		r.mu.Lock()
+		for _, p := range ps[:got] {
+			r.handleLocked(l.key.ifname, l.key.ipv6, p.Buf[:p.N], p.Src, p.Dst, p.TTL)
+		}
+		r.mu.Unlock()
 	}
 }
 
@@ -269,6 +291,10 @@ func (r *Router) readLoop(l *link) {
 func (r *Router) HandlePacket(ifname string, ipv6 bool, b []byte, src, dst netip.Addr, ttl int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.handleLocked(ifname, ipv6, b, src, dst, ttl)
+}
+
+func (r *Router) handleLocked(ifname string, ipv6 bool, b []byte, src, dst netip.Addr, ttl int) {
 	if r.stopped {
 		return
 	}

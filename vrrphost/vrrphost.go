@@ -272,8 +272,33 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 				return nil, fmt.Errorf("vrrphost %s: join %v: %w", ifname, g, err)
 			}
 		}
-		return conn, nil
+		return &batchConn{Conn: conn}, nil
 	}
+}
+
+// batchConn gives the engine vrrpsock's batched reads (vrrp.BatchConn):
+// one recvmmsg and one engine lock for a burst of adverts.
+type batchConn struct {
+	*vrrpsock.Conn
+	ps []vrrpsock.Packet // used by the one read loop of the socket only
+}
+
+var _ vrrp.BatchConn = (*batchConn)(nil)
+
+// ReadBatch implements vrrp.BatchConn.
+func (c *batchConn) ReadBatch(ps []vrrp.Packet) (int, error) {
+	if len(c.ps) < len(ps) {
+		c.ps = make([]vrrpsock.Packet, len(ps))
+	}
+	sp := c.ps[:len(ps)]
+	for i := range ps {
+		sp[i].Buf = ps[i].Buf
+	}
+	n, err := c.Conn.ReadBatch(sp)
+	for i := range n {
+		ps[i] = vrrp.Packet{Buf: ps[i].Buf, N: sp[i].N, Src: sp[i].Src, Dst: sp[i].Dst, TTL: sp[i].TTL}
+	}
+	return n, err
 }
 
 // PrimaryAddr is keepalived's default source address of an interface:
