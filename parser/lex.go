@@ -320,11 +320,15 @@ func relOrAbs(base, full string) string {
 // openGlob is keepalived's open_glob_file. pattern is relative to the
 // directory of the including file.
 func (lx *lexer) openGlob(pattern string, incType int, silent bool) bool {
+	return lx.openGlobIn(pattern, incType, silent, lx.cwd())
+}
+
+// openGlobIn is openGlob relative to cwd.
+func (lx *lexer) openGlobIn(pattern string, incType int, silent bool, cwd string) bool {
 	if len(lx.stack) >= maxIncludeDepth {
 		lx.report(lx.curPos(), GeneralError, "include '%s' nested more than %d deep - skipping", pattern, maxIncludeDepth)
 		return false
 	}
-	cwd := lx.cwd()
 	g := &globState{pattern: pattern, incType: incType, savIncCheck: lx.incCheck, cwd: cwd, silent: silent}
 	if silent {
 		lx.silent++
@@ -1200,11 +1204,16 @@ func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 	lx.lastPos = pos
 	if lx.child {
 		// The parent's copy holds this include's text: read it quietly,
-		// after (for a computed include) the child's own reading.
-		lx.openGlob(pattern, incType, true)
+		// after (for a computed include) the child's own reading. Both
+		// resolve from the including file's directory, not from the
+		// quiet copy's just pushed.
+		cwd := lx.cwd()
+		lx.openGlobIn(pattern, incType, true, cwd)
 		if silentOnly {
 			return
 		}
+		lx.openGlobIn(pattern, incType, false, cwd)
+		return
 	}
 	lx.openGlob(pattern, incType, false)
 }

@@ -33,6 +33,21 @@ func TestIncludes(t *testing.T) {
 		{name: "brace alternatives in order", main: "include inc/{b.conf,a.conf}\n", addrs: "10.0.0.2 10.0.0.1 10.0.0.9"},
 		{name: "character class", main: "include inc/[bc].*\n", addrs: "10.0.0.2 10.0.0.3"},
 		{
+			// keepalived's VRRP child reads the parent's flattened copy and
+			// then expands $INC itself: the file is read twice (checked
+			// with keepalived 2.2.7 -d, which lists the address twice).
+			name:  "include computed by a definition is read twice",
+			main:  "$INC=include inc/b.conf\n$INC\n",
+			addrs: "10.0.0.2 10.0.0.2",
+		},
+		{
+			// The same with a glob and a nested relative include, each
+			// resolved from its including file's directory (2.2.7 -d).
+			name:  "computed glob include with nested include",
+			main:  "$INC=include inc/*.conf\n$INC\n",
+			addrs: "10.0.0.1 10.0.0.9 10.0.0.2 10.0.0.1 10.0.0.9 10.0.0.2",
+		},
+		{
 			name:  "missing file: not strict by default",
 			main:  "include nothere.conf\n",
 			diags: []string{"1:1: info: Config files missing 'nothere.conf'."},
