@@ -53,6 +53,11 @@ func activeTop(p pass) (Table, map[string]bool) {
 		own = globalTopKeywords()
 	case passChecker:
 		own = lvsTopKeywords()
+		// The checker reads the VRRP side's track_file and bfd_instance
+		// too, with versions that record only what its checkers need.
+		trackers := lvsCheckerTrackers()
+		merge(t, trackers)
+		merge(own, trackers)
 	case passVRRP:
 		own = vrrpTopKeywords()
 	}

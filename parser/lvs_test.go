@@ -84,3 +84,29 @@ func TestCheckerTrackers(t *testing.T) {
 		t.Errorf("checker bfds = %v", names)
 	}
 }
+
+// TestFileCheckSeesTopLevelTrackFile parses the whole file, not the recorder
+// alone: the checker pass must read the top-level track_file block, or every
+// FILE_CHECK is dropped with "track_file TF not found".
+func TestFileCheckSeesTopLevelTrackFile(t *testing.T) {
+	cfg, diags := lvsParse(t, `track_file TF {
+  file /tmp/tf.val
+  weight 7
+}
+virtual_server 10.9.0.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 10.9.0.2 80 {
+    FILE_CHECK {
+      track_file TF
+    }
+  }
+}
+`)
+	checkDiags(t, diags, nil)
+	rs := cfg.LVS.VirtualServers[0].RealServers[0]
+	if len(rs.Checkers) != 1 || rs.Checkers[0].File == nil || rs.Checkers[0].File.TrackFile != "TF" {
+		t.Fatalf("checkers = %+v, want one FILE_CHECK on TF", rs.Checkers)
+	}
+}
