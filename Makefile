@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 BIN         := bin
 
-.PHONY: all build test unit vmtest bench bench-vrrp lint demo deps fuzz clean deb
+.PHONY: all build test unit vmtest bench bench-vrrp bench-parse lint demo deps fuzz clean deb
 
 all: build
 
@@ -33,6 +33,11 @@ bench:
 bench-vrrp: build
 	KEEPALIVED_GO=$(BIN)/keepalived ./scripts/bench-vrrp.sh
 
+# bench-parse times -t on 10 000 virtual servers x 4 real servers next to
+# keepalived 2.2.7.
+bench-parse: build
+	./scripts/bench-parse.sh
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -41,7 +46,7 @@ lint:
 	$(STATICCHECK) ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./parser/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 ./parser/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./dsas/conf/
 
 demo: deps build
