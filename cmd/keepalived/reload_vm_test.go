@@ -214,6 +214,7 @@ func TestReloadZeroLossIPVS(t *testing.T) {
 	var firstFailures []string
 	hits := map[string]int{}
 	clientDone := make(chan error, 1)
+	t.Cleanup(func() { stop.Store(true) }) // a failed test stops the client too
 	go func() {
 		clientDone <- client.Do(func() error {
 			d := net.Dialer{Timeout: 10 * time.Second}
@@ -256,6 +257,8 @@ func TestReloadZeroLossIPVS(t *testing.T) {
 	var pollErr atomic.Value
 	pollStop := make(chan struct{})
 	pollDone := make(chan struct{})
+	var stopPoll sync.Once
+	t.Cleanup(func() { stopPoll.Do(func() { close(pollStop) }) })
 	go func() {
 		defer close(pollDone)
 		var prev ipvsSnapshot
@@ -327,7 +330,7 @@ func TestReloadZeroLossIPVS(t *testing.T) {
 		tab := ipvsTable(t)
 		return !strings.Contains(tab, vmVIP+":81") && realWeight(tab, service, vmReals[0]+":8080") == "1"
 	})
-	close(pollStop)
+	stopPoll.Do(func() { close(pollStop) })
 	<-pollDone
 	stop.Store(true)
 	if err := <-clientDone; err != nil {
