@@ -25,9 +25,9 @@ const reloadRounds = 100
 var brokenConf = "vrrp_instance VI_1 {\n  interface " + lab.Link + "\n  virtual_router_id 300\n}\n"
 
 // TestReloadZeroLoss sends the master 100 SIGHUPs while a client pings the
-// VIP every 5 ms (ping -i 0.01 sends only every ~16 ms on a loaded host). The files cycle through: identical to the running one,
-// one more (excluded) VIP, a broken one (refused), and back without the
-// extra VIP.
+// VIP every 5 ms (ping -i 0.01 sends only every ~16 ms on a loaded host).
+// The files cycle through: identical to the running one, one more
+// (excluded) VIP, a broken one (refused), and back without the extra VIP.
 // Nothing the client sees may change: every echo request is answered, no
 // router changes state, the kernel never loses the VIP, and the daemon
 // runs on.
