@@ -35,9 +35,9 @@ const (
 
 var vmReals = []string{"10.77.2.11", "10.77.2.12", "10.77.2.13"}
 
-// vmReloadConf is the LVS configuration for reload round i: identical,
-// one real server's weight changed, a broken file (refused), a second
-// virtual server added, then back to the base file.
+// vmReloadConf is the LVS configuration of a variant: 0 the base file, 1
+// one real server's weight changed, 2 a broken file (refused), 3 a second
+// virtual server added. The reloads cycle through 0, 1, 2, 3, 0.
 func vmReloadConf(variant int) string {
 	if variant == 2 {
 		return "virtual_server " + vmVIP + " 80 {\n  lb_kind NAT\n  real_server {\n}\n"
@@ -70,8 +70,10 @@ func vmReloadConf(variant int) string {
 
 // ipvsSnapshot is one `ipvsadm -Ln --stats --exact`: connection counters
 // per service and per real server. A service or real server deleted and
-// added again between two snapshots starts again from zero, so counters
-// that never go down prove that nothing flapped even between polls.
+// added again starts again from zero, so counters that never go down
+// prove that nothing flapped, even between two polls (the kernel folds
+// its per-CPU counters in every two seconds, so a reset shows late, but
+// it shows).
 type ipvsSnapshot map[string]uint64
 
 func readIPVS() (ipvsSnapshot, string, error) {
