@@ -2,6 +2,7 @@ package vrrpconf
 
 import (
 	"net/netip"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -155,7 +156,8 @@ vrrp_instance VI_3 { interface eth0
 				want(t, "notify generic", len(n.Generic), 1)
 				want(t, "group notify", len(r.Notify.Groups["G1"].Master), 1)
 				want(t, "fifo", len(r.Notify.FIFOs), 1)
-				want(t, "user", r.Users["/bin/echo"].User, "nobody")
+				echo, _ := filepath.EvalSymlinks("/bin/echo") // scripts run by their realpath, as keepalived's
+				want(t, "user", r.Users[echo].User, "nobody")
 			},
 		},
 		{
