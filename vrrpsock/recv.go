@@ -124,7 +124,7 @@ func (r *receiver) read(ps []Packet) (int, error) {
 // wait for the poller".
 func (r *receiver) recvmmsg(fd uintptr) bool {
 	for {
-		m, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(r.n), 0, 0, 0)
+		m, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(r.n), 0, 0, 0)
 		switch e {
 		case 0:
 			r.got = int(m)

@@ -82,7 +82,7 @@ func (s *sender) send(payload []byte, src, dst netip.Addr) error {
 // sendmsg is the RawConn.Write callback.
 func (s *sender) sendmsg(fd uintptr) bool {
 	for {
-		_, _, e := unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.hdr)), 0)
+		_, _, e := unix.RawSyscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.hdr)), 0)
 		switch e {
 		case 0:
 			return true
