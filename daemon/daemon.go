@@ -368,7 +368,7 @@ func (d *Daemon) Reload() error {
 	if err != nil {
 		d.log.Core.Error(fmt.Sprintf("Reload failed - %v", err))
 	} else {
-		d.log.Core.Info("Reload finished")
+		d.log.Core.Info("Reload complete") // keepalived 2.2.7's words; log alerts match them
 	}
 	if d.opt.Reloaded != nil {
 		d.opt.Reloaded(err)

@@ -182,7 +182,7 @@ func TestDaemonLab(t *testing.T) {
 	// SIGHUP with a good file adding a VIP: only that VIP changes.
 	r2.write(conf(100, vip1, vip2))
 	r2.signal(syscall.SIGHUP)
-	r2.waitFor("second VIP", func() bool { return r2.logged("Reload finished") && r2.hasAddr(vip2) })
+	r2.waitFor("second VIP", func() bool { return r2.logged("Reload complete") && r2.hasAddr(vip2) })
 	if !r2.hasAddr(vip1) {
 		t.Fatal("the unchanged VIP went away on reload")
 	}
@@ -203,7 +203,7 @@ func TestDaemonLab(t *testing.T) {
 		r2.signal(s)
 	}
 	r2.signal(syscall.SIGHUP)
-	r2.waitFor("a reload after the dump signals", func() bool { return strings.Count(r2.proc.Output(), "Reload finished") == 2 })
+	r2.waitFor("a reload after the dump signals", func() bool { return strings.Count(r2.proc.Output(), "Reload complete") == 2 })
 
 	// Many reloads in a row: the kernel never sees a VIP go, and the
 	// master never sends a priority-0 advert.
@@ -218,7 +218,7 @@ func TestDaemonLab(t *testing.T) {
 	rounds := 20
 	for i := range rounds {
 		r2.signal(syscall.SIGHUP)
-		r2.waitFor("reload", func() bool { return strings.Count(r2.proc.Output(), "Reload finished") == 3+i })
+		r2.waitFor("reload", func() bool { return strings.Count(r2.proc.Output(), "Reload complete") == 3+i })
 	}
 	h2.Run("ip", "addr", "del", marker, "dev", lab.Link)
 	r2.waitFor("monitor caught up", func() bool {

@@ -57,6 +57,12 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	if bad {
 		return 1
 	}
+	if o.Genhash {
+		// Starting the daemon instead, as -T used to, would surprise anyone
+		// who meant to compute a digest.
+		fmt.Fprintln(stderr, "keepalived-go: --genhash is not supported; compute an HTTP_GET digest with: curl -s URL | md5sum")
+		return 1
+	}
 	if o.ConfigFile == "" {
 		o.ConfigFile = defaultConfigFile
 	}

@@ -76,18 +76,19 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 
 	files := statefile.New(src)
 	vlog := opt.Logs.VRRP
-	dump := func(what string, write func() (string, error)) func() {
+	// format is keepalived's own line, which log alerts may match.
+	dump := func(format string, write func() (string, error)) func() {
 		return func() {
-			vlog.Info(fmt.Sprintf("Printing VRRP %s for process(%d) on signal", what, os.Getpid()))
+			vlog.Info(fmt.Sprintf(format, os.Getpid()))
 			if _, err := write(); err != nil {
 				vlog.Error(err.Error())
 			}
 		}
 	}
-	opt.OnSignal[syscall.SIGUSR1] = dump("data", files.WriteData)
-	opt.OnSignal[syscall.SIGUSR2] = dump("stats", files.WriteStats)
-	opt.OnSignal[syscall.Signal(36)] = dump("as json", files.WriteJSON)
-	opt.OnSignal[syscall.Signal(63)] = dump("stats and clearing", files.WriteStatsClear)
+	opt.OnSignal[syscall.SIGUSR1] = dump("Printing VRRP data for process(%d) on signal", files.WriteData)
+	opt.OnSignal[syscall.SIGUSR2] = dump("Printing VRRP stats for process(%d) on signal", files.WriteStats)
+	opt.OnSignal[syscall.Signal(36)] = dump("Printing VRRP as json for process(%d) on signal", files.WriteJSON)
+	opt.OnSignal[syscall.Signal(63)] = dump("Printing and clearing VRRP stats for process(%d) on signal", files.WriteStatsClear)
 
 	prevReloaded := opt.Reloaded
 	opt.Reloaded = func(err error) {

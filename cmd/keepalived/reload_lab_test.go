@@ -43,11 +43,11 @@ func TestReloadZeroLoss(t *testing.T) {
 	extra := strings.Replace(base, "}\n}\n", "}\n  virtual_ipaddress_excluded {\n    "+vip2.String()+"/24\n  }\n}\n", 1)
 	// RELOAD_LAB_DAEMON=/usr/sbin/keepalived runs keepalived itself for a
 	// baseline. It stops on a broken file, so that step sends the running
-	// file again instead; it ends a reload with "Reload complete".
+	// file again instead. Both end a reload with "Reload complete".
 	other := os.Getenv("RELOAD_LAB_DAEMON")
-	done, broken := "Reload finished", brokenConf
+	done, broken := "Reload complete", brokenConf
 	if other != "" {
-		done, broken = "Reload complete", extra
+		broken = extra
 	}
 	r1 := startReloadRouter(t, h1, base, other)
 	r2 := startReloadRouter(t, h2, conf(100, vip1), other)
