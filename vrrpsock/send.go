@@ -1,25 +1,33 @@
 package vrrpsock
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"sync"
-	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// sender writes with sendmsg straight on the socket from a message header
-// built once per Conn: x/net's WriteTo allocates the destination address,
-// the control message and the iovecs on every advert (11 allocations per
-// advert sent and received), which with 255 instances is garbage the
-// collector has to chase. The bytes on the wire are the same: the
-// destination, and IP_PKTINFO / IPV6_PKTINFO carrying the interface and
-// the chosen source address exactly as x/net marshals them.
+// sender writes adverts on a socket of its own, as keepalived does (its
+// fd_out), with sendmsg from a message header built once per Conn.
+//
+// Its own socket, because Go's poller watches a socket for writability
+// too: every packet sent on the receiving socket, once the kernel frees
+// it, raises an EPOLLOUT edge that wakes an idle thread of the runtime,
+// which finds nothing to do - a futile wake-up per advert. The send socket
+// is never given to the poller; it is non-blocking, joins no group and
+// drops whatever the kernel would queue to it with a reject-all filter.
+//
+// The prebuilt header, because x/net's WriteTo allocated the destination
+// address, the control message and the iovecs on every advert. The bytes
+// on the wire are the same: the destination, and IP_PKTINFO /
+// IPV6_PKTINFO carrying the interface and the chosen source address
+// exactly as x/net marshals them.
 type sender struct {
 	mu      sync.Mutex
-	rc      syscall.RawConn
+	fd      int // -1 once closed
 	v6      bool
 	ifindex int
 	hdr     unix.Msghdr
@@ -27,18 +35,86 @@ type sender struct {
 	sa4     unix.RawSockaddrInet4
 	sa6     unix.RawSockaddrInet6
 	oob     [8]uint64 // 8-byte aligned, as cmsghdr needs
-	serr    error
-	writeFn func(fd uintptr) bool // made once: a closure per send would allocate
 }
 
-func newSender(c syscall.Conn, v6 bool, ifindex int) (*sender, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
+// newSender opens the send socket with the options Listen gives the
+// receiving one that matter for sending.
+func newSender(v6 bool, ifname string, ifindex, ttl int) (*sender, error) {
+	fam := unix.AF_INET
+	if v6 {
+		fam = unix.AF_INET6
 	}
-	s := &sender{rc: rc, v6: v6, ifindex: ifindex}
-	s.writeFn = s.sendmsg
-	return s, nil
+	fd, err := unix.Socket(fam, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, Protocol)
+	if err != nil {
+		return nil, fmt.Errorf("send socket: %w", err)
+	}
+	drop := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
+	steps := []struct {
+		name string
+		f    func() error
+	}{
+		{"SO_BINDTODEVICE", func() error { return unix.BindToDevice(fd, ifname) }},
+		{"SO_ATTACH_FILTER", func() error {
+			return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: 1, Filter: &drop[0]})
+		}},
+	}
+	type opt struct {
+		name       string
+		level, opt int
+		v          int
+	}
+	var opts []opt
+	if v6 {
+		opts = []opt{
+			{"IPV6_MULTICAST_ALL", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL, 0},
+			{"IPV6_MULTICAST_IF", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_IF, ifindex},
+			{"IPV6_MULTICAST_HOPS", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, 255},
+			{"IPV6_UNICAST_HOPS", unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, ttl},
+			{"IPV6_MULTICAST_LOOP", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, 0},
+			{"IPV6_TCLASS", unix.IPPROTO_IPV6, unix.IPV6_TCLASS, tosPriority},
+			{"IPV6_CHECKSUM", unix.IPPROTO_IPV6, unix.IPV6_CHECKSUM, ChecksumOffset},
+		}
+	} else {
+		steps = append(steps, struct {
+			name string
+			f    func() error
+		}{"IP_MULTICAST_IF", func() error {
+			return unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, &unix.IPMreqn{Ifindex: int32(ifindex)})
+		}})
+		opts = []opt{
+			{"IP_MULTICAST_ALL", unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0},
+			{"IP_MTU_DISCOVER", unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DONT},
+			{"IP_MULTICAST_TTL", unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, 255},
+			{"IP_TTL", unix.IPPROTO_IP, unix.IP_TTL, ttl},
+			{"IP_MULTICAST_LOOP", unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 0},
+			{"IP_TOS", unix.IPPROTO_IP, unix.IP_TOS, tosPriority},
+		}
+	}
+	for _, st := range steps {
+		if err := st.f(); err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("send socket %s: %w", st.name, err)
+		}
+	}
+	for _, o := range opts {
+		if err := unix.SetsockoptInt(fd, o.level, o.opt, o.v); err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("send socket %s: %w", o.name, err)
+		}
+	}
+	return &sender{fd: fd, v6: v6, ifindex: ifindex}, nil
+}
+
+// close closes the send socket; sends after it fail.
+func (s *sender) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fd < 0 {
+		return nil
+	}
+	err := unix.Close(s.fd)
+	s.fd = -1
+	return err
 }
 
 // send writes payload to dst with the source address src (zero: the
@@ -72,27 +148,27 @@ func (s *sender) send(payload []byte, src, dst netip.Addr) error {
 			s.cmsg(oob, unix.IPPROTO_IP, unix.IP_PKTINFO, unsafe.Slice((*byte)(unsafe.Pointer(&pi)), unix.SizeofInet4Pktinfo))
 		}
 	}
-	s.serr = nil
-	if err := s.rc.Write(s.writeFn); err != nil {
-		return err
+	if s.fd < 0 {
+		return os.ErrClosed
 	}
-	return s.serr
-}
-
-// sendmsg is the RawConn.Write callback.
-func (s *sender) sendmsg(fd uintptr) bool {
-	for {
-		_, _, e := unix.RawSyscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&s.hdr)), 0)
-		switch e {
-		case 0:
-			return true
-		case unix.EINTR:
+	for tries := 0; ; tries++ {
+		// Raw: the socket does not block, so the scheduler need not know.
+		_, _, e := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&s.hdr)), 0)
+		switch {
+		case e == 0:
+			return nil
+		case e == unix.EINTR:
 			continue
-		case unix.EAGAIN:
-			return false // wait for the poller
+		case e == unix.EAGAIN && tries < 1:
+			// Send buffer full: wait for room as a blocking send would,
+			// boundedly (the engine holds its lock).
+			pfd := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
+			if _, err := unix.Poll(pfd, 100); err != nil && err != unix.EINTR {
+				return os.NewSyscallError("poll", err)
+			}
+			continue
 		}
-		s.serr = os.NewSyscallError("sendmsg", e)
-		return true
+		return os.NewSyscallError("sendmsg", e)
 	}
 }
 

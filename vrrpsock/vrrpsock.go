@@ -13,6 +13,7 @@ package vrrpsock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -118,6 +119,12 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("vrrpsock: listen %s on %s: %w", network, ifname, err)
 	}
+	tx, err := newSender(v6, ifname, ifi.Index, ttl)
+	if err != nil {
+		c.c.Close()
+		return nil, fmt.Errorf("vrrpsock: listen %s on %s: %w", network, ifname, err)
+	}
+	c.tx = tx
 	return c, nil
 }
 
@@ -166,9 +173,6 @@ func (c *Conn) open(network, ifname string, ttl int, join bool) error {
 		return fmt.Errorf("%T has no raw socket", pc)
 	}
 	if c.rx, err = newReceiver(sc, v6); err != nil {
-		return err
-	}
-	if c.tx, err = newSender(sc, v6, c.ifi.Index); err != nil {
 		return err
 	}
 	if !v6 {
@@ -299,4 +303,6 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t
 
 // Close closes the socket; a blocked ReadFrom returns an error wrapping
 // net.ErrClosed.
-func (c *Conn) Close() error { return c.c.Close() }
+func (c *Conn) Close() error {
+	return errors.Join(c.c.Close(), c.tx.close())
+}
