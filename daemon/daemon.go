@@ -189,7 +189,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		core.Info(fmt.Sprintf("Configuration file %s", d.opt.ConfigFile))
 	}
 
-	pf, err := d.writePIDFiles()
+	pf, err := d.writePIDFiles(cfg)
 	if err != nil {
 		if errors.Is(err, ErrRunning) {
 			core.Info("daemon is already running")
@@ -252,7 +252,9 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	}
 }
 
-func (d *Daemon) writePIDFiles() (*PIDFiles, error) {
+// writePIDFiles writes a side's pid file only when that side runs, as
+// keepalived starts a child only for a side with something to do.
+func (d *Daemon) writePIDFiles(cfg *config.Config) (*PIDFiles, error) {
 	if d.opt.NoPIDFiles {
 		return nil, nil
 	}
@@ -263,10 +265,10 @@ func (d *Daemon) writePIDFiles() (*PIDFiles, error) {
 		return p
 	}
 	paths := []string{or(d.opt.PIDFile, DefaultPIDFile)}
-	if d.opt.VRRP {
+	if d.wantVRRP(cfg) {
 		paths = append(paths, or(d.opt.VRRPPIDFile, DefaultVRRPPIDFile))
 	}
-	if d.opt.Check {
+	if d.wantLVS(cfg) {
 		paths = append(paths, or(d.opt.CheckPIDFile, DefaultCheckPIDFile))
 	}
 	return WritePIDFiles(paths...)

@@ -189,3 +189,40 @@ func TestReloadRefusesNamespaceChange(t *testing.T) {
 		t.Fatalf("reloads %d %v", n, err)
 	}
 }
+
+// TestPIDFilesPerSide: like keepalived, which starts a child only for a
+// side with something to do, a side without configuration writes no pid
+// file, so runbooks that test for checkers.pid keep their meaning.
+func TestPIDFilesPerSide(t *testing.T) {
+	vrrpOnly := &config.Config{}
+	vrrpOnly.VRRP.Instances = make([]config.Instance, 1)
+	for _, tc := range []struct {
+		name            string
+		cfg             *config.Config
+		vrrpSide, check bool
+		want            []string
+	}{
+		{"both sides, VRRP config only", vrrpOnly, true, true, []string{"k.pid", "v.pid"}},
+		{"-C, VRRP config only", vrrpOnly, false, true, []string{"k.pid"}},
+		{"both sides, empty config", &config.Config{}, true, true, []string{"k.pid"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			d := New(Options{VRRP: tc.vrrpSide, Check: tc.check,
+				PIDFile: filepath.Join(dir, "k.pid"), VRRPPIDFile: filepath.Join(dir, "v.pid"), CheckPIDFile: filepath.Join(dir, "c.pid")})
+			pf, err := d.writePIDFiles(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pf.Remove()
+			ents, _ := os.ReadDir(dir)
+			var got []string
+			for _, e := range ents {
+				got = append(got, e.Name())
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("pid files %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

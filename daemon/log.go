@@ -21,6 +21,9 @@ type LogOptions struct {
 	Facility string // -S: 0..7 (local0..7), localN, user, daemon (default)
 	File     string // -g: log file (keepalived appends)
 	Stderr   io.Writer
+	// Name is the instance name (or network namespace) keepalived appends
+	// to its syslog identities: Keepalived_NAME, Keepalived_vrrp_NAME.
+	Name string
 }
 
 // Logs are the loggers of the three parts keepalived runs as separate
@@ -87,6 +90,9 @@ func NewLogs(o LogOptions) (*Logs, error) {
 		return nil, err
 	}
 	mk := func(ident string) *slog.Logger {
+		if o.Name != "" {
+			ident += "_" + o.Name
+		}
 		h := &handler{level: level, out: &outputs{lines: lines}}
 		if !o.NoSyslog {
 			if sw, err := syslog.New(fac|syslog.LOG_INFO, ident); err == nil {

@@ -73,6 +73,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		Facility: o.LogFacility,
 		File:     o.LogFile,
 		Stderr:   stderr,
+		Name:     instanceName(o, cfg),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
@@ -165,11 +166,11 @@ func enterNamespace(ns string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Unable to set network namespace %s - exiting: %v\n", ns, err)
 		return 1
 	}
+	// keepalived 2.2.7 does not create a missing namespace: it says so
+	// and exits 0, and so do we (the parser's -t verdict agrees).
 	if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
-		if out, err := exec.Command(ip, "netns", "add", ns).CombinedOutput(); err != nil {
-			fmt.Fprintf(stderr, "Unable to create network namespace %s - exiting: %v %s\n", ns, err, out)
-			return 1
-		}
+		fmt.Fprintf(stderr, "Failed to open /run/netns/%s\nUnable to set network namespace %s - exiting\n", ns, ns)
+		return 0
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -188,10 +189,7 @@ func enterNamespace(ns string, stderr io.Writer) int {
 // /run/keepalived/; else /run/keepalived.pid, /run/vrrp.pid,
 // /run/checkers.pid.
 func pidPaths(o Options, cfg *config.Config) (main, vrrp, check string) {
-	inst := cfg.Global.Instance
-	if inst == "" {
-		inst = namespace(o, cfg)
-	}
+	inst := instanceName(o, cfg)
 	name := func(given, base string) string {
 		switch {
 		case given != "":
@@ -228,4 +226,13 @@ func detach(stderr io.Writer) int {
 	}
 	cmd.Process.Release()
 	return 0
+}
+
+// instanceName is what keepalived appends to pid files and syslog
+// identities: the instance keyword, else the network namespace.
+func instanceName(o Options, cfg *config.Config) string {
+	if cfg.Global.Instance != "" {
+		return cfg.Global.Instance
+	}
+	return namespace(o, cfg)
 }
