@@ -24,14 +24,17 @@ type timerLoop struct {
 	h       loopHeap
 	seq     uint64
 	running bool
-	// sleepUntil is the deadline the loop sleeps for; zero while it runs
-	// callbacks (it looks at the heap again before sleeping).
-	sleepUntil time.Time
+	// sleepUntil is the deadline the loop sleeps for (since epoch); zero
+	// while it runs callbacks (it looks at the heap again before sleeping).
+	sleepUntil time.Duration
 	kick       chan struct{}
+	// epoch is the origin of the timers' deadlines, kept as monotonic
+	// nanoseconds since it: comparing those is what the heap does most.
+	epoch time.Time
 }
 
 func newTimerLoop() *timerLoop {
-	return &timerLoop{kick: make(chan struct{}, 1)}
+	return &timerLoop{kick: make(chan struct{}, 1), epoch: time.Now()}
 }
 
 // Now returns time.Now.
@@ -47,7 +50,7 @@ func (l *timerLoop) AfterFunc(d time.Duration, f func()) Timer {
 type loopTimer struct {
 	l    *timerLoop
 	f    func()
-	when time.Time
+	when time.Duration // deadline, since the loop's epoch
 	seq  uint64
 	idx  int // position in the heap, -1 when not armed
 }
@@ -67,7 +70,7 @@ func (t *loopTimer) Stop() bool {
 // Reset (re)arms the timer d from now; it reports whether it was armed.
 func (t *loopTimer) Reset(d time.Duration) bool {
 	l := t.l
-	when := time.Now().Add(d)
+	when := time.Since(l.epoch) + d
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	was := t.idx >= 0
@@ -83,8 +86,8 @@ func (t *loopTimer) Reset(d time.Duration) bool {
 	case !l.running:
 		l.running = true
 		go l.run()
-	case !l.sleepUntil.IsZero() && when.Before(l.sleepUntil):
-		l.sleepUntil = time.Time{}
+	case l.sleepUntil > 0 && when < l.sleepUntil:
+		l.sleepUntil = 0
 		select {
 		case l.kick <- struct{}{}:
 		default:
@@ -108,7 +111,7 @@ func (l *timerLoop) run() {
 			return
 		}
 		top := l.h[0]
-		d := time.Until(top.when)
+		d := top.when - time.Since(l.epoch)
 		if d <= 0 {
 			heap.Pop(&l.h)
 			l.mu.Unlock()
@@ -128,7 +131,7 @@ func (l *timerLoop) run() {
 			sleep.Stop()
 		}
 		l.mu.Lock()
-		l.sleepUntil = time.Time{}
+		l.sleepUntil = 0
 		l.mu.Unlock()
 	}
 }
@@ -138,8 +141,8 @@ type loopHeap []*loopTimer
 
 func (h loopHeap) Len() int { return len(h) }
 func (h loopHeap) Less(i, j int) bool {
-	if !h[i].when.Equal(h[j].when) {
-		return h[i].when.Before(h[j].when)
+	if h[i].when != h[j].when {
+		return h[i].when < h[j].when
 	}
 	return h[i].seq < h[j].seq
 }
