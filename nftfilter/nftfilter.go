@@ -88,6 +88,19 @@ func New(cfg Config, opts ...nftables.ConnOption) (*Filter, error) {
 	return &Filter{c: c, cfg: cfg, elems: map[elem]int{}}, nil
 }
 
+// Configure replaces the configuration; it only shapes tables not yet
+// created (keepalived too keeps a table it has built across reloads).
+func (f *Filter) Configure(cfg Config) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cfg.Table == "" {
+		cfg.Table = "keepalived"
+	}
+	if f.fam[0] == nil && f.fam[1] == nil {
+		f.cfg = cfg
+	}
+}
+
 // Add makes the host drop traffic to and from ip. ifindex is the
 // interface of a link-local IPv6 address and is ignored otherwise. Adding
 // the same address twice (two instances sharing a VIP) is counted, so it

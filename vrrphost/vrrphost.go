@@ -27,8 +27,9 @@ import (
 
 // Host implements vrrp.Network on this host.
 type Host struct {
-	nl  *ifaddr.Conn
-	ann announce.Announcer
+	nl       *ifaddr.Conn
+	ann      announce.Announcer
+	noAccept noAccept // no_accept filter (noaccept.go)
 }
 
 var _ vrrp.Network = (*Host)(nil)
@@ -39,22 +40,34 @@ func New() (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vrrphost: %w", err)
 	}
-	return &Host{nl: c}, nil
+	h := &Host{nl: c}
+	h.noAccept.open()
+	return h, nil
 }
 
 // Close releases the netlink and packet sockets.
 func (h *Host) Close() error {
-	return errors.Join(h.nl.Close(), h.ann.Close())
+	return errors.Join(h.closeNoAccept(), h.nl.Close(), h.ann.Close())
 }
 
 // AddAddress implements vrrp.Network.
 func (h *Host) AddAddress(_ context.Context, a vrrp.Address) error {
-	return h.nl.AddAddress(toAddr(a))
+	// A filter failure must not cost the VIP: failover comes first.
+	ferr := h.filter(a)
+	err := h.nl.AddAddress(toAddr(a))
+	if ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return err
 }
 
 // DelAddress implements vrrp.Network.
 func (h *Host) DelAddress(_ context.Context, a vrrp.Address) error {
-	return h.nl.DelAddress(toAddr(a))
+	err := h.nl.DelAddress(toAddr(a))
+	if ferr := h.unfilter(a); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return err
 }
 
 // AddRoute implements vrrp.Network.

@@ -1,0 +1,95 @@
+package vrrphost
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/dsas/keepalived-go/nftfilter"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+// noAccept enforces vrrp.Address.NoAccept with keepalived's nftables
+// table. The connection is opened with the Host, so it lives in the same
+// network namespace; the table itself only appears with the first
+// no_accept address, so a host whose instances all accept never sees it,
+// as with keepalived.
+type noAccept struct {
+	mu  sync.Mutex
+	f   *nftfilter.Filter
+	err error // why f is nil
+}
+
+func (n *noAccept) open() {
+	n.f, n.err = nftfilter.New(nftfilter.DefaultConfig())
+}
+
+// SetNoAcceptFilter sets the table name, chain priority and counters
+// (global_defs nftables, nftables_priority, nftables_counters). It only
+// shapes a table not yet created; like keepalived, a reload does not
+// rebuild one that exists.
+func (h *Host) SetNoAcceptFilter(cfg nftfilter.Config) {
+	h.noAccept.mu.Lock()
+	defer h.noAccept.mu.Unlock()
+	if h.noAccept.f != nil {
+		h.noAccept.f.Configure(cfg)
+	}
+}
+
+// filter makes the host drop traffic to a before the address is added:
+// keepalived sets the drop rule before it adds the VIPs on becoming
+// MASTER, so the address never answers unfiltered.
+func (h *Host) filter(a vrrp.Address) error {
+	if !a.NoAccept {
+		return nil
+	}
+	n := &h.noAccept
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.f == nil {
+		return fmt.Errorf("vrrphost: no_accept %s: %w", a.Prefix.Addr(), n.err)
+	}
+	return n.f.Add(a.Prefix.Addr(), h.ifindex(a))
+}
+
+// unfilter lifts the filter after the address is gone, in keepalived's
+// order on leaving MASTER.
+func (h *Host) unfilter(a vrrp.Address) error {
+	if !a.NoAccept {
+		return nil
+	}
+	n := &h.noAccept
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.f == nil {
+		return nil
+	}
+	return n.f.Del(a.Prefix.Addr(), h.ifindex(a))
+}
+
+// closeNoAccept deletes the table at shutdown, as keepalived does whatever
+// happens to the VIPs.
+func (h *Host) closeNoAccept() error {
+	n := &h.noAccept
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.f == nil {
+		return nil
+	}
+	err := n.f.Close()
+	n.f, n.err = nil, fmt.Errorf("closed")
+	return err
+}
+
+// ifindex is the interface of a link-local IPv6 VIP, which keepalived's
+// vips_link_local set is keyed by; other addresses need none.
+func (h *Host) ifindex(a vrrp.Address) int {
+	ip := a.Prefix.Addr()
+	if !ip.Is6() || !ip.IsLinkLocalUnicast() || a.Dev == "" {
+		return 0
+	}
+	l, err := h.nl.Link(a.Dev)
+	if err != nil {
+		return 0
+	}
+	return l.Index
+}
