@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -201,11 +202,7 @@ func TestLinkLocalAndOptions(t *testing.T) {
 	host, _ := pair(t)
 	f := newFilter(t, host, Config{Table: "ka", Priority: -5, Counters: true})
 	t.Cleanup(func() { f.Close() })
-	idx := strings.Fields(host.MustRun(t, "cat", "/sys/class/net/eth0/ifindex"))[0]
-	var ifindex int
-	for _, c := range idx {
-		ifindex = ifindex*10 + int(c-'0')
-	}
+	ifindex := ifindex(t, host, "eth0")
 	ll := netip.MustParseAddr("fe80::77")
 	for _, a := range []netip.Addr{vip4a, ll, ll} {
 		if err := f.Add(a, ifindex); err != nil {
@@ -273,6 +270,7 @@ vrrp_instance V6 {
   advert_int 1
   virtual_ipaddress {
     fd77::100/64
+    fe80::77/64
   }
 }
 `), 0o644); err != nil {
@@ -283,7 +281,7 @@ vrrp_instance V6 {
 	var kaRules string
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		kaRules = ruleset(t, kaHost)
-		if strings.Contains(kaRules, "10.77.0.101") && strings.Contains(kaRules, "fd77::100") {
+		if strings.Contains(kaRules, "10.77.0.101") && strings.Contains(kaRules, "fd77::100") && strings.Contains(kaRules, "fe80::77") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -294,8 +292,8 @@ vrrp_instance V6 {
 	goHost, _ := pair(t)
 	f := newFilter(t, goHost, DefaultConfig())
 	t.Cleanup(func() { f.Close() })
-	for _, v := range []netip.Addr{vip4a, vip4b, vip6} {
-		if err := f.Add(v, 0); err != nil {
+	for _, v := range []netip.Addr{vip4a, vip4b, vip6, netip.MustParseAddr("fe80::77")} {
+		if err := f.Add(v, ifindex(t, goHost, "eth0")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -310,6 +308,15 @@ vrrp_instance V6 {
 	if stripElems(kaNL) != stripElems(goNL) {
 		t.Fatalf("netlink expressions differ\nkeepalived-go:\n%s\nkeepalived:\n%s", goNL, kaNL)
 	}
+}
+
+func ifindex(t *testing.T, ns *netns.NS, name string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimSpace(ns.MustRun(t, "cat", "/sys/class/net/"+name+"/ifindex")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // stripElems keeps the rule expressions of --debug=netlink output and
