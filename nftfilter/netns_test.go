@@ -173,6 +173,11 @@ func TestRulesetLikeKeepalived(t *testing.T) {
 		}
 	}
 
+	// ...but the VIP still resolved: the neighbour-discovery exception.
+	if n := peer.MustRun(t, "ip", "-6", "neigh", "show", vip6.String()); !strings.Contains(n, "lladdr") {
+		t.Errorf("peer could not resolve %s through the filter: %q", vip6, n)
+	}
+
 	// Leaving MASTER (accept mode restored): the VIP answers again.
 	for _, v := range []netip.Addr{vip4a, vip6} {
 		if err := f.Del(v, 0); err != nil {
