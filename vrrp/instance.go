@@ -119,6 +119,10 @@ func (in *instance) masterDown() time.Duration {
 func (in *instance) arm(d time.Duration) {
 	in.deadline = in.now().Add(d)
 	in.armed = true
+	if lt, ok := in.timer.(*loopTimer); ok {
+		lt.resetAt(in.deadline)
+		return
+	}
 	if in.timer == nil {
 		in.timer = in.r.clock.AfterFunc(d, in.onTimer)
 		return

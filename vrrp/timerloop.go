@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"container/heap"
 	"sync"
 	"time"
 )
@@ -63,14 +62,24 @@ func (t *loopTimer) Stop() bool {
 	if t.idx < 0 {
 		return false
 	}
-	heap.Remove(&l.h, t.idx)
+	l.h.remove(t.idx)
 	return true
 }
 
 // Reset (re)arms the timer d from now; it reports whether it was armed.
 func (t *loopTimer) Reset(d time.Duration) bool {
+	return t.set(time.Since(t.l.epoch) + d)
+}
+
+// resetAt (re)arms the timer for the instant at, which the engine has
+// just computed from its own clock reading (one time.Now per re-arm, not
+// two).
+func (t *loopTimer) resetAt(at time.Time) bool {
+	return t.set(at.Sub(t.l.epoch))
+}
+
+func (t *loopTimer) set(when time.Duration) bool {
 	l := t.l
-	when := time.Since(l.epoch) + d
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	was := t.idx >= 0
@@ -78,9 +87,9 @@ func (t *loopTimer) Reset(d time.Duration) bool {
 	l.seq++
 	t.seq = l.seq
 	if was {
-		heap.Fix(&l.h, t.idx)
+		l.h.fix(t.idx)
 	} else {
-		heap.Push(&l.h, t)
+		l.h.push(t)
 	}
 	switch {
 	case !l.running:
@@ -113,7 +122,7 @@ func (l *timerLoop) run() {
 		top := l.h[0]
 		d := top.when - time.Since(l.epoch)
 		if d <= 0 {
-			heap.Pop(&l.h)
+			l.h.remove(0)
 			l.mu.Unlock()
 			top.f()
 			continue
@@ -136,31 +145,78 @@ func (l *timerLoop) run() {
 	}
 }
 
-// loopHeap orders armed timers by deadline, then arming order.
+// loopHeap orders armed timers by deadline, then arming order. It is
+// written out rather than driven through container/heap: a BACKUP moves a
+// timer on every advert it receives, and the interface calls showed in
+// profiles.
 type loopHeap []*loopTimer
 
-func (h loopHeap) Len() int { return len(h) }
-func (h loopHeap) Less(i, j int) bool {
-	if h[i].when != h[j].when {
-		return h[i].when < h[j].when
+func before(a, b *loopTimer) bool {
+	if a.when != b.when {
+		return a.when < b.when
 	}
-	return h[i].seq < h[j].seq
+	return a.seq < b.seq
 }
-func (h loopHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].idx = i
-	h[j].idx = j
+
+func (h loopHeap) up(j int) {
+	t := h[j]
+	for j > 0 {
+		i := (j - 1) / 2
+		p := h[i]
+		if !before(t, p) {
+			break
+		}
+		h[j], p.idx = p, j
+		j = i
+	}
+	h[j], t.idx = t, j
 }
-func (h *loopHeap) Push(x any) {
-	t := x.(*loopTimer)
-	t.idx = len(*h)
+
+// down sifts h[i] towards the leaves and reports whether it moved.
+func (h loopHeap) down(i int) bool {
+	n, t, i0 := len(h), h[i], i
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && before(h[r], h[c]) {
+			c = r
+		}
+		if !before(h[c], t) {
+			break
+		}
+		h[i], h[c].idx = h[c], i
+		i = c
+	}
+	h[i], t.idx = t, i
+	return i > i0
+}
+
+func (h loopHeap) fix(i int) {
+	if !h.down(i) {
+		h.up(i)
+	}
+}
+
+func (h *loopHeap) push(t *loopTimer) {
 	*h = append(*h, t)
+	t.idx = len(*h) - 1
+	h.up(t.idx)
 }
-func (h *loopHeap) Pop() any {
+
+func (h *loopHeap) remove(i int) *loopTimer {
 	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
+	n := len(old) - 1
+	t := old[i]
+	if i != n {
+		old[i], old[n].idx = old[n], i
+	}
+	old[n] = nil
+	*h = old[:n]
+	if i != n {
+		h.fix(i)
+	}
 	t.idx = -1
 	return t
 }

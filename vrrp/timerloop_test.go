@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -70,4 +71,55 @@ func TestTimerLoopRearmFromCallback(t *testing.T) {
 	})
 	tm.Reset(time.Millisecond) // after tm is assigned
 	<-done
+}
+
+// The heap keeps its order and every timer's index through pushes, moves
+// and removals.
+func TestLoopHeap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var h loopHeap
+	seq := uint64(0)
+	check := func() {
+		for i, x := range h {
+			if x.idx != i {
+				t.Fatalf("timer at %d has idx %d", i, x.idx)
+			}
+			if i > 0 && before(x, h[(i-1)/2]) {
+				t.Fatalf("heap order broken at %d", i)
+			}
+		}
+	}
+	for range 2000 {
+		switch op := rng.IntN(4); {
+		case op == 0 || len(h) == 0:
+			seq++
+			x := &loopTimer{when: time.Duration(rng.IntN(50)), seq: seq, idx: -1}
+			h.push(x)
+		case op == 1:
+			x := h[rng.IntN(len(h))]
+			seq++
+			x.when, x.seq = time.Duration(rng.IntN(50)), seq
+			h.fix(x.idx)
+		case op == 2:
+			if x := h.remove(rng.IntN(len(h))); x.idx != -1 {
+				t.Fatal("removed timer keeps an index")
+			}
+		default:
+			top := h[0]
+			for _, x := range h {
+				if before(x, top) {
+					t.Fatal("top is not the earliest")
+				}
+			}
+		}
+		check()
+	}
+	var last *loopTimer
+	for len(h) > 0 {
+		x := h.remove(0)
+		if last != nil && before(x, last) {
+			t.Fatal("removal order is not sorted")
+		}
+		last = x
+	}
 }
