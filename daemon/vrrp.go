@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/nftfilter"
 	"github.com/dsas/keepalived-go/vmac"
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/notify"
@@ -94,6 +95,8 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 	if v.host, err = vrrphost.New(); err != nil {
 		return nil, err
 	}
+	fw := cfg.Global.VRRP.Firewall
+	v.host.SetNoAcceptFilter(nftfilter.Config{Table: fw.NFTablesTable, Priority: int32(fw.NFTablesPriority), Counters: fw.NFTablesCounters})
 	listen := func(ifname string, ipv6 bool) (vrrp.Conn, error) {
 		return vrrphost.Listener(*v.cur.Load())(ifname, ipv6)
 	}

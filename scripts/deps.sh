@@ -13,6 +13,7 @@ have tcpdump || need="$need tcpdump"
 have xz || need="$need xz-utils"
 have flock || need="$need util-linux"
 have dpkg-deb || need="$need dpkg"
+have nft || need="$need nftables"                # vrrp_strict rules read back by tests
 have busybox || need="$need busybox"           # init script under busybox ash
 
 if [ -n "$need" ]; then
