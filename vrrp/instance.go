@@ -116,8 +116,13 @@ func (in *instance) masterDown() time.Duration {
 	return time.Duration(in.cfg.DownTimerAdverts)*in.masterAdverInt + in.skew()
 }
 
-func (in *instance) arm(d time.Duration) {
-	in.deadline = in.now().Add(d)
+func (in *instance) arm(d time.Duration) { in.armFrom(in.now(), d) }
+
+// armFrom arms the protocol timer for now + d, now being a clock reading
+// the caller has just taken (a BACKUP re-arms on every advert: one clock
+// read per advert, not two).
+func (in *instance) armFrom(now time.Time, d time.Duration) {
+	in.deadline = now.Add(d)
 	in.armed = true
 	if lt, ok := in.timer.(*loopTimer); ok {
 		lt.resetAt(in.deadline)

@@ -148,7 +148,7 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 	if p.Priority == 0 {
 		// The master is leaving: take over after Skew_Time only.
 		in.logf("Backup received priority 0 advertisement")
-		in.arm(in.skew())
+		in.armFrom(now, in.skew())
 		return
 	}
 	prio := int(p.Priority)
@@ -160,7 +160,7 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 		}
 		in.learnInterval(p)
 		in.masterAddr = src
-		in.arm(in.masterDown())
+		in.armFrom(now, in.masterDown())
 		return
 	}
 	// Lower priority and we preempt: ignore it and let the down timer
