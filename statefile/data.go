@@ -87,21 +87,7 @@ func FormatData(w io.Writer, src status.Sources, loc *time.Location) {
 
 func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location) {
 	c := &in.Config
-	version := c.Version
-	if version == 0 {
-		version = 2
-		if in.IPv6 {
-			version = 3
-		}
-	}
-	advert := c.AdvertInt
-	if advert == 0 {
-		advert = time.Second
-	}
-	masterAdvert := in.MasterAdvertInt
-	if masterAdvert == 0 {
-		masterAdvert = advert
-	}
+	version, advert, masterAdvert := effective(in)
 
 	p(" VRRP Instance = %s", in.Name)
 	p("   VRRP Version = %d", version)
@@ -344,3 +330,23 @@ func reverse(b bool) string {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// effective fills in the engine's defaults both files print: VRRP version
+// (3 for IPv6), advert_int 1 s, and the master's interval as our own until
+// one is learned.
+func effective(in *status.Instance) (version int, advert, masterAdvert time.Duration) {
+	version, advert, masterAdvert = in.Config.Version, in.Config.AdvertInt, in.MasterAdvertInt
+	if version == 0 {
+		version = 2
+		if in.IPv6 {
+			version = 3
+		}
+	}
+	if advert == 0 {
+		advert = time.Second
+	}
+	if masterAdvert == 0 {
+		masterAdvert = advert
+	}
+	return version, advert, masterAdvert
+}

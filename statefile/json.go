@@ -96,21 +96,7 @@ func FormatJSON(w io.Writer, src status.Sources) error {
 	out := []jsonInstance{}
 	for _, in := range status.Instances(src.VRRP) {
 		c := &in.Config
-		version := c.Version
-		if version == 0 {
-			version = 2
-			if in.IPv6 {
-				version = 3
-			}
-		}
-		advert := c.AdvertInt
-		if advert == 0 {
-			advert = time.Second
-		}
-		masterAdvert := in.MasterAdvertInt
-		if masterAdvert == 0 {
-			masterAdvert = advert
-		}
+		version, advert, masterAdvert := effective(&in)
 		var last time.Time
 		if n := len(in.History); n > 0 {
 			last = in.History[n-1].At
