@@ -228,6 +228,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	if d.opt.Ready != nil {
 		d.opt.Ready()
 	}
+	steadyStateMemory(core)
 	quitWatchdog := make(chan struct{})
 	defer close(quitWatchdog)
 	go watchdog(quitWatchdog, func() { d.VRRPStatus() })
