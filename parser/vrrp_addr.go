@@ -473,18 +473,8 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 				c.Report(t.Pos, GeneralError, "unknown route keyword %s", t.Text)
 				return r, false
 			}
-			v, ok := next()
-			if !ok {
+			if !c.trackGroupArg(next, &r.TrackGroup) {
 				return r, false
-			}
-			if r.TrackGroup != "" {
-				c.Report(v.Pos, GeneralError, "track_group %s is a duplicate", v.Text)
-				return r, false
-			}
-			if c.findTrackGroup(v.Text) {
-				r.TrackGroup = v.Text
-			} else {
-				c.Report(v.Pos, GeneralError, "track_group %s not found", v.Text)
 			}
 		case "vrf":
 			v, ok := next()
@@ -915,18 +905,8 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 				c.Report(t.Pos, GeneralError, "Unknown rule option %s", t.Text)
 				return r, false
 			}
-			v, ok := next()
-			if !ok {
+			if !c.trackGroupArg(next, &r.TrackGroup) {
 				return r, false
-			}
-			if r.TrackGroup != "" {
-				c.Report(v.Pos, GeneralError, "track_group %s is a duplicate", v.Text)
-				return r, false
-			}
-			if c.findTrackGroup(v.Text) {
-				r.TrackGroup = v.Text
-			} else {
-				c.Report(v.Pos, GeneralError, "track_group %s not found", v.Text)
 			}
 		default:
 			w := t
@@ -1012,4 +992,23 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 		c.Report(item[0].Pos, GeneralError, "Rule has no preference specified - setting to %d. This is probably not what you want.", r.Priority)
 	}
 	return r, true
+}
+
+// trackGroupArg reads the track_group of a static route or rule: a
+// duplicate ends the entry, an unknown group is reported and left unset.
+func (c *Ctx) trackGroupArg(next func() (Token, bool), group *string) bool {
+	v, ok := next()
+	if !ok {
+		return false
+	}
+	if *group != "" {
+		c.Report(v.Pos, GeneralError, "track_group %s is a duplicate", v.Text)
+		return false
+	}
+	if c.findTrackGroup(v.Text) {
+		*group = v.Text
+	} else {
+		c.Report(v.Pos, GeneralError, "track_group %s not found", v.Text)
+	}
+	return true
 }
