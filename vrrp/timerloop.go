@@ -14,10 +14,12 @@ import (
 // after the other, earliest deadline first (ties in arming order), changes
 // no timing.
 //
-// A timer moved later while the loop sleeps does not wake it: the loop
-// wakes at the old deadline, finds nothing due and sleeps again. That is
-// what keeps a BACKUP cheap, whose master-down timers move on every
-// received advert.
+// A timer moved later keeps its place in the heap (its key is the old
+// deadline) and the loop does not wake for it: when the stale key comes
+// to the top, the loop re-sorts it by its real deadline once. That is
+// what keeps a BACKUP cheap, whose master-down timers move later on every
+// received advert but expire only when the master is gone: one heap
+// operation per master-down interval instead of one per advert.
 type timerLoop struct {
 	mu      sync.Mutex
 	h       loopHeap
@@ -50,8 +52,13 @@ type loopTimer struct {
 	l    *timerLoop
 	f    func()
 	when time.Duration // deadline, since the loop's epoch
-	seq  uint64
-	idx  int // position in the heap, -1 when not armed
+	seq  uint64        // arming order, for ties
+	// key and keySeq order the heap: the deadline and arming order the
+	// timer had when it last moved earlier (or was armed). They are never
+	// later than when and seq.
+	key    time.Duration
+	keySeq uint64
+	idx    int // position in the heap, -1 when not armed
 }
 
 // Stop disarms the timer; it reports whether it was armed.
@@ -86,10 +93,13 @@ func (t *loopTimer) set(when time.Duration) bool {
 	t.when = when
 	l.seq++
 	t.seq = l.seq
-	if was {
-		l.h.fix(t.idx)
-	} else {
+	switch {
+	case !was:
+		t.key, t.keySeq = when, t.seq
 		l.h.push(t)
+	case when < t.key:
+		t.key, t.keySeq = when, t.seq
+		l.h.up(t.idx)
 	}
 	switch {
 	case !l.running:
@@ -120,6 +130,13 @@ func (l *timerLoop) run() {
 			return
 		}
 		top := l.h[0]
+		if top.key != top.when || top.keySeq != top.seq {
+			// Moved later since it was sorted: sort it by its deadline.
+			top.key, top.keySeq = top.when, top.seq
+			l.h.down(0)
+			l.mu.Unlock()
+			continue
+		}
 		d := top.when - time.Since(l.epoch)
 		if d <= 0 {
 			l.h.remove(0)
@@ -152,10 +169,10 @@ func (l *timerLoop) run() {
 type loopHeap []*loopTimer
 
 func before(a, b *loopTimer) bool {
-	if a.when != b.when {
-		return a.when < b.when
+	if a.key != b.key {
+		return a.key < b.key
 	}
-	return a.seq < b.seq
+	return a.keySeq < b.keySeq
 }
 
 func (h loopHeap) up(j int) {

@@ -55,6 +55,38 @@ func TestTimerLoopKickAndStop(t *testing.T) {
 	}
 }
 
+// A timer moved later keeps its old place in the heap until that place
+// comes up; it still fires at its new deadline, after timers due before
+// it, and ties still go in the order the timers were last armed.
+func TestTimerLoopMovedLater(t *testing.T) {
+	l := newTimerLoop()
+	got := make(chan string, 8)
+	base := time.Now()
+	at := func(ms int) time.Time { return base.Add(time.Duration(ms) * time.Millisecond) }
+	arm := func(name string, ms int) *loopTimer {
+		tm := l.AfterFunc(time.Hour, func() { got <- name }).(*loopTimer)
+		tm.resetAt(at(ms))
+		return tm
+	}
+	a := arm("a", 20)
+	arm("b", 40)
+	a.resetAt(at(60)) // later: stays where it was in the heap
+	arm("tie", 60)    // same deadline, armed after a's move
+	a.resetAt(at(60)) // re-armed to the same deadline: now after tie
+	c := arm("c", 80)
+	c.resetAt(at(30)) // earlier: moves up at once
+	for _, want := range []string{"c", "b", "tie", "a"} {
+		select {
+		case name := <-got:
+			if name != want {
+				t.Fatalf("%s fired, want %s", name, want)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%s never fired", want)
+		}
+	}
+}
+
 // A callback may re-arm its own timer, as the advert timer does.
 func TestTimerLoopRearmFromCallback(t *testing.T) {
 	l := newTimerLoop()
@@ -93,12 +125,12 @@ func TestLoopHeap(t *testing.T) {
 		switch op := rng.IntN(4); {
 		case op == 0 || len(h) == 0:
 			seq++
-			x := &loopTimer{when: time.Duration(rng.IntN(50)), seq: seq, idx: -1}
+			x := &loopTimer{key: time.Duration(rng.IntN(50)), keySeq: seq, idx: -1}
 			h.push(x)
 		case op == 1:
 			x := h[rng.IntN(len(h))]
 			seq++
-			x.when, x.seq = time.Duration(rng.IntN(50)), seq
+			x.key, x.keySeq = time.Duration(rng.IntN(50)), seq
 			h.fix(x.idx)
 		case op == 2:
 			if x := h.remove(rng.IntN(len(h))); x.idx != -1 {
