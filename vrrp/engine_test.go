@@ -491,15 +491,23 @@ func TestTrackersFaultAndWeights(t *testing.T) {
 }
 
 func TestSplitBrainHealReannounces(t *testing.T) {
-	s := pair(t, nil)
-	s.start("h1", "h2")
+	// Two hosts never start on the same instant, so their masters' advert
+	// grids have different phases: after the heal the lower master's next
+	// advert reaches h1 before h1's reaches it.
+	s := newSim(t)
+	s.add("h1", one(vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24")))
+	s.start("h1")
+	s.at(300 * time.Millisecond)
+	s.add("h2", one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")))
+	s.start("h2")
 	s.at(10 * time.Second)
 	s.lan.Drop = func(string, string) bool { return true }
 	s.at(20 * time.Second)
 	s.wantState("h1", "VI_51", vrrp.StateMaster)
 	s.wantState("h2", "VI_51", vrrp.StateMaster)
 	garpsBefore := s.h["h1"].Net.Count("garp")
-	heal := s.elapsed() + 500*time.Millisecond
+	// Heal just before h2's next advert (at 20.3 s), so h1 hears it.
+	heal := s.elapsed() + 100*time.Millisecond
 	s.at(heal)
 	s.lan.Drop = nil
 	s.at(heal + 1100*time.Millisecond)
@@ -636,6 +644,43 @@ func TestEventFIFOLine(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.ev.FIFOLine(); got != tt.want {
 			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// A router's masters advertise on one grid: an instance that became
+// master off it sends its first advert at once, then joins the others'
+// instants, and no interval between two adverts exceeds advert_int.
+func TestMastersShareAdvertGrid(t *testing.T) {
+	s := newSim(t)
+	s.lan.Capture = true
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{
+		vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.101/24"),
+		vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24"),
+	}})
+	s.start("h1")
+	s.at(10 * time.Second)
+	sent := map[byte][]time.Duration{}
+	for _, f := range s.lan.Captured {
+		sent[f.Payload[1]] = append(sent[f.Payload[1]], f.At.Sub(s.t0))
+	}
+	one, two := sent[1], sent[2]
+	if len(one) < 9 || len(two) < 5 {
+		t.Fatalf("adverts: VI_1 at %v, VI_2 at %v", one, two)
+	}
+	for _, at := range [][]time.Duration{one, two} {
+		for i := 1; i < len(at); i++ {
+			if gap := at[i] - at[i-1]; gap > time.Second {
+				t.Fatalf("%v between adverts (%v)", gap, at)
+			}
+		}
+	}
+	if two[0]%time.Second == 0 {
+		t.Fatalf("VI_2 became master on the grid (%v); the test wants it off", two[0])
+	}
+	for _, at := range two[1:] {
+		if !slices.Contains(one, at) {
+			t.Fatalf("VI_2 advert at %v is off VI_1's instants %v", at, one)
 		}
 	}
 }

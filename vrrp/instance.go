@@ -118,6 +118,24 @@ func (in *instance) masterDown() time.Duration {
 
 func (in *instance) arm(d time.Duration) { in.armFrom(in.now(), d) }
 
+// armAdvert arms a master's advert timer for the next point of its advert
+// interval's grid (whole intervals since the router started): never more
+// than one interval after the advert just sent, and the same instant for
+// every instance with that interval. keepalived's instances drift apart
+// by their processing time and re-arm from the one loop time they share;
+// re-arming each from its own clock reading kept the skew of start-up
+// forever, so 255 masters sent over 22 ms, woke their own loop and each
+// backup several times a second. On the grid they leave in one burst.
+// Only the instant after a master's first advert moves (earlier, by less
+// than an interval); the interval between the adverts that follow is
+// exact, and a backup's timers are not on any grid.
+func (in *instance) armAdvert() {
+	now := in.now()
+	iv := in.cfg.AdvertInt
+	since := now.Sub(in.r.epoch)
+	in.armFrom(now, (since/iv+1)*iv-since)
+}
+
 // armFrom arms the protocol timer for now + d, now being a clock reading
 // the caller has just taken (a BACKUP re-arms on every advert: one clock
 // read per advert, not two).
@@ -153,7 +171,7 @@ func (in *instance) fire() {
 	switch in.state {
 	case StateMaster:
 		in.sendAdvert(in.effPrio)
-		in.arm(in.cfg.AdvertInt)
+		in.armAdvert()
 	case StateBackup:
 		in.logf("Receive advertisement timeout")
 		r.transition(in, StateMaster, "master down timer")
@@ -357,7 +375,7 @@ func (in *instance) enterMaster(now time.Time) {
 	in.masterAdverInt = in.cfg.AdvertInt
 	in.preemptAt = time.Time{}
 	in.sendAdvert(in.effPrio)
-	in.arm(in.cfg.AdvertInt)
+	in.armAdvert()
 	in.addVIPs()
 	g := in.cfg.GARP
 	in.bursts = in.bursts[:0]

@@ -218,7 +218,7 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 	r.emit(Event{Kind: EventMasterRxLowerPri, Name: in.cfg.Name, State: StateMaster, Priority: in.effPrio})
 	if !in.cfg.LowerPrioNoAdvert {
 		in.sendAdvert(in.effPrio)
-		in.arm(in.cfg.AdvertInt)
+		in.armAdvert()
 	}
 	now := in.now()
 	in.lowerPrioAnnounce(now)

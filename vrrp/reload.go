@@ -277,6 +277,6 @@ func (in *instance) update(n *instance) {
 		in.reevalTracking()
 		// Tell the backups at once rather than at the old interval.
 		in.sendAdvert(in.effPrio)
-		in.arm(c.AdvertInt)
+		in.armAdvert()
 	}
 }

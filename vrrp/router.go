@@ -56,6 +56,8 @@ type Router struct {
 	clock   Clock
 	log     *slog.Logger
 	startup time.Duration
+	// epoch is the origin of the masters' advert grid (see armAdvert).
+	epoch time.Time
 
 	insts   []*instance
 	byName  map[string]*instance
@@ -101,6 +103,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 		ifUp:    make(map[string]bool),
 		txBuf:   make([]byte, 0, 4200),
 	}
+	r.epoch = r.clock.Now()
 	for _, s := range cfg.Scripts {
 		if s.Rise < 1 {
 			s.Rise = 1
