@@ -225,6 +225,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		d.stop()
 		return err
 	}
+	fitProcessors(d.wantLVS(cfg))
 	if d.opt.Ready != nil {
 		d.opt.Ready()
 	}
@@ -361,6 +362,7 @@ func (d *Daemon) Reload() error {
 	}
 	if err == nil {
 		err = d.apply(cfg)
+		fitProcessors(d.wantLVS(d.Config()))
 	} else {
 		err = fmt.Errorf("new configuration rejected, keeping the running one: %w", err)
 	}

@@ -50,8 +50,9 @@ type vrrpSide struct {
 	tracker *track.Tracker
 	fifos   []*exec.Cmd
 
-	quit   chan struct{} // ends waitForSources
-	polled chan struct{} // closed when it has ended
+	quit     chan struct{} // ends waitForSources
+	polled   chan struct{} // closed when it has ended
+	reloaded chan struct{} // wakes waitForSources after a reload (buffered, 1)
 }
 
 // swapNotifier lets a reload replace the dispatcher under a running
@@ -89,7 +90,7 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
-	v := &vrrpSide{log: log, keepVIPs: so.keepVIPs, wrapSink: so.wrapSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{})}
+	v := &vrrpSide{log: log, keepVIPs: so.keepVIPs, wrapSink: so.wrapSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{}), reloaded: make(chan struct{}, 1)}
 	v.notify.tees = so.notifiers
 	v.cur.Store(&res.VRRP)
 	if v.host, err = vrrphost.New(); err != nil {
@@ -142,20 +143,27 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 const sourcePoll = time.Second
 
 // waitForSources re-applies the configuration once an interface that
-// lacked an address has one, so the instances waiting for it start.
+// lacked an address has one, so the instances waiting for it start. Only
+// a reload changes which instances wait, so while none does it sleeps
+// until the next reload instead of waking the daemon every second.
 func (v *vrrpSide) waitForSources() {
 	defer close(v.polled)
 	t := time.NewTicker(sourcePoll)
 	defer t.Stop()
 	for {
+		waiting := v.router.NeedsSource()
+		tick := t.C
+		if len(waiting) == 0 {
+			t.Stop()
+			tick = nil
+		}
 		select {
 		case <-v.quit:
 			return
-		case <-t.C:
-		}
-		waiting := v.router.NeedsSource()
-		if len(waiting) == 0 {
+		case <-v.reloaded:
+			t.Reset(sourcePoll)
 			continue
+		case <-tick:
 		}
 		v.mu.Lock()
 		cfg := v.cfg
@@ -394,6 +402,10 @@ func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
 		}
 	}
 	v.res = res
+	select {
+	case v.reloaded <- struct{}{}:
+	default:
+	}
 	return nil
 }
 

@@ -380,3 +380,27 @@ func TestDaemonDetaches(t *testing.T) {
 		t.Fatalf("pid file left behind: %v", err)
 	}
 }
+
+// TestDaemonWaitsForSource starts a VRRPv3 IPv4 instance on an interface
+// without an IPv4 address: it waits in FAULT, as keepalived does, and
+// starts by itself once the address is added; a reload in between does
+// not lose the wait.
+func TestDaemonWaitsForSource(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	if _, err := h.Run("ip", "addr", "del", h.IPv4.String(), "dev", lab.Link); err != nil {
+		t.Fatal(err)
+	}
+	r := startRouter(t, h, conf(100, vip1))
+	r.waitFor("FAULT for want of a source", func() bool { return r.logged("src address not configured") })
+	r.signal(syscall.SIGHUP)
+	r.waitFor("reload", func() bool { return r.logged("Reload complete") })
+	if r.hasAddr(vip1) {
+		t.Fatal("VIP added without a source address")
+	}
+	if _, err := h.Run("ip", "addr", "add", h.IPv4.String(), "dev", lab.Link); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("MASTER with the VIP once the address is there", func() bool { return r.hasAddr(vip1) })
+}
