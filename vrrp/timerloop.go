@@ -1,8 +1,12 @@
 package vrrp
 
 import (
+	"fmt"
+	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // timerLoop is the production Clock. It runs every callback from one
@@ -28,14 +32,16 @@ type timerLoop struct {
 	// sleepUntil is the deadline the loop sleeps for (since epoch); zero
 	// while it runs callbacks (it looks at the heap again before sleeping).
 	sleepUntil time.Duration
-	kick       chan struct{}
+	// alarm wakes the loop; made when the loop first runs, so a Router
+	// built only to validate a configuration opens nothing.
+	alarm alarm
 	// epoch is the origin of the timers' deadlines, kept as monotonic
 	// nanoseconds since it: comparing those is what the heap does most.
 	epoch time.Time
 }
 
 func newTimerLoop() *timerLoop {
-	return &timerLoop{kick: make(chan struct{}, 1), epoch: time.Now()}
+	return &timerLoop{epoch: time.Now()}
 }
 
 // Now returns time.Now.
@@ -106,11 +112,8 @@ func (t *loopTimer) set(when time.Duration) bool {
 		l.running = true
 		go l.run()
 	case l.sleepUntil > 0 && when < l.sleepUntil:
-		l.sleepUntil = 0
-		select {
-		case l.kick <- struct{}{}:
-		default:
-		}
+		l.sleepUntil = when
+		l.alarm.set(when - time.Since(l.epoch))
 	}
 	return was
 }
@@ -118,15 +121,11 @@ func (t *loopTimer) set(when time.Duration) bool {
 // run fires due timers and sleeps until the next one; it ends when no
 // timer is armed, so a stopped Router leaves no goroutine behind.
 func (l *timerLoop) run() {
-	var sleep *time.Timer
 	for {
 		l.mu.Lock()
 		if len(l.h) == 0 {
 			l.running = false
 			l.mu.Unlock()
-			if sleep != nil {
-				sleep.Stop()
-			}
 			return
 		}
 		top := l.h[0]
@@ -144,23 +143,79 @@ func (l *timerLoop) run() {
 			top.f()
 			continue
 		}
+		if l.alarm == nil {
+			l.alarm = newAlarm()
+		}
 		l.sleepUntil = top.when
+		l.alarm.set(d)
+		a := l.alarm
 		l.mu.Unlock()
-		if sleep == nil {
-			sleep = time.NewTimer(d)
-		} else {
-			sleep.Reset(d)
-		}
-		select {
-		case <-sleep.C:
-		case <-l.kick:
-			sleep.Stop()
-		}
+		a.wait()
 		l.mu.Lock()
 		l.sleepUntil = 0
 		l.mu.Unlock()
 	}
 }
+
+// alarm is the loop's one wake-up: set (re)arms it d from now, from the
+// loop or, to wake it earlier, from a goroutine arming an earlier timer
+// (always under the loop's lock); wait blocks until it goes off.
+type alarm interface {
+	set(d time.Duration)
+	wait()
+}
+
+// newAlarm returns a timerfd alarm, or a runtime timer where the kernel
+// refuses a timerfd.
+func newAlarm() alarm {
+	if a, err := newTimerFD(); err == nil {
+		return a
+	}
+	return &runtimeAlarm{t: time.NewTimer(time.Hour)}
+}
+
+// timerFD wakes the loop on time. The runtime's own timers sleep in
+// epoll_pwait, whose timeout is in whole milliseconds, so they fire up to
+// a millisecond late: a backup's takeover came 0.3-1 ms after
+// Master_Down_Interval where keepalived, which sleeps on a timerfd, is
+// within 0.1 ms. A timerfd read through the runtime's poller keeps the
+// kernel's precision and costs one timerfd_settime per sleep (keepalived
+// makes the same call).
+type timerFD struct {
+	f    *os.File // keeps fd open and registers it with the poller
+	fd   int
+	spec unix.ItimerSpec
+	buf  [8]byte
+}
+
+func newTimerFD() (*timerFD, error) {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return &timerFD{f: os.NewFile(uintptr(fd), "vrrp-timer"), fd: fd}, nil
+}
+
+func (a *timerFD) set(d time.Duration) {
+	// A zero value would disarm it.
+	a.spec.Value = unix.NsecToTimespec(max(int64(d), 1))
+	if err := unix.TimerfdSettime(a.fd, 0, &a.spec, nil); err != nil {
+		panic(fmt.Sprintf("vrrp: timerfd_settime: %v", err)) // the fd is never closed
+	}
+}
+
+func (a *timerFD) wait() {
+	if _, err := a.f.Read(a.buf[:]); err != nil {
+		time.Sleep(time.Millisecond) // never spin on a broken fd
+	}
+}
+
+// runtimeAlarm is the fallback: Reset may race with the receive, which
+// Go's timers allow.
+type runtimeAlarm struct{ t *time.Timer }
+
+func (a *runtimeAlarm) set(d time.Duration) { a.t.Reset(d) }
+func (a *runtimeAlarm) wait()               { <-a.t.C }
 
 // loopHeap orders armed timers by deadline, then arming order. It is
 // written out rather than driven through container/heap: a BACKUP moves a

@@ -155,3 +155,24 @@ func TestLoopHeap(t *testing.T) {
 		last = x
 	}
 }
+
+// The timerfd alarm fires close to its deadline (the runtime's timers are
+// a millisecond coarse) and re-arming it costs no allocation.
+func TestTimerFD(t *testing.T) {
+	a, err := newTimerFD()
+	if err != nil {
+		t.Skipf("no timerfd: %v", err)
+	}
+	start := time.Now()
+	a.set(20 * time.Millisecond)
+	a.wait()
+	if el := time.Since(start); el < 20*time.Millisecond {
+		t.Fatalf("woke after %v, before the 20 ms deadline", el)
+	}
+	a.set(time.Hour)
+	a.set(time.Millisecond) // earlier: replaces the hour
+	a.wait()
+	if n := testing.AllocsPerRun(100, func() { a.set(time.Hour) }); n != 0 {
+		t.Fatalf("%v allocations per set", n)
+	}
+}
