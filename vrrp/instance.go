@@ -100,7 +100,12 @@ func newInstance(r *Router, c InstanceConfig) *instance {
 	return in
 }
 
-func (in *instance) now() time.Time { return in.r.clock.Now() }
+func (in *instance) now() time.Time {
+	if !in.r.rxNow.IsZero() {
+		return in.r.rxNow
+	}
+	return in.r.clock.Now()
+}
 
 // skew is Skew_Time: (256-prio)/256 of a second in v2, of the master's
 // advert interval in v3.

@@ -151,3 +151,46 @@ func TestReadLoopBatch(t *testing.T) {
 		}
 	}
 }
+
+// The read loop's buffers hold the longest valid advert whole: 255 IPv6
+// addresses in VRRPv3 (4088 bytes).
+func TestReadLoopLongestAdvert(t *testing.T) {
+	conn := &chanConn{in: make(chan rx), closed: make(chan struct{})}
+	var vips []string
+	for i := 1; i <= 255; i++ {
+		vips = append(vips, fmt.Sprintf("2001:db8::%x/64", i))
+	}
+	ic := vi("VI_6", 6, 100, vrrp.StateBackup, vips...)
+	ic.Version = 3
+	r, err := vrrp.New(one(ic), vrrp.Options{
+		Listen:  func(string, bool) (vrrp.Conn, error) { return conn, nil },
+		Network: vrrptest.NewNetwork(vrrp.RealClock{}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop(false)
+	var as []netip.Addr
+	for _, v := range vips {
+		as = append(as, netip.MustParsePrefix(v).Addr())
+	}
+	b := encode(t, wire.Packet{Version: 3, VRID: 6, Priority: 150, AdvertInt: 100, Addrs: as}, "fe80::11", "ff02::12")
+	if len(b) != 8+255*16 {
+		t.Fatalf("advert of %d bytes", len(b))
+	}
+	conn.in <- rx{b, ip("fe80::11"), ip("ff02::12"), 255}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, _ := r.InstanceStatus("VI_6")
+		if st.Stats.AdvertRcvd == 1 {
+			break
+		}
+		if st.Stats.PacketLenErr > 0 || st.Stats.AddrListErr > 0 || time.Now().After(deadline) {
+			t.Fatalf("advert not taken whole: %+v", st.Stats)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -69,10 +69,13 @@ type Router struct {
 	ifUp    map[string]bool
 
 	started, stopped bool
-	txBuf            []byte
-	unknownVRID      uint64
-	rxErrors         uint64
-	wg               sync.WaitGroup
+	// rxNow is the clock reading of the batch of packets being handled;
+	// zero outside one.
+	rxNow       time.Time
+	txBuf       []byte
+	unknownVRID uint64
+	rxErrors    uint64
+	wg          sync.WaitGroup
 }
 
 // New validates cfg and builds the engine; nothing touches the host until
@@ -244,8 +247,21 @@ func (r *Router) initAll() {
 	}
 }
 
-// readBatch bounds the packets read and handled per wake-up.
-const readBatch = 8
+// readBatch bounds the packets read and handled per wake-up: a master's
+// burst of adverts is read 16 at a time, with one system call and one
+// engine lock.
+const readBatch = 16
+
+// The longest VRRP message a read must hold, so a buffer slot holds any
+// valid one whole (a longer packet is cut and fails decoding as a length
+// error): over IPv4 the raw socket delivers the IP header (at most 60
+// bytes), then 8 bytes of header, 255 addresses and 8 of authentication
+// data; over IPv6 the kernel strips the header. Slots sized by the
+// protocol rather than the MTU keep a link's buffers at a few pages.
+const (
+	maxMessage4 = 60 + 8 + 255*4 + 8
+	maxMessage6 = 8 + 255*16
+)
 
 func (r *Router) readLoop(l *link) {
 	defer r.wg.Done()
@@ -254,9 +270,13 @@ func (r *Router) readLoop(l *link) {
 	if batched {
 		n = readBatch
 	}
+	slot := maxMessage4
+	if l.key.ipv6 {
+		slot = maxMessage6
+	}
 	ps := make([]Packet, n)
-	for i, buf := 0, make([]byte, n*9000); i < n; i++ {
-		ps[i].Buf = buf[i*9000 : (i+1)*9000 : (i+1)*9000]
+	for i, buf := 0, make([]byte, n*slot); i < n; i++ {
+		ps[i].Buf = buf[i*slot : (i+1)*slot : (i+1)*slot]
 	}
 	for {
 		var err error
@@ -281,9 +301,13 @@ func (r *Router) readLoop(l *link) {
 			continue
 		}
 		r.mu.Lock()
+		// The packets of one read arrived together: one clock reading
+		// serves every timer they re-arm.
+		r.rxNow = r.clock.Now()
 		for _, p := range ps[:got] {
-			r.handleLocked(l.key.ifname, l.key.ipv6, p.Buf[:p.N], p.Src, p.Dst, p.TTL)
+			r.handleLink(l, p.Buf[:p.N], p.Src, p.Dst, p.TTL)
 		}
+		r.rxNow = time.Time{}
 		r.mu.Unlock()
 	}
 }
@@ -294,14 +318,16 @@ func (r *Router) readLoop(l *link) {
 func (r *Router) HandlePacket(ifname string, ipv6 bool, b []byte, src, dst netip.Addr, ttl int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.handleLocked(ifname, ipv6, b, src, dst, ttl)
+	r.handleLink(r.links[linkKey{ifname, ipv6}], b, src, dst, ttl)
 }
 
-func (r *Router) handleLocked(ifname string, ipv6 bool, b []byte, src, dst netip.Addr, ttl int) {
+// handleLink hands a message read on l to its instance. A read loop
+// passes its own link: a reload keeps the link of an unchanged interface
+// and family, and marks a dropped one closed.
+func (r *Router) handleLink(l *link, b []byte, src, dst netip.Addr, ttl int) {
 	if r.stopped {
 		return
 	}
-	l := r.links[linkKey{ifname, ipv6}]
 	if l == nil || l.closed || len(b) < 2 {
 		r.rxErrors++
 		return
