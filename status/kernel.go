@@ -4,18 +4,13 @@ import (
 	"fmt"
 	"net/netip"
 
-	cipvs "github.com/cloudflare/ipvs"
-
 	"github.com/dsas/keepalived-go/ipvs"
 	"github.com/dsas/keepalived-go/lvs"
 )
 
-// IPVSReader is the read side of a github.com/cloudflare/ipvs Client (what
-// cipvs.New returns): the kernel's services and destinations with their
-// counters.
+// IPVSReader reads the kernel's IPVS counters; *ipvs.Conn is one.
 type IPVSReader interface {
-	Services() ([]cipvs.ServiceExtended, error)
-	Destinations(cipvs.Service) ([]cipvs.DestinationExtended, error)
+	Counters() ([]ipvs.ServiceCounters, error)
 }
 
 // FromLVSKernel is FromLVS with the kernel's view: weights as the kernel
@@ -27,15 +22,19 @@ type IPVSReader interface {
 // Wire it as
 //
 //	status.LVSFunc(func() []status.VirtualServer {
-//		vs, err := status.FromLVSKernel(mgr.Status(), client) // client from cipvs.New()
+//		vs, err := status.FromLVSKernel(mgr.Status(), conn) // conn from ipvs.Dial()
 //		if err != nil { log.Debug("ipvs stats", "err", err) }
 //		return vs
 //	})
 func FromLVSKernel(vss []lvs.VirtualServerStatus, k IPVSReader) ([]VirtualServer, error) {
 	out := FromLVS(vss)
-	ksvcs, err := k.Services()
+	ksvcs, err := k.Counters()
 	if err != nil {
-		return out, fmt.Errorf("ipvs services: %w", err)
+		return out, fmt.Errorf("ipvs counters: %w", err)
+	}
+	byKey := make(map[ipvs.ServiceKey]*ipvs.ServiceCounters, len(ksvcs))
+	for i := range ksvcs {
+		byKey[ksvcs[i].ServiceKey.Normalize()] = &ksvcs[i]
 	}
 	for i, v := range vss {
 		if len(v.Services) == 0 {
@@ -50,18 +49,14 @@ func FromLVSKernel(vss []lvs.VirtualServerStatus, k IPVSReader) ([]VirtualServer
 		}
 		found := 0
 		for _, s := range v.Services {
-			ks, ok := findService(ksvcs, s.ServiceKey)
-			if !ok {
+			ks := byKey[s.ServiceKey.Normalize()]
+			if ks == nil {
 				continue
 			}
 			found++
-			addStats(&merged.Stats, pick(ks.Stats64, ks.Stats))
-			dests, err := k.Destinations(ks.Service)
-			if err != nil {
-				return out, fmt.Errorf("ipvs destinations of %s: %w", v.ID, err)
-			}
-			for _, d := range dests {
-				ap := netip.AddrPortFrom(d.Address, d.Port)
+			addStats(&merged.Stats, ks.Counters)
+			for _, d := range ks.Destinations {
+				ap := netip.AddrPortFrom(d.Addr, d.Port)
 				j, seen := byAddr[ap]
 				if !seen {
 					id, ok := ids[ap]
@@ -73,10 +68,10 @@ func FromLVSKernel(vss []lvs.VirtualServerStatus, k IPVSReader) ([]VirtualServer
 					byAddr[ap] = j
 				}
 				md := &merged.Dests[j]
-				md.ActiveConnections += uint64(d.ActiveConnections)
-				md.InactiveConnections += uint64(d.InactiveConnections)
-				md.PersistentConnections += uint64(d.PersistentConnections)
-				addStats(&md.Stats, pick(d.Stats64, d.Stats))
+				md.ActiveConnections += d.ActiveConns
+				md.InactiveConnections += d.InactiveConns
+				md.PersistentConnections += d.PersistentConns
+				addStats(&md.Stats, d.Counters)
 			}
 		}
 		if found == 0 {
@@ -88,37 +83,10 @@ func FromLVSKernel(vss []lvs.VirtualServerStatus, k IPVSReader) ([]VirtualServer
 	return out, nil
 }
 
-func findService(ks []cipvs.ServiceExtended, key ipvs.ServiceKey) (cipvs.ServiceExtended, bool) {
-	for _, s := range ks {
-		if key.FWMark != 0 {
-			fam := key.Family
-			if fam == 0 {
-				fam = ipvs.IPv4
-			}
-			if s.FWMark == key.FWMark && uint16(s.Family) == uint16(fam) {
-				return s, true
-			}
-			continue
-		}
-		if s.FWMark == 0 && uint16(s.Protocol) == uint16(key.Protocol) && s.Address == key.Addr && s.Port == key.Port {
-			return s, true
-		}
-	}
-	return cipvs.ServiceExtended{}, false
-}
-
-// pick prefers the kernel's 64-bit counters, present since Linux 4.1.
-func pick(s64, s cipvs.Stats) cipvs.Stats {
-	if s64 != (cipvs.Stats{}) {
-		return s64
-	}
-	return s
-}
-
-func addStats(dst *IPVSStats, s cipvs.Stats) {
+func addStats(dst *IPVSStats, s ipvs.Counters) {
 	dst.Connections += s.Connections
-	dst.InPackets += s.IncomingPackets
-	dst.OutPackets += s.OutgoingPackets
-	dst.InBytes += s.IncomingBytes
-	dst.OutBytes += s.OutgoingBytes
+	dst.InPackets += s.InPackets
+	dst.OutPackets += s.OutPackets
+	dst.InBytes += s.InBytes
+	dst.OutBytes += s.OutBytes
 }

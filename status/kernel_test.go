@@ -5,46 +5,37 @@ import (
 	"net/netip"
 	"testing"
 
-	cipvs "github.com/cloudflare/ipvs"
-
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/ipvs"
 	"github.com/dsas/keepalived-go/lvs"
 )
 
 type fakeKernel struct {
-	svcs  []cipvs.ServiceExtended
-	dests map[cipvs.Service][]cipvs.DestinationExtended
-	err   error
+	svcs []ipvs.ServiceCounters
+	err  error
 }
 
-func (f *fakeKernel) Services() ([]cipvs.ServiceExtended, error) { return f.svcs, f.err }
-func (f *fakeKernel) Destinations(s cipvs.Service) ([]cipvs.DestinationExtended, error) {
-	return f.dests[s], nil
-}
+func (f *fakeKernel) Counters() ([]ipvs.ServiceCounters, error) { return f.svcs, f.err }
 
 func TestFromLVSKernel(t *testing.T) {
 	a := netip.MustParseAddr
 	rs1 := check.FormatService(netip.MustParseAddrPort("192.168.1.10:80"), "tcp")
 	dest := ipvs.Destination{Addr: a("192.168.1.10"), Port: 80, Weight: 5}
 	// A group of two addresses, and a fwmark service the kernel lacks.
-	k1 := cipvs.Service{Address: a("10.0.0.1"), Port: 80, Protocol: cipvs.TCP, Family: cipvs.INET}
-	k2 := cipvs.Service{Address: a("10.0.0.2"), Port: 80, Protocol: cipvs.TCP, Family: cipvs.INET}
-	kd := func(conns, in uint64, w uint32) []cipvs.DestinationExtended {
-		return []cipvs.DestinationExtended{
-			{Destination: cipvs.Destination{Address: a("192.168.1.10"), Port: 80, Weight: w}, ActiveConnections: uint32(conns),
-				Stats64: cipvs.Stats{Connections: conns, IncomingPackets: in}},
+	kd := func(conns, in uint64, w uint32) []ipvs.DestCounters {
+		return []ipvs.DestCounters{
+			{DestKey: ipvs.DestKey{Addr: a("192.168.1.10"), Port: 80}, Weight: w, ActiveConns: conns,
+				Counters: ipvs.Counters{Connections: conns, InPackets: in}},
 			// Added by hand: no real server claims it.
-			{Destination: cipvs.Destination{Address: a("192.168.1.99"), Port: 80, Weight: 1}, Stats: cipvs.Stats{Connections: 1}},
+			{DestKey: ipvs.DestKey{Addr: a("192.168.1.99"), Port: 80}, Weight: 1, Counters: ipvs.Counters{Connections: 1}},
 		}
 	}
-	k := &fakeKernel{
-		svcs: []cipvs.ServiceExtended{
-			{Service: k1, Stats64: cipvs.Stats{Connections: 10, IncomingBytes: 100}},
-			{Service: k2, Stats: cipvs.Stats{Connections: 5, IncomingBytes: 50}}, // old kernel: 32-bit only
-		},
-		dests: map[cipvs.Service][]cipvs.DestinationExtended{k1: kd(7, 70, 4), k2: kd(3, 30, 4)},
-	}
+	k := &fakeKernel{svcs: []ipvs.ServiceCounters{
+		{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: a("10.0.0.1"), Port: 80, Family: ipvs.IPv4},
+			Counters: ipvs.Counters{Connections: 10, InBytes: 100}, Destinations: kd(7, 70, 4)},
+		{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: a("10.0.0.2"), Port: 80, Family: ipvs.IPv4},
+			Counters: ipvs.Counters{Connections: 5, InBytes: 50}, Destinations: kd(3, 30, 4)},
+	}}
 	in := []lvs.VirtualServerStatus{
 		{
 			ServiceStatus: check.ServiceStatus{ID: "[WEB]:80", Reals: []check.RealStatus{{ID: rs1, Alive: true, Weight: 5}}},

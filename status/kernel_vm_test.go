@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	cipvs "github.com/cloudflare/ipvs"
-
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/internal/netns"
 	"github.com/dsas/keepalived-go/ipvs"
@@ -77,15 +75,11 @@ func TestFromLVSKernelVM(t *testing.T) {
 		c.Close()
 	}
 
-	client, err := cipvs.New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	rsID := check.FormatService(rsAP, "tcp")
 	out, err := FromLVSKernel([]lvs.VirtualServerStatus{{
 		ServiceStatus: check.ServiceStatus{ID: check.FormatService(vip, "tcp"), Reals: []check.RealStatus{{ID: rsID, Alive: true, Weight: 3}}},
 		Services:      []ipvs.Service{svc},
-	}}, client)
+	}}, conn)
 	if err != nil {
 		t.Fatal(err)
 	}

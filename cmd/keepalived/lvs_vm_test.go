@@ -8,7 +8,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,8 +90,14 @@ func TestDaemonLVS(t *testing.T) {
 		}
 	}
 	write(3)
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := mln.Addr().String()
+	mln.Close()
 	var out output
-	cmd := exec.Command(os.Args[0], "-n", "-l", "-D", "-G", "-f", conf,
+	cmd := exec.Command(os.Args[0], "-n", "-l", "-D", "-G", "-f", conf, "--metrics-listen", metricsAddr,
 		"-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"))
 	cmd.Env = append(os.Environ(), asMainEnv+"=1")
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -129,6 +137,30 @@ func TestDaemonLVS(t *testing.T) {
 		}
 	}
 	waitTable("service with its real server", hasReal(3))
+	// The kernel's view reaches /metrics through the ipvs adapter's
+	// counters: the weight as IPVS holds it.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		body := ""
+		if resp, err := http.Get("http://" + metricsAddr + "/metrics"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+		}
+		found := false
+		for _, l := range strings.Split(body, "\n") {
+			if strings.HasPrefix(l, "keepalived_lvs_real_server_weight{") && strings.HasSuffix(l, " 3") {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no kernel weight 3 in /metrics:\n%s\nlog:\n%s", body, out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if !strings.Contains(out.String(), "Starting Healthcheck child process") {
 		t.Errorf("no healthcheck start line:\n%s", out.String())
 	}

@@ -7,10 +7,9 @@ import (
 	"syscall"
 	"time"
 
-	cipvs "github.com/cloudflare/ipvs"
-
 	"github.com/dsas/keepalived-go/control"
 	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/ipvs"
 	"github.com/dsas/keepalived-go/lvs"
 	"github.com/dsas/keepalived-go/metrics"
 	"github.com/dsas/keepalived-go/statefile"
@@ -38,8 +37,10 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 	opt.Notifiers = append(opt.Notifiers, trans)
 	opt.WrapTrackSink = scripts.Wrap
 
-	var ipvsOnce sync.Once
-	var ipvsClient cipvs.Client
+	// The counters' own connection: dialled at the first status or scrape
+	// that needs it, and again later if IPVS was not there yet.
+	var ipvsMu sync.Mutex
+	var ipvsConn *ipvs.Conn
 	src := status.Sources{
 		VRRP: status.VRRPFuncs{
 			StatusFunc: func() []vrrp.InstanceStatus { return get().VRRPStatus() },
@@ -53,11 +54,16 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			if !ok || m == nil {
 				return nil
 			}
-			ipvsOnce.Do(func() { ipvsClient, _ = cipvs.New() })
-			if ipvsClient == nil {
-				return status.FromLVS(m.Status())
+			ipvsMu.Lock()
+			defer ipvsMu.Unlock()
+			if ipvsConn == nil {
+				c, err := ipvs.Dial()
+				if err != nil {
+					return status.FromLVS(m.Status())
+				}
+				ipvsConn = c
 			}
-			vs, err := status.FromLVSKernel(m.Status(), ipvsClient)
+			vs, err := status.FromLVSKernel(m.Status(), ipvsConn)
 			if err != nil {
 				opt.Logs.Check.Debug("ipvs counters unavailable", "err", err)
 			}
