@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"math"
 	"time"
 
@@ -15,6 +16,9 @@ type checkerState struct {
 	up      bool
 	hasRun  bool
 	retryIt int
+	// confirming: a ConfirmRecovery checker failed for good, and its next
+	// good pass only confirms the recovery.
+	confirming bool
 	// offset is what this checker adds to the real server's weight
 	// (keepalived's cur_weight).
 	offset int64
@@ -39,8 +43,13 @@ type checkerState struct {
 func newCheckerState(spec Checker) *checkerState {
 	// Retries start exhausted: one failure takes a fresh checker down
 	// (keepalived sets retry_it = retry at start, alpha or not).
-	return &checkerState{spec: spec, up: !spec.Timing.Alpha, retryIt: spec.Timing.Retry}
+	return &checkerState{spec: spec, up: !spec.Timing.Alpha, retryIt: spec.Timing.Retry, confirming: spec.ConfirmRecovery && spec.Confirming}
 }
+
+// errConfirming is the verdict of a ConfirmRecovery pass that succeeded
+// after the checker failed for good: keepalived checks every url once more
+// (after delay_loop) before it calls the server up.
+var errConfirming = errors.New("failed url answers again; checking every url once more")
 
 // verdict is what one result did to a checker.
 type verdict struct {
@@ -54,6 +63,11 @@ type verdict struct {
 // apply records r and advances the state machine. base is the real server's
 // configured weight, needed to turn an absolute dynamic weight into an offset.
 func (c *checkerState) apply(r probe.Result, base int64) verdict {
+	confirmed := false
+	if c.confirming && r.OK() {
+		c.confirming, confirmed = false, true
+		r = probe.Result{Err: errConfirming}
+	}
 	ok := r.OK()
 	c.checks++
 	c.lastOK = ok
@@ -86,6 +100,9 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 			v.changed = c.up
 			v.firstDown = !c.up && !c.hasRun && t.Alpha
 			c.up = false
+			// keepalived's REGISTER_CHECKER_RETRY with the retries spent:
+			// the url is marked failed.
+			c.confirming = c.spec.ConfirmRecovery && !confirmed
 		}
 	case c.up:
 		v.delay = t.DelayBeforeRetry

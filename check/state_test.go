@@ -117,3 +117,56 @@ func TestFIFOLine(t *testing.T) {
 }
 
 func netipMust(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// TestConfirmRecovery follows check_http.c's epilog: once a url has failed
+// for good, the first pass that succeeds only clears it and the next one
+// brings the checker up; failures within retry do not count. want is the
+// verdict the engine takes from each pass.
+func TestConfirmRecovery(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		confirm bool
+		retry   int
+		in      []bool
+		want    []bool
+	}{
+		{"first check fails", true, 1, []bool{false, true, true}, []bool{false, false, true}},
+		{"up, failure within retry", true, 1, []bool{true, false, true, true}, []bool{true, false, true, true}},
+		{"up, retries exhausted", true, 1, []bool{true, false, false, true, false, true, true}, []bool{true, false, false, false, false, true, true}},
+		{"retry 0", true, 0, []bool{true, false, true, true}, []bool{true, false, false, true}},
+		{"fails again while confirming", true, 0, []bool{true, false, true, false, true}, []bool{true, false, false, false, true}},
+		{"not HTTP", false, 0, []bool{true, false, true}, []bool{true, false, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCheckerState(Checker{ConfirmRecovery: tc.confirm, Timing: Timing{DelayLoop: time.Second, Retry: tc.retry}})
+			for i, good := range tc.in {
+				r := probe.Result{}
+				if !good {
+					r.Err = errors.New("refused")
+				}
+				c.apply(r, 1)
+				if c.lastOK != tc.want[i] {
+					t.Errorf("check %d: ok = %v, want %v", i, c.lastOK, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// A checker restarted down at a reload with its confirmation pending (the
+// status carries it) still needs two good passes, as it did before.
+func TestConfirmCarried(t *testing.T) {
+	c := newCheckerState(Checker{ConfirmRecovery: true, Confirming: true, Timing: Timing{DelayLoop: time.Second, Retry: 1, Alpha: true}})
+	c.apply(probe.Result{}, 1)
+	if c.up || c.lastErr != errConfirming.Error() {
+		t.Fatalf("first good pass: up %v, err %q", c.up, c.lastErr)
+	}
+	c.apply(probe.Result{}, 1)
+	if !c.up || c.confirming {
+		t.Fatalf("second good pass: up %v, confirming %v", c.up, c.confirming)
+	}
+	// Only ConfirmRecovery checkers ever confirm.
+	if c := newCheckerState(Checker{Confirming: true, Timing: Timing{Alpha: true}}); c.confirming {
+		t.Fatal("a non-HTTP checker started confirming")
+	}
+}

@@ -36,6 +36,8 @@ type CheckerStatus struct {
 	ConsecutiveFailures int
 	Checks              uint64
 	Failures            uint64
+	// Confirming: a failed HTTP_GET/SSL_GET waits for one more good pass.
+	Confirming bool
 }
 
 // Status returns a consistent snapshot of every service.
@@ -56,6 +58,7 @@ func (e *Engine) Status() []ServiceStatus {
 					Kind: c.spec.Kind, Up: c.up, InFlight: c.inFlight, LastOK: c.lastOK,
 					LastError: c.lastErr, LastDuration: c.lastDur, LastRun: c.lastRun,
 					ConsecutiveFailures: c.consecFail, Checks: c.checks, Failures: c.failures,
+					Confirming: c.confirming,
 				}
 				if !c.inFlight {
 					cs.NextRun = c.next

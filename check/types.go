@@ -38,6 +38,14 @@ type Checker struct {
 	Kind   string
 	Probe  probe.Prober
 	Timing Timing
+	// ConfirmRecovery is keepalived's HTTP_GET/SSL_GET rule (check_http.c's
+	// epilog): once the checker has failed for good, the first pass that
+	// succeeds only clears the failed url, and the checker comes up on the
+	// pass after it.
+	ConfirmRecovery bool
+	// Confirming starts the checker with that confirmation pending; a
+	// reload carries it over from the checker's status.
+	Confirming bool
 }
 
 // RealServer is one real_server block.

@@ -745,10 +745,12 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			for k := range rs.Checkers {
 				c := &rs.Checkers[k]
 				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.Checks > 0 {
-					c.Timing.Alpha = !old.Up
+					// A checker restarted down keeps a pending HTTP
+					// confirmation, as keepalived's checker does.
+					c.Timing.Alpha, c.Confirming = !old.Up, old.Confirming
 				}
 				if w, ok := c.Probe.(*watched); ok {
-					w.reset(c.Timing.Alpha)
+					w.reset()
 				}
 			}
 		}

@@ -1,9 +1,11 @@
 package lvs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/dsas/keepalived-go/check/probe"
@@ -20,32 +22,40 @@ func (s *scripted) Check(context.Context) probe.Result {
 	return probe.Result{Err: errors.New("refused")}
 }
 
-// TestHTTPRecovery follows check_http.c's epilog: once a url has failed
-// for good, the first pass that succeeds only clears it and the next one
-// brings the checker up; failures within retry do not count.
-func TestHTTPRecovery(t *testing.T) {
+// watched logs as keepalived's checkers do: a failure when the state
+// changes (every one with log_all_failures), a success after a failure or
+// first; it passes results through unchanged.
+func TestWatchedLogs(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		http  bool
-		retry int
-		in    []bool
-		want  []bool
+		name   string
+		logAll bool
+		in     []bool
+		want   string // f: failed line, s: succeeded line
 	}{
-		{"first check fails", true, 1, []bool{false, true, true}, []bool{false, false, true}},
-		{"up, failure within retry", true, 1, []bool{true, false, true, true}, []bool{true, false, true, true}},
-		{"up, retries exhausted", true, 1, []bool{true, false, false, true, false, true, true}, []bool{true, false, false, false, false, true, true}},
-		{"retry 0", true, 0, []bool{true, false, true, true}, []bool{true, false, false, true}},
-		{"fails again while confirming", true, 0, []bool{true, false, true, false, true}, []bool{true, false, false, false, true}},
-		{"not HTTP", false, 0, []bool{true, false, true}, []bool{true, false, true}},
+		{"on change", false, []bool{true, true, false, false, true}, "sfs"},
+		{"first failure", false, []bool{false, false, true}, "fs"},
+		{"log_all_failures", true, []bool{true, false, false, true}, "sffs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
 			in := scripted(tc.in)
-			w := &watched{inner: &in, log: slog.New(slog.DiscardHandler), http: tc.http, retry: tc.retry}
-			w.reset(false)
-			for i, want := range tc.want {
-				if got := w.Check(context.Background()).OK(); got != want {
-					t.Errorf("check %d: ok = %v, want %v", i, got, want)
+			w := &watched{inner: &in, log: slog.New(slog.NewTextHandler(&buf, nil)), kind: "HTTP_GET", logAll: tc.logAll}
+			for i, good := range tc.in {
+				if got := w.Check(context.Background()).OK(); got != good {
+					t.Fatalf("check %d: ok = %v, want %v", i, got, good)
 				}
+			}
+			var got strings.Builder
+			for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+				switch {
+				case strings.Contains(l, "HTTP_GET failed"):
+					got.WriteByte('f')
+				case strings.Contains(l, "HTTP_GET succeeded"):
+					got.WriteByte('s')
+				}
+			}
+			if got.String() != tc.want {
+				t.Fatalf("logged %q, want %q:\n%s", got.String(), tc.want, buf.String())
 			}
 		})
 	}

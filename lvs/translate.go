@@ -456,11 +456,10 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 	default:
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
 	}
+	out.ConfirmRecovery = c.Type == config.CheckHTTP || c.Type == config.CheckSSL
 	out.Probe = &watched{
 		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
 		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
-		http:    c.Type == config.CheckHTTP || c.Type == config.CheckSSL,
-		retry:   out.Timing.Retry,
 		dynamic: c.Type == config.CheckFile || c.Type == config.CheckMisc && c.Misc != nil && c.Misc.Dynamic,
 	}
 	return out, nil
