@@ -62,12 +62,9 @@ func (c *Conn) Close() error {
 
 // Services implements Kernel.
 func (c *Conn) Services() ([]Service, error) {
-	svcs, err := c.cf.Services()
-	if errors.Is(err, fs.ErrNotExist) { // cloudflare's answer to an empty table
-		return nil, nil
-	}
+	svcs, err := c.cfServices()
 	if err != nil {
-		return nil, fmt.Errorf("ipvs: list services: %w", err)
+		return nil, err
 	}
 	pe, err := c.nl.peNames()
 	if err != nil {
@@ -77,9 +74,9 @@ func (c *Conn) Services() ([]Service, error) {
 	for _, x := range svcs {
 		s := fromCF(x.Service)
 		s.PEName = pe[s.ServiceKey]
-		dests, err := c.cf.Destinations(x.Service)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("ipvs: list destinations of %s: %w", s.ServiceKey, err)
+		dests, err := c.cfDestinations(x.Service)
+		if err != nil {
+			return nil, err
 		}
 		s.Destinations = make([]Destination, 0, len(dests))
 		for _, d := range dests {
@@ -88,6 +85,28 @@ func (c *Conn) Services() ([]Service, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// cfServices lists the kernel's services; cloudflare answers an empty
+// table with fs.ErrNotExist, which is no error here.
+func (c *Conn) cfServices() ([]cf.ServiceExtended, error) {
+	svcs, err := c.cf.Services()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ipvs: list services: %w", err)
+	}
+	return svcs, nil
+}
+
+// cfDestinations lists a service's destinations, none being no error.
+func (c *Conn) cfDestinations(s cf.Service) ([]cf.DestinationExtended, error) {
+	dests, err := c.cf.Destinations(s)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("ipvs: list destinations of %s: %w", fromCF(s).ServiceKey, err)
+	}
+	return dests, nil
 }
 
 // CreateService implements Kernel. Destinations in s are not created.

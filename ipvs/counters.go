@@ -1,10 +1,6 @@
 package ipvs
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-
 	cf "github.com/cloudflare/ipvs"
 )
 
@@ -42,19 +38,16 @@ type DestCounters struct {
 // and metrics (reconciliation never needs them, so Kernel does not carry
 // this). Keys come back normalized.
 func (c *Conn) Counters() ([]ServiceCounters, error) {
-	svcs, err := c.cf.Services()
-	if errors.Is(err, fs.ErrNotExist) { // cloudflare's answer to an empty table
-		return nil, nil
-	}
+	svcs, err := c.cfServices()
 	if err != nil {
-		return nil, fmt.Errorf("ipvs: list services: %w", err)
+		return nil, err
 	}
 	out := make([]ServiceCounters, 0, len(svcs))
 	for _, x := range svcs {
 		sc := ServiceCounters{ServiceKey: fromCF(x.Service).ServiceKey, Counters: counters(x.Stats64, x.Stats)}
-		dests, err := c.cf.Destinations(x.Service)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("ipvs: list destinations of %s: %w", sc.ServiceKey, err)
+		dests, err := c.cfDestinations(x.Service)
+		if err != nil {
+			return nil, err
 		}
 		for _, d := range dests {
 			sc.Destinations = append(sc.Destinations, DestCounters{

@@ -101,14 +101,10 @@ func (c *batchConn) ReadBatch(ps []vrrp.Packet) (int, error) {
 	return n, nil
 }
 
-// TestReadLoopBatch: a Conn that reads in batches gets every packet of a
-// batch handled, in order, each to its own instance.
-func TestReadLoopBatch(t *testing.T) {
-	conn := &batchConn{chanConn{in: make(chan rx, 32), closed: make(chan struct{})}}
-	var cfg vrrp.Config
-	for vrid := 1; vrid <= 20; vrid++ {
-		cfg.Instances = append(cfg.Instances, vi(fmt.Sprintf("VI_%d", vrid), uint8(vrid), 100, vrrp.StateBackup, fmt.Sprintf("10.77.0.%d/24", 100+vrid)))
-	}
+// startOn starts a router on cfg whose every socket is conn, with real
+// timers; it stops with the test.
+func startOn(t *testing.T, cfg vrrp.Config, conn vrrp.Conn) *vrrp.Router {
+	t.Helper()
 	r, err := vrrp.New(cfg, vrrp.Options{
 		Listen:  func(string, bool) (vrrp.Conn, error) { return conn, nil },
 		Network: vrrptest.NewNetwork(vrrp.RealClock{}),
@@ -119,7 +115,19 @@ func TestReadLoopBatch(t *testing.T) {
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer r.Stop(true)
+	t.Cleanup(func() { r.Stop(false) })
+	return r
+}
+
+// TestReadLoopBatch: a Conn that reads in batches gets every packet of a
+// batch handled, in order, each to its own instance.
+func TestReadLoopBatch(t *testing.T) {
+	conn := &batchConn{chanConn{in: make(chan rx, 32), closed: make(chan struct{})}}
+	var cfg vrrp.Config
+	for vrid := 1; vrid <= 20; vrid++ {
+		cfg.Instances = append(cfg.Instances, vi(fmt.Sprintf("VI_%d", vrid), uint8(vrid), 100, vrrp.StateBackup, fmt.Sprintf("10.77.0.%d/24", 100+vrid)))
+	}
+	r := startOn(t, cfg, conn)
 	src, dst := ip("10.77.0.11"), ip("224.0.0.18")
 	for vrid := 1; vrid <= 20; vrid++ {
 		vip := fmt.Sprintf("10.77.0.%d", 100+vrid)
@@ -162,17 +170,7 @@ func TestReadLoopLongestAdvert(t *testing.T) {
 	}
 	ic := vi("VI_6", 6, 100, vrrp.StateBackup, vips...)
 	ic.Version = 3
-	r, err := vrrp.New(one(ic), vrrp.Options{
-		Listen:  func(string, bool) (vrrp.Conn, error) { return conn, nil },
-		Network: vrrptest.NewNetwork(vrrp.RealClock{}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Stop(false)
+	r := startOn(t, one(ic), conn)
 	var as []netip.Addr
 	for _, v := range vips {
 		as = append(as, netip.MustParsePrefix(v).Addr())
