@@ -489,3 +489,48 @@ func TestVMModuleAutoload(t *testing.T) {
 	}
 	mustContain(t, "/proc/net/bonding/bond0", string(b0), "Bonding Mode: fault-tolerance (active-backup)", "Primary Slave: "+a, "MII Polling Interval (ms): 100")
 }
+
+// TestVMDropLinks takes bond0.2 and then bond0 out of the file: the links
+// dsas-init made (alias dsas-init) are deleted, a VLAN made by hand on
+// another link stays, and the freed slaves serve the new file.
+func TestVMDropLinks(t *testing.T) {
+	l := newLab(t, "192.168.0.1/22", "203.0.113.1/24")
+	l.apply("testdata/lb.conf")
+	mustContain(t, "ip -d link show bond0", l.exec("ip", "-d", "link", "show", "bond0"), "alias "+plan.OwnerAlias)
+	l.exec("ip", "link", "add", "link", "eth1", "name", "eth1.9", "type", "vlan", "id", "9")
+	src, err := os.ReadFile("testdata/lb.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noVLAN := strings.NewReplacer("INTERFACE1=bond0.2\n", "", "IPADDRESS1=203.0.113.11/24\n", "", "GATEWAY[1]=203.0.113.1\n", "").Replace(string(src))
+	path := filepath.Join(t.TempDir(), "novlan.conf")
+	if err := os.WriteFile(path, []byte(noVLAN), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, out := l.apply(path)
+	if !strings.HasPrefix(out, "delete link bond0.2\n") {
+		t.Errorf("applied:\n%s\nwant it to start with delete link bond0.2", out)
+	}
+	vlans := strings.Join(strings.Fields(l.exec("cat", "/proc/net/vlan/config")), " ")
+	if strings.Contains(vlans, "bond0.2") || !strings.Contains(vlans, "eth1.9 | 9 | eth1") {
+		t.Errorf("/proc/net/vlan/config: %s", vlans)
+	}
+	if !l.ping("192.168.0.1") {
+		t.Error("untagged side unreachable after dropping the VLAN")
+	}
+
+	noBond := "SYSTEMNAME=lvs01\nINTERFACE0=eth0\nIPADDRESS0=192.168.0.11/22\n"
+	path = filepath.Join(t.TempDir(), "nobond.conf")
+	if err := os.WriteFile(path, []byte(noBond), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, out = l.apply(path)
+	if !strings.HasPrefix(out, "delete link bond0\n") {
+		t.Errorf("applied:\n%s\nwant it to start with delete link bond0", out)
+	}
+	links := l.exec("ip", "-o", "link", "show")
+	if strings.Contains(links, "bond0") || !strings.Contains(links, "eth1.9@eth1") {
+		t.Errorf("links after dropping the bond:\n%s", links)
+	}
+	waitFor(t, "ping over eth0 alone", func() bool { return l.ping("192.168.0.1") })
+}

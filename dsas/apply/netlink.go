@@ -66,7 +66,7 @@ func (n *Net) readLinks(st *plan.State) error {
 		if a == nil {
 			continue
 		}
-		l := &plan.Link{Name: a.Name, Up: m.Flags&unix.IFF_UP != 0}
+		l := &plan.Link{Name: a.Name, Up: m.Flags&unix.IFF_UP != 0, Owned: a.Alias != nil && *a.Alias == plan.OwnerAlias}
 		if a.Master != nil {
 			l.Master = names[*a.Master]
 		}
@@ -178,6 +178,22 @@ func (n *Net) mustIndex(name string) (uint32, error) {
 
 func u32(v uint32) *uint32 { return &v }
 
+// own names a link dsas-init has just created with plan.OwnerAlias, so
+// that it deletes only its own links when the file drops them. The kernel
+// takes an alias only on a link that exists (RTM_NEWLINK ignores it).
+func (n *Net) own(name string) error {
+	i, err := n.mustIndex(name)
+	if err != nil {
+		return err
+	}
+	alias := plan.OwnerAlias
+	if err := n.c.Link.Set(&rtnetlink.LinkMessage{Family: unix.AF_UNSPEC, Index: i,
+		Attributes: &rtnetlink.LinkAttributes{Alias: &alias}}); err != nil {
+		return fmt.Errorf("alias %s: %w", name, err)
+	}
+	return nil
+}
+
 func driverBond(b *host.Bond, withMode bool, primary *uint32) *driver.Bond {
 	d := &driver.Bond{Mode: driver.BondModeUnknown, UpDelay: u32(b.UpDelay), DownDelay: u32(b.DownDelay)}
 	if withMode {
@@ -235,7 +251,20 @@ func (n *Net) step(s plan.Step) error {
 			Attributes: &rtnetlink.LinkAttributes{Name: s.Link, Info: &rtnetlink.LinkInfo{
 				Kind: "bond", Data: driverBond(s.Bond, true, primary)}},
 		})
-		return kindErr("bond", err)
+		if err != nil {
+			return kindErr("bond", err)
+		}
+		return n.own(s.Link)
+	case plan.DeleteLink:
+		i, err := n.mustIndex(s.Link)
+		if err != nil {
+			return err
+		}
+		if err := n.c.Link.Delete(i); err != nil {
+			return fmt.Errorf("delete %s: %w", s.Link, err)
+		}
+		delete(n.byName, s.Link)
+		return nil
 	case plan.SetBondMode, plan.SetBondOptions:
 		i, err := n.mustIndex(s.Link)
 		if err != nil {
@@ -285,7 +314,10 @@ func (n *Net) step(s plan.Step) error {
 			Attributes: &rtnetlink.LinkAttributes{Name: s.Link, Type: parent, Info: &rtnetlink.LinkInfo{
 				Kind: "vlan", Data: &driver.Vlan{ID: &id}}},
 		})
-		return kindErr("vlan", err)
+		if err != nil {
+			return kindErr("vlan", err)
+		}
+		return n.own(s.Link)
 	case plan.AddAddr:
 		i, err := n.mustIndex(s.Link)
 		if err != nil {

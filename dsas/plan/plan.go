@@ -22,7 +22,15 @@ type Link struct {
 	Master string
 	Bond   *host.Bond // options only; Slaves unused
 	Vlan   *host.Vlan
+	// Owned: dsas-init created this link (it names the links it creates
+	// with the alias OwnerAlias). Only owned bonds and VLANs are deleted
+	// when the file no longer has them.
+	Owned bool
 }
+
+// OwnerAlias is the interface alias (IFLA_IFALIAS, `ip link` shows it) on
+// the bonds and VLANs dsas-init creates.
+const OwnerAlias = "dsas-init"
 
 // State is a snapshot of the host.
 type State struct {
@@ -57,6 +65,7 @@ const (
 	LoadModule Op = iota
 	SetHostname
 	WriteHostname
+	DeleteLink
 	CreateBond
 	SetBondMode
 	SetBondOptions
@@ -98,6 +107,8 @@ func (s Step) String() string {
 		return strings.Join(append([]string{"load module", s.Module.Name}, s.Module.Params...), " ")
 	case CreateBond:
 		return "create bond " + s.Link + " " + bondOpts(s.Bond, true)
+	case DeleteLink:
+		return "delete link " + s.Link
 	case SetBondMode:
 		return fmt.Sprintf("set bond %s mode %s", s.Link, host.ModeName(s.Bond.Mode))
 	case SetBondOptions:
@@ -252,6 +263,7 @@ func (p *planner) link(name string) *Link {
 }
 
 func (p *planner) links() {
+	p.deleteDropped()
 	for i := range p.cfg.Bonds {
 		b := &p.cfg.Bonds[i]
 		for _, s := range b.Slaves {
@@ -355,6 +367,51 @@ func (p *planner) links() {
 			p.up(a.Dev)
 		}
 	}
+}
+
+// deleteDropped deletes the bonds and VLANs dsas-init created that the
+// file no longer has, VLANs first. Deleting a bond releases its slaves
+// (the bonding driver sets them down) and takes the VLANs on it, and a
+// link takes its addresses and routes with it.
+func (p *planner) deleteDropped() {
+	want := map[string]bool{}
+	for _, b := range p.cfg.Bonds {
+		want[b.Name] = true
+	}
+	for _, v := range p.cfg.Vlans {
+		want[v.Name] = true
+	}
+	for _, kind := range []string{"vlan", "bond"} {
+		for _, name := range slices.Sorted(maps.Keys(p.cur.Links)) {
+			l := p.cur.Links[name]
+			if l == nil || !l.Owned || l.Kind != kind || want[name] {
+				continue
+			}
+			p.add(Step{Op: DeleteLink, Link: name})
+			p.forget(name)
+			if kind != "bond" {
+				continue
+			}
+			for n, o := range p.cur.Links {
+				switch {
+				case o.Master == name:
+					o.Master, o.Up = "", false
+				case o.Vlan != nil && o.Vlan.Parent == name:
+					p.forget(n)
+				}
+			}
+		}
+	}
+}
+
+// forget drops a deleted link from the state being planned against.
+func (p *planner) forget(name string) {
+	delete(p.cur.Links, name)
+	delete(p.cur.Addrs, name)
+	delete(p.cur.Owned, name)
+	gone := func(r host.Route) bool { return r.Dev == name }
+	p.cur.Routes = slices.DeleteFunc(p.cur.Routes, gone)
+	p.cur.OwnedRoutes = slices.DeleteFunc(p.cur.OwnedRoutes, gone)
 }
 
 func (p *planner) up(name string) {
@@ -488,8 +545,14 @@ func (s *State) clone() *State {
 		l := *v
 		c.Links[k] = &l
 	}
+	// The planner deletes from these as it deletes links: never from the
+	// caller's.
+	c.Addrs = maps.Clone(s.Addrs)
 	if c.Addrs == nil {
 		c.Addrs = map[string][]netip.Prefix{}
 	}
+	c.Owned = maps.Clone(s.Owned)
+	c.Routes = slices.Clone(s.Routes)
+	c.OwnedRoutes = slices.Clone(s.OwnedRoutes)
 	return &c
 }

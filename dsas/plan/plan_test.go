@@ -110,7 +110,7 @@ func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 			st.HostnameFile = s.Name
 		case CreateBond:
 			b := *s.Bond
-			st.Links[s.Link] = &Link{Name: s.Link, Kind: "bond", Bond: &b}
+			st.Links[s.Link] = &Link{Name: s.Link, Kind: "bond", Bond: &b, Owned: true}
 		case SetBondMode, SetBondOptions:
 			b := *s.Bond
 			st.Links[s.Link].Bond = &b
@@ -137,7 +137,27 @@ func simulate(t *testing.T, cfg *host.Config, st *State, steps []Step) *State {
 			st.Links[s.Link].Master, st.Links[s.Link].Up = s.Other, true
 		case CreateVlan:
 			v := *s.Vlan
-			st.Links[s.Link] = &Link{Name: s.Link, Kind: "vlan", Vlan: &v}
+			st.Links[s.Link] = &Link{Name: s.Link, Kind: "vlan", Vlan: &v, Owned: true}
+		case DeleteLink:
+			// The kernel takes the VLANs on a bond, releases its slaves
+			// and drops the addresses and routes of what goes.
+			gone := map[string]bool{s.Link: true}
+			for n, l := range st.Links {
+				if l.Vlan != nil && l.Vlan.Parent == s.Link {
+					gone[n] = true
+				}
+				if l.Master == s.Link {
+					l.Master, l.Up = "", false
+				}
+			}
+			for n := range gone {
+				delete(st.Links, n)
+				delete(st.Addrs, n)
+				delete(st.Owned, n)
+			}
+			through := func(r host.Route) bool { return gone[r.Dev] }
+			st.Routes = slices.DeleteFunc(st.Routes, through)
+			st.OwnedRoutes = slices.DeleteFunc(st.OwnedRoutes, through)
 		case AddAddr:
 			st.Addrs[s.Link] = append(st.Addrs[s.Link], s.Addr)
 			if st.Owned == nil {
@@ -428,5 +448,56 @@ func TestModules(t *testing.T) {
 	}
 	if len(notes) != 1 || notes[0] != "module nosuch: not loaded, and this kernel has no such module; skipped" {
 		t.Errorf("notes %q", notes)
+	}
+}
+
+// TestDroppedLinks: a bond or VLAN dsas-init created and the file no
+// longer has is deleted (VLANs first); links someone else made are not.
+func TestDroppedLinks(t *testing.T) {
+	base := "SYSTEMNAME=h\nIPADDRESS0=10.0.0.1/24\nGATEWAY[0]=10.0.0.254\nMODULES=(\"bond0 miimon=100\")\n"
+	full := base + "VLANS=(bond0.7 bond0.8)\nINTERFACE1=bond0.7\nIPADDRESS1=10.7.0.1/24\n"
+	cfg := parse(t, full)
+	steps, _, err := Make(cfg, freshHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := simulate(t, cfg, freshHost(), steps)
+	// A VLAN made by hand on eth0 (no alias): not dsas-init's.
+	applied.Links["eth0.9"] = &Link{Name: "eth0.9", Kind: "vlan", Vlan: &host.Vlan{Name: "eth0.9", Parent: "eth0", ID: 9}}
+	for _, tt := range []struct {
+		name, edit string
+		want       []string // the plan's first steps
+	}{
+		{"one VLAN dropped", base + "VLANS=(bond0.7)\nINTERFACE1=bond0.7\nIPADDRESS1=10.7.0.1/24\n", []string{"delete link bond0.8"}},
+		{"VLANs dropped", base, []string{"delete link bond0.7", "delete link bond0.8"}},
+		{"bond dropped", "SYSTEMNAME=h\nINTERFACE0=eth1\nIPADDRESS0=10.0.0.1/24\n",
+			[]string{"delete link bond0.7", "delete link bond0.8", "delete link bond0", "set link eth1 up", "add address 10.0.0.1/24 to eth1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			edited := parse(t, tt.edit)
+			steps, _, err := Make(edited, applied)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range steps {
+				got = append(got, s.String())
+			}
+			if len(got) < len(tt.want) || !slices.Equal(got[:len(tt.want)], tt.want) {
+				t.Errorf("plan:\n%s\nwant it to start with:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			for _, g := range got {
+				if strings.Contains(g, "eth0.9") {
+					t.Errorf("touched the hand-made VLAN: %s", g)
+				}
+			}
+			after := simulate(t, edited, applied, steps)
+			if _, ok := after.Links["eth0.9"]; !ok {
+				t.Error("hand-made VLAN gone")
+			}
+			if again, _, _ := Make(edited, after); len(again) != 0 {
+				t.Errorf("left after the edit: %v", again)
+			}
+		})
 	}
 }
