@@ -401,16 +401,24 @@ func TestVMModules(t *testing.T) {
 	})
 	// The address goes on a NIC that the dummy driver makes: the command
 	// must load drivers before it waits for NICs and plans links.
+	// numdummies comes from modprobe.d, as modprobe would pass it.
 	path := filepath.Join(t.TempDir(), "dsas.conf")
-	if err := os.WriteFile(path, []byte("SYSTEMNAME=w104\nMODULES=(8021q \"dummy numdummies=2\")\nINTERFACE0=dummy0\nIPADDRESS0=10.4.0.1/24\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("SYSTEMNAME=w104\nMODULES=(8021q dummy)\nINTERFACE0=dummy0\nIPADDRESS0=10.4.0.1/24\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := strings.Fields("-c " + path + " --root " + t.TempDir() + " --wait 30s")
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc/modprobe.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/modprobe.d/dummy.conf"), []byte("options dummy numdummies=2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Fields("-c " + path + " --root " + root + " --wait 30s")
 	var out, errs bytes.Buffer
 	if code := cli.Run(append(args, "apply"), &out, &errs); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
 	}
-	want := "load module 8021q\nload module dummy numdummies=2\nset host name w104\nwrite /etc/hostname: w104\n" +
+	want := "load module 8021q\nload module dummy\nset host name w104\nwrite /etc/hostname: w104\n" +
 		"set link dummy0 up\nadd address 10.4.0.1/24 to dummy0\n"
 	if out.String() != want {
 		t.Errorf("applied:\n%s\nwant:\n%s", out.String(), want)

@@ -17,7 +17,8 @@ import (
 // Kernel modules are loaded the way modprobe(8) loads them, without running
 // it: modules.dep gives the file and the dependencies of each module, which
 // go in first; finit_module(2) loads each file. Only names are resolved,
-// not aliases (MODULES names modules).
+// not aliases (MODULES names modules). modprobe.d's options and install
+// commands are honoured (see modprobeConf).
 
 // moduleDB is the part of modules.dep that loading needs.
 type moduleDB struct {
@@ -123,15 +124,39 @@ func (s *System) loadModule(m *host.Module) error {
 	if _, ok := db.path[name]; !ok {
 		return fmt.Errorf("module %s: not in %s/modules.dep", m.Name, db.dir)
 	}
+	mp, err := s.modprobeConf()
+	if err != nil {
+		return err
+	}
 	deps := db.deps[name]
 	for i := len(deps) - 1; i >= 0; i-- {
 		if !moduleLoaded(deps[i]) {
-			if err := db.insert(deps[i], ""); err != nil {
+			params, err := mp.params(deps[i], nil)
+			if err == nil {
+				err = db.insert(deps[i], params)
+			}
+			if err != nil {
 				return fmt.Errorf("module %s needs %s: %w", m.Name, deps[i], err)
 			}
 		}
 	}
-	return db.insert(name, strings.Join(m.Params, " "))
+	params, err := mp.params(name, m.Params)
+	if err != nil {
+		return err
+	}
+	return db.insert(name, params)
+}
+
+// modprobeConf reads modprobe.d below Root once.
+func (s *System) modprobeConf() (*modprobeConf, error) {
+	if s.modprobe == nil {
+		c, err := readModprobeConf(s.Root)
+		if err != nil {
+			return nil, err
+		}
+		s.modprobe = c
+	}
+	return s.modprobe, nil
 }
 
 // moduleInitCompressedFile is MODULE_INIT_COMPRESSED_FILE (Linux 6.2+).

@@ -18,13 +18,15 @@ import (
 
 // System is the non-network part of the host.
 type System struct {
-	// Root prefixes /etc/hostname, so tests write into a scratch tree.
+	// Root prefixes /etc/hostname and the modprobe.d directories, so
+	// tests work in a scratch tree.
 	Root string
 	// KeepHostname leaves the kernel's host name alone (tests that share
 	// the UTS namespace with the machine); /etc/hostname is still managed.
 	KeepHostname bool
-	// mods is modules.dep, read on first use.
-	mods *moduleDB
+	// mods is modules.dep, read on first use; modprobe likewise.
+	mods     *moduleDB
+	modprobe *modprobeConf
 }
 
 func (s *System) hostnameFile() string { return filepath.Join(s.Root, "/etc/hostname") }
