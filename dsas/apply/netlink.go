@@ -178,18 +178,22 @@ func (n *Net) mustIndex(name string) (uint32, error) {
 
 func u32(v uint32) *uint32 { return &v }
 
-// own names a link dsas-init has just created with plan.OwnerAlias, so
-// that it deletes only its own links when the file drops them. The kernel
-// takes an alias only on a link that exists (RTM_NEWLINK ignores it).
-func (n *Net) own(name string) error {
-	i, err := n.mustIndex(name)
+// create makes a bond or VLAN and names it with plan.OwnerAlias, so that
+// dsas-init deletes only its own links when the file drops them. The
+// kernel takes an alias only on a link that exists (RTM_NEWLINK ignores
+// it), hence the second message.
+func (n *Net) create(a *rtnetlink.LinkAttributes) error {
+	if err := n.c.Link.New(&rtnetlink.LinkMessage{Family: unix.AF_UNSPEC, Attributes: a}); err != nil {
+		return kindErr(a.Info.Kind, err)
+	}
+	i, err := n.mustIndex(a.Name)
 	if err != nil {
 		return err
 	}
 	alias := plan.OwnerAlias
 	if err := n.c.Link.Set(&rtnetlink.LinkMessage{Family: unix.AF_UNSPEC, Index: i,
 		Attributes: &rtnetlink.LinkAttributes{Alias: &alias}}); err != nil {
-		return fmt.Errorf("alias %s: %w", name, err)
+		return fmt.Errorf("alias %s: %w", a.Name, err)
 	}
 	return nil
 }
@@ -246,15 +250,8 @@ func (n *Net) step(s plan.Step) error {
 		if i, ok := n.index(s.Bond.Primary); ok && s.Bond.Primary != "" {
 			primary = &i
 		}
-		err := n.c.Link.New(&rtnetlink.LinkMessage{
-			Family: unix.AF_UNSPEC,
-			Attributes: &rtnetlink.LinkAttributes{Name: s.Link, Info: &rtnetlink.LinkInfo{
-				Kind: "bond", Data: driverBond(s.Bond, true, primary)}},
-		})
-		if err != nil {
-			return kindErr("bond", err)
-		}
-		return n.own(s.Link)
+		return n.create(&rtnetlink.LinkAttributes{Name: s.Link, Info: &rtnetlink.LinkInfo{
+			Kind: "bond", Data: driverBond(s.Bond, true, primary)}})
 	case plan.DeleteLink:
 		i, err := n.mustIndex(s.Link)
 		if err != nil {
@@ -309,15 +306,8 @@ func (n *Net) step(s plan.Step) error {
 			return err
 		}
 		id := s.Vlan.ID
-		err = n.c.Link.New(&rtnetlink.LinkMessage{
-			Family: unix.AF_UNSPEC,
-			Attributes: &rtnetlink.LinkAttributes{Name: s.Link, Type: parent, Info: &rtnetlink.LinkInfo{
-				Kind: "vlan", Data: &driver.Vlan{ID: &id}}},
-		})
-		if err != nil {
-			return kindErr("vlan", err)
-		}
-		return n.own(s.Link)
+		return n.create(&rtnetlink.LinkAttributes{Name: s.Link, Type: parent, Info: &rtnetlink.LinkInfo{
+			Kind: "vlan", Data: &driver.Vlan{ID: &id}}})
 	case plan.AddAddr:
 		i, err := n.mustIndex(s.Link)
 		if err != nil {

@@ -225,6 +225,21 @@ func parse(t *testing.T, src string) *host.Config {
 	return cfg
 }
 
+// planLines plans cfg against st and also returns the steps as `plan`
+// prints them.
+func planLines(t *testing.T, cfg *host.Config, st *State) ([]Step, []string) {
+	t.Helper()
+	steps, _, err := Make(cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, s := range steps {
+		lines = append(lines, s.String())
+	}
+	return steps, lines
+}
+
 // TestChangeOnlyWhatDiffers applies one file, edits it, and checks the
 // second plan touches only what the edit changed.
 func TestChangeOnlyWhatDiffers(t *testing.T) {
@@ -278,14 +293,7 @@ func TestChangeOnlyWhatDiffers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			edited := parse(t, tt.edit)
-			steps, _, err := Make(edited, applied)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, s := range steps {
-				got = append(got, s.String())
-			}
+			steps, got := planLines(t, edited, applied)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
@@ -475,14 +483,7 @@ func TestDroppedLinks(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			edited := parse(t, tt.edit)
-			steps, _, err := Make(edited, applied)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, s := range steps {
-				got = append(got, s.String())
-			}
+			steps, got := planLines(t, edited, applied)
 			if len(got) < len(tt.want) || !slices.Equal(got[:len(tt.want)], tt.want) {
 				t.Errorf("plan:\n%s\nwant it to start with:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
