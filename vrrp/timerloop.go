@@ -125,6 +125,11 @@ func (l *timerLoop) run() {
 		l.mu.Lock()
 		if len(l.h) == 0 {
 			l.running = false
+			if l.alarm != nil {
+				// A stopped Router keeps no descriptor either.
+				l.alarm.close()
+				l.alarm = nil
+			}
 			l.mu.Unlock()
 			return
 		}
@@ -159,10 +164,12 @@ func (l *timerLoop) run() {
 
 // alarm is the loop's one wake-up: set (re)arms it d from now, from the
 // loop or, to wake it earlier, from a goroutine arming an earlier timer
-// (always under the loop's lock); wait blocks until it goes off.
+// (always under the loop's lock); wait blocks until it goes off. The loop
+// closes it when it ends, and never uses it again.
 type alarm interface {
 	set(d time.Duration)
 	wait()
+	close()
 }
 
 // newAlarm returns a timerfd alarm, or a runtime timer where the kernel
@@ -200,9 +207,11 @@ func (a *timerFD) set(d time.Duration) {
 	// A zero value would disarm it.
 	a.spec.Value = unix.NsecToTimespec(max(int64(d), 1))
 	if err := unix.TimerfdSettime(a.fd, 0, &a.spec, nil); err != nil {
-		panic(fmt.Sprintf("vrrp: timerfd_settime: %v", err)) // the fd is never closed
+		panic(fmt.Sprintf("vrrp: timerfd_settime: %v", err)) // only on a closed fd, which is never set
 	}
 }
+
+func (a *timerFD) close() { a.f.Close() }
 
 func (a *timerFD) wait() {
 	if _, err := a.f.Read(a.buf[:]); err != nil {
@@ -216,6 +225,7 @@ type runtimeAlarm struct{ t *time.Timer }
 
 func (a *runtimeAlarm) set(d time.Duration) { a.t.Reset(d) }
 func (a *runtimeAlarm) wait()               { <-a.t.C }
+func (a *runtimeAlarm) close()              { a.t.Stop() }
 
 // loopHeap orders armed timers by deadline, then arming order. It is
 // written out rather than driven through container/heap: a BACKUP moves a
