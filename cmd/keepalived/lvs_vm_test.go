@@ -63,6 +63,24 @@ func lvsConf(weight int) string {
 `, weight)
 }
 
+// startIPVSDaemon starts the daemon with its output in out; the returned
+// channel gets its exit. At the end of the test it is killed and the IPVS
+// table flushed, whatever state the test left it in.
+func startIPVSDaemon(t *testing.T, cmd *exec.Cmd, out *output) chan error {
+	t.Helper()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		exec.Command("ipvsadm", "-C").Run()
+	})
+	return done
+}
+
 // TestDaemonLVS runs the binary's checker side against the VM's IPVS: the
 // virtual server appears with its healthy real server, a SIGHUP changes
 // only the weight, SIGTERM removes what was programmed.
@@ -100,16 +118,7 @@ func TestDaemonLVS(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-n", "-l", "-D", "-G", "-f", conf, "--metrics-listen", metricsAddr,
 		"-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"))
 	cmd.Env = append(os.Environ(), asMainEnv+"=1")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		exec.Command("ipvsadm", "-C").Run()
-	})
+	done := startIPVSDaemon(t, cmd, &out)
 	real := fmt.Sprintf("127.0.0.1:%d", port)
 	waitTable := func(what string, ok func(string) bool) {
 		t.Helper()

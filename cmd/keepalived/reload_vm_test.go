@@ -180,16 +180,7 @@ func TestReloadZeroLossIPVS(t *testing.T) {
 		cmd = exec.Command(os.Args[0], append(argv, "--control-socket", "-")...)
 		cmd.Env = append(os.Environ(), asMainEnv+"=1")
 	}
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		exec.Command("ipvsadm", "-C").Run()
-	})
+	done := startIPVSDaemon(t, cmd, &out)
 	running := func() bool {
 		select {
 		case err := <-done:
