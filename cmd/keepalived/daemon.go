@@ -85,19 +85,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		logs.Core.Info(d.Msg)
 	}
 	opt := daemon.Options{
-		// A reload is refused when `keepalived -t` would fail on the new
-		// file (what keepalived's reload_check_config does), rather than
-		// half-applying it as keepalived does by default.
-		Load: func() (*config.Config, string, error) {
-			c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
-			if c != nil && o.Namespace != "" {
-				c.Global.NetNamespace = o.Namespace // -s overrides the file
-			}
-			if err == nil && ds.ExitCode() != 0 {
-				err = fmt.Errorf("configuration test failed with status %d", ds.ExitCode())
-			}
-			return c, ds.String(), err
-		},
+		Load:         func() (*config.Config, string, error) { return loadForReload(o) },
 		ConfigFile:   o.ConfigFile,
 		Version:      "Keepalived v2.2.7 (01/16,2022)",
 		CommandLine:  os.Args,
@@ -143,6 +131,24 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		return 1
 	}
 	return 0
+}
+
+// loadForReload reads the file again for a SIGHUP. A reload is refused for
+// what would stop the daemon from starting (the parser gave up, a strict
+// include failed); what keepalived only reports (script security, unknown
+// keywords, a bad value that is ignored or defaulted) is logged and the
+// rest applied, as at start. keepalived's reload_check_config asks for
+// more: then any non-zero `keepalived -t` status refuses the reload, as
+// keepalived's check child does.
+func loadForReload(o Options) (*config.Config, string, error) {
+	c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
+	if c != nil && o.Namespace != "" {
+		c.Global.NetNamespace = o.Namespace // -s overrides the file
+	}
+	if err == nil && c.Global.ReloadCheckConfig != "" && ds.ExitCode() != parser.ExitOK {
+		err = fmt.Errorf("reload_check_config: configuration test failed with status %d", ds.ExitCode())
+	}
+	return c, ds.String(), err
 }
 
 // netnsEnv marks a copy that already runs in its network namespace.

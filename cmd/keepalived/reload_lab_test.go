@@ -264,3 +264,51 @@ func maxGap(capture string) time.Duration {
 	}
 	return time.Duration(gap * float64(time.Second))
 }
+
+// TestReloadScriptWarnings reloads files that keepalived -t flags but
+// keepalived runs and reloads: a track script without
+// enable_script_security (status 6) and an unknown keyword (status 5).
+// Each SIGHUP must apply the file; only reload_check_config makes such a
+// file refuse the reload, as in keepalived. RELOAD_LAB_DAEMON runs
+// keepalived itself for a baseline.
+func TestReloadScriptWarnings(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	script := "vrrp_script chk {\n  script \"/bin/true\"\n  interval 1\n}\n"
+	track := "  track_script {\n    chk\n  }\n"
+	base := script + strings.Replace(conf(150, vip1), "  virtual_ipaddress", track+"  virtual_ipaddress", 1)
+	more := strings.Replace(base, "  }\n}\n", "    "+vip2.String()+"/24\n  }\n}\n", 1)
+	unknown := strings.Replace(more, "  priority", "  no_such_keyword 1\n  priority", 1)
+	other := os.Getenv("RELOAD_LAB_DAEMON")
+	r := startReloadRouter(t, h, base, other)
+	r.waitFor("MASTER with the VIP", func() bool { return r.state() == "MASTER" && r.hasAddr(vip1) })
+	reload := func(file string, want string) {
+		t.Helper()
+		before := strings.Count(r.proc.Output(), want)
+		r.write(file)
+		r.signal(syscall.SIGHUP)
+		r.waitFor(want, func() bool { return strings.Count(r.proc.Output(), want) > before })
+	}
+	reload(base, "Reload complete") // the identical file
+	reload(more, "Reload complete")
+	r.waitFor("second VIP", func() bool { return r.hasAddr(vip2) })
+	reload(base, "Reload complete")
+	r.waitFor("second VIP gone", func() bool { return !r.hasAddr(vip2) })
+	reload(unknown, "Reload complete")
+	r.waitFor("second VIP back", func() bool { return r.hasAddr(vip2) })
+	if other == "" {
+		if n := strings.Count(r.proc.Output(), "Reload failed"); n != 0 {
+			t.Fatalf("%d reloads failed:\n%s", n, r.proc.Output())
+		}
+		// reload_check_config: the unknown keyword now refuses the reload.
+		checked := "global_defs {\n  reload_check_config\n}\n" + strings.Replace(unknown, "    "+vip2.String()+"/24\n", "", 1)
+		reload(checked, "Reload failed")
+		if !r.hasAddr(vip2) {
+			t.Fatal("a refused reload removed a VIP")
+		}
+	}
+	if r.state() != "MASTER" {
+		t.Fatalf("state %s after the reloads:\n%s", r.state(), r.proc.Output())
+	}
+}
