@@ -277,7 +277,10 @@ func (a *Announcer) send(ifname string, f func(*Conn) error) error {
 			return err
 		}
 		err = f(c)
-		if try == 1 || !(errors.Is(err, unix.ENXIO) || errors.Is(err, unix.ENODEV)) {
+		// ENETDOWN: a packet socket keeps the error of the interface
+		// going down and reports it once, on the next send after it is
+		// up again.
+		if try == 1 || !(errors.Is(err, unix.ENXIO) || errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENETDOWN)) {
 			return err
 		}
 		a.forget(ifname, c)

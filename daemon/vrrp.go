@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os/exec"
 	"os/user"
 	"reflect"
@@ -42,6 +43,8 @@ type vrrpSide struct {
 	watcher *vrrphost.Watcher
 	notify  swapNotifier
 	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
+	// stopping stops VMAC re-creation while a stop deletes them.
+	stopping atomic.Bool
 
 	mu      sync.Mutex // guards what reload replaces below
 	cfg     *config.Config
@@ -121,9 +124,7 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 	v.installStatic(res)
 	// Subscribe before the engine reads the initial link states, so no
 	// change falls between the two.
-	v.watcher, err = vrrphost.WatchLinks(v.router, func(ifname string, up bool) {
-		log.Info(fmt.Sprintf("Netlink reports %s %s", ifname, map[bool]string{true: "up", false: "down"}[up]))
-	})
+	v.watcher, err = vrrphost.Watch(hostSink{v}, log)
 	if err != nil {
 		v.close()
 		return nil, err
@@ -409,6 +410,73 @@ func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
 	return nil
 }
 
+// hostSink passes the host's events to the engine, and does first what
+// the engine does not own: the VMACs and the static addresses.
+type hostSink struct{ v *vrrpSide }
+
+func (s hostSink) LinkChanged(ifname string, up bool) { s.v.router.LinkChanged(ifname, up) }
+
+func (s hostSink) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
+	s.v.router.SourceChanged(ifname, ipv6, src)
+}
+
+// LinkReplaced re-creates the VMACs on an interface that came back (the
+// kernel deletes a macvlan with its parent); their own creation then
+// reaches the engine as a replacement in turn.
+func (s hostSink) LinkReplaced(ifname string) {
+	for _, m := range s.v.vmacs() {
+		if m.Parent == ifname {
+			s.v.recreateVMAC(m)
+		}
+	}
+	s.v.router.LinkReplaced(ifname)
+}
+
+// LinkDeleted re-creates one of our VMACs deleted by hand, as keepalived
+// does while its parent exists.
+func (s hostSink) LinkDeleted(ifname string) {
+	s.v.router.LinkDeleted(ifname)
+	for _, m := range s.v.vmacs() {
+		if m.Name == ifname {
+			s.v.recreateVMAC(m)
+		}
+	}
+}
+
+// AddressRemoved puts back a static address deleted behind our back
+// (keepalived's reinstate_static_address), then lets the engine restore
+// its VIPs.
+func (s hostSink) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
+	s.v.mu.Lock()
+	statics := s.v.res.StaticAddresses
+	s.v.mu.Unlock()
+	for _, st := range statics {
+		if st.Prefix.Addr() == a && st.Dev == ifname && !st.NoTrack && !present() {
+			if err := s.v.host.AddAddress(context.Background(), st); err == nil {
+				s.v.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", st.Prefix, st.Dev))
+			}
+		}
+	}
+	s.v.router.AddressRemoved(ifname, a, present)
+}
+
+func (v *vrrpSide) vmacs() []vmac.VMAC {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.res.VMACs
+}
+
+func (v *vrrpSide) recreateVMAC(m vmac.VMAC) {
+	if v.stopping.Load() {
+		return
+	}
+	if err := vmac.Create(m); err != nil {
+		v.log.Warn(fmt.Sprintf("Unable to re-create VMAC %s on %s: %v", m.Name, m.Parent, err))
+		return
+	}
+	v.log.Info(fmt.Sprintf("VMAC %s re-created on %s", m.Name, m.Parent))
+}
+
 func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
 	for _, x := range list {
 		if x == m {
@@ -420,6 +488,7 @@ func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
 
 // stop leaves VRRP as keepalived does on SIGTERM.
 func (v *vrrpSide) stop() error {
+	v.stopping.Store(true)
 	close(v.quit)
 	<-v.polled
 	v.mu.Lock()

@@ -53,7 +53,12 @@ type InstanceConfig struct {
 	// SrcIP is mcast_src_ip/unicast_src_ip, or the interface's primary
 	// address resolved by the wiring. It is needed for the VRRPv3 IPv4
 	// checksum and the equal-priority tie break.
-	SrcIP        netip.Addr
+	SrcIP netip.Addr
+	// SrcFrom names the interface SrcIP was taken from when the
+	// configuration gives no source (keepalived takes it from the base
+	// interface, VMAC or not); empty when it does. The engine follows
+	// that interface's primary address (Router.SourceChanged).
+	SrcFrom      string
 	McastGroup   netip.Addr // mcast_dst_ip; default 224.0.0.18 / ff02::12
 	UnicastPeers []Peer
 	// CheckUnicastSrc drops adverts whose source is not a configured peer.

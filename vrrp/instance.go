@@ -21,6 +21,12 @@ type instance struct {
 	effPrio  int
 	owner    bool
 	ownFault bool
+	// srcLost: the interface's address this instance sent from went and
+	// no other came (keepalived's down_instance on RTM_DELADDR).
+	srcLost bool
+	// zeroOnLeave makes the next leaving of MASTER send a priority-0
+	// advert whatever the new state (keepalived's set_vrrp_backup).
+	zeroOnLeave bool
 
 	masterAdverInt time.Duration // learned from the master (v3), else own
 	masterAddr     netip.Addr
@@ -225,7 +231,7 @@ func (in *instance) reevalTracking() {
 	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
 		fault = true
 	}
-	if in.noSource() {
+	if in.noSource() || in.srcLost {
 		fault = true
 	}
 	for _, t := range in.cfg.TrackInterfaces {
@@ -411,7 +417,13 @@ func (in *instance) leaveMaster(to State) {
 	if in.garpTimer != nil {
 		in.garpTimer.Stop()
 	}
-	if to == StateFault && in.r.ifUp[in.cfg.Interface] {
+	if in.zeroOnLeave {
+		// A VIP was deleted behind our back: the backups may take over
+		// after Skew_Time while this router puts everything back.
+		in.zeroOnLeave = false
+		in.sendAdvert(0)
+		in.detailf("sent 0 priority")
+	} else if to == StateFault && in.r.ifUp[in.cfg.Interface] {
 		// Tell the backups now instead of making them wait for the
 		// master-down timer; keepalived does the same when a tracker
 		// faults a master whose link is still up.

@@ -76,7 +76,7 @@ func (r *Router) Reload(cfg Config) error {
 		if l == nil || l.conn == nil {
 			l = &link{key: key, conn: opened[key]}
 			r.wg.Add(1)
-			go r.readLoop(l)
+			go r.readLoop(l, l.conn)
 		} else {
 			r.joinNewGroups(l, nr.links[key])
 		}
@@ -121,6 +121,7 @@ func (r *Router) Reload(cfg Config) error {
 		byName[in.cfg.Name] = in
 	}
 	r.insts, r.byName = insts, byName
+	r.indexVIPs()
 
 	oldGroups := map[string]*syncGroup{}
 	for _, g := range r.groups {
@@ -210,6 +211,7 @@ func (in *instance) update(n *instance) {
 	in.wireOpt = n.wireOpt
 	in.tx = n.tx
 	in.txSrc = n.txSrc
+	in.srcLost = in.srcLost && !c.SrcIP.IsValid()
 	in.dsts = n.dsts
 	in.unicast = n.unicast
 	if in.state != StateMaster {

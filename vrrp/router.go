@@ -34,6 +34,7 @@ type link struct {
 	conn   Conn
 	byVRID [256]*instance
 	closed bool // dropped by a reload
+	stale  bool // the interface was re-created and re-opening failed
 }
 
 type scriptState struct {
@@ -67,6 +68,8 @@ type Router struct {
 	files   map[string]int
 	procs   map[string]bool
 	ifUp    map[string]bool
+	// vipOwners maps every VIP and excluded VIP to its instances.
+	vipOwners map[netip.Addr][]*instance
 
 	started, stopped bool
 	// rxNow is the clock reading of the batch of packets being handled;
@@ -160,6 +163,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 			r.groups = append(r.groups, g)
 		}
 	}
+	r.indexVIPs()
 	return r, nil
 }
 
@@ -189,7 +193,7 @@ func (r *Router) Start() error {
 	}
 	for _, l := range r.links {
 		r.wg.Add(1)
-		go r.readLoop(l)
+		go r.readLoop(l, l.conn)
 	}
 	if r.startup > 0 {
 		r.clock.AfterFunc(r.startup, func() {
@@ -263,9 +267,12 @@ const (
 	maxMessage6 = 8 + 255*16
 )
 
-func (r *Router) readLoop(l *link) {
+// readLoop reads conn, l's socket when it started; it ends when the
+// socket is closed (a stop, a reload that dropped the link, or the
+// interface re-created and the socket replaced).
+func (r *Router) readLoop(l *link, conn Conn) {
 	defer r.wg.Done()
-	bc, batched := l.conn.(BatchConn)
+	bc, batched := conn.(BatchConn)
 	n := 1
 	if batched {
 		n = readBatch
@@ -285,11 +292,11 @@ func (r *Router) readLoop(l *link) {
 			got, err = bc.ReadBatch(ps)
 		} else {
 			p := &ps[0]
-			p.N, p.Src, p.Dst, p.TTL, err = l.conn.ReadFrom(p.Buf)
+			p.N, p.Src, p.Dst, p.TTL, err = conn.ReadFrom(p.Buf)
 		}
 		if err != nil {
 			r.mu.Lock()
-			stopped := r.stopped || l.closed
+			stopped := r.stopped || l.closed || l.conn != conn
 			r.rxErrors++
 			r.mu.Unlock()
 			if stopped || errors.Is(err, net.ErrClosed) {
@@ -346,6 +353,13 @@ func (r *Router) handleLink(l *link, b []byte, src, dst netip.Addr, ttl int) {
 func (r *Router) LinkChanged(ifname string, up bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if up {
+		for _, l := range r.links {
+			if l.key.ifname == ifname && l.stale && !l.closed && !r.stopped {
+				r.reopen(l)
+			}
+		}
+	}
 	if old, ok := r.ifUp[ifname]; ok && old == up {
 		return
 	}

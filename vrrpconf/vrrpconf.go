@@ -200,9 +200,12 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	} else if in.VMAC.IPVLAN {
 		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is not supported; running on %s", in.Name, in.Interface))
 	}
-	if !ic.SrcIP.IsValid() && opt.PrimaryAddr != nil {
+	if !ic.SrcIP.IsValid() {
 		// keepalived takes the source from the base interface, VMAC or not.
-		ic.SrcIP = opt.PrimaryAddr(in.Interface, ipv6)
+		ic.SrcFrom = in.Interface
+		if opt.PrimaryAddr != nil {
+			ic.SrcIP = opt.PrimaryAddr(in.Interface, ipv6)
+		}
 	}
 
 	onVMAC := func(a config.Address) vrrp.Address {

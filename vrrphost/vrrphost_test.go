@@ -2,6 +2,7 @@ package vrrphost
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"sync"
@@ -54,10 +55,48 @@ type linkRec struct {
 	ev []string
 }
 
-func (l *linkRec) LinkChanged(ifname string, up bool) {
+func (l *linkRec) add(ev string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ev = append(l.ev, ifname+map[bool]string{true: " up", false: " down"}[up])
+	l.ev = append(l.ev, ev)
+}
+
+func (l *linkRec) LinkChanged(ifname string, up bool) {
+	l.add(ifname + map[bool]string{true: " up", false: " down"}[up])
+}
+
+func (l *linkRec) LinkReplaced(ifname string) { l.add(ifname + " replaced") }
+func (l *linkRec) LinkDeleted(ifname string)  { l.add(ifname + " deleted") }
+
+func (l *linkRec) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
+	l.add(fmt.Sprintf("%s -%s present=%v", ifname, a, present()))
+}
+
+func (l *linkRec) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
+	l.add(fmt.Sprintf("%s source v6=%v %v", ifname, ipv6, src))
+}
+
+// waitFor waits until every event in want has been seen.
+func (l *linkRec) waitFor(t *testing.T, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		missing := ""
+		for _, w := range want {
+			if !l.has(w) {
+				missing = w
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Fatalf("event %q never seen; got %q", missing, l.ev)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (l *linkRec) has(s string) bool {
@@ -89,7 +128,7 @@ func TestHostInNamespace(t *testing.T) {
 		if h, err = New(); err != nil {
 			return err
 		}
-		if w, err = WatchLinks(rec, nil); err != nil {
+		if w, err = Watch(rec, nil); err != nil {
 			return err
 		}
 		if got := PrimaryAddr("v0", false); got != netip.MustParseAddr("10.66.0.1") {
@@ -131,4 +170,48 @@ func TestHostInNamespace(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestWatcherFollowsTheHost drives the watcher against a real kernel: an
+// interface deleted and created again, renamed away and back, an address
+// deleted, the primary address going and coming back.
+func TestWatcherFollowsTheHost(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	ns := netns.New(t, "vwatch")
+	veth := func() {
+		ns.MustRun(t, "ip", "link", "add", "w0", "type", "veth", "peer", "name", "w1")
+		ns.MustRun(t, "ip", "link", "set", "w1", "up")
+		ns.MustRun(t, "ip", "link", "set", "w0", "up")
+	}
+	veth()
+	ns.MustRun(t, "ip", "addr", "add", "10.67.0.1/24", "dev", "w0")
+	ns.MustRun(t, "ip", "addr", "add", "10.67.0.100/24", "dev", "w0")
+	var w *Watcher
+	rec := &linkRec{}
+	ns.MustDo(t, func() error {
+		var err error
+		w, err = Watch(rec, nil)
+		return err
+	})
+	defer w.Close()
+
+	ns.MustRun(t, "ip", "addr", "del", "10.67.0.100/24", "dev", "w0")
+	rec.waitFor(t, "w0 -10.67.0.100 present=false")
+	ns.MustRun(t, "ip", "addr", "del", "10.67.0.1/24", "dev", "w0")
+	rec.waitFor(t, "w0 source v6=false invalid IP")
+	ns.MustRun(t, "ip", "addr", "add", "10.67.0.2/24", "dev", "w0")
+	rec.waitFor(t, "w0 source v6=false 10.67.0.2")
+
+	ns.MustRun(t, "ip", "link", "del", "w0")
+	rec.waitFor(t, "w0 down", "w0 deleted")
+	veth()
+	rec.waitFor(t, "w0 replaced", "w0 up")
+
+	rec.mu.Lock()
+	rec.ev = nil
+	rec.mu.Unlock()
+	ns.MustRun(t, "ip", "link", "set", "w0", "name", "w0x")
+	rec.waitFor(t, "w0 down")
+	ns.MustRun(t, "ip", "link", "set", "w0x", "name", "w0")
+	rec.waitFor(t, "w0 replaced", "w0 up")
 }

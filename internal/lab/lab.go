@@ -84,16 +84,31 @@ func New(t testing.TB, n int) *Lab {
 		v6[15] = byte(10 + i)
 		h.IPv6 = netip.PrefixFrom(netip.AddrFrom16(v6), 64)
 		h.LinkLocal = LinkLocal(h.MAC)
-		netns.Veth(t, sw, h.Port, h.NS, h.Link)
-		sw.MustRun(t, "ip", "link", "set", h.Port, "master", l.Bridge, "up")
-		h.NS.MustRun(t, "sysctl", "-qw", "net.ipv6.conf."+h.Link+".accept_dad=0")
-		h.NS.MustRun(t, "ip", "link", "set", h.Link, "address", h.MAC.String())
-		h.NS.MustRun(t, "ip", "addr", "add", h.IPv4.String(), "dev", h.Link)
-		h.NS.MustRun(t, "ip", "-6", "addr", "add", h.IPv6.String(), "dev", h.Link, "nodad")
-		h.NS.MustRun(t, "ip", "link", "set", h.Link, "up")
+		l.plug(t, h)
 		l.Hosts = append(l.Hosts, h)
 	}
 	return l
+}
+
+// plug makes the host's link and its bridge port and configures them.
+func (l *Lab) plug(t testing.TB, h *Host) {
+	t.Helper()
+	netns.Veth(t, l.Switch, h.Port, h.NS, h.Link)
+	l.Switch.MustRun(t, "ip", "link", "set", h.Port, "master", l.Bridge, "up")
+	h.NS.MustRun(t, "sysctl", "-qw", "net.ipv6.conf."+h.Link+".accept_dad=0")
+	h.NS.MustRun(t, "ip", "link", "set", h.Link, "address", h.MAC.String())
+	h.NS.MustRun(t, "ip", "addr", "add", h.IPv4.String(), "dev", h.Link)
+	h.NS.MustRun(t, "ip", "-6", "addr", "add", h.IPv6.String(), "dev", h.Link, "nodad")
+	h.NS.MustRun(t, "ip", "link", "set", h.Link, "up")
+}
+
+// Replug deletes the host's link and creates it again under the same name,
+// as a driver reload or a rebuilt VLAN does: a new interface index, the
+// same MAC and addresses.
+func (l *Lab) Replug(t testing.TB, h *Host) {
+	t.Helper()
+	h.NS.MustRun(t, "ip", "link", "del", h.Link)
+	l.plug(t, h)
 }
 
 // Host returns host i (1-based), as in the shared netlab's kl-hN.

@@ -143,6 +143,22 @@ func (c *Conn) WriteTo(payload []byte, src, dst netip.Addr) error {
 	return nil
 }
 
+func (c *Conn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Opens counts the sockets the host's router has opened (Listen calls).
+func (h *Host) Opens() int {
+	h.lan.mu.Lock()
+	defer h.lan.mu.Unlock()
+	return len(h.conns)
+}
+
 // Close unblocks ReadFrom.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() { close(c.closed) })
@@ -186,7 +202,7 @@ func (l *LAN) Flush() {
 				continue
 			}
 			for _, c := range h.conns {
-				if c.ipv6 != f.Dst.Is6() {
+				if c.ipv6 != f.Dst.Is6() || c.isClosed() {
 					continue
 				}
 				if up, _ := h.Net.LinkUp(c.ifname); !up {

@@ -1,0 +1,110 @@
+//go:build !vmtest
+
+package main
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/internal/lab"
+	"github.com/dsas/keepalived-go/internal/netns"
+)
+
+// TestHostChangesUnderTheDaemon changes the master's host behind its back,
+// as operators, drivers and dsas-init do, and wants keepalived's outcome
+// each time: one MASTER, holding its VIP, answering the client.
+//
+//   - a static address deleted: restored (keepalived's
+//     reinstate_static_address);
+//   - the VIP deleted: restored (keepalived: BACKUP, then MASTER again
+//     after Skew_Time, VIP re-added and announced);
+//   - the primary address deleted (the kernel drops the VIP, a secondary,
+//     with it): FAULT, the backup takes over; the address back: MASTER
+//     again with the VIP;
+//   - the interface deleted and created again under the same name (new
+//     index): the sockets follow, no split brain;
+//   - the interface renamed away and back.
+//
+// HOST_LAB_DAEMON=/usr/sbin/keepalived runs keepalived itself for the
+// baseline; each step logs how long it took to settle.
+func TestHostChangesUnderTheDaemon(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 3)
+	h1, h2, client := l.Host(1), l.Host(2), l.Host(3)
+	other := os.Getenv("HOST_LAB_DAEMON")
+	// An IPv6 static address, so it does not stand in for the IPv4
+	// primary when that is deleted.
+	const static = "fd0b:214::50"
+	r1 := startReloadRouter(t, h1, conf(150, vip1)+"static_ipaddress {\n  "+static+"/64 dev "+lab.Link+"\n}\n", other)
+	r2 := startReloadRouter(t, h2, conf(100, vip1), other)
+	settled := func() bool {
+		return r1.state() == "MASTER" && r1.hasAddr(vip1) && r2.state() == "BACKUP" && !r2.hasAddr(vip1)
+	}
+	r1.waitFor("h1 MASTER, h2 BACKUP", settled)
+	primary := h1.IPv4.String()
+
+	step := func(name string, change func()) {
+		t.Helper()
+		masters := strings.Count(r2.proc.Output(), "Entering MASTER")
+		start := time.Now()
+		change()
+		r1.waitFor(name+": h1 MASTER with the VIP, h2 BACKUP", settled)
+		took := time.Since(start)
+		// No split brain left behind: h2 stays BACKUP while h1 advertises.
+		time.Sleep(2 * time.Second)
+		if !settled() {
+			t.Fatalf("%s: not stable: h1 %s (VIP %v), h2 %s (VIP %v)\nh1:\n%s\nh2:\n%s", name,
+				r1.state(), r1.hasAddr(vip1), r2.state(), r2.hasAddr(vip1), r1.proc.Output(), r2.proc.Output())
+		}
+		if mac, err := client.Arping(vip1); err != nil || mac.String() != h1.MAC.String() {
+			t.Fatalf("%s: the client resolves %s to %v (%v), want h1's %v", name, vip1, mac, err, h1.MAC)
+		}
+		t.Logf("%s: settled after %v, h2 went MASTER %d times", name, took.Round(time.Millisecond),
+			strings.Count(r2.proc.Output(), "Entering MASTER")-masters)
+	}
+
+	step("VIP deleted", func() {
+		h1.NS.MustRun(t, "ip", "addr", "del", vip1.String()+"/24", "dev", lab.Link)
+	})
+	step("static address deleted", func() {
+		h1.NS.MustRun(t, "ip", "addr", "del", static+"/64", "dev", lab.Link)
+		r1.waitFor("static address restored", func() bool {
+			out, _ := h1.Run("ip", "-o", "addr", "show", "dev", lab.Link)
+			return strings.Contains(out, " "+static+"/64")
+		})
+	})
+	step("primary address deleted and added back", func() {
+		h1.NS.MustRun(t, "ip", "addr", "del", primary, "dev", lab.Link)
+		r1.waitFor("h1 FAULT", func() bool { return r1.state() == "FAULT" })
+		r2.waitFor("h2 MASTER with the VIP", func() bool { return r2.state() == "MASTER" && r2.hasAddr(vip1) })
+		if r1.hasAddr(vip1) {
+			t.Fatal("h1 in FAULT kept the VIP")
+		}
+		h1.NS.MustRun(t, "ip", "addr", "add", primary, "dev", lab.Link)
+	})
+	step("interface deleted and created again", func() {
+		l.Replug(t, h1)
+	})
+	step("interface renamed away and back", func() {
+		h1.NS.MustRun(t, "ip", "link", "set", lab.Link, "down")
+		h1.NS.MustRun(t, "ip", "link", "set", lab.Link, "name", "labx")
+		r1.waitFor("h1 FAULT", func() bool { return r1.state() == "FAULT" })
+		h1.NS.MustRun(t, "ip", "link", "set", "labx", "name", lab.Link)
+		h1.NS.MustRun(t, "ip", "link", "set", lab.Link, "up")
+	})
+	if other == "" {
+		for _, bad := range []string{"no such device", "receive failed"} {
+			if n := strings.Count(r1.proc.Output(), bad); n > 3 {
+				t.Errorf("h1 logged %q %d times", bad, n)
+			}
+		}
+	}
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+	if os.Getenv("HOST_LAB_VERBOSE") != "" {
+		t.Logf("h1:\n%s\nh2:\n%s", r1.proc.Output(), r2.proc.Output())
+	}
+}

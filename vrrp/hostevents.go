@@ -1,0 +1,181 @@
+package vrrp
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// This file is how the engine follows the host under it, as keepalived's
+// netlink reflector does: an interface re-created under the same name, a
+// VIP deleted behind its back, the primary address that is its source
+// coming and going. The wiring's watcher calls these.
+
+// LinkReplaced tells the engine the name ifname now belongs to another
+// interface (deleted and created again, or renamed onto it). The sockets
+// on the old one hear and send nothing, so they are opened again; if that
+// fails (the name went again), the next replacement retries.
+func (r *Router) LinkReplaced(ifname string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started || r.stopped {
+		return
+	}
+	for _, l := range r.links {
+		if l.key.ifname == ifname && !l.closed {
+			r.reopen(l)
+		}
+	}
+}
+
+// reopen replaces l's socket; the old read loop ends when its socket is
+// closed.
+func (r *Router) reopen(l *link) {
+	c, err := r.opt.Listen(l.key.ifname, l.key.ipv6)
+	if err != nil {
+		// Retried when the interface comes up (LinkChanged).
+		l.stale = true
+		r.log.Warn(fmt.Sprintf("Interface %s re-created but its VRRP socket cannot be opened: %v", l.key.ifname, err))
+		return
+	}
+	l.stale = false
+	r.log.Debug(fmt.Sprintf("Interface %s re-created, VRRP socket re-opened", l.key.ifname))
+	old := l.conn
+	l.conn = c
+	if old != nil {
+		old.Close()
+	}
+	r.wg.Add(1)
+	go r.readLoop(l, c)
+}
+
+// AddressRemoved tells the engine an address was deleted from ifname. A
+// MASTER whose tracked VIP it was leaves MASTER as keepalived's
+// set_vrrp_backup does (priority-0 advert, remaining VIPs removed, BACKUP)
+// with a master-down timer of Skew_Time only, so it comes back at once
+// and puts every VIP back, announced. present is asked before acting:
+// the event may be older than the engine's own re-adding.
+func (r *Router) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started || r.stopped {
+		return
+	}
+	var hit []*instance
+	for _, in := range r.vipOwners[a] {
+		if in.state == StateMaster && in.tracksVIP(ifname, a) {
+			hit = append(hit, in)
+		}
+	}
+	if len(hit) == 0 || (present != nil && present()) {
+		return
+	}
+	r.log.Debug(fmt.Sprintf("Netlink reflector reports IP %s removed from %s", a, ifname))
+	for _, in := range hit {
+		if in.state == StateMaster { // a group member may have moved already
+			r.yieldToRestore(in)
+		}
+	}
+}
+
+// tracksVIP reports whether a on ifname is one of in's VIPs or excluded
+// VIPs that is not no_track.
+func (in *instance) tracksVIP(ifname string, a netip.Addr) bool {
+	for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
+		for _, v := range set {
+			if v.Prefix.Addr() == a && v.Dev == ifname && !v.NoTrack {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// yieldToRestore is keepalived's set_vrrp_backup: every MASTER of the
+// instance's sync group goes to BACKUP with a priority-0 advert and comes
+// back after Skew_Time unless a better master speaks first.
+func (r *Router) yieldToRestore(in *instance) {
+	members := []*instance{in}
+	if in.group != nil {
+		members = in.group.members
+	}
+	var masters []*instance
+	for _, m := range members {
+		if m.state == StateMaster {
+			m.zeroOnLeave = true
+			masters = append(masters, m)
+		}
+	}
+	r.transition(in, StateBackup, "virtual address removed")
+	for _, m := range masters {
+		if m.state == StateBackup {
+			m.arm(m.skew())
+		}
+	}
+}
+
+// SourceChanged tells the engine the primary address of ifname for a
+// family (the zero Addr: none left). Instances taking their source from
+// that interface follow it; one whose source went and found no other
+// goes to FAULT, as keepalived's down_instance, and back when an address
+// comes.
+func (r *Router) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	changed := false
+	for _, in := range r.insts {
+		if in.cfg.SrcFrom != ifname || in.cfg.IPv6 != ipv6 {
+			continue
+		}
+		if in.setSource(src) {
+			changed = true
+		}
+	}
+	if changed {
+		r.reevaluateAll("source address of " + ifname)
+	}
+}
+
+// setSource moves the instance to a new source address and reports
+// whether its tracking state may have changed.
+func (in *instance) setSource(src netip.Addr) bool {
+	if src == in.cfg.SrcIP {
+		return false
+	}
+	lost := !src.IsValid() && in.cfg.SrcIP.IsValid()
+	in.cfg.SrcIP = src
+	in.srcLost = lost
+	in.txSrc = src
+	if !src.IsValid() {
+		in.txSrc = netip.IPv4Unspecified()
+		if in.cfg.IPv6 {
+			in.txSrc = netip.IPv6Unspecified()
+		}
+	}
+	return true
+}
+
+// indexVIPs rebuilds the address → instances map AddressRemoved looks up,
+// so a deletion costs a map lookup even with thousands of VIPs.
+func (r *Router) indexVIPs() {
+	r.vipOwners = make(map[netip.Addr][]*instance)
+	for _, in := range r.insts {
+		for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
+			for _, v := range set {
+				a := v.Prefix.Addr()
+				if owners := r.vipOwners[a]; len(owners) == 0 || owners[len(owners)-1] != in {
+					r.vipOwners[a] = append(owners, in)
+				}
+			}
+		}
+	}
+}
+
+// LinkDeleted logs keepalived's line for a deleted interface that an
+// instance uses; LinkChanged has already reported it down.
+func (r *Router) LinkDeleted(ifname string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, used := r.ifUp[ifname]; used {
+		r.log.Info(fmt.Sprintf("Interface %s deleted", ifname))
+	}
+}

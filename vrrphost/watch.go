@@ -1,0 +1,335 @@
+package vrrphost
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dsas/keepalived-go/ifaddr"
+)
+
+// Sink is what the watcher reports to; *vrrp.Router implements it.
+type Sink interface {
+	// LinkChanged reports an interface becoming usable or unusable.
+	LinkChanged(ifname string, up bool)
+	// LinkReplaced reports that the name now belongs to another
+	// interface (deleted and created again, or renamed onto it): sockets
+	// bound to the old one hear and send nothing any more.
+	LinkReplaced(ifname string)
+	// LinkDeleted reports the interface named ifname deleted.
+	LinkDeleted(ifname string)
+	// AddressRemoved reports an address deleted from an interface.
+	// present re-reads the kernel, for a sink that acts only on an
+	// address that is still absent (a stale event must not undo what the
+	// sink has just added back).
+	AddressRemoved(ifname string, a netip.Addr, present func() bool)
+	// SourceChanged reports the interface's primary address of a family
+	// (keepalived's default VRRP source: the first IPv4 address, the
+	// first IPv6 link-local one); the zero Addr when it has none left.
+	SourceChanged(ifname string, ipv6 bool, src netip.Addr)
+}
+
+// Watcher follows link and address events and reports what the engine
+// cares about: usability, a name moving to a new interface, addresses
+// removed, primary addresses changing.
+type Watcher struct {
+	w       *ifaddr.Watcher
+	nl      *ifaddr.Conn
+	mu      sync.Mutex
+	sink    Sink
+	done    chan struct{}
+	closing atomic.Bool
+	log     *slog.Logger
+
+	// Owned by the loop goroutine after Watch returns.
+	links   map[string]linkView // by name
+	names   map[int]string      // by index
+	primary map[srcKey]netip.Addr
+}
+
+type linkView struct {
+	index int // 0: no interface has the name now
+	up    bool
+}
+
+type srcKey struct {
+	index int
+	ipv6  bool
+}
+
+// Watch subscribes to link and address events and reports them to sink,
+// logging keepalived's lines for them. Call SetSink to move to a new
+// engine.
+func Watch(sink Sink, log *slog.Logger) (*Watcher, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	w, err := ifaddr.Watch(nil)
+	if err != nil {
+		return nil, err
+	}
+	nl, err := ifaddr.Dial(nil)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	lw := &Watcher{w: w, nl: nl, sink: sink, done: make(chan struct{}), log: log}
+	// What every link looks like now, read after subscribing so no change
+	// is lost, lets the first event of a link be told apart from a change.
+	lw.resync(false)
+	go lw.loop()
+	return lw, nil
+}
+
+// SetSink changes where events go.
+func (lw *Watcher) SetSink(s Sink) {
+	lw.mu.Lock()
+	lw.sink = s
+	lw.mu.Unlock()
+}
+
+func (lw *Watcher) currentSink() Sink {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return lw.sink
+}
+
+// resync reads every link and primary address again: at start, and after
+// the socket overflowed and events were lost (report says whether to
+// report what changed meanwhile).
+func (lw *Watcher) resync(report bool) {
+	links, err := lw.nl.Links()
+	if err != nil {
+		return
+	}
+	if !report {
+		lw.links, lw.names, lw.primary = map[string]linkView{}, map[int]string{}, map[srcKey]netip.Addr{}
+	}
+	seen := map[string]bool{}
+	for _, l := range links {
+		seen[l.Name] = true
+		if report {
+			lw.link(l)
+			continue
+		}
+		lw.links[l.Name] = linkView{index: l.Index, up: l.Usable()}
+		lw.names[l.Index] = l.Name
+		for _, v6 := range []bool{false, true} {
+			lw.primary[srcKey{l.Index, v6}] = lw.readPrimary(l.Index, v6)
+		}
+	}
+	for name, v := range lw.links {
+		if !seen[name] && v.index != 0 {
+			lw.link(ifaddr.Link{Index: v.index, Name: name, Deleted: true})
+		}
+	}
+	if report {
+		for k := range lw.primary {
+			lw.source(k, lw.readPrimary(k.index, k.ipv6))
+		}
+	}
+}
+
+func (lw *Watcher) loop() {
+	defer close(lw.done)
+	for {
+		ev, err := lw.w.Next()
+		if err != nil {
+			if lw.closing.Load() {
+				return
+			}
+			// An overflow (ENOBUFS) loses events: read everything again.
+			lw.resync(true)
+			time.Sleep(10 * time.Millisecond) // do not spin on a broken socket
+			continue
+		}
+		switch {
+		case ev.Link != nil && ev.Link.Name != "":
+			lw.link(*ev.Link)
+		case ev.Addr != nil:
+			lw.addr(*ev.Addr)
+		}
+	}
+}
+
+// link follows one link event: renames and re-creations move a name to
+// another index, and the old holder of a name or index stops being it.
+func (lw *Watcher) link(l ifaddr.Link) {
+	sink := lw.currentSink()
+	if l.Deleted {
+		if lw.names[l.Index] == l.Name {
+			delete(lw.names, l.Index)
+			lw.usable(sink, l.Name, linkView{}, true)
+			if sink != nil {
+				sink.LinkDeleted(l.Name)
+			}
+		}
+		lw.forgetSources(l.Index)
+		return
+	}
+	if old, ok := lw.names[l.Index]; ok && old != l.Name {
+		// Renamed away: the old name has no interface any more.
+		lw.log.Info(fmt.Sprintf("Interface name has changed from %s to %s", old, l.Name))
+		lw.usable(sink, old, linkView{}, true)
+	}
+	lw.names[l.Index] = l.Name
+	v, seen := lw.links[l.Name]
+	if v.index != l.Index {
+		lw.log.Debug(fmt.Sprintf("Interface %s added", l.Name))
+		lw.links[l.Name] = linkView{index: l.Index, up: v.up}
+		if sink != nil {
+			sink.LinkReplaced(l.Name)
+		}
+	}
+	lw.usable(sink, l.Name, linkView{index: l.Index, up: l.Usable()}, seen)
+}
+
+// usable records a name's new view and reports a change of usability.
+func (lw *Watcher) usable(sink Sink, name string, v linkView, logIt bool) {
+	old := lw.links[name]
+	lw.links[name] = v
+	if old.up == v.up {
+		return
+	}
+	if logIt || old.up {
+		lw.log.Info(fmt.Sprintf("Netlink reports %s %s", name, map[bool]string{true: "up", false: "down"}[v.up]))
+	}
+	if sink != nil {
+		sink.LinkChanged(name, v.up)
+	}
+}
+
+func (lw *Watcher) forgetSources(index int) {
+	for _, v6 := range []bool{false, true} {
+		k := srcKey{index, v6}
+		if lw.primary[k].IsValid() {
+			lw.source(k, netip.Addr{})
+		}
+		delete(lw.primary, k)
+	}
+}
+
+// addr follows one address event.
+func (lw *Watcher) addr(a ifaddr.AddrEvent) {
+	name, ok := lw.names[a.Index]
+	if !ok {
+		return
+	}
+	sink := lw.currentSink()
+	v6 := a.Addr.Is6()
+	k := srcKey{a.Index, v6}
+	if a.Deleted {
+		if sink != nil {
+			sink.AddressRemoved(name, a.Addr, func() bool { return lw.present(a.Index, a.Addr) })
+		}
+		if lw.primary[k] == a.Addr {
+			lw.source(k, lw.readPrimary(a.Index, v6))
+		}
+		return
+	}
+	if !lw.primary[k].IsValid() && candidate(a.Addr, a.Scope) {
+		lw.source(k, a.Addr)
+	}
+}
+
+func (lw *Watcher) source(k srcKey, src netip.Addr) {
+	if lw.primary[k] == src {
+		return
+	}
+	old := lw.primary[k]
+	lw.primary[k] = src
+	name, ok := lw.names[k.index]
+	if !ok {
+		return
+	}
+	// keepalived's -D lines for the address an instance sends from.
+	if old.IsValid() {
+		lw.log.Debug(fmt.Sprintf("Deassigned address %s from interface %s", old, name))
+	}
+	if src.IsValid() {
+		lw.log.Debug(fmt.Sprintf("Assigned address %s for interface %s", src, name))
+	}
+	if sink := lw.currentSink(); sink != nil {
+		sink.SourceChanged(name, k.ipv6, src)
+	}
+}
+
+// candidate reports whether an address can be keepalived's default
+// source: any IPv4 address, an IPv6 one only if link-local.
+func candidate(a netip.Addr, scope ifaddr.Scope) bool {
+	return a.Is4() || (a.IsLinkLocalUnicast() && scope == ifaddr.ScopeLink)
+}
+
+// readPrimary is the first candidate in the kernel's order.
+func (lw *Watcher) readPrimary(index int, ipv6 bool) netip.Addr {
+	addrs, err := lw.nl.Addrs(index, ipv6)
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, a := range addrs {
+		if candidate(a.Addr, a.Scope) {
+			return a.Addr
+		}
+	}
+	return netip.Addr{}
+}
+
+func (lw *Watcher) present(index int, addr netip.Addr) bool {
+	addrs, err := lw.nl.Addrs(index, addr.Is6())
+	if err != nil {
+		// Unknown: acting on a stale event is worse than waiting for
+		// the next one.
+		return true
+	}
+	for _, a := range addrs {
+		if a.Addr == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the watcher.
+func (lw *Watcher) Close() error {
+	lw.closing.Store(true)
+	err := lw.w.Close()
+	<-lw.done
+	return errors.Join(err, lw.nl.Close())
+}
+
+// PrimaryAddr is keepalived's default source address of an interface:
+// its first IPv4 address, or its IPv6 link-local address. It returns the
+// zero Addr when there is none (yet).
+func PrimaryAddr(ifname string, ipv6 bool) netip.Addr {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return netip.Addr{}
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ipn.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if ipv6 && ip.Is6() && ip.IsLinkLocalUnicast() {
+			return ip
+		}
+		if !ipv6 && ip.Is4() {
+			return ip
+		}
+	}
+	return netip.Addr{}
+}
