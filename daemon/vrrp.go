@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -458,6 +459,49 @@ func (s hostSink) AddressRemoved(ifname string, a netip.Addr, present func() boo
 		}
 	}
 	s.v.router.AddressRemoved(ifname, a, present)
+}
+
+// RouteRemoved restores a static route deleted behind our back
+// (keepalived's reinstate_static_route), then lets the engine act.
+func (s hostSink) RouteRemoved(deleted vrrp.Route, present func() bool) {
+	s.v.mu.Lock()
+	statics := s.v.res.StaticRoutes
+	s.v.mu.Unlock()
+	for _, rt := range statics {
+		if !rt.NoTrack && rt.Matches(deleted) && !present() {
+			if err := s.v.host.AddRoute(context.Background(), rt); err == nil {
+				s.v.log.Info(fmt.Sprintf("Restoring deleted static route %s", rt.Dst))
+			}
+		}
+	}
+	s.v.router.RouteRemoved(deleted, present)
+}
+
+// RuleRemoved restores a static rule (keepalived's reinstate_static_rule).
+func (s hostSink) RuleRemoved(deleted vrrp.Rule, present func() bool) {
+	s.v.mu.Lock()
+	statics := s.v.res.StaticRules
+	s.v.mu.Unlock()
+	for _, ru := range statics {
+		if !ru.NoTrack && ru.Matches(deleted) && !present() {
+			if err := s.v.host.AddRule(context.Background(), ru); err == nil {
+				s.v.log.Info(fmt.Sprintf("Restoring deleted static rule %s", describeRule(ru)))
+			}
+		}
+	}
+	s.v.router.RuleRemoved(deleted, present)
+}
+
+func describeRule(r vrrp.Rule) string {
+	var b strings.Builder
+	if r.From.IsValid() {
+		fmt.Fprintf(&b, "from %s ", r.From)
+	}
+	if r.To.IsValid() {
+		fmt.Fprintf(&b, "to %s ", r.To)
+	}
+	fmt.Fprintf(&b, "table %d", r.Table)
+	return b.String()
 }
 
 func (v *vrrpSide) vmacs() []vmac.VMAC {

@@ -20,11 +20,14 @@ type AddrEvent struct {
 	Deleted bool
 }
 
-// Event is one link or address change; exactly one of Link and Addr is
-// set.
+// Event is one change; exactly one field is set.
 type Event struct {
 	Link *Link
 	Addr *AddrEvent
+	// RouteDeleted and RuleDeleted report a keepalived route or rule
+	// (protocol ProtoKeepalived) deleted.
+	RouteDeleted *RouteKey
+	RuleDeleted  *RuleKey
 }
 
 // Watcher delivers link and address changes from one subscription, in
@@ -35,7 +38,8 @@ type Watcher struct {
 	pending []Event
 }
 
-// Watch subscribes to link events and IPv4 and IPv6 address events. cfg
+// Watch subscribes to link events, IPv4 and IPv6 address events and the
+// deletion of keepalived's routes and rules. cfg
 // may be nil; cfg.NetNS selects another namespace. Read the initial state
 // after subscribing, so that no change falls between the two.
 func Watch(cfg *netlink.Config) (*Watcher, error) {
@@ -43,7 +47,7 @@ func Watch(cfg *netlink.Config) (*Watcher, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	c.Groups |= unix.RTMGRP_LINK | unix.RTMGRP_IPV4_IFADDR | unix.RTMGRP_IPV6_IFADDR
+	c.Groups |= unix.RTMGRP_LINK | unix.RTMGRP_IPV4_IFADDR | unix.RTMGRP_IPV6_IFADDR | routeGroups
 	nl, err := netlink.Dial(unix.NETLINK_ROUTE, &c)
 	if err != nil {
 		return nil, fmt.Errorf("ifaddr: subscribe to link and address events: %w", err)
@@ -97,7 +101,7 @@ func eventOf(m netlink.Message) (Event, bool) {
 		a.Deleted = typ == unix.RTM_DELADDR
 		return Event{Addr: &a}, ok
 	}
-	return Event{}, false
+	return routeEvent(m)
 }
 
 func addrEventOf(m *rtnetlink.AddressMessage) (AddrEvent, bool) {

@@ -179,3 +179,83 @@ func (r *Router) LinkDeleted(ifname string) {
 		r.log.Info(fmt.Sprintf("Interface %s deleted", ifname))
 	}
 }
+
+// mainTable is RT_TABLE_MAIN, where a route without a table goes.
+const mainTable = 254
+
+// Matches reports whether deleted, a route the kernel reports removed
+// (only Dst, Table and Metric set), is r as installed: keepalived's
+// route_is_ours on destination, table and metric.
+func (r Route) Matches(deleted Route) bool {
+	dst := r.Dst
+	if !dst.IsValid() {
+		dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+		if r.Via.Is6() || r.Src.Is6() {
+			dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+		}
+	}
+	table := r.Table
+	if table == 0 {
+		table = mainTable
+	}
+	return dst.Masked() == deleted.Dst.Masked() && table == deleted.Table && r.Metric == deleted.Metric
+}
+
+// Matches reports whether deleted, a rule the kernel reports removed
+// (family, preference, table, from, to and fwmark set), is r as
+// installed. A rule without a preference gets one from the kernel, so
+// the preference is compared only when r has one.
+func (r Rule) Matches(deleted Rule) bool {
+	return r.IPv6 == deleted.IPv6 && r.Table == deleted.Table && r.FwMark == deleted.FwMark &&
+		(r.Priority == 0 || r.Priority == deleted.Priority) &&
+		r.From.Masked() == deleted.From.Masked() && r.To.Masked() == deleted.To.Masked()
+}
+
+// RouteRemoved tells the engine a keepalived route was deleted: a MASTER
+// whose tracked virtual route it was leaves and comes back as for a VIP
+// (keepalived's netlink_route_filter).
+func (r *Router) RouteRemoved(deleted Route, present func() bool) {
+	r.removed(func(in *instance) bool {
+		for _, rt := range in.cfg.Routes {
+			if !rt.NoTrack && rt.Matches(deleted) {
+				return true
+			}
+		}
+		return false
+	}, present, "route "+deleted.Dst.String())
+}
+
+// RuleRemoved is RouteRemoved for virtual rules.
+func (r *Router) RuleRemoved(deleted Rule, present func() bool) {
+	r.removed(func(in *instance) bool {
+		for _, ru := range in.cfg.Rules {
+			if !ru.NoTrack && ru.Matches(deleted) {
+				return true
+			}
+		}
+		return false
+	}, present, "rule")
+}
+
+func (r *Router) removed(owns func(*instance) bool, present func() bool, what string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started || r.stopped {
+		return
+	}
+	var hit []*instance
+	for _, in := range r.insts {
+		if in.state == StateMaster && owns(in) {
+			hit = append(hit, in)
+		}
+	}
+	if len(hit) == 0 || (present != nil && present()) {
+		return
+	}
+	r.log.Debug(fmt.Sprintf("Netlink reflector reports %s removed", what))
+	for _, in := range hit {
+		if in.state == StateMaster {
+			r.yieldToRestore(in)
+		}
+	}
+}

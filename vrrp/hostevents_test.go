@@ -114,3 +114,35 @@ func TestLinkReplacedReopens(t *testing.T) {
 	s.wantState("h1", "VI_51", vrrp.StateMaster)
 	s.wantState("h2", "VI_51", vrrp.StateBackup)
 }
+
+// A deleted virtual route is handled as a deleted VIP; matching follows
+// keepalived's route_is_ours (destination, table, metric).
+func TestVirtualRouteRemoved(t *testing.T) {
+	rt := vrrp.Route{Dst: netip.MustParsePrefix("192.0.2.0/24"), Table: 100}
+	s := pair(t, func(ic *vrrp.InstanceConfig) { ic.Routes = []vrrp.Route{rt} })
+	s.start("h1", "h2")
+	s.at(mdi150 + time.Second)
+	h1 := s.h["h1"]
+	h1.Router.RouteRemoved(vrrp.Route{Dst: rt.Dst, Table: 254}, func() bool { return false })
+	h1.Router.RouteRemoved(vrrp.Route{Dst: rt.Dst, Table: 100, Metric: 7}, func() bool { return false })
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+	h1.Router.RouteRemoved(vrrp.Route{Dst: rt.Dst, Table: 100}, func() bool { return false })
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	s.at(s.elapsed() + 106*time.Second/256)
+	s.wantState("h1", "VI_51", vrrp.StateMaster)
+}
+
+func TestRouteAndRuleMatches(t *testing.T) {
+	def := vrrp.Route{Via: netip.MustParseAddr("10.0.0.1")}
+	if !def.Matches(vrrp.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Table: 254}) {
+		t.Error("a default route in the main table does not match")
+	}
+	ru := vrrp.Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 100}
+	if !ru.Matches(vrrp.Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 100, Priority: 32765}) {
+		t.Error("a rule without preference does not match the kernel's")
+	}
+	ru.Priority = 200
+	if ru.Matches(vrrp.Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 100, Priority: 32765}) {
+		t.Error("rules of other preferences match")
+	}
+}

@@ -72,6 +72,14 @@ func (l *linkRec) AddressRemoved(ifname string, a netip.Addr, present func() boo
 	l.add(fmt.Sprintf("%s -%s present=%v", ifname, a, present()))
 }
 
+func (l *linkRec) RouteRemoved(r vrrp.Route, present func() bool) {
+	l.add(fmt.Sprintf("route -%s table %d metric %d present=%v", r.Dst, r.Table, r.Metric, present()))
+}
+
+func (l *linkRec) RuleRemoved(r vrrp.Rule, present func() bool) {
+	l.add(fmt.Sprintf("rule -%d from %s table %d present=%v", r.Priority, r.From, r.Table, present()))
+}
+
 func (l *linkRec) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
 	l.add(fmt.Sprintf("%s source v6=%v %v", ifname, ipv6, src))
 }
@@ -201,6 +209,18 @@ func TestWatcherFollowsTheHost(t *testing.T) {
 	rec.waitFor(t, "w0 source v6=false invalid IP")
 	ns.MustRun(t, "ip", "addr", "add", "10.67.0.2/24", "dev", "w0")
 	rec.waitFor(t, "w0 source v6=false 10.67.0.2")
+
+	// Only keepalived's routes and rules (protocol 18) are reported.
+	ns.MustRun(t, "ip", "route", "add", "192.0.2.0/24", "dev", "w0", "table", "100", "proto", "18", "metric", "5")
+	ns.MustRun(t, "ip", "route", "add", "198.51.100.0/24", "dev", "w0", "table", "100")
+	ns.MustRun(t, "ip", "rule", "add", "from", "10.67.0.2/32", "table", "100", "pref", "300", "proto", "18")
+	ns.MustRun(t, "ip", "route", "del", "198.51.100.0/24", "dev", "w0", "table", "100")
+	ns.MustRun(t, "ip", "route", "del", "192.0.2.0/24", "dev", "w0", "table", "100", "metric", "5")
+	ns.MustRun(t, "ip", "rule", "del", "pref", "300")
+	rec.waitFor(t, "route -192.0.2.0/24 table 100 metric 5 present=false", "rule -300 from 10.67.0.2/32 table 100 present=false")
+	if rec.has("route -198.51.100.0/24 table 100 metric 0 present=false") {
+		t.Error("a route of another protocol was reported")
+	}
 
 	ns.MustRun(t, "ip", "link", "del", "w0")
 	rec.waitFor(t, "w0 down", "w0 deleted")

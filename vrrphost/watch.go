@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dsas/keepalived-go/ifaddr"
+	"github.com/dsas/keepalived-go/vrrp"
 )
 
 // Sink is what the watcher reports to; *vrrp.Router implements it.
@@ -28,6 +29,11 @@ type Sink interface {
 	// address that is still absent (a stale event must not undo what the
 	// sink has just added back).
 	AddressRemoved(ifname string, a netip.Addr, present func() bool)
+	// RouteRemoved and RuleRemoved report a keepalived route or rule
+	// deleted (only the fields the kernel's report identifies it by are
+	// set; see vrrp.Route.Matches); present re-reads the kernel.
+	RouteRemoved(deleted vrrp.Route, present func() bool)
+	RuleRemoved(deleted vrrp.Rule, present func() bool)
 	// SourceChanged reports the interface's primary address of a family
 	// (keepalived's default VRRP source: the first IPv4 address, the
 	// first IPv6 link-local one); the zero Addr when it has none left.
@@ -153,6 +159,10 @@ func (lw *Watcher) loop() {
 			lw.link(*ev.Link)
 		case ev.Addr != nil:
 			lw.addr(*ev.Addr)
+		case ev.RouteDeleted != nil:
+			lw.route(*ev.RouteDeleted)
+		case ev.RuleDeleted != nil:
+			lw.rule(*ev.RuleDeleted)
 		}
 	}
 }
@@ -234,6 +244,25 @@ func (lw *Watcher) addr(a ifaddr.AddrEvent) {
 	}
 	if !lw.primary[k].IsValid() && candidate(a.Addr, a.Scope) {
 		lw.source(k, a.Addr)
+	}
+}
+
+func (lw *Watcher) route(k ifaddr.RouteKey) {
+	if sink := lw.currentSink(); sink != nil {
+		sink.RouteRemoved(vrrp.Route{Dst: k.Dst, Table: k.Table, Metric: k.Metric}, func() bool {
+			ok, err := lw.nl.HasRoute(k)
+			return ok || err != nil
+		})
+	}
+}
+
+func (lw *Watcher) rule(k ifaddr.RuleKey) {
+	if sink := lw.currentSink(); sink != nil {
+		deleted := vrrp.Rule{IPv6: k.IPv6, Priority: k.Priority, Table: k.Table, From: k.From, To: k.To, FwMark: k.FwMark}
+		sink.RuleRemoved(deleted, func() bool {
+			ok, err := lw.nl.HasRule(k)
+			return ok || err != nil
+		})
 	}
 }
 

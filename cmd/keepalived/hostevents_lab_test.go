@@ -19,6 +19,8 @@ import (
 //
 //   - a static address deleted: restored (keepalived's
 //     reinstate_static_address);
+//   - a virtual route deleted: keepalived handles it as a VIP; a
+//     static route: restored;
 //   - the VIP deleted: restored (keepalived: BACKUP, then MASTER again
 //     after Skew_Time, VIP re-added and announced);
 //   - the primary address deleted (the kernel drops the VIP, a secondary,
@@ -38,7 +40,10 @@ func TestHostChangesUnderTheDaemon(t *testing.T) {
 	// An IPv6 static address, so it does not stand in for the IPv4
 	// primary when that is deleted.
 	const static = "fd0b:214::50"
-	r1 := startReloadRouter(t, h1, conf(150, vip1)+"static_ipaddress {\n  "+static+"/64 dev "+lab.Link+"\n}\n", other)
+	h1conf := strings.Replace(conf(150, vip1), "  virtual_ipaddress {", "  virtual_routes {\n    192.0.2.0/24 dev "+lab.Link+" table 100\n  }\n  virtual_ipaddress {", 1) +
+		"static_ipaddress {\n  " + static + "/64 dev " + lab.Link + "\n}\n" +
+		"static_routes {\n  198.51.100.0/24 dev " + lab.Link + " table 101\n}\n"
+	r1 := startReloadRouter(t, h1, h1conf, other)
 	r2 := startReloadRouter(t, h2, conf(100, vip1), other)
 	settled := func() bool {
 		return r1.state() == "MASTER" && r1.hasAddr(vip1) && r2.state() == "BACKUP" && !r2.hasAddr(vip1)
@@ -75,6 +80,18 @@ func TestHostChangesUnderTheDaemon(t *testing.T) {
 			out, _ := h1.Run("ip", "-o", "addr", "show", "dev", lab.Link)
 			return strings.Contains(out, " "+static+"/64")
 		})
+	})
+	hasRoute := func(dst, table string) bool {
+		out, _ := h1.Run("ip", "route", "show", "table", table)
+		return strings.Contains(out, dst+" dev")
+	}
+	step("virtual route deleted", func() {
+		h1.NS.MustRun(t, "ip", "route", "del", "192.0.2.0/24", "table", "100")
+		r1.waitFor("virtual route restored", func() bool { return hasRoute("192.0.2.0/24", "100") })
+	})
+	step("static route deleted", func() {
+		h1.NS.MustRun(t, "ip", "route", "del", "198.51.100.0/24", "table", "101")
+		r1.waitFor("static route restored", func() bool { return hasRoute("198.51.100.0/24", "101") })
 	})
 	step("primary address deleted and added back", func() {
 		h1.NS.MustRun(t, "ip", "addr", "del", primary, "dev", lab.Link)
