@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync"
@@ -12,8 +13,9 @@ import (
 // what node_exporter's web configuration and Prometheus' own defaults allow.
 const (
 	// MaxConns is how many connections are open at once. When a new one
-	// arrives at the cap, the oldest connection not in a request is closed
-	// to make room, so idle clients cannot lock a scraper out.
+	// arrives at the cap, the oldest connection whose request is not being
+	// answered is closed to make room, so idle or slow clients cannot lock
+	// a scraper out.
 	MaxConns = 64
 	// ReadHeaderTimeout bounds a client that connects and says nothing,
 	// or sends its headers a byte at a time.
@@ -31,24 +33,24 @@ const (
 // connLimiter is a listener holding at most max connections. Unlike
 // x/net/netutil.LimitListener, which stops accepting at the cap and leaves
 // a scraper queued in the kernel's backlog behind every idle connection,
-// it accepts and evicts: the oldest connection that is not serving a
-// request (http.StateNew or StateIdle) is closed. Only when every
-// connection is inside a request does Accept wait, and those end within
-// the server's timeouts.
+// it accepts and evicts: the oldest connection whose request is not in a
+// handler (never sent one, is still sending its headers, or is idle
+// between requests) is closed. Only when every connection is being
+// answered does Accept wait, and answers end within WriteTimeout.
 type connLimiter struct {
 	net.Listener
 	max int
 
 	mu     sync.Mutex
-	freed  *sync.Cond // signalled when a connection closes or goes idle
+	freed  *sync.Cond // signalled when a connection closes or leaves a handler
 	seq    uint64
 	conns  map[net.Conn]*connInfo
 	closed bool
 }
 
 type connInfo struct {
-	seq   uint64 // accept order: lower is older
-	state http.ConnState
+	seq  uint64 // accept order: lower is older
+	busy bool   // a handler is answering a request on it
 }
 
 func newConnLimiter(ln net.Listener, max int) *connLimiter {
@@ -66,7 +68,7 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 	lc := &limitedConn{Conn: c, l: l}
 	l.mu.Lock()
 	for len(l.conns) >= l.max && !l.closed {
-		victim := l.oldestIdleLocked()
+		victim := l.oldestEvictableLocked()
 		if victim == nil {
 			l.freed.Wait()
 			continue
@@ -82,7 +84,7 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		return nil, net.ErrClosed
 	}
 	l.seq++
-	l.conns[lc] = &connInfo{seq: l.seq, state: http.StateNew}
+	l.conns[lc] = &connInfo{seq: l.seq}
 	l.mu.Unlock()
 	return lc, nil
 }
@@ -97,11 +99,11 @@ func (l *connLimiter) Close() error {
 	return l.Listener.Close()
 }
 
-func (l *connLimiter) oldestIdleLocked() net.Conn {
+func (l *connLimiter) oldestEvictableLocked() net.Conn {
 	var victim net.Conn
 	var oldest uint64
 	for c, ci := range l.conns {
-		if ci.state != http.StateNew && ci.state != http.StateIdle {
+		if ci.busy {
 			continue
 		}
 		if victim == nil || ci.seq < oldest {
@@ -111,24 +113,50 @@ func (l *connLimiter) oldestIdleLocked() net.Conn {
 	return victim
 }
 
-// connState is the server's ConnState hook: it tells the limiter which
-// connections are inside a request and must not be evicted.
+// connState is the server's ConnState hook: it forgets connections the
+// server has closed or handed over.
 func (l *connLimiter) connState(c net.Conn, st http.ConnState) {
+	if st == http.StateClosed || st == http.StateHijacked {
+		l.forget(c)
+	}
+}
+
+func (l *connLimiter) forget(c net.Conn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ci, ok := l.conns[c]
-	if !ok {
-		return
-	}
-	switch st {
-	case http.StateClosed, http.StateHijacked:
+	if _, ok := l.conns[c]; ok {
 		delete(l.conns, c)
 		l.freed.Broadcast()
-	case http.StateIdle:
-		ci.state = st
-		l.freed.Broadcast()
-	default:
-		ci.state = st
+	}
+}
+
+type connKey struct{}
+
+// connContext puts the connection in its requests' context, so the
+// handler wrapper can mark it busy (the server's ConnContext hook).
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// guard marks a connection busy while next answers a request on it, so
+// eviction never cuts off a response being written.
+func (l *connLimiter) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := r.Context().Value(connKey{}).(net.Conn)
+		l.setBusy(c, true)
+		defer l.setBusy(c, false)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (l *connLimiter) setBusy(c net.Conn, busy bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ci, ok := l.conns[c]; ok {
+		ci.busy = busy
+		if !busy {
+			l.freed.Broadcast()
+		}
 	}
 }
 
@@ -146,11 +174,6 @@ type limitedConn struct {
 
 // Close also frees the connection's slot, whoever closes it.
 func (c *limitedConn) Close() error {
-	c.l.mu.Lock()
-	if _, ok := c.l.conns[c]; ok {
-		delete(c.l.conns, c)
-		c.l.freed.Broadcast()
-	}
-	c.l.mu.Unlock()
+	c.l.forget(c)
 	return c.Conn.Close()
 }

@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/dsas/keepalived-go/status"
 )
@@ -24,7 +27,8 @@ func openFDs(t *testing.T) int {
 }
 
 // TestIdleConnectionFlood opens many connections that never send a request
-// (and some that went idle after one): the server holds at most MaxConns
+// (and some that went idle after one, and some that never finish their
+// headers): the server holds at most MaxConns
 // of them, the rest are closed by the server, and a scrape made during the
 // flood is answered. Before the bound, each connection held a descriptor
 // and its goroutine until ReadHeaderTimeout, and a kept-alive connection
@@ -51,9 +55,15 @@ func TestIdleConnectionFlood(t *testing.T) {
 			t.Fatalf("dial %d: %v", i, err)
 		}
 		conns = append(conns, c)
-		if i%100 == 0 {
+		switch i % 100 {
+		case 0:
 			// A scrape whose connection is kept alive, then left idle.
 			keepAliveScrape(t, c)
+		case 50:
+			// Slowloris: headers that never end.
+			if _, err := io.WriteString(c, "GET /metrics HTTP/1.1\r\nHo"); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	// The scrape is accepted after every connection above (the kernel
@@ -109,4 +119,72 @@ func keepAliveScrape(t *testing.T, c net.Conn) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+}
+
+// blockingGatherer holds its first Gather until release is closed.
+type blockingGatherer struct {
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (g *blockingGatherer) Gather() ([]*dto.MetricFamily, error) {
+	g.once.Do(func() {
+		close(g.entered)
+		<-g.release
+	})
+	return NewRegistry(status.Sources{}).Gather()
+}
+
+// TestFloodSparesAnsweredScrape: a scrape being answered is never evicted,
+// however many connections arrive meanwhile; it completes once its
+// handler does.
+func TestFloodSparesAnsweredScrape(t *testing.T) {
+	g := &blockingGatherer{entered: make(chan struct{}), release: make(chan struct{})}
+	srv, err := Serve("127.0.0.1:0", g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	addr := srv.Addr().String()
+	type result struct {
+		body string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{string(b), err}
+	}()
+	<-g.entered
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 4*MaxConns; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	// A second scrape is answered too: proof the flood has been accepted
+	// (and evicted from) while the first was held.
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatalf("index during the flood: %v", err)
+	}
+	resp.Body.Close()
+	close(g.release)
+	r := <-done
+	if r.err != nil || !strings.Contains(r.body, "keepalived_up 1") {
+		t.Fatalf("held scrape: %v\n%s", r.err, r.body)
+	}
 }

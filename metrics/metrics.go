@@ -137,7 +137,8 @@ func Serve(addr string, g prometheus.Gatherer, log *slog.Logger) (*Server, error
 		ln:  lim,
 		lim: lim,
 		srv: &http.Server{
-			Handler:           mux,
+			Handler:           lim.guard(mux),
+			ConnContext:       connContext,
 			ReadHeaderTimeout: ReadHeaderTimeout,
 			ReadTimeout:       ReadTimeout,
 			WriteTimeout:      WriteTimeout,
