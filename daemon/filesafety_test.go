@@ -35,7 +35,10 @@ func TestPIDFileSymlinks(t *testing.T) {
 	dir := t.TempDir()
 	victim := plantVictim(t, dir)
 	main := filepath.Join(dir, "keepalived.pid")
-	vrrp := filepath.Join(dir, "vrrp.pid")
+	vrrp := filepath.Join(dir, "run", "vrrp.pid") // a directory to create
+	if err := os.Mkdir(filepath.Dir(vrrp), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, link := range []string{main + ".tmp" + strconv.Itoa(os.Getpid()), vrrp + ".tmp" + strconv.Itoa(os.Getpid()), vrrp} {
 		if err := os.Symlink(victim, link); err != nil {
 			t.Fatal(err)
@@ -49,6 +52,18 @@ func TestPIDFileSymlinks(t *testing.T) {
 	}
 	defer pf.Remove()
 	checkVictim(t, victim)
+	// A missing pid directory is made 0755, not 0600 under the umask.
+	newDir := filepath.Join(dir, "new", "run")
+	pf2, err := WritePIDFiles(filepath.Join(newDir, "checkers.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf2.Remove()
+	if fi, err := os.Stat(newDir); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o755 {
+		t.Errorf("new pid directory: mode %v, want 0755", fi.Mode().Perm())
+	}
 	for _, p := range []string{main, vrrp} {
 		fi, err := os.Lstat(p)
 		if err != nil {

@@ -59,7 +59,7 @@ const pidFileMode = 0o644
 // opens with O_NOFOLLOW for the same reason); rename replaces a link at
 // path itself instead of writing through it.
 func writePIDFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := makePIDDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("pidfile_write : Cannot open %s pidfile: %w", path, err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
@@ -82,6 +82,19 @@ func writePIDFile(path string, data []byte) error {
 		return fmt.Errorf("pidfile_write : Cannot write %s pidfile: %w", path, err)
 	}
 	return nil
+}
+
+// makePIDDir creates a missing pid directory rwxr-xr-x whatever the
+// umask (keepalived's create_pid_dir does the same): under the default
+// 0177 it would otherwise be 0600, unreadable to anyone but root.
+func makePIDDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o755)
 }
 
 // Remove deletes the files that still hold our pid.
