@@ -54,11 +54,17 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 			return
 		}
 	}
-	// keepalived counts an advert once type, version, length and checksum
-	// are right, before looking at addresses and peers.
-	st.AdvertRcvd++
 	// skip_check_adv_addr only skips the check for the master already known.
 	checkAddrs := !in.cfg.SkipCheckAdvAddr || in.cfg.Strict || src != in.masterAddr
+	if checkAddrs && !in.owner && len(p.Addrs) != len(in.tx.Addrs) {
+		// keepalived checks the count before counting the advert.
+		st.AddrListErr++
+		in.logAddrMismatch(p.Addrs)
+		return
+	}
+	// keepalived counts an advert once type, version, length, checksum
+	// and address count are right, before looking at addresses and peers.
+	st.AdvertRcvd++
 	if checkAddrs && !in.owner && !sameAddrs(p.Addrs, in.tx.Addrs) {
 		st.AddrListErr++
 		in.logAddrMismatch(p.Addrs)

@@ -201,3 +201,29 @@ func TestDropLogRateLimit(t *testing.T) {
 	check("after the flood", s.logs["h2"].take(), map[string]int{
 		"(VI_51) suppressed 991 similar messages about dropped adverts": 1, passwd: 0})
 }
+
+// TestAddrCountBeforeAdvertCounted: keepalived rejects a wrong address
+// count before counting the advert as received, and a right count with a
+// wrong address after.
+func TestAddrCountBeforeAdvertCounted(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		addrs []netip.Addr
+		rcvd  uint64
+	}{
+		{"wrong count", addrs("10.77.0.100", "10.77.0.101"), 0},
+		{"wrong address", addrs("10.77.0.101"), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t)
+			s.add("h2", one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")))
+			s.start("h2")
+			b := encode(t, wire.Packet{Version: 2, VRID: 51, Priority: 150, AdvertInt: 1, Addrs: tc.addrs}, "10.77.0.11", "224.0.0.18")
+			s.h["h2"].Router.HandlePacket("eth0", false, b, ip("10.77.0.11"), ip("224.0.0.18"), 255)
+			st := s.status("h2", "VI_51").Stats
+			if st.AddrListErr != 1 || st.AdvertRcvd != tc.rcvd {
+				t.Fatalf("AddrListErr %d AdvertRcvd %d, want 1 and %d", st.AddrListErr, st.AdvertRcvd, tc.rcvd)
+			}
+		})
+	}
+}
