@@ -233,24 +233,62 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	quitWatchdog := make(chan struct{})
 	defer close(quitWatchdog)
 	go watchdog(quitWatchdog, func() { d.VRRPStatus() })
+	d.serveSignals(ctx, ch)
+	return nil
+}
+
+// serveSignals acts on signals until SIGTERM/SIGINT or ctx's end, then
+// stops the daemon. A reload's parse runs off this loop, so while a large
+// file is read a stop is acted on at once (the pending reload is
+// abandoned), dump signals are answered, and SIGHUPs are coalesced into
+// one more reload after the current one, as keepalived's pending signal
+// is.
+func (d *Daemon) serveSignals(ctx context.Context, ch <-chan os.Signal) {
+	var (
+		loading   <-chan loadResult // non-nil while a reload parses
+		hupQueued bool
+	)
 	for {
 		select {
 		case <-ctx.Done():
+			d.abandonReload(loading)
 			d.shutdown()
-			return nil
+			return
+		case r := <-loading:
+			loading = nil
+			d.finishReload(r)
+			if hupQueued {
+				hupQueued = false
+				loading = d.startReload()
+			}
 		case s := <-ch:
 			switch s {
 			case syscall.SIGHUP:
-				d.Reload()
+				if loading != nil {
+					hupQueued = true
+					d.log.Core.Info("Reload requested while reloading - it will follow this one")
+					continue
+				}
+				loading = d.startReload()
 			case syscall.SIGTERM, syscall.SIGINT:
+				d.abandonReload(loading)
 				d.shutdown()
-				return nil
+				return
 			default:
 				if f := d.opt.OnSignal[s]; f != nil {
 					f()
 				}
 			}
 		}
+	}
+}
+
+// abandonReload notes a reload whose parse is still running when the
+// daemon stops: its result is dropped (the channel is buffered, so the
+// parsing goroutine ends on its own) and nothing of it is applied.
+func (d *Daemon) abandonReload(loading <-chan loadResult) {
+	if loading != nil {
+		d.log.Core.Info("Stopping during a reload - the new configuration is abandoned")
 	}
 }
 
@@ -347,21 +385,45 @@ func (d *Daemon) startLVS(cfg *config.Config) error {
 	return nil
 }
 
+// loadResult is what Options.Load returned.
+type loadResult struct {
+	cfg   *config.Config
+	diags string
+	err   error
+}
+
 // Reload is SIGHUP: load and validate the file, then apply only the
 // difference. On a load error nothing changes.
 func (d *Daemon) Reload() error {
+	return d.finishReload(<-d.startReload())
+}
+
+// startReload begins a reload: the file is parsed on its own goroutine,
+// whose result arrives on the returned channel.
+func (d *Daemon) startReload() <-chan loadResult {
 	if d.opt.Reloading != nil {
 		d.opt.Reloading()
 	}
 	d.log.Core.Info("Reloading ...")
-	cfg, diags, err := d.opt.Load()
-	if diags != "" {
-		for _, l := range strings.Split(strings.TrimRight(diags, "\n"), "\n") {
+	out := make(chan loadResult, 1)
+	go func() {
+		cfg, diags, err := d.opt.Load()
+		out <- loadResult{cfg, diags, err}
+	}()
+	return out
+}
+
+// finishReload logs the parse's diagnostics and applies a configuration
+// that loaded.
+func (d *Daemon) finishReload(r loadResult) error {
+	if r.diags != "" {
+		for _, l := range strings.Split(strings.TrimRight(r.diags, "\n"), "\n") {
 			d.log.Core.Info(l)
 		}
 	}
+	err := r.err
 	if err == nil {
-		err = d.apply(cfg)
+		err = d.apply(r.cfg)
 		fitProcessors(d.wantLVS(d.Config()))
 	} else {
 		err = fmt.Errorf("new configuration rejected, keeping the running one: %w", err)

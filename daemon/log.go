@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -20,7 +22,10 @@ type LogOptions struct {
 	NoSyslog bool   // -G
 	Facility string // -S: 0..7 (local0..7), localN, user, daemon (default)
 	File     string // -g: log file (keepalived appends)
-	Stderr   io.Writer
+	// Umask is the daemon's file creation mask; the log file is made
+	// 0666 &^ Umask even when it exists, as keepalived's fopen_safe does.
+	Umask  uint32
+	Stderr io.Writer
 	// Name is the instance name (or network namespace) keepalived appends
 	// to its syslog identities: Keepalived_NAME, Keepalived_vrrp_NAME.
 	Name string
@@ -78,9 +83,9 @@ func NewLogs(o LogOptions) (*Logs, error) {
 		lines = append(lines, w)
 	}
 	if o.File != "" {
-		f, err := os.OpenFile(o.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		f, err := openLogFile(o.File, o.Umask)
 		if err != nil {
-			return nil, fmt.Errorf("log file %s: %w", o.File, err)
+			return nil, err
 		}
 		l.closers = append(l.closers, f)
 		lines = append(lines, f)
@@ -175,3 +180,23 @@ func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *handler) WithGroup(string) slog.Handler { return h }
+
+// openLogFile opens -g's file for appending without following a symlink
+// at path: root writing through a link planted in a world-writable
+// directory would append to any file. keepalived's fopen_safe refuses the
+// same way, with the message used here.
+func openLogFile(path string, umask uint32) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		var errno syscall.Errno
+		if !errors.As(err, &errno) {
+			return nil, fmt.Errorf("log file %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("log file: Unable to open '%s' - errno %d (%w)", path, int(errno), errno)
+	}
+	if err := f.Chmod(os.FileMode(0o666 &^ umask)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("log file %s: set mode: %w", path, err)
+	}
+	return f, nil
+}

@@ -39,23 +39,62 @@ func WritePIDFiles(paths ...string) (*PIDFiles, error) {
 	pf := &PIDFiles{}
 	data := []byte(strconv.Itoa(os.Getpid()) + "\n")
 	for _, p := range paths {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := writePIDFile(p, data); err != nil {
 			pf.Remove()
-			return nil, fmt.Errorf("pid file %s: %w", p, err)
-		}
-		tmp := p + ".tmp" + strconv.Itoa(os.Getpid())
-		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			pf.Remove()
-			return nil, fmt.Errorf("pid file %s: %w", p, err)
-		}
-		if err := os.Rename(tmp, p); err != nil {
-			os.Remove(tmp)
-			pf.Remove()
-			return nil, fmt.Errorf("pid file %s: %w", p, err)
+			return nil, err
 		}
 		pf.paths = append(pf.paths, p)
 	}
 	return pf, nil
+}
+
+// pidFileMode is keepalived's: pidfile_write clears rw-r--r-- from the
+// umask, so the file is 0644 whatever -u or global_defs umask say.
+const pidFileMode = 0o644
+
+// writePIDFile writes data to path through a temporary file in the same
+// directory, renamed into place so a reader never sees a partial file.
+// The temporary name is random and created with O_EXCL, so a symlink
+// planted in a world-writable pid directory is never followed (keepalived
+// opens with O_NOFOLLOW for the same reason); rename replaces a link at
+// path itself instead of writing through it.
+func writePIDFile(path string, data []byte) error {
+	if err := makePIDDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("pidfile_write : Cannot open %s pidfile: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("pidfile_write : Cannot open %s pidfile: %w", path, err)
+	}
+	tmp := f.Name()
+	err = f.Chmod(pidFileMode)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("pidfile_write : Cannot write %s pidfile: %w", path, err)
+	}
+	return nil
+}
+
+// makePIDDir creates a missing pid directory rwxr-xr-x whatever the
+// umask (keepalived's create_pid_dir does the same): under the default
+// 0177 it would otherwise be 0600, unreadable to anyone but root.
+func makePIDDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o755)
 }
 
 // Remove deletes the files that still hold our pid.

@@ -107,13 +107,16 @@ func (p slogPrinter) Println(v ...any) { p.log.Warn("metrics: " + fmt.Sprint(v..
 // Server is a running metrics endpoint.
 type Server struct {
 	ln  net.Listener
+	lim *connLimiter
 	srv *http.Server
 	// done is closed when Serve's goroutine returns.
 	done chan struct{}
 }
 
 // Serve binds addr and serves /metrics (and a tiny index at /) in the
-// background until Close.
+// background until Close. It holds at most MaxConns connections (closing
+// the oldest idle one to admit a new one) and applies the timeouts above,
+// so idle or slow clients cannot pin descriptors and memory.
 func Serve(addr string, g prometheus.Gatherer, log *slog.Logger) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -129,14 +132,25 @@ func Serve(addr string, g prometheus.Gatherer, log *slog.Logger) (*Server, error
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintln(w, `<html><head><title>keepalived-go</title></head><body><a href="/metrics">Metrics</a></body></html>`)
 	})
+	lim := newConnLimiter(ln, MaxConns)
 	s := &Server{
-		ln:   ln,
-		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
+		ln:  lim,
+		lim: lim,
+		srv: &http.Server{
+			Handler:           lim.guard(mux),
+			ConnContext:       connContext,
+			ReadHeaderTimeout: ReadHeaderTimeout,
+			ReadTimeout:       ReadTimeout,
+			WriteTimeout:      WriteTimeout,
+			IdleTimeout:       IdleTimeout,
+			ConnState:         lim.connState,
+			MaxHeaderBytes:    64 << 10,
+		},
 		done: make(chan struct{}),
 	}
 	go func() {
 		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && log != nil {
+		if err := s.srv.Serve(lim); err != nil && !errors.Is(err, http.ErrServerClosed) && log != nil {
 			log.Error("metrics server stopped", "err", err)
 		}
 	}()

@@ -37,9 +37,13 @@ const (
 )
 
 // Limits that keepalived does not have (it recurses or loops forever);
-// they only matter for hostile or fuzzed input.
+// they only matter for hostile or fuzzed input. maxIncludeDepth stands in
+// for keepalived's real bound, the open-file limit: 2.2.7 keeps every
+// enclosing include open, so under the usual 1024 descriptors it reads
+// 1016 levels and then logs "open problem (Too many open files)". We hold
+// no descriptors, so the bound is fixed instead of depending on ulimit -n.
 const (
-	maxIncludeDepth = 32
+	maxIncludeDepth = 1000
 	maxSubstSteps   = 4096
 	defaultMaxLines = 2_000_000
 )
@@ -277,6 +281,12 @@ func (lx *lexer) openNext(g *globState) bool {
 	for g.next < len(g.matches) {
 		m := g.matches[g.next]
 		g.next++
+		// The main file is stack[0]; g is already pushed.
+		if len(lx.stack)-1 > maxIncludeDepth {
+			// keepalived's message when fopen runs out of descriptors.
+			lx.fileError(lx.curPos(), incR, "Configuration file '%s' open problem (Too many open files) - skipping", m)
+			continue
+		}
 		full := m
 		if !filepath.IsAbs(full) {
 			full = filepath.Join(g.cwd, m)
@@ -325,10 +335,6 @@ func (lx *lexer) openGlob(pattern string, incType int, silent bool) bool {
 
 // openGlobIn is openGlob relative to cwd.
 func (lx *lexer) openGlobIn(pattern string, incType int, silent bool, cwd string) bool {
-	if len(lx.stack) >= maxIncludeDepth {
-		lx.report(lx.curPos(), GeneralError, "include '%s' nested more than %d deep - skipping", pattern, maxIncludeDepth)
-		return false
-	}
 	g := &globState{pattern: pattern, incType: incType, savIncCheck: lx.incCheck, cwd: cwd, silent: silent}
 	if silent {
 		lx.silent++

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -68,8 +69,7 @@ func TestIncludes(t *testing.T) {
 		{
 			name:  "include loop stops at the depth bound",
 			main:  "include self.conf\n",
-			code:  ExitConfig,
-			diags: []string{"self.conf:1:1: error: include 'self.conf' nested more than 32 deep - skipping"},
+			diags: []string{"self.conf:1:1: info: Configuration file 'self.conf' open problem (Too many open files) - skipping"},
 		},
 		{
 			name:  "brace bomb",
@@ -120,4 +120,61 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// TestIncludeDepthLimit: keepalived 2.2.7 reads 1016 nested includes under
+// ulimit -n 1024 and then logs "Configuration file 'c1017.conf' open problem
+// (Too many open files) - skipping" at the including line; plain include
+// makes that informational, includer makes it a file error. Our bound is a
+// fixed 1000 levels below the main file with the same message.
+func TestIncludeDepthLimit(t *testing.T) {
+	chain := func(levels int, inc string) string {
+		var b strings.Builder
+		b.WriteString(inc + " c1.conf\n")
+		for i := 1; i <= levels; i++ {
+			b.WriteString(fileMarker + "c" + strconv.Itoa(i) + ".conf\n")
+			if i < levels {
+				b.WriteString(inc + " c" + strconv.Itoa(i+1) + ".conf\n")
+			} else {
+				b.WriteString("static_ipaddress {\n 10.0.0.1/32 dev eth0\n}\n")
+			}
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name   string
+		levels int
+		inc    string
+		addrs  int
+		code   int
+		diags  []string
+	}{
+		{name: "at the limit", levels: maxIncludeDepth, inc: "include", addrs: 1},
+		{name: "over the limit", levels: maxIncludeDepth + 1, inc: "include",
+			diags: []string{"c1000.conf:1:1: info: Configuration file 'c1001.conf' open problem (Too many open files) - skipping"}},
+		{name: "over the limit, includer", levels: maxIncludeDepth + 1, inc: "includer", code: ExitNoConfig,
+			diags: []string{"c1000.conf:1:1: error: Configuration file 'c1001.conf' open problem (Too many open files) - skipping",
+				"0:0: info: configuration file error - exiting"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			main, jail := splitFuzzInput([]byte(chain(tt.levels, tt.inc)))
+			o := recordedHost("high")
+			o.InterfaceExists = func(string) bool { return true }
+			o.fs = jail
+			cfg, diags, _ := ParseBytes(jailRoot+"/keepalived.conf", main, o)
+			if n := len(cfg.VRRP.StaticAddresses); n != tt.addrs {
+				t.Errorf("%d static addresses, want %d", n, tt.addrs)
+			}
+			var ds []string
+			for _, d := range diags {
+				s := strings.TrimPrefix(d.String(), jailRoot+"/keepalived.conf:")
+				ds = append(ds, strings.TrimPrefix(s, jailRoot+"/"))
+			}
+			equalLines(t, "diagnostics", ds, tt.diags)
+			if c := diags.ExitCode(); c != tt.code {
+				t.Errorf("exit %d, want %d", c, tt.code)
+			}
+		})
+	}
 }

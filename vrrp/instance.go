@@ -55,6 +55,7 @@ type instance struct {
 	rx       wire.Packet
 	wireOpt  wire.Options
 	stats    Stats
+	drops    dropLog
 	history  []Transition
 	histNext int
 }
@@ -475,6 +476,7 @@ func (in *instance) leave(keepVIPs bool, ev State) {
 }
 
 func (in *instance) sendAdvert(prio int) {
+	in.flushDrops(in.now())
 	l := in.link
 	if l == nil || l.conn == nil {
 		return

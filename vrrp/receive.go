@@ -20,40 +20,54 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 		return
 	}
 	st := &in.stats
+	in.flushDrops(in.now())
 	if !in.unicast && ttl != 255 {
 		st.IPTTLErr++
+		in.dropf("invalid TTL/HL. Received %d and expect %d", ttl, 255)
 		return
 	}
 	p := &in.rx
 	if err := wire.DecodeInto(p, b, src, dst, in.wireOpt); err != nil {
 		in.countDecodeError(err)
+		in.logDecodeError(err, b, src)
 		return
 	}
 	if p.Version != in.cfg.Version {
 		st.VersionErr++
+		in.dropf("wrong version. Received %d and expect %d", p.Version, in.cfg.Version)
 		return
 	}
 	if in.cfg.Version == 2 {
 		if int(p.AuthType) != in.cfg.AuthType {
 			st.AuthTypeMismatch++
+			in.dropf("received a %d auth, expecting %d!", p.AuthType, in.cfg.AuthType)
 			return
 		}
 		if p.AuthType == wire.AuthPass && p.Auth != in.tx.Auth {
 			st.AuthFailure++
+			in.dropf("received an invalid passwd!")
 			return
 		}
 		if p.AdvertInt != in.tx.AdvertInt {
 			st.AdvertIntervalErr++
+			in.dropf("advertisement interval mismatch mine=%d sec rcv'd=%d sec", in.tx.AdvertInt, p.AdvertInt)
 			return
 		}
 	}
-	// keepalived counts an advert once type, version, length and checksum
-	// are right, before looking at addresses and peers.
-	st.AdvertRcvd++
 	// skip_check_adv_addr only skips the check for the master already known.
 	checkAddrs := !in.cfg.SkipCheckAdvAddr || in.cfg.Strict || src != in.masterAddr
+	if checkAddrs && !in.owner && len(p.Addrs) != len(in.tx.Addrs) {
+		// keepalived checks the count before counting the advert.
+		st.AddrListErr++
+		in.logAddrMismatch(p.Addrs)
+		return
+	}
+	// keepalived counts an advert once type, version, length, checksum
+	// and address count are right, before looking at addresses and peers.
+	st.AdvertRcvd++
 	if checkAddrs && !in.owner && !sameAddrs(p.Addrs, in.tx.Addrs) {
 		st.AddrListErr++
+		in.logAddrMismatch(p.Addrs)
 		return
 	}
 	if in.unicast {
@@ -67,10 +81,16 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 		if peer == nil {
 			if in.cfg.CheckUnicastSrc {
 				st.OtherErr++
+				in.dropf("unicast source address %s not a unicast peer", src)
 				return
 			}
 		} else if (peer.MinTTL > 0 && ttl < peer.MinTTL) || (peer.MaxTTL > 0 && ttl > peer.MaxTTL) {
 			st.IPTTLErr++
+			maxTTL := peer.MaxTTL
+			if maxTTL == 0 {
+				maxTTL = 255
+			}
+			in.dropf("TTL/HL %d not in range %d - %d", ttl, peer.MinTTL, maxTTL)
 			return
 		}
 	}

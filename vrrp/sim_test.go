@@ -1,8 +1,11 @@
 package vrrp_test
 
 import (
+	"context"
+	"log/slog"
 	"net/netip"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,17 +15,43 @@ import (
 
 // sim is a LAN of routers on a fake clock.
 type sim struct {
-	t   testing.TB
-	clk *vrrptest.Clock
-	lan *vrrptest.LAN
-	rec map[string]*vrrptest.Recorder
-	h   map[string]*vrrptest.Host
-	t0  time.Time
+	t    testing.TB
+	clk  *vrrptest.Clock
+	lan  *vrrptest.LAN
+	rec  map[string]*vrrptest.Recorder
+	h    map[string]*vrrptest.Host
+	logs map[string]*msgLog
+	t0   time.Time
+}
+
+// msgLog records the messages a router logs.
+type msgLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *msgLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *msgLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *msgLog) WithGroup(string) slog.Handler            { return l }
+func (l *msgLog) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, r.Message)
+	return nil
+}
+
+// take returns the messages logged since the last take.
+func (l *msgLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := l.msgs
+	l.msgs = nil
+	return m
 }
 
 func newSim(t testing.TB) *sim {
 	clk := vrrptest.NewClock()
-	return &sim{t: t, clk: clk, lan: vrrptest.NewLAN(clk), rec: map[string]*vrrptest.Recorder{}, h: map[string]*vrrptest.Host{}, t0: clk.Now()}
+	return &sim{t: t, clk: clk, lan: vrrptest.NewLAN(clk), rec: map[string]*vrrptest.Recorder{}, h: map[string]*vrrptest.Host{}, logs: map[string]*msgLog{}, t0: clk.Now()}
 }
 
 var hostAddrs = map[string][2]string{
@@ -47,7 +76,9 @@ func (s *sim) add(name string, cfg vrrp.Config) *vrrptest.Host {
 		}
 	}
 	rec := &vrrptest.Recorder{}
-	r, err := vrrp.New(cfg, vrrp.Options{Listen: h.Listen, Network: h.Net, Notifier: rec, Clock: s.clk})
+	logs := &msgLog{}
+	s.logs[name] = logs
+	r, err := vrrp.New(cfg, vrrp.Options{Listen: h.Listen, Network: h.Net, Notifier: rec, Clock: s.clk, Logger: slog.New(logs)})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -37,15 +37,32 @@ type extension func(o Options, opt *daemon.Options) (attach func(d *daemon.Daemo
 
 var extensions []extension
 
-func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr io.Writer) int {
+// defaultUmask is keepalived's umask_val (S_IXUSR|S_IRWXG|S_IRWXO), set for
+// the whole daemon at start so its scripts inherit it too.
+const defaultUmask = 0o177
+
+// daemonUmask is -u, else global_defs umask, else keepalived's default
+// (keepalived ignores the file's umask when -u is given).
+func daemonUmask(o Options, cfg *config.Config) (mask uint32, ok bool) {
 	if o.Umask != "" {
 		m, err := strconv.ParseUint(o.Umask, 0, 32)
-		if err != nil {
-			fmt.Fprintf(stderr, "Invalid umask %s\n", o.Umask)
-			return 1
-		}
-		syscall.Umask(int(m))
+		return uint32(m), err == nil && m&^0o777 == 0
 	}
+	if cfg != nil && cfg.Global.UmaskSet {
+		return cfg.Global.Umask, true
+	}
+	return defaultUmask, true
+}
+
+func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr io.Writer) int {
+	mask, ok := daemonUmask(o, cfg)
+	if !ok {
+		fmt.Fprintf(stderr, "Invalid umask %s\n", o.Umask)
+		return 1
+	}
+	// Scripts inherit it: keepalived's notify and check scripts create
+	// files 0600, not 0644.
+	syscall.Umask(int(mask))
 	if abs, err := filepath.Abs(o.ConfigFile); err == nil {
 		// Reloads must find the file after the chdir below.
 		o.ConfigFile = abs
@@ -72,6 +89,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		NoSyslog: o.NoSyslog,
 		Facility: o.LogFacility,
 		File:     o.LogFile,
+		Umask:    mask,
 		Stderr:   stderr,
 		Name:     instanceName(o, cfg),
 	})

@@ -322,6 +322,13 @@ vrrp_instance VI_1 {
 	if got := strings.Split(strings.TrimSpace(string(b)), "\n"); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("notify calls:\n%s\nwant:\n%s\nlog:\n%s", b, strings.Join(want, "\n"), r.proc.Output())
 	}
+	// Scripts run under keepalived's umask 0177 (the daemon's, inherited),
+	// so the file the notify script created is 0600, not 0644.
+	if fi, err := os.Stat(logf); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("file created by the notify script: mode %v, want 0600", fi.Mode().Perm())
+	}
 	// The FIFO got the transitions after we opened it.
 	buf := make([]byte, 4096)
 	n, _ := ff.Read(buf)

@@ -312,3 +312,53 @@ func TestReloadScriptWarnings(t *testing.T) {
 		t.Fatalf("state %s after the reloads:\n%s", r.state(), r.proc.Output())
 	}
 }
+
+// bigVirtualServers writes n virtual servers (each with one TCP_CHECK real
+// server) to path: a file that takes the parser about a second per 70 000.
+func bigVirtualServers(t *testing.T, path string, n int) {
+	t.Helper()
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "virtual_server 10.%d.%d.%d 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n"+
+			"  real_server 192.168.1.1 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }\n}\n",
+			i/62500, (i/250)%250, i%250+1)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStopDuringSlowReload: SIGTERM sent while a reload parses a large
+// file (50 000 virtual servers, included; -P so they are only parsed)
+// stops the daemon without waiting for the parse, and the reload is
+// abandoned: neither applied nor reported as failed. The latency is
+// logged, not asserted.
+func TestStopDuringSlowReload(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	r := startRouter(t, h, conf(150, vip1))
+	r.waitFor("MASTER with the VIP", func() bool { return r.state() == "MASTER" && r.hasAddr(vip1) })
+	bigVirtualServers(t, filepath.Join(r.dir, "vs.conf"), 50000)
+	r.write(conf(150, vip1) + "include vs.conf\n")
+	r.signal(syscall.SIGHUP)
+	r.waitFor("reload started", func() bool { return r.logged("Reloading ...") })
+	sent := time.Now()
+	r.signal(syscall.SIGTERM)
+	exited, err := r.proc.Wait(60 * time.Second)
+	t.Logf("SIGTERM during the reload's parse: exited %v after %v", exited, time.Since(sent))
+	if !exited || err != nil {
+		t.Fatalf("SIGTERM: exited %v err %v\n%s", exited, err, r.proc.Output())
+	}
+	out := r.proc.Output()
+	for _, bad := range []string{"Reload complete", "Reload failed"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the reload went on after SIGTERM (%q):\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{"Stopping during a reload - the new configuration is abandoned", "Stopped Keepalived"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -110,13 +110,23 @@ func New(cfg Config) (*Dispatcher, error) {
 		seen[p] = true
 		ff, err := openFIFO(p)
 		if err != nil {
-			d.closeFIFOs()
-			cancel()
-			return nil, err
+			// keepalived logs it and runs on without that FIFO, so a link
+			// planted at the path cannot stop the daemon either.
+			d.log.Info(fmt.Sprintf("Unable to open notify fifo %s - errno %d", p, errnoOf(err)), "err", err)
+			continue
 		}
 		d.fifos = append(d.fifos, ff)
 	}
 	return d, nil
+}
+
+// errnoOf is err's errno, 0 when it has none.
+func errnoOf(err error) int {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return int(errno)
+	}
+	return 0
 }
 
 func openFIFO(path string) (*fifo, error) {
@@ -127,9 +137,14 @@ func openFIFO(path string) (*fifo, error) {
 		return nil, fmt.Errorf("notify fifo %s: %w", path, err)
 	}
 	// Read-write so the open neither blocks nor fails without a reader.
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
+	// O_NOFOLLOW as keepalived: a link planted where the FIFO should be
+	// (often /tmp) must not make root write event lines into any file.
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("notify fifo %s: %w", path, err)
+		if created {
+			os.Remove(path)
+		}
+		return nil, fmt.Errorf("notify fifo %s: unable to open: %w", path, err)
 	}
 	return &fifo{path: path, f: f, created: created}, nil
 }

@@ -140,3 +140,27 @@ func TestRealScriptsRunInOrder(t *testing.T) {
 		t.Fatalf("order %q", got)
 	}
 }
+
+// TestFIFOSymlinkNotFollowed: a symlink planted at the FIFO's path is
+// refused (keepalived opens with O_NOFOLLOW), so the file it points to
+// never receives event lines.
+func TestFIFOSymlinkNotFollowed(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "fifo")
+	if err := os.Symlink(victim, path); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Config{FIFOs: []string{path}, Run: (&fakeRun{}).run})
+	if err != nil {
+		t.Fatal(err) // keepalived runs on without the FIFO
+	}
+	d.Notify(vrrp.Event{Name: "VI_1", State: vrrp.StateMaster, Priority: 100})
+	d.Close(context.Background())
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+		t.Fatalf("victim written through the link: %q", b)
+	}
+}

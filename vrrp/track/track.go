@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dsas/keepalived-go/vrrp/script"
@@ -165,11 +166,19 @@ func poll(ctx context.Context, cfg Config, sink Sink) {
 	}
 }
 
+// initFile creates a missing track file holding v. O_EXCL never follows
+// a link: a dangling one planted at path would otherwise make root create
+// the file it names (keepalived writes through fopen_safe for the same
+// reason).
 func initFile(path string, v int) {
-	if _, err := os.Stat(path); err == nil {
-		return
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return // it exists (or cannot be made): leave it be
 	}
-	_ = os.WriteFile(path, []byte(strconv.Itoa(v)+"\n"), 0o644)
+	_, werr := f.WriteString(strconv.Itoa(v) + "\n")
+	if cerr := f.Close(); werr != nil || cerr != nil {
+		os.Remove(path)
+	}
 }
 
 // ReadFileValue reads a track_file: a leading decimal integer, like

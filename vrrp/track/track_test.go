@@ -167,3 +167,24 @@ func TestQuorum(t *testing.T) {
 		}
 	}
 }
+
+// TestInitFileDanglingSymlink: a dangling link planted at a track file's
+// path is not followed, so root does not create the file it names.
+func TestInitFileDanglingSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "created-by-root")
+	path := filepath.Join(dir, "track")
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	initFile(path, 3)
+	if _, err := os.Lstat(target); !os.IsNotExist(err) {
+		t.Fatalf("a file was created through the link: %v", err)
+	}
+	// A missing file is still created.
+	plain := filepath.Join(dir, "plain")
+	initFile(plain, 3)
+	if b, err := os.ReadFile(plain); err != nil || string(b) != "3\n" {
+		t.Fatalf("track file %q (%v), want \"3\\n\"", b, err)
+	}
+}
