@@ -24,6 +24,12 @@ type instance struct {
 	// srcLost: the interface's address this instance sent from went and
 	// no other came (keepalived's down_instance on RTM_DELADDR).
 	srcLost bool
+	// initHold: in FAULT only while a weight-0 track_script has not
+	// reported yet. keepalived enters that FAULT silently (logged, no
+	// notify), so a restart pages no one.
+	initHold bool
+	// silent: in FAULT without its event sent (initHold at start).
+	silent bool
 	// zeroOnLeave makes the next leaving of MASTER send a priority-0
 	// advert whatever the new state (keepalived's set_vrrp_backup).
 	zeroOnLeave bool
@@ -196,7 +202,7 @@ func (in *instance) fire() {
 func (in *instance) init() {
 	in.reevalTracking()
 	switch {
-	case in.ownFault:
+	case in.ownFault || in.groupHeld():
 		if in.noSource() {
 			in.logf("entering FAULT state (src address not configured)")
 		}
@@ -209,6 +215,35 @@ func (in *instance) init() {
 		in.setState(StateBackup, "start")
 	}
 }
+
+// announceFault sends the FAULT events held back at start, for the
+// instance and, if its sync group was waiting, for the whole group.
+func (in *instance) announceFault() {
+	r := in.r
+	now := in.now()
+	members := []*instance{in}
+	g := in.group
+	held := g != nil && g.held
+	if held {
+		members = g.members
+		g.held = false
+		g.state = StateFault
+		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, StateFault), "group", g.name)
+	}
+	for _, m := range members {
+		if m.silent {
+			m.silent = false
+			r.emit(Event{Name: m.cfg.Name, State: StateFault, Priority: m.effPrio, Time: now})
+		}
+	}
+	if held {
+		r.emit(Event{Group: true, Name: g.name, State: StateFault, Time: now})
+	}
+}
+
+// groupHeld reports whether the instance's sync group waits at start for
+// members' first script results.
+func (in *instance) groupHeld() bool { return in.group != nil && in.group.held }
 
 // reevalTracking recomputes ownFault and the effective priority from the
 // tracker states (grammar §5.2).
@@ -243,10 +278,11 @@ func (in *instance) reevalTracking() {
 			fault = true
 		}
 	}
+	held := false
 	for _, t := range in.cfg.TrackScripts {
 		s := r.scripts[t.Name]
 		if !s.known && t.Weight == 0 {
-			fault = true // held until the first result
+			held = true // until the first result
 			continue
 		}
 		apply(s.good, t.Weight, t.Reverse)
@@ -271,7 +307,8 @@ func (in *instance) reevalTracking() {
 		}
 		sum += w
 	}
-	in.ownFault = fault
+	in.ownFault = fault || held
+	in.initHold = held && !fault
 	old := in.effPrio
 	if in.owner {
 		in.effPrio = 255
@@ -321,6 +358,11 @@ func (in *instance) reevaluate(reason string) {
 	switch {
 	case in.ownFault && in.state != StateFault:
 		r.transition(in, StateFault, reason)
+	case in.ownFault && !in.initHold && in.silent:
+		// The first script result is a failure: the FAULT entered
+		// silently at start is now a real one, and is told (keepalived's
+		// down_instance from INIT sends the notification then).
+		in.announceFault()
 	case !in.ownFault && in.state == StateFault:
 		if g := in.group; g != nil {
 			for _, m := range g.members {
@@ -342,6 +384,7 @@ func (in *instance) setState(to State, reason string) {
 	if from == to {
 		return
 	}
+	in.silent = false
 	r := in.r
 	now := in.now()
 	if to != StateMaster && from == StateInit {
@@ -367,7 +410,10 @@ func (in *instance) setState(to State, reason string) {
 		r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now})
 	case StateFault:
 		in.disarm()
-		r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now})
+		in.silent = from == StateInit && (in.initHold || in.groupHeld())
+		if !in.silent {
+			r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now})
+		}
 	}
 }
 
@@ -422,7 +468,7 @@ func (in *instance) leaveMaster(to State) {
 		// A VIP was deleted behind our back: the backups may take over
 		// after Skew_Time while this router puts everything back.
 		in.zeroOnLeave = false
-		in.sendAdvert(0)
+		in.sendZero()
 		in.detailf("sent 0 priority")
 	} else if to == StateFault && in.r.ifUp[in.cfg.Interface] {
 		// Tell the backups now instead of making them wait for the
@@ -457,7 +503,7 @@ func (in *instance) leave(keepVIPs bool, ev State) {
 		// they are: no priority-0 advert either, so the backups do not
 		// take over addresses this host keeps.
 		if !keepVIPs {
-			in.sendAdvert(0)
+			in.sendZero()
 			in.logf("sent 0 priority")
 		}
 		in.bursts = in.bursts[:0]
@@ -473,6 +519,15 @@ func (in *instance) leave(keepVIPs bool, ev State) {
 	}
 	in.record(Transition{At: now, From: in.state, To: StateStop, Reason: "stop"})
 	in.state = StateInit
+}
+
+// sendZero sends the priority-0 advert of a master giving up its role
+// (a stop, a VIP deleted behind its back), counted as keepalived's
+// pri_zero_sent; the one sent on entering FAULT is not counted there, as
+// in keepalived.
+func (in *instance) sendZero() {
+	in.sendAdvert(0)
+	in.stats.PriZeroSent++
 }
 
 func (in *instance) sendAdvert(prio int) {
@@ -498,9 +553,6 @@ func (in *instance) sendAdvert(prio int) {
 	}
 	if sent {
 		in.stats.AdvertSent++
-		if prio == 0 {
-			in.stats.PriZeroSent++
-		}
 	}
 }
 

@@ -19,6 +19,11 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 	if mcast == in.unicast || (mcast && dst != in.cfg.McastGroup) {
 		return
 	}
+	if in.state == StateFault || in.state == StateInit {
+		// keepalived ignores what arrives in FAULT or before the
+		// instance is initialised: not counted, not logged.
+		return
+	}
 	st := &in.stats
 	in.flushDrops(in.now())
 	if !in.unicast && ttl != 255 {

@@ -48,6 +48,9 @@ type syncGroup struct {
 	name    string
 	members []*instance
 	state   State
+	// held: at start, waiting for members' first track_script results
+	// (keepalived's num_member_init); cleared when the group moves.
+	held bool
 }
 
 // Router owns every VRRP instance of the process.
@@ -231,12 +234,28 @@ func (r *Router) interfaces() []string {
 }
 
 func (r *Router) initAll() {
+	// A sync group whose only trouble is a member waiting for its first
+	// track_script result waits as a whole, silently, as keepalived's
+	// num_member_init does: no FAULT notification at every start.
+	for _, g := range r.groups {
+		g.held = false
+		real := false
+		for _, m := range g.members {
+			m.reevalTracking()
+			g.held = g.held || m.initHold
+			real = real || (m.ownFault && !m.initHold)
+		}
+		g.held = g.held && !real
+	}
 	for _, in := range r.insts {
 		in.init()
 	}
 	// A sync group starts consistent: one fault faults all, one owner
 	// that went straight to MASTER takes the others with it.
 	for _, g := range r.groups {
+		if g.held {
+			continue
+		}
 		var to State = StateBackup
 		for _, m := range g.members {
 			if m.state == StateFault {
@@ -502,6 +521,7 @@ func (r *Router) transition(in *instance, to State, reason string) {
 }
 
 func (r *Router) groupTo(g *syncGroup, to State, reason string) {
+	g.held = false
 	for _, m := range g.members {
 		m.setState(to, reason)
 	}
