@@ -314,8 +314,13 @@ func (d *Daemon) writePIDFiles(cfg *config.Config) (*PIDFiles, error) {
 	return WritePIDFiles(paths...)
 }
 
+// wantVRRP: keepalived runs its VRRP child for instances and for static
+// addresses, routes or rules alone (have_vrrp_config), which it then
+// installs and keeps.
 func (d *Daemon) wantVRRP(cfg *config.Config) bool {
-	return d.opt.VRRP && (d.opt.All || len(cfg.VRRP.Instances) > 0)
+	v := &cfg.VRRP
+	return d.opt.VRRP && (d.opt.All || len(v.Instances) > 0 ||
+		len(v.StaticAddresses) > 0 || len(v.StaticRoutes) > 0 || len(v.StaticRules) > 0)
 }
 
 func (d *Daemon) wantLVS(cfg *config.Config) bool {

@@ -67,13 +67,19 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	vg := &g.VRRP
 	res.VRRP.StartupDelay = vg.StartupDelay
 
+	names := vmacNames{}
+	for _, in := range cfg.VRRP.Instances {
+		if in.VMAC.Enabled && in.VMAC.IfName != "" {
+			names[in.VMAC.IfName] = true
+		}
+	}
 	groupTrackers := map[string][]config.Tracker{}
 	for _, sg := range cfg.VRRP.SyncGroups {
 		groupTrackers[sg.Name] = sg.Trackers
 	}
 	for i := range cfg.VRRP.Instances {
 		in := &cfg.VRRP.Instances[i]
-		ic, vm, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt)
+		ic, vm, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
 		// A garp_group sets the announcement pacing of its interfaces.
 		for _, gg := range cfg.VRRP.GARPGroups {
 			if slices.Contains(gg.Interfaces, in.Interface) {
@@ -121,7 +127,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	return res, nil
 }
 
-func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options) (vrrp.InstanceConfig, *vmac.VMAC, []string) {
+func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (vrrp.InstanceConfig, *vmac.VMAC, []string) {
 	var warn []string
 	ipv6 := in.Family == config.IPv6
 	ic := vrrp.InstanceConfig{
@@ -186,7 +192,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			if prefix == "" {
 				prefix = "vrrp"
 			}
-			vmacName = prefix + "." + strconv.Itoa(in.VRID)
+			vmacName = names.next(prefix, in.VRID, ipv6)
 		}
 		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6}
 		for _, a := range in.ExcludedVIPs {
@@ -452,4 +458,48 @@ func (res *Result) notifyConfig(cfg *config.Config) notify.Config {
 		}
 	}
 	return nc
+}
+
+// vmacNames hands out keepalived's default VMAC names (create_vmac_name):
+// <prefix>.<vrid>, and when another instance has that name (the same VRID
+// on another interface), <prefix>1.<vrid>, <prefix>2.<vrid>, … — IPv6
+// tries <prefix>6.<vrid> first and skips 6 later. Names keep to
+// IFNAMSIZ by shortening the prefix.
+type vmacNames map[string]bool
+
+func (u vmacNames) next(prefix string, vrid int, ipv6 bool) string {
+	num := 0
+	for {
+		name := vmacName(prefix, num, vrid)
+		if !u[name] {
+			u[name] = true
+			return name
+		}
+		switch {
+		case !ipv6:
+			num++
+		case num == 0:
+			num = 6
+		case num == 6:
+			num = 1
+		default:
+			if num++; num == 6 {
+				num++
+			}
+		}
+	}
+}
+
+// ifNameMax is the longest interface name Linux takes (IFNAMSIZ - 1).
+const ifNameMax = 15
+
+func vmacName(prefix string, num, vrid int) string {
+	tail := "." + strconv.Itoa(vrid)
+	if num > 0 {
+		tail = strconv.Itoa(num) + tail
+	}
+	if over := len(prefix) + len(tail) - ifNameMax; over > 0 {
+		prefix = prefix[:max(len(prefix)-over, 0)]
+	}
+	return prefix + tail
 }

@@ -3,6 +3,7 @@ package vrrpconf
 import (
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -233,3 +234,28 @@ func want[T comparable](t *testing.T, what string, got, want T) {
 }
 
 type nopNet struct{ vrrp.Network }
+
+// The same VRID on several interfaces with use_vmac: keepalived's own
+// test/mk_lots names the VMACs vrrp.1, vrrp1.1, vrrp2.1 (IPv6: vrrp.1,
+// vrrp6.1, vrrp1.1, …), and an explicit name is never handed out.
+func TestVMACNamesUnique(t *testing.T) {
+	u := vmacNames{"vrrp2.1": true}
+	var got []string
+	for range 4 {
+		got = append(got, u.next("vrrp", 1, false))
+	}
+	if want := []string{"vrrp.1", "vrrp1.1", "vrrp3.1", "vrrp4.1"}; !slices.Equal(got, want) {
+		t.Errorf("IPv4 names %q, want %q", got, want)
+	}
+	u = vmacNames{}
+	got = nil
+	for range 8 {
+		got = append(got, u.next("vrrp", 9, true))
+	}
+	if want := []string{"vrrp.9", "vrrp6.9", "vrrp1.9", "vrrp2.9", "vrrp3.9", "vrrp4.9", "vrrp5.9", "vrrp7.9"}; !slices.Equal(got, want) {
+		t.Errorf("IPv6 names %q, want %q", got, want)
+	}
+	if n := vmacName("averyveryverylongprefix", 12, 255); n != "averyvery12.255" {
+		t.Errorf("long name %q (%d)", n, len(n))
+	}
+}

@@ -125,3 +125,23 @@ func TestHostChangesUnderTheDaemon(t *testing.T) {
 		t.Logf("h1:\n%s\nh2:\n%s", r1.proc.Output(), r2.proc.Output())
 	}
 }
+
+// TestStaticOnlyConfig: a file with static addresses and routes and no
+// vrrp_instance runs keepalived's VRRP child, which installs them and
+// keeps them (issue 11, divergence 5).
+func TestStaticOnlyConfig(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	file := "static_ipaddress {\n  10.213.0.55/24 dev " + lab.Link + "\n}\nstatic_routes {\n  198.51.100.0/24 dev " + lab.Link + "\n}\n"
+	r := startReloadRouter(t, h, file, os.Getenv("HOST_LAB_DAEMON"))
+	has := func() bool {
+		a, _ := h.Run("ip", "-o", "addr", "show", "dev", lab.Link)
+		rt, _ := h.Run("ip", "route")
+		return strings.Contains(a, " 10.213.0.55/24") && strings.Contains(rt, "198.51.100.0/24 dev")
+	}
+	r.waitFor("static address and route", has)
+	h.NS.MustRun(t, "ip", "addr", "del", "10.213.0.55/24", "dev", lab.Link)
+	r.waitFor("static address restored", has)
+	r.signal(syscall.SIGTERM)
+}
