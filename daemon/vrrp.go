@@ -111,7 +111,7 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 		return nil, err
 	}
 	for _, m := range res.VMACs {
-		if err := vmac.Create(m); err != nil {
+		if err := v.createVMAC(m); err != nil {
 			v.host.Close()
 			return nil, fmt.Errorf("vmac %s: %w", m.Name, err)
 		}
@@ -357,7 +357,7 @@ func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
 	old := v.res
 	for _, m := range res.VMACs {
 		if !containsVMAC(old.VMACs, m) {
-			if err := vmac.Create(m); err != nil {
+			if err := v.createVMAC(m); err != nil {
 				return fmt.Errorf("vmac %s: %w", m.Name, err)
 			}
 		}
@@ -400,7 +400,7 @@ func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
 	v.cfg = cfg
 	for _, m := range old.VMACs {
 		if !containsVMAC(res.VMACs, m) {
-			vmac.Delete(m.Name)
+			v.deleteVMAC(m.Name)
 		}
 	}
 	v.res = res
@@ -514,11 +514,29 @@ func (v *vrrpSide) recreateVMAC(m vmac.VMAC) {
 	if v.stopping.Load() {
 		return
 	}
-	if err := vmac.Create(m); err != nil {
+	if err := v.createVMAC(m); err != nil {
 		v.log.Warn(fmt.Sprintf("Unable to re-create VMAC %s on %s: %v", m.Name, m.Parent, err))
 		return
 	}
 	v.log.Info(fmt.Sprintf("VMAC %s re-created on %s", m.Name, m.Parent))
+}
+
+// createVMAC makes the VMAC and puts it in keepalived's nftables VMAC map,
+// so a backup's IGMP/MLD reports never teach the switches the virtual MAC.
+// A firewall failure is logged, not fatal: failover comes first.
+func (v *vrrpSide) createVMAC(m vmac.VMAC) error {
+	if err := vmac.Create(m); err != nil {
+		return err
+	}
+	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
+		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
+	}
+	return nil
+}
+
+func (v *vrrpSide) deleteVMAC(name string) {
+	_ = v.host.DelVMAC(name)
+	vmac.Delete(name)
 }
 
 func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
@@ -568,7 +586,7 @@ func (v *vrrpSide) close() error {
 	}
 	if !v.keepVIPs {
 		for _, m := range v.res.VMACs {
-			vmac.Delete(m.Name)
+			v.deleteVMAC(m.Name)
 		}
 	}
 	errs = append(errs, v.host.Close())

@@ -25,9 +25,12 @@
 // until the first address, as keepalived does, so a host whose instances
 // all accept never sees them.
 //
+// With use_vmac the same table also gets keepalived's VMAC part (vmac.go),
+// built when the first VMAC is created, before any VIP.
+//
 // keepalived's vips_link_local_name variant (link-local VIPs of a
-// dont_track_primary instance keyed by interface name) and the VMAC sets
-// are not built: link-local VIPs are always keyed by interface index.
+// dont_track_primary instance keyed by interface name) is not built:
+// link-local VIPs are always keyed by interface index.
 package nftfilter
 
 import (
@@ -39,6 +42,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -57,6 +61,7 @@ func DefaultConfig() Config { return Config{Table: "keepalived", Priority: -1} }
 type Filter struct {
 	mu     sync.Mutex
 	c      *nftables.Conn
+	raw    *netlink.Conn // for the one message the nftables module cannot build (rawset.go)
 	cfg    Config
 	fam    [2]*family // [0] ip, [1] ip6
 	elems  map[elem]int
@@ -68,11 +73,16 @@ type elem struct {
 	ifindex int // link-local IPv6 only
 }
 
-// family is one table as built so far.
+// family is one table as built so far: the table and its out chain
+// (keepalived's nft_setup_ipv4/6), then the no_accept part (vips and the
+// rest) and the VMAC part, each on first use.
 type family struct {
 	table     *nftables.Table
-	vips      *nftables.Set
+	out       *nftables.Chain
+	vips      *nftables.Set // nil until the first no_accept address
 	linkLocal *nftables.Set // nil until the first link-local address
+	vmacMap   *nftables.Set // nil until the first VMAC
+	vmacSet   *nftables.Set // IPv6 only
 }
 
 // New opens an nftables netlink connection in the caller's network
@@ -85,7 +95,11 @@ func New(cfg Config, opts ...nftables.ConnOption) (*Filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nftfilter: %w", err)
 	}
-	return &Filter{c: c, cfg: cfg, elems: map[elem]int{}}, nil
+	f := &Filter{c: c, cfg: cfg, elems: map[elem]int{}}
+	// Opened now, in the caller's namespace; only the VMAC map needs it,
+	// so a failure only shows when that is built.
+	f.raw, _ = netlink.Dial(unix.NETLINK_NETFILTER, nil)
+	return f, nil
 }
 
 // Configure replaces the configuration; it only shapes tables not yet
@@ -171,6 +185,9 @@ func (f *Filter) Close() error {
 		}
 	}
 	clear(f.elems)
+	if f.raw != nil {
+		f.raw.Close()
+	}
 	return errors.Join(err, f.c.CloseLasting())
 }
 
@@ -211,18 +228,15 @@ func famName(i int) string { return [2]string{"ip", "ip6"}[i] }
 // lacks for e.
 func (f *Filter) ensure(e elem) error {
 	i, _ := f.setFor(e)
-	fm := f.fam[i]
-	if fm == nil {
-		if !f.purged {
-			if err := f.purge(); err != nil {
-				return err
-			}
-		}
-		var err error
+	fm, err := f.base(i)
+	if err != nil {
+		return err
+	}
+	if fm.vips == nil {
 		if i == 0 {
-			fm, err = f.buildIPv4()
+			err = f.buildIPv4(fm)
 		} else {
-			fm, err = f.buildIPv6()
+			err = f.buildIPv6(fm)
 		}
 		if err != nil {
 			return err
@@ -230,7 +244,6 @@ func (f *Filter) ensure(e elem) error {
 		if err := f.c.Flush(); err != nil {
 			return err
 		}
-		f.fam[i] = fm
 	}
 	if e.ifindex != 0 && fm.linkLocal == nil {
 		s, err := f.buildLinkLocal(fm.table)
@@ -243,6 +256,27 @@ func (f *Filter) ensure(e elem) error {
 		fm.linkLocal = s
 	}
 	return nil
+}
+
+// base creates the family's table and its out chain if they do not exist
+// yet, removing a stale table of an earlier run first.
+func (f *Filter) base(i int) (*family, error) {
+	if fm := f.fam[i]; fm != nil {
+		return fm, nil
+	}
+	if !f.purged {
+		if err := f.purge(); err != nil {
+			return nil, err
+		}
+	}
+	tf := [2]nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6}[i]
+	t := f.c.AddTable(&nftables.Table{Family: tf, Name: f.cfg.Table})
+	fm := &family{table: t, out: f.chain(t, "out", nftables.ChainHookOutput)}
+	if err := f.c.Flush(); err != nil {
+		return nil, err
+	}
+	f.fam[i] = fm
+	return fm, nil
 }
 
 // purge deletes tables of our name left by an earlier run, in both
@@ -295,34 +329,35 @@ const (
 	ipv6Src, ipv6Dst = 8, 24
 )
 
-func (f *Filter) buildIPv4() (*family, error) {
-	t := f.c.AddTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: f.cfg.Table})
-	out := f.chain(t, "out", nftables.ChainHookOutput)
+// buildIPv4 is keepalived's nft_setup_ipv4_vips.
+func (f *Filter) buildIPv4(fm *family) error {
+	t, out := fm.table, fm.out
 	in := f.chain(t, "in", nftables.ChainHookInput)
 	vips := &nftables.Set{Table: t, Name: "vips", KeyType: nftables.TypeIPAddr}
 	if err := f.c.AddSet(vips, nil); err != nil {
-		return nil, err
+		return err
 	}
 	f.rule(t, in, drop(), addrLoad(ipv4Dst, 4), &expr.Lookup{SourceRegister: 1, SetName: vips.Name, SetID: vips.ID})
 	f.rule(t, out, drop(), addrLoad(ipv4Src, 4), &expr.Lookup{SourceRegister: 1, SetName: vips.Name, SetID: vips.ID})
-	return &family{table: t, vips: vips}, nil
+	fm.vips = vips
+	return nil
 }
 
-func (f *Filter) buildIPv6() (*family, error) {
-	t := f.c.AddTable(&nftables.Table{Family: nftables.TableFamilyIPv6, Name: f.cfg.Table})
-	out := f.chain(t, "out", nftables.ChainHookOutput)
+// buildIPv6 is keepalived's nft_setup_ipv6_vips.
+func (f *Filter) buildIPv6(fm *family) error {
+	t, out := fm.table, fm.out
 	in := f.chain(t, "in", nftables.ChainHookInput)
 	inLL := f.c.AddChain(&nftables.Chain{Name: "in_link_local", Table: t})
 	outLL := f.c.AddChain(&nftables.Chain{Name: "out_link_local", Table: t})
 	vips := &nftables.Set{Table: t, Name: "vips", KeyType: nftables.TypeIP6Addr}
 	if err := f.c.AddSet(vips, nil); err != nil {
-		return nil, err
+		return err
 	}
 	nd := &nftables.Set{Table: t, Name: "neighbor-discovery", KeyType: nftables.TypeICMP6Type, Constant: true}
 	if err := f.c.AddSet(nd, []nftables.SetElement{
 		{Key: []byte{135}}, {Key: []byte{136}}, // nd-neighbor-solicit, nd-neighbor-advert
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	// Neighbour discovery to and from a VIP must pass, or no peer could
 	// resolve the master's VIP at all.
@@ -350,7 +385,8 @@ func (f *Filter) buildIPv6() (*family, error) {
 	f.rule(t, out, &expr.Verdict{Kind: expr.VerdictGoto, Chain: outLL.Name}, linkLocal(ipv6Src)...)
 	f.rule(t, in, drop(), addrLoad(ipv6Dst, 16), &expr.Lookup{SourceRegister: 1, SetName: vips.Name, SetID: vips.ID})
 	f.rule(t, out, drop(), addrLoad(ipv6Src, 16), &expr.Lookup{SourceRegister: 1, SetName: vips.Name, SetID: vips.ID})
-	return &family{table: t, vips: vips}, nil
+	fm.vips = vips
+	return nil
 }
 
 // buildLinkLocal adds keepalived's vips_link_local set: a link-local VIP

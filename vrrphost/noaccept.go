@@ -14,9 +14,10 @@ import (
 // no_accept address, so a host whose instances all accept never sees it,
 // as with keepalived.
 type noAccept struct {
-	mu  sync.Mutex
-	f   *nftfilter.Filter
-	err error // why f is nil
+	mu    sync.Mutex
+	f     *nftfilter.Filter
+	err   error // why f is nil
+	vmacs map[string]vmacEntry
 }
 
 func (n *noAccept) open() {
@@ -92,4 +93,58 @@ func (h *Host) ifindex(a vrrp.Address) int {
 		return 0
 	}
 	return l.Index
+}
+
+// vmacEntry is a VMAC as the filter knows it, by interface index.
+type vmacEntry struct {
+	index, parent int
+	ipv6          bool
+}
+
+// AddVMAC puts a VMAC in keepalived's VMAC map (its IGMP/MLD reports go
+// out of the parent, its router solicitations are dropped), replacing the
+// entry of an earlier interface of that name.
+func (h *Host) AddVMAC(name, parent string, ipv6 bool) error {
+	v, err := h.nl.Link(name)
+	if err != nil {
+		return fmt.Errorf("vrrphost: VMAC %s: %w", name, err)
+	}
+	p, err := h.nl.Link(parent)
+	if err != nil {
+		return fmt.Errorf("vrrphost: VMAC %s parent %s: %w", name, parent, err)
+	}
+	n := &h.noAccept
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.f == nil {
+		return fmt.Errorf("vrrphost: VMAC %s: %w", name, n.err)
+	}
+	e := vmacEntry{v.Index, p.Index, ipv6}
+	if old, ok := n.vmacs[name]; ok {
+		if old == e {
+			return nil
+		}
+		_ = n.f.DelVMAC(old.index, old.parent, old.ipv6)
+	}
+	if err := n.f.AddVMAC(e.index, e.parent, e.ipv6); err != nil {
+		return err
+	}
+	if n.vmacs == nil {
+		n.vmacs = map[string]vmacEntry{}
+	}
+	n.vmacs[name] = e
+	return nil
+}
+
+// DelVMAC takes a VMAC out of the map (before it is deleted).
+func (h *Host) DelVMAC(name string) error {
+	n := &h.noAccept
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	old, ok := n.vmacs[name]
+	if !ok || n.f == nil {
+		return nil
+	}
+	delete(n.vmacs, name)
+	return n.f.DelVMAC(old.index, old.parent, old.ipv6)
 }

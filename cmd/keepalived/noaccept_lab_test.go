@@ -112,3 +112,40 @@ func keepalivedRuleset(t *testing.T, config string) (ruleset string, ok bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestVMACRulesetLab: with use_vmac keepalived adds a VMAC map and rules
+// that send the VMAC's IGMP reports from the parent, so a backup never
+// teaches the switches the virtual MAC (issue 11, divergence 6). The
+// ruleset must be keepalived's, with and without vrrp_strict, and go at
+// SIGTERM.
+func TestVMACRulesetLab(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs the nft command (apt-get install nftables) to read the ruleset back")
+	}
+	for _, strict := range []string{"", "  vrrp_strict\n"} {
+		t.Run(fmt.Sprintf("strict=%v", strict != ""), func(t *testing.T) {
+			h := lab.New(t, 1).Host(1)
+			config := fmt.Sprintf("global_defs {\n%s  vrrp_version 3\n}\n"+
+				"vrrp_instance VI_1 {\n  interface %s\n  virtual_router_id 78\n  priority 150\n  advert_int 0.5\n  use_vmac\n"+
+				"  virtual_ipaddress {\n    %s/24\n  }\n}\n", strict, lab.Link, vip1)
+			r := startRouter(t, h, config)
+			r.waitFor("MASTER", func() bool { return r.state() == "MASTER" })
+			var rules string
+			r.waitFor("the VMAC map", func() bool {
+				rules, _ = h.Run("nft", "list", "ruleset")
+				return strings.Contains(rules, `"vrrp.78" : "`+lab.Link+`"`) && (strict == "" || strings.Contains(rules, vip1.String()))
+			})
+			if want, ok := keepalivedRuleset(t, config); ok && rules != want {
+				t.Fatalf("ruleset differs from keepalived's\nkeepalived-go:\n%s\nkeepalived:\n%s", rules, want)
+			}
+			r.signal(syscall.SIGTERM)
+			if exited, err := r.proc.Wait(20 * time.Second); !exited || err != nil {
+				t.Fatalf("after SIGTERM: exited %v err %v\n%s", exited, err, r.proc.Output())
+			}
+			if rules, _ := h.Run("nft", "list", "ruleset"); strings.TrimSpace(rules) != "" {
+				t.Fatalf("table left after SIGTERM:\n%s", rules)
+			}
+		})
+	}
+}
