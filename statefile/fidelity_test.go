@@ -49,7 +49,7 @@ func realRun(t *testing.T) status.Sources {
 	}
 	rec := status.NewScriptRecorder(nil, res.VRRP.Scripts, res.Track.Scripts)
 	for range 5 {
-		rec.ScriptResult("chk_ok", true)
+		rec.ScriptRan("chk_ok", vrrp.ScriptRun{OK: true})
 	}
 	return status.Sources{VRRP: &statustest.VRRP{Cfg: res.VRRP, St: st}, Scripts: rec, RouterID: func() string { return cfg.Global.RouterID }}
 }

@@ -206,9 +206,10 @@ func (r *ScriptRecorder) SetConfig(scripts []vrrp.ScriptConfig, runs []track.Scr
 	}
 }
 
-// ScriptResult implements track.Sink with keepalived's arithmetic
+// ScriptRan implements track.Sink with keepalived's arithmetic
 // (vrrp_script_child_thread).
-func (r *ScriptRecorder) ScriptResult(name string, ok bool) {
+func (r *ScriptRecorder) ScriptRan(name string, run vrrp.ScriptRun) {
+	ok := run.OK
 	r.mu.Lock()
 	if s, found := r.scripts[name]; found {
 		rise, fall := s.cfg.Rise, s.cfg.Fall
@@ -227,7 +228,7 @@ func (r *ScriptRecorder) ScriptResult(name string, ok bool) {
 	next := r.next
 	r.mu.Unlock()
 	if next != nil {
-		next.ScriptResult(name, ok)
+		next.ScriptRan(name, run)
 	}
 }
 

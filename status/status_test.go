@@ -59,7 +59,7 @@ func TestScriptRecorder(t *testing.T) {
 		t.Fatalf("initial %+v", s)
 	}
 	for i, st := range steps {
-		r.ScriptResult("s", st.ok)
+		r.ScriptRan("s", vrrp.ScriptRun{OK: st.ok})
 		s := r.Scripts()[0]
 		if s.Result != st.result || s.Good != st.good {
 			t.Errorf("step %d: result %d good %v, want %d %v", i, s.Result, s.Good, st.result, st.good)
@@ -80,7 +80,7 @@ func TestScriptRecorder(t *testing.T) {
 	if r.Wrap(sinkFunc(func(ok bool) { fwd2 = append(fwd2, ok) }), []vrrp.ScriptConfig{{Name: "s", Rise: 1, Fall: 1}}, nil) != r {
 		t.Error("Wrap returns another sink")
 	}
-	r.ScriptResult("s", false)
+	r.ScriptRan("s", vrrp.ScriptRun{})
 	if len(fwd2) != 1 || len(fwd) != len(steps) || r.Scripts()[0].Good || len(r.Scripts()) != 1 {
 		t.Errorf("after Wrap: forwarded %v / %d, scripts %+v", fwd2, len(fwd), r.Scripts())
 	}
@@ -91,9 +91,9 @@ func TestScriptRecorder(t *testing.T) {
 
 type sinkFunc func(bool)
 
-func (f sinkFunc) ScriptResult(_ string, ok bool) { f(ok) }
-func (sinkFunc) FileValue(string, int)            {}
-func (sinkFunc) ProcessRunning(string, bool)      {}
+func (f sinkFunc) ScriptRan(_ string, run vrrp.ScriptRun) { f(run.OK) }
+func (sinkFunc) FileValue(string, int)                    {}
+func (sinkFunc) ProcessRunning(string, bool)              {}
 
 func TestTransitions(t *testing.T) {
 	var tr Transitions

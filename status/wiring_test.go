@@ -81,7 +81,7 @@ func TestWiringWithRealEngine(t *testing.T) {
 	lan.Flush()
 	clk.Advance(5 * time.Second)
 	// h2 (110) is master until h1's script succeeds: 100+20 beats 110.
-	scripts.ScriptResult("chk", true)
+	scripts.ScriptRan("chk", vrrp.ScriptRun{OK: true})
 	clk.Advance(10 * time.Second)
 
 	scrape := func() string {

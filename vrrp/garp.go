@@ -33,12 +33,21 @@ func (in *instance) garpSpacing() time.Duration {
 	return in.cfg.GARP.Interval
 }
 
-func (in *instance) announceRound() {
+// announceRound sends one round; the first round of a burst logs
+// keepalived's -D line for each address (vrrp_send_update).
+func (in *instance) announceRound(first bool) {
 	r := in.r
 	n := r.opt.Network
 	for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
 		for _, a := range set {
 			ip := a.Prefix.Addr()
+			if first {
+				what := "gratuitous ARPs"
+				if ip.Is6() && !ip.Is4In6() {
+					what = "Unsolicited Neighbour Adverts"
+				}
+				in.detailf("Sending/queueing %s on %s for %s", what, a.Dev, ip)
+			}
 			var err error
 			if ip.Is6() && !ip.Is4In6() {
 				err = n.UnsolicitedNA(a.Dev, ip)
@@ -94,7 +103,8 @@ func (in *instance) runBursts(now time.Time) {
 	keep := in.bursts[:0]
 	for _, b := range in.bursts {
 		for b.left > 0 && !b.at.After(now) {
-			in.announceRound()
+			in.announceRound(!b.started)
+			b.started = true
 			b.left--
 			if spacing > 0 {
 				b.at = now.Add(spacing)

@@ -30,6 +30,9 @@ type instance struct {
 	initHold bool
 	// silent: in FAULT without its event sent (initHold at start).
 	silent bool
+	// faulting: this instance's own trackers are faulting it (not its
+	// sync group), while it leaves MASTER.
+	faulting bool
 	// zeroOnLeave makes the next leaving of MASTER send a priority-0
 	// advert whatever the new state (keepalived's set_vrrp_backup).
 	zeroOnLeave bool
@@ -67,9 +70,10 @@ type instance struct {
 }
 
 type burst struct {
-	at    time.Time
-	left  int
-	lower bool
+	at      time.Time
+	left    int
+	lower   bool
+	started bool // a round has been sent (the first one logs)
 }
 
 func newInstance(r *Router, c InstanceConfig) *instance {
@@ -357,7 +361,9 @@ func (in *instance) reevaluate(reason string) {
 	in.reevalTracking()
 	switch {
 	case in.ownFault && in.state != StateFault:
+		in.faulting = true
 		r.transition(in, StateFault, reason)
+		in.faulting = false
 	case in.ownFault && !in.initHold && in.silent:
 		// The first script result is a failure: the FAULT entered
 		// silently at start is now a real one, and is told (keepalived's
@@ -445,14 +451,6 @@ func (in *instance) enterMaster(now time.Time) {
 	if g.MasterRefresh > 0 {
 		in.refreshAt = now.Add(g.MasterRefresh)
 	}
-	if len(in.cfg.VIPs) > 0 {
-		v := in.cfg.VIPs[0]
-		what := "gratuitous ARPs"
-		if in.cfg.IPv6 {
-			what = "unsolicited neighbour advertisements"
-		}
-		in.logf("Sending/queueing %s on %s for %s", what, v.Dev, v.Prefix.Addr())
-	}
 	in.runBursts(now)
 }
 
@@ -472,9 +470,15 @@ func (in *instance) leaveMaster(to State) {
 		in.detailf("sent 0 priority")
 	} else if to == StateFault && in.r.ifUp[in.cfg.Interface] {
 		// Tell the backups now instead of making them wait for the
-		// master-down timer; keepalived does the same when a tracker
-		// faults a master whose link is still up.
+		// master-down timer, as keepalived does. keepalived's own fault
+		// (down_instance) sends a second, counted one from
+		// vrrp_restore_interface; a sync group member it faults sends
+		// only the first.
 		in.sendAdvert(0)
+		if in.faulting {
+			in.sendZero()
+			in.detailf("sent 0 priority")
+		}
 	}
 	if to != StateStop {
 		in.removeVIPs()
@@ -556,23 +560,36 @@ func (in *instance) sendAdvert(prio int) {
 	}
 }
 
+// addVIPs installs what a MASTER owns in keepalived's order and with its
+// -D lines: firewall drop rule, VIPs, E-VIPs, routes, rules.
 func (in *instance) addVIPs() {
 	r := in.r
-	in.detailf("setting VIPs.")
 	ctx, cancel := r.netCtx()
 	defer cancel()
 	n := r.opt.Network
-	for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
+	if in.cfg.NoAccept && !in.owner {
+		in.detailf("setting firewall drop rule")
+	}
+	for i, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
+		if len(set) > 0 {
+			in.detailf("setting %sVIPs.", [2]string{"", "E-"}[i])
+		}
 		for _, a := range set {
 			if err := n.AddAddress(ctx, a); err != nil {
 				r.log.Warn("vrrp: add VIP", "instance", in.cfg.Name, "vip", a.Prefix, "err", err)
 			}
 		}
 	}
+	if len(in.cfg.Routes) > 0 {
+		in.detailf("setting Virtual Routes")
+	}
 	for _, rt := range in.cfg.Routes {
 		if err := n.AddRoute(ctx, rt); err != nil {
 			r.log.Warn("vrrp: add route", "instance", in.cfg.Name, "route", rt.Dst, "err", err)
 		}
+	}
+	if len(in.cfg.Rules) > 0 {
+		in.detailf("setting Virtual Rules")
 	}
 	for _, ru := range in.cfg.Rules {
 		if err := n.AddRule(ctx, ru); err != nil {
@@ -581,23 +598,36 @@ func (in *instance) addVIPs() {
 	}
 }
 
+// removeVIPs is keepalived's vrrp_restore_interface order: rules,
+// routes, VIPs, E-VIPs, firewall drop rule.
 func (in *instance) removeVIPs() {
 	r := in.r
-	in.detailf("removing VIPs.")
 	ctx, cancel := r.netCtx()
 	defer cancel()
 	n := r.opt.Network
+	if len(in.cfg.Rules) > 0 {
+		in.detailf("removing Virtual Rules")
+	}
 	for _, ru := range slices.Backward(in.cfg.Rules) {
 		_ = n.DelRule(ctx, ru)
+	}
+	if len(in.cfg.Routes) > 0 {
+		in.detailf("removing Virtual Routes")
 	}
 	for _, rt := range slices.Backward(in.cfg.Routes) {
 		_ = n.DelRoute(ctx, rt)
 	}
-	for _, set := range [][]Address{in.cfg.ExcludedVIPs, in.cfg.VIPs} {
+	for i, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
+		if len(set) > 0 {
+			in.detailf("removing %sVIPs.", [2]string{"", "E-"}[i])
+		}
 		for _, a := range set {
 			// Absent addresses are the normal case at start-up.
 			_ = n.DelAddress(ctx, a)
 		}
+	}
+	if in.cfg.NoAccept && !in.owner {
+		in.detailf("removing firewall drop rule")
 	}
 }
 

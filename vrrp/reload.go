@@ -50,11 +50,7 @@ func (r *Router) Reload(cfg Config) error {
 		opened[key] = c
 	}
 
-	for name, s := range nr.scripts {
-		if old := r.scripts[name]; old != nil && old.cfg == s.cfg {
-			s.known, s.good, s.run = old.known, old.good, old.run
-		}
-	}
+	r.carryScripts(nr)
 	r.scripts = nr.scripts
 
 	// Instances that go.
@@ -162,6 +158,32 @@ func (r *Router) Reload(cfg Config) error {
 	}
 	r.reevaluateAll("reload")
 	return nil
+}
+
+// carryScripts keeps what a vrrp_script of the same name has reported,
+// as keepalived's clear_diff_script does, logging its verdict; a script
+// that has not reported yet stays waiting.
+func (r *Router) carryScripts(nr *Router) {
+	names := make([]string, 0, len(nr.scripts))
+	for name := range nr.scripts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		s, old := nr.scripts[name], r.scripts[name]
+		if old == nil || !old.known {
+			continue
+		}
+		s.known, s.good, s.lastStatus = true, old.good, old.lastStatus
+		if old.cfg == s.cfg {
+			s.run = old.run
+		}
+		verdict := "successful"
+		if !s.good {
+			verdict = "unsuccessful"
+		}
+		r.log.Info(fmt.Sprintf("VRRP_Script(%s) considered %s on reload", name, verdict), "script", name)
+	}
 }
 
 // groupJoiner is implemented by Conns that can join more multicast groups

@@ -38,10 +38,11 @@ type link struct {
 }
 
 type scriptState struct {
-	cfg   ScriptConfig
-	known bool
-	good  bool
-	run   int // consecutive results disagreeing with good
+	cfg        ScriptConfig
+	known      bool
+	good       bool
+	run        int // consecutive results disagreeing with good
+	lastStatus int // for "Script `x` now returning N" (keepalived starts at 0)
 }
 
 type syncGroup struct {
@@ -386,15 +387,39 @@ func (r *Router) LinkChanged(ifname string, up bool) {
 	r.reevaluateAll("interface " + ifname + map[bool]string{true: " up", false: " down"}[up])
 }
 
+// ScriptRun is how one run of a vrrp_script ended, for keepalived's log
+// lines about it.
+type ScriptRun struct {
+	OK       bool
+	TimedOut bool
+	// Status is the exit status of a script that exited; Signal the
+	// signal that ended one that did not (timeouts aside).
+	Status, Signal int
+}
+
 // ScriptResult records one run of vrrp_script name: ok is exit status 0.
-// rise/fall decide when the script's state flips.
 func (r *Router) ScriptResult(name string, ok bool) {
+	run := ScriptRun{OK: ok}
+	if !ok {
+		run.Status = 1
+	}
+	r.ScriptRan(name, run)
+}
+
+// ScriptRan records one run of vrrp_script name; rise/fall decide when
+// the script's state flips.
+func (r *Router) ScriptRan(name string, run ScriptRun) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.scripts[name]
 	if s == nil {
 		return
 	}
+	if !run.TimedOut && run.Signal == 0 && run.Status != s.lastStatus {
+		r.log.Info(fmt.Sprintf("Script `%s` now returning %d", name, run.Status), "script", name)
+		s.lastStatus = run.Status
+	}
+	ok := run.OK
 	changed := false
 	switch {
 	case !s.known && !s.cfg.InitFail:
@@ -419,12 +444,23 @@ func (r *Router) ScriptResult(name string, ok bool) {
 		}
 	}
 	if changed {
-		if s.good {
-			r.log.Info(fmt.Sprintf("VRRP_Script(%s) succeeded", name), "script", name)
-		} else {
-			r.log.Info(fmt.Sprintf("VRRP_Script(%s) failed", name), "script", name)
-		}
+		r.log.Info(fmt.Sprintf("VRRP_Script(%s) %s", name, run.outcome()), "script", name)
 		r.reevaluateAll("script " + name)
+	}
+}
+
+// outcome is keepalived's wording: succeeded, timed_out, or failed with
+// its reason.
+func (run ScriptRun) outcome() string {
+	switch {
+	case run.OK:
+		return "succeeded"
+	case run.TimedOut:
+		return "timed_out"
+	case run.Signal != 0:
+		return fmt.Sprintf("failed (due to signal %d)", run.Signal)
+	default:
+		return fmt.Sprintf("failed (exited with status %d)", run.Status)
 	}
 }
 

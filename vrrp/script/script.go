@@ -23,6 +23,7 @@ var ErrTimeout = errors.New("script: timed out")
 // Result is the outcome of one run.
 type Result struct {
 	ExitCode int // -1 when killed by a signal or not started
+	Signal   int // the signal that ended it, when one did (not a timeout)
 	Err      error
 }
 
@@ -87,7 +88,11 @@ func RunAs(ctx context.Context, argv []string, timeout time.Duration, cred *sysc
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return Result{ExitCode: ee.ExitCode()}
+			r := Result{ExitCode: ee.ExitCode()}
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				r.Signal = int(ws.Signal())
+			}
+			return r
 		}
 		return Result{ExitCode: -1, Err: fmt.Errorf("script %s: %w", argv[0], err)}
 	}

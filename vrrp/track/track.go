@@ -7,6 +7,7 @@ package track
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,12 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/script"
 )
 
 // Sink receives tracker results.
 type Sink interface {
-	ScriptResult(name string, ok bool)
+	ScriptRan(name string, run vrrp.ScriptRun)
 	FileValue(name string, v int)
 	ProcessRunning(name string, ok bool)
 }
@@ -138,11 +140,26 @@ func runScript(ctx context.Context, cfg Config, s Script, sink Sink) {
 		if ctx.Err() != nil {
 			return
 		}
-		sink.ScriptResult(s.Name, r.OK())
+		sink.ScriptRan(s.Name, scriptRun(r))
 		// The next run starts one interval after this one started, never
 		// overlapping a slow run.
 		tm.Reset(max(interval-time.Since(start), 0))
 	}
+}
+
+// scriptRun tells the engine how a run ended.
+func scriptRun(r script.Result) vrrp.ScriptRun {
+	run := vrrp.ScriptRun{OK: r.OK(), Signal: r.Signal}
+	switch {
+	case errors.Is(r.Err, script.ErrTimeout):
+		run.TimedOut = true
+	case r.Err != nil:
+		// Not started: keepalived's child exits with 127 then.
+		run.Status = 127
+	case r.Signal == 0:
+		run.Status = r.ExitCode
+	}
+	return run
 }
 
 func poll(ctx context.Context, cfg Config, sink Sink) {

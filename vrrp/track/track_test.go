@@ -2,6 +2,7 @@ package track
 
 import (
 	"context"
+	"github.com/dsas/keepalived-go/vrrp"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,7 +24,8 @@ func newSink() *sink {
 	return &sink{files: map[string]int{}, procs: map[string]bool{}, got: make(chan struct{}, 100)}
 }
 
-func (s *sink) ScriptResult(_ string, ok bool) {
+func (s *sink) ScriptRan(_ string, run vrrp.ScriptRun) {
+	ok := run.OK
 	s.mu.Lock()
 	s.scripts = append(s.scripts, ok)
 	s.mu.Unlock()
