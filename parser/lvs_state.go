@@ -111,7 +111,7 @@ const lvsMaxTimer = time.Duration(1<<63 - 1)
 
 // lvsBool is check_true_false with keepalived's per-keyword message: no
 // argument means true.
-func (c *Ctx) lvsBool(kw Token, args []Token, msg string) (bool, bool) {
+func (c *ctx) lvsBool(kw token, args []token, msg string) (bool, bool) {
 	if len(args) == 0 {
 		return true, true
 	}
@@ -121,12 +121,12 @@ func (c *Ctx) lvsBool(kw Token, args []Token, msg string) (bool, bool) {
 	case "false", "off", "no":
 		return false, true
 	}
-	c.Report(args[0].Pos, GeneralError, "%s %s", msg, args[0].Text)
+	c.Report(args[0].Pos, generalError, "%s %s", msg, args[0].Text)
 	return false, false
 }
 
 // lvsTimer reads a µs-resolution timer; hi 0 means no upper bound.
-func (c *Ctx) lvsTimer(t Token, lo, hi time.Duration) (time.Duration, bool) {
+func (c *ctx) lvsTimer(t token, lo, hi time.Duration) (time.Duration, bool) {
 	if hi == 0 {
 		hi = lvsMaxTimer
 	}

@@ -15,7 +15,7 @@ import (
 
 // parsePrefix is keepalived's parse_ipaddress: the family comes from a ':'
 // anywhere, a bad prefix length is an error and the full length is used.
-func (c *Ctx) parsePrefix(t Token, allowLen bool) (netip.Prefix, bool) {
+func (c *ctx) parsePrefix(t token, allowLen bool) (netip.Prefix, bool) {
 	s := t.Text
 	max := 32
 	if strings.Contains(s, ":") {
@@ -25,7 +25,7 @@ func (c *Ctx) parsePrefix(t Token, allowLen bool) (netip.Prefix, bool) {
 	if i := strings.IndexByte(s, '/'); i >= 0 && allowLen {
 		n, err := strconv.ParseUint(s[i+1:], 10, 8)
 		if err != nil || int(n) > max {
-			c.Report(t.Pos, GeneralError, "Invalid address prefix len %s for address %s - using %d", s[i+1:], s, max)
+			c.Report(t.Pos, generalError, "Invalid address prefix len %s for address %s - using %d", s[i+1:], s, max)
 		} else {
 			bits = int(n)
 		}
@@ -33,7 +33,7 @@ func (c *Ctx) parsePrefix(t Token, allowLen bool) (netip.Prefix, bool) {
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" || (max == 32) != a.Is4() {
-		c.Report(t.Pos, GeneralError, "VRRP parsed invalid IP %s. skipping IP...", t.Text)
+		c.Report(t.Pos, generalError, "VRRP parsed invalid IP %s. skipping IP...", t.Text)
 		return netip.Prefix{}, false
 	}
 	return netip.PrefixFrom(a, bits), true
@@ -43,7 +43,7 @@ var scopeNames = "rt_scopes"
 
 // parseAddress reads one address item; static selects static_ipaddress
 // (track_group allowed, use_vmac not).
-func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
+func (c *ctx) parseAddress(item []token, static bool) (config.Address, bool) {
 	var a config.Address
 	p, ok := c.parsePrefix(item[0], true)
 	if !ok {
@@ -57,10 +57,10 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 	lftSet := false
 	for i := 1; i < len(item); i++ {
 		opt := item[i]
-		needs := func() (Token, bool) {
+		needs := func() (token, bool) {
 			if i+1 >= len(item) {
-				c.Report(opt.Pos, GeneralError, "No %s parameter specified for %s", opt.Text, addrText)
-				return Token{}, false
+				c.Report(opt.Pos, generalError, "No %s parameter specified for %s", opt.Text, addrText)
+				return token{}, false
 			}
 			i++
 			return item[i], true
@@ -72,7 +72,7 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 				return a, false
 			}
 			if a.DevSet {
-				c.Report(v.Pos, GeneralError, "Cannot specify ipaddress device more than once for %s", addrText)
+				c.Report(v.Pos, generalError, "Cannot specify ipaddress device more than once for %s", addrText)
 				return a, false
 			}
 			c.lookupIf(v.Pos, v.Text, "WARNING - interface %s for ip address %s doesn't exist", v.Text, addrText)
@@ -85,7 +85,7 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 			if n, ok := rtLookup(scopeNames, v.Text, 255); ok {
 				a.Scope = uint8(n)
 			} else {
-				c.Report(v.Pos, GeneralError, "Invalid scope '%s' specified for %s - ignoring", v.Text, addrText)
+				c.Report(v.Pos, generalError, "Invalid scope '%s' specified for %s - ignoring", v.Text, addrText)
 			}
 		case "broadcast", "brd":
 			v, ok := needs()
@@ -93,7 +93,7 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 				return a, false
 			}
 			if v6 {
-				c.Report(opt.Pos, GeneralError, "VRRP is trying to assign a broadcast %s to the IPv6 address %s !!?? WTF... skipping VIP...", v.Text, addrText)
+				c.Report(opt.Pos, generalError, "VRRP is trying to assign a broadcast %s to the IPv6 address %s !!?? WTF... skipping VIP...", v.Text, addrText)
 				return a, false
 			}
 			haveBrd = true
@@ -105,7 +105,7 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 			default:
 				b, err := netip.ParseAddr(v.Text)
 				if err != nil || !b.Is4() {
-					c.Report(v.Pos, GeneralError, "VRRP is trying to assign invalid broadcast %s. skipping VIP...", v.Text)
+					c.Report(v.Pos, generalError, "VRRP is trying to assign invalid broadcast %s. skipping VIP...", v.Text)
 					return a, false
 				}
 				a.Brd, a.HasBrd = b, true
@@ -116,7 +116,7 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 				return a, false
 			}
 			if len(v.Text) >= 16 {
-				c.Report(v.Pos, GeneralError, "Address label %s is longer than maximum length %d - removing address", v.Text, 15)
+				c.Report(v.Pos, generalError, "Address label %s is longer than maximum length %d - removing address", v.Text, 15)
 				return a, false
 			}
 			a.Label = v.Text
@@ -126,18 +126,18 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 				return a, false
 			}
 			if a.Peer.IsValid() {
-				c.Report(v.Pos, GeneralError, "Peer %s - another peer has already been specified", v.Text)
+				c.Report(v.Pos, generalError, "Peer %s - another peer has already been specified", v.Text)
 				continue
 			}
 			pp, ok := c.parsePrefixQuiet(v.Text)
 			switch {
 			case !ok:
-				c.Report(v.Pos, GeneralError, "Invalid peer address %s", v.Text)
+				c.Report(v.Pos, generalError, "Invalid peer address %s", v.Text)
 			case pp.Addr().Is6() != v6:
-				c.Report(v.Pos, GeneralError, "Peer address %s does not match address family", v.Text)
+				c.Report(v.Pos, generalError, "Peer address %s does not match address family", v.Text)
 			default:
 				if a.Prefix.Bits() != a.Prefix.Addr().BitLen() {
-					c.Report(v.Pos, GeneralError, "Cannot specify address prefix when specifying peer address - ignoring")
+					c.Report(v.Pos, generalError, "Cannot specify address prefix when specifying peer address - ignoring")
 				}
 				a.Peer = pp
 				a.Prefix = netip.PrefixFrom(a.Prefix.Addr(), pp.Bits())
@@ -164,11 +164,11 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 			} else if n, err := strconv.ParseUint(v.Text, 10, 32); err == nil {
 				a.PreferredLft, lftSet = uint32(n), true
 			} else {
-				c.Report(v.Pos, GeneralError, "preferred_lft %s is invalid", v.Text)
+				c.Report(v.Pos, generalError, "preferred_lft %s is invalid", v.Text)
 			}
 		case "track_group":
 			if !static {
-				c.Report(opt.Pos, GeneralError, "Unknown configuration entry '%s' for ip address - ignoring", opt.Text)
+				c.Report(opt.Pos, generalError, "Unknown configuration entry '%s' for ip address - ignoring", opt.Text)
 				continue
 			}
 			v, ok := needs()
@@ -176,27 +176,27 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 				return a, false
 			}
 			if a.TrackGroup != "" {
-				c.Report(v.Pos, GeneralError, "track_group %s is a duplicate", v.Text)
+				c.Report(v.Pos, generalError, "track_group %s is a duplicate", v.Text)
 				i = len(item)
 				continue
 			}
 			if c.findTrackGroup(v.Text) {
 				a.TrackGroup = v.Text
 			} else {
-				c.Report(v.Pos, GeneralError, "track_group %s not found", v.Text)
+				c.Report(v.Pos, generalError, "track_group %s not found", v.Text)
 			}
 		case "use_vmac":
 			if static {
-				c.Report(opt.Pos, GeneralError, "Unknown configuration entry '%s' for ip address - ignoring", opt.Text)
+				c.Report(opt.Pos, generalError, "Unknown configuration entry '%s' for ip address - ignoring", opt.Text)
 				continue
 			}
 			a.UseVMAC = true
 		default:
-			c.Report(opt.Pos, GeneralError, "Unknown configuration entry '%s' for ip address - ignoring", opt.Text)
+			c.Report(opt.Pos, generalError, "Unknown configuration entry '%s' for ip address - ignoring", opt.Text)
 		}
 	}
 	if haveBrd && a.Peer.IsValid() {
-		c.Report(item[0].Pos, GeneralError, "Cannot specify broadcast and peer addresses - ignoring broadcast address")
+		c.Report(item[0].Pos, generalError, "Cannot specify broadcast and peer addresses - ignoring broadcast address")
 		a.Brd, a.HasBrd = netip.Addr{}, false
 	} else if brd < 0 && a.Prefix.Bits() <= 30 {
 		base := a.Prefix.Addr()
@@ -213,15 +213,15 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 		}
 		a.Brd, a.HasBrd = netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
 	} else if brd < 0 {
-		c.Report(item[0].Pos, GeneralError, "Address prefix length %d too long for broadcast", a.Prefix.Bits())
+		c.Report(item[0].Pos, generalError, "Address prefix length %d too long for broadcast", a.Prefix.Bits())
 	}
 	if v6 {
 		if a.Scope != 0 {
-			c.Report(item[0].Pos, GeneralError, "Cannot specify scope for IPv6 addresses (%s) - ignoring scope", addrText)
+			c.Report(item[0].Pos, generalError, "Cannot specify scope for IPv6 addresses (%s) - ignoring scope", addrText)
 			a.Scope = 0
 		}
 		if a.Label != "" {
-			c.Report(item[0].Pos, GeneralError, "Cannot specify label for IPv6 addresses (%s) - ignoring label", addrText)
+			c.Report(item[0].Pos, generalError, "Cannot specify label for IPv6 addresses (%s) - ignoring label", addrText)
 			a.Label = ""
 		}
 	}
@@ -236,7 +236,7 @@ func (c *Ctx) parseAddress(item []Token, static bool) (config.Address, bool) {
 	return a, true
 }
 
-func (c *Ctx) parsePrefixQuiet(s string) (netip.Prefix, bool) {
+func (c *ctx) parsePrefixQuiet(s string) (netip.Prefix, bool) {
 	if p, err := netip.ParsePrefix(s); err == nil {
 		return p, true
 	}
@@ -247,7 +247,7 @@ func (c *Ctx) parsePrefixQuiet(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-func (c *Ctx) findTrackGroup(name string) bool {
+func (c *ctx) findTrackGroup(name string) bool {
 	for _, g := range c.Cfg.VRRP.TrackGroups {
 		if g.Name == name {
 			return true
@@ -268,26 +268,26 @@ var routeMetrics = map[string]bool{
 
 // parseRoute reads one route item (keepalived's alloc_route). Any error
 // drops the whole route, as keepalived does.
-func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
+func (c *ctx) parseRoute(item []token, static bool) (config.Route, bool) {
 	r := config.Route{Table: 254, Type: "unicast"}
 	hasDst, dstText := false, ""
-	setFam := func(t Token, f config.Family, msg string) bool {
+	setFam := func(t token, f config.Family, msg string) bool {
 		if r.Family == config.FamilyUnspec {
 			r.Family = f
 			return true
 		}
 		if r.Family != f {
-			c.Report(t.Pos, GeneralError, "%s", msg)
+			c.Report(t.Pos, generalError, "%s", msg)
 			return false
 		}
 		return true
 	}
 	for i := 0; i < len(item); i++ {
 		t := item[i]
-		next := func() (Token, bool) {
+		next := func() (token, bool) {
 			if i+1 >= len(item) {
-				c.Report(t.Pos, GeneralError, "Route option %s is missing a value", t.Text)
-				return Token{}, false
+				c.Report(t.Pos, generalError, "Route option %s is missing a value", t.Text)
+				return token{}, false
 			}
 			i++
 			return item[i], true
@@ -308,7 +308,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			a, err := netip.ParseAddr(v.Text)
 			if err != nil {
-				c.Report(v.Pos, GeneralError, "invalid route src address %s", v.Text)
+				c.Report(v.Pos, generalError, "invalid route src address %s", v.Text)
 				return r, false
 			}
 			if !setFam(v, config.FamilyOf(a), "Cannot mix IPv4 and IPv6 addresses for route") {
@@ -323,10 +323,10 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			if v.Text == "to" && i+1 < len(item) {
 				i++
 			}
-			c.Report(t.Pos, GeneralError, "\"as to\" for MPLS only - ignoring")
+			c.Report(t.Pos, generalError, "\"as to\" for MPLS only - ignoring")
 		case "via", "gw":
 			if t.Text == "gw" {
-				c.Report(t.Pos, GeneralError, "\"gw\" for routes is deprecated. Please use \"via\"")
+				c.Report(t.Pos, generalError, "\"gw\" for routes is deprecated. Please use \"via\"")
 			}
 			v, ok := next()
 			if !ok {
@@ -339,7 +339,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			a, err := netip.ParseAddr(v.Text)
 			if err != nil {
-				c.Report(v.Pos, GeneralError, "invalid route via address %s", v.Text)
+				c.Report(v.Pos, generalError, "invalid route via address %s", v.Text)
 				return r, false
 			}
 			if !setFam(v, config.FamilyOf(a), "Cannot mix IPv4 and IPv6 addresses for route") {
@@ -353,11 +353,11 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			p, ok := c.parseRouteDst(v)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "invalid route from address %s", v.Text)
+				c.Report(v.Pos, generalError, "invalid route from address %s", v.Text)
 				return r, false
 			}
 			if !p.Addr().Is6() {
-				c.Report(v.Pos, GeneralError, "route from address only supported with IPv6 (%s)", v.Text)
+				c.Report(v.Pos, generalError, "route from address only supported with IPv6 (%s)", v.Text)
 				return r, false
 			}
 			if !setFam(v, config.IPv6, "Cannot mix IPv4 and IPv6 addresses for route") {
@@ -371,7 +371,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			n, ok := rtLookup("rt_dsfield", v.Text, 255)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "TOS value %s is invalid", v.Text)
+				c.Report(v.Pos, generalError, "TOS value %s is invalid", v.Text)
 				return r, false
 			}
 			r.Tos = uint8(n)
@@ -382,7 +382,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			n, ok := rtLookup("rt_tables", v.Text, math.MaxUint32)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "Routing table %s not found for route", v.Text)
+				c.Report(v.Pos, generalError, "Routing table %s not found for route", v.Text)
 				return r, false
 			}
 			r.Table = n
@@ -393,7 +393,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			n, ok := rtLookup("rt_protos", v.Text, 255)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "Protocol %s not found or invalid for route", v.Text)
+				c.Report(v.Pos, generalError, "Protocol %s not found or invalid for route", v.Text)
 				return r, false
 			}
 			r.Protocol = uint8(n)
@@ -405,7 +405,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			n, ok := rtLookup("rt_scopes", v.Text, 255)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "Scope %s not found or invalid for route", v.Text)
+				c.Report(v.Pos, generalError, "Scope %s not found or invalid for route", v.Text)
 				return r, false
 			}
 			r.Scope, r.HasScope = uint8(n), true
@@ -416,7 +416,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			n, err := strconv.ParseUint(v.Text, 0, 32)
 			if err != nil {
-				c.Report(v.Pos, GeneralError, "Invalid metric %s specified for route", v.Text)
+				c.Report(v.Pos, generalError, "Invalid metric %s specified for route", v.Text)
 				return r, false
 			}
 			r.Metric, r.HasMetric = uint32(n), true
@@ -445,14 +445,14 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 		case "add", "prepend", "append":
 			r.Options = append(r.Options, config.RouteOption{Name: t.Text})
 		case "or":
-			c.Report(t.Pos, GeneralError, "\"or\" for routes is deprecated. Please use \"nexthop\"")
+			c.Report(t.Pos, generalError, "\"or\" for routes is deprecated. Please use \"nexthop\"")
 			v, ok := next()
 			if !ok {
 				return r, false
 			}
 			a, err := netip.ParseAddr(v.Text)
 			if err != nil {
-				c.Report(v.Pos, GeneralError, "Invalid \"or\" address %s", v.Text)
+				c.Report(v.Pos, generalError, "Invalid \"or\" address %s", v.Text)
 				return r, false
 			}
 			if len(r.Nexthops) == 0 && r.Via.IsValid() {
@@ -470,7 +470,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			r.NoTrack = true
 		case "track_group":
 			if !static {
-				c.Report(t.Pos, GeneralError, "unknown route keyword %s", t.Text)
+				c.Report(t.Pos, generalError, "unknown route keyword %s", t.Text)
 				return r, false
 			}
 			if !c.trackGroupArg(next, &r.TrackGroup) {
@@ -482,7 +482,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 				return r, false
 			}
 			if !c.ifExists(v.Text) {
-				c.Report(v.Pos, GeneralError, "VRF %s not found for route", v.Text)
+				c.Report(v.Pos, generalError, "VRF %s not found for route", v.Text)
 				return r, false
 			}
 			r.Options = append(r.Options, config.RouteOption{Name: "vrf", Value: v.Text})
@@ -501,14 +501,14 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 				}
 				o.Value = v.Text
 				if (t.Text == "pref" || t.Text == "expires") && r.Family == config.IPv4 {
-					c.Report(t.Pos, GeneralError, "%s is only valid for IPv6", t.Text)
+					c.Report(t.Pos, generalError, "%s is only valid for IPv6", t.Text)
 				}
 				r.Options = append(r.Options, o)
 				continue
 			}
 			if t.Text == "to" {
 				if i+1 >= len(item) {
-					c.Report(t.Pos, GeneralError, "Route must have a destination")
+					c.Report(t.Pos, generalError, "Route must have a destination")
 					return r, false
 				}
 				i++
@@ -521,7 +521,7 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 			}
 			p, ok := c.parseRouteDst(t)
 			if !ok {
-				c.Report(t.Pos, GeneralError, "unknown route keyword %s", t.Text)
+				c.Report(t.Pos, generalError, "unknown route keyword %s", t.Text)
 				return r, false
 			}
 			if p.IsValid() && !setFam(t, config.FamilyOf(p.Addr()), "Cannot mix IPv4 and IPv6 addresses for route ("+t.Text+")") {
@@ -531,22 +531,22 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 		}
 	}
 	if !hasDst {
-		c.Report(item[0].Pos, GeneralError, "Route must have a destination")
+		c.Report(item[0].Pos, generalError, "Route must have a destination")
 		return r, false
 	}
 	if !r.NoTrack {
 		if r.Protocol != 0 && r.Protocol != 18 {
-			c.Report(item[0].Pos, GeneralError, "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
+			c.Report(item[0].Pos, generalError, "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
 		}
 		r.Protocol = 18
 		// Tracking watches the route's oif; nexthop devices do not count.
 		if r.Dev == "" {
-			c.Report(item[0].Pos, GeneralError, "Warning - cannot track route %s with no interface specified, not tracking", dstText)
+			c.Report(item[0].Pos, generalError, "Warning - cannot track route %s with no interface specified, not tracking", dstText)
 			r.NoTrack = true
 		}
 	}
 	if r.TrackGroup != "" && r.Dev == "" {
-		c.Report(item[0].Pos, GeneralError, "Static route cannot have track group if no oif specified")
+		c.Report(item[0].Pos, generalError, "Static route cannot have track group if no oif specified")
 		r.TrackGroup = ""
 	}
 	if r.Family == config.FamilyUnspec {
@@ -565,12 +565,12 @@ func (c *Ctx) parseRoute(item []Token, static bool) (config.Route, bool) {
 // parseRouteDst is keepalived's parse_route: default/any/all, the
 // deprecated default6, or ADDR[/LEN]. A zero Prefix means "default" of
 // the route's family.
-func (c *Ctx) parseRouteDst(t Token) (netip.Prefix, bool) {
+func (c *ctx) parseRouteDst(t token) (netip.Prefix, bool) {
 	switch t.Text {
 	case "default", "any", "all":
 		return netip.Prefix{}, true
 	case "default6":
-		c.Report(t.Pos, Info, "'default6' is deprecated - please replace with 'inet6 default'")
+		c.Report(t.Pos, info, "'default6' is deprecated - please replace with 'inet6 default'")
 		return netip.PrefixFrom(netip.IPv6Unspecified(), 0), true
 	}
 	s := t.Text
@@ -582,7 +582,7 @@ func (c *Ctx) parseRouteDst(t Token) (netip.Prefix, bool) {
 	if i := strings.IndexByte(s, '/'); i >= 0 {
 		n, err := strconv.ParseUint(s[i+1:], 10, 8)
 		if err != nil || int(n) > max {
-			c.Report(t.Pos, GeneralError, "Invalid address prefix len %s for address %s - using %d", s[i+1:], s, max)
+			c.Report(t.Pos, generalError, "Invalid address prefix len %s for address %s - using %d", s[i+1:], s, max)
 		} else {
 			bits = int(n)
 		}
@@ -607,7 +607,7 @@ func routeKeyword(s string) bool {
 }
 
 // parseNexthops reads "nexthop via A [dev IF] [weight N] [onlink] ...".
-func (c *Ctx) parseNexthops(item []Token) ([]config.Nexthop, bool) {
+func (c *ctx) parseNexthops(item []token) ([]config.Nexthop, bool) {
 	var out []config.Nexthop
 	for i := 0; i < len(item); i++ {
 		t := item[i]
@@ -616,14 +616,14 @@ func (c *Ctx) parseNexthops(item []Token) ([]config.Nexthop, bool) {
 			continue
 		}
 		if len(out) == 0 {
-			c.Report(t.Pos, GeneralError, "Route has trailing nonsense - %s", t.Text)
+			c.Report(t.Pos, generalError, "Route has trailing nonsense - %s", t.Text)
 			return nil, false
 		}
 		nh := &out[len(out)-1]
-		needs := func() (Token, bool) {
+		needs := func() (token, bool) {
 			if i+1 >= len(item) {
-				c.Report(t.Pos, GeneralError, "nexthop %s is missing a value", t.Text)
-				return Token{}, false
+				c.Report(t.Pos, generalError, "nexthop %s is missing a value", t.Text)
+				return token{}, false
 			}
 			i++
 			return item[i], true
@@ -641,7 +641,7 @@ func (c *Ctx) parseNexthops(item []Token) ([]config.Nexthop, bool) {
 			}
 			a, err := netip.ParseAddr(v.Text)
 			if err != nil {
-				c.Report(v.Pos, GeneralError, "Invalid nexthop address %s", v.Text)
+				c.Report(v.Pos, generalError, "Invalid nexthop address %s", v.Text)
 				return nil, false
 			}
 			nh.Via = a
@@ -659,7 +659,7 @@ func (c *Ctx) parseNexthops(item []Token) ([]config.Nexthop, bool) {
 			}
 			n, err := strconv.ParseUint(v.Text, 10, 16)
 			if err != nil || n < 1 || n > 256 {
-				c.Report(v.Pos, GeneralError, "Invalid nexthop weight %s", v.Text)
+				c.Report(v.Pos, generalError, "Invalid nexthop weight %s", v.Text)
 				return nil, false
 			}
 			nh.Weight = int(n)
@@ -670,7 +670,7 @@ func (c *Ctx) parseNexthops(item []Token) ([]config.Nexthop, bool) {
 				return nil, false
 			}
 		default:
-			c.Report(t.Pos, GeneralError, "Unknown nexthop option %s", t.Text)
+			c.Report(t.Pos, generalError, "Unknown nexthop option %s", t.Text)
 			return nil, false
 		}
 	}
@@ -678,22 +678,22 @@ func (c *Ctx) parseNexthops(item []Token) ([]config.Nexthop, bool) {
 }
 
 // parseRule reads one rule item (keepalived's alloc_rule).
-func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
+func (c *ctx) parseRule(item []token, static bool) (config.Rule, bool) {
 	r := config.Rule{SuppressPrefixLen: -1}
-	setFam := func(t Token, f config.Family) bool {
+	setFam := func(t token, f config.Family) bool {
 		if r.Family == config.FamilyUnspec {
 			r.Family = f
 			return true
 		}
 		if r.Family != f {
-			c.Report(t.Pos, GeneralError, "rule specification has mixed IPv4 and IPv6")
+			c.Report(t.Pos, generalError, "rule specification has mixed IPv4 and IPv6")
 			return false
 		}
 		return true
 	}
-	setAction := func(t Token, a string) bool {
+	setAction := func(t token, a string) bool {
 		if r.Action != "" {
-			c.Report(t.Pos, GeneralError, "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule")
+			c.Report(t.Pos, generalError, "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule")
 			return false
 		}
 		r.Action = a
@@ -701,10 +701,10 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 	}
 	for i := 0; i < len(item); i++ {
 		t := item[i]
-		next := func() (Token, bool) {
+		next := func() (token, bool) {
 			if i+1 >= len(item) {
-				c.Report(t.Pos, GeneralError, "Rule option %s is missing a value", t.Text)
-				return Token{}, false
+				c.Report(t.Pos, generalError, "Rule option %s is missing a value", t.Text)
+				return token{}, false
 			}
 			i++
 			return item[i], true
@@ -716,7 +716,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 				f = config.IPv6
 			}
 			if r.Family != config.FamilyUnspec && r.Family != f {
-				c.Report(t.Pos, GeneralError, "%s specified for %s rule", t.Text, map[bool]string{true: "IPv4", false: "IPv6"}[f == config.IPv6])
+				c.Report(t.Pos, generalError, "%s specified for %s rule", t.Text, map[bool]string{true: "IPv4", false: "IPv6"}[f == config.IPv6])
 				return r, false
 			}
 			r.Family = f
@@ -727,7 +727,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			}
 			p, ok := c.parseRouteDst(v)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "Invalid rule %s address %s", t.Text, v.Text)
+				c.Report(v.Pos, generalError, "Invalid rule %s address %s", t.Text, v.Text)
 				return r, false
 			}
 			if p.IsValid() && !setFam(v, config.FamilyOf(p.Addr())) {
@@ -745,11 +745,11 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			}
 			n, ok := rtLookup("rt_tables", v.Text, math.MaxUint32)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "Routing table %s not found for rule", v.Text)
+				c.Report(v.Pos, generalError, "Routing table %s not found for rule", v.Text)
 				return r, false
 			}
 			if n == 0 {
-				c.Report(v.Pos, GeneralError, "Table 0 is not valid")
+				c.Report(v.Pos, generalError, "Table 0 is not valid")
 				return r, false
 			}
 			if !setAction(t, "table") {
@@ -765,7 +765,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			}
 			n, err := strconv.ParseUint(v.Text, 0, 32)
 			if err != nil {
-				c.Report(v.Pos, GeneralError, "Invalid rule preference %s specified", v.Text)
+				c.Report(v.Pos, generalError, "Invalid rule preference %s specified", v.Text)
 				return r, false
 			}
 			r.Priority, r.HasPriority = uint32(n), true
@@ -776,7 +776,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			}
 			n, ok := rtLookup("rt_dsfield", v.Text, 255)
 			if !ok {
-				c.Report(v.Pos, GeneralError, "TOS value %s is invalid", v.Text)
+				c.Report(v.Pos, generalError, "TOS value %s is invalid", v.Text)
 				return r, false
 			}
 			r.Tos = uint8(n)
@@ -793,7 +793,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 				mk, err2 = strconv.ParseUint(mask, 0, 32)
 			}
 			if err != nil || err2 != nil {
-				c.Report(v.Pos, GeneralError, "Invalid rule fwmark %s specified", v.Text)
+				c.Report(v.Pos, generalError, "Invalid rule fwmark %s specified", v.Text)
 				return r, false
 			}
 			r.FwMark, r.FwMask, r.HasFwMark = uint32(m), uint32(mk), true
@@ -803,7 +803,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 				return r, false
 			}
 			if !setFam(v, config.IPv4) {
-				c.Report(v.Pos, GeneralError, "realms is only valid for IPv4")
+				c.Report(v.Pos, generalError, "realms is only valid for IPv4")
 				return r, false
 			}
 			r.Realms = v.Text
@@ -814,7 +814,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			}
 			n, err := strconv.ParseUint(v.Text, 0, 8)
 			if err != nil || n > 128 {
-				c.Report(v.Pos, GeneralError, "Invalid suppress_prefixlength %s specified", v.Text)
+				c.Report(v.Pos, generalError, "Invalid suppress_prefixlength %s specified", v.Text)
 				return r, false
 			}
 			r.SuppressPrefixLen = int(n)
@@ -824,7 +824,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 				return r, false
 			}
 			if _, ok := rtLookup("group", v.Text, math.MaxUint32); !ok {
-				c.Report(v.Pos, GeneralError, "suppress_group %s is invalid", v.Text)
+				c.Report(v.Pos, generalError, "suppress_group %s is invalid", v.Text)
 				return r, false
 			}
 			r.SuppressIfGroup = v.Text
@@ -846,7 +846,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			}
 			n, err := strconv.ParseUint(v.Text, 0, 64)
 			if err != nil {
-				c.Report(v.Pos, GeneralError, "Invalid tunnel-id %s specified", v.Text)
+				c.Report(v.Pos, generalError, "Invalid tunnel-id %s specified", v.Text)
 				return r, false
 			}
 			r.TunnelID = n
@@ -859,7 +859,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			_, e1 := strconv.ParseUint(lo, 10, 32)
 			_, e2 := strconv.ParseUint(hi, 10, 32)
 			if !ok2 || e1 != nil || e2 != nil {
-				c.Report(v.Pos, GeneralError, "Invalid uidrange %s specified", v.Text)
+				c.Report(v.Pos, generalError, "Invalid uidrange %s specified", v.Text)
 				return r, false
 			}
 			r.UIDRange = v.Text
@@ -875,7 +875,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			switch t.Text {
 			case "protocol":
 				if _, ok := rtLookup("rt_protos", v.Text, 255); !ok {
-					c.Report(v.Pos, GeneralError, "Invalid protocol %s", v.Text)
+					c.Report(v.Pos, generalError, "Invalid protocol %s", v.Text)
 					return r, false
 				}
 				r.Protocol = v.Text
@@ -889,7 +889,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 					_, e2 = strconv.ParseUint(hi, 10, 16)
 				}
 				if e1 != nil || e2 != nil {
-					c.Report(v.Pos, GeneralError, "invalid %s range %s", t.Text, v.Text)
+					c.Report(v.Pos, generalError, "invalid %s range %s", t.Text, v.Text)
 					return r, false
 				}
 				if t.Text == "sport" {
@@ -902,7 +902,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 			r.NoTrack = true
 		case "track_group":
 			if !static {
-				c.Report(t.Pos, GeneralError, "Unknown rule option %s", t.Text)
+				c.Report(t.Pos, generalError, "Unknown rule option %s", t.Text)
 				return r, false
 			}
 			if !c.trackGroupArg(next, &r.TrackGroup) {
@@ -925,7 +925,7 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 				}
 				n, err := strconv.ParseUint(v.Text, 0, 32)
 				if err != nil {
-					c.Report(v.Pos, GeneralError, "Invalid target %s specified", v.Text)
+					c.Report(v.Pos, generalError, "Invalid target %s specified", v.Text)
 					return r, false
 				}
 				if !setAction(w, "goto") {
@@ -938,9 +938,9 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 				}
 			default:
 				if t.Text == "type" {
-					c.Report(w.Pos, GeneralError, "Invalid rule action %s", w.Text)
+					c.Report(w.Pos, generalError, "Invalid rule action %s", w.Text)
 				} else {
-					c.Report(w.Pos, GeneralError, "Unknown rule option %s", w.Text)
+					c.Report(w.Pos, generalError, "Unknown rule option %s", w.Text)
 				}
 				return r, false
 			}
@@ -948,30 +948,30 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 	}
 	if r.Action == "goto" {
 		if !r.HasPriority {
-			c.Report(item[0].Pos, GeneralError, "Invalid rule - goto target %d specified without preference", r.Goto)
+			c.Report(item[0].Pos, generalError, "Invalid rule - goto target %d specified without preference", r.Goto)
 			return r, false
 		}
 		if r.Priority >= r.Goto {
-			c.Report(item[0].Pos, GeneralError, "Invalid rule - preference %d >= goto target %d", r.Priority, r.Goto)
+			c.Report(item[0].Pos, generalError, "Invalid rule - preference %d >= goto target %d", r.Priority, r.Goto)
 			return r, false
 		}
 	}
 	if r.Action == "" {
-		c.Report(item[0].Pos, GeneralError, "No action specified for rule - ignoring")
+		c.Report(item[0].Pos, generalError, "No action specified for rule - ignoring")
 		return r, false
 	}
 	if r.Action != "table" && (r.SuppressPrefixLen >= 0 || r.SuppressIfGroup != "" || r.Realms != "") {
-		c.Report(item[0].Pos, GeneralError, "suppressor/realm specified for non table action - skipping")
+		c.Report(item[0].Pos, generalError, "suppressor/realm specified for non table action - skipping")
 		return r, false
 	}
 	if !r.NoTrack && r.Protocol != "" && r.Protocol != "keepalived" && r.Protocol != "18" {
-		c.Report(item[0].Pos, GeneralError, "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
+		c.Report(item[0].Pos, generalError, "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
 	}
 	if !r.NoTrack {
 		r.Protocol = "keepalived"
 	}
 	if r.TrackGroup != "" && r.IIf == "" {
-		c.Report(item[0].Pos, GeneralError, "Static rule cannot have track_group if dev/iif not specified")
+		c.Report(item[0].Pos, generalError, "Static rule cannot have track_group if dev/iif not specified")
 		r.TrackGroup = ""
 	}
 	if r.Family == config.FamilyUnspec {
@@ -989,26 +989,26 @@ func (c *Ctx) parseRule(item []Token, static bool) (config.Rule, bool) {
 		}
 		r.Priority, r.HasPriority = *p, true
 		*p--
-		c.Report(item[0].Pos, GeneralError, "Rule has no preference specified - setting to %d. This is probably not what you want.", r.Priority)
+		c.Report(item[0].Pos, generalError, "Rule has no preference specified - setting to %d. This is probably not what you want.", r.Priority)
 	}
 	return r, true
 }
 
 // trackGroupArg reads the track_group of a static route or rule: a
 // duplicate ends the entry, an unknown group is reported and left unset.
-func (c *Ctx) trackGroupArg(next func() (Token, bool), group *string) bool {
+func (c *ctx) trackGroupArg(next func() (token, bool), group *string) bool {
 	v, ok := next()
 	if !ok {
 		return false
 	}
 	if *group != "" {
-		c.Report(v.Pos, GeneralError, "track_group %s is a duplicate", v.Text)
+		c.Report(v.Pos, generalError, "track_group %s is a duplicate", v.Text)
 		return false
 	}
 	if c.findTrackGroup(v.Text) {
 		*group = v.Text
 	} else {
-		c.Report(v.Pos, GeneralError, "track_group %s not found", v.Text)
+		c.Report(v.Pos, generalError, "track_group %s not found", v.Text)
 	}
 	return true
 }
