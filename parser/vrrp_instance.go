@@ -63,19 +63,30 @@ func trueFalse(args []token) (bool, bool) {
 	return false, false
 }
 
+// instanceKeywords is every keyword of a vrrp_instance block.
 func instanceKeywords() table {
-	notify := func(slot func(n *config.Notify) **config.Command, name string) *keyword {
-		return &keyword{Script: true, Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			p := slot(&d.in.Notify)
-			if *p != nil {
-				c.Report(kw.Pos, generalError, "(%s) %s script already specified - ignoring %s", d.in.Name, name, firstText(args))
-				return
-			}
-			if cmd, ok := c.Command(kw, args, true); ok {
-				*p = &cmd
-			}
-		})}
+	t := table{}
+	merge(t, instLinkKeywords())
+	merge(t, instIdentityKeywords())
+	merge(t, instAddressKeywords())
+	merge(t, instModeKeywords())
+	merge(t, instNotifyKeywords())
+	merge(t, instGARPKeywords())
+	merge(t, trackKeywords(instTrackers))
+	return t
+}
+
+// instTrackers opens the track_* blocks of the instance being read.
+func instTrackers(c *ctx) (string, *[]config.Tracker, bool) {
+	if d := c.vrrp.inst; d != nil {
+		return d.in.Name, &d.in.Trackers, true
 	}
+	return "", nil, false
+}
+
+// instLinkKeywords: the instance's interface, VMAC/ipvlan, unicast and
+// multicast addressing.
+func instLinkKeywords() table {
 	return table{
 		"use_vmac":       {Handle: inInst(vmacHandler)},
 		"use_vmac_addr":  {Handle: flagKw(func(d *instDraft) { d.in.VMAC.AddrVMAC = true })},
@@ -106,24 +117,6 @@ func instanceKeywords() table {
 				return
 			}
 			d.in.Family, d.version, d.in.NativeIPv6 = config.IPv6, 3, true
-		})},
-		"state": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			switch args[0].Text {
-			case "MASTER":
-				d.wantState = config.StateMaster
-			case "BACKUP":
-				if d.wantState == config.StateMaster {
-					c.Report(args[0].Pos, generalError, "(%s) state previously set as MASTER - ignoring BACKUP", d.in.Name)
-				} else {
-					d.wantState = config.StateBackup
-				}
-			default:
-				c.Report(args[0].Pos, generalError, "(%s) unknown state '%s', defaulting to BACKUP", d.in.Name, args[0].Text)
-				d.wantState = config.StateBackup
-			}
 		})},
 		"interface": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
@@ -163,11 +156,6 @@ func instanceKeywords() table {
 			}
 		})},
 		"dont_track_primary": {Handle: flagKw(func(d *instDraft) { d.in.DontTrackPrimary = true })},
-		"track_interface":    {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) { c.trackIfItem(d.in.Name, &d.in.Trackers, item) })},
-		"track_script":       {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) { c.trackScriptItem(d.in.Name, &d.in.Trackers, item) })},
-		"track_file":         {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) { c.trackFileItem(d.in.Name, &d.in.Trackers, item) })},
-		"track_process":      {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) { c.trackProcessItem(d.in.Name, &d.in.Trackers, item) })},
-		"track_bfd":          {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) { c.trackBFDItem(d.in.Name, &d.in.Trackers, item) })},
 		"mcast_src_ip":       {Handle: inInst(srcIPHandler)},
 		"unicast_src_ip": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			d.in.UnicastConfigured = true
@@ -200,17 +188,6 @@ func instanceKeywords() table {
 			d.in.McastDst = a
 		})},
 		"track_src_ip": {Handle: flagKw(func(d *instDraft) { d.in.TrackSrcIP = true })},
-		"virtual_router_id": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			n, ok := c.quietUint(args[0], 1, 255)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "(%s): VRID '%s' not valid - must be between 1 & 255", d.in.Name, args[0].Text)
-				return
-			}
-			d.in.VRID = int(n)
-		})},
 		"unicast_ttl": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
@@ -221,6 +198,42 @@ func instanceKeywords() table {
 				return
 			}
 			d.ttl = int(n)
+		})},
+	}
+}
+
+// instIdentityKeywords: state, VRID, version, priority, advert interval
+// and authentication.
+func instIdentityKeywords() table {
+	return table{
+		"state": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			switch args[0].Text {
+			case "MASTER":
+				d.wantState = config.StateMaster
+			case "BACKUP":
+				if d.wantState == config.StateMaster {
+					c.Report(args[0].Pos, generalError, "(%s) state previously set as MASTER - ignoring BACKUP", d.in.Name)
+				} else {
+					d.wantState = config.StateBackup
+				}
+			default:
+				c.Report(args[0].Pos, generalError, "(%s) unknown state '%s', defaulting to BACKUP", d.in.Name, args[0].Text)
+				d.wantState = config.StateBackup
+			}
+		})},
+		"virtual_router_id": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 1, 255)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "(%s): VRID '%s' not valid - must be between 1 & 255", d.in.Name, args[0].Text)
+				return
+			}
+			d.in.VRID = int(n)
 		})},
 		"version": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
@@ -259,43 +272,6 @@ func instanceKeywords() table {
 			}
 			d.in.AdvertInt, d.advertSet = v, true
 		})},
-		"virtual_ipaddress":          {Kind: kwItemBlock, Item: inInstItem(vipItem(false))},
-		"virtual_ipaddress_excluded": {Kind: kwItemBlock, Item: inInstItem(vipItem(true))},
-		"no_virtual_ipaddress":       {Handle: flagKw(func(d *instDraft) { d.in.AllowNoVIPs = true })},
-		"promote_secondaries":        {Handle: flagKw(func(d *instDraft) { d.in.PromoteSecondaries = true })},
-		"linkbeat_use_polling": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			d.in.LinkbeatUsePolling = true
-			c.Report(kw.Pos, generalError, "(%s) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", d.in.Name)
-		})},
-		"v3_checksum_as_v2": {Handle: boolKw("(%s) invalid v3_checksum_as_v2 %s specified", func(d *instDraft, v bool) { d.v3ChecksumAsV2.put(v) })},
-		"virtual_routes": {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) {
-			if r, ok := c.parseRoute(item, false); ok {
-				d.in.Routes = append(d.in.Routes, r)
-			}
-		})},
-		"virtual_rules": {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) {
-			if r, ok := c.parseRule(item, false); ok {
-				d.in.Rules = append(d.in.Rules, r)
-			}
-		})},
-		"accept":    {Handle: flagKw(func(d *instDraft) { d.accept.put(true) })},
-		"no_accept": {Handle: flagKw(func(d *instDraft) { d.accept.put(false) })},
-		// keepalived sets the flag for any valid argument, even "off".
-		"skip_check_adv_addr": {Handle: boolKw("(%s) invalid skip_check_adv_addr %s specified", func(d *instDraft, v bool) { d.skipCheckAdvAddr.put(true) })},
-		"strict_mode":         {Handle: boolKw("(%s) invalid strict_mode %s specified", func(d *instDraft, v bool) { d.strict.put(v) })},
-		"preempt":             {Handle: flagKw(func(d *instDraft) { d.in.NoPreempt = false })},
-		"nopreempt":           {Handle: flagKw(func(d *instDraft) { d.in.NoPreempt = true })},
-		"preempt_delay": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			v, ok := c.quietTimer(args[0], 6, 0, 1000*time.Second)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "(%s) Preempt_delay not valid! must be between 0-%d", d.in.Name, 1000)
-				v = 0
-			}
-			d.in.PreemptDelay = v
-		})},
 		"debug": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
@@ -306,86 +282,6 @@ func instanceKeywords() table {
 				return
 			}
 			d.in.Debug = int(n)
-		})},
-		"notify_backup":              notify(func(n *config.Notify) **config.Command { return &n.Backup }, "notify_backup"),
-		"notify_master":              notify(func(n *config.Notify) **config.Command { return &n.Master }, "notify_master"),
-		"notify_fault":               notify(func(n *config.Notify) **config.Command { return &n.Fault }, "notify_fault"),
-		"notify_stop":                notify(func(n *config.Notify) **config.Command { return &n.Stop }, "notify_stop"),
-		"notify":                     notify(func(n *config.Notify) **config.Command { return &n.Generic }, "notify"),
-		"notify_master_rx_lower_pri": notify(func(n *config.Notify) **config.Command { return &n.MasterRxLowerPri }, "notify_master_rx_lower_pri"),
-		"notify_deleted": {Script: true, Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			if d.in.Notify.NotifyDeleted {
-				c.Report(kw.Pos, generalError, "(%s) notify_deleted already specified - ignoring %s", d.in.Name, firstText(args))
-				return
-			}
-			if len(args) > 0 {
-				if cmd, ok := c.Command(kw, args, true); ok {
-					d.in.Notify.Deleted = &cmd
-				}
-			}
-			d.in.Notify.NotifyDeleted = true
-		})},
-		"smtp_alert": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			v, ok := trueFalse(args)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "Invalid vrrp_instance smtp_alert parameter %s", args[0].Text)
-				return
-			}
-			d.smtpAlert.put(v)
-		})},
-		"notify_priority_changes": {Handle: boolKw("(%s) Invalid value '%s' for notify_priority_changes specified", func(d *instDraft, v bool) { d.notifyPrio.put(v) })},
-		"lvs_sync_daemon_interface": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			c.Report(kw.Pos, generalError, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", d.in.Name)
-			c.Report(kw.Pos, generalError, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", max(len(d.in.Name)-2, 0)))
-			c.Require(kw, args, 1)
-		})},
-		"garp_master_delay": {Handle: instUint("(%s): garp_master_delay '%s' invalid - ignoring", 0, 1<<32/1000000-1, func(d *instDraft, n uint64) {
-			d.garpMasterDelay.put(int64(n))
-		})},
-		"garp_master_refresh": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			n, ok := c.quietUint(args[0], 0, 1<<32-1)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "(%s): Invalid garp_master_refresh '%s' - ignoring", d.in.Name, args[0].Text)
-				n = 0
-			}
-			d.garpMasterRefresh.put(int64(n))
-		})},
-		"garp_master_repeat": {Handle: instRepeat("garp_master_repeat", func(d *instDraft, n int) { d.garpMasterRepeat.put(n) })},
-		"garp_master_refresh_repeat": {Handle: instRepeat("garp_master_refresh_repeat", func(d *instDraft, n int) {
-			d.garpMasterRefreshRepeat.put(n)
-		})},
-		"garp_lower_prio_delay": {Handle: instUint("(%s): garp_lower_prio_delay '%s' invalid - ignoring", 0, 1<<32/1000000-1, func(d *instDraft, n uint64) {
-			d.garpLowerPrioDelay.put(int64(n))
-		})},
-		"garp_lower_prio_repeat": {Handle: instUint("(%s): Invalid garp_lower_prio_repeat '%s'", 0, 1<<31-1, func(d *instDraft, n uint64) {
-			d.garpLowerPrioRepeat.put(int(n))
-		})},
-		"down_timer_adverts": {Handle: instUint("(%s): Invalid down_timer_adverts [1:100] '%s'", 1, 100, func(d *instDraft, n uint64) {
-			d.downTimerAdverts.put(int(n))
-		})},
-		"timer_expired_backup": {Handle: inInst(timerExpiredBackup)},
-		"thread_timer_expired": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			c.Report(kw.Pos, generalError, "(%s) thread_timer_expired - please replace with keyword 'timer_expired_backup'", d.in.Name)
-			timerExpiredBackup(c, d, kw, args)
-		})},
-		"garp_extra_if":   {Handle: inInst(garpExtraIf)},
-		"vmac_garp_intvl": {Handle: inInst(garpExtraIf)},
-		"lower_prio_no_advert": {Handle: boolKw("(%s) invalid lower_prio_no_advert %s specified", func(d *instDraft, v bool) {
-			d.lowerPrioNoAdvert.put(v)
-		})},
-		"higher_prio_send_advert": {Handle: boolKw("(%s) invalid higher_prio_send_advert %s specified", func(d *instDraft, v bool) {
-			d.higherPrioSendAdvert.put(v)
-		})},
-		"owner_ignore_adverts": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			v, ok := trueFalse(args)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "(%s) invalid %s %s specified", d.in.Name, kw.Text, args[0].Text)
-				return
-			}
-			d.ownerIgnore.put(v)
 		})},
 		"kernel_rx_buf_size": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			if len(args) == 1 {
@@ -422,6 +318,160 @@ func instanceKeywords() table {
 				d.authPass = p
 			})},
 		}},
+	}
+}
+
+// instAddressKeywords: the virtual addresses, routes and rules.
+func instAddressKeywords() table {
+	return table{
+		"virtual_ipaddress":          {Kind: kwItemBlock, Item: inInstItem(vipItem(false))},
+		"virtual_ipaddress_excluded": {Kind: kwItemBlock, Item: inInstItem(vipItem(true))},
+		"no_virtual_ipaddress":       {Handle: flagKw(func(d *instDraft) { d.in.AllowNoVIPs = true })},
+		"promote_secondaries":        {Handle: flagKw(func(d *instDraft) { d.in.PromoteSecondaries = true })},
+		"linkbeat_use_polling": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			d.in.LinkbeatUsePolling = true
+			c.Report(kw.Pos, generalError, "(%s) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", d.in.Name)
+		})},
+		"v3_checksum_as_v2": {Handle: boolKw("(%s) invalid v3_checksum_as_v2 %s specified", func(d *instDraft, v bool) { d.v3ChecksumAsV2.put(v) })},
+		"virtual_routes": {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) {
+			if r, ok := c.parseRoute(item, false); ok {
+				d.in.Routes = append(d.in.Routes, r)
+			}
+		})},
+		"virtual_rules": {Kind: kwItemBlock, Item: inInstItem(func(c *ctx, d *instDraft, item []token) {
+			if r, ok := c.parseRule(item, false); ok {
+				d.in.Rules = append(d.in.Rules, r)
+			}
+		})},
+	}
+}
+
+// instModeKeywords: accept, strict and preemption modes, and which
+// adverts are sent and heeded.
+func instModeKeywords() table {
+	return table{
+		"accept":    {Handle: flagKw(func(d *instDraft) { d.accept.put(true) })},
+		"no_accept": {Handle: flagKw(func(d *instDraft) { d.accept.put(false) })},
+		// keepalived sets the flag for any valid argument, even "off".
+		"skip_check_adv_addr": {Handle: boolKw("(%s) invalid skip_check_adv_addr %s specified", func(d *instDraft, v bool) { d.skipCheckAdvAddr.put(true) })},
+		"strict_mode":         {Handle: boolKw("(%s) invalid strict_mode %s specified", func(d *instDraft, v bool) { d.strict.put(v) })},
+		"preempt":             {Handle: flagKw(func(d *instDraft) { d.in.NoPreempt = false })},
+		"nopreempt":           {Handle: flagKw(func(d *instDraft) { d.in.NoPreempt = true })},
+		"preempt_delay": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 6, 0, 1000*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "(%s) Preempt_delay not valid! must be between 0-%d", d.in.Name, 1000)
+				v = 0
+			}
+			d.in.PreemptDelay = v
+		})},
+		"lower_prio_no_advert": {Handle: boolKw("(%s) invalid lower_prio_no_advert %s specified", func(d *instDraft, v bool) {
+			d.lowerPrioNoAdvert.put(v)
+		})},
+		"higher_prio_send_advert": {Handle: boolKw("(%s) invalid higher_prio_send_advert %s specified", func(d *instDraft, v bool) {
+			d.higherPrioSendAdvert.put(v)
+		})},
+		"owner_ignore_adverts": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			v, ok := trueFalse(args)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "(%s) invalid %s %s specified", d.in.Name, kw.Text, args[0].Text)
+				return
+			}
+			d.ownerIgnore.put(v)
+		})},
+	}
+}
+
+// instNotifyKeywords: notify scripts and alerts.
+func instNotifyKeywords() table {
+	notify := func(slot func(n *config.Notify) **config.Command, name string) *keyword {
+		return &keyword{Script: true, Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			p := slot(&d.in.Notify)
+			if *p != nil {
+				c.Report(kw.Pos, generalError, "(%s) %s script already specified - ignoring %s", d.in.Name, name, firstText(args))
+				return
+			}
+			if cmd, ok := c.Command(kw, args, true); ok {
+				*p = &cmd
+			}
+		})}
+	}
+	return table{
+		"notify_backup":              notify(func(n *config.Notify) **config.Command { return &n.Backup }, "notify_backup"),
+		"notify_master":              notify(func(n *config.Notify) **config.Command { return &n.Master }, "notify_master"),
+		"notify_fault":               notify(func(n *config.Notify) **config.Command { return &n.Fault }, "notify_fault"),
+		"notify_stop":                notify(func(n *config.Notify) **config.Command { return &n.Stop }, "notify_stop"),
+		"notify":                     notify(func(n *config.Notify) **config.Command { return &n.Generic }, "notify"),
+		"notify_master_rx_lower_pri": notify(func(n *config.Notify) **config.Command { return &n.MasterRxLowerPri }, "notify_master_rx_lower_pri"),
+		"notify_deleted": {Script: true, Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			if d.in.Notify.NotifyDeleted {
+				c.Report(kw.Pos, generalError, "(%s) notify_deleted already specified - ignoring %s", d.in.Name, firstText(args))
+				return
+			}
+			if len(args) > 0 {
+				if cmd, ok := c.Command(kw, args, true); ok {
+					d.in.Notify.Deleted = &cmd
+				}
+			}
+			d.in.Notify.NotifyDeleted = true
+		})},
+		"smtp_alert": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			v, ok := trueFalse(args)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "Invalid vrrp_instance smtp_alert parameter %s", args[0].Text)
+				return
+			}
+			d.smtpAlert.put(v)
+		})},
+		"notify_priority_changes": {Handle: boolKw("(%s) Invalid value '%s' for notify_priority_changes specified", func(d *instDraft, v bool) { d.notifyPrio.put(v) })},
+		"lvs_sync_daemon_interface": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			c.Report(kw.Pos, generalError, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", d.in.Name)
+			c.Report(kw.Pos, generalError, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", max(len(d.in.Name)-2, 0)))
+			c.Require(kw, args, 1)
+		})},
+	}
+}
+
+// instGARPKeywords: gratuitous ARP/NA timings and backup timers.
+func instGARPKeywords() table {
+	return table{
+		"garp_master_delay": {Handle: instUint("(%s): garp_master_delay '%s' invalid - ignoring", 0, 1<<32/1000000-1, func(d *instDraft, n uint64) {
+			d.garpMasterDelay.put(int64(n))
+		})},
+		"garp_master_refresh": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 0, 1<<32-1)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "(%s): Invalid garp_master_refresh '%s' - ignoring", d.in.Name, args[0].Text)
+				n = 0
+			}
+			d.garpMasterRefresh.put(int64(n))
+		})},
+		"garp_master_repeat": {Handle: instRepeat("garp_master_repeat", func(d *instDraft, n int) { d.garpMasterRepeat.put(n) })},
+		"garp_master_refresh_repeat": {Handle: instRepeat("garp_master_refresh_repeat", func(d *instDraft, n int) {
+			d.garpMasterRefreshRepeat.put(n)
+		})},
+		"garp_lower_prio_delay": {Handle: instUint("(%s): garp_lower_prio_delay '%s' invalid - ignoring", 0, 1<<32/1000000-1, func(d *instDraft, n uint64) {
+			d.garpLowerPrioDelay.put(int64(n))
+		})},
+		"garp_lower_prio_repeat": {Handle: instUint("(%s): Invalid garp_lower_prio_repeat '%s'", 0, 1<<31-1, func(d *instDraft, n uint64) {
+			d.garpLowerPrioRepeat.put(int(n))
+		})},
+		"down_timer_adverts": {Handle: instUint("(%s): Invalid down_timer_adverts [1:100] '%s'", 1, 100, func(d *instDraft, n uint64) {
+			d.downTimerAdverts.put(int(n))
+		})},
+		"timer_expired_backup": {Handle: inInst(timerExpiredBackup)},
+		"thread_timer_expired": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			c.Report(kw.Pos, generalError, "(%s) thread_timer_expired - please replace with keyword 'timer_expired_backup'", d.in.Name)
+			timerExpiredBackup(c, d, kw, args)
+		})},
+		"garp_extra_if":   {Handle: inInst(garpExtraIf)},
+		"vmac_garp_intvl": {Handle: inInst(garpExtraIf)},
 	}
 }
 
@@ -692,42 +742,37 @@ func devNameValid(s string) bool {
 	return !strings.ContainsAny(s, "/: \t\n\r\v\f")
 }
 
-func vmacHandler(c *ctx, d *instDraft, kw token, args []token) {
-	v := &d.in.VMAC
-	v.Enabled = true
+// linkWords is what differs between use_vmac and use_ipvlan, whose words
+// linkOptions reads.
+type linkWords struct {
+	what      string // "VMAC" or "ipvlan", in the group message
+	needGroup bool   // a "group" without a value is reported
+	// own reads a word only one of them knows; true: handled.
+	own func(a token) bool
+	// name checks and sets the interface name.
+	name func(a token)
+}
+
+// linkOptions is the loop use_vmac and use_ipvlan share: "group G" sets
+// the interface group, "name N" or any other word names the interface.
+func (c *ctx) linkOptions(v *config.VMAC, args []token, w linkWords) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if strings.Contains(a.Text, ":") {
-			if v.MACSet {
-				c.Report(a.Pos, generalError, "VMAC interface address already specified")
-				continue
-			}
-			mac, useVRID, ok := parseVMAC(a.Text)
-			switch {
-			case !ok:
-				c.Report(a.Pos, generalError, "VMAC invalid MAC address %s - ignored", a.Text)
-			case mac[0]&1 != 0:
-				c.Report(a.Pos, generalError, "VMAC MAC address is multicast %s - ignoring", a.Text)
-			case mac[0] == 0 && mac[1] == 0 && mac[2] == 0x5e && mac[3] == 0 && (mac[4] == 1 || mac[4] == 2):
-				c.Report(a.Pos, generalError, "VMAC MAC address not allowed to be RFC5798 address (%s) - ignoring", a.Text)
-			default:
-				v.MAC, v.MACSet, v.MACUseVRID = mac, true, useVRID
-			}
+		if w.own(a) {
 			continue
 		}
 		switch a.Text {
-		case "netlink_notify_msg":
-			v.NetlinkNotify = true
-			continue
 		case "group":
 			if i+1 >= len(args) {
-				c.Report(a.Pos, generalError, "VMAC group %s not found", "")
+				if w.needGroup {
+					c.Report(a.Pos, generalError, "%s group %s not found", w.what, "")
+				}
 				continue
 			}
 			i++
 			g, ok := rtLookup("group", args[i].Text, 1<<32-1)
 			if !ok {
-				c.Report(args[i].Pos, generalError, "VMAC group %s not found", args[i].Text)
+				c.Report(args[i].Pos, generalError, "%s group %s not found", w.what, args[i].Text)
 				continue
 			}
 			v.Group, v.HasGroup = g, true
@@ -739,20 +784,67 @@ func vmacHandler(c *ctx, d *instDraft, kw token, args []token) {
 			i++
 			a = args[i]
 		}
-		if v.IfName != "" {
-			c.Report(a.Pos, generalError, "VMAC interface name already specified")
-			continue
-		}
-		if !devNameValid(a.Text) {
-			c.Report(a.Pos, generalError, "VMAC interface name '%s' too long or invalid characters - ignoring", a.Text)
-			continue
-		}
-		if o := c.vmacNameUser(a.Text); o != "" {
-			c.Report(a.Pos, generalError, "(%s) VRRP instance %s is already using %s - ignoring name", d.in.Name, o, a.Text)
-			continue
-		}
-		v.IfName = a.Text
+		w.name(a)
 	}
+}
+
+func vmacHandler(c *ctx, d *instDraft, kw token, args []token) {
+	v := &d.in.VMAC
+	v.Enabled = true
+	c.linkOptions(v, args, linkWords{
+		what:      "VMAC",
+		needGroup: true,
+		own: func(a token) bool {
+			switch {
+			case strings.Contains(a.Text, ":"):
+				c.vmacAddress(v, a)
+			case a.Text == "netlink_notify_msg":
+				v.NetlinkNotify = true
+			default:
+				return false
+			}
+			return true
+		},
+		name: func(a token) {
+			switch {
+			case v.IfName != "":
+				c.Report(a.Pos, generalError, "VMAC interface name already specified")
+			case !devNameValid(a.Text):
+				c.Report(a.Pos, generalError, "VMAC interface name '%s' too long or invalid characters - ignoring", a.Text)
+			default:
+				c.setLinkName(d, a)
+			}
+		},
+	})
+}
+
+// vmacAddress is use_vmac's MAC address word.
+func (c *ctx) vmacAddress(v *config.VMAC, a token) {
+	if v.MACSet {
+		c.Report(a.Pos, generalError, "VMAC interface address already specified")
+		return
+	}
+	mac, useVRID, ok := parseVMAC(a.Text)
+	switch {
+	case !ok:
+		c.Report(a.Pos, generalError, "VMAC invalid MAC address %s - ignored", a.Text)
+	case mac[0]&1 != 0:
+		c.Report(a.Pos, generalError, "VMAC MAC address is multicast %s - ignoring", a.Text)
+	case mac[0] == 0 && mac[1] == 0 && mac[2] == 0x5e && mac[3] == 0 && (mac[4] == 1 || mac[4] == 2):
+		c.Report(a.Pos, generalError, "VMAC MAC address not allowed to be RFC5798 address (%s) - ignoring", a.Text)
+	default:
+		v.MAC, v.MACSet, v.MACUseVRID = mac, true, useVRID
+	}
+}
+
+// setLinkName names the VMAC/ipvlan interface unless another instance
+// already uses the name.
+func (c *ctx) setLinkName(d *instDraft, a token) {
+	if o := c.vmacNameUser(a.Text); o != "" {
+		c.Report(a.Pos, generalError, "(%s) VRRP instance %s is already using %s - ignoring name", d.in.Name, o, a.Text)
+		return
+	}
+	d.in.VMAC.IfName = a.Text
 }
 
 func (c *ctx) vmacNameUser(name string) string {
@@ -795,68 +887,59 @@ func ipvlanHandler(c *ctx, d *instDraft, kw token, args []token) {
 	}
 	v.IPVLAN = true
 	hadMode := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch a.Text {
-		case "bridge", "private", "vepa":
-			if hadMode {
-				c.Report(a.Pos, generalError, "(%s) ipvlan type already specified - ignoring '%s'", d.in.Name, a.Text)
-			} else {
-				v.IPVLANMode, hadMode = a.Text, true
-			}
-			continue
-		case "group":
-			if i+1 >= len(args) {
-				continue
-			}
-			i++
-			g, ok := rtLookup("group", args[i].Text, 1<<32-1)
-			if !ok {
-				c.Report(args[i].Pos, generalError, "ipvlan group %s not found", args[i].Text)
-				continue
-			}
-			v.Group, v.HasGroup = g, true
-			continue
-		case "name":
-			if i+1 >= len(args) {
-				continue
-			}
-			i++
-			a = args[i]
-		default:
-			if p, ok := c.parsePrefixQuiet(a.Text); ok {
-				if v.IPVLANAddr.IsValid() {
-					c.Report(a.Pos, generalError, "(%s) ipvlan address already specified - ignoring '%s'", d.in.Name, a.Text)
-					continue
+	c.linkOptions(v, args, linkWords{
+		what: "ipvlan",
+		own: func(a token) bool {
+			switch a.Text {
+			case "bridge", "private", "vepa":
+				if hadMode {
+					c.Report(a.Pos, generalError, "(%s) ipvlan type already specified - ignoring '%s'", d.in.Name, a.Text)
+				} else {
+					v.IPVLANMode, hadMode = a.Text, true
 				}
-				f := config.FamilyOf(p.Addr())
-				if d.in.Family == config.FamilyUnspec {
-					d.in.Family = f
-				} else if f != d.in.Family {
-					c.Report(a.Pos, generalError, "(%s) ipvlan address[%s] MUST match vrrp instance family !!! Skipping...", d.in.Name, a.Text)
-					continue
-				}
-				v.IPVLANAddr = p
-				if !d.in.SrcIP.IsValid() {
-					d.in.SrcIP, d.saddrFromConfig = p.Addr(), true
-				}
-				continue
+				return true
+			case "group", "name":
+				return false
 			}
-		}
-		if v.IfName != "" {
-			c.Report(a.Pos, generalError, "(%s) IPVLAN interface already specified - ignoring '%s'", d.in.Name, a.Text)
-			continue
-		}
-		if len(a.Text) >= 16 {
-			c.Report(a.Pos, generalError, "(%s) IPVLAN interface name '%s' too long - ignoring", d.in.Name, a.Text)
-			continue
-		}
-		if o := c.vmacNameUser(a.Text); o != "" {
-			c.Report(a.Pos, generalError, "(%s) VRRP instance %s is already using %s - ignoring name", d.in.Name, o, a.Text)
-			continue
-		}
-		v.IfName = a.Text
+			return c.ipvlanAddress(d, a)
+		},
+		name: func(a token) {
+			switch {
+			case v.IfName != "":
+				c.Report(a.Pos, generalError, "(%s) IPVLAN interface already specified - ignoring '%s'", d.in.Name, a.Text)
+			case len(a.Text) >= 16:
+				c.Report(a.Pos, generalError, "(%s) IPVLAN interface name '%s' too long - ignoring", d.in.Name, a.Text)
+			default:
+				c.setLinkName(d, a)
+			}
+		},
+	})
+}
+
+// ipvlanAddress reads use_ipvlan's address word, which also gives the
+// instance its family and source address; false: a is not an address.
+func (c *ctx) ipvlanAddress(d *instDraft, a token) bool {
+	p, ok := c.parsePrefixQuiet(a.Text)
+	if !ok {
+		return false
 	}
+	v := &d.in.VMAC
+	if v.IPVLANAddr.IsValid() {
+		c.Report(a.Pos, generalError, "(%s) ipvlan address already specified - ignoring '%s'", d.in.Name, a.Text)
+		return true
+	}
+	f := config.FamilyOf(p.Addr())
+	if d.in.Family == config.FamilyUnspec {
+		d.in.Family = f
+	} else if f != d.in.Family {
+		c.Report(a.Pos, generalError, "(%s) ipvlan address[%s] MUST match vrrp instance family !!! Skipping...", d.in.Name, a.Text)
+		return true
+	}
+	v.IPVLANAddr = p
+	if !d.in.SrcIP.IsValid() {
+		d.in.SrcIP, d.saddrFromConfig = p.Addr(), true
+	}
+	return true
 }
 
 // vrrpInstanceStart is the vrrp_instance NAME line.

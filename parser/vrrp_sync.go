@@ -18,14 +18,6 @@ func inSG(h func(c *ctx, g *syncDraft, kw token, args []token)) func(c *ctx, kw 
 	}
 }
 
-func inSGItem(h func(c *ctx, g *syncDraft, item []token)) func(c *ctx, item []token) {
-	return func(c *ctx, item []token) {
-		if g := c.vrrp.sg; g != nil && len(item) > 0 {
-			h(c, g, item)
-		}
-	}
-}
-
 func syncGroupKeywords() table {
 	notify := func(slot func(n *config.Notify) **config.Command, name string) *keyword {
 		return &keyword{Script: true, Handle: inSG(func(c *ctx, g *syncDraft, kw token, args []token) {
@@ -39,7 +31,7 @@ func syncGroupKeywords() table {
 			}
 		})}
 	}
-	return table{
+	t := table{
 		"group": {Kind: kwWordBlock, Words: func(c *ctx, words []token) {
 			g := c.vrrp.sg
 			if g == nil {
@@ -55,16 +47,11 @@ func syncGroupKeywords() table {
 				c.Report(g.pos, generalError, "Warning - sync group %s has empty group block", g.g.Name)
 			}
 		}},
-		"track_interface": {Kind: kwItemBlock, Item: inSGItem(func(c *ctx, g *syncDraft, item []token) { c.trackIfItem(g.g.Name, &g.g.Trackers, item) })},
-		"track_script":    {Kind: kwItemBlock, Item: inSGItem(func(c *ctx, g *syncDraft, item []token) { c.trackScriptItem(g.g.Name, &g.g.Trackers, item) })},
-		"track_file":      {Kind: kwItemBlock, Item: inSGItem(func(c *ctx, g *syncDraft, item []token) { c.trackFileItem(g.g.Name, &g.g.Trackers, item) })},
-		"track_process":   {Kind: kwItemBlock, Item: inSGItem(func(c *ctx, g *syncDraft, item []token) { c.trackProcessItem(g.g.Name, &g.g.Trackers, item) })},
-		"track_bfd":       {Kind: kwItemBlock, Item: inSGItem(func(c *ctx, g *syncDraft, item []token) { c.trackBFDItem(g.g.Name, &g.g.Trackers, item) })},
-		"notify_backup":   notify(func(n *config.Notify) **config.Command { return &n.Backup }, "notify_backup"),
-		"notify_master":   notify(func(n *config.Notify) **config.Command { return &n.Master }, "notify_master"),
-		"notify_fault":    notify(func(n *config.Notify) **config.Command { return &n.Fault }, "notify_fault"),
-		"notify_stop":     notify(func(n *config.Notify) **config.Command { return &n.Stop }, "notify_stop"),
-		"notify":          notify(func(n *config.Notify) **config.Command { return &n.Generic }, "notify"),
+		"notify_backup": notify(func(n *config.Notify) **config.Command { return &n.Backup }, "notify_backup"),
+		"notify_master": notify(func(n *config.Notify) **config.Command { return &n.Master }, "notify_master"),
+		"notify_fault":  notify(func(n *config.Notify) **config.Command { return &n.Fault }, "notify_fault"),
+		"notify_stop":   notify(func(n *config.Notify) **config.Command { return &n.Stop }, "notify_stop"),
+		"notify":        notify(func(n *config.Notify) **config.Command { return &n.Generic }, "notify"),
 		"smtp_alert": {Handle: inSG(func(c *ctx, g *syncDraft, kw token, args []token) {
 			v, ok := trueFalse(args)
 			if !ok {
@@ -87,6 +74,16 @@ func syncGroupKeywords() table {
 			g.notifyPri.put(v)
 		})},
 	}
+	merge(t, trackKeywords(syncTrackers))
+	return t
+}
+
+// syncTrackers opens the track_* blocks of the sync group being read.
+func syncTrackers(c *ctx) (string, *[]config.Tracker, bool) {
+	if g := c.vrrp.sg; g != nil {
+		return g.g.Name, &g.g.Trackers, true
+	}
+	return "", nil, false
 }
 
 func syncGroupStart(c *ctx, kw token, args []token) {

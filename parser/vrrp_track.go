@@ -59,103 +59,122 @@ func hasTracker(l []config.Tracker, k config.TrackerKind, name string) bool {
 	return false
 }
 
-func (c *ctx) trackIfItem(owner string, l *[]config.Tracker, item []token) {
-	name := item[0].Text
-	c.lookupIf(item[0].Pos, name, "(%s) tracked interface %s doesn't exist", owner, name)
-	if hasTracker(*l, config.TrackInterface, name) {
-		c.Report(item[0].Pos, generalError, "(%s) duplicate track_interface %s - ignoring", owner, name)
+// trackedKind is what differs between the tracker items of one kind:
+// how the tracked object is found (its default weight and direction), and
+// keepalived's wording and limits for it.
+type trackedKind struct {
+	kind     config.TrackerKind
+	keyword  string // track_interface, track_script, ...
+	what     string // the object in weight messages: "track script"
+	find     func(c *ctx, owner string, name token) (weight int, reverse, ok bool)
+	lo, hi   int64
+	rangeMsg string
+	// noreverse is accepted after the weight; badRevDrops drops the item on
+	// an unknown word there; clamp254 turns +/-254 into +/-253.
+	noreverse, badRevDrops, clamp254 bool
+}
+
+var (
+	trackInterface = trackedKind{
+		kind: config.TrackInterface, keyword: "track_interface", what: "track_interface",
+		find: func(c *ctx, owner string, name token) (int, bool, bool) {
+			c.lookupIf(name.Pos, name.Text, "(%s) tracked interface %s doesn't exist", owner, name.Text)
+			return 0, false, true
+		},
+		lo: -254, hi: 254, clamp254: true,
+		rangeMsg: "(%s) weight %s for %s must be between [-253..253] inclusive. Ignoring...",
+	}
+	trackScript = trackedKind{
+		kind: config.TrackScript, keyword: "track_script", what: "track script",
+		find: func(c *ctx, owner string, name token) (int, bool, bool) {
+			if s := c.findScript(name.Text); s != nil {
+				return s.Weight, s.WeightReverse, true
+			}
+			return 0, false, false
+		},
+		lo: -254, hi: 254, noreverse: true, clamp254: true,
+		rangeMsg: "(%s) track script %[3]s: weight must be between [-253..253] inclusive, ignoring...%.0[2]s",
+	}
+	trackFile = trackedKind{
+		kind: config.TrackFileKind, keyword: "track_file", what: "track file",
+		find: func(c *ctx, owner string, name token) (int, bool, bool) {
+			if f := c.findFile(name.Text); f != nil {
+				return f.Weight, f.WeightReverse, true
+			}
+			return 0, false, false
+		},
+		lo: -254, hi: 254, noreverse: true, badRevDrops: true,
+		rangeMsg: "(%s) weight for track file %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s",
+	}
+	trackProcess = trackedKind{
+		kind: config.TrackProcessKind, keyword: "track_process", what: "track process",
+		find: func(c *ctx, owner string, name token) (int, bool, bool) {
+			if p := c.findProcess(name.Text); p != nil {
+				return p.Weight, p.WeightReverse, true
+			}
+			return 0, false, false
+		},
+		lo: -254, hi: 254, noreverse: true,
+		rangeMsg: "(%s) weight for track process %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s",
+	}
+	trackBFD = trackedKind{
+		kind: config.TrackBFD, keyword: "track_bfd", what: "track bfd",
+		find: func(c *ctx, owner string, name token) (int, bool, bool) {
+			if b := c.findBFD(name.Text); b != nil {
+				return b.Weight, b.WeightReverse, true
+			}
+			return 0, false, false
+		},
+		lo: -253, hi: 253, noreverse: true, badRevDrops: true,
+		rangeMsg: "(%s) weight for track bfd %[3]s must be in [-253..253] inclusive. Ignoring...%.0[2]s",
+	}
+)
+
+// trackKeywords are the track_* blocks an instance and a sync group share;
+// open returns the owner's name and tracker list, or false outside one.
+func trackKeywords(open func(c *ctx) (owner string, l *[]config.Tracker, ok bool)) table {
+	t := table{}
+	for name, k := range map[string]*trackedKind{
+		"track_interface": &trackInterface,
+		"track_script":    &trackScript,
+		"track_file":      &trackFile,
+		"track_process":   &trackProcess,
+		"track_bfd":       &trackBFD,
+	} {
+		t[name] = &keyword{Kind: kwItemBlock, Item: func(c *ctx, item []token) {
+			if owner, l, ok := open(c); ok && len(item) > 0 {
+				c.trackItem(k, owner, l, item)
+			}
+		}}
+	}
+	return t
+}
+
+// trackItem is one line of a track_* block of an instance or sync group
+// (owner): "NAME [weight N [reverse|noreverse]]", appended to l unless
+// the object is unknown, already tracked, or its options are bad.
+func (c *ctx) trackItem(k *trackedKind, owner string, l *[]config.Tracker, item []token) {
+	name := item[0]
+	defW, defRev, found := k.find(c, owner, name)
+	if !found {
+		c.Report(name.Pos, generalError, "(%s) %s %s not found, ignoring...", owner, k.what, name.Text)
 		return
 	}
-	w, rev, ok := c.trackWeight(owner, "track_interface", name, item, -254, 254, 0, false,
-		"(%s) weight %s for %s must be between [-253..253] inclusive. Ignoring...", false, false)
+	if hasTracker(*l, k.kind, name.Text) {
+		c.Report(name.Pos, generalError, "(%s) duplicate %s %s - ignoring", owner, k.keyword, name.Text)
+		return
+	}
+	w, rev, ok := c.trackWeight(owner, k.what, name.Text, item, k.lo, k.hi, defW, defRev, k.rangeMsg, k.noreverse, k.badRevDrops)
 	if !ok {
 		return
 	}
-	if w == 254 || w == -254 {
-		c.Report(item[2].Pos, generalError, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name)
+	// Only a written weight can be +/-254: the objects' own are checked
+	// where they are defined.
+	if k.clamp254 && len(item) >= 3 && (w == 254 || w == -254) {
+		c.Report(item[2].Pos, generalError, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name.Text)
 		w = w / 254 * 253
 	}
-	*l = append(*l, config.Tracker{Kind: config.TrackInterface, Name: name, Weight: w, Reverse: rev})
-}
-
-func (c *ctx) trackScriptItem(owner string, l *[]config.Tracker, item []token) {
-	name := item[0].Text
-	s := c.findScript(name)
-	if s == nil {
-		c.Report(item[0].Pos, generalError, "(%s) track script %s not found, ignoring...", owner, name)
-		return
-	}
-	if hasTracker(*l, config.TrackScript, name) {
-		c.Report(item[0].Pos, generalError, "(%s) duplicate track_script %s - ignoring", owner, name)
-		return
-	}
-	w, rev, ok := c.trackWeight(owner, "track script", name, item, -254, 254, s.Weight, s.WeightReverse,
-		"(%s) track script %[3]s: weight must be between [-253..253] inclusive, ignoring...%.0[2]s", true, false)
-	if !ok {
-		return
-	}
-	if len(item) >= 3 && (w == 254 || w == -254) {
-		c.Report(item[2].Pos, generalError, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name)
-		w = w / 254 * 253
-	}
-	*l = append(*l, config.Tracker{Kind: config.TrackScript, Name: name, Weight: w, Reverse: rev})
-}
-
-func (c *ctx) trackFileItem(owner string, l *[]config.Tracker, item []token) {
-	name := item[0].Text
-	f := c.findFile(name)
-	if f == nil {
-		c.Report(item[0].Pos, generalError, "(%s) track file %s not found, ignoring...", owner, name)
-		return
-	}
-	if hasTracker(*l, config.TrackFileKind, name) {
-		c.Report(item[0].Pos, generalError, "(%s) duplicate track_file %s - ignoring", owner, name)
-		return
-	}
-	w, rev, ok := c.trackWeight(owner, "track file", name, item, -254, 254, f.Weight, f.WeightReverse,
-		"(%s) weight for track file %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s", true, true)
-	if !ok {
-		return
-	}
-	*l = append(*l, config.Tracker{Kind: config.TrackFileKind, Name: name, Weight: w, Reverse: rev})
-}
-
-func (c *ctx) trackProcessItem(owner string, l *[]config.Tracker, item []token) {
-	name := item[0].Text
-	p := c.findProcess(name)
-	if p == nil {
-		c.Report(item[0].Pos, generalError, "(%s) track process %s not found, ignoring...", owner, name)
-		return
-	}
-	if hasTracker(*l, config.TrackProcessKind, name) {
-		c.Report(item[0].Pos, generalError, "(%s) duplicate track_process %s - ignoring", owner, name)
-		return
-	}
-	w, rev, ok := c.trackWeight(owner, "track process", name, item, -254, 254, p.Weight, p.WeightReverse,
-		"(%s) weight for track process %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s", true, false)
-	if !ok {
-		return
-	}
-	*l = append(*l, config.Tracker{Kind: config.TrackProcessKind, Name: name, Weight: w, Reverse: rev})
-}
-
-func (c *ctx) trackBFDItem(owner string, l *[]config.Tracker, item []token) {
-	name := item[0].Text
-	b := c.findBFD(name)
-	if b == nil {
-		c.Report(item[0].Pos, generalError, "(%s) track bfd %s not found, ignoring...", owner, name)
-		return
-	}
-	if hasTracker(*l, config.TrackBFD, name) {
-		c.Report(item[0].Pos, generalError, "(%s) duplicate track_bfd %s - ignoring", owner, name)
-		return
-	}
-	w, rev, ok := c.trackWeight(owner, "track bfd", name, item, -253, 253, b.Weight, b.WeightReverse,
-		"(%s) weight for track bfd %[3]s must be in [-253..253] inclusive. Ignoring...%.0[2]s", true, true)
-	if !ok {
-		return
-	}
-	*l = append(*l, config.Tracker{Kind: config.TrackBFD, Name: name, Weight: w, Reverse: rev})
+	*l = append(*l, config.Tracker{Kind: k.kind, Name: name.Text, Weight: w, Reverse: rev})
 }
 
 func (c *ctx) findScript(name string) *config.Script {
