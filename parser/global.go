@@ -79,7 +79,21 @@ func globalTopKeywords() table {
 
 // globalDefsKeywords: the non-VRRP, non-LVS keywords of global_defs.
 func globalDefsKeywords() table {
-	t := table{
+	t := table{}
+	merge(t, glIdentityKeywords())
+	merge(t, glEmailKeywords())
+	merge(t, glScriptKeywords())
+	merge(t, glHostKeywords())
+	merge(t, glFIFOKeywords())
+	merge(t, glSNMPKeywords())
+	merge(t, glReloadKeywords())
+	merge(t, glProcessTuningKeywords())
+	return t
+}
+
+// glIdentityKeywords: process names and the router id.
+func glIdentityKeywords() table {
+	return table{
 		"process_names": {Handle: func(c *ctx, _ token, _ []token) {
 			glb(c).ProcessNames = true
 			glb(c).VRRPProcessName, glb(c).CheckerProcessName, glb(c).BFDProcessName = "keepalived_vrrp", "keepalived_lvs", "keepalived_bfd"
@@ -90,6 +104,12 @@ func globalDefsKeywords() table {
 		"lvs_process_name":     glDeprecated("checker_process_name", glProcessName(func(gl *config.Global) *string { return &gl.CheckerProcessName })),
 		"bfd_process_name":     glProcessName(func(gl *config.Global) *string { return &gl.BFDProcessName }),
 		"router_id":            glString("routerid name missing - ignoring", func(gl *config.Global) *string { return &gl.RouterID }),
+	}
+}
+
+// glEmailKeywords: SMTP alerts and who gets them.
+func glEmailKeywords() table {
+	return table{
 		"notification_email_from": glString("emailfrom missing - ignoring", func(gl *config.Global) *string {
 			return &gl.NotificationEmailFrom
 		}),
@@ -131,10 +151,38 @@ func globalDefsKeywords() table {
 		"no_checker_emails":        glFlagBool("no_checker_emails", func(gl *config.Global) *bool { return &gl.NoCheckerEmails }),
 		"data_use_instance":        glFlagBool("global date_use_instance", func(gl *config.Global) *bool { return &gl.DataUseInstance }),
 		"no_email_faults":          glFlag(func(gl *config.Global) *bool { return &gl.NoEmailFaults }),
-		"startup_script":           startStopScript(true),
-		"shutdown_script":          startStopScript(false),
-		"startup_script_timeout":   startStopTimeout(true),
-		"shutdown_script_timeout":  startStopTimeout(false),
+	}
+}
+
+// glScriptKeywords: startup/shutdown scripts and script security.
+func glScriptKeywords() table {
+	return table{
+		"startup_script":          startStopScript(true),
+		"shutdown_script":         startStopScript(false),
+		"startup_script_timeout":  startStopTimeout(true),
+		"shutdown_script_timeout": startStopTimeout(false),
+		"script_user": {Handle: func(c *ctx, kw token, args []token) {
+			if len(args) == 0 {
+				c.Report(kw.Pos, generalError, "No script username specified")
+				return
+			}
+			grp := ""
+			if len(args) > 1 {
+				grp = args[1].Text
+			}
+			glb(c).ScriptUser, glb(c).ScriptGroup = args[0].Text, grp
+			if !c.setScriptUser(args[0].Text, grp) {
+				c.Report(kw.Pos, generalError, "Error setting global script uid/gid")
+			}
+		}},
+		"enable_script_security": glFlag(func(gl *config.Global) *bool { return &gl.EnableScriptSecurity }),
+		"umask":                  {Handle: umaskHandler},
+	}
+}
+
+// glHostKeywords: automatic priorities and interface handling.
+func glHostKeywords() table {
+	return table{
 		"max_auto_priority": {Handle: func(c *ctx, _ token, args []token) {
 			if len(args) == 0 {
 				glb(c).MaxAutoPriority = 99
@@ -178,12 +226,24 @@ func globalDefsKeywords() table {
 			}
 			glb(c).DisableLocalIGMP = true
 		}},
+	}
+}
+
+// glFIFOKeywords: the notify FIFOs and their scripts.
+func glFIFOKeywords() table {
+	return table{
 		"notify_fifo":             notifyFIFO("", func(gl *config.Global) *config.FIFO { return &gl.NotifyFIFO }),
 		"notify_fifo_script":      notifyFIFOScript("", func(gl *config.Global) *config.FIFO { return &gl.NotifyFIFO }),
 		"vrrp_notify_fifo":        notifyFIFO("vrrp_", func(gl *config.Global) *config.FIFO { return &gl.VRRPNotifyFIFO }),
 		"vrrp_notify_fifo_script": notifyFIFOScript("vrrp_", func(gl *config.Global) *config.FIFO { return &gl.VRRPNotifyFIFO }),
 		"lvs_notify_fifo":         notifyFIFO("lvs_", func(gl *config.Global) *config.FIFO { return &gl.LVSNotifyFIFO }),
 		"lvs_notify_fifo_script":  notifyFIFOScript("lvs_", func(gl *config.Global) *config.FIFO { return &gl.LVSNotifyFIFO }),
+	}
+}
+
+// glSNMPKeywords: SNMP and D-Bus.
+func glSNMPKeywords() table {
+	return table{
 		"snmp_socket": {Handle: func(c *ctx, kw token, args []token) {
 			switch {
 			case len(args) > 1:
@@ -209,22 +269,12 @@ func globalDefsKeywords() table {
 		"enable_snmp_rfcv3": glFlag(func(gl *config.Global) *bool { return &gl.EnableSNMPRFCv3 }),
 		"enable_dbus":       glFlag(func(gl *config.Global) *bool { return &gl.EnableDBus }),
 		"dbus_service_name": glString("dbus_service_name missing - ignoring", func(gl *config.Global) *string { return &gl.DBusServiceName }),
-		"script_user": {Handle: func(c *ctx, kw token, args []token) {
-			if len(args) == 0 {
-				c.Report(kw.Pos, generalError, "No script username specified")
-				return
-			}
-			grp := ""
-			if len(args) > 1 {
-				grp = args[1].Text
-			}
-			glb(c).ScriptUser, glb(c).ScriptGroup = args[0].Text, grp
-			if !c.setScriptUser(args[0].Text, grp) {
-				c.Report(kw.Pos, generalError, "Error setting global script uid/gid")
-			}
-		}},
-		"enable_script_security": glFlag(func(gl *config.Global) *bool { return &gl.EnableScriptSecurity }),
-		"umask":                  {Handle: umaskHandler},
+	}
+}
+
+// glReloadKeywords: reloads, saved configurations and the random seed.
+func glReloadKeywords() table {
+	return table{
 		"random_seed": {Handle: func(c *ctx, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
@@ -274,6 +324,13 @@ func globalDefsKeywords() table {
 			}
 		}},
 	}
+}
+
+// glProcessTuningKeywords: the scheduling of each child process
+// (vrrp_, checker_, bfd_ priority, no_swap, rt_priority, cpu_affinity,
+// rlimit_rttime).
+func glProcessTuningKeywords() table {
+	t := table{}
 	for _, p := range []string{"vrrp", "checker", "bfd"} {
 		p := p
 		t[p+"_priority"] = &keyword{Handle: func(c *ctx, kw token, args []token) {

@@ -617,8 +617,20 @@ func lvsVSKwArg(f func(c *ctx, b *lvsVSBuild, kw token, arg token, args []token)
 	})
 }
 
+// lvsVSTable is every keyword of a virtual_server block.
 func lvsVSTable() table {
-	t := table{
+	t := table{}
+	merge(t, lvsVSCheckKeywords())
+	merge(t, lvsVSSchedKeywords())
+	merge(t, lvsVSQuorumKeywords())
+	t["real_server"] = &keyword{Kind: kwBlock, Handle: lvsRSHandler, Sub: lvsRSTable(), End: lvsRSEnd}
+	return t
+}
+
+// lvsVSCheckKeywords: the checker defaults a virtual server gives its
+// real servers.
+func lvsVSCheckKeywords() table {
+	return table{
 		"ip_family": lvsVSKwArg(func(c *ctx, b *lvsVSBuild, kw, a token, _ []token) {
 			var f config.Family
 			switch a.Text {
@@ -678,7 +690,34 @@ func lvsVSTable() table {
 			b.v.DelayLoop = d
 		}),
 		"inhibit_on_failure": lvsVSKw(func(c *ctx, b *lvsVSBuild, _ token, _ []token) { b.v.InhibitOnFailure = true }),
-		"lvs_sched":          lvsVSKwArg(lvsSchedHandler),
+		"ha_suspend":         lvsVSKw(func(c *ctx, b *lvsVSBuild, _ token, _ []token) { b.v.HASuspend = true }),
+		"smtp_alert": lvsVSKw(func(c *ctx, b *lvsVSBuild, kw token, args []token) {
+			if v, ok := c.lvsBool(kw, args, "Invalid virtual_server smtp_alert parameter"); ok {
+				b.smtpAlert = &v
+			}
+		}),
+		"virtualhost": lvsVSKw(func(c *ctx, b *lvsVSBuild, kw token, args []token) {
+			if len(args) < 1 {
+				c.Report(kw.Pos, generalError, "virtual server virtualhost missing")
+				return
+			}
+			b.v.VirtualHost = args[0].Text
+		}),
+		"snmp_name": lvsVSKw(func(c *ctx, b *lvsVSBuild, kw token, args []token) {
+			if len(args) != 1 {
+				c.Report(kw.Pos, generalError, "virtual server snmp_name missing or extra parameters")
+				return
+			}
+			b.v.SNMPName = args[0].Text
+		}),
+	}
+}
+
+// lvsVSSchedKeywords: the scheduler, forwarding method, persistence and
+// protocol.
+func lvsVSSchedKeywords() table {
+	return table{
+		"lvs_sched": lvsVSKwArg(lvsSchedHandler),
 		// Deprecated alias, still accepted silently by 2.2/2.3.
 		"lb_algo":     lvsVSKwArg(lvsSchedHandler),
 		"hashed":      lvsVSKw(lvsFlagHandler),
@@ -725,26 +764,12 @@ func lvsVSTable() table {
 				c.Report(a.Pos, generalError, "Unknown protocol %s - ignoring", a.Text)
 			}
 		}),
-		"ha_suspend": lvsVSKw(func(c *ctx, b *lvsVSBuild, _ token, _ []token) { b.v.HASuspend = true }),
-		"smtp_alert": lvsVSKw(func(c *ctx, b *lvsVSBuild, kw token, args []token) {
-			if v, ok := c.lvsBool(kw, args, "Invalid virtual_server smtp_alert parameter"); ok {
-				b.smtpAlert = &v
-			}
-		}),
-		"virtualhost": lvsVSKw(func(c *ctx, b *lvsVSBuild, kw token, args []token) {
-			if len(args) < 1 {
-				c.Report(kw.Pos, generalError, "virtual server virtualhost missing")
-				return
-			}
-			b.v.VirtualHost = args[0].Text
-		}),
-		"snmp_name": lvsVSKw(func(c *ctx, b *lvsVSBuild, kw token, args []token) {
-			if len(args) != 1 {
-				c.Report(kw.Pos, generalError, "virtual server snmp_name missing or extra parameters")
-				return
-			}
-			b.v.SNMPName = args[0].Text
-		}),
+	}
+}
+
+// lvsVSQuorumKeywords: quorum, its scripts and the sorry server.
+func lvsVSQuorumKeywords() table {
+	return table{
 		"alpha": lvsVSKw(func(c *ctx, b *lvsVSBuild, _ token, _ []token) { b.v.Alpha = true }),
 		"omega": lvsVSKw(func(c *ctx, b *lvsVSBuild, _ token, _ []token) { b.v.Omega = true }),
 		"quorum_up": {Script: true, Handle: func(c *ctx, kw token, args []token) {
@@ -808,9 +833,7 @@ func lvsVSTable() table {
 				b.v.Sorry.Forwarding, b.sorryFwd = f, true
 			}
 		}),
-		"real_server": {Kind: kwBlock, Handle: lvsRSHandler, Sub: lvsRSTable(), End: lvsRSEnd},
 	}
-	return t
 }
 
 func lvsSchedHandler(c *ctx, b *lvsVSBuild, _ token, a token, _ []token) {

@@ -150,11 +150,77 @@ func gRcvForce(set func(c *ctx, v bool)) globalHandler {
 // vrrpGlobalKeywords: the VRRP defaults set in global_defs (vrrp_version,
 // vrrp_garp_*, vrrp_strict, vrrp_mcast_group4, ...).
 func vrrpGlobalKeywords() table {
-	sec := func(n uint64) time.Duration { return time.Duration(n) * time.Second }
+	t := table{}
+	merge(t, vrrpGlobalAdvertKeywords())
+	merge(t, vrrpGlobalGARPKeywords())
+	merge(t, vrrpGlobalHostKeywords())
+	return t
+}
+
+// vrrpGlobalAdvertKeywords: the version, multicast groups and advert
+// handling every instance defaults to.
+func vrrpGlobalAdvertKeywords() table {
 	return table{
 		"vrrp_version":      {Handle: gUint("Unknown VRRP version %s", 2, 3, func(c *ctx, n uint64) { c.vg().Version = int(n) })},
 		"vrrp_mcast_group4": {Handle: gMcast(false)},
 		"vrrp_mcast_group6": {Handle: gMcast(true)},
+		"vrrp_down_timer_adverts": {Handle: gUint("Invalid vrrp_down_timer_adverts [1:100] '%s'", 1, 100, func(c *ctx, n uint64) {
+			c.vg().DownTimerAdverts = int(n)
+		})},
+		"vrrp_lower_prio_no_advert": {Handle: gBool("Invalid value for vrrp_lower_prio_no_advert specified", func(c *ctx, v bool) {
+			c.vg().LowerPrioNoAdvert = v
+		})},
+		"vrrp_higher_prio_send_advert": {Handle: gBool("Invalid value for vrrp_higher_prio_send_advert specified", func(c *ctx, v bool) {
+			c.vg().HigherPrioSendAdvert = v
+		})},
+		"vrrp_check_unicast_src": {Handle: gFlag(func(c *ctx) { c.vg().CheckUnicastSrc = true })},
+		"vrrp_skip_check_adv_addr": {Handle: gBool("Invalid value for vrrp_skip_check_adv_addr specified", func(c *ctx, v bool) {
+			c.vg().SkipCheckAdvAddr = v
+		})},
+		"vrrp_strict":       {Handle: gBool("Invalid value for vrrp_strict specified", func(c *ctx, v bool) { c.vg().Strict = v })},
+		"v3_checksum_as_v2": {Handle: gBool("Invalid value for v3_checksum_as_v2 specified", func(c *ctx, v bool) { c.vg().V3ChecksumAsV2 = v })},
+		"vrrp_owner_ignore_adverts": {Handle: gBool("Invalid value for vrrp_owner_ignore_adverts specified", func(c *ctx, v bool) {
+			c.vg().OwnerIgnoreAdverts = v
+		})},
+		"vrrp_startup_delay": {Handle: func(c *ctx, kw token, args []token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 6, time.Millisecond, 4294*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "vrrp_startup_delay '%s' is invalid", args[0].Text)
+				return
+			}
+			c.vg().StartupDelay = v
+		}},
+		"log_unknown_vrids": {Handle: gFlag(func(c *ctx) { c.vg().LogUnknownVRIDs = true })},
+		"vrrp_notify_priority_changes": {Handle: gBool("Invalid value for vrrp_notify_priority_changes specified", func(c *ctx, v bool) {
+			c.vg().NotifyPriorityChanges = v
+		})},
+		"fifo_write_vrrp_states_on_reload": {Handle: gFlag(func(c *ctx) { c.vg().FIFOWriteStatesOnReload = true })},
+		"dynamic_interfaces": {Handle: func(c *ctx, kw token, args []token) {
+			g := c.vg()
+			g.DynamicInterfaces = true
+			if len(args) >= 1 {
+				if args[0].Text == "allow_if_changes" {
+					g.AllowIfChanges = true
+				} else {
+					c.Report(args[0].Pos, generalError, "Unknown dynamic_interfaces option '%s'", args[0].Text)
+				}
+			}
+		}},
+		"default_interface": {Handle: func(c *ctx, kw token, args []token) {
+			if c.Require(kw, args, 1) {
+				c.vg().DefaultInterface = args[0].Text
+			}
+		}},
+	}
+}
+
+// vrrpGlobalGARPKeywords: gratuitous ARP/NA defaults.
+func vrrpGlobalGARPKeywords() table {
+	sec := func(n uint64) time.Duration { return time.Duration(n) * time.Second }
+	return table{
 		"vrrp_garp_master_delay": {Handle: gUint("vrrp_garp_master_delay '%s' invalid - ignoring", 0, 4294, func(c *ctx, n uint64) {
 			c.vg().GARPMasterDelay = sec(n)
 		})},
@@ -176,9 +242,6 @@ func vrrpGlobalKeywords() table {
 		})},
 		"vrrp_garp_lower_prio_repeat": {Handle: gUint("Invalid vrrp_garp_lower_prio_repeat '%s'", 0, 1<<31-1, func(c *ctx, n uint64) {
 			c.vg().GARPLowerPrioRepeat = int(n)
-		})},
-		"vrrp_down_timer_adverts": {Handle: gUint("Invalid vrrp_down_timer_adverts [1:100] '%s'", 1, 100, func(c *ctx, n uint64) {
-			c.vg().DownTimerAdverts = int(n)
 		})},
 		"vrrp_garp_interval": {Handle: gInterval("vrrp_garp_interval", func(c *ctx, d time.Duration) { c.vg().GARPInterval = d })},
 		"vrrp_gna_interval":  {Handle: gInterval("vrrp_gna_interval", func(c *ctx, d time.Duration) { c.vg().GNAInterval = d })},
@@ -205,12 +268,13 @@ func vrrpGlobalKeywords() table {
 		}},
 		"vrrp_garp_extra_if":   {Handle: gGARPExtraIf},
 		"vrrp_vmac_garp_intvl": {Handle: gGARPExtraIf},
-		"vrrp_lower_prio_no_advert": {Handle: gBool("Invalid value for vrrp_lower_prio_no_advert specified", func(c *ctx, v bool) {
-			c.vg().LowerPrioNoAdvert = v
-		})},
-		"vrrp_higher_prio_send_advert": {Handle: gBool("Invalid value for vrrp_higher_prio_send_advert specified", func(c *ctx, v bool) {
-			c.vg().HigherPrioSendAdvert = v
-		})},
+	}
+}
+
+// vrrpGlobalHostKeywords: firewall, VMAC naming and netlink/socket
+// buffers.
+func vrrpGlobalHostKeywords() table {
+	return table{
 		"vrrp_iptables": {Handle: func(c *ctx, kw token, args []token) {
 			// Debian's 2.2.7 is an nftables build: vrrp_iptables means
 			// nftables, with an error-class message.
@@ -260,29 +324,8 @@ func vrrpGlobalKeywords() table {
 			}
 			c.vg().Firewall.NFTablesPriority = int(n)
 		}},
-		"nftables_ifindex":       {Handle: gBool("invalid nftables_ifindex value", func(c *ctx, v bool) { c.vg().Firewall.NFTablesIfIndex = v })},
-		"nftables_counters":      {Handle: gBool("invalid nftables_counters value", func(c *ctx, v bool) { c.vg().Firewall.NFTablesCounters = v })},
-		"vrrp_check_unicast_src": {Handle: gFlag(func(c *ctx) { c.vg().CheckUnicastSrc = true })},
-		"vrrp_skip_check_adv_addr": {Handle: gBool("Invalid value for vrrp_skip_check_adv_addr specified", func(c *ctx, v bool) {
-			c.vg().SkipCheckAdvAddr = v
-		})},
-		"vrrp_strict":       {Handle: gBool("Invalid value for vrrp_strict specified", func(c *ctx, v bool) { c.vg().Strict = v })},
-		"v3_checksum_as_v2": {Handle: gBool("Invalid value for v3_checksum_as_v2 specified", func(c *ctx, v bool) { c.vg().V3ChecksumAsV2 = v })},
-		"vrrp_owner_ignore_adverts": {Handle: gBool("Invalid value for vrrp_owner_ignore_adverts specified", func(c *ctx, v bool) {
-			c.vg().OwnerIgnoreAdverts = v
-		})},
-		"vrrp_startup_delay": {Handle: func(c *ctx, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			v, ok := c.quietTimer(args[0], 6, time.Millisecond, 4294*time.Second)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "vrrp_startup_delay '%s' is invalid", args[0].Text)
-				return
-			}
-			c.vg().StartupDelay = v
-		}},
-		"log_unknown_vrids": {Handle: gFlag(func(c *ctx) { c.vg().LogUnknownVRIDs = true })},
+		"nftables_ifindex":  {Handle: gBool("invalid nftables_ifindex value", func(c *ctx, v bool) { c.vg().Firewall.NFTablesIfIndex = v })},
+		"nftables_counters": {Handle: gBool("invalid nftables_counters value", func(c *ctx, v bool) { c.vg().Firewall.NFTablesCounters = v })},
 		"vmac_prefix": {Handle: func(c *ctx, kw token, args []token) {
 			if c.Require(kw, args, 1) {
 				c.vg().VMACPrefix = args[0].Text
@@ -293,10 +336,6 @@ func vrrpGlobalKeywords() table {
 				c.vg().VMACAddrPrefix = args[0].Text
 			}
 		}},
-		"vrrp_notify_priority_changes": {Handle: gBool("Invalid value for vrrp_notify_priority_changes specified", func(c *ctx, v bool) {
-			c.vg().NotifyPriorityChanges = v
-		})},
-		"fifo_write_vrrp_states_on_reload":    {Handle: gFlag(func(c *ctx) { c.vg().FIFOWriteStatesOnReload = true })},
 		"vrrp_netlink_cmd_rcv_bufs":           {Handle: gRcvBufs(func(c *ctx, n uint32) { c.vg().NetlinkCmdRcvBufs = n })},
 		"vrrp_netlink_cmd_rcv_bufs_force":     {Handle: gRcvForce(func(c *ctx, v bool) { c.vg().NetlinkCmdRcvBufsForce = v })},
 		"vrrp_netlink_monitor_rcv_bufs":       {Handle: gRcvBufs(func(c *ctx, n uint32) { c.vg().NetlinkMonitorRcvBufs = n })},
@@ -328,22 +367,6 @@ func vrrpGlobalKeywords() table {
 		"vrrp_rx_bufs_multiplier": {Handle: gUint("Invalid vrrp_rx_bufs_multiplier '%s'", 1, 1<<32-1, func(c *ctx, n uint64) {
 			c.vg().RxBufsMultiplier = int(n)
 		})},
-		"dynamic_interfaces": {Handle: func(c *ctx, kw token, args []token) {
-			g := c.vg()
-			g.DynamicInterfaces = true
-			if len(args) >= 1 {
-				if args[0].Text == "allow_if_changes" {
-					g.AllowIfChanges = true
-				} else {
-					c.Report(args[0].Pos, generalError, "Unknown dynamic_interfaces option '%s'", args[0].Text)
-				}
-			}
-		}},
-		"default_interface": {Handle: func(c *ctx, kw token, args []token) {
-			if c.Require(kw, args, 1) {
-				c.vg().DefaultInterface = args[0].Text
-			}
-		}},
 	}
 }
 

@@ -67,6 +67,7 @@ func trueFalse(args []token) (bool, bool) {
 func instanceKeywords() table {
 	t := table{}
 	merge(t, instLinkKeywords())
+	merge(t, instUnicastKeywords())
 	merge(t, instIdentityKeywords())
 	merge(t, instAddressKeywords())
 	merge(t, instModeKeywords())
@@ -84,33 +85,13 @@ func instTrackers(c *ctx) (string, *[]config.Tracker, bool) {
 	return "", nil, false
 }
 
-// instLinkKeywords: the instance's interface, VMAC/ipvlan, unicast and
-// multicast addressing.
+// instLinkKeywords: the instance's interface, VRF and VMAC/ipvlan.
 func instLinkKeywords() table {
 	return table{
 		"use_vmac":       {Handle: inInst(vmacHandler)},
 		"use_vmac_addr":  {Handle: flagKw(func(d *instDraft) { d.in.VMAC.AddrVMAC = true })},
 		"vmac_xmit_base": {Handle: flagKw(func(d *instDraft) { d.in.VMAC.XmitBase = true })},
 		"use_ipvlan":     {Handle: inInst(ipvlanHandler)},
-		"unicast_peer":   {Kind: kwItemBlock, Handle: flagKw(func(d *instDraft) { d.in.UnicastConfigured = true }), Item: inInstItem(unicastPeerItem)},
-		"unicast_fault_no_peer": {Handle: flagKw(func(d *instDraft) {
-			d.in.UnicastConfigured, d.in.UnicastFaultNoPeer = true, true
-		})},
-		"check_unicast_src": {Handle: flagKw(func(d *instDraft) {
-			d.in.UnicastConfigured, d.in.CheckUnicastSrc = true, true
-		})},
-		"old_unicast_checksum": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			d.in.UnicastConfigured = true
-			if len(args) >= 1 {
-				if args[0].Text == "never" {
-					d.in.OldUnicastChecksumNever = true
-				} else {
-					c.Report(args[0].Pos, generalError, "(%s) Unknown old_unicast_chksum mode %s - ignoring", d.in.Name, args[0].Text)
-				}
-				return
-			}
-			d.in.OldUnicastChecksum = true
-		})},
 		"native_ipv6": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			if d.in.Family == config.IPv4 {
 				c.Report(kw.Pos, generalError, "(%s) Cannot specify native_ipv6 with IPv4 addresses", d.in.Name)
@@ -156,7 +137,33 @@ func instLinkKeywords() table {
 			}
 		})},
 		"dont_track_primary": {Handle: flagKw(func(d *instDraft) { d.in.DontTrackPrimary = true })},
-		"mcast_src_ip":       {Handle: inInst(srcIPHandler)},
+	}
+}
+
+// instUnicastKeywords: unicast peers and the source and destination
+// addresses of adverts.
+func instUnicastKeywords() table {
+	return table{
+		"unicast_peer": {Kind: kwItemBlock, Handle: flagKw(func(d *instDraft) { d.in.UnicastConfigured = true }), Item: inInstItem(unicastPeerItem)},
+		"unicast_fault_no_peer": {Handle: flagKw(func(d *instDraft) {
+			d.in.UnicastConfigured, d.in.UnicastFaultNoPeer = true, true
+		})},
+		"check_unicast_src": {Handle: flagKw(func(d *instDraft) {
+			d.in.UnicastConfigured, d.in.CheckUnicastSrc = true, true
+		})},
+		"old_unicast_checksum": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			d.in.UnicastConfigured = true
+			if len(args) >= 1 {
+				if args[0].Text == "never" {
+					d.in.OldUnicastChecksumNever = true
+				} else {
+					c.Report(args[0].Pos, generalError, "(%s) Unknown old_unicast_chksum mode %s - ignoring", d.in.Name, args[0].Text)
+				}
+				return
+			}
+			d.in.OldUnicastChecksum = true
+		})},
+		"mcast_src_ip": {Handle: inInst(srcIPHandler)},
 		"unicast_src_ip": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			d.in.UnicastConfigured = true
 			srcIPHandler(c, d, kw, args)
@@ -272,26 +279,6 @@ func instIdentityKeywords() table {
 			}
 			d.in.AdvertInt, d.advertSet = v, true
 		})},
-		"debug": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			n, ok := c.quietUint(args[0], 0, 4)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "(%s) Debug value '%s' not valid; must be between 0-4", d.in.Name, args[0].Text)
-				return
-			}
-			d.in.Debug = int(n)
-		})},
-		"kernel_rx_buf_size": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
-			if len(args) == 1 {
-				if n, err := strconv.ParseUint(args[0].Text, 10, 32); err == nil {
-					d.in.KernelRxBufSize = uint32(n)
-					return
-				}
-			}
-			c.Report(kw.Pos, generalError, "(%s) invalid kernel_rx_buf_size specified", d.in.Name)
-		})},
 		"authentication": {Kind: kwBlock, Sub: table{
 			"auth_type": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 				if !c.Require(kw, args, 1) {
@@ -346,8 +333,8 @@ func instAddressKeywords() table {
 	}
 }
 
-// instModeKeywords: accept, strict and preemption modes, and which
-// adverts are sent and heeded.
+// instModeKeywords: accept, strict and preemption modes, which adverts
+// are sent and heeded, debug level and receive buffer.
 func instModeKeywords() table {
 	return table{
 		"accept":    {Handle: flagKw(func(d *instDraft) { d.accept.put(true) })},
@@ -381,6 +368,26 @@ func instModeKeywords() table {
 				return
 			}
 			d.ownerIgnore.put(v)
+		})},
+		"debug": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			n, ok := c.quietUint(args[0], 0, 4)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "(%s) Debug value '%s' not valid; must be between 0-4", d.in.Name, args[0].Text)
+				return
+			}
+			d.in.Debug = int(n)
+		})},
+		"kernel_rx_buf_size": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
+			if len(args) == 1 {
+				if n, err := strconv.ParseUint(args[0].Text, 10, 32); err == nil {
+					d.in.KernelRxBufSize = uint32(n)
+					return
+				}
+			}
+			c.Report(kw.Pos, generalError, "(%s) invalid kernel_rx_buf_size specified", d.in.Name)
 		})},
 	}
 }
