@@ -86,35 +86,45 @@ func lvsLinkGroup(c *ctx, b *lvsVSBuild) bool {
 }
 
 // lvsValidateVS is one iteration of validate_check_config's virtual server
-// loop; false drops the virtual server.
+// loop; false drops the virtual server. The phases keep keepalived's order.
 func lvsValidateVS(c *ctx, b *lvsVSBuild) bool {
 	v := b.v
 	if len(b.rss) == 0 {
 		c.Report(b.pos, generalError, "Virtual server %s has no real servers - ignoring", lvsFmtVS(v))
 		return false
 	}
+	lvsVSService(c, b)
+	weightSum := lvsVSRealServers(c, b)
+	if s := v.Sorry; s != nil && !b.sorryFwd {
+		lvsDefaultForwarding(c, b)
+		s.Forwarding = v.Forwarding
+	}
+	lvsVSQuorum(c, b, weightSum)
+	lvsFixPorts(c, b)
+	for _, rb := range b.rss {
+		var cks []*config.Checker
+		for _, ck := range rb.checkers {
+			lvsResolveChecker(ck, v)
+			cks = append(cks, ck.c)
+		}
+		rb.r.Checkers = cks
+		v.RealServers = append(v.RealServers, rb.r)
+	}
+	return true
+}
+
+// lvsVSService checks the service itself: ha_suspend, protocol, ports,
+// scheduler, and its smtp_alert default.
+func lvsVSService(c *ctx, b *lvsVSBuild) {
+	v := b.v
 	grp := v.Group
 	hasFwmarks := v.Kind == config.VSFwmark || (grp != nil && len(grp.Fwmarks) > 0)
 	if v.HASuspend && hasFwmarks {
 		c.Report(b.pos, generalError, "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", lvsFmtVS(v))
 		v.HASuspend = false
 	}
-
-	byAddress := v.Kind == config.VSAddress || (grp != nil && len(grp.Ranges) > 0)
-	if byAddress {
-		if v.Protocol == config.ProtoNone {
-			// the kernel would default to UDP, so keepalived says so
-			c.Report(b.pos, generalError, "Virtual server %s: no protocol set - defaulting to UDP", lvsFmtVS(v))
-			v.Protocol = config.ProtoUDP
-		}
-		if v.Flags&config.SvcOnePacket != 0 && v.Protocol != config.ProtoUDP {
-			c.Report(b.pos, generalError, "Virtual server %s: one packet scheduling requires UDP - resetting", lvsFmtVS(v))
-			v.Flags &^= config.SvcOnePacket
-		}
-		if v.PersistenceTimeout == 0 && v.Kind == config.VSAddress && v.Addr.Port() == 0 {
-			c.Report(b.pos, generalError, "Virtual server %s: zero port only valid for persistent services - setting", lvsFmtVS(v))
-			v.PersistenceTimeout = lvsPersistentDefault
-		}
+	if v.Kind == config.VSAddress || (grp != nil && len(grp.Ranges) > 0) {
+		lvsVSAddressService(c, b)
 	}
 	if v.PersistenceTimeout == 0 && grp != nil {
 		for _, r := range grp.Ranges {
@@ -139,78 +149,123 @@ func lvsValidateVS(c *ctx, b *lvsVSBuild) bool {
 	} else if gv, ok := c.globalSMTPAlertChecker(); ok {
 		v.SMTPAlert = gv
 	}
+}
 
-	// Real servers: duplicates, then inheritance from the virtual server.
+// lvsVSAddressService: a service by address needs a protocol, and a port
+// unless persistent.
+func lvsVSAddressService(c *ctx, b *lvsVSBuild) {
+	v := b.v
+	if v.Protocol == config.ProtoNone {
+		// the kernel would default to UDP, so keepalived says so
+		c.Report(b.pos, generalError, "Virtual server %s: no protocol set - defaulting to UDP", lvsFmtVS(v))
+		v.Protocol = config.ProtoUDP
+	}
+	if v.Flags&config.SvcOnePacket != 0 && v.Protocol != config.ProtoUDP {
+		c.Report(b.pos, generalError, "Virtual server %s: one packet scheduling requires UDP - resetting", lvsFmtVS(v))
+		v.Flags &^= config.SvcOnePacket
+	}
+	if v.PersistenceTimeout == 0 && v.Kind == config.VSAddress && v.Addr.Port() == 0 {
+		c.Report(b.pos, generalError, "Virtual server %s: zero port only valid for persistent services - setting", lvsFmtVS(v))
+		v.PersistenceTimeout = lvsPersistentDefault
+	}
+}
+
+// lvsDefaultForwarding gives the virtual server keepalived's default
+// forwarding method, NAT, the first time one is needed.
+func lvsDefaultForwarding(c *ctx, b *lvsVSBuild) {
+	if !b.fwdSet {
+		c.Report(b.pos, generalError, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(b.v))
+		b.v.Forwarding, b.fwdSet = config.Forwarding{Method: config.FwdNAT}, true
+	}
+}
+
+// lvsVSRealServers drops duplicate real servers, lets the others inherit
+// from the virtual server, and returns the sum of their weights.
+func lvsVSRealServers(c *ctx, b *lvsVSBuild) uint64 {
+	v := b.v
 	var weightSum uint64
 	var kept []*lvsRSBuild
 	for _, rb := range b.rss {
-		dup := false
-		for _, k := range kept {
-			if k.r.Addr == rb.r.Addr {
-				dup = true
-				break
-			}
-		}
-		if dup {
+		if lvsHasRS(kept, rb) {
 			c.Report(rb.pos, generalError, "VS %s: real server %s is duplicated - removing second rs", lvsFmtVS(v), lvsFmtAddrPort(rb.r.Addr, v.Protocol))
 			continue
 		}
 		kept = append(kept, rb)
-		r := rb.r
-		if !rb.fwdSet {
-			if !b.fwdSet {
-				c.Report(b.pos, generalError, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(v))
-				v.Forwarding, b.fwdSet = config.Forwarding{Method: config.FwdNAT}, true
-			}
-			r.Forwarding = v.Forwarding
-		}
-		r.Alpha = lvsDerefOr(rb.alpha, v.Alpha)
-		r.InhibitOnFailure = lvsDerefOr(rb.inhibit, v.InhibitOnFailure)
-		if r.Retry == nil {
-			r.Retry = v.Retry
-		}
-		r.ConnectTimeout = lvsDerefOr(rb.connectTimeout, v.ConnectTimeout)
-		r.DelayLoop = lvsDerefOr(rb.delayLoop, v.DelayLoop)
-		if r.Warmup == nil {
-			r.Warmup = v.Warmup
-		}
-		if r.DelayBeforeRetry == nil {
-			r.DelayBeforeRetry = v.DelayBeforeRetry
-		}
-		r.Weight = lvsDerefOr(rb.weight, v.Weight)
-		switch {
-		case rb.smtpAlert != nil:
-			r.SMTPAlert = *rb.smtpAlert
-		default:
-			if gv, ok := c.globalSMTPAlertChecker(); ok {
-				r.SMTPAlert = gv
-			} else {
-				// keepalived's historical default, unlike everything else
-				r.SMTPAlert = true
-			}
-		}
-		weightSum += uint64(r.Weight)
-		if s := v.Sorry; s != nil && s.Addr == r.Addr {
-			if s.Inhibit != r.InhibitOnFailure {
-				verb := "clear"
-				if r.InhibitOnFailure {
-					verb = "sett"
-				}
-				c.Report(rb.pos, generalError, "Virtual server %s: real server %s matches sorry server, but inhibit setting differs, %sing on sorry server", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol), verb)
-				s.Inhibit = r.InhibitOnFailure
-			}
-			v.SorryIsRealServer = true
-		}
+		lvsInheritRS(c, b, rb)
+		weightSum += uint64(rb.r.Weight)
+		lvsSorryRS(c, b, rb)
 	}
 	b.rss = kept
-	if s := v.Sorry; s != nil && !b.sorryFwd {
-		if !b.fwdSet {
-			c.Report(b.pos, generalError, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(v))
-			v.Forwarding, b.fwdSet = config.Forwarding{Method: config.FwdNAT}, true
-		}
-		s.Forwarding = v.Forwarding
-	}
+	return weightSum
+}
 
+func lvsHasRS(l []*lvsRSBuild, rb *lvsRSBuild) bool {
+	for _, k := range l {
+		if k.r.Addr == rb.r.Addr {
+			return true
+		}
+	}
+	return false
+}
+
+// lvsInheritRS fills what a real server left unset from its virtual
+// server or the globals.
+func lvsInheritRS(c *ctx, b *lvsVSBuild, rb *lvsRSBuild) {
+	v, r := b.v, rb.r
+	if !rb.fwdSet {
+		lvsDefaultForwarding(c, b)
+		r.Forwarding = v.Forwarding
+	}
+	r.Alpha = lvsDerefOr(rb.alpha, v.Alpha)
+	r.InhibitOnFailure = lvsDerefOr(rb.inhibit, v.InhibitOnFailure)
+	if r.Retry == nil {
+		r.Retry = v.Retry
+	}
+	r.ConnectTimeout = lvsDerefOr(rb.connectTimeout, v.ConnectTimeout)
+	r.DelayLoop = lvsDerefOr(rb.delayLoop, v.DelayLoop)
+	if r.Warmup == nil {
+		r.Warmup = v.Warmup
+	}
+	if r.DelayBeforeRetry == nil {
+		r.DelayBeforeRetry = v.DelayBeforeRetry
+	}
+	r.Weight = lvsDerefOr(rb.weight, v.Weight)
+	switch {
+	case rb.smtpAlert != nil:
+		r.SMTPAlert = *rb.smtpAlert
+	default:
+		if gv, ok := c.globalSMTPAlertChecker(); ok {
+			r.SMTPAlert = gv
+		} else {
+			// keepalived's historical default, unlike everything else
+			r.SMTPAlert = true
+		}
+	}
+}
+
+// lvsSorryRS: a real server that is also the sorry server makes the sorry
+// server follow its inhibit setting.
+func lvsSorryRS(c *ctx, b *lvsVSBuild, rb *lvsRSBuild) {
+	v, r := b.v, rb.r
+	s := v.Sorry
+	if s == nil || s.Addr != r.Addr {
+		return
+	}
+	if s.Inhibit != r.InhibitOnFailure {
+		verb := "clear"
+		if r.InhibitOnFailure {
+			verb = "sett"
+		}
+		c.Report(rb.pos, generalError, "Virtual server %s: real server %s matches sorry server, but inhibit setting differs, %sing on sorry server", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol), verb)
+		s.Inhibit = r.InhibitOnFailure
+	}
+	v.SorryIsRealServer = true
+}
+
+// lvsVSQuorum bounds the quorum by the real servers' weight, and the
+// hysteresis by the quorum.
+func lvsVSQuorum(c *ctx, b *lvsVSBuild, weightSum uint64) {
+	v := b.v
 	if uint64(v.Quorum) > weightSum {
 		c.Report(b.pos, generalError, "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", v.Quorum, lvsFmtVS(v), weightSum, weightSum)
 		v.Quorum = uint32(weightSum)
@@ -225,19 +280,6 @@ func lvsValidateVS(c *ctx, b *lvsVSBuild) bool {
 			v.Hysteresis = 0
 		}
 	}
-
-	lvsFixPorts(c, b)
-
-	for _, rb := range b.rss {
-		var cks []*config.Checker
-		for _, ck := range rb.checkers {
-			lvsResolveChecker(ck, v)
-			cks = append(cks, ck.c)
-		}
-		rb.r.Checkers = cks
-		v.RealServers = append(v.RealServers, rb.r)
-	}
-	return true
 }
 
 // lvsFixPorts: unless NAT, real and virtual servers must share the port; a
