@@ -216,20 +216,13 @@ func (c *ctx) findBFD(name string) *config.BFDInstance {
 // ---- vrrp_script ----
 
 func scriptKeywords() table {
-	in := func(h func(c *ctx, s *config.Script, kw token, args []token)) func(c *ctx, kw token, args []token) {
-		return func(c *ctx, kw token, args []token) {
-			if c.vrrp.script != nil {
-				h(c, c.vrrp.script, kw, args)
-			}
-		}
-	}
 	return table{
-		"script": {Script: true, Handle: in(func(c *ctx, s *config.Script, kw token, args []token) {
+		"script": {Script: true, Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) {
 			if cmd, ok := c.Command(kw, args, false); ok {
 				s.Command = cmd
 			}
 		})},
-		"interval": {Handle: in(func(c *ctx, s *config.Script, kw token, args []token) {
+		"interval": {Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -244,7 +237,7 @@ func scriptKeywords() table {
 			}
 			s.Interval = v
 		})},
-		"timeout": {Handle: in(func(c *ctx, s *config.Script, kw token, args []token) {
+		"timeout": {Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -259,7 +252,7 @@ func scriptKeywords() table {
 			}
 			s.Timeout = v
 		})},
-		"weight": {Handle: in(func(c *ctx, s *config.Script, kw token, args []token) {
+		"weight": {Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -277,7 +270,7 @@ func scriptKeywords() table {
 				}
 			}
 		})},
-		"rise": {Handle: in(func(c *ctx, s *config.Script, kw token, args []token) {
+		"rise": {Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -288,7 +281,7 @@ func scriptKeywords() table {
 			}
 			s.Rise = int(n)
 		})},
-		"fall": {Handle: in(func(c *ctx, s *config.Script, kw token, args []token) {
+		"fall": {Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -299,7 +292,7 @@ func scriptKeywords() table {
 			}
 			s.Fall = int(n)
 		})},
-		"user": {Handle: in(func(c *ctx, s *config.Script, kw token, args []token) {
+		"user": {Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -314,8 +307,23 @@ func scriptKeywords() table {
 				s.Command.Group = args[1].Text
 			}
 		})},
-		"init_fail": {Handle: in(func(c *ctx, s *config.Script, kw token, args []token) { s.InitFail = true })},
+		"init_fail": {Handle: inScript(func(c *ctx, s *config.Script, kw token, args []token) { s.InitFail = true })},
 	}
+}
+
+// inOpen runs h on the object of the block being read (open), if it is
+// kept: a dropped block swallows its keywords.
+func inOpen[T any](open func(c *ctx) *T, h func(c *ctx, x *T, kw token, args []token)) func(c *ctx, kw token, args []token) {
+	return func(c *ctx, kw token, args []token) {
+		if x := open(c); x != nil {
+			h(c, x, kw, args)
+		}
+	}
+}
+
+// inScript runs h only inside a vrrp_script block that is being kept.
+func inScript(h func(c *ctx, s *config.Script, kw token, args []token)) func(c *ctx, kw token, args []token) {
+	return inOpen(func(c *ctx) *config.Script { return c.vrrp.script }, h)
 }
 
 // scriptUserExists checks a script user with the host (or the test fake).
@@ -362,33 +370,8 @@ func vrrpScriptEnd(c *ctx) {
 // ---- vrrp_track_process ----
 
 func processKeywords() table {
-	in := func(h func(c *ctx, p *config.TrackProcess, kw token, args []token)) func(c *ctx, kw token, args []token) {
-		return func(c *ctx, kw token, args []token) {
-			if c.vrrp.proc != nil {
-				h(c, c.vrrp.proc, kw, args)
-			}
-		}
-	}
-	delay := func(which string) func(c *ctx, kw token, args []token) {
-		return in(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			v, ok := c.quietTimer(args[0], 6, time.Microsecond, 3600*time.Second)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "%sdelay (%s) for vrrp_track_process %s must be between [0.000001..3600] inclusive. Ignoring...", which, args[0].Text, p.Name)
-				return
-			}
-			if which != "fork_" {
-				p.TerminateDelay = v
-			}
-			if which != "terminate_" {
-				p.ForkDelay = v
-			}
-		})
-	}
 	return table{
-		"process": {Handle: in(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
+		"process": {Handle: inProcess(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -407,7 +390,7 @@ func processKeywords() table {
 				p.FullCommand = true
 			}
 		})},
-		"param_match": {Handle: in(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
+		"param_match": {Handle: inProcess(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
 			if len(args) == 0 {
 				p.ParamMatch, p.FullCommand = config.MatchExact, true
 				return
@@ -421,7 +404,7 @@ func processKeywords() table {
 				c.Report(args[0].Pos, generalError, "Invalid param_match type %s - ignoring", args[0].Text)
 			}
 		})},
-		"weight": {Handle: in(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
+		"weight": {Handle: inProcess(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
 			if len(args) == 0 {
 				c.Report(kw.Pos, generalError, "No weight specified for track process %s - ignoring", p.Name)
 				return
@@ -444,7 +427,7 @@ func processKeywords() table {
 			}
 			p.Weight = int(n)
 		})},
-		"quorum": {Handle: in(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
+		"quorum": {Handle: inProcess(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -459,7 +442,7 @@ func processKeywords() table {
 			}
 			p.Quorum = int(n)
 		})},
-		"quorum_max": {Handle: in(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
+		"quorum_max": {Handle: inProcess(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -479,11 +462,36 @@ func processKeywords() table {
 				p.Quorum = 1
 			}
 		})},
-		"delay":           {Handle: delay("")},
-		"terminate_delay": {Handle: delay("terminate_")},
-		"fork_delay":      {Handle: delay("fork_")},
-		"full_command":    {Handle: in(func(c *ctx, p *config.TrackProcess, kw token, args []token) { p.FullCommand = true })},
+		"delay":           {Handle: processDelay("")},
+		"terminate_delay": {Handle: processDelay("terminate_")},
+		"fork_delay":      {Handle: processDelay("fork_")},
+		"full_command":    {Handle: inProcess(func(c *ctx, p *config.TrackProcess, kw token, args []token) { p.FullCommand = true })},
 	}
+}
+
+// inProcess runs h only inside a vrrp_track_process block that is being kept.
+func inProcess(h func(c *ctx, p *config.TrackProcess, kw token, args []token)) func(c *ctx, kw token, args []token) {
+	return inOpen(func(c *ctx) *config.TrackProcess { return c.vrrp.proc }, h)
+}
+
+// processDelay reads terminate_delay, fork_delay or (both) delay.
+func processDelay(which string) func(c *ctx, kw token, args []token) {
+	return inProcess(func(c *ctx, p *config.TrackProcess, kw token, args []token) {
+		if !c.Require(kw, args, 1) {
+			return
+		}
+		v, ok := c.quietTimer(args[0], 6, time.Microsecond, 3600*time.Second)
+		if !ok {
+			c.Report(args[0].Pos, generalError, "%sdelay (%s) for vrrp_track_process %s must be between [0.000001..3600] inclusive. Ignoring...", which, args[0].Text, p.Name)
+			return
+		}
+		if which != "fork_" {
+			p.TerminateDelay = v
+		}
+		if which != "terminate_" {
+			p.ForkDelay = v
+		}
+	})
 }
 
 func trackProcessStart(c *ctx, kw token, args []token) {
@@ -618,45 +626,8 @@ func trackFileEnd(c *ctx) {
 // ---- bfd_instance ----
 
 func bfdKeywords() table {
-	in := func(h func(c *ctx, b *config.BFDInstance, kw token, args []token)) func(c *ctx, kw token, args []token) {
-		return func(c *ctx, kw token, args []token) {
-			if c.vrrp.bfd != nil {
-				h(c, c.vrrp.bfd, kw, args)
-			}
-		}
-	}
-	ms := func(name string, lo, hi int64, set func(b *config.BFDInstance, d time.Duration)) func(c *ctx, kw token, args []token) {
-		return in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			v, ok := c.quietTimer(args[0], 3, time.Duration(lo)*time.Second, time.Duration(hi)*time.Second)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "Configuration error: BFD instance %s %s value %s is not valid (must be in range [%d-%d]), ignoring", b.Name, name, args[0].Text, lo, hi)
-				return
-			}
-			// The value is milliseconds with 3 decimals, read as if seconds.
-			set(b, v/1000)
-		})
-	}
-	nbr := in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
-		if !c.Require(kw, args, 1) {
-			return
-		}
-		a, ok := stoAddr(args[0].Text)
-		if !ok {
-			word := "neighbor"
-			if kw.Text == "neighbour_ip" {
-				word = "neighbour"
-			}
-			c.Report(args[0].Pos, generalError, "Configuration error: BFD instance %s has malformed %s address %s, ignoring instance", b.Name, word, args[0].Text)
-			c.vrrp.bfd = nil
-			return
-		}
-		b.Neighbor = a
-	})
 	return table{
-		"source_ip": {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		"source_ip": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -667,12 +638,12 @@ func bfdKeywords() table {
 			}
 			b.Source = a
 		})},
-		"neighbor_ip":  {Handle: nbr},
-		"neighbour_ip": {Handle: nbr},
-		"min_rx":       {Handle: ms("min_rx", 1, 4294967, func(b *config.BFDInstance, d time.Duration) { b.MinRx = d })},
-		"min_tx":       {Handle: ms("min_tx", 1, 4294967, func(b *config.BFDInstance, d time.Duration) { b.MinTx = d })},
-		"idle_tx":      {Handle: ms("idle_tx", 1000, 4294967, func(b *config.BFDInstance, d time.Duration) { b.IdleTx = d })},
-		"multiplier": {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		"neighbor_ip":  {Handle: inBFD(bfdNeighbor)},
+		"neighbour_ip": {Handle: inBFD(bfdNeighbor)},
+		"min_rx":       {Handle: bfdMillis("min_rx", 1, 4294967, func(b *config.BFDInstance, d time.Duration) { b.MinRx = d })},
+		"min_tx":       {Handle: bfdMillis("min_tx", 1, 4294967, func(b *config.BFDInstance, d time.Duration) { b.MinTx = d })},
+		"idle_tx":      {Handle: bfdMillis("idle_tx", 1000, 4294967, func(b *config.BFDInstance, d time.Duration) { b.IdleTx = d })},
+		"multiplier": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -683,10 +654,10 @@ func bfdKeywords() table {
 			}
 			b.Multiplier = int(n)
 		})},
-		"passive":  {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) { b.Passive = true })},
-		"ttl":      {Handle: in(bfdTTL)},
-		"hoplimit": {Handle: in(bfdTTL)},
-		"max_hops": {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		"passive":  {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) { b.Passive = true })},
+		"ttl":      {Handle: inBFD(bfdTTL)},
+		"hoplimit": {Handle: inBFD(bfdTTL)},
+		"max_hops": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -697,7 +668,7 @@ func bfdKeywords() table {
 			}
 			b.MaxHops = int(n)
 		})},
-		"multihop": {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		"multihop": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			v, ok := trueFalse(args)
 			if !ok {
 				c.Report(args[0].Pos, generalError, "Configuration error: BFD instance %s multihop setting not valid - %s", b.Name, args[0].Text)
@@ -705,7 +676,7 @@ func bfdKeywords() table {
 			}
 			b.Multihop = v
 		})},
-		"weight": {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		"weight": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
@@ -723,13 +694,52 @@ func bfdKeywords() table {
 				}
 			}
 		})},
-		"vrrp": {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		"vrrp": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			b.ToVRRP, c.vrrp.bfdEvents = true, true
 		})},
-		"checker": {Handle: in(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		"checker": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			b.ToChecker, c.vrrp.bfdEvents = true, true
 		})},
 	}
+}
+
+// inBFD runs h only inside a bfd_instance block that is being kept.
+func inBFD(h func(c *ctx, b *config.BFDInstance, kw token, args []token)) func(c *ctx, kw token, args []token) {
+	return inOpen(func(c *ctx) *config.BFDInstance { return c.vrrp.bfd }, h)
+}
+
+// bfdMillis reads a millisecond interval into set.
+func bfdMillis(name string, lo, hi int64, set func(b *config.BFDInstance, d time.Duration)) func(c *ctx, kw token, args []token) {
+	return inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
+		if !c.Require(kw, args, 1) {
+			return
+		}
+		v, ok := c.quietTimer(args[0], 3, time.Duration(lo)*time.Second, time.Duration(hi)*time.Second)
+		if !ok {
+			c.Report(args[0].Pos, generalError, "Configuration error: BFD instance %s %s value %s is not valid (must be in range [%d-%d]), ignoring", b.Name, name, args[0].Text, lo, hi)
+			return
+		}
+		// The value is milliseconds with 3 decimals, read as if seconds.
+		set(b, v/1000)
+	})
+}
+
+// bfdNeighbor is neighbor_ip / neighbour_ip: a bad address drops the instance.
+func bfdNeighbor(c *ctx, b *config.BFDInstance, kw token, args []token) {
+	if !c.Require(kw, args, 1) {
+		return
+	}
+	a, ok := stoAddr(args[0].Text)
+	if !ok {
+		word := "neighbor"
+		if kw.Text == "neighbour_ip" {
+			word = "neighbour"
+		}
+		c.Report(args[0].Pos, generalError, "Configuration error: BFD instance %s has malformed %s address %s, ignoring instance", b.Name, word, args[0].Text)
+		c.vrrp.bfd = nil
+		return
+	}
+	b.Neighbor = a
 }
 
 func bfdTTL(c *ctx, b *config.BFDInstance, kw token, args []token) {
