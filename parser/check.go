@@ -115,7 +115,16 @@ func chkConnKwArg(f func(c *ctx, co *config.ConnOpts, a token)) *keyword {
 
 // chkCommonTable is install_checker_common_keywords.
 func chkCommonTable(conn bool) table {
-	t := table{
+	t := chkTimingKeywords()
+	if conn {
+		merge(t, chkConnKeywords())
+	}
+	return t
+}
+
+// chkTimingKeywords: retries, delays and alpha mode, common to every checker.
+func chkTimingKeywords() table {
+	return table{
 		"retry": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
 			n, ok := c.Uint(a, 0, 1<<32-1)
 			if !ok {
@@ -160,77 +169,79 @@ func chkCommonTable(conn bool) table {
 			}
 		}),
 	}
-	if !conn {
-		return t
+}
+
+// chkConnKeywords: where a connecting checker connects from and to.
+func chkConnKeywords() table {
+	return table{
+		"connect_ip": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			ap, ok := lvsSockAddr(a.Text, "")
+			switch {
+			case !ok:
+				c.Report(a.Pos, generalError, "Invalid connect_ip address %s - ignoring", a.Text)
+			case co.BindAddr.IsValid() && co.BindAddr.Is4() != ap.Addr().Is4():
+				c.Report(a.Pos, generalError, "connect_ip address %s does not match address family of bindto - skipping", a.Text)
+			default:
+				co.Dst = netip.AddrPortFrom(ap.Addr(), co.Dst.Port())
+			}
+		}),
+		"connect_port": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			n, ok := c.Uint(a, 1, 65535)
+			if !ok {
+				c.Report(a.Pos, generalError, "Invalid checker connect_port '%s'", a.Text)
+				return
+			}
+			co.Dst = netip.AddrPortFrom(co.Dst.Addr(), uint16(n))
+			if b := c.chkCur(); b != nil && c.lvs.smtpHost == nil {
+				b.smtpPortSet = true
+			}
+		}),
+		"bindto": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			ap, ok := lvsSockAddr(a.Text, "")
+			switch {
+			case !ok:
+				c.Report(a.Pos, generalError, "Invalid bindto address %s - ignoring", a.Text)
+			case co.Dst.Addr().IsValid() && co.Dst.Addr().Is4() != ap.Addr().Is4():
+				c.Report(a.Pos, generalError, "bindto address %s does not match address family of connect_ip - skipping", a.Text)
+			default:
+				co.BindAddr = ap.Addr()
+			}
+		}),
+		"bind_port": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			n, ok := c.Uint(a, 1, 65535)
+			if !ok {
+				c.Report(a.Pos, generalError, "Invalid checker bind_port '%s'", a.Text)
+				return
+			}
+			co.BindPort = uint16(n)
+		}),
+		"bind_if": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			if len(a.Text) > 15 { // IFNAMSIZ-1
+				c.Report(a.Pos, generalError, "Interface name %s is too long - ignoring", a.Text)
+				return
+			}
+			co.BindIf = a.Text
+		}),
+		"connect_timeout": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			d, ok := c.lvsTimer(a, time.Microsecond, (1<<32-1)*time.Microsecond)
+			if !ok {
+				c.Report(a.Pos, generalError, "connect_timeout %s invalid - ignoring", a.Text)
+				return
+			}
+			co.Timeout = d
+			if c.lvs.smtpHost == nil {
+				c.lvs.chk.timeoutSet = true
+			}
+		}),
+		"fwmark": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			n, ok := c.Uint(a, 0, 1<<32-1)
+			if !ok {
+				c.Report(a.Pos, generalError, "Invalid fwmark connection value '%s'", a.Text)
+				return
+			}
+			co.Fwmark = uint32(n)
+		}),
 	}
-	t["connect_ip"] = chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-		ap, ok := lvsSockAddr(a.Text, "")
-		switch {
-		case !ok:
-			c.Report(a.Pos, generalError, "Invalid connect_ip address %s - ignoring", a.Text)
-		case co.BindAddr.IsValid() && co.BindAddr.Is4() != ap.Addr().Is4():
-			c.Report(a.Pos, generalError, "connect_ip address %s does not match address family of bindto - skipping", a.Text)
-		default:
-			co.Dst = netip.AddrPortFrom(ap.Addr(), co.Dst.Port())
-		}
-	})
-	t["connect_port"] = chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-		n, ok := c.Uint(a, 1, 65535)
-		if !ok {
-			c.Report(a.Pos, generalError, "Invalid checker connect_port '%s'", a.Text)
-			return
-		}
-		co.Dst = netip.AddrPortFrom(co.Dst.Addr(), uint16(n))
-		if b := c.chkCur(); b != nil && c.lvs.smtpHost == nil {
-			b.smtpPortSet = true
-		}
-	})
-	t["bindto"] = chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-		ap, ok := lvsSockAddr(a.Text, "")
-		switch {
-		case !ok:
-			c.Report(a.Pos, generalError, "Invalid bindto address %s - ignoring", a.Text)
-		case co.Dst.Addr().IsValid() && co.Dst.Addr().Is4() != ap.Addr().Is4():
-			c.Report(a.Pos, generalError, "bindto address %s does not match address family of connect_ip - skipping", a.Text)
-		default:
-			co.BindAddr = ap.Addr()
-		}
-	})
-	t["bind_port"] = chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-		n, ok := c.Uint(a, 1, 65535)
-		if !ok {
-			c.Report(a.Pos, generalError, "Invalid checker bind_port '%s'", a.Text)
-			return
-		}
-		co.BindPort = uint16(n)
-	})
-	t["bind_if"] = chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-		if len(a.Text) > 15 { // IFNAMSIZ-1
-			c.Report(a.Pos, generalError, "Interface name %s is too long - ignoring", a.Text)
-			return
-		}
-		co.BindIf = a.Text
-	})
-	t["connect_timeout"] = chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-		d, ok := c.lvsTimer(a, time.Microsecond, (1<<32-1)*time.Microsecond)
-		if !ok {
-			c.Report(a.Pos, generalError, "connect_timeout %s invalid - ignoring", a.Text)
-			return
-		}
-		co.Timeout = d
-		if c.lvs.smtpHost == nil {
-			c.lvs.chk.timeoutSet = true
-		}
-	})
-	t["fwmark"] = chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-		n, ok := c.Uint(a, 0, 1<<32-1)
-		if !ok {
-			c.Report(a.Pos, generalError, "Invalid fwmark connection value '%s'", a.Text)
-			return
-		}
-		co.Fwmark = uint32(n)
-	})
-	return t
 }
 
 // chkDrop is dequeue_new_checker.
@@ -369,7 +380,16 @@ var chkRegexOptions = map[string]bool{
 	"never_backslash_c": true, "alt_circumflex": true, "alt_verbnames": true, "use_offset_limit": true,
 }
 
+// chkURLTable is every keyword of an HTTP_GET/SSL_GET url block.
 func chkURLTable() table {
+	t := table{}
+	merge(t, chkURLMatchKeywords())
+	merge(t, chkURLRegexKeywords())
+	return t
+}
+
+// chkURLMatchKeywords: what a url block expects back.
+func chkURLMatchKeywords() table {
 	return table{
 		"path": chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, kw token, args []token) {
 			if c.Require(kw, args, 1) {
@@ -421,6 +441,12 @@ func chkURLTable() table {
 				u.TLSCompliant = v
 			}
 		}),
+	}
+}
+
+// chkURLRegexKeywords: the regex a url's body must (not) match.
+func chkURLRegexKeywords() table {
+	return table{
 		// regex is re-read with the quoted/escaped tokenizer.
 		"regex": {Script: true, Handle: func(c *ctx, kw token, args []token) {
 			if c.lvs.url == nil || c.chkCur() == nil {

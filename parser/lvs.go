@@ -186,42 +186,7 @@ func lvsSyncDaemonHandler(c *ctx, kw token, args []token) {
 				}
 				continue
 			}
-			switch name {
-			case "id":
-				if n, ok := c.Uint(v, 0, 255); ok {
-					sd.SyncID, sd.SyncIDSet = uint8(n), true
-				} else {
-					c.Report(v.Pos, generalError, "Invalid syncid (%s) - defaulting to vrid", v.Text)
-				}
-			case "maxlen":
-				if n, ok := c.Uint(v, 1, 65535-20-8); ok {
-					sd.MaxLen = uint16(n)
-				} else {
-					c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon maxlen (%s) - ignoring", v.Text)
-				}
-			case "port":
-				if n, ok := c.Uint(v, 1, 65535); ok {
-					sd.Port = uint16(n)
-				} else {
-					c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon port (%s) - ignoring", v.Text)
-				}
-			case "ttl":
-				if n, ok := c.Uint(v, 1, 255); ok {
-					sd.TTL = uint8(n)
-				} else {
-					c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon ttl (%s) - ignoring", v.Text)
-				}
-			case "group":
-				ap, ok := lvsSockAddr(v.Text, "")
-				switch {
-				case !ok:
-					c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon group (%s) - ignoring", v.Text)
-				case !ap.Addr().IsMulticast():
-					c.Report(v.Pos, generalError, "lvs_sync_daemon group address %s is not multicast - ignoring", v.Text)
-				default:
-					sd.Group = ap.Addr()
-				}
-			}
+			lvsSyncDaemonOption(c, sd, name, v)
 			continue
 		}
 		// The old positional form: IF INST [SYNCID].
@@ -237,6 +202,47 @@ func lvsSyncDaemonHandler(c *ctx, kw token, args []token) {
 			}
 		default:
 			c.Report(w.Pos, generalError, "Unknown option %s specified for lvs_sync_daemon", w.Text)
+		}
+	}
+}
+
+// lvsSyncDaemonOption reads the value v of lvs_sync_daemon's option name
+// (id, maxlen, port, ttl, group); a bad value is reported and ignored.
+func lvsSyncDaemonOption(c *ctx, sd *config.SyncDaemon, name string, v token) {
+	switch name {
+	case "id":
+		if n, ok := c.Uint(v, 0, 255); ok {
+			sd.SyncID, sd.SyncIDSet = uint8(n), true
+		} else {
+			c.Report(v.Pos, generalError, "Invalid syncid (%s) - defaulting to vrid", v.Text)
+		}
+	case "maxlen":
+		if n, ok := c.Uint(v, 1, 65535-20-8); ok {
+			sd.MaxLen = uint16(n)
+		} else {
+			c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon maxlen (%s) - ignoring", v.Text)
+		}
+	case "port":
+		if n, ok := c.Uint(v, 1, 65535); ok {
+			sd.Port = uint16(n)
+		} else {
+			c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon port (%s) - ignoring", v.Text)
+		}
+	case "ttl":
+		if n, ok := c.Uint(v, 1, 255); ok {
+			sd.TTL = uint8(n)
+		} else {
+			c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon ttl (%s) - ignoring", v.Text)
+		}
+	case "group":
+		ap, ok := lvsSockAddr(v.Text, "")
+		switch {
+		case !ok:
+			c.Report(v.Pos, generalError, "Invalid lvs_sync_daemon group (%s) - ignoring", v.Text)
+		case !ap.Addr().IsMulticast():
+			c.Report(v.Pos, generalError, "lvs_sync_daemon group address %s is not multicast - ignoring", v.Text)
+		default:
+			sd.Group = ap.Addr()
 		}
 	}
 }
@@ -357,37 +363,55 @@ func lvsVSGItem(c *ctx, item []token) {
 	if b == nil || len(item) == 0 {
 		return
 	}
-	g := b.g
 	if item[0].Text == "fwmark" {
-		if len(item) < 2 {
-			c.Require(item[0], item[1:], 1)
-			return
-		}
-		n, ok := c.Uint(item[1], 0, 1<<32-1)
-		if !ok {
-			c.Report(item[1].Pos, generalError, "(%s): fwmark '%s' must be in [0, %d] - ignoring", g.Name, item[1].Text, uint32(1<<32-1))
-			return
-		}
-		fw := config.GroupFwmark{Mark: uint32(n)}
-		if len(item) > 2 {
-			switch item[2].Text {
-			case "inet":
-				fw.Family = config.IPv4
-				b.have4 = true
-			case "inet6":
-				fw.Family = config.IPv6
-				b.have6 = true
-			default:
-				c.Report(item[2].Pos, generalError, "(%s): fwmark '%d' family %s unknown - ignoring", g.Name, n, item[2].Text)
-				return
-			}
-		} else {
-			b.fwmarkNoFamily = true
-		}
-		g.Fwmarks = append(g.Fwmarks, fw)
+		lvsVSGFwmark(c, b, item)
 		return
 	}
+	r, ok := lvsVSGRange(c, item)
+	if !ok {
+		return
+	}
+	b.g.Ranges = append(b.g.Ranges, r)
+	if r.First.Is4() {
+		b.have4 = true
+	} else {
+		b.have6 = true
+	}
+}
 
+// lvsVSGFwmark is a group's "fwmark N [inet|inet6]" line.
+func lvsVSGFwmark(c *ctx, b *lvsVSGBuild, item []token) {
+	g := b.g
+	if len(item) < 2 {
+		c.Require(item[0], item[1:], 1)
+		return
+	}
+	n, ok := c.Uint(item[1], 0, 1<<32-1)
+	if !ok {
+		c.Report(item[1].Pos, generalError, "(%s): fwmark '%s' must be in [0, %d] - ignoring", g.Name, item[1].Text, uint32(1<<32-1))
+		return
+	}
+	fw := config.GroupFwmark{Mark: uint32(n)}
+	if len(item) > 2 {
+		switch item[2].Text {
+		case "inet":
+			fw.Family = config.IPv4
+			b.have4 = true
+		case "inet6":
+			fw.Family = config.IPv6
+			b.have6 = true
+		default:
+			c.Report(item[2].Pos, generalError, "(%s): fwmark '%d' family %s unknown - ignoring", g.Name, n, item[2].Text)
+			return
+		}
+	} else {
+		b.fwmarkNoFamily = true
+	}
+	g.Fwmarks = append(g.Fwmarks, fw)
+}
+
+// lvsVSGRange is a group's "ADDR[/LEN|-END] [PORT]" line.
+func lvsVSGRange(c *ctx, item []token) (config.AddrRange, bool) {
 	addr := item[0].Text
 	port := ""
 	if len(item) >= 2 {
@@ -400,7 +424,7 @@ func lvsVSGItem(c *ctx, item []token) {
 			sep, p = "/port/", port
 		}
 		c.Report(item[0].Pos, generalError, "Invalid virtual server group IP address %s %s%s - skipping", addr, sep, p)
-		return
+		return config.AddrRange{}, false
 	}
 	r := config.AddrRange{First: first.Addr(), Last: first.Addr(), Port: first.Port()}
 	a := first.Addr()
@@ -410,12 +434,12 @@ func lvsVSGItem(c *ctx, item []token) {
 		m, err := strconv.ParseUint(addr[i+1:], 10, 32)
 		if err != nil || m == 0 || int(m) > bits {
 			c.Report(item[0].Pos, generalError, "Invalid netmask - %s - skipping", addr)
-			return
+			return config.AddrRange{}, false
 		}
 		pfx := netip.PrefixFrom(a, int(m))
 		if pfx.Masked().Addr() != a {
 			c.Report(item[0].Pos, generalError, "Address mask bits not empty - %s - skipping", addr)
-			return
+			return config.AddrRange{}, false
 		}
 		r.Last = lvsLastOf(pfx)
 	} else if i := strings.IndexByte(addr, '-'); i >= 0 {
@@ -425,58 +449,63 @@ func lvsVSGItem(c *ctx, item []token) {
 			e, ok := lvsSockAddr(end, port)
 			if !ok {
 				c.Report(item[0].Pos, generalError, "Invalid range end %s - skipping", addr)
-				return
+				return config.AddrRange{}, false
 			}
 			if e.Addr().Is4() != a.Is4() {
 				c.Report(item[0].Pos, generalError, "Range address families do not match %s - skipping", addr)
-				return
+				return config.AddrRange{}, false
 			}
 			if e.Addr().Less(a) {
 				c.Report(item[0].Pos, generalError, "Address range end is less than address range start - %s - skipping", addr)
-				return
+				return config.AddrRange{}, false
 			}
 			r.Last = e.Addr()
 		} else {
-			// IP-LAST: the last octet (IPv4) or 16-bit group (IPv6, hex).
-			base, limit := 10, uint64(255)
-			if a.Is6() {
-				base, limit = 16, 0xffff
+			last, ok := lvsVSGRangeLast(c, item[0], a, end)
+			if !ok {
+				return config.AddrRange{}, false
 			}
-			n, err := strconv.ParseUint(end, base, 64)
-			if err != nil {
-				// strtoul's prefix; -t treats trailing junk as fatal for the entry
-				c.Report(item[0].Pos, invalidNumber, "Virtual server group range '%s' has extra characters at end", addr)
-				if c.Opts.TestMode || !lvsHasNumPrefix(end, base) {
-					return
-				}
-				n, _ = strconv.ParseUint(lvsNumPrefix(end, base), base, 64)
-			}
-			if n > limit {
-				c.Report(item[0].Pos, invalidNumber, "Virtual server group range '%s' end '%s' too large", addr, end)
-				return
-			}
-			s := a.AsSlice()
-			var start uint64
-			if a.Is4() {
-				start = uint64(s[3])
-				s[3] = byte(n)
-			} else {
-				start = uint64(s[14])<<8 | uint64(s[15])
-				s[14], s[15] = byte(n>>8), byte(n)
-			}
-			if start >= n {
-				c.Report(item[0].Pos, generalError, "Address range end is not greater than address range start - %s - skipping", addr)
-				return
-			}
-			r.Last, _ = netip.AddrFromSlice(s)
+			r.Last = last
 		}
 	}
-	g.Ranges = append(g.Ranges, r)
-	if a.Is4() {
-		b.have4 = true
-	} else {
-		b.have6 = true
+	return r, true
+}
+
+// lvsVSGRangeLast is the END of t, "ADDR-END": the last octet (IPv4) or
+// 16-bit group (IPv6, hex) of the range's last address.
+func lvsVSGRangeLast(c *ctx, t token, a netip.Addr, end string) (netip.Addr, bool) {
+	base, limit := 10, uint64(255)
+	if a.Is6() {
+		base, limit = 16, 0xffff
 	}
+	n, err := strconv.ParseUint(end, base, 64)
+	if err != nil {
+		// strtoul's prefix; -t treats trailing junk as fatal for the entry
+		c.Report(t.Pos, invalidNumber, "Virtual server group range '%s' has extra characters at end", t.Text)
+		if c.Opts.TestMode || !lvsHasNumPrefix(end, base) {
+			return netip.Addr{}, false
+		}
+		n, _ = strconv.ParseUint(lvsNumPrefix(end, base), base, 64)
+	}
+	if n > limit {
+		c.Report(t.Pos, invalidNumber, "Virtual server group range '%s' end '%s' too large", t.Text, end)
+		return netip.Addr{}, false
+	}
+	s := a.AsSlice()
+	var start uint64
+	if a.Is4() {
+		start = uint64(s[3])
+		s[3] = byte(n)
+	} else {
+		start = uint64(s[14])<<8 | uint64(s[15])
+		s[14], s[15] = byte(n>>8), byte(n)
+	}
+	if start >= n {
+		c.Report(t.Pos, generalError, "Address range end is not greater than address range start - %s - skipping", t.Text)
+		return netip.Addr{}, false
+	}
+	last, _ := netip.AddrFromSlice(s)
+	return last, true
 }
 
 func lvsHasNumPrefix(s string, base int) bool { return lvsNumPrefix(s, base) != "" }
@@ -1082,8 +1111,19 @@ func lvsRSKwArg(f func(c *ctx, rb *lvsRSBuild, a token)) *keyword {
 	})
 }
 
+// lvsRSTable is every keyword of a real_server block.
 func lvsRSTable() table {
-	t := table{
+	t := table{}
+	merge(t, lvsRSServiceKeywords())
+	merge(t, lvsRSCheckKeywords())
+	merge(t, chkKeywords())
+	return t
+}
+
+// lvsRSServiceKeywords: the real server's weight, forwarding, thresholds
+// and notify scripts.
+func lvsRSServiceKeywords() table {
+	return table{
 		"weight": lvsRSKwArg(func(c *ctx, rb *lvsRSBuild, a token) {
 			n, ok := c.Uint(a, 0, lvsWeightLimit)
 			if !ok {
@@ -1128,6 +1168,31 @@ func lvsRSTable() table {
 		"notify_down": {Script: true, Handle: func(c *ctx, kw token, args []token) {
 			lvsRSScript(c, kw, args, func(r *config.RealServer) **config.Command { return &r.NotifyDown })
 		}},
+		"smtp_alert": lvsRSKw(func(c *ctx, rb *lvsRSBuild, kw token, args []token) {
+			if v, ok := c.lvsBool(kw, args, "Invalid real_server smtp_alert parameter"); ok {
+				rb.smtpAlert = &v
+			}
+		}),
+		"virtualhost": lvsRSKw(func(c *ctx, rb *lvsRSBuild, kw token, args []token) {
+			if len(args) < 1 {
+				c.Report(kw.Pos, generalError, "real server virtualhost missing")
+				return
+			}
+			rb.r.VirtualHost = args[0].Text
+		}),
+		"snmp_name": lvsRSKw(func(c *ctx, rb *lvsRSBuild, kw token, args []token) {
+			if len(args) != 1 {
+				c.Report(kw.Pos, generalError, "real server snmp_name missing or extra parameters")
+				return
+			}
+			rb.r.SNMPName = args[0].Text
+		}),
+	}
+}
+
+// lvsRSCheckKeywords: checker defaults a real server gives its checkers.
+func lvsRSCheckKeywords() table {
+	return table{
 		"alpha": lvsRSKw(func(c *ctx, rb *lvsRSBuild, kw token, args []token) {
 			if v, ok := c.lvsBool(kw, args, "Invalid alpha parameter"); ok {
 				rb.alpha = &v
@@ -1174,28 +1239,7 @@ func lvsRSTable() table {
 			}
 			rb.delayLoop = &d
 		}),
-		"smtp_alert": lvsRSKw(func(c *ctx, rb *lvsRSBuild, kw token, args []token) {
-			if v, ok := c.lvsBool(kw, args, "Invalid real_server smtp_alert parameter"); ok {
-				rb.smtpAlert = &v
-			}
-		}),
-		"virtualhost": lvsRSKw(func(c *ctx, rb *lvsRSBuild, kw token, args []token) {
-			if len(args) < 1 {
-				c.Report(kw.Pos, generalError, "real server virtualhost missing")
-				return
-			}
-			rb.r.VirtualHost = args[0].Text
-		}),
-		"snmp_name": lvsRSKw(func(c *ctx, rb *lvsRSBuild, kw token, args []token) {
-			if len(args) != 1 {
-				c.Report(kw.Pos, generalError, "real server snmp_name missing or extra parameters")
-				return
-			}
-			rb.r.SNMPName = args[0].Text
-		}),
 	}
-	merge(t, chkKeywords())
-	return t
 }
 
 func lvsRSScript(c *ctx, kw token, args []token, field func(*config.RealServer) **config.Command) {
