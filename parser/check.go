@@ -382,10 +382,7 @@ var chkRegexOptions = map[string]bool{
 
 // chkURLTable is every keyword of an HTTP_GET/SSL_GET url block.
 func chkURLTable() table {
-	t := table{}
-	merge(t, chkURLMatchKeywords())
-	merge(t, chkURLRegexKeywords())
-	return t
+	return tables(chkURLMatchKeywords(), chkURLRegexKeywords())
 }
 
 // chkURLMatchKeywords: what a url block expects back.

@@ -79,16 +79,16 @@ func globalTopKeywords() table {
 
 // globalDefsKeywords: the non-VRRP, non-LVS keywords of global_defs.
 func globalDefsKeywords() table {
-	t := table{}
-	merge(t, glIdentityKeywords())
-	merge(t, glEmailKeywords())
-	merge(t, glScriptKeywords())
-	merge(t, glHostKeywords())
-	merge(t, glFIFOKeywords())
-	merge(t, glSNMPKeywords())
-	merge(t, glReloadKeywords())
-	merge(t, glProcessTuningKeywords())
-	return t
+	return tables(
+		glIdentityKeywords(),
+		glEmailKeywords(),
+		glScriptKeywords(),
+		glHostKeywords(),
+		glFIFOKeywords(),
+		glSNMPKeywords(),
+		glReloadKeywords(),
+		glProcessTuningKeywords(),
+	)
 }
 
 // glIdentityKeywords: process names and the router id.

@@ -648,12 +648,9 @@ func lvsVSKwArg(f func(c *ctx, b *lvsVSBuild, kw token, arg token, args []token)
 
 // lvsVSTable is every keyword of a virtual_server block.
 func lvsVSTable() table {
-	t := table{}
-	merge(t, lvsVSCheckKeywords())
-	merge(t, lvsVSSchedKeywords())
-	merge(t, lvsVSQuorumKeywords())
-	t["real_server"] = &keyword{Kind: kwBlock, Handle: lvsRSHandler, Sub: lvsRSTable(), End: lvsRSEnd}
-	return t
+	return tables(lvsVSCheckKeywords(), lvsVSSchedKeywords(), lvsVSQuorumKeywords(), table{
+		"real_server": {Kind: kwBlock, Handle: lvsRSHandler, Sub: lvsRSTable(), End: lvsRSEnd},
+	})
 }
 
 // lvsVSCheckKeywords: the checker defaults a virtual server gives its
@@ -1113,11 +1110,7 @@ func lvsRSKwArg(f func(c *ctx, rb *lvsRSBuild, a token)) *keyword {
 
 // lvsRSTable is every keyword of a real_server block.
 func lvsRSTable() table {
-	t := table{}
-	merge(t, lvsRSServiceKeywords())
-	merge(t, lvsRSCheckKeywords())
-	merge(t, chkKeywords())
-	return t
+	return tables(lvsRSServiceKeywords(), lvsRSCheckKeywords(), chkKeywords())
 }
 
 // lvsRSServiceKeywords: the real server's weight, forwarding, thresholds

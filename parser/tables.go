@@ -7,19 +7,20 @@ package parser
 
 // topTable is every keyword valid at the top level of keepalived.conf.
 func topTable() table {
-	t := table{}
-	merge(t, globalTopKeywords())
-	merge(t, vrrpTopKeywords())
-	merge(t, lvsTopKeywords())
-	return t
+	return tables(globalTopKeywords(), vrrpTopKeywords(), lvsTopKeywords())
 }
 
 // globalDefsTable is every keyword valid inside global_defs.
 func globalDefsTable() table {
+	return tables(globalDefsKeywords(), vrrpGlobalKeywords(), lvsGlobalKeywords())
+}
+
+// tables merges parts into one table; a later part wins a name.
+func tables(parts ...table) table {
 	t := table{}
-	merge(t, globalDefsKeywords())
-	merge(t, vrrpGlobalKeywords())
-	merge(t, lvsGlobalKeywords())
+	for _, p := range parts {
+		merge(t, p)
+	}
 	return t
 }
 

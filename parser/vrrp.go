@@ -150,11 +150,7 @@ func gRcvForce(set func(c *ctx, v bool)) globalHandler {
 // vrrpGlobalKeywords: the VRRP defaults set in global_defs (vrrp_version,
 // vrrp_garp_*, vrrp_strict, vrrp_mcast_group4, ...).
 func vrrpGlobalKeywords() table {
-	t := table{}
-	merge(t, vrrpGlobalAdvertKeywords())
-	merge(t, vrrpGlobalGARPKeywords())
-	merge(t, vrrpGlobalHostKeywords())
-	return t
+	return tables(vrrpGlobalAdvertKeywords(), vrrpGlobalGARPKeywords(), vrrpGlobalHostKeywords())
 }
 
 // vrrpGlobalAdvertKeywords: the version, multicast groups and advert

@@ -16,27 +16,39 @@ import (
 // parsePrefix is keepalived's parse_ipaddress: the family comes from a ':'
 // anywhere, a bad prefix length is an error and the full length is used.
 func (c *ctx) parsePrefix(t token, allowLen bool) (netip.Prefix, bool) {
-	s := t.Text
-	max := 32
-	if strings.Contains(s, ":") {
-		max = 128
+	a, bits, ok := c.splitPrefix(t, allowLen)
+	if !ok || (bits.max == 32) != a.Is4() {
+		c.Report(t.Pos, generalError, "VRRP parsed invalid IP %s. skipping IP...", t.Text)
+		return netip.Prefix{}, false
 	}
-	bits := max
+	return netip.PrefixFrom(a, bits.n), true
+}
+
+// prefixLen is a prefix length as read, n, and the most the family the
+// text suggests allows, max.
+type prefixLen struct{ n, max int }
+
+// splitPrefix reads ADDR[/LEN] without a zone; the family comes from a ':'
+// anywhere. A bad length is reported and the full length used; with
+// allowLen false a "/LEN" makes the address invalid.
+func (c *ctx) splitPrefix(t token, allowLen bool) (netip.Addr, prefixLen, bool) {
+	s := t.Text
+	l := prefixLen{max: 32}
+	if strings.Contains(s, ":") {
+		l.max = 128
+	}
+	l.n = l.max
 	if i := strings.IndexByte(s, '/'); i >= 0 && allowLen {
 		n, err := strconv.ParseUint(s[i+1:], 10, 8)
-		if err != nil || int(n) > max {
-			c.Report(t.Pos, generalError, "Invalid address prefix len %s for address %s - using %d", s[i+1:], s, max)
+		if err != nil || int(n) > l.max {
+			c.Report(t.Pos, generalError, "Invalid address prefix len %s for address %s - using %d", s[i+1:], s, l.max)
 		} else {
-			bits = int(n)
+			l.n = int(n)
 		}
 		s = s[:i]
 	}
 	a, err := netip.ParseAddr(s)
-	if err != nil || a.Zone() != "" || (max == 32) != a.Is4() {
-		c.Report(t.Pos, generalError, "VRRP parsed invalid IP %s. skipping IP...", t.Text)
-		return netip.Prefix{}, false
-	}
-	return netip.PrefixFrom(a, bits), true
+	return a, l, err == nil && a.Zone() == ""
 }
 
 var scopeNames = "rt_scopes"

@@ -8,7 +8,8 @@ import (
 // itemArgs walks the words of one address, route or rule item: an option,
 // then the values it consumes. keepalived reports a missing value against
 // the option, with a message per item kind (missing: the option's text,
-// then extra).
+// then extra). An option handler returning false drops the whole item, so
+// a handler may store what it read before it knows it is good.
 type itemArgs struct {
 	c       *ctx
 	words   []token

@@ -65,16 +65,16 @@ func trueFalse(args []token) (bool, bool) {
 
 // instanceKeywords is every keyword of a vrrp_instance block.
 func instanceKeywords() table {
-	t := table{}
-	merge(t, instLinkKeywords())
-	merge(t, instUnicastKeywords())
-	merge(t, instIdentityKeywords())
-	merge(t, instAddressKeywords())
-	merge(t, instModeKeywords())
-	merge(t, instNotifyKeywords())
-	merge(t, instGARPKeywords())
-	merge(t, trackKeywords(instTrackers))
-	return t
+	return tables(
+		instLinkKeywords(),
+		instUnicastKeywords(),
+		instIdentityKeywords(),
+		instAddressKeywords(),
+		instModeKeywords(),
+		instNotifyKeywords(),
+		instGARPKeywords(),
+		trackKeywords(instTrackers),
+	)
 }
 
 // instTrackers opens the track_* blocks of the instance being read.

@@ -3,7 +3,6 @@ package parser
 import (
 	"math"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/dsas/keepalived-go/config"
@@ -193,42 +192,32 @@ func (p *routeItem) tos() bool {
 
 func (p *routeItem) table() bool {
 	n, _, ok := p.lookup("rt_tables", math.MaxUint32, "Routing table %s not found for route")
-	if ok {
-		p.r.Table = n
-	}
+	p.r.Table = n
 	return ok
 }
 
 func (p *routeItem) protocol() bool {
 	n, v, ok := p.lookup("rt_protos", 255, "Protocol %s not found or invalid for route")
-	if ok {
-		p.r.Protocol = uint8(n)
-		p.r.Options = append(p.r.Options, config.RouteOption{Name: "protocol", Value: v.Text})
-	}
+	p.r.Protocol = uint8(n)
+	p.r.Options = append(p.r.Options, config.RouteOption{Name: "protocol", Value: v.Text})
 	return ok
 }
 
 func (p *routeItem) scope() bool {
 	n, _, ok := p.lookup("rt_scopes", 255, "Scope %s not found or invalid for route")
-	if ok {
-		p.r.Scope, p.r.HasScope = uint8(n), true
-	}
+	p.r.Scope, p.r.HasScope = uint8(n), true
 	return ok
 }
 
 func (p *routeItem) metric() bool {
 	n, _, ok := p.number(0, 32, 0, math.MaxUint32, "Invalid metric %s specified for route")
-	if ok {
-		p.r.Metric, p.r.HasMetric = uint32(n), true
-	}
+	p.r.Metric, p.r.HasMetric = uint32(n), true
 	return ok
 }
 
 func (p *routeItem) dev() bool {
 	v, ok := p.itemArgs.dev("WARNING - interface %s for VROUTE nexthop doesn't exist")
-	if ok {
-		p.r.Dev = v.Text
-	}
+	p.r.Dev = v.Text
 	return ok
 }
 
@@ -356,26 +345,11 @@ func (c *ctx) parseRouteDst(t token) (netip.Prefix, bool) {
 		c.Report(t.Pos, info, "'default6' is deprecated - please replace with 'inet6 default'")
 		return netip.PrefixFrom(netip.IPv6Unspecified(), 0), true
 	}
-	s := t.Text
-	max := 32
-	if strings.Contains(s, ":") {
-		max = 128
-	}
-	bits := max
-	if i := strings.IndexByte(s, '/'); i >= 0 {
-		n, err := strconv.ParseUint(s[i+1:], 10, 8)
-		if err != nil || int(n) > max {
-			c.Report(t.Pos, generalError, "Invalid address prefix len %s for address %s - using %d", s[i+1:], s, max)
-		} else {
-			bits = int(n)
-		}
-		s = s[:i]
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil || a.Zone() != "" {
+	a, bits, ok := c.splitPrefix(t, true)
+	if !ok {
 		return netip.Prefix{}, false
 	}
-	return netip.PrefixFrom(a, bits), true
+	return netip.PrefixFrom(a, bits.n), true
 }
 
 func routeKeyword(s string) bool {

@@ -198,17 +198,13 @@ func (p *ruleItem) table() bool {
 
 func (p *ruleItem) preference() bool {
 	n, _, ok := p.number(0, 32, 0, math.MaxUint32, "Invalid rule preference %s specified")
-	if ok {
-		p.r.Priority, p.r.HasPriority = uint32(n), true
-	}
+	p.r.Priority, p.r.HasPriority = uint32(n), true
 	return ok
 }
 
 func (p *ruleItem) tos() bool {
 	n, _, ok := p.lookup("rt_dsfield", 255, "TOS value %s is invalid")
-	if ok {
-		p.r.Tos = uint8(n)
-	}
+	p.r.Tos = uint8(n)
 	return ok
 }
 
@@ -248,17 +244,13 @@ func (p *ruleItem) realms() bool {
 
 func (p *ruleItem) suppressPrefixLen() bool {
 	n, _, ok := p.number(0, 8, 0, 128, "Invalid suppress_prefixlength %s specified")
-	if ok {
-		p.r.SuppressPrefixLen = int(n)
-	}
+	p.r.SuppressPrefixLen = int(n)
 	return ok
 }
 
 func (p *ruleItem) suppressIfGroup() bool {
 	_, v, ok := p.lookup("group", math.MaxUint32, "suppress_group %s is invalid")
-	if ok {
-		p.r.SuppressIfGroup = v.Text
-	}
+	p.r.SuppressIfGroup = v.Text
 	return ok
 }
 
@@ -301,9 +293,7 @@ func (p *ruleItem) uidRange() bool {
 
 func (p *ruleItem) protocol() bool {
 	_, v, ok := p.lookup("rt_protos", 255, "Invalid protocol %s")
-	if ok {
-		p.r.Protocol = v.Text
-	}
+	p.r.Protocol = v.Text
 	return ok
 }
 
