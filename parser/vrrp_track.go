@@ -86,46 +86,26 @@ var (
 	}
 	trackScript = trackedKind{
 		kind: config.TrackScript, keyword: "track_script", what: "track script",
-		find: func(c *ctx, owner string, name token) (int, bool, bool) {
-			if s := c.findScript(name.Text); s != nil {
-				return s.Weight, s.WeightReverse, true
-			}
-			return 0, false, false
-		},
-		lo: -254, hi: 254, noreverse: true, clamp254: true,
+		find: weightOf((*ctx).findScript, func(s *config.Script) (int, bool) { return s.Weight, s.WeightReverse }),
+		lo:   -254, hi: 254, noreverse: true, clamp254: true,
 		rangeMsg: "(%s) track script %[3]s: weight must be between [-253..253] inclusive, ignoring...%.0[2]s",
 	}
 	trackFile = trackedKind{
 		kind: config.TrackFileKind, keyword: "track_file", what: "track file",
-		find: func(c *ctx, owner string, name token) (int, bool, bool) {
-			if f := c.findFile(name.Text); f != nil {
-				return f.Weight, f.WeightReverse, true
-			}
-			return 0, false, false
-		},
-		lo: -254, hi: 254, noreverse: true, badRevDrops: true,
+		find: weightOf((*ctx).findFile, func(f *config.TrackFile) (int, bool) { return f.Weight, f.WeightReverse }),
+		lo:   -254, hi: 254, noreverse: true, badRevDrops: true,
 		rangeMsg: "(%s) weight for track file %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s",
 	}
 	trackProcess = trackedKind{
 		kind: config.TrackProcessKind, keyword: "track_process", what: "track process",
-		find: func(c *ctx, owner string, name token) (int, bool, bool) {
-			if p := c.findProcess(name.Text); p != nil {
-				return p.Weight, p.WeightReverse, true
-			}
-			return 0, false, false
-		},
-		lo: -254, hi: 254, noreverse: true,
+		find: weightOf((*ctx).findProcess, func(p *config.TrackProcess) (int, bool) { return p.Weight, p.WeightReverse }),
+		lo:   -254, hi: 254, noreverse: true,
 		rangeMsg: "(%s) weight for track process %[3]s must be in [-254..254] inclusive. Ignoring...%.0[2]s",
 	}
 	trackBFD = trackedKind{
 		kind: config.TrackBFD, keyword: "track_bfd", what: "track bfd",
-		find: func(c *ctx, owner string, name token) (int, bool, bool) {
-			if b := c.findBFD(name.Text); b != nil {
-				return b.Weight, b.WeightReverse, true
-			}
-			return 0, false, false
-		},
-		lo: -253, hi: 253, noreverse: true, badRevDrops: true,
+		find: weightOf((*ctx).findBFD, func(b *config.BFDInstance) (int, bool) { return b.Weight, b.WeightReverse }),
+		lo:   -253, hi: 253, noreverse: true, badRevDrops: true,
 		rangeMsg: "(%s) weight for track bfd %[3]s must be in [-253..253] inclusive. Ignoring...%.0[2]s",
 	}
 )
@@ -148,6 +128,28 @@ func trackKeywords(open func(c *ctx) (owner string, l *[]config.Tracker, ok bool
 		}}
 	}
 	return t
+}
+
+// weightOf makes a trackedKind's find from a lookup and the object's
+// default weight and direction.
+func weightOf[T any](find func(c *ctx, name string) *T, weight func(x *T) (int, bool)) func(c *ctx, owner string, name token) (int, bool, bool) {
+	return func(c *ctx, _ string, name token) (int, bool, bool) {
+		if x := find(c, name.Text); x != nil {
+			w, rev := weight(x)
+			return w, rev, true
+		}
+		return 0, false, false
+	}
+}
+
+// named is the element of l called name, or nil.
+func named[T any](l []T, name string, nameOf func(x *T) string) *T {
+	for i := range l {
+		if nameOf(&l[i]) == name {
+			return &l[i]
+		}
+	}
+	return nil
 }
 
 // trackItem is one line of a track_* block of an instance or sync group
@@ -178,39 +180,19 @@ func (c *ctx) trackItem(k *trackedKind, owner string, l *[]config.Tracker, item 
 }
 
 func (c *ctx) findScript(name string) *config.Script {
-	for i := range c.Cfg.VRRP.Scripts {
-		if c.Cfg.VRRP.Scripts[i].Name == name {
-			return &c.Cfg.VRRP.Scripts[i]
-		}
-	}
-	return nil
+	return named(c.Cfg.VRRP.Scripts, name, func(x *config.Script) string { return x.Name })
 }
 
 func (c *ctx) findFile(name string) *config.TrackFile {
-	for i := range c.Cfg.VRRP.Files {
-		if c.Cfg.VRRP.Files[i].Name == name {
-			return &c.Cfg.VRRP.Files[i]
-		}
-	}
-	return nil
+	return named(c.Cfg.VRRP.Files, name, func(x *config.TrackFile) string { return x.Name })
 }
 
 func (c *ctx) findProcess(name string) *config.TrackProcess {
-	for i := range c.Cfg.VRRP.Processes {
-		if c.Cfg.VRRP.Processes[i].Name == name {
-			return &c.Cfg.VRRP.Processes[i]
-		}
-	}
-	return nil
+	return named(c.Cfg.VRRP.Processes, name, func(x *config.TrackProcess) string { return x.Name })
 }
 
 func (c *ctx) findBFD(name string) *config.BFDInstance {
-	for i := range c.Cfg.VRRP.BFDs {
-		if c.Cfg.VRRP.BFDs[i].Name == name {
-			return &c.Cfg.VRRP.BFDs[i]
-		}
-	}
-	return nil
+	return named(c.Cfg.VRRP.BFDs, name, func(x *config.BFDInstance) string { return x.Name })
 }
 
 // ---- vrrp_script ----
