@@ -19,24 +19,35 @@ const taskCommLen = 16
 
 func glb(c *ctx) *config.Global { return &c.Cfg.Global }
 
+// glNamedOnce is net_namespace or instance: a name given once, which also
+// moves pid files to their own directory; then, if set, runs after.
+func glNamedOnce(name func(g *config.Global) *string, then func(c *ctx, a token)) *keyword {
+	return &keyword{Handle: func(c *ctx, kw token, args []token) {
+		if len(args) == 0 {
+			c.Report(kw.Pos, generalError, "%s name missing - ignoring", kw.Text)
+			return
+		}
+		p := name(glb(c))
+		if *p != "" {
+			c.Report(kw.Pos, generalError, "Duplicate %s definition %s - ignoring", kw.Text, args[0].Text)
+			return
+		}
+		*p = args[0].Text
+		glb(c).UsePIDDir = true
+		if then != nil {
+			then(c, args[0])
+		}
+	}}
+}
+
 // globalTopKeywords: the top-level global keywords and the global_defs
 // block itself.
 func globalTopKeywords() table {
 	return table{
 		"global_defs": {Kind: kwBlock, Sub: globalDefsTable()},
-		"net_namespace": {Handle: func(c *ctx, kw token, args []token) {
-			if len(args) == 0 {
-				c.Report(kw.Pos, generalError, "net_namespace name missing - ignoring")
-				return
-			}
-			if glb(c).NetNamespace != "" {
-				c.Report(kw.Pos, generalError, "Duplicate net_namespace definition %s - ignoring", args[0].Text)
-				return
-			}
-			glb(c).NetNamespace = args[0].Text
-			glb(c).UsePIDDir = true
-			c.core.netnsPos = args[0].Pos
-		}},
+		"net_namespace": glNamedOnce(func(g *config.Global) *string { return &g.NetNamespace }, func(c *ctx, a token) {
+			c.core.netnsPos = a.Pos
+		}),
 		"net_namespace_ipvs": {Handle: func(c *ctx, kw token, args []token) {
 			if glb(c).NetNamespaceIPVSSet {
 				if c.Require(kw, args, 1) {
@@ -51,18 +62,7 @@ func globalTopKeywords() table {
 		}},
 		"namespace_with_ipsets": {Handle: func(c *ctx, _ token, _ []token) { glb(c).NamespaceWithIPSets = true }},
 		"use_pid_dir":           {Handle: func(c *ctx, _ token, _ []token) { glb(c).UsePIDDir = true }},
-		"instance": {Handle: func(c *ctx, kw token, args []token) {
-			if len(args) == 0 {
-				c.Report(kw.Pos, generalError, "instance name missing - ignoring")
-				return
-			}
-			if glb(c).Instance != "" {
-				c.Report(kw.Pos, generalError, "Duplicate instance definition %s - ignoring", args[0].Text)
-				return
-			}
-			glb(c).Instance = args[0].Text
-			glb(c).UsePIDDir = true
-		}},
+		"instance":              glNamedOnce(func(g *config.Global) *string { return &g.Instance }, nil),
 		"child_wait_time": {Handle: func(c *ctx, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return

@@ -18,32 +18,23 @@ import (
 
 // Uint reads an unsigned decimal integer in [lo, hi].
 func (c *ctx) Uint(t token, lo, hi uint64) (uint64, bool) {
-	s := t.Text
-	if s == "" || s[0] == '-' || s[0] == '+' {
+	if s := t.Text; s == "" || s[0] == '-' || s[0] == '+' {
 		c.Report(t.Pos, invalidNumber, "invalid number '%s'", s)
 		return 0, false
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		p, okp := numericPrefix(s)
-		if !okp || c.Opts.TestMode {
-			c.Report(t.Pos, invalidNumber, "invalid number '%s'", s)
-			return 0, false
-		}
-		c.Report(t.Pos, invalidNumber, "invalid number '%s', using %s", s, p)
-		n, _ = strconv.ParseUint(p, 10, 64)
-	}
-	if n < lo || n > hi {
-		c.Report(t.Pos, invalidNumber, "value %s out of range [%d, %d]", s, lo, hi)
-		return 0, false
-	}
-	return n, true
+	return ranged(c, t, lo, hi, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) })
 }
 
 // Int reads a signed decimal integer in [lo, hi].
 func (c *ctx) Int(t token, lo, hi int64) (int64, bool) {
+	return ranged(c, t, lo, hi, func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) })
+}
+
+// ranged reads t with parse, leniently outside -t (see above), and checks
+// it is in [lo, hi].
+func ranged[T int64 | uint64](c *ctx, t token, lo, hi T, parse func(s string) (T, error)) (T, bool) {
 	s := t.Text
-	n, err := strconv.ParseInt(s, 10, 64)
+	n, err := parse(s)
 	if err != nil {
 		p, okp := numericPrefix(s)
 		if !okp || c.Opts.TestMode {
@@ -51,7 +42,7 @@ func (c *ctx) Int(t token, lo, hi int64) (int64, bool) {
 			return 0, false
 		}
 		c.Report(t.Pos, invalidNumber, "invalid number '%s', using %s", s, p)
-		n, _ = strconv.ParseInt(p, 10, 64)
+		n, _ = parse(p)
 	}
 	if n < lo || n > hi {
 		c.Report(t.Pos, invalidNumber, "value %s out of range [%d, %d]", s, lo, hi)
@@ -115,17 +106,11 @@ func allDigits(s string) bool {
 // Bool reads keepalived's optional boolean: no argument means true;
 // on|true|yes / off|false|no (lower case only).
 func (c *ctx) Bool(kw token, args []token) (bool, bool) {
-	if len(args) == 0 {
-		return true, true
+	v, ok := trueFalse(args)
+	if !ok {
+		c.Report(args[0].Pos, generalError, "invalid boolean '%s' for %s", args[0].Text, kw.Text)
 	}
-	switch args[0].Text {
-	case "on", "true", "yes":
-		return true, true
-	case "off", "false", "no":
-		return false, true
-	}
-	c.Report(args[0].Pos, generalError, "invalid boolean '%s' for %s", args[0].Text, kw.Text)
-	return false, false
+	return v, ok
 }
 
 // IP reads a numeric IPv4/IPv6 address the way keepalived's
