@@ -126,37 +126,24 @@ func chkCommonTable(conn bool) table {
 func chkTimingKeywords() table {
 	return table{
 		"retry": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
-			n, ok := c.Uint(a, 0, 1<<32-1)
-			if !ok {
-				c.Report(a.Pos, generalError, "Invalid retry connection value '%s'", a.Text)
-				return
+			if r, ok := c.lvsCountArg(a, 0, "Invalid retry connection value '%s'"); ok {
+				b.retry = r
 			}
-			r := uint32(n)
-			b.retry = &r
 		}),
 		"delay_before_retry": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "Invalid delay_before_retry connection value '%s'", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, 0, 0, "Invalid delay_before_retry connection value '%s'"); ok {
+				b.delayBeforeRetry = &d
 			}
-			b.delayBeforeRetry = &d
 		}),
 		"warmup": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "Invalid warmup connection value '%s'", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, 0, 0, "Invalid warmup connection value '%s'"); ok {
+				b.warmup = &d
 			}
-			b.warmup = &d
 		}),
 		"delay_loop": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
-			d, ok := c.lvsTimer(a, time.Microsecond, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "delay_loop '%s' is invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, 0, "delay_loop '%s' is invalid - ignoring"); ok {
+				b.delayLoop = &d
 			}
-			b.delayLoop = &d
 		}),
 		"alpha": chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 			if v, ok := c.lvsBool(kw, args, "Invalid alpha parameter"); ok {
@@ -223,12 +210,9 @@ func chkConnKeywords() table {
 			co.BindIf = a.Text
 		}),
 		"connect_timeout": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
-			d, ok := c.lvsTimer(a, time.Microsecond, (1<<32-1)*time.Microsecond)
-			if !ok {
-				c.Report(a.Pos, generalError, "connect_timeout %s invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, (1<<32-1)*time.Microsecond, "connect_timeout %s invalid - ignoring"); ok {
+				co.Timeout = d
 			}
-			co.Timeout = d
 			if c.lvs.smtpHost == nil {
 				c.lvs.chk.timeoutSet = true
 			}
@@ -285,13 +269,9 @@ func chkHTTPTable(ssl bool) table {
 	t := chkCommonTable(true)
 	t["nb_get_retry"] = chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
 		c.Report(a.Pos, generalError, "nb_get_retry is deprecated - please use 'retry'")
-		n, ok := c.Uint(a, 0, 1<<32-1)
-		if !ok {
-			c.Report(a.Pos, generalError, "Invalid nb_get_retry value '%s'", a.Text)
-			return
+		if r, ok := c.lvsCountArg(a, 0, "Invalid nb_get_retry value '%s'"); ok {
+			b.retry = r
 		}
-		r := uint32(n)
-		b.retry = &r
 	})
 	t["virtualhost"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) < 1 {

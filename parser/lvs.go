@@ -675,45 +675,29 @@ func lvsVSCheckKeywords() table {
 			b.v.Family = f
 		}),
 		"retry": lvsVSKwArg(func(c *ctx, b *lvsVSBuild, kw, a token, _ []token) {
-			n, ok := c.Uint(a, 1, 1<<32-1)
-			if !ok {
-				c.Report(a.Pos, generalError, "retry value invalid - %s", a.Text)
-				return
+			if r, ok := c.lvsCountArg(a, 1, "retry value invalid - %s"); ok {
+				b.v.Retry = r
 			}
-			r := uint32(n)
-			b.v.Retry = &r
 		}),
 		"delay_before_retry": lvsVSKwArg(func(c *ctx, b *lvsVSBuild, kw, a token, _ []token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "virtual server delay before retry '%s' invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, 0, 0, "virtual server delay before retry '%s' invalid - ignoring"); ok {
+				b.v.DelayBeforeRetry = &d
 			}
-			b.v.DelayBeforeRetry = &d
 		}),
 		"warmup": lvsVSKwArg(func(c *ctx, b *lvsVSBuild, kw, a token, _ []token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "virtual server warmup '%s' invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, 0, 0, "virtual server warmup '%s' invalid - ignoring"); ok {
+				b.v.Warmup = &d
 			}
-			b.v.Warmup = &d
 		}),
 		"connect_timeout": lvsVSKwArg(func(c *ctx, b *lvsVSBuild, kw, a token, _ []token) {
-			d, ok := c.lvsTimer(a, time.Microsecond, (1<<32-1)*time.Microsecond)
-			if !ok {
-				c.Report(a.Pos, generalError, "virtual server connect_timeout %s invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, (1<<32-1)*time.Microsecond, "virtual server connect_timeout %s invalid - ignoring"); ok {
+				b.v.ConnectTimeout = d
 			}
-			b.v.ConnectTimeout = d
 		}),
 		"delay_loop": lvsVSKwArg(func(c *ctx, b *lvsVSBuild, kw, a token, _ []token) {
-			d, ok := c.lvsTimer(a, time.Microsecond, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "virtual server delay loop '%s' invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, 0, "virtual server delay loop '%s' invalid - ignoring"); ok {
+				b.v.DelayLoop = d
 			}
-			b.v.DelayLoop = d
 		}),
 		"inhibit_on_failure": lvsVSKw(func(c *ctx, b *lvsVSBuild, _ token, _ []token) { b.v.InhibitOnFailure = true }),
 		"ha_suspend":         lvsVSKw(func(c *ctx, b *lvsVSBuild, _ token, _ []token) { b.v.HASuspend = true }),
@@ -1192,45 +1176,29 @@ func lvsRSCheckKeywords() table {
 			}
 		}),
 		"retry": lvsRSKwArg(func(c *ctx, rb *lvsRSBuild, a token) {
-			n, ok := c.Uint(a, 1, 1<<32-1)
-			if !ok {
-				c.Report(a.Pos, generalError, "retry value invalid - %s", a.Text)
-				return
+			if r, ok := c.lvsCountArg(a, 1, "retry value invalid - %s"); ok {
+				rb.r.Retry = r
 			}
-			r := uint32(n)
-			rb.r.Retry = &r
 		}),
 		"delay_before_retry": lvsRSKwArg(func(c *ctx, rb *lvsRSBuild, a token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "real server delay_before_retry '%s' invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, 0, 0, "real server delay_before_retry '%s' invalid - ignoring"); ok {
+				rb.r.DelayBeforeRetry = &d
 			}
-			rb.r.DelayBeforeRetry = &d
 		}),
 		"warmup": lvsRSKwArg(func(c *ctx, rb *lvsRSBuild, a token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "real server warmup '%s' invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, 0, 0, "real server warmup '%s' invalid - ignoring"); ok {
+				rb.r.Warmup = &d
 			}
-			rb.r.Warmup = &d
 		}),
 		"connect_timeout": lvsRSKwArg(func(c *ctx, rb *lvsRSBuild, a token) {
-			d, ok := c.lvsTimer(a, time.Microsecond, (1<<32-1)*time.Microsecond)
-			if !ok {
-				c.Report(a.Pos, generalError, "real server connect_timeout %s invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, (1<<32-1)*time.Microsecond, "real server connect_timeout %s invalid - ignoring"); ok {
+				rb.connectTimeout = &d
 			}
-			rb.connectTimeout = &d
 		}),
 		"delay_loop": lvsRSKwArg(func(c *ctx, rb *lvsRSBuild, a token) {
-			d, ok := c.lvsTimer(a, time.Microsecond, 0)
-			if !ok {
-				c.Report(a.Pos, generalError, "real server delay_loop '%s' invalid - ignoring", a.Text)
-				return
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, 0, "real server delay_loop '%s' invalid - ignoring"); ok {
+				rb.delayLoop = &d
 			}
-			rb.delayLoop = &d
 		}),
 	}
 }

@@ -133,6 +133,28 @@ func (c *ctx) lvsTimer(t token, lo, hi time.Duration) (time.Duration, bool) {
 	return c.Timer(t, 6, lo, hi)
 }
 
+// lvsCountArg reads a count in [lo, 2^32-1] (retry), reporting a bad
+// value with bad (taking the value).
+func (c *ctx) lvsCountArg(t token, lo uint64, bad string) (*uint32, bool) {
+	n, ok := c.Uint(t, lo, 1<<32-1)
+	if !ok {
+		c.Report(t.Pos, generalError, bad, t.Text)
+		return nil, false
+	}
+	r := uint32(n)
+	return &r, true
+}
+
+// lvsTimerArg is lvsTimer that also reports a bad value with bad (taking
+// the value).
+func (c *ctx) lvsTimerArg(t token, lo, hi time.Duration, bad string) (time.Duration, bool) {
+	d, ok := c.lvsTimer(t, lo, hi)
+	if !ok {
+		c.Report(t.Pos, generalError, bad, t.Text)
+	}
+	return d, ok
+}
+
 // lvsSockAddr is inet_stosockaddr: the family is chosen by the presence of a
 // ':', anything from the first '-' or '/' is dropped, the address must be
 // numeric, and a port (when given) must be 1..65535. Callers turn a port
