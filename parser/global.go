@@ -460,39 +460,35 @@ func glFlag(field func(*config.Global) *bool) *keyword {
 	return &keyword{Handle: func(c *ctx, _ token, _ []token) { *field(glb(c)) = true }}
 }
 
-// flagBool: bare keyword = true, else a lower-case boolean word.
+// glFlagBool: bare keyword = true, else a lower-case boolean word.
 func glFlagBool(what string, field func(*config.Global) *bool) *keyword {
 	return &keyword{Handle: func(c *ctx, kw token, args []token) {
-		v := true
-		if len(args) > 0 {
-			b, ok := kaTrueFalse(args[0].Text)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "Invalid value '%s' for %s specified", args[0].Text, what)
-				return
-			}
-			v = b
+		if v, ok := glBoolArg(c, args, what); ok {
+			*field(glb(c)) = v
 		}
-		*field(glb(c)) = v
 	}}
 }
 
 func glOptBool(what string, field func(*config.Global) *config.OptBool) *keyword {
 	return &keyword{Handle: func(c *ctx, kw token, args []token) {
-		v := true
-		if len(args) > 0 {
-			b, ok := kaTrueFalse(args[0].Text)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "Invalid value '%s' for %s specified", args[0].Text, what)
-				return
-			}
-			v = b
-		}
-		if v {
+		v, ok := glBoolArg(c, args, what)
+		switch {
+		case !ok:
+		case v:
 			*field(glb(c)) = config.True
-		} else {
+		default:
 			*field(glb(c)) = config.False
 		}
 	}}
+}
+
+// glBoolArg is trueFalse with global_defs' message on a bad word.
+func glBoolArg(c *ctx, args []token, what string) (bool, bool) {
+	v, ok := trueFalse(args)
+	if !ok {
+		c.Report(args[0].Pos, generalError, "Invalid value '%s' for %s specified", args[0].Text, what)
+	}
+	return v, ok
 }
 
 func kaTrueFalse(s string) (bool, bool) {

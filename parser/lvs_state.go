@@ -112,17 +112,11 @@ const lvsMaxTimer = time.Duration(1<<63 - 1)
 // lvsBool is check_true_false with keepalived's per-keyword message: no
 // argument means true.
 func (c *ctx) lvsBool(kw token, args []token, msg string) (bool, bool) {
-	if len(args) == 0 {
-		return true, true
+	v, ok := trueFalse(args)
+	if !ok {
+		c.Report(args[0].Pos, generalError, "%s %s", msg, args[0].Text)
 	}
-	switch args[0].Text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	c.Report(args[0].Pos, generalError, "%s %s", msg, args[0].Text)
-	return false, false
+	return v, ok
 }
 
 // lvsTimer reads a µs-resolution timer; hi 0 means no upper bound.

@@ -54,13 +54,7 @@ func trueFalse(args []token) (bool, bool) {
 	if len(args) == 0 {
 		return true, true
 	}
-	switch args[0].Text {
-	case "on", "true", "yes":
-		return true, true
-	case "off", "false", "no":
-		return false, true
-	}
-	return false, false
+	return kaTrueFalse(args[0].Text)
 }
 
 // instanceKeywords is every keyword of a vrrp_instance block.
