@@ -9,24 +9,24 @@ import (
 )
 
 // chkKeywords: the checker blocks valid inside real_server.
-func chkKeywords() Table {
-	return Table{
-		"HTTP_GET":   {Kind: Block, Handle: chkNew(config.CheckHTTP), Sub: chkHTTPTable(false), End: chkHTTPEnd},
-		"SSL_GET":    {Kind: Block, Handle: chkNew(config.CheckSSL), Sub: chkHTTPTable(true), End: chkHTTPEnd},
-		"TCP_CHECK":  {Kind: Block, Handle: chkNew(config.CheckTCP), Sub: chkCommonTable(true), End: chkConnEnd},
-		"PING_CHECK": {Kind: Block, Handle: chkNew(config.CheckPing), Sub: chkCommonTable(true), End: chkConnEnd},
-		"SMTP_CHECK": {Kind: Block, Handle: chkNew(config.CheckSMTP), Sub: chkSMTPTable(), End: chkSMTPEnd},
-		"MISC_CHECK": {Kind: Block, Handle: chkNew(config.CheckMisc), Sub: chkMiscTable(), End: chkMiscEnd},
-		"DNS_CHECK":  {Kind: Block, Handle: chkNew(config.CheckDNS), Sub: chkDNSTable(), End: chkConnEnd},
-		"UDP_CHECK":  {Kind: Block, Handle: chkNew(config.CheckUDP), Sub: chkUDPTable(), End: chkUDPEnd},
-		"FILE_CHECK": {Kind: Block, Handle: chkNew(config.CheckFile), Sub: chkFileTable(), End: chkFileEnd},
-		"BFD_CHECK":  {Kind: Block, Handle: chkNew(config.CheckBFD), Sub: chkBFDTable(), End: chkBFDEnd},
+func chkKeywords() table {
+	return table{
+		"HTTP_GET":   {Kind: kwBlock, Handle: chkNew(config.CheckHTTP), Sub: chkHTTPTable(false), End: chkHTTPEnd},
+		"SSL_GET":    {Kind: kwBlock, Handle: chkNew(config.CheckSSL), Sub: chkHTTPTable(true), End: chkHTTPEnd},
+		"TCP_CHECK":  {Kind: kwBlock, Handle: chkNew(config.CheckTCP), Sub: chkCommonTable(true), End: chkConnEnd},
+		"PING_CHECK": {Kind: kwBlock, Handle: chkNew(config.CheckPing), Sub: chkCommonTable(true), End: chkConnEnd},
+		"SMTP_CHECK": {Kind: kwBlock, Handle: chkNew(config.CheckSMTP), Sub: chkSMTPTable(), End: chkSMTPEnd},
+		"MISC_CHECK": {Kind: kwBlock, Handle: chkNew(config.CheckMisc), Sub: chkMiscTable(), End: chkMiscEnd},
+		"DNS_CHECK":  {Kind: kwBlock, Handle: chkNew(config.CheckDNS), Sub: chkDNSTable(), End: chkConnEnd},
+		"UDP_CHECK":  {Kind: kwBlock, Handle: chkNew(config.CheckUDP), Sub: chkUDPTable(), End: chkUDPEnd},
+		"FILE_CHECK": {Kind: kwBlock, Handle: chkNew(config.CheckFile), Sub: chkFileTable(), End: chkFileEnd},
+		"BFD_CHECK":  {Kind: kwBlock, Handle: chkNew(config.CheckBFD), Sub: chkBFDTable(), End: chkBFDEnd},
 	}
 }
 
 // chkNew is queue_checker plus each type's own defaults.
-func chkNew(t config.CheckerType) func(*Ctx, Token, []Token) {
-	return func(c *Ctx, kw Token, _ []Token) {
+func chkNew(t config.CheckerType) func(*ctx, token, []token) {
+	return func(c *ctx, kw token, _ []token) {
 		c.lvs.chk, c.lvs.url, c.lvs.urlRx, c.lvs.smtpHost = nil, nil, nil, nil
 		rb := c.lvs.rs
 		if rb == nil {
@@ -65,7 +65,7 @@ func chkNew(t config.CheckerType) func(*Ctx, Token, []Token) {
 }
 
 // chkCur is the checker being filled, nil when it was dropped already.
-func (c *Ctx) chkCur() *lvsChkBuild {
+func (c *ctx) chkCur() *lvsChkBuild {
 	if b := c.lvs.chk; b != nil && !b.dropped {
 		return b
 	}
@@ -74,7 +74,7 @@ func (c *Ctx) chkCur() *lvsChkBuild {
 
 // chkConn is where connection keywords go: an open SMTP host block, else
 // the checker itself.
-func (c *Ctx) chkConn() *config.ConnOpts {
+func (c *ctx) chkConn() *config.ConnOpts {
 	b := c.chkCur()
 	if b == nil {
 		return nil
@@ -86,24 +86,24 @@ func (c *Ctx) chkConn() *config.ConnOpts {
 	return b.c.Conn
 }
 
-func chkKw(f func(c *Ctx, b *lvsChkBuild, kw Token, args []Token)) *Keyword {
-	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+func chkKw(f func(c *ctx, b *lvsChkBuild, kw token, args []token)) *keyword {
+	return &keyword{Handle: func(c *ctx, kw token, args []token) {
 		if b := c.chkCur(); b != nil {
 			f(c, b, kw, args)
 		}
 	}}
 }
 
-func chkKwArg(f func(c *Ctx, b *lvsChkBuild, a Token, args []Token)) *Keyword {
-	return chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+func chkKwArg(f func(c *ctx, b *lvsChkBuild, a token, args []token)) *keyword {
+	return chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if c.Require(kw, args, 1) {
 			f(c, b, args[0], args)
 		}
 	})
 }
 
-func chkConnKwArg(f func(c *Ctx, co *config.ConnOpts, a Token)) *Keyword {
-	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+func chkConnKwArg(f func(c *ctx, co *config.ConnOpts, a token)) *keyword {
+	return &keyword{Handle: func(c *ctx, kw token, args []token) {
 		if c.chkCur() == nil || !c.Require(kw, args, 1) {
 			return
 		}
@@ -114,127 +114,122 @@ func chkConnKwArg(f func(c *Ctx, co *config.ConnOpts, a Token)) *Keyword {
 }
 
 // chkCommonTable is install_checker_common_keywords.
-func chkCommonTable(conn bool) Table {
-	t := Table{
-		"retry": chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
-			n, ok := c.Uint(a, 0, 1<<32-1)
-			if !ok {
-				c.Report(a.Pos, GeneralError, "Invalid retry connection value '%s'", a.Text)
-				return
+func chkCommonTable(conn bool) table {
+	t := chkTimingKeywords()
+	if conn {
+		merge(t, chkConnKeywords())
+	}
+	return t
+}
+
+// chkTimingKeywords: retries, delays and alpha mode, common to every checker.
+func chkTimingKeywords() table {
+	return table{
+		"retry": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
+			if r, ok := c.lvsCountArg(a, 0, "Invalid retry connection value '%s'"); ok {
+				b.retry = r
 			}
-			r := uint32(n)
-			b.retry = &r
 		}),
-		"delay_before_retry": chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, GeneralError, "Invalid delay_before_retry connection value '%s'", a.Text)
-				return
+		"delay_before_retry": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
+			if d, ok := c.lvsTimerArg(a, 0, 0, "Invalid delay_before_retry connection value '%s'"); ok {
+				b.delayBeforeRetry = &d
 			}
-			b.delayBeforeRetry = &d
 		}),
-		"warmup": chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
-			d, ok := c.lvsTimer(a, 0, 0)
-			if !ok {
-				c.Report(a.Pos, GeneralError, "Invalid warmup connection value '%s'", a.Text)
-				return
+		"warmup": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
+			if d, ok := c.lvsTimerArg(a, 0, 0, "Invalid warmup connection value '%s'"); ok {
+				b.warmup = &d
 			}
-			b.warmup = &d
 		}),
-		"delay_loop": chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
-			d, ok := c.lvsTimer(a, time.Microsecond, 0)
-			if !ok {
-				c.Report(a.Pos, GeneralError, "delay_loop '%s' is invalid - ignoring", a.Text)
-				return
+		"delay_loop": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, 0, "delay_loop '%s' is invalid - ignoring"); ok {
+				b.delayLoop = &d
 			}
-			b.delayLoop = &d
 		}),
-		"alpha": chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+		"alpha": chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 			if v, ok := c.lvsBool(kw, args, "Invalid alpha parameter"); ok {
 				b.alpha = &v
 			}
 		}),
-		"log_all_failures": chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+		"log_all_failures": chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 			if v, ok := c.lvsBool(kw, args, "Invalid log_all_failures parameter"); ok {
 				b.c.LogAllFailures = v
 			}
 		}),
 	}
-	if !conn {
-		return t
+}
+
+// chkConnKeywords: where a connecting checker connects from and to.
+func chkConnKeywords() table {
+	return table{
+		"connect_ip": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			ap, ok := lvsSockAddr(a.Text, "")
+			switch {
+			case !ok:
+				c.Report(a.Pos, generalError, "Invalid connect_ip address %s - ignoring", a.Text)
+			case co.BindAddr.IsValid() && co.BindAddr.Is4() != ap.Addr().Is4():
+				c.Report(a.Pos, generalError, "connect_ip address %s does not match address family of bindto - skipping", a.Text)
+			default:
+				co.Dst = netip.AddrPortFrom(ap.Addr(), co.Dst.Port())
+			}
+		}),
+		"connect_port": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			n, ok := c.Uint(a, 1, 65535)
+			if !ok {
+				c.Report(a.Pos, generalError, "Invalid checker connect_port '%s'", a.Text)
+				return
+			}
+			co.Dst = netip.AddrPortFrom(co.Dst.Addr(), uint16(n))
+			if b := c.chkCur(); b != nil && c.lvs.smtpHost == nil {
+				b.smtpPortSet = true
+			}
+		}),
+		"bindto": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			ap, ok := lvsSockAddr(a.Text, "")
+			switch {
+			case !ok:
+				c.Report(a.Pos, generalError, "Invalid bindto address %s - ignoring", a.Text)
+			case co.Dst.Addr().IsValid() && co.Dst.Addr().Is4() != ap.Addr().Is4():
+				c.Report(a.Pos, generalError, "bindto address %s does not match address family of connect_ip - skipping", a.Text)
+			default:
+				co.BindAddr = ap.Addr()
+			}
+		}),
+		"bind_port": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			n, ok := c.Uint(a, 1, 65535)
+			if !ok {
+				c.Report(a.Pos, generalError, "Invalid checker bind_port '%s'", a.Text)
+				return
+			}
+			co.BindPort = uint16(n)
+		}),
+		"bind_if": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			if len(a.Text) > 15 { // IFNAMSIZ-1
+				c.Report(a.Pos, generalError, "Interface name %s is too long - ignoring", a.Text)
+				return
+			}
+			co.BindIf = a.Text
+		}),
+		"connect_timeout": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			if d, ok := c.lvsTimerArg(a, time.Microsecond, (1<<32-1)*time.Microsecond, "connect_timeout %s invalid - ignoring"); ok {
+				co.Timeout = d
+			}
+			if c.lvs.smtpHost == nil {
+				c.lvs.chk.timeoutSet = true
+			}
+		}),
+		"fwmark": chkConnKwArg(func(c *ctx, co *config.ConnOpts, a token) {
+			n, ok := c.Uint(a, 0, 1<<32-1)
+			if !ok {
+				c.Report(a.Pos, generalError, "Invalid fwmark connection value '%s'", a.Text)
+				return
+			}
+			co.Fwmark = uint32(n)
+		}),
 	}
-	t["connect_ip"] = chkConnKwArg(func(c *Ctx, co *config.ConnOpts, a Token) {
-		ap, ok := lvsSockAddr(a.Text, "")
-		switch {
-		case !ok:
-			c.Report(a.Pos, GeneralError, "Invalid connect_ip address %s - ignoring", a.Text)
-		case co.BindAddr.IsValid() && co.BindAddr.Is4() != ap.Addr().Is4():
-			c.Report(a.Pos, GeneralError, "connect_ip address %s does not match address family of bindto - skipping", a.Text)
-		default:
-			co.Dst = netip.AddrPortFrom(ap.Addr(), co.Dst.Port())
-		}
-	})
-	t["connect_port"] = chkConnKwArg(func(c *Ctx, co *config.ConnOpts, a Token) {
-		n, ok := c.Uint(a, 1, 65535)
-		if !ok {
-			c.Report(a.Pos, GeneralError, "Invalid checker connect_port '%s'", a.Text)
-			return
-		}
-		co.Dst = netip.AddrPortFrom(co.Dst.Addr(), uint16(n))
-		if b := c.chkCur(); b != nil && c.lvs.smtpHost == nil {
-			b.smtpPortSet = true
-		}
-	})
-	t["bindto"] = chkConnKwArg(func(c *Ctx, co *config.ConnOpts, a Token) {
-		ap, ok := lvsSockAddr(a.Text, "")
-		switch {
-		case !ok:
-			c.Report(a.Pos, GeneralError, "Invalid bindto address %s - ignoring", a.Text)
-		case co.Dst.Addr().IsValid() && co.Dst.Addr().Is4() != ap.Addr().Is4():
-			c.Report(a.Pos, GeneralError, "bindto address %s does not match address family of connect_ip - skipping", a.Text)
-		default:
-			co.BindAddr = ap.Addr()
-		}
-	})
-	t["bind_port"] = chkConnKwArg(func(c *Ctx, co *config.ConnOpts, a Token) {
-		n, ok := c.Uint(a, 1, 65535)
-		if !ok {
-			c.Report(a.Pos, GeneralError, "Invalid checker bind_port '%s'", a.Text)
-			return
-		}
-		co.BindPort = uint16(n)
-	})
-	t["bind_if"] = chkConnKwArg(func(c *Ctx, co *config.ConnOpts, a Token) {
-		if len(a.Text) > 15 { // IFNAMSIZ-1
-			c.Report(a.Pos, GeneralError, "Interface name %s is too long - ignoring", a.Text)
-			return
-		}
-		co.BindIf = a.Text
-	})
-	t["connect_timeout"] = chkConnKwArg(func(c *Ctx, co *config.ConnOpts, a Token) {
-		d, ok := c.lvsTimer(a, time.Microsecond, (1<<32-1)*time.Microsecond)
-		if !ok {
-			c.Report(a.Pos, GeneralError, "connect_timeout %s invalid - ignoring", a.Text)
-			return
-		}
-		co.Timeout = d
-		if c.lvs.smtpHost == nil {
-			c.lvs.chk.timeoutSet = true
-		}
-	})
-	t["fwmark"] = chkConnKwArg(func(c *Ctx, co *config.ConnOpts, a Token) {
-		n, ok := c.Uint(a, 0, 1<<32-1)
-		if !ok {
-			c.Report(a.Pos, GeneralError, "Invalid fwmark connection value '%s'", a.Text)
-			return
-		}
-		co.Fwmark = uint32(n)
-	})
-	return t
 }
 
 // chkDrop is dequeue_new_checker.
-func (c *Ctx) chkDrop(b *lvsChkBuild) {
+func (c *ctx) chkDrop(b *lvsChkBuild) {
 	if b.dropped {
 		return
 	}
@@ -250,16 +245,16 @@ func (c *Ctx) chkDrop(b *lvsChkBuild) {
 
 // chkCheckConn is check_conn_opts: an IPv6 link-local destination needs
 // bind_if.
-func (c *Ctx) chkCheckConn(b *lvsChkBuild, co *config.ConnOpts) bool {
+func (c *ctx) chkCheckConn(b *lvsChkBuild, co *config.ConnOpts) bool {
 	a := co.Dst.Addr()
 	if a.Is6() && a.IsLinkLocalUnicast() && co.BindIf == "" {
-		c.Report(b.pos, GeneralError, "Checker link local address %s requires a bind_if", a)
+		c.Report(b.pos, generalError, "Checker link local address %s requires a bind_if", a)
 		return false
 	}
 	return true
 }
 
-func chkConnEnd(c *Ctx) {
+func chkConnEnd(c *ctx) {
 	b := c.chkCur()
 	c.lvs.chk = nil
 	if b != nil && !c.chkCheckConn(b, b.c.Conn) {
@@ -269,29 +264,25 @@ func chkConnEnd(c *Ctx) {
 
 // HTTP_GET / SSL_GET.
 
-func chkHTTPTable(ssl bool) Table {
+func chkHTTPTable(ssl bool) table {
 	h := func(b *lvsChkBuild) *config.HTTPCheck { return b.c.HTTP }
 	t := chkCommonTable(true)
-	t["nb_get_retry"] = chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
-		c.Report(a.Pos, GeneralError, "nb_get_retry is deprecated - please use 'retry'")
-		n, ok := c.Uint(a, 0, 1<<32-1)
-		if !ok {
-			c.Report(a.Pos, GeneralError, "Invalid nb_get_retry value '%s'", a.Text)
-			return
+	t["nb_get_retry"] = chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
+		c.Report(a.Pos, generalError, "nb_get_retry is deprecated - please use 'retry'")
+		if r, ok := c.lvsCountArg(a, 0, "Invalid nb_get_retry value '%s'"); ok {
+			b.retry = r
 		}
-		r := uint32(n)
-		b.retry = &r
 	})
-	t["virtualhost"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["virtualhost"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) < 1 {
-			c.Report(kw.Pos, GeneralError, "HTTP_GET virtualhost name missing")
+			c.Report(kw.Pos, generalError, "HTTP_GET virtualhost name missing")
 			return
 		}
 		h(b).VirtualHost = args[0].Text
 	})
-	t["http_protocol"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["http_protocol"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) < 1 {
-			c.Report(kw.Pos, GeneralError, "Missing http_protocol version")
+			c.Report(kw.Pos, generalError, "Missing http_protocol version")
 			return
 		}
 		switch args[0].Text {
@@ -302,37 +293,37 @@ func chkHTTPTable(ssl bool) Table {
 		case "1.0C", "1.0c":
 			h(b).Protocol = config.HTTP10Close
 		default:
-			c.Report(args[0].Pos, GeneralError, "Invalid http_protocol version %s", args[0].Text)
+			c.Report(args[0].Pos, generalError, "Invalid http_protocol version %s", args[0].Text)
 		}
 	})
-	t["enable_sni"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["enable_sni"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if v, ok := c.lvsBool(kw, args, "Invalid enable_sni parameter"); ok {
 			h(b).EnableSNI = v
 		}
 	})
-	t["fast_recovery"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["fast_recovery"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if v, ok := c.lvsBool(kw, args, "Invalid fast_recovery parameter"); ok {
 			h(b).FastRecovery = v
 		}
 	})
 	// tls_compliant is 2.3; keepalived installs it for HTTP_GET too.
-	t["tls_compliant"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["tls_compliant"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if v, ok := c.lvsBool(kw, args, "Invalid tls_compliant option"); ok {
 			h(b).TLSCompliant = v
 		}
 	})
-	t["url"] = &Keyword{Kind: Block, Handle: chkURLHandler, Sub: chkURLTable(), End: chkURLEnd}
+	t["url"] = &keyword{Kind: kwBlock, Handle: chkURLHandler, Sub: chkURLTable(), End: chkURLEnd}
 	return t
 }
 
-func chkHTTPEnd(c *Ctx) {
+func chkHTTPEnd(c *ctx) {
 	b := c.chkCur()
 	c.lvs.chk, c.lvs.url = nil, nil
 	if b == nil {
 		return
 	}
 	if len(b.c.HTTP.URLs) == 0 {
-		c.Report(b.pos, GeneralError, "HTTP/SSL_GET checker has no urls specified - ignoring")
+		c.Report(b.pos, generalError, "HTTP/SSL_GET checker has no urls specified - ignoring")
 		c.chkDrop(b)
 		return
 	}
@@ -341,7 +332,7 @@ func chkHTTPEnd(c *Ctx) {
 	}
 }
 
-func chkURLHandler(c *Ctx, kw Token, _ []Token) {
+func chkURLHandler(c *ctx, kw token, _ []token) {
 	c.lvs.url, c.lvs.urlRx = nil, nil
 	b := c.chkCur()
 	if b == nil {
@@ -352,8 +343,8 @@ func chkURLHandler(c *Ctx, kw Token, _ []Token) {
 	c.lvs.urlRx = &lvsURLRegexBuild{}
 }
 
-func chkURLKw(f func(c *Ctx, u *config.URL, rx *lvsURLRegexBuild, kw Token, args []Token)) *Keyword {
-	return &Keyword{Handle: func(c *Ctx, kw Token, args []Token) {
+func chkURLKw(f func(c *ctx, u *config.URL, rx *lvsURLRegexBuild, kw token, args []token)) *keyword {
+	return &keyword{Handle: func(c *ctx, kw token, args []token) {
 		if c.lvs.url != nil && c.chkCur() != nil {
 			f(c, c.lvs.url, c.lvs.urlRx, kw, args)
 		}
@@ -369,29 +360,35 @@ var chkRegexOptions = map[string]bool{
 	"never_backslash_c": true, "alt_circumflex": true, "alt_verbnames": true, "use_offset_limit": true,
 }
 
-func chkURLTable() Table {
-	return Table{
-		"path": chkURLKw(func(c *Ctx, u *config.URL, _ *lvsURLRegexBuild, kw Token, args []Token) {
+// chkURLTable is every keyword of an HTTP_GET/SSL_GET url block.
+func chkURLTable() table {
+	return tables(chkURLMatchKeywords(), chkURLRegexKeywords())
+}
+
+// chkURLMatchKeywords: what a url block expects back.
+func chkURLMatchKeywords() table {
+	return table{
+		"path": chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, kw token, args []token) {
 			if c.Require(kw, args, 1) {
 				u.Path = args[0].Text
 			}
 		}),
-		"digest": chkURLKw(func(c *Ctx, u *config.URL, _ *lvsURLRegexBuild, kw Token, args []Token) {
+		"digest": chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
 			d := args[0].Text
 			switch {
 			case u.Digest != nil:
-				c.Report(args[0].Pos, GeneralError, "Digest '%s' is a duplicate", d)
+				c.Report(args[0].Pos, generalError, "Digest '%s' is a duplicate", d)
 			case len(d) != 32:
-				c.Report(args[0].Pos, GeneralError, "digest '%s' character length should be 32 rather than %d", d, len(d))
+				c.Report(args[0].Pos, generalError, "digest '%s' character length should be 32 rather than %d", d, len(d))
 			default:
 				buf := make([]byte, 16)
 				for i := 0; i < 16; i++ {
 					hi, lo := d[2*i], d[2*i+1]
 					if !isHex(hi) || !isHex(lo) {
-						c.Report(args[0].Pos, GeneralError, "Unable to interpret hex digit in '%s' at offset %d/%d", d, 2*i, 2*i+1)
+						c.Report(args[0].Pos, generalError, "Unable to interpret hex digit in '%s' at offset %d/%d", d, 2*i, 2*i+1)
 						return
 					}
 					buf[i] = hexVal(hi)<<4 | hexVal(lo)
@@ -399,30 +396,36 @@ func chkURLTable() Table {
 				u.Digest = buf
 			}
 		}),
-		"status_code": chkURLKw(func(c *Ctx, u *config.URL, _ *lvsURLRegexBuild, _ Token, args []Token) {
+		"status_code": chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, _ token, args []token) {
 			for _, a := range args {
 				lo, hi, ok := chkStatusRange(a.Text)
 				if !ok {
-					c.Report(a.Pos, GeneralError, "Invalid HTTP_GET status code '%s'", a.Text)
+					c.Report(a.Pos, generalError, "Invalid HTTP_GET status code '%s'", a.Text)
 					continue
 				}
 				u.StatusCodes = append(u.StatusCodes, config.StatusRange{Min: lo, Max: hi})
 			}
 		}),
-		"virtualhost": chkURLKw(func(c *Ctx, u *config.URL, _ *lvsURLRegexBuild, kw Token, args []Token) {
+		"virtualhost": chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, kw token, args []token) {
 			if len(args) < 1 {
-				c.Report(kw.Pos, GeneralError, "Missing HTTP_GET virtualhost name")
+				c.Report(kw.Pos, generalError, "Missing HTTP_GET virtualhost name")
 				return
 			}
 			u.VirtualHost = args[0].Text
 		}),
-		"tls_compliant": chkURLKw(func(c *Ctx, u *config.URL, _ *lvsURLRegexBuild, kw Token, args []Token) {
+		"tls_compliant": chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, kw token, args []token) {
 			if v, ok := c.lvsBool(kw, args, "Invalid tls_compliant option"); ok {
 				u.TLSCompliant = v
 			}
 		}),
+	}
+}
+
+// chkURLRegexKeywords: the regex a url's body must (not) match.
+func chkURLRegexKeywords() table {
+	return table{
 		// regex is re-read with the quoted/escaped tokenizer.
-		"regex": {Script: true, Handle: func(c *Ctx, kw Token, args []Token) {
+		"regex": {Script: true, Handle: func(c *ctx, kw token, args []token) {
 			if c.lvs.url == nil || c.chkCur() == nil {
 				return
 			}
@@ -432,15 +435,15 @@ func chkURLTable() Table {
 			}
 			words, err := splitEscaped(raw)
 			if err != nil || len(words) != 2 {
-				c.Report(kw.Pos, Info, "regex missing or too many fields")
+				c.Report(kw.Pos, info, "regex missing or too many fields")
 				return
 			}
 			c.lvs.urlRx.rx.Pattern, c.lvs.urlRx.hasPattern = words[1], true
 		}},
-		"regex_no_match": chkURLKw(func(_ *Ctx, _ *config.URL, rx *lvsURLRegexBuild, _ Token, _ []Token) {
+		"regex_no_match": chkURLKw(func(_ *ctx, _ *config.URL, rx *lvsURLRegexBuild, _ token, _ []token) {
 			rx.rx.NoMatch = true
 		}),
-		"regex_options": chkURLKw(func(_ *Ctx, _ *config.URL, rx *lvsURLRegexBuild, _ Token, args []Token) {
+		"regex_options": chkURLKw(func(_ *ctx, _ *config.URL, rx *lvsURLRegexBuild, _ token, args []token) {
 			for _, a := range args {
 				if chkRegexOptions[a.Text] {
 					rx.rx.Options = append(rx.rx.Options, a.Text)
@@ -448,28 +451,28 @@ func chkURLTable() Table {
 				}
 			}
 		}),
-		"regex_min_offset": chkURLKw(func(c *Ctx, _ *config.URL, rx *lvsURLRegexBuild, kw Token, args []Token) {
+		"regex_min_offset": chkURLKw(func(c *ctx, _ *config.URL, rx *lvsURLRegexBuild, kw token, args []token) {
 			rx.rx.MinOffset = chkRegexOffset(c, kw, args, "min")
 			rx.minSet = rx.rx.MinOffset != 0
 		}),
-		"regex_max_offset": chkURLKw(func(c *Ctx, _ *config.URL, rx *lvsURLRegexBuild, kw Token, args []Token) {
+		"regex_max_offset": chkURLKw(func(c *ctx, _ *config.URL, rx *lvsURLRegexBuild, kw token, args []token) {
 			rx.rx.MaxOffset = chkRegexOffset(c, kw, args, "max") + 1
 			rx.maxSet = true
 		}),
-		"regex_stack": chkURLKw(func(c *Ctx, _ *config.URL, rx *lvsURLRegexBuild, kw Token, args []Token) {
+		"regex_stack": chkURLKw(func(c *ctx, _ *config.URL, rx *lvsURLRegexBuild, kw token, args []token) {
 			if len(args) != 2 {
-				c.Report(kw.Pos, Info, "regex_stack requires start and max values")
+				c.Report(kw.Pos, info, "regex_stack requires start and max values")
 				return
 			}
 			s, e1 := chkUlong(args[0].Text)
 			m, e2 := chkUlong(args[1].Text)
 			switch {
 			case !e1:
-				c.Report(args[0].Pos, Info, "regex_stack invalid start value")
+				c.Report(args[0].Pos, info, "regex_stack invalid start value")
 			case !e2:
-				c.Report(args[1].Pos, Info, "regex_stack invalid max value")
+				c.Report(args[1].Pos, info, "regex_stack invalid max value")
 			case s > m:
-				c.Report(kw.Pos, Info, "regex stack start cannot exceed max value")
+				c.Report(kw.Pos, info, "regex stack start cannot exceed max value")
 			default:
 				rx.rx.StackStart, rx.rx.StackMax, rx.stackSet = s, m, true
 			}
@@ -488,14 +491,14 @@ func chkUlong(s string) (uint64, bool) {
 	return n, true
 }
 
-func chkRegexOffset(c *Ctx, kw Token, args []Token, what string) uint64 {
+func chkRegexOffset(c *ctx, kw token, args []token, what string) uint64 {
 	if len(args) != 1 {
-		c.Report(kw.Pos, Info, "Missing or too may options for regex_%s_offset", what)
+		c.Report(kw.Pos, info, "Missing or too may options for regex_%s_offset", what)
 		return 0
 	}
 	n, ok := chkUlong(args[0].Text)
 	if !ok {
-		c.Report(args[0].Pos, Info, "Invalid regex_%s_offset %s specified", what, args[0].Text)
+		c.Report(args[0].Pos, info, "Invalid regex_%s_offset %s specified", what, args[0].Text)
 		return 0
 	}
 	return n
@@ -517,7 +520,7 @@ func chkStatusRange(s string) (uint16, uint16, bool) {
 
 // chkURLEnd is url_check: a url without path is dropped; the status codes
 // default to 200-299; regex fields without a regex are cleared.
-func chkURLEnd(c *Ctx) {
+func chkURLEnd(c *ctx) {
 	u, rx := c.lvs.url, c.lvs.urlRx
 	c.lvs.url, c.lvs.urlRx = nil, nil
 	b := c.chkCur()
@@ -525,7 +528,7 @@ func chkURLEnd(c *Ctx) {
 		return
 	}
 	if u.Path == "" {
-		c.Report(c.lvs.urlPos, GeneralError, "HTTP/SSL_GET checker url has no path - ignoring")
+		c.Report(c.lvs.urlPos, generalError, "HTTP/SSL_GET checker url has no path - ignoring")
 		return
 	}
 	if len(u.StatusCodes) == 0 {
@@ -534,30 +537,30 @@ func chkURLEnd(c *Ctx) {
 	if rx.hasPattern {
 		r := rx.rx
 		if r.MaxOffset != 0 && r.MinOffset >= r.MaxOffset {
-			c.Report(c.lvs.urlPos, Info, "regex min offset %d > regex_max_offset %d - ignoring", r.MinOffset, r.MaxOffset-1)
+			c.Report(c.lvs.urlPos, info, "regex min offset %d > regex_max_offset %d - ignoring", r.MinOffset, r.MaxOffset-1)
 			r.MinOffset, r.MaxOffset = 0, 0
 		}
 		u.Regex = &r
 	} else if rx.options || rx.rx.NoMatch || rx.minSet || rx.maxSet || rx.stackSet {
-		c.Report(c.lvs.urlPos, Info, "regex parameters specified without regex")
+		c.Report(c.lvs.urlPos, info, "regex parameters specified without regex")
 	}
 	b.c.HTTP.URLs = append(b.c.HTTP.URLs, u)
 }
 
 // SMTP_CHECK.
 
-func chkSMTPTable() Table {
+func chkSMTPTable() table {
 	t := chkCommonTable(true)
-	t["helo_name"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["helo_name"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) < 1 {
-			c.Report(kw.Pos, GeneralError, "SMTP_CHECK helo name missing")
+			c.Report(kw.Pos, generalError, "SMTP_CHECK helo name missing")
 			return
 		}
 		b.c.SMTP.HeloName = args[0].Text
 	})
 	host := chkCommonTable(true)
-	t["host"] = &Keyword{Kind: Block, Sub: host,
-		Handle: func(c *Ctx, _ Token, _ []Token) {
+	t["host"] = &keyword{Kind: kwBlock, Sub: host,
+		Handle: func(c *ctx, _ token, _ []token) {
 			b := c.chkCur()
 			if b == nil {
 				c.SkipBlock()
@@ -565,7 +568,7 @@ func chkSMTPTable() Table {
 			}
 			c.lvs.smtpHost = &config.ConnOpts{Dst: b.rs.written}
 		},
-		End: func(c *Ctx) {
+		End: func(c *ctx) {
 			co := c.lvs.smtpHost
 			c.lvs.smtpHost = nil
 			b := c.chkCur()
@@ -583,7 +586,7 @@ func chkSMTPTable() Table {
 // the checker connects to the real server, on its port unless
 // connect_port says otherwise; each host block becomes one more checker
 // sharing the SMTP settings. keepalived says "deprecated" at INFO level.
-func chkSMTPEnd(c *Ctx) {
+func chkSMTPEnd(c *ctx) {
 	b := c.chkCur()
 	c.lvs.chk, c.lvs.smtpHost = nil, nil
 	if b == nil {
@@ -594,7 +597,7 @@ func chkSMTPEnd(c *Ctx) {
 		ck.SMTP.HeloName = "smtpchecker.keepalived.org"
 	}
 	if len(b.hosts) > 0 {
-		c.Report(b.pos, Info, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
+		c.Report(b.pos, info, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
 	}
 	hosts := b.hosts
 	if b.connWritten || len(hosts) == 0 {
@@ -624,9 +627,9 @@ func chkSMTPEnd(c *Ctx) {
 
 // MISC_CHECK.
 
-func chkMiscTable() Table {
+func chkMiscTable() table {
 	t := chkCommonTable(false)
-	t["misc_path"] = &Keyword{Script: true, Handle: func(c *Ctx, kw Token, args []Token) {
+	t["misc_path"] = &keyword{Script: true, Handle: func(c *ctx, kw token, args []token) {
 		b := c.chkCur()
 		if b == nil {
 			return
@@ -639,23 +642,23 @@ func chkMiscTable() Table {
 		b.c.Misc.Path = cmd
 		b.c.Misc.Path.User, b.c.Misc.Path.Group = user, group
 	}}
-	t["misc_timeout"] = chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
+	t["misc_timeout"] = chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
 		n, ok := c.Uint(a, 0, (1<<32-1)/1000000)
 		if !ok {
-			c.Report(a.Pos, GeneralError, "Invalid misc_timeout value '%s'", a.Text)
+			c.Report(a.Pos, generalError, "Invalid misc_timeout value '%s'", a.Text)
 			return
 		}
 		b.c.Misc.Timeout = time.Duration(n) * time.Second
 	})
-	t["misc_dynamic"] = chkKw(func(_ *Ctx, b *lvsChkBuild, _ Token, _ []Token) { b.c.Misc.Dynamic = true })
-	t["user"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["misc_dynamic"] = chkKw(func(_ *ctx, b *lvsChkBuild, _ token, _ []token) { b.c.Misc.Dynamic = true })
+	t["user"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) < 1 {
-			c.Report(kw.Pos, GeneralError, "No user specified for misc checker script %s", b.c.Misc.Path.Raw)
+			c.Report(kw.Pos, generalError, "No user specified for misc checker script %s", b.c.Misc.Path.Raw)
 			return
 		}
 		ok := c.userExists(args[0].Text) && (len(args) < 2 || c.groupExists(args[1].Text))
 		if !ok {
-			c.Report(kw.Pos, GeneralError, "Failed to set uid/gid for misc checker script %s - removing", b.c.Misc.Path.Raw)
+			c.Report(kw.Pos, generalError, "Failed to set uid/gid for misc checker script %s - removing", b.c.Misc.Path.Raw)
 			c.chkDrop(b)
 			return
 		}
@@ -668,19 +671,19 @@ func chkMiscTable() Table {
 	return t
 }
 
-func chkMiscEnd(c *Ctx) {
+func chkMiscEnd(c *ctx) {
 	b := c.chkCur()
 	c.lvs.chk = nil
 	if b == nil {
 		return
 	}
 	if len(b.c.Misc.Path.Argv) == 0 {
-		c.Report(b.pos, GeneralError, "No script path has been specified for MISC_CHECKER - skipping")
+		c.Report(b.pos, generalError, "No script path has been specified for MISC_CHECKER - skipping")
 		c.chkDrop(b)
 		return
 	}
 	if !b.miscUser && !c.defaultScriptUserOK() {
-		c.Report(b.pos, GeneralError, "Unable to set default user for misc script %s - removing", b.c.Misc.Path.Raw)
+		c.Report(b.pos, generalError, "Unable to set default user for misc script %s - removing", b.c.Misc.Path.Raw)
 		c.chkDrop(b)
 		return
 	}
@@ -690,21 +693,21 @@ func chkMiscEnd(c *Ctx) {
 
 var chkDNSTypes = []string{"A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"}
 
-func chkDNSTable() Table {
+func chkDNSTable() table {
 	t := chkCommonTable(true)
-	t["type"] = chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
+	t["type"] = chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
 		for _, ty := range chkDNSTypes {
 			if strings.EqualFold(a.Text, ty) {
 				b.c.DNS.Type = ty
 				return
 			}
 		}
-		c.Report(a.Pos, GeneralError, "Unknown DNS check type %s - ignoring", a.Text)
+		c.Report(a.Pos, generalError, "Unknown DNS check type %s - ignoring", a.Text)
 	})
 	nameSet := func(b *lvsChkBuild) bool { return b.c.DNS.Name != "" }
-	t["name"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["name"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if nameSet(b) {
-			c.Report(kw.Pos, GeneralError, "DNS_CHECK name already specified - ignoring")
+			c.Report(kw.Pos, generalError, "DNS_CHECK name already specified - ignoring")
 			return
 		}
 		if !c.Require(kw, args, 1) {
@@ -712,7 +715,7 @@ func chkDNSTable() Table {
 		}
 		n := args[0].Text
 		if (strings.HasPrefix(n, ".") && n != ".") || strings.Contains(n, "..") {
-			c.Report(args[0].Pos, GeneralError, "DNS_CHECK name '%s' has empty label - ignoring", n)
+			c.Report(args[0].Pos, generalError, "DNS_CHECK name '%s' has empty label - ignoring", n)
 			return
 		}
 		b.c.DNS.Name = n
@@ -722,44 +725,44 @@ func chkDNSTable() Table {
 
 // UDP_CHECK.
 
-func chkUDPTable() Table {
+func chkUDPTable() table {
 	t := chkCommonTable(true)
-	t["payload"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["payload"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) == 0 {
-			c.Report(kw.Pos, GeneralError, "UDP_CHECK payload requires a payload")
+			c.Report(kw.Pos, generalError, "UDP_CHECK payload requires a payload")
 			return
 		}
 		data, _, ok := chkHexString(chkJoinWords(args), false)
 		if !ok {
-			c.Report(kw.Pos, GeneralError, "Invalid hex string for UDP_CHECK payload")
+			c.Report(kw.Pos, generalError, "Invalid hex string for UDP_CHECK payload")
 			return
 		}
 		b.c.UDP.Payload = data
 	})
-	t["require_reply"] = chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+	t["require_reply"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		b.c.UDP.RequireReply = true
 		if len(args) == 0 {
 			return
 		}
 		data, mask, ok := chkHexString(chkJoinWords(args), true)
 		if !ok {
-			c.Report(kw.Pos, GeneralError, "Invalid hex string for UDP_CHECK reply")
+			c.Report(kw.Pos, generalError, "Invalid hex string for UDP_CHECK reply")
 			return
 		}
 		b.c.UDP.Reply, b.c.UDP.ReplyMask = data, mask
 	})
-	t["min_reply_length"] = chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
+	t["min_reply_length"] = chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
 		n, ok := c.Uint(a, 0, 65535)
 		if !ok {
-			c.Report(a.Pos, GeneralError, "UDP_CHECK min length %s not valid - must be between 0 & 65535", a.Text)
+			c.Report(a.Pos, generalError, "UDP_CHECK min length %s not valid - must be between 0 & 65535", a.Text)
 			return
 		}
 		b.c.UDP.MinReplyLength = uint16(n)
 	})
-	t["max_reply_length"] = chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
+	t["max_reply_length"] = chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
 		n, ok := c.Uint(a, 0, 65535)
 		if !ok {
-			c.Report(a.Pos, GeneralError, "UDP_CHECK max length %s not valid - must be between 0 & 65535", a.Text)
+			c.Report(a.Pos, generalError, "UDP_CHECK max length %s not valid - must be between 0 & 65535", a.Text)
 			return
 		}
 		b.c.UDP.MaxReplyLength = uint16(n)
@@ -767,7 +770,7 @@ func chkUDPTable() Table {
 	return t
 }
 
-func chkUDPEnd(c *Ctx) {
+func chkUDPEnd(c *ctx) {
 	b := c.chkCur()
 	c.lvs.chk = nil
 	if b == nil {
@@ -778,11 +781,11 @@ func chkUDPEnd(c *Ctx) {
 		return
 	}
 	if u := b.c.UDP; u.MinReplyLength > u.MaxReplyLength {
-		c.Report(b.pos, GeneralError, "UDP_CHECK min_reply length %d > max_reply_length %d - will always fail", u.MinReplyLength, u.MaxReplyLength)
+		c.Report(b.pos, generalError, "UDP_CHECK min_reply length %d > max_reply_length %d - will always fail", u.MinReplyLength, u.MaxReplyLength)
 	}
 }
 
-func chkJoinWords(args []Token) string {
+func chkJoinWords(args []token) string {
 	s := make([]string, len(args))
 	for i, a := range args {
 		s[i] = a.Text
@@ -842,23 +845,23 @@ func chkHexString(s string, wildcard bool) (data, mask []byte, ok bool) {
 
 // FILE_CHECK: its track_file must be defined earlier in the file.
 
-func chkFileTable() Table {
-	return Table{
-		"track_file": chkKwArg(func(c *Ctx, b *lvsChkBuild, a Token, _ []Token) {
+func chkFileTable() table {
+	return table{
+		"track_file": chkKwArg(func(c *ctx, b *lvsChkBuild, a token, _ []token) {
 			if c.lvs.findTrackFile(a.Text) == nil {
-				c.Report(a.Pos, GeneralError, "track_file %s not found", a.Text)
+				c.Report(a.Pos, generalError, "track_file %s not found", a.Text)
 				return
 			}
 			b.c.File.TrackFile = a.Text
 		}),
-		"weight": chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+		"weight": chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 			if len(args) < 1 {
-				c.Report(kw.Pos, GeneralError, "track file weight missing")
+				c.Report(kw.Pos, generalError, "track file weight missing")
 				return
 			}
 			n, ok := c.Int(args[0], -lvsWeightLimit, lvsWeightLimit)
 			if !ok {
-				c.Report(args[0].Pos, GeneralError, "weight for track file must be in [%d..%d] inclusive. Ignoring...", -lvsWeightLimit, lvsWeightLimit)
+				c.Report(args[0].Pos, generalError, "weight for track file must be in [%d..%d] inclusive. Ignoring...", -lvsWeightLimit, lvsWeightLimit)
 				return
 			}
 			rev := false
@@ -868,7 +871,7 @@ func chkFileTable() Table {
 					rev = true
 				case "noreverse":
 				default:
-					c.Report(args[1].Pos, GeneralError, "unknown track file weight option %s - ignoring", args[1].Text)
+					c.Report(args[1].Pos, generalError, "unknown track file weight option %s - ignoring", args[1].Text)
 					return
 				}
 			}
@@ -878,14 +881,14 @@ func chkFileTable() Table {
 	}
 }
 
-func chkFileEnd(c *Ctx) {
+func chkFileEnd(c *ctx) {
 	b := c.chkCur()
 	c.lvs.chk = nil
 	if b == nil {
 		return
 	}
 	if b.c.File.TrackFile == "" {
-		c.Report(b.pos, GeneralError, "FILE_CHECK has no track_file specified - ignoring")
+		c.Report(b.pos, generalError, "FILE_CHECK has no track_file specified - ignoring")
 		c.chkDrop(b)
 		return
 	}
@@ -896,9 +899,9 @@ func chkFileEnd(c *Ctx) {
 
 // BFD_CHECK: its bfd_instance must be defined earlier in the file.
 
-func chkBFDTable() Table {
-	return Table{
-		"name": chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+func chkBFDTable() table {
+	return table{
+		"name": chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 			rs := lvsFmtAddrPort(b.rs.r.Addr, config.ProtoNone)
 			var name string
 			if len(args) >= 1 {
@@ -913,18 +916,18 @@ func chkBFDTable() Table {
 			bad := true
 			switch {
 			case len(args) != 1:
-				c.Report(kw.Pos, GeneralError, "(%s) BFD_CHECK - No or too many names specified - skipping checker", rs)
+				c.Report(kw.Pos, generalError, "(%s) BFD_CHECK - No or too many names specified - skipping checker", rs)
 			case !found:
-				c.Report(args[0].Pos, GeneralError, "(%s) BFD_CHECK - BFD %s not configured", rs, name)
+				c.Report(args[0].Pos, generalError, "(%s) BFD_CHECK - BFD %s not configured", rs, name)
 			case b.c.BFD.Name != "":
-				c.Report(args[0].Pos, GeneralError, "(%s) BFD_CHECK - BFD %s already specified as %s", rs, name, b.c.BFD.Name)
+				c.Report(args[0].Pos, generalError, "(%s) BFD_CHECK - BFD %s already specified as %s", rs, name, b.c.BFD.Name)
 			case len(name) >= 32: // BFD_INAME_MAX
-				c.Report(args[0].Pos, GeneralError, "(%s) BFD_CHECK - BFD name %s too long", rs, name)
+				c.Report(args[0].Pos, generalError, "(%s) BFD_CHECK - BFD name %s too long", rs, name)
 			default:
 				bad = false
 				for _, o := range b.rs.checkers {
 					if o != b && o.c.BFD != nil && o.c.BFD.Name == name {
-						c.Report(args[0].Pos, GeneralError, "(%s) BFD_CHECK - RS already monitoring %s", rs, name)
+						c.Report(args[0].Pos, generalError, "(%s) BFD_CHECK - RS already monitoring %s", rs, name)
 						bad = true
 					}
 				}
@@ -935,7 +938,7 @@ func chkBFDTable() Table {
 			}
 			b.c.BFD.Name = name
 		}),
-		"alpha": chkKw(func(c *Ctx, b *lvsChkBuild, kw Token, args []Token) {
+		"alpha": chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 			if v, ok := c.lvsBool(kw, args, "Invalid alpha parameter"); ok {
 				b.alpha = &v
 			}
@@ -943,14 +946,14 @@ func chkBFDTable() Table {
 	}
 }
 
-func chkBFDEnd(c *Ctx) {
+func chkBFDEnd(c *ctx) {
 	b := c.chkCur()
 	c.lvs.chk = nil
 	if b == nil {
 		return
 	}
 	if b.c.BFD.Name == "" {
-		c.Report(b.pos, GeneralError, "(%s) No name has been specified for BFD_CHECKER - skipping", lvsFmtAddrPort(b.rs.r.Addr, config.ProtoNone))
+		c.Report(b.pos, generalError, "(%s) No name has been specified for BFD_CHECKER - skipping", lvsFmtAddrPort(b.rs.r.Addr, config.ProtoNone))
 		c.chkDrop(b)
 	}
 }

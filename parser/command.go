@@ -28,7 +28,7 @@ import (
 // A command given without a user runs as the default script user; whether
 // that default is usable is decided once, after global_defs is known (see
 // script security in global_script.go), so Command leaves User empty.
-func (c *Ctx) Command(kw Token, args []Token, withUser bool) (config.Command, bool) {
+func (c *ctx) Command(kw token, args []token, withUser bool) (config.Command, bool) {
 	raw := c.raw
 	if raw == "" {
 		raw = joinTokens(kw, args)
@@ -50,7 +50,7 @@ func (c *Ctx) Command(kw Token, args []Token, withUser bool) (config.Command, bo
 		return config.Command{}, false
 	}
 	if len(argv) == 0 {
-		c.Report(kw.Pos, Info, "Unable to parse script '%s' - ignoring", words[1])
+		c.Report(kw.Pos, info, "Unable to parse script '%s' - ignoring", words[1])
 		return config.Command{}, false
 	}
 	cmd := config.Command{Argv: argv, Raw: words[1], Shell: isShellCommand(argv[0])}
@@ -60,18 +60,18 @@ func (c *Ctx) Command(kw Token, args []Token, withUser bool) (config.Command, bo
 			cmd.Group = words[3]
 		}
 		if !c.userExists(cmd.User) {
-			c.Report(kw.Pos, Info, "Script user '%s' does not exist", cmd.User)
-			c.Report(kw.Pos, Info, "Invalid user/group for %s script %s - ignoring", kw.Text, argv[0])
+			c.Report(kw.Pos, info, "Script user '%s' does not exist", cmd.User)
+			c.Report(kw.Pos, info, "Invalid user/group for %s script %s - ignoring", kw.Text, argv[0])
 			return config.Command{}, false
 		}
 		if cmd.Group != "" && !c.groupExists(cmd.Group) {
-			c.Report(kw.Pos, Info, "Script group '%s' does not exist", cmd.Group)
-			c.Report(kw.Pos, Info, "Invalid user/group for %s script %s - ignoring", kw.Text, argv[0])
+			c.Report(kw.Pos, info, "Script group '%s' does not exist", cmd.Group)
+			c.Report(kw.Pos, info, "Invalid user/group for %s script %s - ignoring", kw.Text, argv[0])
 			return config.Command{}, false
 		}
 	}
 	if withUser && cmd.User == "" && !c.defaultScriptUserOK() {
-		c.Report(kw.Pos, Info, "Failed to set default user for %s script %s - ignoring", kw.Text, argv[0])
+		c.Report(kw.Pos, info, "Failed to set default user for %s script %s - ignoring", kw.Text, argv[0])
 		return config.Command{}, false
 	}
 	return cmd, true
@@ -86,18 +86,18 @@ func isShellCommand(argv0 string) bool {
 	return strings.HasPrefix(strings.TrimLeft(argv0[1:], " \t"), "/")
 }
 
-func (c *Ctx) reportSplitError(kw Token, src string, err error) {
+func (c *ctx) reportSplitError(kw token, src string, err error) {
 	var q errUnmatchedQuote
 	if errors.As(err, &q) {
-		c.Report(kw.Pos, UnmatchedQuote, "String '%s': missing terminating %c", src, rune(q))
+		c.Report(kw.Pos, unmatchedQuote, "String '%s': missing terminating %c", src, rune(q))
 		return
 	}
-	c.Report(kw.Pos, Info, "Missing escape char at end: '%s'", src)
+	c.Report(kw.Pos, info, "Missing escape char at end: '%s'", src)
 }
 
 // joinTokens rebuilds a line when no raw text is available (handlers
 // called directly by tests).
-func joinTokens(kw Token, args []Token) string {
+func joinTokens(kw token, args []token) string {
 	var b strings.Builder
 	b.WriteString(kw.Text)
 	for _, a := range args {

@@ -25,26 +25,26 @@ type Class int
 
 // keepalived's error classes, in keepalived's numeric order (lib/parser.h).
 const (
-	OK Class = iota
-	FileNotFound
-	BadIf
-	Fatal
-	MultipleFiles
-	UnknownKeyword
-	UnexpectedBOB
-	MissingBOB
-	UnexpectedEOB
-	MissingEOB
-	UnmatchedQuote
-	MissingParameter
-	InvalidNumber
-	GeneralError
-	Warning
-	Deprecated
-	SecurityError
+	classOK Class = iota
+	fileNotFound
+	badIf
+	fatal
+	multipleFiles
+	unknownKeyword
+	unexpectedBOB
+	missingBOB
+	unexpectedEOB
+	missingEOB
+	unmatchedQuote
+	missingParameter
+	invalidNumber
+	generalError
+	warning
+	deprecated
+	securityError
 	// Info is ours: a message keepalived logs at OK level (it never affects
 	// the exit code) but that an operator should still see.
-	Info Class = -1
+	info Class = -1
 )
 
 var classNames = [...]string{
@@ -55,7 +55,7 @@ var classNames = [...]string{
 }
 
 func (c Class) String() string {
-	if c == Info {
+	if c == info {
 		return "info"
 	}
 	if c >= 0 && int(c) < len(classNames) {
@@ -67,9 +67,9 @@ func (c Class) String() string {
 // Severity is the word printed in a diagnostic: error, warning or info.
 func (c Class) Severity() string {
 	switch c {
-	case Info, OK:
+	case info, classOK:
 		return "info"
-	case Warning, Deprecated:
+	case warning, deprecated:
 		return "warning"
 	default:
 		return "error"
@@ -82,26 +82,25 @@ type Diagnostic struct {
 	Pos   Pos
 	Class Class
 	Msg   string
-	// Effect is set on the one diagnostic that stopped keepalived early
+	// effect is set on the one diagnostic that stopped keepalived early
 	// and so decides its exit code regardless of the classes seen.
-	Effect Effect
+	effect effect
 }
 
-// Effect is how a diagnostic ends a keepalived -t run, if it does.
-type Effect uint8
+// effect is how a diagnostic ends a keepalived -t run, if it does; the
+// zero effect means parsing went on.
+type effect uint8
 
 const (
-	// EffectNone: parsing went on.
-	EffectNone Effect = iota
-	// EffectAbort: a keyword lacked its mandatory parameter; keepalived
+	// effectAbort: a keyword lacked its mandatory parameter; keepalived
 	// exits 2 at once.
-	EffectAbort
-	// EffectNoConfig: a strict include (includer/-e ...) failed; keepalived
+	effectAbort effect = iota + 1
+	// effectNoConfig: a strict include (includer/-e ...) failed; keepalived
 	// exits 6 (KEEPALIVED_EXIT_NO_CONFIG) after the parent's parse.
-	EffectNoConfig
-	// EffectStopOK: net_namespace names a namespace that does not exist;
+	effectNoConfig
+	// effectStopOK: net_namespace names a namespace that does not exist;
 	// keepalived -t exits 0 without validating anything.
-	EffectStopOK
+	effectStopOK
 )
 
 // String formats d as file:line:col: severity: message. keepalived prints no
@@ -124,7 +123,7 @@ func (ds Diagnostics) String() string {
 
 // Worst is the numerically highest class, as keepalived keeps it.
 func (ds Diagnostics) Worst() Class {
-	w := OK
+	w := classOK
 	for _, d := range ds {
 		if d.Class > w {
 			w = d.Class
@@ -146,40 +145,40 @@ const (
 )
 
 // ExitCode is keepalived -t's exit status for this parse: an early stop
-// decides it, otherwise the worst class does (TestExitCode).
+// decides it, otherwise the worst class does (testExitCode).
 func (ds Diagnostics) ExitCode() int {
 	for _, d := range ds {
-		switch d.Effect {
-		case EffectAbort:
+		switch d.effect {
+		case effectAbort:
 			return ExitAborted
-		case EffectNoConfig:
+		case effectNoConfig:
 			return ExitNoConfig
-		case EffectStopOK:
+		case effectStopOK:
 			return ExitOK
 		}
 	}
-	return TestExitCode(ds.Worst())
+	return testExitCode(ds.Worst())
 }
 
 // Aborted reports whether the parse stopped at a keyword missing its
 // mandatory parameter.
 func (ds Diagnostics) Aborted() bool {
 	for _, d := range ds {
-		if d.Effect == EffectAbort {
+		if d.effect == effectAbort {
 			return true
 		}
 	}
 	return false
 }
 
-// TestExitCode maps the worst class seen to keepalived's -t exit code.
-func TestExitCode(worst Class) int {
+// testExitCode maps the worst class seen to keepalived's -t exit code.
+func testExitCode(worst Class) int {
 	switch {
-	case worst <= OK:
+	case worst <= classOK:
 		return ExitOK
-	case worst <= Fatal:
+	case worst <= fatal:
 		return ExitCannot
-	case worst == SecurityError:
+	case worst == securityError:
 		return ExitSecurity
 	default:
 		return ExitConfig

@@ -18,7 +18,7 @@ import (
 	"github.com/dsas/keepalived-go/config"
 )
 
-// coreState is the engine's and global_defs' share of a Ctx.
+// coreState is the engine's and global_defs' share of a ctx.
 type coreState struct {
 	lx         *lexer
 	aborted    bool
@@ -29,7 +29,7 @@ type coreState struct {
 	randomSeed uint64
 	startDir   string
 	netnsPos   Pos // where net_namespace named the namespace
-	effect     Effect
+	effect     effect
 	script     scriptState
 }
 
@@ -44,10 +44,10 @@ const (
 
 // activeTop returns the top-level table of a pass and which of its
 // keywords are active (the others are skipped as balanced blocks).
-func activeTop(p pass) (Table, map[string]bool) {
+func activeTop(p pass) (table, map[string]bool) {
 	t := topTable()
 	act := map[string]bool{}
-	var own Table
+	var own table
 	switch p {
 	case passParent:
 		own = globalTopKeywords()
@@ -89,7 +89,7 @@ func parse(path string, data []byte, opts Options) (*config.Config, Diagnostics,
 	if opts.ConfigID == "" && !opts.NoConfigID {
 		opts.ConfigID = shortHostname()
 	}
-	c := &Ctx{Cfg: &config.Config{Global: config.DefaultGlobal()}, Opts: &opts}
+	c := &ctx{Cfg: &config.Config{Global: config.DefaultGlobal()}, Opts: &opts}
 	c.core.startDir, _ = os.Getwd()
 	c.core.randomSeed = opts.RandomSeed
 	if c.core.randomSeed == 0 {
@@ -103,42 +103,42 @@ func parse(path string, data []byte, opts Options) (*config.Config, Diagnostics,
 	for _, p := range []pass{passParent, passChecker, passVRRP} {
 		c.runPass(p, path, data)
 		if c.core.aborted {
-			c.core.effect = EffectAbort
+			c.core.effect = effectAbort
 			return c.Cfg, c.finish(), fmt.Errorf("%s: parse aborted: keyword missing its parameter", path)
 		}
 		switch p {
 		case passParent:
 			if c.core.fileError {
-				c.setEffect(EffectNoConfig, "configuration file error - exiting")
+				c.setEffect(effectNoConfig, "configuration file error - exiting")
 				return c.Cfg, c.finish(), fmt.Errorf("%s: %w (include failed)", path, ErrNoConfig)
 			}
 			validateGlobal(c)
 			if ns := c.Cfg.Global.NetNamespace; ns != "" && !c.namespaceExists(ns) {
-				c.setEffect(EffectStopOK, "Unable to set network namespace %s - exiting", ns)
+				c.setEffect(effectStopOK, "Unable to set network namespace %s - exiting", ns)
 				c.diags[len(c.diags)-1].Pos = c.core.netnsPos
 				return c.Cfg, c.finish(), nil
 			}
 			c.checkStartStopScripts()
 		case passChecker:
 			validateLVS(c)
-			c.scriptSecurityVerdict(ProcChecker)
+			c.scriptSecurityVerdict(procChecker)
 		case passVRRP:
 			validateVRRP(c)
-			c.scriptSecurityVerdict(ProcVRRP)
+			c.scriptSecurityVerdict(procVRRP)
 		}
 	}
 	return c.Cfg, c.finish(), nil
 }
 
-func (c *Ctx) setEffect(e Effect, format string, args ...any) {
+func (c *ctx) setEffect(e effect, format string, args ...any) {
 	c.core.effect = e
-	c.diags = append(c.diags, Diagnostic{Class: Info, Msg: fmt.Sprintf(format, args...), Effect: e})
+	c.diags = append(c.diags, Diagnostic{Class: info, Msg: fmt.Sprintf(format, args...), effect: e})
 }
 
 // finish drops the duplicates the several passes produce (a top-level
 // unknown keyword is reported by every keepalived process) and stamps the
 // verdict-changing effect.
-func (c *Ctx) finish() Diagnostics {
+func (c *ctx) finish() Diagnostics {
 	type key struct {
 		pos   Pos
 		class Class
@@ -154,11 +154,11 @@ func (c *Ctx) finish() Diagnostics {
 		seen[k] = true
 		out = append(out, d)
 	}
-	if c.core.effect == EffectAbort {
+	if c.core.effect == effectAbort {
 		// The aborting diagnostic carries the effect.
 		for i := len(out) - 1; i >= 0; i-- {
-			if out[i].Class == MissingParameter {
-				out[i].Effect = EffectAbort
+			if out[i].Class == missingParameter {
+				out[i].effect = effectAbort
 				break
 			}
 		}
@@ -167,7 +167,7 @@ func (c *Ctx) finish() Diagnostics {
 }
 
 // runPass reads the whole input once, as one keepalived process.
-func (c *Ctx) runPass(p pass, path string, data []byte) {
+func (c *ctx) runPass(p pass, path string, data []byte) {
 	lx := newLexer(c, p != passParent)
 	c.core.lx = lx
 	c.core.skip, c.core.kwLevel, c.core.skipBlock = 0, 0, false
@@ -181,7 +181,7 @@ func (c *Ctx) runPass(p pass, path string, data []byte) {
 	top, act := activeTop(p)
 	c.stream(top, func(name string) bool { return act[name] }, false)
 	if lx.blockDepth > 0 && !c.core.aborted && !lx.stopped {
-		lx.report(lx.lastPos, MissingEOB, "There are %d missing '}'s or extra '{'s", lx.blockDepth)
+		lx.report(lx.lastPos, missingEOB, "There are %d missing '}'s or extra '{'s", lx.blockDepth)
 	}
 }
 
@@ -202,7 +202,7 @@ func noneActive(string) bool { return false }
 // stream is process_stream: it reads statements of one block level until
 // the block's '}' (returns false) or the end of input; it returns true
 // when the block was skipped, so its End handler must not run.
-func (c *Ctx) stream(tbl Table, active func(string) bool, needBOB bool) bool {
+func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 	lx := c.core.lx
 	for {
 		l, ok := lx.next()
@@ -245,9 +245,9 @@ func (c *Ctx) stream(tbl Table, active func(string) bool, needBOB bool) bool {
 			if first.Text == "{" && c.core.kwLevel > 0 {
 				continue
 			}
-			lx.report(first.Pos, MissingBOB, "Missing '{' at beginning of configuration block")
+			lx.report(first.Pos, missingBOB, "Missing '{' at beginning of configuration block")
 		} else if first.Text == "{" {
-			lx.report(first.Pos, UnexpectedBOB, "Unexpected '{' - ignoring")
+			lx.report(first.Pos, unexpectedBOB, "Unexpected '{' - ignoring")
 			continue
 		}
 		if first.Text == "}" && c.core.kwLevel > 0 {
@@ -255,7 +255,7 @@ func (c *Ctx) stream(tbl Table, active func(string) bool, needBOB bool) bool {
 		}
 		kw, found := tbl[first.Text]
 		if !found || kw == nil {
-			lx.report(first.Pos, UnknownKeyword, "Unknown keyword '%s'", first.Text)
+			lx.report(first.Pos, unknownKeyword, "Unknown keyword '%s'", first.Text)
 			continue
 		}
 		c.statement(kw, l, toks, active(first.Text))
@@ -266,7 +266,7 @@ func (c *Ctx) stream(tbl Table, active func(string) bool, needBOB bool) bool {
 }
 
 // statement runs one known keyword.
-func (c *Ctx) statement(kw *Keyword, l line, toks []Token, active bool) {
+func (c *ctx) statement(kw *keyword, l line, toks []token, active bool) {
 	name, args := toks[0], toks[1:]
 	endsWithBOB := len(args) > 0 && args[len(args)-1].Text == "{"
 	if !active {
@@ -275,7 +275,7 @@ func (c *Ctx) statement(kw *Keyword, l line, toks []Token, active bool) {
 		} else {
 			c.core.skip = -1
 		}
-		if kw.Kind == Block {
+		if kw.Kind == kwBlock {
 			c.core.kwLevel++
 			c.stream(kw.Sub, noneActive, !endsWithBOB)
 			c.core.kwLevel--
@@ -284,7 +284,7 @@ func (c *Ctx) statement(kw *Keyword, l line, toks []Token, active bool) {
 	}
 	c.raw = l.text
 	switch kw.Kind {
-	case Block:
+	case kwBlock:
 		bobNeeded := true
 		if endsWithBOB {
 			args = args[:len(args)-1]
@@ -307,7 +307,7 @@ func (c *Ctx) statement(kw *Keyword, l line, toks []Token, active bool) {
 		if !skipped && !c.core.aborted && kw.End != nil {
 			kw.End(c)
 		}
-	case ItemBlock, WordBlock:
+	case kwItemBlock, kwWordBlock:
 		if kw.Handle != nil {
 			kw.Handle(c, name, args)
 			if c.core.aborted {
@@ -325,14 +325,14 @@ func (c *Ctx) statement(kw *Keyword, l line, toks []Token, active bool) {
 	}
 }
 
-// valueBlock is alloc_value_block / read_value_block: ItemBlock hands each
-// line to Item; WordBlock collects every word for Words. A keyword line
+// valueBlock is alloc_value_block / read_value_block: kwItemBlock hands each
+// line to Item; kwWordBlock collects every word for Words. A keyword line
 // with extra words and no '{' makes keepalived treat the following lines
 // as items until a '}' — we do the same.
-func (c *Ctx) valueBlock(kw *Keyword, toks []Token) {
+func (c *ctx) valueBlock(kw *keyword, toks []token) {
 	lx := c.core.lx
 	needBOB := true
-	var first []Token
+	var first []token
 	hadEOB := false
 	if kw.Names > 0 && len(toks) > 1 {
 		// keepalived rebuilds the word list without the names.
@@ -343,37 +343,37 @@ func (c *Ctx) valueBlock(kw *Keyword, toks []Token) {
 		if toks[1].Text == "{" {
 			needBOB = false
 			if len(toks) > 2 {
-				first = append([]Token(nil), toks[2:]...)
+				first = append([]token(nil), toks[2:]...)
 				if first[len(first)-1].Text == "}" {
 					first = first[:len(first)-1]
 					hadEOB = true
 				}
 			}
 		} else {
-			lx.report(toks[1].Pos, GeneralError, "Block %s has extra parameters %s ...", toks[0].Text, toks[1].Text)
+			lx.report(toks[1].Pos, generalError, "Block %s has extra parameters %s ...", toks[0].Text, toks[1].Text)
 		}
 	}
-	var words []Token
-	emit := func(item []Token) {
+	var words []token
+	emit := func(item []token) {
 		if len(item) == 0 {
 			return
 		}
 		switch kw.Kind {
-		case ItemBlock:
+		case kwItemBlock:
 			if kw.Item != nil {
 				kw.Item(c, item)
 			}
-		case WordBlock:
+		case kwWordBlock:
 			words = append(words, item...)
 		}
 	}
 	defer func() {
-		if kw.Kind == WordBlock && kw.Words != nil && !c.core.aborted {
+		if kw.Kind == kwWordBlock && kw.Words != nil && !c.core.aborted {
 			kw.Words(c, words)
 		}
 	}()
 	if first != nil || hadEOB {
-		c.raw = joinTokens(Token{}, first)
+		c.raw = joinTokens(token{}, first)
 		emit(first)
 		if hadEOB {
 			return
@@ -396,7 +396,7 @@ func (c *Ctx) valueBlock(kw *Keyword, toks []Token) {
 				}
 				item = item[1:]
 			} else {
-				lx.report(item[0].Pos, Info, "'{' missing from beginning of block %s", toks[0].Text)
+				lx.report(item[0].Pos, info, "'{' missing from beginning of block %s", toks[0].Text)
 			}
 		}
 		eob := false

@@ -32,7 +32,7 @@ func absDir(name string) string {
 	return filepath.Dir(a)
 }
 
-func (c *Ctx) userExists(name string) bool {
+func (c *ctx) userExists(name string) bool {
 	if c.Opts.UserExists != nil {
 		return c.Opts.UserExists(name)
 	}
@@ -40,7 +40,7 @@ func (c *Ctx) userExists(name string) bool {
 	return err == nil
 }
 
-func (c *Ctx) groupExists(name string) bool {
+func (c *ctx) groupExists(name string) bool {
 	if c.Opts.GroupExists != nil {
 		return c.Opts.GroupExists(name)
 	}
@@ -48,7 +48,7 @@ func (c *Ctx) groupExists(name string) bool {
 	return err == nil
 }
 
-func (c *Ctx) namespaceExists(name string) bool {
+func (c *ctx) namespaceExists(name string) bool {
 	if c.Opts.NamespaceExists != nil {
 		return c.Opts.NamespaceExists(name)
 	}
@@ -62,7 +62,7 @@ func (c *Ctx) namespaceExists(name string) bool {
 
 // InterfaceExists reports whether a network interface exists on the host
 // keepalived would run on (Options.InterfaceExists, else this host).
-func (c *Ctx) InterfaceExists(name string) bool {
+func (c *ctx) InterfaceExists(name string) bool {
 	if c.Opts.InterfaceExists != nil {
 		return c.Opts.InterfaceExists(name)
 	}
@@ -73,7 +73,7 @@ func (c *Ctx) InterfaceExists(name string) bool {
 // checkConfFile is keepalived's check_conf_file, run before anything is
 // parsed: a missing main file is only an error with -e (so plain -t on a
 // missing file exits 0, verified 2.2.7).
-func (c *Ctx) checkConfFile(path string) bool {
+func (c *ctx) checkConfFile(path string) bool {
 	lx := newLexer(c, false)
 	matches, ok := lx.globChecked(path, c.core.startDir)
 	if !ok {
@@ -93,7 +93,7 @@ func (c *Ctx) checkConfFile(path string) bool {
 		}
 		f, err := os.Open(full)
 		if err != nil {
-			c.Report(Pos{File: path}, FileNotFound, "Unable to read configuration file %s", m)
+			c.Report(Pos{File: path}, fileNotFound, "Unable to read configuration file %s", m)
 			return false
 		}
 		f.Close()
@@ -101,9 +101,9 @@ func (c *Ctx) checkConfFile(path string) bool {
 	}
 	switch {
 	case n > 1:
-		c.Report(Pos{File: path}, MultipleFiles, "WARNING, multiple configuration file matches of %s, starting with %s", path, matches[0])
+		c.Report(Pos{File: path}, multipleFiles, "WARNING, multiple configuration file matches of %s, starting with %s", path, matches[0])
 	case n == 0:
-		c.Report(Pos{File: path}, FileNotFound, "Unable to find configuration file %s", path)
+		c.Report(Pos{File: path}, fileNotFound, "Unable to find configuration file %s", path)
 		return false
 	}
 	return true

@@ -9,11 +9,11 @@ package parser
 //     already drops a script whose user does not exist or whose default
 //     user cannot be set under enable_script_security.
 //   - validate time (validateVRRP / validateLVS), for every script still
-//     configured: f := c.CheckScript(ProcVRRP or ProcChecker, &cmd) and
+//     configured: f := c.CheckScript(procVRRP or procChecker, &cmd) and
 //     drop it when f.Disabled() (notify scripts) — track scripts report
-//     "Disabling track script %s due to insecure" (f&ScriptInhibit) or
-//     "... since not found/accessible" (f&ScriptNotFound) as
-//     GeneralError first, as keepalived does.
+//     "Disabling track script %s due to insecure" (f&scriptInhibit) or
+//     "... since not found/accessible" (f&scriptNotFound) as
+//     generalError first, as keepalived does.
 //   - the engine then issues keepalived's SECURITY VIOLATION (exit 6) once
 //     per process at the end of that process's pass.
 // keepalived skips the VRRP check entirely when there is no vrrp_instance;
@@ -29,38 +29,38 @@ import (
 	"github.com/dsas/keepalived-go/config"
 )
 
-// ScriptProc is the keepalived process that runs a script; the security
+// scriptProc is the keepalived process that runs a script; the security
 // verdict is given per process.
-type ScriptProc int
+type scriptProc int
 
 // Processes.
 const (
-	ProcParent ScriptProc = iota // startup_script / shutdown_script
-	ProcChecker
-	ProcVRRP
+	procParent scriptProc = iota // startup_script / shutdown_script
+	procChecker
+	procVRRP
 )
 
-// ScriptFlags is keepalived's check_script_secure result (SC_*).
-type ScriptFlags uint
+// scriptFlags is keepalived's check_script_secure result (SC_*).
+type scriptFlags uint
 
 // Flags.
 const (
-	ScriptIsScript   ScriptFlags = 1 << iota // the file exists: it counts for SECURITY VIOLATION
-	ScriptExecutable                         // executable by its user
-	ScriptInsecure                           // a path element is writable by non-root
-	ScriptInhibit                            // must not run (insecure under script security, bad file type)
-	ScriptNotFound                           // not found or not accessible
-	ScriptSystem                             // "</..." check run by the shell
+	scriptIsScript   scriptFlags = 1 << iota // the file exists: it counts for SECURITY VIOLATION
+	scriptExecutable                         // executable by its user
+	scriptInsecure                           // a path element is writable by non-root
+	scriptInhibit                            // must not run (insecure under script security, bad file type)
+	scriptNotFound                           // not found or not accessible
+	scriptSystem                             // "</..." check run by the shell
 )
 
 // Disabled is keepalived's rule for notify scripts: not run when
 // inhibited, not found, or not executable.
-func (f ScriptFlags) Disabled() bool {
-	return f&(ScriptInhibit|ScriptNotFound) != 0 || f&(ScriptExecutable|ScriptSystem) == 0
+func (f scriptFlags) Disabled() bool {
+	return f&(scriptInhibit|scriptNotFound) != 0 || f&(scriptExecutable|scriptSystem) == 0
 }
 
 type scriptState struct {
-	flags [3]ScriptFlags
+	flags [3]scriptFlags
 	// default script user, resolved once as keepalived does.
 	defaultResolved bool
 	defaultFail     bool
@@ -72,8 +72,8 @@ type scriptState struct {
 
 // defaultScriptUserOK is get_default_script_user: script_user if set,
 // else keepalived_script if it exists, else root — which is refused (once,
-// as a GeneralError) under enable_script_security.
-func (c *Ctx) defaultScriptUserOK() bool {
+// as a generalError) under enable_script_security.
+func (c *ctx) defaultScriptUserOK() bool {
 	s := &c.core.script
 	if s.defaultFail {
 		return false
@@ -88,7 +88,7 @@ func (c *Ctx) defaultScriptUserOK() bool {
 		return true
 	}
 	if c.Cfg.Global.EnableScriptSecurity {
-		c.Report(c.core.posNow(), GeneralError, "Unable to set default user %s for script", "keepalived_script")
+		c.Report(c.core.posNow(), generalError, "Unable to set default user %s for script", "keepalived_script")
 		s.defaultFail = true
 		return false
 	}
@@ -96,7 +96,7 @@ func (c *Ctx) defaultScriptUserOK() bool {
 }
 
 // setScriptUser is script_user's handler core (set_default_script_user).
-func (c *Ctx) setScriptUser(name, group string) bool {
+func (c *ctx) setScriptUser(name, group string) bool {
 	s := &c.core.script
 	s.defaultResolved, s.configured = true, true
 	uid, gid, ok := c.lookupUser(name, group)
@@ -117,7 +117,7 @@ func (cs *coreState) posNow() Pos {
 
 // lookupUser resolves a user (and optional group) to ids. With fake
 // UserExists/GroupExists a non-root name gets uid/gid 65534.
-func (c *Ctx) lookupUser(name, group string) (int, int, bool) {
+func (c *ctx) lookupUser(name, group string) (int, int, bool) {
 	if !c.userExists(name) {
 		return 0, 0, false
 	}
@@ -145,7 +145,7 @@ func (c *Ctx) lookupUser(name, group string) (int, int, bool) {
 }
 
 // scriptIDs is the uid/gid a command runs as.
-func (c *Ctx) scriptIDs(cmd *config.Command) (int, int) {
+func (c *ctx) scriptIDs(cmd *config.Command) (int, int) {
 	if cmd.User != "" {
 		if uid, gid, ok := c.lookupUser(cmd.User, cmd.Group); ok {
 			return uid, gid
@@ -161,7 +161,7 @@ func (c *Ctx) scriptIDs(cmd *config.Command) (int, int) {
 // CheckScript is keepalived's check_script_secure for cmd (see the file
 // comment for how the sides use it). A bare command name is resolved in
 // PATH and cmd.Argv[0] rewritten to the full path, as keepalived does.
-func (c *Ctx) CheckScript(proc ScriptProc, cmd *config.Command) ScriptFlags {
+func (c *ctx) CheckScript(proc scriptProc, cmd *config.Command) scriptFlags {
 	if cmd == nil || len(cmd.Argv) == 0 {
 		return 0
 	}
@@ -172,18 +172,18 @@ func (c *Ctx) CheckScript(proc ScriptProc, cmd *config.Command) ScriptFlags {
 	return f
 }
 
-func (c *Ctx) checkScript(cmd *config.Command) ScriptFlags {
+func (c *ctx) checkScript(cmd *config.Command) scriptFlags {
 	pos := c.core.posNow()
 	if isShellCommand(cmd.Argv[0]) {
-		return ScriptSystem
+		return scriptSystem
 	}
 	uid, gid := c.scriptIDs(cmd)
 	path := cmd.Argv[0]
 	if !strings.Contains(path, "/") {
 		full, ok := findInPath(path)
 		if !ok {
-			c.Report(pos, Info, "Cannot find script %s in path - disabling", path)
-			return ScriptNotFound
+			c.Report(pos, info, "Cannot find script %s in path - disabling", path)
+			return scriptNotFound
 		}
 		path = full
 	}
@@ -192,29 +192,29 @@ func (c *Ctx) checkScript(cmd *config.Command) ScriptFlags {
 		real, err = filepath.Abs(real)
 	}
 	if err != nil {
-		c.Report(pos, Info, "Script %s cannot be accessed - %v", path, err)
-		return ScriptNotFound
+		c.Report(pos, info, "Script %s cannot be accessed - %v", path, err)
+		return scriptNotFound
 	}
 	// keepalived execs the realpath (a Debian /bin/true runs as /usr/bin/true).
 	cmd.Argv[0] = real
 	st, err := os.Stat(real)
 	if err != nil {
-		c.Report(pos, Info, "Unable to access script `%s` - disabling", path)
-		return ScriptNotFound
+		c.Report(pos, info, "Unable to access script `%s` - disabling", path)
+		return scriptNotFound
 	}
-	flags := ScriptIsScript
+	flags := scriptIsScript
 	mode := st.Mode()
 	owner, group := fileOwner(st)
 	protect := false
 	if isExecutable(mode, owner, group, uid, gid) {
-		flags |= ScriptExecutable
+		flags |= scriptExecutable
 		if uid == 0 || gid == 0 ||
 			(owner == 0 && mode&0o100 != 0 && mode&os.ModeSetuid != 0) ||
 			(group == 0 && mode&0o010 != 0 && mode&os.ModeSetgid != 0) {
 			protect = true
 		}
 	} else {
-		c.Report(pos, Info, "WARNING - script '%s' is not executable for uid:gid %d:%d - disabling.", path, uid, gid)
+		c.Report(pos, info, "WARNING - script '%s' is not executable for uid:gid %d:%d - disabling.", path, uid, gid)
 	}
 	if !protect {
 		return flags
@@ -248,7 +248,7 @@ func isExecutable(mode os.FileMode, owner, group, uid, gid int) bool {
 // checkSecurity walks every element of path: each must be root-owned and
 // not writable by a non-root group or by others (directories with the
 // sticky bit excepted).
-func (c *Ctx) checkSecurity(pos Pos, path string) ScriptFlags {
+func (c *ctx) checkSecurity(pos Pos, path string) scriptFlags {
 	secure := c.Cfg.Global.EnableScriptSecurity
 	parts := strings.Split(path, "/")
 	for i := range parts {
@@ -265,13 +265,13 @@ func (c *Ctx) checkSecurity(pos Pos, path string) ScriptFlags {
 		}
 		st, err := os.Lstat(p)
 		if err != nil {
-			c.Report(pos, Info, "check_script_secure could not find script '%s' - disabling", path)
-			return ScriptNotFound
+			c.Report(pos, info, "check_script_secure could not find script '%s' - disabling", path)
+			return scriptNotFound
 		}
 		m := st.Mode()
 		if (!last && !m.IsDir()) || (last && !m.IsRegular() && m&os.ModeSymlink == 0) {
-			c.Report(pos, Info, "Wrong file type found in script path '%s'.", path)
-			return ScriptInhibit
+			c.Report(pos, info, "Wrong file type found in script path '%s'.", path)
+			return scriptInhibit
 		}
 		owner, group := fileOwner(st)
 		if owner != 0 || (((m.IsDir() && m&os.ModeSticky == 0) || m.IsRegular()) &&
@@ -280,11 +280,11 @@ func (c *Ctx) checkSecurity(pos Pos, path string) ScriptFlags {
 			if secure {
 				suffix = " - disabling"
 			}
-			c.Report(pos, Info, "Unsafe permissions found for script '%s'%s.", path, suffix)
+			c.Report(pos, info, "Unsafe permissions found for script '%s'%s.", path, suffix)
 			if secure {
-				return ScriptInsecure | ScriptInhibit
+				return scriptInsecure | scriptInhibit
 			}
-			return ScriptInsecure
+			return scriptInsecure
 		}
 	}
 	return 0
@@ -308,29 +308,29 @@ func findInPath(name string) (string, bool) {
 }
 
 // scriptSecurityVerdict is the end-of-pass SECURITY VIOLATION check.
-func (c *Ctx) scriptSecurityVerdict(proc ScriptProc) {
+func (c *ctx) scriptSecurityVerdict(proc scriptProc) {
 	f := c.core.script.flags[proc]
-	if c.Cfg.Global.EnableScriptSecurity || f&ScriptIsScript == 0 {
+	if c.Cfg.Global.EnableScriptSecurity || f&scriptIsScript == 0 {
 		return
 	}
 	insecure := ""
-	if f&ScriptInsecure != 0 {
+	if f&scriptInsecure != 0 {
 		insecure = " There are insecure scripts."
 	}
-	what := map[ScriptProc]string{ProcParent: "start/shutdown scripts", ProcChecker: "check scripts", ProcVRRP: "scripts"}[proc]
-	c.Report(Pos{}, SecurityError, "SECURITY VIOLATION - %s are being executed but script_security not enabled.%s", what, insecure)
+	what := map[scriptProc]string{procParent: "start/shutdown scripts", procChecker: "check scripts", procVRRP: "scripts"}[proc]
+	c.Report(Pos{}, securityError, "SECURITY VIOLATION - %s are being executed but script_security not enabled.%s", what, insecure)
 }
 
 // checkStartStopScripts is the parent's check of startup/shutdown scripts.
-func (c *Ctx) checkStartStopScripts() {
+func (c *ctx) checkStartStopScripts() {
 	g := &c.Cfg.Global
 	for _, p := range []**config.Command{&g.StartupScript, &g.ShutdownScript} {
 		if *p == nil {
 			continue
 		}
-		if f := c.CheckScript(ProcParent, *p); f&(ScriptInhibit|ScriptNotFound) != 0 || f&(ScriptExecutable|ScriptSystem) == 0 {
+		if f := c.CheckScript(procParent, *p); f&(scriptInhibit|scriptNotFound) != 0 || f&(scriptExecutable|scriptSystem) == 0 {
 			*p = nil
 		}
 	}
-	c.scriptSecurityVerdict(ProcParent)
+	c.scriptSecurityVerdict(procParent)
 }

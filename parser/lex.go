@@ -108,7 +108,7 @@ type globState struct {
 
 // lexer is one read of the configuration, as one keepalived process does it.
 type lexer struct {
-	c      *Ctx
+	c      *ctx
 	child  bool // a VRRP/checker pass: lines are read from the parent's decommented copy
 	silent int  // >0 while reading an include the parent already reported on
 
@@ -129,7 +129,7 @@ type lexer struct {
 	lastPos    Pos
 }
 
-func newLexer(c *Ctx, child bool) *lexer {
+func newLexer(c *ctx, child bool) *lexer {
 	lx := &lexer{c: c, child: child, defs: map[string]*def{}, maxLines: c.Opts.MaxLines}
 	if lx.maxLines <= 0 {
 		lx.maxLines = defaultMaxLines
@@ -164,7 +164,7 @@ func (lx *lexer) random(params string) string {
 		hi, _ = strconv.ParseUint(f[1], 10, 64)
 	}
 	if len(f) > 2 {
-		lx.report(lx.lastPos, Info, "Too many parameters or extra text for ${_RANDOM %s}", params)
+		lx.report(lx.lastPos, info, "Too many parameters or extra text for ${_RANDOM %s}", params)
 	}
 	if hi < lo {
 		return strconv.FormatUint(lo, 10)
@@ -196,9 +196,9 @@ func (lx *lexer) fileError(pos Pos, kind int, format string, args ...any) {
 	if n := len(lx.stack); n > 0 {
 		strict |= lx.stack[n-1].incType
 	}
-	class := Info
+	class := info
 	if strict&kind != 0 {
-		class = FileNotFound
+		class = fileNotFound
 		lx.c.core.fileError = true
 	}
 	lx.report(pos, class, format, args...)
@@ -247,7 +247,7 @@ func (lx *lexer) nextPhysical() ([]byte, Pos, bool) {
 			if ok {
 				p := Pos{File: g.cur.name, Line: ln, Col: col}
 				if split {
-					lx.report(p, Info, "line longer than %d bytes: keepalived reads the rest as a separate line", maxBuf-1)
+					lx.report(p, info, "line longer than %d bytes: keepalived reads the rest as a separate line", maxBuf-1)
 				}
 				return chunk, p, true
 			}
@@ -268,7 +268,7 @@ func (lx *lexer) endFile(g *globState) {
 
 func (lx *lexer) endGlob(g *globState) {
 	if g.numMatches == 0 {
-		lx.report(lx.curPos(), Info, "No config files matched '%s'.", g.pattern)
+		lx.report(lx.curPos(), info, "No config files matched '%s'.", g.pattern)
 	}
 	lx.stack = lx.stack[:len(lx.stack)-1]
 	if g.silent {
@@ -368,7 +368,7 @@ func (lx *lexer) popFailed(g *globState) {
 func (lx *lexer) globChecked(pattern, cwd string) ([]string, bool) {
 	res := kaGlob(lx.c.fsys(), pattern, cwd)
 	if res.tooMany {
-		lx.report(lx.curPos(), GeneralError, "include '%s' has more than %d brace alternatives - skipping", pattern, maxGlobAlternatives)
+		lx.report(lx.curPos(), generalError, "include '%s' has more than %d brace alternatives - skipping", pattern, maxGlobAlternatives)
 		return nil, false
 	}
 	strict := lx.incCheck
@@ -493,7 +493,7 @@ func (lx *lexer) next() (line, bool) {
 		}
 		lx.lines++
 		if lx.lines > lx.maxLines {
-			lx.report(cur.pos, GeneralError, "more than %d logical lines (runaway ~SEQ or definition?) - stopping", lx.maxLines)
+			lx.report(cur.pos, generalError, "more than %d logical lines (runaway ~SEQ or definition?) - stopping", lx.maxLines)
 			lx.stopped = true
 			return line{}, false
 		}
@@ -543,7 +543,7 @@ func (lx *lexer) readPhysical() (line, bool) {
 		text, lead, unterminated := decomment(string(chunk[:n]))
 		pos.Col += lead
 		if unterminated {
-			lx.report(pos, GeneralError, "Unterminated quote '%s'", strings.TrimLeft(string(chunk[:n]), " \t"))
+			lx.report(pos, generalError, "Unterminated quote '%s'", strings.TrimLeft(string(chunk[:n]), " \t"))
 		}
 		if lx.child {
 			if isInclude(text) {
@@ -558,7 +558,7 @@ func (lx *lexer) readPhysical() (line, bool) {
 			text, lead2, unterminated = decomment(text)
 			pos.Col += lead2
 			if unterminated {
-				lx.report(pos, GeneralError, "Unterminated quote '%s'", text)
+				lx.report(pos, generalError, "Unterminated quote '%s'", text)
 			}
 		}
 		if text == "" {
@@ -612,12 +612,12 @@ func (lx *lexer) process(cur *line) bool {
 			if cur.text[1] == 'S' {
 				ok = lx.addSeq(cur)
 				if !ok {
-					lx.report(cur.pos, GeneralError, "Invalid ~SEQ specification '%s'", cur.text)
+					lx.report(cur.pos, generalError, "Invalid ~SEQ specification '%s'", cur.text)
 				}
 			} else {
 				ok = lx.addLst(cur)
 				if !ok {
-					lx.report(cur.pos, GeneralError, "Invalid ~LST specification '%s'", cur.text)
+					lx.report(cur.pos, generalError, "Invalid ~LST specification '%s'", cur.text)
 				}
 			}
 			return false
@@ -637,7 +637,7 @@ func (lx *lexer) process(cur *line) bool {
 			}
 			steps++
 			if steps > maxSubstSteps {
-				lx.report(cur.pos, GeneralError, "parameter substitution on line '%s' does not terminate - stopping", cur.text)
+				lx.report(cur.pos, generalError, "parameter substitution on line '%s' does not terminate - stopping", cur.text)
 				return cur.text != ""
 			}
 		}
@@ -801,7 +801,7 @@ func (lx *lexer) replaceParam(s string, max int, ml *mlPtr, pos Pos) (string, bo
 		}
 		steps++
 		if steps > maxSubstSteps {
-			lx.report(pos, GeneralError, "parameter substitution on line '%s' does not terminate - stopping", s)
+			lx.report(pos, generalError, "parameter substitution on line '%s' does not terminate - stopping", s)
 			return s, false
 		}
 		found = true
@@ -830,7 +830,7 @@ func (lx *lexer) replaceParam(s string, max int, ml *mlPtr, pos Pos) (string, bo
 			cur = nextp
 		}
 		if len(s)+len(repl)-refLen >= max {
-			lx.report(pos, Info, "Parameter substitution on line '%s' would exceed maximum line length", s)
+			lx.report(pos, info, "Parameter substitution on line '%s' would exceed maximum line length", s)
 			return s, false
 		}
 		if hasParams && len(repl) < refLen {
@@ -1005,29 +1005,29 @@ func (lx *lexer) addSeq(cur *line) bool {
 	v := s[v0:p]
 	p = skipBlanks(s, p)
 	if p >= len(s) || s[p] == ')' || p == v0 {
-		lx.report(cur.pos, GeneralError, "Invalid ~SEQ definition '%s'", s)
+		lx.report(cur.pos, generalError, "Invalid ~SEQ definition '%s'", s)
 		return false
 	}
 	p = skipBlanks(s, p+1)
 	endSeq := strings.IndexByte(s[p:], ')')
 	if endSeq < 0 {
-		lx.report(cur.pos, GeneralError, "Invalid ~SEQ definition '%s'", s)
+		lx.report(cur.pos, generalError, "Invalid ~SEQ definition '%s'", s)
 		return false
 	}
 	endSeq += p
 	if endSeq+1-p+1 > 3*20+3+1 {
-		lx.report(cur.pos, GeneralError, "~SEQ parameter strings too long '%s'", s)
+		lx.report(cur.pos, generalError, "~SEQ parameter strings too long '%s'", s)
 		return false
 	}
 	var ml mlPtr
 	args, _ := lx.replaceParam(s[p:endSeq+1], 3*20+3+1, &ml, cur.pos)
 	if ml.ok {
-		lx.report(cur.pos, GeneralError, "~SEQ parameter is multiline definition '%s'", s)
+		lx.report(cur.pos, generalError, "~SEQ parameter is multiline definition '%s'", s)
 		return false
 	}
 	var start, step, end int64
 	invalid := func() bool {
-		lx.report(cur.pos, GeneralError, "Invalid ~SEQ definition '%s'", s)
+		lx.report(cur.pos, generalError, "Invalid ~SEQ definition '%s'", s)
 		return false
 	}
 	one, n := strtol(args)
@@ -1064,13 +1064,13 @@ func (lx *lexer) addSeq(cur *line) bool {
 			}
 			start, step, end = one, two, three
 			if step == 0 || (start < end && step < 0) || (start > end && step > 0) {
-				lx.report(cur.pos, GeneralError, "Invalid ~SEQ values '%s'", s)
+				lx.report(cur.pos, generalError, "Invalid ~SEQ values '%s'", s)
 				return false
 			}
 		}
 	}
 	if hex && (start < 0 || end < 0) {
-		lx.report(cur.pos, GeneralError, "~SEQx is only valid for positive numbers '%s'", s)
+		lx.report(cur.pos, generalError, "~SEQx is only valid for positive numbers '%s'", s)
 		return false
 	}
 	t := skipBlanks(s, endSeq+1)
@@ -1147,7 +1147,7 @@ func (lx *lexer) addLst(cur *line) bool {
 			}
 			p = skipBlanks(s, p+1)
 			if len(vals) > numVars {
-				lx.report(cur.pos, GeneralError, "~LST specification has too many values '%s'", s)
+				lx.report(cur.pos, generalError, "~LST specification has too many values '%s'", s)
 				return false
 			}
 		}
@@ -1267,7 +1267,7 @@ func (lx *lexer) splitBraces(cur line) line {
 	case "}":
 		lx.blockDepth--
 		if lx.blockDepth < 0 {
-			lx.report(cur.pos, UnexpectedEOB, "Extra '}' found")
+			lx.report(cur.pos, unexpectedEOB, "Extra '}' found")
 			lx.blockDepth = 0
 		}
 	}
@@ -1279,7 +1279,7 @@ func (lx *lexer) splitBraces(cur line) line {
 // word starting with '"' runs to the next '"' (quotes dropped, no
 // escapes); an unquoted word also ends at '"'. An unmatched quote drops
 // the rest of the line.
-func (lx *lexer) tokenize(l line) []Token {
+func (lx *lexer) tokenize(l line) []token {
 	s := l.text
 	// One allocation per line: words (runs of non-blanks) plus quotes
 	// bound the number of tokens. Growing the slice from nil was three
@@ -1297,7 +1297,7 @@ func (lx *lexer) tokenize(l line) []Token {
 		}
 		inWord = true
 	}
-	toks := make([]Token, 0, n)
+	toks := make([]token, 0, n)
 	i := 0
 	for {
 		for i < len(s) && isSpace(s[i]) {
@@ -1311,10 +1311,10 @@ func (lx *lexer) tokenize(l line) []Token {
 		if s[i] == '"' {
 			j := strings.IndexByte(s[i+1:], '"')
 			if j < 0 {
-				lx.report(pos, UnmatchedQuote, "Unmatched quote: '%s'", s)
+				lx.report(pos, unmatchedQuote, "Unmatched quote: '%s'", s)
 				return toks
 			}
-			toks = append(toks, Token{Text: s[i+1 : i+1+j], Pos: pos, Quoted: true})
+			toks = append(toks, token{Text: s[i+1 : i+1+j], Pos: pos, Quoted: true})
 			i += j + 2
 			continue
 		}
@@ -1322,7 +1322,7 @@ func (lx *lexer) tokenize(l line) []Token {
 		for j < len(s) && !isSpace(s[j]) && s[j] != '"' {
 			j++
 		}
-		toks = append(toks, Token{Text: s[i:j], Pos: pos})
+		toks = append(toks, token{Text: s[i:j], Pos: pos})
 		i = j
 	}
 }

@@ -13,7 +13,7 @@ func lexAll(t *testing.T, src string, opts Options) ([]string, Diagnostics) {
 	if opts.ConfigID == "" {
 		opts.ConfigID = "high"
 	}
-	c := &Ctx{Opts: &opts}
+	c := &ctx{Opts: &opts}
 	c.Cfg = nil
 	lx := newLexer(c, false)
 	c.core.lx = lx
@@ -216,7 +216,7 @@ func TestReplaceParam(t *testing.T) {
 		{map[string]string{"LONG_NAME_1": "v"}, "(${LONG_NAME_1},$LONG_NAME_1)", "(v,v)", true},
 	}
 	for _, tt := range tests {
-		c := &Ctx{Opts: &Options{}}
+		c := &ctx{Opts: &Options{}}
 		lx := newLexer(c, false)
 		for k, v := range tt.defs {
 			lx.defs[k] = &def{name: k, value: v}
@@ -244,7 +244,7 @@ func TestTokenize(t *testing.T) {
 		{`a "b`, []string{"a@1"}, []string{"1:3: error: Unmatched quote: 'a \"b'"}},
 	}
 	for _, tt := range tests {
-		c := &Ctx{Opts: &Options{}}
+		c := &ctx{Opts: &Options{}}
 		lx := newLexer(c, false)
 		var got []string
 		for _, tok := range lx.tokenize(line{text: tt.in, pos: Pos{File: "t.conf", Line: 1, Col: 1}}) {

@@ -57,7 +57,7 @@ func (hostFS) ReadFile(name string) ([]byte, error) {
 }
 
 // fsys is the file system of this parse.
-func (c *Ctx) fsys() fileSystem {
+func (c *ctx) fsys() fileSystem {
 	if c.Opts != nil && c.Opts.fs != nil {
 		return c.Opts.fs
 	}

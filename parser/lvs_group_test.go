@@ -65,7 +65,7 @@ virtual_server_group G2 {
 					t.Errorf("vs = %+v", v)
 				}
 			},
-			want: []lvsWant{{GeneralError, 20, "fwmark '7' family inet9 unknown - ignoring"}},
+			want: []lvsWant{{generalError, 20, "fwmark '7' family inet9 unknown - ignoring"}},
 		},
 		{
 			name: "bad entries, empty group, unknown group",
@@ -86,12 +86,12 @@ virtual_server group G1 {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 2, "Address mask bits not empty"},
-				{GeneralError, 3, "Address range end is not greater than address range start"},
-				{GeneralError, 4, "Invalid netmask"},
-				{GeneralError, 5, "Address range end is less than address range start"},
-				{GeneralError, 1, "has no entries - removing"},
-				{Info, 7, "Virtual server group G1 specified but not configured"},
+				{generalError, 2, "Address mask bits not empty"},
+				{generalError, 3, "Address range end is not greater than address range start"},
+				{generalError, 4, "Invalid netmask"},
+				{generalError, 5, "Address range end is less than address range start"},
+				{generalError, 1, "has no entries - removing"},
+				{info, 7, "Virtual server group G1 specified but not configured"},
 			},
 		},
 		{
@@ -101,7 +101,7 @@ virtual_server group G1 {
   fdff::1 80
   fwmark 3
 }`,
-			want: []lvsWant{{GeneralError, 1, "cannot have IPv4, IPv6 and fwmark without family - removing"}},
+			want: []lvsWant{{generalError, 1, "cannot have IPv4, IPv6 and fwmark without family - removing"}},
 		},
 		{
 			name: "group without port gets persistence",
@@ -121,8 +121,8 @@ virtual_server group G {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 4, "zero port only valid for persistent services - setting"},
-				{GeneralError, 8, "and real server [10.0.1.1]:tcp:80 ports don't match"},
+				{generalError, 4, "zero port only valid for persistent services - setting"},
+				{generalError, 8, "and real server [10.0.1.1]:tcp:80 ports don't match"},
 			},
 		},
 	}
@@ -196,11 +196,11 @@ SSL {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 2, "Please use keyword \"id\""},
-				{GeneralError, 3, "has already been specified as eth0 VI_1"},
-				{GeneralError, 4, "requires at least one option"},
-				{GeneralError, 5, "Unknown option foo"},
-				{GeneralError, 6, "Unknown lvs_flush_on_stop type all"},
+				{generalError, 2, "Please use keyword \"id\""},
+				{generalError, 3, "has already been specified as eth0 VI_1"},
+				{generalError, 4, "requires at least one option"},
+				{generalError, 5, "Unknown option foo"},
+				{generalError, 6, "Unknown lvs_flush_on_stop type all"},
 			},
 		},
 	}
@@ -256,7 +256,7 @@ SMTP_CHECK {
 					t.Errorf("smtp 2 = %+v %+v", c, c.Conn)
 				}
 			},
-			want: []lvsWant{{Info, 6, "host block is deprecated"}},
+			want: []lvsWant{{info, 6, "host block is deprecated"}},
 		},
 		{
 			name: "UDP, DNS, PING, connection options",
@@ -299,10 +299,10 @@ DNS_CHECK {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 6, "min_reply length 300 > max_reply_length 255 - will always fail"},
-				{GeneralError, 19, "requires a bind_if"},
-				{GeneralError, 23, "has empty label"},
-				{GeneralError, 24, "Unknown DNS check type BOGUS"},
+				{generalError, 6, "min_reply length 300 > max_reply_length 255 - will always fail"},
+				{generalError, 19, "requires a bind_if"},
+				{generalError, 23, "has empty label"},
+				{generalError, 24, "Unknown DNS check type BOGUS"},
 			},
 		},
 		{
@@ -319,9 +319,9 @@ BFD_CHECK {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 7, "track_file nofile not found"},
-				{GeneralError, 6, "FILE_CHECK has no track_file specified"},
-				{GeneralError, 10, "BFD nobfd not configured"},
+				{generalError, 7, "track_file nofile not found"},
+				{generalError, 6, "FILE_CHECK has no track_file specified"},
+				{generalError, 10, "BFD nobfd not configured"},
 			},
 		},
 		{
@@ -358,7 +358,7 @@ BFD_CHECK {
 					t.Errorf("regex = %+v", r)
 				}
 			},
-			want: []lvsWant{{Info, 11, "regex parameters specified without regex"}},
+			want: []lvsWant{{info, 11, "regex parameters specified without regex"}},
 		},
 	}
 	for _, tt := range tests {

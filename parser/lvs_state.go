@@ -111,26 +111,42 @@ const lvsMaxTimer = time.Duration(1<<63 - 1)
 
 // lvsBool is check_true_false with keepalived's per-keyword message: no
 // argument means true.
-func (c *Ctx) lvsBool(kw Token, args []Token, msg string) (bool, bool) {
-	if len(args) == 0 {
-		return true, true
+func (c *ctx) lvsBool(kw token, args []token, msg string) (bool, bool) {
+	v, ok := trueFalse(args)
+	if !ok {
+		c.Report(args[0].Pos, generalError, "%s %s", msg, args[0].Text)
 	}
-	switch args[0].Text {
-	case "true", "on", "yes":
-		return true, true
-	case "false", "off", "no":
-		return false, true
-	}
-	c.Report(args[0].Pos, GeneralError, "%s %s", msg, args[0].Text)
-	return false, false
+	return v, ok
 }
 
 // lvsTimer reads a µs-resolution timer; hi 0 means no upper bound.
-func (c *Ctx) lvsTimer(t Token, lo, hi time.Duration) (time.Duration, bool) {
+func (c *ctx) lvsTimer(t token, lo, hi time.Duration) (time.Duration, bool) {
 	if hi == 0 {
 		hi = lvsMaxTimer
 	}
 	return c.Timer(t, 6, lo, hi)
+}
+
+// lvsCountArg reads a count in [lo, 2^32-1] (retry), reporting a bad
+// value with bad (taking the value).
+func (c *ctx) lvsCountArg(t token, lo uint64, bad string) (*uint32, bool) {
+	n, ok := c.Uint(t, lo, 1<<32-1)
+	if !ok {
+		c.Report(t.Pos, generalError, bad, t.Text)
+		return nil, false
+	}
+	r := uint32(n)
+	return &r, true
+}
+
+// lvsTimerArg is lvsTimer that also reports a bad value with bad (taking
+// the value).
+func (c *ctx) lvsTimerArg(t token, lo, hi time.Duration, bad string) (time.Duration, bool) {
+	d, ok := c.lvsTimer(t, lo, hi)
+	if !ok {
+		c.Report(t.Pos, generalError, bad, t.Text)
+	}
+	return d, ok
 }
 
 // lvsSockAddr is inet_stosockaddr: the family is chosen by the presence of a

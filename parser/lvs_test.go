@@ -49,14 +49,14 @@ func checkDiags(t *testing.T, got Diagnostics, want []lvsWant) {
 // recorders directly: FILE_CHECK takes the track file's weight, and
 // BFD_CHECK only sees instances whose events go to the checker.
 func TestCheckerTrackers(t *testing.T) {
-	c := &Ctx{Cfg: &config.Config{}, Opts: &Options{TestMode: true}}
+	c := &ctx{Cfg: &config.Config{}, Opts: &Options{TestMode: true}}
 	tab := lvsCheckerTrackers()
-	tok := func(s string) Token { return Token{Text: s, Pos: Pos{Line: 1, Col: 1}} }
+	tok := func(s string) token { return token{Text: s, Pos: Pos{Line: 1, Col: 1}} }
 	block := func(kw string, name string, lines ...[]string) {
 		k := tab[kw]
-		k.Handle(c, tok(kw), []Token{tok(name)})
+		k.Handle(c, tok(kw), []token{tok(name)})
 		for _, l := range lines {
-			var args []Token
+			var args []token
 			for _, w := range l[1:] {
 				args = append(args, tok(w))
 			}

@@ -9,7 +9,7 @@ import (
 
 // validateLVS applies keepalived's link_vsg_to_vs and validate_check_config
 // fix-ups and checks, then publishes the resolved model in c.Cfg.LVS.
-func validateLVS(c *Ctx) {
+func validateLVS(c *ctx) {
 	if c.Aborted() {
 		return
 	}
@@ -34,14 +34,14 @@ func validateLVS(c *Ctx) {
 
 // lvsLinkGroup is link_vsg_to_vs: groups may be defined after the virtual
 // server that names them. keepalived logs these at INFO level only.
-func lvsLinkGroup(c *Ctx, b *lvsVSBuild) bool {
+func lvsLinkGroup(c *ctx, b *lvsVSBuild) bool {
 	v := b.v
 	if v.Kind != config.VSGroup {
 		return true
 	}
 	grp := c.Cfg.LVS.Group(v.GroupName)
 	if grp == nil {
-		c.Report(b.pos, Info, "Virtual server group %s specified but not configured - ignoring virtual server %s", v.GroupName, lvsFmtVS(v))
+		c.Report(b.pos, info, "Virtual server group %s specified but not configured - ignoring virtual server %s", v.GroupName, lvsFmtVS(v))
 		return false
 	}
 	v.Group = grp
@@ -72,162 +72,35 @@ func lvsLinkGroup(c *Ctx, b *lvsVSBuild) bool {
 	}
 	switch {
 	case have4 && have6 && v.Family != config.FamilyUnspec:
-		c.Report(b.pos, Info, "%s: virtual server group with IPv4 & IPv6 doesn't match virtual server %s - ignoring", v.GroupName, lvsFmtVS(v))
+		c.Report(b.pos, info, "%s: virtual server group with IPv4 & IPv6 doesn't match virtual server %s - ignoring", v.GroupName, lvsFmtVS(v))
 		return false
 	case (have4 && v.Family == config.IPv6) || (have6 && v.Family == config.IPv4):
-		c.Report(b.pos, Info, "%s: address family doesn't match virtual server %s - ignoring", v.GroupName, lvsFmtVS(v))
+		c.Report(b.pos, info, "%s: address family doesn't match virtual server %s - ignoring", v.GroupName, lvsFmtVS(v))
 		return false
 	case gf != config.FamilyUnspec:
 		v.Family = gf
 	case v.Family == config.FamilyUnspec && noFamily:
-		c.Report(b.pos, Info, "%s: Virtual server %s address family cannot be determined, defaulting to IPv4", v.GroupName, lvsFmtVS(v))
+		c.Report(b.pos, info, "%s: Virtual server %s address family cannot be determined, defaulting to IPv4", v.GroupName, lvsFmtVS(v))
 	}
 	return true
 }
 
 // lvsValidateVS is one iteration of validate_check_config's virtual server
-// loop; false drops the virtual server.
-func lvsValidateVS(c *Ctx, b *lvsVSBuild) bool {
+// loop; false drops the virtual server. The phases keep keepalived's order.
+func lvsValidateVS(c *ctx, b *lvsVSBuild) bool {
 	v := b.v
 	if len(b.rss) == 0 {
-		c.Report(b.pos, GeneralError, "Virtual server %s has no real servers - ignoring", lvsFmtVS(v))
+		c.Report(b.pos, generalError, "Virtual server %s has no real servers - ignoring", lvsFmtVS(v))
 		return false
 	}
-	grp := v.Group
-	hasFwmarks := v.Kind == config.VSFwmark || (grp != nil && len(grp.Fwmarks) > 0)
-	if v.HASuspend && hasFwmarks {
-		c.Report(b.pos, GeneralError, "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", lvsFmtVS(v))
-		v.HASuspend = false
-	}
-
-	byAddress := v.Kind == config.VSAddress || (grp != nil && len(grp.Ranges) > 0)
-	if byAddress {
-		if v.Protocol == config.ProtoNone {
-			// the kernel would default to UDP, so keepalived says so
-			c.Report(b.pos, GeneralError, "Virtual server %s: no protocol set - defaulting to UDP", lvsFmtVS(v))
-			v.Protocol = config.ProtoUDP
-		}
-		if v.Flags&config.SvcOnePacket != 0 && v.Protocol != config.ProtoUDP {
-			c.Report(b.pos, GeneralError, "Virtual server %s: one packet scheduling requires UDP - resetting", lvsFmtVS(v))
-			v.Flags &^= config.SvcOnePacket
-		}
-		if v.PersistenceTimeout == 0 && v.Kind == config.VSAddress && v.Addr.Port() == 0 {
-			c.Report(b.pos, GeneralError, "Virtual server %s: zero port only valid for persistent services - setting", lvsFmtVS(v))
-			v.PersistenceTimeout = lvsPersistentDefault
-		}
-	}
-	if v.PersistenceTimeout == 0 && grp != nil {
-		for _, r := range grp.Ranges {
-			if r.Port == 0 {
-				c.Report(b.pos, GeneralError, "Virtual server %s: zero port only valid for persistent services - setting", lvsFmtVS(v))
-				v.PersistenceTimeout = lvsPersistentDefault
-				break
-			}
-		}
-	}
-	fwmarkOnly := v.Kind == config.VSFwmark || (grp != nil && len(grp.Ranges) == 0 && len(grp.Fwmarks) > 0)
-	if v.Protocol != config.ProtoNone && fwmarkOnly {
-		c.Report(b.pos, GeneralError, "Warning: Virtual server %s: protocol specified for fwmark - protocol will be ignored", lvsFmtVS(v))
-		v.Protocol = config.ProtoNone
-	}
-	if v.Scheduler == "" {
-		c.Report(b.pos, GeneralError, "Virtual server %s: no scheduler set, setting default '%s'", lvsFmtVS(v), lvsDefaultScheduler)
-		v.Scheduler = lvsDefaultScheduler
-	}
-	if b.smtpAlert != nil {
-		v.SMTPAlert = *b.smtpAlert
-	} else if gv, ok := c.globalSMTPAlertChecker(); ok {
-		v.SMTPAlert = gv
-	}
-
-	// Real servers: duplicates, then inheritance from the virtual server.
-	var weightSum uint64
-	var kept []*lvsRSBuild
-	for _, rb := range b.rss {
-		dup := false
-		for _, k := range kept {
-			if k.r.Addr == rb.r.Addr {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			c.Report(rb.pos, GeneralError, "VS %s: real server %s is duplicated - removing second rs", lvsFmtVS(v), lvsFmtAddrPort(rb.r.Addr, v.Protocol))
-			continue
-		}
-		kept = append(kept, rb)
-		r := rb.r
-		if !rb.fwdSet {
-			if !b.fwdSet {
-				c.Report(b.pos, GeneralError, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(v))
-				v.Forwarding, b.fwdSet = config.Forwarding{Method: config.FwdNAT}, true
-			}
-			r.Forwarding = v.Forwarding
-		}
-		r.Alpha = lvsDerefOr(rb.alpha, v.Alpha)
-		r.InhibitOnFailure = lvsDerefOr(rb.inhibit, v.InhibitOnFailure)
-		if r.Retry == nil {
-			r.Retry = v.Retry
-		}
-		r.ConnectTimeout = lvsDerefOr(rb.connectTimeout, v.ConnectTimeout)
-		r.DelayLoop = lvsDerefOr(rb.delayLoop, v.DelayLoop)
-		if r.Warmup == nil {
-			r.Warmup = v.Warmup
-		}
-		if r.DelayBeforeRetry == nil {
-			r.DelayBeforeRetry = v.DelayBeforeRetry
-		}
-		r.Weight = lvsDerefOr(rb.weight, v.Weight)
-		switch {
-		case rb.smtpAlert != nil:
-			r.SMTPAlert = *rb.smtpAlert
-		default:
-			if gv, ok := c.globalSMTPAlertChecker(); ok {
-				r.SMTPAlert = gv
-			} else {
-				// keepalived's historical default, unlike everything else
-				r.SMTPAlert = true
-			}
-		}
-		weightSum += uint64(r.Weight)
-		if s := v.Sorry; s != nil && s.Addr == r.Addr {
-			if s.Inhibit != r.InhibitOnFailure {
-				verb := "clear"
-				if r.InhibitOnFailure {
-					verb = "sett"
-				}
-				c.Report(rb.pos, GeneralError, "Virtual server %s: real server %s matches sorry server, but inhibit setting differs, %sing on sorry server", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol), verb)
-				s.Inhibit = r.InhibitOnFailure
-			}
-			v.SorryIsRealServer = true
-		}
-	}
-	b.rss = kept
+	lvsVSService(c, b)
+	weightSum := lvsVSRealServers(c, b)
 	if s := v.Sorry; s != nil && !b.sorryFwd {
-		if !b.fwdSet {
-			c.Report(b.pos, GeneralError, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(v))
-			v.Forwarding, b.fwdSet = config.Forwarding{Method: config.FwdNAT}, true
-		}
+		lvsDefaultForwarding(c, b)
 		s.Forwarding = v.Forwarding
 	}
-
-	if uint64(v.Quorum) > weightSum {
-		c.Report(b.pos, GeneralError, "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", v.Quorum, lvsFmtVS(v), weightSum, weightSum)
-		v.Quorum = uint32(weightSum)
-	}
-	if v.Hysteresis >= v.Quorum {
-		c.Report(b.pos, GeneralError, "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", lvsFmtVS(v), v.Hysteresis, v.Quorum, int64(v.Quorum)-1)
-		// keepalived underflows to UINT_MAX when the quorum is 0; 0 is
-		// what that means in practice (no hysteresis possible).
-		if v.Quorum > 0 {
-			v.Hysteresis = v.Quorum - 1
-		} else {
-			v.Hysteresis = 0
-		}
-	}
-
+	lvsVSQuorum(c, b, weightSum)
 	lvsFixPorts(c, b)
-
 	for _, rb := range b.rss {
 		var cks []*config.Checker
 		for _, ck := range rb.checkers {
@@ -240,9 +113,178 @@ func lvsValidateVS(c *Ctx, b *lvsVSBuild) bool {
 	return true
 }
 
+// lvsVSService checks the service itself: ha_suspend, protocol, ports,
+// scheduler, and its smtp_alert default.
+func lvsVSService(c *ctx, b *lvsVSBuild) {
+	v := b.v
+	grp := v.Group
+	hasFwmarks := v.Kind == config.VSFwmark || (grp != nil && len(grp.Fwmarks) > 0)
+	if v.HASuspend && hasFwmarks {
+		c.Report(b.pos, generalError, "Virtual server %s: cannot use ha_suspend with fwmarks - clearing ha_suspend", lvsFmtVS(v))
+		v.HASuspend = false
+	}
+	if v.Kind == config.VSAddress || (grp != nil && len(grp.Ranges) > 0) {
+		lvsVSAddressService(c, b)
+	}
+	if v.PersistenceTimeout == 0 && grp != nil {
+		for _, r := range grp.Ranges {
+			if r.Port == 0 {
+				c.Report(b.pos, generalError, "Virtual server %s: zero port only valid for persistent services - setting", lvsFmtVS(v))
+				v.PersistenceTimeout = lvsPersistentDefault
+				break
+			}
+		}
+	}
+	fwmarkOnly := v.Kind == config.VSFwmark || (grp != nil && len(grp.Ranges) == 0 && len(grp.Fwmarks) > 0)
+	if v.Protocol != config.ProtoNone && fwmarkOnly {
+		c.Report(b.pos, generalError, "Warning: Virtual server %s: protocol specified for fwmark - protocol will be ignored", lvsFmtVS(v))
+		v.Protocol = config.ProtoNone
+	}
+	if v.Scheduler == "" {
+		c.Report(b.pos, generalError, "Virtual server %s: no scheduler set, setting default '%s'", lvsFmtVS(v), lvsDefaultScheduler)
+		v.Scheduler = lvsDefaultScheduler
+	}
+	if b.smtpAlert != nil {
+		v.SMTPAlert = *b.smtpAlert
+	} else if gv, ok := c.globalSMTPAlertChecker(); ok {
+		v.SMTPAlert = gv
+	}
+}
+
+// lvsVSAddressService: a service by address needs a protocol, and a port
+// unless persistent.
+func lvsVSAddressService(c *ctx, b *lvsVSBuild) {
+	v := b.v
+	if v.Protocol == config.ProtoNone {
+		// the kernel would default to UDP, so keepalived says so
+		c.Report(b.pos, generalError, "Virtual server %s: no protocol set - defaulting to UDP", lvsFmtVS(v))
+		v.Protocol = config.ProtoUDP
+	}
+	if v.Flags&config.SvcOnePacket != 0 && v.Protocol != config.ProtoUDP {
+		c.Report(b.pos, generalError, "Virtual server %s: one packet scheduling requires UDP - resetting", lvsFmtVS(v))
+		v.Flags &^= config.SvcOnePacket
+	}
+	if v.PersistenceTimeout == 0 && v.Kind == config.VSAddress && v.Addr.Port() == 0 {
+		c.Report(b.pos, generalError, "Virtual server %s: zero port only valid for persistent services - setting", lvsFmtVS(v))
+		v.PersistenceTimeout = lvsPersistentDefault
+	}
+}
+
+// lvsDefaultForwarding gives the virtual server keepalived's default
+// forwarding method, NAT, the first time one is needed.
+func lvsDefaultForwarding(c *ctx, b *lvsVSBuild) {
+	if !b.fwdSet {
+		c.Report(b.pos, generalError, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(b.v))
+		b.v.Forwarding, b.fwdSet = config.Forwarding{Method: config.FwdNAT}, true
+	}
+}
+
+// lvsVSRealServers drops duplicate real servers, lets the others inherit
+// from the virtual server, and returns the sum of their weights.
+func lvsVSRealServers(c *ctx, b *lvsVSBuild) uint64 {
+	v := b.v
+	var weightSum uint64
+	var kept []*lvsRSBuild
+	for _, rb := range b.rss {
+		if lvsHasRS(kept, rb) {
+			c.Report(rb.pos, generalError, "VS %s: real server %s is duplicated - removing second rs", lvsFmtVS(v), lvsFmtAddrPort(rb.r.Addr, v.Protocol))
+			continue
+		}
+		kept = append(kept, rb)
+		lvsInheritRS(c, b, rb)
+		weightSum += uint64(rb.r.Weight)
+		lvsSorryRS(c, b, rb)
+	}
+	b.rss = kept
+	return weightSum
+}
+
+func lvsHasRS(l []*lvsRSBuild, rb *lvsRSBuild) bool {
+	for _, k := range l {
+		if k.r.Addr == rb.r.Addr {
+			return true
+		}
+	}
+	return false
+}
+
+// lvsInheritRS fills what a real server left unset from its virtual
+// server or the globals.
+func lvsInheritRS(c *ctx, b *lvsVSBuild, rb *lvsRSBuild) {
+	v, r := b.v, rb.r
+	if !rb.fwdSet {
+		lvsDefaultForwarding(c, b)
+		r.Forwarding = v.Forwarding
+	}
+	r.Alpha = lvsDerefOr(rb.alpha, v.Alpha)
+	r.InhibitOnFailure = lvsDerefOr(rb.inhibit, v.InhibitOnFailure)
+	if r.Retry == nil {
+		r.Retry = v.Retry
+	}
+	r.ConnectTimeout = lvsDerefOr(rb.connectTimeout, v.ConnectTimeout)
+	r.DelayLoop = lvsDerefOr(rb.delayLoop, v.DelayLoop)
+	if r.Warmup == nil {
+		r.Warmup = v.Warmup
+	}
+	if r.DelayBeforeRetry == nil {
+		r.DelayBeforeRetry = v.DelayBeforeRetry
+	}
+	r.Weight = lvsDerefOr(rb.weight, v.Weight)
+	switch {
+	case rb.smtpAlert != nil:
+		r.SMTPAlert = *rb.smtpAlert
+	default:
+		if gv, ok := c.globalSMTPAlertChecker(); ok {
+			r.SMTPAlert = gv
+		} else {
+			// keepalived's historical default, unlike everything else
+			r.SMTPAlert = true
+		}
+	}
+}
+
+// lvsSorryRS: a real server that is also the sorry server makes the sorry
+// server follow its inhibit setting.
+func lvsSorryRS(c *ctx, b *lvsVSBuild, rb *lvsRSBuild) {
+	v, r := b.v, rb.r
+	s := v.Sorry
+	if s == nil || s.Addr != r.Addr {
+		return
+	}
+	if s.Inhibit != r.InhibitOnFailure {
+		verb := "clear"
+		if r.InhibitOnFailure {
+			verb = "sett"
+		}
+		c.Report(rb.pos, generalError, "Virtual server %s: real server %s matches sorry server, but inhibit setting differs, %sing on sorry server", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol), verb)
+		s.Inhibit = r.InhibitOnFailure
+	}
+	v.SorryIsRealServer = true
+}
+
+// lvsVSQuorum bounds the quorum by the real servers' weight, and the
+// hysteresis by the quorum.
+func lvsVSQuorum(c *ctx, b *lvsVSBuild, weightSum uint64) {
+	v := b.v
+	if uint64(v.Quorum) > weightSum {
+		c.Report(b.pos, generalError, "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", v.Quorum, lvsFmtVS(v), weightSum, weightSum)
+		v.Quorum = uint32(weightSum)
+	}
+	if v.Hysteresis >= v.Quorum {
+		c.Report(b.pos, generalError, "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", lvsFmtVS(v), v.Hysteresis, v.Quorum, int64(v.Quorum)-1)
+		// keepalived underflows to UINT_MAX when the quorum is 0; 0 is
+		// what that means in practice (no hysteresis possible).
+		if v.Quorum > 0 {
+			v.Hysteresis = v.Quorum - 1
+		} else {
+			v.Hysteresis = 0
+		}
+	}
+}
+
 // lvsFixPorts: unless NAT, real and virtual servers must share the port; a
 // fwmark service has no port at all.
-func lvsFixPorts(c *Ctx, b *lvsVSBuild) {
+func lvsFixPorts(c *ctx, b *lvsVSBuild) {
 	v := b.v
 	vport := v.Addr.Port()
 	setPort := func(ap *netip.AddrPort, p uint16) { *ap = netip.AddrPortFrom(ap.Addr(), p) }
@@ -250,11 +292,11 @@ func lvsFixPorts(c *Ctx, b *lvsVSBuild) {
 		if len(grp.Fwmarks) > 0 {
 			for _, rb := range b.rss {
 				if rb.r.Forwarding.Method != config.FwdNAT && rb.r.Addr.Port() != 0 {
-					c.Report(rb.pos, GeneralError, "WARNING - fwmark virtual server %s, real server %s has port specified - port will be ignored", lvsFmtVS(v), lvsFmtAddrPort(rb.r.Addr, v.Protocol))
+					c.Report(rb.pos, generalError, "WARNING - fwmark virtual server %s, real server %s has port specified - port will be ignored", lvsFmtVS(v), lvsFmtAddrPort(rb.r.Addr, v.Protocol))
 				}
 			}
 			if s := v.Sorry; s != nil && s.Forwarding.Method != config.FwdNAT && s.Addr.Port() != 0 {
-				c.Report(b.pos, GeneralError, "WARNING - fwmark virtual server %s, sorry server has port specified - port will be ignored", lvsFmtVS(v))
+				c.Report(b.pos, generalError, "WARNING - fwmark virtual server %s, sorry server has port specified - port will be ignored", lvsFmtVS(v))
 			}
 		}
 		for _, r := range grp.Ranges {
@@ -263,11 +305,11 @@ func lvsFixPorts(c *Ctx, b *lvsVSBuild) {
 					continue
 				}
 				if p := rb.r.Addr.Port(); p != 0 && p != r.Port {
-					c.Report(rb.pos, GeneralError, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(v), r.First, lvsFmtAddrPort(rb.r.Addr, v.Protocol))
+					c.Report(rb.pos, generalError, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(v), r.First, lvsFmtAddrPort(rb.r.Addr, v.Protocol))
 				}
 			}
 			if s := v.Sorry; s != nil && s.Forwarding.Method != config.FwdNAT && s.Addr.Port() != 0 && s.Addr.Port() != r.Port {
-				c.Report(b.pos, GeneralError, "WARNING - virtual server %s, sorry server has port specified - port will be ignored", lvsFmtVS(v))
+				c.Report(b.pos, generalError, "WARNING - virtual server %s, sorry server has port specified - port will be ignored", lvsFmtVS(v))
 			}
 		}
 		return
@@ -283,13 +325,13 @@ func lvsFixPorts(c *Ctx, b *lvsVSBuild) {
 			}
 		case fwm:
 			if r.Addr.Port() != 0 {
-				c.Report(rb.pos, GeneralError, "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol))
+				c.Report(rb.pos, generalError, "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol))
 				setPort(&ap, 0)
 			}
 		case r.Addr.Port() == 0:
 			setPort(&ap, vport)
 		case r.Addr.Port() != vport:
-			c.Report(rb.pos, GeneralError, "WARNING - virtual server %s and real server %s ports don't match - resetting", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol))
+			c.Report(rb.pos, generalError, "WARNING - virtual server %s and real server %s ports don't match - resetting", lvsFmtVS(v), lvsFmtAddrPort(r.Addr, v.Protocol))
 			setPort(&ap, vport)
 		}
 		r.Addr = ap
@@ -299,13 +341,13 @@ func lvsFixPorts(c *Ctx, b *lvsVSBuild) {
 		switch {
 		case fwm:
 			if s.Addr.Port() != 0 {
-				c.Report(b.pos, GeneralError, "WARNING - virtual server %s, sorry server has port specified - clearing", lvsFmtVS(v))
+				c.Report(b.pos, generalError, "WARNING - virtual server %s, sorry server has port specified - clearing", lvsFmtVS(v))
 				setPort(&ap, 0)
 			}
 		case s.Addr.Port() == 0:
 			setPort(&ap, vport)
 		case s.Addr.Port() != vport:
-			c.Report(b.pos, GeneralError, "WARNING - virtual server %s and sorry server ports don't match - resetting", lvsFmtVS(v))
+			c.Report(b.pos, generalError, "WARNING - virtual server %s and sorry server ports don't match - resetting", lvsFmtVS(v))
 			setPort(&ap, vport)
 		}
 		s.Addr = ap
@@ -367,7 +409,7 @@ func lvsDerefOr[T any](p *T, def T) T {
 
 // globalSMTPAlertChecker is global_defs smtp_alert_checker, else
 // smtp_alert, when either is written.
-func (c *Ctx) globalSMTPAlertChecker() (bool, bool) {
+func (c *ctx) globalSMTPAlertChecker() (bool, bool) {
 	g := &c.Cfg.Global
 	for _, o := range []config.OptBool{g.SMTPAlertChecker, g.SMTPAlert} {
 		if o != config.Unset {
@@ -381,7 +423,7 @@ func (c *Ctx) globalSMTPAlertChecker() (bool, bool) {
 // script goes through the security check; notify and quorum scripts that
 // cannot run are dropped, MISC_CHECK scripts disabled (their checker is
 // removed, as keepalived never schedules it).
-func lvsCheckScripts(c *Ctx, vs []*config.VirtualServer) {
+func lvsCheckScripts(c *ctx, vs []*config.VirtualServer) {
 	if len(vs) == 0 {
 		return
 	}
@@ -390,13 +432,13 @@ func lvsCheckScripts(c *Ctx, vs []*config.VirtualServer) {
 			var kept []*config.Checker
 			for _, ck := range r.Checkers {
 				if ck.Misc != nil {
-					f := c.CheckScript(ProcChecker, &ck.Misc.Path)
+					f := c.CheckScript(procChecker, &ck.Misc.Path)
 					switch {
-					case f&ScriptInhibit != 0:
-						c.Report(Pos{}, Info, "Disabling misc script %s due to insecure", ck.Misc.Path.Raw)
+					case f&scriptInhibit != 0:
+						c.Report(Pos{}, info, "Disabling misc script %s due to insecure", ck.Misc.Path.Raw)
 						continue
-					case f&ScriptNotFound != 0:
-						c.Report(Pos{}, Info, "Disabling misc script %s since not found/accessible", ck.Misc.Path.Raw)
+					case f&scriptNotFound != 0:
+						c.Report(Pos{}, info, "Disabling misc script %s since not found/accessible", ck.Misc.Path.Raw)
 					}
 					if f.Disabled() {
 						continue
@@ -408,7 +450,7 @@ func lvsCheckScripts(c *Ctx, vs []*config.VirtualServer) {
 		}
 	}
 	drop := func(p **config.Command) {
-		if *p != nil && c.CheckScript(ProcChecker, *p).Disabled() {
+		if *p != nil && c.CheckScript(procChecker, *p).Disabled() {
 			*p = nil
 		}
 	}

@@ -65,9 +65,9 @@ func TestVirtualServer(t *testing.T) {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 1, "no protocol set - defaulting to UDP"},
-				{GeneralError, 1, "no scheduler set, setting default 'wlc'"},
-				{GeneralError, 1, "no forwarding method set, setting default NAT"},
+				{generalError, 1, "no protocol set - defaulting to UDP"},
+				{generalError, 1, "no scheduler set, setting default 'wlc'"},
+				{generalError, 1, "no forwarding method set, setting default NAT"},
 			},
 		},
 		{
@@ -84,7 +84,7 @@ func TestVirtualServer(t *testing.T) {
 					t.Errorf("vs = %+v", v)
 				}
 			},
-			want: []lvsWant{{GeneralError, 1, "zero port only valid for persistent services - setting"}},
+			want: []lvsWant{{generalError, 1, "zero port only valid for persistent services - setting"}},
 		},
 		{
 			name: "DR port reset and fwmark port cleared",
@@ -115,9 +115,9 @@ virtual_server fwmark 7 {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 5, "ports don't match - resetting"},
-				{GeneralError, 8, "protocol specified for fwmark - protocol will be ignored"},
-				{GeneralError, 12, "has port specified - clearing"},
+				{generalError, 5, "ports don't match - resetting"},
+				{generalError, 8, "protocol specified for fwmark - protocol will be ignored"},
+				{generalError, 12, "has port specified - clearing"},
 			},
 		},
 		{
@@ -145,9 +145,9 @@ virtual_server 10.0.0.2 80 {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 10, "Invalid real server ip address/port 10.0.1.300/80 - skipping"},
-				{GeneralError, 1, "has no real servers - ignoring"},
-				{GeneralError, 15, "is duplicated - removing second rs"},
+				{generalError, 10, "Invalid real server ip address/port 10.0.1.300/80 - skipping"},
+				{generalError, 1, "has no real servers - ignoring"},
+				{generalError, 15, "is duplicated - removing second rs"},
 			},
 		},
 		{
@@ -171,8 +171,8 @@ virtual_server 10.0.0.2 80 {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 1, "quorum 10 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 4, reducing quorum to 4"},
-				{GeneralError, 1, "hysteresis 5 >= quorum 4; setting hysteresis to 3"},
+				{generalError, 1, "quorum 10 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 4, reducing quorum to 4"},
+				{generalError, 1, "hysteresis 5 >= quorum 4; setting hysteresis to 3"},
 			},
 		},
 		{
@@ -193,7 +193,7 @@ virtual_server 10.0.0.2 80 {
 					t.Errorf("flags %#x", f)
 				}
 			},
-			want: []lvsWant{{GeneralError, 3, "sh-port only applies to sh scheduler - ignoring"}},
+			want: []lvsWant{{generalError, 3, "sh-port only applies to sh scheduler - ignoring"}},
 		},
 		{
 			name: "sorry server: order, method inheritance, DR port",
@@ -214,8 +214,8 @@ virtual_server 10.0.0.2 80 {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 4, "Ignoring sorry_server inhibit used before or without sorry_server"},
-				{GeneralError, 1, "sorry server ports don't match - resetting"},
+				{generalError, 4, "Ignoring sorry_server inhibit used before or without sorry_server"},
+				{generalError, 1, "sorry server ports don't match - resetting"},
 			},
 		},
 		{
@@ -264,7 +264,7 @@ virtual_server 10.0.0.2 80 {
 					t.Errorf("misc = %+v", m)
 				}
 			},
-			want: []lvsWant{{SecurityError, 0, "SECURITY VIOLATION - check scripts are being executed"}},
+			want: []lvsWant{{securityError, 0, "SECURITY VIOLATION - check scripts are being executed"}},
 		},
 		{
 			name: "deprecated and misplaced keywords",
@@ -297,10 +297,10 @@ virtual_server 10.0.0.2 80 {
 				}
 			},
 			want: []lvsWant{
-				{UnknownKeyword, 5, "nat_mask"},
-				{GeneralError, 8, "nb_get_retry is deprecated"},
-				{GeneralError, 11, "Invalid HTTP_GET status code '99'"},
-				{UnknownKeyword, 15, "nb_get_retry"},
+				{unknownKeyword, 5, "nat_mask"},
+				{generalError, 8, "nb_get_retry is deprecated"},
+				{generalError, 11, "Invalid HTTP_GET status code '99'"},
+				{unknownKeyword, 15, "nb_get_retry"},
 			},
 		},
 		{
@@ -333,10 +333,10 @@ virtual_server 10.0.0.2 80 {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 7, "url has no path - ignoring"},
-				{GeneralError, 6, "has no urls specified - ignoring"},
-				{GeneralError, 11, "No script path has been specified for MISC_CHECKER - skipping"},
-				{GeneralError, 17, "character length should be 32 rather than 4"},
+				{generalError, 7, "url has no path - ignoring"},
+				{generalError, 6, "has no urls specified - ignoring"},
+				{generalError, 11, "No script path has been specified for MISC_CHECKER - skipping"},
+				{generalError, 17, "character length should be 32 rather than 4"},
 			},
 		},
 		{
@@ -345,7 +345,7 @@ virtual_server 10.0.0.2 80 {
   lvs_sched
   protocol TCP
 }`,
-			want: []lvsWant{{MissingParameter, 2, "missing a parameter"}},
+			want: []lvsWant{{missingParameter, 2, "missing a parameter"}},
 		},
 		{
 			name: "tunnel options",
@@ -376,9 +376,9 @@ virtual_server 10.0.0.2 80 {
 				}
 			},
 			want: []lvsWant{
-				{GeneralError, 6, "ipip tunnels do not support checksum option."},
-				{GeneralError, 9, "gre tunnels do not support remote checksum option."},
-				{GeneralError, 12, "gue tunnels require port"},
+				{generalError, 6, "ipip tunnels do not support checksum option."},
+				{generalError, 9, "gre tunnels do not support remote checksum option."},
+				{generalError, 12, "gue tunnels require port"},
 			},
 		},
 	}

@@ -6,46 +6,45 @@ import (
 	"github.com/dsas/keepalived-go/config"
 )
 
-// Token is one word of a logical line, with where it started.
-type Token struct {
+// token is one word of a logical line, with where it started.
+type token struct {
 	Text   string
 	Pos    Pos
 	Quoted bool // written inside double quotes
 }
 
-// Kind says how a keyword consumes what follows it.
-type Kind uint8
+// kwKind says how a keyword consumes what follows it. The zero kind is a
+// value keyword: the keyword and its arguments are the whole statement.
+type kwKind uint8
 
 const (
-	// Value: the keyword and its arguments are the whole statement.
-	Value Kind = iota
-	// Block: the keyword opens a block of keywords from Sub.
-	Block
-	// ItemBlock: one item per line (keepalived's alloc_value_block), e.g.
+	// kwBlock: the keyword opens a block of keywords from Sub.
+	kwBlock kwKind = iota + 1
+	// kwItemBlock: one item per line (keepalived's alloc_value_block), e.g.
 	// virtual_ipaddress, track_script, unicast_peer.
-	ItemBlock
-	// WordBlock: all words of all lines form one list (read_value_block),
+	kwItemBlock
+	// kwWordBlock: all words of all lines form one list (read_value_block),
 	// e.g. notification_email, vrrp_sync_group's group.
-	WordBlock
+	kwWordBlock
 )
 
-// Keyword describes one keyword of a block and what to do with it.
-// Handlers report problems through the Ctx and never panic on bad input.
-type Keyword struct {
+// keyword describes one keyword of a block and what to do with it.
+// Handlers report problems through the ctx and never panic on bad input.
+type keyword struct {
 	Name string
-	Kind Kind
+	Kind kwKind
 	// Sub is the table of a Block keyword.
-	Sub Table
+	Sub table
 	// Handle runs on the keyword's line; args are the words after the
 	// keyword (for blocks: the words before the '{').
-	Handle func(c *Ctx, kw Token, args []Token)
-	// Item runs once per line of an ItemBlock.
-	Item func(c *Ctx, item []Token)
-	// Words runs once, at the end of a WordBlock, with every word in it.
-	Words func(c *Ctx, words []Token)
-	// End runs when a Block or ItemBlock closes (keepalived's end handler).
-	End func(c *Ctx)
-	// Names is how many words after an ItemBlock/WordBlock keyword are
+	Handle func(c *ctx, kw token, args []token)
+	// Item runs once per line of an kwItemBlock.
+	Item func(c *ctx, item []token)
+	// Words runs once, at the end of a kwWordBlock, with every word in it.
+	Words func(c *ctx, words []token)
+	// End runs when a Block or kwItemBlock closes (keepalived's end handler).
+	End func(c *ctx)
+	// Names is how many words after an kwItemBlock/kwWordBlock keyword are
 	// its own arguments (virtual_server_group NAME {...}: 1) rather than
 	// "extra parameters" before the '{'. Handle receives them.
 	Names int
@@ -54,13 +53,13 @@ type Keyword struct {
 	Script bool
 }
 
-// Table is the set of keywords valid at one level, by exact name.
-type Table map[string]*Keyword
+// table is the set of keywords valid at one level, by exact name.
+type table map[string]*keyword
 
-// Ctx is what keyword handlers see: the configuration being built, the
+// ctx is what keyword handlers see: the configuration being built, the
 // options of this parse, and the diagnostics sink. The per-side state
 // (current instance, current virtual server, ...) lives in vrrp and lvs.
-type Ctx struct {
+type ctx struct {
 	Cfg  *config.Config
 	Opts *Options
 
@@ -74,19 +73,19 @@ type Ctx struct {
 }
 
 // Report records a diagnostic of the given class at pos.
-func (c *Ctx) Report(pos Pos, class Class, format string, args ...any) {
+func (c *ctx) Report(pos Pos, class Class, format string, args ...any) {
 	c.diags = append(c.diags, Diagnostic{Pos: pos, Class: class, Msg: fmt.Sprintf(format, args...)})
 }
 
 // Raw is the raw text of the logical line being handled, after comment
 // removal and substitution (what the script tokenizer re-reads).
-func (c *Ctx) Raw() string { return c.raw }
+func (c *ctx) Raw() string { return c.raw }
 
 // Require is keepalived's strvec_slot on a missing word: when args has
 // fewer than n words it reports "missing a parameter" and aborts the whole
-// parse (keepalived exits 2; Result.Aborted, TestExitCode gives 2). The
+// parse (keepalived exits 2; Result.Aborted, testExitCode gives 2). The
 // handler must return at once when Require returns false.
-func (c *Ctx) Require(kw Token, args []Token, n int) bool {
+func (c *ctx) Require(kw token, args []token, n int) bool {
 	if len(args) >= n {
 		return true
 	}
@@ -97,16 +96,16 @@ func (c *Ctx) Require(kw Token, args []Token, n int) bool {
 	if len(args) > 0 {
 		last = args[len(args)-1].Text
 	}
-	c.Report(kw.Pos, MissingParameter, "Configuration line starting `%s` is missing a parameter after keyword `%s` at word position %d", kw.Text, last, len(args)+2)
+	c.Report(kw.Pos, missingParameter, "Configuration line starting `%s` is missing a parameter after keyword `%s` at word position %d", kw.Text, last, len(args)+2)
 	c.core.aborted = true
 	return false
 }
 
 // Aborted reports whether a handler aborted the parse (see Require).
-func (c *Ctx) Aborted() bool { return c.core.aborted }
+func (c *ctx) Aborted() bool { return c.core.aborted }
 
 // SkipBlock is keepalived's skip_block(true): called from a Block keyword's
 // Handle, it makes the engine skip the keyword's whole {...} block without
 // parsing it and without running End (e.g. "vrrp_instance X already
 // defined").
-func (c *Ctx) SkipBlock() { c.core.skipBlock = true }
+func (c *ctx) SkipBlock() { c.core.skipBlock = true }

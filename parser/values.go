@@ -17,44 +17,35 @@ import (
 // it is an error and the keyword is ignored (verified against 2.2.7).
 
 // Uint reads an unsigned decimal integer in [lo, hi].
-func (c *Ctx) Uint(t Token, lo, hi uint64) (uint64, bool) {
-	s := t.Text
-	if s == "" || s[0] == '-' || s[0] == '+' {
-		c.Report(t.Pos, InvalidNumber, "invalid number '%s'", s)
+func (c *ctx) Uint(t token, lo, hi uint64) (uint64, bool) {
+	if s := t.Text; s == "" || s[0] == '-' || s[0] == '+' {
+		c.Report(t.Pos, invalidNumber, "invalid number '%s'", s)
 		return 0, false
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		p, okp := numericPrefix(s)
-		if !okp || c.Opts.TestMode {
-			c.Report(t.Pos, InvalidNumber, "invalid number '%s'", s)
-			return 0, false
-		}
-		c.Report(t.Pos, InvalidNumber, "invalid number '%s', using %s", s, p)
-		n, _ = strconv.ParseUint(p, 10, 64)
-	}
-	if n < lo || n > hi {
-		c.Report(t.Pos, InvalidNumber, "value %s out of range [%d, %d]", s, lo, hi)
-		return 0, false
-	}
-	return n, true
+	return ranged(c, t, lo, hi, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) })
 }
 
 // Int reads a signed decimal integer in [lo, hi].
-func (c *Ctx) Int(t Token, lo, hi int64) (int64, bool) {
+func (c *ctx) Int(t token, lo, hi int64) (int64, bool) {
+	return ranged(c, t, lo, hi, func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) })
+}
+
+// ranged reads t with parse, leniently outside -t (see above), and checks
+// it is in [lo, hi].
+func ranged[T int64 | uint64](c *ctx, t token, lo, hi T, parse func(s string) (T, error)) (T, bool) {
 	s := t.Text
-	n, err := strconv.ParseInt(s, 10, 64)
+	n, err := parse(s)
 	if err != nil {
 		p, okp := numericPrefix(s)
 		if !okp || c.Opts.TestMode {
-			c.Report(t.Pos, InvalidNumber, "invalid number '%s'", s)
+			c.Report(t.Pos, invalidNumber, "invalid number '%s'", s)
 			return 0, false
 		}
-		c.Report(t.Pos, InvalidNumber, "invalid number '%s', using %s", s, p)
-		n, _ = strconv.ParseInt(p, 10, 64)
+		c.Report(t.Pos, invalidNumber, "invalid number '%s', using %s", s, p)
+		n, _ = parse(p)
 	}
 	if n < lo || n > hi {
-		c.Report(t.Pos, InvalidNumber, "value %s out of range [%d, %d]", s, lo, hi)
+		c.Report(t.Pos, invalidNumber, "value %s out of range [%d, %d]", s, lo, hi)
 		return 0, false
 	}
 	return n, true
@@ -79,25 +70,25 @@ func numericPrefix(s string) (string, bool) {
 // Timer reads keepalived's <TIMER>: an unsigned decimal number of seconds
 // with at most digits decimal places (6 for most timers, 3 for vrrp_script
 // interval/timeout). More places is an error and the value is rounded.
-func (c *Ctx) Timer(t Token, digits int, lo, hi time.Duration) (time.Duration, bool) {
+func (c *ctx) Timer(t token, digits int, lo, hi time.Duration) (time.Duration, bool) {
 	s := t.Text
 	intPart, frac, hasDot := strings.Cut(s, ".")
 	if s == "" || (intPart == "" && frac == "") || !allDigits(intPart) || !allDigits(frac) || (hasDot && frac == "" && intPart == "") {
-		c.Report(t.Pos, InvalidNumber, "invalid timer value '%s'", s)
+		c.Report(t.Pos, invalidNumber, "invalid timer value '%s'", s)
 		return 0, false
 	}
 	if len(frac) > digits {
-		c.Report(t.Pos, InvalidNumber, "timer value '%s' has more than %d decimal places, rounding", s, digits)
+		c.Report(t.Pos, invalidNumber, "timer value '%s' has more than %d decimal places, rounding", s, digits)
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f > float64(math.MaxInt64/int64(time.Second)) {
-		c.Report(t.Pos, InvalidNumber, "invalid timer value '%s'", s)
+		c.Report(t.Pos, invalidNumber, "invalid timer value '%s'", s)
 		return 0, false
 	}
 	unit := time.Duration(math.Pow10(9 - digits))
 	d := time.Duration(math.Round(f*float64(time.Second)/float64(unit))) * unit
 	if d < lo || d > hi {
-		c.Report(t.Pos, InvalidNumber, "timer value '%s' out of range [%v, %v]", s, lo, hi)
+		c.Report(t.Pos, invalidNumber, "timer value '%s' out of range [%v, %v]", s, lo, hi)
 		return 0, false
 	}
 	return d, true
@@ -114,31 +105,25 @@ func allDigits(s string) bool {
 
 // Bool reads keepalived's optional boolean: no argument means true;
 // on|true|yes / off|false|no (lower case only).
-func (c *Ctx) Bool(kw Token, args []Token) (bool, bool) {
-	if len(args) == 0 {
-		return true, true
+func (c *ctx) Bool(kw token, args []token) (bool, bool) {
+	v, ok := trueFalse(args)
+	if !ok {
+		c.Report(args[0].Pos, generalError, "invalid boolean '%s' for %s", args[0].Text, kw.Text)
 	}
-	switch args[0].Text {
-	case "on", "true", "yes":
-		return true, true
-	case "off", "false", "no":
-		return false, true
-	}
-	c.Report(args[0].Pos, GeneralError, "invalid boolean '%s' for %s", args[0].Text, kw.Text)
-	return false, false
+	return v, ok
 }
 
 // IP reads a numeric IPv4/IPv6 address the way keepalived's
 // inet_stosockaddr does: anything from the first '-' or '/' is dropped
 // (so "10.0.0.1/24" is 10.0.0.1), no host names, no %zone.
-func (c *Ctx) IP(t Token) (netip.Addr, bool) {
+func (c *ctx) IP(t token) (netip.Addr, bool) {
 	s := t.Text
 	if i := strings.IndexAny(s, "-/"); i >= 0 {
 		s = s[:i]
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
-		c.Report(t.Pos, GeneralError, "invalid IP address '%s'", t.Text)
+		c.Report(t.Pos, generalError, "invalid IP address '%s'", t.Text)
 		return netip.Addr{}, false
 	}
 	return a.Unmap(), true
@@ -146,10 +131,10 @@ func (c *Ctx) IP(t Token) (netip.Addr, bool) {
 
 // Port reads a port number 0..65535 (0, in any number of zeros, means
 // "no port" to keepalived).
-func (c *Ctx) Port(t Token) (uint16, bool) {
+func (c *ctx) Port(t token) (uint16, bool) {
 	n, err := strconv.ParseUint(t.Text, 10, 16)
 	if err != nil {
-		c.Report(t.Pos, InvalidNumber, "invalid port '%s'", t.Text)
+		c.Report(t.Pos, invalidNumber, "invalid port '%s'", t.Text)
 		return 0, false
 	}
 	return uint16(n), true
@@ -158,10 +143,10 @@ func (c *Ctx) Port(t Token) (uint16, bool) {
 // Need reports a missing parameter when args has fewer than n words.
 // keepalived aborts (-t exit 2) only for a few keywords; most handlers
 // just ignore the keyword, which is what returning false asks for.
-func (c *Ctx) Need(kw Token, args []Token, n int) bool {
+func (c *ctx) Need(kw token, args []token, n int) bool {
 	if len(args) >= n {
 		return true
 	}
-	c.Report(kw.Pos, MissingParameter, "%s: missing parameter", kw.Text)
+	c.Report(kw.Pos, missingParameter, "%s: missing parameter", kw.Text)
 	return false
 }

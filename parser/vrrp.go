@@ -8,52 +8,52 @@ import (
 // vrrpTopKeywords: every VRRP-side top-level block (static_*, vrrp_script,
 // vrrp_track_process, track_file, bfd_instance, vrrp_sync_group,
 // vrrp_instance, garp_group, track_group, linkbeat_interfaces, ...).
-func vrrpTopKeywords() Table {
-	return Table{
-		"static_ipaddress": {Kind: ItemBlock, Item: func(c *Ctx, item []Token) {
+func vrrpTopKeywords() table {
+	return table{
+		"static_ipaddress": {Kind: kwItemBlock, Item: func(c *ctx, item []token) {
 			if a, ok := c.parseAddress(item, true); ok {
 				c.Cfg.VRRP.StaticAddresses = append(c.Cfg.VRRP.StaticAddresses, a)
 				c.vrrp.staticPos = append(c.vrrp.staticPos, item[0])
 			}
 		}},
-		"static_routes": {Kind: ItemBlock, Item: func(c *Ctx, item []Token) {
+		"static_routes": {Kind: kwItemBlock, Item: func(c *ctx, item []token) {
 			if r, ok := c.parseRoute(item, true); ok {
 				c.Cfg.VRRP.StaticRoutes = append(c.Cfg.VRRP.StaticRoutes, r)
 			}
 		}},
-		"static_rules": {Kind: ItemBlock, Item: func(c *Ctx, item []Token) {
+		"static_rules": {Kind: kwItemBlock, Item: func(c *ctx, item []token) {
 			if r, ok := c.parseRule(item, true); ok {
 				c.Cfg.VRRP.StaticRules = append(c.Cfg.VRRP.StaticRules, r)
 			}
 		}},
-		"track_group": {Kind: Block, Handle: trackGroupStart, End: trackGroupEnd, Sub: Table{
-			"group": {Kind: WordBlock, Words: trackGroupGroup},
+		"track_group": {Kind: kwBlock, Handle: trackGroupStart, End: trackGroupEnd, Sub: table{
+			"group": {Kind: kwWordBlock, Words: trackGroupGroup},
 		}},
-		"linkbeat_interfaces":      {Kind: ItemBlock, Item: linkbeatItem},
-		"interface_up_down_delays": {Kind: ItemBlock, Item: upDownDelayItem},
-		"garp_group":               {Kind: Block, Handle: garpGroupStart, End: garpGroupEnd, Sub: garpGroupKeywords()},
-		"vrrp_script":              {Kind: Block, Handle: vrrpScriptStart, End: vrrpScriptEnd, Sub: scriptKeywords()},
-		"vrrp_track_process":       {Kind: Block, Handle: trackProcessStart, End: trackProcessEnd, Sub: processKeywords()},
-		"track_file":               {Kind: Block, Handle: trackFileStart, End: trackFileEnd, Sub: fileKeywords()},
-		"vrrp_track_file":          {Kind: Block, Handle: trackFileStart, End: trackFileEnd, Sub: fileKeywords()},
-		"bfd_instance":             {Kind: Block, Handle: bfdStart, End: bfdEnd, Sub: bfdKeywords()},
-		"vrrp_sync_group":          {Kind: Block, Handle: syncGroupStart, End: syncGroupEnd, Sub: syncGroupKeywords()},
-		"vrrp_instance":            {Kind: Block, Handle: vrrpInstanceStart, End: vrrpInstanceEnd, Sub: instanceKeywords()},
+		"linkbeat_interfaces":      {Kind: kwItemBlock, Item: linkbeatItem},
+		"interface_up_down_delays": {Kind: kwItemBlock, Item: upDownDelayItem},
+		"garp_group":               {Kind: kwBlock, Handle: garpGroupStart, End: garpGroupEnd, Sub: garpGroupKeywords()},
+		"vrrp_script":              {Kind: kwBlock, Handle: vrrpScriptStart, End: vrrpScriptEnd, Sub: scriptKeywords()},
+		"vrrp_track_process":       {Kind: kwBlock, Handle: trackProcessStart, End: trackProcessEnd, Sub: processKeywords()},
+		"track_file":               {Kind: kwBlock, Handle: trackFileStart, End: trackFileEnd, Sub: fileKeywords()},
+		"vrrp_track_file":          {Kind: kwBlock, Handle: trackFileStart, End: trackFileEnd, Sub: fileKeywords()},
+		"bfd_instance":             {Kind: kwBlock, Handle: bfdStart, End: bfdEnd, Sub: bfdKeywords()},
+		"vrrp_sync_group":          {Kind: kwBlock, Handle: syncGroupStart, End: syncGroupEnd, Sub: syncGroupKeywords()},
+		"vrrp_instance":            {Kind: kwBlock, Handle: vrrpInstanceStart, End: vrrpInstanceEnd, Sub: instanceKeywords()},
 	}
 }
 
-type globalHandler func(c *Ctx, kw Token, args []Token)
+type globalHandler func(c *ctx, kw token, args []token)
 
 // gUint reads one unsigned argument into a global default with
 // keepalived's message on failure.
-func gUint(msg string, lo, hi uint64, set func(c *Ctx, n uint64)) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) {
+func gUint(msg string, lo, hi uint64, set func(c *ctx, n uint64)) globalHandler {
+	return func(c *ctx, kw token, args []token) {
 		if !c.Require(kw, args, 1) {
 			return
 		}
 		n, ok := c.quietUint(args[0], lo, hi)
 		if !ok {
-			c.Report(args[0].Pos, GeneralError, msg, args[0].Text)
+			c.Report(args[0].Pos, generalError, msg, args[0].Text)
 			return
 		}
 		set(c, n)
@@ -61,34 +61,34 @@ func gUint(msg string, lo, hi uint64, set func(c *Ctx, n uint64)) globalHandler 
 }
 
 // gBool is an optional boolean global; msg has no verb for the value.
-func gBool(msg string, set func(c *Ctx, v bool)) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) {
+func gBool(msg string, set func(c *ctx, v bool)) globalHandler {
+	return func(c *ctx, kw token, args []token) {
 		v, ok := trueFalse(args)
 		if !ok {
-			c.Report(args[0].Pos, GeneralError, "%s", msg)
+			c.Report(args[0].Pos, generalError, "%s", msg)
 			return
 		}
 		set(c, v)
 	}
 }
 
-func gFlag(set func(c *Ctx)) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) { set(c) }
+func gFlag(set func(c *ctx)) globalHandler {
+	return func(c *ctx, kw token, args []token) { set(c) }
 }
 
 // gRepeat: 0 (valid before 2.0.7) becomes 1 with an error.
-func gRepeat(name string, set func(c *Ctx, n int)) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) {
+func gRepeat(name string, set func(c *ctx, n int)) globalHandler {
+	return func(c *ctx, kw token, args []token) {
 		if !c.Require(kw, args, 1) {
 			return
 		}
 		n, ok := c.quietUint(args[0], 0, 1<<32-1)
 		if !ok {
-			c.Report(args[0].Pos, GeneralError, "%s '%s' invalid - ignoring", name, args[0].Text)
+			c.Report(args[0].Pos, generalError, "%s '%s' invalid - ignoring", name, args[0].Text)
 			return
 		}
 		if n == 0 {
-			c.Report(args[0].Pos, GeneralError, "%s must be greater than 0, setting to 1", name)
+			c.Report(args[0].Pos, generalError, "%s must be greater than 0, setting to 1", name)
 			n = 1
 		}
 		set(c, int(n))
@@ -96,7 +96,7 @@ func gRepeat(name string, set func(c *Ctx, n int)) globalHandler {
 }
 
 func gMcast(v6 bool) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) {
+	return func(c *ctx, kw token, args []token) {
 		if !c.Require(kw, args, 1) {
 			return
 		}
@@ -104,15 +104,15 @@ func gMcast(v6 bool) globalHandler {
 		t := args[0]
 		switch {
 		case !ok:
-			c.Report(t.Pos, GeneralError, "Can't parse %s [%s]. Skipping", kw.Text, t.Text)
+			c.Report(t.Pos, generalError, "Can't parse %s [%s]. Skipping", kw.Text, t.Text)
 		case a.Is6() != v6:
-			c.Report(t.Pos, GeneralError, "%s [%s] is not IPv%s. Skipping", kw.Text, t.Text, map[bool]string{true: "6", false: "4"}[v6])
+			c.Report(t.Pos, generalError, "%s [%s] is not IPv%s. Skipping", kw.Text, t.Text, map[bool]string{true: "6", false: "4"}[v6])
 		case !a.IsMulticast():
-			c.Report(t.Pos, GeneralError, "%s [%s] is not multicast. Skipping", kw.Text, t.Text)
+			c.Report(t.Pos, generalError, "%s [%s] is not multicast. Skipping", kw.Text, t.Text)
 		default:
 			if v6 {
 				if !a.IsLinkLocalMulticast() {
-					c.Report(t.Pos, Warning, "%s [%s] should be link-local multicast.", kw.Text, t.Text)
+					c.Report(t.Pos, warning, "%s [%s] should be link-local multicast.", kw.Text, t.Text)
 				}
 				c.vg().McastGroup6 = a
 			} else {
@@ -122,25 +122,25 @@ func gMcast(v6 bool) globalHandler {
 	}
 }
 
-func gRcvBufs(set func(c *Ctx, n uint32)) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) {
+func gRcvBufs(set func(c *ctx, n uint32)) globalHandler {
+	return func(c *ctx, kw token, args []token) {
 		if !c.Require(kw, args, 1) {
 			return
 		}
 		n, ok := c.quietUint(args[0], 0, 1<<32-1)
 		if !ok {
-			c.Report(args[0].Pos, GeneralError, "Invalid %s size '%s'", kw.Text, args[0].Text)
+			c.Report(args[0].Pos, generalError, "Invalid %s size '%s'", kw.Text, args[0].Text)
 			return
 		}
 		set(c, uint32(n))
 	}
 }
 
-func gRcvForce(set func(c *Ctx, v bool)) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) {
+func gRcvForce(set func(c *ctx, v bool)) globalHandler {
+	return func(c *ctx, kw token, args []token) {
 		v, ok := trueFalse(args)
 		if !ok {
-			c.Report(args[0].Pos, GeneralError, "Invalid value '%s' for global %s specified", args[0].Text, kw.Text)
+			c.Report(args[0].Pos, generalError, "Invalid value '%s' for global %s specified", args[0].Text, kw.Text)
 			return
 		}
 		set(c, v)
@@ -149,43 +149,102 @@ func gRcvForce(set func(c *Ctx, v bool)) globalHandler {
 
 // vrrpGlobalKeywords: the VRRP defaults set in global_defs (vrrp_version,
 // vrrp_garp_*, vrrp_strict, vrrp_mcast_group4, ...).
-func vrrpGlobalKeywords() Table {
-	sec := func(n uint64) time.Duration { return time.Duration(n) * time.Second }
-	return Table{
-		"vrrp_version":      {Handle: gUint("Unknown VRRP version %s", 2, 3, func(c *Ctx, n uint64) { c.vg().Version = int(n) })},
+func vrrpGlobalKeywords() table {
+	return tables(vrrpGlobalAdvertKeywords(), vrrpGlobalGARPKeywords(), vrrpGlobalHostKeywords())
+}
+
+// vrrpGlobalAdvertKeywords: the version, multicast groups and advert
+// handling every instance defaults to.
+func vrrpGlobalAdvertKeywords() table {
+	return table{
+		"vrrp_version":      {Handle: gUint("Unknown VRRP version %s", 2, 3, func(c *ctx, n uint64) { c.vg().Version = int(n) })},
 		"vrrp_mcast_group4": {Handle: gMcast(false)},
 		"vrrp_mcast_group6": {Handle: gMcast(true)},
-		"vrrp_garp_master_delay": {Handle: gUint("vrrp_garp_master_delay '%s' invalid - ignoring", 0, 4294, func(c *Ctx, n uint64) {
+		"vrrp_down_timer_adverts": {Handle: gUint("Invalid vrrp_down_timer_adverts [1:100] '%s'", 1, 100, func(c *ctx, n uint64) {
+			c.vg().DownTimerAdverts = int(n)
+		})},
+		"vrrp_lower_prio_no_advert": {Handle: gBool("Invalid value for vrrp_lower_prio_no_advert specified", func(c *ctx, v bool) {
+			c.vg().LowerPrioNoAdvert = v
+		})},
+		"vrrp_higher_prio_send_advert": {Handle: gBool("Invalid value for vrrp_higher_prio_send_advert specified", func(c *ctx, v bool) {
+			c.vg().HigherPrioSendAdvert = v
+		})},
+		"vrrp_check_unicast_src": {Handle: gFlag(func(c *ctx) { c.vg().CheckUnicastSrc = true })},
+		"vrrp_skip_check_adv_addr": {Handle: gBool("Invalid value for vrrp_skip_check_adv_addr specified", func(c *ctx, v bool) {
+			c.vg().SkipCheckAdvAddr = v
+		})},
+		"vrrp_strict":       {Handle: gBool("Invalid value for vrrp_strict specified", func(c *ctx, v bool) { c.vg().Strict = v })},
+		"v3_checksum_as_v2": {Handle: gBool("Invalid value for v3_checksum_as_v2 specified", func(c *ctx, v bool) { c.vg().V3ChecksumAsV2 = v })},
+		"vrrp_owner_ignore_adverts": {Handle: gBool("Invalid value for vrrp_owner_ignore_adverts specified", func(c *ctx, v bool) {
+			c.vg().OwnerIgnoreAdverts = v
+		})},
+		"vrrp_startup_delay": {Handle: func(c *ctx, kw token, args []token) {
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			v, ok := c.quietTimer(args[0], 6, time.Millisecond, 4294*time.Second)
+			if !ok {
+				c.Report(args[0].Pos, generalError, "vrrp_startup_delay '%s' is invalid", args[0].Text)
+				return
+			}
+			c.vg().StartupDelay = v
+		}},
+		"log_unknown_vrids": {Handle: gFlag(func(c *ctx) { c.vg().LogUnknownVRIDs = true })},
+		"vrrp_notify_priority_changes": {Handle: gBool("Invalid value for vrrp_notify_priority_changes specified", func(c *ctx, v bool) {
+			c.vg().NotifyPriorityChanges = v
+		})},
+		"fifo_write_vrrp_states_on_reload": {Handle: gFlag(func(c *ctx) { c.vg().FIFOWriteStatesOnReload = true })},
+		"dynamic_interfaces": {Handle: func(c *ctx, kw token, args []token) {
+			g := c.vg()
+			g.DynamicInterfaces = true
+			if len(args) >= 1 {
+				if args[0].Text == "allow_if_changes" {
+					g.AllowIfChanges = true
+				} else {
+					c.Report(args[0].Pos, generalError, "Unknown dynamic_interfaces option '%s'", args[0].Text)
+				}
+			}
+		}},
+		"default_interface": {Handle: func(c *ctx, kw token, args []token) {
+			if c.Require(kw, args, 1) {
+				c.vg().DefaultInterface = args[0].Text
+			}
+		}},
+	}
+}
+
+// vrrpGlobalGARPKeywords: gratuitous ARP/NA defaults.
+func vrrpGlobalGARPKeywords() table {
+	sec := func(n uint64) time.Duration { return time.Duration(n) * time.Second }
+	return table{
+		"vrrp_garp_master_delay": {Handle: gUint("vrrp_garp_master_delay '%s' invalid - ignoring", 0, 4294, func(c *ctx, n uint64) {
 			c.vg().GARPMasterDelay = sec(n)
 		})},
-		"vrrp_garp_master_repeat": {Handle: gRepeat("vrrp_garp_master_repeat", func(c *Ctx, n int) { c.vg().GARPMasterRepeat = n })},
-		"vrrp_garp_master_refresh": {Handle: func(c *Ctx, kw Token, args []Token) {
+		"vrrp_garp_master_repeat": {Handle: gRepeat("vrrp_garp_master_repeat", func(c *ctx, n int) { c.vg().GARPMasterRepeat = n })},
+		"vrrp_garp_master_refresh": {Handle: func(c *ctx, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
 			n, ok := c.quietUint(args[0], 0, 1<<32-1)
 			if !ok {
-				c.Report(args[0].Pos, GeneralError, "Invalid vrrp_garp_master_refresh '%s' - ignoring", args[0].Text)
+				c.Report(args[0].Pos, generalError, "Invalid vrrp_garp_master_refresh '%s' - ignoring", args[0].Text)
 				n = 0
 			}
 			c.vg().GARPMasterRefresh = sec(n)
 		}},
-		"vrrp_garp_master_refresh_repeat": {Handle: gRepeat("vrrp_garp_master_refresh_repeat", func(c *Ctx, n int) { c.vg().GARPMasterRefreshRepeat = n })},
-		"vrrp_garp_lower_prio_delay": {Handle: gUint("vrrp_garp_lower_prio_delay '%s' invalid - ignoring", 0, 4294, func(c *Ctx, n uint64) {
+		"vrrp_garp_master_refresh_repeat": {Handle: gRepeat("vrrp_garp_master_refresh_repeat", func(c *ctx, n int) { c.vg().GARPMasterRefreshRepeat = n })},
+		"vrrp_garp_lower_prio_delay": {Handle: gUint("vrrp_garp_lower_prio_delay '%s' invalid - ignoring", 0, 4294, func(c *ctx, n uint64) {
 			c.vg().GARPLowerPrioDelay = sec(n)
 		})},
-		"vrrp_garp_lower_prio_repeat": {Handle: gUint("Invalid vrrp_garp_lower_prio_repeat '%s'", 0, 1<<31-1, func(c *Ctx, n uint64) {
+		"vrrp_garp_lower_prio_repeat": {Handle: gUint("Invalid vrrp_garp_lower_prio_repeat '%s'", 0, 1<<31-1, func(c *ctx, n uint64) {
 			c.vg().GARPLowerPrioRepeat = int(n)
 		})},
-		"vrrp_down_timer_adverts": {Handle: gUint("Invalid vrrp_down_timer_adverts [1:100] '%s'", 1, 100, func(c *Ctx, n uint64) {
-			c.vg().DownTimerAdverts = int(n)
-		})},
-		"vrrp_garp_interval": {Handle: gInterval("vrrp_garp_interval", func(c *Ctx, d time.Duration) { c.vg().GARPInterval = d })},
-		"vrrp_gna_interval":  {Handle: gInterval("vrrp_gna_interval", func(c *Ctx, d time.Duration) { c.vg().GNAInterval = d })},
-		"vrrp_min_garp": {Handle: func(c *Ctx, kw Token, args []Token) {
+		"vrrp_garp_interval": {Handle: gInterval("vrrp_garp_interval", func(c *ctx, d time.Duration) { c.vg().GARPInterval = d })},
+		"vrrp_gna_interval":  {Handle: gInterval("vrrp_gna_interval", func(c *ctx, d time.Duration) { c.vg().GNAInterval = d })},
+		"vrrp_min_garp": {Handle: func(c *ctx, kw token, args []token) {
 			v, ok := trueFalse(args)
 			if !ok {
-				c.Report(args[0].Pos, GeneralError, "Invalid value for vrrp_min_garp specified")
+				c.Report(args[0].Pos, generalError, "Invalid value for vrrp_min_garp specified")
 				return
 			}
 			if !v {
@@ -205,16 +264,17 @@ func vrrpGlobalKeywords() Table {
 		}},
 		"vrrp_garp_extra_if":   {Handle: gGARPExtraIf},
 		"vrrp_vmac_garp_intvl": {Handle: gGARPExtraIf},
-		"vrrp_lower_prio_no_advert": {Handle: gBool("Invalid value for vrrp_lower_prio_no_advert specified", func(c *Ctx, v bool) {
-			c.vg().LowerPrioNoAdvert = v
-		})},
-		"vrrp_higher_prio_send_advert": {Handle: gBool("Invalid value for vrrp_higher_prio_send_advert specified", func(c *Ctx, v bool) {
-			c.vg().HigherPrioSendAdvert = v
-		})},
-		"vrrp_iptables": {Handle: func(c *Ctx, kw Token, args []Token) {
+	}
+}
+
+// vrrpGlobalHostKeywords: firewall, VMAC naming and netlink/socket
+// buffers.
+func vrrpGlobalHostKeywords() table {
+	return table{
+		"vrrp_iptables": {Handle: func(c *ctx, kw token, args []token) {
 			// Debian's 2.2.7 is an nftables build: vrrp_iptables means
 			// nftables, with an error-class message.
-			c.Report(kw.Pos, GeneralError, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
+			c.Report(kw.Pos, generalError, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
 			fw := &c.vg().Firewall
 			fw.IPTables = true
 			if len(args) >= 1 {
@@ -225,87 +285,62 @@ func vrrpGlobalKeywords() Table {
 			}
 			fw.NFTables, fw.NFTablesTable, fw.NFTablesPriority = true, "keepalived", -1
 		}},
-		"vrrp_ipsets": {Handle: func(c *Ctx, kw Token, args []Token) {
-			c.Report(kw.Pos, GeneralError, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
+		"vrrp_ipsets": {Handle: func(c *ctx, kw token, args []token) {
+			c.Report(kw.Pos, generalError, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
 			fw := &c.vg().Firewall
 			fw.IPSets = fw.IPSets[:0]
 			for _, a := range args {
 				fw.IPSets = append(fw.IPSets, a.Text)
 			}
 		}},
-		"nftables": {Handle: func(c *Ctx, kw Token, args []Token) {
+		"nftables": {Handle: func(c *ctx, kw token, args []token) {
 			fw := &c.vg().Firewall
 			if fw.NFTables && fw.NFTablesTable != "" && !fw.IPTables {
-				c.Report(kw.Pos, GeneralError, "nftables already specified - ignoring")
+				c.Report(kw.Pos, generalError, "nftables already specified - ignoring")
 				return
 			}
 			name := "keepalived"
 			if len(args) >= 1 {
 				if len(args[0].Text) >= 255 {
-					c.Report(args[0].Pos, GeneralError, "VRRP Error : nftables table name too long - ignored")
+					c.Report(args[0].Pos, generalError, "VRRP Error : nftables table name too long - ignored")
 					return
 				}
 				name = args[0].Text
 			}
 			fw.NFTables, fw.NFTablesTable = true, name
 		}},
-		"nftables_priority": {Handle: func(c *Ctx, kw Token, args []Token) {
+		"nftables_priority": {Handle: func(c *ctx, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
 			}
 			n, ok := c.quietInt(args[0], -2147483648, 2147483647)
 			if !ok {
-				c.Report(args[0].Pos, GeneralError, "invalid nftables chain priority '%s'", args[0].Text)
+				c.Report(args[0].Pos, generalError, "invalid nftables chain priority '%s'", args[0].Text)
 				return
 			}
 			c.vg().Firewall.NFTablesPriority = int(n)
 		}},
-		"nftables_ifindex":       {Handle: gBool("invalid nftables_ifindex value", func(c *Ctx, v bool) { c.vg().Firewall.NFTablesIfIndex = v })},
-		"nftables_counters":      {Handle: gBool("invalid nftables_counters value", func(c *Ctx, v bool) { c.vg().Firewall.NFTablesCounters = v })},
-		"vrrp_check_unicast_src": {Handle: gFlag(func(c *Ctx) { c.vg().CheckUnicastSrc = true })},
-		"vrrp_skip_check_adv_addr": {Handle: gBool("Invalid value for vrrp_skip_check_adv_addr specified", func(c *Ctx, v bool) {
-			c.vg().SkipCheckAdvAddr = v
-		})},
-		"vrrp_strict":       {Handle: gBool("Invalid value for vrrp_strict specified", func(c *Ctx, v bool) { c.vg().Strict = v })},
-		"v3_checksum_as_v2": {Handle: gBool("Invalid value for v3_checksum_as_v2 specified", func(c *Ctx, v bool) { c.vg().V3ChecksumAsV2 = v })},
-		"vrrp_owner_ignore_adverts": {Handle: gBool("Invalid value for vrrp_owner_ignore_adverts specified", func(c *Ctx, v bool) {
-			c.vg().OwnerIgnoreAdverts = v
-		})},
-		"vrrp_startup_delay": {Handle: func(c *Ctx, kw Token, args []Token) {
-			if !c.Require(kw, args, 1) {
-				return
-			}
-			v, ok := c.quietTimer(args[0], 6, time.Millisecond, 4294*time.Second)
-			if !ok {
-				c.Report(args[0].Pos, GeneralError, "vrrp_startup_delay '%s' is invalid", args[0].Text)
-				return
-			}
-			c.vg().StartupDelay = v
-		}},
-		"log_unknown_vrids": {Handle: gFlag(func(c *Ctx) { c.vg().LogUnknownVRIDs = true })},
-		"vmac_prefix": {Handle: func(c *Ctx, kw Token, args []Token) {
+		"nftables_ifindex":  {Handle: gBool("invalid nftables_ifindex value", func(c *ctx, v bool) { c.vg().Firewall.NFTablesIfIndex = v })},
+		"nftables_counters": {Handle: gBool("invalid nftables_counters value", func(c *ctx, v bool) { c.vg().Firewall.NFTablesCounters = v })},
+		"vmac_prefix": {Handle: func(c *ctx, kw token, args []token) {
 			if c.Require(kw, args, 1) {
 				c.vg().VMACPrefix = args[0].Text
 			}
 		}},
-		"vmac_addr_prefix": {Handle: func(c *Ctx, kw Token, args []Token) {
+		"vmac_addr_prefix": {Handle: func(c *ctx, kw token, args []token) {
 			if c.Require(kw, args, 1) {
 				c.vg().VMACAddrPrefix = args[0].Text
 			}
 		}},
-		"vrrp_notify_priority_changes": {Handle: gBool("Invalid value for vrrp_notify_priority_changes specified", func(c *Ctx, v bool) {
-			c.vg().NotifyPriorityChanges = v
-		})},
-		"fifo_write_vrrp_states_on_reload":    {Handle: gFlag(func(c *Ctx) { c.vg().FIFOWriteStatesOnReload = true })},
-		"vrrp_netlink_cmd_rcv_bufs":           {Handle: gRcvBufs(func(c *Ctx, n uint32) { c.vg().NetlinkCmdRcvBufs = n })},
-		"vrrp_netlink_cmd_rcv_bufs_force":     {Handle: gRcvForce(func(c *Ctx, v bool) { c.vg().NetlinkCmdRcvBufsForce = v })},
-		"vrrp_netlink_monitor_rcv_bufs":       {Handle: gRcvBufs(func(c *Ctx, n uint32) { c.vg().NetlinkMonitorRcvBufs = n })},
-		"vrrp_netlink_monitor_rcv_bufs_force": {Handle: gRcvForce(func(c *Ctx, v bool) { c.vg().NetlinkMonitorRcvBufsForce = v })},
-		"process_monitor_rcv_bufs":            {Handle: gRcvBufs(func(c *Ctx, n uint32) { c.vg().ProcessMonitorRcvBufs = n })},
-		"process_monitor_rcv_bufs_force":      {Handle: gRcvForce(func(c *Ctx, v bool) { c.vg().ProcessMonitorRcvBufsForce = v })},
-		"vrrp_rx_bufs_policy": {Handle: func(c *Ctx, kw Token, args []Token) {
+		"vrrp_netlink_cmd_rcv_bufs":           {Handle: gRcvBufs(func(c *ctx, n uint32) { c.vg().NetlinkCmdRcvBufs = n })},
+		"vrrp_netlink_cmd_rcv_bufs_force":     {Handle: gRcvForce(func(c *ctx, v bool) { c.vg().NetlinkCmdRcvBufsForce = v })},
+		"vrrp_netlink_monitor_rcv_bufs":       {Handle: gRcvBufs(func(c *ctx, n uint32) { c.vg().NetlinkMonitorRcvBufs = n })},
+		"vrrp_netlink_monitor_rcv_bufs_force": {Handle: gRcvForce(func(c *ctx, v bool) { c.vg().NetlinkMonitorRcvBufsForce = v })},
+		"process_monitor_rcv_bufs":            {Handle: gRcvBufs(func(c *ctx, n uint32) { c.vg().ProcessMonitorRcvBufs = n })},
+		"process_monitor_rcv_bufs_force":      {Handle: gRcvForce(func(c *ctx, v bool) { c.vg().ProcessMonitorRcvBufsForce = v })},
+		"vrrp_rx_bufs_policy": {Handle: func(c *ctx, kw token, args []token) {
 			if len(args) == 0 {
-				c.Report(kw.Pos, GeneralError, "vrrp_rx_bufs_policy missing")
+				c.Report(kw.Pos, generalError, "vrrp_rx_bufs_policy missing")
 				return
 			}
 			g := c.vg()
@@ -318,55 +353,39 @@ func vrrpGlobalKeywords() Table {
 				default:
 					n, err := strconv.ParseUint(a.Text, 10, 32)
 					if err != nil || n == 0 {
-						c.Report(a.Pos, GeneralError, "vrrp_rx_bufs_policy %s invalid", a.Text)
+						c.Report(a.Pos, generalError, "vrrp_rx_bufs_policy %s invalid", a.Text)
 						continue
 					}
 					g.RxBufsPolicy, g.RxBufsSize = 3, uint32(n)
 				}
 			}
 		}},
-		"vrrp_rx_bufs_multiplier": {Handle: gUint("Invalid vrrp_rx_bufs_multiplier '%s'", 1, 1<<32-1, func(c *Ctx, n uint64) {
+		"vrrp_rx_bufs_multiplier": {Handle: gUint("Invalid vrrp_rx_bufs_multiplier '%s'", 1, 1<<32-1, func(c *ctx, n uint64) {
 			c.vg().RxBufsMultiplier = int(n)
 		})},
-		"dynamic_interfaces": {Handle: func(c *Ctx, kw Token, args []Token) {
-			g := c.vg()
-			g.DynamicInterfaces = true
-			if len(args) >= 1 {
-				if args[0].Text == "allow_if_changes" {
-					g.AllowIfChanges = true
-				} else {
-					c.Report(args[0].Pos, GeneralError, "Unknown dynamic_interfaces option '%s'", args[0].Text)
-				}
-			}
-		}},
-		"default_interface": {Handle: func(c *Ctx, kw Token, args []Token) {
-			if c.Require(kw, args, 1) {
-				c.vg().DefaultInterface = args[0].Text
-			}
-		}},
 	}
 }
 
-func gInterval(name string, set func(c *Ctx, d time.Duration)) globalHandler {
-	return func(c *Ctx, kw Token, args []Token) {
+func gInterval(name string, set func(c *ctx, d time.Duration)) globalHandler {
+	return func(c *ctx, kw token, args []token) {
 		if !c.Require(kw, args, 1) {
 			return
 		}
 		v, ok := c.quietTimer(args[0], 6, time.Microsecond, 4294*time.Second)
 		if !ok {
-			c.Report(args[0].Pos, GeneralError, "%s '%s' is invalid", name, args[0].Text)
+			c.Report(args[0].Pos, generalError, "%s '%s' is invalid", name, args[0].Text)
 			return
 		}
 		set(c, v)
 		if v >= time.Second {
-			c.Report(args[0].Pos, Info, "The %s is very large - %s seconds", name, args[0].Text)
+			c.Report(args[0].Pos, info, "The %s is very large - %s seconds", name, args[0].Text)
 		}
 	}
 }
 
-func gGARPExtraIf(c *Ctx, kw Token, args []Token) {
+func gGARPExtraIf(c *ctx, kw token, args []token) {
 	if kw.Text == "vrrp_vmac_garp_intvl" {
-		c.Report(kw.Pos, Deprecated, "Keyword \"vrrp_vmac_garp_intvl\" is deprecated - please use \"vrrp_garp_extra_if\"")
+		c.Report(kw.Pos, deprecated, "Keyword \"vrrp_vmac_garp_intvl\" is deprecated - please use \"vrrp_garp_extra_if\"")
 	}
 	var delay uint64
 	g := c.vg()
@@ -377,13 +396,13 @@ func gGARPExtraIf(c *Ctx, kw Token, args []Token) {
 		}
 		n, ok := c.quietUint(a, 1, 86400)
 		if !ok {
-			c.Report(a.Pos, GeneralError, "%s '%s' invalid - ignoring", kw.Text, a.Text)
+			c.Report(a.Pos, generalError, "%s '%s' invalid - ignoring", kw.Text, a.Text)
 			return
 		}
 		delay = n
 	}
 	if delay == 0 {
-		c.Report(kw.Pos, GeneralError, "%s specified without time - ignoring", kw.Text)
+		c.Report(kw.Pos, generalError, "%s specified without time - ignoring", kw.Text)
 		return
 	}
 	g.GARPExtraIf = time.Duration(delay) * time.Second

@@ -48,7 +48,7 @@ type vrrpState struct {
 
 	// staticPos is the address token of each static address, for the
 	// end-of-parse default_interface check.
-	staticPos []Token
+	staticPos []token
 
 	// rulePrio is the next automatic rule preference per family.
 	rulePrio4, rulePrio6 uint32
@@ -114,18 +114,18 @@ type instDraft struct {
 type syncDraft struct {
 	g         config.SyncGroup
 	pos       Pos
-	members   []Token
+	members   []token
 	hasGroup  bool
 	smtp      tri[bool]
 	notifyPri tri[bool]
 }
 
 // vg is the VRRP part of global_defs (defaults set by config.DefaultGlobal).
-func (c *Ctx) vg() *config.VRRPGlobal { return &c.Cfg.Global.VRRP }
+func (c *ctx) vg() *config.VRRPGlobal { return &c.Cfg.Global.VRRP }
 
 // ifExists reports whether interface name exists (Options.InterfaceExists,
 // else this host).
-func (c *Ctx) ifExists(name string) bool {
+func (c *ctx) ifExists(name string) bool {
 	if c.Opts != nil && c.Opts.InterfaceExists != nil {
 		return c.Opts.InterfaceExists(name)
 	}
@@ -135,7 +135,7 @@ func (c *Ctx) ifExists(name string) bool {
 
 // ifLoopback reports whether an existing interface is a loopback. With a
 // faked host only "lo" is.
-func (c *Ctx) ifLoopback(name string) bool {
+func (c *ctx) ifLoopback(name string) bool {
 	if c.Opts != nil && c.Opts.InterfaceExists != nil {
 		return name == "lo"
 	}
@@ -145,7 +145,7 @@ func (c *Ctx) ifLoopback(name string) bool {
 
 // ifMulticast reports whether an existing interface has IFF_MULTICAST.
 // A faked host (Options.InterfaceExists) has only multicast interfaces.
-func (c *Ctx) ifMulticast(name string) bool {
+func (c *ctx) ifMulticast(name string) bool {
 	if c.Opts != nil && c.Opts.InterfaceExists != nil {
 		return true
 	}
@@ -156,10 +156,10 @@ func (c *Ctx) ifMulticast(name string) bool {
 // lookupIf is keepalived's if_get_by_ifname(IF_CREATE_IF_DYNAMIC): a
 // missing interface is remembered with the message keepalived would print
 // and judged at the end. It returns whether the interface exists.
-func (c *Ctx) lookupIf(pos Pos, name, format string, args ...any) bool {
+func (c *ctx) lookupIf(pos Pos, name, format string, args ...any) bool {
 	if c.ifExists(name) {
 		return true
 	}
-	c.vrrp.missing = append(c.vrrp.missing, missingIf{pos: pos, name: name, msg: fmt.Sprintf(format, args...), class: GeneralError, flags: true})
+	c.vrrp.missing = append(c.vrrp.missing, missingIf{pos: pos, name: name, msg: fmt.Sprintf(format, args...), class: generalError, flags: true})
 	return false
 }
