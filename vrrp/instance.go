@@ -59,6 +59,7 @@ type instance struct {
 	dsts     []netip.Addr
 	unicast  bool
 	rx       wire.Packet
+	ah       *ahState // auth_type AH only (authah.go)
 	wireOpt  wire.Options
 	stats    Stats
 	drops    dropLog
@@ -92,6 +93,7 @@ func newInstance(r *Router, c InstanceConfig) *instance {
 	for _, v := range c.VIPs {
 		in.tx.Addrs = append(in.tx.Addrs, v.Prefix.Addr())
 	}
+	in.initAH()
 	in.txSrc = c.SrcIP
 	if !in.txSrc.IsValid() {
 		// Only reachable for v2 (checksum has no pseudo-header) and IPv6
@@ -432,6 +434,7 @@ func (in *instance) enterMaster(now time.Time) {
 	in.masterAddr = netip.Addr{}
 	in.masterAdverInt = in.cfg.AdvertInt
 	in.preemptAt = time.Time{}
+	in.ahEnterMaster()
 	in.sendAdvert(in.effPrio)
 	in.armAdvert()
 	in.addVIPs()
@@ -539,8 +542,8 @@ func (in *instance) sendAdvert(prio int) {
 	r := in.r
 	in.tx.Priority = uint8(prio)
 	sent := false
-	for _, dst := range in.dsts {
-		b, err := in.tx.AppendEncode(r.txBuf[:0], in.txSrc, dst, in.wireOpt)
+	for i, dst := range in.dsts {
+		b, err := in.encodeAdvert(r.txBuf[:0], dst, i == 0)
 		if err == nil {
 			err = l.conn.WriteTo(b, in.cfg.SrcIP, dst)
 		}
