@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
@@ -187,6 +188,9 @@ func (c *AHConn) WriteTo(datagram []byte, _, dst netip.Addr) error {
 		return nil
 	}
 }
+
+// SetReadDeadline sets the deadline for ReadFrom; a zero time clears it.
+func (c *AHConn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }
 
 // Close closes both sockets; a blocked ReadFrom returns an error wrapping
 // net.ErrClosed.
