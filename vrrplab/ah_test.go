@@ -16,7 +16,8 @@ func ahAuth(pass string) []string {
 }
 
 // TestInteropAH runs keepalived-go and keepalived 2.2.7 with auth_type AH,
-// each in turn as the master: election (each side verifies the other's
+// multicast and unicast (where the TTL is left out of the ICV), each in
+// turn as the master: election (each side verifies the other's
 // ICVs and sequence numbers, or the backup would not stay backup), kill
 // -9 and preemption, the frames compared on the wire and verified here
 // too, SIGTERM's priority-0 advert; then the old master comes back with
@@ -24,17 +25,18 @@ func ahAuth(pass string) []string {
 // message and stays MASTER.
 func TestInteropAH(t *testing.T) {
 	vrrplab.Binary(t, vrrplab.CDaemon)
-	v := variant{version: 2, adv: "1"}
-	for _, d := range [][2]vrrplab.Daemon{{vrrplab.GoDaemon, vrrplab.CDaemon}, {vrrplab.CDaemon, vrrplab.GoDaemon}} {
-		t.Run(string(d[0])+"-master", func(t *testing.T) {
-			t.Parallel()
-			p := newPair(t, v, d[0], d[1], ahAuth(ahPass), ahAuth(ahPass))
-			p.crashAndBack(t)
-			p.sameOnTheWire(t)
-			p.ahVerified(t)
-			p.termOver(t)
-			p.wrongKey(t)
-		})
+	for _, v := range []variant{{version: 2, adv: "1"}, {version: 2, adv: "1", unicast: true}} {
+		for _, d := range [][2]vrrplab.Daemon{{vrrplab.GoDaemon, vrrplab.CDaemon}, {vrrplab.CDaemon, vrrplab.GoDaemon}} {
+			t.Run(v.String()+"/"+string(d[0])+"-master", func(t *testing.T) {
+				t.Parallel()
+				p := newPair(t, v, d[0], d[1], ahAuth(ahPass), ahAuth(ahPass))
+				p.crashAndBack(t)
+				p.sameOnTheWire(t)
+				p.ahVerified(t)
+				p.termOver(t)
+				p.wrongKey(t)
+			})
+		}
 	}
 }
 
@@ -57,7 +59,7 @@ func (p *pair) ahVerified(t *testing.T) {
 			b := f.Raw[14:]
 			pk, err := ah.Parse(b)
 			if err == nil {
-				err = s.Verify(b, &pk, false)
+				err = s.Verify(b, &pk, p.v.unicast)
 			}
 			if err != nil {
 				t.Fatalf("%s (%s): %s: %v", r.Name, r.Daemon, f, err)
