@@ -117,7 +117,7 @@ func TestAHWrongKey(t *testing.T) {
 }
 
 // keepalivedFrames reads the adverts captured from keepalived 2.2.7.
-func keepalivedFrames(t *testing.T, pass string) [][]byte {
+func keepalivedFrames(t testing.TB, pass string) [][]byte {
 	t.Helper()
 	f, err := os.Open("ah/testdata/keepalived-2.2.7.txt")
 	if err != nil {
@@ -245,4 +245,47 @@ func TestAHReloadKeepsSeq(t *testing.T) {
 	if id := binary.BigEndian.Uint16(s.lan.Captured[0].Payload[4:6]); int(id) != len(before)+1 {
 		t.Fatalf("IP ID after reload %d, want %d", id, len(before)+1)
 	}
+}
+
+// TestAHDropLogRateLimit: a flood of adverts with a wrong ICV is counted
+// in full and logged within the drop-log limit, like the other drops.
+func TestAHDropLogRateLimit(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 51, 100, vrrp.StateBackup, "10.78.0.100/24")
+	ic.AuthType, ic.AuthPass = wire.AuthAH, "wrong"
+	s.add("h2", one(ic))
+	s.start("h2")
+	s.logs["h2"].take()
+	b := keepalivedFrames(t, "ab")[0]
+	for range 1000 {
+		s.h["h2"].Router.HandleAHPacket("eth0", b, ip("10.78.0.11"), ip("224.0.0.18"), 255)
+	}
+	const line = "(VI_1) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !"
+	if n := count(s.logs["h2"].take(), line); n != 10 {
+		t.Fatalf("%q logged %d times in the flood, want 10", line, n)
+	}
+	if st := s.status("h2", "VI_1").Stats; st.AuthFailure != 1000 {
+		t.Fatalf("AuthFailure %d, want 1000", st.AuthFailure)
+	}
+	s.at(1500 * time.Millisecond)
+	s.h["h2"].Router.HandleAHPacket("eth0", b, ip("10.78.0.11"), ip("224.0.0.18"), 255)
+	if n := count(s.logs["h2"].take(), "(VI_1) suppressed 990 similar messages about dropped adverts"); n != 1 {
+		t.Fatal("no summary of the suppressed lines")
+	}
+}
+
+func FuzzHandleAHPacket(f *testing.F) {
+	for _, b := range keepalivedFrames(f, "ab") {
+		f.Add(b, 255)
+	}
+	f.Fuzz(func(t *testing.T, b []byte, ttl int) {
+		s := newSim(t)
+		ic := vi("VI_1", 51, 100, vrrp.StateBackup, "10.78.0.100/24")
+		ic.AuthType, ic.AuthPass = wire.AuthAH, "ab"
+		s.add("h2", one(ic))
+		s.start("h2")
+		s.at(time.Second)
+		s.h["h2"].Router.HandleAHPacket("eth0", b, ip("10.78.0.11"), ip("224.0.0.18"), ttl)
+		s.at(5 * time.Second)
+	})
 }
