@@ -289,3 +289,27 @@ func FuzzHandleAHPacket(f *testing.F) {
 		s.at(5 * time.Second)
 	})
 }
+
+// TestAHNeedsSource: without an IPv4 address to sign with (the SPI is
+// the source address), an AH instance waits in FAULT like a VRRPv3 one.
+func TestAHNeedsSource(t *testing.T) {
+	s := newSim(t)
+	h := s.lan.AddHost("h9", "", "")
+	ic := vi("VI_1", 51, 100, vrrp.StateBackup, "10.78.0.100/24")
+	ic.AuthType, ic.AuthPass = wire.AuthAH, "ab"
+	r, err := vrrp.New(one(ic), vrrp.Options{Listen: h.Listen, ListenAH: h.ListenAH, Network: h.Net, Clock: s.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Router = r
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.at(5 * time.Second)
+	if st, _ := r.InstanceStatus("VI_1"); st.State != vrrp.StateFault {
+		t.Fatalf("state %v, want FAULT", st.State)
+	}
+	if got := r.NeedsSource(); len(got) != 1 || got[0] != "VI_1" {
+		t.Fatalf("NeedsSource %v", got)
+	}
+}

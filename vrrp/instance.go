@@ -323,9 +323,9 @@ func (in *instance) reevalTracking() {
 }
 
 // noSource reports a VRRPv3 IPv4 instance without the source address its
-// checksum needs.
+// checksum needs, or an AH one without the address its SPI and ICV need.
 func (in *instance) noSource() bool {
-	return in.cfg.Version == 3 && !in.cfg.IPv6 && !in.cfg.SrcIP.IsValid()
+	return (in.cfg.Version == 3 || in.ah != nil) && !in.cfg.IPv6 && !in.cfg.SrcIP.IsValid()
 }
 
 // NeedsSource lists the instances held in FAULT for want of a source
