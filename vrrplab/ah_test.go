@@ -1,12 +1,15 @@
 package vrrplab_test
 
 import (
+	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dsas/keepalived-go/vrrp/ah"
 	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/vrrpsock"
 )
 
 const ahPass = "kl51ah"
@@ -20,7 +23,7 @@ func ahAuth(pass string) []string {
 // turn as the master: election (each side verifies the other's
 // ICVs and sequence numbers, or the backup would not stay backup), kill
 // -9 and preemption, the frames compared on the wire and verified here
-// too, SIGTERM's priority-0 advert; then the old master comes back with
+// too, a replayed advert refused, SIGTERM's priority-0 advert; then the old master comes back with
 // a higher priority and the wrong password: the master logs keepalived's
 // message and stays MASTER.
 func TestInteropAH(t *testing.T) {
@@ -33,6 +36,7 @@ func TestInteropAH(t *testing.T) {
 				p.crashAndBack(t)
 				p.sameOnTheWire(t)
 				p.ahVerified(t)
+				p.replay(t)
 				p.termOver(t)
 				p.wrongKey(t)
 			})
@@ -71,6 +75,43 @@ func (p *pair) ahVerified(t *testing.T) {
 		}
 		t.Logf("%s (%s): %d AH adverts verified, last sequence number %d", r.Name, r.Daemon, len(fs), last)
 	}
+}
+
+// replay sends h1's first advert again, from the client host: the backup
+// must refuse it as already processed, in keepalived's words, and nothing
+// may change.
+func (p *pair) replay(t *testing.T) {
+	t.Helper()
+	fs := p.e.Sniffer.Since(0, vrrplab.From(p.r1.MAC()), vrrplab.Kind(vrrplab.Advert))
+	if len(fs) == 0 {
+		t.Fatal("no advert from h1 to replay")
+	}
+	f := fs[0]
+	pk, err := ah.Parse(f.Raw[14:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(p.r2.Events())
+	p.e.Host(3).NS.MustDo(t, func() error {
+		c, err := vrrpsock.ListenAH(p.e.Host(3).Link, &vrrpsock.Config{NoJoin: true})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return c.WriteTo(f.Raw[14:], netip.Addr{}, f.Dst)
+	})
+	msg := fmt.Sprintf("(VI_51) IPSEC-AH : sequence number %d already processed. Packet dropped. Local(", pk.Seq)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(p.r2.Output(), msg) {
+		if time.Now().After(deadline) {
+			t.Fatalf("h2 (%s) did not log %q; log:\n%s", p.r2.Daemon, msg, p.r2.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ns := p.r2.Events()[before:]; len(ns) > 0 || p.r1.State(inst) != "MASTER" {
+		t.Errorf("a replayed advert changed states: h2 %+v, h1 %s", ns, p.r1.State(inst))
+	}
+	t.Logf("h2 (%s) refused h1's replayed advert %d", p.r2.Daemon, pk.Seq)
 }
 
 // wrongKey restarts h1 (stopped by termOver) with priority 200 and
