@@ -49,6 +49,7 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 ./parser/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./dsas/conf/
+	$(GO) test -run '^$$' -fuzz FuzzParseVerify -fuzztime 30s -parallel 1 ./vrrp/ah/
 
 demo: deps build
 	./scripts/demo.sh

@@ -105,7 +105,10 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 	listen := func(ifname string, ipv6 bool) (vrrp.Conn, error) {
 		return vrrphost.Listener(*v.cur.Load())(ifname, ipv6)
 	}
-	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, Network: v.host, Notifier: &v.notify, Logger: log})
+	listenAH := func(ifname string) (vrrp.Conn, error) {
+		return vrrphost.ListenerAH(*v.cur.Load())(ifname)
+	}
+	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log})
 	if err != nil {
 		v.host.Close()
 		return nil, err

@@ -180,7 +180,10 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 		p("   Preempt delay = %g secs", c.PreemptDelay.Seconds())
 	}
 	p("   Promote_secondaries = disabled")
-	if c.AuthType != 0 {
+	if c.AuthType == 2 {
+		// keepalived keeps the AH key out of the dump.
+		p("   Authentication type = IPSEC_AH")
+	} else if c.AuthType != 0 {
 		p("   Authentication type = SIMPLE_PASSWORD")
 		p("   Password = %s", c.AuthPass)
 	} else if version == 2 {

@@ -214,8 +214,11 @@ func (c *InstanceConfig) normalize() error {
 	if c.AuthType != 0 && (c.Version == 3 || c.IPv6) {
 		return fmt.Errorf("vrrp %s: authentication is VRRPv2/IPv4 only", c.Name)
 	}
-	if c.AuthType == 2 {
-		return fmt.Errorf("vrrp %s: auth_type AH is not supported", c.Name)
+	if c.AuthType == 2 && c.InitialState == StateMaster && c.Priority != 255 {
+		// keepalived: an AH backup must hear the master's sequence
+		// number before taking over ("Initial state master is
+		// incompatible with AH authentication - clearing").
+		c.InitialState = StateBackup
 	}
 	if len(c.AuthPass) > 8 {
 		c.AuthPass = c.AuthPass[:8]

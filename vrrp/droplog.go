@@ -28,6 +28,14 @@ type dropLog struct {
 
 // dropf logs a dropped advert in keepalived's words, within the rate limit.
 func (in *instance) dropf(format string, args ...any) {
+	if in.dropAllowed() {
+		in.logf(format, args...)
+	}
+}
+
+// dropAllowed counts one dropped-advert line against the rate limit and
+// reports whether it may be logged.
+func (in *instance) dropAllowed() bool {
 	d := &in.drops
 	now := in.now()
 	in.flushDrops(now)
@@ -36,10 +44,10 @@ func (in *instance) dropf(format string, args ...any) {
 	}
 	if d.logged >= dropLogBurst {
 		d.suppressed++
-		return
+		return false
 	}
 	d.logged++
-	in.logf(format, args...)
+	return true
 }
 
 // flushDrops closes a window that has run out, logging how many lines it

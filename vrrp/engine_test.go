@@ -608,7 +608,10 @@ func TestNewRejects(t *testing.T) {
 		{"no vrid", func(c *vrrp.Config) { c.Instances[0].VRID = 0 }},
 		{"no interface", func(c *vrrp.Config) { c.Instances[0].Interface = "" }},
 		{"bad priority", func(c *vrrp.Config) { c.Instances[0].Priority = 300 }},
-		{"AH", func(c *vrrp.Config) { c.Instances[0].AuthType = wire.AuthAH }},
+		{"AH over IPv6", func(c *vrrp.Config) {
+			c.Instances[0].AuthType, c.Instances[0].AuthPass, c.Instances[0].IPv6 = wire.AuthAH, "pw", true
+			c.Instances[0].VIPs[0].Prefix = netip.MustParsePrefix("fd00::1/64")
+		}},
 		{"family mismatch", func(c *vrrp.Config) { c.Instances[0].IPv6 = true }},
 		{"duplicate vrid", func(c *vrrp.Config) {
 			b := base()

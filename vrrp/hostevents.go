@@ -30,7 +30,7 @@ func (r *Router) LinkReplaced(ifname string) {
 // reopen replaces l's socket; the old read loop ends when its socket is
 // closed.
 func (r *Router) reopen(l *link) {
-	c, err := r.opt.Listen(l.key.ifname, l.key.ipv6)
+	c, err := r.listen(l.key)
 	if err != nil {
 		// Retried when the interface comes up (LinkChanged).
 		l.stale = true

@@ -62,6 +62,7 @@ type instance struct {
 	dsts     []netip.Addr
 	unicast  bool
 	rx       wire.Packet
+	ah       *ahState // auth_type AH only (authah.go)
 	wireOpt  wire.Options
 	stats    Stats
 	drops    dropLog
@@ -96,6 +97,7 @@ func newInstance(r *Router, c InstanceConfig) *instance {
 	for _, v := range c.VIPs {
 		in.tx.Addrs = append(in.tx.Addrs, v.Prefix.Addr())
 	}
+	in.initAH()
 	in.txSrc = c.SrcIP
 	if !in.txSrc.IsValid() {
 		// Only reachable for v2 (checksum has no pseudo-header) and IPv6
@@ -325,9 +327,9 @@ func (in *instance) reevalTracking() {
 }
 
 // noSource reports a VRRPv3 IPv4 instance without the source address its
-// checksum needs.
+// checksum needs, or an AH one without the address its SPI and ICV need.
 func (in *instance) noSource() bool {
-	return in.cfg.Version == 3 && !in.cfg.IPv6 && !in.cfg.SrcIP.IsValid()
+	return (in.cfg.Version == 3 || in.ah != nil) && !in.cfg.IPv6 && !in.cfg.SrcIP.IsValid()
 }
 
 // NeedsSource lists the instances held in FAULT for want of a source
@@ -438,6 +440,7 @@ func (in *instance) enterMaster(now time.Time) {
 	in.masterAddr = netip.Addr{}
 	in.masterAdverInt = in.cfg.AdvertInt
 	in.preemptAt = time.Time{}
+	in.ahEnterMaster()
 	in.sendAdvert(in.effPrio)
 	in.armAdvert()
 	in.addVIPs()
@@ -543,8 +546,8 @@ func (in *instance) sendAdvert(prio int) {
 	r := in.r
 	in.tx.Priority = uint8(prio)
 	sent := false
-	for _, dst := range in.dsts {
-		b, err := in.tx.AppendEncode(r.txBuf[:0], in.txSrc, dst, in.wireOpt)
+	for i, dst := range in.dsts {
+		b, err := in.encodeAdvert(r.txBuf[:0], dst, i == 0)
 		if err == nil {
 			err = l.conn.WriteTo(b, in.cfg.SrcIP, dst)
 		}

@@ -222,6 +222,7 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 		} else {
 			in.logf("Master received advert from %s with same priority %d but higher IP address than ours", src, prio)
 		}
+		in.ahHigherMaster()
 		if in.cfg.HigherPrioSendAdvert {
 			in.sendAdvert(in.effPrio)
 		}
@@ -240,6 +241,7 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 		election = ""
 	}
 	in.logf("Received advert from %s with lower priority %d, ours %d%s", src, prio, in.effPrio, election)
+	in.ahSyncLower()
 	r.emit(Event{Kind: EventMasterRxLowerPri, Name: in.cfg.Name, State: StateMaster, Priority: in.effPrio})
 	if !in.cfg.LowerPrioNoAdvert {
 		in.sendAdvert(in.effPrio)

@@ -40,7 +40,7 @@ func (r *Router) Reload(cfg Config) error {
 		if old := r.links[key]; old != nil && old.conn != nil {
 			continue
 		}
-		c, err := r.opt.Listen(key.ifname, key.ipv6)
+		c, err := r.listen(key)
 		if err != nil {
 			for _, c := range opened {
 				c.Close()
@@ -111,7 +111,7 @@ func (r *Router) Reload(cfg Config) error {
 			fresh = append(fresh, in)
 		}
 		in.group = nil
-		in.link = links[linkKey{in.cfg.Interface, in.cfg.IPv6}]
+		in.link = links[keyOf(&in.cfg)]
 		in.link.byVRID[in.cfg.VRID] = in
 		insts = append(insts, in)
 		byName[in.cfg.Name] = in
@@ -236,6 +236,8 @@ func (in *instance) update(n *instance) {
 	in.srcLost = in.srcLost && !c.SrcIP.IsValid()
 	in.dsts = n.dsts
 	in.unicast = n.unicast
+	n.carryAH(in.ah)
+	in.ah = n.ah
 	if in.state != StateMaster {
 		in.masterAdverInt = c.AdvertInt
 		return

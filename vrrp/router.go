@@ -9,11 +9,18 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/dsas/keepalived-go/vrrp/ah"
 )
 
 // Options are the ports a Router runs on.
 type Options struct {
-	Listen   Listener // required
+	Listen Listener // required
+	// ListenAH opens an interface's protocol-51 Conn for auth_type AH
+	// instances; unlike Listen's, its Conn reads and writes whole IPv4
+	// datagrams (the AH ICV covers the IP header). Needed only to start
+	// a configuration with AH.
+	ListenAH func(ifname string) (Conn, error)
 	Network  Network  // required
 	Notifier Notifier // nil: events are dropped
 	Clock    Clock    // nil: one timer goroutine for the whole Router (see timerLoop)
@@ -26,6 +33,7 @@ type Options struct {
 type linkKey struct {
 	ifname string
 	ipv6   bool
+	ah     bool // protocol 51 (auth_type AH), a socket of its own as in keepalived
 }
 
 // link is one shared socket and the instances that listen on it.
@@ -136,7 +144,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 			}
 		}
 		in := newInstance(r, ic)
-		key := linkKey{ic.Interface, ic.IPv6}
+		key := keyOf(&ic)
 		l := r.links[key]
 		if l == nil {
 			l = &link{key: key}
@@ -181,7 +189,7 @@ func (r *Router) Start() error {
 	}
 	r.started = true
 	for key, l := range r.links {
-		c, err := r.opt.Listen(key.ifname, key.ipv6)
+		c, err := r.listen(key)
 		if err != nil {
 			r.closeLocked()
 			return fmt.Errorf("vrrp %s: open socket: %w", key.ifname, err)
@@ -301,6 +309,9 @@ func (r *Router) readLoop(l *link, conn Conn) {
 	if l.key.ipv6 {
 		slot = maxMessage6
 	}
+	if l.key.ah {
+		slot += ah.HeaderLen
+	}
 	ps := make([]Packet, n)
 	for i, buf := 0, make([]byte, n*slot); i < n; i++ {
 		ps[i].Buf = buf[i*slot : (i+1)*slot : (i+1)*slot]
@@ -345,7 +356,7 @@ func (r *Router) readLoop(l *link, conn Conn) {
 func (r *Router) HandlePacket(ifname string, ipv6 bool, b []byte, src, dst netip.Addr, ttl int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.handleLink(r.links[linkKey{ifname, ipv6}], b, src, dst, ttl)
+	r.handleLink(r.links[linkKey{ifname: ifname, ipv6: ipv6}], b, src, dst, ttl)
 }
 
 // handleLink hands a message read on l to its instance. A read loop
@@ -357,6 +368,10 @@ func (r *Router) handleLink(l *link, b []byte, src, dst netip.Addr, ttl int) {
 	}
 	if l == nil || l.closed || len(b) < 2 {
 		r.rxErrors++
+		return
+	}
+	if l.key.ah {
+		r.handleAH(l, b, src, dst, ttl)
 		return
 	}
 	in := l.byVRID[b[1]]

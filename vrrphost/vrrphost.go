@@ -234,6 +234,9 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 	}
 	plans := map[key]*plan{}
 	for _, ic := range cfg.Instances {
+		if isAH(ic) {
+			continue // on the AH socket (ListenerAH)
+		}
 		k := key{ic.Interface, ic.IPv6}
 		p := plans[k]
 		if p == nil {

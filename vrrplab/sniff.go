@@ -47,6 +47,7 @@ type Frame struct {
 	Version int        // VRRP version (adverts)
 	VRID    int        // adverts
 	Prio    int        // adverts
+	AH      bool       // an advert behind an IPsec AH header (auth_type AH)
 	Target  netip.Addr // the announced address (GARP, NA)
 	Raw     []byte     // the whole Ethernet frame
 }
@@ -175,10 +176,18 @@ func parseFrame(b []byte) (Frame, bool) {
 		f.Kind, f.Src, f.Target = GARP, spa, tpa
 		return f, true
 	case 0x0800:
-		if len(p) < 20 || p[0]>>4 != 4 || p[9] != 112 {
+		if len(p) < 20 || p[0]>>4 != 4 || (p[9] != 112 && p[9] != 51) {
 			return Frame{}, false
 		}
 		hl := int(p[0]&0x0f) * 4
+		if p[9] == 51 {
+			// AH: 24 bytes (HMAC-MD5-96) before the VRRP message.
+			if len(p) < hl+24+8 || p[hl] != 112 {
+				return Frame{}, false
+			}
+			hl += 24
+			f.AH = true
+		}
 		if len(p) < hl+8 {
 			return Frame{}, false
 		}

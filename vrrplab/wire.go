@@ -56,6 +56,10 @@ func masked(f Frame) []byte {
 			zero(p+16, p+20) // unicast destination: the peer
 		}
 		vrrp := p + int(b[p]&0x0f)*4
+		if f.AH {
+			zero(vrrp+4, vrrp+24) // SPI (the source), sequence number, ICV
+			vrrp += 24
+		}
 		zero(vrrp+2, vrrp+3) // priority
 		zero(vrrp+6, vrrp+8) // checksum
 	case 0x86dd:
@@ -95,6 +99,9 @@ func fieldName(f Frame, i int) string {
 		hl := int(f.Raw[14]&0x0f) * 4
 		if i < 14+hl {
 			return "ipv4 header"
+		}
+		if f.AH && i < 14+hl+24 {
+			return "ah header"
 		}
 		return "vrrp"
 	default:

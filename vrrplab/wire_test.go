@@ -50,3 +50,34 @@ func TestWireDiff(t *testing.T) {
 		t.Errorf("parsed %s", a)
 	}
 }
+
+// ahAdvert is keepalived 2.2.7's AH advert number seq (vrrp/ah testdata:
+// password "ab", priority 150), as an Ethernet frame.
+func ahAdvert(t *testing.T, ip string) Frame {
+	t.Helper()
+	b, err := hex.DecodeString("01005e0000120278000000010800" + ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := parseFrame(b)
+	if !ok {
+		t.Fatal("AH advert not recognised")
+	}
+	f.Raw = b
+	return f
+}
+
+func TestWireDiffAH(t *testing.T) {
+	a := ahAdvert(t, "45c0004000010000ff33d05e0a4e000be0000012700400000a4e000b00000001b803345af078c6788f5ed03f2133960102013c180a4e00640000000000000000")
+	b := ahAdvert(t, "45c0004000020000ff33d05d0a4e000be0000012700400000a4e000b00000002c5fec6c5b40c425474f8181d2133960102013c180a4e00640000000000000000")
+	if !a.AH || a.Prio != 150 || a.VRID != 51 || a.Version != 2 {
+		t.Fatalf("parsed %s (AH %v)", a, a.AH)
+	}
+	if d := WireDiff(a, b); len(d) > 0 {
+		t.Errorf("sequence number and ICV not masked: %q", d)
+	}
+	c := ahAdvert(t, "45c0004000020000ff33d05d0a4e000be0000012700500000a4e000b00000002c5fec6c5b40c425474f8181d2133960102013c180a4e00640000000000000000")
+	if d := WireDiff(a, c); len(d) != 1 || !strings.Contains(d[0], "ah header") {
+		t.Errorf("AH payload length difference: %q", d)
+	}
+}

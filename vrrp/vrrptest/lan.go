@@ -38,6 +38,9 @@ type Frame struct {
 	Src     netip.Addr
 	Dst     netip.Addr
 	TTL     int
+	// AH: Payload is a whole IPv4 datagram for the hosts' AH sockets
+	// (auth_type AH), not a VRRP message.
+	AH bool
 }
 
 // NewLAN builds a segment on clk and hooks its delivery into clk.Advance.
@@ -85,6 +88,16 @@ func (h *Host) Listen(ifname string, ipv6 bool) (vrrp.Conn, error) {
 	return c, nil
 }
 
+// ListenAH is the host's Options.ListenAH: a protocol-51 socket whose
+// frames carry whole IPv4 datagrams.
+func (h *Host) ListenAH(ifname string) (vrrp.Conn, error) {
+	c := &Conn{host: h, ifname: ifname, ah: true, closed: make(chan struct{})}
+	h.lan.mu.Lock()
+	h.conns = append(h.conns, c)
+	h.lan.mu.Unlock()
+	return c, nil
+}
+
 // SetLink takes the host's interface up or down on the wire and tells its
 // router, as the wiring's link watcher would.
 func (h *Host) SetLink(ifname string, up bool) {
@@ -101,6 +114,7 @@ type Conn struct {
 	host      *Host
 	ifname    string
 	ipv6      bool
+	ah        bool
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -132,7 +146,7 @@ func (c *Conn) WriteTo(payload []byte, src, dst netip.Addr) error {
 		ttl = c.host.TTL
 	}
 	l := c.host.lan
-	f := Frame{At: l.clock.Now(), From: c.host.Name, Payload: append([]byte(nil), payload...), Src: src, Dst: dst, TTL: ttl}
+	f := Frame{At: l.clock.Now(), From: c.host.Name, Payload: append([]byte(nil), payload...), Src: src, Dst: dst, TTL: ttl, AH: c.ah}
 	l.mu.Lock()
 	l.queue = append(l.queue, f)
 	l.SentCount++
@@ -202,7 +216,7 @@ func (l *LAN) Flush() {
 				continue
 			}
 			for _, c := range h.conns {
-				if c.ipv6 != f.Dst.Is6() || c.isClosed() {
+				if c.ipv6 != f.Dst.Is6() || c.ah != f.AH || c.isClosed() {
 					continue
 				}
 				if up, _ := h.Net.LinkUp(c.ifname); !up {
@@ -216,6 +230,10 @@ func (l *LAN) Flush() {
 		}
 		l.mu.Unlock()
 		for _, t := range ts {
+			if f.AH {
+				t.h.Router.HandleAHPacket(t.c.ifname, f.Payload, f.Src, f.Dst, f.TTL)
+				continue
+			}
 			t.h.Router.HandlePacket(t.c.ifname, t.c.ipv6, f.Payload, f.Src, f.Dst, f.TTL)
 		}
 	}

@@ -20,7 +20,9 @@ const Protocol = 112
 const TypeAdvertisement = 1
 
 // Authentication types of VRRPv2. RFC 3768 deprecates them, keepalived keeps
-// PASS for compatibility and AH behind a build option.
+// PASS for compatibility and AH behind a build option. An AH advert's
+// message carries type 2 and zero authentication data; its IP and AH
+// headers are package ah's.
 const (
 	AuthNone = 0
 	AuthPass = 1
@@ -66,7 +68,7 @@ const (
 	KindChecksum                        // checksum error (keepalived logs it, no stat)
 	KindAddrList                        // addr_list_err (count/len mismatch)
 	KindAuthType                        // invalid_authtype
-	KindAuthUnsupported                 // AH: not supported here
+	KindAuthUnsupported                 // no longer returned: AH is decoded (package ah)
 )
 
 var kindNames = map[Kind]string{
@@ -210,9 +212,10 @@ func DecodeInto(p *Packet, b []byte, src, dst netip.Addr, opt Options) error {
 	if ver == 2 {
 		copy(p.Auth[:], b[off:off+AuthLen])
 		switch p.AuthType {
-		case AuthNone, AuthPass:
-		case AuthAH:
-			return errf(KindAuthUnsupported, "IPSEC-AH authentication is not supported")
+		case AuthNone, AuthPass, AuthAH:
+			// The AH header itself is package ah's: here auth type 2
+			// is only a valid value, which a non-AH receiver reports
+			// as a mismatch, as keepalived does.
 		default:
 			return errf(KindAuthType, "auth type %d", p.AuthType)
 		}
@@ -240,9 +243,6 @@ func (p *Packet) AppendEncode(out []byte, src, dst netip.Addr, opt Options) ([]b
 	}
 	if len(p.Addrs) > maxAddrs {
 		return out, errTooManyAddrs
-	}
-	if p.Version == 2 && p.AuthType == AuthAH {
-		return out, errf(KindAuthUnsupported, "IPSEC-AH authentication is not supported")
 	}
 	if p.Version == 3 && p.AdvertInt > 0x0fff {
 		return out, errBadAdvertInterv
