@@ -79,7 +79,7 @@ type sideOptions struct {
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
-	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddr})
+	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs()})
 }
 
 func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide, error) {
