@@ -129,7 +129,12 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 		return nil, err
 	}
 	log.Info("Startup complete")
-	if err := v.router.Start(); err != nil {
+	if err := v.host.BeginStartup(); err != nil {
+		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
+	}
+	err = v.router.Start()
+	v.host.EndStartup()
+	if err != nil {
 		v.close()
 		return nil, err
 	}
