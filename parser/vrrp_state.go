@@ -155,11 +155,11 @@ func (c *Ctx) ifMulticast(name string) bool {
 	return ifi == nil || ifi.Flags&net.FlagMulticast != 0
 }
 
-// hostIf returns the host's interface name, nil when there is none. The
-// host's interfaces are read once per parse, as keepalived reads them
-// once at start: each net.InterfaceByName is a netlink dump of every
-// link, and asking three times per vrrp_instance made three quarters of
-// the start-up of 512 instances (100 ms, more on a loaded host).
+// hostIf returns the host's interface called name, nil when there is
+// none. The host's interfaces are read once per parse, as keepalived
+// reads them once at start: each net.InterfaceByName is a netlink dump of
+// every link, and asking three times per vrrp_instance made most of the
+// parse of 512 instances (100 ms unloaded, more on a loaded host).
 func (c *Ctx) hostIf(name string) *net.Interface {
 	if c.vrrp.ifs == nil {
 		ifs, err := net.Interfaces()
