@@ -83,7 +83,7 @@ type sideOptions struct {
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
-	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddr})
+	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs()})
 }
 
 func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide, error) {
@@ -134,7 +134,12 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 		return nil, err
 	}
 	log.Info("Startup complete")
-	if err := v.router.Start(); err != nil {
+	if err := v.host.BeginStartup(); err != nil {
+		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
+	}
+	err = v.router.Start()
+	v.host.EndStartup()
+	if err != nil {
 		v.close()
 		return nil, err
 	}

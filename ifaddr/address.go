@@ -132,3 +132,27 @@ func (c *Conn) DelAddress(a Address) error {
 	}
 	return nil
 }
+
+// Addresses lists the address of every interface in the connection's
+// namespace (the local address; the peer's only where there is no local
+// one), with one netlink dump.
+func (c *Conn) Addresses() ([]netip.Addr, error) {
+	msgs, err := c.rt.Address.List()
+	if err != nil {
+		return nil, fmt.Errorf("ifaddr: list addresses: %w", err)
+	}
+	out := make([]netip.Addr, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Attributes == nil {
+			continue
+		}
+		ip := m.Attributes.Local
+		if ip == nil {
+			ip = m.Attributes.Address
+		}
+		if a, ok := netip.AddrFromSlice(ip); ok {
+			out = append(out, a.Unmap())
+		}
+	}
+	return out, nil
+}

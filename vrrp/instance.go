@@ -68,6 +68,9 @@ type instance struct {
 	drops    dropLog
 	history  []Transition
 	histNext int
+	// advertSent marks the first advert of a take-over already sent by
+	// takeOver, which enterMaster must not repeat.
+	advertSent bool
 }
 
 type burst struct {
@@ -197,9 +200,59 @@ func (in *instance) fire() {
 		in.sendAdvert(in.effPrio)
 		in.armAdvert()
 	case StateBackup:
-		in.logf("Receive advertisement timeout")
-		r.transition(in, StateMaster, "master down timer")
+		r.takeOver(in)
 	}
+}
+
+// takeOver makes first MASTER on its master-down timeout, and with it
+// every other BACKUP whose timer has run out too: their first adverts go
+// out before any of their transitions, then each transition (log, VIPs,
+// GARPs, notification) runs in turn, in timer order. keepalived sends
+// each instance's advert first too, but one instance after the other,
+// and so did we: when many instances time out together (at start-up they
+// all wait one Master_Down_Interval from one instant) the last ones'
+// adverts waited for the netlink work and GARPs of all the ones before,
+// 150-250 ms for 512 instances on a loaded host. That is longer than the
+// 195 ms by which a priority-150 master's timers run out before a
+// priority-100 backup's, so the backup took over the instances whose
+// adverts were late. Instances of a sync group move with their group and
+// are left to the one-by-one path.
+func (r *Router) takeOver(first *instance) {
+	due := r.dueBackups(first)
+	for _, in := range due {
+		in.ahEnterMaster()
+		in.sendAdvert(in.effPrio)
+		in.advertSent = true
+	}
+	for _, in := range due {
+		if in == first || (in.state == StateBackup && !in.armed) {
+			in.logf("Receive advertisement timeout")
+			r.transition(in, StateMaster, "master down timer")
+		}
+		// Otherwise a transition of an earlier one has moved it on.
+		in.advertSent = false
+	}
+}
+
+// dueBackups returns first and, unless it is in a sync group, every other
+// ungrouped BACKUP whose master-down timer has run out, in deadline order
+// (ties in configuration order), their timers disarmed: first's callback
+// handles them all, and theirs then find nothing to do.
+func (r *Router) dueBackups(first *instance) []*instance {
+	due := []*instance{first}
+	if first.group != nil {
+		return due
+	}
+	now := first.now()
+	for _, in := range r.insts {
+		if in == first || in.group != nil || in.state != StateBackup || !in.armed || now.Before(in.deadline) {
+			continue
+		}
+		in.disarm()
+		due = append(due, in)
+	}
+	slices.SortStableFunc(due[1:], func(a, b *instance) int { return a.deadline.Compare(b.deadline) })
+	return due
 }
 
 // init is the start-up decision of keepalived's vrrp_init_state, with one
@@ -440,8 +493,10 @@ func (in *instance) enterMaster(now time.Time) {
 	in.masterAddr = netip.Addr{}
 	in.masterAdverInt = in.cfg.AdvertInt
 	in.preemptAt = time.Time{}
-	in.ahEnterMaster()
-	in.sendAdvert(in.effPrio)
+	if !in.advertSent {
+		in.ahEnterMaster()
+		in.sendAdvert(in.effPrio)
+	}
 	in.armAdvert()
 	in.addVIPs()
 	g := in.cfg.GARP

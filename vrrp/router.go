@@ -277,6 +277,24 @@ func (r *Router) initAll() {
 		}
 		r.groupTo(g, to, "sync group start")
 	}
+	r.armBackups()
+}
+
+// armBackups restarts the master-down timer of every BACKUP from one
+// clock reading taken once all instances have their state, as keepalived
+// sets every instance's timer only after vrrp_init_state has dealt with
+// all of them (vrrp_init_sands). Timers started one by one as the loop
+// reached each instance began over the whole span of the start-up (the
+// netlink work, logs and notifications of every instance before), so the
+// last instances of a slow start-up timed out that much later than the
+// first, and two hosts' instances no longer lined up.
+func (r *Router) armBackups() {
+	now := r.clock.Now()
+	for _, in := range r.insts {
+		if in.state == StateBackup && in.armed {
+			in.armFrom(now, in.masterDown())
+		}
+	}
 }
 
 // readBatch bounds the packets read and handled per wake-up: a master's

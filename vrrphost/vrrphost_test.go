@@ -163,6 +163,33 @@ func TestHostInNamespace(t *testing.T) {
 	if out := ns.MustRun(t, "ip", "-o", "addr", "show", "dev", "v0"); strings.Contains(out, "10.66.0.100") {
 		t.Fatalf("VIP not removed:\n%s", out)
 	}
+	// At start-up only the VIPs actually present are deleted: one left
+	// behind goes, the absent one costs no netlink request, and one added
+	// meanwhile is known to be there.
+	ns.MustRun(t, "ip", "addr", "add", "10.66.0.100/24", "dev", "v0")
+	if err := h.BeginStartup(); err != nil {
+		t.Fatal(err)
+	}
+	if !h.absent(vrrp.Address{Prefix: netip.MustParsePrefix("10.66.0.101/24")}) || h.absent(vip) {
+		t.Fatal("start-up snapshot of the addresses is wrong")
+	}
+	if err := h.DelAddress(ctx, vip); err != nil {
+		t.Fatal(err)
+	}
+	if out := ns.MustRun(t, "ip", "-o", "addr", "show", "dev", "v0"); strings.Contains(out, "10.66.0.100") {
+		t.Fatalf("stale VIP not removed at start-up:\n%s", out)
+	}
+	vip2 := vrrp.Address{Prefix: netip.MustParsePrefix("10.66.0.102/24"), Dev: "v0", PreferredLft: -1}
+	if err := h.AddAddress(ctx, vip2); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DelAddress(ctx, vip2); err != nil {
+		t.Fatal(err)
+	}
+	h.EndStartup()
+	if out := ns.MustRun(t, "ip", "-o", "addr", "show", "dev", "v0"); strings.Contains(out, "10.66.0.102") {
+		t.Fatalf("VIP added at start-up not removed:\n%s", out)
+	}
 	// The packet sockets are opened on first use, in the caller's
 	// namespace (the daemon's, in production).
 	ns.MustDo(t, func() error { return h.GratuitousARP("v0", netip.MustParseAddr("10.66.0.100")) })

@@ -362,3 +362,24 @@ func PrimaryAddr(ifname string, ipv6 bool) netip.Addr {
 	}
 	return netip.Addr{}
 }
+
+// PrimaryAddrs returns PrimaryAddr remembering each answer, for one
+// translation of a configuration: every instance asks for its interface's
+// address, and each question is two netlink dumps (the link, then its
+// addresses), a fifth of the start-up of 512 instances.
+func PrimaryAddrs() func(ifname string, ipv6 bool) netip.Addr {
+	type key struct {
+		ifname string
+		ipv6   bool
+	}
+	seen := map[key]netip.Addr{}
+	return func(ifname string, ipv6 bool) netip.Addr {
+		k := key{ifname, ipv6}
+		a, ok := seen[k]
+		if !ok {
+			a = PrimaryAddr(ifname, ipv6)
+			seen[k] = a
+		}
+		return a
+	}
+}

@@ -29,6 +29,7 @@ type Config struct {
 type Instance struct {
 	Name      string // VI_<VRID> when empty
 	VRID      int
+	Interface string // lab.Link when empty
 	Priority  int
 	State     string // MASTER or BACKUP (BACKUP when empty)
 	AdvertInt string // "1", "0.1"; "1" when empty
@@ -80,9 +81,13 @@ func (c Config) Render(notifyCmd, dir string) string {
 		if adv == "" {
 			adv = "1"
 		}
+		ifname := in.Interface
+		if ifname == "" {
+			ifname = lab.Link
+		}
 		fmt.Fprintf(&b, "vrrp_instance %s {\n", in.InstanceName())
 		fmt.Fprintf(&b, "  state %s\n  interface %s\n  virtual_router_id %d\n  priority %d\n  advert_int %s\n",
-			state, lab.Link, in.VRID, in.Priority, adv)
+			state, ifname, in.VRID, in.Priority, adv)
 		if in.Nopreempt {
 			b.WriteString("  nopreempt\n")
 		}

@@ -35,13 +35,17 @@ func (p *proc) output() string {
 	return p.out.String()
 }
 
-// start runs argv in ns in its own process group; t's cleanup stops the
-// group (TERM, then KILL).
+// start runs argv in ns in a session (and process group) of its own; t's
+// cleanup stops the group (TERM, then KILL). A session of its own, as the
+// shared netlab starts keepalived with setsid, also gives each daemon its
+// own share of the CPU under the scheduler's autogroups, as on a host of
+// its own: in the test's session a daemon shared one share with the test
+// and whatever load it runs, and stalled for 100-300 ms at a time.
 func start(t testing.TB, ns *netns.NS, argv ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: ns.Command(argv...), done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p, p
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 	var err error
 	netns.OnForkThread(func() { err = p.cmd.Start() })
 	if err != nil {

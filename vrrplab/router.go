@@ -126,6 +126,9 @@ type Router struct {
 	Host   *lab.Host
 	Dir    string
 	Conf   string // path of keepalived.conf
+	// Launcher is put before the daemon's command line, e.g. {"taskset",
+	// "-c", "0"} to squeeze a start-up onto one core.
+	Launcher []string
 
 	notifyFile string
 	fifo       string
@@ -275,8 +278,9 @@ func (r *Router) Start(t testing.TB) {
 	for _, f := range []string{"main.pid", "vrrp.pid", "chk.pid"} {
 		os.Remove(filepath.Join(r.Dir, f))
 	}
-	r.proc = start(t, r.Host.NS, bin, "-n", "-l", "-D", "-G", "-P", "-f", r.Conf,
+	argv := append(append([]string(nil), r.Launcher...), bin, "-n", "-l", "-D", "-G", "-P", "-f", r.Conf,
 		"-p", filepath.Join(r.Dir, "main.pid"), "-r", filepath.Join(r.Dir, "vrrp.pid"), "-c", filepath.Join(r.Dir, "chk.pid"))
+	r.proc = start(t, r.Host.NS, argv...)
 }
 
 func (r *Router) current() *proc {
