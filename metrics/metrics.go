@@ -20,9 +20,10 @@
 //	if err != nil { return fmt.Errorf("metrics: %w", err) }
 //	defer srv.Close()
 //
-// Serve binds before returning, so a busy port fails start-up the way a bad
-// configuration does. Reloads need no re-wiring: collectors read the sources
-// on every scrape.
+// Serve binds before returning and reports a busy port as its error; the
+// daemon (cmd/keepalived) logs that error and runs on without metrics, since
+// observability must not take VRRP down. Reloads need no re-wiring:
+// collectors read the sources on every scrape.
 //
 // Divergences from the exporter, on purpose: its intf label of
 // keepalived_vrrp_state comes from the third word of keepalived's VIP line,
@@ -48,9 +49,10 @@ import (
 	"github.com/dsas/keepalived-go/status"
 )
 
-// DefaultListen is the suggested --metrics-listen address (the exporter's
-// port, on loopback).
-const DefaultListen = "127.0.0.1:9165"
+// DefaultListen is the suggested --metrics-listen address, on loopback. It
+// is not mehdy/keepalived-exporter's 9165: operators migrating run that
+// exporter next to keepalived-go for a while, and both must bind.
+const DefaultListen = "127.0.0.1:9650"
 
 // Option tunes NewRegistry.
 type Option func(*options)

@@ -23,8 +23,19 @@ type ReloadStats struct {
 	// since the running configuration is then the one that started fine.
 	LastOK        bool
 	LastAt        time.Time // zero before any reload
-	LastSuccessAt time.Time // zero before any successful reload
+	LastSuccessAt time.Time // start (Loaded) or last applied reload; zero before either
 	LastError     string
+}
+
+// Loaded notes that the configuration the daemon started with is running
+// since at: a dashboard's "time since the last good configuration" starts
+// at the start, not at the first SIGHUP.
+func (r *Reloads) Loaded(at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.s.LastSuccessAt.IsZero() {
+		r.s.LastSuccessAt = at
+	}
 }
 
 // Record notes one reload attempt finished at at; err is why it was rejected

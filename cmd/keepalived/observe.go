@@ -114,6 +114,7 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 		if prevReady != nil {
 			prevReady()
 		}
+		reloads.Loaded(time.Now())
 		servers.Lock()
 		defer servers.Unlock()
 		core := opt.Logs.Core

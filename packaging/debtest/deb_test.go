@@ -140,7 +140,7 @@ func checkContents(t *testing.T, b built) {
 		}
 	}
 	def := extract(t, b.deb, "./etc/default/keepalived")
-	if !strings.Contains(def, "\nDAEMON_ARGS=\"\"\n") || !strings.Contains(def, "#DAEMON_ARGS=\"--metrics-listen 127.0.0.1:9165\"") {
+	if !strings.Contains(def, "\nDAEMON_ARGS=\"\"\n") || !strings.Contains(def, "#DAEMON_ARGS=\"--metrics-listen 127.0.0.1:9650\"") {
 		t.Errorf("/etc/default/keepalived lacks DAEMON_ARGS or the metrics example:\n%s", def)
 	}
 	initScript := extract(t, b.deb, "./etc/init.d/keepalived")

@@ -339,9 +339,9 @@ func observe(t *testing.T, s *sandbox, b built) {
 	var get string
 	switch {
 	case lookPath("curl"):
-		get = "curl -fsS http://127.0.0.1:9165/metrics"
+		get = "curl -fsS http://127.0.0.1:9650/metrics"
 	case lookPath("wget"):
-		get = "wget -qO- http://127.0.0.1:9165/metrics"
+		get = "wget -qO- http://127.0.0.1:9650/metrics"
 	default:
 		t.Log("neither curl nor wget: /metrics not read")
 	}
