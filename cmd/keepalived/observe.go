@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"sync"
@@ -69,6 +70,8 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 			return vs
 		}),
+		ConfigFile: cmp.Or(o.ConfigFile, defaultConfigFile),
+		Version:    status.BuildVersion(),
 		RouterID: func() string {
 			if c := get().Config(); c != nil {
 				return c.Global.RouterID
