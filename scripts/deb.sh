@@ -81,6 +81,7 @@ putbin "$BIN/keepalived" usr/sbin/keepalived
 if [ -x "$BIN/keepalivectl" ]; then
 	putbin "$BIN/keepalivectl" usr/bin/keepalivectl
 	[ -f packaging/man/keepalivectl.1 ] && putgz packaging/man/keepalivectl.1 usr/share/man/man1/keepalivectl.1.gz
+	put 0644 packaging/keepalivectl.bash-completion usr/share/bash-completion/completions/keepalivectl
 fi
 put 0644 "$stage/overrides" "usr/share/lintian/overrides/$pkg"
 put 0644 packaging/keepalived.service lib/systemd/system/keepalived.service
