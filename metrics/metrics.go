@@ -114,22 +114,25 @@ type Server struct {
 	done chan struct{}
 }
 
-// Serve binds addr and serves /metrics (and a tiny index at /) in the
-// background until Close.
-func Serve(addr string, g prometheus.Gatherer, log *slog.Logger) (*Server, error) {
+// Serve binds addr and serves /metrics (and a tiny index at /, and what
+// opts add) in the background until Close.
+func Serve(addr string, g prometheus.Gatherer, log *slog.Logger, opts ...ServeOption) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics listen %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", Handler(g, log))
+	for _, o := range opts {
+		o(mux, log)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintln(w, `<html><head><title>keepalived-go</title></head><body><a href="/metrics">Metrics</a></body></html>`)
+		fmt.Fprintln(w, `<html><head><title>keepalived-go</title></head><body><a href="/metrics">Metrics</a> <a href="/status">Status</a></body></html>`)
 	})
 	s := &Server{
 		ln:   ln,
