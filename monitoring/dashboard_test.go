@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/dsas/keepalived-go/internal/lab"
+	"github.com/dsas/keepalived-go/internal/netns"
 )
 
 const dashboardFile = "keepalived-dashboard.json"
@@ -110,36 +111,12 @@ func serveFixture(t *testing.T, h *lab.Host) string {
 // log says so. cmd/keepalived's TestDaemonLVS (VM, real IPVS) checks the
 // daemon emits those series.
 func TestDashboardQueriesReturnData(t *testing.T) {
-	prom := requireTool(t, "prometheus", "prometheus")
 	p := startPair(t)
-	h := p.lab.Host(1)
 	// One reload, so the reload series have moved.
 	p.d1.Proc.Signal(syscall.SIGHUP)
 	p.d1.WaitFor("reload", func() bool { return p.d1.Logged("Reload complete") })
-
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "prometheus.yml")
-	targets := fmt.Sprintf(`"%s:%d", "%s:%d"`, p.lab.Host(1).IPv4.Addr(), metricsPort, p.lab.Host(2).IPv4.Addr(), metricsPort)
-	if err := os.WriteFile(cfg, []byte(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: keepalived
-    static_configs:
-      - targets: [`+targets+`]
-      - targets: ["`+serveFixture(t, h)+`"]
-        labels: {fixture: "lvs"}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	const api = "http://127.0.0.1:9090/api/v1/"
-	proc := h.Start(t, prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address=127.0.0.1:9090", "--log.level=warn")
-	// Enough history for rate() over 30s: a dozen scrapes of both.
-	p.d1.WaitFor("Prometheus has 12 scrapes of both daemons and the fixture", func() bool {
-		n, err := instantQuery(h, api, `count(count_over_time(keepalived_up{job="keepalived"}[1m]) >= 12)`)
-		return err == nil && len(n) == 1 && n[0].Value[1] == "3"
-	})
+	prom := startPrometheus(t, p, true)
+	h := p.lab.Host(1)
 	var lvs []string
 	for _, q := range dashboardQueries(t) {
 		expr := grafanaVars.Replace(q.expr)
@@ -150,7 +127,7 @@ scrape_configs:
 			// The daemons' own data, not the fixture's.
 			expr = strings.ReplaceAll(expr, `instance=~".+"`, `instance=~".+",fixture=""`)
 		}
-		res, err := instantQuery(h, api, expr)
+		res, err := instantQuery(h, promAPI, expr)
 		if err != nil {
 			t.Errorf("panel %q: %s: %v", q.panel, expr, err)
 			continue
@@ -159,12 +136,107 @@ scrape_configs:
 			t.Errorf("panel %q: %s returned no data", q.panel, expr)
 		}
 	}
+	// Set at start, not only by a reload: h2 was never reloaded.
+	if res, err := instantQuery(h, promAPI, `keepalived_config_last_reload_success_timestamp_seconds{fixture=""} > 1e9`); err != nil || len(res) != 2 {
+		t.Errorf("configuration load time of both daemons: %v %v", res, err)
+	}
 	sort.Strings(lvs)
 	t.Logf("every query returned data; the LVS panels from the golden-scrape target, not a daemon (no IPVS on this kernel): %s",
 		strings.Join(dedup(lvs), ", "))
 	if t.Failed() {
-		t.Logf("prometheus log:\n%s", proc.Output())
+		t.Logf("prometheus log:\n%s", prom.Output())
 	}
+}
+
+// promAPI is the lab Prometheus' API, inside host 1's namespace.
+const promAPI = "http://127.0.0.1:9090/api/v1/"
+
+// startPrometheus runs Debian's Prometheus in host 1's namespace, scraping
+// both daemons every second (and the golden scrape when fixture is set)
+// under job="keepalived" and evaluating keepalived.rules.yml, and waits
+// for a dozen scrapes: enough history for rate() over 30s.
+func startPrometheus(t *testing.T, p *pair, fixture bool) *netns.Proc {
+	t.Helper()
+	bin := requireTool(t, "prometheus", "prometheus")
+	h := p.lab.Host(1)
+	rules, err := filepath.Abs(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	targets := fmt.Sprintf(`"%s:%d", "%s:%d"`, p.lab.Host(1).IPv4.Addr(), metricsPort, p.lab.Host(2).IPv4.Addr(), metricsPort)
+	yml := `global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: ["` + rules + `"]
+scrape_configs:
+  - job_name: keepalived
+    static_configs:
+      - targets: [` + targets + `]
+`
+	want := "2"
+	if fixture {
+		yml += `      - targets: ["` + serveFixture(t, h) + `"]
+        labels: {fixture: "lvs"}
+`
+		want = "3"
+	}
+	if err := os.WriteFile(cfg, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proc := h.Start(t, bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address=127.0.0.1:9090", "--log.level=warn")
+	p.d1.WaitFor("Prometheus has 12 scrapes of every target", func() bool {
+		n, err := instantQuery(h, promAPI, `count(count_over_time(keepalived_up{job="keepalived"}[1m]) >= 12)`)
+		return err == nil && len(n) == 1 && n[0].Value[1] == want
+	})
+	return proc
+}
+
+// TestSplitBrainAlertInLab evaluates the alerting rules in the lab's
+// Prometheus: silent while h1 is MASTER and h2 BACKUP, KeepalivedSplitBrain
+// firing once h2 stops hearing h1's adverts (an nftables drop of VRRP in
+// h2; TCP, hence the scrapes, still flow), resolved when they flow again.
+func TestSplitBrainAlertInLab(t *testing.T) {
+	p := startPair(t)
+	startPrometheus(t, p, false)
+	h1, h2 := p.lab.Host(1), p.lab.Host(2)
+	firing := func() []sample {
+		res, err := instantQuery(h1, promAPI, `ALERTS{alertname="KeepalivedSplitBrain",alertstate="firing"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res, err := instantQuery(h1, promAPI, `ALERTS{job="keepalived"} or ALERTS{alertname=~"KeepalivedSplitBrain|KeepalivedAbsent"}`); err != nil || len(res) != 0 {
+		t.Fatalf("alerts on a healthy pair: %v %v", res, err)
+	}
+	for _, cmd := range [][]string{
+		{"nft", "add", "table", "ip", "kgtest"},
+		{"nft", "add", "chain", "ip", "kgtest", "in", "{ type filter hook input priority 0 ; }"},
+		{"nft", "add", "rule", "ip", "kgtest", "in", "ip", "protocol", "112", "drop"},
+	} {
+		h2.NS.MustRun(t, cmd...)
+	}
+	p.d2.WaitFor("h2 MASTER without h1's adverts", func() bool { return p.d2.Logged("(VI_1) Entering MASTER STATE") })
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, q := range []string{`max by (instance, vrid, intf) (keepalived_vrrp_state)`, `ALERTS`} {
+				res, err := instantQuery(h1, promAPI, q)
+				t.Logf("%s: %v %v", q, res, err)
+			}
+		}
+	})
+	// Both instances of the sync group: VRIDs 77 and 78.
+	p.d1.WaitFor("KeepalivedSplitBrain firing for both VRIDs", func() bool { return len(firing()) == 2 })
+	for _, a := range firing() {
+		if v := a.Metric["vrid"]; (v != "77" && v != "78") || a.Metric["intf"] != lab.Link || a.Metric["severity"] != "critical" {
+			t.Errorf("alert labels %v", a.Metric)
+		}
+	}
+	h2.NS.MustRun(t, "nft", "delete", "table", "ip", "kgtest")
+	p.d1.WaitFor("KeepalivedSplitBrain resolved", func() bool { return len(firing()) == 0 })
 }
 
 type sample struct {
