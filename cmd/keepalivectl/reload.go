@@ -72,7 +72,11 @@ func checkConfig(pid int, file string) (string, bool) {
 	exe := "/proc/" + strconv.Itoa(pid) + "/exe"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, exe, "-t", "-f", file).CombinedOutput()
+	cmd := exec.CommandContext(ctx, exe, "-t", "-f", file)
+	// The daemon runs from /, so relative include paths resolve there on
+	// its reload; the check must resolve them the same way.
+	cmd.Dir = "/"
+	out, err := cmd.CombinedOutput()
 	text := strings.TrimSpace(string(out))
 	if err != nil {
 		var ee *exec.ExitError
