@@ -31,8 +31,12 @@ type checkerState struct {
 	idx      int
 
 	// status for metrics
-	lastOK     bool
-	lastErr    string
+	lastOK  bool
+	lastErr string
+	// lastFail outlives a recovery, so operators can read why a server
+	// that is up again went down.
+	lastFail   string
+	lastFailAt time.Time
 	lastDur    time.Duration
 	lastRun    time.Time
 	consecFail int
@@ -77,6 +81,7 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 		c.consecFail++
 		c.failures++
 		c.lastErr = r.Err.Error()
+		c.lastFail, c.lastFailAt = c.lastErr, c.lastRun
 	}
 
 	t := c.spec.Timing

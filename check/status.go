@@ -25,11 +25,15 @@ type RealStatus struct {
 
 // CheckerStatus is a snapshot of one checker.
 type CheckerStatus struct {
-	Kind                string
-	Up                  bool
-	InFlight            bool
-	LastOK              bool
-	LastError           string
+	Kind      string
+	Up        bool
+	InFlight  bool
+	LastOK    bool
+	LastError string
+	// LastFailure is the error of the most recent failed check, kept after
+	// the checker recovers; LastFailureAt is when that check ran.
+	LastFailure         string
+	LastFailureAt       time.Time
 	LastDuration        time.Duration
 	LastRun             time.Time
 	NextRun             time.Time // zero while in flight
@@ -56,7 +60,8 @@ func (e *Engine) Status() []ServiceStatus {
 			for _, c := range r.checkers {
 				cs := CheckerStatus{
 					Kind: c.spec.Kind, Up: c.up, InFlight: c.inFlight, LastOK: c.lastOK,
-					LastError: c.lastErr, LastDuration: c.lastDur, LastRun: c.lastRun,
+					LastError: c.lastErr, LastFailure: c.lastFail, LastFailureAt: c.lastFailAt,
+					LastDuration: c.lastDur, LastRun: c.lastRun,
 					ConsecutiveFailures: c.consecFail, Checks: c.checks, Failures: c.failures,
 					Confirming: c.confirming,
 				}

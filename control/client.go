@@ -3,12 +3,18 @@ package control
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 )
+
+// ErrNoDaemon says nothing listens on the socket: the file is missing or
+// no process accepts on it (a daemon that crashed, or never started).
+var ErrNoDaemon = errors.New("no daemon is listening")
 
 // Client reads the control socket.
 type Client struct {
@@ -53,6 +59,9 @@ func (c *Client) StatusRaw(ctx context.Context) ([]byte, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			err = fmt.Errorf("%w: %w", ErrNoDaemon, err)
+		}
 		return nil, fmt.Errorf("control %s: %w", c.path, err)
 	}
 	defer resp.Body.Close()

@@ -73,6 +73,11 @@ func TestStatusOverSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "status.txt.golden", txt.Bytes())
+	var lvs bytes.Buffer
+	if err := WriteLVS(&lvs, st, statustest.Epoch); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lvs.txt.golden", lvs.Bytes())
 
 	// The facts the brief asks the status to show.
 	vi1 := st.Instances[0]
@@ -90,6 +95,15 @@ func TestStatusOverSocket(t *testing.T) {
 	}
 	if vs := st.VirtualServers[1]; vs.InKernel || vs.RealServers[0].KernelWeight != nil {
 		t.Errorf("fwmark service %+v", vs)
+	}
+	if f := st.Instances[2]; f.State != "FAULT" || len(f.FaultReasons) != 2 {
+		t.Errorf("VI_NOVIP %+v", f)
+	}
+	if len(st.SyncGroups) != 1 || st.SyncGroups[0].Name != "G_WEB" || len(st.Trackers) != 4 || len(st.Scripts) != 2 {
+		t.Errorf("groups %+v trackers %+v scripts %+v", st.SyncGroups, st.Trackers, st.Scripts)
+	}
+	if st.ConfigFile == "" || st.Reloads == nil || st.Reloads.LoadedAt.IsZero() {
+		t.Errorf("config file %q reloads %+v", st.ConfigFile, st.Reloads)
 	}
 }
 

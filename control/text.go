@@ -38,57 +38,14 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 				in.Interface, in.VRID, master, ago(in.LastTransition, now), orDash(strings.Join(vips, ",")))
 		}
 	}
+	writeFaults(p, st)
+	writeGroups(p, st)
+	writeTrackers(p, st)
 	if len(st.VirtualServers) > 0 {
 		if len(st.Instances) > 0 {
 			p("")
 		}
-		p("VIRTUAL SERVER\tREAL SERVER\tHEALTH\tWEIGHT\tIPVS WEIGHT\tACTIVE CONN\tCHECKERS")
-		for _, vs := range st.VirtualServers {
-			health := fmt.Sprintf("quorum up (%d/%d)", vs.AliveWeight, vs.Quorum)
-			if !vs.QuorumUp {
-				health = fmt.Sprintf("QUORUM DOWN (%d/%d)", vs.AliveWeight, vs.Quorum)
-			}
-			if vs.SorryActive {
-				health += ", sorry server"
-			}
-			var info []string
-			if vs.Scheduler != "" {
-				info = append(info, "scheduler "+vs.Scheduler)
-			}
-			switch {
-			case vs.Connections != nil:
-				info = append(info, strconv.FormatUint(*vs.Connections, 10)+" connections")
-			case vs.InKernel:
-			default:
-				info = append(info, "not in kernel")
-			}
-			p("%s\t-\t%s\t-\t-\t-\t%s", vs.Name, health, strings.Join(info, ", "))
-			for _, rs := range vs.RealServers {
-				kw := "-"
-				if rs.KernelWeight != nil {
-					kw = strconv.FormatInt(*rs.KernelWeight, 10)
-				}
-				var checks []string
-				for _, c := range rs.Checkers {
-					s := c.Kind + " "
-					if c.Up {
-						s += "up"
-					} else {
-						s += "down"
-					}
-					s += fmt.Sprintf(" %.1fms", c.LastDurationMS)
-					if c.LastError != "" {
-						s += " (" + c.LastError + ")"
-					}
-					checks = append(checks, s)
-				}
-				conns := "-"
-				if rs.ActiveConnections != nil {
-					conns = strconv.FormatUint(*rs.ActiveConnections, 10)
-				}
-				p("\t%s\t%s\t%d\t%s\t%s\t%s", rs.Name, rs.Health, rs.Weight, kw, conns, orDash(strings.Join(checks, "; ")))
-			}
-		}
+		writeServers(p, st)
 	}
 	if len(st.Instances) == 0 && len(st.VirtualServers) == 0 {
 		p("no VRRP instances and no virtual servers")
@@ -100,6 +57,13 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 			res = "FAILED: " + r.LastError
 		}
 		p("reloads: %d (%d failed), last %s: %s", r.Total, r.Failures, ago(r.LastAt, now), res)
+	}
+	if st.ConfigFile != "" {
+		loaded := "-"
+		if st.Reloads != nil {
+			loaded = ago(st.Reloads.LoadedAt, now)
+		}
+		p("configuration: %s, loaded %s", st.ConfigFile, loaded)
 	}
 	return tw.Flush()
 }
@@ -128,4 +92,172 @@ func ago(t, now time.Time) string {
 		return strconv.Itoa(int(d/time.Hour)) + "h ago"
 	}
 	return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
+}
+
+type printer func(format string, a ...any)
+
+// writeFaults says why every FAULT instance is there.
+func writeFaults(p printer, st *Status) {
+	for _, in := range st.Instances {
+		if len(in.FaultReasons) > 0 {
+			p("%s FAULT: %s", in.Name, strings.Join(in.FaultReasons, "; "))
+		}
+	}
+}
+
+func writeGroups(p printer, st *Status) {
+	if len(st.SyncGroups) == 0 {
+		return
+	}
+	p("")
+	p("SYNC GROUP\tSTATE\tMEMBERS")
+	for _, g := range st.SyncGroups {
+		p("%s\t%s\t%s", g.Name, g.State, strings.Join(g.Members, ","))
+	}
+}
+
+func writeTrackers(p printer, st *Status) {
+	if len(st.Trackers) == 0 {
+		return
+	}
+	p("")
+	p("TRACKER\tKIND\tINSTANCE\tWEIGHT\tSTATE")
+	for _, t := range st.Trackers {
+		state := t.State
+		if t.Value != nil {
+			state += " (" + strconv.Itoa(*t.Value) + ")"
+		}
+		w := strconv.Itoa(t.Weight)
+		if t.Reverse {
+			w += " reverse"
+		}
+		p("%s\t%s\t%s\t%s\t%s", t.Name, t.Kind, t.Instance, w, state)
+	}
+}
+
+func writeServers(p printer, st *Status) {
+	p("VIRTUAL SERVER\tREAL SERVER\tHEALTH\tWEIGHT\tIPVS WEIGHT\tACTIVE CONN\tCHECKERS")
+	for _, vs := range st.VirtualServers {
+		health := fmt.Sprintf("quorum up (%d/%d)", vs.AliveWeight, vs.Quorum)
+		if !vs.QuorumUp {
+			health = fmt.Sprintf("QUORUM DOWN (%d/%d)", vs.AliveWeight, vs.Quorum)
+		}
+		if vs.SorryActive {
+			health += ", sorry server"
+		}
+		var info []string
+		if vs.Scheduler != "" {
+			info = append(info, "scheduler "+vs.Scheduler)
+		}
+		switch {
+		case vs.Connections != nil:
+			info = append(info, strconv.FormatUint(*vs.Connections, 10)+" connections")
+		case vs.InKernel:
+		default:
+			info = append(info, "not in kernel")
+		}
+		p("%s\t-\t%s\t-\t-\t-\t%s", vs.Name, health, strings.Join(info, ", "))
+		for _, rs := range vs.RealServers {
+			kw := "-"
+			if rs.KernelWeight != nil {
+				kw = strconv.FormatInt(*rs.KernelWeight, 10)
+			}
+			var checks []string
+			for _, c := range rs.Checkers {
+				s := c.Kind + " "
+				if c.Up {
+					s += "up"
+				} else {
+					s += "down"
+				}
+				s += fmt.Sprintf(" %.1fms", c.LastDurationMS)
+				if c.LastError != "" {
+					s += " (" + c.LastError + ")"
+				}
+				checks = append(checks, s)
+			}
+			conns := "-"
+			if rs.ActiveConnections != nil {
+				conns = strconv.FormatUint(*rs.ActiveConnections, 10)
+			}
+			p("\t%s\t%s\t%d\t%s\t%s\t%s", rs.Name, rs.Health, rs.Weight, kw, conns, orDash(strings.Join(checks, "; ")))
+		}
+	}
+}
+
+// WriteLVS renders the virtual servers as `keepalivectl lvs` prints them:
+// services with the kernel's counters, real servers with both weights and
+// connection counts, and every checker with its last failure, which stays
+// after the checker recovers. now is used for "ago" columns.
+func WriteLVS(w io.Writer, st *Status, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	p := func(format string, a ...any) { fmt.Fprintf(tw, format+"\n", a...) }
+	if len(st.VirtualServers) == 0 {
+		p("no virtual servers")
+		return tw.Flush()
+	}
+	p("VIRTUAL SERVER\tSCHEDULER\tQUORUM\tSORRY SERVER\tCONNECTIONS\tIN PACKETS\tOUT PACKETS\tIN BYTES\tOUT BYTES")
+	for _, vs := range st.VirtualServers {
+		quorum := fmt.Sprintf("up (%d/%d)", vs.AliveWeight, vs.Quorum)
+		if !vs.QuorumUp {
+			quorum = fmt.Sprintf("DOWN (%d/%d)", vs.AliveWeight, vs.Quorum)
+		}
+		sorry := "-"
+		if vs.SorryActive {
+			sorry = "active"
+		}
+		p("%s\t%s\t%s\t%s\t%s", vs.Name, orDash(vs.Scheduler), quorum, sorry, statsCols(vs.Stats, vs.InKernel))
+	}
+	p("")
+	p("REAL SERVER\tVIRTUAL SERVER\tHEALTH\tWEIGHT\tIPVS WEIGHT\tACTIVE\tINACTIVE\tCONNECTIONS\tIN PACKETS\tOUT PACKETS\tIN BYTES\tOUT BYTES")
+	for _, vs := range st.VirtualServers {
+		for _, rs := range vs.RealServers {
+			p("%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s", rs.Name, vs.Name, rs.Health, rs.Weight, optInt(rs.KernelWeight),
+				optUint(rs.ActiveConnections), optUint(rs.InactiveConnections), statsCols(rs.Stats, rs.KernelWeight != nil))
+		}
+	}
+	p("")
+	p("REAL SERVER\tCHECKER\tSTATE\tLAST CHECK\tFAILED IN A ROW\tLAST FAILURE")
+	for _, vs := range st.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for _, c := range rs.Checkers {
+				state := "up"
+				if !c.Up {
+					state = "DOWN"
+				}
+				fail := "-"
+				if c.LastFailure != "" {
+					fail = c.LastFailure + " (" + ago(c.LastFailureAt, now) + ")"
+				}
+				p("%s\t%s\t%s\t%s\t%d\t%s", rs.Name, c.Kind, state, ago(c.LastRun, now), c.ConsecutiveFailures, fail)
+			}
+		}
+	}
+	return tw.Flush()
+}
+
+// statsCols renders the five IPVS counters, or says why they are missing.
+func statsCols(s *IPVSStats, inKernel bool) string {
+	if s == nil {
+		why := "counters not read"
+		if !inKernel {
+			why = "not in kernel"
+		}
+		return why + "\t-\t-\t-\t-"
+	}
+	return fmt.Sprintf("%d\t%d\t%d\t%d\t%d", s.Connections, s.InPackets, s.OutPackets, s.InBytes, s.OutBytes)
+}
+
+func optInt(v *int64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatInt(*v, 10)
+}
+
+func optUint(v *uint64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatUint(*v, 10)
 }

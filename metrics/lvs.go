@@ -19,6 +19,7 @@ type lvsCollector struct {
 	rsUp, rsWeight                     typedDesc
 	chkUp, chkDuration, chkChecks      typedDesc
 	chkFailures, chkConsecutive        typedDesc
+	chkLastFailure                     typedDesc
 
 	ipvsRSWeight, ipvsRSActive, ipvsRSInactive, ipvsRSPersistent typedDesc
 	vsStats, rsStats                                             []ipvsCounter
@@ -58,6 +59,10 @@ func newLVSCollector(src status.LVSSource) *lvsCollector {
 		chkChecks:      newDesc("keepalived_checker_checks_total", "Checks completed", prometheus.CounterValue, chk...),
 		chkFailures:    newDesc("keepalived_checker_failures_total", "Checks that failed", prometheus.CounterValue, chk...),
 		chkConsecutive: newDesc("keepalived_checker_consecutive_failures", "Failures since the last success", g, chk...),
+		// One series per checker at a time: the reason label changes with
+		// the last failure, so old reasons go stale instead of piling up.
+		chkLastFailure: newDesc("keepalived_checker_last_failure_timestamp_seconds",
+			"Unix time of the checker's last failed check, labelled with its error (kept after recovery)", g, append(chk, "reason")...),
 		ipvsRSWeight:   newDesc("keepalived_lvs_real_server_weight", "Weight of the destination in the kernel's IPVS table", g, rs...),
 		ipvsRSActive:   newDesc("keepalived_lvs_real_server_active_connections", "Active connections to the destination (IPVS)", g, rs...),
 		ipvsRSInactive: newDesc("keepalived_lvs_real_server_inactive_connections", "Inactive connections to the destination (IPVS)", g, rs...),
@@ -70,7 +75,7 @@ func newLVSCollector(src status.LVSSource) *lvsCollector {
 
 func (c *lvsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []typedDesc{c.quorumUp, c.sorryActive, c.aliveWeight, c.rsUp, c.rsWeight,
-		c.chkUp, c.chkDuration, c.chkChecks, c.chkFailures, c.chkConsecutive,
+		c.chkUp, c.chkDuration, c.chkChecks, c.chkFailures, c.chkConsecutive, c.chkLastFailure,
 		c.ipvsRSWeight, c.ipvsRSActive, c.ipvsRSInactive, c.ipvsRSPersistent} {
 		ch <- d.desc
 	}
@@ -98,6 +103,13 @@ func (c *lvsCollector) Collect(ch chan<- prometheus.Metric) {
 				c.chkChecks.emit(ch, float64(k.Checks), l...)
 				c.chkFailures.emit(ch, float64(k.Failures), l...)
 				c.chkConsecutive.emit(ch, float64(k.ConsecutiveFailures), l...)
+				if k.LastFailure != "" {
+					at := 0.0
+					if !k.LastFailureAt.IsZero() {
+						at = float64(k.LastFailureAt.UnixNano()) / 1e9
+					}
+					c.chkLastFailure.emit(ch, at, append(l, k.LastFailure)...)
+				}
 			}
 		}
 		if vs.IPVS == nil {

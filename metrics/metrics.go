@@ -20,9 +20,10 @@
 //	if err != nil { return fmt.Errorf("metrics: %w", err) }
 //	defer srv.Close()
 //
-// Serve binds before returning, so a busy port fails start-up the way a bad
-// configuration does. Reloads need no re-wiring: collectors read the sources
-// on every scrape.
+// Serve binds before returning and reports a busy port as its error; the
+// daemon (cmd/keepalived) logs that error and runs on without metrics, since
+// observability must not take VRRP down. Reloads need no re-wiring:
+// collectors read the sources on every scrape.
 //
 // Divergences from the exporter, on purpose: its intf label of
 // keepalived_vrrp_state comes from the third word of keepalived's VIP line,
@@ -48,9 +49,10 @@ import (
 	"github.com/dsas/keepalived-go/status"
 )
 
-// DefaultListen is the suggested --metrics-listen address (the exporter's
-// port, on loopback).
-const DefaultListen = "127.0.0.1:9165"
+// DefaultListen is the suggested --metrics-listen address, on loopback. It
+// is not mehdy/keepalived-exporter's 9165: operators migrating run that
+// exporter next to keepalived-go for a while, and both must bind.
+const DefaultListen = "127.0.0.1:9650"
 
 // Option tunes NewRegistry.
 type Option func(*options)
@@ -113,24 +115,28 @@ type Server struct {
 	done chan struct{}
 }
 
-// Serve binds addr and serves /metrics (and a tiny index at /) in the
-// background until Close. It holds at most MaxConns connections (closing
-// the oldest idle one to admit a new one) and applies the timeouts above,
-// so idle or slow clients cannot pin descriptors and memory.
-func Serve(addr string, g prometheus.Gatherer, log *slog.Logger) (*Server, error) {
+// Serve binds addr and serves /metrics (and a tiny index at /, and what
+// opts add) in the background until Close. It holds at most MaxConns
+// connections (closing the oldest idle one to admit a new one) and applies
+// the timeouts above, so idle or slow clients cannot pin descriptors and
+// memory.
+func Serve(addr string, g prometheus.Gatherer, log *slog.Logger, opts ...ServeOption) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics listen %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", Handler(g, log))
+	for _, o := range opts {
+		o(mux, log)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintln(w, `<html><head><title>keepalived-go</title></head><body><a href="/metrics">Metrics</a></body></html>`)
+		fmt.Fprintln(w, `<html><head><title>keepalived-go</title></head><body><a href="/metrics">Metrics</a> <a href="/status">Status</a></body></html>`)
 	})
 	lim := newConnLimiter(ln, MaxConns)
 	s := &Server{

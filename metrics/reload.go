@@ -19,7 +19,7 @@ func newReloadCollector(r *status.Reloads) *reloadCollector {
 		total:    newDesc("keepalived_config_reloads_total", "Configuration reloads attempted (SIGHUP)", prometheus.CounterValue),
 		failures: newDesc("keepalived_config_reload_failures_total", "Reloads rejected; the previous configuration kept running", prometheus.CounterValue),
 		lastOK:   newDesc("keepalived_config_last_reload_successful", "Whether the last reload was applied (1 before any reload)", prometheus.GaugeValue),
-		lastOKAt: newDesc("keepalived_config_last_reload_success_timestamp_seconds", "Unix time of the last applied reload, 0 if none", prometheus.GaugeValue),
+		lastOKAt: newDesc("keepalived_config_last_reload_success_timestamp_seconds", "Unix time the running configuration was loaded (start or last applied reload)", prometheus.GaugeValue),
 	}
 }
 

@@ -21,7 +21,8 @@ type vrrpCollector struct {
 	state, excludedState, garpDelay typedDesc
 	counters                        []statCounter
 
-	priority, effPriority, transitions typedDesc
+	priority, effPriority, transitions, reasons typedDesc
+	tracker, groupState                         typedDesc
 }
 
 // statCounter maps one vrrp.Stats field to a series.
@@ -67,11 +68,17 @@ func newVRRPCollector(src status.VRRPSource, trans *status.Transitions) *vrrpCol
 		effPriority: newDesc("keepalived_vrrp_effective_priority", "Effective priority of the instance after tracking weights", prometheus.GaugeValue, commonLabels...),
 		transitions: newDesc("keepalived_vrrp_transitions_total", "VRRP state transitions by from and to state",
 			prometheus.CounterValue, "iname", "intf", "vrid", "from", "to"),
+		reasons: newDesc("keepalived_vrrp_transition_reasons_total", "VRRP state transitions by new state and the engine's reason",
+			prometheus.CounterValue, "iname", "intf", "vrid", "to", "reason"),
+		tracker: newDesc("keepalived_tracker_ok", "Verdict of a tracked interface, script, file or process of the instance (1 ok, 0 failed, before reverse)",
+			prometheus.GaugeValue, "iname", "intf", "vrid", "kind", "name", "weight"),
+		groupState: newDesc("keepalived_sync_group_state", "State of a vrrp_sync_group: FAULT when a member is, else its members' state",
+			prometheus.GaugeValue, "group"),
 	}
 }
 
 func (c *vrrpCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []typedDesc{c.state, c.excludedState, c.garpDelay, c.priority, c.effPriority, c.transitions} {
+	for _, d := range []typedDesc{c.state, c.excludedState, c.garpDelay, c.priority, c.effPriority, c.transitions, c.reasons, c.tracker, c.groupState} {
 		ch <- d.desc
 	}
 	for _, sc := range c.counters {
@@ -85,7 +92,13 @@ func (c *vrrpCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	type ids struct{ intf, vrid string }
 	known := map[string]ids{}
+	groups := map[string]vrrp.State{}
 	for _, in := range status.Instances(c.src) {
+		if g := in.SyncGroup; g != "" {
+			if st, ok := groups[g]; !ok || st != vrrp.StateFault {
+				groups[g] = in.State
+			}
+		}
 		vrid := strconv.Itoa(int(in.VRID))
 		known[in.Name] = ids{in.Interface, vrid}
 		for _, sc := range c.counters {
@@ -120,6 +133,7 @@ func (c *vrrpCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		c.priority.emit(ch, float64(in.BasePriority), in.Name, in.Interface, vrid)
 		c.effPriority.emit(ch, float64(in.EffectivePriority), in.Name, in.Interface, vrid)
+		c.collectTrackers(ch, in, vrid)
 	}
 	for _, t := range c.trans.Counts() {
 		id, ok := known[t.Instance]
@@ -127,6 +141,30 @@ func (c *vrrpCollector) Collect(ch chan<- prometheus.Metric) {
 			continue // removed by a reload
 		}
 		c.transitions.emit(ch, float64(t.Count), t.Instance, id.intf, id.vrid, status.StateName(t.From), status.StateName(t.To))
+	}
+	for g, st := range groups {
+		c.groupState.emit(ch, float64(st), g)
+	}
+	for _, r := range c.trans.Reasons() {
+		id, ok := known[r.Instance]
+		if !ok {
+			continue
+		}
+		c.reasons.emit(ch, float64(r.Count), r.Instance, id.intf, id.vrid, status.StateName(r.To), r.Reason)
+	}
+}
+
+// collectTrackers emits one verdict per tracked object; a tracker not yet
+// known (no script result) is left out rather than reported failed.
+func (c *vrrpCollector) collectTrackers(ch chan<- prometheus.Metric, in status.Instance, vrid string) {
+	seen := map[string]bool{}
+	for _, t := range in.Trackers {
+		key := t.Kind + "\x00" + t.Name
+		if !t.Known || seen[key] {
+			continue
+		}
+		seen[key] = true
+		c.tracker.emit(ch, boolf(t.OK), in.Name, in.Interface, vrid, t.Kind, t.Name, strconv.Itoa(t.Weight))
 	}
 }
 

@@ -81,6 +81,7 @@ putbin "$BIN/keepalived" usr/sbin/keepalived
 if [ -x "$BIN/keepalivectl" ]; then
 	putbin "$BIN/keepalivectl" usr/bin/keepalivectl
 	[ -f packaging/man/keepalivectl.1 ] && putgz packaging/man/keepalivectl.1 usr/share/man/man1/keepalivectl.1.gz
+	put 0644 packaging/keepalivectl.bash-completion usr/share/bash-completion/completions/keepalivectl
 fi
 put 0644 "$stage/overrides" "usr/share/lintian/overrides/$pkg"
 put 0644 packaging/keepalived.service lib/systemd/system/keepalived.service
@@ -91,6 +92,14 @@ putgz packaging/man/keepalived.conf.5 usr/share/man/man5/keepalived.conf.5.gz
 
 doc=usr/share/doc/$pkg
 mkdir -p "$root/$doc"
+# What operators need beside the binaries: a sample configuration, the
+# option-by-option compatibility notes, and the Grafana dashboard and
+# Prometheus alerting rules (data, left uncompressed for importing).
+put 0644 packaging/keepalived.conf.sample "$doc/examples/keepalived.conf.sample"
+putgz docs/compat.md "$doc/compat.md.gz"
+put 0644 monitoring/keepalived-dashboard.json usr/share/$pkg/monitoring/keepalived-dashboard.json
+put 0644 monitoring/keepalived.rules.yml usr/share/$pkg/monitoring/keepalived.rules.yml
+put 0644 monitoring/keepalived.rules.test.yml usr/share/$pkg/monitoring/keepalived.rules.test.yml
 # copyright: ours, then the licence of every module linked into the binaries.
 {
 	cat packaging/debian/copyright.in

@@ -15,6 +15,8 @@ have flock || need="$need util-linux"
 have dpkg-deb || need="$need dpkg"
 have nft || need="$need nftables"                # vrrp_strict rules read back by tests
 have busybox || need="$need busybox"           # init script under busybox ash
+have promtool || need="$need prometheus"       # alert rules (promtool), dashboard queries
+have chromium || need="$need chromium"         # status page in a headless browser
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then

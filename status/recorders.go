@@ -23,8 +23,19 @@ type ReloadStats struct {
 	// since the running configuration is then the one that started fine.
 	LastOK        bool
 	LastAt        time.Time // zero before any reload
-	LastSuccessAt time.Time // zero before any successful reload
+	LastSuccessAt time.Time // start (Loaded) or last applied reload; zero before either
 	LastError     string
+}
+
+// Loaded notes that the configuration the daemon started with is running
+// since at: a dashboard's "time since the last good configuration" starts
+// at the start, not at the first SIGHUP.
+func (r *Reloads) Loaded(at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.s.LastSuccessAt.IsZero() {
+		r.s.LastSuccessAt = at
+	}
 }
 
 // Record notes one reload attempt finished at at; err is why it was rejected
@@ -59,9 +70,25 @@ func (r *Reloads) Stats() ReloadStats {
 // It is a vrrp.Notifier: the daemon tees the Router's events into it. Sync
 // group events and STOP are not instance transitions and are ignored.
 type Transitions struct {
-	mu     sync.Mutex
-	last   map[string]vrrp.State
-	counts map[TransitionKey]uint64
+	mu      sync.Mutex
+	last    map[string]vrrp.State
+	counts  map[TransitionKey]uint64
+	reasons map[ReasonKey]uint64
+}
+
+// ReasonKey identifies one counter of transitions by the engine's reason
+// ("master down timer", "higher priority advert", "track_script chk").
+// Reasons come from the configuration's names, so their number is bounded.
+type ReasonKey struct {
+	Instance string
+	To       vrrp.State
+	Reason   string
+}
+
+// ReasonCount is one reason counter's value.
+type ReasonCount struct {
+	ReasonKey
+	Count uint64
 }
 
 // TransitionKey identifies one counter.
@@ -86,6 +113,7 @@ func (t *Transitions) Notify(ev vrrp.Event) {
 	if t.last == nil {
 		t.last = make(map[string]vrrp.State)
 		t.counts = make(map[TransitionKey]uint64)
+		t.reasons = make(map[ReasonKey]uint64)
 	}
 	from, ok := t.last[ev.Name]
 	if !ok {
@@ -96,6 +124,36 @@ func (t *Transitions) Notify(ev vrrp.Event) {
 		return
 	}
 	t.counts[TransitionKey{Instance: ev.Name, From: from, To: ev.State}]++
+	reason := ev.Reason
+	if reason == "" {
+		reason = "unknown"
+	}
+	t.reasons[ReasonKey{Instance: ev.Name, To: ev.State, Reason: reason}]++
+}
+
+// Reasons returns every non-zero reason counter, sorted by instance, to
+// state and reason.
+func (t *Transitions) Reasons() []ReasonCount {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	out := make([]ReasonCount, 0, len(t.reasons))
+	for k, n := range t.reasons {
+		out = append(out, ReasonCount{ReasonKey: k, Count: n})
+	}
+	t.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Instance != b.Instance {
+			return a.Instance < b.Instance
+		}
+		if a.To != b.To {
+			return a.To < b.To
+		}
+		return a.Reason < b.Reason
+	})
+	return out
 }
 
 // Counts returns every non-zero counter, sorted by instance, from, to.

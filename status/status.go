@@ -36,6 +36,10 @@ type Sources struct {
 	// of the running configuration; the data file and the control socket
 	// show it. Nil shows nothing.
 	RouterID func() string
+	// ConfigFile is the configuration file the daemon runs (-f).
+	ConfigFile string
+	// Version names the daemon's build (BuildVersion).
+	Version string
 }
 
 // RouterIDOf returns src.RouterID(), or "" when it is nil.

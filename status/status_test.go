@@ -129,6 +129,10 @@ func TestReloads(t *testing.T) {
 	}
 	r = &Reloads{}
 	t0 := time.Unix(1000, 0)
+	r.Loaded(t0.Add(-time.Hour))
+	if s := r.Stats(); !s.LastSuccessAt.Equal(t0.Add(-time.Hour)) || s.Total != 0 {
+		t.Errorf("after start: %+v", s)
+	}
 	r.Record(t0, nil)
 	r.Record(t0.Add(time.Second), errors.New("bad"))
 	s := r.Stats()

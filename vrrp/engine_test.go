@@ -352,6 +352,10 @@ func TestSyncGroupFault(t *testing.T) {
 	s.h["h1"].SetLink("eth1", false)
 	s.wantState("h1", "VI_1", vrrp.StateFault)
 	s.wantState("h1", "VI_2", vrrp.StateFault)
+	if r1, r2 := s.status("h1", "VI_1").FaultReasons, s.status("h1", "VI_2").FaultReasons; !slices.Equal(r1, []string{"sync group G1 has a member in FAULT"}) ||
+		!slices.Equal(r2, []string{"interface eth1 down"}) {
+		t.Fatalf("fault reasons %q, %q", r1, r2)
+	}
 	lines := s.rec["h1"].Lines()
 	if lines[len(lines)-1] != `GROUP "G1" FAULT 0` {
 		t.Fatalf("group notify missing: %q", lines)
@@ -487,6 +491,50 @@ func TestTrackersFaultAndWeights(t *testing.T) {
 				t.Fatalf("state %v prio %d, want %v %d", st.State, st.EffectivePriority, tt.wantState, tt.wantPrio)
 			}
 		})
+	}
+}
+
+// TestFaultReasonsAndTrackers: the status says which tracker holds an
+// instance in FAULT, and reports every tracker's verdict.
+func TestFaultReasonsAndTrackers(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+	ic.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+	ic.TrackFiles = []vrrp.TrackRef{{Name: "f"}, {Name: "g", Weight: 5}}
+	ic.TrackProcesses = []vrrp.TrackRef{{Name: "p", Weight: -10}}
+	ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9", Reverse: true}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{ic}, Scripts: []vrrp.ScriptConfig{{Name: "s"}}})
+	s.start("h1")
+	r := s.h["h1"].Router
+	r.LinkChanged("eth9", false)
+	st := s.status("h1", "VI_1")
+	if want := []string{"track_script s has no result yet"}; st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, want) {
+		t.Fatalf("before the script's result: %v %q, want FAULT %q", st.State, st.FaultReasons, want)
+	}
+	r.ScriptResult("s", true)
+	r.FileValue("f", 2)
+	r.FileValue("g", 1)
+	r.ProcessRunning("p", false)
+	st = s.status("h1", "VI_1")
+	if want := []string{"track_file f is 2"}; st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, want) {
+		t.Fatalf("file: %v %q, want FAULT %q", st.State, st.FaultReasons, want)
+	}
+	want := []vrrp.TrackerStatus{
+		{Kind: "interface", Name: "eth9", Reverse: true, Known: true, OK: false},
+		{Kind: "script", Name: "s", Known: true, OK: true},
+		{Kind: "file", Name: "f", Known: true, OK: false, Value: 2},
+		{Kind: "file", Name: "g", Weight: 5, Known: true, OK: true, Value: 1},
+		{Kind: "process", Name: "p", Weight: -10, Known: true, OK: false},
+	}
+	if !slices.Equal(st.Trackers, want) {
+		t.Fatalf("trackers\n%+v, want\n%+v", st.Trackers, want)
+	}
+	r.FileValue("f", 0)
+	if st := s.status("h1", "VI_1"); st.State != vrrp.StateBackup || st.FaultReasons != nil || st.EffectivePriority != 95 {
+		t.Fatalf("recovered: %v %q prio %d", st.State, st.FaultReasons, st.EffectivePriority)
+	}
+	if h := s.status("h1", "VI_1").History; h[len(h)-1].Reason != "track_file f" {
+		t.Fatalf("last transition %+v", h[len(h)-1])
 	}
 }
 

@@ -57,6 +57,9 @@ type Event struct {
 	State    State
 	Priority int // effective priority; 0 for groups
 	Time     time.Time
+	// Reason says why an instance changed state (as in its History);
+	// empty for groups.
+	Reason string
 }
 
 // FIFOLine is the event as keepalived writes it to notify_fifo, newline
@@ -119,4 +122,25 @@ type InstanceStatus struct {
 	Stats             Stats
 	History           []Transition
 	SyncGroup         string
+	// Trackers are the instance's tracked interfaces, scripts, files and
+	// processes with their current verdicts.
+	Trackers []TrackerStatus
+	// FaultReasons say why a FAULT instance is in FAULT; nil otherwise.
+	FaultReasons []string
+}
+
+// TrackerStatus is one tracked object of an instance.
+type TrackerStatus struct {
+	Kind    string // interface, script, file, process
+	Name    string
+	Weight  int
+	Reverse bool
+	// Known is false until the first result (script, process, file).
+	Known bool
+	// OK is the object's own verdict before reverse: interface up, script
+	// good, process quorum met; for a file, whether it leaves the
+	// instance out of FAULT on its own.
+	OK bool
+	// Value is a track_file's current number.
+	Value int
 }

@@ -461,19 +461,19 @@ func (in *instance) setState(to State, reason string) {
 	switch to {
 	case StateMaster:
 		in.enterMaster(now)
-		r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now})
+		r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now, Reason: reason})
 	case StateBackup:
 		in.preemptAt = time.Time{}
 		if from != StateMaster {
 			in.masterAdverInt = in.cfg.AdvertInt
 		}
 		in.arm(in.masterDown())
-		r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now})
+		r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now, Reason: reason})
 	case StateFault:
 		in.disarm()
 		in.silent = from == StateInit && (in.initHold || in.groupHeld())
 		if !in.silent {
-			r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now})
+			r.emit(Event{Name: in.cfg.Name, State: to, Priority: in.effPrio, Time: now, Reason: reason})
 		}
 	}
 }
@@ -707,8 +707,83 @@ func (in *instance) status() InstanceStatus {
 	if in.group != nil {
 		st.SyncGroup = in.group.name
 	}
+	st.Trackers = in.trackers()
+	if in.state == StateFault {
+		st.FaultReasons = in.faultReasons()
+	}
 	st.History = make([]Transition, 0, len(in.history))
 	st.History = append(st.History, in.history[in.histNext:]...)
 	st.History = append(st.History, in.history[:in.histNext]...)
 	return st
+}
+
+// trackers reports every tracked object of the instance with its current
+// verdict, for operators asking why the effective priority moved.
+func (in *instance) trackers() []TrackerStatus {
+	r := in.r
+	var out []TrackerStatus
+	for _, t := range in.cfg.TrackInterfaces {
+		out = append(out, TrackerStatus{Kind: "interface", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
+			Known: true, OK: r.ifUp[t.Name]})
+	}
+	for _, t := range in.cfg.TrackScripts {
+		s := r.scripts[t.Name]
+		out = append(out, TrackerStatus{Kind: "script", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
+			Known: s.known, OK: s.good})
+	}
+	for _, t := range in.cfg.TrackFiles {
+		v, seen := r.files[t.Name]
+		w := v * t.Weight
+		if t.Reverse {
+			w = -w
+		}
+		ok := w >= -253
+		if t.Weight == 0 {
+			ok = v == 0
+		}
+		out = append(out, TrackerStatus{Kind: "file", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
+			Known: seen, OK: ok, Value: v})
+	}
+	for _, t := range in.cfg.TrackProcesses {
+		ok, seen := r.procs[t.Name]
+		out = append(out, TrackerStatus{Kind: "process", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
+			Known: seen, OK: ok})
+	}
+	return out
+}
+
+// faultReasons explains a FAULT state in words, following the rules of
+// reevalTracking; it is only read by observers, never by the engine.
+func (in *instance) faultReasons() []string {
+	r := in.r
+	var out []string
+	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
+		out = append(out, "interface "+in.cfg.Interface+" down")
+	}
+	if in.noSource() || in.srcLost {
+		out = append(out, "no source address on "+in.cfg.Interface)
+	}
+	for _, v := range in.cfg.VIPs {
+		if !v.NoTrack && v.Dev != in.cfg.Interface && !r.ifUp[v.Dev] {
+			out = append(out, "VIP interface "+v.Dev+" down")
+		}
+	}
+	for _, t := range in.trackers() {
+		if t.Weight != 0 && t.Kind != "file" {
+			continue
+		}
+		switch {
+		case t.Kind == "file" && !t.OK:
+			out = append(out, fmt.Sprintf("track_file %s is %d", t.Name, t.Value))
+		case t.Kind == "file":
+		case t.Kind == "script" && !t.Known:
+			out = append(out, "track_script "+t.Name+" has no result yet")
+		case t.OK == t.Reverse:
+			out = append(out, "track_"+t.Kind+" "+t.Name+" failed")
+		}
+	}
+	if g := in.group; g != nil && !in.ownFault {
+		out = append(out, "sync group "+g.name+" has a member in FAULT")
+	}
+	return out
 }

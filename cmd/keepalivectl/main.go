@@ -1,91 +1,219 @@
-// Command keepalivectl reads a running keepalived-go daemon through its
-// control socket.
+// Command keepalivectl reads and reloads a running keepalived-go daemon
+// through its control socket.
 //
-//	keepalivectl status [--json] [--socket PATH]
+//	keepalivectl status  [--json] [--socket PATH]
+//	keepalivectl lvs     [--json] [--socket PATH]
+//	keepalivectl reload  [--json] [--socket PATH] [--timeout DURATION]
+//	keepalivectl version [--json] [--socket PATH]
 //
-// status prints the VRRP instances (state, priorities, master, VIPs) and
-// the virtual servers with their real servers' health and weights; --json
-// prints the daemon's status document unchanged, for tools. Exit status is
-// 0 on success, 1 when the daemon cannot be read, 2 on usage errors.
+// status prints the VRRP instances (state, priorities, master, VIPs, FAULT
+// reasons), sync groups, trackers and the virtual servers with their real
+// servers' health and weights; lvs prints the virtual and real servers with
+// the kernel's counters and every checker's last failure; reload checks the
+// daemon's configuration file with the daemon's own `-t` and, only when it
+// passes, sends SIGHUP and waits for the outcome; version prints this
+// program's build and the daemon's. --json prints documents for tools.
+//
+// Exit status: 0 on success, 1 when the daemon answered but the command
+// failed (a refused configuration, a failed reload), 2 on usage errors, 3
+// when no daemon is running (as LSB's "program is not running").
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/dsas/keepalived-go/control"
+	"github.com/dsas/keepalived-go/status"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `usage: keepalivectl status [--json] [--socket PATH]
+// Exit codes.
+const (
+	exitOK        = 0
+	exitFailed    = 1
+	exitUsage     = 2
+	exitNoDaemon  = 3
+	commandsUsage = `usage: keepalivectl COMMAND [--json] [--socket PATH]
 
 Commands:
-  status    show VRRP instances, virtual servers and real servers
+  status    VRRP instances, sync groups, trackers, virtual and real servers
+  lvs       virtual and real servers with weights, checkers and IPVS counters
+  reload    check the daemon's configuration file with -t, then SIGHUP it
+  version   this program's version and the daemon's
 
-Flags of status:
-  --json          print the daemon's JSON status document
+Flags:
+  --json          print JSON for tools
   --socket PATH   control socket (default %s)
+  --timeout D     reload: how long to wait for the outcome (default 30s)
 `
+)
+
+// command is one subcommand: it gets parsed flags and a connected client.
+type command func(c *cli) int
+
+var commands = map[string]command{
+	"status":  statusCmd,
+	"lvs":     lvsCmd,
+	"reload":  reloadCmd,
+	"version": versionCmd,
+}
+
+// cli carries what every command shares.
+type cli struct {
+	name           string
+	asJSON         bool
+	socket         string
+	timeout        time.Duration
+	stdout, stderr io.Writer
+	client         *control.Client
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintf(stderr, usage, control.DefaultSocket)
-		return 2
+		fmt.Fprintf(stderr, commandsUsage, control.DefaultSocket)
+		return exitUsage
 	}
 	switch args[0] {
-	case "status":
-		return status(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
-		fmt.Fprintf(stdout, usage, control.DefaultSocket)
-		return 0
+		fmt.Fprintf(stdout, commandsUsage, control.DefaultSocket)
+		return exitOK
 	}
-	fmt.Fprintf(stderr, "keepalivectl: unknown command %q\n"+usage, args[0], control.DefaultSocket)
-	return 2
-}
-
-func status(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "keepalivectl: unknown command %q\n"+commandsUsage, args[0], control.DefaultSocket)
+		return exitUsage
+	}
+	c := &cli{name: args[0], stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print the daemon's JSON status document")
-	socket := fs.String("socket", control.DefaultSocket, "control socket `path`")
-	if err := fs.Parse(args); err != nil {
+	fs.BoolVar(&c.asJSON, "json", false, "print JSON for tools")
+	fs.StringVar(&c.socket, "socket", control.DefaultSocket, "control socket `path`")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "reload: how long to wait for the outcome")
+	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return exitOK
 		}
-		return 2
+		return exitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "keepalivectl status: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		fmt.Fprintf(stderr, "keepalivectl %s: unexpected argument %q\n", args[0], fs.Arg(0))
+		return exitUsage
 	}
+	c.client = control.NewClient(c.socket)
+	return cmd(c)
+}
+
+// fetch reads the daemon's status; when it cannot, it prints one line
+// saying why and returns the exit code to use.
+func (c *cli) fetch() (*control.Status, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := control.NewClient(*socket)
-	if *asJSON {
-		raw, err := c.StatusRaw(ctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "keepalivectl: %v\n", err)
-			return 1
-		}
-		stdout.Write(raw)
-		return 0
-	}
-	st, err := c.Status(ctx)
+	st, err := c.client.Status(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "keepalivectl: %v\n", err)
-		return 1
+		return nil, c.fail(err)
 	}
-	if err := control.WriteText(stdout, st, time.Now()); err != nil {
-		fmt.Fprintf(stderr, "keepalivectl: %v\n", err)
-		return 1
+	return st, exitOK
+}
+
+// fail prints err on one line; a daemon that is not running gets its own
+// message and exit code, so scripts can tell it from a broken one.
+func (c *cli) fail(err error) int {
+	if errors.Is(err, control.ErrNoDaemon) {
+		fmt.Fprintf(c.stderr, "keepalivectl: no keepalived-go daemon is running (nothing answers on %s)\n", c.socket)
+		return exitNoDaemon
 	}
-	return 0
+	fmt.Fprintf(c.stderr, "keepalivectl %s: %v\n", c.name, err)
+	return exitFailed
+}
+
+// printJSON writes v indented, as the daemon does.
+func (c *cli) printJSON(v any) int {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+func statusCmd(c *cli) int {
+	if c.asJSON {
+		// The daemon's document unchanged, so fields newer than this
+		// client are not lost.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		raw, err := c.client.StatusRaw(ctx)
+		if err != nil {
+			return c.fail(err)
+		}
+		c.stdout.Write(raw)
+		return exitOK
+	}
+	st, code := c.fetch()
+	if st == nil {
+		return code
+	}
+	if err := control.WriteText(c.stdout, st, time.Now()); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+func lvsCmd(c *cli) int {
+	st, code := c.fetch()
+	if st == nil {
+		return code
+	}
+	if c.asJSON {
+		return c.printJSON(struct {
+			VirtualServers []control.VirtualServer `json:"virtual_servers"`
+		}{st.VirtualServers})
+	}
+	if err := control.WriteLVS(c.stdout, st, time.Now()); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+// versionInfo is `keepalivectl version --json`.
+type versionInfo struct {
+	Client string `json:"client"`
+	Daemon string `json:"daemon,omitempty"`
+	PID    int    `json:"pid,omitempty"`
+}
+
+// versionCmd prints both versions; a missing daemon is said, not an
+// error, since the client's own version is still an answer.
+func versionCmd(c *cli) int {
+	v := versionInfo{Client: status.BuildVersion()}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := c.client.Status(ctx)
+	switch {
+	case err == nil:
+		v.Daemon, v.PID = st.Version, st.PID
+	case !errors.Is(err, control.ErrNoDaemon):
+		return c.fail(err)
+	}
+	if c.asJSON {
+		return c.printJSON(v)
+	}
+	fmt.Fprintf(c.stdout, "keepalivectl: %s\n", v.Client)
+	if v.Daemon == "" {
+		fmt.Fprintf(c.stdout, "daemon: not running (nothing answers on %s)\n", c.socket)
+		return exitOK
+	}
+	fmt.Fprintf(c.stdout, "daemon (pid %d): %s\n", v.PID, strings.TrimSpace(v.Daemon))
+	return exitOK
 }

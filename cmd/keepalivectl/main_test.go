@@ -29,11 +29,22 @@ func TestStatusCommand(t *testing.T) {
 		{"table", []string{"status", "--socket", sock}, 0,
 			[]string{"VRRP INSTANCE", "VI_1", "MASTER", "this node (10.0.0.1)", "10.0.0.100/24", "[192.168.1.11]:tcp:8080", "DOWN", "QUORUM DOWN"}, ""},
 		{"json", []string{"status", "--json", "--socket", sock}, 0, []string{`"vrrp_instances"`, `"effective_priority": 160`}, ""},
-		{"no daemon", []string{"status", "--socket", filepath.Join(t.TempDir(), "x.sock")}, 1, nil, "x.sock"},
+		{"no daemon", []string{"status", "--socket", filepath.Join(t.TempDir(), "x.sock")}, 3, nil, "no keepalived-go daemon is running"},
+		{"lvs no daemon", []string{"lvs", "--json", "--socket", filepath.Join(t.TempDir(), "x.sock")}, 3, nil, "x.sock"},
+		{"lvs", []string{"lvs", "--socket", sock}, 0,
+			[]string{"REAL SERVER", "[192.168.1.11]:tcp:8080", "connect: connection refused", "i/o timeout", "not in kernel", "3000000"}, ""},
+		{"lvs json", []string{"lvs", "--json", "--socket", sock}, 0, []string{`"virtual_servers"`, `"last_failure"`, `"ipvs_stats"`}, ""},
+		{"status extras", []string{"status", "--socket", sock}, 0,
+			[]string{"VI_NOVIP FAULT: interface eth2 down", "SYNC GROUP", "G_WEB", "haproxy", "FAILED (1)"}, ""},
+		{"version", []string{"version", "--socket", sock}, 0, []string{"keepalivectl: keepalived-go", "daemon (pid "}, ""},
+		{"version json", []string{"version", "--json", "--socket", sock}, 0, []string{`"client"`, `"daemon": "keepalived-go test"`}, ""},
+		{"version no daemon", []string{"version", "--socket", filepath.Join(t.TempDir(), "x.sock")}, 0, []string{"daemon: not running"}, ""},
+		{"help", []string{"help"}, 0, []string{"reload", "lvs", "version"}, ""},
 		{"no command", nil, 2, nil, "usage"},
 		{"bad command", []string{"stop"}, 2, nil, `unknown command "stop"`},
 		{"bad flag", []string{"status", "--yaml"}, 2, nil, "yaml"},
 		{"extra arg", []string{"status", "VI_1", "--socket", sock}, 2, nil, "unexpected argument"},
+		{"reload no daemon", []string{"reload", "--socket", filepath.Join(t.TempDir(), "x.sock")}, 3, nil, "no keepalived-go daemon"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

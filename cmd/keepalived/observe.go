@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"sync"
@@ -69,6 +70,8 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 			return vs
 		}),
+		ConfigFile: cmp.Or(o.ConfigFile, defaultConfigFile),
+		Version:    status.BuildVersion(),
 		RouterID: func() string {
 			if c := get().Config(); c != nil {
 				return c.Global.RouterID
@@ -114,6 +117,7 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 		if prevReady != nil {
 			prevReady()
 		}
+		reloads.Loaded(time.Now())
 		servers.Lock()
 		defer servers.Unlock()
 		core := opt.Logs.Core
@@ -135,7 +139,7 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 			reg := metrics.NewRegistry(src, mopts...)
 			metrics.RegisterRuntime(reg)
-			s, err := metrics.Serve(o.MetricsListen, reg, core)
+			s, err := metrics.Serve(o.MetricsListen, reg, core, metrics.WithStatusPage(src))
 			if err != nil {
 				core.Error(err.Error())
 			}

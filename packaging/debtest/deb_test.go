@@ -102,9 +102,15 @@ func checkContents(t *testing.T, b built) {
 		{"-rw-r--r--", "./usr/share/man/man5/keepalived.conf.5.gz"},
 		{"-rw-r--r--", "./usr/share/doc/keepalived-go/copyright"},
 		{"-rw-r--r--", "./usr/share/doc/keepalived-go/changelog.gz"},
+		{"-rw-r--r--", "./usr/share/doc/keepalived-go/compat.md.gz"},
+		{"-rw-r--r--", "./usr/share/doc/keepalived-go/examples/keepalived.conf.sample"},
+		{"-rw-r--r--", "./usr/share/keepalived-go/monitoring/keepalived-dashboard.json"},
+		{"-rw-r--r--", "./usr/share/keepalived-go/monitoring/keepalived.rules.yml"},
+		{"-rw-r--r--", "./usr/share/keepalived-go/monitoring/keepalived.rules.test.yml"},
 	}
 	if _, err := os.Stat(filepath.Join(b.bin, "keepalivectl")); err == nil {
-		want = append(want, struct{ mode, path string }{"-rwxr-xr-x", "./usr/bin/keepalivectl"})
+		want = append(want, struct{ mode, path string }{"-rwxr-xr-x", "./usr/bin/keepalivectl"},
+			struct{ mode, path string }{"-rw-r--r--", "./usr/share/bash-completion/completions/keepalivectl"})
 	}
 	entries := map[string]string{}
 	for _, line := range strings.Split(listing, "\n") {
@@ -140,7 +146,7 @@ func checkContents(t *testing.T, b built) {
 		}
 	}
 	def := extract(t, b.deb, "./etc/default/keepalived")
-	if !strings.Contains(def, "\nDAEMON_ARGS=\"\"\n") || !strings.Contains(def, "#DAEMON_ARGS=\"--metrics-listen 127.0.0.1:9165\"") {
+	if !strings.Contains(def, "\nDAEMON_ARGS=\"\"\n") || !strings.Contains(def, "#DAEMON_ARGS=\"--metrics-listen 127.0.0.1:9650\"") {
 		t.Errorf("/etc/default/keepalived lacks DAEMON_ARGS or the metrics example:\n%s", def)
 	}
 	initScript := extract(t, b.deb, "./etc/init.d/keepalived")

@@ -339,19 +339,27 @@ func observe(t *testing.T, s *sandbox, b built) {
 	var get string
 	switch {
 	case lookPath("curl"):
-		get = "curl -fsS http://127.0.0.1:9165/metrics"
+		get = "curl -fsS http://127.0.0.1:9650/metrics"
 	case lookPath("wget"):
-		get = "wget -qO- http://127.0.0.1:9165/metrics"
+		get = "wget -qO- http://127.0.0.1:9650/metrics"
 	default:
 		t.Log("neither curl nor wget: /metrics not read")
 	}
 	if get != "" {
 		s.waitFor("VI_1 in /metrics", get+" | grep -q 'keepalived_.*iname=\"VI_1\"\\|keepalived_.*name=\"VI_1\"'")
+		page := strings.Replace(get, "/metrics", "/status", 1)
+		s.waitFor("VI_1 on the status page", page+" | grep -q 'data-instance=\"VI_1\"'")
 	}
 	if s.sh("test -x /usr/bin/keepalivectl && echo yes || true") == "yes\n" {
 		s.waitFor("keepalivectl to show VI_1 as MASTER", "keepalivectl status | grep -q 'VI_1 *MASTER'")
 		if out := s.sh("keepalivectl status --json"); !strings.Contains(out, "VI_1") {
 			t.Errorf("keepalivectl status --json lacks VI_1:\n%s", out)
+		}
+		if out := s.sh("keepalivectl version"); !strings.Contains(out, "daemon (pid ") {
+			t.Errorf("keepalivectl version:\n%s", out)
+		}
+		if out := s.sh("test -f /usr/share/bash-completion/completions/keepalivectl && echo yes || true"); out != "yes\n" {
+			t.Error("keepalivectl's bash completion is not installed")
 		}
 	}
 }

@@ -98,6 +98,7 @@ func Sources() status.Sources {
 				{At: Epoch.Add(-2 * time.Hour), From: vrrp.StateInit, To: vrrp.StateBackup, Reason: "startup"},
 				{At: Epoch.Add(-2*time.Hour + 3*time.Second), From: vrrp.StateBackup, To: vrrp.StateMaster, Reason: "master down timer expired"},
 			},
+			Trackers: []vrrp.TrackerStatus{{Kind: "script", Name: "chk_nginx", Weight: 10, Known: true, OK: true}},
 		},
 		{
 			Name: "VI_6", Interface: "eth1", VRID: 52, IPv6: true, State: vrrp.StateBackup, SyncGroup: "G_WEB",
@@ -110,17 +111,23 @@ func Sources() status.Sources {
 		{
 			Name: "VI_NOVIP", Interface: "eth2", VRID: 53, State: vrrp.StateFault,
 			BasePriority: 90, EffectivePriority: 90,
+			Trackers: []vrrp.TrackerStatus{
+				{Kind: "interface", Name: "eth2", Known: true},
+				{Kind: "file", Name: "maint", Weight: 0, Known: true, Value: 1},
+				{Kind: "process", Name: "haproxy", Weight: -20, Known: true, OK: true},
+			},
+			FaultReasons: []string{"interface eth2 down", "track_file maint is 1"},
 		},
 	}
 
 	trans := &status.Transitions{}
 	for _, ev := range []vrrp.Event{
-		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateBackup},
-		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateMaster},
-		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateBackup},
-		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateMaster},
-		{Kind: vrrp.EventState, Name: "VI_6", State: vrrp.StateBackup},
-		{Kind: vrrp.EventState, Name: "VI_NOVIP", State: vrrp.StateFault},
+		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateBackup, Reason: "start"},
+		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateMaster, Reason: "master down timer"},
+		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateBackup, Reason: "higher priority advert"},
+		{Kind: vrrp.EventState, Name: "VI_1", State: vrrp.StateMaster, Reason: "master down timer"},
+		{Kind: vrrp.EventState, Name: "VI_6", State: vrrp.StateBackup, Reason: "start"},
+		{Kind: vrrp.EventState, Name: "VI_NOVIP", State: vrrp.StateFault, Reason: "tracking at start"},
 		{Kind: vrrp.EventState, Group: true, Name: "G1", State: vrrp.StateMaster},
 	} {
 		trans.Notify(ev)
@@ -143,9 +150,11 @@ func Sources() status.Sources {
 							LastRun: Epoch.Add(-2 * time.Second), NextRun: Epoch.Add(4 * time.Second), Checks: 600},
 					}},
 					{ID: "[192.168.1.11]:tcp:8080", Alive: false, Weight: 0, Checkers: []check.CheckerStatus{
-						{Kind: "HTTP_GET", Up: false, LastError: "connect: connection refused", LastDuration: 1500 * time.Microsecond,
+						{Kind: "HTTP_GET", Up: false, LastError: "connect: connection refused",
+							LastFailure: "connect: connection refused", LastFailureAt: Epoch.Add(-1 * time.Second), LastDuration: 1500 * time.Microsecond,
 							LastRun: Epoch.Add(-1 * time.Second), NextRun: Epoch.Add(2 * time.Second), ConsecutiveFailures: 4, Checks: 600, Failures: 40},
-						{Kind: "TCP_CHECK", Up: true, LastOK: true, LastDuration: 300 * time.Microsecond, Checks: 598},
+						{Kind: "TCP_CHECK", Up: true, LastOK: true, LastDuration: 300 * time.Microsecond, Checks: 598,
+							LastFailure: "dial tcp 192.168.1.11:8080: i/o timeout", LastFailureAt: Epoch.Add(-time.Hour)},
 					}},
 				},
 			},
@@ -166,7 +175,7 @@ func Sources() status.Sources {
 				ID: "FWM 7", QuorumUp: false, SorryActive: true, Quorum: 1,
 				Reals: []check.RealStatus{
 					{ID: "[192.168.2.10]:tcp:443", Alive: false, Checkers: []check.CheckerStatus{
-						{Kind: "SSL_GET", LastError: "timeout", LastDuration: 5 * time.Second, ConsecutiveFailures: 2, Checks: 2, Failures: 2},
+						{Kind: "SSL_GET", LastError: "timeout", LastFailure: "timeout", LastDuration: 5 * time.Second, ConsecutiveFailures: 2, Checks: 2, Failures: 2},
 					}},
 				},
 			},
@@ -184,5 +193,7 @@ func Sources() status.Sources {
 		Reloads:     reloads,
 		Transitions: trans,
 		RouterID:    func() string { return "lb1" },
+		ConfigFile:  "/etc/keepalived/keepalived.conf",
+		Version:     "keepalived-go test",
 	}
 }
