@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/check/pcre"
 	"github.com/dsas/keepalived-go/check/probe"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/ipvs"
@@ -380,7 +381,11 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 				pu.Status = append(pu.Status, probe.StatusRange{Lo: int(r.Min), Hi: int(r.Max)})
 			}
 			if u.Regex != nil {
-				t.log.Warn("url regex is not supported; the body is not matched", "rs", rs.Addr.String(), "path", u.Path)
+				pu.Match, pu.MatchErr = urlMatcher(u.Regex)
+				if pu.MatchErr != nil {
+					// -t refuses it too; running on would pass unmatched bodies.
+					t.log.Error("url regex cannot run; the check fails until it is rewritten", "rs", rs.Addr.String(), "path", u.Path, "err", pu.MatchErr)
+				}
 			}
 			p.URLs = append(p.URLs, pu)
 		}
@@ -526,6 +531,15 @@ func credential(name, group string) (*syscall.Credential, error) {
 		return nil, nil
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// urlMatcher compiles a url's PCRE2 regex for RE2 (check/pcre).
+func urlMatcher(r *config.URLRegex) (*pcre.Matcher, error) {
+	re, err := pcre.Compile(r.Pattern, r.Options)
+	if err != nil {
+		return nil, fmt.Errorf("regex %q: %w", r.Pattern, err)
+	}
+	return &pcre.Matcher{Re: re, NoMatch: r.NoMatch, Min: r.MinOffset, Max: r.MaxOffset}, nil
 }
 
 func firstNonEmpty(s ...string) string {
