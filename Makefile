@@ -48,6 +48,9 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 ./parser/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./dsas/conf/
+	$(GO) test -run '^$$' -fuzz FuzzCompile -fuzztime 30s ./check/pcre/
+	$(GO) test -run '^$$' -fuzz FuzzResponse -fuzztime 30s ./check/genhash/
+	$(GO) test -run '^$$' -fuzz FuzzParseArgs -fuzztime 30s ./check/genhash/
 
 demo: deps build
 	./scripts/demo.sh

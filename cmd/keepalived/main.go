@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 
+	"github.com/dsas/keepalived-go/check/genhash"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/parser"
 )
@@ -34,6 +36,17 @@ func main() {
 }
 
 func run(argv []string, stdout, stderr io.Writer) int {
+	// keepalived becomes genhash when called by that name (Debian's
+	// /usr/bin/genhash is a link to it) or given -T/--genhash.
+	if filepath.Base(argv[0]) == "genhash" {
+		return genhash.Main(argv[0], true, argv[1:], len(argv), stdout, stderr)
+	}
+	if rest, name, first, ok := genhashArgs(argv[1:]); ok {
+		if !first {
+			fmt.Fprintf(stderr, "Warning -- `%s` not used as first option, previous options ignored\n", name)
+		}
+		return genhash.Main(argv[0], false, rest, len(argv), stdout, stderr)
+	}
 	o, bad := parseArgs(argv[1:], stderr)
 	switch {
 	case o.Version:
@@ -55,12 +68,6 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Unexpected argument(s): %s \n", strings.Join(o.Unexpected, " "))
 	}
 	if bad {
-		return 1
-	}
-	if o.Genhash {
-		// Starting the daemon instead, as -T used to, would surprise anyone
-		// who meant to compute a digest.
-		fmt.Fprintln(stderr, "keepalived-go: --genhash is not supported; compute an HTTP_GET digest with: curl -s URL | md5sum")
 		return 1
 	}
 	if o.ConfigFile == "" {
