@@ -247,9 +247,6 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 		}
 	}
 
-	if vs.HASuspend {
-		t.log.Warn("ha_suspend is not supported; the virtual server is always programmed", "vs", id)
-	}
 	cvs := check.VirtualServer{
 		ID:         id,
 		Quorum:     int64(vs.Quorum),
@@ -462,6 +459,13 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
 	}
 	out.ConfirmRecovery = c.Type == config.CheckHTTP || c.Type == config.CheckSSL
+	if vs.HASuspend {
+		g := vs.Group
+		if g == nil && vs.Kind == config.VSGroup {
+			g = t.cfg.LVS.Group(vs.GroupName)
+		}
+		out.Probe = newSuspendable(out.Probe, vs, g, c.Alpha, t.log, vsID)
+	}
 	out.Probe = &watched{
 		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
 		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
