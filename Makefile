@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCompile -fuzztime 30s ./check/pcre/
 	$(GO) test -run '^$$' -fuzz FuzzResponse -fuzztime 30s ./check/genhash/
 	$(GO) test -run '^$$' -fuzz FuzzParseArgs -fuzztime 30s ./check/genhash/
+	$(GO) test -run '^$$' -fuzz FuzzDecryptPKCS8 -fuzztime 30s ./check/tlskey/
 
 demo: deps build
 	./scripts/demo.sh

@@ -17,6 +17,7 @@ import (
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/check/pcre"
 	"github.com/dsas/keepalived-go/check/probe"
+	"github.com/dsas/keepalived-go/check/tlskey"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/ipvs"
 )
@@ -495,10 +496,8 @@ func (t *translator) tlsConfig() (*tls.Config, error) {
 		}
 		if s.Certificate != "" {
 			key := firstNonEmpty(s.Key, s.Certificate)
-			if s.Password != "" {
-				t.log.Warn("SSL password (encrypted keys) is not supported", "key", key)
-			}
-			cert, err := tls.LoadX509KeyPair(s.Certificate, key)
+			// password unlocks an encrypted key, as OpenSSL's PEM callback.
+			cert, err := tlskey.Load(s.Certificate, key, s.Password)
 			if err != nil {
 				return nil, fmt.Errorf("SSL certificate: %w", err)
 			}

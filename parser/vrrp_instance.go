@@ -794,6 +794,8 @@ func ipvlanHandler(c *Ctx, d *instDraft, kw Token, args []Token) {
 		return
 	}
 	v.IPVLAN = true
+	// Ours: the VRRP side creates macvlan VMACs only (package vmac).
+	c.Report(kw.Pos, GeneralError, "(%s) use_ipvlan is not supported by keepalived-go: it creates no ipvlan interface; use use_vmac (macvlan) or the base interface", d.in.Name)
 	hadMode := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]

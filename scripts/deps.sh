@@ -15,6 +15,7 @@ have flock || need="$need util-linux"
 have dpkg-deb || need="$need dpkg"
 have nft || need="$need nftables"                # vrrp_strict rules read back by tests
 have busybox || need="$need busybox"           # init script under busybox ash
+have openssl || need="$need openssl"           # encrypted SSL keys written by OpenSSL (check/tlskey)
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then
