@@ -244,7 +244,8 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 			add(ipvs.ServiceKey{FWMark: f.Mark, Family: fwmFamily(f.Family)})
 		}
 		if t.cfg.Global.LVS.NFTables != nil {
-			t.log.Warn("nftables_ipvs is not supported; group entries are programmed one by one", "vs", id)
+			// docs/compat.md: same traffic, one IPVS service per group entry.
+			t.log.Warn("nftables_ipvs: group entries are programmed as IPVS services one by one, not through nftables fwmarks", "vs", id)
 		}
 	}
 

@@ -73,3 +73,25 @@ func TestGenhashMode(t *testing.T) {
 		t.Errorf("as genhash: %q", out.String())
 	}
 }
+
+// TestVersionClaims: -v lists only build options that work here.
+func TestVersionClaims(t *testing.T) {
+	var b bytes.Buffer
+	printVersion(&b)
+	line := ""
+	for _, l := range bytes.Split(b.Bytes(), []byte("\n")) {
+		if bytes.HasPrefix(l, []byte("Config options:")) {
+			line = string(l)
+		}
+	}
+	for _, want := range []string{" LVS", " REGEX", " VRRP", " VRRP_VMAC", " JSON", " NFTABLES"} {
+		if !bytes.Contains([]byte(line+" "), []byte(want+" ")) {
+			t.Errorf("%q lacks%s", line, want)
+		}
+	}
+	for _, not := range []string{" BFD", " VRRP_AUTH", " SNMP"} {
+		if bytes.Contains([]byte(line+" "), []byte(not+" ")) {
+			t.Errorf("%q claims%s, which keepalived-go does not do", line, not)
+		}
+	}
+}

@@ -131,6 +131,11 @@ func dump(w io.Writer, cfg *config.Config, format string) {
 	io.WriteString(w, parser.Dump(cfg))
 }
 
+// configOptions are keepalived's build options that this binary honours;
+// only what works is listed (tools read this line to decide what to use).
+// VRRP_AUTH (PASS and AH) and BFD come back when AH and BFD are done.
+var configOptions = []string{"NFTABLES", "LVS", "REGEX", "VRRP", "VRRP_VMAC", "JSON"}
+
 func printVersion(w io.Writer) {
 	fmt.Fprintf(w, "%s\n\n", version)
 	fmt.Fprintf(w, "Copyright(C) 2001-2022 Alexandre Cassen, <acassen@gmail.com>\n\n")
@@ -139,7 +144,7 @@ func printVersion(w io.Writer) {
 		fmt.Fprintf(w, "Running on %s %s %s\n", cstr(u.Sysname[:]), cstr(u.Release[:]), cstr(u.Version[:]))
 	}
 	fmt.Fprintf(w, "Built with %s\n\n", runtime.Version())
-	fmt.Fprintf(w, "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON BFD\n")
+	fmt.Fprintf(w, "Config options:  %s\n", strings.Join(configOptions, " "))
 }
 
 func cstr(b []int8) string {
