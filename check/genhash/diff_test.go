@@ -69,8 +69,10 @@ func startServer(t *testing.T, resp string, cfg *tls.Config) *server {
 func (s *server) serve(c net.Conn, resp string) {
 	defer c.Close()
 	if banner, ok := strings.CutPrefix(resp, "BANNER "); ok {
-		// Speaks first, as an SSH server would, then hangs up.
+		// Speaks first, as an SSH server would, and waits for the client
+		// to give up: hanging up at once would race the client's connect.
 		_, _ = io.WriteString(c, banner)
+		_, _ = io.Copy(io.Discard, c)
 		return
 	}
 	sni := ""
