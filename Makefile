@@ -50,6 +50,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 ./parser/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./dsas/conf/
 	$(GO) test -run '^$$' -fuzz FuzzParseVerify -fuzztime 30s -parallel 1 ./vrrp/ah/
+	$(GO) test -run '^$$' -fuzz FuzzCompile -fuzztime 30s ./check/pcre/
+	$(GO) test -run '^$$' -fuzz FuzzResponse -fuzztime 30s ./check/genhash/
+	$(GO) test -run '^$$' -fuzz FuzzParseArgs -fuzztime 30s ./check/genhash/
+	$(GO) test -run '^$$' -fuzz FuzzDecryptPKCS8 -fuzztime 30s ./check/tlskey/
 
 demo: deps build
 	./scripts/demo.sh

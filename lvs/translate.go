@@ -15,7 +15,9 @@ import (
 	"syscall"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/check/pcre"
 	"github.com/dsas/keepalived-go/check/probe"
+	"github.com/dsas/keepalived-go/check/tlskey"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/ipvs"
 )
@@ -242,13 +244,11 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 			add(ipvs.ServiceKey{FWMark: f.Mark, Family: fwmFamily(f.Family)})
 		}
 		if t.cfg.Global.LVS.NFTables != nil {
-			t.log.Warn("nftables_ipvs is not supported; group entries are programmed one by one", "vs", id)
+			// docs/compat.md: same traffic, one IPVS service per group entry.
+			t.log.Warn("nftables_ipvs: group entries are programmed as IPVS services one by one, not through nftables fwmarks", "vs", id)
 		}
 	}
 
-	if vs.HASuspend {
-		t.log.Warn("ha_suspend is not supported; the virtual server is always programmed", "vs", id)
-	}
 	cvs := check.VirtualServer{
 		ID:         id,
 		Quorum:     int64(vs.Quorum),
@@ -380,7 +380,11 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 				pu.Status = append(pu.Status, probe.StatusRange{Lo: int(r.Min), Hi: int(r.Max)})
 			}
 			if u.Regex != nil {
-				t.log.Warn("url regex is not supported; the body is not matched", "rs", rs.Addr.String(), "path", u.Path)
+				pu.Match, pu.MatchErr = urlMatcher(u.Regex)
+				if pu.MatchErr != nil {
+					// -t refuses it too; running on would pass unmatched bodies.
+					t.log.Error("url regex cannot run; the check fails until it is rewritten", "rs", rs.Addr.String(), "path", u.Path, "err", pu.MatchErr)
+				}
 			}
 			p.URLs = append(p.URLs, pu)
 		}
@@ -457,6 +461,13 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
 	}
 	out.ConfirmRecovery = c.Type == config.CheckHTTP || c.Type == config.CheckSSL
+	if vs.HASuspend {
+		g := vs.Group
+		if g == nil && vs.Kind == config.VSGroup {
+			g = t.cfg.LVS.Group(vs.GroupName)
+		}
+		out.Probe = newSuspendable(out.Probe, vs, g, c.Alpha, t.log, vsID)
+	}
 	out.Probe = &watched{
 		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
 		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
@@ -486,10 +497,8 @@ func (t *translator) tlsConfig() (*tls.Config, error) {
 		}
 		if s.Certificate != "" {
 			key := firstNonEmpty(s.Key, s.Certificate)
-			if s.Password != "" {
-				t.log.Warn("SSL password (encrypted keys) is not supported", "key", key)
-			}
-			cert, err := tls.LoadX509KeyPair(s.Certificate, key)
+			// password unlocks an encrypted key, as OpenSSL's PEM callback.
+			cert, err := tlskey.Load(s.Certificate, key, s.Password)
 			if err != nil {
 				return nil, fmt.Errorf("SSL certificate: %w", err)
 			}
@@ -526,6 +535,15 @@ func credential(name, group string) (*syscall.Credential, error) {
 		return nil, nil
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// urlMatcher compiles a url's PCRE2 regex for RE2 (check/pcre).
+func urlMatcher(r *config.URLRegex) (*pcre.Matcher, error) {
+	re, err := pcre.Compile(r.Pattern, r.Options)
+	if err != nil {
+		return nil, fmt.Errorf("regex %q: %w", r.Pattern, err)
+	}
+	return &pcre.Matcher{Re: re, NoMatch: r.NoMatch, Min: r.MinOffset, Max: r.MaxOffset}, nil
 }
 
 func firstNonEmpty(s ...string) string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dsas/keepalived-go/check/pcre"
 	"github.com/dsas/keepalived-go/config"
 )
 
@@ -439,6 +440,7 @@ func chkURLRegexKeywords() table {
 				return
 			}
 			c.lvs.urlRx.rx.Pattern, c.lvs.urlRx.hasPattern = words[1], true
+			c.lvs.urlRx.pos = kw.Pos
 		}},
 		"regex_no_match": chkURLKw(func(_ *ctx, _ *config.URL, rx *lvsURLRegexBuild, _ token, _ []token) {
 			rx.rx.NoMatch = true
@@ -541,6 +543,10 @@ func chkURLEnd(c *ctx) {
 			r.MinOffset, r.MaxOffset = 0, 0
 		}
 		u.Regex = &r
+		// Ours: a pattern RE2 cannot run would leave every body unmatched.
+		if _, err := pcre.Compile(r.Pattern, r.Options); err != nil {
+			c.Report(rx.pos, generalError, "regex '%s' cannot be run by keepalived-go: %v", r.Pattern, err)
+		}
 	} else if rx.options || rx.rx.NoMatch || rx.minSet || rx.maxSet || rx.stackSet {
 		c.Report(c.lvs.urlPos, info, "regex parameters specified without regex")
 	}

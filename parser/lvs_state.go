@@ -103,6 +103,7 @@ type lvsChkBuild struct {
 type lvsURLRegexBuild struct {
 	rx                config.URLRegex
 	hasPattern        bool
+	pos               Pos // the regex keyword, where a refusal is reported
 	minSet, maxSet    bool
 	stackSet, options bool
 }

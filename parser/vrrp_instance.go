@@ -887,6 +887,8 @@ func ipvlanHandler(c *ctx, d *instDraft, kw token, args []token) {
 		return
 	}
 	v.IPVLAN = true
+	// Ours: the VRRP side creates macvlan VMACs only (package vmac).
+	c.Report(kw.Pos, generalError, "(%s) use_ipvlan is not supported by keepalived-go: it creates no ipvlan interface; use use_vmac (macvlan) or the base interface", d.in.Name)
 	hadMode := false
 	c.linkOptions(v, args, linkWords{
 		what: "ipvlan",

@@ -83,6 +83,11 @@ if [ -x "$BIN/keepalivectl" ]; then
 	[ -f packaging/man/keepalivectl.1 ] && putgz packaging/man/keepalivectl.1 usr/share/man/man1/keepalivectl.1.gz
 	put 0644 packaging/keepalivectl.bash-completion usr/share/bash-completion/completions/keepalivectl
 fi
+# genhash: Debian's keepalived ships it (operators fill HTTP_GET digests with it).
+if [ -x "$BIN/genhash" ]; then
+	putbin "$BIN/genhash" usr/bin/genhash
+	putgz packaging/man/genhash.1 usr/share/man/man1/genhash.1.gz
+fi
 put 0644 "$stage/overrides" "usr/share/lintian/overrides/$pkg"
 put 0644 packaging/keepalived.service lib/systemd/system/keepalived.service
 put 0755 packaging/keepalived.init etc/init.d/keepalived
@@ -108,7 +113,7 @@ put 0644 monitoring/keepalived.rules.test.yml usr/share/$pkg/monitoring/keepaliv
 		printf '\n== The Go standard library and runtime (%s) ==\n\n' "$(go env GOVERSION)"
 		cat "$goroot/LICENSE"
 	fi
-	for b in "$BIN/keepalived" "$BIN/keepalivectl"; do
+	for b in "$BIN/keepalived" "$BIN/keepalivectl" "$BIN/genhash"; do
 		[ -x "$b" ] && go version -m "$b" 2>/dev/null
 	done | awk '$1 == "dep" { print $2, $3 }' | sort -u | while read -r mod ver; do
 		dir=$(go list -m -f '{{.Dir}}' "$mod" 2>/dev/null || true)

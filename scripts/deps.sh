@@ -17,6 +17,7 @@ have nft || need="$need nftables"                # vrrp_strict rules read back b
 have busybox || need="$need busybox"           # init script under busybox ash
 have promtool || need="$need prometheus"       # alert rules (promtool), dashboard queries
 have chromium || need="$need chromium"         # status page in a headless browser
+have openssl || need="$need openssl"           # encrypted SSL keys written by OpenSSL (check/tlskey)
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then

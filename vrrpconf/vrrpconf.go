@@ -204,7 +204,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			ic.Interface = vmacName
 		}
 	} else if in.VMAC.IPVLAN {
-		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is not supported; running on %s", in.Name, in.Interface))
+		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is refused by -t (no ipvlan interface is created); running on %s", in.Name, in.Interface))
 	}
 	if !ic.SrcIP.IsValid() {
 		// keepalived takes the source from the base interface, VMAC or not.

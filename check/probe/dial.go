@@ -57,6 +57,11 @@ func (c Conn) control(_, _ string, rc syscall.RawConn) error {
 	return serr
 }
 
+// Dialer is the dialer a check uses for c (bind address and port, SO_MARK,
+// SO_BINDTODEVICE), for tools that drive the connection themselves
+// (genhash times each step as keepalived does).
+func (c Conn) Dialer(network string) *net.Dialer { return c.dialer(network) }
+
 func (c Conn) dialer(network string) *net.Dialer {
 	d := &net.Dialer{Control: c.control}
 	if c.BindAddr.IsValid() || c.BindPort != 0 {

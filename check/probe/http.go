@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/tls"
@@ -13,6 +14,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/dsas/keepalived-go/check/pcre"
 )
 
 // StatusRange is one status_code item: a single code has Lo == Hi.
@@ -24,7 +27,16 @@ type URL struct {
 	Digest      string        // MD5 of the body, hex; empty: not checked
 	Status      []StatusRange // empty: 200-299
 	VirtualHost string        // overrides HTTP.VirtualHost
+	// Match is the url's regex; nil: the body is not matched.
+	Match *pcre.Matcher
+	// MatchErr is why the configured regex cannot run (RE2 lacks a
+	// construct): the check then always fails rather than pass unmatched.
+	MatchErr error
 }
+
+// maxRegexBody bounds the body kept for a regex: keepalived matches a
+// stream in 4 KiB windows; RE2 needs the bytes at once.
+const maxRegexBody = 4 << 20
 
 // HTTP is HTTP_GET, or SSL_GET when TLS is set. Each url is fetched on its
 // own connection, all within one connect_timeout, exactly as keepalived
@@ -181,7 +193,12 @@ func checkResponse(r *bufio.Reader, u *URL) error {
 		body = io.LimitReader(r, length)
 	}
 	sum := md5.New()
-	n, err := io.Copy(sum, body)
+	var kept bytes.Buffer
+	var sink io.Writer = sum
+	if u.Match != nil {
+		sink = io.MultiWriter(sum, &limitedBuffer{buf: &kept, max: maxRegexBody})
+	}
+	n, err := io.Copy(sink, body)
 	if err != nil {
 		return fmt.Errorf("body: %w", err)
 	}
@@ -196,7 +213,33 @@ func checkResponse(r *bufio.Reader, u *URL) error {
 			return fmt.Errorf("digest %s, want %s", got, u.Digest)
 		}
 	}
-	return nil
+	return checkRegex(u, kept.Bytes())
+}
+
+func checkRegex(u *URL, body []byte) error {
+	switch {
+	case u.MatchErr != nil:
+		return fmt.Errorf("regex cannot run: %w", u.MatchErr)
+	case u.Match == nil || u.Match.OK(body):
+		return nil
+	case u.Match.NoMatch:
+		return errors.New("regex matched (regex_no_match)")
+	}
+	return errors.New("regex match failed")
+}
+
+// limitedBuffer keeps the first max bytes written and drops the rest
+// without error, so the digest still sees the whole body.
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
 }
 
 func parseStatus(line string) (int, error) {

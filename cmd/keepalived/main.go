@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 
+	"github.com/dsas/keepalived-go/check/genhash"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/parser"
 )
@@ -34,6 +36,17 @@ func main() {
 }
 
 func run(argv []string, stdout, stderr io.Writer) int {
+	// keepalived becomes genhash when called by that name (Debian's
+	// /usr/bin/genhash is a link to it) or given -T/--genhash.
+	if filepath.Base(argv[0]) == "genhash" {
+		return genhash.Main(argv[0], true, argv[1:], len(argv), stdout, stderr)
+	}
+	if rest, name, first, ok := genhashArgs(argv[1:]); ok {
+		if !first {
+			fmt.Fprintf(stderr, "Warning -- `%s` not used as first option, previous options ignored\n", name)
+		}
+		return genhash.Main(argv[0], false, rest, len(argv), stdout, stderr)
+	}
 	o, bad := parseArgs(argv[1:], stderr)
 	switch {
 	case o.Version:
@@ -55,12 +68,6 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Unexpected argument(s): %s \n", strings.Join(o.Unexpected, " "))
 	}
 	if bad {
-		return 1
-	}
-	if o.Genhash {
-		// Starting the daemon instead, as -T used to, would surprise anyone
-		// who meant to compute a digest.
-		fmt.Fprintln(stderr, "keepalived-go: --genhash is not supported; compute an HTTP_GET digest with: curl -s URL | md5sum")
 		return 1
 	}
 	if o.ConfigFile == "" {
@@ -124,15 +131,27 @@ func dump(w io.Writer, cfg *config.Config, format string) {
 	io.WriteString(w, parser.Dump(cfg))
 }
 
+// configOptions are keepalived's build options that this binary honours;
+// only what works is listed (tools read this line to decide what to use).
+var configOptions = []string{"NFTABLES", "LVS", "REGEX", "VRRP", "VRRP_AUTH", "VRRP_VMAC", "JSON"}
+
+// configureOptions are the ./configure switches keepalived would need for
+// the same features. Exporters read this line: mehdy's keepalived-exporter
+// (-ka.json) refuses to start unless it shows --enable-json.
+var configureOptions = []string{"--enable-json", "--enable-regex"}
+
 func printVersion(w io.Writer) {
 	fmt.Fprintf(w, "%s\n\n", version)
-	fmt.Fprintf(w, "Copyright(C) 2001-2022 Alexandre Cassen, <acassen@gmail.com>\n\n")
+	// Not keepalived's copyright line: this is another program, which
+	// implements keepalived's configuration and behaviour.
+	fmt.Fprintf(w, "keepalived-go: an implementation in Go of Keepalived's configuration and behaviour\n\n")
 	var u syscall.Utsname
 	if syscall.Uname(&u) == nil {
 		fmt.Fprintf(w, "Running on %s %s %s\n", cstr(u.Sysname[:]), cstr(u.Release[:]), cstr(u.Version[:]))
 	}
 	fmt.Fprintf(w, "Built with %s\n\n", runtime.Version())
-	fmt.Fprintf(w, "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON BFD\n")
+	fmt.Fprintf(w, "configure options: %s\n\n", strings.Join(configureOptions, " "))
+	fmt.Fprintf(w, "Config options:  %s\n", strings.Join(configOptions, " "))
 }
 
 func cstr(b []int8) string {

@@ -227,3 +227,47 @@ func findShort(c byte) *optDef {
 	}
 	return nil
 }
+
+// genhashArgs finds -T/--genhash as keepalived's getopt loop meets it:
+// rest is what genhash parses (the words after it, with the rest of a
+// short-option cluster), name how the warning names it, first whether no
+// option came before it.
+func genhashArgs(args []string) (rest []string, name string, first, ok bool) {
+	first = true
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return nil, "", false, false
+		case strings.HasPrefix(a, "--"):
+			n, _, hasVal := strings.Cut(a[2:], "=")
+			d := findLong(n)
+			if d != nil && d.short == 'T' {
+				return args[i+1:], d.long, first, true
+			}
+			if d != nil && d.kind == requiredArg && !hasVal {
+				i++
+			}
+			first = false
+		case len(a) > 1 && a[0] == '-':
+			for j := 1; j < len(a); j++ {
+				d := findShort(a[j])
+				if d != nil && d.short == 'T' {
+					rest = args[i+1:]
+					if j+1 < len(a) {
+						rest = append([]string{"-" + a[j+1:]}, rest...)
+					}
+					return rest, "-T", first, true
+				}
+				first = false
+				if d != nil && d.kind != noArg {
+					if j+1 == len(a) && d.kind == requiredArg {
+						i++
+					}
+					break
+				}
+			}
+		}
+	}
+	return nil, "", false, false
+}

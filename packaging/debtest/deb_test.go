@@ -112,6 +112,10 @@ func checkContents(t *testing.T, b built) {
 		want = append(want, struct{ mode, path string }{"-rwxr-xr-x", "./usr/bin/keepalivectl"},
 			struct{ mode, path string }{"-rw-r--r--", "./usr/share/bash-completion/completions/keepalivectl"})
 	}
+	if _, err := os.Stat(filepath.Join(b.bin, "genhash")); err == nil {
+		want = append(want, struct{ mode, path string }{"-rwxr-xr-x", "./usr/bin/genhash"},
+			struct{ mode, path string }{"-rw-r--r--", "./usr/share/man/man1/genhash.1.gz"})
+	}
 	entries := map[string]string{}
 	for _, line := range strings.Split(listing, "\n") {
 		f := strings.Fields(line)
@@ -241,7 +245,11 @@ func checkManPages(t *testing.T, b built) {
 	if err != nil {
 		t.Skip("groff not found")
 	}
-	for _, page := range []string{"./usr/share/man/man8/keepalived.8.gz", "./usr/share/man/man5/keepalived.conf.5.gz"} {
+	pages := []string{"./usr/share/man/man8/keepalived.8.gz", "./usr/share/man/man5/keepalived.conf.5.gz"}
+	if _, err := os.Stat(filepath.Join(b.bin, "genhash")); err == nil {
+		pages = append(pages, "./usr/share/man/man1/genhash.1.gz")
+	}
+	for _, page := range pages {
 		src := extract(t, b.deb, page)
 		zr, err := gzip.NewReader(strings.NewReader(src))
 		if err != nil {
