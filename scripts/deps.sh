@@ -15,6 +15,7 @@ have flock || need="$need util-linux"
 have dpkg-deb || need="$need dpkg"
 have nft || need="$need nftables"                # vrrp_strict rules read back by tests
 have busybox || need="$need busybox"           # init script under busybox ash
+[ -x /usr/lib/frr/bfdd ] && have vtysh || need="$need frr"  # BFD interop peer (bfdd)
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then
