@@ -249,7 +249,7 @@ func (s *Session) expire(now time.Time) {
 	dead := now.Sub(s.lastSeen)
 	if s.state == wire.Up {
 		s.log.Warn(fmt.Sprintf("(%s) Expired after %d ms (%d usec overdue)", s.cfg.Name,
-			dead.Milliseconds(), (dead - s.detect).Microseconds()), "bfd", s.cfg.Name)
+			dead.Milliseconds(), (dead-s.detect).Microseconds()), "bfd", s.cfg.Name)
 	}
 	// §6.8.1: RemoteDiscr is zeroed after a Detection Time of silence.
 	s.remoteDiscr = 0
