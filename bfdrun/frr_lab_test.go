@@ -10,10 +10,100 @@ import (
 	"github.com/dsas/keepalived-go/internal/lab"
 )
 
+// peer is the other end of an interop scenario, keyed by our session
+// name.
+type peer interface {
+	up(t *testing.T, name string) bool
+	down(t *testing.T, name string) bool
+	kill(t *testing.T)
+	restart(t *testing.T)
+}
+
+// interop runs the scenario shared by the interop tests: sessions come
+// Up with the negotiated intervals, go Down when the peer is killed or
+// either side's packets are dropped, and come back each time. Times are
+// logged, not asserted. wantTx/wantDetect are our negotiated values.
+func interop(t *testing.T, l *lab.Lab, us, them *lab.Host, p peer, r *Runner, ev *events, names []string, wantTx, wantDetect time.Duration, start time.Time) {
+	allUp := func(what string) {
+		t.Helper()
+		for _, name := range names {
+			waitFor(t, 15*time.Second, what+" "+name, func() bool {
+				s, tm := state(r, name)
+				return s == wire.Up && !tm.PollRunning && p.up(t, name)
+			})
+		}
+	}
+	allUp("initial Up")
+	t.Logf("sessions Up %v after start", time.Since(start).Round(time.Millisecond))
+	for _, name := range names {
+		_, tm := state(r, name)
+		t.Logf("%s: ours tx %v detect %v remote min_rx %v min_tx %v mult %d", name, tm.TxInterval, tm.DetectTime, tm.RemoteMinRx, tm.RemoteMinTx, tm.RemoteMult)
+		if tm.TxInterval != wantTx || tm.DetectTime != wantDetect {
+			t.Errorf("%s: negotiated tx %v detect %v, want %v %v", name, tm.TxInterval, tm.DetectTime, wantTx, wantDetect)
+		}
+	}
+	downAfter := func(what string, since time.Time) {
+		t.Helper()
+		for _, name := range names {
+			waitFor(t, 10*time.Second, what+" "+name, func() bool { _, ok := ev.since(since, name, false); return ok })
+			at, _ := ev.since(since, name, false)
+			t.Logf("%s: ours Down %v after %s (detection time %v)", name, at.Sub(since).Round(time.Millisecond), what, wantDetect)
+		}
+	}
+
+	killed := time.Now()
+	p.kill(t)
+	downAfter("peer killed", killed)
+	for _, name := range names {
+		if _, tm := state(r, name); tm.LocalDiag != wire.DiagExpired {
+			t.Errorf("%s: diag after the peer was killed: %v", name, tm.LocalDiag)
+		}
+	}
+	restarted := time.Now()
+	p.restart(t)
+	allUp("Up after peer restart")
+	t.Logf("Up again %v after the peer restarted", time.Since(restarted).Round(time.Millisecond))
+
+	for _, side := range []struct {
+		who  string
+		port string
+	}{{"peer's packets dropped", them.Port}, {"our packets dropped", us.Port}} {
+		dropped := time.Now()
+		undo := nftDrop(t, l, side.port)
+		downAfter(side.who, dropped)
+		for _, name := range names {
+			waitFor(t, 10*time.Second, "peer Down, "+side.who+" "+name, func() bool { return p.down(t, name) })
+		}
+		undo()
+		healed := time.Now()
+		allUp("Up after " + side.who)
+		t.Logf("Up again %v after the drop (%s) ended", time.Since(healed).Round(time.Millisecond), side.who)
+	}
+	c := r.Counters()
+	t.Logf("counters %+v", c)
+	if c.Malformed != 0 || c.BadTTL != 0 {
+		t.Errorf("dropped packets from the peer: %+v", c)
+	}
+}
+
+type frrPeerSide struct {
+	f      *frr
+	peerOf map[string]string
+}
+
+func (p frrPeerSide) status(t *testing.T, name string) string {
+	return p.f.peers(t)[p.peerOf[name]].Status
+}
+func (p frrPeerSide) up(t *testing.T, name string) bool   { return p.status(t, name) == "up" }
+func (p frrPeerSide) down(t *testing.T, name string) bool { return p.status(t, name) == "down" }
+func (p frrPeerSide) kill(t *testing.T) {
+	p.f.proc.Signal(syscall.SIGKILL)
+	p.f.proc.Wait(5 * time.Second)
+}
+func (p frrPeerSide) restart(t *testing.T) { p.f.start(t) }
+
 // TestLabFRRInterop runs keepalived-go's BFD against FRR's bfdd, IPv4 and
-// IPv6: sessions come Up with the negotiated intervals, go Down when bfdd
-// is killed or its packets are dropped, and come back. Times are logged,
-// not asserted.
+// IPv6.
 func TestLabFRRInterop(t *testing.T) {
 	needFRR(t)
 	l := lab.New(t, 2)
@@ -31,82 +121,21 @@ func TestLabFRRInterop(t *testing.T) {
 	})
 	start := time.Now()
 	r, ev := startRunner(t, us, specs)
-	peerOf := map[string]string{"v4": us.IPv4.Addr().String(), "v6": us.IPv6.Addr().String()}
-
-	bothUp := func(what string) {
-		t.Helper()
+	p := frrPeerSide{f, map[string]string{"v4": us.IPv4.Addr().String(), "v6": us.IPv6.Addr().String()}}
+	// Ours sends at max(min_tx 40, bfdd's rx 50) and waits bfdd's mult 3 ×
+	// max(min_rx 30, bfdd's tx 50).
+	interop(t, l, us, them, p, r, ev, []string{"v4", "v6"}, 50*time.Millisecond, 150*time.Millisecond, start)
+	// bfdd's view of our intervals (it settles after its own poll).
+	waitFor(t, 5*time.Second, "bfdd sees our intervals", func() bool {
 		for _, name := range []string{"v4", "v6"} {
-			waitFor(t, 15*time.Second, what+" "+name, func() bool {
-				s, tm := state(r, name)
-				return s == wire.Up && !tm.PollRunning && f.peers(t)[peerOf[name]].Status == "up"
-			})
+			s := f.peers(t)[p.peerOf[name]]
+			if s.RemoteRxMs != 30 || s.RemoteTxMs != 40 || s.RemoteMult != 4 {
+				return false
+			}
 		}
-	}
-	bothUp("initial Up")
-	t.Logf("both sessions Up with bfdd %v after start", time.Since(start).Round(time.Millisecond))
-	time.Sleep(300 * time.Millisecond) // let bfdd's poll sequence settle too
-	for _, name := range []string{"v4", "v6"} {
-		_, tm := state(r, name)
-		p := f.peers(t)[peerOf[name]]
-		t.Logf("%s: ours tx %v detect %v; bfdd %+v", name, tm.TxInterval, tm.DetectTime, p)
-		// Ours sends at max(min_tx 40, bfdd's rx 50) and waits bfdd's
-		// mult 3 × max(min_rx 30, bfdd's tx 50).
-		if tm.TxInterval != 50*time.Millisecond || tm.DetectTime != 150*time.Millisecond || tm.RemoteMult != 3 {
-			t.Errorf("%s: negotiated %+v", name, tm)
-		}
-		if p.RemoteRxMs != 30 || p.RemoteTxMs != 40 || p.RemoteMult != 4 {
-			t.Errorf("%s: bfdd sees our intervals as rx %d tx %d mult %d", name, p.RemoteRxMs, p.RemoteTxMs, p.RemoteMult)
-		}
-	}
-
-	// bfdd killed: ours expires after its detection time.
-	killed := time.Now()
-	f.proc.Signal(syscall.SIGKILL)
-	f.proc.Wait(5 * time.Second)
-	for _, name := range []string{"v4", "v6"} {
-		waitFor(t, 5*time.Second, "Down after kill "+name, func() bool { _, ok := ev.since(killed, name, false); return ok })
-		at, _ := ev.since(killed, name, false)
-		_, tm := state(r, name)
-		t.Logf("%s: Down %v after bfdd was killed (detection time 150ms), diag %v", name, at.Sub(killed).Round(time.Millisecond), tm.LocalDiag)
-		if tm.LocalDiag != wire.DiagExpired {
-			t.Errorf("%s: diag %v", name, tm.LocalDiag)
-		}
-	}
-	restarted := time.Now()
-	f.start(t)
-	bothUp("Up after bfdd restart")
-	t.Logf("Up again %v after bfdd restarted", time.Since(restarted).Round(time.Millisecond))
-
-	// Drop bfdd's packets on the switch: ours expires; bfdd then hears
-	// our Down and follows.
-	dropped := time.Now()
-	undo := nftDrop(t, l, them.Port)
-	for _, name := range []string{"v4", "v6"} {
-		waitFor(t, 5*time.Second, "Down after drop "+name, func() bool { _, ok := ev.since(dropped, name, false); return ok })
-		at, _ := ev.since(dropped, name, false)
-		t.Logf("%s: Down %v after bfdd's packets were dropped", name, at.Sub(dropped).Round(time.Millisecond))
-		waitFor(t, 5*time.Second, "bfdd Down "+name, func() bool { return f.peers(t)[peerOf[name]].Status == "down" })
-	}
-	undo()
-	healed := time.Now()
-	bothUp("Up after the drop ends")
-	t.Logf("Up again %v after the drop ended", time.Since(healed).Round(time.Millisecond))
-
-	// Drop ours instead: bfdd expires and tells us Down.
-	dropped = time.Now()
-	undo = nftDrop(t, l, us.Port)
-	for _, name := range []string{"v4", "v6"} {
-		waitFor(t, 5*time.Second, "bfdd Down after our drop "+name, func() bool { return f.peers(t)[peerOf[name]].Status == "down" })
-		waitFor(t, 5*time.Second, "Down after our drop "+name, func() bool { _, ok := ev.since(dropped, name, false); return ok })
-		at, _ := ev.since(dropped, name, false)
-		t.Logf("%s: bfdd Down (%s), ours Down %v after our packets were dropped", name,
-			f.peers(t)[peerOf[name]].Diag, at.Sub(dropped).Round(time.Millisecond))
-	}
-	undo()
-	bothUp("Up after our drop ends")
-	c := r.Counters()
-	t.Logf("counters %+v", c)
-	if c.Malformed != 0 || c.BadTTL != 0 {
-		t.Errorf("dropped packets from bfdd: %+v", c)
+		return true
+	})
+	for name, addr := range p.peerOf {
+		t.Logf("bfdd %s: %+v", name, f.peers(t)[addr])
 	}
 }
