@@ -250,7 +250,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		case config.TrackProcessKind:
 			ic.TrackProcesses = append(ic.TrackProcesses, ref)
 		case config.TrackBFD:
-			warn = append(warn, fmt.Sprintf("(%s) track_bfd %s is not supported; ignored", in.Name, t.Name))
+			ic.TrackBFDs = append(ic.TrackBFDs, ref)
 		}
 	}
 	return ic, vm, warn
