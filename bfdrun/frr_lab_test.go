@@ -69,7 +69,7 @@ func interop(t *testing.T, l *lab.Lab, us, them *lab.Host, p peer, r *Runner, ev
 		port string
 	}{{"peer's packets dropped", them.Port}, {"our packets dropped", us.Port}} {
 		dropped := time.Now()
-		undo := nftDrop(t, l, side.port)
+		undo := l.DropBFD(t, side.port, "")
 		downAfter(side.who, dropped)
 		for _, name := range names {
 			waitFor(t, 10*time.Second, "peer Down, "+side.who+" "+name, func() bool { return p.down(t, name) })
@@ -87,25 +87,25 @@ func interop(t *testing.T, l *lab.Lab, us, them *lab.Host, p peer, r *Runner, ev
 }
 
 type frrPeerSide struct {
-	f      *frr
+	f      *lab.BFDD
 	peerOf map[string]string
 }
 
 func (p frrPeerSide) status(t *testing.T, name string) string {
-	return p.f.peers(t)[p.peerOf[name]].Status
+	return p.f.Peers(t)[p.peerOf[name]].Status
 }
 func (p frrPeerSide) up(t *testing.T, name string) bool   { return p.status(t, name) == "up" }
 func (p frrPeerSide) down(t *testing.T, name string) bool { return p.status(t, name) == "down" }
 func (p frrPeerSide) kill(t *testing.T) {
-	p.f.proc.Signal(syscall.SIGKILL)
-	p.f.proc.Wait(5 * time.Second)
+	p.f.Proc.Signal(syscall.SIGKILL)
+	p.f.Proc.Wait(5 * time.Second)
 }
-func (p frrPeerSide) restart(t *testing.T) { p.f.start(t) }
+func (p frrPeerSide) restart(t *testing.T) { p.f.Start(t) }
 
 // TestLabFRRInterop runs keepalived-go's BFD against FRR's bfdd, IPv4 and
 // IPv6.
 func TestLabFRRInterop(t *testing.T) {
-	needFRR(t)
+	lab.NeedBFDD(t)
 	l := lab.New(t, 2)
 	us, them := l.Host(1), l.Host(2)
 	specs := []bfd.Spec{
@@ -115,7 +115,7 @@ func TestLabFRRInterop(t *testing.T) {
 	// bfdd enforces RFC 5881's hop limit 255 on IPv6; keepalived's default
 	// is 64, so a keepalived.conf peering with FRR says `hoplimit 255`.
 	specs[1].TTL = 255
-	f := newFRR(t, them, []frrPeer{
+	f := lab.StartBFDD(t, them, []lab.BFDDPeer{
 		{Peer: us.IPv4.Addr(), Local: them.IPv4.Addr(), RxMs: 50, TxMs: 50, Mult: 3},
 		{Peer: us.IPv6.Addr(), Local: them.IPv6.Addr(), RxMs: 50, TxMs: 50, Mult: 3},
 	})
@@ -128,7 +128,7 @@ func TestLabFRRInterop(t *testing.T) {
 	// bfdd's view of our intervals (it settles after its own poll).
 	waitFor(t, 5*time.Second, "bfdd sees our intervals", func() bool {
 		for _, name := range []string{"v4", "v6"} {
-			s := f.peers(t)[p.peerOf[name]]
+			s := f.Peers(t)[p.peerOf[name]]
 			if s.RemoteRxMs != 30 || s.RemoteTxMs != 40 || s.RemoteMult != 4 {
 				return false
 			}
@@ -136,6 +136,6 @@ func TestLabFRRInterop(t *testing.T) {
 		return true
 	})
 	for name, addr := range p.peerOf {
-		t.Logf("bfdd %s: %+v", name, f.peers(t)[addr])
+		t.Logf("bfdd %s: %+v", name, f.Peers(t)[addr])
 	}
 }

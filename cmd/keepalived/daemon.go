@@ -95,6 +95,8 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		KeepVIPs:     o.DontRelVRRP,
 		KeepIPVS:     o.DontRelIPVS,
 		IgnoreSIGINT: o.IgnoreSIGINT,
+		NoBFD:        o.NoBFD,
+		BFDPIDFile:   bfdPIDPath(o, cfg),
 		PIDFile:      o.PIDFile,
 		VRRPPIDFile:  o.VRRPPIDFile,
 		CheckPIDFile: o.CheckPIDFile,

@@ -1,0 +1,180 @@
+package daemon
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dsas/keepalived-go/bfd"
+	"github.com/dsas/keepalived-go/bfd/wire"
+	"github.com/dsas/keepalived-go/bfdconf"
+	"github.com/dsas/keepalived-go/bfdrun"
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+// DefaultBFDPIDFile is keepalived's BFD child pid file.
+const DefaultBFDPIDFile = "/run/bfd.pid"
+
+// bfdSide is keepalived's BFD child process: the sessions of every
+// bfd_instance, whose Up/Down events reach the VRRP engine through a
+// queue (keepalived's event pipe). The queue keeps the BFD engine's
+// lock apart from the daemon's: an event never waits for a reload.
+type bfdSide struct {
+	log *slog.Logger
+	run *bfdrun.Runner
+	// router is the VRRP engine events go to, set by syncVRRP; not read
+	// through the Daemon, whose lock a stop holds while it waits for us.
+	router atomic.Pointer[vrrp.Router]
+
+	mu    sync.Mutex
+	queue []bfdEvent
+	wake  chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+type bfdEvent struct {
+	name string
+	up   bool
+}
+
+// wantBFD: keepalived starts its BFD child when there are bfd_instance
+// blocks, unless -B, or -P/-C chose other children only.
+func (d *Daemon) wantBFD(cfg *config.Config) bool {
+	return !d.opt.NoBFD && d.opt.VRRP && d.opt.Check && len(cfg.VRRP.BFDs) > 0
+}
+
+func (d *Daemon) bfdLog() *slog.Logger {
+	if d.log.BFD != nil {
+		return d.log.BFD
+	}
+	return d.log.Core
+}
+
+// startBFDLocked starts the BFD side; d.mu is held.
+func (d *Daemon) startBFDLocked(cfg *config.Config) error {
+	d.log.Core.Info(fmt.Sprintf("Starting BFD child process, pid=%d", os.Getpid()))
+	log := d.bfdLog()
+	run, err := bfdrun.Start(log, bfdconf.Specs(cfg), bfdrun.Options{})
+	if err != nil {
+		log.Error(fmt.Sprintf("BFD: %v", err))
+		return err
+	}
+	b := &bfdSide{log: log, run: run,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	run.Subscribe(b.enqueue)
+	go b.forward()
+	d.bfd = b
+	return nil
+}
+
+func (b *bfdSide) enqueue(name string, up bool) {
+	b.mu.Lock()
+	b.queue = append(b.queue, bfdEvent{name, up})
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// forward hands queued events to the running VRRP engine in order.
+func (b *bfdSide) forward() {
+	defer close(b.done)
+	for {
+		select {
+		case <-b.quit:
+			return
+		case <-b.wake:
+		}
+		b.mu.Lock()
+		q := b.queue
+		b.queue = nil
+		b.mu.Unlock()
+		r := b.router.Load()
+		for _, ev := range q {
+			b.log.Debug(fmt.Sprintf("Received BFD event: instance %s is in state %s", ev.name, upState(ev.up)))
+			if r != nil {
+				r.BFDState(ev.name, ev.up)
+			}
+		}
+	}
+}
+
+func upState(up bool) wire.State {
+	if up {
+		return wire.Up
+	}
+	return wire.Down
+}
+
+// syncVRRP makes r the target of events and tells it the sessions Up
+// now, as keepalived's VRRP child reads the BFD state at start.
+func (b *bfdSide) syncVRRP(r *vrrp.Router) {
+	if b == nil || r == nil {
+		return
+	}
+	b.router.Store(r)
+	for _, s := range b.run.Status() {
+		if s.State == wire.Up {
+			r.BFDState(s.Name, true)
+		}
+	}
+}
+
+// reload applies a new configuration: unchanged sessions stay Up.
+func (b *bfdSide) reload(cfg *config.Config) {
+	b.log.Info("Reloading")
+	b.run.Apply(bfdconf.Specs(cfg))
+}
+
+// stop takes every session AdminDown and ends the side.
+func (b *bfdSide) stop() error {
+	err := b.run.Stop()
+	close(b.quit)
+	<-b.done
+	return err
+}
+
+// BFDStatus lists the BFD sessions (nil when the BFD side is not running),
+// for status and metrics.
+func (d *Daemon) BFDStatus() []bfd.Status {
+	d.mu.Lock()
+	b := d.bfd
+	d.mu.Unlock()
+	if b == nil {
+		return nil
+	}
+	return b.run.Status()
+}
+
+// applyBFDLocked is the BFD part of a reload; d.mu is held.
+func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
+	switch {
+	case d.bfd != nil && d.wantBFD(cfg):
+		d.bfd.reload(cfg)
+	case d.bfd != nil:
+		d.stopBFDLocked()
+	case d.wantBFD(cfg):
+		if err := d.startBFDLocked(cfg); err != nil {
+			return fmt.Errorf("bfd: %w", err)
+		}
+	}
+	if d.vrrp != nil {
+		d.bfd.syncVRRP(d.vrrp.router)
+	}
+	return nil
+}
+
+func (d *Daemon) stopBFDLocked() {
+	if d.bfd == nil {
+		return
+	}
+	if err := d.bfd.stop(); err != nil {
+		d.bfdLog().Warn(fmt.Sprintf("stop: %v", err))
+	}
+	d.bfd = nil
+}
