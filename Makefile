@@ -48,6 +48,7 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 ./parser/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./dsas/conf/
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./bfd/wire/
 
 demo: deps build
 	./scripts/demo.sh

@@ -42,9 +42,9 @@ type bfdEvent struct {
 }
 
 // wantBFD: keepalived starts its BFD child when there are bfd_instance
-// blocks, unless -B, or -P/-C chose other children only.
+// blocks (or --all), unless -B, or -P/-C chose other children only.
 func (d *Daemon) wantBFD(cfg *config.Config) bool {
-	return !d.opt.NoBFD && d.opt.VRRP && d.opt.Check && len(cfg.VRRP.BFDs) > 0
+	return !d.opt.NoBFD && d.opt.VRRP && d.opt.Check && (d.opt.All || len(cfg.VRRP.BFDs) > 0)
 }
 
 func (d *Daemon) bfdLog() *slog.Logger {
