@@ -15,6 +15,10 @@ import (
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
+// bfdHandle holds the running BFD side for readers that must not take
+// the daemon's lock: checkers, which a reload holding it may wait for.
+type bfdHandle = atomic.Pointer[bfdrun.Runner]
+
 // DefaultBFDPIDFile is keepalived's BFD child pid file.
 const DefaultBFDPIDFile = "/run/bfd.pid"
 
@@ -68,6 +72,7 @@ func (d *Daemon) startBFDLocked(cfg *config.Config) error {
 	run.Subscribe(b.enqueue)
 	go b.forward()
 	d.bfd = b
+	d.bfdNow.Store(run)
 	return nil
 }
 
@@ -173,8 +178,24 @@ func (d *Daemon) stopBFDLocked() {
 	if d.bfd == nil {
 		return
 	}
+	d.bfdNow.Store(nil)
 	if err := d.bfd.stop(); err != nil {
 		d.bfdLog().Warn(fmt.Sprintf("stop: %v", err))
 	}
 	d.bfd = nil
+}
+
+// BFDUp reports whether bfd_instance name is Up (false when the BFD side
+// is not running). It takes no lock of the daemon's: BFD_CHECK calls it.
+func (d *Daemon) BFDUp(name string) bool {
+	run := d.bfdNow.Load()
+	if run == nil {
+		return false
+	}
+	for _, s := range run.Status() {
+		if s.Name == name {
+			return s.State == wire.Up
+		}
+	}
+	return false
 }

@@ -106,7 +106,8 @@ type Daemon struct {
 	lvs       LVS
 	lvsCancel context.CancelFunc
 	lvsDone   chan struct{}
-	bfd       *bfdSide // bfd.go
+	bfd       *bfdSide  // bfd.go
+	bfdNow    bfdHandle // the running BFD side, read without mu (BFD_CHECK)
 	reloads   int
 	lastErr   error
 	sync      syncFollower
