@@ -147,13 +147,19 @@ func (b *bfdSide) stop() error {
 // BFDStatus lists the BFD sessions (nil when the BFD side is not running),
 // for status and metrics.
 func (d *Daemon) BFDStatus() []bfd.Status {
-	d.mu.Lock()
-	b := d.bfd
-	d.mu.Unlock()
-	if b == nil {
-		return nil
+	if run := d.bfdNow.Load(); run != nil {
+		return run.Status()
 	}
-	return b.run.Status()
+	return nil
+}
+
+// BFDCounters are the BFD side's packet counters (zero when it is not
+// running).
+func (d *Daemon) BFDCounters() bfd.Counters {
+	if run := d.bfdNow.Load(); run != nil {
+		return run.Counters()
+	}
+	return bfd.Counters{}
 }
 
 // applyBFDLocked is the BFD part of a reload; d.mu is held.

@@ -4,6 +4,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,7 +46,7 @@ vrrp_instance VI_1 {
 
 // startBFDDaemon starts keepalived-go (bin "") or another keepalived binary
 // with every child it would run, BFD included.
-func startBFDDaemon(t *testing.T, h *lab.Host, bin, config string) *router {
+func startBFDDaemon(t *testing.T, h *lab.Host, bin, config string, extra ...string) *router {
 	t.Helper()
 	dir := t.TempDir()
 	r := &router{t: t, h: h, dir: dir, conf: filepath.Join(dir, "keepalived.conf")}
@@ -56,6 +58,7 @@ func startBFDDaemon(t *testing.T, h *lab.Host, bin, config string) *router {
 	pid := func(n string) string { return filepath.Join(dir, n+".pid") }
 	argv = append(argv, "-n", "-l", "-D", "-G", "-f", r.conf,
 		"-p", pid("keepalived"), "-r", pid("vrrp"), "-c", pid("checkers"), "-b", pid("bfd"))
+	argv = append(argv, extra...)
 	r.proc = h.Start(t, argv...)
 	return r
 }
@@ -99,7 +102,11 @@ func trackBFDFailover(t *testing.T, bin string) {
 		{Peer: h2.IPv4.Addr(), Local: up.IPv4.Addr(), RxMs: 50, TxMs: 50, Mult: 3},
 	})
 	start := time.Now()
-	r1 := startBFDDaemon(t, h1, bin, bfdConf(h1, up, 150))
+	var extra []string
+	if bin == "" {
+		extra = []string{"--metrics-listen", "127.0.0.1:9165"}
+	}
+	r1 := startBFDDaemon(t, h1, bin, bfdConf(h1, up, 150), extra...)
 	r2 := startBFDDaemon(t, h2, bin, bfdConf(h2, up, 100))
 	peerUp := func(h *lab.Host) bool { return f.Peers(t)[h.IPv4.Addr().String()].Status == "up" }
 	r1.waitFor("h1 MASTER with BFD up", func() bool { return r1.state() == "MASTER" && r1.hasAddr(vip1) && peerUp(h1) })
@@ -110,6 +117,9 @@ func trackBFDFailover(t *testing.T, bin string) {
 	}
 
 	if bin == "" {
+		if m := scrape(t, h1, "127.0.0.1:9165"); !strings.Contains(m, `keepalived_bfd_session_up{name="UPLINK"} 1`) {
+			t.Errorf("metrics do not show the session Up:\n%s", m)
+		}
 		// A reload with the same file keeps the session: bfdd sees no
 		// flap and the same discriminator.
 		id := f.Peers(t)[h1.IPv4.Addr().String()].RemoteID
@@ -140,4 +150,27 @@ func trackBFDFailover(t *testing.T, bin string) {
 	if m := regexp.MustCompile(`Tracked BFD instance UPLINK is DOWN`).FindString(r1.proc.Output()); m == "" {
 		t.Errorf("no tracked-BFD line in the log:\n%s", r1.proc.Output())
 	}
+}
+
+// scrape fetches /metrics from addr inside h's namespace. The connection
+// is made on the namespace's thread (an http.Client would dial from
+// another one) and then read from here.
+func scrape(t *testing.T, h *lab.Host, addr string) string {
+	t.Helper()
+	var c net.Conn
+	if err := h.Do(func() error {
+		var err error
+		c, err = net.DialTimeout("tcp", addr, 5*time.Second)
+		return err
+	}); err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n", addr)
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	return string(b)
 }
