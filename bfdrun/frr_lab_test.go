@@ -68,8 +68,9 @@ func interop(t *testing.T, l *lab.Lab, us, them *lab.Host, p peer, r *Runner, ev
 		who  string
 		port string
 	}{{"peer's packets dropped", them.Port}, {"our packets dropped", us.Port}} {
-		dropped := time.Now()
+		// Timed from when the rule is in place (nft itself takes tens of ms).
 		undo := l.DropBFD(t, side.port, "")
+		dropped := time.Now()
 		downAfter(side.who, dropped)
 		for _, name := range names {
 			waitFor(t, 10*time.Second, "peer Down, "+side.who+" "+name, func() bool { return p.down(t, name) })

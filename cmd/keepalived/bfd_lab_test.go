@@ -134,6 +134,7 @@ func trackBFDFailover(t *testing.T, bin string) {
 	}
 
 	// Drop what the router sends the master.
+	// Timed from when the rule is in place (nft itself takes tens of ms).
 	undo := l.DropBFD(t, up.Port, "ip daddr "+h1.IPv4.Addr().String())
 	fault := until(t, "h1 FAULT", 10*time.Second, func() bool { return r1.state() == "FAULT" })
 	master := until(t, "h2 MASTER", 10*time.Second, func() bool { return r2.state() == "MASTER" })
