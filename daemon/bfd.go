@@ -43,6 +43,9 @@ type bfdSide struct {
 type bfdEvent struct {
 	name string
 	up   bool
+	// sync: tell the router every session Up at the time this entry is
+	// handled, in order with the events around it.
+	sync bool
 }
 
 // wantBFD: keepalived starts its BFD child when there are bfd_instance
@@ -76,9 +79,11 @@ func (d *Daemon) startBFDLocked(cfg *config.Config) error {
 	return nil
 }
 
-func (b *bfdSide) enqueue(name string, up bool) {
+func (b *bfdSide) enqueue(name string, up bool) { b.push(bfdEvent{name: name, up: up}) }
+
+func (b *bfdSide) push(ev bfdEvent) {
 	b.mu.Lock()
-	b.queue = append(b.queue, bfdEvent{name, up})
+	b.queue = append(b.queue, ev)
 	b.mu.Unlock()
 	select {
 	case b.wake <- struct{}{}:
@@ -101,6 +106,10 @@ func (b *bfdSide) forward() {
 		b.mu.Unlock()
 		r := b.router.Load()
 		for _, ev := range q {
+			if ev.sync {
+				b.pushUp(r)
+				continue
+			}
 			b.log.Debug(fmt.Sprintf("Received BFD event: instance %s is in state %s", ev.name, upState(ev.up)))
 			if r != nil {
 				r.BFDState(ev.name, ev.up)
@@ -116,13 +125,23 @@ func upState(up bool) wire.State {
 	return wire.Down
 }
 
-// syncVRRP makes r the target of events and tells it the sessions Up
-// now, as keepalived's VRRP child reads the BFD state at start.
+// syncVRRP makes r the target of events and has it told the sessions Up,
+// as keepalived's VRRP child reads the BFD state at start. The state is
+// read by the forwarding goroutine, so an event that follows the read is
+// also handled after it.
 func (b *bfdSide) syncVRRP(r *vrrp.Router) {
 	if b == nil || r == nil {
 		return
 	}
 	b.router.Store(r)
+	b.push(bfdEvent{sync: true})
+}
+
+// pushUp tells r every session that is Up now.
+func (b *bfdSide) pushUp(r *vrrp.Router) {
+	if r == nil {
+		return
+	}
 	for _, s := range b.run.Status() {
 		if s.State == wire.Up {
 			r.BFDState(s.Name, true)
