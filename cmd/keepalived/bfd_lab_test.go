@@ -117,6 +117,9 @@ func trackBFDFailover(t *testing.T, bin string) {
 	}
 
 	if bin == "" {
+		if _, err := os.Stat(filepath.Join(r1.dir, "bfd.pid")); err != nil {
+			t.Errorf("no BFD pid file: %v", err)
+		}
 		if m := scrape(t, h1, "127.0.0.1:9165"); !strings.Contains(m, `keepalived_bfd_session_up{name="UPLINK"} 1`) {
 			t.Errorf("metrics do not show the session Up:\n%s", m)
 		}
