@@ -303,8 +303,10 @@ func (d *Daemon) start(cfg *config.Config) error {
 	// BFD first, as keepalived starts its BFD child before the others
 	// that read its events.
 	if d.wantBFD(cfg) {
+		// A BFD side that cannot start (port 3784 taken) leaves VRRP
+		// running, its weight-0 track_bfd instances in FAULT.
 		if err := d.startBFDLocked(cfg); err != nil {
-			return fmt.Errorf("bfd: %w", err)
+			d.log.Core.Error(fmt.Sprintf("BFD child process failed to start, the others run on: %v", err))
 		}
 	}
 	if d.wantVRRP(cfg) {
