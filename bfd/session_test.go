@@ -326,3 +326,24 @@ func TestReconfigureKeepsSessionUp(t *testing.T) {
 		}
 	}
 }
+
+// TestInitExpires: a session that reached Init but hears nothing more
+// falls back to Down after the detection time, quietly (keepalived logs
+// the expiry only from Up).
+func TestInitExpires(t *testing.T) {
+	s := NewSession(cfg("A", 50*time.Millisecond, 50*time.Millisecond, 3), 7, rand.New(rand.NewPCG(5, 6)).Int64N, quiet(), epoch)
+	var trans []Transition
+	s.OnChange = func(tr Transition) { trans = append(trans, tr) }
+	s.Receive(epoch, wire.Packet{State: wire.Down, DetectMult: 2, MyDiscr: 9, DesiredMinTx: 1000000, RequiredMinRx: 50000})
+	if s.State() != wire.Init || s.Timers().DetectTime != 2*time.Second {
+		t.Fatalf("state %v detect %v", s.State(), s.Timers().DetectTime)
+	}
+	s.Advance(epoch.Add(1999 * time.Millisecond))
+	if s.State() != wire.Init {
+		t.Fatal("expired early")
+	}
+	s.Advance(epoch.Add(2 * time.Second))
+	if s.State() != wire.Down || len(trans) != 2 || trans[1].LocalDiag != wire.DiagExpired || s.Timers().RemoteDiscr != 0 {
+		t.Fatalf("after the detection time: %v %+v", s.State(), trans)
+	}
+}
