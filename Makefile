@@ -49,6 +49,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -parallel 1 ./parser/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./dsas/conf/
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./bfd/wire/
+	$(GO) test -run '^$$' -fuzz FuzzEngineInput -fuzztime 60s ./bfd/
 
 demo: deps build
 	./scripts/demo.sh
