@@ -59,9 +59,12 @@ type Options struct {
 	KeepVIPs, KeepIPVS bool
 	// IgnoreSIGINT is --ignore-sigint.
 	IgnoreSIGINT bool
+	// NoBFD is -B: no BFD side even with bfd_instance blocks.
+	NoBFD bool
 
 	// PID files; empty means keepalived's default path.
 	PIDFile, VRRPPIDFile, CheckPIDFile string
+	BFDPIDFile                         string // -b
 	// NoPIDFiles skips them (tests running several daemons in one
 	// filesystem set distinct paths instead when they care).
 	NoPIDFiles bool
@@ -103,6 +106,8 @@ type Daemon struct {
 	lvs       LVS
 	lvsCancel context.CancelFunc
 	lvsDone   chan struct{}
+	bfd       *bfdSide  // bfd.go
+	bfdNow    bfdHandle // the running BFD side, read without mu (BFD_CHECK)
 	reloads   int
 	lastErr   error
 	sync      syncFollower
@@ -311,6 +316,9 @@ func (d *Daemon) writePIDFiles(cfg *config.Config) (*PIDFiles, error) {
 	if d.wantLVS(cfg) {
 		paths = append(paths, or(d.opt.CheckPIDFile, DefaultCheckPIDFile))
 	}
+	if d.wantBFD(cfg) {
+		paths = append(paths, or(d.opt.BFDPIDFile, DefaultBFDPIDFile))
+	}
 	return WritePIDFiles(paths...)
 }
 
@@ -332,8 +340,17 @@ func (d *Daemon) start(cfg *config.Config) error {
 	defer d.mu.Unlock()
 	d.cfg = cfg
 	pid := os.Getpid()
-	if !d.wantVRRP(cfg) && !d.wantLVS(cfg) {
+	if !d.wantVRRP(cfg) && !d.wantLVS(cfg) && !d.wantBFD(cfg) {
 		d.log.Core.Info("Warning - keepalived has no configuration to run")
+	}
+	// BFD first, as keepalived starts its BFD child before the others
+	// that read its events.
+	if d.wantBFD(cfg) {
+		// A BFD side that cannot start (port 3784 taken) leaves VRRP
+		// running, its weight-0 track_bfd instances in FAULT.
+		if err := d.startBFDLocked(cfg); err != nil {
+			d.log.Core.Error(fmt.Sprintf("BFD child process failed to start, the others run on: %v", err))
+		}
 	}
 	if d.wantVRRP(cfg) {
 		d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", pid))
@@ -343,6 +360,7 @@ func (d *Daemon) start(cfg *config.Config) error {
 			return fmt.Errorf("vrrp: %w", err)
 		}
 		d.vrrp = v
+		d.bfd.syncVRRP(v.router)
 	}
 	if d.wantLVS(cfg) {
 		if err := d.startLVS(cfg); err != nil {
@@ -511,6 +529,7 @@ func (d *Daemon) apply(cfg *config.Config) error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, d.applyBFDLocked(cfg))
 	// What applied stays applied; the error says what did not.
 	d.cfg = cfg
 	return errors.Join(errs...)
@@ -535,6 +554,7 @@ func (d *Daemon) stop() {
 		d.vrrp = nil
 	}
 	d.stopLVSLocked()
+	d.stopBFDLocked()
 }
 
 func (d *Daemon) shutdown() {

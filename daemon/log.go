@@ -37,6 +37,7 @@ type LogOptions struct {
 // keep matching.
 type Logs struct {
 	Core, VRRP, Check *slog.Logger
+	BFD               *slog.Logger // Keepalived_bfd; nil: Core
 	closers           []io.Closer
 }
 
@@ -110,6 +111,7 @@ func NewLogs(o LogOptions) (*Logs, error) {
 	l.Core = mk("Keepalived")
 	l.VRRP = mk("Keepalived_vrrp")
 	l.Check = mk("Keepalived_healthcheckers")
+	l.BFD = mk("Keepalived_bfd")
 	return l, nil
 }
 
@@ -132,7 +134,7 @@ type handler struct {
 
 func (h *handler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
 
-var redundant = map[string]bool{"instance": true, "group": true, "script": true}
+var redundant = map[string]bool{"instance": true, "group": true, "script": true, "bfd": true}
 
 func (h *handler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder

@@ -525,7 +525,7 @@ virtual_server 10.0.0.1 80 {
 	if len(cfg.LVS.VirtualServers[0].RealServers[0].Checkers) == 0 {
 		t.Skip("the parser drops FILE_CHECK (track_file not found in the checker pass)")
 	}
-	p, err := translate(cfg, slog.New(slog.DiscardHandler))
+	p, err := translate(cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,9 @@ type Options struct {
 	RunScript func(cmd *config.Command)
 	// EngineOptions are passed to check.New (jitter, in-flight bound...).
 	EngineOptions []check.Option
+	// BFDUp reports whether a bfd_instance is Up, for BFD_CHECK; nil
+	// means no BFD side, and every BFD_CHECK fails.
+	BFDUp func(name string) bool
 }
 
 // Manager runs the checkers of one configuration and programs IPVS from
@@ -129,7 +132,7 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 	if m.resync == 0 {
 		m.resync = DefaultResync
 	}
-	p, err := translate(cfg, m.log)
+	p, err := translate(cfg, m.log, m.opt.BFDUp)
 	if err != nil {
 		return nil, err
 	}
@@ -546,7 +549,7 @@ func (m *Manager) Reload(cfg *config.Config) error {
 	if cfg == nil {
 		return errors.New("lvs: nil configuration")
 	}
-	p, err := translate(cfg, m.log)
+	p, err := translate(cfg, m.log, m.opt.BFDUp)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ virtual_server group G {
 }
 `
 	var log bytes.Buffer
-	p, err := translate(parse(t, conf), slog.New(slog.NewTextHandler(&log, nil)))
+	p, err := translate(parse(t, conf), slog.New(slog.NewTextHandler(&log, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func TestURLRegex(t *testing.T) {
   }
 }
 `, host, port, tc.url)
-			p, err := translate(parse(t, conf), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			p, err := translate(parse(t, conf), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -143,13 +143,15 @@ type translator struct {
 	log *slog.Logger
 	p   *plan
 	tls *tls.Config // built on first SSL_GET
+	// bfdUp is the BFD side's session state, for BFD_CHECK.
+	bfdUp func(name string) bool
 }
 
 // translate turns cfg's LVS side into a plan. Virtual servers the kernel
 // could not take (an IPVS key already used by an earlier one) are left out
 // with a warning, as keepalived's failing ipvs_cmd would leave them.
-func translate(cfg *config.Config, log *slog.Logger) (*plan, error) {
-	t := &translator{cfg: cfg, log: log, p: &plan{
+func translate(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool) (*plan, error) {
+	t := &translator{cfg: cfg, log: log, bfdUp: bfdUp, p: &plan{
 		byID:           map[string]*vsPlan{},
 		keys:           map[ipvs.ServiceKey]string{},
 		scripts:        map[scriptKey]*config.Command{},
@@ -455,8 +457,15 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		out.Timing = r.Timing
 		out.Timing.Alpha = c.Alpha
 	case config.CheckBFD:
-		t.log.Warn("BFD_CHECK is not supported; the checker is ignored", "rs", rs.Addr.String())
-		return nil, nil
+		if c.BFD == nil {
+			return nil, errors.New("BFD_CHECK without bfd instance")
+		}
+		out.Probe = &probe.BFD{Name: c.BFD.Name, Up: t.bfdUp}
+		// keepalived is told of each change; the state is polled every
+		// second, as FILE_CHECK's file.
+		r := check.Resolve("FILE_CHECK")
+		out.Timing = r.Timing
+		out.Timing.Alpha = c.Alpha
 	default:
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
 	}

@@ -232,6 +232,12 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
 		}
 	}
+	if len(c.TrackBFDs) > 0 {
+		p("   Tracked BFDs :")
+		for _, t := range c.TrackBFDs {
+			p("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
+		}
+	}
 	p("   Using smtp notification = no")
 	p("   Notify deleted = Fault")
 	p("   Notify priority changes = false")

@@ -48,6 +48,7 @@ type InstanceConfig struct {
 	TrackScripts     []TrackRef
 	TrackFiles       []TrackRef
 	TrackProcesses   []TrackRef
+	TrackBFDs        []TrackRef // track_bfd: keepalived's weight/reverse rules (trackbfd.go)
 	DontTrackPrimary bool
 
 	// SrcIP is mcast_src_ip/unicast_src_ip, or the interface's primary

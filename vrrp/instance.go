@@ -349,6 +349,9 @@ func (in *instance) reevalTracking() {
 	for _, t := range in.cfg.TrackProcesses {
 		apply(r.procs[t.Name], t.Weight, t.Reverse)
 	}
+	bfdSum, bfdFault := in.bfdTracking()
+	sum += bfdSum
+	fault = fault || bfdFault
 	for _, t := range in.cfg.TrackFiles {
 		v := r.files[t.Name]
 		if t.Weight == 0 {

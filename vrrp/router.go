@@ -79,6 +79,7 @@ type Router struct {
 	scripts map[string]*scriptState
 	files   map[string]int
 	procs   map[string]bool
+	bfds    map[string]bool // bfd_instance up, from BFDState
 	ifUp    map[string]bool
 	// vipOwners maps every VIP and excluded VIP to its instances.
 	vipOwners map[netip.Addr][]*instance

@@ -86,6 +86,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 				ic.GARP.Interval, ic.GARP.NAInterval = gg.GARPInterval, gg.GNAInterval
 			}
 		}
+		ic.TrackBFDs, warn = vrrpBFDs(cfg, ic.Name, ic.TrackBFDs, warn)
 		res.Warnings = append(res.Warnings, warn...)
 		res.VRRP.Instances = append(res.VRRP.Instances, ic)
 		if vm != nil {
@@ -256,7 +257,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		case config.TrackProcessKind:
 			ic.TrackProcesses = append(ic.TrackProcesses, ref)
 		case config.TrackBFD:
-			warn = append(warn, fmt.Sprintf("(%s) track_bfd %s is not supported; ignored", in.Name, t.Name))
+			ic.TrackBFDs = append(ic.TrackBFDs, ref)
 		}
 	}
 	return ic, vm, warn
@@ -502,4 +503,20 @@ func vmacName(prefix string, num, vrid int) string {
 		prefix = prefix[:max(len(prefix)-over, 0)]
 	}
 	return prefix + tail
+}
+
+// vrrpBFDs drops the track_bfd entries naming a bfd_instance that sends
+// its events to the checker process only (its `checker` keyword without
+// `vrrp`): keepalived's VRRP process does not know such a session.
+func vrrpBFDs(cfg *config.Config, inst string, refs []vrrp.TrackRef, warn []string) ([]vrrp.TrackRef, []string) {
+	var keep []vrrp.TrackRef
+	for _, t := range refs {
+		i := slices.IndexFunc(cfg.VRRP.BFDs, func(b config.BFDInstance) bool { return b.Name == t.Name })
+		if i >= 0 && !cfg.VRRP.BFDs[i].ToVRRP {
+			warn = append(warn, fmt.Sprintf("(%s) track bfd %s not found, ignoring...", inst, t.Name))
+			continue
+		}
+		keep = append(keep, t)
+	}
+	return keep, warn
 }

@@ -113,6 +113,8 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		KeepVIPs:     o.DontRelVRRP,
 		KeepIPVS:     o.DontRelIPVS,
 		IgnoreSIGINT: o.IgnoreSIGINT,
+		NoBFD:        o.NoBFD,
+		BFDPIDFile:   bfdPIDPath(o, cfg),
 		PIDFile:      o.PIDFile,
 		VRRPPIDFile:  o.VRRPPIDFile,
 		CheckPIDFile: o.CheckPIDFile,
@@ -120,8 +122,11 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		Detail:       o.LogDetail,
 		OnSignal:     map[os.Signal]func(){},
 	}
+	// BFD_CHECK asks the daemon, built below, for its sessions' state.
+	var running *daemon.Daemon
+	bfdUp := func(name string) bool { return running != nil && running.BFDUp(name) }
 	opt.NewLVS = func(c *config.Config, log *slog.Logger, keepIPVS bool) (daemon.LVS, error) {
-		return lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS})
+		return lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS, BFDUp: bfdUp})
 	}
 	var attaches []func(*daemon.Daemon) func()
 	for _, ext := range extensions {
@@ -136,6 +141,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	}
 	daemon.SystemdHooks(&opt)
 	d := daemon.New(opt)
+	running = d
 	for _, attach := range attaches {
 		if cleanup := attach(d); cleanup != nil {
 			defer cleanup()

@@ -84,7 +84,7 @@ func TestVersionClaims(t *testing.T) {
 			line = string(l)
 		}
 	}
-	for _, want := range []string{" LVS", " REGEX", " VRRP", " VRRP_AUTH", " VRRP_VMAC", " JSON", " NFTABLES"} {
+	for _, want := range []string{" LVS", " REGEX", " VRRP", " VRRP_AUTH", " VRRP_VMAC", " JSON", " NFTABLES", " BFD"} {
 		if !bytes.Contains([]byte(line+" "), []byte(want+" ")) {
 			t.Errorf("%q lacks%s", line, want)
 		}

@@ -1,0 +1,168 @@
+package bfd
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/bfd/wire"
+)
+
+// fakeTransport records what every session sends.
+type fakeTransport struct {
+	opened []*fakeSender
+}
+
+type fakeSender struct {
+	spec   Spec
+	sent   []wire.Packet
+	closed bool
+}
+
+func (f *fakeTransport) Open(sp Spec) (Sender, error) {
+	s := &fakeSender{spec: sp}
+	f.opened = append(f.opened, s)
+	return s, nil
+}
+
+func (s *fakeSender) Send(b []byte) error {
+	p, err := wire.Decode(b)
+	if err != nil {
+		return err
+	}
+	s.sent = append(s.sent, p)
+	return nil
+}
+
+func (s *fakeSender) Close() error { s.closed = true; return nil }
+
+var (
+	local = netip.MustParseAddr("192.0.2.1")
+	peer  = netip.MustParseAddr("192.0.2.2")
+)
+
+func testEngine(t *testing.T) (*Engine, *fakeTransport, *[]string) {
+	tr := &fakeTransport{}
+	var events []string
+	e := NewEngine(quiet(), tr, func(name string, up bool) {
+		events = append(events, map[bool]string{true: name + " up", false: name + " down"}[up])
+	})
+	now := epoch
+	e.now = func() time.Time { return now }
+	return e, tr, &events
+}
+
+func testSpec(name string) Spec {
+	return Spec{Config: cfg(name, 50*time.Millisecond, 50*time.Millisecond, 3), Neighbor: peer, Source: local, TTL: 255}
+}
+
+func TestEngineCountsAndDrops(t *testing.T) {
+	e, _, _ := testEngine(t)
+	e.Apply([]Spec{testSpec("B1")})
+	down := wire.Packet{State: wire.Down, DetectMult: 3, MyDiscr: 77, DesiredMinTx: 1000000, RequiredMinRx: 50000}
+	b := down.Append(nil)
+	e.Input(b[:20], peer, local, 255)                        // short
+	e.Input(b, netip.MustParseAddr("192.0.2.9"), local, 255) // unknown neighbour
+	e.Input(b, peer, netip.MustParseAddr("192.0.2.8"), 255)  // not to our source
+	e.Input(b, peer, local, 254)                             // one hop away
+	stray := down
+	stray.YourDiscr = 12345
+	e.Input(stray.Append(nil), peer, local, 255) // another session's discriminator
+	want := Counters{Malformed: 1, NoSession: 3, BadTTL: 1}
+	if got := e.Counters(); got.Malformed != want.Malformed || got.NoSession != want.NoSession || got.BadTTL != want.BadTTL || got.Received != 0 {
+		t.Fatalf("counters %+v, want %+v", got, want)
+	}
+	e.Input(b, peer, local, 0) // TTL unknown: accepted, as keepalived
+	e.Input(b, peer, local, 255)
+	if got := e.Counters().Received; got != 2 {
+		t.Fatalf("received %d", got)
+	}
+	if s := e.Status(); s[0].State != wire.Init {
+		t.Fatalf("state %v", s[0].State)
+	}
+}
+
+func TestEngineMaxHops(t *testing.T) {
+	e, _, _ := testEngine(t)
+	sp := testSpec("B1")
+	sp.MaxHops = 2
+	e.Apply([]Spec{sp})
+	b := (&wire.Packet{State: wire.Down, DetectMult: 3, MyDiscr: 77, DesiredMinTx: 1000000, RequiredMinRx: 50000}).Append(nil)
+	e.Input(b, peer, local, 253)
+	e.Input(b, peer, local, 252)
+	if c := e.Counters(); c.Received != 1 || c.BadTTL != 1 {
+		t.Fatalf("max_hops 2: %+v", c)
+	}
+	sp.MaxHops = 255 // max_hops -1: no check
+	e.Apply([]Spec{sp})
+	e.Input(b, peer, local, 1)
+	if c := e.Counters(); c.Received != 2 {
+		t.Fatalf("max_hops -1: %+v", c)
+	}
+}
+
+// TestEngineSessionUpAndEvents drives a session Up by hand and checks the
+// tracker events: Up, a fall from Up, and no event when the peer goes
+// AdminDown.
+func TestEngineSessionUpAndEvents(t *testing.T) {
+	e, tr, events := testEngine(t)
+	e.Apply([]Spec{testSpec("B1")})
+	e.flushLocked(epoch)
+	mine := tr.opened[0].sent[0].MyDiscr
+	in := func(st wire.State) {
+		p := wire.Packet{State: st, DetectMult: 3, MyDiscr: 77, YourDiscr: mine, DesiredMinTx: 50000, RequiredMinRx: 50000}
+		e.Input(p.Append(nil), peer, local, 255)
+	}
+	in(wire.Init)
+	in(wire.Down)
+	in(wire.Init)
+	in(wire.AdminDown)
+	want := []string{"B1 up", "B1 down", "B1 up"}
+	if len(*events) != len(want) {
+		t.Fatalf("events %v, want %v", *events, want)
+	}
+	for i := range want {
+		if (*events)[i] != want[i] {
+			t.Fatalf("events %v, want %v", *events, want)
+		}
+	}
+	if s := e.Status(); s[0].State != wire.Down || s[0].Timers.LocalDiag != wire.DiagNeighborDown {
+		t.Fatalf("after peer AdminDown: %+v", s[0])
+	}
+}
+
+func TestEngineApplyKeepsOrReplaces(t *testing.T) {
+	e, tr, _ := testEngine(t)
+	e.Apply([]Spec{testSpec("B1")})
+	e.flushLocked(epoch)
+	first := tr.opened[0].sent[0].MyDiscr
+	// New intervals: the same session, the same socket.
+	sp := testSpec("B1")
+	sp.MinTx = 100 * time.Millisecond
+	e.Apply([]Spec{sp})
+	if len(tr.opened) != 1 || e.Status()[0].Name != "B1" {
+		t.Fatalf("session replaced for a timer change: %d sockets", len(tr.opened))
+	}
+	if got := e.byDiscr[first]; got == nil || got.spec.MinTx != 100*time.Millisecond {
+		t.Fatal("discriminator changed or timers not applied")
+	}
+	// A new neighbour: the old session says AdminDown and goes.
+	sp.Neighbor = netip.MustParseAddr("192.0.2.3")
+	e.Apply([]Spec{sp})
+	old := tr.opened[0]
+	if !old.closed || len(old.sent) < 4 {
+		t.Fatalf("old session: closed %v, %d packets", old.closed, len(old.sent))
+	}
+	for _, p := range old.sent[len(old.sent)-3:] {
+		if p.State != wire.AdminDown || p.Diag != wire.DiagAdminDown {
+			t.Fatalf("farewell %+v", p)
+		}
+	}
+	if len(tr.opened) != 2 || e.byDiscr[first] != nil {
+		t.Fatal("new session not opened, or old discriminator kept")
+	}
+	e.Apply(nil)
+	if !tr.opened[1].closed || len(e.Status()) != 0 {
+		t.Fatal("sessions left after Apply(nil)")
+	}
+}

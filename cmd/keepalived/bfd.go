@@ -1,0 +1,52 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/metrics"
+)
+
+// bfdPIDPath is the BFD child's pid file, chosen as pidPaths chooses the
+// others: -b, else under /run/keepalived/ with the instance name or with
+// use_pid_dir, else /run/bfd.pid.
+func bfdPIDPath(o Options, cfg *config.Config) string {
+	switch inst := instanceName(o, cfg); {
+	case o.BFDPIDFile != "":
+		return o.BFDPIDFile
+	case inst != "":
+		return "/run/keepalived/bfd_" + inst + ".pid"
+	case cfg.Global.UsePIDDir:
+		return "/run/keepalived/bfd.pid"
+	}
+	return "/run/bfd.pid"
+}
+
+// bfdCollector exposes the BFD side's sessions and counters to the
+// metrics endpoint; get returns the running daemon (nil before it runs).
+func bfdCollector(get func() *daemon.Daemon) prometheus.Collector {
+	return metrics.NewBFDCollector(
+		func() []metrics.BFDSession {
+			d := get()
+			if d == nil {
+				return nil
+			}
+			var out []metrics.BFDSession
+			for _, s := range d.BFDStatus() {
+				out = append(out, metrics.BFDSession{Name: s.Name, State: s.State.String(),
+					TxInterval: s.Timers.TxInterval, DetectTime: s.Timers.DetectTime})
+			}
+			return out
+		},
+		func() metrics.BFDCounters {
+			d := get()
+			if d == nil {
+				return metrics.BFDCounters{}
+			}
+			c := d.BFDCounters()
+			return metrics.BFDCounters{Received: c.Received, Sent: c.Sent, SendErrors: c.SendErr,
+				Malformed: c.Malformed, NoSession: c.NoSession, BadTTL: c.BadTTL, Refused: c.Refused}
+		},
+	)
+}

@@ -1,0 +1,226 @@
+package daemon
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dsas/keepalived-go/bfd"
+	"github.com/dsas/keepalived-go/bfd/wire"
+	"github.com/dsas/keepalived-go/bfdconf"
+	"github.com/dsas/keepalived-go/bfdrun"
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+// bfdHandle holds the running BFD side for readers that must not take
+// the daemon's lock: checkers, which a reload holding it may wait for.
+type bfdHandle = atomic.Pointer[bfdrun.Runner]
+
+// DefaultBFDPIDFile is keepalived's BFD child pid file.
+const DefaultBFDPIDFile = "/run/bfd.pid"
+
+// bfdSide is keepalived's BFD child process: the sessions of every
+// bfd_instance, whose Up/Down events reach the VRRP engine through a
+// queue (keepalived's event pipe). The queue keeps the BFD engine's
+// lock apart from the daemon's: an event never waits for a reload.
+type bfdSide struct {
+	log *slog.Logger
+	run *bfdrun.Runner
+	// router is the VRRP engine events go to, set by syncVRRP; not read
+	// through the Daemon, whose lock a stop holds while it waits for us.
+	router atomic.Pointer[vrrp.Router]
+
+	mu    sync.Mutex
+	queue []bfdEvent
+	wake  chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+type bfdEvent struct {
+	name string
+	up   bool
+	// sync: tell the router every session Up at the time this entry is
+	// handled, in order with the events around it.
+	sync bool
+}
+
+// wantBFD: keepalived starts its BFD child when there are bfd_instance
+// blocks (or --all), unless -B, or -P/-C chose other children only.
+func (d *Daemon) wantBFD(cfg *config.Config) bool {
+	return !d.opt.NoBFD && d.opt.VRRP && d.opt.Check && (d.opt.All || len(cfg.VRRP.BFDs) > 0)
+}
+
+func (d *Daemon) bfdLog() *slog.Logger {
+	if d.log.BFD != nil {
+		return d.log.BFD
+	}
+	return d.log.Core
+}
+
+// startBFDLocked starts the BFD side; d.mu is held.
+func (d *Daemon) startBFDLocked(cfg *config.Config) error {
+	d.log.Core.Info(fmt.Sprintf("Starting BFD child process, pid=%d", os.Getpid()))
+	log := d.bfdLog()
+	run, err := bfdrun.Start(log, bfdconf.Specs(cfg), bfdrun.Options{})
+	if err != nil {
+		log.Error(fmt.Sprintf("BFD: %v", err))
+		return err
+	}
+	b := &bfdSide{log: log, run: run,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	run.Subscribe(b.enqueue)
+	go b.forward()
+	d.bfd = b
+	d.bfdNow.Store(run)
+	return nil
+}
+
+func (b *bfdSide) enqueue(name string, up bool) { b.push(bfdEvent{name: name, up: up}) }
+
+func (b *bfdSide) push(ev bfdEvent) {
+	b.mu.Lock()
+	b.queue = append(b.queue, ev)
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// forward hands queued events to the running VRRP engine in order.
+func (b *bfdSide) forward() {
+	defer close(b.done)
+	for {
+		select {
+		case <-b.quit:
+			return
+		case <-b.wake:
+		}
+		b.mu.Lock()
+		q := b.queue
+		b.queue = nil
+		b.mu.Unlock()
+		r := b.router.Load()
+		for _, ev := range q {
+			if ev.sync {
+				b.pushUp(r)
+				continue
+			}
+			b.log.Debug(fmt.Sprintf("Received BFD event: instance %s is in state %s", ev.name, upState(ev.up)))
+			if r != nil {
+				r.BFDState(ev.name, ev.up)
+			}
+		}
+	}
+}
+
+func upState(up bool) wire.State {
+	if up {
+		return wire.Up
+	}
+	return wire.Down
+}
+
+// syncVRRP makes r the target of events and has it told the sessions Up,
+// as keepalived's VRRP child reads the BFD state at start. The state is
+// read by the forwarding goroutine, so an event that follows the read is
+// also handled after it.
+func (b *bfdSide) syncVRRP(r *vrrp.Router) {
+	if b == nil || r == nil {
+		return
+	}
+	b.router.Store(r)
+	b.push(bfdEvent{sync: true})
+}
+
+// pushUp tells r every session that is Up now.
+func (b *bfdSide) pushUp(r *vrrp.Router) {
+	if r == nil {
+		return
+	}
+	for _, s := range b.run.Status() {
+		if s.State == wire.Up {
+			r.BFDState(s.Name, true)
+		}
+	}
+}
+
+// reload applies a new configuration: unchanged sessions stay Up.
+func (b *bfdSide) reload(cfg *config.Config) {
+	b.log.Info("Reloading")
+	b.run.Apply(bfdconf.Specs(cfg))
+}
+
+// stop takes every session AdminDown and ends the side.
+func (b *bfdSide) stop() error {
+	err := b.run.Stop()
+	close(b.quit)
+	<-b.done
+	return err
+}
+
+// BFDStatus lists the BFD sessions (nil when the BFD side is not running),
+// for status and metrics.
+func (d *Daemon) BFDStatus() []bfd.Status {
+	if run := d.bfdNow.Load(); run != nil {
+		return run.Status()
+	}
+	return nil
+}
+
+// BFDCounters are the BFD side's packet counters (zero when it is not
+// running).
+func (d *Daemon) BFDCounters() bfd.Counters {
+	if run := d.bfdNow.Load(); run != nil {
+		return run.Counters()
+	}
+	return bfd.Counters{}
+}
+
+// applyBFDLocked is the BFD part of a reload; d.mu is held.
+func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
+	switch {
+	case d.bfd != nil && d.wantBFD(cfg):
+		d.bfd.reload(cfg)
+	case d.bfd != nil:
+		d.stopBFDLocked()
+	case d.wantBFD(cfg):
+		if err := d.startBFDLocked(cfg); err != nil {
+			return fmt.Errorf("bfd: %w", err)
+		}
+	}
+	if d.vrrp != nil {
+		d.bfd.syncVRRP(d.vrrp.router)
+	}
+	return nil
+}
+
+func (d *Daemon) stopBFDLocked() {
+	if d.bfd == nil {
+		return
+	}
+	d.bfdNow.Store(nil)
+	if err := d.bfd.stop(); err != nil {
+		d.bfdLog().Warn(fmt.Sprintf("stop: %v", err))
+	}
+	d.bfd = nil
+}
+
+// BFDUp reports whether bfd_instance name is Up (false when the BFD side
+// is not running). It takes no lock of the daemon's: BFD_CHECK calls it.
+func (d *Daemon) BFDUp(name string) bool {
+	run := d.bfdNow.Load()
+	if run == nil {
+		return false
+	}
+	for _, s := range run.Status() {
+		if s.Name == name {
+			return s.State == wire.Up
+		}
+	}
+	return false
+}

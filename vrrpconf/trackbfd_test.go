@@ -1,0 +1,84 @@
+package vrrpconf
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+// TestTrackBFD: track_bfd in an instance and in its sync group reach the
+// engine, with the bfd_instance's weight as the default; the group's is
+// copied down unless the member tracks the same session.
+func TestTrackBFD(t *testing.T) {
+	r := parse(t, `bfd_instance B1 {
+  neighbor_ip 10.0.0.2
+  weight -20
+}
+bfd_instance B2 {
+  neighbor_ip 10.0.0.3
+}
+vrrp_sync_group G {
+  group { VI_1 VI_2 }
+  track_bfd {
+    B2
+  }
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  virtual_ipaddress { 10.0.0.100 }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 52
+  priority 150
+  virtual_ipaddress { 10.0.0.101 }
+  track_bfd {
+    B2 weight 0 reverse
+  }
+}
+vrrp_instance VI_3 {
+  interface eth0
+  virtual_router_id 53
+  priority 150
+  virtual_ipaddress { 10.0.0.102 }
+  track_bfd {
+    B1
+  }
+}`)
+	got := map[string][]vrrp.TrackRef{}
+	for _, ic := range r.VRRP.Instances {
+		got[ic.Name] = ic.TrackBFDs
+	}
+	want(t, "VI_1", len(got["VI_1"]), 1)
+	want(t, "VI_1 B2 from the group", got["VI_1"][0], vrrp.TrackRef{Name: "B2"})
+	want(t, "VI_2", len(got["VI_2"]), 1)
+	want(t, "VI_2 own B2 wins", got["VI_2"][0], vrrp.TrackRef{Name: "B2", Reverse: true})
+	want(t, "VI_3", len(got["VI_3"]), 1)
+	want(t, "VI_3 B1 weight from bfd_instance", got["VI_3"][0], vrrp.TrackRef{Name: "B1", Weight: -20})
+	for _, w := range r.Warnings {
+		t.Errorf("warning: %s", w)
+	}
+}
+
+// TestTrackBFDCheckerOnly: a bfd_instance whose events go to the checker
+// only is unknown to the VRRP side, as in keepalived's VRRP process.
+func TestTrackBFDCheckerOnly(t *testing.T) {
+	r := parse(t, `bfd_instance B1 {
+  neighbor_ip 10.0.0.2
+  checker
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  virtual_ipaddress { 10.0.0.100 }
+  track_bfd {
+    B1
+  }
+}`)
+	want(t, "tracked", len(r.VRRP.Instances[0].TrackBFDs), 0)
+	want(t, "warnings", strings.Join(r.Warnings, "|"), "(VI_1) track bfd B1 not found, ignoring...")
+}
