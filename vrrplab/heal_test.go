@@ -149,7 +149,11 @@ func splitHeals(t *testing.T, v variant, d [2]vrrplab.Daemon, n int, hold time.D
 		if s := p.r1.State(inst); s != "MASTER" {
 			t.Fatalf("heal %d: h1 is %s; want MASTER", i, s)
 		}
-		vrrplab.ReachVIP(t, client, vip, p.r1.MAC(), 30*time.Second)
+		// Behind a keepalived loser that stepped down silently, an
+		// IPv6 client whose pings keep confirming the stale entry
+		// waits a reachable time (15-45 s), the delay (5 s) and three
+		// probes before it asks again: 29-54 s measured.
+		vrrplab.ReachVIP(t, client, vip, p.r1.MAC(), 75*time.Second)
 		p.r2.WaitVIP(t, v.vip(), false, v.wait())
 		time.Sleep(3 * pingInterval) // the replies that end the black-hole
 		bh, ok := blackHole(ping.Output(), heal.Add(-time.Second), time.Now())
