@@ -143,3 +143,54 @@ func TestPreemptionStaysQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestHealReannouncesSyncGroup: in a sync group only the instance that
+// hears the winner first steps down on its own and sends the step-down
+// advert; the rest follow through the group. The winner re-announces every
+// member's VIPs on that one advert.
+func TestHealReannouncesSyncGroup(t *testing.T) {
+	mk := func(prio int) vrrp.Config {
+		return vrrp.Config{
+			Instances: []vrrp.InstanceConfig{
+				vi("VI_1", 1, prio, vrrp.StateBackup, "10.77.0.101/24"),
+				vi("VI_2", 2, prio, vrrp.StateBackup, "10.77.0.102/24"),
+			},
+			SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+		}
+	}
+	s := newSim(t)
+	s.lan.Capture = true
+	s.add("h1", mk(150))
+	s.start("h1")
+	s.at(300 * time.Millisecond)
+	s.add("h2", mk(100))
+	s.start("h2")
+	s.at(10 * time.Second)
+	s.lan.Drop = func(string, string) bool { return true }
+	s.at(20 * time.Second)
+	for _, in := range []string{"VI_1", "VI_2"} {
+		s.wantState("h1", in, vrrp.StateMaster)
+		s.wantState("h2", in, vrrp.StateMaster)
+	}
+	// Heal just before h1's next adverts: they cross first.
+	next := lastAdvert(t, s.lan, s.t0, "h1") + time.Second
+	s.at(next - time.Millisecond)
+	s.lan.Drop = nil
+	s.at(next)
+	announced := map[string]bool{}
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" && !c.At.Before(s.t0.Add(next)) {
+			announced[c.IP.String()] = true
+		}
+	}
+	for _, in := range []string{"VI_1", "VI_2"} {
+		s.wantState("h1", in, vrrp.StateMaster)
+		s.wantState("h2", in, vrrp.StateBackup)
+	}
+	if !announced["10.77.0.101"] || !announced["10.77.0.102"] {
+		t.Fatalf("h1 re-announced %v at the heal, want both group VIPs", announced)
+	}
+	if n := advertsSince(t, s, "h2", next-time.Millisecond); n != 1 {
+		t.Errorf("h2 sent %d adverts stepping down, want 1 (one per group step-down)", n)
+	}
+}
