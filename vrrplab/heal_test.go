@@ -152,7 +152,7 @@ func splitHeals(t *testing.T, v variant, d [2]vrrplab.Daemon, n int, hold time.D
 		// Behind a keepalived loser that stepped down silently, an
 		// IPv6 client whose pings keep confirming the stale entry
 		// waits a reachable time (15-45 s), the delay (5 s) and three
-		// probes before it asks again: 29-54 s measured.
+		// probes before it asks again: 23-55 s measured.
 		vrrplab.ReachVIP(t, client, vip, p.r1.MAC(), 75*time.Second)
 		p.r2.WaitVIP(t, v.vip(), false, v.wait())
 		time.Sleep(3 * pingInterval) // the replies that end the black-hole
@@ -168,8 +168,23 @@ func splitHeals(t *testing.T, v variant, d [2]vrrplab.Daemon, n int, hold time.D
 		out = append(out, bh)
 		// Let the winner's delayed GARP bursts end before the next cut.
 		time.Sleep(time.Second + 6*advInt)
+		settled(t, p, mark, i)
 	}
 	return out
+}
+
+// settled checks that the heal left no flap and no advert storm: h1 still
+// master, h2 still backup, and h2 sent at most three adverts since the heal
+// command (one that may have left before the ports were joined, one that
+// crossed, and the one on stepping down).
+func settled(t *testing.T, p *pair, mark, i int) {
+	t.Helper()
+	if s1, s2 := p.r1.State(inst), p.r2.State(inst); s1 != "MASTER" || s2 != "BACKUP" {
+		t.Errorf("heal %d: h1 %s, h2 %s after settling; want MASTER, BACKUP", i, s1, s2)
+	}
+	if n := len(p.e.Sniffer.Since(mark, vrrplab.From(p.r2.MAC()), vrrplab.VRID(vrid))); n > 3 {
+		t.Errorf("heal %d: the loser sent %d adverts after the heal; want at most 3", i, n)
+	}
 }
 
 // firstAcross names whose advert was the first on the wire after the heal,
