@@ -36,7 +36,7 @@ bench-vrrp: build
 # bench-heal measures the client black-hole after a split brain heals: 8
 # random-phase heals of a 5 s partition per setup (keepalived-go and
 # keepalived 2.2.7 on either side; VRRPv3 0.1 s IPv4 and IPv6, VRRPv2 1 s;
-# about 5 minutes, root). VRRPLAB_HEAL_N sets the number of heals.
+# about 6 minutes, root). VRRPLAB_HEAL_N sets the number of heals.
 bench-heal: build
 	KEEPALIVED_GO=$(CURDIR)/$(BIN)/keepalived VRRPLAB_HEAL=1 $(GO) test -count=1 -timeout 40m -run '^TestSplitHealMeasure$$' -v ./vrrplab/
 
