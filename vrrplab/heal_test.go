@@ -19,11 +19,11 @@ import (
 // TestSplitHeal partitions h1 (priority 150) from h2 (100) while both still
 // reach the client h3, restarts h2 so that it becomes master at a random
 // phase of h1's advert cycle and takes the client, then heals the
-// partition at a random moment. After each
-// heal the client must end up at h1's MAC and h2 must drop the VIP. The
-// client pings the VIP every 10 ms throughout; the longest run without a
-// reply around each heal is its black-hole, logged, not asserted (CI
-// machines are too noisy for timed assertions; see TestSplitHealMeasure).
+// partition at a random moment. After each heal the client must end up at
+// h1's MAC, h2 must drop the VIP, and nobody may flap. The client pings
+// the VIP every 10 ms throughout; the longest run without a reply around
+// each heal is its black-hole, logged, not asserted (CI machines are too
+// noisy for timed assertions; see TestSplitHealMeasure).
 //
 // keepalived-go on both sides (IPv4 and IPv6), and keepalived-go losing to
 // keepalived, which must re-announce on the advert keepalived-go sends as
@@ -154,22 +154,7 @@ func splitHeals(t *testing.T, v variant, d [2]vrrplab.Daemon, extra2 []string, n
 	advInt := time.Duration(adv * float64(time.Second))
 	var out []time.Duration
 	for i := range n {
-		p.e.Isolate(t, true, 1, 2)
-		// keepalived-go's masters advertise on a grid set when the
-		// daemon starts, so two daemons started together keep one
-		// relative phase and whose advert crosses a heal first hardly
-		// varies. A restart of the loser, a backup until now, at a
-		// random point of the interval gives each heal a fresh phase.
-		p.r2.Kill(t)
-		time.Sleep(time.Duration(rand.Int64N(int64(advInt))))
-		cut := time.Now()
-		p.r2.Start(t)
-		p.r2.WaitState(t, inst, "MASTER", v.wait())
-		// The loser's GARPs take the client: the state a heal starts from.
-		vrrplab.ReachVIP(t, client, vip, p.r2.MAC(), v.wait())
-		time.Sleep(time.Until(cut.Add(hold)) + time.Duration(rand.Int64N(int64(advInt))))
-		mark, heal := p.e.Sniffer.Mark(), time.Now()
-		p.e.Isolate(t, false, 1, 2)
+		mark, heal := splitThenHeal(t, p, hold, advInt)
 		p.r2.WaitState(t, inst, "BACKUP", v.wait())
 		if s := p.r1.State(inst); s != "MASTER" {
 			t.Fatalf("heal %d: h1 is %s; want MASTER", i, s)
@@ -185,17 +170,46 @@ func splitHeals(t *testing.T, v variant, d [2]vrrplab.Daemon, extra2 []string, n
 		if !ok {
 			t.Fatalf("heal %d: no echo replies around the heal:\n%s", i, tail(ping.Output(), 10))
 		}
-		garp := "none"
-		if f, ok := p.e.Sniffer.WaitFor(mark, 0, vrrplab.From(p.r1.MAC()), vrrplab.Announce()); ok {
-			garp = f.Time.Sub(heal).Round(100 * time.Microsecond).String()
-		}
-		t.Logf("heal %d: %s, winner's first GARP/NA at %s, client black-hole %v", i, firstAcross(p, mark, heal), garp, bh.Round(time.Millisecond))
+		t.Logf("heal %d: %s, winner's first GARP/NA at %s, client black-hole %v", i, firstAcross(p, mark, heal), firstAnnounce(p, mark, heal), bh.Round(time.Millisecond))
 		out = append(out, bh)
 		// Let the winner's delayed GARP bursts end before the next cut.
 		time.Sleep(time.Second + 6*advInt)
 		settled(t, p, mark, i)
 	}
 	return out
+}
+
+// splitThenHeal cuts h1 and h2 apart, restarts h2 and waits until it is
+// master and holds the client, heals the cut hold after the restart plus a
+// random part of the advert interval, and returns the sniffer's mark and
+// the time of the heal.
+func splitThenHeal(t *testing.T, p *pair, hold, advInt time.Duration) (int, time.Time) {
+	t.Helper()
+	p.e.Isolate(t, true, 1, 2)
+	// keepalived-go's masters advertise on a grid set when the daemon
+	// starts, so two daemons started together keep one relative phase
+	// and whose advert crosses a heal first hardly varies. A restart of
+	// the loser, a backup until now, at a random point of the interval
+	// gives each heal a fresh phase.
+	p.r2.Kill(t)
+	time.Sleep(time.Duration(rand.Int64N(int64(advInt))))
+	cut := time.Now()
+	p.r2.Start(t)
+	p.r2.WaitState(t, inst, "MASTER", p.v.wait())
+	// The loser's GARPs take the client: the state a heal starts from.
+	vrrplab.ReachVIP(t, p.e.Host(3), p.v.vip().Addr(), p.r2.MAC(), p.v.wait())
+	time.Sleep(time.Until(cut.Add(hold)) + time.Duration(rand.Int64N(int64(advInt))))
+	mark, heal := p.e.Sniffer.Mark(), time.Now()
+	p.e.Isolate(t, false, 1, 2)
+	return mark, heal
+}
+
+// firstAnnounce is when the winner's first GARP/NA after the heal went out.
+func firstAnnounce(p *pair, mark int, heal time.Time) string {
+	if f, ok := p.e.Sniffer.WaitFor(mark, 0, vrrplab.From(p.r1.MAC()), vrrplab.Announce()); ok {
+		return f.Time.Sub(heal).Round(100 * time.Microsecond).String()
+	}
+	return "none"
 }
 
 // settled checks that the heal left no flap and no advert storm: h1 still
