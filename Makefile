@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 BIN         := bin
 
-.PHONY: all build test unit vmtest bench bench-vrrp bench-parse lint demo deps fuzz clean deb
+.PHONY: all build test unit vmtest bench bench-vrrp bench-heal bench-parse lint demo deps fuzz clean deb
 
 all: build
 
@@ -32,6 +32,13 @@ bench:
 # 2.2.7 in a netns lab (about 4 minutes, root).
 bench-vrrp: build
 	KEEPALIVED_GO=$(BIN)/keepalived ./scripts/bench-vrrp.sh
+
+# bench-heal measures the client black-hole after a split brain heals: 8
+# random-phase heals of a 5 s partition per setup (keepalived-go and
+# keepalived 2.2.7 on either side; VRRPv3 0.1 s IPv4 and IPv6, VRRPv2 1 s;
+# about 6 minutes, root). VRRPLAB_HEAL_N sets the number of heals.
+bench-heal: build
+	KEEPALIVED_GO=$(CURDIR)/$(BIN)/keepalived VRRPLAB_HEAL=1 $(GO) test -count=1 -timeout 40m -run '^TestSplitHealMeasure$$' -v ./vrrplab/
 
 # bench-parse times -t on 10 000 virtual servers x 4 real servers next to
 # keepalived 2.2.7.

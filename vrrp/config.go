@@ -73,7 +73,10 @@ type InstanceConfig struct {
 	NoAccept bool
 	Strict   bool // vrrp_strict / strict_mode
 
-	LowerPrioNoAdvert    bool
+	LowerPrioNoAdvert bool
+	// HigherPrioSendAdvert (higher_prio_send_advert) changes nothing
+	// here: a master always sends one advert as it steps down (see
+	// yieldAdvert). The dumps report the configured value.
 	HigherPrioSendAdvert bool
 	V3ChecksumAsV2       bool
 	SkipCheckAdvAddr     bool

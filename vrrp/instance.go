@@ -56,6 +56,7 @@ type instance struct {
 	bursts       []burst
 	refreshAt    time.Time
 	lastLowerRx  time.Time
+	masterSince  time.Time // last transition to MASTER
 
 	tx       wire.Packet
 	txSrc    netip.Addr // address the checksum is computed with
@@ -493,6 +494,7 @@ func (in *instance) record(t Transition) {
 // enterMaster follows keepalived's order: advert, VIPs, GARPs, notify.
 func (in *instance) enterMaster(now time.Time) {
 	in.stats.BecomeMaster++
+	in.masterSince = now
 	in.masterAddr = netip.Addr{}
 	in.masterAdverInt = in.cfg.AdvertInt
 	in.preemptAt = time.Time{}

@@ -223,9 +223,7 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 			in.logf("Master received advert from %s with same priority %d but higher IP address than ours", src, prio)
 		}
 		in.ahHigherMaster()
-		if in.cfg.HigherPrioSendAdvert {
-			in.sendAdvert(in.effPrio)
-		}
+		in.yieldAdvert()
 		r.transition(in, StateBackup, "higher priority advert")
 		in.learnInterval(p)
 		in.masterAddr = src
@@ -236,6 +234,16 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 	}
 	// A lower-priority router thinks it is master: a split brain healing,
 	// or a peer that has just started.
+	now := in.now()
+	if now.Sub(in.masterSince) < in.cfg.AdvertInt {
+		// Within an interval of our own takeover this is the master we
+		// preempted, stepping down (see yieldAdvert): the advert and
+		// GARPs of our takeover have already moved the clients, so a
+		// second burst and MASTER_RX_LOWER_PRI would only make every
+		// preemption noisier than keepalived's.
+		in.detailf("Received advert from %s with lower priority %d just after becoming master - ignoring", src, prio)
+		return
+	}
 	election := ", forcing new election"
 	if in.cfg.LowerPrioNoAdvert {
 		election = ""
@@ -247,7 +255,6 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 		in.sendAdvert(in.effPrio)
 		in.armAdvert()
 	}
-	now := in.now()
 	in.lowerPrioAnnounce(now)
 	if g := in.group; g != nil {
 		// The other members' VIPs moved with the split brain too.
@@ -257,6 +264,22 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 			}
 		}
 	}
+}
+
+// yieldAdvert sends one advert at our own priority just before a master
+// steps down to a higher one. keepalived does so only with
+// higher_prio_send_advert; keepalived-go always does, on purpose. When a
+// partition heals and the winner's advert reaches us first, we would
+// otherwise leave silently: the winner never hears a lower master, so
+// nobody re-announces and clients keep our MAC, now without the VIP, until
+// their neighbour entry fails (3-6 s). This advert is what the winner,
+// keepalived-go or keepalived, answers with an advert and GARPs/NAs
+// ("forcing new election"). Peers cannot tell it from the advert our timer
+// would have sent a moment earlier, and it is sent once per step-down, so
+// it cannot start a storm or a flap: the winner does not yield to a lower
+// priority and we are a backup once it arrives.
+func (in *instance) yieldAdvert() {
+	in.sendAdvert(in.effPrio)
 }
 
 // addrGreater compares primary addresses for the equal-priority tie break

@@ -341,13 +341,13 @@ func TestSplitBrain(t *testing.T) {
 			if f, ok := e.Sniffer.WaitFor(mark, 5*time.Second, vrrplab.From(win.MAC()), vrrplab.Announce()); ok {
 				t.Logf("heal: %s re-announced the VIP %v after the heal", win.Name, f.Time.Sub(t0))
 			}
-			// When the winner's first advert after the heal reaches the
-			// loser before any of the loser's, the loser steps down
-			// silently and the winner hears no lower priority to
-			// re-announce on: the client, last told the loser's MAC,
-			// follows at the winner's delayed GARP burst or when its
-			// neighbour entry fails (both daemons: 3-5 s here). Hence the
-			// long deadline.
+			// A keepalived-go loser sends one advert as it steps down,
+			// so the winner re-announces whichever advert crossed first
+			// (TestSplitHeal measures the client's black-hole). The long
+			// deadline is for VRRPLAB_DAEMON=keepalived: its loser steps
+			// down silently when the winner's advert reaches it first,
+			// and the client, last told the loser's MAC, follows only
+			// when its neighbour entry fails (3-6 s).
 			vrrplab.ReachVIP(t, e.Host(3), fast.vip().Addr(), win.MAC(), 30*time.Second)
 			t.Logf("client at %s %v after the heal", win.Name, time.Since(t0))
 		})
