@@ -347,8 +347,17 @@ func TestDaemonDetaches(t *testing.T) {
 	r := &router{t: t, h: h, dir: t.TempDir()}
 	r.conf = filepath.Join(r.dir, "keepalived.conf")
 	r.write(conf(100, vip1))
-	argv := []string{"env", asMainEnv + "=1", os.Args[0], "-G", "-P", "-f", r.conf,
+	// The detached copy's output goes to /dev/null; -g keeps its log for
+	// a failure report.
+	logFile := filepath.Join(r.dir, "daemon.log")
+	argv := []string{"env", asMainEnv + "=1", os.Args[0], "-G", "-P", "-f", r.conf, "-g", logFile,
 		"-p", filepath.Join(r.dir, "keepalived.pid"), "-r", filepath.Join(r.dir, "vrrp.pid"), "-c", filepath.Join(r.dir, "checkers.pid")}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile)
+			t.Logf("daemon log:\n%s", b)
+		}
+	})
 	r.proc = h.Start(t, argv...)
 	if exited, err := r.proc.Wait(20 * time.Second); !exited || err != nil {
 		t.Fatalf("launcher: exited %v err %v\n%s", exited, err, r.proc.Output())
