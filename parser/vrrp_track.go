@@ -191,8 +191,15 @@ func (c *ctx) findProcess(name string) *config.TrackProcess {
 	return named(c.Cfg.VRRP.Processes, name, func(x *config.TrackProcess) string { return x.Name })
 }
 
+// findBFD is a bfd_instance the VRRP side knows: keepalived's VRRP process
+// does not know one that sends its events to the checker only, so a
+// track_bfd naming it is "not found" (a -t error, status 5).
 func (c *ctx) findBFD(name string) *config.BFDInstance {
-	return named(c.Cfg.VRRP.BFDs, name, func(x *config.BFDInstance) string { return x.Name })
+	b := named(c.Cfg.VRRP.BFDs, name, func(x *config.BFDInstance) string { return x.Name })
+	if b != nil && b.ToChecker && !b.ToVRRP {
+		return nil
+	}
+	return b
 }
 
 // ---- vrrp_script ----

@@ -1,7 +1,6 @@
 package vrrpconf
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/dsas/keepalived-go/vrrp"
@@ -61,24 +60,4 @@ vrrp_instance VI_3 {
 	for _, w := range r.Warnings {
 		t.Errorf("warning: %s", w)
 	}
-}
-
-// TestTrackBFDCheckerOnly: a bfd_instance whose events go to the checker
-// only is unknown to the VRRP side, as in keepalived's VRRP process.
-func TestTrackBFDCheckerOnly(t *testing.T) {
-	r := parse(t, `bfd_instance B1 {
-  neighbor_ip 10.0.0.2
-  checker
-}
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 150
-  virtual_ipaddress { 10.0.0.100 }
-  track_bfd {
-    B1
-  }
-}`)
-	want(t, "tracked", len(r.VRRP.Instances[0].TrackBFDs), 0)
-	want(t, "warnings", strings.Join(r.Warnings, "|"), "(VI_1) track bfd B1 not found, ignoring...")
 }
