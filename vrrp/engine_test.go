@@ -446,6 +446,17 @@ func TestTrackersFaultAndWeights(t *testing.T) {
 		{"script +weight", func(ic *vrrp.InstanceConfig) {
 			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Weight: 20}}
 		}, func(r *vrrp.Router) { r.ScriptResult("s", true) }, vrrp.StateBackup, 120},
+		// keepalived: reverse negates the amount, it does not flip up
+		// and down (a +20 reverse script costs 20 while it succeeds).
+		{"script +weight reverse ok", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Weight: 20, Reverse: true}}
+		}, func(r *vrrp.Router) { r.ScriptResult("s", true) }, vrrp.StateBackup, 80},
+		{"script +weight reverse failed", func(ic *vrrp.InstanceConfig) {
+			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Weight: 20, Reverse: true}}
+		}, func(r *vrrp.Router) { r.ScriptResult("s", false) }, vrrp.StateBackup, 100},
+		{"track_interface -weight reverse down", func(ic *vrrp.InstanceConfig) {
+			ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9", Weight: -30, Reverse: true}}
+		}, func(r *vrrp.Router) { r.LinkChanged("eth9", false) }, vrrp.StateBackup, 130},
 		{"clamp 254", func(ic *vrrp.InstanceConfig) {
 			ic.TrackScripts = []vrrp.TrackRef{{Name: "s", Weight: 250}}
 		}, func(r *vrrp.Router) { r.ScriptResult("s", true) }, vrrp.StateBackup, 254},

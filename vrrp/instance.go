@@ -311,17 +311,24 @@ func (in *instance) reevalTracking() {
 	r := in.r
 	fault := false
 	sum := 0
+	// keepalived's arithmetic (initialise_*_tracking_priorities): weight 0
+	// faults while down (reverse: while up); otherwise a positive weight
+	// counts while up and a negative one while down, and reverse only
+	// negates the amount. Flipping up/down instead gives the same
+	// differences but priorities off by the weight, which a keepalived
+	// peer would see in every election.
 	apply := func(ok bool, weight int, reverse bool) {
+		m := 1
 		if reverse {
-			ok = !ok
+			m = -1
 		}
 		switch {
 		case weight == 0:
-			if !ok {
+			if ok == reverse {
 				fault = true
 			}
 		case weight > 0 && ok, weight < 0 && !ok:
-			sum += weight
+			sum += weight * m
 		}
 	}
 	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
@@ -341,8 +348,11 @@ func (in *instance) reevalTracking() {
 	held := false
 	for _, t := range in.cfg.TrackScripts {
 		s := r.scripts[t.Name]
-		if !s.known && t.Weight == 0 {
-			held = true // until the first result
+		if !s.known && !s.cfg.InitFail {
+			// keepalived counts a script from its first result: a
+			// weight-0 one holds the instance until then, a weighted
+			// one adds nothing yet. init_fail starts it failed.
+			held = held || t.Weight == 0
 			continue
 		}
 		apply(s.good, t.Weight, t.Reverse)
