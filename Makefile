@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 BIN         := bin
 
-.PHONY: all build test unit vmtest bench bench-vrrp bench-heal bench-parse lint demo deps fuzz clean deb
+.PHONY: all build test unit vmtest startup-scale bench bench-vrrp bench-heal bench-parse lint demo deps fuzz clean deb
 
 all: build
 
@@ -44,6 +44,12 @@ bench-heal: build
 # keepalived 2.2.7.
 bench-parse: build
 	./scripts/bench-parse.sh
+
+# startup-scale runs the start-up-at-scale lab with 512 and 1000 instances,
+# 10 start-ups each, keepalived 2.2.7 alongside (CI runs 3 of 512).
+startup-scale:
+	VRRPLAB_STARTUP_INSTANCES=512,1000 VRRPLAB_STARTUP_RUNS=10 VRRPLAB_STARTUP_DAEMONS=go,c \
+	  $(GO) test -count=1 -run TestStartupScale -v -timeout 30m ./vrrplab/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

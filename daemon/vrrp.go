@@ -561,20 +561,31 @@ func (v *vrrpSide) stop() error {
 	v.stopping.Store(true)
 	close(v.quit)
 	<-v.polled
+	// The host watcher goes first, before v.mu is taken: its events call
+	// back into v (hostSink takes v.mu), and the VIPs removed below make
+	// events. Closing it later, under v.mu, waited for a loop that waited
+	// for v.mu: a master with many VIPs never finished stopping.
+	werr := v.closeWatcher()
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.tracker != nil {
 		v.tracker.Stop()
 	}
 	err := v.router.Stop(v.keepVIPs)
-	return errors.Join(err, v.close())
+	return errors.Join(werr, err, v.close())
+}
+
+func (v *vrrpSide) closeWatcher() error {
+	if v.watcher == nil {
+		return nil
+	}
+	err := v.watcher.Close()
+	v.watcher = nil
+	return err
 }
 
 func (v *vrrpSide) close() error {
-	var errs []error
-	if v.watcher != nil {
-		errs = append(errs, v.watcher.Close())
-	}
+	errs := []error{v.closeWatcher()}
 	if v.disp != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
 		errs = append(errs, v.disp.Close(ctx))

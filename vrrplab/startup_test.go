@@ -34,9 +34,12 @@ const startupLinks = 4
 // daemon took from exec to every instance initialised, when the master's
 // first adverts went out (bridge capture of lab0), the margin left and the
 // raw sockets' receive drops. A run takes about 5 s, the default 3 runs of
-// 512 and of 1000 instances about 35 s.
+// 512 instances about 17 s; `make startup-scale` runs 512 and 1000
+// instances 10 times each. (1000 instances on a loaded core leave a margin
+// that a pause of the shared CI machine can eat, keepalived's too, so CI
+// runs the 512 case.)
 //
-//	VRRPLAB_STARTUP_INSTANCES  instance counts, one lab each (default 512,1000)
+//	VRRPLAB_STARTUP_INSTANCES  instance counts, one lab each (default 512)
 //	VRRPLAB_STARTUP_RUNS       start-ups per daemon (default 3)
 //	VRRPLAB_STARTUP_DAEMONS    go, c or go,c (default go); c is keepalived
 //	                           2.2.7, whose spurious MASTERs are logged, not
@@ -56,7 +59,7 @@ func TestStartupScale(t *testing.T) {
 		t.Skip("lab test")
 	}
 	var sizes []int
-	for _, f := range strings.Split(cmp.Or(os.Getenv("VRRPLAB_STARTUP_INSTANCES"), "512,1000"), ",") {
+	for _, f := range strings.Split(cmp.Or(os.Getenv("VRRPLAB_STARTUP_INSTANCES"), "512"), ",") {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 || n > 4*255 {
 			t.Fatalf("VRRPLAB_STARTUP_INSTANCES: %q is not 1..1020", f)

@@ -350,7 +350,7 @@ func TestDaemonDetaches(t *testing.T) {
 	// The detached copy's output goes to /dev/null; -g keeps its log for
 	// a failure report.
 	logFile := filepath.Join(r.dir, "daemon.log")
-	argv := []string{"env", asMainEnv + "=1", os.Args[0], "-G", "-P", "-f", r.conf, "-g", logFile,
+	argv := []string{"env", asMainEnv + "=1", os.Args[0], "-G", "-P", "-f", r.conf, "--log-file=" + logFile,
 		"-p", filepath.Join(r.dir, "keepalived.pid"), "-r", filepath.Join(r.dir, "vrrp.pid"), "-c", filepath.Join(r.dir, "checkers.pid")}
 	t.Cleanup(func() {
 		if t.Failed() {
