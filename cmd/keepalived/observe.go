@@ -140,6 +140,9 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			reg := metrics.NewRegistry(src, mopts...)
 			metrics.RegisterRuntime(reg)
 			reg.MustRegister(bfdCollector(get))
+			for _, c := range collectors {
+				reg.MustRegister(c)
+			}
 			s, err := metrics.Serve(o.MetricsListen, reg, core, metrics.WithStatusPage(src))
 			if err != nil {
 				core.Error(err.Error())
