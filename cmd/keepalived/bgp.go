@@ -41,7 +41,6 @@ type bgpSide struct {
 	speaker *bgpspeaker.Speaker
 	ann     *bgp.Announcer
 	stop    chan struct{}
-	done    chan struct{}
 	kick    chan struct{}
 }
 
@@ -129,8 +128,8 @@ func (b *bgpSide) configure() {
 	}
 	b.log.Info("BGP speaker started", "local_as", want.LocalAS, "router_id", want.RouterID, "neighbors", len(want.Neighbors))
 	b.cfg, b.speaker, b.ann = want, sp, bgp.New(b.log, sp, src)
-	b.stop, b.done = make(chan struct{}), make(chan struct{})
-	go b.loop(b.ann, b.stop, b.done)
+	b.stop = make(chan struct{})
+	go b.loop(b.ann, b.stop)
 }
 
 func (b *bgpSide) kickLocked() {
@@ -168,8 +167,7 @@ func speakerConfig(c *config.BGP) bgpspeaker.Config {
 }
 
 // loop reconciles at every VRRP event and every bgpPoll.
-func (b *bgpSide) loop(ann *bgp.Announcer, stop, done chan struct{}) {
-	defer close(done)
+func (b *bgpSide) loop(ann *bgp.Announcer, stop chan struct{}) {
 	t := time.NewTicker(bgpPoll)
 	defer t.Stop()
 	for {
@@ -227,12 +225,16 @@ func (b *bgpSide) shutdown() {
 	b.stopLocked()
 }
 
+// stopLocked withdraws everything and closes the sessions. It does not
+// wait for the loop: the loop may be reading VRRP status, which can wait
+// for the daemon's main loop, and that is where Stopping runs. Once the
+// announcer is draining, whatever the loop does next announces nothing.
 func (b *bgpSide) stopLocked() {
 	if b.speaker == nil {
 		return
 	}
+	b.ann.Drain()
 	close(b.stop)
-	<-b.done
 	b.speaker.Stop()
 	b.log.Info("BGP speaker stopped")
 	b.speaker, b.ann, b.cfg = nil, nil, nil

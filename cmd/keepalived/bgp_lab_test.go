@@ -1,0 +1,158 @@
+//go:build !vmtest
+
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/internal/lab"
+)
+
+var bgpVIP = netip.MustParsePrefix("192.0.2.10/32")
+
+// bgpDirectorConf is one director of an anycast VIP: a VRRP instance of
+// its own (no peer, so it goes MASTER) whose health is a track_file, and a
+// bgp_speaker announcing the instance's VIP to the upstream router while
+// the instance is not in FAULT.
+func bgpDirectorConf(h, upstream *lab.Host, vrid int, asn uint32, health string, drain string) string {
+	return fmt.Sprintf(`global_defs {
+  router_id director%[1]d
+}
+track_file health {
+  file %[2]s
+  weight 0
+}
+vrrp_instance VI_1 {
+  interface %[3]s
+  virtual_router_id %[1]d
+  priority 100
+  advert_int 1
+  track_file {
+    health
+  }
+  virtual_ipaddress {
+    %[4]s
+  }
+}
+bgp_speaker {
+  local_as %[5]d
+  router_id %[6]s
+  med 10
+  community 65000:%[1]d
+  drain_time %[7]s
+  neighbor %[8]s remote_as 65000 hold_time 3
+  announce_vrrp_instance VI_1
+}
+`, vrid, health, lab.Link, bgpVIP, asn, h.IPv4.Addr(), drain, upstream.IPv4.Addr())
+}
+
+// TestBGPAnycastDirectors: FRR (zebra + bgpd, maximum-paths 8) is the
+// upstream router of two keepalived-go directors announcing the same VIP.
+// The router holds one path per healthy director; a director whose VRRP
+// instance goes FAULT (track_file), one killed with SIGKILL or cut off from the router (the router's hold timer,
+// 3 s) and one stopped with SIGTERM (graceful drain) each lose their path. Times are logged, not asserted.
+func TestBGPAnycastDirectors(t *testing.T) {
+	lab.NeedFRRBGP(t)
+	l := lab.New(t, 3)
+	up, h2, h3 := l.Host(1), l.Host(2), l.Host(3)
+	start := time.Now()
+	r := lab.StartBGPRouter(t, up, 65000, []netip.Addr{h2.IPv4.Addr(), h3.IPv4.Addr()})
+	dir := t.TempDir()
+	health := func(h *lab.Host) string { return filepath.Join(dir, fmt.Sprintf("health%d", h.N)) }
+	setHealth := func(h *lab.Host, v string) {
+		if err := os.WriteFile(health(h), []byte(v+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setHealth(h2, "0")
+	setHealth(h3, "0")
+	d2 := startBFDDaemon(t, h2, "", bgpDirectorConf(h2, up, 2, 65002, health(h2), "1"), "--metrics-listen", "127.0.0.1:9650")
+	d3 := startBFDDaemon(t, h3, "", bgpDirectorConf(h3, up, 3, 65003, health(h3), "0"))
+	both := []string{h2.IPv4.Addr().String(), h3.IPv4.Addr().String()}
+	paths := func() []string { return r.Paths(t, bgpVIP) }
+	has := func(want ...string) func() bool {
+		return func() bool { return slices.Equal(paths(), want) }
+	}
+	wait := func(what string, cond func() bool) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for !cond() {
+			if time.Since(start) > 20*time.Second {
+				out, _ := r.Vtysh("show bgp ipv4 unicast " + bgpVIP.String() + " json")
+				t.Fatalf("%s: not after 20 s; router paths %v\n%s\nbgpd:\n%s\nh2:\n%s\nh3:\n%s", what, paths(), out, r.BGPD.Output(), d2.proc.Output(), d3.proc.Output())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	wait("one path per director", has(both...))
+	t.Logf("router holds both paths %v after start", time.Since(start).Round(time.Millisecond))
+	if out, _ := r.Vtysh("show bgp ipv4 unicast " + bgpVIP.String() + " json"); !strings.Contains(out, `"metric":10`) || !strings.Contains(out, "65000:2") {
+		t.Errorf("MED or community missing from the router's paths:\n%s", out)
+	}
+	m := scrape(t, h2, "127.0.0.1:9650")
+	for _, s := range []string{
+		fmt.Sprintf(`keepalived_bgp_neighbor_up{neighbor="%s",remote_as="65000"} 1`, up.IPv4.Addr()),
+		`keepalived_bgp_prefix_announced{prefix="192.0.2.10/32"} 1`,
+	} {
+		if !strings.Contains(m, s) {
+			t.Errorf("metrics lack %s:\n%s", s, m)
+		}
+	}
+
+	// Service failure: the track_file puts h2's instance in FAULT.
+	setHealth(h2, "1")
+	d := wait("h2's path withdrawn after FAULT", has(both[1]))
+	t.Logf("h2 FAULT (track_file): router down to one path after %v", d.Round(time.Millisecond))
+	setHealth(h2, "0")
+	d = wait("h2's path back", has(both...))
+	t.Logf("h2 healthy again: path back after %v", d.Round(time.Millisecond))
+
+	// A director cut off: nothing closes the session, the router's hold
+	// timer (3 s) removes the path.
+	if err := h3.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	d = wait("h3's path withdrawn after its link was cut", has(both[0]))
+	t.Logf("h3 link cut: router down to one path after %v (hold time 3 s)", d.Round(time.Millisecond))
+	if err := h3.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	d = wait("h3's path back", has(both...))
+	t.Logf("h3 link back: path back after %v", d.Round(time.Millisecond))
+
+	// A director that dies: its kernel closes the TCP session, the router
+	// drops the path without waiting for the hold timer.
+	if err := d3.proc.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	d = wait("h3's path withdrawn after SIGKILL", has(both[0]))
+	t.Logf("h3 killed: router down to one path after %v", d.Round(time.Millisecond))
+
+	// Graceful stop with drain_time 1: the path goes at once, the daemon a
+	// second later.
+	stopped := time.Now()
+	d2.signal(syscall.SIGTERM)
+	d = wait("h2's path withdrawn after SIGTERM", func() bool { return len(paths()) == 0 })
+	if exited, _ := d2.proc.Wait(time.Millisecond); exited {
+		t.Errorf("h2 exited before its path was withdrawn")
+	}
+	t.Logf("h2 SIGTERM: path withdrawn after %v", d.Round(time.Millisecond))
+	if exited, err := d2.proc.Wait(15 * time.Second); !exited {
+		d2.signal(syscall.SIGQUIT)
+		d2.proc.Wait(2 * time.Second)
+		t.Fatalf("h2 did not exit: %v\n%s", err, d2.proc.Output())
+	}
+	t.Logf("h2 exited %v after SIGTERM (drain_time 1 s)", time.Since(stopped).Round(time.Millisecond))
+	if !d2.logged("BGP draining") || !d2.logged("BGP withdrawing 192.0.2.10/32") {
+		t.Errorf("no drain in h2's log:\n%s", d2.proc.Output())
+	}
+}
