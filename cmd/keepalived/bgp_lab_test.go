@@ -156,3 +156,61 @@ func TestBGPAnycastDirectors(t *testing.T) {
 		t.Errorf("no drain in h2's log:\n%s", d2.proc.Output())
 	}
 }
+
+// docExample returns docs/bgp.md's keepalived-bgp-example block with the
+// placeholders replaced.
+func docExample(t *testing.T, vars map[string]string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/bgp.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```keepalived-bgp-example\n")
+	body, _, ok2 := strings.Cut(rest, "\n```")
+	if !ok || !ok2 {
+		t.Fatal("docs/bgp.md has no keepalived-bgp-example block")
+	}
+	for k, v := range vars {
+		body = strings.ReplaceAll(body, k, v)
+	}
+	if i := strings.Index(body, "@"); i >= 0 {
+		t.Fatalf("placeholder left in the example: %q", body[i:min(len(body), i+20)])
+	}
+	return body + "\n"
+}
+
+// TestBGPDocExample runs docs/bgp.md's worked example as is on a director
+// whose only interfaces are lo and eth0, against FRR: the router installs
+// the VIP through the director, and SIGTERM withdraws it before the
+// daemon exits (drain_time 2).
+func TestBGPDocExample(t *testing.T) {
+	lab.NeedFRRBGP(t)
+	l := lab.New(t, 2)
+	up, h := l.Host(1), l.Host(2)
+	// The example names eth0: the lab link is renamed, addresses stay.
+	h.NS.MustRun(t, "ip", "link", "set", lab.Link, "down")
+	h.NS.MustRun(t, "ip", "link", "set", lab.Link, "name", "eth0")
+	h.NS.MustRun(t, "ip", "link", "set", "eth0", "up")
+	vip := netip.MustParsePrefix("198.51.100.7/32")
+	conf := docExample(t, map[string]string{
+		"@ROUTER_IP@": up.IPv4.Addr().String(), "@LOCAL_IP@": h.IPv4.Addr().String(),
+		"@VIP@": vip.Addr().String(), "@ASN@": "65010", "@ROUTER_ASN@": "65000",
+	})
+	start := time.Now()
+	r := lab.StartBGPRouter(t, up, 65000, []netip.Addr{h.IPv4.Addr()})
+	d := startBFDDaemon(t, h, "", conf)
+	want := []string{h.IPv4.Addr().String()}
+	until(t, "the example's VIP routed through the director", 30*time.Second, func() bool { return slices.Equal(r.Paths(t, vip), want) })
+	t.Logf("example: VIP installed on the router %v after start", time.Since(start).Round(time.Millisecond))
+	stopped := time.Now()
+	d.signal(syscall.SIGTERM)
+	w := until(t, "the example's VIP withdrawn after SIGTERM", 10*time.Second, func() bool { return len(r.Paths(t, vip)) == 0 })
+	if exited, _ := d.proc.Wait(time.Millisecond); exited {
+		t.Errorf("the director exited before its path was withdrawn")
+	}
+	if exited, _ := d.proc.Wait(15 * time.Second); !exited {
+		t.Fatalf("the director did not exit:\n%s", d.proc.Output())
+	}
+	t.Logf("example: SIGTERM withdrew the VIP after %v; the daemon exited %v after SIGTERM (drain_time 2 s)",
+		w.Round(time.Millisecond), time.Since(stopped).Round(time.Millisecond))
+}
