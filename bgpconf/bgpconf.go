@@ -8,7 +8,9 @@ import (
 	"net/netip"
 
 	"github.com/dsas/keepalived-go/bgp"
+	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/vrrp"
 )
 
 // VRRPKey is the health key of a vrrp_instance announced while it is not
@@ -20,9 +22,22 @@ func VRRPMasterKey(name string) string { return "vrrp-master " + name }
 // service ID (`[192.0.2.10]:tcp:80`), healthy while its quorum is up.
 func VirtualServerKey(id string) string { return "vs " + id }
 
-// ServiceID is the checker's ID of the virtual server ADDR PORT PROTO.
-func ServiceID(ap netip.AddrPort, proto string) string {
-	return fmt.Sprintf("[%s]:%s:%d", ap.Addr(), proto, ap.Port())
+// ServiceID is the checker's ID of the virtual server ADDR PORT PROTO,
+// as lvs names it.
+func ServiceID(ap netip.AddrPort, proto string) string { return check.FormatService(ap, proto) }
+
+// Health is the snapshot of every service an announce line can name: each
+// VRRP instance (not FAULT; MASTER) and each virtual server's quorum.
+func Health(instances []vrrp.InstanceStatus, services []check.ServiceStatus) bgp.Health {
+	h := bgp.Health{}
+	for _, in := range instances {
+		h[VRRPKey(in.Name)] = in.State == vrrp.StateBackup || in.State == vrrp.StateMaster
+		h[VRRPMasterKey(in.Name)] = in.State == vrrp.StateMaster
+	}
+	for _, vs := range services {
+		h[VirtualServerKey(vs.ID)] = vs.QuorumUp
+	}
+	return h
 }
 
 // Sources returns one source per announce line of cfg.BGP; warnings name

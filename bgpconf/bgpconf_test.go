@@ -5,7 +5,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/vrrp"
 )
 
 func TestSources(t *testing.T) {
@@ -34,5 +36,22 @@ func TestSources(t *testing.T) {
 	}
 	if src[3].Key != "vs [192.0.2.20]:tcp:80" || !slices.Equal(src[3].Prefixes, []netip.Prefix{netip.MustParsePrefix("192.0.2.20/32")}) {
 		t.Errorf("vs source %+v", src[3])
+	}
+}
+
+// TestHealth: the keys Sources gives are the ones Health fills, with the
+// checker's own service IDs.
+func TestHealth(t *testing.T) {
+	svc := netip.MustParseAddrPort("192.0.2.20:80")
+	h := Health([]vrrp.InstanceStatus{{Name: "A", State: vrrp.StateBackup}, {Name: "B", State: vrrp.StateFault}, {Name: "C", State: vrrp.StateMaster}},
+		[]check.ServiceStatus{{ID: check.FormatService(svc, "TCP"), QuorumUp: true}, {ID: check.FormatService(svc, "udp")}})
+	for key, want := range map[string]bool{
+		VRRPKey("A"): true, VRRPMasterKey("A"): false, VRRPKey("B"): false, VRRPMasterKey("B"): false,
+		VRRPKey("C"): true, VRRPMasterKey("C"): true,
+		VirtualServerKey(ServiceID(svc, "tcp")): true, VirtualServerKey(ServiceID(svc, "udp")): false,
+	} {
+		if h[key] != want {
+			t.Errorf("%s: %v, want %v", key, h[key], want)
+		}
 	}
 }

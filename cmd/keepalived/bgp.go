@@ -11,6 +11,7 @@ import (
 	"github.com/dsas/keepalived-go/bgp"
 	"github.com/dsas/keepalived-go/bgpconf"
 	"github.com/dsas/keepalived-go/bgpspeaker"
+	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/lvs"
@@ -181,23 +182,19 @@ func (b *bgpSide) loop(ann *bgp.Announcer, stop chan struct{}) {
 	}
 }
 
-// health is the snapshot of every service an announce line can name.
+// health reads the running daemon's VRRP instances and virtual servers.
 func (b *bgpSide) health() bgp.Health {
-	h := bgp.Health{}
 	d := b.get()
 	if d == nil {
-		return h
+		return bgp.Health{}
 	}
-	for _, in := range d.VRRPStatus() {
-		h[bgpconf.VRRPKey(in.Name)] = in.State == vrrp.StateBackup || in.State == vrrp.StateMaster
-		h[bgpconf.VRRPMasterKey(in.Name)] = in.State == vrrp.StateMaster
-	}
+	var services []check.ServiceStatus
 	if m, ok := d.LVS().(*lvs.Manager); ok && m != nil {
 		for _, vs := range m.Status() {
-			h[bgpconf.VirtualServerKey(vs.ID)] = vs.QuorumUp
+			services = append(services, vs.ServiceStatus)
 		}
 	}
-	return h
+	return bgpconf.Health(d.VRRPStatus(), services)
 }
 
 // drainAndStop is the graceful stop: withdraw everything, give the routers
