@@ -181,8 +181,9 @@ func docExample(t *testing.T, vars map[string]string) string {
 
 // TestBGPDocExample runs docs/bgp.md's worked example as is on a director
 // whose only interfaces are lo and eth0, against FRR: the router installs
-// the VIP through the director, and SIGTERM withdraws it before the
-// daemon exits (drain_time 2).
+// the VIP through the director, a reload with the same file leaves it
+// alone, one with another VIP moves it, and SIGTERM withdraws it before
+// the daemon exits (drain_time 2).
 func TestBGPDocExample(t *testing.T) {
 	lab.NeedFRRBGP(t)
 	l := lab.New(t, 2)
@@ -202,6 +203,24 @@ func TestBGPDocExample(t *testing.T) {
 	want := []string{h.IPv4.Addr().String()}
 	until(t, "the example's VIP routed through the director", 30*time.Second, func() bool { return slices.Equal(r.Paths(t, vip), want) })
 	t.Logf("example: VIP installed on the router %v after start", time.Since(start).Round(time.Millisecond))
+
+	// A reload with the same file must not touch the announcement; one
+	// with another VIP moves it.
+	d.signal(syscall.SIGHUP)
+	d.waitFor("reload", func() bool { return d.logged("Reload complete") })
+	time.Sleep(500 * time.Millisecond)
+	if d.logged("BGP withdrawing") || !slices.Equal(r.Paths(t, vip), want) {
+		t.Errorf("a reload with the same file disturbed the announcement:\n%s", d.proc.Output())
+	}
+	vip2 := netip.MustParsePrefix("198.51.100.8/32")
+	d.write(strings.ReplaceAll(conf, vip.Addr().String()+"/32", vip2.Addr().String()+"/32"))
+	moved := time.Now()
+	d.signal(syscall.SIGHUP)
+	until(t, "the new VIP routed and the old one withdrawn after a reload", 20*time.Second, func() bool {
+		return slices.Equal(r.Paths(t, vip2), want) && len(r.Paths(t, vip)) == 0
+	})
+	t.Logf("example: reload with another VIP moved the announcement in %v", time.Since(moved).Round(time.Millisecond))
+	vip = vip2
 	stopped := time.Now()
 	d.signal(syscall.SIGTERM)
 	w := until(t, "the example's VIP withdrawn after SIGTERM", 10*time.Second, func() bool { return len(r.Paths(t, vip)) == 0 })
