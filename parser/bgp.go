@@ -223,10 +223,12 @@ func bgpNeighborOption(c *ctx, n *config.BGPNeighbor, opt, val token) bool {
 		}
 		n.RemoteAS = uint32(v)
 	case "hold_time":
-		// RFC 4271: zero (no keepalives) or at least three seconds.
-		v, ok := c.quietUint(val, 0, 65535)
-		if !ok || v == 1 || v == 2 {
-			return bad("0 or 3-65535 seconds")
+		// RFC 4271 allows 0 (no keepalives, no failure detection); a
+		// director that must be withdrawn when it dies needs a real hold
+		// time, so only 3-65535 s.
+		v, ok := c.quietUint(val, 3, 65535)
+		if !ok {
+			return bad("3-65535 seconds")
 		}
 		n.HoldTime = time.Duration(v) * time.Second
 	case "port":

@@ -74,7 +74,7 @@ func TestBGPSpeakerBlock(t *testing.T) {
 		diags: []string{
 			"2:12: error: bgp_speaker: local_as 0 is not a valid AS number - ignoring",
 			"5:13: error: bgp_speaker: community 1:2:3 is not ASN:VALUE (each 0-65535) - ignoring",
-			"6:47: error: bgp_speaker: neighbor 10.0.0.1: hold_time 2 is not 0 or 3-65535 seconds - ignoring neighbor",
+			"6:47: error: bgp_speaker: neighbor 10.0.0.1: hold_time 2 is not 3-65535 seconds - ignoring neighbor",
 			"8:12: error: bgp_speaker: neighbor 10.0.0.1 already specified - ignoring",
 			"9:41: error: bgp_speaker: announce_virtual_server: unknown protocol icmp - ignoring",
 		},

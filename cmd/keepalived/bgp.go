@@ -163,6 +163,10 @@ func speakerConfig(c *config.BGP) bgpspeaker.Config {
 	for _, n := range c.Neighbors {
 		sc.Neighbors = append(sc.Neighbors, bgpspeaker.Neighbor{Addr: n.Addr, RemoteAS: n.RemoteAS,
 			HoldTime: n.HoldTime, Port: n.Port, Passive: n.Passive})
+		// A passive neighbour only ever comes up if we listen.
+		if n.Passive && sc.ListenPort == 0 {
+			sc.ListenPort = 179
+		}
 	}
 	return sc
 }
