@@ -16,6 +16,7 @@ import (
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/lvs"
 	"github.com/dsas/keepalived-go/metrics"
+	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
@@ -26,6 +27,10 @@ func init() { extensions = append(extensions, bgpExtension) }
 // daemon, so a second daemon in one process (tests) replaces, not
 // duplicates, its series.
 var collectors = map[string]prometheus.Collector{}
+
+// bgpStatus is the running bgp_speaker's status for the control socket;
+// observe reads it at each request.
+var bgpStatus func() status.BGP
 
 // bgpPoll is how often health is read besides VRRP events: virtual
 // servers' quorum has no event of its own here.
@@ -55,6 +60,7 @@ func bgpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), 
 		get: func() *daemon.Daemon { dmu.Lock(); defer dmu.Unlock(); return d }}
 	opt.Notifiers = append(opt.Notifiers, b)
 	collectors["bgp"] = metrics.NewBGPCollector(b.snapshot)
+	bgpStatus = b.status
 	chain(&opt.Ready, func() { b.configure() })
 	prevReloaded := opt.Reloaded
 	opt.Reloaded = func(err error) {
@@ -241,20 +247,30 @@ func (b *bgpSide) stopLocked() {
 	b.speaker, b.ann, b.cfg = nil, nil, nil
 }
 
-// snapshot is what the metrics endpoint shows.
-func (b *bgpSide) snapshot() metrics.BGPSnapshot {
+// status is the BGP side as keepalivectl and the metrics show it.
+func (b *bgpSide) status() status.BGP {
 	b.mu.Lock()
 	sp, ann := b.speaker, b.ann
 	b.mu.Unlock()
 	if sp == nil {
-		return metrics.BGPSnapshot{}
+		return status.BGP{}
 	}
-	s := metrics.BGPSnapshot{Running: true, LastChange: ann.LastChange(), Draining: ann.Draining()}
+	s := status.BGP{Running: true, LastChange: ann.LastChange(), Draining: ann.Draining()}
 	for _, n := range sp.Neighbors() {
-		s.Neighbors = append(s.Neighbors, metrics.BGPNeighbor{Addr: n.Addr.String(), RemoteAS: n.RemoteAS, State: n.State})
+		s.Neighbors = append(s.Neighbors, status.BGPNeighbor{Addr: n.Addr.String(), RemoteAS: n.RemoteAS, State: n.State})
 	}
 	for _, p := range ann.Announced() {
 		s.Announced = append(s.Announced, p.String())
+	}
+	return s
+}
+
+// snapshot is what the metrics endpoint shows.
+func (b *bgpSide) snapshot() metrics.BGPSnapshot {
+	st := b.status()
+	s := metrics.BGPSnapshot{Running: st.Running, Announced: st.Announced, LastChange: st.LastChange, Draining: st.Draining}
+	for _, n := range st.Neighbors {
+		s.Neighbors = append(s.Neighbors, metrics.BGPNeighbor{Addr: n.Addr, RemoteAS: n.RemoteAS, State: n.State})
 	}
 	return s
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsas/keepalived-go/control"
 	"github.com/dsas/keepalived-go/internal/lab"
 )
 
@@ -201,10 +203,18 @@ func TestBGPDocExample(t *testing.T) {
 	})
 	start := time.Now()
 	r := lab.StartBGPRouter(t, up, 65000, []netip.Addr{h.IPv4.Addr()})
-	d := startBFDDaemon(t, h, "", conf)
+	ctl := filepath.Join(t.TempDir(), "ctl.sock")
+	d := startBFDDaemon(t, h, "", conf, "--control-socket", ctl)
 	want := []string{h.IPv4.Addr().String()}
 	until(t, "the example's VIP routed through the director", 30*time.Second, func() bool { return slices.Equal(r.Paths(t, vip), want) })
 	t.Logf("example: VIP installed on the router %v after start", time.Since(start).Round(time.Millisecond))
+	st, err := control.NewClient(ctl).Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := st.BGP; b == nil || len(b.Neighbors) != 1 || b.Neighbors[0].State != "established" || !slices.Equal(b.Announced, []string{vip.String()}) {
+		t.Errorf("keepalivectl status: BGP %+v", st.BGP)
+	}
 
 	// A reload with the same file must not touch the announcement; one
 	// with another VIP moves it.

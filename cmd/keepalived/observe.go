@@ -70,6 +70,12 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 			return vs
 		}),
+		BGP: status.BGPFunc(func() status.BGP {
+			if bgpStatus == nil {
+				return status.BGP{}
+			}
+			return bgpStatus()
+		}),
 		ConfigFile: cmp.Or(o.ConfigFile, defaultConfigFile),
 		Version:    status.BuildVersion(),
 		RouterID: func() string {
