@@ -301,3 +301,57 @@ func spreadFlows(t *testing.T, router, client *lab.Host, directors ...*lab.Host)
 	}
 	t.Logf("%d UDP flows through the router: directors received %v (%d lost)", flows, got, flows-total)
 }
+
+// TestBGPIPv6: an IPv6 VRRP instance's VIP is announced as a /128 over an
+// IPv6 session and installed by the router; the instance's FAULT
+// withdraws it.
+func TestBGPIPv6(t *testing.T) {
+	lab.NeedFRRBGP(t)
+	l := lab.New(t, 2)
+	up, h := l.Host(1), l.Host(2)
+	vip := netip.MustParsePrefix("2001:db8::10/128")
+	health := filepath.Join(t.TempDir(), "health")
+	if err := os.WriteFile(health, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`global_defs {
+  vrrp_version 3
+}
+track_file health {
+  file %s
+  weight 0
+}
+vrrp_instance V6 {
+  interface %s
+  virtual_router_id 61
+  priority 100
+  advert_int 1
+  track_file {
+    health
+  }
+  virtual_ipaddress {
+    %s
+  }
+}
+bgp_speaker {
+  local_as 65020
+  router_id %s
+  neighbor %s remote_as 65000 hold_time 3
+  announce_vrrp_instance V6 master
+}
+`, health, lab.Link, vip, h.IPv4.Addr(), up.IPv6.Addr())
+	r := lab.StartBGPRouter(t, up, 65000, []netip.Addr{h.IPv6.Addr()})
+	d := startBFDDaemon(t, h, "", conf)
+	start := time.Now()
+	until(t, "the /128 installed through the director", 30*time.Second, func() bool { return len(r.Paths(t, vip)) == 1 })
+	out, _ := r.Vtysh("show ipv6 route " + vip.String() + " json")
+	t.Logf("IPv6 VIP installed %v after start; router's route: %s", time.Since(start).Round(time.Millisecond), strings.Join(strings.Fields(out), " "))
+	if err := os.WriteFile(health, []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := until(t, "the /128 withdrawn after FAULT", 20*time.Second, func() bool { return len(r.Paths(t, vip)) == 0 })
+	t.Logf("IPv6 VIP withdrawn %v after the track_file FAULT", w.Round(time.Millisecond))
+	if !d.logged("BGP withdrawing " + vip.String()) {
+		t.Errorf("no withdraw in the log:\n%s", d.proc.Output())
+	}
+}

@@ -38,7 +38,8 @@ func NeedFRRBGP(t testing.TB) {
 }
 
 // StartBGPRouter starts zebra and bgpd in h as AS asn with the neighbours
-// (remote-as external, keepalive 1 s, hold 3 s).
+// (remote-as external, keepalive 1 s, hold 3 s); IPv6 neighbours are
+// activated for IPv6 unicast.
 func StartBGPRouter(t testing.TB, h *Host, asn uint32, neighbors []netip.Addr) *BGPRouter {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "klg-bgpd-")
@@ -55,7 +56,14 @@ func StartBGPRouter(t testing.TB, h *Host, asn uint32, neighbors []netip.Addr) *
 	for _, n := range neighbors {
 		fmt.Fprintf(&b, " neighbor %s remote-as external\n neighbor %s timers 1 3\n neighbor %s timers connect 1\n", n, n, n)
 	}
-	b.WriteString(" address-family ipv4 unicast\n  maximum-paths 8\n exit-address-family\nexit\n")
+	b.WriteString(" address-family ipv4 unicast\n  maximum-paths 8\n exit-address-family\n")
+	b.WriteString(" address-family ipv6 unicast\n  maximum-paths 8\n")
+	for _, n := range neighbors {
+		if n.Is6() {
+			fmt.Fprintf(&b, "  neighbor %s activate\n", n)
+		}
+	}
+	b.WriteString(" exit-address-family\nexit\n")
 	write := func(name, s string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
