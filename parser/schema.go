@@ -67,10 +67,11 @@ type ctx struct {
 	// raw is the raw text of the current logical line (for Script keywords).
 	raw string
 
-	vrrp   vrrpState // parser/vrrp*.go
-	lvs    lvsState  // parser/lvs*.go
-	core   coreState // engine, global_defs and script security (core files)
-	bgpPos Pos       // where bgp_speaker opened (parser/bgp.go)
+	vrrp vrrpState // parser/vrrp*.go
+	lvs  lvsState  // parser/lvs*.go
+	core coreState // engine, global_defs and script security (core files)
+
+	bgpPos Pos // where bgp_speaker opened (parser/bgp.go)
 }
 
 // Report records a diagnostic of the given class at pos.
