@@ -15,6 +15,8 @@ type Config struct {
 	// LVS holds everything the checker process reads: SSL, virtual server
 	// groups, virtual servers with their real servers and checkers.
 	LVS LVS
+	// BGP is the bgp_speaker extension block; nil when absent.
+	BGP *BGP
 }
 
 // Command is a notify or check command after keepalived's script

@@ -26,6 +26,23 @@ type Status struct {
 	Trackers       []Tracker       `json:"trackers"`
 	VirtualServers []VirtualServer `json:"virtual_servers"`
 	Reloads        *Reloads        `json:"reloads,omitempty"`
+	// BGP is set only when a bgp_speaker block runs.
+	BGP *BGP `json:"bgp,omitempty"`
+}
+
+// BGP is the bgp_speaker extension's sessions and announcements.
+type BGP struct {
+	Neighbors  []BGPNeighbor `json:"neighbors"`
+	Announced  []string      `json:"announced"`
+	LastChange time.Time     `json:"last_change,omitzero"`
+	Draining   bool          `json:"draining"`
+}
+
+// BGPNeighbor is one BGP session.
+type BGPNeighbor struct {
+	Address  string `json:"address"`
+	RemoteAS uint32 `json:"remote_as"`
+	State    string `json:"state"`
 }
 
 // SyncGroup is one vrrp_sync_group.
@@ -178,6 +195,7 @@ func Snapshot(src status.Sources, now time.Time, pid int) Status {
 			st.VirtualServers = append(st.VirtualServers, virtualServer(vs))
 		}
 	}
+	st.BGP = bgp(src.BGP)
 	if src.Reloads != nil {
 		r := src.Reloads.Stats()
 		st.Reloads = &Reloads{Total: r.Total, Failures: r.Failures, LastOK: r.LastOK, LastAt: r.LastAt,
@@ -322,4 +340,19 @@ func realServer(r check.RealStatus, ipvs *status.IPVSService) RealServer {
 func ipvsStats(s status.IPVSStats) *IPVSStats {
 	return &IPVSStats{Connections: s.Connections, InPackets: s.InPackets, OutPackets: s.OutPackets,
 		InBytes: s.InBytes, OutBytes: s.OutBytes}
+}
+
+func bgp(src status.BGPSource) *BGP {
+	if src == nil {
+		return nil
+	}
+	b := src.BGP()
+	if !b.Running {
+		return nil
+	}
+	out := &BGP{Neighbors: []BGPNeighbor{}, Announced: append([]string{}, b.Announced...), LastChange: b.LastChange, Draining: b.Draining}
+	for _, n := range b.Neighbors {
+		out.Neighbors = append(out.Neighbors, BGPNeighbor{Address: n.Addr, RemoteAS: n.RemoteAS, State: n.State})
+	}
+	return out
 }

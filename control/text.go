@@ -50,6 +50,7 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 	if len(st.Instances) == 0 && len(st.VirtualServers) == 0 {
 		p("no VRRP instances and no virtual servers")
 	}
+	writeBGP(p, st, now)
 	if r := st.Reloads; r != nil && r.Total > 0 {
 		p("")
 		res := "ok"
@@ -260,4 +261,23 @@ func optUint(v *uint64) string {
 		return "-"
 	}
 	return strconv.FormatUint(*v, 10)
+}
+
+// writeBGP is the bgp_speaker section: one line per session, then what is
+// announced.
+func writeBGP(p printer, st *Status, now time.Time) {
+	b := st.BGP
+	if b == nil {
+		return
+	}
+	p("")
+	p("BGP NEIGHBOR\tREMOTE AS\tSTATE")
+	for _, n := range b.Neighbors {
+		p("%s\t%d\t%s", n.Address, n.RemoteAS, n.State)
+	}
+	announced := orDash(strings.Join(b.Announced, ","))
+	if b.Draining {
+		announced += " (draining)"
+	}
+	p("announced: %s, last change %s", announced, ago(b.LastChange, now))
 }

@@ -28,7 +28,7 @@ func TestRulesCheck(t *testing.T) {
 func TestRulesUnit(t *testing.T) {
 	promtool := requireTool(t, "promtool", "prometheus")
 	alerts := alertNames(t)
-	if len(alerts) != 7 {
+	if len(alerts) != 8 {
 		t.Errorf("%d alerts in %s: %v", len(alerts), rulesFile, alerts)
 	}
 	fires, silent := coverage(t)

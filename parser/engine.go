@@ -50,7 +50,7 @@ func activeTop(p pass) (table, map[string]bool) {
 	var own table
 	switch p {
 	case passParent:
-		own = globalTopKeywords()
+		own = tables(globalTopKeywords(), bgpTopKeywords())
 	case passChecker:
 		own = lvsTopKeywords()
 		// The checker reads the VRRP side's track_file and bfd_instance

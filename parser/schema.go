@@ -70,6 +70,8 @@ type ctx struct {
 	vrrp vrrpState // parser/vrrp*.go
 	lvs  lvsState  // parser/lvs*.go
 	core coreState // engine, global_defs and script security (core files)
+
+	bgpPos Pos // where bgp_speaker opened (parser/bgp.go)
 }
 
 // Report records a diagnostic of the given class at pos.

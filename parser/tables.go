@@ -7,7 +7,7 @@ package parser
 
 // topTable is every keyword valid at the top level of keepalived.conf.
 func topTable() table {
-	return tables(globalTopKeywords(), vrrpTopKeywords(), lvsTopKeywords())
+	return tables(globalTopKeywords(), vrrpTopKeywords(), lvsTopKeywords(), bgpTopKeywords())
 }
 
 // globalDefsTable is every keyword valid inside global_defs.

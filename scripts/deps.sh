@@ -18,7 +18,7 @@ have busybox || need="$need busybox"           # init script under busybox ash
 have promtool || need="$need prometheus"       # alert rules (promtool), dashboard queries
 have chromium || need="$need chromium"         # status page in a headless browser
 have openssl || need="$need openssl"           # encrypted SSL keys written by OpenSSL (check/tlskey)
-[ -x /usr/lib/frr/bfdd ] && have vtysh || need="$need frr"  # BFD interop peer (bfdd)
+[ -x /usr/lib/frr/bfdd ] && [ -x /usr/lib/frr/bgpd ] && [ -x /usr/lib/frr/zebra ] && have vtysh || need="$need frr"  # BFD interop peer (bfdd); BGP upstream router (bgpd, zebra)
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then

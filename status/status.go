@@ -32,6 +32,8 @@ type Sources struct {
 	LVS         LVSSource
 	Reloads     *Reloads
 	Transitions *Transitions
+	// BGP is the bgp_speaker extension; nil shows nothing.
+	BGP BGPSource
 	// RouterID returns global_defs router_id (the host name by default)
 	// of the running configuration; the data file and the control socket
 	// show it. Nil shows nothing.

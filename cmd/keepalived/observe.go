@@ -70,6 +70,12 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 			return vs
 		}),
+		BGP: status.BGPFunc(func() status.BGP {
+			if bgpStatus == nil {
+				return status.BGP{}
+			}
+			return bgpStatus()
+		}),
 		ConfigFile: cmp.Or(o.ConfigFile, defaultConfigFile),
 		Version:    status.BuildVersion(),
 		RouterID: func() string {
@@ -140,6 +146,9 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			reg := metrics.NewRegistry(src, mopts...)
 			metrics.RegisterRuntime(reg)
 			reg.MustRegister(bfdCollector(get))
+			for _, c := range collectors {
+				reg.MustRegister(c)
+			}
 			s, err := metrics.Serve(o.MetricsListen, reg, core, metrics.WithStatusPage(src))
 			if err != nil {
 				core.Error(err.Error())

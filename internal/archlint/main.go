@@ -108,19 +108,20 @@ func violation(e edge) string {
 // replaced alone. None needs a helper of ours today, so none is allowed.
 func isAdapter(p string) bool {
 	switch p {
-	case "announce", "ifaddr", "ipvs", "nftfilter", "vmac", "vrrpsock":
+	case "announce", "bgpspeaker", "ifaddr", "ipvs", "nftfilter", "vmac", "vrrpsock":
 		return true
 	}
 	return false
 }
 
-// isEngine: the VRRP engine with its parts, and the checker engine with its
-// probes. vrrptest is test infrastructure, not engine.
+// isEngine: the VRRP engine with its parts, the checker engine with its
+// probes, and the bgp announcer (it reaches gobgp only through
+// bgpspeaker). vrrptest is test infrastructure, not engine.
 func isEngine(p string) bool {
 	if isTestInfra(p) {
 		return false
 	}
-	for _, root := range []string{"vrrp", "check"} {
+	for _, root := range []string{"vrrp", "check", "bgp"} {
 		if p == root || strings.HasPrefix(p, root+"/") {
 			return true
 		}
