@@ -145,8 +145,7 @@ func (a *Agent) closeSession(conn net.Conn) {
 	conn.Close()
 }
 
-// call sends p and waits for its response; only used while opening, when
-// nothing else is in flight.
+// call sends p and waits for its response; only used while opening.
 func (a *Agent) call(conn net.Conn, p agentx.PDU) (agentx.PDU, error) {
 	a.mu.Lock()
 	a.packetID++
@@ -169,6 +168,16 @@ func (a *Agent) call(conn net.Conn, p agentx.PDU) (agentx.PDU, error) {
 				return r, fmt.Errorf("agentx: %v refused: error %d", p.Type, r.Error)
 			}
 			return r, nil
+		}
+		// The master may query a subtree as soon as its Register is
+		// answered, while the agent still registers the next ones.
+		if resp, ok := a.answer(r); ok {
+			a.mu.Lock()
+			_, err := conn.Write(agentx.Encode(resp))
+			a.mu.Unlock()
+			if err != nil {
+				return agentx.PDU{}, err
+			}
 		}
 	}
 }

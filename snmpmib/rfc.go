@@ -151,13 +151,19 @@ func addrOr(a netip.Addr, v6 bool) []byte {
 	return a.AsSlice()
 }
 
-// rfcv2 is VRRP-MIB (RFC 2787), which covers VRRPv2 instances only.
+// rfcv2 is VRRP-MIB (RFC 2787), which covers IPv4 VRRPv2 instances with
+// VIPs. keepalived 2.2.7's row lookup for vrrpOperTable and
+// vrrpRouterStatsTable skips every row once an index is given (an
+// operator precedence slip), so a walk sees only the lowest-indexed row of
+// those two tables; the view shows the same.
 func (v *view) rfcv2() {
 	v.add(
 		agentx.Int(RFCv2OID.Append(1, 1, 0), 2), // vrrpNodeVersion
 		agentx.Int(RFCv2OID.Append(1, 2, 0), 1), // vrrpNotificationCntl: enabled
 	)
 	var chk, ver, vrid uint32
+	var first *rfcRow
+	var firstIdx []uint32
 	for _, r := range v.rows() {
 		if r.in.Version == 3 || r.v6 {
 			continue
@@ -169,7 +175,12 @@ func (v *view) rfcv2() {
 		for _, a := range r.in.VIPs {
 			v.add(agentx.Int(RFCv2OID.Append(1, 4, 1, 2).Append(idx...).Append(oidOfAddr(a.Prefix.Addr())...), 1))
 		}
-		v.rfcv2Oper(r, idx)
+		if first == nil || agentx.OID(idx).Compare(firstIdx) < 0 {
+			first, firstIdx = &r, idx
+		}
+	}
+	if first != nil {
+		v.rfcv2Oper(*first, firstIdx)
 	}
 	v.add(
 		agentx.Counter(RFCv2OID.Append(2, 1, 0), chk),
@@ -181,12 +192,9 @@ func (v *view) rfcv2() {
 // rfcv2Oper is one row of vrrpOperTable and vrrpRouterStatsTable.
 func (v *view) rfcv2Oper(r rfcRow, idx []uint32) {
 	o := func(col uint32) agentx.OID { return RFCv2OID.Append(1, 3, 1, col).Append(idx...) }
-	master := r.primary()
-	if r.st.State != vrrp.StateMaster {
-		if a, err := netip.ParseAddr(r.st.MasterAddr); err == nil {
-			master = a
-		}
-	}
+	// keepalived reports the last master heard, whatever the state: a
+	// router that has been master from the start shows 0.0.0.0.
+	master, _ := netip.ParseAddr(r.st.MasterAddr)
 	auth := 1
 	switch r.in.Auth {
 	case config.AuthPass:

@@ -23,7 +23,7 @@ func init() { extensions = append(extensions, snmpExtension) }
 // keywords, all of them with -x (keepalived's snmp_option).
 func snmpFlags(o Options, g config.Global) config.Global {
 	if o.SNMP {
-		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3, g.EnableSNMPChecker = true, true, true, true
+		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true, true
 	}
 	return g
 }
