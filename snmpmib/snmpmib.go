@@ -62,13 +62,13 @@ func Registrations(g config.Global) []snmpagent.Registration {
 	if g.EnableSNMPVRRP {
 		r = append(r,
 			snmpagent.Registration{Subtree: GlobalOID, Descr: "The MIB module for Keepalived"},
-			snmpagent.Registration{Subtree: VRRPOID, Descr: "The MIB module for KEEPALIVED-VRRP-MIB"})
+			snmpagent.Registration{Subtree: VRRPOID, Descr: "The MIB module for KEEPALIVED-VRRP"})
 	}
 	if g.EnableSNMPRFCv2 {
-		r = append(r, snmpagent.Registration{Subtree: RFCv2OID, Descr: "The MIB module for VRRP-MIB"})
+		r = append(r, snmpagent.Registration{Subtree: RFCv2OID, Descr: "The MIB module for VRRP"})
 	}
 	if g.EnableSNMPRFCv3 {
-		r = append(r, snmpagent.Registration{Subtree: RFCv3OID, Descr: "The MIB module for VRRPV3-MIB"})
+		r = append(r, snmpagent.Registration{Subtree: RFCv3OID, Descr: "The MIB module for VRRPV3"})
 	}
 	return r
 }

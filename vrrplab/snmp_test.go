@@ -8,16 +8,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dsas/keepalived-go/internal/lab"
+	"github.com/dsas/keepalived-go/internal/netns"
 	"github.com/dsas/keepalived-go/vrrplab"
 )
 
 // snmpTrees are the subtrees compared: KEEPALIVED-MIB (global and VRRP),
-// VRRPv3-MIB and VRRP-MIB.
-var snmpTrees = []string{".1.3.6.1.4.1.9586.100.5", ".1.3.6.1.2.1.207", ".1.3.6.1.2.1.68"}
+// VRRPv3-MIB, VRRP-MIB, and snmpd's sysORTable, where a subagent lists
+// the MIB modules it registered.
+var snmpTrees = []string{".1.3.6.1.4.1.9586.100.5", ".1.3.6.1.2.1.207", ".1.3.6.1.2.1.68", ".1.3.6.1.2.1.1.9.1"}
 
 // snmpPreamble: a tracked script, and a sync group of a VRRPv3 and a
 // VRRPv2 instance, so that every KEEPALIVED-MIB VRRP table has rows.
@@ -98,8 +101,11 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 		t.Fatal(err)
 	}
 	h1 := e.Host(1)
-	h1.Start(t, "env", "MIBS=", "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"),
-		"snmpd", "-f", "-C", "-c", filepath.Join(dir, "snmpd.conf"), "-Lf", filepath.Join(dir, "snmpd.log"))
+	startSnmpd := func() *netns.Proc {
+		return h1.Start(t, "env", "MIBS=", "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"),
+			"snmpd", "-f", "-C", "-c", filepath.Join(dir, "snmpd.conf"), "-Lf", filepath.Join(dir, "snmpd.log"))
+	}
+	snmpd := startSnmpd()
 
 	peer := e.Router(t, 2, vrrplab.CDaemon, snmpConfig(false, nil))
 	peer.Start(t)
@@ -113,37 +119,57 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 	r.WaitState(t, "VI_52", "BACKUP", 20*time.Second)
 	peer.WaitState(t, "VI_51", "BACKUP", 20*time.Second)
 
-	// The subagent registers asynchronously; the first script result
-	// needs rise (2) runs.
-	var lines []string
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		lines = nil
-		for _, tree := range snmpTrees {
-			lines = append(lines, walk(t, h1, tree)...)
-		}
-		if complete(lines) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	lines := walkAll(t, h1)
 	if !complete(lines) {
 		t.Fatalf("%s: incomplete walk:\n%s", d, strings.Join(lines, "\n"))
 	}
 	t.Logf("%s walk:\n%s", d, strings.Join(lines, "\n"))
+	if d == vrrplab.GoDaemon {
+		// snmpd restarting: the subagent opens a new session and serves
+		// the same objects (keepalived 2.2.7 only tries again at its
+		// 120 s ping, too slow to wait for here).
+		snmpd.Signal(syscall.SIGTERM)
+		if exited, err := snmpd.Wait(10 * time.Second); !exited {
+			t.Fatalf("snmpd did not stop: %v", err)
+		}
+		startSnmpd()
+		again := walkAll(t, h1)
+		if diff := lineDiff(normalise(lines), normalise(again)); diff != "" {
+			t.Errorf("after snmpd restarted, the walk differs:\n%s", diff)
+		}
+	}
 	return normalise(lines)
 }
 
-// complete: the three trees answer and the script has its verdict.
+// walkAll walks every tree until the walk is complete or 30 s have
+// passed: the subagent registers asynchronously, and the script's first
+// verdict needs rise (2) runs.
+func walkAll(t *testing.T, h *lab.Host) []string {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var lines []string
+		for _, tree := range snmpTrees {
+			lines = append(lines, walk(t, h, tree)...)
+		}
+		if complete(lines) || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// complete: the three trees answer, the last sysORTable entry is there
+// and the script has its verdict.
 func complete(lines []string) bool {
-	var ka, v3, v2, good bool
+	var ka, v3, v2, good, or bool
 	for _, l := range lines {
+		or = or || strings.HasSuffix(l, `"The MIB module for VRRPV3"`)
 		ka = ka || strings.HasPrefix(l, ".1.3.6.1.4.1.9586.100.5.1.1.0 ")
 		v3 = v3 || strings.HasPrefix(l, ".1.3.6.1.2.1.207.1.1.1.1.")
 		v2 = v2 || strings.HasPrefix(l, ".1.3.6.1.2.1.68.1.1.0 ")
 		good = good || l == ".1.3.6.1.4.1.9586.100.5.2.9.1.6.1 = INTEGER: 3"
 	}
-	return ka && v3 && v2 && good
+	return ka && v3 && v2 && good && or
 }
 
 func walk(t *testing.T, h *lab.Host, tree string) []string {
