@@ -21,6 +21,7 @@ have openssl || need="$need openssl"           # encrypted SSL keys written by O
 [ -x /usr/lib/frr/bfdd ] && have vtysh || need="$need frr"  # BFD interop peer (bfdd)
 have snmpd || need="$need snmpd"               # AgentX master for the SNMP differential
 have snmpwalk || need="$need snmp"             # snmpwalk reads what both daemons serve
+have snmptrapd || need="$need snmptrapd"       # receives the traps both daemons send
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then

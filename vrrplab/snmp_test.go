@@ -64,12 +64,13 @@ func snmpConfig(h1 bool, globals []string) vrrplab.Config {
 // TestSNMPDifferential runs the same configuration under keepalived 2.2.7
 // and keepalived-go, each as h1 against a keepalived peer h2 and each
 // with Debian's snmpd as AgentX master in h1's namespace, and compares
-// what snmpwalk reads from the three MIBs: the same OIDs with the same
-// types and values, times and counters aside.
+// what snmpwalk reads from the three MIBs (the same OIDs with the same
+// types and values, times and counters aside) and the notifications
+// snmptrapd receives when the peer stops and h1 takes its instance over.
 func TestSNMPDifferential(t *testing.T) {
-	for _, p := range []string{"snmpd", "snmpwalk"} {
+	for _, p := range []string{"snmpd", "snmpwalk", "snmptrapd"} {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("needs %s (apt-get install snmpd snmp): %v", p, err)
+			t.Skipf("needs %s (apt-get install snmpd snmp snmptrapd): %v", p, err)
 		}
 	}
 	vrrplab.Binary(t, vrrplab.CDaemon)
@@ -96,11 +97,19 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(dir, "agentx.sock")
-	conf := fmt.Sprintf("master agentx\nagentXSocket unix:%s\nagentXPerms 0777 0777\nagentaddress udp:127.0.0.1:161\nrocommunity public 127.0.0.1\n", sock)
+	conf := fmt.Sprintf("master agentx\nagentXSocket unix:%s\nagentXPerms 0777 0777\nagentaddress udp:127.0.0.1:161\n"+
+		"rocommunity public 127.0.0.1\ntrap2sink 127.0.0.1:1162 public\n", sock)
 	if err := os.WriteFile(filepath.Join(dir, "snmpd.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "snmptrapd.conf"), []byte("disableAuthorization yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	h1 := e.Host(1)
+	trapLog := filepath.Join(dir, "traps.log")
+	// One line a notification, its varbinds separated by "|".
+	h1.Start(t, "env", "MIBS=", "snmptrapd", "-f", "-C", "-c", filepath.Join(dir, "snmptrapd.conf"), "-Lf", trapLog,
+		"-On", "-F", "%V|%v\n", "udp:127.0.0.1:1162")
 	startSnmpd := func() *netns.Proc {
 		return h1.Start(t, "env", "MIBS=", "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"),
 			"snmpd", "-f", "-C", "-c", filepath.Join(dir, "snmpd.conf"), "-Lf", filepath.Join(dir, "snmpd.log"))
@@ -138,7 +147,49 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 			t.Errorf("after snmpd restarted, the walk differs:\n%s", diff)
 		}
 	}
-	return normalise(lines)
+	return append(normalise(lines), failoverTraps(t, peer, r, trapLog)...)
+}
+
+// failoverTraps stops the peer and returns the notifications h1 sends as
+// it takes VI_52 over, normalised and marked "trap".
+func failoverTraps(t *testing.T, peer, r *vrrplab.Router, trapLog string) []string {
+	before := len(traps(t, trapLog))
+	peer.Term(t)
+	r.WaitState(t, "VI_52", "MASTER", 20*time.Second)
+	// keepalived sends three: the instance's state change, VRRP-MIB's and
+	// VRRPv3-MIB's new master.
+	var got []string
+	deadline := time.Now().Add(20 * time.Second)
+	for len(got) < 3 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		got = traps(t, trapLog)[before:]
+	}
+	if len(got) < 3 {
+		t.Errorf("%d notifications after the failover, want 3:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	var out []string
+	for _, tr := range got {
+		vbs := strings.Split(tr, "|")
+		out = append(out, "trap "+strings.Join(normaliseMoving(vbs), " | "))
+	}
+	t.Logf("notifications:\n%s", strings.Join(out, "\n"))
+	return out
+}
+
+// traps are the notifications snmptrapd logged that keepalived sends (not
+// snmpd's own start and stop).
+func traps(t *testing.T, path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "OID: .1.3.6.1.4.1.9586.") || strings.Contains(l, "OID: .1.3.6.1.2.1.68.0.") || strings.Contains(l, "OID: .1.3.6.1.2.1.207.0.") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // walkAll walks every tree until the walk is complete or 30 s have
@@ -196,15 +247,25 @@ var moving = []struct {
 	with string
 }{
 	{regexp.MustCompile(`= (Timeticks|Counter32|Counter64): .*`), "= $1: <moving>"},
-	{regexp.MustCompile(`^(\.1\.3\.6\.1\.2\.1\.207\.1\.2\.5\.1\.2\.\S+) = INTEGER: .*`), "$1 = INTEGER: <moving>"},
-	// Known difference (docs/compat.md): VRRP-MIB's vrrpOperMasterIpAddr
-	// of a master. keepalived keeps the last other master it heard;
-	// keepalived-go's engine forgets it on becoming master, so it reads
-	// 0.0.0.0 (keepalived's value for a router that never heard one).
-	{regexp.MustCompile(`^(\.1\.3\.6\.1\.2\.1\.68\.1\.3\.1\.7\.\S+) = IpAddress: .*`), "$1 = IpAddress: <known difference>"},
+	{regexp.MustCompile(`^\s*(\.1\.3\.6\.1\.2\.1\.207\.1\.2\.5\.1\.2\.\S+) = INTEGER: .*`), "$1 = INTEGER: <moving>"},
 }
 
+// knownDifference (docs/compat.md): VRRP-MIB's vrrpOperMasterIpAddr of a
+// master in a walk. keepalived keeps the last other master it heard;
+// keepalived-go's engine forgets it on becoming master, so it reads
+// 0.0.0.0 (keepalived's value for a router that never heard one).
+var knownDifference = regexp.MustCompile(`^(\.1\.3\.6\.1\.2\.1\.68\.1\.3\.1\.7\.\S+) = IpAddress: .*`)
+
+// normalise masks the moving values of a walk.
 func normalise(lines []string) []string {
+	out := normaliseMoving(lines)
+	for i, l := range out {
+		out[i] = knownDifference.ReplaceAllString(l, "$1 = IpAddress: <known difference>")
+	}
+	return out
+}
+
+func normaliseMoving(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		for _, m := range moving {

@@ -50,24 +50,34 @@ func snmpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(),
 		}
 		return scripts.Wrap(next, sc, runs)
 	}
-	traps := &snmpTraps{}
+	traps := newSNMPTraps()
 	opt.Notifiers = append(opt.Notifiers, traps)
 
-	view := func() []agentx.VarBind {
+	// input is the running daemon as the MIB view reads it; withStatus
+	// false leaves out the engine's snapshot, which traps do not need.
+	input := func(withStatus bool) (snmpmib.Input, bool) {
 		dd := get()
-		if dd == nil {
-			return nil
+		if dd == nil || dd.Config() == nil {
+			return snmpmib.Input{}, false
 		}
 		cfg := dd.Config()
-		if cfg == nil {
-			return nil
-		}
 		g := snmpFlags(o, cfg.Global)
-		return snmpmib.View(snmpmib.Input{
-			Version: keepalivedVersion, Config: cfg, Status: dd.VRRPStatus(), Scripts: scripts.Scripts(),
+		in := snmpmib.Input{
+			Version: keepalivedVersion, Config: cfg, Scripts: scripts.Scripts(),
 			Iface: ifaceInfo, Start: start, Now: time.Now(),
 			Keepalived: g.EnableSNMPVRRP, RFCv2: g.EnableSNMPRFCv2, RFCv3: g.EnableSNMPRFCv3,
-		})
+		}
+		if withStatus {
+			in.Status = dd.VRRPStatus()
+		}
+		return in, true
+	}
+	view := func() []agentx.VarBind {
+		in, ok := input(true)
+		if !ok {
+			return nil
+		}
+		return snmpmib.View(in)
 	}
 
 	prevReady := opt.Ready
@@ -95,7 +105,7 @@ func snmpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(),
 		mu.Lock()
 		cancel = c
 		mu.Unlock()
-		traps.set(a, cfg.Global.EnableTraps, cfg)
+		go traps.run(ctx, a, func() (snmpmib.Input, bool) { return input(false) })
 		go func() { defer close(done); a.Run(ctx) }()
 	}
 
@@ -144,67 +154,39 @@ func ifaceInfo(name string) snmpmib.Iface {
 	return out
 }
 
-// snmpTraps sends KEEPALIVED-MIB's vrrpInstanceStateChange and
-// vrrpSyncGroupStateChange for the engine's state events, with
-// enable_traps and the VRRP part enabled, as keepalived does. Like
-// keepalived's, the varbind names carry no row index.
+// snmpTraps turns the engine's state events into notifications. Notify
+// only queues the event: the engine calls it in its own flow, which must
+// not wait on snmpd or read the daemon back. One goroutine builds and
+// sends the traps in event order; a full queue drops, as keepalived drops
+// traps snmpd is not there to take.
 type snmpTraps struct {
-	mu      sync.Mutex
-	agent   *snmpagent.Agent
-	enabled bool
-	cfg     *config.Config
+	events chan vrrp.Event
 }
 
-func (t *snmpTraps) set(a *snmpagent.Agent, enabled bool, cfg *config.Config) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.agent, t.enabled, t.cfg = a, enabled && cfg.Global.EnableSNMPVRRP, cfg
-}
+func newSNMPTraps() *snmpTraps { return &snmpTraps{events: make(chan vrrp.Event, 256)} }
 
 // Notify implements vrrp.Notifier.
 func (t *snmpTraps) Notify(ev vrrp.Event) {
-	t.mu.Lock()
-	a, on, cfg := t.agent, t.enabled, t.cfg
-	t.mu.Unlock()
-	if !on || a == nil || ev.Kind != vrrp.EventState {
-		return
-	}
-	if vbs := stateTrap(ev, cfg); vbs != nil {
-		a.Notify(a.Trap(vbs[0].Value.(agentx.OID), vbs[1:]...)) // dropped when snmpd is away, as keepalived's
+	select {
+	case t.events <- ev:
+	default:
 	}
 }
 
-// stateTrap is the notification OID (as the first varbind's value) and
-// the objects of the trap for ev.
-func stateTrap(ev vrrp.Event, cfg *config.Config) []agentx.VarBind {
-	base := snmpmib.VRRPOID
-	state := 4
-	switch {
-	case ev.State <= vrrp.StateFault:
-		state = int(ev.State)
-	case ev.State == vrrp.StateStop:
-		state = 5
-	case ev.State == vrrp.StateDeleted && !ev.Group:
-		state = 6
-	}
-	routerID := agentx.Str(snmpmib.GlobalOID.Append(2, 0), cfg.Global.RouterID)
-	if ev.Group {
-		return []agentx.VarBind{
-			{Value: base.Append(10, 0, 1)},
-			agentx.Str(base.Append(1, 1, 2), ev.Name),
-			agentx.Int(base.Append(1, 1, 3), state),
-			routerID,
+// run sends the traps of each queued event until ctx ends.
+func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (snmpmib.Input, bool)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-t.events:
+			in, ok := input()
+			if !ok {
+				continue
+			}
+			for _, tr := range snmpmib.StateTraps(ev, in) {
+				a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
+			}
 		}
-	}
-	initial := 1
-	if in := cfg.VRRP.Instance(ev.Name); in != nil && in.State == config.StateMaster {
-		initial = 2
-	}
-	return []agentx.VarBind{
-		{Value: base.Append(10, 0, 2)},
-		agentx.Str(base.Append(3, 1, 2), ev.Name),
-		agentx.Int(base.Append(3, 1, 4), state),
-		agentx.Int(base.Append(3, 1, 5), initial),
-		routerID,
 	}
 }
