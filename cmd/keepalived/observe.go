@@ -139,7 +139,7 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 			reg := metrics.NewRegistry(src, mopts...)
 			metrics.RegisterRuntime(reg)
-			reg.MustRegister(bfdCollector(get))
+			reg.MustRegister(bfdCollector(get), snmpCollector())
 			s, err := metrics.Serve(o.MetricsListen, reg, core, metrics.WithStatusPage(src))
 			if err != nil {
 				core.Error(err.Error())

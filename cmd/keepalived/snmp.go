@@ -5,7 +5,10 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dsas/keepalived-go/agentx"
 	"github.com/dsas/keepalived-go/config"
@@ -101,6 +104,7 @@ func snmpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(),
 			Addr: snmpagent.SocketFrom(o.SNMPSocket, cfg.Global.SNMPSocket), Name: "Keepalived",
 			ID: agentx.MustOID("1.3.6.1.4.1.9586.100"), Registrations: regs, View: view, Log: opt.Logs.VRRP,
 		}
+		runningAgent.Store(a)
 		ctx, c := context.WithCancel(context.Background())
 		mu.Lock()
 		cancel = c
@@ -189,4 +193,33 @@ func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (s
 			}
 		}
 	}
+}
+
+// runningAgent is the subagent of this process, nil without SNMP; the
+// metrics read its connection state.
+var runningAgent atomic.Pointer[snmpagent.Agent]
+
+// snmpCollector exports the AgentX session state: 1 while a session with
+// snmpd is open, 0 while the subagent retries; absent without SNMP.
+func snmpCollector() prometheus.Collector { return snmpStateCollector{} }
+
+type snmpStateCollector struct{}
+
+var snmpConnectedDesc = prometheus.NewDesc("keepalived_snmp_agentx_connected",
+	"1 while the SNMP subagent has an AgentX session with the master agent (snmpd), 0 while it retries.", nil, nil)
+
+// Describe implements prometheus.Collector.
+func (snmpStateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- snmpConnectedDesc }
+
+// Collect implements prometheus.Collector.
+func (snmpStateCollector) Collect(ch chan<- prometheus.Metric) {
+	a := runningAgent.Load()
+	if a == nil {
+		return
+	}
+	v := 0.0
+	if a.Connected() {
+		v = 1
+	}
+	ch <- prometheus.MustNewConstMetric(snmpConnectedDesc, prometheus.GaugeValue, v)
 }
