@@ -213,17 +213,22 @@ func hasTracker(ts []config.Tracker, k config.TrackerKind) bool {
 	return false
 }
 
-// trackedScripts is vrrpTrackedScriptTable (5.2.5), indexed by instance
-// and the script's rank among the instance's track_script entries.
+// trackedScripts is vrrpTrackedInterfaceTable (5.2.4) and
+// vrrpTrackedScriptTable (5.2.5), indexed by instance and the entry's
+// rank among the instance's track_interface or track_script entries.
 func (v *view) trackedScripts(i uint32, in *config.Instance) {
-	n := uint32(0)
+	var nIf, nScript uint32
 	for _, t := range in.Trackers {
-		if t.Kind != config.TrackScript {
-			continue
+		switch t.Kind {
+		case config.TrackInterface:
+			nIf++
+			o := func(col uint32) agentx.OID { return VRRPOID.Append(4, 1, col, i, nIf) }
+			v.add(agentx.Str(o(1), t.Name), agentx.Int(o(2), t.Weight), agentx.Int(o(3), truth(t.Reverse)))
+		case config.TrackScript:
+			nScript++
+			o := func(col uint32) agentx.OID { return VRRPOID.Append(5, 1, col, i, nScript) }
+			v.add(agentx.Str(o(2), t.Name), agentx.Int(o(3), t.Weight), agentx.Int(o(4), truth(t.Reverse)))
 		}
-		n++
-		o := func(col uint32) agentx.OID { return VRRPOID.Append(5, 1, col, i, n) }
-		v.add(agentx.Str(o(2), t.Name), agentx.Int(o(3), t.Weight), agentx.Int(o(4), truth(t.Reverse)))
 	}
 }
 

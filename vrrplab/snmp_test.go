@@ -40,20 +40,24 @@ vrrp_sync_group G1 {
 `
 
 // snmpConfig is the lab router's configuration: VI_51 is h1's (with two
-// VIPs and the script), VI_52 h2's, the group h1's.
+// VIPs, the script and a tracked interface), VI_52 h2's, the group h1's.
 func snmpConfig(h1 bool, globals []string) vrrplab.Config {
 	hi, lo := 150, 100
 	if !h1 {
 		hi, lo = lo, hi
 	}
 	vip := func(s string) []netip.Prefix { return []netip.Prefix{netip.MustParsePrefix(s)} }
+	extra := []string{"track_script {", "  chk_ok", "}"}
+	if h1 {
+		extra = append(extra, "track_interface {", "  snmpdummy0 weight 5", "}")
+	}
 	return vrrplab.Config{
 		Globals:        globals,
 		Preamble:       snmpPreamble,
 		NoNotifyScript: true,
 		Instances: []vrrplab.Instance{
 			{VRID: 51, Priority: hi, State: "MASTER", VIPs: append(vip("10.213.0.100/24"), vip("10.213.0.101/32")...),
-				Extra: []string{"track_script {", "  chk_ok", "}"}},
+				Extra: extra},
 			{VRID: 52, Priority: lo, VIPs: vip("10.213.0.102/24")},
 			{VRID: 53, Priority: hi, VIPs: vip("10.213.0.103/24"), Extra: []string{"version 3"}},
 			{VRID: 54, Priority: hi, VIPs: vip("10.213.0.104/24")},
@@ -120,6 +124,15 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 	peer.Start(t)
 	peer.WaitState(t, "VI_52", "MASTER", 20*time.Second)
 	globals := []string{"enable_snmp_vrrp", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_traps", "snmp_socket unix:" + sock}
+	// The interface h1's VI_51 tracks (keepalived ignores tracking the
+	// instance's own interface; no dummy driver in every kernel, so a
+	// veth pair).
+	for _, cmd := range [][]string{{"ip", "link", "add", "snmpdummy0", "type", "veth", "peer", "name", "snmpdummy1"},
+		{"ip", "link", "set", "snmpdummy0", "up"}, {"ip", "link", "set", "snmpdummy1", "up"}} {
+		if out, err := h1.Run(cmd...); err != nil {
+			t.Fatalf("%v: %v: %s", cmd, err, out)
+		}
+	}
 	r := e.Router(t, 1, d, snmpConfig(true, globals))
 	r.Start(t)
 	for _, in := range []string{"VI_51", "VI_53", "VI_54"} {
