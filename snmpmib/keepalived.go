@@ -232,11 +232,16 @@ func (v *view) trackedScripts(i uint32, in *config.Instance) {
 	}
 }
 
-// addresses is vrrpAddressTable (5.2.6): each instance's VIPs, then its
-// excluded VIPs. keepalived flags only the first instance's VIPs as
+// addresses is vrrpAddressTable (5.2.6): static addresses, then each
+// instance's VIPs and its excluded VIPs. keepalived flags only the first instance's VIPs as
 // advertised (its iterator never sets the flag again after the first
 // instance's excluded list), so the view does the same.
 func (v *view) addresses() {
+	// static_ipaddress entries come first, under instance index 0; they
+	// are set once installed and never advertised.
+	for k, a := range v.in.Config.VRRP.StaticAddresses {
+		v.address(0, uint32(k+1), a.Dev, a, true, false)
+	}
 	for ii := range v.in.Config.VRRP.Instances {
 		in := &v.in.Config.VRRP.Instances[ii]
 		isSet := v.status[in.Name].State == vrrp.StateMaster
@@ -244,18 +249,18 @@ func (v *view) addresses() {
 		for k, list := range [][]config.Address{in.VIPs, in.ExcludedVIPs} {
 			for _, a := range list {
 				n++
-				v.address(uint32(ii+1), n, in, a, isSet, ii == 0 && k == 0)
+				v.address(uint32(ii+1), n, in.Interface, a, isSet, ii == 0 && k == 0)
 			}
 		}
 	}
 }
 
-func (v *view) address(i, n uint32, in *config.Instance, a config.Address, isSet, adv bool) {
+func (v *view) address(i, n uint32, ifname string, a config.Address, isSet, adv bool) {
 	o := func(col uint32) agentx.OID { return VRRPOID.Append(6, 1, col, i, n) }
 	ip := a.Prefix.Addr()
 	dev := a.Dev
 	if dev == "" {
-		dev = in.Interface
+		dev = ifname
 	}
 	v.add(
 		agentx.Int(o(2), inetType(ip)),

@@ -40,7 +40,8 @@ vrrp_sync_group G1 {
 `
 
 // snmpConfig is the lab router's configuration: VI_51 is h1's (with two
-// VIPs, the script and a tracked interface), VI_52 h2's, the group h1's.
+// VIPs, the script and a tracked interface), VI_52 h2's, the group h1's;
+// h1 also has a static address.
 func snmpConfig(h1 bool, globals []string) vrrplab.Config {
 	hi, lo := 150, 100
 	if !h1 {
@@ -48,12 +49,14 @@ func snmpConfig(h1 bool, globals []string) vrrplab.Config {
 	}
 	vip := func(s string) []netip.Prefix { return []netip.Prefix{netip.MustParsePrefix(s)} }
 	extra := []string{"track_script {", "  chk_ok", "}"}
+	preamble := snmpPreamble
 	if h1 {
 		extra = append(extra, "track_interface {", "  snmpdummy0 weight 5", "}")
+		preamble += "static_ipaddress {\n  10.213.1.1/32 dev snmpdummy0\n}\n"
 	}
 	return vrrplab.Config{
 		Globals:        globals,
-		Preamble:       snmpPreamble,
+		Preamble:       preamble,
 		NoNotifyScript: true,
 		Instances: []vrrplab.Instance{
 			{VRID: 51, Priority: hi, State: "MASTER", VIPs: append(vip("10.213.0.100/24"), vip("10.213.0.101/32")...),
