@@ -23,10 +23,14 @@ import (
 func init() { extensions = append(extensions, snmpExtension) }
 
 // snmpFlags are the SNMP parts to serve: the configuration's enable_snmp_*
-// keywords, all of them with -x (keepalived's snmp_option).
+// keywords, all of them with -x (keepalived's snmp_option); none of the
+// VRRP ones with -C, where keepalived runs no VRRP process to serve them.
 func snmpFlags(o Options, g config.Global) config.Global {
 	if o.SNMP {
 		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true, true
+	}
+	if o.CheckOnly && !o.VRRPOnly {
+		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = false, false, false
 	}
 	return g
 }
