@@ -53,6 +53,8 @@ type Input struct {
 	Start, Now time.Time
 	// The parts to serve: enable_snmp_vrrp, _rfcv2, _rfcv3.
 	Keepalived, RFCv2, RFCv3 bool
+	// Traps is enable_traps: StateTraps sends nothing without it.
+	Traps bool
 }
 
 // Registrations lists the subtrees in keepalived's order for the parts

@@ -69,7 +69,7 @@ func testInput(t *testing.T) Input {
 			return Iface{Index: 2, MAC: []byte{2, 0, 0, 0, 0, 1}, IPv4: netip.MustParseAddr("10.0.0.11")}
 		},
 		Start: start, Now: start.Add(5 * time.Second),
-		Keepalived: true, RFCv2: true, RFCv3: true,
+		Keepalived: true, RFCv2: true, RFCv3: true, Traps: true,
 	}
 }
 
@@ -169,7 +169,7 @@ func TestStateTraps(t *testing.T) {
 		g[0].OID.String() != ".1.3.6.1.4.1.9586.100.5.2.10.0.1" || g[0].VarBinds[1].Value.(int32) != 3 {
 		t.Errorf("group trap %+v", g)
 	}
-	in.Config.Global.EnableTraps = false
+	in.Traps = false
 	if g := StateTraps(vrrp.Event{Kind: vrrp.EventState, Name: "C", State: vrrp.StateMaster}, in); g != nil {
 		t.Errorf("traps without enable_traps: %+v", g)
 	}

@@ -20,7 +20,7 @@ type Trap struct {
 // enable_traps and its MIB enabled (in's Keepalived, RFCv2, RFCv3). Like
 // keepalived's, the KEEPALIVED-MIB objects carry no row index.
 func StateTraps(ev vrrp.Event, in Input) []Trap {
-	if ev.Kind != vrrp.EventState || in.Config == nil || !in.Config.Global.EnableTraps {
+	if ev.Kind != vrrp.EventState || in.Config == nil || !in.Traps {
 		return nil
 	}
 	if in.Iface == nil {

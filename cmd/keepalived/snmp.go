@@ -72,7 +72,7 @@ func snmpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(),
 		in := snmpmib.Input{
 			Version: keepalivedVersion, Config: cfg, Scripts: scripts.Scripts(),
 			Iface: ifaceInfo, Start: start, Now: time.Now(),
-			Keepalived: g.EnableSNMPVRRP, RFCv2: g.EnableSNMPRFCv2, RFCv3: g.EnableSNMPRFCv3,
+			Keepalived: g.EnableSNMPVRRP, RFCv2: g.EnableSNMPRFCv2, RFCv3: g.EnableSNMPRFCv3, Traps: g.EnableTraps,
 		}
 		if withStatus {
 			in.Status = dd.VRRPStatus()
