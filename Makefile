@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseArgs -fuzztime 30s ./check/genhash/
 	$(GO) test -run '^$$' -fuzz FuzzDecryptPKCS8 -fuzztime 30s ./check/tlskey/
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./bfd/wire/
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s -parallel 1 ./agentx/
 	$(GO) test -run '^$$' -fuzz FuzzEngineInput -fuzztime 60s ./bfd/
 
 demo: deps build

@@ -424,7 +424,10 @@ func runtimeSelectors(t *testing.T) map[string]bool {
 		}
 		if d.IsDir() {
 			switch d.Name() {
-			case "parser", "config", "testdata", ".git", "internal", "vrrplab", "tools":
+			// snmpmib echoes configuration values back as MIB objects,
+			// as keepalived does; reporting a keyword's value does not
+			// make it do anything.
+			case "parser", "config", "testdata", ".git", "internal", "vrrplab", "tools", "snmpmib":
 				return filepath.SkipDir
 			}
 			return nil

@@ -19,6 +19,9 @@ have promtool || need="$need prometheus"       # alert rules (promtool), dashboa
 have chromium || need="$need chromium"         # status page in a headless browser
 have openssl || need="$need openssl"           # encrypted SSL keys written by OpenSSL (check/tlskey)
 [ -x /usr/lib/frr/bfdd ] && [ -x /usr/lib/frr/bgpd ] && [ -x /usr/lib/frr/zebra ] && have vtysh || need="$need frr"  # BFD interop peer (bfdd); BGP upstream router (bgpd, zebra)
+have snmpd || need="$need snmpd"               # AgentX master for the SNMP differential
+have snmpwalk || need="$need snmp"             # snmpwalk reads what both daemons serve
+have snmptrapd || need="$need snmptrapd"       # receives the traps both daemons send
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then

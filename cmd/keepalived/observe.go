@@ -145,7 +145,7 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 			reg := metrics.NewRegistry(src, mopts...)
 			metrics.RegisterRuntime(reg)
-			reg.MustRegister(bfdCollector(get))
+			reg.MustRegister(bfdCollector(get), snmpCollector())
 			for _, c := range collectors {
 				reg.MustRegister(c)
 			}
