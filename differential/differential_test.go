@@ -292,7 +292,7 @@ func firstLine(s string) string {
 	ls := strings.Split(strings.TrimSpace(s), "\n")
 	for _, l := range ls {
 		l = stampRe.ReplaceAllString(l, "")
-		if strings.Contains(l, "WARNING") || strings.Contains(l, "rror") || strings.Contains(l, "SECURITY") || strings.Contains(l, "not exist") {
+		if strings.Contains(l, "Unable") || strings.Contains(l, "WARNING") || strings.Contains(l, "rror") || strings.Contains(l, "SECURITY") || strings.Contains(l, "not exist") {
 			return l
 		}
 	}

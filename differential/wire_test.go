@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dsas/keepalived-go/vrrplab"
 )
@@ -13,29 +14,53 @@ import (
 // summariseWire turns the frames seen on one interface into comparable
 // lines: one per distinct advert (every field an operator or a peer
 // checks, not the count, which depends on where the window ends) and one
-// count per announced address and kind (the GARP/NA bursts are sent back
-// to back, so their size does not depend on timing).
+// line per announced address and kind with the sizes of its bursts. The
+// GARP/NA of a burst are sent back to back, so a burst's size does not
+// depend on timing, but whether the window ends before or after
+// garp_master_delay's second burst does: the distinct sizes are compared,
+// not the number of bursts.
 func summariseWire(dev string, frames []vrrplab.Frame) []string {
 	adverts := map[string]bool{}
-	counts := map[string]int{}
+	last := map[string]time.Time{}
+	bursts := map[string][]int{}
 	for _, f := range frames {
 		switch f.Kind {
 		case vrrplab.Advert:
 			adverts[dev+" "+describeAdvert(f)] = true
 		case vrrplab.GARP, vrrplab.UNA:
-			counts[fmt.Sprintf("%s %s %s from %s", dev, f.Kind, f.Target, macKind(f.SrcMAC.String()))]++
+			k := fmt.Sprintf("%s %s %s from %s", dev, f.Kind, f.Target, macKind(f.SrcMAC.String()))
+			if b := bursts[k]; len(b) > 0 && f.Time.Sub(last[k]) < burstGap {
+				b[len(b)-1]++
+			} else {
+				bursts[k] = append(b, 1)
+			}
+			last[k] = f.Time
 		}
 	}
 	var out []string
 	for a := range adverts {
 		out = append(out, a)
 	}
-	for k, n := range counts {
-		out = append(out, fmt.Sprintf("%s x%d", k, n))
+	for k, b := range bursts {
+		sizes := map[int]bool{}
+		for _, n := range b {
+			sizes[n] = true
+		}
+		var l []string
+		for n := range sizes {
+			l = append(l, fmt.Sprint(n))
+		}
+		sort.Strings(l)
+		out = append(out, fmt.Sprintf("%s bursts of %s", k, strings.Join(l, ",")))
 	}
 	sort.Strings(out)
 	return out
 }
+
+// burstGap separates two bursts: frames of one burst are sent back to
+// back (vrrp_garp_interval 0) or at most vrrp_garp_interval apart, bursts
+// are garp_master_delay (5 s by default) or a refresh apart.
+const burstGap = time.Second
 
 // macKind keeps a VRRP virtual MAC (it is what use_vmac is about) and
 // hides the lab's random ones.
