@@ -36,6 +36,7 @@ var (
 	logDropRe  = regexp.MustCompile(`^(Command line:|Configuration file|Running on|Starting Keepalived|Starting VRRP child|Opening file|Unable to load ipset|Script user|Assigned address|Registering|Netlink|VRRP sockpool|Stopped - used|Stopped Keepalived|Remove a zombie|Kernel)`)
 	cpuRe      = regexp.MustCompile(`^(CPU usage \(self/children\)).*`)
 	dumpIdxRe  = regexp.MustCompile(`ifindex \d+`)
+	cfgDiagRe  = regexp.MustCompile(`^\((?:\S+: )?Line \d+\) (.*)$`)
 	sectionRe  = regexp.MustCompile(`^-+< (.*) >-+$`)
 	linkCols   = regexp.MustCompile(` (addrgenmode|numtxqueues|numrxqueues|gso_max_size|gso_max_segs|tso_max_size|tso_max_segs|gro_max_size|gso_ipv4_max_size|gro_ipv4_max_size|parentbus|parentdev) \S+`)
 )
@@ -65,8 +66,10 @@ func normMAC(s string) string {
 func lines(s string, f func(string) string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimRight(f(l), " "); l != "" {
-			out = append(out, l)
+		for _, x := range strings.Split(f(l), "\n") {
+			if x = strings.TrimRight(x, " "); x != "" {
+				out = append(out, x)
+			}
 		}
 	}
 	sort.Strings(out)
@@ -91,19 +94,31 @@ func hostLines(s string) []string {
 // logLines keeps the log lines an operator greps for (instance, group,
 // address and script lines), without timestamps and pids, and the daemons'
 // own start-up chatter that describes their implementation.
+//
+// A configuration diagnostic keepalived prefixes with "(FILE: Line N)" is
+// compared without it (keepalived-go writes the same messages bare), and
+// the prefix is counted as one line of its own.
 func logLines(s string) []string {
 	seen := map[string]bool{}
 	return lines(s, func(l string) string {
 		l = stampRe.ReplaceAllString(l, "")
+		mark := ""
+		if m := cfgDiagRe.FindStringSubmatch(l); m != nil {
+			l = m[1]
+			if !seen[cfgDiagMark] {
+				seen[cfgDiagMark] = true
+				mark = cfgDiagMark + "\n"
+			}
+		}
 		l = pidRe.ReplaceAllString(l, "${1}${2}N")
 		l = cpuRe.ReplaceAllString(l, "${1}")
 		if logDropRe.MatchString(l) || !logKeepRe.MatchString(l) || seen[l] {
-			return ""
+			return mark
 		}
 		// Repeats (one GARP line per burst) depend on the window; the
 		// set of distinct lines does not.
 		seen[l] = true
-		return l
+		return mark + l
 	})
 }
 
@@ -142,6 +157,9 @@ func notifyLines(s string) []string {
 	}
 	return out
 }
+
+// cfgDiagMark stands for keepalived's "(FILE: Line N)" prefixes in a log.
+const cfgDiagMark = "configuration diagnostics prefixed (FILE: Line N)"
 
 // dumpLines normalises a dump file: times and counters vary by run. Each
 // line is prefixed with its section ("------< VRRP Topology >------"), so

@@ -67,8 +67,10 @@ kill -USR1 $pid; waitfile /tmp/keepalived.data
 kill -USR2 $pid; waitfile /tmp/keepalived.stats
 cp /tmp/keepalived.data /tmp/keepalived.stats /run/w/ 2>/dev/null
 kill -TERM $pid
-# The watchdog must not hold the test's output pipe open.
-( sleep 20; kill -KILL $pid ) >/dev/null 2>&1 </dev/null &
+# The watchdog must not hold the test's output pipe open. SIGQUIT first:
+# a Go daemon then writes its goroutines to the log, which shows where a
+# stop hangs.
+( sleep 20; kill -QUIT $pid; sleep 2; kill -KILL $pid ) >/dev/null 2>&1 </dev/null &
 dog=$!
 wait $pid
 echo $? >/run/w/rc
