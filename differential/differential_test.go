@@ -18,25 +18,29 @@ import (
 const keepalived = "/usr/sbin/keepalived"
 
 // ciSubset is what CI runs (and `go test` without DIFFERENTIAL=all): one
-// or two files for each of VRRPv2, v3, IPv6, unicast, VMAC, sync groups,
-// track and notify scripts, static addresses and routes, virtual routes.
+// or two files for each of VRRPv2 (basic, 018), v3 and IPv6 (v6_vip, 029
+// unicast), unicast (unicast_ok, 130), VMAC (vmac, 132), sync groups
+// (sync_ok, 025), track and notify scripts (143, 144, 025), trackers
+// (track_file_ok), vrrp_strict and its nftables rules (strict_unicast),
+// static addresses, routes and rules (static_addr), virtual routes (100).
+// The testdata ones run without the shared corpus too.
 var ciSubset = []string{
-	"corpus/016-ka-sample-vrrp.conf",
-	"corpus/021-ka-sample-vrrp.routes.conf",
-	"corpus/023-ka-sample-vrrp.scripts.conf",
-	"corpus/024-ka-sample-vrrp.static_ipaddress.conf",
-	"corpus/025-ka-sample-vrrp.sync.conf",
-	"corpus/002-ka-sample-IPv6.conf",
-	"corpus/089-gittrace_keepalived_kl_global.conf",
-	"corpus/102-mysql-keepalived_keepalived.conf",
-	"corpus/107-linuxgateway.conf",
-	"corpus/132-keepalived-docker.conf",
 	"parser/testdata/vrrp/basic.conf",
 	"parser/testdata/vrrp/v6_vip.conf",
 	"parser/testdata/vrrp/vmac.conf",
 	"parser/testdata/vrrp/unicast_ok.conf",
 	"parser/testdata/vrrp/sync_ok.conf",
-	"parser/testdata/vrrp/route_gw.conf",
+	"parser/testdata/vrrp/static_addr.conf",
+	"parser/testdata/vrrp/strict_unicast.conf",
+	"parser/testdata/vrrp/track_file_ok.conf",
+	"corpus/018-ka-sample-vrrp.conf",
+	"corpus/025-ka-sample-vrrp.sync.conf",
+	"corpus/029-kadev-1071.conf",
+	"corpus/100-private-love-configure_keepalived.conf",
+	"corpus/130-shell-repo_keepalived.conf",
+	"corpus/132-keepalived-docker.conf",
+	"corpus/143-stretch-nfsv4-keepalived.conf",
+	"corpus/144-docker_redis_ha_conf.conf",
 }
 
 // row is one configuration's line of the table.
