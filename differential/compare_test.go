@@ -188,14 +188,20 @@ func statsLines(s string) []string {
 	return lines(s, func(l string) string { return numRe.ReplaceAllString(strings.TrimSpace(l), "N") })
 }
 
-// aspectLines is the normalised view of one aspect of one run.
-func aspectLines(r daemonRun, aspect string) []string {
+// aspectLines is the normalised view of one aspect of one run. withStop
+// is false when a daemon had to be killed after SIGTERM: the host state
+// after a kill is not the one a stop leaves, so it is not compared (the
+// exit aspect shows the hang).
+func aspectLines(r daemonRun, aspect string, withStop bool) []string {
 	switch aspect {
 	case "wire":
 		return r.wire
 	case "link", "addr", "route", "rule", "sysctl", "nft":
 		var out []string
 		for _, ph := range []string{"run", "stop"} {
+			if ph == "stop" && !withStop {
+				continue
+			}
 			for _, l := range hostLines(r.files[ph+"/"+aspect]) {
 				out = append(out, ph+": "+l)
 			}
@@ -204,15 +210,49 @@ func aspectLines(r daemonRun, aspect string) []string {
 	case "notify":
 		return notifyLines(r.files["notify"])
 	case "exit":
-		return []string{fmt.Sprint("exit ", r.rc)}
+		out := []string{fmt.Sprint("exit ", r.rc)}
+		if r.hung {
+			out = append(out, "no exit within 20 s of SIGTERM")
+		}
+		return append(out, stackLines(r.files["log"])...)
 	case "log":
-		return append(logLines(r.files["log"]), transitions(r.files["log"])...)
+		log, _, _ := strings.Cut(r.files["log"], goDumpMark)
+		return append(logLines(log), transitions(log)...)
 	case "data":
 		return dumpLines(r.files["keepalived.data"])
 	case "stats":
 		return statsLines(r.files["keepalived.stats"])
 	}
 	return nil
+}
+
+// goDumpMark starts the goroutine dump a Go daemon writes on SIGQUIT.
+const goDumpMark = "SIGQUIT: quit"
+
+// stackLines summarises a SIGQUIT goroutine dump: the project's own
+// functions, once each, in order, so that the report shows where a stop
+// hung.
+func stackLines(log string) []string {
+	_, dump, ok := strings.Cut(log, goDumpMark)
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range strings.Split(dump, "\n") {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "github.com/dsas/keepalived-go/") {
+			continue
+		}
+		if i := strings.LastIndex(l, "("); i > 0 {
+			l = l[:i]
+		}
+		if l = strings.TrimPrefix(l, "github.com/dsas/keepalived-go/"); !seen[l] {
+			seen[l] = true
+			out = append(out, "stack: "+l)
+		}
+	}
+	return out
 }
 
 // diffLines is the multiset difference: "-ka X" for a line only keepalived

@@ -309,8 +309,9 @@ func runPlan(t *testing.T, p plan, ours string, allow []allowEntry) row {
 		return r
 	}
 	r.views = map[string][2][]string{}
+	withStop := !ka.hung && !gol.hung
 	for _, a := range aspects {
-		r.views[a] = [2][]string{aspectLines(ka, a), aspectLines(gol, a)}
+		r.views[a] = [2][]string{aspectLines(ka, a, withStop), aspectLines(gol, a, withStop)}
 	}
 	r.judge(allow)
 	save(t, r)

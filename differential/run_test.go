@@ -70,7 +70,7 @@ kill -TERM $pid
 # The watchdog must not hold the test's output pipe open. SIGQUIT first:
 # a Go daemon then writes its goroutines to the log, which shows where a
 # stop hangs.
-( sleep 20; kill -QUIT $pid; sleep 2; kill -KILL $pid ) >/dev/null 2>&1 </dev/null &
+( sleep 20; touch /run/w/hung; kill -QUIT $pid; sleep 2; kill -KILL $pid ) >/dev/null 2>&1 </dev/null &
 dog=$!
 wait $pid
 echo $? >/run/w/rc
@@ -83,6 +83,7 @@ snap stop
 // daemonRun is what one daemon did with one file.
 type daemonRun struct {
 	rc     int
+	hung   bool     // did not exit within 20 s of SIGTERM (killed)
 	wire   []string // summarised frames, see summariseWire
 	files  map[string]string
 	testRC int
@@ -184,6 +185,8 @@ func runDaemon(t *testing.T, p plan, mode, bin string) daemonRun {
 		return r
 	}
 	r.rc = atoi(read("rc"))
+	_, err := os.Stat(filepath.Join(work, "hung"))
+	r.hung = err == nil
 	for _, f := range []string{"log", "notify", "keepalived.data", "keepalived.stats"} {
 		r.files[f] = read(f)
 	}
