@@ -135,25 +135,29 @@ func transitions(s string) []string {
 }
 
 // notifyLines keeps, per tag (the keyword the script was configured
-// with), the order the recorder saw: different keywords' scripts run
+// with) and, for the generic notify, per instance or group, the order the
+// recorder saw: scripts of different keywords and instances run
 // concurrently, so only the order within one is the daemon's.
 func notifyLines(s string) []string {
-	byTag := map[string][]string{}
+	byKey := map[string][]string{}
 	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
 		if l == "" {
 			continue
 		}
-		tag, _, _ := strings.Cut(l, " ")
-		byTag[tag] = append(byTag[tag], l)
+		key, _, _ := strings.Cut(l, " ")
+		if f := strings.Fields(l); key == "notify" && len(f) >= 3 {
+			key = strings.Join(f[:3], " ") // notify INSTANCE VI_1
+		}
+		byKey[key] = append(byKey[key], l)
 	}
-	var tags []string
-	for k := range byTag {
-		tags = append(tags, k)
+	var keys []string
+	for k := range byKey {
+		keys = append(keys, k)
 	}
-	sort.Strings(tags)
+	sort.Strings(keys)
 	var out []string
-	for _, k := range tags {
-		out = append(out, k+": "+strings.Join(byTag[k], " | "))
+	for _, k := range keys {
+		out = append(out, k+": "+strings.Join(byKey[k], " | "))
 	}
 	return out
 }
@@ -244,7 +248,10 @@ func stackLines(log string) []string {
 		if !strings.HasPrefix(l, "github.com/dsas/keepalived-go/") {
 			continue
 		}
-		if i := strings.LastIndex(l, "("); i > 0 {
+		// Drop the arguments and the frame addresses: they change by run.
+		if i := strings.Index(l, " +0x"); i > 0 {
+			l = l[:i]
+		} else if i := strings.LastIndex(l, "("); i > 0 {
 			l = l[:i]
 		}
 		if l = strings.TrimPrefix(l, "github.com/dsas/keepalived-go/"); !seen[l] {

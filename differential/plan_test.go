@@ -41,7 +41,7 @@ var (
 	devNameRe   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,15}$`)
 	instanceRe  = regexp.MustCompile(`(?m)^\s*(@\^?\S+\s+)?vrrp_instance\b`)
 	lvsRe       = regexp.MustCompile(`(?m)^\s*(@\^?\S+\s+)?virtual_server(_group)?\b`)
-	maxWindow   = 15 * time.Second
+	maxWindow   = 25 * time.Second
 	minWindow   = 4 * time.Second
 	settleAfter = 2 * time.Second
 )
@@ -130,7 +130,8 @@ func makePlan(name, file string) plan {
 // long enough for a lone instance to become MASTER (3 advert intervals
 // plus the skew, after the startup delay), plus time for the GARP burst
 // that follows, but short of the second burst garp_master_delay (5 s)
-// sends. Capped so that a slow-advert file cannot stall the run.
+// sends. Capped so that a slow-advert file cannot stall the run (25 s
+// lets advert_int 5 reach MASTER: 3·5 s plus the skew).
 func windowFor(adv, startup time.Duration) time.Duration {
 	if adv <= 0 {
 		adv = time.Second
