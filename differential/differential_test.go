@@ -190,7 +190,7 @@ func runAll(t *testing.T, allow []allowEntry) []row {
 }
 
 // finishReport prints and writes the table and fails on any undocumented
-// difference.
+// difference (but for the whole corpus).
 func finishReport(t *testing.T, rows []row, start time.Time) {
 	report := renderReport(rows, time.Since(start))
 	t.Log("\n" + report)
@@ -202,10 +202,17 @@ func finishReport(t *testing.T, rows []row, start time.Time) {
 		t.Error(err)
 	}
 	t.Logf("report written to %s", out)
+	// The whole corpus is a measurement (`make differential`): its
+	// undocumented differences are the work list, reported, not failed
+	// on. The CI subset must stay same-or-documented.
+	report1 := t.Errorf
+	if os.Getenv("DIFFERENTIAL") == "all" {
+		report1 = t.Logf
+	}
 	for _, r := range rows {
 		for _, a := range aspects {
 			if c, ok := r.cells[a]; ok && c.verdict == differs {
-				t.Errorf("%s: %s differs (undocumented; see the report)", r.name, a)
+				report1("%s: %s differs (undocumented; see the report)", r.name, a)
 			}
 		}
 	}
