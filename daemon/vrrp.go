@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/nftfilter"
 	"github.com/dsas/keepalived-go/vmac"
@@ -314,19 +316,36 @@ func (v *vrrpSide) installStatic(res *vrrpconf.Result) {
 	ctx := context.Background()
 	for _, a := range res.StaticAddresses {
 		if err := v.host.AddAddress(ctx, a); err != nil {
-			v.log.Warn(fmt.Sprintf("static address %s: %v", a.Prefix, err))
+			v.netlinkError(err, "RTM_NEWADDR", unix.RTM_NEWADDR, fmt.Sprintf("static address %s", a.Prefix))
 		}
 	}
 	for _, r := range res.StaticRoutes {
 		if err := v.host.AddRoute(ctx, r); err != nil {
-			v.log.Warn(fmt.Sprintf("static route %s: %v", r.Dst, err))
+			v.netlinkError(err, "RTM_NEWROUTE", unix.RTM_NEWROUTE, fmt.Sprintf("static route %s", r.Dst))
 		}
 	}
 	for _, r := range res.StaticRules {
 		if err := v.host.AddRule(ctx, r); err != nil {
-			v.log.Warn(fmt.Sprintf("static rule: %v", err))
+			v.netlinkError(err, "RTM_NEWRULE", unix.RTM_NEWRULE, "static rule")
 		}
 	}
+}
+
+// netlinkError logs a refused netlink request with keepalived's line
+// (`Netlink: error: Network is unreachable(101), type=RTM_NEWROUTE(24),
+// seq=N, pid=0`, the sequence number being ours), what was refused and the
+// kernel's own words appended, so a grep for keepalived's line finds it.
+func (v *vrrpSide) netlinkError(err error, typeName string, typ int, what string) {
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		v.log.Warn(fmt.Sprintf("%s: %v", what, err))
+		return
+	}
+	msg := errno.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	v.log.Warn(fmt.Sprintf("Netlink: error: %s(%d), type=%s(%d), seq=0, pid=0 (%s: %v)", msg, int(errno), typeName, typ, what, err))
 }
 
 // removeStale deletes the static entries a reload dropped (keepalived's

@@ -462,9 +462,13 @@ func (in *instance) setState(to State, reason string) {
 	in.silent = false
 	r := in.r
 	now := in.now()
-	if to != StateMaster && from == StateInit {
+	switch {
+	case from == StateInit && to == StateFault && (in.initHold || in.groupHeld()):
+		// keepalived's vrrp_init_state logs nothing for an instance
+		// waiting for its scripts.
+	case to != StateMaster && from == StateInit:
 		in.logf("Entering %s STATE (init)", to)
-	} else {
+	default:
 		in.logf("Entering %s STATE", to)
 	}
 	if from == StateMaster {

@@ -134,4 +134,7 @@ type Rule struct {
 	Action   string // "" = lookup table; "goto", "nop", "blackhole", "unreachable", "prohibit"
 	Goto     uint32
 	NoTrack  bool
+	// Protocol is the rule's protocol: 18 (keepalived) for a tracked
+	// rule, as keepalived sets it; 0 means the kernel's default.
+	Protocol uint8
 }

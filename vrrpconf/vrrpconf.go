@@ -357,6 +357,12 @@ func rule(r config.Rule) vrrp.Rule {
 		Goto:    r.Goto,
 		NoTrack: r.NoTrack,
 	}
+	// keepalived marks the rules it tracks with its own protocol, which
+	// is how it recognises them when the kernel reports a deletion.
+	switch r.Protocol {
+	case "keepalived", "18":
+		v.Protocol = 18
+	}
 	if r.HasPriority {
 		v.Priority = r.Priority
 	}

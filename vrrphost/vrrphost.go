@@ -274,6 +274,7 @@ func toRule(r vrrp.Rule) (ifaddr.Rule, error) {
 		Table:    r.Table,
 		Action:   a,
 		Goto:     r.Goto,
+		Protocol: r.Protocol,
 	}, nil
 }
 
