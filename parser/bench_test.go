@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -161,4 +162,60 @@ func TestWriteBenchConfig(t *testing.T) {
 			t.Fatalf("%d real servers, want %d", len(vs.RealServers), benchRS)
 		}
 	}
+}
+
+// writeLongLine writes a configuration whose second line is n bytes long.
+func writeLongLine(w io.Writer, n int) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprint(b, "global_defs {\n  router_id ")
+	for range n {
+		b.WriteByte('a')
+	}
+	fmt.Fprint(b, "\n}\n")
+	return b.Flush()
+}
+
+// writeManyVIPs writes one VRRP instance with n virtual addresses.
+func writeManyVIPs(w io.Writer, n int) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprint(b, "vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(b, "    10.%d.%d.%d/32\n", i>>16, i>>8&255, i&255)
+	}
+	fmt.Fprint(b, "  }\n}\n")
+	return b.Flush()
+}
+
+// benchParseGenerated parses what gen writes, once per iteration.
+func benchParseGenerated(b *testing.B, gen func(io.Writer) error) {
+	var buf bytes.Buffer
+	if err := gen(&buf); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ParseBytes("bench.conf", data, benchOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The scaling benchmarks: each pair differs by a factor in size, so a
+// super-linear path shows as a larger factor in ns/op.
+func BenchmarkParseLine100k(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeLongLine(w, 100_000) })
+}
+
+func BenchmarkParseLine1M(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeLongLine(w, 1<<20) })
+}
+
+func BenchmarkParseVIPs4k(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeManyVIPs(w, 4096) })
+}
+
+func BenchmarkParseVIPs64k(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeManyVIPs(w, 65535) })
 }

@@ -90,6 +90,10 @@ type srcFile struct {
 	data []byte
 	off  int
 	line int
+	// lineStart is the offset of the current physical line's first byte,
+	// so that a continuation chunk's column costs nothing to compute
+	// (searching back for the newline made a long line quadratic).
+	lineStart int
 }
 
 // globState is one include (or the main file): its matches, the one being
@@ -216,13 +220,16 @@ func (f *srcFile) readChunk() (chunk []byte, lineNo int, col int, split bool, ok
 		return nil, 0, 0, false, false
 	}
 	rest := f.data[f.off:]
-	n := bytes.IndexByte(rest, '\n')
+	// Look for the newline only within one buffer: past it the chunk is
+	// split anyway, and scanning the whole rest made a long line quadratic.
+	n := bytes.IndexByte(rest[:min(len(rest), maxBuf)], '\n')
 	startCol := 1
 	if f.off > 0 && f.data[f.off-1] != '\n' {
 		// Continuation of a line longer than the buffer.
-		startCol = f.off - bytes.LastIndexByte(f.data[:f.off], '\n')
+		startCol = f.off - f.lineStart + 1
 	} else {
 		f.line++
+		f.lineStart = f.off
 	}
 	switch {
 	case n >= 0 && n < maxBuf-1:
