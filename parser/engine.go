@@ -178,6 +178,7 @@ func (c *ctx) runPass(p pass, path string, data []byte) {
 		lx.fileError(Pos{File: path}, incR, "Failed to open configuration file")
 		return
 	}
+	defer lx.closeFiles()
 	top, act := activeTop(p)
 	c.stream(top, func(name string) bool { return act[name] }, false)
 	if lx.blockDepth > 0 && !c.core.aborted && !lx.stopped {
@@ -192,7 +193,7 @@ func (lx *lexer) openBytes(name string, data []byte) {
 		dir = absDir(name)
 	}
 	g := &globState{pattern: name, matches: []string{name}, next: 1, cwd: lx.c.core.startDir, numMatches: 1}
-	g.cur = &srcFile{name: name, dir: dir, data: data}
+	g.cur = &srcFile{name: name, dir: dir, text: string(data)}
 	lx.stack = append(lx.stack, g)
 }
 

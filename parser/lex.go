@@ -15,8 +15,8 @@ package parser
 // for the (equally stateful) block structure.
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -87,13 +87,50 @@ type mlPtr struct {
 type srcFile struct {
 	name string // as shown in diagnostics
 	dir  string // absolute directory: cwd for relative includes, ${_PWD}
-	data []byte
+	// text is the file, or with src the block of it read so far; off is
+	// the read position in it. Lines are substrings of text, so reading
+	// copies nothing per line, and a streamed file is held one block at a
+	// time (plus whatever the configuration keeps of it).
+	text string
 	off  int
+	src  io.ReadCloser // nil: text is the whole file
+	buf  []byte        // src's read buffer, reused between blocks
 	line int
-	// lineStart is the offset of the current physical line's first byte,
-	// so that a continuation chunk's column costs nothing to compute
-	// (searching back for the newline made a long line quadratic).
-	lineStart int
+	col  int // bytes of the current physical line already read
+}
+
+// streamBlock is how much of a streamed file is read at a time.
+const streamBlock = 256 << 10
+
+// window is the unread text, at most maxBuf bytes of it: what one fgets
+// can see. A streamed file is refilled when less than that is left.
+func (f *srcFile) window() string {
+	if f.src != nil && len(f.text)-f.off < maxBuf {
+		f.refill()
+	}
+	return f.text[f.off:min(len(f.text), f.off+maxBuf)]
+}
+
+// refill reads the next block of a streamed file after the unread rest of
+// the current one. A read error ends the file as end of file would.
+func (f *srcFile) refill() {
+	if f.buf == nil {
+		f.buf = make([]byte, streamBlock)
+	}
+	n := copy(f.buf, f.text[f.off:])
+	m, err := io.ReadFull(f.src, f.buf[n:])
+	f.text, f.off = string(f.buf[:n+m]), 0
+	if err != nil {
+		f.close()
+	}
+}
+
+// close releases a streamed file's descriptor; the text read stays.
+func (f *srcFile) close() {
+	if f.src != nil {
+		f.src.Close()
+		f.src, f.buf = nil, nil
+	}
 }
 
 // globState is one include (or the main file): its matches, the one being
@@ -215,21 +252,20 @@ func (lx *lexer) curPos() Pos { return lx.lastPos }
 
 // readChunk is fgets(buf, 1024): at most 1023 bytes, up to and including a
 // newline. It returns false at the end of the current file.
-func (f *srcFile) readChunk() (chunk []byte, lineNo int, col int, split bool, ok bool) {
-	if f.off >= len(f.data) {
-		return nil, 0, 0, false, false
-	}
-	rest := f.data[f.off:]
+func (f *srcFile) readChunk() (chunk string, lineNo int, col int, split bool, ok bool) {
 	// Look for the newline only within one buffer: past it the chunk is
 	// split anyway, and scanning the whole rest made a long line quadratic.
-	n := bytes.IndexByte(rest[:min(len(rest), maxBuf)], '\n')
+	rest := f.window()
+	if rest == "" {
+		return "", 0, 0, false, false
+	}
+	n := strings.IndexByte(rest, '\n')
 	startCol := 1
-	if f.off > 0 && f.data[f.off-1] != '\n' {
+	if f.col > 0 {
 		// Continuation of a line longer than the buffer.
-		startCol = f.off - f.lineStart + 1
+		startCol = f.col + 1
 	} else {
 		f.line++
-		f.lineStart = f.off
 	}
 	switch {
 	case n >= 0 && n < maxBuf-1:
@@ -241,12 +277,16 @@ func (f *srcFile) readChunk() (chunk []byte, lineNo int, col int, split bool, ok
 		split = true
 	}
 	f.off += len(chunk)
+	f.col += len(chunk)
+	if chunk[len(chunk)-1] == '\n' {
+		f.col = 0
+	}
 	return chunk, f.line, startCol, split, true
 }
 
 // nextPhysical returns the next physical line (chunk) of the include
 // stack, moving to the next glob match or popping finished includes.
-func (lx *lexer) nextPhysical() ([]byte, Pos, bool) {
+func (lx *lexer) nextPhysical() (string, Pos, bool) {
 	for len(lx.stack) > 0 {
 		g := lx.stack[len(lx.stack)-1]
 		if g.cur != nil {
@@ -265,10 +305,11 @@ func (lx *lexer) nextPhysical() ([]byte, Pos, bool) {
 		}
 		lx.endGlob(g)
 	}
-	return nil, Pos{}, false
+	return "", Pos{}, false
 }
 
 func (lx *lexer) endFile(g *globState) {
+	g.cur.close()
 	g.cur = nil
 	lx.incCheck = g.savIncCheck
 }
@@ -307,7 +348,7 @@ func (lx *lexer) openNext(g *globState) bool {
 			lx.fileError(lx.curPos(), incR, "Configuration file '%s' is not a regular non-executable file - skipping", m)
 			continue
 		}
-		data, err := lx.c.fsys().ReadFile(full)
+		f, err := lx.openSrc(full, st.Size())
 		if err != nil {
 			lx.fileError(lx.curPos(), incR, "Configuration file '%s' open problem (%v) - skipping", m, err)
 			continue
@@ -320,7 +361,8 @@ func (lx *lexer) openNext(g *globState) bool {
 		if !filepath.IsAbs(m) && g.cwd != lx.c.core.startDir {
 			name = relOrAbs(lx.c.core.startDir, full)
 		}
-		g.cur = &srcFile{name: name, dir: dir, data: data}
+		f.name, f.dir = name, dir
+		g.cur = f
 		g.numMatches++
 		return true
 	}
@@ -532,7 +574,7 @@ func (lx *lexer) readPhysical() (line, bool) {
 		if !ok {
 			return line{}, false
 		}
-		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+		if i := strings.IndexByte(chunk, 0); i >= 0 {
 			// fgets+strlen: the line ends at a NUL byte.
 			chunk = chunk[:i]
 		}
@@ -547,10 +589,10 @@ func (lx *lexer) readPhysical() (line, bool) {
 			}
 			continue
 		}
-		text, lead, unterminated := decomment(string(chunk[:n]))
+		text, lead, unterminated := decomment(chunk[:n])
 		pos.Col += lead
 		if unterminated {
-			lx.report(pos, generalError, "Unterminated quote '%s'", strings.TrimLeft(string(chunk[:n]), " \t"))
+			lx.report(pos, generalError, "Unterminated quote '%s'", strings.TrimLeft(chunk[:n], " \t"))
 		}
 		if lx.child {
 			if isInclude(text) {
