@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/dsas/keepalived-go/config"
@@ -210,7 +211,7 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		if !ok {
 			return false
 		}
-		toks := lx.tokenize(l)
+		toks := lx.tokenizeScratch(l)
 		if len(toks) == 0 {
 			continue
 		}
@@ -259,7 +260,12 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 			lx.report(first.Pos, unknownKeyword, "Unknown keyword '%s'", first.Text)
 			continue
 		}
-		c.statement(kw, l, toks, active(first.Text))
+		on := active(first.Text)
+		if on {
+			// Handlers keep tokens; the scratch buffer is the next line's.
+			toks = slices.Clone(toks)
+		}
+		c.statement(kw, l, toks, on)
 		if c.core.aborted {
 			return false
 		}

@@ -168,6 +168,7 @@ type lexer struct {
 	maxLines   int
 	stopped    bool
 	lastPos    Pos
+	scratch    []token // tokenizeScratch's buffer
 }
 
 func newLexer(c *ctx, child bool) *lexer {
@@ -1329,24 +1330,24 @@ func (lx *lexer) splitBraces(cur line) line {
 // escapes); an unquoted word also ends at '"'. An unmatched quote drops
 // the rest of the line.
 func (lx *lexer) tokenize(l line) []token {
+	return lx.tokenizeInto(nil, l)
+}
+
+// tokenizeScratch tokenizes l into a buffer the next call reuses: most
+// lines of a pass are skipped (another process's blocks) and need their
+// words only until the next line. A caller that keeps them clones them.
+func (lx *lexer) tokenizeScratch(l line) []token {
+	lx.scratch = lx.tokenizeInto(lx.scratch[:0], l)
+	return lx.scratch
+}
+
+// tokenizeInto appends l's tokens to toks, allocating a fresh slice sized
+// for the line when toks is nil.
+func (lx *lexer) tokenizeInto(toks []token, l line) []token {
 	s := l.text
-	// One allocation per line: words (runs of non-blanks) plus quotes
-	// bound the number of tokens. Growing the slice from nil was three
-	// quarters of the bytes a large configuration allocated.
-	n, inWord := 0, false
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] == '"':
-			n++
-		case isSpace(s[i]):
-			inWord = false
-			continue
-		case !inWord:
-			n++
-		}
-		inWord = true
+	if toks == nil {
+		toks = make([]token, 0, countTokens(s))
 	}
-	toks := make([]token, 0, n)
 	i := 0
 	for {
 		for i < len(s) && isSpace(s[i]) {
@@ -1374,6 +1375,27 @@ func (lx *lexer) tokenize(l line) []token {
 		toks = append(toks, token{Text: s[i:j], Pos: pos})
 		i = j
 	}
+}
+
+// countTokens bounds the number of tokens of s (words, runs of non-blanks,
+// plus quotes), so that a line's tokens take one allocation: growing the
+// slice from nil was three quarters of the bytes a large configuration
+// allocated.
+func countTokens(s string) int {
+	n, inWord := 0, false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '"':
+			n++
+		case isSpace(s[i]):
+			inWord = false
+			continue
+		case !inWord:
+			n++
+		}
+		inWord = true
+	}
+	return n
 }
 
 // String forms for debugging and tests.
