@@ -219,3 +219,18 @@ func BenchmarkParseVIPs4k(b *testing.B) {
 func BenchmarkParseVIPs64k(b *testing.B) {
 	benchParseGenerated(b, func(w io.Writer) error { return writeManyVIPs(w, 65535) })
 }
+
+// BenchmarkParseFile parses $KA_BENCH_FILE from disk (Parse, so a large
+// file is streamed), for profiling a given configuration.
+func BenchmarkParseFile(b *testing.B) {
+	path := os.Getenv("KA_BENCH_FILE")
+	if path == "" {
+		b.Skip("KA_BENCH_FILE not set")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Parse(path, benchOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
