@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -125,16 +126,42 @@ func BenchmarkParse10k(b *testing.B) {
 	}
 }
 
-// TestWriteBenchConfig writes the benchmark configuration to
+// benchCases are the configurations scripts/bench-parse.sh times, by
+// KA_BENCH_CASE ("" is the 10 000 x 4 file).
+var benchCases = map[string]func(io.Writer) error{
+	"":         func(w io.Writer) error { return writeBenchConfig(w, benchVS, benchRS) },
+	"line1m":   func(w io.Writer) error { return writeLongLine(w, 1<<20) },
+	"line10m":  func(w io.Writer) error { return writeLongLine(w, 10<<20) },
+	"vips64k":  func(w io.Writer) error { return writeManyVIPs(w, 65535) },
+	"comments": func(w io.Writer) error { return writeComments(w, 200_000_000) },
+}
+
+// writeComments writes a global_defs and then about size bytes of comment
+// lines: what reading costs when nothing is kept.
+func writeComments(w io.Writer, size int) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprint(b, "global_defs {\n  router_id big\n}\n")
+	line := "# " + strings.Repeat("x", 60) + "\n"
+	for n := 0; n < size; n += len(line) {
+		b.WriteString(line)
+	}
+	return b.Flush()
+}
+
+// TestWriteBenchConfig writes the benchmark configuration KA_BENCH_CASE to
 // $KA_BENCH_CONF for scripts/bench-parse.sh, and otherwise checks that a
 // small instance of it is clean for our -t.
 func TestWriteBenchConfig(t *testing.T) {
 	if path := os.Getenv("KA_BENCH_CONF"); path != "" {
+		gen, ok := benchCases[os.Getenv("KA_BENCH_CASE")]
+		if !ok {
+			t.Fatalf("KA_BENCH_CASE %q: no such case", os.Getenv("KA_BENCH_CASE"))
+		}
 		f, err := os.Create(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeBenchConfig(f, benchVS, benchRS); err != nil {
+		if err := gen(f); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.Close(); err != nil {

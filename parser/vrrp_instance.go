@@ -728,10 +728,8 @@ func vipItem(excluded bool) func(c *ctx, d *instDraft, item []token) {
 // isDupVIP reports whether a repeats a VIP: any VIP with its address, or for
 // an eVIP one on the same interface.
 func (d *instDraft) isDupVIP(a config.Address, excluded bool) bool {
-	if excluded {
-		return d.vipDevAddrs[devAddr{a.Dev, a.Prefix.Addr()}]
-	}
-	return d.vipAddrs[a.Prefix.Addr()]
+	dev, ok := d.vipDevs[a.Prefix.Addr()]
+	return ok && (!excluded || dev == a.Dev)
 }
 
 // addVIP appends a to the VIPs or eVIPs and indexes it for isDupVIP.
@@ -745,12 +743,10 @@ func (d *instDraft) addVIP(a config.Address, excluded bool) {
 		d.in.ExcludedVIPs = append(d.in.ExcludedVIPs, a)
 		return
 	}
-	if d.vipAddrs == nil {
-		d.vipAddrs = map[netip.Addr]bool{}
-		d.vipDevAddrs = map[devAddr]bool{}
+	if d.vipDevs == nil {
+		d.vipDevs = map[netip.Addr]string{}
 	}
-	d.vipAddrs[da.addr] = true
-	d.vipDevAddrs[da] = true
+	d.vipDevs[da.addr] = a.Dev
 	d.in.VIPs = append(d.in.VIPs, a)
 }
 

@@ -115,9 +115,10 @@ type instDraft struct {
 
 	// The VIPs and eVIPs read so far, for the duplicate checks: scanning
 	// the lists made an instance with 65 535 VIPs quadratic.
-	vipAddrs    map[netip.Addr]bool
-	vipDevAddrs map[devAddr]bool
-	evipAddrs   map[devAddr]bool
+	// A VIP's address is unique among the VIPs, so one map gives both
+	// the address and its interface.
+	vipDevs   map[netip.Addr]string
+	evipAddrs map[devAddr]bool
 }
 
 // devAddr is an address on an interface.
