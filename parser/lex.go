@@ -466,10 +466,10 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 	// backslash continues the line even after a comment.)
 	i = indexSpecial(s)
 	if i < 0 {
-		return strings.TrimRight(s, " \t"), lead, false
+		return trimBlanksRight(s), lead, false
 	}
 	if (s[i] == '#' || s[i] == '!') && s[len(s)-1] != '\\' {
-		return strings.TrimRight(s[:i], " \t"), lead, false
+		return trimBlanksRight(s[:i]), lead, false
 	}
 	b := []byte(s)
 	quote, cont := false, false
@@ -611,7 +611,7 @@ func (lx *lexer) readPhysical() (line, bool) {
 		text, lead, unterminated := decomment(chunk[:n])
 		pos.Col += lead
 		if unterminated {
-			lx.report(pos, generalError, "Unterminated quote '%s'", strings.TrimLeft(chunk[:n], " \t"))
+			lx.report(pos, generalError, "Unterminated quote '%s'", trimBlanksLeft(chunk[:n]))
 		}
 		if lx.child {
 			if isInclude(text) {
@@ -649,7 +649,7 @@ func (lx *lexer) endMultilineDef() {
 func (lx *lexer) addMultilineDef(s string) {
 	more := false
 	if strings.HasSuffix(s, `\`) {
-		s = strings.TrimRight(s[:len(s)-1], " \t") + "\n"
+		s = trimBlanksRight(s[:len(s)-1]) + "\n"
 		more = true
 	}
 	d := lx.mlDef
@@ -734,7 +734,7 @@ func (lx *lexer) conditional(cur *line) bool {
 		return false
 	}
 	rest := s[ofs+sp:]
-	trimmed := strings.TrimLeft(rest, " \t")
+	trimmed := trimBlanksLeft(rest)
 	cur.pos.Col += len(s) - len(trimmed)
 	cur.text = trimmed
 	return true
@@ -765,10 +765,10 @@ func (lx *lexer) checkDefinition(s string) bool {
 		lx.defs[name] = d
 	}
 	d.fn, d.maxParams = nil, 0
-	v := strings.TrimLeft(s[p+1:], " \t")
+	v := trimBlanksLeft(s[p+1:])
 	d.multiline = false
 	if strings.HasSuffix(v, `\`) {
-		v = strings.TrimRight(v[:len(v)-1], " \t")
+		v = trimBlanksRight(v[:len(v)-1])
 		if v == "" {
 			d.value = ""
 		} else {
@@ -913,7 +913,7 @@ func (lx *lexer) replaceParam(s string, max int, ml *mlPtr, pos Pos) (string, bo
 		} else {
 			s = s[:i] + repl + s[i+refLen:]
 		}
-		if t := strings.TrimLeft(val, " \t"); strings.HasPrefix(t, "~") {
+		if t := trimBlanksLeft(val); strings.HasPrefix(t, "~") {
 			break
 		}
 	}
@@ -1319,16 +1319,16 @@ func (lx *lexer) splitBraces(cur line) line {
 	if p >= 0 {
 		skip := 0
 		if p == 0 {
-			skip = 1 + len(s[1:]) - len(strings.TrimLeft(s[1:], " \t"))
+			skip = 1 + len(s[1:]) - len(trimBlanksLeft(s[1:]))
 		}
-		if rest := strings.TrimRight(s[p+skip:], " \t"); rest != "" {
+		if rest := trimBlanksRight(s[p+skip:]); rest != "" {
 			rp := cur.pos
 			rp.Col += p + skip
 			lx.residue = &line{text: rest, pos: rp}
 			s = s[:p+skip]
 		}
 	}
-	s = strings.TrimRight(s, " \t")
+	s = trimBlanksRight(s)
 	switch s {
 	case "{":
 		lx.blockDepth++
@@ -1418,3 +1418,20 @@ func countTokens(s string) int {
 
 // String forms for debugging and tests.
 func (l line) String() string { return fmt.Sprintf("%s %q", l.pos, l.text) }
+
+// trimBlanksRight is strings.TrimRight(s, " \t") without building the
+// cutset on every call (it ran for every line of every pass).
+func trimBlanksRight(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// trimBlanksLeft is strings.TrimLeft(s, " \t"), likewise.
+func trimBlanksLeft(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
+}
