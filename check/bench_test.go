@@ -91,9 +91,14 @@ func procStatusKB(field string) float64 {
 // delay_loop 1 s, against 8 local listeners served by a child process, and
 // reports the sustained check rate and this process's CPU and memory.
 // Run with: go test -run '^$' -bench Engine10k -benchtime 1x ./check/
-// (CHECK_BENCH_SECONDS sets the measuring window, default 10).
+// (CHECK_BENCH_SECONDS sets the measuring window, default 10;
+// CHECK_BENCH_REALS the number of real servers, default 10 000).
 func BenchmarkEngine10kHTTP(b *testing.B) {
-	const reals, listeners = 10000, 8
+	const listeners = 8
+	reals := 10000
+	if n, err := strconv.Atoi(os.Getenv("CHECK_BENCH_REALS")); err == nil && n > 0 {
+		reals = n
+	}
 	window := 10 * time.Second
 	if s, err := strconv.Atoi(os.Getenv("CHECK_BENCH_SECONDS")); err == nil && s > 0 {
 		window = time.Duration(s) * time.Second
@@ -153,7 +158,7 @@ func BenchmarkEngine10kHTTP(b *testing.B) {
 		b.ReportMetric(rss/1024, "rss-MB")
 		b.ReportMetric(procStatusKB("VmHWM")/1024, "peak-rss-MB")
 		b.ReportMetric(float64(failing), "rs-down")
-		b.ReportMetric(float64(lat.Milliseconds())/reals, "ms/check-latency")
+		b.ReportMetric(float64(lat.Milliseconds())/float64(reals), "ms/check-latency")
 	}
 }
 

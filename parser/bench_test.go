@@ -2,9 +2,11 @@ package parser
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -124,16 +126,42 @@ func BenchmarkParse10k(b *testing.B) {
 	}
 }
 
-// TestWriteBenchConfig writes the benchmark configuration to
+// benchCases are the configurations scripts/bench-parse.sh times, by
+// KA_BENCH_CASE ("" is the 10 000 x 4 file).
+var benchCases = map[string]func(io.Writer) error{
+	"":         func(w io.Writer) error { return writeBenchConfig(w, benchVS, benchRS) },
+	"line1m":   func(w io.Writer) error { return writeLongLine(w, 1<<20) },
+	"line10m":  func(w io.Writer) error { return writeLongLine(w, 10<<20) },
+	"vips64k":  func(w io.Writer) error { return writeManyVIPs(w, 65535) },
+	"comments": func(w io.Writer) error { return writeComments(w, 200_000_000) },
+}
+
+// writeComments writes a global_defs and then about size bytes of comment
+// lines: what reading costs when nothing is kept.
+func writeComments(w io.Writer, size int) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprint(b, "global_defs {\n  router_id big\n}\n")
+	line := "# " + strings.Repeat("x", 60) + "\n"
+	for n := 0; n < size; n += len(line) {
+		b.WriteString(line)
+	}
+	return b.Flush()
+}
+
+// TestWriteBenchConfig writes the benchmark configuration KA_BENCH_CASE to
 // $KA_BENCH_CONF for scripts/bench-parse.sh, and otherwise checks that a
 // small instance of it is clean for our -t.
 func TestWriteBenchConfig(t *testing.T) {
 	if path := os.Getenv("KA_BENCH_CONF"); path != "" {
+		gen, ok := benchCases[os.Getenv("KA_BENCH_CASE")]
+		if !ok {
+			t.Fatalf("KA_BENCH_CASE %q: no such case", os.Getenv("KA_BENCH_CASE"))
+		}
 		f, err := os.Create(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeBenchConfig(f, benchVS, benchRS); err != nil {
+		if err := gen(f); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.Close(); err != nil {
@@ -159,6 +187,77 @@ func TestWriteBenchConfig(t *testing.T) {
 	for _, vs := range cfg.LVS.VirtualServers {
 		if len(vs.RealServers) != benchRS {
 			t.Fatalf("%d real servers, want %d", len(vs.RealServers), benchRS)
+		}
+	}
+}
+
+// writeLongLine writes a configuration whose second line is n bytes long.
+func writeLongLine(w io.Writer, n int) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprint(b, "global_defs {\n  router_id ")
+	for range n {
+		b.WriteByte('a')
+	}
+	fmt.Fprint(b, "\n}\n")
+	return b.Flush()
+}
+
+// writeManyVIPs writes one VRRP instance with n virtual addresses.
+func writeManyVIPs(w io.Writer, n int) error {
+	b := bufio.NewWriter(w)
+	fmt.Fprint(b, "vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(b, "    10.%d.%d.%d/32\n", i>>16, i>>8&255, i&255)
+	}
+	fmt.Fprint(b, "  }\n}\n")
+	return b.Flush()
+}
+
+// benchParseGenerated parses what gen writes, once per iteration.
+func benchParseGenerated(b *testing.B, gen func(io.Writer) error) {
+	var buf bytes.Buffer
+	if err := gen(&buf); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ParseBytes("bench.conf", data, benchOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The scaling benchmarks: each pair differs by a factor in size, so a
+// super-linear path shows as a larger factor in ns/op.
+func BenchmarkParseLine100k(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeLongLine(w, 100_000) })
+}
+
+func BenchmarkParseLine1M(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeLongLine(w, 1<<20) })
+}
+
+func BenchmarkParseVIPs4k(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeManyVIPs(w, 4096) })
+}
+
+func BenchmarkParseVIPs64k(b *testing.B) {
+	benchParseGenerated(b, func(w io.Writer) error { return writeManyVIPs(w, 65535) })
+}
+
+// BenchmarkParseFile parses $KA_BENCH_FILE from disk (Parse, so a large
+// file is streamed), for profiling a given configuration.
+func BenchmarkParseFile(b *testing.B) {
+	path := os.Getenv("KA_BENCH_FILE")
+	if path == "" {
+		b.Skip("KA_BENCH_FILE not set")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Parse(path, benchOptions()); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

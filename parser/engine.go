@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/dsas/keepalived-go/config"
@@ -178,6 +179,7 @@ func (c *ctx) runPass(p pass, path string, data []byte) {
 		lx.fileError(Pos{File: path}, incR, "Failed to open configuration file")
 		return
 	}
+	defer lx.closeFiles()
 	top, act := activeTop(p)
 	c.stream(top, func(name string) bool { return act[name] }, false)
 	if lx.blockDepth > 0 && !c.core.aborted && !lx.stopped {
@@ -192,7 +194,7 @@ func (lx *lexer) openBytes(name string, data []byte) {
 		dir = absDir(name)
 	}
 	g := &globState{pattern: name, matches: []string{name}, next: 1, cwd: lx.c.core.startDir, numMatches: 1}
-	g.cur = &srcFile{name: name, dir: dir, data: data}
+	g.cur = &srcFile{name: name, dir: dir, text: string(data)}
 	lx.stack = append(lx.stack, g)
 }
 
@@ -209,7 +211,7 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		if !ok {
 			return false
 		}
-		toks := lx.tokenize(l)
+		toks := lx.tokenizeScratch(l)
 		if len(toks) == 0 {
 			continue
 		}
@@ -258,7 +260,12 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 			lx.report(first.Pos, unknownKeyword, "Unknown keyword '%s'", first.Text)
 			continue
 		}
-		c.statement(kw, l, toks, active(first.Text))
+		on := active(first.Text)
+		if on {
+			// Handlers keep tokens; the scratch buffer is the next line's.
+			toks = slices.Clone(toks)
+		}
+		c.statement(kw, l, toks, on)
 		if c.core.aborted {
 			return false
 		}

@@ -15,8 +15,8 @@ package parser
 // for the (equally stateful) block structure.
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -87,9 +87,50 @@ type mlPtr struct {
 type srcFile struct {
 	name string // as shown in diagnostics
 	dir  string // absolute directory: cwd for relative includes, ${_PWD}
-	data []byte
+	// text is the file, or with src the block of it read so far; off is
+	// the read position in it. Lines are substrings of text, so reading
+	// copies nothing per line, and a streamed file is held one block at a
+	// time (plus whatever the configuration keeps of it).
+	text string
 	off  int
+	src  io.ReadCloser // nil: text is the whole file
+	buf  []byte        // src's read buffer, reused between blocks
 	line int
+	col  int // bytes of the current physical line already read
+}
+
+// streamBlock is how much of a streamed file is read at a time.
+const streamBlock = 256 << 10
+
+// window is the unread text, at most maxBuf bytes of it: what one fgets
+// can see. A streamed file is refilled when less than that is left.
+func (f *srcFile) window() string {
+	if f.src != nil && len(f.text)-f.off < maxBuf {
+		f.refill()
+	}
+	return f.text[f.off:min(len(f.text), f.off+maxBuf)]
+}
+
+// refill reads the next block of a streamed file after the unread rest of
+// the current one. A read error ends the file as end of file would.
+func (f *srcFile) refill() {
+	if f.buf == nil {
+		f.buf = make([]byte, streamBlock)
+	}
+	n := copy(f.buf, f.text[f.off:])
+	m, err := io.ReadFull(f.src, f.buf[n:])
+	f.text, f.off = string(f.buf[:n+m]), 0
+	if err != nil {
+		f.close()
+	}
+}
+
+// close releases a streamed file's descriptor; the text read stays.
+func (f *srcFile) close() {
+	if f.src != nil {
+		f.src.Close()
+		f.src, f.buf = nil, nil
+	}
 }
 
 // globState is one include (or the main file): its matches, the one being
@@ -127,6 +168,7 @@ type lexer struct {
 	maxLines   int
 	stopped    bool
 	lastPos    Pos
+	scratch    []token // tokenizeScratch's buffer
 }
 
 func newLexer(c *ctx, child bool) *lexer {
@@ -211,16 +253,18 @@ func (lx *lexer) curPos() Pos { return lx.lastPos }
 
 // readChunk is fgets(buf, 1024): at most 1023 bytes, up to and including a
 // newline. It returns false at the end of the current file.
-func (f *srcFile) readChunk() (chunk []byte, lineNo int, col int, split bool, ok bool) {
-	if f.off >= len(f.data) {
-		return nil, 0, 0, false, false
+func (f *srcFile) readChunk() (chunk string, lineNo int, col int, split bool, ok bool) {
+	// Look for the newline only within one buffer: past it the chunk is
+	// split anyway, and scanning the whole rest made a long line quadratic.
+	rest := f.window()
+	if rest == "" {
+		return "", 0, 0, false, false
 	}
-	rest := f.data[f.off:]
-	n := bytes.IndexByte(rest, '\n')
+	n := strings.IndexByte(rest, '\n')
 	startCol := 1
-	if f.off > 0 && f.data[f.off-1] != '\n' {
+	if f.col > 0 {
 		// Continuation of a line longer than the buffer.
-		startCol = f.off - bytes.LastIndexByte(f.data[:f.off], '\n')
+		startCol = f.col + 1
 	} else {
 		f.line++
 	}
@@ -234,12 +278,16 @@ func (f *srcFile) readChunk() (chunk []byte, lineNo int, col int, split bool, ok
 		split = true
 	}
 	f.off += len(chunk)
+	f.col += len(chunk)
+	if chunk[len(chunk)-1] == '\n' {
+		f.col = 0
+	}
 	return chunk, f.line, startCol, split, true
 }
 
 // nextPhysical returns the next physical line (chunk) of the include
 // stack, moving to the next glob match or popping finished includes.
-func (lx *lexer) nextPhysical() ([]byte, Pos, bool) {
+func (lx *lexer) nextPhysical() (string, Pos, bool) {
 	for len(lx.stack) > 0 {
 		g := lx.stack[len(lx.stack)-1]
 		if g.cur != nil {
@@ -258,10 +306,11 @@ func (lx *lexer) nextPhysical() ([]byte, Pos, bool) {
 		}
 		lx.endGlob(g)
 	}
-	return nil, Pos{}, false
+	return "", Pos{}, false
 }
 
 func (lx *lexer) endFile(g *globState) {
+	g.cur.close()
 	g.cur = nil
 	lx.incCheck = g.savIncCheck
 }
@@ -300,7 +349,7 @@ func (lx *lexer) openNext(g *globState) bool {
 			lx.fileError(lx.curPos(), incR, "Configuration file '%s' is not a regular non-executable file - skipping", m)
 			continue
 		}
-		data, err := lx.c.fsys().ReadFile(full)
+		f, err := lx.openSrc(full, st.Size())
 		if err != nil {
 			lx.fileError(lx.curPos(), incR, "Configuration file '%s' open problem (%v) - skipping", m, err)
 			continue
@@ -313,7 +362,8 @@ func (lx *lexer) openNext(g *globState) bool {
 		if !filepath.IsAbs(m) && g.cwd != lx.c.core.startDir {
 			name = relOrAbs(lx.c.core.startDir, full)
 		}
-		g.cur = &srcFile{name: name, dir: dir, data: data}
+		f.name, f.dir = name, dir
+		g.cur = f
 		g.numMatches++
 		return true
 	}
@@ -411,9 +461,15 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 	}
 	lead = i
 	s = s[i:]
-	// Most lines have nothing to strip or rewrite: no copy for them.
-	if !strings.ContainsAny(s, "\"\\#!") {
-		return strings.TrimRight(s, " \t"), lead, false
+	// Most lines have nothing to strip or rewrite, or only a comment
+	// before any quote or backslash: no copy for them. (A trailing
+	// backslash continues the line even after a comment.)
+	i = indexSpecial(s)
+	if i < 0 {
+		return trimBlanksRight(s), lead, false
+	}
+	if (s[i] == '#' || s[i] == '!') && s[len(s)-1] != '\\' {
+		return trimBlanksRight(s[:i]), lead, false
 	}
 	b := []byte(s)
 	quote, cont := false, false
@@ -452,6 +508,18 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 		b = append(b, '\\')
 	}
 	return string(b), lead, unterminated
+}
+
+// indexSpecial is strings.IndexAny(s, "\"\\#!") without building the
+// set on every call (a third of reading a file of comments).
+func indexSpecial(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"', '\\', '#', '!':
+			return i
+		}
+	}
+	return -1
 }
 
 // isInclude is keepalived's is_include: "include" plus whitespace, or
@@ -525,7 +593,7 @@ func (lx *lexer) readPhysical() (line, bool) {
 		if !ok {
 			return line{}, false
 		}
-		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+		if i := strings.IndexByte(chunk, 0); i >= 0 {
 			// fgets+strlen: the line ends at a NUL byte.
 			chunk = chunk[:i]
 		}
@@ -540,10 +608,10 @@ func (lx *lexer) readPhysical() (line, bool) {
 			}
 			continue
 		}
-		text, lead, unterminated := decomment(string(chunk[:n]))
+		text, lead, unterminated := decomment(chunk[:n])
 		pos.Col += lead
 		if unterminated {
-			lx.report(pos, generalError, "Unterminated quote '%s'", strings.TrimLeft(string(chunk[:n]), " \t"))
+			lx.report(pos, generalError, "Unterminated quote '%s'", trimBlanksLeft(chunk[:n]))
 		}
 		if lx.child {
 			if isInclude(text) {
@@ -581,7 +649,7 @@ func (lx *lexer) endMultilineDef() {
 func (lx *lexer) addMultilineDef(s string) {
 	more := false
 	if strings.HasSuffix(s, `\`) {
-		s = strings.TrimRight(s[:len(s)-1], " \t") + "\n"
+		s = trimBlanksRight(s[:len(s)-1]) + "\n"
 		more = true
 	}
 	d := lx.mlDef
@@ -666,7 +734,7 @@ func (lx *lexer) conditional(cur *line) bool {
 		return false
 	}
 	rest := s[ofs+sp:]
-	trimmed := strings.TrimLeft(rest, " \t")
+	trimmed := trimBlanksLeft(rest)
 	cur.pos.Col += len(s) - len(trimmed)
 	cur.text = trimmed
 	return true
@@ -697,10 +765,10 @@ func (lx *lexer) checkDefinition(s string) bool {
 		lx.defs[name] = d
 	}
 	d.fn, d.maxParams = nil, 0
-	v := strings.TrimLeft(s[p+1:], " \t")
+	v := trimBlanksLeft(s[p+1:])
 	d.multiline = false
 	if strings.HasSuffix(v, `\`) {
-		v = strings.TrimRight(v[:len(v)-1], " \t")
+		v = trimBlanksRight(v[:len(v)-1])
 		if v == "" {
 			d.value = ""
 		} else {
@@ -845,7 +913,7 @@ func (lx *lexer) replaceParam(s string, max int, ml *mlPtr, pos Pos) (string, bo
 		} else {
 			s = s[:i] + repl + s[i+refLen:]
 		}
-		if t := strings.TrimLeft(val, " \t"); strings.HasPrefix(t, "~") {
+		if t := trimBlanksLeft(val); strings.HasPrefix(t, "~") {
 			break
 		}
 	}
@@ -1251,16 +1319,16 @@ func (lx *lexer) splitBraces(cur line) line {
 	if p >= 0 {
 		skip := 0
 		if p == 0 {
-			skip = 1 + len(s[1:]) - len(strings.TrimLeft(s[1:], " \t"))
+			skip = 1 + len(s[1:]) - len(trimBlanksLeft(s[1:]))
 		}
-		if rest := strings.TrimRight(s[p+skip:], " \t"); rest != "" {
+		if rest := trimBlanksRight(s[p+skip:]); rest != "" {
 			rp := cur.pos
 			rp.Col += p + skip
 			lx.residue = &line{text: rest, pos: rp}
 			s = s[:p+skip]
 		}
 	}
-	s = strings.TrimRight(s, " \t")
+	s = trimBlanksRight(s)
 	switch s {
 	case "{":
 		lx.blockDepth++
@@ -1280,24 +1348,24 @@ func (lx *lexer) splitBraces(cur line) line {
 // escapes); an unquoted word also ends at '"'. An unmatched quote drops
 // the rest of the line.
 func (lx *lexer) tokenize(l line) []token {
+	return lx.tokenizeInto(nil, l)
+}
+
+// tokenizeScratch tokenizes l into a buffer the next call reuses: most
+// lines of a pass are skipped (another process's blocks) and need their
+// words only until the next line. A caller that keeps them clones them.
+func (lx *lexer) tokenizeScratch(l line) []token {
+	lx.scratch = lx.tokenizeInto(lx.scratch[:0], l)
+	return lx.scratch
+}
+
+// tokenizeInto appends l's tokens to toks, allocating a fresh slice sized
+// for the line when toks is nil.
+func (lx *lexer) tokenizeInto(toks []token, l line) []token {
 	s := l.text
-	// One allocation per line: words (runs of non-blanks) plus quotes
-	// bound the number of tokens. Growing the slice from nil was three
-	// quarters of the bytes a large configuration allocated.
-	n, inWord := 0, false
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] == '"':
-			n++
-		case isSpace(s[i]):
-			inWord = false
-			continue
-		case !inWord:
-			n++
-		}
-		inWord = true
+	if toks == nil {
+		toks = make([]token, 0, countTokens(s))
 	}
-	toks := make([]token, 0, n)
 	i := 0
 	for {
 		for i < len(s) && isSpace(s[i]) {
@@ -1327,5 +1395,43 @@ func (lx *lexer) tokenize(l line) []token {
 	}
 }
 
+// countTokens bounds the number of tokens of s (words, runs of non-blanks,
+// plus quotes), so that a line's tokens take one allocation: growing the
+// slice from nil was three quarters of the bytes a large configuration
+// allocated.
+func countTokens(s string) int {
+	n, inWord := 0, false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '"':
+			n++
+		case isSpace(s[i]):
+			inWord = false
+			continue
+		case !inWord:
+			n++
+		}
+		inWord = true
+	}
+	return n
+}
+
 // String forms for debugging and tests.
 func (l line) String() string { return fmt.Sprintf("%s %q", l.pos, l.text) }
+
+// trimBlanksRight is strings.TrimRight(s, " \t") without building the
+// cutset on every call (it ran for every line of every pass).
+func trimBlanksRight(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// trimBlanksLeft is strings.TrimLeft(s, " \t"), likewise.
+func trimBlanksLeft(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
+}

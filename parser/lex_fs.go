@@ -56,6 +56,60 @@ func (hostFS) ReadFile(name string) ([]byte, error) {
 	return data, nil
 }
 
+// streamMin is the size from which a file is read a block at a time
+// instead of whole: a 200 MB configuration then costs a few blocks of
+// memory, not the file (keepalived reads line by line). Smaller files
+// hold no descriptor, so 1 000 nested includes stay within ulimit -n.
+const streamMin = 1 << 20
+
+// opener is a fileSystem that can also stream a file (hostFS).
+type opener interface {
+	Open(name string) (io.ReadCloser, error)
+}
+
+// Open opens name for streaming, reading at most maxFileSize bytes.
+func (hostFS) Open(name string) (io.ReadCloser, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return limitedFile{io.LimitReader(f, maxFileSize), f}, nil
+}
+
+type limitedFile struct {
+	io.Reader
+	io.Closer
+}
+
+// openSrc opens the regular file full of the given size as a source.
+func (lx *lexer) openSrc(full string, size int64) (*srcFile, error) {
+	if size > maxFileSize {
+		return nil, fmt.Errorf("%s: %w", full, errTooLarge)
+	}
+	if o, ok := lx.c.fsys().(opener); ok && size >= streamMin {
+		r, err := o.Open(full)
+		if err != nil {
+			return nil, err
+		}
+		return &srcFile{src: r}, nil
+	}
+	data, err := lx.c.fsys().ReadFile(full)
+	if err != nil {
+		return nil, err
+	}
+	return &srcFile{text: string(data)}, nil
+}
+
+// closeFiles releases the streamed files still open when a pass stops
+// early (an aborted parse, the line limit).
+func (lx *lexer) closeFiles() {
+	for _, g := range lx.stack {
+		if g.cur != nil {
+			g.cur.close()
+		}
+	}
+}
+
 // fsys is the file system of this parse.
 func (c *ctx) fsys() fileSystem {
 	if c.Opts != nil && c.Opts.fs != nil {

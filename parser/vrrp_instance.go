@@ -712,27 +712,42 @@ func vipItem(excluded bool) func(c *ctx, d *instDraft, item []token) {
 		// whose -t verdict we match, keeps both copies silently. Dropping
 		// the copy is harmless (adding it again would fail with EEXIST),
 		// so we drop it and say so without changing the exit code.
-		for _, v := range d.in.VIPs {
-			if excluded && v.Dev != a.Dev {
-				continue
-			}
-			if v.Prefix.Addr() == a.Prefix.Addr() {
-				c.Report(item[0].Pos, info, "(%s): %sVIP duplicates a VIP %s - ignoring", d.in.Name, kind, item[0].Text)
-				return
-			}
+		if d.isDupVIP(a, excluded) {
+			c.Report(item[0].Pos, info, "(%s): %sVIP duplicates a VIP %s - ignoring", d.in.Name, kind, item[0].Text)
+			return
 		}
-		for _, v := range d.in.ExcludedVIPs {
-			if v.Dev == a.Dev && v.Prefix.Addr() == a.Prefix.Addr() {
-				c.Report(item[0].Pos, info, "(%s): %sVIP duplicates an excluded VIP %s - ignoring", d.in.Name, kind, item[0].Text)
-				return
-			}
+		da := devAddr{a.Dev, a.Prefix.Addr()}
+		if d.evipAddrs[da] {
+			c.Report(item[0].Pos, info, "(%s): %sVIP duplicates an excluded VIP %s - ignoring", d.in.Name, kind, item[0].Text)
+			return
 		}
-		if excluded {
-			d.in.ExcludedVIPs = append(d.in.ExcludedVIPs, a)
-		} else {
-			d.in.VIPs = append(d.in.VIPs, a)
-		}
+		d.addVIP(a, excluded)
 	}
+}
+
+// isDupVIP reports whether a repeats a VIP: any VIP with its address, or for
+// an eVIP one on the same interface.
+func (d *instDraft) isDupVIP(a config.Address, excluded bool) bool {
+	dev, ok := d.vipDevs[a.Prefix.Addr()]
+	return ok && (!excluded || dev == a.Dev)
+}
+
+// addVIP appends a to the VIPs or eVIPs and indexes it for isDupVIP.
+func (d *instDraft) addVIP(a config.Address, excluded bool) {
+	da := devAddr{a.Dev, a.Prefix.Addr()}
+	if excluded {
+		if d.evipAddrs == nil {
+			d.evipAddrs = map[devAddr]bool{}
+		}
+		d.evipAddrs[da] = true
+		d.in.ExcludedVIPs = append(d.in.ExcludedVIPs, a)
+		return
+	}
+	if d.vipDevs == nil {
+		d.vipDevs = map[netip.Addr]string{}
+	}
+	d.vipDevs[da.addr] = a.Dev
+	d.in.VIPs = append(d.in.VIPs, a)
 }
 
 // devNameValid is the kernel's dev_valid_name.

@@ -1,68 +1,78 @@
 #!/usr/bin/env bash
-# bench-parse.sh: parse + validate time of the 10 000 virtual server x 4 real
-# server configuration (parser/bench_test.go writes it), ours next to
-# keepalived -t on the same file, in the same run.
+# bench-parse.sh: `keepalived -t` on generated configurations, keepalived
+# 2.2.7 and ours side by side in the same run (parser/bench_test.go writes
+# them):
 #
-#   scripts/bench-parse.sh [RUNS]      (default 3; the best run of each counts)
+#   10k      10 000 virtual servers x 4 real servers with checkers (8.7 MB)
+#   line1m   a 1 MB line            line10m   a 10 MB line
+#   vips64k  65 535 VIPs in one vrrp_instance
+#   comments 200 MB: a global_defs, then comment lines
 #
-# Prints wall and CPU (user+sys) seconds of `keepalived -t -f FILE` and of
-# our `keepalived -t -f FILE`, BenchmarkParse10k's ns/op, B/op and allocs/op,
-# and the ratios ours/keepalived. CPU time is the steadier figure on a shared
-# machine; wall time is what an operator waits.
+#   scripts/bench-parse.sh [RUNS [CASE...]]   (default 3 runs, every case)
+#
+# The two daemons run in turn (keepalived, ours, keepalived, ...) so both
+# see the same load; each figure is the best of RUNS: wall and CPU
+# (user+sys) seconds and peak RSS, then the ratios ours/keepalived. CPU
+# time is the steadier figure on a shared machine; wall time is what an
+# operator waits. For 10k, BenchmarkParse10k's B/op and allocs/op follow.
 set -euo pipefail
 
 runs=${1:-3}
+shift || true
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(10k line1m line10m vips64k comments)
 cd "$(dirname "$0")/.."
 KA=${KEEPALIVED:-/usr/sbin/keepalived}
 tmp=$(mktemp -d /tmp/bench-parse.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-conf=$tmp/bench.conf
 
-KA_BENCH_CONF=$conf go test -count=1 -run '^TestWriteBenchConfig$' ./parser/ >/dev/null
-echo "config: $(grep -c '^virtual_server ' "$conf") virtual servers," \
-	"$(grep -c 'real_server ' "$conf") real servers, $(wc -c <"$conf") bytes"
+if [ ! -x "$KA" ]; then
+	echo "$KA not found: no keepalived to compare with (apt-get install keepalived)" >&2
+	exit 1
+fi
+if ! go build -o "$tmp/keepalived" ./cmd/keepalived 2>"$tmp/build.err"; then
+	echo "cmd/keepalived does not build:" >&2
+	cat "$tmp/build.err" >&2
+	exit 1
+fi
 
-# best RUNS of a command: prints "wall cpu exit" (seconds).
-best() {
-	local bw= bc= rc=0 line w u s
-	for _ in $(seq "$runs"); do
-		line=$( { TIMEFORMAT='%R %U %S'; time { "$@" >/dev/null 2>&1 && echo 0 >"$tmp/rc" || echo $? >"$tmp/rc"; }; } 2>&1 )
-		rc=$(cat "$tmp/rc")
-		read -r w u s <<<"$(tail -n1 <<<"$line")"
-		c=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }')
-		if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN { exit !(a < b) }'; then bw=$w; fi
-		if [ -z "$bc" ] || awk -v a="$c" -v b="$bc" 'BEGIN { exit !(a < b) }'; then bc=$c; fi
-	done
-	echo "$bw $bc $rc"
+# run CMD...: one run; prints "wall cpu rss_kib exit".
+run() {
+	local rc=0
+	/usr/bin/time -o "$tmp/time" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || rc=$?
+	# time(1) prepends "Command exited with non-zero status N" when rc != 0.
+	read -r w u s m <<<"$(tail -n1 "$tmp/time")"
+	awk -v w="$w" -v u="$u" -v s="$s" -v m="$m" -v rc="$rc" 'BEGIN { printf "%.2f %.2f %d %d\n", w, u + s, m, rc }'
 }
 
-ka_wall= ka_cpu=
-if [ -x "$KA" ]; then
-	read -r ka_wall ka_cpu ka_rc <<<"$(best "$KA" -t -f "$conf")"
-	printf '%-28s wall %7.3f s  cpu %7.3f s  exit %s\n' "keepalived 2.2.7 -t" "$ka_wall" "$ka_cpu" "$ka_rc"
-else
-	echo "$KA not found: no keepalived comparison (apt-get install keepalived)"
-fi
-
-ours_wall= ours_cpu=
-if go build -o "$tmp/keepalived" ./cmd/keepalived 2>"$tmp/build.err"; then
-	read -r ours_wall ours_cpu ours_rc <<<"$(best "$tmp/keepalived" -t -f "$conf")"
-	printf '%-28s wall %7.3f s  cpu %7.3f s  exit %s\n' "ours (cmd/keepalived -t)" "$ours_wall" "$ours_cpu" "$ours_rc"
-else
-	echo "cmd/keepalived does not build: binary not timed"; cat "$tmp/build.err"
-fi
-
-bench=$(go test -run '^$' -bench '^BenchmarkParse10k$' -benchmem -benchtime "${runs}x" ./parser/ | grep '^BenchmarkParse10k')
-read -r _ _ ns _ _ _ bop _ allocs _ <<<"$bench"
-bench_s=$(awk -v n="$ns" 'BEGIN { printf "%.3f", n / 1e9 }')
-printf '%-28s %7.3f s/op  %s B/op  %s allocs/op\n' "BenchmarkParse10k (mean)" "$bench_s" "$bop" "$allocs"
-
+# keep the smaller of each field of "wall cpu rss exit" lines.
+best() { awk '{ for (i = 1; i <= 3; i++) if (NR == 1 || $i < b[i]) b[i] = $i; rc = $4 } END { printf "%.2f %.2f %d %d\n", b[1], b[2], b[3], rc }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-if [ -n "$ka_wall" ]; then
-	echo "ratio ours/keepalived:"
-	echo "  BenchmarkParse10k / keepalived -t wall: $(ratio "$bench_s" "$ka_wall")"
-	if [ -n "$ours_wall" ]; then
-		echo "  binary -t / keepalived -t wall:        $(ratio "$ours_wall" "$ka_wall")"
-		echo "  binary -t / keepalived -t cpu:         $(ratio "$ours_cpu" "$ka_cpu")"
-	fi
+
+printf '%-9s %-8s | %-23s | %-23s | %s\n' case size "keepalived wall/cpu/RSS" "ours wall/cpu/RSS" "ratio wall / cpu / RSS"
+for c in "${cases[@]}"; do
+	conf=$tmp/$c.conf
+	kcase=$c
+	[ "$c" = 10k ] && kcase=
+	KA_BENCH_CASE=$kcase KA_BENCH_CONF=$conf go test -count=1 -run '^TestWriteBenchConfig$' ./parser/ >/dev/null
+	: >"$tmp/ka" && : >"$tmp/go"
+	for _ in $(seq "$runs"); do
+		run "$KA" -t -f "$conf" >>"$tmp/ka"
+		run "$tmp/keepalived" -t -f "$conf" >>"$tmp/go"
+	done
+	read -r kw kc km krc < <(best <"$tmp/ka")
+	read -r gw gc gm grc < <(best <"$tmp/go")
+	size=$(numfmt --to=si "$(stat -c %s "$conf")")
+	exits=""
+	[ "$krc" = "$grc" ] || exits="  EXIT CODES DIFFER: keepalived $krc, ours $grc"
+	printf '%-9s %-8s | %5.2f s %5.2f s %6.1f MB | %5.2f s %5.2f s %6.1f MB | %s / %s / %s%s\n' \
+		"$c" "$size" "$kw" "$kc" "$(ratio "$km" 1024)" "$gw" "$gc" "$(ratio "$gm" 1024)" \
+		"$(ratio "$gw" "$kw")" "$(ratio "$gc" "$kc")" "$(ratio "$gm" "$km")" "$exits"
+	rm -f "$conf"
+done
+
+if printf '%s\n' "${cases[@]}" | grep -qx 10k; then
+	bench=$(go test -run '^$' -bench '^BenchmarkParse10k$' -benchmem -benchtime "${runs}x" ./parser/ | grep '^BenchmarkParse10k')
+	read -r _ _ ns _ _ _ bop _ allocs _ <<<"$bench"
+	printf 'BenchmarkParse10k: %.3f s/op, %s B/op, %s allocs/op\n' "$(awk -v n="$ns" 'BEGIN { print n / 1e9 }')" "$bop" "$allocs"
 fi
