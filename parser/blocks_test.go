@@ -2,6 +2,7 @@ package parser
 
 import (
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -476,6 +477,48 @@ virtual_server 10.0.0.1 80 {
 			vs := cfg.LVS.VirtualServers
 			if len(vs) != 1 || vs[0].Scheduler != "wlc" || vs[0].Forwarding.Method != config.FwdNAT {
 				t.Errorf("virtual servers = %+v", vs)
+			}
+		},
+	}})
+}
+
+// TestScriptUserBareName is issue 11 item 13: keepalived 2.2.7 searches
+// PATH for a bare script name as script_user, and as root that search
+// fails (setgroups after seteuid), so it disables the script: no
+// SECURITY VIOLATION, exit 5, and the daemon never runs it. Checked with
+// keepalived 2.2.7 -t and a run in a namespace.
+func TestScriptUserBareName(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("keepalived's verdict differs when not run as root")
+	}
+	runBlockCases(t, []blockCase{{
+		name: "script_user nobody, script true",
+		src: `global_defs {
+  script_user nobody
+}
+vrrp_script chk {
+  script "true"
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    192.0.2.1
+  }
+  track_script {
+    chk
+  }
+}
+`,
+		diags: []string{
+			"5:3: info: Unable to set supplementary gids (Operation not permitted)",
+			"5:3: info: Permissions failure for script true in path - disabling",
+			"4:1: error: Disabling track script chk since not found/accessible",
+		},
+		code: ExitConfig,
+		check: func(t *testing.T, cfg *config.Config) {
+			if len(cfg.VRRP.Scripts) != 0 || len(cfg.VRRP.Instances[0].Trackers) != 0 {
+				t.Errorf("script kept: %+v %+v", cfg.VRRP.Scripts, cfg.VRRP.Instances[0].Trackers)
 			}
 		},
 	}})

@@ -124,7 +124,9 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 		if o.ControlSocket != "-" {
 			path := o.ControlSocket
 			if path == "" {
-				path = control.DefaultSocket
+				// Next to the main pid file, so daemons keepalived lets
+				// run side by side (instance, namespace, -p) do not clash.
+				path = control.SocketFor(opt.PIDFile)
 			}
 			s, err := control.NewServer(path, src, control.WithLogger(core))
 			if err != nil {
