@@ -90,8 +90,10 @@ func (s *scriptState) remember(cmd *config.Command, pos Pos) {
 
 // scriptPos is where cmd was written, else the lexer's last position.
 func (c *ctx) scriptPos(cmd *config.Command) Pos {
-	if p, ok := c.core.script.at[&cmd.Argv[0]]; ok {
-		return p
+	if len(cmd.Argv) > 0 {
+		if p, ok := c.core.script.at[&cmd.Argv[0]]; ok {
+			return p
+		}
 	}
 	return c.core.posNow()
 }
