@@ -52,6 +52,8 @@ type Writer struct {
 	src status.Sources
 	dir string
 	loc *time.Location
+	// host, when set, gives the data file's host sections.
+	host func() Host
 
 	// base holds, per instance, the counters at the last STATS_CLEAR:
 	// keepalived zeroes its counters then, but the engine's are the
@@ -66,6 +68,10 @@ type Option func(*Writer)
 
 // WithDir writes into dir instead of $TMPDIR or /tmp.
 func WithDir(dir string) Option { return func(w *Writer) { w.dir = dir } }
+
+// WithHost adds keepalived's host sections to the data file (global
+// definitions, socket pool, interfaces), read at each dump.
+func WithHost(h func() Host) Option { return func(w *Writer) { w.host = h } }
 
 // WithLocation sets the zone of the human-readable times (default Local,
 // as keepalived's ctime).
@@ -96,7 +102,11 @@ func (w *Writer) WriteData() (string, error) {
 		return "", nil
 	}
 	var b bytes.Buffer
-	FormatData(&b, w.src, w.loc)
+	var h Host
+	if w.host != nil {
+		h = w.host()
+	}
+	FormatDataHost(&b, w.src, w.loc, h)
 	return w.write(DataName, b.Bytes())
 }
 

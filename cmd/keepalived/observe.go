@@ -83,7 +83,9 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 		src.VRRP, src.Scripts, src.Transitions = nil, nil, nil // -C: no VRRP side
 	}
 
-	files := statefile.New(src)
+	files := statefile.New(src, statefile.WithHost(func() statefile.Host {
+		return statefile.Host{Config: get().Config(), Interfaces: statefile.HostInterfaces()}
+	}))
 	vlog := opt.Logs.VRRP
 	// format is keepalived's own line, which log alerts may match.
 	dump := func(format string, write func() (string, error)) func() {
