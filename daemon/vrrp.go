@@ -561,13 +561,19 @@ func (v *vrrpSide) stop() error {
 	v.stopping.Store(true)
 	close(v.quit)
 	<-v.polled
+	// The watcher's callbacks take v.mu and Close waits for them: closed
+	// under v.mu, a callback in flight deadlocked SIGTERM.
+	var werr error
+	if w := v.watcher; w != nil {
+		v.watcher, werr = nil, w.Close()
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.tracker != nil {
 		v.tracker.Stop()
 	}
 	err := v.router.Stop(v.keepVIPs)
-	return errors.Join(err, v.close())
+	return errors.Join(werr, err, v.close())
 }
 
 func (v *vrrpSide) close() error {
