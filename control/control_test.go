@@ -165,3 +165,20 @@ func TestClientNoDaemon(t *testing.T) {
 		t.Errorf("error %v should name the socket", err)
 	}
 }
+
+// TestSocketFor: the socket follows keepalived's main pid file, so the
+// daemons keepalived lets share a host never share a socket.
+func TestSocketFor(t *testing.T) {
+	for _, tt := range []struct{ pid, want string }{
+		{"", DefaultSocket},
+		{MainPIDFile("", false), DefaultSocket},
+		{MainPIDFile("", true), "/run/keepalived/keepalived-go.sock"},
+		{MainPIDFile("ns1", false), "/run/keepalived/keepalived-go_ns1.sock"},
+		{MainPIDFile("ns1", true), "/run/keepalived/keepalived-go_ns1.sock"},
+		{"/var/run/lb.pid", "/var/run/lb.sock"},
+	} {
+		if got := SocketFor(tt.pid); got != tt.want {
+			t.Errorf("SocketFor(%q) = %q, want %q", tt.pid, got, tt.want)
+		}
+	}
+}

@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -98,6 +99,10 @@ func NewServer(path string, src status.Sources, opts ...Option) (*Server, error)
 // listen binds a unix socket, replacing a stale socket file but never a
 // live one.
 func listen(path string) (net.Listener, error) {
+	// /run/keepalived/ may not exist yet when only the socket lives there.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("unix", path)
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		return ln, err

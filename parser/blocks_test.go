@@ -2,6 +2,7 @@ package parser
 
 import (
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -133,7 +134,7 @@ static_rules {
 `,
 		diags: []string{
 			"4:3: error: VRRP parsed invalid IP 192.0.2.300/24. skipping IP...",
-			"9:3: error: Warning - cannot track route 203.0.113.0/24 with no interface specified, not tracking",
+			"9:3: warning: Warning - cannot track route 203.0.113.0/24 with no interface specified, not tracking",
 			"13:3: error: Rule has no preference specified - setting to 16384. This is probably not what you want.",
 		},
 		code: ExitConfig,
@@ -335,7 +336,7 @@ vrrp_sync_group G {
 			"40:5: error: (VI_1) track script missing not found, ignoring...",
 			"44:12: error: (VI_1) Priority not valid! must be between 1 & 255. Using default 100",
 			"57:5: error: Virtual router VI_9 specified in sync group G doesn't exist - ignoring",
-			"9:1: error: (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing",
+			"9:1: warning: (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing",
 			"9:1: error: (VI_1) ignoring eth1 tracked interface weight due to SYNC group",
 			"9:1: error: (VI_1) ignoring tracked script chk with weights due to SYNC group",
 		},
@@ -479,4 +480,100 @@ virtual_server 10.0.0.1 80 {
 			}
 		},
 	}})
+}
+
+// TestScriptUserBareName is issue 11 item 13: keepalived 2.2.7 searches
+// PATH for a bare script name as script_user, and as root that search
+// fails (setgroups after seteuid), so it disables the script: no
+// SECURITY VIOLATION, exit 5, and the daemon never runs it. Checked with
+// keepalived 2.2.7 -t and a run in a namespace.
+func TestScriptUserBareName(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("keepalived's verdict differs when not run as root")
+	}
+	runBlockCases(t, []blockCase{{
+		name: "script_user nobody, script true",
+		src: `global_defs {
+  script_user nobody
+}
+vrrp_script chk {
+  script "true"
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    192.0.2.1
+  }
+  track_script {
+    chk
+  }
+}
+`,
+		diags: []string{
+			"5:3: info: Unable to set supplementary gids (Operation not permitted)",
+			"5:3: info: Permissions failure for script true in path - disabling",
+			"4:1: error: Disabling track script chk since not found/accessible",
+		},
+		code: ExitConfig,
+		check: func(t *testing.T, cfg *config.Config) {
+			if len(cfg.VRRP.Scripts) != 0 || len(cfg.VRRP.Instances[0].Trackers) != 0 {
+				t.Errorf("script kept: %+v %+v", cfg.VRRP.Scripts, cfg.VRRP.Instances[0].Trackers)
+			}
+		},
+	}})
+}
+
+// TestDiagnosticPositions is issue 11 item 12: a missing '}' points at
+// the block left open (keepalived: at the end of the file), a WARNING
+// keepalived counts as an error reads "warning" (exit code unchanged),
+// and script messages carry the script's line.
+func TestDiagnosticPositions(t *testing.T) {
+	runBlockCases(t, []blockCase{
+		{
+			name: "missing brace",
+			src: `vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    192.0.2.1
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+}
+`,
+			diags: []string{
+				"1:17: error: There are 1 missing '}'s or extra '{'s",
+				"7:1: error: Unknown keyword 'vrrp_instance'",
+				"7:17: error: Unexpected '{' - ignoring",
+			},
+			code: ExitConfig,
+		},
+		{
+			name:  "warning word, error class",
+			src:   "global_defs {\n  notification_email {\n  }\n}\n",
+			diags: []string{"3:3: warning: Warning - empty notification_email block"},
+			code:  ExitConfig,
+		},
+		{
+			name: "SECURITY VIOLATION at the first script",
+			src: `vrrp_script chk {
+  script "/usr/bin/true"
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 1
+  track_script {
+    chk
+  }
+}
+`,
+			diags: []string{
+				"4:1: warning: (V) No VIP specified; at least one is sensible",
+				"2:3: error: SECURITY VIOLATION - scripts are being executed but script_security not enabled.",
+			},
+			code: ExitSecurity,
+		},
+	})
 }

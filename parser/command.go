@@ -74,6 +74,7 @@ func (c *ctx) Command(kw token, args []token, withUser bool) (config.Command, bo
 		c.Report(kw.Pos, info, "Failed to set default user for %s script %s - ignoring", kw.Text, argv[0])
 		return config.Command{}, false
 	}
+	c.core.script.remember(&cmd, kw.Pos)
 	return cmd, true
 }
 

@@ -13,6 +13,10 @@ type Pos struct {
 }
 
 func (p Pos) String() string {
+	if p.Line == 0 && p.File != "" {
+		// About the whole file (an include failed): no line to name.
+		return p.File
+	}
 	if p.File == "" {
 		return fmt.Sprintf("%d:%d", p.Line, p.Col)
 	}
@@ -106,7 +110,29 @@ const (
 // String formats d as file:line:col: severity: message. keepalived prints no
 // columns; we do.
 func (d Diagnostic) String() string {
-	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Class.Severity(), d.Msg)
+	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity(), d.Msg)
+}
+
+// Severity is the word printed for d: its class's, except that a message
+// keepalived words as a warning or a deprecation says "warning" although
+// keepalived counts it as a general error. Only the word changes: the
+// class, and so the exit code, stays keepalived's.
+func (d Diagnostic) Severity() string {
+	if d.Class == generalError && readsAsWarning(d.Msg) {
+		return "warning"
+	}
+	return d.Class.Severity()
+}
+
+// readsAsWarning: "WARNING - ...", "Warning: ...", "(VI_1) ... is
+// deprecated ...".
+func readsAsWarning(msg string) bool {
+	if strings.HasPrefix(msg, "(") {
+		if i := strings.Index(msg, ") "); i > 0 {
+			msg = msg[i+2:]
+		}
+	}
+	return strings.HasPrefix(strings.ToLower(msg), "warning") || strings.Contains(msg, "deprecated")
 }
 
 // Diagnostics is the list of messages produced by one parse.

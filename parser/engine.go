@@ -87,6 +87,11 @@ func ParseBytes(name string, data []byte, opts Options) (*config.Config, Diagnos
 }
 
 func parse(path string, data []byte, opts Options) (*config.Config, Diagnostics, error) {
+	cfg, diags, err := parseFile(path, data, opts)
+	return cfg, inFile(diags, path), err
+}
+
+func parseFile(path string, data []byte, opts Options) (*config.Config, Diagnostics, error) {
 	if opts.ConfigID == "" && !opts.NoConfigID {
 		opts.ConfigID = shortHostname()
 	}
@@ -129,6 +134,17 @@ func parse(path string, data []byte, opts Options) (*config.Config, Diagnostics,
 		}
 	}
 	return c.Cfg, c.finish(), nil
+}
+
+// inFile names the main file on diagnostics that have no position, so no
+// line reads "0:0" without a file name.
+func inFile(ds Diagnostics, path string) Diagnostics {
+	for i := range ds {
+		if ds[i].Pos.File == "" && ds[i].Pos.Line == 0 {
+			ds[i].Pos.File = path
+		}
+	}
+	return ds
 }
 
 func (c *ctx) setEffect(e effect, format string, args ...any) {
@@ -183,7 +199,11 @@ func (c *ctx) runPass(p pass, path string, data []byte) {
 	top, act := activeTop(p)
 	c.stream(top, func(name string) bool { return act[name] }, false)
 	if lx.blockDepth > 0 && !c.core.aborted && !lx.stopped {
-		lx.report(lx.lastPos, missingEOB, "There are %d missing '}'s or extra '{'s", lx.blockDepth)
+		pos := lx.lastPos
+		if n := len(lx.openBraces); n > 0 {
+			pos = lx.openBraces[n-1]
+		}
+		lx.report(pos, missingEOB, "There are %d missing '}'s or extra '{'s", lx.blockDepth)
 	}
 }
 

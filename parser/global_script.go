@@ -68,6 +68,34 @@ type scriptState struct {
 	defaultGID      int
 	// configured is set by script_user.
 	configured bool
+	// at is where each command was written, keyed by its Argv's first
+	// element: the checks run after parsing, on copies of the Command
+	// that still share that backing array.
+	at map[*string]Pos
+	// firstAt is where each process's first existing script was written;
+	// its SECURITY VIOLATION points there.
+	firstAt [3]Pos
+}
+
+// remember records where cmd was written, for the checks' messages.
+func (s *scriptState) remember(cmd *config.Command, pos Pos) {
+	if len(cmd.Argv) == 0 {
+		return
+	}
+	if s.at == nil {
+		s.at = map[*string]Pos{}
+	}
+	s.at[&cmd.Argv[0]] = pos
+}
+
+// scriptPos is where cmd was written, else the lexer's last position.
+func (c *ctx) scriptPos(cmd *config.Command) Pos {
+	if len(cmd.Argv) > 0 {
+		if p, ok := c.core.script.at[&cmd.Argv[0]]; ok {
+			return p
+		}
+	}
+	return c.core.posNow()
 }
 
 // defaultScriptUserOK is get_default_script_user: script_user if set,
@@ -167,19 +195,28 @@ func (c *ctx) CheckScript(proc scriptProc, cmd *config.Command) scriptFlags {
 	}
 	f := c.checkScript(cmd)
 	if proc >= 0 && int(proc) < len(c.core.script.flags) {
-		c.core.script.flags[proc] |= f
+		s := &c.core.script
+		if f&scriptIsScript != 0 && s.flags[proc]&scriptIsScript == 0 {
+			s.firstAt[proc] = c.scriptPos(cmd)
+		}
+		s.flags[proc] |= f
 	}
 	return f
 }
 
 func (c *ctx) checkScript(cmd *config.Command) scriptFlags {
-	pos := c.core.posNow()
+	pos := c.scriptPos(cmd)
 	if isShellCommand(cmd.Argv[0]) {
 		return scriptSystem
 	}
 	uid, gid := c.scriptIDs(cmd)
 	path := cmd.Argv[0]
 	if !strings.Contains(path, "/") {
+		if why := pathSearchRefused(uid, gid); why != "" {
+			c.Report(pos, info, "%s", why)
+			c.Report(pos, info, "Permissions failure for script %s in path - disabling", path)
+			return scriptNotFound
+		}
 		full, ok := findInPath(path)
 		if !ok {
 			c.Report(pos, info, "Cannot find script %s in path - disabling", path)
@@ -290,6 +327,25 @@ func (c *ctx) checkSecurity(pos Pos, path string) scriptFlags {
 	return 0
 }
 
+// pathSearchRefused is why keepalived's find_path cannot search PATH as
+// the script's user, or "" when it can. keepalived switches to the user
+// with setegid/seteuid and then calls setgroups, which an euid that is no
+// longer root may not do: as root, any script_user other than root makes a
+// bare command name unfindable (keepalived 2.2.7 disables the script), so
+// we disable it too rather than run what keepalived never would.
+func pathSearchRefused(uid, gid int) string {
+	ourUID, ourGID := os.Geteuid(), os.Getegid()
+	switch {
+	case gid != ourGID && ourUID != 0:
+		return "Unable to set egid to " + strconv.Itoa(gid) + " (Operation not permitted)"
+	case uid != ourUID && ourUID != 0:
+		return "Unable to set euid to " + strconv.Itoa(uid) + " (Operation not permitted)"
+	case uid != ourUID:
+		return "Unable to set supplementary gids (Operation not permitted)"
+	}
+	return ""
+}
+
 func findInPath(name string) (string, bool) {
 	path := os.Getenv("PATH")
 	if path == "" {
@@ -318,7 +374,7 @@ func (c *ctx) scriptSecurityVerdict(proc scriptProc) {
 		insecure = " There are insecure scripts."
 	}
 	what := map[scriptProc]string{procParent: "start/shutdown scripts", procChecker: "check scripts", procVRRP: "scripts"}[proc]
-	c.Report(Pos{}, securityError, "SECURITY VIOLATION - %s are being executed but script_security not enabled.%s", what, insecure)
+	c.Report(c.core.script.firstAt[proc], securityError, "SECURITY VIOLATION - %s are being executed but script_security not enabled.%s", what, insecure)
 }
 
 // checkStartStopScripts is the parent's check of startup/shutdown scripts.

@@ -162,6 +162,9 @@ type lexer struct {
 	residue    *line
 	mlDef      *def // multiline definition being collected
 	blockDepth int
+	// openBraces are the '{' not closed yet, outermost first: a missing
+	// '}' is reported at the innermost block left open, not at the end.
+	openBraces []Pos
 	incCheck   int
 	rng        *rand.Rand
 	lines      int
@@ -1332,8 +1335,12 @@ func (lx *lexer) splitBraces(cur line) line {
 	switch s {
 	case "{":
 		lx.blockDepth++
+		lx.openBraces = append(lx.openBraces, cur.pos)
 	case "}":
 		lx.blockDepth--
+		if n := len(lx.openBraces); n > 0 {
+			lx.openBraces = lx.openBraces[:n-1]
+		}
 		if lx.blockDepth < 0 {
 			lx.report(cur.pos, unexpectedEOB, "Extra '}' found")
 			lx.blockDepth = 0

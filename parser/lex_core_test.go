@@ -34,7 +34,7 @@ func lexAll(t *testing.T, src string, opts Options) ([]string, Diagnostics) {
 func diagLines(ds Diagnostics) []string {
 	var out []string
 	for _, d := range ds {
-		out = append(out, strings.TrimPrefix(d.String(), d.Pos.File+":"))
+		out = append(out, strings.TrimPrefix(strings.TrimPrefix(d.String(), d.Pos.File+":"), " "))
 	}
 	return out
 }

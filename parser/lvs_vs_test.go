@@ -264,7 +264,7 @@ virtual_server 10.0.0.2 80 {
 					t.Errorf("misc = %+v", m)
 				}
 			},
-			want: []lvsWant{{securityError, 0, "SECURITY VIOLATION - check scripts are being executed"}},
+			want: []lvsWant{{securityError, 23, "SECURITY VIOLATION - check scripts are being executed"}},
 		},
 		{
 			name: "deprecated and misplaced keywords",

@@ -44,7 +44,7 @@ static_rules {
 			"8:67: error: \"as to\" for MPLS only - ignoring",
 			"9:61: error: VRF nosuch not found for route",
 			"11:8: error: Cannot mix IPv4 and IPv6 addresses for route (2001:db8:2::/48)",
-			"12:68: error: \"or\" for routes is deprecated. Please use \"nexthop\"",
+			"12:68: warning: \"or\" for routes is deprecated. Please use \"nexthop\"",
 			"12:3: error: Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol",
 			"15:3: error: Invalid rule - preference 9 >= goto target 5",
 			"17:14: error: rule specification has mixed IPv4 and IPv6",

@@ -7,13 +7,28 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
+// Host is what the data file shows beyond the VRRP engine's state: the
+// running configuration's global_defs and scripts, and the namespace's
+// interfaces. A zero Host prints the short global section only.
+type Host struct {
+	Config     *config.Config
+	Interfaces []Iface
+}
+
 // FormatData writes the SIGUSR1 data file (keepalived's dump_data_vrrp),
-// times rendered in loc.
+// times rendered in loc, without the host's sections.
 func FormatData(w io.Writer, src status.Sources, loc *time.Location) {
+	FormatDataHost(w, src, loc, Host{})
+}
+
+// FormatDataHost writes the SIGUSR1 data file with keepalived's global
+// definitions, socket pool and interfaces sections from h.
+func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	cfg := vrrp.Config{}
 	if src.VRRP != nil {
@@ -21,19 +36,26 @@ func FormatData(w io.Writer, src status.Sources, loc *time.Location) {
 	}
 	instances := status.Instances(src.VRRP)
 
-	p("------< Global definitions >------")
-	p(" Router ID = %s", src.RouterIDOf())
-	p(" VRRP IPv4 mcast group = 224.0.0.18")
-	p(" VRRP IPv6 mcast group = ff02::12")
-	if cfg.StartupDelay > 0 {
-		p(" VRRP startup delay = %g", cfg.StartupDelay.Seconds())
+	if h.Config != nil {
+		dumpGlobal(p, &h.Config.Global, src.RouterIDOf())
+	} else {
+		p("------< Global definitions >------")
+		p(" Router ID = %s", src.RouterIDOf())
+		p(" VRRP IPv4 mcast group = 224.0.0.18")
+		p(" VRRP IPv6 mcast group = ff02::12")
+		if cfg.StartupDelay > 0 {
+			p(" VRRP startup delay = %g", cfg.StartupDelay.Seconds())
+		}
 	}
 
 	if len(instances) > 0 {
 		p("------< VRRP Topology >------")
 		for i := range instances {
-			dumpInstance(p, &instances[i], loc)
+			dumpInstance(p, &instances[i], loc, h.Config != nil)
 		}
+	}
+	if h.Config != nil {
+		dumpSockpool(p, cfg)
 	}
 
 	if len(cfg.SyncGroups) > 0 {
@@ -80,12 +102,31 @@ func FormatData(w io.Writer, src status.Sources, loc *time.Location) {
 	if len(scripts) > 0 {
 		p("------< VRRP Scripts >------")
 		for _, s := range scripts {
-			dumpScript(p, s, cfg)
+			dumpScript(p, s, cfg, scriptConfig(h.Config, s.Name))
 		}
+	}
+	if h.Config != nil {
+		dumpInterfaces(p, h.Interfaces, cfg)
 	}
 }
 
-func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location) {
+// scriptConfig is the vrrp_script name of the running configuration.
+func scriptConfig(c *config.Config, name string) *config.Script {
+	if c == nil {
+		return nil
+	}
+	for i := range c.VRRP.Scripts {
+		if sc := c.VRRP.Scripts[i]; sc.Name == name {
+			if sc.Command.User == "" { // script_user's default
+				sc.Command.User, sc.Command.Group = c.Global.ScriptUser, c.Global.ScriptGroup
+			}
+			return &sc
+		}
+	}
+	return nil
+}
+
+func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, full bool) {
 	c := &in.Config
 	version, advert, masterAdvert := effective(in)
 
@@ -125,7 +166,11 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 		last = in.History[n-1].At
 	}
 	p("   Last transition = %s", timeval(last, loc))
-	p("   Master down timer = %d usecs", masterDownTimer(c.DownTimerAdverts, in.EffectivePriority, masterAdvert))
+	downTimer := masterDownTimer(c.DownTimerAdverts, in.EffectivePriority, masterAdvert)
+	if full {
+		p("   Read timeout = %s", readTimeout(in.State, last, advert, downTimer, loc))
+	}
+	p("   Master down timer = %d usecs", downTimer)
 	p("   Interface = %s", orDefault(in.Interface, "not configured"))
 	if c.DontTrackPrimary {
 		p("   VRRP interface tracking disabled")
@@ -213,6 +258,14 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 			}
 			p("     %s min_ttl %d max_ttl %d", peer.Addr, peer.MinTTL, maxTTL)
 		}
+		if full {
+			// unicast_checksum_compat is not supported: always "no".
+			p("   Unicast checksum compatibility = no")
+		}
+	}
+	if full {
+		// keepalived's descriptors; ours are not comparable (compat.md).
+		p("   fd_in -1, fd_out -1")
 	}
 	if len(c.TrackInterfaces) > 0 {
 		p("   Tracked interfaces :")
@@ -243,7 +296,7 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	p("   Notify priority changes = false")
 }
 
-func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config) {
+func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config, sc *config.Script) {
 	p(" VRRP Script = %s", s.Name)
 	if len(s.Argv) > 0 {
 		p("   Command = %s", status.CommandString(s.Argv))
@@ -254,6 +307,9 @@ func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config) {
 	}
 	p("   Interval = %d sec", int(interval/time.Second))
 	p("   Timeout = %d sec", int(s.Timeout/time.Second))
+	if sc != nil && sc.Weight != 0 {
+		p("   Weight = %d%s", sc.Weight, reverse(sc.WeightReverse))
+	}
 	p("   Rise = %d", s.Rise)
 	p("   Fall = %d", s.Fall)
 	p("   Result = %d", s.Result)
@@ -267,6 +323,10 @@ func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config) {
 	}
 	p("   Init state = %s", init)
 	p("   Status = %s", map[bool]string{true: "GOOD", false: "BAD"}[s.Good])
+	if sc != nil {
+		uid, gid := scriptUser(sc.Command.User, sc.Command.Group)
+		p("   Script uid:gid = %s:%s", uid, gid)
+	}
 	p("   VRRP instances :")
 	var tracking []string
 	for _, ic := range cfg.Instances {
@@ -358,4 +418,18 @@ func effective(in *status.Instance) (version int, advert, masterAdvert time.Dura
 		masterAdvert = advert
 	}
 	return version, advert, masterAdvert
+}
+
+// readTimeout is keepalived's sands: a MASTER's next advert, anyone
+// else's master-down deadline, counted from the last transition (the
+// value is a time, which the comparisons normalise).
+func readTimeout(st vrrp.State, last time.Time, advert time.Duration, downUS int64, loc *time.Location) string {
+	if last.IsZero() {
+		last = time.Now()
+	}
+	next := last.Add(time.Duration(downUS) * time.Microsecond)
+	if st == vrrp.StateMaster {
+		next = last.Add(advert)
+	}
+	return timeval(next, loc)
 }

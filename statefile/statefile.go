@@ -36,6 +36,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
 )
@@ -52,6 +54,10 @@ type Writer struct {
 	src status.Sources
 	dir string
 	loc *time.Location
+	// host, when set, gives the data file's host sections.
+	host func() Host
+	// check, when set, gives the checker side's file.
+	check func() (*config.Config, map[string]check.ServiceStatus)
 
 	// base holds, per instance, the counters at the last STATS_CLEAR:
 	// keepalived zeroes its counters then, but the engine's are the
@@ -66,6 +72,16 @@ type Option func(*Writer)
 
 // WithDir writes into dir instead of $TMPDIR or /tmp.
 func WithDir(dir string) Option { return func(w *Writer) { w.dir = dir } }
+
+// WithHost adds keepalived's host sections to the data file (global
+// definitions, socket pool, interfaces), read at each dump.
+func WithHost(h func() Host) Option { return func(w *Writer) { w.host = h } }
+
+// WithCheck adds the checker side's file, keepalived_check.data, from the
+// running configuration and the checker engine's state by virtual server.
+func WithCheck(c func() (*config.Config, map[string]check.ServiceStatus)) Option {
+	return func(w *Writer) { w.check = c }
+}
 
 // WithLocation sets the zone of the human-readable times (default Local,
 // as keepalived's ctime).
@@ -96,8 +112,28 @@ func (w *Writer) WriteData() (string, error) {
 		return "", nil
 	}
 	var b bytes.Buffer
-	FormatData(&b, w.src, w.loc)
+	var h Host
+	if w.host != nil {
+		h = w.host()
+	}
+	FormatDataHost(&b, w.src, w.loc, h)
 	return w.write(DataName, b.Bytes())
+}
+
+// WriteCheckData writes keepalived_check.data and returns its path; ""
+// when there is no checker side (no virtual server, or -P), as keepalived
+// runs no checker process then.
+func (w *Writer) WriteCheckData() (string, error) {
+	if w.check == nil {
+		return "", nil
+	}
+	cfg, health := w.check()
+	if cfg == nil || len(cfg.LVS.VirtualServers) == 0 {
+		return "", nil
+	}
+	var b bytes.Buffer
+	FormatCheckData(&b, cfg, health)
+	return w.write(CheckName, b.Bytes())
 }
 
 // WriteStats writes keepalived.stats and returns its path ("" without a

@@ -46,7 +46,7 @@ func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	ifi, err := net.InterfaceByName(ifname)
+	ifi, err := interfaceByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}

@@ -91,7 +91,7 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 	default:
 		return nil, fmt.Errorf("vrrpsock: unknown network %q (want ip4 or ip6)", network)
 	}
-	ifi, err := net.InterfaceByName(ifname)
+	ifi, err := interfaceByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}

@@ -211,3 +211,61 @@ func writeFile(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestTwoDaemonsTwoNamespaces is issue 11 item 11: two daemons on one
+// host, each started with -s NS and no socket or pid-file options, get
+// their own control sockets (/run/keepalived/keepalived-go_NS.sock, next
+// to keepalived's /run/keepalived/keepalived_NS.pid), and keepalivectl
+// reaches each with --namespace, or with no flag from inside the
+// namespace.
+func TestTwoDaemonsTwoNamespaces(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	bin := labdaemon.Build(t)
+	l := lab.New(t, 2)
+	for i, h := range l.Hosts {
+		conf := filepath.Join(t.TempDir(), "keepalived.conf")
+		writeFile(t, conf, fmt.Sprintf(`global_defs {
+  router_id ns-%[1]d
+}
+vrrp_instance VI_%[1]d {
+  interface %[2]s
+  virtual_router_id %[3]d
+  priority 100
+  advert_int 0.5
+  virtual_ipaddress {
+    10.213.1.%[3]d/24
+  }
+}
+`, i+1, lab.Link, 90+i))
+		p := h.Start(t, bin, "-n", "-l", "-D", "-f", conf, "-s", h.NS.Name)
+		t.Cleanup(func() { p.Signal(syscall.SIGTERM); p.Wait(5 * time.Second) })
+	}
+	for i, h := range l.Hosts {
+		want := fmt.Sprintf("VI_%d", i+1)
+		sock := "/run/keepalived/keepalived-go_" + h.NS.Name + ".sock"
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			// From the root namespace, by name.
+			var out, errb bytes.Buffer
+			code := run([]string{"status", "--json", "--namespace", h.NS.Name}, &out, &errb)
+			if code == 0 && decode(out.String()).Instances != nil && instanceOf(decode(out.String()), want).Name == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: keepalivectl --namespace %s: exit %d %s%s", want, h.NS.Name, code, errb.String(), out.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if _, err := os.Stat(sock); err != nil {
+			t.Errorf("socket: %v", err)
+		}
+		// From inside the namespace, with no flag at all.
+		code, out, errs := ctl(t, h, "status", "--json")
+		if st := decode(out); code != 0 || len(st.Instances) != 1 || st.Instances[0].Name != want {
+			t.Errorf("%s from inside: exit %d %s %+v", want, code, errs, st.Instances)
+		}
+	}
+	if _, err := os.Stat(control.DefaultSocket); err == nil {
+		t.Logf("note: %s exists (another daemon on this host)", control.DefaultSocket)
+	}
+}

@@ -54,7 +54,12 @@ Commands:
 
 Flags:
   --json          print JSON for tools
-  --socket PATH   control socket (default %s)
+  --socket PATH   control socket (default %s; the flags below,
+                  or running in a named network namespace, pick another)
+  --namespace NS  the daemon started with -s NS or net_namespace NS
+  --instance NAME the daemon with global_defs instance NAME
+  --use-pid-dir   the daemon with use_pid_dir
+  --pid-file PATH the daemon started with -p PATH
   --timeout D     reload: how long to wait for the outcome (default 30s)
 `
 )
@@ -98,7 +103,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&c.asJSON, "json", false, "print JSON for tools")
-	fs.StringVar(&c.socket, "socket", control.DefaultSocket, "control socket `path`")
+	var where daemonAddr
+	fs.StringVar(&c.socket, "socket", "", "control socket `path`")
+	fs.StringVar(&where.namespace, "namespace", "", "the daemon's network namespace (-s)")
+	fs.StringVar(&where.instance, "instance", "", "the daemon's instance name")
+	fs.BoolVar(&where.usePIDDir, "use-pid-dir", false, "the daemon uses use_pid_dir")
+	fs.StringVar(&where.pidFile, "pid-file", "", "the daemon's main pid file (-p)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "reload: how long to wait for the outcome")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -109,6 +119,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "keepalivectl %s: unexpected argument %q\n", args[0], fs.Arg(0))
 		return exitUsage
+	}
+	if c.socket == "" {
+		c.socket = where.socket(currentNamespace())
 	}
 	c.client = control.NewClient(c.socket)
 	return cmd(c)

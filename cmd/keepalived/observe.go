@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/control"
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/ipvs"
@@ -89,7 +91,20 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 		src.VRRP, src.Scripts, src.Transitions = nil, nil, nil // -C: no VRRP side
 	}
 
-	files := statefile.New(src)
+	files := statefile.New(src, statefile.WithHost(func() statefile.Host {
+		return statefile.Host{Config: get().Config(), Interfaces: statefile.HostInterfaces()}
+	}), statefile.WithCheck(func() (*config.Config, map[string]check.ServiceStatus) {
+		if o.VRRPOnly && !o.CheckOnly {
+			return nil, nil // -P: no checker side
+		}
+		health := map[string]check.ServiceStatus{}
+		if m, ok := get().LVS().(*lvs.Manager); ok && m != nil {
+			for _, s := range m.Status() {
+				health[s.ID] = s.ServiceStatus
+			}
+		}
+		return get().Config(), health
+	}))
 	vlog := opt.Logs.VRRP
 	// format is keepalived's own line, which log alerts may match.
 	dump := func(format string, write func() (string, error)) func() {
@@ -100,7 +115,16 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			}
 		}
 	}
-	opt.OnSignal[syscall.SIGUSR1] = dump("Printing VRRP data for process(%d) on signal", files.WriteData)
+	vrrpData := dump("Printing VRRP data for process(%d) on signal", files.WriteData)
+	checkData := func() {
+		// keepalived's checker process logs and writes its own file.
+		if path, err := files.WriteCheckData(); err != nil {
+			opt.Logs.Check.Error(err.Error())
+		} else if path != "" {
+			opt.Logs.Check.Info(fmt.Sprintf("Printing checker data for process(%d) on signal", os.Getpid()))
+		}
+	}
+	opt.OnSignal[syscall.SIGUSR1] = func() { vrrpData(); checkData() }
 	opt.OnSignal[syscall.SIGUSR2] = dump("Printing VRRP stats for process(%d) on signal", files.WriteStats)
 	opt.OnSignal[syscall.Signal(36)] = dump("Printing VRRP as json for process(%d) on signal", files.WriteJSON)
 	opt.OnSignal[syscall.Signal(63)] = dump("Printing and clearing VRRP stats for process(%d) on signal", files.WriteStatsClear)
@@ -130,7 +154,9 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 		if o.ControlSocket != "-" {
 			path := o.ControlSocket
 			if path == "" {
-				path = control.DefaultSocket
+				// Next to the main pid file, so daemons keepalived lets
+				// run side by side (instance, namespace, -p) do not clash.
+				path = control.SocketFor(opt.PIDFile)
 			}
 			s, err := control.NewServer(path, src, control.WithLogger(core))
 			if err != nil {

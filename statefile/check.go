@@ -1,0 +1,301 @@
+package statefile
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/status"
+)
+
+// CheckName is the checker side's SIGUSR1 file, as keepalived names it.
+const CheckName = "keepalived_check.data"
+
+// FormatCheckData writes keepalived's checker-process SIGUSR1 file
+// (dump_data_check): the global definitions as that process sees them,
+// the LVS topology with each virtual and real server, and the health
+// checkers. health is the checker engine's state by virtual server ID.
+func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.ServiceStatus) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	g := cfg.Global
+	// The checker process never computes the VRRP-side defaults: an
+	// unset lower-priority GARP reads as keepalived's PARAMETER_UNSET.
+	v := &g.VRRP
+	if v.GARPLowerPrioDelay == v.GARPMasterDelay && v.GARPLowerPrioRepeat == v.GARPMasterRepeat {
+		v.GARPLowerPrioDelay, v.GARPLowerPrioRepeat = 4294967295*time.Second, -1
+	}
+	var b strings.Builder
+	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &g, g.RouterID)
+	for _, l := range strings.SplitAfter(b.String(), "\n") {
+		switch {
+		case strings.HasPrefix(l, " Default interface = "):
+			continue // only the VRRP process prints it
+		case l == " Gratuitous ARP lower priority repeat = -1\n":
+			l = " Gratuitous ARP lower priority repeat = 4294967295\n"
+		}
+		io.WriteString(w, l)
+	}
+	if len(cfg.LVS.VirtualServers) > 0 {
+		p("------< LVS Topology >------")
+		p(" System is compiled with LVS v1.2.1")
+		for _, vs := range cfg.LVS.VirtualServers {
+			dumpVS(p, vs, health[vsID(vs)])
+		}
+	}
+	var checkers []string
+	for _, vs := range cfg.LVS.VirtualServers {
+		for _, rs := range vs.RealServers {
+			st := realStatus(health[vsID(vs)], rs, vs)
+			for i, c := range rs.Checkers {
+				var cs *check.CheckerStatus
+				if st != nil && i < len(st.Checkers) {
+					cs = &st.Checkers[i]
+				}
+				var cb strings.Builder
+				dumpChecker(func(f string, a ...any) { fmt.Fprintf(&cb, f+"\n", a...) }, vs, rs, c, cs)
+				checkers = append(checkers, cb.String())
+			}
+		}
+	}
+	if len(checkers) > 0 {
+		p("------< Health checkers >------")
+		for _, c := range checkers {
+			io.WriteString(w, c)
+		}
+	}
+}
+
+func vsID(vs *config.VirtualServer) string {
+	switch {
+	case vs.GroupName != "":
+		return check.FormatGroup(vs.GroupName, vs.Addr.Port())
+	case vs.Fwmark != 0:
+		return check.FormatFWMark(vs.Fwmark)
+	}
+	return check.FormatService(vs.Addr, vs.Protocol.String())
+}
+
+func realStatus(s check.ServiceStatus, rs *config.RealServer, vs *config.VirtualServer) *check.RealStatus {
+	id := check.FormatService(rs.Addr, vs.Protocol.String())
+	for i := range s.Reals {
+		if s.Reals[i].ID == id {
+			return &s.Reals[i]
+		}
+	}
+	return nil
+}
+
+func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 6, 64) }
+
+func onOff(b bool) string {
+	if b {
+		return "ON"
+	}
+	return "OFF"
+}
+
+func fwdLine(p func(string, ...any), prefix string, f config.Forwarding) {
+	switch f.Method {
+	case config.FwdNAT:
+		p("   %sforwarding method = NAT", prefix)
+	case config.FwdDR:
+		p("   %sforwarding method = DR", prefix)
+	default:
+		p("   %sforwarding method = TUN, type = IPIP", prefix)
+	}
+}
+
+func dumpVS(p func(string, ...any), vs *config.VirtualServer, h check.ServiceStatus) {
+	p(" ------< Virtual server >------")
+	switch {
+	case vs.GroupName != "":
+		p(" VS GROUP = %s", vsID(vs))
+	case vs.Fwmark != 0:
+		p(" VS FWMARK = %d", vs.Fwmark)
+	default:
+		p(" VS VIP = %s, VPORT = %d", vs.Addr.Addr(), vs.Addr.Port())
+	}
+	if vs.VirtualHost != "" {
+		p("   VirtualHost = %s", vs.VirtualHost)
+	}
+	fam := "inet"
+	if vs.Family == config.IPv6 || (vs.Fwmark == 0 && vs.Addr.Addr().Is6()) {
+		fam = "inet6"
+	}
+	p("   Address family = %s", fam)
+	p("   connection timeout = %s", secs(cmpOr(vs.ConnectTimeout, 5*time.Second)))
+	p("   delay_loop = %s", secs(cmpOr(vs.DelayLoop, 60*time.Second)))
+	p("   lvs_sched = %s", cmpOr(vs.Scheduler, "wlc"))
+	p("   Hashed = disabled")
+	f := vs.Flags
+	if vs.Scheduler == "sh" || vs.Scheduler == "mh" {
+		p("   %s-port = %sabled", vs.Scheduler, enDis(f&config.SvcSched2 != 0))
+		p("   %s-fallback = %sabled", vs.Scheduler, enDis(f&config.SvcSched1 != 0))
+	} else {
+		p("   flag-1 = %sabled", enDis(f&config.SvcSched1 != 0))
+		p("   flag-2 = %sabled", enDis(f&config.SvcSched2 != 0))
+		p("   flag-3 = %sabled", enDis(f&config.SvcSched3 != 0))
+	}
+	ops := ""
+	if f&config.SvcOnePacket != 0 && vs.Protocol != config.ProtoUDP {
+		ops = " (inactive due to not UDP)"
+	}
+	p("   One packet scheduling = %sabled%s", enDis(f&config.SvcOnePacket != 0), ops)
+	if vs.PersistenceTimeout != 0 {
+		p("   persistence timeout = %d", vs.PersistenceTimeout)
+	}
+	switch vs.Protocol {
+	case config.ProtoTCP:
+		p("   protocol = TCP")
+	case config.ProtoUDP:
+		p("   protocol = UDP")
+	case config.ProtoSCTP:
+		p("   protocol = SCTP")
+	default:
+		p("   protocol = none")
+	}
+	p("   alpha is %s", onOff(vs.Alpha))
+	p("   omega is %s", onOff(vs.Omega))
+	p("   Inhibit on failure is %s", onOff(vs.InhibitOnFailure))
+	p("   quorum = %d, hysteresis = %d", cmpOr(vs.Quorum, 1), vs.Hysteresis)
+	if vs.HASuspend {
+		p("   Using HA suspend")
+	}
+	p("   Using smtp notification = %s", yesNo(vs.SMTPAlert))
+	fwdLine(p, "default ", vs.Forwarding)
+	p("   alive = %d", b2i(h.QuorumUp || h.ID == ""))
+	p("   quorum_state_up = %d", b2i(h.QuorumUp || h.ID == ""))
+	p("   reloaded = 0")
+	for _, rs := range vs.RealServers {
+		dumpRS(p, rs, realStatus(h, rs, vs))
+	}
+}
+
+func enDis(b bool) string {
+	if b {
+		return "en"
+	}
+	return "dis"
+}
+
+func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus) {
+	weight, alive, failed := int64(rs.Weight), true, 0
+	if st != nil {
+		weight, alive = st.Weight, st.Alive
+		for _, c := range st.Checkers {
+			if !c.Up {
+				failed++
+			}
+		}
+	}
+	p("   ------< Real server >------")
+	p("   RIP = %s, RPORT = %d, WEIGHT = %d EFF WEIGHT = %d", rs.Addr.Addr(), rs.Addr.Port(), weight, weight)
+	fwdLine(p, "", rs.Forwarding)
+	p("   Alpha is %s", onOff(rs.Alpha))
+	p("   connection timeout = %s", secs(cmpOr(rs.ConnectTimeout, 5*time.Second)))
+	p("   connection limit range = %d -> %d", rs.LThreshold, rs.UThreshold)
+	p("   Delay loop = %s", secs(cmpOr(rs.DelayLoop, 60*time.Second)))
+	p("   Inhibit on failure is %s", onOff(rs.InhibitOnFailure))
+	p("   Using smtp notification = yes")
+	p("   initial weight = %d", rs.Weight)
+	p("   effective weight = %d", weight)
+	p("   previous effective_weight = 0")
+	p("   alive = %d", b2i(alive))
+	p("   num failed checkers = %d", failed)
+	p("   RS set = %d", b2i(alive))
+	p("   reloaded = 0")
+}
+
+func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.RealServer, c *config.Checker, st *check.CheckerStatus) {
+	up, ran := true, false
+	if st != nil {
+		up, ran = st.Up, !st.LastRun.IsZero()
+	}
+	p(" %s -> %s", vsID(vs), check.FormatService(rs.Addr, vs.Protocol.String()))
+	p("   Enabled = yes")
+	p("   Up = %s", yesNo(up))
+	p("   Has run = %s", yesNo(ran))
+	p("   Current weight = 0")
+	if c.Type != config.CheckFile {
+		p("   Alpha = %s", yesNo(c.Alpha))
+		p("   Delay loop = %d us", c.DelayLoop.Microseconds())
+		p("   Warmup = %d us", c.Warmup.Microseconds())
+		p("   Retries = %d", c.Retry)
+		if c.Retry > 0 {
+			p("   Delay before retry = %d us", c.DelayBeforeRetry.Microseconds())
+			p("   Retries iterations = %d", b2i(!ran))
+		}
+		p("   Default delay before retry = %d us", cmpOr(c.DelayBeforeRetry, time.Second).Microseconds())
+	}
+	p("   Log all failures = %s", yesNo(c.LogAllFailures))
+	if c.Conn != nil {
+		p("   Connection")
+		p("     Dest = [%s]:%d", c.Conn.Dst.Addr(), c.Conn.Dst.Port())
+		if c.Conn.BindIf != "" {
+			p("     Bind i/f = %s", c.Conn.BindIf)
+		}
+		if c.Conn.Fwmark != 0 {
+			p("     Mark = %d", c.Conn.Fwmark)
+		}
+		p("     Timeout = %f", c.Conn.Timeout.Seconds())
+	}
+	switch {
+	case c.Type == config.CheckTCP:
+		p("   Keepalive method = TCP_CHECK")
+	case c.HTTP != nil:
+		dumpHTTP(p, c)
+	case c.Misc != nil:
+		p("   Keepalive method = MISC_CHECK")
+		// As written: Argv[0] holds the resolved path keepalived-go runs.
+		p("   script = %s", status.CommandString(strings.Fields(c.Misc.Path.Raw)))
+		timeout := c.Misc.Timeout
+		if timeout == c.DelayLoop {
+			timeout = 0 // unset: keepalived falls back to delay_loop when running it
+		}
+		p("   timeout = %d", int(timeout/time.Second))
+		p("   dynamic = %s", map[bool]string{true: "YES", false: "NO"}[c.Misc.Dynamic])
+		uid, gid := scriptUser(c.Misc.Path.User, c.Misc.Path.Group)
+		p("   uid:gid = %s:%s", uid, gid)
+		p("   Last ran = 0.000000 (Thu Jan  1 00:00:00 1970.000000)")
+		p("   Last status = 0")
+	default:
+		p("   Keepalive method = %s", c.Type)
+	}
+}
+
+func dumpHTTP(p func(string, ...any), c *config.Checker) {
+	proto := map[config.HTTPProtocol]string{config.HTTP10: "1.0", config.HTTP11: "1.1", config.HTTP10Close: "1.0C"}[c.HTTP.Protocol]
+	p("   Keepalive method = %s, http protocol %s", c.Type, proto)
+	if c.HTTP.VirtualHost != "" {
+		p("   Virtualhost = %s", c.HTTP.VirtualHost)
+	}
+	p("   Enable SNI %s", setUnset(c.HTTP.EnableSNI))
+	p("   Fast recovery %s", setUnset(c.HTTP.FastRecovery))
+	for _, u := range c.HTTP.URLs {
+		p("   Checked url = %s", u.Path)
+		if len(u.Digest) > 0 {
+			p("     digest = %x", u.Digest)
+		}
+		if len(u.StatusCodes) > 0 {
+			p("     HTTP Status Code(s)")
+			for _, r := range u.StatusCodes {
+				if r.Min == r.Max {
+					p("       %d", r.Min)
+				} else {
+					p("       %d-%d", r.Min, r.Max)
+				}
+			}
+		}
+	}
+}
+
+func setUnset(b bool) string {
+	if b {
+		return "set"
+	}
+	return "unset"
+}

@@ -1,0 +1,45 @@
+package statefile
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/parser"
+)
+
+// TestCheckDataMatchesRealKeepalived is issue 11 item 10's checker side:
+// testdata/keepalived-2.2.7-check holds the keepalived_check.data
+// keepalived 2.2.7 wrote in the qemu VM (IPVS) for the file beside it,
+// 127.0.0.1:8080 down (nothing listens) and the others not yet run.
+func TestCheckDataMatchesRealKeepalived(t *testing.T) {
+	dir := filepath.Join("testdata", "keepalived-2.2.7-check")
+	real, err := os.ReadFile(filepath.Join(dir, CheckName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(filepath.Join(dir, "keepalived.conf"), parser.Options{
+		NoConfigID:      true,
+		InterfaceExists: func(string) bool { return true },
+		UserExists:      func(string) bool { return true },
+		GroupExists:     func(string) bool { return true },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	health := map[string]check.ServiceStatus{
+		"[10.10.9.1]:tcp:80": {ID: "[10.10.9.1]:tcp:80", QuorumUp: true, Reals: []check.RealStatus{
+			{ID: "[127.0.0.1]:tcp:8080", Alive: false, Weight: 2, Checkers: []check.CheckerStatus{{Up: false, LastRun: time.Unix(1, 0)}}},
+			{ID: "[127.0.0.2]:tcp:8080", Alive: true, Weight: 1, Checkers: []check.CheckerStatus{{Up: true}}},
+		}},
+		"FWM 5": {ID: "FWM 5", QuorumUp: true, Reals: []check.RealStatus{
+			{ID: "[10.10.9.20]:none:0", Alive: true, Weight: 1, Checkers: []check.CheckerStatus{{Up: true}}},
+		}},
+	}
+	var ours bytes.Buffer
+	FormatCheckData(&ours, cfg, health)
+	equalLines(t, normalise(ours.Bytes()), normalise(real))
+}

@@ -1,0 +1,263 @@
+package statefile
+
+import (
+	"os/user"
+	"strconv"
+	"time"
+
+	"github.com/dsas/keepalived-go/config"
+)
+
+// dumpGlobal is keepalived's dump_global_data as the VRRP process writes
+// it (keepalived 2.2.7 built with LVS, BFD, SNMP, D-Bus and nftables, as
+// Debian's): the same lines in the same order, from the running
+// global_defs. Lines about what keepalived-go does not have (SNMP, D-Bus,
+// libnftnl) print keepalived's values for a configuration that does not
+// enable them, which is what the file describes here too.
+func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
+	v := &g.VRRP
+	p("------< Global definitions >------")
+	p(" Network namespace = %s", orDefault(g.NetNamespace, "(default)"))
+	nsIPVS := "(main namespace)"
+	if g.NetNamespaceIPVSSet {
+		nsIPVS = orDefault(g.NetNamespaceIPVS, "(default)")
+	}
+	p(" Network namespace ipvs = %s", nsIPVS)
+	optional(p, " Instance name = %s", g.Instance)
+	optional(p, " Parent process name = %s", g.ProcessName)
+	optional(p, " VRRP process name = %s", g.VRRPProcessName)
+	optional(p, " LVS process name = %s", g.CheckerProcessName)
+	optional(p, " BFD process name = %s", g.BFDProcessName)
+	optional(p, " Router ID = %s", routerID)
+	if g.SMTPServer != "" {
+		p(" Smtp server = %s", g.SMTPServer)
+		p(" Smtp server port = %d", cmpOr(g.SMTPPort, 25))
+	}
+	optional(p, " Smtp HELO name = %s", g.SMTPHeloName)
+	if g.SMTPConnectTimeout > 0 {
+		p(" Smtp server connection timeout = %d", int(g.SMTPConnectTimeout/time.Second))
+	}
+	if g.NotificationEmailFrom != "" {
+		p(" Email notification from = %s", g.NotificationEmailFrom)
+		p(" Email notification to:")
+		for _, e := range g.NotificationEmail {
+			p("   %s", e)
+		}
+	}
+	p(" Default smtp_alert = %s", optBool(g.SMTPAlert))
+	p(" Default smtp_alert_vrrp = %s", optBool(g.SMTPAlertVRRP))
+	p(" Default smtp_alert_checker = %s", optBool(g.SMTPAlertChecker))
+	p(" Checkers log all failures = %t", g.CheckerLogAllFailures)
+	p(" No test config before reload")
+	p(" Dynamic interfaces = %t", v.DynamicInterfaces || g.DynamicInterfaces)
+	if v.DynamicInterfaces || g.DynamicInterfaces {
+		p(" Allow interface changes = %t", v.AllowIfChanges || g.AllowIfChanges)
+	}
+	if g.NoEmailFaults {
+		p(" Send emails for fault transitions = off")
+	}
+	if t := g.LVS.Timeouts; t.TCP != 0 || t.TCPFin != 0 || t.UDP != 0 {
+		optionalN(p, " LVS TCP timeout = %d", t.TCP)
+		optionalN(p, " LVS TCP FIN timeout = %d", t.TCPFin)
+		optionalN(p, " LVS TCP timeout = %d", t.UDP) // sic: keepalived's label
+	}
+	p(" Default interface = %s", orDefault(cmpOrS(v.DefaultInterface, g.DefaultInterface), "eth0"))
+	p(" Disable local IGMP = %s", yesNo(g.DisableLocalIGMP))
+	p(" LVS flush = %t", g.LVS.Flush)
+	p(" LVS flush on stop = %s", flushMode(g.LVS.FlushOnStop))
+	fifo(p, "Global notify fifo", g.NotifyFIFO)
+	fifo(p, "VRRP notify fifo", g.VRRPNotifyFIFO)
+	fifo(p, "LVS notify fifo", g.LVSNotifyFIFO)
+	p(" FIFO write vrrp states on reload = %t", v.FIFOWriteStatesOnReload)
+	p(" VRRP notify priority changes = %t", v.NotifyPriorityChanges)
+	p(" VRRP IPv4 mcast group = %s", addrOr(v.McastGroup4.String(), "224.0.0.18"))
+	p(" VRRP IPv6 mcast group = %s", addrOr(v.McastGroup6.String(), "ff02::12"))
+	p(" Gratuitous ARP delay = %d", int(v.GARPMasterDelay/time.Second))
+	p(" Gratuitous ARP repeat = %d", v.GARPMasterRepeat)
+	p(" Gratuitous ARP refresh timer = %d", int(v.GARPMasterRefresh/time.Second))
+	p(" Gratuitous ARP refresh repeat = %d", v.GARPMasterRefreshRepeat)
+	p(" Gratuitous ARP lower priority delay = %d", int(v.GARPLowerPrioDelay/time.Second))
+	p(" Gratuitous ARP lower priority repeat = %d", v.GARPLowerPrioRepeat)
+	p(" Num adverts before down = %d", downAdverts(v.DownTimerAdverts))
+	what := "VMAC"
+	if v.GARPExtraIfAll {
+		what = "i/f"
+	}
+	p(" Gratuitous ARP for each secondary %s = %ds", what, int(v.GARPExtraIf/time.Second))
+	p(" Send advert after receive lower priority advert = %t", !v.LowerPrioNoAdvert)
+	p(" Send advert after receive higher priority advert = %t", v.HigherPrioSendAdvert)
+	p(" Gratuitous ARP interval = %f", v.GARPInterval.Seconds())
+	p(" Gratuitous NA interval = %f", v.GNAInterval.Seconds())
+	p(" VRRP default protocol version = %d", cmpOr(v.Version, 2))
+	p(" nftables without counters")
+	p(" libnftnl version 1.2.3") // Debian 12's, which keepalived 2.2.7 there reports
+	p(" VRRP check unicast_src = %t", v.CheckUnicastSrc)
+	p(" VRRP skip check advert addresses = %t", v.SkipCheckAdvAddr)
+	p(" VRRP strict mode = %t", v.Strict)
+	if g.MaxAutoPriority < 0 {
+		p(" Max auto priority = Disabled")
+	} else {
+		p(" Max auto priority = %d", g.MaxAutoPriority)
+	}
+	p(" Min auto priority delay = %d usecs", g.MinAutoPriorityDelay.Microseconds())
+	tuning(p, "VRRP", g.VRRPProc)
+	tuning(p, "Checker", g.CheckerProc)
+	tuning(p, "BFD", g.BFDProc)
+	p(" SNMP vrrp %s", enabledWord(g.EnableSNMPVRRP))
+	p(" SNMP checker %s", enabledWord(g.EnableSNMPChecker))
+	p(" SNMP RFCv2 %s", enabledWord(g.EnableSNMPRFC || g.EnableSNMPRFCv2))
+	p(" SNMP RFCv3 %s", enabledWord(g.EnableSNMPRFC || g.EnableSNMPRFCv3))
+	p(" SNMP traps %s", enabledWord(g.EnableTraps))
+	p(" SNMP socket = %s", orDefault(g.SNMPSocket, "default (unix:/var/agentx/master)"))
+	p(" DBus %s", enabledWord(g.EnableDBus))
+	p(" DBus service name = %s", g.DBusServiceName)
+	p(" Script security %s", enabledWord(g.EnableScriptSecurity))
+	uid, gid := scriptUser(g.ScriptUser, g.ScriptGroup)
+	p(" Default script uid:gid %s:%s", uid, gid)
+	p(" vrrp_netlink_cmd_rcv_bufs = %d", v.NetlinkCmdRcvBufs)
+	p(" vrrp_netlink_cmd_rcv_bufs_force = %d", b2i(v.NetlinkCmdRcvBufsForce))
+	p(" vrrp_netlink_monitor_rcv_bufs = %d", v.NetlinkMonitorRcvBufs)
+	p(" vrrp_netlink_monitor_rcv_bufs_force = %d", b2i(v.NetlinkMonitorRcvBufsForce))
+	p(" process_monitor_rcv_bufs = %d", v.ProcessMonitorRcvBufs)
+	p(" process_monitor_rcv_bufs_force = %d", b2i(v.ProcessMonitorRcvBufsForce))
+	p(" lvs_netlink_cmd_rcv_bufs = %d", g.LVS.NetlinkCmdRcvBufs)
+	p(" lvs_netlink_cmd_rcv_bufs_force = %d", b2i(g.LVS.NetlinkCmdRcvBufsForce))
+	p(" lvs_netlink_monitor_rcv_bufs = %d", g.LVS.NetlinkMonitorRcvBufs)
+	p(" lvs_netlink_monitor_rcv_bufs_force = %d", b2i(g.LVS.NetlinkMonitorRcvBufsForce))
+	p(" rs_init_notifies = %d", b2i(g.RSInitNotifies))
+	p(" no_checker_emails = %d", b2i(g.NoCheckerEmails))
+	switch v.RxBufsPolicy {
+	case config.RxBufsMTU:
+		p(" rx_bufs_policy = MTU")
+	case config.RxBufsAdvert:
+		p(" rx_bufs_policy = ADVERT")
+	case config.RxBufsSizePolicy:
+		p(" rx_bufs_size = %d", v.RxBufsSize)
+	}
+	p(" rx_bufs_multiples = %d", cmpOr(v.RxBufsMultiplier, 3))
+	mask := uint32(0o177)
+	if g.UmaskSet {
+		mask = g.Umask
+	}
+	p(" umask = 0%o", mask)
+	if v.StartupDelay > 0 {
+		p(" vrrp_startup_delay = %g", v.StartupDelay.Seconds())
+	}
+	if v.LogUnknownVRIDs {
+		p(" log_unknown_vrids")
+	}
+	if v.VMACPrefix != "vrrp" { // keepalived prints it only when set
+		optional(p, " VMAC prefix = %s", v.VMACPrefix)
+	}
+	optional(p, " VMAC address prefix = %s", v.VMACAddrPrefix)
+}
+
+func tuning(p func(string, ...any), who string, t config.ProcessTuning) {
+	p(" %s process priority = %d", who, t.Priority)
+	p(" %s don't swap = %t", who, t.NoSwap)
+	p(" %s realtime priority = %d", who, t.RTPriority)
+	if len(t.CPUAffinity) > 0 {
+		s := ""
+		for i, c := range t.CPUAffinity {
+			if i > 0 {
+				s += " "
+			}
+			s += strconv.Itoa(c)
+		}
+		p(" %s CPU Affinity = %s", who, s)
+	}
+	p(" %s realtime limit = %d", who, cmpOr(t.RLimitRTTime, 10000))
+}
+
+func fifo(p func(string, ...any), what string, f config.FIFO) {
+	if f.Name == "" {
+		return
+	}
+	uid, gid := scriptUser(f.User, f.Group)
+	p(" %s = %s, uid:gid %s:%s", what, f.Name, uid, gid)
+	if f.Script != nil {
+		su, sg := scriptUser(f.Script.User, f.Script.Group)
+		p(" %s script = %s, uid:gid %s:%s", what, f.Script.Raw, su, sg)
+	}
+}
+
+// scriptUser is the uid:gid keepalived prints for a user (root when none
+// is named: keepalived_script seldom exists).
+func scriptUser(name, group string) (string, string) {
+	uid, gid := "0", "0"
+	if name == "" {
+		name = "keepalived_script"
+	}
+	if u, err := user.Lookup(name); err == nil {
+		uid, gid = u.Uid, u.Gid
+	}
+	if group != "" {
+		if g, err := user.LookupGroup(group); err == nil {
+			gid = g.Gid
+		}
+	}
+	return uid, gid
+}
+
+func optional(p func(string, ...any), format, s string) {
+	if s != "" {
+		p(format, s)
+	}
+}
+
+func optionalN(p func(string, ...any), format string, n uint32) {
+	if n != 0 {
+		p(format, n)
+	}
+}
+
+func optBool(b config.OptBool) string {
+	switch b {
+	case config.True:
+		return "on"
+	case config.False:
+		return "off"
+	}
+	return "unset"
+}
+
+func flushMode(m config.LVSFlushMode) string {
+	switch m {
+	case config.FlushFull:
+		return "full"
+	case config.FlushVS:
+		return "VS"
+	}
+	return "disabled"
+}
+
+func enabledWord(b bool) string {
+	if b {
+		return "enabled"
+	}
+	return "disabled"
+}
+
+func addrOr(a, d string) string {
+	if a == "invalid IP" || a == "" {
+		return d
+	}
+	return a
+}
+
+func cmpOr[T comparable](v, d T) T {
+	var zero T
+	if v == zero {
+		return d
+	}
+	return v
+}
+
+func cmpOrS(a, b string) string { return cmpOr(a, b) }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
