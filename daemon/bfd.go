@@ -12,7 +12,6 @@ import (
 	"github.com/dsas/keepalived-go/bfdconf"
 	"github.com/dsas/keepalived-go/bfdrun"
 	"github.com/dsas/keepalived-go/config"
-	"github.com/dsas/keepalived-go/vrrp"
 )
 
 // bfdHandle holds the running BFD side for readers that must not take
@@ -29,9 +28,9 @@ const DefaultBFDPIDFile = "/run/bfd.pid"
 type bfdSide struct {
 	log *slog.Logger
 	run *bfdrun.Runner
-	// router is the VRRP engine events go to, set by syncVRRP; not read
+	// target is the VRRP side events go to, set by syncVRRP; not read
 	// through the Daemon, whose lock a stop holds while it waits for us.
-	router atomic.Pointer[vrrp.Router]
+	target atomic.Pointer[bfdTarget]
 
 	mu    sync.Mutex
 	queue []bfdEvent
@@ -39,6 +38,9 @@ type bfdSide struct {
 	quit  chan struct{}
 	done  chan struct{}
 }
+
+// bfdTarget boxes the side events go to, for the atomic pointer.
+type bfdTarget struct{ BFDSink }
 
 type bfdEvent struct {
 	name string
@@ -104,7 +106,10 @@ func (b *bfdSide) forward() {
 		q := b.queue
 		b.queue = nil
 		b.mu.Unlock()
-		r := b.router.Load()
+		var r BFDSink
+		if t := b.target.Load(); t != nil {
+			r = t.BFDSink
+		}
 		for _, ev := range q {
 			if ev.sync {
 				b.pushUp(r)
@@ -125,20 +130,21 @@ func upState(up bool) wire.State {
 	return wire.Down
 }
 
-// syncVRRP makes r the target of events and has it told the sessions Up,
-// as keepalived's VRRP child reads the BFD state at start. The state is
-// read by the forwarding goroutine, so an event that follows the read is
-// also handled after it.
-func (b *bfdSide) syncVRRP(r *vrrp.Router) {
-	if b == nil || r == nil {
+// syncVRRP makes the VRRP side v the target of events and has it told the
+// sessions Up, as keepalived's VRRP child reads the BFD state at start.
+// The state is read by the forwarding goroutine, so an event that follows
+// the read is also handled after it. A side that is no BFDSink is not told.
+func (b *bfdSide) syncVRRP(v Side) {
+	r, ok := v.(BFDSink)
+	if b == nil || !ok {
 		return
 	}
-	b.router.Store(r)
+	b.target.Store(&bfdTarget{r})
 	b.push(bfdEvent{sync: true})
 }
 
 // pushUp tells r every session that is Up now.
-func (b *bfdSide) pushUp(r *vrrp.Router) {
+func (b *bfdSide) pushUp(r BFDSink) {
 	if r == nil {
 		return
 	}
@@ -194,7 +200,7 @@ func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
 		}
 	}
 	if d.vrrp != nil {
-		d.bfd.syncVRRP(d.vrrp.router)
+		d.bfd.syncVRRP(d.vrrp.Side)
 	}
 	return nil
 }

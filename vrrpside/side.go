@@ -1,4 +1,10 @@
-package daemon
+// Package vrrpside is keepalived's VRRP child process as the daemon runs
+// it: the VRRP engine on this host's sockets and netlink (vrrphost), its
+// trackers, notify scripts and notify_fifo readers, the VMACs, and the
+// static addresses, routes and rules. It has the shape of lvs.Manager:
+// New builds and starts it, Run holds it until its context ends and then
+// stops it, Reload applies a new configuration's difference.
+package vrrpside
 
 import (
 	"context"
@@ -32,9 +38,9 @@ import (
 // (notify_stop included) before killing them.
 const notifyTimeout = 10 * time.Second
 
-// vrrpSide is what keepalived's VRRP child process does: the engine on
-// this host's sockets and netlink, its trackers and its notifications.
-type vrrpSide struct {
+// Side is what keepalived's VRRP child process does: the engine on this
+// host's sockets and netlink, its trackers and its notifications.
+type Side struct {
 	log      *slog.Logger
 	keepVIPs bool
 	wrapSink func(track.Sink, []vrrp.ScriptConfig, []track.Script) track.Sink
@@ -75,18 +81,44 @@ func (s *swapNotifier) Notify(ev vrrp.Event) {
 	}
 }
 
-// sideOptions are what the daemon lends the VRRP side.
-type sideOptions struct {
-	keepVIPs  bool
-	notifiers []vrrp.Notifier
-	wrapSink  func(track.Sink, []vrrp.ScriptConfig, []track.Script) track.Sink
+// Options are what the process lends the VRRP side.
+type Options struct {
+	Logger *slog.Logger
+	// KeepVIPs is --dont-release-vrrp.
+	KeepVIPs bool
+	// Notifiers are told every VRRP event after the notify scripts have
+	// been queued (metrics, transition counters, the LVS sync daemon);
+	// they must not block.
+	Notifiers []vrrp.Notifier
+	// WrapTrackSink, when set, sits between the trackers and the engine
+	// (a vrrp_script result recorder); it is called again after a reload
+	// changes the trackers.
+	WrapTrackSink func(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) track.Sink
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
 	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs()})
 }
 
-func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide, error) {
+// Check validates cfg as New and Reload would, touching nothing: the
+// daemon checks every side before changing any.
+func Check(cfg *config.Config) error {
+	res, err := translate(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = vrrp.New(res.VRRP, vrrp.Options{Listen: func(string, bool) (vrrp.Conn, error) { return nil, errors.New("validation only") }, Network: nopNetwork{}})
+	return err
+}
+
+// New starts the VRRP side on cfg: sockets, VMACs, static entries,
+// notifications and trackers. Run holds it; cancelling Run's context
+// stops it.
+func New(cfg *config.Config, so Options) (*Side, error) {
+	log := so.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	res, err := translate(cfg)
 	if err != nil {
 		return nil, err
@@ -94,8 +126,8 @@ func startVRRP(cfg *config.Config, log *slog.Logger, so sideOptions) (*vrrpSide,
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
-	v := &vrrpSide{log: log, keepVIPs: so.keepVIPs, wrapSink: so.wrapSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{}), reloaded: make(chan struct{}, 1)}
-	v.notify.tees = so.notifiers
+	v := &Side{log: log, keepVIPs: so.KeepVIPs, wrapSink: so.WrapTrackSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{}), reloaded: make(chan struct{}, 1)}
+	v.notify.tees = so.Notifiers
 	v.cur.Store(&res.VRRP)
 	if v.host, err = vrrphost.New(); err != nil {
 		return nil, err
@@ -156,7 +188,7 @@ const sourcePoll = time.Second
 // lacked an address has one, so the instances waiting for it start. Only
 // a reload changes which instances wait, so while none does it sleeps
 // until the next reload instead of waking the daemon every second.
-func (v *vrrpSide) waitForSources() {
+func (v *Side) waitForSources() {
 	defer close(v.polled)
 	t := time.NewTicker(sourcePoll)
 	defer t.Stop()
@@ -202,7 +234,7 @@ func (v *vrrpSide) waitForSources() {
 	}
 }
 
-func (v *vrrpSide) newDispatcher(res *vrrpconf.Result) (*notify.Dispatcher, error) {
+func (v *Side) newDispatcher(res *vrrpconf.Result) (*notify.Dispatcher, error) {
 	nc := res.Notify
 	nc.Logger = v.log
 	nc.Run = runner(res.Users)
@@ -211,19 +243,54 @@ func (v *vrrpSide) newDispatcher(res *vrrpconf.Result) (*notify.Dispatcher, erro
 
 // sink is where tracker results go: the engine, through the daemon's
 // recorder when one is plugged in.
-func (v *vrrpSide) sink(res *vrrpconf.Result) track.Sink {
+func (v *Side) sink(res *vrrpconf.Result) track.Sink {
 	if v.wrapSink != nil {
 		return v.wrapSink(v.router, res.VRRP.Scripts, res.Track.Scripts)
 	}
 	return v.router
 }
 
-// config returns the engine configuration running now.
-func (v *vrrpSide) config() vrrp.Config {
+// Router is the running engine, for status, metrics and dump files.
+func (v *Side) Router() *vrrp.Router {
+	if v == nil {
+		return nil
+	}
+	return v.router
+}
+
+// Status is the engine's snapshot (nil on a nil Side: the VRRP side is
+// not running).
+func (v *Side) Status() []vrrp.InstanceStatus {
+	if v == nil {
+		return nil
+	}
+	return v.router.Status()
+}
+
+// Config returns the engine configuration running now (zero on a nil
+// Side).
+func (v *Side) Config() vrrp.Config {
+	if v == nil {
+		return vrrp.Config{}
+	}
 	return *v.cur.Load()
 }
 
-func (v *vrrpSide) trackConfig(res *vrrpconf.Result) track.Config {
+// Probe takes the engine's locks and returns: the systemd watchdog pings
+// only while it does, so a wedged engine gets the daemon restarted.
+func (v *Side) Probe() { v.router.Status() }
+
+// BFDState passes a BFD session's Up/Down to the engine (track_bfd).
+func (v *Side) BFDState(name string, up bool) { v.router.BFDState(name, up) }
+
+// Run holds the side until ctx ends, then leaves VRRP as keepalived does
+// on SIGTERM and returns what the stop could not undo.
+func (v *Side) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return v.stop()
+}
+
+func (v *Side) trackConfig(res *vrrpconf.Result) track.Config {
 	tc := res.Track
 	tc.Run = runner(res.Users)
 	return tc
@@ -276,7 +343,7 @@ func credential(u vrrpconf.User) (*syscall.Credential, error) {
 }
 
 // startFIFOScripts starts the notify_fifo readers keepalived starts.
-func (v *vrrpSide) startFIFOScripts(res *vrrpconf.Result) []*exec.Cmd {
+func (v *Side) startFIFOScripts(res *vrrpconf.Result) []*exec.Cmd {
 	var out []*exec.Cmd
 	for _, argv := range res.FIFOScripts {
 		cmd := exec.Command(argv[0], argv[1:]...)
@@ -310,7 +377,7 @@ func stopCmds(cmds []*exec.Cmd) {
 	}
 }
 
-func (v *vrrpSide) installStatic(res *vrrpconf.Result) {
+func (v *Side) installStatic(res *vrrpconf.Result) {
 	ctx := context.Background()
 	for _, a := range res.StaticAddresses {
 		if err := v.host.AddAddress(ctx, a); err != nil {
@@ -331,7 +398,7 @@ func (v *vrrpSide) installStatic(res *vrrpconf.Result) {
 
 // removeStale deletes the static entries a reload dropped (keepalived's
 // clear_diff_static_*).
-func (v *vrrpSide) removeStale(old, res *vrrpconf.Result) {
+func (v *Side) removeStale(old, res *vrrpconf.Result) {
 	ctx := context.Background()
 	for _, r := range old.StaticRules {
 		if !slices.Contains(res.StaticRules, r) {
@@ -350,14 +417,14 @@ func (v *vrrpSide) removeStale(old, res *vrrpconf.Result) {
 	}
 }
 
-// reload moves to cfg; on error nothing has changed.
-func (v *vrrpSide) reload(cfg *config.Config) error {
+// Reload moves to cfg; on error nothing has changed.
+func (v *Side) Reload(cfg *config.Config) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.reloadLocked(cfg)
 }
 
-func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
+func (v *Side) reloadLocked(cfg *config.Config) error {
 	res, err := translate(cfg)
 	if err != nil {
 		return err
@@ -421,7 +488,7 @@ func (v *vrrpSide) reloadLocked(cfg *config.Config) error {
 
 // hostSink passes the host's events to the engine, and does first what
 // the engine does not own: the VMACs and the static addresses.
-type hostSink struct{ v *vrrpSide }
+type hostSink struct{ v *Side }
 
 func (s hostSink) LinkChanged(ifname string, up bool) { s.v.router.LinkChanged(ifname, up) }
 
@@ -512,13 +579,13 @@ func describeRule(r vrrp.Rule) string {
 	return b.String()
 }
 
-func (v *vrrpSide) vmacs() []vmac.VMAC {
+func (v *Side) vmacs() []vmac.VMAC {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.res.VMACs
 }
 
-func (v *vrrpSide) recreateVMAC(m vmac.VMAC) {
+func (v *Side) recreateVMAC(m vmac.VMAC) {
 	if v.stopping.Load() {
 		return
 	}
@@ -532,7 +599,7 @@ func (v *vrrpSide) recreateVMAC(m vmac.VMAC) {
 // createVMAC makes the VMAC and puts it in keepalived's nftables VMAC map,
 // so a backup's IGMP/MLD reports never teach the switches the virtual MAC.
 // A firewall failure is logged, not fatal: failover comes first.
-func (v *vrrpSide) createVMAC(m vmac.VMAC) error {
+func (v *Side) createVMAC(m vmac.VMAC) error {
 	if err := vmac.Create(m); err != nil {
 		return err
 	}
@@ -542,7 +609,7 @@ func (v *vrrpSide) createVMAC(m vmac.VMAC) error {
 	return nil
 }
 
-func (v *vrrpSide) deleteVMAC(name string) {
+func (v *Side) deleteVMAC(name string) {
 	_ = v.host.DelVMAC(name)
 	vmac.Delete(name)
 }
@@ -557,7 +624,7 @@ func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
 }
 
 // stop leaves VRRP as keepalived does on SIGTERM.
-func (v *vrrpSide) stop() error {
+func (v *Side) stop() error {
 	v.stopping.Store(true)
 	close(v.quit)
 	<-v.polled
@@ -570,7 +637,7 @@ func (v *vrrpSide) stop() error {
 	return errors.Join(err, v.close())
 }
 
-func (v *vrrpSide) close() error {
+func (v *Side) close() error {
 	var errs []error
 	if v.watcher != nil {
 		errs = append(errs, v.watcher.Close())
@@ -599,4 +666,34 @@ func (v *vrrpSide) close() error {
 	}
 	errs = append(errs, v.host.Close())
 	return errors.Join(errs...)
+}
+
+// nopNetwork lets vrrp.New validate a configuration without a host.
+type nopNetwork struct{}
+
+func (nopNetwork) AddAddress(context.Context, vrrp.Address) error { return nil }
+func (nopNetwork) DelAddress(context.Context, vrrp.Address) error { return nil }
+func (nopNetwork) AddRoute(context.Context, vrrp.Route) error     { return nil }
+func (nopNetwork) DelRoute(context.Context, vrrp.Route) error     { return nil }
+func (nopNetwork) AddRule(context.Context, vrrp.Rule) error       { return nil }
+func (nopNetwork) DelRule(context.Context, vrrp.Rule) error       { return nil }
+func (nopNetwork) GratuitousARP(string, netip.Addr) error         { return nil }
+func (nopNetwork) UnsolicitedNA(string, netip.Addr) error         { return nil }
+func (nopNetwork) LinkUp(string) (bool, error)                    { return false, nil }
+
+// RunScript runs argv as the VRRP side runs its scripts: as user and group
+// when user is set, else as keepalived_script when that user exists, else
+// as the daemon's own user; it waits up to timeout. It returns the exit
+// code and the error of a script that did not succeed (startup_script and
+// shutdown_script).
+func RunScript(ctx context.Context, argv []string, user, group string, timeout time.Duration) (int, error) {
+	users := map[string]vrrpconf.User{}
+	if user != "" && len(argv) > 0 {
+		users[argv[0]] = vrrpconf.User{User: user, Group: group}
+	}
+	r := runner(users)(ctx, argv, timeout)
+	if r.OK() {
+		return 0, nil
+	}
+	return r.ExitCode, r.Err
 }
