@@ -38,7 +38,7 @@ bench-vrrp: build
 # keepalived 2.2.7 on either side; VRRPv3 0.1 s IPv4 and IPv6, VRRPv2 1 s;
 # about 6 minutes, root). VRRPLAB_HEAL_N sets the number of heals.
 bench-heal: build
-	KEEPALIVED_GO=$(CURDIR)/$(BIN)/keepalived VRRPLAB_HEAL=1 $(GO) test -count=1 -timeout 40m -run '^TestSplitHealMeasure$$' -v ./vrrplab/
+	KEEPALIVED_GO=$(CURDIR)/$(BIN)/keepalived VRRPLAB_HEAL=1 $(GO) test -count=1 -timeout 40m -run '^TestSplitHealMeasure$$' -v ./internal/vrrplab/
 
 # bench-parse times -t on 10 000 virtual servers x 4 real servers next to
 # keepalived 2.2.7.

@@ -424,7 +424,7 @@ func runtimeSelectors(t *testing.T) map[string]bool {
 		}
 		if d.IsDir() {
 			switch d.Name() {
-			case "parser", "config", "testdata", ".git", "internal", "vrrplab", "tools":
+			case "parser", "config", "testdata", ".git", "internal", "tools":
 				return filepath.SkipDir
 			}
 			return nil

@@ -13,22 +13,15 @@ import (
 	"log/slog"
 	"net/netip"
 	"os/exec"
-	"os/user"
 	"reflect"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/nftfilter"
-	"github.com/dsas/keepalived-go/vmac"
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/notify"
-	"github.com/dsas/keepalived-go/vrrp/script"
 	"github.com/dsas/keepalived-go/vrrp/track"
 	"github.com/dsas/keepalived-go/vrrpconf"
 	"github.com/dsas/keepalived-go/vrrphost"
@@ -234,13 +227,6 @@ func (v *Side) waitForSources() {
 	}
 }
 
-func (v *Side) newDispatcher(res *vrrpconf.Result) (*notify.Dispatcher, error) {
-	nc := res.Notify
-	nc.Logger = v.log
-	nc.Run = runner(res.Users)
-	return notify.New(nc)
-}
-
 // sink is where tracker results go: the engine, through the daemon's
 // recorder when one is plugged in.
 func (v *Side) sink(res *vrrpconf.Result) track.Sink {
@@ -288,133 +274,6 @@ func (v *Side) BFDState(name string, up bool) { v.router.BFDState(name, up) }
 func (v *Side) Run(ctx context.Context) error {
 	<-ctx.Done()
 	return v.stop()
-}
-
-func (v *Side) trackConfig(res *vrrpconf.Result) track.Config {
-	tc := res.Track
-	tc.Run = runner(res.Users)
-	return tc
-}
-
-// defaultScriptUser is keepalived's user for scripts when neither the
-// script line nor script_user names one: keepalived_script if it exists,
-// else the daemon's own user.
-const defaultScriptUser = "keepalived_script"
-
-// runner runs scripts as the user the configuration names for them.
-func runner(users map[string]vrrpconf.User) func(ctx context.Context, argv []string, timeout time.Duration) script.Result {
-	var def *syscall.Credential
-	if _, err := user.Lookup(defaultScriptUser); err == nil {
-		def, _ = credential(vrrpconf.User{User: defaultScriptUser})
-	}
-	return func(ctx context.Context, argv []string, timeout time.Duration) script.Result {
-		cred := def
-		if len(argv) > 0 {
-			if u, ok := users[argv[0]]; ok {
-				c, err := credential(u)
-				if err != nil {
-					return script.Result{ExitCode: -1, Err: err}
-				}
-				cred = c
-			}
-		}
-		return script.RunAs(ctx, argv, timeout, cred)
-	}
-}
-
-func credential(u vrrpconf.User) (*syscall.Credential, error) {
-	pw, err := user.Lookup(u.User)
-	if err != nil {
-		return nil, fmt.Errorf("script user %s: %w", u.User, err)
-	}
-	uid, _ := strconv.Atoi(pw.Uid)
-	gid, _ := strconv.Atoi(pw.Gid)
-	if u.Group != "" {
-		g, err := user.LookupGroup(u.Group)
-		if err != nil {
-			return nil, fmt.Errorf("script group %s: %w", u.Group, err)
-		}
-		gid, _ = strconv.Atoi(g.Gid)
-	}
-	if uid == syscall.Getuid() && gid == syscall.Getgid() {
-		return nil, nil
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
-
-// startFIFOScripts starts the notify_fifo readers keepalived starts.
-func (v *Side) startFIFOScripts(res *vrrpconf.Result) []*exec.Cmd {
-	var out []*exec.Cmd
-	for _, argv := range res.FIFOScripts {
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-		u, ok := res.Users[argv[0]]
-		if !ok {
-			if _, err := user.Lookup(defaultScriptUser); err == nil {
-				u, ok = vrrpconf.User{User: defaultScriptUser}, true
-			}
-		}
-		if ok {
-			if c, err := credential(u); err == nil {
-				cmd.SysProcAttr.Credential = c
-			}
-		}
-		if err := cmd.Start(); err != nil {
-			v.log.Warn(fmt.Sprintf("Unable to start notify fifo script %s", argv[0]), "err", err)
-			continue
-		}
-		go cmd.Wait()
-		out = append(out, cmd)
-	}
-	return out
-}
-
-func stopCmds(cmds []*exec.Cmd) {
-	for _, c := range cmds {
-		if c.Process != nil {
-			syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
-		}
-	}
-}
-
-func (v *Side) installStatic(res *vrrpconf.Result) {
-	ctx := context.Background()
-	for _, a := range res.StaticAddresses {
-		if err := v.host.AddAddress(ctx, a); err != nil {
-			v.log.Warn(fmt.Sprintf("static address %s: %v", a.Prefix, err))
-		}
-	}
-	for _, r := range res.StaticRoutes {
-		if err := v.host.AddRoute(ctx, r); err != nil {
-			v.log.Warn(fmt.Sprintf("static route %s: %v", r.Dst, err))
-		}
-	}
-	for _, r := range res.StaticRules {
-		if err := v.host.AddRule(ctx, r); err != nil {
-			v.log.Warn(fmt.Sprintf("static rule: %v", err))
-		}
-	}
-}
-
-// removeStale deletes the static entries a reload dropped (keepalived's
-// clear_diff_static_*).
-func (v *Side) removeStale(old, res *vrrpconf.Result) {
-	ctx := context.Background()
-	for _, r := range old.StaticRules {
-		if !slices.Contains(res.StaticRules, r) {
-			v.host.DelRule(ctx, r)
-		}
-	}
-	for _, r := range old.StaticRoutes {
-		if !slices.Contains(res.StaticRoutes, r) {
-			v.host.DelRoute(ctx, r)
-		}
-	}
-	for _, a := range old.StaticAddresses {
-		if !slices.Contains(res.StaticAddresses, a) {
-			v.host.DelAddress(ctx, a)
-		}
-	}
 }
 
 // Reload moves to cfg; on error nothing has changed.
@@ -486,143 +345,6 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 	return nil
 }
 
-// hostSink passes the host's events to the engine, and does first what
-// the engine does not own: the VMACs and the static addresses.
-type hostSink struct{ v *Side }
-
-func (s hostSink) LinkChanged(ifname string, up bool) { s.v.router.LinkChanged(ifname, up) }
-
-func (s hostSink) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
-	s.v.router.SourceChanged(ifname, ipv6, src)
-}
-
-// LinkReplaced re-creates the VMACs on an interface that came back (the
-// kernel deletes a macvlan with its parent); their own creation then
-// reaches the engine as a replacement in turn.
-func (s hostSink) LinkReplaced(ifname string) {
-	for _, m := range s.v.vmacs() {
-		if m.Parent == ifname {
-			s.v.recreateVMAC(m)
-		}
-	}
-	s.v.router.LinkReplaced(ifname)
-}
-
-// LinkDeleted re-creates one of our VMACs deleted by hand, as keepalived
-// does while its parent exists.
-func (s hostSink) LinkDeleted(ifname string) {
-	s.v.router.LinkDeleted(ifname)
-	for _, m := range s.v.vmacs() {
-		if m.Name == ifname {
-			s.v.recreateVMAC(m)
-		}
-	}
-}
-
-// AddressRemoved puts back a static address deleted behind our back
-// (keepalived's reinstate_static_address), then lets the engine restore
-// its VIPs.
-func (s hostSink) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
-	s.v.mu.Lock()
-	statics := s.v.res.StaticAddresses
-	s.v.mu.Unlock()
-	for _, st := range statics {
-		if st.Prefix.Addr() == a && st.Dev == ifname && !st.NoTrack && !present() {
-			if err := s.v.host.AddAddress(context.Background(), st); err == nil {
-				s.v.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", st.Prefix, st.Dev))
-			}
-		}
-	}
-	s.v.router.AddressRemoved(ifname, a, present)
-}
-
-// RouteRemoved restores a static route deleted behind our back
-// (keepalived's reinstate_static_route), then lets the engine act.
-func (s hostSink) RouteRemoved(deleted vrrp.Route, present func() bool) {
-	s.v.mu.Lock()
-	statics := s.v.res.StaticRoutes
-	s.v.mu.Unlock()
-	for _, rt := range statics {
-		if !rt.NoTrack && rt.Matches(deleted) && !present() {
-			if err := s.v.host.AddRoute(context.Background(), rt); err == nil {
-				s.v.log.Info(fmt.Sprintf("Restoring deleted static route %s", rt.Dst))
-			}
-		}
-	}
-	s.v.router.RouteRemoved(deleted, present)
-}
-
-// RuleRemoved restores a static rule (keepalived's reinstate_static_rule).
-func (s hostSink) RuleRemoved(deleted vrrp.Rule, present func() bool) {
-	s.v.mu.Lock()
-	statics := s.v.res.StaticRules
-	s.v.mu.Unlock()
-	for _, ru := range statics {
-		if !ru.NoTrack && ru.Matches(deleted) && !present() {
-			if err := s.v.host.AddRule(context.Background(), ru); err == nil {
-				s.v.log.Info(fmt.Sprintf("Restoring deleted static rule %s", describeRule(ru)))
-			}
-		}
-	}
-	s.v.router.RuleRemoved(deleted, present)
-}
-
-func describeRule(r vrrp.Rule) string {
-	var b strings.Builder
-	if r.From.IsValid() {
-		fmt.Fprintf(&b, "from %s ", r.From)
-	}
-	if r.To.IsValid() {
-		fmt.Fprintf(&b, "to %s ", r.To)
-	}
-	fmt.Fprintf(&b, "table %d", r.Table)
-	return b.String()
-}
-
-func (v *Side) vmacs() []vmac.VMAC {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.res.VMACs
-}
-
-func (v *Side) recreateVMAC(m vmac.VMAC) {
-	if v.stopping.Load() {
-		return
-	}
-	if err := v.createVMAC(m); err != nil {
-		v.log.Warn(fmt.Sprintf("Unable to re-create VMAC %s on %s: %v", m.Name, m.Parent, err))
-		return
-	}
-	v.log.Info(fmt.Sprintf("VMAC %s re-created on %s", m.Name, m.Parent))
-}
-
-// createVMAC makes the VMAC and puts it in keepalived's nftables VMAC map,
-// so a backup's IGMP/MLD reports never teach the switches the virtual MAC.
-// A firewall failure is logged, not fatal: failover comes first.
-func (v *Side) createVMAC(m vmac.VMAC) error {
-	if err := vmac.Create(m); err != nil {
-		return err
-	}
-	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
-		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
-	}
-	return nil
-}
-
-func (v *Side) deleteVMAC(name string) {
-	_ = v.host.DelVMAC(name)
-	vmac.Delete(name)
-}
-
-func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
-	for _, x := range list {
-		if x == m {
-			return true
-		}
-	}
-	return false
-}
-
 // stop leaves VRRP as keepalived does on SIGTERM.
 func (v *Side) stop() error {
 	v.stopping.Store(true)
@@ -680,20 +402,3 @@ func (nopNetwork) DelRule(context.Context, vrrp.Rule) error       { return nil }
 func (nopNetwork) GratuitousARP(string, netip.Addr) error         { return nil }
 func (nopNetwork) UnsolicitedNA(string, netip.Addr) error         { return nil }
 func (nopNetwork) LinkUp(string) (bool, error)                    { return false, nil }
-
-// RunScript runs argv as the VRRP side runs its scripts: as user and group
-// when user is set, else as keepalived_script when that user exists, else
-// as the daemon's own user; it waits up to timeout. It returns the exit
-// code and the error of a script that did not succeed (startup_script and
-// shutdown_script).
-func RunScript(ctx context.Context, argv []string, user, group string, timeout time.Duration) (int, error) {
-	users := map[string]vrrpconf.User{}
-	if user != "" && len(argv) > 0 {
-		users[argv[0]] = vrrpconf.User{User: user, Group: group}
-	}
-	r := runner(users)(ctx, argv, timeout)
-	if r.OK() {
-		return 0, nil
-	}
-	return r.ExitCode, r.Err
-}

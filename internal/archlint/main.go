@@ -126,7 +126,7 @@ func isEngine(p string) bool {
 // netnstest, debtest) is one.
 func isTestInfra(p string) bool {
 	switch p {
-	case "internal/lab", "internal/labdaemon", "internal/netns", "vrrplab":
+	case "internal/lab", "internal/labdaemon", "internal/netns", "internal/vrrplab":
 		return true
 	}
 	return strings.HasSuffix(p[strings.LastIndex(p, "/")+1:], "test")

@@ -35,7 +35,7 @@ func TestViolations(t *testing.T) {
 		{"check", "check/probe", false},
 		{"vrrphost", "ifaddr", false},
 		{"lvs", "ipvs", false},
-		{"vrrplab", "internal/lab", false},
+		{"internal/vrrplab", "internal/lab", false},
 		{"status/statustest", "vrrp", false},
 		{"vrrp/vrrptest", "vrrp", false},
 		{"ifaddr", "internal/netns", true},
