@@ -54,6 +54,13 @@ type Route struct {
 	// NextHops make a multipath route (nexthop via … dev … weight …);
 	// Gateway and Link must then be unset.
 	NextHops []NextHop
+	// Metrics are RTA_METRICS values (mtu, advmss, ...); zero is unset.
+	Metrics RouteMetrics
+}
+
+// RouteMetrics are the route metrics keepalived-go installs.
+type RouteMetrics struct {
+	MTU, AdvMSS, InitCwnd, InitRwnd uint32
 }
 
 // NextHop is one path of a multipath route.
@@ -154,6 +161,10 @@ func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) 
 		m.Attributes.OutIface = uint32(idx)
 	}
 	m.Attributes.Priority = r.Metric
+	// A delete matches whatever metrics the route has.
+	if mx := r.Metrics; mx != (RouteMetrics{}) && !del {
+		m.Attributes.Metrics = &rtnetlink.RouteMetrics{MTU: mx.MTU, AdvMSS: mx.AdvMSS, InitCwnd: mx.InitCwnd, InitRwnd: mx.InitRwnd}
+	}
 	for _, nh := range r.NextHops {
 		hop := rtnetlink.NextHop{}
 		if nh.Weight > 1 {

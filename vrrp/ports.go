@@ -3,6 +3,7 @@ package vrrp
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -103,21 +104,80 @@ type Address struct {
 	NoAccept bool
 }
 
-// Route is one virtual_routes entry, plain data for the Network adapter.
+// Route is one virtual_routes entry, plain data for the Network adapter:
+// every value is the number the kernel takes, checked when the
+// configuration is translated, so the adapter only copies it.
 type Route struct {
-	Dst      netip.Prefix // zero means default route of the family
+	Dst      netip.Prefix // always set; 0.0.0.0/0 or ::/0 for a default route
 	Src      netip.Addr
 	Via      netip.Addr
 	Dev      string
 	Table    uint32
 	Metric   uint32
-	Scope    string
-	Protocol string
-	Type     string // "unicast" (default), "blackhole", "unreachable", "prohibit", "local", ...
+	Scope    uint8 // rtm_scope, when HasScope; else the kernel's choice
+	HasScope bool
+	Protocol uint8     // rtm_protocol; zero means boot
+	Type     RouteType // zero means unicast
 	Onlink   bool
-	MTU      uint32
+	// Nexthops make a multipath route; Via and Dev are then unset.
+	Nexthops []Nexthop
+	Metrics  RouteMetrics
 	NoTrack  bool
 }
+
+// RouteType is rtm_type, numbered as the kernel numbers it (RTN_*).
+type RouteType uint8
+
+// The route types keepalived's virtual_routes accept.
+const (
+	RouteUnicast     RouteType = 1
+	RouteLocal       RouteType = 2
+	RouteBroadcast   RouteType = 3
+	RouteAnycast     RouteType = 4
+	RouteMulticast   RouteType = 5
+	RouteBlackhole   RouteType = 6
+	RouteUnreachable RouteType = 7
+	RouteProhibit    RouteType = 8
+	RouteThrow       RouteType = 9
+	RouteNAT         RouteType = 10
+)
+
+// Nexthop is one path of a multipath route.
+type Nexthop struct {
+	Via    netip.Addr
+	Dev    string
+	Weight int // 1..256; zero means 1
+	Onlink bool
+}
+
+// RouteMetrics are the RTA_METRICS values installed with a route; zero
+// means unset.
+type RouteMetrics struct {
+	MTU, AdvMSS, InitCwnd, InitRwnd uint32
+}
+
+// Equal reports whether r and o are the same entry (Route holds a slice,
+// so == does not compile).
+func (r Route) Equal(o Route) bool {
+	return r.Dst == o.Dst && r.Src == o.Src && r.Via == o.Via && r.Dev == o.Dev &&
+		r.Table == o.Table && r.Metric == o.Metric && r.Scope == o.Scope && r.HasScope == o.HasScope &&
+		r.Protocol == o.Protocol && r.Type == o.Type && r.Onlink == o.Onlink &&
+		slices.Equal(r.Nexthops, o.Nexthops) && r.Metrics == o.Metrics && r.NoTrack == o.NoTrack
+}
+
+// RuleAction is a rule's action, numbered as the kernel numbers it
+// (FR_ACT_*).
+type RuleAction uint8
+
+// The rule actions keepalived's virtual_rules accept.
+const (
+	RuleToTable     RuleAction = 1
+	RuleGoto        RuleAction = 2
+	RuleNop         RuleAction = 3
+	RuleBlackhole   RuleAction = 6
+	RuleUnreachable RuleAction = 7
+	RuleProhibit    RuleAction = 8
+)
 
 // Rule is one virtual_rules entry.
 type Rule struct {
@@ -131,7 +191,7 @@ type Rule struct {
 	IIf      string
 	OIf      string
 	TOS      uint8
-	Action   string // "" = lookup table; "goto", "nop", "blackhole", "unreachable", "prohibit"
+	Action   RuleAction // zero means lookup Table
 	Goto     uint32
 	NoTrack  bool
 }

@@ -1,8 +1,6 @@
 package vrrphost
 
 import (
-	"fmt"
-	"net/netip"
 	"strconv"
 
 	"github.com/dsas/keepalived-go/ifaddr"
@@ -43,56 +41,35 @@ func scope(s string) uint8 {
 	return uint8(n)
 }
 
-var routeTypes = map[string]ifaddr.RouteType{
-	"": ifaddr.RouteUnicast, "unicast": ifaddr.RouteUnicast, "local": ifaddr.RouteLocal,
-	"broadcast": ifaddr.RouteBroadcast, "anycast": ifaddr.RouteAnycast, "multicast": ifaddr.RouteMulticast,
-	"blackhole": ifaddr.RouteBlackhole, "unreachable": ifaddr.RouteUnreachable,
-	"prohibit": ifaddr.RouteProhibit, "throw": ifaddr.RouteThrow, "nat": ifaddr.RouteNAT,
-}
-
-func toRoute(r vrrp.Route) (ifaddr.Route, error) {
-	t, ok := routeTypes[r.Type]
-	if !ok {
-		return ifaddr.Route{}, fmt.Errorf("vrrphost: route type %q not supported", r.Type)
-	}
+// toRoute copies r: its values are the kernel's numbers already, checked
+// by vrrpconf, and its destination is set.
+func toRoute(r vrrp.Route) ifaddr.Route {
 	out := ifaddr.Route{
-		Dst:     r.Dst,
-		Src:     r.Src,
-		Gateway: r.Via,
-		Link:    r.Dev,
-		Table:   r.Table,
-		Metric:  r.Metric,
-		Type:    t,
-		OnLink:  r.Onlink,
+		Dst:      r.Dst,
+		Src:      r.Src,
+		Gateway:  r.Via,
+		Link:     r.Dev,
+		Table:    r.Table,
+		Metric:   r.Metric,
+		Protocol: r.Protocol,
+		Type:     ifaddr.RouteType(r.Type),
+		OnLink:   r.Onlink,
+		Metrics:  ifaddr.RouteMetrics(r.Metrics),
 	}
-	if !out.Dst.IsValid() {
-		out.Dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-		if r.Via.Is6() {
-			out.Dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
-		}
+	if r.HasScope {
+		out.Scope = ifaddr.Scope(r.Scope)
 	}
-	if r.Scope != "" {
-		out.Scope = ifaddr.Scope(scope(r.Scope))
+	for _, nh := range r.Nexthops {
+		out.NextHops = append(out.NextHops, ifaddr.NextHop{Gateway: nh.Via, Link: nh.Dev, Weight: nh.Weight, OnLink: nh.Onlink})
 	}
-	if r.Protocol != "" {
-		n, err := strconv.ParseUint(r.Protocol, 10, 8)
-		if err != nil {
-			return ifaddr.Route{}, fmt.Errorf("vrrphost: route protocol %q not supported", r.Protocol)
-		}
-		out.Protocol = uint8(n)
-	}
-	return out, nil
+	return out
 }
 
-var ruleActions = map[string]ifaddr.RuleAction{
-	"": ifaddr.RuleToTable, "table": ifaddr.RuleToTable, "goto": ifaddr.RuleGoto, "nop": ifaddr.RuleNop,
-	"blackhole": ifaddr.RuleBlackhole, "unreachable": ifaddr.RuleUnreachable, "prohibit": ifaddr.RuleProhibit,
-}
-
-func toRule(r vrrp.Rule) (ifaddr.Rule, error) {
-	a, ok := ruleActions[r.Action]
-	if !ok {
-		return ifaddr.Rule{}, fmt.Errorf("vrrphost: rule action %q not supported", r.Action)
+// toRule copies r; a zero action is "lookup table".
+func toRule(r vrrp.Rule) ifaddr.Rule {
+	a := ifaddr.RuleAction(r.Action)
+	if a == 0 {
+		a = ifaddr.RuleToTable
 	}
 	return ifaddr.Rule{
 		IPv6:     r.IPv6,
@@ -106,5 +83,5 @@ func toRule(r vrrp.Rule) (ifaddr.Rule, error) {
 		Table:    r.Table,
 		Action:   a,
 		Goto:     r.Goto,
-	}, nil
+	}
 }

@@ -123,38 +123,22 @@ func (h *Host) DelAddress(_ context.Context, a vrrp.Address) error {
 
 // AddRoute implements vrrp.Network.
 func (h *Host) AddRoute(_ context.Context, r vrrp.Route) error {
-	rt, err := toRoute(r)
-	if err != nil {
-		return err
-	}
-	return h.nl.AddRoute(rt)
+	return h.nl.AddRoute(toRoute(r))
 }
 
 // DelRoute implements vrrp.Network.
 func (h *Host) DelRoute(_ context.Context, r vrrp.Route) error {
-	rt, err := toRoute(r)
-	if err != nil {
-		return err
-	}
-	return h.nl.DelRoute(rt)
+	return h.nl.DelRoute(toRoute(r))
 }
 
 // AddRule implements vrrp.Network.
 func (h *Host) AddRule(_ context.Context, r vrrp.Rule) error {
-	ru, err := toRule(r)
-	if err != nil {
-		return err
-	}
-	return h.nl.AddRule(ru)
+	return h.nl.AddRule(toRule(r))
 }
 
 // DelRule implements vrrp.Network.
 func (h *Host) DelRule(_ context.Context, r vrrp.Rule) error {
-	ru, err := toRule(r)
-	if err != nil {
-		return err
-	}
-	return h.nl.DelRule(ru)
+	return h.nl.DelRule(toRule(r))
 }
 
 // GratuitousARP implements vrrp.Network.

@@ -41,7 +41,7 @@ func (v *Side) removeStale(old, res *vrrpconf.Result) {
 		}
 	}
 	for _, r := range old.StaticRoutes {
-		if !slices.Contains(res.StaticRoutes, r) {
+		if !slices.ContainsFunc(res.StaticRoutes, r.Equal) {
 			v.host.DelRoute(ctx, r)
 		}
 	}
