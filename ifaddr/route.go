@@ -92,7 +92,10 @@ func (r Route) String() string {
 	return b.String()
 }
 
-func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) {
+// routeMessage builds the request that adds (or with del, deletes) r;
+// index resolves interface names (Conn.Index). It touches no socket, so
+// tests check it without root.
+func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlink.RouteMessage, error) {
 	if !r.Dst.IsValid() {
 		return nil, fmt.Errorf("invalid destination")
 	}
@@ -154,7 +157,7 @@ func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) 
 		m.Attributes.Gateway = ipOf(r.Gateway.Unmap())
 	}
 	if r.Link != "" {
-		idx, err := c.Index(r.Link)
+		idx, err := index(r.Link)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +177,7 @@ func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) 
 			hop.Hop.Flags |= unix.RTNH_F_ONLINK
 		}
 		if nh.Link != "" {
-			idx, err := c.Index(nh.Link)
+			idx, err := index(nh.Link)
 			if err != nil {
 				return nil, err
 			}
@@ -190,7 +193,7 @@ func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) 
 
 // AddRoute installs r. A route that already exists is not an error.
 func (c *Conn) AddRoute(r Route) error {
-	m, err := c.routeMessage(r, false)
+	m, err := routeMessage(r, false, c.Index)
 	if err == nil {
 		err = c.rt.Route.Add(m)
 	}
@@ -203,7 +206,7 @@ func (c *Conn) AddRoute(r Route) error {
 // DelRoute removes r. A route or interface that is already gone is not an
 // error.
 func (c *Conn) DelRoute(r Route) error {
-	m, err := c.routeMessage(r, true)
+	m, err := routeMessage(r, true, c.Index)
 	if err == nil {
 		err = c.rt.Route.Delete(m)
 	}
