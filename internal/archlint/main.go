@@ -123,7 +123,7 @@ func isEngine(p string) bool {
 
 // isTestInfra: the labs, namespace helpers and fixture packages. By
 // convention a package whose name ends in "test" (vrrptest, statustest,
-// netnstest, debtest) is one.
+// debtest) is one.
 func isTestInfra(p string) bool {
 	switch p {
 	case "internal/lab", "internal/labdaemon", "internal/netns", "internal/vrrplab":
