@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -89,7 +90,7 @@ type Address struct {
 	Dev           string       // defaults to the instance interface
 	Broadcast     netip.Addr
 	Peer          netip.Prefix
-	Scope         string // "global" (default), "host", "link", "site", "nowhere" or a number
+	Scope         uint8 // ifa_scope as the kernel numbers it: 0 global (default), 253 link, 254 host, ...
 	Label         string
 	NoDAD         bool
 	NoPrefixRoute bool
@@ -123,6 +124,23 @@ type Route struct {
 	Nexthops []Nexthop
 	Metrics  RouteMetrics
 	NoTrack  bool
+}
+
+// ScopeName is how keepalived and ip(8) write scope s.
+func ScopeName(s uint8) string {
+	switch s {
+	case 0:
+		return "global"
+	case 200:
+		return "site"
+	case 253:
+		return "link"
+	case 254:
+		return "host"
+	case 255:
+		return "nowhere"
+	}
+	return strconv.Itoa(int(s))
 }
 
 // RouteType is rtm_type, numbered as the kernel numbers it (RTN_*).

@@ -270,9 +270,7 @@ func address(a config.Address) vrrp.Address {
 	if a.HasBrd {
 		v.Broadcast = a.Brd
 	}
-	if a.Scope != 0 {
-		v.Scope = scopeName(a.Scope)
-	}
+	v.Scope = a.Scope
 	if a.PreferredLft != math.MaxUint32 {
 		v.PreferredLft = int(a.PreferredLft)
 	}
@@ -281,22 +279,6 @@ func address(a config.Address) vrrp.Address {
 		v.NoDAD = true
 	}
 	return v
-}
-
-func scopeName(s uint8) string {
-	switch s {
-	case 0:
-		return "global"
-	case 200:
-		return "site"
-	case 253:
-		return "link"
-	case 254:
-		return "host"
-	case 255:
-		return "nowhere"
-	}
-	return strconv.Itoa(int(s))
 }
 
 func process(p config.TrackProcess) track.Process {

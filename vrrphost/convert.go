@@ -1,8 +1,6 @@
 package vrrphost
 
 import (
-	"strconv"
-
 	"github.com/dsas/keepalived-go/ifaddr"
 	"github.com/dsas/keepalived-go/vrrp"
 )
@@ -13,7 +11,7 @@ func toAddr(a vrrp.Address) ifaddr.Address {
 		Link:      a.Dev,
 		Broadcast: a.Broadcast,
 		Peer:      a.Peer,
-		Scope:     ifaddr.Scope(scope(a.Scope)),
+		Scope:     ifaddr.Scope(a.Scope),
 		Label:     a.Label,
 		NoDAD:     a.NoDAD,
 	}
@@ -22,23 +20,6 @@ func toAddr(a vrrp.Address) ifaddr.Address {
 		out.PreferredLft = &v
 	}
 	return out
-}
-
-func scope(s string) uint8 {
-	switch s {
-	case "", "global", "universe":
-		return uint8(ifaddr.ScopeUniverse)
-	case "site":
-		return uint8(ifaddr.ScopeSite)
-	case "link":
-		return uint8(ifaddr.ScopeLink)
-	case "host":
-		return uint8(ifaddr.ScopeHost)
-	case "nowhere":
-		return uint8(ifaddr.ScopeNowhere)
-	}
-	n, _ := strconv.ParseUint(s, 10, 8)
-	return uint8(n)
 }
 
 // toRoute copies r: its values are the kernel's numbers already, checked

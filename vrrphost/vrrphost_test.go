@@ -16,7 +16,7 @@ import (
 )
 
 func TestConversions(t *testing.T) {
-	a := toAddr(vrrp.Address{Prefix: netip.MustParsePrefix("fd00::1/128"), Dev: "eth0", Scope: "link", NoDAD: true, PreferredLft: 0})
+	a := toAddr(vrrp.Address{Prefix: netip.MustParsePrefix("fd00::1/128"), Dev: "eth0", Scope: 253, NoDAD: true, PreferredLft: 0})
 	if a.Link != "eth0" || a.Scope != ifaddr.ScopeLink || !a.NoDAD || a.PreferredLft == nil || *a.PreferredLft != 0 {
 		t.Errorf("IPv6 address %+v", a)
 	}
