@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +13,7 @@ import (
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
-	"github.com/dsas/keepalived-go/lvs"
 	"github.com/dsas/keepalived-go/parser"
-	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrpside"
 )
 
@@ -40,60 +37,6 @@ const detachedEnv = "KEEPALIVED_GO_DETACHED"
 // returns after it has stopped. The running sides are read through
 // vrrpOf and lvsOf.
 type extension func(o Options, opt *hooks) (attach func(d *daemon.Daemon) (cleanup func()), err error)
-
-// hooks are the options an extension may adjust: the daemon's and the
-// VRRP side's (their fields do not overlap).
-type hooks struct {
-	*daemonOptions
-	*vrrpOptions
-}
-
-// The embedded fields' names.
-type (
-	daemonOptions = daemon.Options
-	vrrpOptions   = vrrpside.Options
-)
-
-// vrrpOf is d's running VRRP side (nil when it is not running; the nil
-// Side's Status and Config are empty).
-func vrrpOf(d *daemon.Daemon) *vrrpside.Side {
-	if d == nil {
-		return nil
-	}
-	s, _ := d.VRRP().(*vrrpside.Side)
-	return s
-}
-
-// lvsOf is d's running checker side (nil when it is not running).
-func lvsOf(d *daemon.Daemon) *lvs.Manager {
-	if d == nil {
-		return nil
-	}
-	if s, ok := d.LVS().(*lvsSide); ok {
-		return s.Manager
-	}
-	return nil
-}
-
-// lvsSide is the checker side with the IPVS sync daemon following the
-// VRRP instance lvs_sync_daemon names.
-type lvsSide struct {
-	*lvs.Manager
-	follow *syncFollower
-}
-
-func (l *lvsSide) Run(ctx context.Context) error {
-	defer l.follow.set(nil, nil)
-	return l.Manager.Run(ctx)
-}
-
-func (l *lvsSide) Reload(cfg *config.Config) error {
-	if err := l.Manager.Reload(cfg); err != nil {
-		return err
-	}
-	l.follow.set(l.Manager, cfg)
-	return nil
-}
 
 var extensions []extension
 
@@ -181,30 +124,9 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		Logs:         logs,
 		Detail:       o.LogDetail,
 		OnSignal:     map[os.Signal]func(){},
-		RunScript:    vrrpside.RunScript,
-		CheckVRRP:    vrrpside.Check,
 	}
-	// The VRRP side's options are complete once the extensions have run.
-	follow := &syncFollower{}
 	var vopt vrrpside.Options
-	opt.NewVRRP = func(c *config.Config, log *slog.Logger, keepVIPs bool) (daemon.Side, error) {
-		so := vopt
-		so.Logger, so.KeepVIPs = log, keepVIPs
-		// The extensions' observers first, the sync daemon last.
-		so.Notifiers = append(append([]vrrp.Notifier(nil), vopt.Notifiers...), follow)
-		return vrrpside.New(c, so)
-	}
-	// BFD_CHECK asks the daemon, built below, for its sessions' state.
-	var running *daemon.Daemon
-	bfdUp := func(name string) bool { return running != nil && running.BFDUp(name) }
-	opt.NewLVS = func(c *config.Config, log *slog.Logger, keepIPVS bool) (daemon.LVS, error) {
-		m, err := lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS, BFDUp: bfdUp})
-		if err != nil {
-			return nil, err
-		}
-		follow.set(m, c)
-		return &lvsSide{Manager: m, follow: follow}, nil
-	}
+	setRunning := plugSides(&opt, &vopt)
 	var attaches []func(*daemon.Daemon) func()
 	for _, ext := range extensions {
 		attach, err := ext(o, &hooks{&opt, &vopt})
@@ -218,7 +140,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	}
 	daemon.SystemdHooks(&opt)
 	d := daemon.New(opt)
-	running = d
+	setRunning(d)
 	for _, attach := range attaches {
 		if cleanup := attach(d); cleanup != nil {
 			defer cleanup()
