@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/dsas/keepalived-go/bfd"
-	"github.com/dsas/keepalived-go/bfd/wire"
 	"github.com/dsas/keepalived-go/bfdconf"
 	"github.com/dsas/keepalived-go/bfdrun"
 	"github.com/dsas/keepalived-go/config"
@@ -123,11 +121,12 @@ func (b *bfdSide) forward() {
 	}
 }
 
-func upState(up bool) wire.State {
+// upState is the session state keepalived logs with the event.
+func upState(up bool) string {
 	if up {
-		return wire.Up
+		return "Up"
 	}
-	return wire.Down
+	return "Down"
 }
 
 // syncVRRP makes the VRRP side v the target of events and has it told the
@@ -148,10 +147,8 @@ func (b *bfdSide) pushUp(r BFDSink) {
 	if r == nil {
 		return
 	}
-	for _, s := range b.run.Status() {
-		if s.State == wire.Up {
-			r.BFDState(s.Name, true)
-		}
+	for _, name := range b.run.UpSessions() {
+		r.BFDState(name, true)
 	}
 }
 
@@ -169,23 +166,9 @@ func (b *bfdSide) stop() error {
 	return err
 }
 
-// BFDStatus lists the BFD sessions (nil when the BFD side is not running),
-// for status and metrics.
-func (d *Daemon) BFDStatus() []bfd.Status {
-	if run := d.bfdNow.Load(); run != nil {
-		return run.Status()
-	}
-	return nil
-}
-
-// BFDCounters are the BFD side's packet counters (zero when it is not
-// running).
-func (d *Daemon) BFDCounters() bfd.Counters {
-	if run := d.bfdNow.Load(); run != nil {
-		return run.Counters()
-	}
-	return bfd.Counters{}
-}
+// BFD is the running BFD side (nil when it is not running: its Status,
+// Counters and Up are then empty), for status and metrics.
+func (d *Daemon) BFD() *bfdrun.Runner { return d.bfdNow.Load() }
 
 // applyBFDLocked is the BFD part of a reload; d.mu is held.
 func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
@@ -218,15 +201,4 @@ func (d *Daemon) stopBFDLocked() {
 
 // BFDUp reports whether bfd_instance name is Up (false when the BFD side
 // is not running). It takes no lock of the daemon's: BFD_CHECK calls it.
-func (d *Daemon) BFDUp(name string) bool {
-	run := d.bfdNow.Load()
-	if run == nil {
-		return false
-	}
-	for _, s := range run.Status() {
-		if s.Name == name {
-			return s.State == wire.Up
-		}
-	}
-	return false
-}
+func (d *Daemon) BFDUp(name string) bool { return d.bfdNow.Load().Up(name) }

@@ -107,13 +107,14 @@ func isAdapter(p string) bool {
 	return false
 }
 
-// isEngine: the VRRP engine with its parts, and the checker engine with its
-// probes. vrrptest is test infrastructure, not engine.
+// isEngine: the VRRP engine with its parts, the checker engine with its
+// probes, and the BFD engine with its codec. vrrptest is test
+// infrastructure, not engine.
 func isEngine(p string) bool {
 	if isTestInfra(p) {
 		return false
 	}
-	for _, root := range []string{"vrrp", "check"} {
+	for _, root := range []string{"vrrp", "check", "bfd"} {
 		if p == root || strings.HasPrefix(p, root+"/") {
 			return true
 		}

@@ -19,6 +19,7 @@ func TestViolations(t *testing.T) {
 		{"status", "daemon", true},            // ... not even in tests
 		{"daemon", "check", false},            // daemon imports engine
 		{"daemon", "vrrp/track", false},       // ... any part of one
+		{"daemon", "bfd/wire", false},         // ... the BFD engine's too
 		{"lvs", "vrrp/vrrptest", false},       // production imports test infra
 		{"metrics", "internal/lab", false},
 		{"control", "status/statustest", false},
@@ -27,6 +28,8 @@ func TestViolations(t *testing.T) {
 		{"cmd/keepalived", "daemon", false},
 		{"daemon", "daemon", true},
 		{"daemon", "bfdrun", false},
+		{"bfdrun", "bfd", false},
+		{"bfd", "bfd/wire", false},
 		{"cmd/keepalived", "vrrpside", false},
 		{"vrrpside", "vrrp", false},
 		{"daemon", "ipvs", false},
