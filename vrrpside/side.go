@@ -350,13 +350,21 @@ func (v *Side) stop() error {
 	v.stopping.Store(true)
 	close(v.quit)
 	<-v.polled
+	// The host watcher ends first, outside v.mu: its handlers take v.mu,
+	// so the VIP removals below would otherwise reach a handler that
+	// waits for this stop while the stop waits for the watcher.
+	var werr error
+	if v.watcher != nil {
+		werr = v.watcher.Close()
+		v.watcher = nil
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.tracker != nil {
 		v.tracker.Stop()
 	}
 	err := v.router.Stop(v.keepVIPs)
-	return errors.Join(err, v.close())
+	return errors.Join(werr, err, v.close())
 }
 
 func (v *Side) close() error {
