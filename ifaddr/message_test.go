@@ -120,11 +120,11 @@ func TestAddrMessage(t *testing.T) {
 }
 
 func TestRuleMessage(t *testing.T) {
-	m, err := Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 1000, Priority: 200}.message(true)
+	m, err := Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 1000, Priority: 200, TOS: 0x10, Not: true}.message(true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Family != unix.AF_INET || m.Action != unix.FR_ACT_TO_TBL || m.SrcLength != 32 ||
+	if m.Family != unix.AF_INET || m.Action != unix.FR_ACT_TO_TBL || m.SrcLength != 32 || m.TOS != 0x10 || m.Flags&unix.FIB_RULE_INVERT == 0 ||
 		m.Attributes.Table == nil || *m.Attributes.Table != 1000 || m.Attributes.Priority == nil || *m.Attributes.Priority != 200 {
 		t.Errorf("rule %+v %+v", m, m.Attributes)
 	}

@@ -210,6 +210,8 @@ type Rule struct {
 	OIf      string
 	TOS      uint8
 	Action   RuleAction // zero means lookup Table
+	Not      bool       // invert the match
+	Protocol uint8      // FRA_PROTOCOL; keepalived's rules are RTPROT_KEEPALIVED (18)
 	Goto     uint32
 	NoTrack  bool
 }

@@ -25,6 +25,9 @@ var ruleActions = map[string]vrrp.RuleAction{
 	"blackhole": vrrp.RuleBlackhole, "unreachable": vrrp.RuleUnreachable, "prohibit": vrrp.RuleProhibit,
 }
 
+// rtprotKeepalived is RTPROT_KEEPALIVED, keepalived's rule protocol.
+const rtprotKeepalived = 18
+
 // routes appends the engine's form of rs to out. What cannot be installed
 // is said in a warning, never dropped silently.
 func routes(rs []config.Route, out []vrrp.Route, warn []string) ([]vrrp.Route, []string) {
@@ -117,9 +120,37 @@ func rules(rs []config.Rule, out []vrrp.Rule, warn []string) ([]vrrp.Rule, []str
 			warn = append(warn, fmt.Sprintf("rule %s: action %s is not supported, rule not installed", ruleText(r), r.Action))
 			continue
 		}
+		for _, o := range unsupportedRuleOptions(r) {
+			warn = append(warn, fmt.Sprintf("rule %s: %s is not supported by keepalived-go, rule installed without it", ruleText(r), o))
+		}
 		out = append(out, v)
 	}
 	return out, warn
+}
+
+// unsupportedRuleOptions names what r selects on that the engine does not
+// install.
+func unsupportedRuleOptions(r config.Rule) []string {
+	var out []string
+	for _, o := range []struct {
+		name string
+		set  bool
+	}{
+		{"realms", r.Realms != ""},
+		{"suppress_prefixlength", r.SuppressPrefixLen >= 0},
+		{"suppress_ifgroup", r.SuppressIfGroup != ""},
+		{"tunnel-id", r.TunnelID != 0},
+		{"uidrange", r.UIDRange != ""},
+		{"protocol", r.Protocol != ""},
+		{"ipproto", r.IPProto != ""},
+		{"sport", r.SPort != ""},
+		{"dport", r.DPort != ""},
+	} {
+		if o.set {
+			out = append(out, o.name)
+		}
+	}
+	return out
 }
 
 func ruleText(r config.Rule) string {
@@ -135,16 +166,19 @@ func ruleText(r config.Rule) string {
 func rule(r config.Rule) (vrrp.Rule, bool) {
 	a, ok := ruleActions[r.Action]
 	v := vrrp.Rule{
-		IPv6:    r.Family == config.IPv6,
-		From:    r.From,
-		To:      r.To,
-		Table:   r.Table,
-		IIf:     r.IIf,
-		OIf:     r.OIf,
-		TOS:     r.Tos,
-		Action:  a,
-		Goto:    r.Goto,
-		NoTrack: r.NoTrack,
+		IPv6:   r.Family == config.IPv6,
+		From:   r.From,
+		To:     r.To,
+		Table:  r.Table,
+		IIf:    r.IIf,
+		OIf:    r.OIf,
+		TOS:    r.Tos,
+		Action: a,
+		Not:    r.Not,
+		Goto:   r.Goto,
+		// keepalived marks its rules as it marks its routes.
+		Protocol: rtprotKeepalived,
+		NoTrack:  r.NoTrack,
 	}
 	if r.HasPriority {
 		v.Priority = r.Priority

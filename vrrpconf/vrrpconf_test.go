@@ -234,6 +234,7 @@ vrrp_instance B { interface eth1
 static_rules {
   from 10.0.0.3 l3mdev priority 9
   from 10.0.0.4 goto 40 priority 10
+  not from 10.0.0.5 tos 0x10 table 5 sport 80 priority 11
 }`,
 		check: func(t *testing.T, r *Result) {
 			want(t, "routes", len(r.StaticRoutes), 3)
@@ -243,10 +244,12 @@ static_rules {
 			want(t, "second via", mp.Nexthops[1].Via, netip.MustParseAddr("192.0.2.253"))
 			want(t, "metrics", r.StaticRoutes[1].Metrics, vrrp.RouteMetrics{MTU: 1300, AdvMSS: 1200})
 			want(t, "default", r.StaticRoutes[2].Dst, netip.MustParsePrefix("::/0"))
-			want(t, "rules", len(r.StaticRules), 1)
+			want(t, "rules", len(r.StaticRules), 2)
 			want(t, "goto", r.StaticRules[0].Action, vrrp.RuleGoto)
+			want(t, "not", r.StaticRules[1].Not, true)
+			want(t, "tos", r.StaticRules[1].TOS, uint8(0x10))
 			w := strings.Join(r.Warnings, "\n")
-			for _, s := range []string{"rtt is not supported", "action l3mdev is not supported"} {
+			for _, s := range []string{"rtt is not supported", "action l3mdev is not supported", "sport is not supported by keepalived-go, rule installed without it"} {
 				if !strings.Contains(w, s) {
 					t.Errorf("no warning %q in:\n%s", s, w)
 				}

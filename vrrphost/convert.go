@@ -64,5 +64,8 @@ func toRule(r vrrp.Rule) ifaddr.Rule {
 		Table:    r.Table,
 		Action:   a,
 		Goto:     r.Goto,
+		Not:      r.Not,
+		TOS:      r.TOS,
+		Protocol: r.Protocol,
 	}
 }
