@@ -38,7 +38,7 @@ bench-vrrp: build
 # keepalived 2.2.7 on either side; VRRPv3 0.1 s IPv4 and IPv6, VRRPv2 1 s;
 # about 6 minutes, root). VRRPLAB_HEAL_N sets the number of heals.
 bench-heal: build
-	KEEPALIVED_GO=$(CURDIR)/$(BIN)/keepalived VRRPLAB_HEAL=1 $(GO) test -count=1 -timeout 40m -run '^TestSplitHealMeasure$$' -v ./vrrplab/
+	KEEPALIVED_GO=$(CURDIR)/$(BIN)/keepalived VRRPLAB_HEAL=1 $(GO) test -count=1 -timeout 40m -run '^TestSplitHealMeasure$$' -v ./internal/vrrplab/
 
 # bench-parse times -t next to keepalived 2.2.7, in the same run, on
 # 10 000 virtual servers x 4 real servers, a 1 MB and a 10 MB line, 65 535
@@ -50,7 +50,7 @@ bench-parse:
 # 10 start-ups each, keepalived 2.2.7 alongside (CI runs 3 of 512).
 startup-scale:
 	VRRPLAB_STARTUP_INSTANCES=512,1000 VRRPLAB_STARTUP_RUNS=10 VRRPLAB_STARTUP_DAEMONS=go,c \
-	  $(GO) test -count=1 -run TestStartupScale -v -timeout 30m ./vrrplab/
+	  $(GO) test -count=1 -run TestStartupScale -v -timeout 30m ./internal/vrrplab/
 # differential runs every configuration of the shared corpus
 # (../shared/corpus/keepalived) and parser/testdata/vrrp with keepalived
 # 2.2.7 and with keepalived-go in identical netns labs and compares the

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/dsas/keepalived-go/bfd"
+	"github.com/dsas/keepalived-go/bfd/wire"
 	"github.com/dsas/keepalived-go/bfdsock"
 )
 
@@ -117,11 +118,43 @@ func (r *Runner) publish(name string, up bool) {
 // Apply is a reload: unchanged sessions stay up.
 func (r *Runner) Apply(specs []bfd.Spec) { r.eng.Apply(specs) }
 
-// Status lists the sessions.
-func (r *Runner) Status() []bfd.Status { return r.eng.Status() }
+// Status lists the sessions (none on a nil Runner: the BFD side is not
+// running).
+func (r *Runner) Status() []bfd.Status {
+	if r == nil {
+		return nil
+	}
+	return r.eng.Status()
+}
 
-// Counters are the engine's packet counters.
-func (r *Runner) Counters() bfd.Counters { return r.eng.Counters() }
+// Counters are the engine's packet counters (zero on a nil Runner).
+func (r *Runner) Counters() bfd.Counters {
+	if r == nil {
+		return bfd.Counters{}
+	}
+	return r.eng.Counters()
+}
+
+// Up reports whether session name is Up (false on a nil Runner).
+func (r *Runner) Up(name string) bool {
+	for _, s := range r.Status() {
+		if s.Name == name {
+			return s.State == wire.Up
+		}
+	}
+	return false
+}
+
+// UpSessions names the sessions that are Up now.
+func (r *Runner) UpSessions() []string {
+	var out []string
+	for _, s := range r.Status() {
+		if s.State == wire.Up {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
 
 // Stop sends AdminDown on every session and closes the sockets.
 func (r *Runner) Stop() error {

@@ -7,12 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/dsas/keepalived-go/bfd"
-	"github.com/dsas/keepalived-go/bfd/wire"
 	"github.com/dsas/keepalived-go/bfdconf"
 	"github.com/dsas/keepalived-go/bfdrun"
 	"github.com/dsas/keepalived-go/config"
-	"github.com/dsas/keepalived-go/vrrp"
 )
 
 // bfdHandle holds the running BFD side for readers that must not take
@@ -29,9 +26,9 @@ const DefaultBFDPIDFile = "/run/bfd.pid"
 type bfdSide struct {
 	log *slog.Logger
 	run *bfdrun.Runner
-	// router is the VRRP engine events go to, set by syncVRRP; not read
+	// target is the VRRP side events go to, set by syncVRRP; not read
 	// through the Daemon, whose lock a stop holds while it waits for us.
-	router atomic.Pointer[vrrp.Router]
+	target atomic.Pointer[bfdTarget]
 
 	mu    sync.Mutex
 	queue []bfdEvent
@@ -39,6 +36,9 @@ type bfdSide struct {
 	quit  chan struct{}
 	done  chan struct{}
 }
+
+// bfdTarget boxes the side events go to, for the atomic pointer.
+type bfdTarget struct{ BFDSink }
 
 type bfdEvent struct {
 	name string
@@ -104,7 +104,10 @@ func (b *bfdSide) forward() {
 		q := b.queue
 		b.queue = nil
 		b.mu.Unlock()
-		r := b.router.Load()
+		var r BFDSink
+		if t := b.target.Load(); t != nil {
+			r = t.BFDSink
+		}
 		for _, ev := range q {
 			if ev.sync {
 				b.pushUp(r)
@@ -118,34 +121,34 @@ func (b *bfdSide) forward() {
 	}
 }
 
-func upState(up bool) wire.State {
+// upState is the session state keepalived logs with the event.
+func upState(up bool) string {
 	if up {
-		return wire.Up
+		return "Up"
 	}
-	return wire.Down
+	return "Down"
 }
 
-// syncVRRP makes r the target of events and has it told the sessions Up,
-// as keepalived's VRRP child reads the BFD state at start. The state is
-// read by the forwarding goroutine, so an event that follows the read is
-// also handled after it.
-func (b *bfdSide) syncVRRP(r *vrrp.Router) {
-	if b == nil || r == nil {
+// syncVRRP makes the VRRP side v the target of events and has it told the
+// sessions Up, as keepalived's VRRP child reads the BFD state at start.
+// The state is read by the forwarding goroutine, so an event that follows
+// the read is also handled after it. A side that is no BFDSink is not told.
+func (b *bfdSide) syncVRRP(v Side) {
+	r, ok := v.(BFDSink)
+	if b == nil || !ok {
 		return
 	}
-	b.router.Store(r)
+	b.target.Store(&bfdTarget{r})
 	b.push(bfdEvent{sync: true})
 }
 
 // pushUp tells r every session that is Up now.
-func (b *bfdSide) pushUp(r *vrrp.Router) {
+func (b *bfdSide) pushUp(r BFDSink) {
 	if r == nil {
 		return
 	}
-	for _, s := range b.run.Status() {
-		if s.State == wire.Up {
-			r.BFDState(s.Name, true)
-		}
+	for _, name := range b.run.UpSessions() {
+		r.BFDState(name, true)
 	}
 }
 
@@ -163,23 +166,9 @@ func (b *bfdSide) stop() error {
 	return err
 }
 
-// BFDStatus lists the BFD sessions (nil when the BFD side is not running),
-// for status and metrics.
-func (d *Daemon) BFDStatus() []bfd.Status {
-	if run := d.bfdNow.Load(); run != nil {
-		return run.Status()
-	}
-	return nil
-}
-
-// BFDCounters are the BFD side's packet counters (zero when it is not
-// running).
-func (d *Daemon) BFDCounters() bfd.Counters {
-	if run := d.bfdNow.Load(); run != nil {
-		return run.Counters()
-	}
-	return bfd.Counters{}
-}
+// BFD is the running BFD side (nil when it is not running: its Status,
+// Counters and Up are then empty), for status and metrics.
+func (d *Daemon) BFD() *bfdrun.Runner { return d.bfdNow.Load() }
 
 // applyBFDLocked is the BFD part of a reload; d.mu is held.
 func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
@@ -194,7 +183,7 @@ func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
 		}
 	}
 	if d.vrrp != nil {
-		d.bfd.syncVRRP(d.vrrp.router)
+		d.bfd.syncVRRP(d.vrrp.Side)
 	}
 	return nil
 }
@@ -212,15 +201,4 @@ func (d *Daemon) stopBFDLocked() {
 
 // BFDUp reports whether bfd_instance name is Up (false when the BFD side
 // is not running). It takes no lock of the daemon's: BFD_CHECK calls it.
-func (d *Daemon) BFDUp(name string) bool {
-	run := d.bfdNow.Load()
-	if run == nil {
-		return false
-	}
-	for _, s := range run.Status() {
-		if s.Name == name {
-			return s.State == wire.Up
-		}
-	}
-	return false
-}
+func (d *Daemon) BFDUp(name string) bool { return d.bfdNow.Load().Up(name) }

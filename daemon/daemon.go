@@ -1,7 +1,8 @@
-// Package daemon is keepalived-go's process lifecycle: it starts the VRRP
-// side (package vrrp on this host) and the LVS side, writes keepalived's
-// pid files, and turns signals into keepalived's actions: SIGHUP reloads,
-// SIGTERM and SIGINT stop cleanly.
+// Package daemon is keepalived-go's process lifecycle: it starts the sides
+// it is given (the VRRP side, the LVS side, the BFD side), writes
+// keepalived's pid files, and turns signals into keepalived's actions:
+// SIGHUP reloads, SIGTERM and SIGINT stop cleanly. It imports no engine:
+// each side is built by a constructor in Options and driven through Side.
 //
 // keepalived runs a parent and one child process per side; keepalived-go
 // runs both sides in one process, so every pid file holds the same pid and
@@ -17,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,15 +25,62 @@ import (
 	"syscall"
 
 	"github.com/dsas/keepalived-go/config"
-	"github.com/dsas/keepalived-go/vrrp"
-	"github.com/dsas/keepalived-go/vrrp/track"
 )
 
-// LVS is the checker side as the daemon drives it; *lvs.Manager
-// implements it.
-type LVS interface {
+// Side is one of keepalived's children as the daemon drives it, built by
+// its constructor in Options: Run holds it until its context ends, then
+// stops it and returns what the stop could not undo; Reload applies a new
+// configuration's difference, and on error leaves what it could not
+// apply. *lvs.Manager and *vrrpside.Side are sides.
+//
+// A side may also implement BFDSink (it is told the BFD sessions' state)
+// and Prober (the systemd watchdog pings only while Probe returns).
+type Side interface {
 	Run(ctx context.Context) error
 	Reload(cfg *config.Config) error
+}
+
+// LVS is the checker side; *lvs.Manager implements it.
+type LVS = Side
+
+// BFDSink is a side that follows the BFD sessions (track_bfd).
+type BFDSink interface {
+	BFDState(name string, up bool)
+}
+
+// Prober is a side whose liveness the systemd watchdog checks: Probe
+// takes the side's locks and returns.
+type Prober interface {
+	Probe()
+}
+
+// running is a side the daemon runs: its Run on a goroutine of its own.
+type running struct {
+	Side
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // Run's result, once done is closed
+}
+
+// runSide starts s.Run; died is called if Run returns before stop.
+func runSide(s Side, died func(error)) *running {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{Side: s, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.err = s.Run(ctx)
+		if r.err != nil && ctx.Err() == nil && died != nil {
+			died(r.err)
+		}
+	}()
+	return r
+}
+
+// stop ends the side and returns Run's result.
+func (r *running) stop() error {
+	r.cancel()
+	<-r.done
+	return r.err
 }
 
 // dumpSignals are keepalived's DATA (SIGUSR1), STATS (SIGUSR2), JSON
@@ -73,16 +120,17 @@ type Options struct {
 	// Detail is -D: keepalived logs its CPU usage at exit only then.
 	Detail bool
 
+	// NewVRRP builds and starts the VRRP side (vrrpside.New); nil means
+	// there is none in this build and the VRRP configuration is only
+	// logged as not run. CheckVRRP validates a configuration for it
+	// before a reload changes any side (vrrpside.Check).
+	NewVRRP   func(cfg *config.Config, log *slog.Logger, keepVIPs bool) (Side, error)
+	CheckVRRP func(cfg *config.Config) error
 	// NewLVS builds the checker side; nil means there is none in this
 	// build and the LVS configuration is only logged as not run.
 	NewLVS func(cfg *config.Config, log *slog.Logger, keepIPVS bool) (LVS, error)
-	// Notifiers are told every VRRP event after the notify scripts have
-	// been queued (metrics, transition counters); they must not block.
-	Notifiers []vrrp.Notifier
-	// WrapTrackSink, when set, sits between the trackers and the engine
-	// (a vrrp_script result recorder); it is called again after a reload
-	// changes the trackers.
-	WrapTrackSink func(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) track.Sink
+	// RunScript runs startup_script and shutdown_script (vrrpside.RunScript).
+	RunScript ScriptRunner
 	// OnSignal adds handlers for more signals (data/stats dumps, ...); they
 	// run on the signal goroutine.
 	OnSignal map[os.Signal]func()
@@ -100,17 +148,14 @@ type Daemon struct {
 	opt Options
 	log *Logs
 
-	mu        sync.Mutex
-	cfg       *config.Config
-	vrrp      *vrrpSide
-	lvs       LVS
-	lvsCancel context.CancelFunc
-	lvsDone   chan struct{}
-	bfd       *bfdSide  // bfd.go
-	bfdNow    bfdHandle // the running BFD side, read without mu (BFD_CHECK)
-	reloads   int
-	lastErr   error
-	sync      syncFollower
+	mu      sync.Mutex
+	cfg     *config.Config
+	vrrp    *running
+	lvs     *running
+	bfd     *bfdSide  // bfd.go
+	bfdNow  bfdHandle // the running BFD side, read without mu (BFD_CHECK)
+	reloads int
+	lastErr error
 }
 
 // New prepares a daemon; Run starts it.
@@ -124,42 +169,25 @@ func New(opt Options) *Daemon {
 	return &Daemon{opt: opt, log: opt.Logs}
 }
 
-// VRRP returns the running VRRP engine (nil when that side is not
-// running), for status, metrics and dump files.
-func (d *Daemon) VRRP() *vrrp.Router {
+// VRRP returns the running VRRP side (nil when not running), for status,
+// metrics and dump files; cmd/keepalived knows its type.
+func (d *Daemon) VRRP() Side {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.vrrp == nil {
 		return nil
 	}
-	return d.vrrp.router
+	return d.vrrp.Side
 }
 
 // LVS returns the running checker side (nil when not running).
 func (d *Daemon) LVS() LVS {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.lvs
-}
-
-// VRRPStatus is the engine's snapshot (nil when the VRRP side is not
-// running).
-func (d *Daemon) VRRPStatus() []vrrp.InstanceStatus {
-	if r := d.VRRP(); r != nil {
-		return r.Status()
+	if d.lvs == nil {
+		return nil
 	}
-	return nil
-}
-
-// VRRPConfig is the engine configuration running now (zero when the VRRP
-// side is not running).
-func (d *Daemon) VRRPConfig() vrrp.Config {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.vrrp == nil {
-		return vrrp.Config{}
-	}
-	return d.vrrp.config()
+	return d.lvs.Side
 }
 
 // Config returns the configuration currently applied.
@@ -225,7 +253,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	}
 
 	g := &cfg.Global
-	runGlobalScript(core, d.opt.Detail, "startup", g.StartupScript, g, g.StartupScriptTimeout)
+	runGlobalScript(core, d.opt.RunScript, d.opt.Detail, "startup", g.StartupScript, g, g.StartupScriptTimeout)
 	if err := d.start(cfg); err != nil {
 		d.stop()
 		return err
@@ -237,9 +265,18 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	steadyStateMemory(core)
 	quitWatchdog := make(chan struct{})
 	defer close(quitWatchdog)
-	go watchdog(quitWatchdog, func() { d.VRRPStatus() })
+	go watchdog(quitWatchdog, d.probe)
 	d.serveSignals(ctx, ch)
 	return nil
+}
+
+// probe checks the sides that can be probed, outside the daemon's lock.
+func (d *Daemon) probe() {
+	for _, s := range []Side{d.VRRP(), d.LVS()} {
+		if p, ok := s.(Prober); ok {
+			p.Probe()
+		}
+	}
 }
 
 // serveSignals acts on signals until SIGTERM/SIGINT or ctx's end, then
@@ -339,7 +376,6 @@ func (d *Daemon) start(cfg *config.Config) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.cfg = cfg
-	pid := os.Getpid()
 	if !d.wantVRRP(cfg) && !d.wantLVS(cfg) && !d.wantBFD(cfg) {
 		d.log.Core.Info("Warning - keepalived has no configuration to run")
 	}
@@ -353,14 +389,10 @@ func (d *Daemon) start(cfg *config.Config) error {
 		}
 	}
 	if d.wantVRRP(cfg) {
-		d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", pid))
-		v, err := startVRRP(cfg, d.log.VRRP, d.sideOptions())
-		if err != nil {
-			d.log.VRRP.Error(fmt.Sprintf("VRRP: %v", err))
-			return fmt.Errorf("vrrp: %w", err)
+		if err := d.startvrrpLocked(cfg); err != nil {
+			return err
 		}
-		d.vrrp = v
-		d.bfd.syncVRRP(v.router)
+		d.bfd.syncVRRP(d.vrrpLocked())
 	}
 	if d.wantLVS(cfg) {
 		if err := d.startLVS(cfg); err != nil {
@@ -375,12 +407,28 @@ func (d *Daemon) start(cfg *config.Config) error {
 	return nil
 }
 
-func (d *Daemon) sideOptions() sideOptions {
-	return sideOptions{
-		keepVIPs:  d.opt.KeepVIPs,
-		notifiers: append(append([]vrrp.Notifier(nil), d.opt.Notifiers...), &d.sync),
-		wrapSink:  d.opt.WrapTrackSink,
+// vrrpLocked is VRRP with d.mu held.
+func (d *Daemon) vrrpLocked() Side {
+	if d.vrrp == nil {
+		return nil
 	}
+	return d.vrrp.Side
+}
+
+// startvrrpLocked starts the VRRP side; d.mu is held.
+func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
+	if d.opt.NewVRRP == nil {
+		d.log.VRRP.Warn("VRRP side not available in this build: vrrp_instance blocks are not run")
+		return nil
+	}
+	d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
+	v, err := d.opt.NewVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)
+	if err != nil {
+		d.log.VRRP.Error(fmt.Sprintf("VRRP: %v", err))
+		return fmt.Errorf("vrrp: %w", err)
+	}
+	d.vrrp = runSide(v, nil)
+	return nil
 }
 
 func (d *Daemon) startLVS(cfg *config.Config) error {
@@ -394,16 +442,9 @@ func (d *Daemon) startLVS(cfg *config.Config) error {
 		d.log.Check.Error(fmt.Sprintf("Healthcheck: %v", err))
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := m.Run(ctx); err != nil && ctx.Err() == nil {
-			d.log.Check.Error(fmt.Sprintf("Healthcheck child process died: %v", err))
-		}
-	}()
-	d.lvs, d.lvsCancel, d.lvsDone = m, cancel, done
-	d.sync.set(m, cfg)
+	d.lvs = runSide(m, func(err error) {
+		d.log.Check.Error(fmt.Sprintf("Healthcheck child process died: %v", err))
+	})
 	d.log.Check.Info("Startup complete")
 	return nil
 }
@@ -484,12 +525,8 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	}
 	// Validate every side before changing any, so a configuration one side
 	// refuses leaves both untouched.
-	if d.wantVRRP(cfg) {
-		res, err := translate(cfg)
-		if err != nil {
-			return fmt.Errorf("vrrp: %w", err)
-		}
-		if _, err := vrrp.New(res.VRRP, vrrp.Options{Listen: func(string, bool) (vrrp.Conn, error) { return nil, errors.New("validation only") }, Network: nopNetwork{}}); err != nil {
+	if d.wantVRRP(cfg) && d.opt.CheckVRRP != nil {
+		if err := d.opt.CheckVRRP(cfg); err != nil {
 			return fmt.Errorf("vrrp: %w", err)
 		}
 	}
@@ -499,19 +536,15 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	switch {
 	case d.vrrp != nil && d.wantVRRP(cfg):
 		d.log.VRRP.Info("Reloading")
-		if err := d.vrrp.reload(cfg); err != nil {
+		if err := d.vrrp.Reload(cfg); err != nil {
 			errs = append(errs, fmt.Errorf("vrrp: %w", err))
 		}
 	case d.vrrp != nil:
 		errs = append(errs, d.vrrp.stop())
 		d.vrrp = nil
 	case d.wantVRRP(cfg):
-		d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
-		v, err := startVRRP(cfg, d.log.VRRP, d.sideOptions())
-		if err != nil {
-			errs = append(errs, fmt.Errorf("vrrp: %w", err))
-		} else {
-			d.vrrp = v
+		if err := d.startvrrpLocked(cfg); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	switch {
@@ -519,8 +552,6 @@ func (d *Daemon) apply(cfg *config.Config) error {
 		d.log.Check.Info("Reloading")
 		if err := d.lvs.Reload(cfg); err != nil {
 			errs = append(errs, fmt.Errorf("lvs: %w", err))
-		} else {
-			d.sync.set(d.lvs, cfg)
 		}
 	case d.lvs != nil:
 		d.stopLVSLocked()
@@ -535,13 +566,12 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	return errors.Join(errs...)
 }
 
+// stopLVSLocked stops the checker side; its teardown logs its own errors.
 func (d *Daemon) stopLVSLocked() {
-	if d.lvsCancel != nil {
-		d.lvsCancel()
-		<-d.lvsDone
+	if d.lvs != nil {
+		_ = d.lvs.stop()
 	}
-	d.lvs, d.lvsCancel, d.lvsDone = nil, nil, nil
-	d.sync.set(nil, nil)
+	d.lvs = nil
 }
 
 func (d *Daemon) stop() {
@@ -570,7 +600,7 @@ func (d *Daemon) shutdown() {
 		side = d.log.VRRP
 	}
 	d.stop()
-	runGlobalScript(d.log.Core, d.opt.Detail, "shutdown", g.ShutdownScript, g, g.ShutdownScriptTimeout)
+	runGlobalScript(d.log.Core, d.opt.RunScript, d.opt.Detail, "shutdown", g.ShutdownScript, g, g.ShutdownScriptTimeout)
 	var self, children syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
 	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
@@ -610,16 +640,3 @@ func uname() (string, error) {
 	}
 	return fmt.Sprintf("%s %s %s", s(u.Sysname[:]), s(u.Release[:]), s(u.Version[:])), nil
 }
-
-// nopNetwork lets vrrp.New validate a configuration without a host.
-type nopNetwork struct{}
-
-func (nopNetwork) AddAddress(context.Context, vrrp.Address) error { return nil }
-func (nopNetwork) DelAddress(context.Context, vrrp.Address) error { return nil }
-func (nopNetwork) AddRoute(context.Context, vrrp.Route) error     { return nil }
-func (nopNetwork) DelRoute(context.Context, vrrp.Route) error     { return nil }
-func (nopNetwork) AddRule(context.Context, vrrp.Rule) error       { return nil }
-func (nopNetwork) DelRule(context.Context, vrrp.Rule) error       { return nil }
-func (nopNetwork) GratuitousARP(string, netip.Addr) error         { return nil }
-func (nopNetwork) UnsolicitedNA(string, netip.Addr) error         { return nil }
-func (nopNetwork) LinkUp(string) (bool, error)                    { return false, nil }

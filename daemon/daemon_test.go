@@ -2,21 +2,17 @@ package daemon
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"log/syslog"
 	"net"
 	"os"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dsas/keepalived-go/config"
-	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 func TestPIDFiles(t *testing.T) {
@@ -121,25 +117,6 @@ func TestSDNotify(t *testing.T) {
 		if !strings.HasPrefix(string(buf[:n]), w) {
 			t.Fatalf("got %q, want prefix %q", buf[:n], w)
 		}
-	}
-}
-
-func TestRunnerScriptUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to change user")
-	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skip("no user nobody")
-	}
-	run := runner(map[string]vrrpconf.User{"/bin/sh": {User: "nobody"}})
-	r := run(context.Background(), []string{"/bin/sh", "-c", "test $(id -u) = " + nobody.Uid}, 10*time.Second)
-	if !r.OK() {
-		t.Fatalf("script did not run as nobody: %+v", r)
-	}
-	r = run(context.Background(), []string{"/usr/bin/test", "x"}, 10*time.Second)
-	if !r.OK() {
-		t.Fatalf("script without a user: %+v", r)
 	}
 }
 

@@ -7,13 +7,17 @@ import (
 	"time"
 
 	"github.com/dsas/keepalived-go/config"
-	"github.com/dsas/keepalived-go/vrrpconf"
 )
+
+// ScriptRunner runs a script as user:group (empty: the default script
+// user) and waits up to timeout; it returns the exit code and the error
+// of a script that did not succeed. vrrpside.RunScript is one.
+type ScriptRunner func(ctx context.Context, argv []string, user, group string, timeout time.Duration) (int, error)
 
 // runGlobalScript runs global_defs' startup_script or shutdown_script and
 // waits for it (up to its timeout), as keepalived's parent does before
 // starting and after stopping its children.
-func runGlobalScript(log *slog.Logger, detail bool, what string, c *config.Command, g *config.Global, timeout time.Duration) {
+func runGlobalScript(log *slog.Logger, run ScriptRunner, detail bool, what string, c *config.Command, g *config.Global, timeout time.Duration) {
 	if c == nil {
 		return
 	}
@@ -27,15 +31,15 @@ func runGlobalScript(log *slog.Logger, detail bool, what string, c *config.Comma
 	if detail {
 		log.Info(fmt.Sprintf("Running %s script %s", what, argv[0]))
 	}
-	u := vrrpconf.User{User: c.User, Group: c.Group}
-	if u.User == "" {
-		u = vrrpconf.User{User: g.ScriptUser, Group: g.ScriptGroup}
+	if run == nil {
+		log.Warn(fmt.Sprintf("%s script %s not run: no script runner in this build", what, argv[0]))
+		return
 	}
-	users := map[string]vrrpconf.User{}
-	if u.User != "" {
-		users[argv[0]] = u
+	user, group := c.User, c.Group
+	if user == "" {
+		user, group = g.ScriptUser, g.ScriptGroup
 	}
-	if r := runner(users)(context.Background(), argv, timeout); !r.OK() {
-		log.Info(fmt.Sprintf("Call of %s script %s failed", what, argv[0]), "exit", r.ExitCode, "err", r.Err)
+	if code, err := run(context.Background(), argv, user, group, timeout); err != nil || code != 0 {
+		log.Info(fmt.Sprintf("Call of %s script %s failed", what, argv[0]), "exit", code, "err", err)
 	}
 }

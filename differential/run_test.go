@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/dsas/keepalived-go/internal/netns"
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // runScript runs inside the daemon's network namespace and a private

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // summariseWire turns the frames seen on one interface into comparable

@@ -41,11 +41,14 @@ func (a Address) String() string {
 // infinity is INFINITY_LIFE_TIME.
 const infinity = 0xffffffff
 
-func (c *Conn) addrMessage(a Address, add bool) (netlink.Message, error) {
+// addrMessage builds the RTM_NEWADDR/RTM_DELADDR request for a; index
+// resolves interface names (Conn.Index). It touches no socket, so tests
+// check it without root.
+func addrMessage(a Address, add bool, index func(string) (int, error)) (netlink.Message, error) {
 	if !a.Prefix.IsValid() {
 		return netlink.Message{}, fmt.Errorf("invalid prefix")
 	}
-	idx, err := c.Index(a.Link)
+	idx, err := index(a.Link)
 	if err != nil {
 		return netlink.Message{}, err
 	}
@@ -110,7 +113,7 @@ func (c *Conn) addrMessage(a Address, add bool) (netlink.Message, error) {
 // AddAddress puts a on its interface. An address that is already there is
 // not an error (its other attributes are left as they are).
 func (c *Conn) AddAddress(a Address) error {
-	m, err := c.addrMessage(a, true)
+	m, err := addrMessage(a, true, c.Index)
 	if err == nil {
 		_, err = c.nl.Execute(m)
 	}
@@ -123,7 +126,7 @@ func (c *Conn) AddAddress(a Address) error {
 // DelAddress removes a from its interface. An address or interface that is
 // already gone is not an error.
 func (c *Conn) DelAddress(a Address) error {
-	m, err := c.addrMessage(a, false)
+	m, err := addrMessage(a, false, c.Index)
 	if err == nil {
 		_, err = c.nl.Execute(m)
 	}

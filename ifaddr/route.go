@@ -54,6 +54,13 @@ type Route struct {
 	// NextHops make a multipath route (nexthop via … dev … weight …);
 	// Gateway and Link must then be unset.
 	NextHops []NextHop
+	// Metrics are RTA_METRICS values (mtu, advmss, ...); zero is unset.
+	Metrics RouteMetrics
+}
+
+// RouteMetrics are the route metrics keepalived-go installs.
+type RouteMetrics struct {
+	MTU, AdvMSS, InitCwnd, InitRwnd uint32
 }
 
 // NextHop is one path of a multipath route.
@@ -85,7 +92,10 @@ func (r Route) String() string {
 	return b.String()
 }
 
-func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) {
+// routeMessage builds the request that adds (or with del, deletes) r;
+// index resolves interface names (Conn.Index). It touches no socket, so
+// tests check it without root.
+func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlink.RouteMessage, error) {
 	if !r.Dst.IsValid() {
 		return nil, fmt.Errorf("invalid destination")
 	}
@@ -147,13 +157,17 @@ func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) 
 		m.Attributes.Gateway = ipOf(r.Gateway.Unmap())
 	}
 	if r.Link != "" {
-		idx, err := c.Index(r.Link)
+		idx, err := index(r.Link)
 		if err != nil {
 			return nil, err
 		}
 		m.Attributes.OutIface = uint32(idx)
 	}
 	m.Attributes.Priority = r.Metric
+	// A delete matches whatever metrics the route has.
+	if mx := r.Metrics; mx != (RouteMetrics{}) && !del {
+		m.Attributes.Metrics = &rtnetlink.RouteMetrics{MTU: mx.MTU, AdvMSS: mx.AdvMSS, InitCwnd: mx.InitCwnd, InitRwnd: mx.InitRwnd}
+	}
 	for _, nh := range r.NextHops {
 		hop := rtnetlink.NextHop{}
 		if nh.Weight > 1 {
@@ -163,7 +177,7 @@ func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) 
 			hop.Hop.Flags |= unix.RTNH_F_ONLINK
 		}
 		if nh.Link != "" {
-			idx, err := c.Index(nh.Link)
+			idx, err := index(nh.Link)
 			if err != nil {
 				return nil, err
 			}
@@ -179,7 +193,7 @@ func (c *Conn) routeMessage(r Route, del bool) (*rtnetlink.RouteMessage, error) 
 
 // AddRoute installs r. A route that already exists is not an error.
 func (c *Conn) AddRoute(r Route) error {
-	m, err := c.routeMessage(r, false)
+	m, err := routeMessage(r, false, c.Index)
 	if err == nil {
 		err = c.rt.Route.Add(m)
 	}
@@ -192,7 +206,7 @@ func (c *Conn) AddRoute(r Route) error {
 // DelRoute removes r. A route or interface that is already gone is not an
 // error.
 func (c *Conn) DelRoute(r Route) error {
-	m, err := c.routeMessage(r, true)
+	m, err := routeMessage(r, true, c.Index)
 	if err == nil {
 		err = c.rt.Route.Delete(m)
 	}

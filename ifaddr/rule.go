@@ -47,6 +47,8 @@ type Rule struct {
 	Goto uint32
 	// Protocol is the rule's protocol (FRA_PROTOCOL); zero means boot.
 	Protocol uint8
+	// TOS matches the packet's type of service (tos / dsfield).
+	TOS uint8
 }
 
 func (r Rule) String() string {
@@ -77,7 +79,7 @@ func (r Rule) String() string {
 }
 
 func (r Rule) message(add bool) (*rtnetlink.RuleMessage, error) {
-	m := &rtnetlink.RuleMessage{Family: unix.AF_INET, Action: uint8(r.Action), Attributes: &rtnetlink.RuleAttributes{}}
+	m := &rtnetlink.RuleMessage{Family: unix.AF_INET, Action: uint8(r.Action), TOS: r.TOS, Attributes: &rtnetlink.RuleAttributes{}}
 	v6 := r.IPv6
 	for _, p := range []netip.Prefix{r.From, r.To} {
 		if p.IsValid() {

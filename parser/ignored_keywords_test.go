@@ -427,7 +427,7 @@ func runtimeSelectors(t *testing.T) map[string]bool {
 			// snmpmib echoes configuration values back as MIB objects and
 			// the dump files print global_defs back, as keepalived does:
 			// reporting a setting is not acting on it.
-			case "parser", "config", "testdata", ".git", "internal", "vrrplab", "tools", "snmpmib", "statefile":
+			case "parser", "config", "testdata", ".git", "internal", "tools", "snmpmib", "statefile":
 				return filepath.SkipDir
 			}
 			return nil

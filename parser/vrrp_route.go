@@ -377,12 +377,22 @@ func (c *ctx) parseNexthops(item []token) ([]config.Nexthop, bool) {
 			c.Report(t.Pos, generalError, "Route has trailing nonsense - %s", t.Text)
 			return nil, false
 		}
+		if !isNexthopOption[t.Text] {
+			// keepalived stops reading nexthops there and keeps the
+			// route (parse_nexthops): `... nexthop via A mtu 1400`
+			// installs the multipath route without the mtu.
+			c.Report(t.Pos, generalError, "Route has trailing nonsense after nexthops - %s", t.Text)
+			return out, true
+		}
 		if !a.nexthopOption(&out[len(out)-1]) {
 			return nil, false
 		}
 	}
 	return out, true
 }
+
+// isNexthopOption: the words parse_nexthops reads after "nexthop".
+var isNexthopOption = map[string]bool{"via": true, "dev": true, "weight": true, "onlink": true, "encap": true, "realms": true}
 
 // nexthopOption reads one option of a nexthop into nh.
 func (a *itemArgs) nexthopOption(nh *config.Nexthop) bool {

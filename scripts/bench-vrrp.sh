@@ -30,7 +30,7 @@ fi
 out=${1:-$tmp/report.md}
 echo "measuring $KEEPALIVED_GO against $KA ($("$KA" --version 2>&1 | head -1)); this takes a few minutes" >&2
 if ! KEEPALIVED_GO=$KEEPALIVED_GO KEEPALIVED_C=$KA VRRPLAB_PERF=1 VRRPLAB_PERF_OUT=$out \
-	go test -count=1 -timeout 30m -run '^TestPerf$' -v ./vrrplab/ >"$tmp/log" 2>&1; then
+	go test -count=1 -timeout 30m -run '^TestPerf$' -v ./internal/vrrplab/ >"$tmp/log" 2>&1; then
 	tail -n 100 "$tmp/log" >&2
 	exit 1
 fi

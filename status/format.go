@@ -45,11 +45,7 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 		b.WriteString(" brd " + a.Broadcast.String())
 	}
 	b.WriteString(" dev " + AddrDev(a, instanceIf))
-	scope := a.Scope
-	if scope == "" {
-		scope = "global"
-	}
-	b.WriteString(" scope " + scope)
+	b.WriteString(" scope " + vrrp.ScopeName(a.Scope))
 	if a.Label != "" {
 		b.WriteString(" label " + a.Label)
 	}

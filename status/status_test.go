@@ -20,7 +20,7 @@ func TestFormatAddress(t *testing.T) {
 		{"prefix", vrrp.Address{Prefix: netip.MustParsePrefix("10.9.0.100/24")}, true, "10.9.0.100/24 dev eth0 scope global set"},
 		{"host label", vrrp.Address{Prefix: netip.MustParsePrefix("10.9.0.101/32"), Dev: "eth0", Label: "eth0:1"}, true,
 			"10.9.0.101 dev eth0 scope global label eth0:1 set"},
-		{"brd not set", vrrp.Address{Prefix: netip.MustParsePrefix("10.9.0.102/24"), Broadcast: netip.MustParseAddr("10.9.0.255"), Dev: "eth1", Scope: "link"}, false,
+		{"brd not set", vrrp.Address{Prefix: netip.MustParsePrefix("10.9.0.102/24"), Broadcast: netip.MustParseAddr("10.9.0.255"), Dev: "eth1", Scope: 253}, false,
 			"10.9.0.102/24 brd 10.9.0.255 dev eth1 scope link"},
 		{"v6 forever", vrrp.Address{Prefix: netip.MustParsePrefix("fd00::1/64"), PreferredLft: -1, NoDAD: true}, false,
 			"fd00::1/64 dev eth0 scope global -nodad preferred_lft forever"},

@@ -82,12 +82,7 @@ func create(c *rtnetlink.Conn, v VMAC, name string) error {
 	if parent == nil {
 		return fmt.Errorf("parent %s: %w", v.Parent, unix.ENODEV)
 	}
-	mac := MAC(v.VRID, v.IPv6)
-	mode := driver.MacvlanModePrivate
-	attrs := &rtnetlink.LinkAttributes{
-		Address: mac,
-		Info:    &rtnetlink.LinkInfo{Kind: "macvlan", Data: &driver.Macvlan{Mode: &mode}},
-	}
+	attrs := macvlanAttrs(v)
 	old, err := byName(c, name)
 	if err != nil {
 		return err
@@ -103,9 +98,7 @@ func create(c *rtnetlink.Conn, v VMAC, name string) error {
 		old = nil
 	}
 	if old == nil {
-		attrs.Name = name
-		attrs.Type = parent.Index // IFLA_LINK
-		err = c.Link.New(&rtnetlink.LinkMessage{Family: unix.AF_UNSPEC, Attributes: attrs})
+		err = c.Link.New(newLinkMessage(v, name, parent.Index))
 	} else {
 		// A leftover from an earlier run: correct MAC and mode in place,
 		// as keepalived does. The MAC can only change while down.
@@ -128,6 +121,26 @@ func create(c *rtnetlink.Conn, v VMAC, name string) error {
 		return err
 	}
 	return c.Link.Set(&rtnetlink.LinkMessage{Index: l.Index, Flags: unix.IFF_UP, Change: unix.IFF_UP})
+}
+
+// macvlanAttrs are the VMAC's MAC and macvlan mode (private, as
+// keepalived's), set on a new link and corrected on a leftover one.
+func macvlanAttrs(v VMAC) *rtnetlink.LinkAttributes {
+	mode := driver.MacvlanModePrivate
+	return &rtnetlink.LinkAttributes{
+		Address: MAC(v.VRID, v.IPv6),
+		Info:    &rtnetlink.LinkInfo{Kind: "macvlan", Data: &driver.Macvlan{Mode: &mode}},
+	}
+}
+
+// newLinkMessage is the RTM_NEWLINK request that creates the VMAC name on
+// the parent with index parent. It touches no socket, so tests check it
+// without root.
+func newLinkMessage(v VMAC, name string, parent uint32) *rtnetlink.LinkMessage {
+	attrs := macvlanAttrs(v)
+	attrs.Name = name
+	attrs.Type = parent // IFLA_LINK
+	return &rtnetlink.LinkMessage{Family: unix.AF_UNSPEC, Attributes: attrs}
 }
 
 // configure sets keepalived's sysctls; addr_gen_mode must be set before

@@ -187,18 +187,11 @@ const mainTable = 254
 // (only Dst, Table and Metric set), is r as installed: keepalived's
 // route_is_ours on destination, table and metric.
 func (r Route) Matches(deleted Route) bool {
-	dst := r.Dst
-	if !dst.IsValid() {
-		dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-		if r.Via.Is6() || r.Src.Is6() {
-			dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
-		}
-	}
 	table := r.Table
 	if table == 0 {
 		table = mainTable
 	}
-	return dst.Masked() == deleted.Dst.Masked() && table == deleted.Table && r.Metric == deleted.Metric
+	return r.Dst.Masked() == deleted.Dst.Masked() && table == deleted.Table && r.Metric == deleted.Metric
 }
 
 // Matches reports whether deleted, a rule the kernel reports removed

@@ -133,7 +133,7 @@ func TestVirtualRouteRemoved(t *testing.T) {
 }
 
 func TestRouteAndRuleMatches(t *testing.T) {
-	def := vrrp.Route{Via: netip.MustParseAddr("10.0.0.1")}
+	def := vrrp.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: netip.MustParseAddr("10.0.0.1")} // vrrpconf fills Dst
 	if !def.Matches(vrrp.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Table: 254}) {
 		t.Error("a default route in the main table does not match")
 	}

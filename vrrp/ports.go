@@ -3,6 +3,8 @@ package vrrp
 import (
 	"context"
 	"net/netip"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -88,7 +90,7 @@ type Address struct {
 	Dev           string       // defaults to the instance interface
 	Broadcast     netip.Addr
 	Peer          netip.Prefix
-	Scope         string // "global" (default), "host", "link", "site", "nowhere" or a number
+	Scope         uint8 // ifa_scope as the kernel numbers it: 0 global (default), 253 link, 254 host, ...
 	Label         string
 	NoDAD         bool
 	NoPrefixRoute bool
@@ -103,21 +105,97 @@ type Address struct {
 	NoAccept bool
 }
 
-// Route is one virtual_routes entry, plain data for the Network adapter.
+// Route is one virtual_routes entry, plain data for the Network adapter:
+// every value is the number the kernel takes, checked when the
+// configuration is translated, so the adapter only copies it.
 type Route struct {
-	Dst      netip.Prefix // zero means default route of the family
+	Dst      netip.Prefix // always set; 0.0.0.0/0 or ::/0 for a default route
 	Src      netip.Addr
 	Via      netip.Addr
 	Dev      string
 	Table    uint32
 	Metric   uint32
-	Scope    string
-	Protocol string
-	Type     string // "unicast" (default), "blackhole", "unreachable", "prohibit", "local", ...
+	Scope    uint8 // rtm_scope, when HasScope; else the kernel's choice
+	HasScope bool
+	Protocol uint8     // rtm_protocol; zero means boot
+	Type     RouteType // zero means unicast
 	Onlink   bool
-	MTU      uint32
+	// Nexthops make a multipath route; Via and Dev are then unset.
+	Nexthops []Nexthop
+	Metrics  RouteMetrics
 	NoTrack  bool
 }
+
+// ScopeName is how keepalived and ip(8) write scope s.
+func ScopeName(s uint8) string {
+	switch s {
+	case 0:
+		return "global"
+	case 200:
+		return "site"
+	case 253:
+		return "link"
+	case 254:
+		return "host"
+	case 255:
+		return "nowhere"
+	}
+	return strconv.Itoa(int(s))
+}
+
+// RouteType is rtm_type, numbered as the kernel numbers it (RTN_*).
+type RouteType uint8
+
+// The route types keepalived's virtual_routes accept.
+const (
+	RouteUnicast     RouteType = 1
+	RouteLocal       RouteType = 2
+	RouteBroadcast   RouteType = 3
+	RouteAnycast     RouteType = 4
+	RouteMulticast   RouteType = 5
+	RouteBlackhole   RouteType = 6
+	RouteUnreachable RouteType = 7
+	RouteProhibit    RouteType = 8
+	RouteThrow       RouteType = 9
+	RouteNAT         RouteType = 10
+)
+
+// Nexthop is one path of a multipath route.
+type Nexthop struct {
+	Via    netip.Addr
+	Dev    string
+	Weight int // 1..256; zero means 1
+	Onlink bool
+}
+
+// RouteMetrics are the RTA_METRICS values installed with a route; zero
+// means unset.
+type RouteMetrics struct {
+	MTU, AdvMSS, InitCwnd, InitRwnd uint32
+}
+
+// Equal reports whether r and o are the same entry (Route holds a slice,
+// so == does not compile).
+func (r Route) Equal(o Route) bool {
+	return r.Dst == o.Dst && r.Src == o.Src && r.Via == o.Via && r.Dev == o.Dev &&
+		r.Table == o.Table && r.Metric == o.Metric && r.Scope == o.Scope && r.HasScope == o.HasScope &&
+		r.Protocol == o.Protocol && r.Type == o.Type && r.Onlink == o.Onlink &&
+		slices.Equal(r.Nexthops, o.Nexthops) && r.Metrics == o.Metrics && r.NoTrack == o.NoTrack
+}
+
+// RuleAction is a rule's action, numbered as the kernel numbers it
+// (FR_ACT_*).
+type RuleAction uint8
+
+// The rule actions keepalived's virtual_rules accept.
+const (
+	RuleToTable     RuleAction = 1
+	RuleGoto        RuleAction = 2
+	RuleNop         RuleAction = 3
+	RuleBlackhole   RuleAction = 6
+	RuleUnreachable RuleAction = 7
+	RuleProhibit    RuleAction = 8
+)
 
 // Rule is one virtual_rules entry.
 type Rule struct {
@@ -131,10 +209,9 @@ type Rule struct {
 	IIf      string
 	OIf      string
 	TOS      uint8
-	Action   string // "" = lookup table; "goto", "nop", "blackhole", "unreachable", "prohibit"
+	Action   RuleAction // zero means lookup Table
+	Not      bool       // invert the match
+	Protocol uint8      // FRA_PROTOCOL; keepalived's rules are RTPROT_KEEPALIVED (18)
 	Goto     uint32
 	NoTrack  bool
-	// Protocol is the rule's protocol: 18 (keepalived) for a tracked
-	// rule, as keepalived sets it; 0 means the kernel's default.
-	Protocol uint8
 }

@@ -256,7 +256,7 @@ func (in *instance) update(n *instance) {
 		}
 	}
 	for _, rt := range slices.Backward(old.Routes) {
-		if !slices.Contains(c.Routes, rt) {
+		if !slices.ContainsFunc(c.Routes, rt.Equal) {
 			_ = net.DelRoute(ctx, rt)
 		}
 	}
@@ -277,7 +277,7 @@ func (in *instance) update(n *instance) {
 		}
 	}
 	for _, rt := range c.Routes {
-		if !slices.Contains(old.Routes, rt) {
+		if !slices.ContainsFunc(old.Routes, rt.Equal) {
 			if err := net.AddRoute(ctx, rt); err != nil {
 				r.log.Warn("vrrp: add route", "instance", c.Name, "route", rt.Dst, "err", err)
 			}

@@ -119,12 +119,8 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	for _, a := range cfg.VRRP.StaticAddresses {
 		res.StaticAddresses = append(res.StaticAddresses, address(a))
 	}
-	for _, r := range cfg.VRRP.StaticRoutes {
-		res.StaticRoutes = append(res.StaticRoutes, route(r))
-	}
-	for _, r := range cfg.VRRP.StaticRules {
-		res.StaticRules = append(res.StaticRules, rule(r))
-	}
+	res.StaticRoutes, res.Warnings = routes(cfg.VRRP.StaticRoutes, nil, res.Warnings)
+	res.StaticRules, res.Warnings = rules(cfg.VRRP.StaticRules, nil, res.Warnings)
 	return res, nil
 }
 
@@ -228,12 +224,8 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	for _, a := range in.ExcludedVIPs {
 		ic.ExcludedVIPs = append(ic.ExcludedVIPs, onVMAC(a))
 	}
-	for _, r := range in.Routes {
-		ic.Routes = append(ic.Routes, route(r))
-	}
-	for _, r := range in.Rules {
-		ic.Rules = append(ic.Rules, rule(r))
-	}
+	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
+	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
 
 	// A sync group's trackers apply to each member (keepalived copies
 	// them down in sync_group_tracking_init), unless the member already
@@ -278,101 +270,13 @@ func address(a config.Address) vrrp.Address {
 	if a.HasBrd {
 		v.Broadcast = a.Brd
 	}
-	if a.Scope != 0 {
-		v.Scope = scopeName(a.Scope)
-	}
+	v.Scope = a.Scope
 	if a.PreferredLft != math.MaxUint32 {
 		v.PreferredLft = int(a.PreferredLft)
 	}
 	if a.Prefix.Addr().Is6() {
 		// keepalived adds every IPv6 VIP with IFA_F_NODAD.
 		v.NoDAD = true
-	}
-	return v
-}
-
-func scopeName(s uint8) string {
-	switch s {
-	case 0:
-		return "global"
-	case 200:
-		return "site"
-	case 253:
-		return "link"
-	case 254:
-		return "host"
-	case 255:
-		return "nowhere"
-	}
-	return strconv.Itoa(int(s))
-}
-
-func route(r config.Route) vrrp.Route {
-	v := vrrp.Route{
-		Dst:     r.Dst,
-		Src:     r.PrefSrc,
-		Via:     r.Via,
-		Dev:     r.Dev,
-		Table:   r.Table,
-		Type:    r.Type,
-		Onlink:  r.OnLink,
-		NoTrack: r.NoTrack,
-	}
-	if r.HasMetric {
-		v.Metric = r.Metric
-	}
-	if r.HasScope {
-		v.Scope = scopeName(r.Scope)
-	}
-	if r.Protocol != 0 {
-		v.Protocol = strconv.Itoa(int(r.Protocol))
-	}
-	if !v.Dst.IsValid() {
-		// The engine's zero Dst is the family's default route.
-		if r.Family == config.IPv6 {
-			v.Dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
-		} else {
-			v.Dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-		}
-	}
-	for _, o := range r.Options {
-		if o.Name == "mtu" {
-			if n, err := strconv.ParseUint(o.Value, 10, 32); err == nil {
-				v.MTU = uint32(n)
-			}
-		}
-	}
-	return v
-}
-
-func rule(r config.Rule) vrrp.Rule {
-	v := vrrp.Rule{
-		IPv6:    r.Family == config.IPv6,
-		From:    r.From,
-		To:      r.To,
-		Table:   r.Table,
-		IIf:     r.IIf,
-		OIf:     r.OIf,
-		TOS:     r.Tos,
-		Goto:    r.Goto,
-		NoTrack: r.NoTrack,
-	}
-	// keepalived marks the rules it tracks with its own protocol, which
-	// is how it recognises them when the kernel reports a deletion.
-	switch r.Protocol {
-	case "keepalived", "18":
-		v.Protocol = 18
-	}
-	if r.HasPriority {
-		v.Priority = r.Priority
-	}
-	if r.HasFwMark {
-		v.FwMark, v.FwMask = r.FwMark, r.FwMask
-	}
-	switch r.Action {
-	case "", "table":
-	default:
-		v.Action = r.Action
 	}
 	return v
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,13 +213,49 @@ vrrp_instance B { interface eth1
 				want(t, "route via", ic.Routes[0].Via, netip.MustParseAddr("10.0.0.254"))
 				want(t, "route table", ic.Routes[0].Table, uint32(100))
 				want(t, "route metric", ic.Routes[0].Metric, uint32(5))
-				want(t, "blackhole", ic.Routes[1].Type, "blackhole")
+				want(t, "blackhole", ic.Routes[1].Type, vrrp.RouteBlackhole)
 				want(t, "rules", len(ic.Rules), 1)
 				want(t, "rule table", ic.Rules[0].Table, uint32(100))
 				want(t, "rule prio", ic.Rules[0].Priority, uint32(200))
 			},
 		},
 	}
+	tests = append(tests, struct {
+		name  string
+		conf  string
+		check func(t *testing.T, r *Result)
+	}{
+		name: "multipath, metrics, default destination, unsupported options",
+		conf: `static_routes {
+  10.93.0.0/16 no_track nexthop via 192.0.2.254 dev eth0 weight 2 nexthop via 192.0.2.253 dev eth0
+  10.92.0.0/16 via 192.0.2.254 dev eth0 mtu 1300 advmss 1200 rtt 10
+  default via fd00::1 dev eth0
+}
+static_rules {
+  from 10.0.0.3 l3mdev priority 9
+  from 10.0.0.4 goto 40 priority 10
+  not from 10.0.0.5 tos 0x10 table 5 sport 80 priority 11
+}`,
+		check: func(t *testing.T, r *Result) {
+			want(t, "routes", len(r.StaticRoutes), 3)
+			mp := r.StaticRoutes[0]
+			want(t, "nexthops", len(mp.Nexthops), 2)
+			want(t, "weight", mp.Nexthops[0].Weight, 2)
+			want(t, "second via", mp.Nexthops[1].Via, netip.MustParseAddr("192.0.2.253"))
+			want(t, "metrics", r.StaticRoutes[1].Metrics, vrrp.RouteMetrics{MTU: 1300, AdvMSS: 1200})
+			want(t, "default", r.StaticRoutes[2].Dst, netip.MustParsePrefix("::/0"))
+			want(t, "rules", len(r.StaticRules), 2)
+			want(t, "goto", r.StaticRules[0].Action, vrrp.RuleGoto)
+			want(t, "not", r.StaticRules[1].Not, true)
+			want(t, "tos", r.StaticRules[1].TOS, uint8(0x10))
+			w := strings.Join(r.Warnings, "\n")
+			for _, s := range []string{"rtt is not supported", "action l3mdev is not supported", "sport is not supported by keepalived-go, rule installed without it"} {
+				if !strings.Contains(w, s) {
+					t.Errorf("no warning %q in:\n%s", s, w)
+				}
+			}
+		},
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.check(t, parse(t, tc.conf))

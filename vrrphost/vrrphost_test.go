@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +16,7 @@ import (
 )
 
 func TestConversions(t *testing.T) {
-	a := toAddr(vrrp.Address{Prefix: netip.MustParsePrefix("fd00::1/128"), Dev: "eth0", Scope: "link", NoDAD: true, PreferredLft: 0})
+	a := toAddr(vrrp.Address{Prefix: netip.MustParsePrefix("fd00::1/128"), Dev: "eth0", Scope: 253, NoDAD: true, PreferredLft: 0})
 	if a.Link != "eth0" || a.Scope != ifaddr.ScopeLink || !a.NoDAD || a.PreferredLft == nil || *a.PreferredLft != 0 {
 		t.Errorf("IPv6 address %+v", a)
 	}
@@ -25,28 +26,29 @@ func TestConversions(t *testing.T) {
 	routes := []struct {
 		in   vrrp.Route
 		want ifaddr.Route
-		ok   bool
 	}{
 		{vrrp.Route{Dst: netip.MustParsePrefix("192.168.0.0/24"), Via: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5},
-			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.0.0/24"), Gateway: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5}, true},
-		{vrrp.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: "blackhole", Protocol: "18", Scope: "host"},
-			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: ifaddr.RouteBlackhole, Protocol: 18, Scope: ifaddr.ScopeHost}, true},
-		{vrrp.Route{Via: netip.MustParseAddr("fd00::1")},
-			ifaddr.Route{Dst: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr("fd00::1")}, true},
-		{vrrp.Route{Type: "bogus"}, ifaddr.Route{}, false},
+			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.0.0/24"), Gateway: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5}},
+		{vrrp.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: vrrp.RouteBlackhole, Protocol: 18, Scope: 254, HasScope: true},
+			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: ifaddr.RouteBlackhole, Protocol: 18, Scope: ifaddr.ScopeHost}},
+		{vrrp.Route{Dst: netip.MustParsePrefix("::/0"), Via: netip.MustParseAddr("fd00::1")},
+			ifaddr.Route{Dst: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr("fd00::1")}},
+		{vrrp.Route{Dst: netip.MustParsePrefix("10.93.0.0/16"), Metrics: vrrp.RouteMetrics{MTU: 1400},
+			Nexthops: []vrrp.Nexthop{{Via: netip.MustParseAddr("192.0.2.254"), Dev: "d0", Weight: 2}, {Via: netip.MustParseAddr("192.0.2.253"), Dev: "d0"}}},
+			ifaddr.Route{Dst: netip.MustParsePrefix("10.93.0.0/16"), Metrics: ifaddr.RouteMetrics{MTU: 1400},
+				NextHops: []ifaddr.NextHop{{Gateway: netip.MustParseAddr("192.0.2.254"), Link: "d0", Weight: 2}, {Gateway: netip.MustParseAddr("192.0.2.253"), Link: "d0"}}}},
 	}
 	for _, tc := range routes {
-		got, err := toRoute(tc.in)
-		if (err == nil) != tc.ok || (tc.ok && got.String() != tc.want.String()) {
-			t.Errorf("toRoute(%+v) = %v, %v; want %v", tc.in, got, err, tc.want)
+		if got := toRoute(tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("toRoute(%+v) = %+v; want %+v", tc.in, got, tc.want)
 		}
 	}
-	ru, err := toRule(vrrp.Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 100, Priority: 200})
-	if err != nil || ru.Action != ifaddr.RuleToTable || ru.Table != 100 || ru.Priority != 200 {
-		t.Errorf("rule %+v %v", ru, err)
+	ru := toRule(vrrp.Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 100, Priority: 200})
+	if ru.Action != ifaddr.RuleToTable || ru.Table != 100 || ru.Priority != 200 {
+		t.Errorf("rule %+v", ru)
 	}
-	if _, err := toRule(vrrp.Rule{Action: "l3mdev"}); err == nil {
-		t.Error("unsupported rule action accepted")
+	if ru := toRule(vrrp.Rule{Action: vrrp.RuleGoto, Goto: 7}); ru.Action != ifaddr.RuleGoto || ru.Goto != 7 {
+		t.Errorf("goto rule %+v", ru)
 	}
 }
 

@@ -49,7 +49,7 @@ func unit(t *testing.T, path string) map[string][]string {
 // the network is configured and before keepalived, early (no default
 // dependencies) but after / is writable, with an overridable file.
 func TestSystemdUnit(t *testing.T) {
-	path := "../../init/dsas-init.service"
+	path := "../../packaging/dsas-init/dsas-init.service"
 	u := unit(t, path)
 	for _, want := range []struct{ key, val string }{
 		{"Unit.Before", "network-pre.target"},
@@ -140,7 +140,7 @@ func TestSysvScript(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command("sh", "../../init/dsas-init.sysv", tt.cmd)
+			cmd := exec.Command("sh", "../../packaging/dsas-init/dsas-init.sysv", tt.cmd)
 			cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DAEMON=" + daemon, "DSAS_CONF=" + tt.conf, "DSAS_INIT_DAEMON=1"}
 			out, err := cmd.CombinedOutput()
 			code := 0

@@ -33,7 +33,7 @@ func bfdCollector(get func() *daemon.Daemon) prometheus.Collector {
 				return nil
 			}
 			var out []metrics.BFDSession
-			for _, s := range d.BFDStatus() {
+			for _, s := range d.BFD().Status() {
 				out = append(out, metrics.BFDSession{Name: s.Name, State: s.State.String(),
 					TxInterval: s.Timers.TxInterval, DetectTime: s.Timers.DetectTime})
 			}
@@ -44,7 +44,7 @@ func bfdCollector(get func() *daemon.Daemon) prometheus.Collector {
 			if d == nil {
 				return metrics.BFDCounters{}
 			}
-			c := d.BFDCounters()
+			c := d.BFD().Counters()
 			return metrics.BFDCounters{Received: c.Received, Sent: c.Sent, SendErrors: c.SendErr,
 				Malformed: c.Malformed, NoSession: c.NoSession, BadTTL: c.BadTTL, Refused: c.Refused}
 		},

@@ -14,7 +14,6 @@ import (
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
-	"github.com/dsas/keepalived-go/lvs"
 	"github.com/dsas/keepalived-go/metrics"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
@@ -53,7 +52,7 @@ type bgpSide struct {
 // bgpExtension starts the speaker once the daemon is ready (its
 // configuration is loaded then), re-reads the block on reload, reconciles
 // on every VRRP event and drains before the daemon stops.
-func bgpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error) {
+func bgpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	var dmu sync.Mutex
 	var d *daemon.Daemon
 	b := &bgpSide{log: opt.Logs.Core, kick: make(chan struct{}, 1),
@@ -199,12 +198,12 @@ func (b *bgpSide) health() bgp.Health {
 		return bgp.Health{}
 	}
 	var services []check.ServiceStatus
-	if m, ok := d.LVS().(*lvs.Manager); ok && m != nil {
+	if m := lvsOf(d); m != nil {
 		for _, vs := range m.Status() {
 			services = append(services, vs.ServiceStatus)
 		}
 	}
-	return bgpconf.Health(d.VRRPStatus(), services)
+	return bgpconf.Health(vrrpOf(d).Status(), services)
 }
 
 // drainAndStop is the graceful stop: withdraw everything, give the routers

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +13,8 @@ import (
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
-	"github.com/dsas/keepalived-go/lvs"
 	"github.com/dsas/keepalived-go/parser"
+	"github.com/dsas/keepalived-go/vrrpside"
 )
 
 // detachedEnv marks the re-executed, detached copy of the daemon.
@@ -28,12 +27,16 @@ import (
 const detachedEnv = "KEEPALIVED_GO_DETACHED"
 
 // An extension plugs an observer (metrics, the status socket, the dump
-// files) into the daemon from its own file of this command, registering
-// itself in extensions from an init function. It may adjust the daemon's
-// options (Notifiers, WrapTrackSink, OnSignal, hooks) before the daemon is
-// built; the attach function it returns is called with the daemon before
-// it runs, and the cleanup attach returns after it has stopped.
-type extension func(o Options, opt *daemon.Options) (attach func(d *daemon.Daemon) (cleanup func()), err error)
+// files; SNMP, D-Bus, BGP) into the daemon from its own file of this
+// command, registering itself in extensions from an init function, as
+// CoreDNS plugins and node_exporter collectors do. It may adjust the
+// options before the daemon is built: the process's (OnSignal, Ready,
+// Reloaded, ...) and the VRRP side's (Notifiers, WrapTrackSink), both
+// reached through hooks' embedded fields; the attach function it returns
+// is called with the daemon before it runs, and the cleanup attach
+// returns after it has stopped. The running sides are read through
+// vrrpOf and lvsOf.
+type extension func(o Options, opt *hooks) (attach func(d *daemon.Daemon) (cleanup func()), err error)
 
 var extensions []extension
 
@@ -122,15 +125,11 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		Detail:       o.LogDetail,
 		OnSignal:     map[os.Signal]func(){},
 	}
-	// BFD_CHECK asks the daemon, built below, for its sessions' state.
-	var running *daemon.Daemon
-	bfdUp := func(name string) bool { return running != nil && running.BFDUp(name) }
-	opt.NewLVS = func(c *config.Config, log *slog.Logger, keepIPVS bool) (daemon.LVS, error) {
-		return lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS, BFDUp: bfdUp})
-	}
+	var vopt vrrpside.Options
+	setRunning := plugSides(&opt, &vopt)
 	var attaches []func(*daemon.Daemon) func()
 	for _, ext := range extensions {
-		attach, err := ext(o, &opt)
+		attach, err := ext(o, &hooks{&opt, &vopt})
 		if err != nil {
 			logs.Core.Error(err.Error())
 			return 1
@@ -141,7 +140,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	}
 	daemon.SystemdHooks(&opt)
 	d := daemon.New(opt)
-	running = d
+	setRunning(d)
 	for _, attach := range attaches {
 		if cleanup := attach(d); cleanup != nil {
 			defer cleanup()

@@ -13,7 +13,6 @@ import (
 	"github.com/dsas/keepalived-go/control"
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/ipvs"
-	"github.com/dsas/keepalived-go/lvs"
 	"github.com/dsas/keepalived-go/metrics"
 	"github.com/dsas/keepalived-go/statefile"
 	"github.com/dsas/keepalived-go/status"
@@ -27,7 +26,7 @@ func init() { extensions = append(extensions, observe) }
 // --metrics-listen, the Prometheus endpoint. The sockets open once the
 // daemon has started (after its pid-file check), and a socket that cannot
 // be opened is logged, not fatal: observability must not take VRRP down.
-func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error) {
+func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	var (
 		mu sync.Mutex
 		d  *daemon.Daemon // set by attach, before Run
@@ -46,15 +45,15 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 	var ipvsConn *ipvs.Conn
 	src := status.Sources{
 		VRRP: status.VRRPFuncs{
-			StatusFunc: func() []vrrp.InstanceStatus { return get().VRRPStatus() },
-			ConfigFunc: func() vrrp.Config { return get().VRRPConfig() },
+			StatusFunc: func() []vrrp.InstanceStatus { return vrrpOf(get()).Status() },
+			ConfigFunc: func() vrrp.Config { return vrrpOf(get()).Config() },
 		},
 		Scripts:     scripts,
 		Reloads:     reloads,
 		Transitions: trans,
 		LVS: status.LVSFunc(func() []status.VirtualServer {
-			m, ok := get().LVS().(*lvs.Manager)
-			if !ok || m == nil {
+			m := lvsOf(get())
+			if m == nil {
 				return nil
 			}
 			ipvsMu.Lock()
@@ -98,7 +97,7 @@ func observe(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error
 			return nil, nil // -P: no checker side
 		}
 		health := map[string]check.ServiceStatus{}
-		if m, ok := get().LVS().(*lvs.Manager); ok && m != nil {
+		if m := lvsOf(get()); m != nil {
 			for _, s := range m.Status() {
 				health[s.ID] = s.ServiceStatus
 			}

@@ -39,7 +39,7 @@ func snmpFlags(o Options, g config.Global) config.Global {
 // -x or an enable_snmp_* keyword asks for it. The set of subtrees is
 // fixed at start (as keepalived registers them once); what they hold is
 // read from the running daemon at each request, reloads included.
-func snmpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(), error) {
+func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	var (
 		mu      sync.Mutex
 		d       *daemon.Daemon
@@ -75,7 +75,7 @@ func snmpExtension(o Options, opt *daemon.Options) (func(*daemon.Daemon) func(),
 			Keepalived: g.EnableSNMPVRRP, RFCv2: g.EnableSNMPRFCv2, RFCv3: g.EnableSNMPRFCv3, Traps: g.EnableTraps,
 		}
 		if withStatus {
-			in.Status = dd.VRRPStatus()
+			in.Status = vrrpOf(dd).Status()
 		}
 		return in, true
 	}

@@ -90,6 +90,17 @@ func (n *Net) readAddrs(st *plan.State) error {
 // addAddr adds p to link index with its broadcast address, marked with
 // Proto.
 func (n *Net) addAddr(index uint32, p netip.Prefix) error {
+	m, err := addrMessage(index, p)
+	if err != nil {
+		return err
+	}
+	_, err = n.probe.c.Execute(m)
+	return err
+}
+
+// addrMessage is addAddr's RTM_NEWADDR request. It touches no socket, so
+// tests check it without root.
+func addrMessage(index uint32, p netip.Prefix) (netlink.Message, error) {
 	ifa := make([]byte, unix.SizeofIfAddrmsg)
 	ifa[0] = unix.AF_INET
 	ifa[1] = uint8(p.Bits())
@@ -105,11 +116,10 @@ func (n *Net) addAddr(index uint32, p netip.Prefix) error {
 	ae.Uint8(ifaProto, Proto)
 	attrs, err := ae.Encode()
 	if err != nil {
-		return err
+		return netlink.Message{}, err
 	}
-	_, err = n.probe.c.Execute(netlink.Message{
+	return netlink.Message{
 		Header: netlink.Header{Type: unix.RTM_NEWADDR, Flags: netlink.Request | netlink.Acknowledge | netlink.Create | netlink.Excl},
 		Data:   append(ifa, attrs...),
-	})
-	return err
+	}, nil
 }

@@ -20,8 +20,8 @@ import (
 
 	"github.com/dsas/keepalived-go/dsas/conf"
 	"github.com/dsas/keepalived-go/dsas/host"
-	"github.com/dsas/keepalived-go/dsas/internal/netnstest"
 	"github.com/dsas/keepalived-go/dsas/plan"
+	"github.com/dsas/keepalived-go/internal/netns"
 )
 
 func TestProberFake(t *testing.T) {
@@ -83,9 +83,9 @@ func testHost(t *testing.T, fd int) *Host {
 // TestMissingKernelFeature runs on a kernel without bonding or 802.1Q (the
 // development host) and skips where the kernel has them.
 func TestMissingKernelFeature(t *testing.T) {
-	fd := netnstest.New(t)
-	c := netnstest.Dial(t, fd)
-	netnstest.Veth(t, c, "eth0", "eth1", 0)
+	fd := netns.Anonymous(t)
+	c := netns.DialFD(t, fd)
+	netns.VethFD(t, c, "eth0", "eth1", 0)
 	h := testHost(t, fd)
 	dir := t.TempDir()
 	vlanOnly := filepath.Join(dir, "vlan.conf")
@@ -137,9 +137,9 @@ func TestMissingKernelFeature(t *testing.T) {
 // /etc/hostname, then checks the second plan is empty and an edit changes
 // only what differs.
 func TestApplyPlainNIC(t *testing.T) {
-	fd := netnstest.New(t)
-	c := netnstest.Dial(t, fd)
-	netnstest.Veth(t, c, "eth0", "peer0", 0)
+	fd := netns.Anonymous(t)
+	c := netns.DialFD(t, fd)
+	netns.VethFD(t, c, "eth0", "peer0", 0)
 	h := testHost(t, fd)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "dsas.conf")
@@ -269,8 +269,8 @@ func TestApplyPlainNIC(t *testing.T) {
 // TestWaitLinks: a NIC that appears while dsas-init waits is found; one
 // that never appears is reported once the wait is over.
 func TestWaitLinks(t *testing.T) {
-	fd := netnstest.New(t)
-	c := netnstest.Dial(t, fd)
+	fd := netns.Anonymous(t)
+	c := netns.DialFD(t, fd)
 	h := testHost(t, fd)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "dsas.conf")
@@ -290,7 +290,7 @@ func TestWaitLinks(t *testing.T) {
 		}
 		done <- m
 	}()
-	netnstest.Veth(t, c, "eth0", "peer0", 0)
+	netns.VethFD(t, c, "eth0", "peer0", 0)
 	if m := <-done; len(m) != 0 {
 		t.Errorf("still missing %v after the NIC appeared", m)
 	}

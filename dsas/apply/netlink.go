@@ -328,12 +328,7 @@ func (n *Net) step(s plan.Step) error {
 		if err != nil {
 			return err
 		}
-		m := &rtnetlink.RouteMessage{Family: unix.AF_INET, DstLength: uint8(r.Dst.Bits()), Table: unix.RT_TABLE_MAIN,
-			Protocol: Proto, Scope: unix.RT_SCOPE_UNIVERSE, Type: unix.RTN_UNICAST,
-			Attributes: rtnetlink.RouteAttributes{Gateway: net.IP(r.Gw.AsSlice()), OutIface: oif, Priority: r.Metric}}
-		if r.Dst.Bits() > 0 {
-			m.Attributes.Dst = net.IP(r.Dst.Addr().AsSlice())
-		}
+		m := routeMessage(r, oif)
 		if s.Op == plan.ReplaceRoute {
 			return n.c.Route.Replace(m)
 		}
@@ -350,19 +345,33 @@ func (n *Net) step(s plan.Step) error {
 // carries IFLA_MASTER alone. rtnetlink's SetMaster also resends the link's
 // name, MTU and parent, which the kernel may refuse for a bond slave.
 func (n *Net) setMaster(index, master uint32) error {
+	_, err := n.probe.c.Execute(setMasterMessage(index, master))
+	return err
+}
+
+// setMasterMessage is setMaster's request; like routeMessage and
+// addrMessage it touches no socket, so tests check it without root.
+func setMasterMessage(index, master uint32) netlink.Message {
 	ifi := make([]byte, unix.SizeofIfInfomsg)
 	binary.NativeEndian.PutUint32(ifi[4:8], index)
 	ae := netlink.NewAttributeEncoder()
 	ae.Uint32(unix.IFLA_MASTER, master)
-	attrs, err := ae.Encode()
-	if err != nil {
-		return err
-	}
-	_, err = n.probe.c.Execute(netlink.Message{
+	attrs, _ := ae.Encode() // one fixed-size attribute cannot fail
+	return netlink.Message{
 		Header: netlink.Header{Type: unix.RTM_SETLINK, Flags: netlink.Request | netlink.Acknowledge},
 		Data:   append(ifi, attrs...),
-	})
-	return err
+	}
+}
+
+// routeMessage is the main-table route r through oif, marked with Proto.
+func routeMessage(r *host.Route, oif uint32) *rtnetlink.RouteMessage {
+	m := &rtnetlink.RouteMessage{Family: unix.AF_INET, DstLength: uint8(r.Dst.Bits()), Table: unix.RT_TABLE_MAIN,
+		Protocol: Proto, Scope: unix.RT_SCOPE_UNIVERSE, Type: unix.RTN_UNICAST,
+		Attributes: rtnetlink.RouteAttributes{Gateway: net.IP(r.Gw.AsSlice()), OutIface: oif, Priority: r.Metric}}
+	if r.Dst.Bits() > 0 {
+		m.Attributes.Dst = net.IP(r.Dst.Addr().AsSlice())
+	}
+	return m
 }
 
 func broadcast(p netip.Prefix) net.IP {

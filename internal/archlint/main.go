@@ -28,14 +28,7 @@ type edge struct {
 
 // allowed lists today's known violations, each to be deleted by the change
 // that removes it. Keep it short: a new entry needs a reason and an issue.
-var allowed = map[[2]string]string{
-	// Issue 19 item 1: the daemon still builds the VRRP router and its
-	// notify/script/track parts itself; vrrphost is to take that over.
-	{"daemon", "vrrp"}:        "issue 19 item 1",
-	{"daemon", "vrrp/notify"}: "issue 19 item 1",
-	{"daemon", "vrrp/script"}: "issue 19 item 1",
-	{"daemon", "vrrp/track"}:  "issue 19 item 1",
-}
+var allowed = map[[2]string]string{}
 
 func main() {
 	edges, err := load()
@@ -98,7 +91,7 @@ func violation(e edge) string {
 	case isEngine(e.from) && !isEngine(e.to):
 		return "an engine imports only engines: its configuration comes from vrrpconf/lvs, its kernel through vrrphost/lvs"
 	case e.from == "daemon" && isEngine(e.to):
-		return "daemon imports no engine: vrrphost and lvs wire them"
+		return "daemon imports no engine: vrrpside and lvs wire them, cmd/keepalived hands them over"
 	}
 	return ""
 }
@@ -115,13 +108,14 @@ func isAdapter(p string) bool {
 }
 
 // isEngine: the VRRP engine with its parts, the checker engine with its
-// probes, and the bgp announcer (it reaches gobgp only through
-// bgpspeaker). vrrptest is test infrastructure, not engine.
+// probes, the BFD engine with its codec, and the bgp announcer (it
+// reaches gobgp only through bgpspeaker). vrrptest is test
+// infrastructure, not engine.
 func isEngine(p string) bool {
 	if isTestInfra(p) {
 		return false
 	}
-	for _, root := range []string{"vrrp", "check", "bgp"} {
+	for _, root := range []string{"vrrp", "check", "bfd", "bgp"} {
 		if p == root || strings.HasPrefix(p, root+"/") {
 			return true
 		}
@@ -131,10 +125,10 @@ func isEngine(p string) bool {
 
 // isTestInfra: the labs, namespace helpers and fixture packages. By
 // convention a package whose name ends in "test" (vrrptest, statustest,
-// netnstest, debtest) is one.
+// debtest) is one.
 func isTestInfra(p string) bool {
 	switch p {
-	case "internal/lab", "internal/labdaemon", "internal/netns", "vrrplab":
+	case "internal/lab", "internal/labdaemon", "internal/netns", "internal/vrrplab":
 		return true
 	}
 	return strings.HasSuffix(p[strings.LastIndex(p, "/")+1:], "test")

@@ -3,7 +3,7 @@ package vrrplab_test
 import (
 	"testing"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // TestHarness runs the lab against keepalived alone: it proves the

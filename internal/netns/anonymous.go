@@ -1,6 +1,4 @@
-// Package netnstest makes throwaway network namespaces for tests, so that
-// nothing a test does can reach the machine's own links.
-package netnstest
+package netns
 
 import (
 	"fmt"
@@ -14,10 +12,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// New returns an open fd of a fresh, anonymous network namespace; it is
+// The unnamed namespaces below (once dsas/internal/netnstest) are for
+// tests that drive rtnetlink themselves: nothing is mounted under
+// /run/netns, and the namespace is gone with its fd.
+
+// Anonymous returns an open fd of a fresh, unnamed network namespace; it is
 // gone once the fd is closed at the end of the test. Tests skip when the
 // process may not create namespaces.
-func New(t testing.TB) int {
+func Anonymous(t testing.TB) int {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces")
@@ -46,8 +48,8 @@ func New(t testing.TB) int {
 	return r.fd
 }
 
-// Dial opens rtnetlink in the namespace.
-func Dial(t testing.TB, fd int) *rtnetlink.Conn {
+// DialFD opens rtnetlink in the namespace of fd (from Anonymous).
+func DialFD(t testing.TB, fd int) *rtnetlink.Conn {
 	t.Helper()
 	c, err := rtnetlink.Dial(&netlink.Config{NetNS: fd})
 	if err != nil {
@@ -57,8 +59,9 @@ func Dial(t testing.TB, fd int) *rtnetlink.Conn {
 	return c
 }
 
-// Veth creates the pair name/peer; peerNS, when not 0, is where peer goes.
-func Veth(t testing.TB, c *rtnetlink.Conn, name, peer string, peerNS int) {
+// VethFD creates the pair name/peer over c; peerNS, when not 0, is the
+// fd of the namespace peer goes to.
+func VethFD(t testing.TB, c *rtnetlink.Conn, name, peer string, peerNS int) {
 	t.Helper()
 	pm := &rtnetlink.LinkMessage{Family: unix.AF_UNSPEC, Attributes: &rtnetlink.LinkAttributes{Name: peer}}
 	if peerNS != 0 {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // TestVMAC: with use_vmac the master speaks from the virtual router MAC

@@ -14,7 +14,7 @@ import (
 
 	"github.com/dsas/keepalived-go/internal/lab"
 	"github.com/dsas/keepalived-go/internal/netns"
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // startupLinks is how many links the start-up scale test spreads its

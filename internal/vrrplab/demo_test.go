@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/dsas/keepalived-go/internal/netns"
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // TestDemo runs scripts/demo.sh (what `make demo` runs) so that the
@@ -16,7 +16,7 @@ import (
 func TestDemo(t *testing.T) {
 	netns.SkipUnlessRoot(t)
 	t.Parallel()
-	cmd := exec.Command("bash", "../scripts/demo.sh")
+	cmd := exec.Command("bash", "../../scripts/demo.sh")
 	cmd.Env = append(os.Environ(), "KEEPALIVED_GO="+vrrplab.Binary(t, vrrplab.GoDaemon))
 	out, err := cmd.CombinedOutput()
 	if strings.Contains(string(out), "not yet implemented") {

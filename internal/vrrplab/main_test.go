@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // TestMain raises the parallelism of the lab tests: they wait on protocol

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // variant is one way of running a VRRP pair: protocol version, advert

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // TestPerf measures keepalived-go side by side with keepalived on the same

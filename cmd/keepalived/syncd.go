@@ -1,4 +1,4 @@
-package daemon
+package main
 
 import (
 	"sync"
@@ -8,9 +8,9 @@ import (
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
-// SyncDaemonRoler is implemented by an LVS side that runs keepalived's
+// syncDaemonRoler is implemented by an LVS side that runs keepalived's
 // lvs_sync_daemon (*lvs.Manager does).
-type SyncDaemonRoler interface {
+type syncDaemonRoler interface {
 	SyncDaemonRole(st ipvs.SyncState, defaultID uint8) error
 }
 
@@ -21,23 +21,22 @@ type SyncDaemonRoler interface {
 // order.
 type syncFollower struct {
 	mu       sync.Mutex
-	target   SyncDaemonRoler
+	target   syncDaemonRoler
 	instance string
 	vrid     uint8
 	queue    []ipvs.SyncState
 	running  bool
 }
 
-func (s *syncFollower) set(l LVS, cfg *config.Config) {
+func (s *syncFollower) set(l syncDaemonRoler, cfg *config.Config) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.target, s.instance = nil, ""
-	r, ok := l.(SyncDaemonRoler)
-	if !ok || cfg == nil || cfg.Global.LVS.SyncDaemon == nil {
+	if l == nil || cfg == nil || cfg.Global.LVS.SyncDaemon == nil {
 		return
 	}
 	sd := cfg.Global.LVS.SyncDaemon
-	s.target, s.instance = r, sd.Instance
+	s.target, s.instance = l, sd.Instance
 	if in := cfg.VRRP.Instance(sd.Instance); in != nil {
 		s.vrid = uint8(in.VRID)
 	}

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 	"github.com/dsas/keepalived-go/vrrp/ah"
-	"github.com/dsas/keepalived-go/vrrplab"
 	"github.com/dsas/keepalived-go/vrrpsock"
 )
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // TestSplitHeal partitions h1 (priority 150) from h2 (100) while both still

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dsas/keepalived-go/vrrplab"
+	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
 // Timings of the keepalived-go-only tests: VRRPv3 at 0.2 s gives a

@@ -1,0 +1,140 @@
+package lvs
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/ipvs"
+)
+
+// membersOf is the membership of a virtual server with carried weights
+// (see generation.carriedWeight) in place of the engine's initial ones.
+// mu is held.
+func (m *Manager) membersOf(id string) []check.Member {
+	ms := m.members[id]
+	g := m.gen
+	if len(g.carriedWeight) == 0 {
+		return ms
+	}
+	var out []check.Member
+	for i, mem := range ms {
+		key := [2]string{id, mem.ID}
+		c, ok := g.carriedWeight[key]
+		if !ok || mem.Sorry || mem.Weight == 0 {
+			continue
+		}
+		if slices.ContainsFunc(c.checkers, (*watched).ranSinceReset) {
+			delete(g.carriedWeight, key)
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(ms)
+		}
+		out[i].Weight = c.weight
+	}
+	if out == nil {
+		return ms
+	}
+	return out
+}
+
+// applyVS brings the services of one virtual server to its membership,
+// against the cache. mu is held.
+func (m *Manager) applyVS(vp *vsPlan) {
+	want := vp.table(m.membersOf(vp.id))
+	cur := make([]ipvs.Service, 0, len(want))
+	for _, s := range want {
+		if c, ok := m.cache[s.ServiceKey.Normalize()]; ok {
+			cur = append(cur, c)
+		}
+	}
+	changes, err := ipvs.Diff(cur, want, nil)
+	if err != nil {
+		m.log.Error("IPVS table for virtual server rejected", "vs", vp.id, "err", err)
+		return
+	}
+	m.apply(changes)
+	for _, s := range want {
+		m.cache[s.ServiceKey.Normalize()] = s
+	}
+}
+
+// apply makes changes one by one, logging and skipping failures as
+// keepalived does; the next full pass repairs what failed.
+func (m *Manager) apply(changes []ipvs.Change) {
+	for _, c := range changes {
+		if _, err := ipvs.Apply(m.k, []ipvs.Change{c}); err != nil {
+			m.log.Warn("IPVS change failed", "change", c.String(), "err", err)
+			continue
+		}
+		if m.log.Enabled(context.Background(), slog.LevelDebug) {
+			m.log.Debug("IPVS", "change", c.String())
+		}
+	}
+}
+
+// fullPass diffs every service against the kernel: what was deleted or
+// changed by hand comes back, services of earlier plans go. Virtual
+// servers whose membership is not known yet are left alone. The kernel is
+// read without holding mu (10 000 services take seconds); virtual servers
+// programmed meanwhile are left to the next pass. It returns how long the
+// pass took.
+func (m *Manager) fullPass() time.Duration {
+	start := time.Now()
+	m.mu.Lock()
+	seq, k := m.seq, m.k
+	m.mu.Unlock()
+	if k == nil {
+		return 0
+	}
+	cur, err := k.Services()
+	if err != nil {
+		m.log.Warn("cannot read the IPVS table", "err", err)
+		return time.Since(start)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var want ipvs.Table
+	skip := map[ipvs.ServiceKey]bool{}
+	for _, id := range m.plan.order {
+		vp := m.plan.byID[id]
+		if _, ok := m.members[id]; !ok || m.touched[id] > seq {
+			for _, s := range vp.services {
+				skip[s.ServiceKey.Normalize()] = true
+			}
+			continue
+		}
+		want = append(want, vp.table(m.membersOf(id))...)
+	}
+	current := cur[:0]
+	for _, s := range cur {
+		if !skip[s.ServiceKey.Normalize()] {
+			current = append(current, s)
+		}
+	}
+	changes, err := ipvs.Diff(current, want, func(k ipvs.ServiceKey) bool {
+		_, planned := m.plan.keys[k]
+		return m.owned[k] && !planned
+	})
+	if err != nil {
+		m.log.Error("IPVS table rejected", "err", err)
+		return time.Since(start)
+	}
+	if len(changes) > 0 {
+		m.log.Info("IPVS differs from the configuration; correcting", "changes", len(changes))
+	}
+	m.apply(changes)
+	for _, c := range changes {
+		if c.Op == ipvs.DeleteService {
+			delete(m.cache, c.Service.ServiceKey.Normalize())
+			delete(m.owned, c.Service.ServiceKey.Normalize())
+		}
+	}
+	for _, s := range want {
+		m.cache[s.ServiceKey.Normalize()] = s
+	}
+	return time.Since(start)
+}

@@ -1,0 +1,259 @@
+package lvs
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
+)
+
+// generation is one engine over one plan; a reload starts a new one.
+type generation struct {
+	m       *Manager
+	plan    *plan
+	eng     *check.Engine
+	started bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+	// quiet drops the events of an engine stopped for a reload.
+	quiet atomic.Bool
+	// carried are the virtual and real servers whose state came over from
+	// the previous generation: their start-up notifications were made then.
+	carriedVS map[string]bool
+	carriedRS map[[2]string]bool
+	// carriedWeight holds the effective weight of live real servers whose
+	// dynamic checkers (misc_dynamic, FILE_CHECK) had moved it, until one
+	// of their checkers has run in this generation: keepalived keeps
+	// effective_weight across a reload, the new engine starts from the
+	// configured one. Guarded by the Manager's mu.
+	carriedWeight map[[2]string]carried
+}
+
+type carried struct {
+	weight   int64
+	checkers []*watched
+}
+
+// newGeneration builds the engine for p. With the status of a previous
+// engine, checkers that stay keep their verdict: one that was down starts
+// down (as alpha), one that was up starts up.
+func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *plan) (*generation, error) {
+	g := &generation{m: m, plan: p, carriedVS: map[string]bool{}, carriedRS: map[[2]string]bool{}, carriedWeight: map[[2]string]carried{}}
+	oldWeight := map[[2]string]int64{}
+	type ckKey struct {
+		vs, rs string
+		i      int
+	}
+	was := map[ckKey]check.CheckerStatus{}
+	for _, s := range prev {
+		g.carriedVS[s.ID] = true
+		for _, r := range s.Reals {
+			g.carriedRS[[2]string{s.ID, r.ID}] = true
+			if r.Alive {
+				oldWeight[[2]string{s.ID, r.ID}] = r.Weight
+			}
+			for i, c := range r.Checkers {
+				was[ckKey{s.ID, r.ID, i}] = c
+			}
+		}
+	}
+	oldBase := map[[2]string]int64{}
+	if prevPlan != nil && len(oldWeight) > 0 {
+		for _, vs := range prevPlan.vss {
+			for _, rs := range vs.Reals {
+				oldBase[[2]string{vs.ID, rs.ID}] = rs.Weight
+			}
+		}
+	}
+	vss := slices.Clone(p.vss)
+	for i := range vss {
+		vs := &vss[i]
+		vs.Reals = slices.Clone(vs.Reals)
+		for j := range vs.Reals {
+			rs := &vs.Reals[j]
+			rs.Checkers = slices.Clone(rs.Checkers)
+			key := [2]string{vs.ID, rs.ID}
+			if w, ok := oldWeight[key]; ok && dynamic(rs) && w != oldBase[key] {
+				c := carried{weight: w}
+				for _, ck := range rs.Checkers {
+					if w, ok := ck.Probe.(*watched); ok {
+						c.checkers = append(c.checkers, w)
+					}
+				}
+				g.carriedWeight[key] = c
+			}
+			for k := range rs.Checkers {
+				c := &rs.Checkers[k]
+				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.Checks > 0 {
+					// A checker restarted down keeps a pending HTTP
+					// confirmation, as keepalived's checker does.
+					c.Timing.Alpha, c.Confirming = !old.Up, old.Confirming
+				}
+				if w, ok := c.Probe.(*watched); ok {
+					w.reset()
+				}
+			}
+		}
+	}
+	opts := []check.Option{check.WithClock(m.clock)}
+	opts = append(opts, m.opt.EngineOptions...)
+	eng, err := check.New(vss, g, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("lvs: %w", err)
+	}
+	g.eng = eng
+	return g, nil
+}
+
+// dynamic reports whether a real server has a checker that sets its
+// weight (MISC_CHECK with misc_dynamic, FILE_CHECK).
+func dynamic(rs *check.RealServer) bool {
+	return slices.ContainsFunc(rs.Checkers, func(c check.Checker) bool {
+		w, ok := c.Probe.(*watched)
+		return ok && w.dynamic
+	})
+}
+
+func (g *generation) start() {
+	if g.plan.rsInitNotifies {
+		g.initNotifies()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g.cancel, g.done, g.started = cancel, make(chan struct{}), true
+	go func() {
+		defer close(g.done)
+		if err := g.eng.Run(ctx); err != nil {
+			g.m.log.Error("checker engine stopped", "err", err)
+		}
+	}()
+}
+
+// initNotifies is rs_init_notifies: keepalived's init_service_rs notifies
+// each new real server that starts alive (no alpha checker).
+func (g *generation) initNotifies() {
+	now := g.m.clock.Now()
+	for _, vs := range g.plan.vss {
+		for _, rs := range vs.Reals {
+			if g.carriedRS[[2]string{vs.ID, rs.ID}] || slices.ContainsFunc(rs.Checkers, func(c check.Checker) bool { return c.Timing.Alpha }) {
+				continue
+			}
+			g.m.event(g.plan, check.Event{Kind: check.RealServerUp, VS: vs.ID, RS: rs.ID, Command: rs.NotifyUp, Init: true, Time: now})
+		}
+	}
+}
+
+// stop cancels the engine and waits until every probe has returned.
+func (g *generation) stop() {
+	if !g.started {
+		return
+	}
+	g.cancel()
+	<-g.done
+}
+
+// SetMembers implements check.Sink.
+func (g *generation) SetMembers(vs string, members []check.Member) {
+	m := g.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gen != g {
+		return
+	}
+	vp := g.plan.byID[vs]
+	if vp == nil {
+		return
+	}
+	m.members[vs] = slices.Clone(members)
+	m.seq++
+	m.touched[vs] = m.seq
+	m.applyVS(vp)
+}
+
+// Event implements check.Sink.
+func (g *generation) Event(ev check.Event) {
+	if g.quiet.Load() {
+		return
+	}
+	if ev.Init && (ev.Kind == check.QuorumDown && g.carriedVS[ev.VS] ||
+		ev.Kind == check.RealServerDown && g.carriedRS[[2]string{ev.VS, ev.RS}]) {
+		return // announced before the reload
+	}
+	g.m.event(g.plan, ev)
+}
+
+// event logs ev, starts its script and tells Options.Events.
+func (m *Manager) event(p *plan, ev check.Event) {
+	attrs := []any{"vs", ev.VS}
+	if ev.RS != "" {
+		attrs = append(attrs, "rs", ev.RS)
+	}
+	if ev.Init {
+		attrs = append(attrs, "init", true)
+	}
+	if ev.Shutdown {
+		attrs = append(attrs, "shutdown", true)
+	}
+	m.log.Info(ev.Kind.String(), attrs...)
+	if c := p.scripts[scriptKey{vs: ev.VS, rs: ev.RS, kind: ev.Kind}]; c != nil && len(ev.Command) > 0 {
+		if m.opt.RunScript != nil {
+			m.opt.RunScript(c)
+		} else {
+			m.runScript(p, c)
+		}
+	}
+	if m.opt.Events != nil {
+		m.opt.Events(ev)
+	}
+}
+
+// runScript starts cmd detached in its own process group and reaps it.
+func (m *Manager) runScript(p *plan, c *config.Command) {
+	args := argv(c)
+	if len(args) == 0 {
+		return
+	}
+	cred, err := credential(firstNonEmpty(c.User, p.scriptUser), firstNonEmpty(c.Group, p.scriptGroup))
+	if err != nil {
+		m.log.Warn("notify script not run", "script", c.Raw, "err", err)
+		return
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	if err := cmd.Start(); err != nil {
+		m.log.Warn("notify script failed to start", "script", c.Raw, "err", err)
+		return
+	}
+	go func() {
+		if err := cmd.Wait(); err != nil {
+			m.log.Debug("notify script", "script", c.Raw, "err", err)
+		}
+	}()
+}
+
+// notifyRemoved runs notify_down for live real servers a reload removes, as
+// keepalived's clear_diff_rs does.
+func (m *Manager) notifyRemoved(old, p *plan, status []check.ServiceStatus) {
+	for _, vs := range status {
+		newVS := p.byID[vs.ID]
+		for _, r := range vs.Reals {
+			if !r.Alive {
+				continue
+			}
+			if newVS != nil {
+				if _, ok := newVS.reals[r.ID]; ok {
+					continue
+				}
+			}
+			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Time: m.clock.Now()}
+			if c := old.scripts[scriptKey{vs: vs.ID, rs: r.ID, kind: check.RealServerDown}]; c != nil {
+				ev.Command = argv(c)
+			}
+			m.event(old, ev)
+		}
+	}
+}

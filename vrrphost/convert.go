@@ -1,0 +1,71 @@
+package vrrphost
+
+import (
+	"github.com/dsas/keepalived-go/ifaddr"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+func toAddr(a vrrp.Address) ifaddr.Address {
+	out := ifaddr.Address{
+		Prefix:    a.Prefix,
+		Link:      a.Dev,
+		Broadcast: a.Broadcast,
+		Peer:      a.Peer,
+		Scope:     ifaddr.Scope(a.Scope),
+		Label:     a.Label,
+		NoDAD:     a.NoDAD,
+	}
+	if a.PreferredLft >= 0 && a.Prefix.Addr().Is6() {
+		v := uint32(a.PreferredLft)
+		out.PreferredLft = &v
+	}
+	return out
+}
+
+// toRoute copies r: its values are the kernel's numbers already, checked
+// by vrrpconf, and its destination is set.
+func toRoute(r vrrp.Route) ifaddr.Route {
+	out := ifaddr.Route{
+		Dst:      r.Dst,
+		Src:      r.Src,
+		Gateway:  r.Via,
+		Link:     r.Dev,
+		Table:    r.Table,
+		Metric:   r.Metric,
+		Protocol: r.Protocol,
+		Type:     ifaddr.RouteType(r.Type),
+		OnLink:   r.Onlink,
+		Metrics:  ifaddr.RouteMetrics(r.Metrics),
+	}
+	if r.HasScope {
+		out.Scope = ifaddr.Scope(r.Scope)
+	}
+	for _, nh := range r.Nexthops {
+		out.NextHops = append(out.NextHops, ifaddr.NextHop{Gateway: nh.Via, Link: nh.Dev, Weight: nh.Weight, OnLink: nh.Onlink})
+	}
+	return out
+}
+
+// toRule copies r; a zero action is "lookup table".
+func toRule(r vrrp.Rule) ifaddr.Rule {
+	a := ifaddr.RuleAction(r.Action)
+	if a == 0 {
+		a = ifaddr.RuleToTable
+	}
+	return ifaddr.Rule{
+		IPv6:     r.IPv6,
+		From:     r.From,
+		To:       r.To,
+		Priority: r.Priority,
+		FwMark:   r.FwMark,
+		FwMask:   r.FwMask,
+		IIF:      r.IIf,
+		OIF:      r.OIf,
+		Table:    r.Table,
+		Action:   a,
+		Goto:     r.Goto,
+		Not:      r.Not,
+		TOS:      r.TOS,
+		Protocol: r.Protocol,
+	}
+}

@@ -1,0 +1,210 @@
+package vrrpside
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/dsas/keepalived-go/vmac"
+	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
+)
+
+func (v *Side) installStatic(res *vrrpconf.Result) {
+	ctx := context.Background()
+	for _, a := range res.StaticAddresses {
+		if err := v.host.AddAddress(ctx, a); err != nil {
+			v.netlinkError(err, "RTM_NEWADDR", unix.RTM_NEWADDR, fmt.Sprintf("static address %s", a.Prefix))
+		}
+	}
+	for _, r := range res.StaticRoutes {
+		if err := v.host.AddRoute(ctx, r); err != nil {
+			v.netlinkError(err, "RTM_NEWROUTE", unix.RTM_NEWROUTE, fmt.Sprintf("static route %s", r.Dst))
+		}
+	}
+	for _, r := range res.StaticRules {
+		if err := v.host.AddRule(ctx, r); err != nil {
+			v.netlinkError(err, "RTM_NEWRULE", unix.RTM_NEWRULE, "static rule")
+		}
+	}
+}
+
+// netlinkError logs a refused netlink request with keepalived's line
+// (`Netlink: error: Network is unreachable(101), type=RTM_NEWROUTE(24),
+// seq=N, pid=0`, the sequence number being ours), what was refused and the
+// kernel's own words appended, so a grep for keepalived's line finds it.
+func (v *Side) netlinkError(err error, typeName string, typ int, what string) {
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		v.log.Warn(fmt.Sprintf("%s: %v", what, err))
+		return
+	}
+	msg := errno.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	v.log.Warn(fmt.Sprintf("Netlink: error: %s(%d), type=%s(%d), seq=0, pid=0 (%s: %v)", msg, int(errno), typeName, typ, what, err))
+}
+
+// removeStale deletes the static entries a reload dropped (keepalived's
+// clear_diff_static_*).
+func (v *Side) removeStale(old, res *vrrpconf.Result) {
+	ctx := context.Background()
+	for _, r := range old.StaticRules {
+		if !slices.Contains(res.StaticRules, r) {
+			v.host.DelRule(ctx, r)
+		}
+	}
+	for _, r := range old.StaticRoutes {
+		if !slices.ContainsFunc(res.StaticRoutes, r.Equal) {
+			v.host.DelRoute(ctx, r)
+		}
+	}
+	for _, a := range old.StaticAddresses {
+		if !slices.Contains(res.StaticAddresses, a) {
+			v.host.DelAddress(ctx, a)
+		}
+	}
+}
+
+// hostSink passes the host's events to the engine, and does first what
+// the engine does not own: the VMACs and the static addresses.
+type hostSink struct{ v *Side }
+
+func (s hostSink) LinkChanged(ifname string, up bool) { s.v.router.LinkChanged(ifname, up) }
+
+func (s hostSink) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
+	s.v.router.SourceChanged(ifname, ipv6, src)
+}
+
+// LinkReplaced re-creates the VMACs on an interface that came back (the
+// kernel deletes a macvlan with its parent); their own creation then
+// reaches the engine as a replacement in turn.
+func (s hostSink) LinkReplaced(ifname string) {
+	for _, m := range s.v.vmacs() {
+		if m.Parent == ifname {
+			s.v.recreateVMAC(m)
+		}
+	}
+	s.v.router.LinkReplaced(ifname)
+}
+
+// LinkDeleted re-creates one of our VMACs deleted by hand, as keepalived
+// does while its parent exists.
+func (s hostSink) LinkDeleted(ifname string) {
+	s.v.router.LinkDeleted(ifname)
+	for _, m := range s.v.vmacs() {
+		if m.Name == ifname {
+			s.v.recreateVMAC(m)
+		}
+	}
+}
+
+// AddressRemoved puts back a static address deleted behind our back
+// (keepalived's reinstate_static_address), then lets the engine restore
+// its VIPs.
+func (s hostSink) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
+	s.v.mu.Lock()
+	statics := s.v.res.StaticAddresses
+	s.v.mu.Unlock()
+	for _, st := range statics {
+		if st.Prefix.Addr() == a && st.Dev == ifname && !st.NoTrack && !present() {
+			if err := s.v.host.AddAddress(context.Background(), st); err == nil {
+				s.v.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", st.Prefix, st.Dev))
+			}
+		}
+	}
+	s.v.router.AddressRemoved(ifname, a, present)
+}
+
+// RouteRemoved restores a static route deleted behind our back
+// (keepalived's reinstate_static_route), then lets the engine act.
+func (s hostSink) RouteRemoved(deleted vrrp.Route, present func() bool) {
+	s.v.mu.Lock()
+	statics := s.v.res.StaticRoutes
+	s.v.mu.Unlock()
+	for _, rt := range statics {
+		if !rt.NoTrack && rt.Matches(deleted) && !present() {
+			if err := s.v.host.AddRoute(context.Background(), rt); err == nil {
+				s.v.log.Info(fmt.Sprintf("Restoring deleted static route %s", rt.Dst))
+			}
+		}
+	}
+	s.v.router.RouteRemoved(deleted, present)
+}
+
+// RuleRemoved restores a static rule (keepalived's reinstate_static_rule).
+func (s hostSink) RuleRemoved(deleted vrrp.Rule, present func() bool) {
+	s.v.mu.Lock()
+	statics := s.v.res.StaticRules
+	s.v.mu.Unlock()
+	for _, ru := range statics {
+		if !ru.NoTrack && ru.Matches(deleted) && !present() {
+			if err := s.v.host.AddRule(context.Background(), ru); err == nil {
+				s.v.log.Info(fmt.Sprintf("Restoring deleted static rule %s", describeRule(ru)))
+			}
+		}
+	}
+	s.v.router.RuleRemoved(deleted, present)
+}
+
+func describeRule(r vrrp.Rule) string {
+	var b strings.Builder
+	if r.From.IsValid() {
+		fmt.Fprintf(&b, "from %s ", r.From)
+	}
+	if r.To.IsValid() {
+		fmt.Fprintf(&b, "to %s ", r.To)
+	}
+	fmt.Fprintf(&b, "table %d", r.Table)
+	return b.String()
+}
+
+func (v *Side) vmacs() []vmac.VMAC {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.res.VMACs
+}
+
+func (v *Side) recreateVMAC(m vmac.VMAC) {
+	if v.stopping.Load() {
+		return
+	}
+	if err := v.createVMAC(m); err != nil {
+		v.log.Warn(fmt.Sprintf("Unable to re-create VMAC %s on %s: %v", m.Name, m.Parent, err))
+		return
+	}
+	v.log.Info(fmt.Sprintf("VMAC %s re-created on %s", m.Name, m.Parent))
+}
+
+// createVMAC makes the VMAC and puts it in keepalived's nftables VMAC map,
+// so a backup's IGMP/MLD reports never teach the switches the virtual MAC.
+// A firewall failure is logged, not fatal: failover comes first.
+func (v *Side) createVMAC(m vmac.VMAC) error {
+	if err := vmac.Create(m); err != nil {
+		return err
+	}
+	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
+		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
+	}
+	return nil
+}
+
+func (v *Side) deleteVMAC(name string) {
+	_ = v.host.DelVMAC(name)
+	vmac.Delete(name)
+}
+
+func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
+	for _, x := range list {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}

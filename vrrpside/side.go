@@ -1,0 +1,412 @@
+// Package vrrpside is keepalived's VRRP child process as the daemon runs
+// it: the VRRP engine on this host's sockets and netlink (vrrphost), its
+// trackers, notify scripts and notify_fifo readers, the VMACs, and the
+// static addresses, routes and rules. It has the shape of lvs.Manager:
+// New builds and starts it, Run holds it until its context ends and then
+// stops it, Reload applies a new configuration's difference.
+package vrrpside
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os/exec"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/nftfilter"
+	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrp/notify"
+	"github.com/dsas/keepalived-go/vrrp/track"
+	"github.com/dsas/keepalived-go/vrrpconf"
+	"github.com/dsas/keepalived-go/vrrphost"
+)
+
+// notifyTimeout bounds how long a stop waits for queued notify scripts
+// (notify_stop included) before killing them.
+const notifyTimeout = 10 * time.Second
+
+// Side is what keepalived's VRRP child process does: the engine on this
+// host's sockets and netlink, its trackers and its notifications.
+type Side struct {
+	log      *slog.Logger
+	keepVIPs bool
+	wrapSink func(track.Sink, []vrrp.ScriptConfig, []track.Script) track.Sink
+
+	host    *vrrphost.Host
+	router  *vrrp.Router
+	watcher *vrrphost.Watcher
+	notify  swapNotifier
+	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
+	// stopping stops VMAC re-creation while a stop deletes them.
+	stopping atomic.Bool
+
+	mu      sync.Mutex // guards what reload replaces below
+	cfg     *config.Config
+	res     *vrrpconf.Result
+	disp    *notify.Dispatcher
+	tracker *track.Tracker
+	fifos   []*exec.Cmd
+
+	quit     chan struct{} // ends waitForSources
+	polled   chan struct{} // closed when it has ended
+	reloaded chan struct{} // wakes waitForSources after a reload (buffered, 1)
+}
+
+// swapNotifier lets a reload replace the dispatcher under a running
+// engine, and tees the events to the daemon's other observers.
+type swapNotifier struct {
+	p    atomic.Pointer[notify.Dispatcher]
+	tees []vrrp.Notifier
+}
+
+func (s *swapNotifier) Notify(ev vrrp.Event) {
+	if d := s.p.Load(); d != nil {
+		d.Notify(ev)
+	}
+	for _, t := range s.tees {
+		t.Notify(ev)
+	}
+}
+
+// Options are what the process lends the VRRP side.
+type Options struct {
+	Logger *slog.Logger
+	// KeepVIPs is --dont-release-vrrp.
+	KeepVIPs bool
+	// Notifiers are told every VRRP event after the notify scripts have
+	// been queued (metrics, transition counters, the LVS sync daemon);
+	// they must not block.
+	Notifiers []vrrp.Notifier
+	// WrapTrackSink, when set, sits between the trackers and the engine
+	// (a vrrp_script result recorder); it is called again after a reload
+	// changes the trackers.
+	WrapTrackSink func(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) track.Sink
+}
+
+func translate(cfg *config.Config) (*vrrpconf.Result, error) {
+	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs()})
+}
+
+// Check validates cfg as New and Reload would, touching nothing: the
+// daemon checks every side before changing any.
+func Check(cfg *config.Config) error {
+	res, err := translate(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = vrrp.New(res.VRRP, vrrp.Options{Listen: func(string, bool) (vrrp.Conn, error) { return nil, errors.New("validation only") }, Network: nopNetwork{}})
+	return err
+}
+
+// New starts the VRRP side on cfg: sockets, VMACs, static entries,
+// notifications and trackers. Run holds it; cancelling Run's context
+// stops it.
+func New(cfg *config.Config, so Options) (*Side, error) {
+	log := so.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	res, err := translate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		log.Warn(w)
+	}
+	v := &Side{log: log, keepVIPs: so.KeepVIPs, wrapSink: so.WrapTrackSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{}), reloaded: make(chan struct{}, 1)}
+	v.notify.tees = so.Notifiers
+	v.cur.Store(&res.VRRP)
+	if v.host, err = vrrphost.New(); err != nil {
+		return nil, err
+	}
+	fw := cfg.Global.VRRP.Firewall
+	v.host.SetNoAcceptFilter(nftfilter.Config{Table: fw.NFTablesTable, Priority: int32(fw.NFTablesPriority), Counters: fw.NFTablesCounters})
+	listen := func(ifname string, ipv6 bool) (vrrp.Conn, error) {
+		return vrrphost.Listener(*v.cur.Load())(ifname, ipv6)
+	}
+	listenAH := func(ifname string) (vrrp.Conn, error) {
+		return vrrphost.ListenerAH(*v.cur.Load())(ifname)
+	}
+	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log})
+	if err != nil {
+		v.host.Close()
+		return nil, err
+	}
+	for _, m := range res.VMACs {
+		if err := v.createVMAC(m); err != nil {
+			v.host.Close()
+			return nil, fmt.Errorf("vmac %s: %w", m.Name, err)
+		}
+	}
+	if v.disp, err = v.newDispatcher(res); err != nil {
+		v.host.Close()
+		return nil, err
+	}
+	v.notify.p.Store(v.disp)
+	v.fifos = v.startFIFOScripts(res)
+	v.installStatic(res)
+	// Subscribe before the engine reads the initial link states, so no
+	// change falls between the two.
+	v.watcher, err = vrrphost.Watch(hostSink{v}, log)
+	if err != nil {
+		v.close()
+		return nil, err
+	}
+	log.Info("Startup complete")
+	if err := v.host.BeginStartup(); err != nil {
+		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
+	}
+	err = v.router.Start()
+	v.host.EndStartup()
+	if err != nil {
+		v.close()
+		return nil, err
+	}
+	v.tracker = track.Start(v.trackConfig(res), v.sink(res))
+	go v.waitForSources()
+	return v, nil
+}
+
+// sourcePoll is how often instances held in FAULT for want of a source
+// address look for one (keepalived learns it from address events).
+const sourcePoll = time.Second
+
+// waitForSources re-applies the configuration once an interface that
+// lacked an address has one, so the instances waiting for it start. Only
+// a reload changes which instances wait, so while none does it sleeps
+// until the next reload instead of waking the daemon every second.
+func (v *Side) waitForSources() {
+	defer close(v.polled)
+	t := time.NewTicker(sourcePoll)
+	defer t.Stop()
+	for {
+		waiting := v.router.NeedsSource()
+		tick := t.C
+		if len(waiting) == 0 {
+			t.Stop()
+			tick = nil
+		}
+		select {
+		case <-v.quit:
+			return
+		case <-v.reloaded:
+			t.Reset(sourcePoll)
+			continue
+		case <-tick:
+		}
+		v.mu.Lock()
+		cfg := v.cfg
+		v.mu.Unlock()
+		res, err := translate(cfg)
+		if err != nil {
+			continue
+		}
+		found := false
+		for _, ic := range res.VRRP.Instances {
+			for _, name := range waiting {
+				if ic.Name == name && ic.SrcIP.IsValid() {
+					found = true
+				}
+			}
+		}
+		if found {
+			v.mu.Lock()
+			if v.cfg == cfg { // no SIGHUP reload came in between
+				if err := v.reloadLocked(cfg); err != nil {
+					v.log.Warn(fmt.Sprintf("applying the new source address: %v", err))
+				}
+			}
+			v.mu.Unlock()
+		}
+	}
+}
+
+// sink is where tracker results go: the engine, through the daemon's
+// recorder when one is plugged in.
+func (v *Side) sink(res *vrrpconf.Result) track.Sink {
+	if v.wrapSink != nil {
+		return v.wrapSink(v.router, res.VRRP.Scripts, res.Track.Scripts)
+	}
+	return v.router
+}
+
+// Router is the running engine, for status, metrics and dump files.
+func (v *Side) Router() *vrrp.Router {
+	if v == nil {
+		return nil
+	}
+	return v.router
+}
+
+// Status is the engine's snapshot (nil on a nil Side: the VRRP side is
+// not running).
+func (v *Side) Status() []vrrp.InstanceStatus {
+	if v == nil {
+		return nil
+	}
+	return v.router.Status()
+}
+
+// Config returns the engine configuration running now (zero on a nil
+// Side).
+func (v *Side) Config() vrrp.Config {
+	if v == nil {
+		return vrrp.Config{}
+	}
+	return *v.cur.Load()
+}
+
+// Probe takes the engine's locks and returns: the systemd watchdog pings
+// only while it does, so a wedged engine gets the daemon restarted.
+func (v *Side) Probe() { v.router.Status() }
+
+// BFDState passes a BFD session's Up/Down to the engine (track_bfd).
+func (v *Side) BFDState(name string, up bool) { v.router.BFDState(name, up) }
+
+// Run holds the side until ctx ends, then leaves VRRP as keepalived does
+// on SIGTERM and returns what the stop could not undo.
+func (v *Side) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return v.stop()
+}
+
+// Reload moves to cfg; on error nothing has changed.
+func (v *Side) Reload(cfg *config.Config) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.reloadLocked(cfg)
+}
+
+func (v *Side) reloadLocked(cfg *config.Config) error {
+	res, err := translate(cfg)
+	if err != nil {
+		return err
+	}
+	old := v.res
+	for _, m := range res.VMACs {
+		if !containsVMAC(old.VMACs, m) {
+			if err := v.createVMAC(m); err != nil {
+				return fmt.Errorf("vmac %s: %w", m.Name, err)
+			}
+		}
+	}
+	prev := v.cur.Load()
+	v.cur.Store(&res.VRRP)
+	if err := v.router.Reload(res.VRRP); err != nil {
+		v.cur.Store(prev)
+		return err
+	}
+	for _, w := range res.Warnings {
+		v.log.Warn(w)
+	}
+	if !reflect.DeepEqual(old.Notify, res.Notify) || !reflect.DeepEqual(old.Users, res.Users) {
+		d, err := v.newDispatcher(res)
+		if err != nil {
+			v.log.Warn("notify: keeping the previous notifications", "err", err)
+		} else {
+			d.Adopt(v.disp)
+			oldDisp := v.disp
+			v.disp = d
+			v.notify.p.Store(d)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+				defer cancel()
+				oldDisp.Close(ctx)
+			}()
+		}
+	}
+	if !reflect.DeepEqual(old.Track, res.Track) || !reflect.DeepEqual(old.Users, res.Users) {
+		v.tracker.Stop()
+		v.tracker = track.Start(v.trackConfig(res), v.sink(res))
+	}
+	if !reflect.DeepEqual(old.FIFOScripts, res.FIFOScripts) {
+		stopCmds(v.fifos)
+		v.fifos = v.startFIFOScripts(res)
+	}
+	v.removeStale(old, res)
+	v.installStatic(res)
+	v.cfg = cfg
+	for _, m := range old.VMACs {
+		if !containsVMAC(res.VMACs, m) {
+			v.deleteVMAC(m.Name)
+		}
+	}
+	v.res = res
+	select {
+	case v.reloaded <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// stop leaves VRRP as keepalived does on SIGTERM.
+func (v *Side) stop() error {
+	v.stopping.Store(true)
+	close(v.quit)
+	<-v.polled
+	// The host watcher ends first, outside v.mu: its handlers take v.mu,
+	// so the VIP removals below would otherwise reach a handler that
+	// waits for this stop while the stop waits for the watcher.
+	var werr error
+	if v.watcher != nil {
+		werr = v.watcher.Close()
+		v.watcher = nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.tracker != nil {
+		v.tracker.Stop()
+	}
+	err := v.router.Stop(v.keepVIPs)
+	return errors.Join(werr, err, v.close())
+}
+
+func (v *Side) close() error {
+	var errs []error
+	if v.watcher != nil {
+		errs = append(errs, v.watcher.Close())
+	}
+	if v.disp != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+		errs = append(errs, v.disp.Close(ctx))
+		cancel()
+	}
+	stopCmds(v.fifos)
+	// Static entries go whatever -V says, as in keepalived's stop_vrrp.
+	ctx := context.Background()
+	for _, r := range v.res.StaticRules {
+		v.host.DelRule(ctx, r)
+	}
+	for _, r := range v.res.StaticRoutes {
+		v.host.DelRoute(ctx, r)
+	}
+	for _, a := range v.res.StaticAddresses {
+		v.host.DelAddress(ctx, a)
+	}
+	if !v.keepVIPs {
+		for _, m := range v.res.VMACs {
+			v.deleteVMAC(m.Name)
+		}
+	}
+	errs = append(errs, v.host.Close())
+	return errors.Join(errs...)
+}
+
+// nopNetwork lets vrrp.New validate a configuration without a host.
+type nopNetwork struct{}
+
+func (nopNetwork) AddAddress(context.Context, vrrp.Address) error { return nil }
+func (nopNetwork) DelAddress(context.Context, vrrp.Address) error { return nil }
+func (nopNetwork) AddRoute(context.Context, vrrp.Route) error     { return nil }
+func (nopNetwork) DelRoute(context.Context, vrrp.Route) error     { return nil }
+func (nopNetwork) AddRule(context.Context, vrrp.Rule) error       { return nil }
+func (nopNetwork) DelRule(context.Context, vrrp.Rule) error       { return nil }
+func (nopNetwork) GratuitousARP(string, netip.Addr) error         { return nil }
+func (nopNetwork) UnsolicitedNA(string, netip.Addr) error         { return nil }
+func (nopNetwork) LinkUp(string) (bool, error)                    { return false, nil }
