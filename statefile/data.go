@@ -127,9 +127,19 @@ func scriptConfig(c *config.Config, name string) *config.Script {
 }
 
 func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, full bool) {
-	c := &in.Config
 	version, advert, masterAdvert := effective(in)
+	dumpInstanceState(p, in, loc, full, version, advert, masterAdvert)
+	dumpInstanceSettings(p, in, version, advert, masterAdvert)
+	dumpInstanceAddrs(p, in, full)
+	dumpInstanceTrackers(p, in)
+	p("   Using smtp notification = no")
+	p("   Notify deleted = Fault")
+	p("   Notify priority changes = false")
+}
 
+// dumpInstanceState is the instance's identity, state and timers.
+func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
+	c := &in.Config
 	p(" VRRP Instance = %s", in.Name)
 	p("   VRRP Version = %d", version)
 	if in.SyncGroup != "" {
@@ -181,6 +191,12 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	if c.Strict {
 		p("   Enforcing strict VRRP compliance")
 	}
+}
+
+// dumpInstanceSettings is the source, multicast group, GARP, priority,
+// interval, preemption and authentication lines.
+func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version int, advert, masterAdvert time.Duration) {
+	c := &in.Config
 	src := "(none)"
 	if c.SrcIP.IsValid() {
 		src = c.SrcIP.String()
@@ -234,6 +250,11 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	} else if version == 2 {
 		p("   Authentication type = none")
 	}
+}
+
+// dumpInstanceAddrs is the VIPs, excluded VIPs and unicast peers.
+func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool) {
+	c := &in.Config
 	set := in.State == vrrp.StateMaster
 	if len(c.VIPs) > 0 {
 		p("   Virtual IP (%d):", len(c.VIPs))
@@ -267,6 +288,12 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 		// keepalived's descriptors; ours are not comparable (compat.md).
 		p("   fd_in -1, fd_out -1")
 	}
+}
+
+// dumpInstanceTrackers is the tracked interfaces, scripts, files,
+// processes and BFDs.
+func dumpInstanceTrackers(p func(string, ...any), in *status.Instance) {
+	c := &in.Config
 	if len(c.TrackInterfaces) > 0 {
 		p("   Tracked interfaces :")
 		for _, t := range c.TrackInterfaces {
@@ -291,9 +318,6 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 			p("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
 		}
 	}
-	p("   Using smtp notification = no")
-	p("   Notify deleted = Fault")
-	p("   Notify priority changes = false")
 }
 
 func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config, sc *config.Script) {

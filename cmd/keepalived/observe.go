@@ -39,10 +39,6 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	opt.Notifiers = append(opt.Notifiers, trans)
 	opt.WrapTrackSink = scripts.Wrap
 
-	// The counters' own connection: dialled at the first status or scrape
-	// that needs it, and again later if IPVS was not there yet.
-	var ipvsMu sync.Mutex
-	var ipvsConn *ipvs.Conn
 	src := status.Sources{
 		VRRP: status.VRRPFuncs{
 			StatusFunc: func() []vrrp.InstanceStatus { return vrrpOf(get()).Status() },
@@ -51,26 +47,7 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 		Scripts:     scripts,
 		Reloads:     reloads,
 		Transitions: trans,
-		LVS: status.LVSFunc(func() []status.VirtualServer {
-			m := lvsOf(get())
-			if m == nil {
-				return nil
-			}
-			ipvsMu.Lock()
-			defer ipvsMu.Unlock()
-			if ipvsConn == nil {
-				c, err := ipvs.Dial()
-				if err != nil {
-					return status.FromLVS(m.Status())
-				}
-				ipvsConn = c
-			}
-			vs, err := status.FromLVSKernel(m.Status(), ipvsConn)
-			if err != nil {
-				opt.Logs.Check.Debug("ipvs counters unavailable", "err", err)
-			}
-			return vs
-		}),
+		LVS:         lvsSource(get, opt),
 		BGP: status.BGPFunc(func() status.BGP {
 			if bgpStatus == nil {
 				return status.BGP{}
@@ -89,7 +66,65 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	if o.CheckOnly && !o.VRRPOnly {
 		src.VRRP, src.Scripts, src.Transitions = nil, nil, nil // -C: no VRRP side
 	}
+	dumpOnSignals(o, opt, src, get)
 
+	prevReloaded := opt.Reloaded
+	opt.Reloaded = func(err error) {
+		reloads.Record(time.Now(), err)
+		if prevReloaded != nil {
+			prevReloaded(err)
+		}
+	}
+
+	srv := &servers{}
+	prevReady := opt.Ready
+	opt.Ready = func() {
+		if prevReady != nil {
+			prevReady()
+		}
+		reloads.Loaded(time.Now())
+		srv.start(o, opt, src, get)
+	}
+	attach := func(dd *daemon.Daemon) func() {
+		mu.Lock()
+		d = dd
+		mu.Unlock()
+		return srv.close
+	}
+	return attach, nil
+}
+
+// lvsSource reads the checker side with the kernel's IPVS counters, over a
+// connection of its own dialled at the first status or scrape that needs
+// it, and again later if IPVS was not there yet.
+func lvsSource(get func() *daemon.Daemon, opt *hooks) status.LVSFunc {
+	var mu sync.Mutex
+	var conn *ipvs.Conn
+	return func() []status.VirtualServer {
+		m := lvsOf(get())
+		if m == nil {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if conn == nil {
+			c, err := ipvs.Dial()
+			if err != nil {
+				return status.FromLVS(m.Status())
+			}
+			conn = c
+		}
+		vs, err := status.FromLVSKernel(m.Status(), conn)
+		if err != nil {
+			opt.Logs.Check.Debug("ipvs counters unavailable", "err", err)
+		}
+		return vs
+	}
+}
+
+// dumpOnSignals writes keepalived's dump files on its signals, logging
+// keepalived's own lines, which log alerts may match.
+func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon.Daemon) {
 	files := statefile.New(src, statefile.WithHost(func() statefile.Host {
 		return statefile.Host{Config: get().Config(), Interfaces: statefile.HostInterfaces()}
 	}), statefile.WithCheck(func() (*config.Config, map[string]check.ServiceStatus) {
@@ -105,7 +140,6 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 		return get().Config(), health
 	}))
 	vlog := opt.Logs.VRRP
-	// format is keepalived's own line, which log alerts may match.
 	dump := func(format string, write func() (string, error)) func() {
 		return func() {
 			vlog.Info(fmt.Sprintf(format, os.Getpid()))
@@ -127,75 +161,60 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	opt.OnSignal[syscall.SIGUSR2] = dump("Printing VRRP stats for process(%d) on signal", files.WriteStats)
 	opt.OnSignal[syscall.Signal(36)] = dump("Printing VRRP as json for process(%d) on signal", files.WriteJSON)
 	opt.OnSignal[syscall.Signal(63)] = dump("Printing and clearing VRRP stats for process(%d) on signal", files.WriteStatsClear)
+}
 
-	prevReloaded := opt.Reloaded
-	opt.Reloaded = func(err error) {
-		reloads.Record(time.Now(), err)
-		if prevReloaded != nil {
-			prevReloaded(err)
-		}
-	}
+// servers are the control socket and the metrics listener, opened once
+// the daemon is ready (after its pid-file check). One that cannot be
+// opened is logged, not fatal: observability must not take VRRP down.
+type servers struct {
+	sync.Mutex
+	ctl *control.Server
+	met *metrics.Server
+}
 
-	var servers struct {
-		sync.Mutex
-		ctl *control.Server
-		met *metrics.Server
+func (s *servers) start(o Options, opt *hooks, src status.Sources, get func() *daemon.Daemon) {
+	s.Lock()
+	defer s.Unlock()
+	core := opt.Logs.Core
+	if o.ControlSocket != "-" {
+		path := o.ControlSocket
+		if path == "" {
+			// Next to the main pid file, so daemons keepalived lets run
+			// side by side (instance, namespace, -p) do not clash.
+			path = control.SocketFor(opt.PIDFile)
+		}
+		c, err := control.NewServer(path, src, control.WithLogger(core))
+		if err != nil {
+			core.Error(err.Error())
+		}
+		s.ctl = c
 	}
-	prevReady := opt.Ready
-	opt.Ready = func() {
-		if prevReady != nil {
-			prevReady()
+	if o.MetricsListen != "" {
+		var mopts []metrics.Option
+		if o.MetricsGen2brain {
+			mopts = append(mopts, metrics.WithGen2brain())
 		}
-		reloads.Loaded(time.Now())
-		servers.Lock()
-		defer servers.Unlock()
-		core := opt.Logs.Core
-		if o.ControlSocket != "-" {
-			path := o.ControlSocket
-			if path == "" {
-				// Next to the main pid file, so daemons keepalived lets
-				// run side by side (instance, namespace, -p) do not clash.
-				path = control.SocketFor(opt.PIDFile)
-			}
-			s, err := control.NewServer(path, src, control.WithLogger(core))
-			if err != nil {
-				core.Error(err.Error())
-			}
-			servers.ctl = s
+		reg := metrics.NewRegistry(src, mopts...)
+		metrics.RegisterRuntime(reg)
+		reg.MustRegister(bfdCollector(get), snmpCollector())
+		for _, c := range collectors {
+			reg.MustRegister(c)
 		}
-		if o.MetricsListen != "" {
-			var mopts []metrics.Option
-			if o.MetricsGen2brain {
-				mopts = append(mopts, metrics.WithGen2brain())
-			}
-			reg := metrics.NewRegistry(src, mopts...)
-			metrics.RegisterRuntime(reg)
-			reg.MustRegister(bfdCollector(get), snmpCollector())
-			for _, c := range collectors {
-				reg.MustRegister(c)
-			}
-			s, err := metrics.Serve(o.MetricsListen, reg, core, metrics.WithStatusPage(src))
-			if err != nil {
-				core.Error(err.Error())
-			}
-			servers.met = s
+		m, err := metrics.Serve(o.MetricsListen, reg, core, metrics.WithStatusPage(src))
+		if err != nil {
+			core.Error(err.Error())
 		}
+		s.met = m
 	}
+}
 
-	attach := func(dd *daemon.Daemon) func() {
-		mu.Lock()
-		d = dd
-		mu.Unlock()
-		return func() {
-			servers.Lock()
-			defer servers.Unlock()
-			if servers.ctl != nil {
-				servers.ctl.Close()
-			}
-			if servers.met != nil {
-				servers.met.Close()
-			}
-		}
+func (s *servers) close() {
+	s.Lock()
+	defer s.Unlock()
+	if s.ctl != nil {
+		s.ctl.Close()
 	}
-	return attach, nil
+	if s.met != nil {
+		s.met.Close()
+	}
 }
