@@ -18,6 +18,9 @@ have busybox || need="$need busybox"           # init script under busybox ash
 have promtool || need="$need prometheus"       # alert rules (promtool), dashboard queries
 have chromium || need="$need chromium"         # status page in a headless browser
 have openssl || need="$need openssl"           # encrypted SSL keys written by OpenSSL (check/tlskey)
+have dbus-daemon || need="$need dbus-daemon"   # private system bus for the D-Bus differential
+[ -f /usr/share/dbus-1/system.conf ] || need="$need dbus-system-bus-common"  # its system.conf
+have busctl || need="$need systemd"            # busctl: introspect, get-property, call, monitor
 [ -x /usr/lib/frr/bfdd ] && have vtysh || need="$need frr"  # BFD interop peer (bfdd)
 
 if [ -n "$need" ]; then
