@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -145,9 +146,17 @@ func (s *Service) Stop() {
 	s.stopped = true
 	s.mu.Unlock()
 	s.signal()
-	<-s.done
-	s.opt.Logger.Info("Released DBus")
+	// A bus that stopped reading must not hold the daemon's exit.
+	select {
+	case <-s.done:
+		s.opt.Logger.Info("Released DBus")
+	case <-time.After(stopWait):
+		s.opt.Logger.Info("DBus did not take VrrpStopped in time - leaving")
+	}
 }
+
+// stopWait bounds how long Stop waits for the queued signals to be sent.
+const stopWait = 2 * time.Second
 
 func (s *Service) stateSignal(name string, st vrrp.State) func(*dbus.Conn) {
 	return func(c *dbus.Conn) {
