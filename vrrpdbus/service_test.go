@@ -192,3 +192,31 @@ func TestServiceLifecycle(t *testing.T) {
 	s.Stop()
 	expect("/org/keepalived/Vrrp1/Instance/eth1/60/IPv4 VrrpStatusChange @u 98", "/org/keepalived/Vrrp1/Vrrp VrrpStopped")
 }
+
+// TestServiceNameAndPrefix: dbus_service_name names the service, and
+// net_namespace and instance become path components, as in keepalived.
+func TestServiceNameAndPrefix(t *testing.T) {
+	addr := privateBus(t)
+	client := connect(t, addr)
+	defer client.Close()
+	fd := &fakeDaemon{insts: []vrrp.InstanceStatus{{Name: "VI_1", Interface: "eth0", VRID: 51, State: vrrp.StateMaster}}}
+	s := New(Options{Service: "org.example.Lb1", Namespace: "blue", Instance: "lb1", Instances: fd.Instances})
+	if err := s.Start(connect(t, addr)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	v, err := client.Object("org.example.Lb1", "/org/keepalived/Vrrp1/blue/lb1/Instance/eth0/51/IPv4").
+		GetProperty(ifaceInstance + ".State")
+	if err != nil || v.String() != `@(us) [2, "Master"]` {
+		t.Errorf("State = %v, %v", v, err)
+	}
+	var xml string
+	if err := client.Object("org.example.Lb1", "/org/keepalived/Vrrp1/blue").
+		Call("org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xml); err != nil || !strings.Contains(xml, `<node name="lb1"/>`) {
+		t.Errorf("introspection of /org/keepalived/Vrrp1/blue = %q, %v", xml, err)
+	}
+	// A second daemon with the same name is refused, not queued.
+	if err := New(Options{Service: "org.example.Lb1", Instances: fd.Instances}).Start(connect(t, addr)); err == nil {
+		t.Error("a second owner of org.example.Lb1 was accepted")
+	}
+}
