@@ -92,6 +92,10 @@ put 0644 "$stage/overrides" "usr/share/lintian/overrides/$pkg"
 put 0644 packaging/keepalived.service lib/systemd/system/keepalived.service
 put 0755 packaging/keepalived.init etc/init.d/keepalived
 put 0644 packaging/keepalived.default etc/default/keepalived
+# enable_dbus: the bus policy and interface files where keepalived's .deb has them.
+put 0644 packaging/dbus/org.keepalived.Vrrp1.conf etc/dbus-1/system.d/org.keepalived.Vrrp1.conf
+put 0644 packaging/dbus/org.keepalived.Vrrp1.Vrrp.xml usr/share/dbus-1/interfaces/org.keepalived.Vrrp1.Vrrp.xml
+put 0644 packaging/dbus/org.keepalived.Vrrp1.Instance.xml usr/share/dbus-1/interfaces/org.keepalived.Vrrp1.Instance.xml
 putgz packaging/man/keepalived.8 usr/share/man/man8/keepalived.8.gz
 putgz packaging/man/keepalived.conf.5 usr/share/man/man5/keepalived.conf.5.gz
 

@@ -22,6 +22,9 @@ have openssl || need="$need openssl"           # encrypted SSL keys written by O
 have snmpd || need="$need snmpd"               # AgentX master for the SNMP differential
 have snmpwalk || need="$need snmp"             # snmpwalk reads what both daemons serve
 have snmptrapd || need="$need snmptrapd"       # receives the traps both daemons send
+have dbus-daemon || need="$need dbus-daemon"   # private system bus for the D-Bus differential
+[ -f /usr/share/dbus-1/system.conf ] || need="$need dbus-system-bus-common"  # its system.conf
+have busctl || need="$need systemd"            # busctl: introspect, get-property, call, monitor
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then

@@ -98,6 +98,9 @@ func checkContents(t *testing.T, b built) {
 		{"-rw-r--r--", "./lib/systemd/system/keepalived.service"},
 		{"-rwxr-xr-x", "./etc/init.d/keepalived"},
 		{"-rw-r--r--", "./etc/default/keepalived"},
+		{"-rw-r--r--", "./etc/dbus-1/system.d/org.keepalived.Vrrp1.conf"},
+		{"-rw-r--r--", "./usr/share/dbus-1/interfaces/org.keepalived.Vrrp1.Vrrp.xml"},
+		{"-rw-r--r--", "./usr/share/dbus-1/interfaces/org.keepalived.Vrrp1.Instance.xml"},
 		{"-rw-r--r--", "./usr/share/man/man8/keepalived.8.gz"},
 		{"-rw-r--r--", "./usr/share/man/man5/keepalived.conf.5.gz"},
 		{"-rw-r--r--", "./usr/share/doc/keepalived-go/copyright"},
@@ -207,7 +210,7 @@ func checkControl(t *testing.T, b built) {
 		t.Fatalf("dpkg-deb -e: %v\n%s", err, out)
 	}
 	conffiles, _ := os.ReadFile(filepath.Join(ctl, "conffiles"))
-	if string(conffiles) != "/etc/default/keepalived\n/etc/init.d/keepalived\n" {
+	if string(conffiles) != "/etc/dbus-1/system.d/org.keepalived.Vrrp1.conf\n/etc/default/keepalived\n/etc/init.d/keepalived\n" {
 		t.Errorf("conffiles:\n%s", conffiles)
 	}
 	// md5sums must match the data, and cover every non-conffile.

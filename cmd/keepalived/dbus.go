@@ -1,0 +1,146 @@
+package main
+
+import (
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpdbus"
+)
+
+func init() { extensions = append(extensions, dbusAPI) }
+
+// dbusAPI exports keepalived's D-Bus API when global_defs has enable_dbus.
+// It reads the daemon like observe does and acts on it only through what
+// a signal would do: PrintData runs the SIGUSR1 handler, ReloadConfig
+// sends the process SIGHUP (keepalived's VRRP child signals its parent).
+// The bus is joined once the daemon is ready, and again after a reload
+// that turns enable_dbus on; a bus that cannot be reached is logged, not
+// fatal, as in keepalived.
+func dbusAPI(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
+	if o.CheckOnly && !o.VRRPOnly {
+		return nil, nil // -C: no VRRP side, no VRRP API
+	}
+	b := &dbusBridge{opt: opt}
+	opt.Notifiers = append(opt.Notifiers, b)
+	prevReady, prevReloaded := opt.Ready, opt.Reloaded
+	opt.Ready = func() {
+		if prevReady != nil {
+			prevReady()
+		}
+		b.sync(false)
+	}
+	opt.Reloaded = func(err error) {
+		if prevReloaded != nil {
+			prevReloaded(err)
+		}
+		if err == nil {
+			b.sync(true)
+		}
+	}
+	return func(d *daemon.Daemon) func() {
+		b.mu.Lock()
+		b.d = d
+		b.mu.Unlock()
+		return b.stop
+	}, nil
+}
+
+// dbusBridge holds the running service, if any, between the daemon's
+// hooks and the bus; it is the Notifier the daemon knows.
+type dbusBridge struct {
+	opt *hooks
+
+	mu  sync.Mutex
+	d   *daemon.Daemon
+	svc *vrrpdbus.Service
+}
+
+func (b *dbusBridge) Notify(ev vrrp.Event) {
+	b.mu.Lock()
+	svc := b.svc
+	b.mu.Unlock()
+	if svc != nil {
+		svc.Notify(ev)
+	}
+}
+
+// sync starts or stops the service to follow enable_dbus in the running
+// configuration; after a reload a running service says VrrpReloaded.
+func (b *dbusBridge) sync(reload bool) {
+	b.mu.Lock()
+	d, svc := b.d, b.svc
+	b.mu.Unlock()
+	if d == nil {
+		return
+	}
+	cfg := d.Config()
+	on := cfg != nil && cfg.Global.EnableDBus
+	switch {
+	case on && svc == nil:
+		b.start(d, cfg)
+	case !on && svc != nil:
+		b.stop()
+	case on && reload:
+		svc.Reloaded()
+	}
+}
+
+func (b *dbusBridge) start(d *daemon.Daemon, cfg *config.Config) {
+	log := b.opt.Logs.VRRP
+	conn, err := dbus.ConnectSystemBus()
+	if err != nil {
+		log.Info("Unable to connect to the DBus system bus: " + err.Error())
+		return
+	}
+	svc := vrrpdbus.New(vrrpdbus.Options{
+		Service:         cfg.Global.DBusServiceName,
+		Namespace:       cfg.Global.NetNamespace,
+		Instance:        cfg.Global.Instance,
+		Instances:       func() []vrrp.InstanceStatus { return vrrpOf(d).Status() },
+		PrintData:       b.onSignal(syscall.SIGUSR1),
+		PrintStats:      b.onSignal(syscall.SIGUSR2),
+		PrintStatsClear: b.onSignal(syscall.Signal(63)),
+		ReloadConfig:    func() { _ = syscall.Kill(os.Getpid(), syscall.SIGHUP) },
+		Logger:          log,
+	})
+	// Published before Start so that no event between the initial states
+	// and the first notification is lost.
+	b.mu.Lock()
+	b.svc = svc
+	b.mu.Unlock()
+	if err := svc.Start(conn); err != nil {
+		log.Info(err.Error())
+		conn.Close()
+		b.mu.Lock()
+		b.svc = nil
+		b.mu.Unlock()
+	}
+}
+
+// onSignal runs the handler another extension put on sig (observe's dump
+// files), looked up at call time since extensions register in any order.
+func (b *dbusBridge) onSignal(sig os.Signal) func() {
+	return func() {
+		if h := b.opt.OnSignal[sig]; h != nil {
+			h()
+		}
+	}
+}
+
+// stop sends VrrpStopped and leaves the bus; the daemon has already sent
+// its STOP events, so their VrrpStatusChange signals go first.
+func (b *dbusBridge) stop() {
+	b.mu.Lock()
+	svc := b.svc
+	b.svc = nil
+	b.mu.Unlock()
+	if svc != nil {
+		svc.Stop()
+	}
+}
