@@ -141,7 +141,9 @@ func unsupportedRuleOptions(r config.Rule) []string {
 		{"suppress_ifgroup", r.SuppressIfGroup != ""},
 		{"tunnel-id", r.TunnelID != 0},
 		{"uidrange", r.UIDRange != ""},
-		{"protocol", r.Protocol != ""},
+		// keepalived's own protocol is what every tracked rule gets anyway
+		// (the parser sets it); another one is not installed.
+		{"protocol", r.Protocol != "" && r.Protocol != "keepalived" && r.Protocol != "18"},
 		{"ipproto", r.IPProto != ""},
 		{"sport", r.SPort != ""},
 		{"dport", r.DPort != ""},
