@@ -55,26 +55,9 @@ func (r *Router) reopen(l *link) {
 // and puts every VIP back, announced. present is asked before acting:
 // the event may be older than the engine's own re-adding.
 func (r *Router) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.started || r.stopped {
-		return
-	}
-	var hit []*instance
-	for _, in := range r.vipOwners[a] {
-		if in.state == StateMaster && in.tracksVIP(ifname, a) {
-			hit = append(hit, in)
-		}
-	}
-	if len(hit) == 0 || (present != nil && present()) {
-		return
-	}
-	r.log.Debug(fmt.Sprintf("Netlink reflector reports IP %s removed from %s", a, ifname))
-	for _, in := range hit {
-		if in.state == StateMaster { // a group member may have moved already
-			r.yieldToRestore(in)
-		}
-	}
+	r.removed(func() []*instance { return r.vipOwners[a] },
+		func(in *instance) bool { return in.tracksVIP(ifname, a) }, present,
+		fmt.Sprintf("Netlink reflector reports IP %s removed from %s", a, ifname))
 }
 
 // tracksVIP reports whether a on ifname is one of in's VIPs or excluded
@@ -144,13 +127,7 @@ func (in *instance) setSource(src netip.Addr) bool {
 	lost := !src.IsValid() && in.cfg.SrcIP.IsValid()
 	in.cfg.SrcIP = src
 	in.srcLost = lost
-	in.txSrc = src
-	if !src.IsValid() {
-		in.txSrc = netip.IPv4Unspecified()
-		if in.cfg.IPv6 {
-			in.txSrc = netip.IPv6Unspecified()
-		}
-	}
+	in.txSrc = checksumSource(src, in.cfg.IPv6)
 	return true
 }
 
@@ -208,36 +185,39 @@ func (r Rule) Matches(deleted Rule) bool {
 // whose tracked virtual route it was leaves and comes back as for a VIP
 // (keepalived's netlink_route_filter).
 func (r *Router) RouteRemoved(deleted Route, present func() bool) {
-	r.removed(func(in *instance) bool {
+	r.removed(r.allInstances, func(in *instance) bool {
 		for _, rt := range in.cfg.Routes {
 			if !rt.NoTrack && rt.Matches(deleted) {
 				return true
 			}
 		}
 		return false
-	}, present, "route "+deleted.Dst.String())
+	}, present, "Netlink reflector reports route "+deleted.Dst.String()+" removed")
 }
 
 // RuleRemoved is RouteRemoved for virtual rules.
 func (r *Router) RuleRemoved(deleted Rule, present func() bool) {
-	r.removed(func(in *instance) bool {
+	r.removed(r.allInstances, func(in *instance) bool {
 		for _, ru := range in.cfg.Rules {
 			if !ru.NoTrack && ru.Matches(deleted) {
 				return true
 			}
 		}
 		return false
-	}, present, "rule")
+	}, present, "Netlink reflector reports rule removed")
 }
 
-func (r *Router) removed(owns func(*instance) bool, present func() bool, what string) {
+// removed is the common part of the deletion reports: the MASTERs among
+// candidates (read under the lock) that own what was deleted leave and
+// come back, unless the kernel says it is there after all.
+func (r *Router) removed(candidates func() []*instance, owns func(*instance) bool, present func() bool, line string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.started || r.stopped {
 		return
 	}
 	var hit []*instance
-	for _, in := range r.insts {
+	for _, in := range candidates() {
 		if in.state == StateMaster && owns(in) {
 			hit = append(hit, in)
 		}
@@ -245,10 +225,12 @@ func (r *Router) removed(owns func(*instance) bool, present func() bool, what st
 	if len(hit) == 0 || (present != nil && present()) {
 		return
 	}
-	r.log.Debug(fmt.Sprintf("Netlink reflector reports %s removed", what))
+	r.log.Debug(line)
 	for _, in := range hit {
-		if in.state == StateMaster {
+		if in.state == StateMaster { // a group member may have moved already
 			r.yieldToRestore(in)
 		}
 	}
 }
+
+func (r *Router) allInstances() []*instance { return r.insts }

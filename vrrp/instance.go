@@ -102,16 +102,7 @@ func newInstance(r *Router, c InstanceConfig) *instance {
 		in.tx.Addrs = append(in.tx.Addrs, v.Prefix.Addr())
 	}
 	in.initAH()
-	in.txSrc = c.SrcIP
-	if !in.txSrc.IsValid() {
-		// Only reachable for v2 (checksum has no pseudo-header) and IPv6
-		// (the kernel fills the checksum in), so any address of the family
-		// gives the same bytes the kernel will send.
-		in.txSrc = netip.IPv4Unspecified()
-		if c.IPv6 {
-			in.txSrc = netip.IPv6Unspecified()
-		}
-	}
+	in.txSrc = checksumSource(c.SrcIP, c.IPv6)
 	if len(c.UnicastPeers) > 0 {
 		in.unicast = true
 		for _, p := range c.UnicastPeers {
@@ -121,6 +112,22 @@ func newInstance(r *Router, c InstanceConfig) *instance {
 		in.dsts = []netip.Addr{c.McastGroup}
 	}
 	return in
+}
+
+// checksumSource is the address an advert's checksum is computed with:
+// the source, or without one the family's unspecified address. That is
+// only reachable for v2 (its checksum has no pseudo-header) and IPv6 (the
+// kernel fills the checksum in), so any address of the family gives the
+// bytes the kernel will send.
+func checksumSource(src netip.Addr, ipv6 bool) netip.Addr {
+	switch {
+	case src.IsValid():
+		return src
+	case ipv6:
+		return netip.IPv6Unspecified()
+	default:
+		return netip.IPv4Unspecified()
+	}
 }
 
 func (in *instance) now() time.Time {
