@@ -53,9 +53,13 @@ type row struct {
 	views map[string][2][]string
 }
 
-func (r *row) judge(allow []allowEntry) {
+func (r *row) judge(allow []allowEntry) { r.judgeCols(aspects, allow) }
+
+// judgeCols judges the columns cols (aspects on the host, lvsAspects in
+// the VM).
+func (r *row) judgeCols(cols []string, allow []allowEntry) {
 	r.cells = map[string]cell{}
-	for _, a := range aspects {
+	for _, a := range cols {
 		v := r.views[a]
 		r.cells[a] = judge(r.name, a, v[0], v[1], allow)
 	}
@@ -192,7 +196,7 @@ func runAll(t *testing.T, allow []allowEntry) []row {
 // finishReport prints and writes the table and fails on any undocumented
 // difference (but for the whole corpus).
 func finishReport(t *testing.T, rows []row, start time.Time) {
-	report := renderReport(rows, time.Since(start))
+	report := renderReport(aspects, rows, time.Since(start))
 	t.Log("\n" + report)
 	out := os.Getenv("DIFFERENTIAL_REPORT")
 	if out == "" {
@@ -341,13 +345,14 @@ func firstLine(s string) string {
 	return strings.TrimSpace(ls[len(ls)-1])
 }
 
-// renderReport is the table (file × aspect) and, below it, every
-// undocumented difference and the reasons of the documented ones.
-func renderReport(rows []row, took time.Duration) string {
+// renderReport is the table (file × aspect, the columns cols) and, below
+// it, every undocumented difference and the reasons of the documented
+// ones.
+func renderReport(cols []string, rows []row, took time.Duration) string {
 	var b strings.Builder
 	short := map[string]string{same: "same", differs: "DIFF", documented: "doc"}
 	fmt.Fprintf(&b, "%-58s", "file")
-	for _, a := range aspects {
+	for _, a := range cols {
 		fmt.Fprintf(&b, " %-6s", a)
 	}
 	b.WriteString("\n")
@@ -359,7 +364,7 @@ func renderReport(rows []row, took time.Duration) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%-58s", r.name)
-		for _, a := range aspects {
+		for _, a := range cols {
 			v := r.cells[a].verdict
 			totals[v]++
 			fmt.Fprintf(&b, " %-6s", short[v])
@@ -380,7 +385,7 @@ func renderReport(rows []row, took time.Duration) string {
 		b.WriteString(s + "\n")
 	}
 	for _, r := range rows {
-		for _, a := range aspects {
+		for _, a := range cols {
 			c, ok := r.cells[a]
 			if !ok || c.verdict == same {
 				continue
