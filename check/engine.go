@@ -200,8 +200,9 @@ func (e *Engine) start() []output {
 	now := e.clock.Now()
 	var out []output
 	for _, s := range e.services {
-		if s.initQuorum() {
-			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Init: true, Time: now}})
+		if up, down := s.initQuorum(); up || down {
+			ev := s.quorumEvent(true, now)
+			out = append(out, output{event: &ev})
 		}
 		s.last, s.dirty = s.members(), false
 		out = append(out, output{vs: s.spec.ID, members: s.last})
@@ -229,6 +230,9 @@ func (e *Engine) handle(res result) []output {
 	c.inFlight = false
 	c.lastRun, c.lastDur = res.start, res.dur
 	v := c.apply(res.r, r.spec.Weight)
+	if v.logged != nil && c.spec.OnVerdict != nil {
+		c.spec.OnVerdict(*v.logged)
+	}
 	now := e.clock.Now()
 	delay := v.delay
 	if e.jitter > 0 && delay == c.spec.Timing.DelayLoop {
@@ -263,10 +267,7 @@ func (e *Engine) reconcile(s *serviceState, r *realState, firstDown bool, now ti
 	}
 	s.account(r)
 	if s.updateQuorum() {
-		ev := Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Time: now}
-		if s.quorumUp {
-			ev.Kind, ev.Command = QuorumUp, s.spec.QuorumUp
-		}
+		ev := s.quorumEvent(false, now)
 		out = append(out, output{event: &ev})
 	}
 	return out

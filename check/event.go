@@ -47,6 +47,10 @@ type Event struct {
 	// Shutdown marks omega's notifications at stop.
 	Shutdown bool
 	Time     time.Time
+	// For quorum events, what keepalived's "Gained quorum Q+H=T <= W" and
+	// "Lost quorum Q-H=T > W" lines print: the quorum and hysteresis in
+	// force, the threshold crossed and the alive weight.
+	Quorum, Hysteresis, Threshold, Weight int64
 }
 
 // FIFOLine is the event as keepalived writes it to notify_fifo /

@@ -62,6 +62,8 @@ type verdict struct {
 	// firstDown is an alpha checker's first failure: no flip, but keepalived
 	// notifies the (already down) real server once.
 	firstDown bool
+	// logged is the verdict keepalived logs, nil when it logs none.
+	logged *Verdict
 }
 
 // apply records r and advances the state machine. base is the real server's
@@ -89,6 +91,9 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 	switch {
 	case ok || ((c.up || !c.hasRun) && c.retryIt >= t.Retry):
 		c.retryIt = 0
+		if !ok || !c.up || !c.hasRun {
+			v.logged = &Verdict{Up: ok, WasUp: c.up, HasRun: c.hasRun, Retry: t.Retry}
+		}
 		if ok {
 			switch r.Mode {
 			case probe.WeightAbsolute:
@@ -211,15 +216,38 @@ func (s *serviceState) account(r *realState) {
 	}
 }
 
-// initQuorum sets the start-up quorum state; it reports whether keepalived
-// would announce "Starting with quorum down" (only with a sorry server).
-func (s *serviceState) initQuorum() (announceDown bool) {
+// initQuorum sets the start-up quorum state and says what keepalived
+// announces (init_service_vs's update_quorum_state(vs, true), which starts
+// from quorum down): "Gained quorum" and quorum_up when the live servers
+// carry the quorum, "Starting with quorum down" and quorum_down when they
+// do not and a sorry server stands in, nothing otherwise.
+func (s *serviceState) initQuorum() (announceUp, announceDown bool) {
 	s.quorumUp = s.aliveWeight() >= s.quorum+s.hysteresis
-	if !s.quorumUp && s.spec.Sorry != nil {
-		s.sorryActive = true
-		return true
+	if s.quorumUp {
+		return true, false
 	}
-	return false
+	if s.spec.Sorry != nil {
+		s.sorryActive = true
+		return false, true
+	}
+	return false, false
+}
+
+// quorumEvent is the event of the quorum state just entered, with the
+// numbers keepalived logs: the threshold crossed is quorum+hysteresis
+// going up and quorum-hysteresis going down.
+func (s *serviceState) quorumEvent(init bool, now time.Time) Event {
+	ev := Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Init: init, Time: now,
+		Quorum: s.quorum, Hysteresis: s.hysteresis, Threshold: s.quorum - s.hysteresis, Weight: s.aliveWeight()}
+	if s.quorumUp {
+		ev.Kind, ev.Command, ev.Threshold = QuorumUp, s.spec.QuorumUp, s.quorum+s.hysteresis
+	}
+	if init && !s.quorumUp {
+		// keepalived starts from quorum down: the threshold is the one
+		// for going up.
+		ev.Threshold = s.quorum + s.hysteresis
+	}
+	return ev
 }
 
 // updateQuorum applies the hysteresis band and reports a flip, if any.

@@ -2,6 +2,7 @@ package check
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -168,5 +169,30 @@ func TestConfirmCarried(t *testing.T) {
 	// Only ConfirmRecovery checkers ever confirm.
 	if c := newCheckerState(Checker{Confirming: true, Timing: Timing{Alpha: true}}); c.confirming {
 		t.Fatal("a non-HTTP checker started confirming")
+	}
+}
+
+// TestCheckerVerdicts: the verdicts keepalived's epilogs log, from the
+// states the LVS differential saw in the VM: the first check either way,
+// a failure after the retries, a recovery, and nothing while a state holds.
+func TestCheckerVerdicts(t *testing.T) {
+	ok, ko := probe.Result{}, probe.Result{Err: errors.New("x")}
+	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: 2 * time.Second, Retry: 1}
+	c := newCheckerState(Checker{Timing: tm})
+	var got []string
+	for _, r := range []probe.Result{ok, ok, ko, ko, ko, ok, ok} {
+		if v := c.apply(r, 1).logged; v != nil {
+			got = append(got, fmt.Sprintf("up=%v was=%v ran=%v", v.Up, v.WasUp, v.HasRun))
+		} else {
+			got = append(got, "-")
+		}
+	}
+	want := []string{"up=true was=true ran=false", "-", "-", "up=false was=true ran=true", "-", "up=true was=false ran=true", "-"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	a := newCheckerState(Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
+	if v := a.apply(ko, 1).logged; v == nil || v.Up || v.WasUp || v.HasRun {
+		t.Errorf("alpha first failure: %+v", v)
 	}
 }

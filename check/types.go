@@ -46,6 +46,23 @@ type Checker struct {
 	// Confirming starts the checker with that confirmation pending; a
 	// reload carries it over from the checker's status.
 	Confirming bool
+	// OnVerdict, when set, is told each verdict keepalived's checkers log
+	// (their *_epilog functions): a success while down or before the first
+	// run, a failure once the retries are spent while up or before the
+	// first run. It is called from the engine's loop and must not block.
+	OnVerdict func(Verdict)
+}
+
+// Verdict is a checker's logged verdict (see Checker.OnVerdict).
+type Verdict struct {
+	Up bool
+	// WasUp is the checker's state before the verdict (false before the
+	// first run of an alpha checker); HasRun whether it had run before.
+	WasUp, HasRun bool
+	// Retry is the checker's retry setting: keepalived says "failed after
+	// N retries." when it is set and the checker had run, "failed."
+	// otherwise.
+	Retry int
 }
 
 // RealServer is one real_server block.

@@ -25,6 +25,9 @@ type generation struct {
 	// carried are the virtual and real servers whose state came over from
 	// the previous generation: their start-up notifications were made then.
 	carriedVS map[string]bool
+	// carriedUp: the virtual servers whose quorum was up before the reload
+	// (keepalived copies quorum_state_up, so it announces no gain).
+	carriedUp map[string]bool
 	carriedRS map[[2]string]bool
 	// carriedWeight holds the effective weight of live real servers whose
 	// dynamic checkers (misc_dynamic, FILE_CHECK) had moved it, until one
@@ -43,7 +46,7 @@ type carried struct {
 // engine, checkers that stay keep their verdict: one that was down starts
 // down (as alpha), one that was up starts up.
 func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *plan) (*generation, error) {
-	g := &generation{m: m, plan: p, carriedVS: map[string]bool{}, carriedRS: map[[2]string]bool{}, carriedWeight: map[[2]string]carried{}}
+	g := &generation{m: m, plan: p, carriedVS: map[string]bool{}, carriedUp: map[string]bool{}, carriedRS: map[[2]string]bool{}, carriedWeight: map[[2]string]carried{}}
 	oldWeight := map[[2]string]int64{}
 	type ckKey struct {
 		vs, rs string
@@ -52,6 +55,7 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 	was := map[ckKey]check.CheckerStatus{}
 	for _, s := range prev {
 		g.carriedVS[s.ID] = true
+		g.carriedUp[s.ID] = s.QuorumUp
 		for _, r := range s.Reals {
 			g.carriedRS[[2]string{s.ID, r.ID}] = true
 			if r.Alive {
@@ -120,6 +124,7 @@ func dynamic(rs *check.RealServer) bool {
 }
 
 func (g *generation) start() {
+	g.m.logActivating(g.plan)
 	if g.plan.rsInitNotifies {
 		g.initNotifies()
 	}
@@ -180,6 +185,7 @@ func (g *generation) Event(ev check.Event) {
 		return
 	}
 	if ev.Init && (ev.Kind == check.QuorumDown && g.carriedVS[ev.VS] ||
+		ev.Kind == check.QuorumUp && g.carriedUp[ev.VS] ||
 		ev.Kind == check.RealServerDown && g.carriedRS[[2]string{ev.VS, ev.RS}]) {
 		return // announced before the reload
 	}
@@ -198,7 +204,8 @@ func (m *Manager) event(p *plan, ev check.Event) {
 	if ev.Shutdown {
 		attrs = append(attrs, "shutdown", true)
 	}
-	m.log.Info(ev.Kind.String(), attrs...)
+	m.log.Debug(ev.Kind.String(), attrs...)
+	m.logEvent(p, ev)
 	if c := p.scripts[scriptKey{vs: ev.VS, rs: ev.RS, kind: ev.Kind}]; c != nil && len(ev.Command) > 0 {
 		if m.opt.RunScript != nil {
 			m.opt.RunScript(c)

@@ -204,6 +204,9 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.gen.stop()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if !m.opt.KeepOnExit && m.plan.global.FlushOnStop == config.FlushNone {
+		m.logShutdown(m.plan, m.gen.eng.Status())
+	}
 	err = m.teardown()
 	if m.dialed != nil {
 		err = errors.Join(err, m.dialed.Close())

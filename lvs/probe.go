@@ -53,11 +53,18 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 	first := !w.ran
 	w.ran = true
 	ok := r.OK()
+	// keepalived's own lines come from the engine's verdicts (kalog.go);
+	// these add the reason, in detail mode (-D), or for every failure with
+	// log_all_failures.
+	level := slog.LevelDebug
+	if w.logAll {
+		level = slog.LevelInfo
+	}
 	switch {
 	case !ok && (w.logAll || first || w.lastOK):
-		w.log.Info(w.kind+" failed", "vs", w.vs, "rs", w.rs, "err", r.Err)
+		w.log.Log(ctx, level, w.kind+" failed", "vs", w.vs, "rs", w.rs, "err", r.Err)
 	case ok && (first || !w.lastOK):
-		w.log.Info(w.kind+" succeeded", "vs", w.vs, "rs", w.rs)
+		w.log.Log(ctx, slog.LevelDebug, w.kind+" succeeded", "vs", w.vs, "rs", w.rs)
 	}
 	w.lastOK = ok
 	return r

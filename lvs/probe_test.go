@@ -39,7 +39,7 @@ func TestWatchedLogs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			in := scripted(tc.in)
-			w := &watched{inner: &in, log: slog.New(slog.NewTextHandler(&buf, nil)), kind: "HTTP_GET", logAll: tc.logAll}
+			w := &watched{inner: &in, log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), kind: "HTTP_GET", logAll: tc.logAll}
 			for i, good := range tc.in {
 				if got := w.Check(context.Background()).OK(); got != good {
 					t.Fatalf("check %d: ok = %v, want %v", i, got, good)

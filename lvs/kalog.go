@@ -1,0 +1,167 @@
+package lvs
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
+)
+
+// This file writes the checker side's log lines operators grep, worded as
+// keepalived 2.2.7 words them (check_tcp.c, check_http.c, ipwrapper.c,
+// check_api.c); the LVS differential (differential/lvs_vm_test.go)
+// compares them with keepalived's.
+
+// verdictLogger returns the Checker.OnVerdict of a checker of kind on the
+// real server rs of vs: keepalived's epilog lines. urls are an HTTP_GET or
+// SSL_GET checker's url blocks (keepalived logs "<what> success to RS
+// url(PATH)" for each url that passes while the checker is down).
+func verdictLogger(log *slog.Logger, kind config.CheckerType, vs, rs string, urls []*config.URL) func(check.Verdict) {
+	return func(v check.Verdict) {
+		for _, l := range verdictLines(kind, vs, rs, urls, v) {
+			log.Info(l)
+		}
+	}
+}
+
+func verdictLines(kind config.CheckerType, vs, rs string, urls []*config.URL, v check.Verdict) []string {
+	failed := func(name string) string {
+		if v.Retry > 0 && v.HasRun {
+			return fmt.Sprintf("%s on service %s failed after %d retries.", name, rs, v.Retry)
+		}
+		return fmt.Sprintf("%s on service %s failed.", name, rs)
+	}
+	switch kind {
+	case config.CheckTCP:
+		if v.Up {
+			return []string{fmt.Sprintf("TCP connection to %s success.", rs)}
+		}
+		return []string{failed("TCP_CHECK")}
+	case config.CheckHTTP, config.CheckSSL:
+		if !v.Up {
+			return []string{failed("HTTP_CHECK")}
+		}
+		var out []string
+		if !v.WasUp {
+			for _, u := range urls {
+				what := "HTTP status code"
+				switch {
+				case u.Regex != nil:
+					what = "Regex match"
+				case len(u.Digest) > 0:
+					what = "MD5 digest"
+				}
+				out = append(out, fmt.Sprintf("%s success to %s url(%s)", what, rs, u.Path))
+			}
+		}
+		return append(out, fmt.Sprintf("Remote Web server %s succeed on service.", rs))
+	}
+	return nil
+}
+
+// logEvent writes keepalived's lines for a real server or quorum
+// transition (ipwrapper.c perform_svr_state and update_quorum_state).
+// Start-up and omega notifications have no state line of their own, but
+// for the quorum keepalived starts with.
+func (m *Manager) logEvent(p *plan, ev check.Event) {
+	if ev.Shutdown {
+		return
+	}
+	vs := p.vs(ev.VS)
+	switch ev.Kind {
+	case check.RealServerUp, check.RealServerDown:
+		if ev.Init {
+			return
+		}
+		inhibit := false
+		if vs != nil {
+			for _, r := range vs.Reals {
+				if r.ID == ev.RS {
+					inhibit = r.InhibitOnFailure
+				}
+			}
+		}
+		verb, prep := "Remov", "from"
+		switch {
+		case ev.Kind == check.RealServerUp && inhibit:
+			verb, prep = "Enabl", "of"
+		case ev.Kind == check.RealServerUp:
+			verb, prep = "Add", "to"
+		case inhibit:
+			verb, prep = "Disabl", "of"
+		}
+		m.log.Info(fmt.Sprintf("%sing service %s %s VS %s", verb, ev.RS, prep, ev.VS))
+	case check.QuorumUp:
+		m.log.Info(fmt.Sprintf("Gained quorum %d+%d=%d <= %d for VS %s", ev.Quorum, ev.Hysteresis, ev.Threshold, ev.Weight, ev.VS))
+		if vs != nil && vs.Sorry != nil && !ev.Init {
+			verb := "Removing"
+			if vs.Sorry.Inhibit {
+				verb = "Disabling"
+			}
+			m.log.Info(fmt.Sprintf("%s sorry server %s from VS %s", verb, vs.Sorry.ID, ev.VS))
+		}
+	case check.QuorumDown:
+		what := "Lost quorum"
+		if ev.Init {
+			what = "Starting with quorum down"
+		}
+		m.log.Info(fmt.Sprintf("%s %d-%d=%d > %d for VS %s", what, ev.Quorum, ev.Hysteresis, ev.Threshold, ev.Weight, ev.VS))
+		if vs != nil && vs.Sorry != nil {
+			verb := "Adding"
+			if vs.Sorry.Inhibit {
+				verb = "Enabling"
+			}
+			m.log.Info(fmt.Sprintf("%s sorry server %s to VS %s", verb, vs.Sorry.ID, ev.VS))
+		}
+	}
+}
+
+// vs is the engine's view of the virtual server id, or nil.
+func (p *plan) vs(id string) *check.VirtualServer {
+	for i := range p.vss {
+		if p.vss[i].ID == id {
+			return &p.vss[i]
+		}
+	}
+	return nil
+}
+
+// logActivating is register_checkers_thread's line for each checker that
+// runs on a timer (FILE_CHECK and BFD_CHECK follow events), then the BFD
+// line keepalived (built with BFD) always writes.
+func (m *Manager) logActivating(p *plan) {
+	for _, vs := range p.vss {
+		for _, rs := range vs.Reals {
+			for _, c := range rs.Checkers {
+				if c.Kind == "FILE_CHECK" || c.Kind == "BFD_CHECK" {
+					continue
+				}
+				m.log.Info(fmt.Sprintf("Activating healthchecker for service %s for VS %s", rs.ID, vs.ID))
+			}
+		}
+	}
+	m.log.Info("Activating BFD healthchecker")
+}
+
+// logShutdown is clear_service_rs's line at stop for every real server
+// (keepalived logs it whether or not the server is in IPVS), when the
+// virtual servers are taken down one by one (no lvs_flush_on_stop).
+func (m *Manager) logShutdown(p *plan, status []check.ServiceStatus) {
+	alive := map[[2]string]bool{}
+	for _, s := range status {
+		for _, r := range s.Reals {
+			alive[[2]string{s.ID, r.ID}] = r.Alive
+		}
+	}
+	for _, vs := range p.vss {
+		for _, rs := range vs.Reals {
+			inhibited := ""
+			if rs.InhibitOnFailure && !alive[[2]string{vs.ID, rs.ID}] {
+				inhibited = "(inhibited) "
+			}
+			m.log.Info(strings.Join([]string{"Shutting down ", inhibited, "service ", rs.ID, " from VS ", vs.ID}, ""))
+		}
+	}
+}

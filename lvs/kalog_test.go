@@ -1,0 +1,81 @@
+package lvs
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
+	"github.com/google/go-cmp/cmp"
+)
+
+// keepalived 2.2.7's checker lines, as the LVS differential saw them in
+// the VM (differential/testdata/lvs/tcp_http_quorum.conf).
+func TestVerdictLines(t *testing.T) {
+	rs := "[10.20.1.2]:tcp:8080"
+	urls := []*config.URL{{Path: "/health"}, {Path: "/d", Digest: []byte{1}}}
+	for _, tc := range []struct {
+		kind config.CheckerType
+		v    check.Verdict
+		want []string
+	}{
+		{config.CheckTCP, check.Verdict{Up: true, WasUp: true}, []string{"TCP connection to [10.20.1.2]:tcp:8080 success."}},
+		{config.CheckTCP, check.Verdict{Up: false, WasUp: true, HasRun: true, Retry: 1}, []string{"TCP_CHECK on service [10.20.1.2]:tcp:8080 failed after 1 retries."}},
+		{config.CheckTCP, check.Verdict{Up: false, WasUp: true, HasRun: false, Retry: 1}, []string{"TCP_CHECK on service [10.20.1.2]:tcp:8080 failed."}},
+		{config.CheckTCP, check.Verdict{Up: false, WasUp: true, HasRun: true}, []string{"TCP_CHECK on service [10.20.1.2]:tcp:8080 failed."}},
+		{config.CheckHTTP, check.Verdict{Up: true, WasUp: true}, []string{"Remote Web server [10.20.1.2]:tcp:8080 succeed on service."}},
+		{config.CheckHTTP, check.Verdict{Up: true, WasUp: false, HasRun: true}, []string{
+			"HTTP status code success to [10.20.1.2]:tcp:8080 url(/health)",
+			"MD5 digest success to [10.20.1.2]:tcp:8080 url(/d)",
+			"Remote Web server [10.20.1.2]:tcp:8080 succeed on service."}},
+		{config.CheckSSL, check.Verdict{Up: false, WasUp: true, HasRun: true, Retry: 3}, []string{"HTTP_CHECK on service [10.20.1.2]:tcp:8080 failed after 3 retries."}},
+	} {
+		if diff := cmp.Diff(tc.want, verdictLines(tc.kind, "[10.20.0.1]:tcp:80", rs, urls, tc.v)); diff != "" {
+			t.Errorf("%s %+v (-want +got):\n%s", tc.kind, tc.v, diff)
+		}
+	}
+}
+
+func TestLogEvent(t *testing.T) {
+	var buf bytes.Buffer
+	m := &Manager{log: slog.New(slog.NewTextHandler(&buf, nil))}
+	p := &plan{vss: []check.VirtualServer{{ID: "VS", Sorry: &check.SorryServer{ID: "S", Inhibit: true},
+		Reals: []check.RealServer{{ID: "A"}, {ID: "B", InhibitOnFailure: true}}}}}
+	for _, ev := range []check.Event{
+		{Kind: check.RealServerDown, VS: "VS", RS: "A"},
+		{Kind: check.RealServerUp, VS: "VS", RS: "A"},
+		{Kind: check.RealServerDown, VS: "VS", RS: "B"},
+		{Kind: check.RealServerUp, VS: "VS", RS: "B"},
+		{Kind: check.RealServerDown, VS: "VS", RS: "A", Init: true},
+		{Kind: check.QuorumUp, VS: "VS", Quorum: 2, Threshold: 2, Weight: 3, Init: true},
+		{Kind: check.QuorumDown, VS: "VS", Quorum: 2, Hysteresis: 1, Threshold: 1, Weight: 0},
+		{Kind: check.QuorumUp, VS: "VS", Quorum: 2, Hysteresis: 1, Threshold: 3, Weight: 3},
+		{Kind: check.QuorumDown, VS: "VS", Quorum: 2, Threshold: 2, Weight: 0, Init: true},
+		{Kind: check.QuorumDown, VS: "VS", Shutdown: true},
+	} {
+		m.logEvent(p, ev)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		_, msg, _ := strings.Cut(l, "msg=")
+		got = append(got, strings.Trim(msg, `"`))
+	}
+	want := []string{
+		"Removing service A from VS VS",
+		"Adding service A to VS VS",
+		"Disabling service B of VS VS",
+		"Enabling service B of VS VS",
+		"Gained quorum 2+0=2 <= 3 for VS VS",
+		"Lost quorum 2-1=1 > 0 for VS VS",
+		"Enabling sorry server S to VS VS",
+		"Gained quorum 2+1=3 <= 3 for VS VS",
+		"Disabling sorry server S from VS VS",
+		"Starting with quorum down 2-0=2 > 0 for VS VS",
+		"Enabling sorry server S to VS VS",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
