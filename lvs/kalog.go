@@ -39,6 +39,25 @@ func verdictLines(kind config.CheckerType, vs, rs string, urls []*config.URL, v 
 			return []string{fmt.Sprintf("TCP connection to %s success.", rs)}
 		}
 		return []string{failed("TCP_CHECK")}
+	case config.CheckUDP:
+		if v.Up {
+			return []string{fmt.Sprintf("UDP connection to %s success.", rs)}
+		}
+		return []string{failed("UDP_CHECK")}
+	case config.CheckPing:
+		switch {
+		case v.Up:
+			return []string{fmt.Sprintf("ICMP connection to %s success.", rs)}
+		case v.Retry > 0 && v.HasRun:
+			return []string{fmt.Sprintf("ICMP CHECK on service %s of %s failed after %d retries.", rs, vs, v.Retry)}
+		}
+		return []string{fmt.Sprintf("ICMP CHECK on service %s failed.", rs)}
+	case config.CheckSMTP:
+		// Failures are worded by the step that failed (smtp_final); only
+		// the success line is keepalived's here.
+		if v.Up {
+			return []string{fmt.Sprintf("Remote SMTP server %s succeed on service.", rs)}
+		}
 	case config.CheckHTTP, config.CheckSSL:
 		if !v.Up {
 			return []string{failed("HTTP_CHECK")}

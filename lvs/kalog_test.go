@@ -31,6 +31,12 @@ func TestVerdictLines(t *testing.T) {
 			"MD5 digest success to [10.20.1.2]:tcp:8080 url(/d)",
 			"Remote Web server [10.20.1.2]:tcp:8080 succeed on service."}},
 		{config.CheckSSL, check.Verdict{Up: false, WasUp: true, HasRun: true, Retry: 3}, []string{"HTTP_CHECK on service [10.20.1.2]:tcp:8080 failed after 3 retries."}},
+		{config.CheckUDP, check.Verdict{Up: true}, []string{"UDP connection to [10.20.1.2]:tcp:8080 success."}},
+		{config.CheckUDP, check.Verdict{HasRun: true, Retry: 2}, []string{"UDP_CHECK on service [10.20.1.2]:tcp:8080 failed after 2 retries."}},
+		{config.CheckPing, check.Verdict{Up: true}, []string{"ICMP connection to [10.20.1.2]:tcp:8080 success."}},
+		{config.CheckPing, check.Verdict{HasRun: true, Retry: 1}, []string{"ICMP CHECK on service [10.20.1.2]:tcp:8080 of [10.20.0.1]:tcp:80 failed after 1 retries."}},
+		{config.CheckPing, check.Verdict{}, []string{"ICMP CHECK on service [10.20.1.2]:tcp:8080 failed."}},
+		{config.CheckSMTP, check.Verdict{Up: true}, []string{"Remote SMTP server [10.20.1.2]:tcp:8080 succeed on service."}},
 	} {
 		if diff := cmp.Diff(tc.want, verdictLines(tc.kind, "[10.20.0.1]:tcp:80", rs, urls, tc.v)); diff != "" {
 			t.Errorf("%s %+v (-want +got):\n%s", tc.kind, tc.v, diff)

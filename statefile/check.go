@@ -160,8 +160,11 @@ func dumpVS(p func(string, ...any), vs *config.VirtualServer, h check.ServiceSta
 	}
 	p("   alpha is %s", onOff(vs.Alpha))
 	p("   omega is %s", onOff(vs.Omega))
+	retryLines(p, vs.Retry, vs.DelayBeforeRetry, vs.Warmup)
 	p("   Inhibit on failure is %s", onOff(vs.InhibitOnFailure))
 	p("   quorum = %d, hysteresis = %d", cmpOr(vs.Quorum, 1), vs.Hysteresis)
+	notifyLine(p, "   Quorum up", vs.QuorumUp)
+	notifyLine(p, "   Quorum down", vs.QuorumDown)
 	if vs.HASuspend {
 		p("   Using HA suspend")
 	}
@@ -199,7 +202,10 @@ func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus)
 	p("   connection timeout = %s", secs(cmpOr(rs.ConnectTimeout, 5*time.Second)))
 	p("   connection limit range = %d -> %d", rs.LThreshold, rs.UThreshold)
 	p("   Delay loop = %s", secs(cmpOr(rs.DelayLoop, 60*time.Second)))
+	retryLines(p, rs.Retry, rs.DelayBeforeRetry, rs.Warmup)
 	p("   Inhibit on failure is %s", onOff(rs.InhibitOnFailure))
+	notifyLine(p, "     RS up", rs.NotifyUp)
+	notifyLine(p, "     RS down", rs.NotifyDown)
 	p("   Using smtp notification = yes")
 	p("   initial weight = %d", rs.Weight)
 	p("   effective weight = %d", weight)
@@ -229,7 +235,7 @@ func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.Re
 			p("   Delay before retry = %d us", c.DelayBeforeRetry.Microseconds())
 			p("   Retries iterations = %d", b2i(!ran))
 		}
-		p("   Default delay before retry = %d us", cmpOr(c.DelayBeforeRetry, time.Second).Microseconds())
+		p("   Default delay before retry = %d us", defaultDelayBeforeRetry(c.Type).Microseconds())
 	}
 	p("   Log all failures = %s", yesNo(c.LogAllFailures))
 	if c.Conn != nil {
@@ -291,6 +297,42 @@ func dumpHTTP(p func(string, ...any), c *config.Checker) {
 			}
 		}
 	}
+}
+
+// retryLines are the retry, delay_before_retry and warmup a virtual or
+// real server sets (keepalived prints them only when set there).
+func retryLines(p func(string, ...any), retry *uint32, dbr, warmup *time.Duration) {
+	if retry != nil {
+		p("   Retry count = %d", *retry)
+	}
+	if dbr != nil {
+		p("   Retry delay = %s", secs(*dbr))
+	}
+	if warmup != nil {
+		p("   Warmup = %s", secs(*warmup))
+	}
+}
+
+// notifyLine is a notify_up/down or quorum_up/down script line.
+func notifyLine(p func(string, ...any), what string, c *config.Command) {
+	if c == nil {
+		return
+	}
+	uid, gid := scriptUser(c.User, c.Group)
+	p("%s notify script = %s, uid:gid %s:%s", what, status.CommandString(strings.Fields(c.Raw)), uid, gid)
+}
+
+// defaultDelayBeforeRetry is the checker type's own default, which
+// keepalived prints whatever the configuration says: 3 s for HTTP_GET and
+// SSL_GET, 0 (delay_loop) for DNS_CHECK, 1 s for the others.
+func defaultDelayBeforeRetry(t config.CheckerType) time.Duration {
+	switch t {
+	case config.CheckHTTP, config.CheckSSL:
+		return 3 * time.Second
+	case config.CheckDNS:
+		return 0
+	}
+	return time.Second
 }
 
 func setUnset(b bool) string {

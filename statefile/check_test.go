@@ -43,3 +43,44 @@ func TestCheckDataMatchesRealKeepalived(t *testing.T) {
 	FormatCheckData(&ours, cfg, health)
 	equalLines(t, normalise(ours.Bytes()), normalise(real))
 }
+
+// TestCheckDataScriptsAndDefaults: lines keepalived 2.2.7 wrote in the LVS
+// differential (differential/testdata/lvs) that keepalived-go lacked: the
+// notify and quorum scripts, the real server's retry settings, and the
+// checker type's own default delay_before_retry (3 s for HTTP_GET).
+func TestCheckDataScriptsAndDefaults(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte(`virtual_server 10.20.0.1 80 {
+  delay_loop 3
+  protocol TCP
+  quorum_up "/bin/true quorum_up"
+  real_server 10.20.1.2 8080 {
+    retry 2
+    notify_down "/bin/true down"
+    HTTP_GET {
+      url {
+        path /health
+      }
+    }
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	for _, want := range []string{
+		"   Quorum up notify script = '/bin/true' 'quorum_up', uid:gid 0:0\n",
+		"   Retry count = 2\n",
+		"     RS down notify script = '/bin/true' 'down', uid:gid 0:0\n",
+		"   Default delay before retry = 3000000 us\n",
+	} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("no %q in\n%s", want, out.String())
+		}
+	}
+}
