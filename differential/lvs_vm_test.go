@@ -212,14 +212,14 @@ func (l *lvsLab) read(name string) string {
 	return string(b)
 }
 
-// phase opens the endpoints that answer in phase n (1 or 2) and closes the
-// others.
+// phase opens the endpoints that answer in phase n (1, 2 or 3) and closes
+// the others.
 func (l *lvsLab) phase(t *testing.T, p lvsPlan, n int) {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i, e := range p.ends {
-		up := e.role == roleAlive || (e.role == roleDies && n == 1) || (e.role == roleBorn && n == 2)
+		up := e.role == roleAlive || (e.role == roleDies && n < 3) || (e.role == roleBorn && n > 1)
 		c, isOpen := l.open[i]
 		switch {
 		case up && !isOpen:
@@ -393,14 +393,16 @@ func runLVSPlan(t *testing.T, n int, p lvsPlan, ours string, allow []allowEntry)
 		go func(d *lvsRun) { d.done <- d.cmd.Wait() }(d)
 	}
 	t.Logf("%s: phases of %v", p.name, p.phase)
-	time.Sleep(p.phase)
-	for _, d := range []*lvsRun{ka, gol} {
-		d.snapshot(t, "phase1")
-		d.lab.phase(t, p, 2)
+	for n := 1; n <= 3; n++ {
+		time.Sleep(p.phase)
+		for _, d := range []*lvsRun{ka, gol} {
+			d.snapshot(t, fmt.Sprint("phase", n))
+			if n < 3 {
+				d.lab.phase(t, p, n+1)
+			}
+		}
 	}
-	time.Sleep(p.phase)
 	for _, d := range []*lvsRun{ka, gol} {
-		d.snapshot(t, "phase2")
 		d.cmd.Process.Signal(syscall.SIGUSR1)
 	}
 	for _, d := range []*lvsRun{ka, gol} {

@@ -20,7 +20,7 @@ import (
 // unit tests cover it.
 
 // lvsAspects are the LVS table's columns: `ipvsadm -Sn` at the end of
-// each phase and after stop, the checker log lines, the notify_up/down and
+// each of the three phases and after stop, the checker log lines, the notify_up/down and
 // quorum_up/down trail, keepalived_check.data and the exit code.
 var lvsAspects = []string{"ipvs", "log", "notify", "data", "exit"}
 
@@ -42,11 +42,14 @@ const (
 	epUDP  = "udp"  // echoes datagrams (UDP_CHECK)
 )
 
-// Roles of an endpoint over the two phases of a run.
+// Roles of an endpoint over the three phases of a run. Servers come up
+// (phase 2) before others go down (phase 3), one change at a time, so that
+// the order of quorum changes does not depend on each daemon's random
+// warmup.
 const (
 	roleAlive = iota // answers throughout
-	roleDies         // answers in phase 1, dead in phase 2 (checkers go down)
-	roleBorn         // dead in phase 1, answers in phase 2 (checkers come up)
+	roleDies         // answers in phases 1 and 2, dead in phase 3 (checkers go down)
+	roleBorn         // dead in phase 1, answers from phase 2 (checkers come up)
 )
 
 type lvsEndpoint struct {
@@ -61,7 +64,7 @@ type lvsPlan struct {
 	ifaces          []string     // dummy links the file names
 	locals          []netip.Addr // put on lo: real servers, connect_ip, bindto, sorry servers
 	ends            []lvsEndpoint
-	phase           time.Duration // each of the two phases
+	phase           time.Duration // each of the three phases
 	extra           []string
 	note, skip      string
 }
@@ -75,9 +78,9 @@ const (
 
 // makeLVSPlan parses file as the host plan does (every interface exists)
 // and lists the addresses and endpoints its checkers need. Per virtual
-// server, the first real server's endpoints die between the phases and the
-// second's come up; the others answer throughout, so that every file
-// sees checkers go down and up.
+// server, the second real server's endpoints come up after the first phase
+// and the first's die after the second; the others answer throughout, so
+// that every file sees checkers go down and up.
 func makeLVSPlan(name, file string) lvsPlan {
 	p := lvsPlan{name: name, path: file, dir: filepath.Dir(file)}
 	text, err := os.ReadFile(file)

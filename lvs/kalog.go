@@ -60,7 +60,12 @@ func verdictLines(kind config.CheckerType, vs, rs string, urls []*config.URL, v 
 		}
 	case config.CheckHTTP, config.CheckSSL:
 		if !v.Up {
-			return []string{failed("HTTP_CHECK")}
+			// timeout_epilog marks the checker as run before the
+			// epilog, so even a first failure is "after N retries".
+			if v.Retry > 0 {
+				return []string{fmt.Sprintf("HTTP_CHECK on service %s failed after %d retries.", rs, v.Retry)}
+			}
+			return []string{fmt.Sprintf("HTTP_CHECK on service %s failed.", rs)}
 		}
 		var out []string
 		if !v.WasUp {
@@ -120,6 +125,7 @@ func (m *Manager) logEvent(p *plan, ev check.Event) {
 				verb = "Disabling"
 			}
 			m.log.Info(fmt.Sprintf("%s sorry server %s from VS %s", verb, vs.Sorry.ID, ev.VS))
+			m.log.Info("Adding alive servers to the pool for VS " + ev.VS)
 		}
 	case check.QuorumDown:
 		what := "Lost quorum"
@@ -133,6 +139,7 @@ func (m *Manager) logEvent(p *plan, ev check.Event) {
 				verb = "Enabling"
 			}
 			m.log.Info(fmt.Sprintf("%s sorry server %s to VS %s", verb, vs.Sorry.ID, ev.VS))
+			m.log.Info("Removing alive servers from the pool for VS " + ev.VS)
 		}
 	}
 }

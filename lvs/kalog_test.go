@@ -31,6 +31,8 @@ func TestVerdictLines(t *testing.T) {
 			"MD5 digest success to [10.20.1.2]:tcp:8080 url(/d)",
 			"Remote Web server [10.20.1.2]:tcp:8080 succeed on service."}},
 		{config.CheckSSL, check.Verdict{Up: false, WasUp: true, HasRun: true, Retry: 3}, []string{"HTTP_CHECK on service [10.20.1.2]:tcp:8080 failed after 3 retries."}},
+		{config.CheckHTTP, check.Verdict{Up: false, WasUp: true, HasRun: false, Retry: 1}, []string{"HTTP_CHECK on service [10.20.1.2]:tcp:8080 failed after 1 retries."}},
+		{config.CheckHTTP, check.Verdict{Up: false, WasUp: true, HasRun: true}, []string{"HTTP_CHECK on service [10.20.1.2]:tcp:8080 failed."}},
 		{config.CheckUDP, check.Verdict{Up: true}, []string{"UDP connection to [10.20.1.2]:tcp:8080 success."}},
 		{config.CheckUDP, check.Verdict{HasRun: true, Retry: 2}, []string{"UDP_CHECK on service [10.20.1.2]:tcp:8080 failed after 2 retries."}},
 		{config.CheckPing, check.Verdict{Up: true}, []string{"ICMP connection to [10.20.1.2]:tcp:8080 success."}},
@@ -76,10 +78,13 @@ func TestLogEvent(t *testing.T) {
 		"Gained quorum 2+0=2 <= 3 for VS VS",
 		"Lost quorum 2-1=1 > 0 for VS VS",
 		"Enabling sorry server S to VS VS",
+		"Removing alive servers from the pool for VS VS",
 		"Gained quorum 2+1=3 <= 3 for VS VS",
 		"Disabling sorry server S from VS VS",
+		"Adding alive servers to the pool for VS VS",
 		"Starting with quorum down 2-0=2 > 0 for VS VS",
 		"Enabling sorry server S to VS VS",
+		"Removing alive servers from the pool for VS VS",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

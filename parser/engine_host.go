@@ -111,9 +111,36 @@ func (c *ctx) checkConfFile(path string) bool {
 
 func openForWrite(path string) (*os.File, error) { return os.OpenFile(path, os.O_WRONLY, 0) }
 
+// glHostname is keepalived's get_local_name: the node name's canonical
+// name (getaddrinfo with AI_CANONNAME), e.g. "host.example.com" for a
+// Debian "127.0.1.1 host.example.com host" line. Only /etc/hosts is
+// consulted (no DNS query at parse time); a name it does not list stays as
+// it is.
 func glHostname() string {
 	h, _ := os.Hostname()
-	return h
+	b, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		return h
+	}
+	return canonicalName(string(b), h)
+}
+
+// canonicalName is the first name of the first hosts line that lists
+// name, or name.
+func canonicalName(hosts, name string) string {
+	for _, l := range strings.Split(hosts, "\n") {
+		l, _, _ = strings.Cut(l, "#")
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		for _, n := range f[1:] {
+			if strings.EqualFold(n, name) {
+				return f[1]
+			}
+		}
+	}
+	return name
 }
 
 func currentUser() string {

@@ -89,6 +89,25 @@ func realStatus(s check.ServiceStatus, rs *config.RealServer, vs *config.Virtual
 	return nil
 }
 
+// inIPVS is keepalived's rs->set: the server is in IPVS (alive, or kept
+// at weight 0 by inhibit_on_failure). Without a status (not running yet)
+// every server counts as set, as a fresh keepalived adds them.
+func inIPVS(s check.ServiceStatus, rs *config.RealServer, vs *config.VirtualServer) bool {
+	if s.Members == nil {
+		// No membership stated (not running yet, or a status without
+		// it): what the checkers say.
+		st := realStatus(s, rs, vs)
+		return st == nil || st.Alive || rs.InhibitOnFailure
+	}
+	id := check.FormatService(rs.Addr, vs.Protocol.String())
+	for _, m := range s.Members {
+		if m.ID == id && !m.Sorry {
+			return true
+		}
+	}
+	return false
+}
+
 func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 6, 64) }
 
 func onOff(b bool) string {
@@ -170,11 +189,20 @@ func dumpVS(p func(string, ...any), vs *config.VirtualServer, h check.ServiceSta
 	}
 	p("   Using smtp notification = %s", yesNo(vs.SMTPAlert))
 	fwdLine(p, "default ", vs.Forwarding)
+	if s := vs.Sorry; s != nil {
+		dup := ""
+		if vs.SorryIsRealServer {
+			dup = "(duplicates rs) "
+		}
+		p("   sorry server %s= %s", dup, check.FormatService(s.Addr, vs.Protocol.String()))
+		fwdLine(p, "  ", s.Forwarding)
+		p("     Inhibit on failure is %s", onOff(s.Inhibit))
+	}
 	p("   alive = %d", b2i(h.QuorumUp || h.ID == ""))
 	p("   quorum_state_up = %d", b2i(h.QuorumUp || h.ID == ""))
 	p("   reloaded = 0")
 	for _, rs := range vs.RealServers {
-		dumpRS(p, rs, realStatus(h, rs, vs))
+		dumpRS(p, rs, realStatus(h, rs, vs), inIPVS(h, rs, vs))
 	}
 }
 
@@ -185,7 +213,7 @@ func enDis(b bool) string {
 	return "dis"
 }
 
-func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus) {
+func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus, set bool) {
 	weight, alive, failed := int64(rs.Weight), true, 0
 	if st != nil {
 		weight, alive = st.Weight, st.Alive
@@ -212,7 +240,7 @@ func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus)
 	p("   previous effective_weight = 0")
 	p("   alive = %d", b2i(alive))
 	p("   num failed checkers = %d", failed)
-	p("   RS set = %d", b2i(alive))
+	p("   RS set = %d", b2i(set))
 	p("   reloaded = 0")
 }
 

@@ -54,6 +54,7 @@ func TestCheckDataScriptsAndDefaults(t *testing.T) {
   delay_loop 3
   protocol TCP
   quorum_up "/bin/true quorum_up"
+  sorry_server 10.20.9.9 80
   real_server 10.20.1.2 8080 {
     retry 2
     notify_down "/bin/true down"
@@ -78,6 +79,7 @@ func TestCheckDataScriptsAndDefaults(t *testing.T) {
 		"   Retry count = 2\n",
 		"     RS down notify script = '/bin/true' 'down', uid:gid 0:0\n",
 		"   Default delay before retry = 3000000 us\n",
+		"   sorry server = [10.20.9.9]:tcp:80\n     forwarding method = NAT\n     Inhibit on failure is OFF\n",
 	} {
 		if !bytes.Contains(out.Bytes(), []byte(want)) {
 			t.Errorf("no %q in\n%s", want, out.String())
