@@ -282,6 +282,9 @@ func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.Re
 		p("   Keepalive method = TCP_CHECK")
 	case c.HTTP != nil:
 		dumpHTTP(p, c)
+		if u := failedURL(c, st); u != "" {
+			p("   Failed URL = %s", u)
+		}
 	case c.Misc != nil:
 		p("   Keepalive method = MISC_CHECK")
 		// As written: Argv[0] holds the resolved path keepalived-go runs.
@@ -361,6 +364,25 @@ func defaultDelayBeforeRetry(t config.CheckerType) time.Duration {
 		return 0
 	}
 	return time.Second
+}
+
+// failedURL is check_http.c's failed_url: the url of an HTTP_GET or
+// SSL_GET that failed for good and waits for a good pass (Confirming).
+// The status names the url only in its error, so with several urls the
+// one whose path the error quotes is taken.
+func failedURL(c *config.Checker, st *check.CheckerStatus) string {
+	if st == nil || !st.Confirming || len(c.HTTP.URLs) == 0 {
+		return ""
+	}
+	if len(c.HTTP.URLs) == 1 {
+		return c.HTTP.URLs[0].Path
+	}
+	for _, u := range c.HTTP.URLs {
+		if strings.Contains(st.LastFailure, u.Path+":") {
+			return u.Path
+		}
+	}
+	return ""
 }
 
 func setUnset(b bool) string {

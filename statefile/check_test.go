@@ -73,13 +73,15 @@ func TestCheckDataScriptsAndDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	FormatCheckData(&out, cfg, nil)
+	FormatCheckData(&out, cfg, map[string]check.ServiceStatus{"[10.20.0.1]:tcp:80": {ID: "[10.20.0.1]:tcp:80",
+		Reals: []check.RealStatus{{ID: "[10.20.1.2]:tcp:8080", Checkers: []check.CheckerStatus{{Confirming: true}}}}}})
 	for _, want := range []string{
 		"   Quorum up notify script = '/bin/true' 'quorum_up', uid:gid 0:0\n",
 		"   Retry count = 2\n",
 		"     RS down notify script = '/bin/true' 'down', uid:gid 0:0\n",
 		"   Default delay before retry = 3000000 us\n",
 		"   sorry server = [10.20.9.9]:tcp:80\n     forwarding method = NAT\n     Inhibit on failure is OFF\n",
+		"   Failed URL = /health\n",
 	} {
 		if !bytes.Contains(out.Bytes(), []byte(want)) {
 			t.Errorf("no %q in\n%s", want, out.String())
