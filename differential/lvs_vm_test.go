@@ -82,7 +82,16 @@ func TestLVSDifferential(t *testing.T) {
 	var rows []row
 	for i, p := range chooseLVSPlans(os.Getenv("DIFFERENTIAL_LVS")) {
 		t.Run(strings.ReplaceAll(p.name, "/", "_"), func(t *testing.T) {
-			rows = append(rows, runLVSPlan(t, i, p, ours, allow))
+			r := runLVSPlan(t, i, p, ours, allow)
+			rows = append(rows, r)
+			// Progress for a long run: this file's verdicts.
+			var v []string
+			for _, a := range lvsAspects {
+				if c, ok := r.cells[a]; ok {
+					v = append(v, a+"="+c.verdict)
+				}
+			}
+			t.Logf("%s: %s%s", r.name, strings.Join(v, " "), r.skip)
 		})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
