@@ -92,7 +92,7 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 	case ok || ((c.up || !c.hasRun) && c.retryIt >= t.Retry):
 		c.retryIt = 0
 		if !ok || !c.up || !c.hasRun {
-			v.logged = &Verdict{Up: ok, WasUp: c.up, HasRun: c.hasRun, Retry: t.Retry}
+			v.logged = &Verdict{Up: ok, WasUp: c.up, HasRun: c.hasRun, Retry: t.Retry, Err: r.Err}
 		}
 		if ok {
 			switch r.Mode {

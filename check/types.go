@@ -63,6 +63,8 @@ type Verdict struct {
 	// N retries." when it is set and the checker had run, "failed."
 	// otherwise.
 	Retry int
+	// Err is the failing check's error (nil for a success).
+	Err error
 }
 
 // RealServer is one real_server block.

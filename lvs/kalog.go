@@ -3,6 +3,7 @@ package lvs
 import (
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/dsas/keepalived-go/check"
@@ -18,22 +19,30 @@ import (
 // real server rs of vs: keepalived's epilog lines. urls are an HTTP_GET or
 // SSL_GET checker's url blocks (keepalived logs "<what> success to RS
 // url(PATH)" for each url that passes while the checker is down).
-func verdictLogger(log *slog.Logger, kind config.CheckerType, vs, rs string, urls []*config.URL) func(check.Verdict) {
+func verdictLogger(log *slog.Logger, c *config.Checker, vs, rs string) func(check.Verdict) {
 	return func(v check.Verdict) {
-		for _, l := range verdictLines(kind, vs, rs, urls, v) {
+		for _, l := range verdictLines(c, vs, rs, v) {
 			log.Info(l)
 		}
 	}
 }
 
-func verdictLines(kind config.CheckerType, vs, rs string, urls []*config.URL, v check.Verdict) []string {
+func verdictLines(c *config.Checker, vs, rs string, v check.Verdict) []string {
+	var urls []*config.URL
+	if c.HTTP != nil {
+		urls = c.HTTP.URLs
+	}
 	failed := func(name string) string {
 		if v.Retry > 0 && v.HasRun {
 			return fmt.Sprintf("%s on service %s failed after %d retries.", name, rs, v.Retry)
 		}
 		return fmt.Sprintf("%s on service %s failed.", name, rs)
 	}
-	switch kind {
+	switch c.Type {
+	case config.CheckMisc:
+		if c.Misc != nil {
+			return []string{miscLine(c.Misc, vs, rs, v)}
+		}
 	case config.CheckTCP:
 		if v.Up {
 			return []string{fmt.Sprintf("TCP connection to %s success.", rs)}
@@ -83,6 +92,39 @@ func verdictLines(kind config.CheckerType, vs, rs string, urls []*config.URL, v 
 		return append(out, fmt.Sprintf("Remote Web server %s succeed on service.", rs))
 	}
 	return nil
+}
+
+var exitRe = regexp.MustCompile(`exit status (\d+)$`)
+
+// miscLine is check_misc.c's "Misc check for [RS VS VS] by [SCRIPT] …".
+func miscLine(m *config.MiscCheck, vs, rs string, v check.Verdict) string {
+	script := m.Path.Raw
+	if len(m.Path.Argv) > 0 {
+		script = m.Path.Argv[0]
+	} else if f := strings.Fields(script); len(f) > 0 {
+		script = f[0]
+	}
+	head := fmt.Sprintf("Misc check for [%s VS %s] by [%s] ", rs, vs, script)
+	if v.Up {
+		return head + "succeeded."
+	}
+	what, reason := "failed", ""
+	if v.Err != nil {
+		msg := v.Err.Error()
+		if strings.Contains(msg, "timed out") {
+			what = "timed out"
+		} else if e := exitRe.FindStringSubmatch(msg); e != nil {
+			reason = " (exited with status " + e[1] + ")"
+		}
+	}
+	tries := " with retry disabled"
+	switch {
+	case v.Retry == 1:
+		tries = " after 1 retry"
+	case v.Retry > 1:
+		tries = fmt.Sprintf(" after %d retries", v.Retry)
+	}
+	return head + what + tries + reason + "."
 }
 
 // logEvent writes keepalived's lines for a real server or quorum

@@ -2,6 +2,7 @@ package lvs
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -40,8 +41,25 @@ func TestVerdictLines(t *testing.T) {
 		{config.CheckPing, check.Verdict{}, []string{"ICMP CHECK on service [10.20.1.2]:tcp:8080 failed."}},
 		{config.CheckSMTP, check.Verdict{Up: true}, []string{"Remote SMTP server [10.20.1.2]:tcp:8080 succeed on service."}},
 	} {
-		if diff := cmp.Diff(tc.want, verdictLines(tc.kind, "[10.20.0.1]:tcp:80", rs, urls, tc.v)); diff != "" {
+		if diff := cmp.Diff(tc.want, verdictLines(&config.Checker{Type: tc.kind, HTTP: &config.HTTPCheck{URLs: urls}}, "[10.20.0.1]:tcp:80", rs, tc.v)); diff != "" {
 			t.Errorf("%s %+v (-want +got):\n%s", tc.kind, tc.v, diff)
+		}
+	}
+}
+
+func TestMiscLine(t *testing.T) {
+	m := &config.MiscCheck{Path: config.Command{Argv: []string{"/bin/chk", "a"}, Raw: "/bin/chk a"}}
+	for _, tc := range []struct {
+		v    check.Verdict
+		want string
+	}{
+		{check.Verdict{Up: true}, "Misc check for [R VS V] by [/bin/chk] succeeded."},
+		{check.Verdict{Retry: 1, Err: errors.New("misc /bin/chk: exit status 3")}, "Misc check for [R VS V] by [/bin/chk] failed after 1 retry (exited with status 3)."},
+		{check.Verdict{Retry: 2, Err: errors.New("misc /bin/chk: exit status 1")}, "Misc check for [R VS V] by [/bin/chk] failed after 2 retries (exited with status 1)."},
+		{check.Verdict{Err: errors.New("misc /bin/chk: timed out after 5s, process group killed")}, "Misc check for [R VS V] by [/bin/chk] timed out with retry disabled."},
+	} {
+		if got := miscLine(m, "V", "R", tc.v); got != tc.want {
+			t.Errorf("got %q\nwant %q", got, tc.want)
 		}
 	}
 }

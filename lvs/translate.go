@@ -477,11 +477,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		}
 		out.Probe = newSuspendable(out.Probe, vs, g, c.Alpha, t.log, vsID)
 	}
-	var urls []*config.URL
-	if c.HTTP != nil {
-		urls = c.HTTP.URLs
-	}
-	out.OnVerdict = verdictLogger(t.log, c.Type, vsID, rsID, urls)
+	out.OnVerdict = verdictLogger(t.log, c, vsID, rsID)
 	out.Probe = &watched{
 		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
 		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
