@@ -198,7 +198,9 @@ func dumpVS(p func(string, ...any), vs *config.VirtualServer, h check.ServiceSta
 		fwdLine(p, "  ", s.Forwarding)
 		p("     Inhibit on failure is %s", onOff(s.Inhibit))
 	}
-	p("   alive = %d", b2i(h.QuorumUp || h.ID == ""))
+	// vs->alive: the service is in IPVS, which it is from the start
+	// whatever the quorum (init_service_vs).
+	p("   alive = 1")
 	p("   quorum_state_up = %d", b2i(h.QuorumUp || h.ID == ""))
 	p("   reloaded = 0")
 	for _, rs := range vs.RealServers {
@@ -377,12 +379,14 @@ func failedURL(c *config.Checker, st *check.CheckerStatus) string {
 	if len(c.HTTP.URLs) == 1 {
 		return c.HTTP.URLs[0].Path
 	}
+	best := ""
 	for _, u := range c.HTTP.URLs {
-		if strings.Contains(st.LastFailure, u.Path+":") {
-			return u.Path
+		// The longest match: "/" is a suffix of "/mrtg/" too.
+		if strings.Contains(st.LastFailure, u.Path+":") && len(u.Path) > len(best) {
+			best = u.Path
 		}
 	}
-	return ""
+	return best
 }
 
 func setUnset(b bool) string {

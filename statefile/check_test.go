@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/parser"
 )
 
@@ -86,5 +87,15 @@ func TestCheckDataScriptsAndDefaults(t *testing.T) {
 		if !bytes.Contains(out.Bytes(), []byte(want)) {
 			t.Errorf("no %q in\n%s", want, out.String())
 		}
+	}
+}
+
+// TestFailedURLLongest: corpus 014's failing url /mrtg/ was printed as
+// "/" (a suffix of it) in the LVS differential.
+func TestFailedURLLongest(t *testing.T) {
+	c := &config.Checker{HTTP: &config.HTTPCheck{URLs: []*config.URL{{Path: "/"}, {Path: "/mrtg/"}}}}
+	st := &check.CheckerStatus{Confirming: true, LastFailure: "http 10.0.0.1:80/mrtg/: status 404"}
+	if got := failedURL(c, st); got != "/mrtg/" {
+		t.Errorf("failedURL = %q", got)
 	}
 }
