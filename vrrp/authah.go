@@ -129,7 +129,7 @@ func (r *Router) handleAH(l *link, b []byte, src, dst netip.Addr, ttl int) {
 	}
 	in := l.byVRID[p.VRRP[1]]
 	if in == nil || in.ah == nil {
-		r.unknownVRID++
+		r.dropUnknownVRID(l, p.VRRP[1])
 		return
 	}
 	in.receiveAH(b, &p, src, dst, ttl)

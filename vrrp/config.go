@@ -18,6 +18,9 @@ type Config struct {
 	Scripts []ScriptConfig
 	// StartupDelay is vrrp_startup_delay.
 	StartupDelay time.Duration
+	// LogUnknownVRIDs is log_unknown_vrids: an advert for a VRID no
+	// instance runs on its interface is logged, not only counted.
+	LogUnknownVRIDs bool
 }
 
 // InstanceConfig is one vrrp_instance.

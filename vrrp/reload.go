@@ -52,6 +52,7 @@ func (r *Router) Reload(cfg Config) error {
 
 	r.carryScripts(nr)
 	r.scripts = nr.scripts
+	r.logUnknown = nr.logUnknown
 
 	// Instances that go.
 	keep := map[string]*instance{}

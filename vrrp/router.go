@@ -69,6 +69,8 @@ type Router struct {
 	clock   Clock
 	log     *slog.Logger
 	startup time.Duration
+	// logUnknown is log_unknown_vrids.
+	logUnknown bool
 	// epoch is the origin of the masters' advert grid (see armAdvert).
 	epoch time.Time
 
@@ -110,17 +112,18 @@ func New(cfg Config, opt Options) (*Router, error) {
 		opt.NetTimeout = 5 * time.Second
 	}
 	r := &Router{
-		opt:     opt,
-		clock:   opt.Clock,
-		log:     opt.Logger,
-		startup: cfg.StartupDelay,
-		byName:  make(map[string]*instance),
-		links:   make(map[linkKey]*link),
-		scripts: make(map[string]*scriptState),
-		files:   make(map[string]int),
-		procs:   make(map[string]bool),
-		ifUp:    make(map[string]bool),
-		txBuf:   make([]byte, 0, 4200),
+		opt:        opt,
+		clock:      opt.Clock,
+		log:        opt.Logger,
+		startup:    cfg.StartupDelay,
+		logUnknown: cfg.LogUnknownVRIDs,
+		byName:     make(map[string]*instance),
+		links:      make(map[linkKey]*link),
+		scripts:    make(map[string]*scriptState),
+		files:      make(map[string]int),
+		procs:      make(map[string]bool),
+		ifUp:       make(map[string]bool),
+		txBuf:      make([]byte, 0, 4200),
 	}
 	r.epoch = r.clock.Now()
 	for _, s := range cfg.Scripts {
@@ -395,11 +398,19 @@ func (r *Router) handleLink(l *link, b []byte, src, dst netip.Addr, ttl int) {
 	}
 	in := l.byVRID[b[1]]
 	if in == nil {
-		// keepalived drops unknown VRIDs silently.
-		r.unknownVRID++
+		r.dropUnknownVRID(l, b[1])
 		return
 	}
 	in.receive(b, src, dst, ttl)
+}
+
+// dropUnknownVRID counts an advert for a VRID no instance runs on l;
+// keepalived logs it only with log_unknown_vrids, in these words.
+func (r *Router) dropUnknownVRID(l *link, vrid byte) {
+	r.unknownVRID++
+	if r.logUnknown {
+		r.log.Info(fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", vrid, l.key.ifname))
+	}
 }
 
 // LinkChanged tells the engine an interface went up or down; the wiring

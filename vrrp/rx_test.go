@@ -144,6 +144,25 @@ func TestUnknownVRIDSilent(t *testing.T) {
 	}
 }
 
+// TestUnknownVRIDLogged: with log_unknown_vrids, keepalived's line for
+// each foreign advert, and the count as without it.
+func TestUnknownVRIDLogged(t *testing.T) {
+	s := newSim(t)
+	cfg := one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24"))
+	cfg.LogUnknownVRIDs = true
+	s.add("h2", cfg)
+	s.start("h2")
+	s.logs["h2"].take()
+	b := encode(t, wire.Packet{Version: 2, VRID: 52, Priority: 150, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.11", "224.0.0.18")
+	r := s.h["h2"].Router
+	r.HandlePacket("eth0", false, b, ip("10.77.0.11"), ip("224.0.0.18"), 255)
+	r.HandlePacket("eth0", false, b, ip("10.77.0.11"), ip("224.0.0.18"), 255)
+	const line = "Unknown VRID(52) received on interface(eth0). ignoring..."
+	if got := count(s.logs["h2"].take(), line); got != 2 || r.DroppedUnknownVRID() != 2 {
+		t.Fatalf("%q logged %d times, counted %d; want 2, 2", line, got, r.DroppedUnknownVRID())
+	}
+}
+
 func FuzzHandlePacket(f *testing.F) {
 	f.Add([]byte{0x21, 51, 150, 1, 0, 1, 0x3e, 0x19, 10, 77, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0}, 255)
 	f.Fuzz(func(t *testing.T, b []byte, ttl int) {

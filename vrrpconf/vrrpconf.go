@@ -66,6 +66,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	g := &cfg.Global
 	vg := &g.VRRP
 	res.VRRP.StartupDelay = vg.StartupDelay
+	res.VRRP.LogUnknownVRIDs = vg.LogUnknownVRIDs
 
 	names := vmacNames{}
 	for _, in := range cfg.VRRP.Instances {
