@@ -166,7 +166,7 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 	// The engine has no separate wanted state; the current one is what it
 	// wants until the next event.
 	p("   Wantstate = %s", status.StateName(in.State))
-	p("   Number of config faults = 0")
+	p("   Number of config faults = %d", b2u(c.ConfigFault != ""))
 	// The engine does not count fault sources; a FAULT instance has at
 	// least one.
 	p("   Number of interface and track script faults = %d", b2u(in.State == vrrp.StateFault))

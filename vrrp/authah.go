@@ -96,7 +96,7 @@ func (r *Router) listen(key linkKey) (Conn, error) {
 // sequence number and IP ID count adverts, not unicast copies.
 func (in *instance) encodeAdvert(out []byte, dst netip.Addr, first bool) ([]byte, error) {
 	if in.ah == nil {
-		return in.tx.AppendEncode(out, in.txSrc, dst, in.wireOpt)
+		return in.tx.AppendEncode(out, in.txSrc, in.csumDst(dst), in.wireOpt)
 	}
 	a := in.ah
 	src := in.cfg.SrcIP

@@ -82,10 +82,17 @@ type InstanceConfig struct {
 	// yieldAdvert). The dumps report the configured value.
 	HigherPrioSendAdvert bool
 	V3ChecksumAsV2       bool
-	SkipCheckAdvAddr     bool
-	DownTimerAdverts     int // 1..100, default 3
+	// OldUnicastChecksum is old_unicast_checksum (oldchecksum.go).
+	OldUnicastChecksum ChecksumCompat
+	SkipCheckAdvAddr   bool
+	DownTimerAdverts   int // 1..100, default 3
 
 	GARP GARPConfig
+
+	// ConfigFault, when set, says why the configuration holds the
+	// instance in FAULT for as long as it runs (keepalived's
+	// num_config_faults, e.g. unicast_fault_no_peer without peers).
+	ConfigFault string
 
 	// NotifyDeleted is notify_deleted: an instance removed by a reload is
 	// reported DELETED rather than FAULT.

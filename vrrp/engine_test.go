@@ -746,3 +746,22 @@ func TestMastersShareAdvertGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigFaultHoldsInstance: unicast_fault_no_peer without peers
+// (keepalived's num_config_faults) keeps the instance in FAULT for as long
+// as it runs, whatever it hears, and the status says why.
+func TestConfigFaultHoldsInstance(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateMaster, "10.77.0.1/24")
+	ic.ConfigFault = "unicast without any peers (unicast_fault_no_peer)"
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(30 * time.Second)
+	st := s.status("h1", "VI_1")
+	if st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, []string{ic.ConfigFault}) {
+		t.Fatalf("state %v reasons %q, want FAULT for the configuration", st.State, st.FaultReasons)
+	}
+	if st.Stats.AdvertSent != 0 || st.Stats.BecomeMaster != 0 {
+		t.Fatalf("a config-faulted instance ran: %+v", st.Stats)
+	}
+}

@@ -58,10 +58,13 @@ type instance struct {
 	lastLowerRx  time.Time
 	masterSince  time.Time // last transition to MASTER
 
-	tx       wire.Packet
-	txSrc    netip.Addr // address the checksum is computed with
-	dsts     []netip.Addr
-	unicast  bool
+	tx      wire.Packet
+	txSrc   netip.Addr // address the checksum is computed with
+	dsts    []netip.Addr
+	unicast bool
+	// oldCsum: unicast v3 adverts carry keepalived 1.3.6's checksum
+	// (oldchecksum.go).
+	oldCsum  bool
 	rx       wire.Packet
 	ah       *ahState // auth_type AH only (authah.go)
 	wireOpt  wire.Options
@@ -102,6 +105,7 @@ func newInstance(r *Router, c InstanceConfig) *instance {
 		in.tx.Addrs = append(in.tx.Addrs, v.Prefix.Addr())
 	}
 	in.initAH()
+	in.oldCsum = c.OldUnicastChecksum == ChecksumOld
 	in.txSrc = checksumSource(c.SrcIP, c.IPv6)
 	if len(c.UnicastPeers) > 0 {
 		in.unicast = true
@@ -341,7 +345,7 @@ func (in *instance) reevalTracking() {
 	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
 		fault = true
 	}
-	if in.noSource() || in.srcLost {
+	if in.noSource() || in.srcLost || in.cfg.ConfigFault != "" {
 		fault = true
 	}
 	for _, t := range in.cfg.TrackInterfaces {
@@ -788,6 +792,9 @@ func (in *instance) faultReasons() []string {
 	}
 	if in.noSource() || in.srcLost {
 		out = append(out, "no source address on "+in.cfg.Interface)
+	}
+	if in.cfg.ConfigFault != "" {
+		out = append(out, in.cfg.ConfigFault)
 	}
 	for _, v := range in.cfg.VIPs {
 		if !v.NoTrack && v.Dev != in.cfg.Interface && !r.ifUp[v.Dev] {

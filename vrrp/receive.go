@@ -32,7 +32,7 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 		return
 	}
 	p := &in.rx
-	if err := wire.DecodeInto(p, b, src, dst, in.wireOpt); err != nil {
+	if err := in.decodeAdvert(p, b, src, dst); err != nil {
 		in.countDecodeError(err)
 		in.logDecodeError(err, b, src)
 		return

@@ -237,6 +237,9 @@ func (in *instance) update(n *instance) {
 	in.srcLost = in.srcLost && !c.SrcIP.IsValid()
 	in.dsts = n.dsts
 	in.unicast = n.unicast
+	// A switch to the old checksum learnt from the peer survives a
+	// reload that keeps the automatic mode.
+	in.oldCsum = n.oldCsum || (in.oldCsum && c.OldUnicastChecksum == ChecksumAuto && old.OldUnicastChecksum == ChecksumAuto)
 	n.carryAH(in.ah)
 	in.ah = n.ah
 	if in.state != StateMaster {

@@ -162,6 +162,16 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			NAInterval:          vg.GNAInterval,
 		},
 	}
+	switch {
+	case in.OldUnicastChecksumNever:
+		ic.OldUnicastChecksum = vrrp.ChecksumNever
+	case in.OldUnicastChecksum:
+		ic.OldUnicastChecksum = vrrp.ChecksumOld
+	}
+	if in.UnicastConfigured && len(in.UnicastPeers) == 0 && in.UnicastFaultNoPeer {
+		// keepalived's num_config_faults: the instance never runs.
+		ic.ConfigFault = "unicast without any peers (unicast_fault_no_peer)"
+	}
 	switch in.State {
 	case config.StateMaster:
 		ic.InitialState = vrrp.StateMaster
