@@ -89,6 +89,11 @@ type InstanceConfig struct {
 
 	GARP GARPConfig
 
+	// NotifyPriorityChanges is notify_priority_changes (instance, sync
+	// group or vrrp_notify_priority_changes, resolved by the parser): a
+	// change of the effective priority is told on the notify FIFOs.
+	NotifyPriorityChanges bool
+
 	// ConfigFault, when set, says why the configuration holds the
 	// instance in FAULT for as long as it runs (keepalived's
 	// num_config_faults, e.g. unicast_fault_no_peer without peers).

@@ -765,3 +765,32 @@ func TestConfigFaultHoldsInstance(t *testing.T) {
 		t.Fatalf("a config-faulted instance ran: %+v", st.Stats)
 	}
 }
+
+// TestNotifyPriorityChanges: with notify_priority_changes, a change of
+// the effective priority is told on the FIFO as keepalived words it
+// (MASTER_PRIORITY / BACKUP_PRIORITY); without it, nothing is.
+func TestNotifyPriorityChanges(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		s := newSim(t)
+		ic := vi("VI_1", 1, 100, vrrp.StateMaster, "10.77.0.1/24")
+		ic.TrackFiles = []vrrp.TrackRef{{Name: "f", Weight: 10}}
+		ic.NotifyPriorityChanges = on
+		s.add("h1", one(ic))
+		s.start("h1")
+		s.at(5 * time.Second)
+		s.h["h1"].Router.FileValue("f", 2)
+		var got []string
+		for _, l := range s.rec["h1"].Lines() {
+			if strings.Contains(l, "PRIORITY") {
+				got = append(got, l)
+			}
+		}
+		want := []string{`INSTANCE "VI_1" MASTER_PRIORITY 120`}
+		if !on {
+			want = nil
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("notify_priority_changes %v: FIFO lines %q, want %q", on, got, want)
+		}
+	}
+}

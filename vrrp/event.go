@@ -47,6 +47,10 @@ type EventKind int
 const (
 	EventState            EventKind = iota // State holds the new state (or STOP)
 	EventMasterRxLowerPri                  // notify_master_rx_lower_pri / MASTER_RX_LOWER_PRI
+	// EventPriorityChange is notify_priority_changes: the effective
+	// priority moved; State is the instance's (MASTER_PRIORITY or
+	// BACKUP_PRIORITY on the FIFO, no script runs).
+	EventPriorityChange
 )
 
 // Event is one notification, in the order the engine produced it.
@@ -70,8 +74,13 @@ func (e Event) FIFOLine() string {
 		what = "GROUP"
 	}
 	st := e.State.String()
-	if e.Kind == EventMasterRxLowerPri {
+	switch {
+	case e.Kind == EventMasterRxLowerPri:
 		st = "MASTER_RX_LOWER_PRI"
+	case e.Kind == EventPriorityChange && e.State == StateMaster:
+		st = "MASTER_PRIORITY"
+	case e.Kind == EventPriorityChange:
+		st = "BACKUP_PRIORITY"
 	}
 	return fmt.Sprintf("%s %q %s %d\n", what, e.Name, st, e.Priority)
 }

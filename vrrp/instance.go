@@ -401,6 +401,9 @@ func (in *instance) reevalTracking() {
 	}
 	if old != in.effPrio && in.state != StateInit {
 		in.logf("Changing effective priority from %d to %d", old, in.effPrio)
+		if in.cfg.NotifyPriorityChanges {
+			r.emit(Event{Kind: EventPriorityChange, Name: in.cfg.Name, State: in.state, Priority: in.effPrio, Time: r.clock.Now()})
+		}
 	}
 }
 

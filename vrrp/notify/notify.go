@@ -163,7 +163,8 @@ func (d *Dispatcher) Notify(ev vrrp.Event) {
 		}
 	}
 	scripts, ok := d.scripts(ev)
-	if !ok {
+	if !ok || ev.Kind == vrrp.EventPriorityChange {
+		// keepalived tells a priority change on the FIFOs only.
 		return
 	}
 	var jobs []job
