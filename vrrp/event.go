@@ -51,7 +51,16 @@ const (
 	// priority moved; State is the instance's (MASTER_PRIORITY or
 	// BACKUP_PRIORITY on the FIFO, no script runs).
 	EventPriorityChange
+	// EventStateOnReload repeats an unchanged state after a reload on the
+	// FIFOs only (fifo_write_vrrp_states_on_reload).
+	EventStateOnReload
 )
+
+// FIFOOnly reports an event keepalived writes to the notify FIFOs and
+// nowhere else: no script runs, no signal or trap is sent.
+func (e Event) FIFOOnly() bool {
+	return e.Kind == EventPriorityChange || e.Kind == EventStateOnReload
+}
 
 // Event is one notification, in the order the engine produced it.
 type Event struct {

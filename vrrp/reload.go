@@ -53,6 +53,7 @@ func (r *Router) Reload(cfg Config) error {
 	r.carryScripts(nr)
 	r.scripts = nr.scripts
 	r.logUnknown = nr.logUnknown
+	r.fifoOnReload = nr.fifoOnReload
 
 	// Instances that go.
 	keep := map[string]*instance{}
@@ -157,8 +158,48 @@ func (r *Router) Reload(cfg Config) error {
 		}
 		r.groupTo(g, to, "sync group start")
 	}
+	before := r.statesBefore(keep)
 	r.reevaluateAll("reload")
+	r.repeatStates(before)
 	return nil
+}
+
+// statesBefore records the state of the kept instances and groups before
+// a reload re-evaluates them.
+func (r *Router) statesBefore(keep map[string]*instance) map[any]State {
+	if !r.fifoOnReload {
+		return nil
+	}
+	m := map[any]State{}
+	for _, g := range r.groups {
+		if g.state != StateInit {
+			m[g] = g.state
+		}
+	}
+	for _, in := range keep {
+		m[in] = in.state
+	}
+	return m
+}
+
+// repeatStates writes, with fifo_write_vrrp_states_on_reload, the FIFO
+// line of every group and instance a reload left in its state, groups
+// first as keepalived's vrrp_init_state does.
+func (r *Router) repeatStates(before map[any]State) {
+	if before == nil {
+		return
+	}
+	now := r.clock.Now()
+	for _, g := range r.groups {
+		if st, ok := before[g]; ok && st == g.state {
+			r.emit(Event{Kind: EventStateOnReload, Group: true, Name: g.name, State: g.state, Time: now})
+		}
+	}
+	for _, in := range r.insts {
+		if st, ok := before[in]; ok && st == in.state {
+			r.emit(Event{Kind: EventStateOnReload, Name: in.cfg.Name, State: in.state, Priority: in.effPrio, Time: now})
+		}
+	}
 }
 
 // carryScripts keeps what a vrrp_script of the same name has reported,

@@ -2,6 +2,8 @@ package vrrp_test
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,6 +162,41 @@ func TestReloadReportsRemovedInstances(t *testing.T) {
 		}
 		if got := last.FIFOLine(); deleted && got != "INSTANCE \"VI_51\" DELETED 150\n" {
 			t.Errorf("FIFO line %q", got)
+		}
+	}
+}
+
+// TestFIFOStatesOnReload: with fifo_write_vrrp_states_on_reload, a reload
+// writes the unchanged states of groups, then instances, to the FIFO (and
+// only there: a new instance gets its ordinary notifies); without it, an
+// unchanged state is not repeated.
+func TestFIFOStatesOnReload(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		s := newSim(t)
+		a := vi("VI_1", 1, 150, vrrp.StateMaster, "10.77.0.100/24")
+		b := vi("VI_2", 2, 150, vrrp.StateMaster, "10.77.0.101/24")
+		cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{a, b}, FIFOStatesOnReload: on,
+			SyncGroups: []vrrp.SyncGroupConfig{{Name: "G1", Members: []string{"VI_1", "VI_2"}}}}
+		s.add("h1", cfg)
+		s.start("h1")
+		s.at(10 * time.Second)
+		n := len(s.rec["h1"].Events)
+		if err := s.h["h1"].Router.Reload(withSrc(cfg, s.h["h1"].Addr4)); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ev := range s.rec["h1"].Events[n:] {
+			got = append(got, strings.TrimSpace(ev.FIFOLine()))
+			if !ev.FIFOOnly() {
+				t.Fatalf("reload sent a notify for an unchanged state: %+v", ev)
+			}
+		}
+		want := []string{`GROUP "G1" MASTER 0`, `INSTANCE "VI_1" MASTER 150`, `INSTANCE "VI_2" MASTER 150`}
+		if !on {
+			want = nil
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("fifo_write_vrrp_states_on_reload %v: %q, want %q", on, got, want)
 		}
 	}
 }

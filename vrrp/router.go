@@ -71,6 +71,8 @@ type Router struct {
 	startup time.Duration
 	// logUnknown is log_unknown_vrids.
 	logUnknown bool
+	// fifoOnReload is fifo_write_vrrp_states_on_reload.
+	fifoOnReload bool
 	// epoch is the origin of the masters' advert grid (see armAdvert).
 	epoch time.Time
 
@@ -112,18 +114,19 @@ func New(cfg Config, opt Options) (*Router, error) {
 		opt.NetTimeout = 5 * time.Second
 	}
 	r := &Router{
-		opt:        opt,
-		clock:      opt.Clock,
-		log:        opt.Logger,
-		startup:    cfg.StartupDelay,
-		logUnknown: cfg.LogUnknownVRIDs,
-		byName:     make(map[string]*instance),
-		links:      make(map[linkKey]*link),
-		scripts:    make(map[string]*scriptState),
-		files:      make(map[string]int),
-		procs:      make(map[string]bool),
-		ifUp:       make(map[string]bool),
-		txBuf:      make([]byte, 0, 4200),
+		opt:          opt,
+		clock:        opt.Clock,
+		log:          opt.Logger,
+		startup:      cfg.StartupDelay,
+		logUnknown:   cfg.LogUnknownVRIDs,
+		fifoOnReload: cfg.FIFOStatesOnReload,
+		byName:       make(map[string]*instance),
+		links:        make(map[linkKey]*link),
+		scripts:      make(map[string]*scriptState),
+		files:        make(map[string]int),
+		procs:        make(map[string]bool),
+		ifUp:         make(map[string]bool),
+		txBuf:        make([]byte, 0, 4200),
 	}
 	r.epoch = r.clock.Now()
 	for _, s := range cfg.Scripts {

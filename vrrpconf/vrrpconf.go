@@ -67,6 +67,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	vg := &g.VRRP
 	res.VRRP.StartupDelay = vg.StartupDelay
 	res.VRRP.LogUnknownVRIDs = vg.LogUnknownVRIDs
+	res.VRRP.FIFOStatesOnReload = vg.FIFOWriteStatesOnReload
 
 	names := vmacNames{}
 	for _, in := range cfg.VRRP.Instances {

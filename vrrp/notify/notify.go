@@ -163,8 +163,7 @@ func (d *Dispatcher) Notify(ev vrrp.Event) {
 		}
 	}
 	scripts, ok := d.scripts(ev)
-	if !ok || ev.Kind == vrrp.EventPriorityChange {
-		// keepalived tells a priority change on the FIFOs only.
+	if !ok || ev.FIFOOnly() {
 		return
 	}
 	var jobs []job
