@@ -33,6 +33,7 @@ var ciSubset = []string{
 	"parser/testdata/vrrp/static_addr.conf",
 	"parser/testdata/vrrp/strict_unicast.conf",
 	"parser/testdata/vrrp/track_file_ok.conf",
+	"parser/testdata/vrrp/promote_secondaries.conf",
 	"corpus/018-ka-sample-vrrp.conf",
 	"corpus/025-ka-sample-vrrp.sync.conf",
 	"corpus/029-kadev-1071.conf",

@@ -240,7 +240,7 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 	if c.PreemptDelay > 0 {
 		p("   Preempt delay = %g secs", c.PreemptDelay.Seconds())
 	}
-	p("   Promote_secondaries = disabled")
+	p("   Promote_secondaries = %s", enabled(c.PromoteSecondaries))
 	if c.AuthType == 2 {
 		// keepalived keeps the AH key out of the dump.
 		p("   Authentication type = IPSEC_AH")

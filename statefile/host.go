@@ -174,9 +174,21 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config) {
 		p("   Original arp_ignore 0")
 		p("   Original arp_filter 0")
 		p("   Original promote_secondaries 0")
-		p("   Reset promote_secondaries counter 0")
+		p("   Reset promote_secondaries counter %d", promoteCount(f.Name, cfg))
 		dumpTracking(p, f.Name, cfg)
 	}
+}
+
+// promoteCount is keepalived's reset_promote_secondaries: how many
+// instances on the interface asked for promote_secondaries.
+func promoteCount(ifname string, cfg vrrp.Config) int {
+	n := 0
+	for _, in := range cfg.Instances {
+		if in.PromoteSecondaries && in.Interface == ifname {
+			n++
+		}
+	}
+	return n
 }
 
 // dumpTracking lists the instances using or tracking the interface: each

@@ -98,6 +98,10 @@ type InstanceConfig struct {
 	// change of the effective priority is told on the notify FIFOs.
 	NotifyPriorityChanges bool
 
+	// PromoteSecondaries is the promote_secondaries keyword; the VRRP
+	// side sets the sysctl, the dumps show it.
+	PromoteSecondaries bool
+
 	// ConfigFault, when set, says why the configuration holds the
 	// instance in FAULT for as long as it runs (keepalived's
 	// num_config_faults, e.g. unicast_fault_no_peer without peers).

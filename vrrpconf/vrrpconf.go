@@ -49,6 +49,11 @@ type Result struct {
 	StaticAddresses []vrrp.Address
 	StaticRoutes    []vrrp.Route
 	StaticRules     []vrrp.Rule
+	// PromoteSecondaries are the interfaces whose IPv4
+	// promote_secondaries sysctl the instances ask for (the
+	// promote_secondaries keyword; a VMAC gets it anyway), in order,
+	// without repeats.
+	PromoteSecondaries []string
 	// Warnings are things configured but not run, for the log.
 	Warnings []string
 }
@@ -89,6 +94,9 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 			}
 		}
 		ic.TrackBFDs, warn = vrrpBFDs(cfg, ic.Name, ic.TrackBFDs, warn)
+		if in.PromoteSecondaries && in.Interface != "" && !slices.Contains(res.PromoteSecondaries, in.Interface) {
+			res.PromoteSecondaries = append(res.PromoteSecondaries, in.Interface)
+		}
 		res.Warnings = append(res.Warnings, warn...)
 		res.VRRP.Instances = append(res.VRRP.Instances, ic)
 		if vm != nil {
@@ -153,6 +161,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		DownTimerAdverts:      in.DownTimerAdverts,
 		NotifyDeleted:         in.Notify.NotifyDeleted,
 		NotifyPriorityChanges: in.NotifyPriorityChanges,
+		PromoteSecondaries:    in.PromoteSecondaries,
 		GARP: vrrp.GARPConfig{
 			MasterDelay:         in.GARPMasterDelay,
 			MasterRepeat:        in.GARPMasterRepeat,

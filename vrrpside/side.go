@@ -52,6 +52,9 @@ type Side struct {
 	disp    *notify.Dispatcher
 	tracker *track.Tracker
 	fifos   []*exec.Cmd
+	// promoted are the interfaces whose promote_secondaries this
+	// process turned on, to turn off again (promote.go).
+	promoted map[string]bool
 
 	quit     chan struct{} // ends waitForSources
 	polled   chan struct{} // closed when it has ended
@@ -150,6 +153,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	}
 	v.notify.p.Store(v.disp)
 	v.fifos = v.startFIFOScripts(res)
+	v.promote(nil, res)
 	v.installStatic(res)
 	// Subscribe before the engine reads the initial link states, so no
 	// change falls between the two.
@@ -330,6 +334,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 		v.fifos = v.startFIFOScripts(res)
 	}
 	v.removeStale(old, res)
+	v.promote(old, res)
 	v.installStatic(res)
 	v.cfg = cfg
 	for _, m := range old.VMACs {
@@ -378,6 +383,7 @@ func (v *Side) close() error {
 		cancel()
 	}
 	stopCmds(v.fifos)
+	v.promote(v.res, nil)
 	// Static entries go whatever -V says, as in keepalived's stop_vrrp.
 	ctx := context.Background()
 	for _, r := range v.res.StaticRules {
