@@ -98,6 +98,10 @@ type InstanceConfig struct {
 	// change of the effective priority is told on the notify FIFOs.
 	NotifyPriorityChanges bool
 
+	// TrackSrcIP is track_src_ip: FAULT while the configured SrcIP is
+	// not on the host (the parser clears it without a configured one).
+	TrackSrcIP bool
+
 	// PromoteSecondaries is the promote_secondaries keyword; the VRRP
 	// side sets the sysctl, the dumps show it.
 	PromoteSecondaries bool

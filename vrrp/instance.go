@@ -64,14 +64,17 @@ type instance struct {
 	unicast bool
 	// oldCsum: unicast v3 adverts carry keepalived 1.3.6's checksum
 	// (oldchecksum.go).
-	oldCsum  bool
-	rx       wire.Packet
-	ah       *ahState // auth_type AH only (authah.go)
-	wireOpt  wire.Options
-	stats    Stats
-	drops    dropLog
-	history  []Transition
-	histNext int
+	oldCsum bool
+	// srcMissing: track_src_ip and the configured source address was
+	// deleted (hostevents.go).
+	srcMissing bool
+	rx         wire.Packet
+	ah         *ahState // auth_type AH only (authah.go)
+	wireOpt    wire.Options
+	stats      Stats
+	drops      dropLog
+	history    []Transition
+	histNext   int
 	// advertSent marks the first advert of a take-over already sent by
 	// takeOver, which enterMaster must not repeat.
 	advertSent bool
@@ -345,7 +348,7 @@ func (in *instance) reevalTracking() {
 	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
 		fault = true
 	}
-	if in.noSource() || in.srcLost || in.cfg.ConfigFault != "" {
+	if in.noSource() || in.srcLost || in.srcMissing || in.cfg.ConfigFault != "" {
 		fault = true
 	}
 	for _, t := range in.cfg.TrackInterfaces {
@@ -795,6 +798,9 @@ func (in *instance) faultReasons() []string {
 	}
 	if in.noSource() || in.srcLost {
 		out = append(out, "no source address on "+in.cfg.Interface)
+	}
+	if in.srcMissing {
+		out = append(out, "source address "+in.cfg.SrcIP.String()+" missing (track_src_ip)")
 	}
 	if in.cfg.ConfigFault != "" {
 		out = append(out, in.cfg.ConfigFault)

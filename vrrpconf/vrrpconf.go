@@ -162,6 +162,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		NotifyDeleted:         in.Notify.NotifyDeleted,
 		NotifyPriorityChanges: in.NotifyPriorityChanges,
 		PromoteSecondaries:    in.PromoteSecondaries,
+		TrackSrcIP:            in.TrackSrcIP,
 		GARP: vrrp.GARPConfig{
 			MasterDelay:         in.GARPMasterDelay,
 			MasterRepeat:        in.GARPMasterRepeat,

@@ -13,6 +13,7 @@ import (
 	"github.com/dsas/keepalived-go/vmac"
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrpconf"
+	"github.com/dsas/keepalived-go/vrrphost"
 )
 
 func (v *Side) installStatic(res *vrrpconf.Result) {
@@ -121,6 +122,20 @@ func (s hostSink) AddressRemoved(ifname string, a netip.Addr, present func() boo
 	}
 	s.v.router.AddressRemoved(ifname, a, present)
 }
+
+// checkTrackedSources puts in FAULT, at start, the track_src_ip instances
+// whose configured source address is not on the host (the watcher reports
+// its later comings and goings).
+func (v *Side) checkTrackedSources(res *vrrpconf.Result) {
+	for _, in := range res.VRRP.Instances {
+		if in.TrackSrcIP && in.SrcIP.IsValid() && !vrrphost.HasAddress(in.SrcIP) {
+			v.router.AddressRemoved(in.Interface, in.SrcIP, func() bool { return false })
+		}
+	}
+}
+
+// AddressAdded lets the engine see a tracked source address come back.
+func (s hostSink) AddressAdded(ifname string, a netip.Addr) { s.v.router.AddressAdded(ifname, a) }
 
 // RouteRemoved restores a static route deleted behind our back
 // (keepalived's reinstate_static_route), then lets the engine act.

@@ -172,6 +172,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		v.close()
 		return nil, err
 	}
+	v.checkTrackedSources(res)
 	v.tracker = track.Start(v.trackConfig(res), v.sink(res))
 	go v.waitForSources()
 	return v, nil

@@ -126,6 +126,38 @@ func TestHostChangesUnderTheDaemon(t *testing.T) {
 	}
 }
 
+// TestTrackSrcIPUnderTheDaemon: with track_src_ip, an instance whose
+// configured source address is not on the host is in FAULT (at start, or
+// once the address is deleted: the backup takes over) and runs once it is
+// back, as keepalived.conf(5) says. keepalived 2.2.7 itself acts only when
+// the address was the interface's last IPv4 one (docs/compat.md), so this
+// test has no keepalived baseline.
+func TestTrackSrcIPUnderTheDaemon(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	const src = "10.213.0.77"
+	h1conf := strings.Replace(conf(150, vip1), "  virtual_ipaddress {", "  mcast_src_ip "+src+"\n  track_src_ip\n  virtual_ipaddress {", 1)
+	r2 := startRouter(t, h2, conf(100, vip1))
+	r1 := startRouter(t, h1, h1conf)
+	r1.waitFor("h1 FAULT without its source", func() bool { return r1.state() == "FAULT" && r2.state() == "MASTER" })
+	step := func(what, op string, want1, want2 string) {
+		t.Helper()
+		start := time.Now()
+		h1.NS.MustRun(t, "ip", "addr", op, src+"/24", "dev", lab.Link)
+		r1.waitFor(what, func() bool { return r1.state() == want1 && r2.state() == want2 })
+		t.Logf("%s: settled after %v", what, time.Since(start).Round(time.Millisecond))
+	}
+	step("source added: h1 MASTER", "add", "MASTER", "BACKUP")
+	step("source deleted: h1 FAULT, h2 MASTER", "del", "FAULT", "MASTER")
+	step("source back: h1 MASTER", "add", "MASTER", "BACKUP")
+	if !r1.hasAddr(vip1) || r2.hasAddr(vip1) {
+		t.Fatal("the VIP is not on h1 alone")
+	}
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}
+
 // TestStaticOnlyConfig: a file with static addresses and routes and no
 // vrrp_instance runs keepalived's VRRP child, which installs them and
 // keeps them (issue 11, divergence 5).
