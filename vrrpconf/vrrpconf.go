@@ -54,6 +54,13 @@ type Result struct {
 	// promote_secondaries keyword; a VMAC gets it anyway), in order,
 	// without repeats.
 	PromoteSecondaries []string
+	// Linkbeat are the interfaces whose link state is polled rather
+	// than followed over netlink (linkbeat_interfaces,
+	// linkbeat_use_polling), those an instance uses or tracks.
+	Linkbeat []string
+	// Notes are keepalived's informational start lines about the
+	// configuration.
+	Notes []string
 	// Warnings are things configured but not run, for the log.
 	Warnings []string
 }
@@ -125,6 +132,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	for _, p := range cfg.VRRP.Processes {
 		res.Track.Processes = append(res.Track.Processes, process(p))
 	}
+	res.Linkbeat, res.Notes = linkbeat(cfg)
 	res.Notify = res.notifyConfig(cfg)
 	for _, a := range cfg.VRRP.StaticAddresses {
 		res.StaticAddresses = append(res.StaticAddresses, address(a))
@@ -452,4 +460,47 @@ func vrrpBFDs(cfg *config.Config, inst string, refs []vrrp.TrackRef, warn []stri
 		keep = append(keep, t)
 	}
 	return keep, warn
+}
+
+// linkbeat lists the polled interfaces as keepalived's
+// init_interface_linkbeat settles them, with its lines.
+func linkbeat(cfg *config.Config) (names, notes []string) {
+	used := map[string]bool{}
+	vmacs := map[string]bool{}
+	var asked []string
+	for _, lb := range cfg.VRRP.Linkbeat {
+		asked = append(asked, lb.Name)
+	}
+	for _, in := range cfg.VRRP.Instances {
+		used[in.Interface] = true
+		for _, t := range in.Trackers {
+			if t.Kind == config.TrackInterface {
+				used[t.Name] = true
+			}
+		}
+		if in.VMAC.Enabled && in.VMAC.IfName != "" {
+			vmacs[in.VMAC.IfName] = true
+		}
+		if in.LinkbeatUsePolling && in.Interface != "" {
+			asked = append(asked, in.Interface)
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range asked {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		switch {
+		case vmacs[n]:
+		case !used[n]:
+			notes = append(notes, "Turning off linkbeat for "+n+" since not used for tracking")
+		default:
+			names = append(names, n)
+		}
+	}
+	if len(names) > 0 {
+		notes = append(notes, "Using MII-BMSR/ETHTOOL NIC polling thread(s)...")
+	}
+	return names, notes
 }

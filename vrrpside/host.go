@@ -77,7 +77,30 @@ func (v *Side) removeStale(old, res *vrrpconf.Result) {
 // the engine does not own: the VMACs and the static addresses.
 type hostSink struct{ v *Side }
 
-func (s hostSink) LinkChanged(ifname string, up bool) { s.v.router.LinkChanged(ifname, up) }
+func (s hostSink) LinkChanged(ifname string, up bool) {
+	if p := s.v.beating.Load(); p != nil && (*p)[ifname] {
+		return // linkbeat polls it
+	}
+	s.v.router.LinkChanged(ifname, up)
+}
+
+// startLinkbeat (re)starts the linkbeat polling when the polled
+// interfaces change.
+func (v *Side) startLinkbeat(old, next *vrrpconf.Result) {
+	if old != nil && slices.Equal(old.Linkbeat, next.Linkbeat) {
+		return
+	}
+	v.linkbeat.Stop()
+	v.linkbeat = nil
+	set := map[string]bool{}
+	for _, n := range next.Linkbeat {
+		set[n] = true
+	}
+	v.beating.Store(&set)
+	if len(next.Linkbeat) > 0 {
+		v.linkbeat = vrrphost.StartLinkbeat(next.Linkbeat, vrrphost.LinkbeatInterval, v.router.LinkChanged)
+	}
+}
 
 func (s hostSink) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
 	s.v.router.SourceChanged(ifname, ipv6, src)

@@ -55,6 +55,10 @@ type Side struct {
 	// promoted are the interfaces whose promote_secondaries this
 	// process turned on, to turn off again (promote.go).
 	promoted map[string]bool
+	// linkbeat polls the linkbeat interfaces; beating their names,
+	// whose netlink link events are ignored as keepalived ignores them.
+	linkbeat *vrrphost.Linkbeat
+	beating  atomic.Pointer[map[string]bool]
 
 	quit     chan struct{} // ends waitForSources
 	polled   chan struct{} // closed when it has ended
@@ -122,6 +126,9 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
+	for _, n := range res.Notes {
+		log.Info(n)
+	}
 	v := &Side{log: log, keepVIPs: so.KeepVIPs, wrapSink: so.WrapTrackSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{}), reloaded: make(chan struct{}, 1)}
 	v.notify.tees = so.Notifiers
 	v.cur.Store(&res.VRRP)
@@ -173,6 +180,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		return nil, err
 	}
 	v.checkTrackedSources(res)
+	v.startLinkbeat(nil, res)
 	v.tracker = track.Start(v.trackConfig(res), v.sink(res))
 	go v.waitForSources()
 	return v, nil
@@ -336,6 +344,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 	}
 	v.removeStale(old, res)
 	v.promote(old, res)
+	v.startLinkbeat(old, res)
 	v.installStatic(res)
 	v.cfg = cfg
 	for _, m := range old.VMACs {
@@ -384,6 +393,8 @@ func (v *Side) close() error {
 		cancel()
 	}
 	stopCmds(v.fifos)
+	v.linkbeat.Stop()
+	v.linkbeat = nil
 	v.promote(v.res, nil)
 	// Static entries go whatever -V says, as in keepalived's stop_vrrp.
 	ctx := context.Background()

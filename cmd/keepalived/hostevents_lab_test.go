@@ -158,6 +158,39 @@ func TestTrackSrcIPUnderTheDaemon(t *testing.T) {
 	r2.signal(syscall.SIGTERM)
 }
 
+// TestLinkbeatPolling: with linkbeat_interfaces the master's link state is
+// polled (keepalived's MII/ETHTOOL polling) rather than taken from netlink:
+// its cable pulled, it goes FAULT and the backup takes over; back, it is
+// MASTER again. keepalived 2.2.7 does the same in this lab
+// (HOST_LAB_DAEMON=/usr/sbin/keepalived) and logs the same start line.
+func TestLinkbeatPolling(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	other := os.Getenv("HOST_LAB_DAEMON")
+	h1conf := "linkbeat_interfaces {\n  " + lab.Link + "\n}\n" + conf(150, vip1)
+	r1 := startReloadRouter(t, h1, h1conf, other)
+	r2 := startReloadRouter(t, h2, conf(100, vip1), other)
+	r1.waitFor("h1 MASTER", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	if !strings.Contains(r1.proc.Output(), "Using MII-BMSR/ETHTOOL NIC polling thread(s)...") {
+		t.Errorf("no linkbeat start line:\n%s", r1.proc.Output())
+	}
+	start := time.Now()
+	if err := h1.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	r1.waitFor("h1 FAULT, h2 MASTER", func() bool { return r1.state() == "FAULT" && r2.state() == "MASTER" })
+	t.Logf("cable pulled: h1 FAULT after %v", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if err := h1.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	r1.waitFor("h1 MASTER again", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	t.Logf("cable back: h1 MASTER after %v", time.Since(start).Round(time.Millisecond))
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}
+
 // TestStaticOnlyConfig: a file with static addresses and routes and no
 // vrrp_instance runs keepalived's VRRP child, which installs them and
 // keeps them (issue 11, divergence 5).
