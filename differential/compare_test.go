@@ -31,7 +31,7 @@ var (
 	pidRe      = regexp.MustCompile(`\b(process|pid|PID)([ (])\d+`)
 	numRe      = regexp.MustCompile(`\d+`)
 	vrrpLLRe   = regexp.MustCompile(`^fe80::200:5eff:fe00:[12][0-9a-f]{2}$`)
-	dataTimeRe = regexp.MustCompile(`(?i)(time|date|timer|last|since|uptime)[^=:]*[=:].*$`)
+	dataTimeRe = regexp.MustCompile(`(?i)(time|date|timer|last|since|uptime|next)[^=:]*[=:].*$`)
 	logKeepRe  = regexp.MustCompile(`\(|VRRP_Group|[Ss]ync|Stopp|Starting|Entering|VIPs|E-VIPs|gratuitous|priority|[Ss]cript|fault|FAULT|interface|route|rule|address|vmac|VMAC|nftables|[Ee]rror|WARNING|SECURITY|[Uu]nable|[Ff]ailed`)
 	logDropRe  = regexp.MustCompile(`^(Command line:|Configuration file|Running on|Starting Keepalived|Starting VRRP child|Opening file|Unable to load ipset|Script user|Assigned address|Registering|Netlink|VRRP sockpool|Stopped - used|Stopped Keepalived|Remove a zombie|Kernel)`)
 	cpuRe      = regexp.MustCompile(`^(CPU usage \(self/children\)).*`)

@@ -221,6 +221,14 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 	p("   Gratuitous ARP lower priority delay = %d", int(g.LowerPrioDelay/time.Second))
 	p("   Gratuitous ARP lower priority repeat = %d", g.LowerPrioRepeat)
 	p("   Down timer adverts = %d", downAdverts(c.DownTimerAdverts))
+	if c.GARPExtraIfInterval > 0 {
+		kind := "VMAC"
+		if c.GARPExtraIfAll {
+			kind = "i/f"
+		}
+		p("   Gratuitous ARP for each secondary %s = %d", kind, int(c.GARPExtraIfInterval/time.Second))
+		p("   Next gratuitous ARP for such secondary = %s", ctimeval(in.NextExtraGARP))
+	}
 	p("   Send advert after receive lower priority advert = %t", !c.LowerPrioNoAdvert)
 	p("   Send advert after receive higher priority advert = %t", c.HigherPrioSendAdvert)
 	p("   Virtual Router ID = %d", in.VRID)
@@ -392,6 +400,16 @@ func timeval(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	return strconv.FormatInt(t.Unix(), 10) + fmt.Sprintf(".%06d", t.Nanosecond()/1000) +
 		" (" + t.Format("Mon Jan _2 15:04:05.000000 2006") + ")"
+}
+
+// ctimeval renders keepalived's other timeval form, "sec.usec (ctime.usec)".
+func ctimeval(t time.Time) string {
+	if t.IsZero() {
+		t = time.Unix(0, 0)
+	}
+	t = t.Local()
+	us := t.Nanosecond() / 1000
+	return fmt.Sprintf("%d.%06d (%s.%06d)", t.Unix(), us, t.Format("Mon Jan _2 15:04:05 2006"), us)
 }
 
 func orDefault(s, d string) string {

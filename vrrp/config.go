@@ -92,6 +92,13 @@ type InstanceConfig struct {
 	DownTimerAdverts   int // 1..100, default 3
 
 	GARP GARPConfig
+	// GARPExtraIfInterval is garp_extra_if: a MASTER sends one GARP/NA
+	// on each of GARPExtraIfs (its VIPs' other interfaces) this often.
+	GARPExtraIfInterval time.Duration
+	GARPExtraIfs        []string
+	// GARPExtraIfAll is garp_extra_if's "all" (for the dumps: the
+	// wiring already chose GARPExtraIfs by it).
+	GARPExtraIfAll bool
 
 	// NotifyPriorityChanges is notify_priority_changes (instance, sync
 	// group or vrrp_notify_priority_changes, resolved by the parser): a

@@ -794,3 +794,27 @@ func TestNotifyPriorityChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestGARPExtraIf: garp_extra_if 10 sends, while MASTER, one GARP every
+// 10 s on each extra interface, for the first VIP on it only.
+func TestGARPExtraIf(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 150, vrrp.StateMaster, "10.77.0.100/24")
+	ic.VIPs = append(ic.VIPs,
+		vrrp.Address{Prefix: netip.MustParsePrefix("10.77.1.100/24"), Dev: "eth1"},
+		vrrp.Address{Prefix: netip.MustParsePrefix("10.77.1.101/24"), Dev: "eth1"})
+	ic.GARP = vrrp.GARPConfig{MasterRepeat: 1, MasterRefreshRepeat: 1}
+	ic.GARPExtraIfInterval, ic.GARPExtraIfs = 10*time.Second, []string{"eth1"}
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(mdi150 + 35*time.Second)
+	count := map[string]int{}
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" {
+			count[c.IP.String()]++
+		}
+	}
+	if count["10.77.1.100"] != 4 || count["10.77.1.101"] != 1 || count["10.77.0.100"] != 1 {
+		t.Fatalf("GARPs per VIP %v, want 10.77.1.100: 1+3, the others 1", count)
+	}
+}

@@ -145,6 +145,9 @@ type InstanceStatus struct {
 	Trackers []TrackerStatus
 	// FaultReasons say why a FAULT instance is in FAULT; nil otherwise.
 	FaultReasons []string
+	// NextExtraGARP is when the next garp_extra_if round is due (zero
+	// when none is).
+	NextExtraGARP time.Time
 }
 
 // TrackerStatus is one tracked object of an instance.

@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -36,35 +37,57 @@ func (in *instance) garpSpacing() time.Duration {
 // announceRound sends one round; the first round of a burst logs
 // keepalived's -D line for each address (vrrp_send_update).
 func (in *instance) announceRound(first bool) {
-	r := in.r
-	n := r.opt.Network
 	for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
 		for _, a := range set {
-			ip := a.Prefix.Addr()
-			if first {
-				what := "gratuitous ARPs"
-				if ip.Is6() && !ip.Is4In6() {
-					what = "Unsolicited Neighbour Adverts"
-				}
-				in.detailf("Sending/queueing %s on %s for %s", what, a.Dev, ip)
-			}
-			var err error
-			if ip.Is6() && !ip.Is4In6() {
-				err = n.UnsolicitedNA(a.Dev, ip)
-			} else {
-				err = n.GratuitousARP(a.Dev, ip)
-			}
-			if err != nil {
-				in.stats.SendErr++
-				r.log.Debug("vrrp: announce failed", "instance", in.cfg.Name, "vip", ip, "err", err)
+			in.announce(a, first)
+		}
+	}
+}
+
+// announce sends one GARP (IPv4) or unsolicited NA (IPv6) for a; first
+// logs keepalived's -D line.
+func (in *instance) announce(a Address, first bool) {
+	r := in.r
+	n := r.opt.Network
+	ip := a.Prefix.Addr()
+	v6 := ip.Is6() && !ip.Is4In6()
+	if first {
+		what := "gratuitous ARPs"
+		if v6 {
+			what = "Unsolicited Neighbour Adverts"
+		}
+		in.detailf("Sending/queueing %s on %s for %s", what, a.Dev, ip)
+	}
+	var err error
+	if v6 {
+		err = n.UnsolicitedNA(a.Dev, ip)
+	} else {
+		err = n.GratuitousARP(a.Dev, ip)
+	}
+	if err != nil {
+		in.stats.SendErr++
+		r.log.Debug("vrrp: announce failed", "instance", in.cfg.Name, "vip", ip, "err", err)
+		return
+	}
+	in.stats.GARPSent++
+	if v6 {
+		r.log.Debug(fmt.Sprintf("Sending unsolicited Neighbour Advert on %s for %s", a.Dev, ip))
+	} else {
+		r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", a.Dev, ip))
+	}
+}
+
+// announceExtra is keepalived's vrrp_send_vmac_update (garp_extra_if):
+// one GARP/NA on each extra interface, for the first address on it.
+func (in *instance) announceExtra() {
+	done := map[string]bool{}
+	for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
+		for _, a := range set {
+			if done[a.Dev] || !slices.Contains(in.cfg.GARPExtraIfs, a.Dev) {
 				continue
 			}
-			in.stats.GARPSent++
-			if ip.Is6() && !ip.Is4In6() {
-				r.log.Debug(fmt.Sprintf("Sending unsolicited Neighbour Advert on %s for %s", a.Dev, ip))
-			} else {
-				r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", a.Dev, ip))
-			}
+			done[a.Dev] = true
+			in.announce(a, true)
 		}
 	}
 }
@@ -100,6 +123,10 @@ func (in *instance) runBursts(now time.Time) {
 		in.bursts = append(in.bursts, burst{at: now, left: in.cfg.GARP.MasterRefreshRepeat})
 		in.refreshAt = now.Add(in.cfg.GARP.MasterRefresh)
 	}
+	if !in.extraAt.IsZero() && !in.extraAt.After(now) {
+		in.announceExtra()
+		in.extraAt = now.Add(in.cfg.GARPExtraIfInterval)
+	}
 	keep := in.bursts[:0]
 	for _, b := range in.bursts {
 		for b.left > 0 && !b.at.After(now) {
@@ -121,8 +148,10 @@ func (in *instance) runBursts(now time.Time) {
 			next = b.at
 		}
 	}
-	if !in.refreshAt.IsZero() && (next.IsZero() || in.refreshAt.Before(next)) {
-		next = in.refreshAt
+	for _, at := range []time.Time{in.refreshAt, in.extraAt} {
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
 	}
 	if next.IsZero() {
 		in.garpArmed = false

@@ -55,6 +55,7 @@ type instance struct {
 	onGARP       func()
 	bursts       []burst
 	refreshAt    time.Time
+	extraAt      time.Time // next garp_extra_if round
 	lastLowerRx  time.Time
 	masterSince  time.Time // last transition to MASTER
 
@@ -545,6 +546,10 @@ func (in *instance) enterMaster(now time.Time) {
 	if g.MasterRefresh > 0 {
 		in.refreshAt = now.Add(g.MasterRefresh)
 	}
+	in.extraAt = time.Time{}
+	if in.cfg.GARPExtraIfInterval > 0 && len(in.cfg.GARPExtraIfs) > 0 {
+		in.extraAt = now.Add(in.cfg.GARPExtraIfInterval)
+	}
 	in.runBursts(now)
 }
 
@@ -552,6 +557,7 @@ func (in *instance) leaveMaster(to State) {
 	in.stats.ReleaseMaster++
 	in.bursts = in.bursts[:0]
 	in.refreshAt = time.Time{}
+	in.extraAt = time.Time{}
 	in.garpArmed = false
 	if in.garpTimer != nil {
 		in.garpTimer.Stop()
@@ -736,6 +742,7 @@ func (in *instance) status() InstanceStatus {
 		EffectivePriority: in.effPrio,
 		MasterAdvertInt:   in.masterAdverInt,
 		Stats:             in.stats,
+		NextExtraGARP:     in.extraAt,
 	}
 	if in.masterAddr.IsValid() {
 		st.MasterAddr = in.masterAddr.String()

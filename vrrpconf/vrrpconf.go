@@ -110,6 +110,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 			res.VMACs = append(res.VMACs, *vm)
 		}
 	}
+	extraIfs(res, cfg.VRRP.Instances)
 	for _, sg := range cfg.VRRP.SyncGroups {
 		if len(sg.Members) == 0 {
 			continue
@@ -503,4 +504,31 @@ func linkbeat(cfg *config.Config) (names, notes []string) {
 		notes = append(notes, "Using MII-BMSR/ETHTOOL NIC polling thread(s)...")
 	}
 	return names, notes
+}
+
+// extraIfs fills each instance's garp_extra_if: the interfaces, other
+// than the instance's own, its VIPs and excluded VIPs are on, VMACs only
+// unless "all" (keepalived's vrrp_send_vmac_update).
+func extraIfs(res *Result, ins []config.Instance) {
+	vmacs := map[string]bool{}
+	for _, m := range res.VMACs {
+		vmacs[m.Name] = true
+	}
+	for i := range res.VRRP.Instances {
+		ic := &res.VRRP.Instances[i]
+		in := &ins[i]
+		if in.GARPExtraIf <= 0 {
+			continue
+		}
+		ic.GARPExtraIfInterval, ic.GARPExtraIfAll = in.GARPExtraIf, in.GARPExtraIfAll
+		var ifs []string
+		for _, set := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
+			for _, a := range set {
+				if a.Dev != ic.Interface && (vmacs[a.Dev] || in.GARPExtraIfAll) && !slices.Contains(ifs, a.Dev) {
+					ifs = append(ifs, a.Dev)
+				}
+			}
+		}
+		ic.GARPExtraIfs = ifs
+	}
 }
