@@ -105,6 +105,10 @@ type InstanceConfig struct {
 	// change of the effective priority is told on the notify FIFOs.
 	NotifyPriorityChanges bool
 
+	// OwnerIgnoreAdverts is owner_ignore_adverts (keepalived 2.3): an
+	// address owner drops every advert unread.
+	OwnerIgnoreAdverts bool
+
 	// TrackSrcIP is track_src_ip: FAULT while the configured SrcIP is
 	// not on the host (the parser clears it without a configured one).
 	TrackSrcIP bool

@@ -59,6 +59,12 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 			return
 		}
 	}
+	if in.cfg.OwnerIgnoreAdverts && in.effPrio == 255 {
+		// owner_ignore_adverts (keepalived 2.3): an owner has nothing
+		// to learn from adverts; not counted.
+		in.dropf("Dropping packet(s) from %s since we are address owner", src)
+		return
+	}
 	// skip_check_adv_addr only skips the check for the master already known.
 	checkAddrs := !in.cfg.SkipCheckAdvAddr || in.cfg.Strict || src != in.masterAddr
 	if checkAddrs && !in.owner && len(p.Addrs) != len(in.tx.Addrs) {

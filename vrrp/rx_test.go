@@ -246,3 +246,25 @@ func TestAddrCountBeforeAdvertCounted(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnerIgnoreAdverts: an address owner with owner_ignore_adverts
+// drops adverts unread and uncounted, with keepalived 2.3's line.
+func TestOwnerIgnoreAdverts(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_51", 51, 255, vrrp.StateMaster, "10.77.0.100/24")
+	ic.OwnerIgnoreAdverts = true
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(3 * time.Second)
+	s.logs["h1"].take()
+	b := encode(t, wire.Packet{Version: 2, VRID: 51, Priority: 255, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.99", "224.0.0.18")
+	s.h["h1"].Router.HandlePacket("eth0", false, b, ip("10.77.0.99"), ip("224.0.0.18"), 255)
+	st := s.status("h1", "VI_51")
+	if st.Stats.AdvertRcvd != 0 || st.State != vrrp.StateMaster {
+		t.Fatalf("owner read the advert: %+v %v", st.Stats, st.State)
+	}
+	const line = "(VI_51) Dropping packet(s) from 10.77.0.99 since we are address owner"
+	if got := count(s.logs["h1"].take(), line); got != 1 {
+		t.Fatalf("%q logged %d times", line, got)
+	}
+}

@@ -172,6 +172,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		NotifyPriorityChanges: in.NotifyPriorityChanges,
 		PromoteSecondaries:    in.PromoteSecondaries,
 		TrackSrcIP:            in.TrackSrcIP,
+		OwnerIgnoreAdverts:    in.OwnerIgnoreAdverts,
 		GARP: vrrp.GARPConfig{
 			MasterDelay:         in.GARPMasterDelay,
 			MasterRepeat:        in.GARPMasterRepeat,
