@@ -109,6 +109,10 @@ type InstanceConfig struct {
 	// address owner drops every advert unread.
 	OwnerIgnoreAdverts bool
 
+	// TimerExpiredBackup is timer_expired_backup (keepalived 2.3): the
+	// highest priority of the other routers; 0 = off.
+	TimerExpiredBackup int
+
 	// TrackSrcIP is track_src_ip: FAULT while the configured SrcIP is
 	// not on the host (the parser clears it without a configured one).
 	TrackSrcIP bool

@@ -818,3 +818,32 @@ func TestGARPExtraIf(t *testing.T) {
 		t.Fatalf("GARPs per VIP %v, want 10.77.1.100: 1+3, the others 1", count)
 	}
 }
+
+// TestTimerExpiredBackup: with timer_expired_backup 100, a MASTER whose
+// process was paused long enough for a priority-100 backup to take over
+// (3 adverts and that backup's skew) steps down to BACKUP with keepalived
+// 2.3's line instead of advertising; a shorter pause changes nothing.
+func TestTimerExpiredBackup(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 150, vrrp.StateMaster, "10.77.0.1/24")
+	ic.Nopreempt = true
+	ic.TimerExpiredBackup = 100
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.clk.Stall(2 * time.Second)
+	s.clk.Advance(time.Millisecond)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.logs["h1"].take()
+	s.clk.Stall(4 * time.Second)
+	s.clk.Advance(time.Millisecond)
+	s.wantState("h1", "VI_1", vrrp.StateBackup)
+	found := false
+	for _, l := range s.logs["h1"].take() {
+		found = found || strings.HasPrefix(l, "VRRP thread timer expired ")
+	}
+	if !found {
+		t.Fatal("no 'VRRP thread timer expired' line")
+	}
+}

@@ -213,11 +213,37 @@ func (in *instance) fire() {
 	in.armed = false
 	switch in.state {
 	case StateMaster:
+		if in.stalled() {
+			return
+		}
 		in.sendAdvert(in.effPrio)
 		in.armAdvert()
 	case StateBackup:
 		r.takeOver(in)
 	}
+}
+
+// stalled is keepalived 2.3's timer_expired_backup: a MASTER whose
+// advert timer fires so late that a backup of the given priority has
+// taken over meanwhile steps down to BACKUP rather than fight it.
+func (in *instance) stalled() bool {
+	n := in.cfg.TimerExpiredBackup
+	if n <= 0 {
+		return false
+	}
+	base := time.Second
+	if in.cfg.Version == 3 {
+		base = in.cfg.AdvertInt
+	}
+	lastSent := in.deadline.Add(-in.cfg.AdvertInt)
+	late := in.now().Sub(lastSent)
+	if late < 3*in.cfg.AdvertInt+time.Duration(256-n)*base/256 {
+		return false
+	}
+	over := in.now().Sub(in.deadline)
+	in.r.log.Info(fmt.Sprintf("VRRP thread timer expired %d.%06d seconds ago", over/time.Second, over%time.Second/time.Microsecond))
+	in.r.transition(in, StateBackup, "advert timer expired (timer_expired_backup)")
+	return true
 }
 
 // takeOver makes first MASTER on its master-down timeout, and with it

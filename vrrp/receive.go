@@ -24,6 +24,12 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 		// instance is initialised: not counted, not logged.
 		return
 	}
+	if in.state == StateMaster && in.armed {
+		// After a pause the adverts queued meanwhile may be read before
+		// the late advert timer fires: timer_expired_backup looks first,
+		// as keepalived's scheduler runs its timeout handler first.
+		in.stalled()
+	}
 	st := &in.stats
 	in.flushDrops(in.now())
 	if !in.unicast && ttl != 255 {

@@ -173,6 +173,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		PromoteSecondaries:    in.PromoteSecondaries,
 		TrackSrcIP:            in.TrackSrcIP,
 		OwnerIgnoreAdverts:    in.OwnerIgnoreAdverts,
+		TimerExpiredBackup:    in.TimerExpiredBackup,
 		GARP: vrrp.GARPConfig{
 			MasterDelay:         in.GARPMasterDelay,
 			MasterRepeat:        in.GARPMasterRepeat,

@@ -191,6 +191,34 @@ func TestLinkbeatPolling(t *testing.T) {
 	r2.signal(syscall.SIGTERM)
 }
 
+// TestTimerExpiredBackupPause: a master paused (SIGSTOP, as a stalled VM)
+// long enough for its backup to take over steps down when it runs again,
+// with timer_expired_backup (keepalived 2.3), rather than preempting the
+// new master; the backup keeps MASTER throughout.
+func TestTimerExpiredBackupPause(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	h1conf := strings.Replace(conf(150, vip1), "  virtual_ipaddress {", "  nopreempt\n  timer_expired_backup 100\n  virtual_ipaddress {", 1)
+	r1 := startRouter(t, h1, h1conf)
+	r2 := startRouter(t, h2, conf(100, vip1))
+	r1.waitFor("h1 MASTER", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	r1.signal(syscall.SIGSTOP)
+	r2.waitFor("h2 MASTER while h1 is paused", func() bool { return r2.state() == "MASTER" })
+	time.Sleep(time.Second)
+	r1.signal(syscall.SIGCONT)
+	r1.waitFor("h1 BACKUP after the pause", func() bool { return r1.state() == "BACKUP" })
+	if !strings.Contains(r1.proc.Output(), "VRRP thread timer expired ") {
+		t.Errorf("no timer expiry line:\n%s", r1.proc.Output())
+	}
+	time.Sleep(2 * time.Second)
+	if r1.state() != "BACKUP" || r2.state() != "MASTER" || strings.Count(r2.proc.Output(), "Entering BACKUP") > 1 {
+		t.Fatalf("after the pause: h1 %s, h2 %s\nh2:\n%s", r1.state(), r2.state(), r2.proc.Output())
+	}
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}
+
 // TestStaticOnlyConfig: a file with static addresses and routes and no
 // vrrp_instance runs keepalived's VRRP child, which installs them and
 // keeps them (issue 11, divergence 5).
