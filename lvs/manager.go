@@ -38,9 +38,6 @@ type Options struct {
 	// Kernel is the IPVS table to program; nil dials the running kernel
 	// (and closes it when Run returns).
 	Kernel ipvs.Kernel
-	// Clock drives the checker schedule and the resync timer; nil is the
-	// system clock.
-	Clock check.Clock
 	// KeepOnExit leaves the IPVS table as it is when Run returns
 	// (keepalived's --dont-release-ipvs).
 	KeepOnExit bool
@@ -80,7 +77,6 @@ type Manager struct {
 	log     *slog.Logger
 	k       ipvs.Kernel
 	dialed  *ipvs.Conn
-	clock   check.Clock
 	resync  time.Duration
 	running atomic.Bool
 
@@ -131,7 +127,6 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 		opt:     opt,
 		log:     opt.Logger,
 		k:       opt.Kernel,
-		clock:   opt.Clock,
 		resync:  opt.Resync,
 		members: map[string][]check.Member{},
 		cache:   map[ipvs.ServiceKey]ipvs.Service{},
@@ -140,9 +135,6 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
-	}
-	if m.clock == nil {
-		m.clock = check.SystemClock{}
 	}
 	if m.resync == 0 {
 		m.resync = DefaultResync
@@ -201,9 +193,9 @@ func (m *Manager) Run(ctx context.Context) error {
 
 	var tick <-chan time.Time
 	if m.resync > 0 {
-		t := m.clock.NewTimer(m.resync)
+		t := time.NewTimer(m.resync)
 		defer t.Stop()
-		tick = t.C()
+		tick = t.C
 		for loop := true; loop; {
 			select {
 			case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/dsas/keepalived-go/ipvs"
 	"github.com/dsas/keepalived-go/nftfilter"
@@ -131,59 +132,61 @@ func (f *fakeMarks) marks() []uint32 {
 // group, a reload keeps the marks of groups that stay and gives a new
 // group the next one, and the table goes at shutdown.
 func TestNFTablesIPVSManager(t *testing.T) {
-	k := &ipvs.Memory{}
-	var tables []*fakeMarks
-	open := func(c nftfilter.IPVSConfig) (MarkTable, error) {
-		f := &fakeMarks{cfg: c}
-		tables = append(tables, f)
-		return f, nil
-	}
-	// Registered before started's, so it runs after the Manager stopped.
-	t.Cleanup(func() {
-		if len(tables) != 1 || tables[0].closed != "close" {
-			t.Errorf("table at shutdown: %d opened, want one closed", len(tables))
+	synctest.Test(t, func(t *testing.T) {
+		k := &ipvs.Memory{}
+		var tables []*fakeMarks
+		open := func(c nftfilter.IPVSConfig) (MarkTable, error) {
+			f := &fakeMarks{cfg: c}
+			tables = append(tables, f)
+			return f, nil
 		}
-	})
-	m := started(t, k, nftConf, Options{Marks: open})
-	if len(tables) != 1 {
-		t.Fatalf("%d tables opened", len(tables))
-	}
-	f := tables[0]
-	if got := f.marks(); !slices.Equal(got, []uint32{2000, 2001, 2002}) {
-		t.Errorf("marks %v", got)
-	}
-	want := []string{
-		"-A FWM 2000 IPv4 -s wlc",
-		"-A FWM 2001 IPv4 -s wlc",
-		"-A FWM 2002 IPv6 -s wlc",
-		"-A FWM 7 IPv4 -s wlc",
-		"-A TCP 10.9.7.1:80 -s wlc",
-		// NAT keeps the real server's port; DR to a fwmark service has none.
-		"-a FWM 2000 IPv4 -r 10.1.1.1:80 NAT weight 1",
-		"-a FWM 2001 IPv4 -r 10.1.1.1:0 DR weight 1",
-		"-a FWM 2002 IPv6 -r [fd00:1::1]:0 DR weight 1",
-		"-a FWM 7 IPv4 -r 10.1.1.2:0 DR weight 1",
-		"-a TCP 10.9.7.1:80 -r 10.1.1.2:80 DR weight 1",
-	}
-	if diff := cmp.Diff(want, table(t, k)); diff != "" {
-		t.Errorf("IPVS (-want +got):\n%s", diff)
-	}
+		// Registered before started's, so it runs after the Manager stopped.
+		t.Cleanup(func() {
+			if len(tables) != 1 || tables[0].closed != "close" {
+				t.Errorf("table at shutdown: %d opened, want one closed", len(tables))
+			}
+		})
+		m := started(t, k, nftConf, Options{Marks: open})
+		if len(tables) != 1 {
+			t.Fatalf("%d tables opened", len(tables))
+		}
+		f := tables[0]
+		if got := f.marks(); !slices.Equal(got, []uint32{2000, 2001, 2002}) {
+			t.Errorf("marks %v", got)
+		}
+		want := []string{
+			"-A FWM 2000 IPv4 -s wlc",
+			"-A FWM 2001 IPv4 -s wlc",
+			"-A FWM 2002 IPv6 -s wlc",
+			"-A FWM 7 IPv4 -s wlc",
+			"-A TCP 10.9.7.1:80 -s wlc",
+			// NAT keeps the real server's port; DR to a fwmark service has none.
+			"-a FWM 2000 IPv4 -r 10.1.1.1:80 NAT weight 1",
+			"-a FWM 2001 IPv4 -r 10.1.1.1:0 DR weight 1",
+			"-a FWM 2002 IPv6 -r [fd00:1::1]:0 DR weight 1",
+			"-a FWM 7 IPv4 -r 10.1.1.2:0 DR weight 1",
+			"-a TCP 10.9.7.1:80 -r 10.1.1.2:80 DR weight 1",
+		}
+		if diff := cmp.Diff(want, table(t, k)); diff != "" {
+			t.Errorf("IPVS (-want +got):\n%s", diff)
+		}
 
-	// G's UDP server goes; group J comes and gets the next mark.
-	conf := strings.Replace(nftConf, `virtual_server group G {
+		// G's UDP server goes; group J comes and gets the next mark.
+		conf := strings.Replace(nftConf, `virtual_server group G {
   protocol UDP`, `virtual_server_group J {
   10.9.6.1 80
 }
 virtual_server group J {
   protocol UDP`, 1)
-	if err := m.Reload(parse(t, conf)); err != nil {
-		t.Fatal(err)
-	}
-	waitMembers(t, m)
-	if got := f.marks(); !slices.Equal(got, []uint32{2000, 2003, 2002}) {
-		t.Errorf("marks after reload %v", got)
-	}
-	if got := table(t, k); slices.Contains(got, "-A FWM 2001 IPv4 -s wlc") || !slices.Contains(got, "-A FWM 2003 IPv4 -s wlc") {
-		t.Errorf("IPVS after reload:\n%s", strings.Join(got, "\n"))
-	}
+		if err := m.Reload(parse(t, conf)); err != nil {
+			t.Fatal(err)
+		}
+		waitMembers(t, m)
+		if got := f.marks(); !slices.Equal(got, []uint32{2000, 2003, 2002}) {
+			t.Errorf("marks after reload %v", got)
+		}
+		if got := table(t, k); slices.Contains(got, "-A FWM 2001 IPv4 -s wlc") || !slices.Contains(got, "-A FWM 2003 IPv4 -s wlc") {
+			t.Errorf("IPVS after reload:\n%s", strings.Join(got, "\n"))
+		}
+	})
 }
