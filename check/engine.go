@@ -185,7 +185,7 @@ func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, 
 	if ctx.Err() != nil {
 		return // shutting down: a cancelled check proves nothing
 	}
-	e.results <- result{c: c, r: r, start: start, dur: time.Now().Sub(start)}
+	e.results <- result{c: c, r: r, start: start, dur: time.Since(start)}
 }
 
 // start computes the initial state and the first schedule: 1 s plus a random
