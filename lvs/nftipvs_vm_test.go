@@ -84,13 +84,15 @@ func TestVMNFTablesIPVSDifferential(t *testing.T) {
 		settle(t, time.Second, time.Second)
 		return vmRun(t, "ipvsadm", "-Sn") + vmRun(t, "nft", "list", "ruleset")
 	}
+	var kaLog, ourLog bytes.Buffer
 	run := func(start func() (stop, reload func() error)) (phases []string) {
 		write(nftVMConfA)
 		stop, reload := start()
 		phases = append(phases, state())
 		write(nftVMConfB)
 		if err := reload(); err != nil {
-			t.Fatalf("reload: %v", err)
+			ls, _ := exec.Command("ls", "-la", dir).CombinedOutput()
+			t.Fatalf("reload: %v\n%s\nkeepalived:\n%s", err, ls, kaLog.String())
 		}
 		phases = append(phases, state())
 		if err := stop(); err != nil {
@@ -98,7 +100,6 @@ func TestVMNFTablesIPVSDifferential(t *testing.T) {
 		}
 		return append(phases, vmRun(t, "ipvsadm", "-Sn")+vmRun(t, "nft", "list", "ruleset"))
 	}
-	var kaLog, ourLog bytes.Buffer
 	theirs := run(func() (func() error, func() error) {
 		stop := startKeepalived(t, dir, conf, &kaLog)
 		return stop, func() error {

@@ -164,15 +164,8 @@ func (c *InstanceConfig) validate() error {
 		err = fmt.Errorf("priority %d out of range 1..255", c.Priority)
 	case c.InitialState != StateMaster && c.InitialState != StateBackup:
 		err = fmt.Errorf("initial state %v", c.InitialState)
-	case c.Version != 2 && c.Version != 3 || c.IPv6 && c.Version != 3:
-		err = fmt.Errorf("version %d", c.Version)
-	case c.AdvertInt <= 0 || c.Version == 2 && (c.AdvertInt%time.Second != 0 || c.AdvertInt > 255*time.Second) ||
-		c.AdvertInt%(10*time.Millisecond) != 0 || c.AdvertInt > 40950*time.Millisecond:
-		err = fmt.Errorf("advert_int %v cannot be carried by VRRPv%d", c.AdvertInt, c.Version)
-	case c.AuthType != 0 && (c.Version == 3 || c.IPv6):
-		err = fmt.Errorf("authentication is VRRPv2/IPv4 only")
-	case len(c.AuthPass) > 8:
-		err = fmt.Errorf("auth_pass longer than 8 bytes")
+	case c.protocolError() != nil:
+		err = c.protocolError()
 	case !c.McastGroup.IsValid():
 		err = fmt.Errorf("no multicast group")
 	case c.DownTimerAdverts < 1 || c.DownTimerAdverts > 100:
@@ -194,6 +187,23 @@ func (c *InstanceConfig) validate() error {
 		if v.Dev == "" {
 			return fmt.Errorf("vrrp %s: VIP %v has no interface", c.Name, v.Prefix)
 		}
+	}
+	return nil
+}
+
+// protocolError checks what the adverts carry: the version for the
+// family, an advert_int the version can encode, authentication (v2 only).
+func (c *InstanceConfig) protocolError() error {
+	switch {
+	case c.Version != 2 && c.Version != 3 || c.IPv6 && c.Version != 3:
+		return fmt.Errorf("version %d", c.Version)
+	case c.AdvertInt <= 0 || c.Version == 2 && (c.AdvertInt%time.Second != 0 || c.AdvertInt > 255*time.Second) ||
+		c.AdvertInt%(10*time.Millisecond) != 0 || c.AdvertInt > 40950*time.Millisecond:
+		return fmt.Errorf("advert_int %v cannot be carried by VRRPv%d", c.AdvertInt, c.Version)
+	case c.AuthType != 0 && (c.Version == 3 || c.IPv6):
+		return fmt.Errorf("authentication is VRRPv2/IPv4 only")
+	case len(c.AuthPass) > 8:
+		return fmt.Errorf("auth_pass longer than 8 bytes")
 	}
 	return nil
 }
