@@ -18,7 +18,6 @@ import (
 // goroutine, at most one per checker, so a stalled peer only delays itself.
 type Engine struct {
 	sink        Sink
-	clock       Clock
 	randN       func(n int64) int64
 	jitter      float64
 	maxInFlight int
@@ -44,9 +43,6 @@ type result struct {
 // Option tunes an Engine.
 type Option func(*Engine)
 
-// WithClock replaces the system clock (tests, simulations).
-func WithClock(c Clock) Option { return func(e *Engine) { e.clock = c } }
-
 // WithRand replaces the random source used for warmup and jitter; it must
 // return a value in [0, n).
 func WithRand(f func(n int64) int64) Option { return func(e *Engine) { e.randN = f } }
@@ -65,7 +61,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	if sink == nil {
 		return nil, errors.New("check: nil sink")
 	}
-	e := &Engine{sink: sink, clock: SystemClock{}, randN: rand.Int64N}
+	e := &Engine{sink: sink, randN: rand.Int64N}
 	for _, o := range opts {
 		o(e)
 	}
@@ -133,11 +129,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 
 	e.flush(e.start())
-	timer := e.clock.NewTimer(time.Hour)
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		e.mu.Lock()
-		now := e.clock.Now()
+		now := time.Now()
 		for len(e.queue) > 0 && !e.queue[0].next.After(now) {
 			c := heap.Pop(&e.queue).(*checkerState)
 			c.inFlight = true
@@ -169,7 +165,7 @@ func (e *Engine) Run(ctx context.Context) error {
 				}
 			}
 			e.flush(append(out, e.membership()...))
-		case <-timer.C():
+		case <-timer.C:
 		}
 	}
 }
@@ -184,12 +180,12 @@ func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, 
 			return
 		}
 	}
-	start := e.clock.Now()
+	start := time.Now()
 	r := c.spec.Probe.Check(ctx)
 	if ctx.Err() != nil {
 		return // shutting down: a cancelled check proves nothing
 	}
-	e.results <- result{c: c, r: r, start: start, dur: e.clock.Now().Sub(start)}
+	e.results <- result{c: c, r: r, start: start, dur: time.Since(start)}
 }
 
 // start computes the initial state and the first schedule: 1 s plus a random
@@ -197,7 +193,7 @@ func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, 
 func (e *Engine) start() []output {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.Now()
+	now := time.Now()
 	var out []output
 	for _, s := range e.services {
 		if s.initQuorum() {
@@ -229,7 +225,7 @@ func (e *Engine) handle(res result) []output {
 	c.inFlight = false
 	c.lastRun, c.lastDur = res.start, res.dur
 	v := c.apply(res.r, r.spec.Weight)
-	now := e.clock.Now()
+	now := time.Now()
 	delay := v.delay
 	if e.jitter > 0 && delay == c.spec.Timing.DelayLoop {
 		delay += time.Duration(e.randN(int64(float64(delay)*e.jitter) + 1))
@@ -293,7 +289,7 @@ func (e *Engine) membership() []output {
 func (e *Engine) shutdown() []output {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.Now()
+	now := time.Now()
 	var out []output
 	for _, s := range e.services {
 		if !s.spec.Omega {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -329,41 +328,30 @@ func (blockProbe) Check(ctx context.Context) probe.Result {
 	return probe.Result{Err: ctx.Err()}
 }
 
+// TestNoGoroutineLeak: 50 black-holed checks are cancelled at stop. In a
+// synctest bubble, which fails the test if any goroutine it started is
+// still there when it ends.
 func TestNoGoroutineLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	var reals []RealServer
-	for i := range 50 {
-		reals = append(reals, RealServer{ID: fmt.Sprint(i), Weight: 1, Checkers: []Checker{
-			{Probe: blockProbe{}, Timing: Timing{DelayLoop: time.Second}},
-			{Probe: &fakeProbe{}, Timing: Timing{DelayLoop: time.Second}}}})
-	}
-	e, err := New([]VirtualServer{{ID: "VS", Reals: reals}}, newRecSink())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	defer cancel()
-	if err := e.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if e.Checks() != 50 {
-		t.Errorf("checks = %d, want 50", e.Checks())
-	}
-	waitGoroutines(t, before)
-}
-
-// waitGoroutines fails unless the goroutine count falls back to n; exiting
-// goroutines need a moment to be accounted, hence the polling.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	for range 200 {
-		if runtime.NumGoroutine() <= n {
-			return
+	synctest.Test(t, func(t *testing.T) {
+		var reals []RealServer
+		for i := range 50 {
+			reals = append(reals, RealServer{ID: fmt.Sprint(i), Weight: 1, Checkers: []Checker{
+				{Probe: blockProbe{}, Timing: Timing{DelayLoop: time.Second}},
+				{Probe: &fakeProbe{}, Timing: Timing{DelayLoop: time.Second}}}})
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	buf := make([]byte, 1<<16)
-	t.Fatalf("goroutines: %d > %d\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		e, err := New([]VirtualServer{{ID: "VS", Reals: reals}}, newRecSink())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		if err := e.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if e.Checks() != 50 {
+			t.Errorf("checks = %d, want 50", e.Checks())
+		}
+	})
 }
 
 func TestNewRejects(t *testing.T) {

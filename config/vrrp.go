@@ -115,6 +115,8 @@ type VRRPFirewall struct {
 	NFTablesTable    string // default "keepalived"
 	NFTablesPriority int    // default -1
 	NFTablesIfIndex  bool
+	// NFTablesCounters is nftables_counters, for this table and the
+	// nftables_ipvs one.
 	NFTablesCounters bool
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
@@ -100,9 +101,7 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			}
 		}
 	}
-	opts := []check.Option{check.WithClock(m.clock)}
-	opts = append(opts, m.opt.EngineOptions...)
-	eng, err := check.New(vss, g, opts...)
+	eng, err := check.New(vss, g, m.opt.EngineOptions...)
 	if err != nil {
 		return nil, fmt.Errorf("lvs: %w", err)
 	}
@@ -136,7 +135,7 @@ func (g *generation) start() {
 // initNotifies is rs_init_notifies: keepalived's init_service_rs notifies
 // each new real server that starts alive (no alpha checker).
 func (g *generation) initNotifies() {
-	now := g.m.clock.Now()
+	now := time.Now()
 	for _, vs := range g.plan.vss {
 		for _, rs := range vs.Reals {
 			if g.carriedRS[[2]string{vs.ID, rs.ID}] || slices.ContainsFunc(rs.Checkers, func(c check.Checker) bool { return c.Timing.Alpha }) {
@@ -249,7 +248,7 @@ func (m *Manager) notifyRemoved(old, p *plan, status []check.ServiceStatus) {
 					continue
 				}
 			}
-			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Time: m.clock.Now()}
+			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Time: time.Now()}
 			if c := old.scripts[scriptKey{vs: vs.ID, rs: r.ID, kind: check.RealServerDown}]; c != nil {
 				ev.Command = argv(c)
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/ipvs"
+	"github.com/dsas/keepalived-go/nftfilter"
 )
 
 // DefaultResync is how often the whole table is compared with the kernel;
@@ -37,9 +38,6 @@ type Options struct {
 	// Kernel is the IPVS table to program; nil dials the running kernel
 	// (and closes it when Run returns).
 	Kernel ipvs.Kernel
-	// Clock drives the checker schedule and the resync timer; nil is the
-	// system clock.
-	Clock check.Clock
 	// KeepOnExit leaves the IPVS table as it is when Run returns
 	// (keepalived's --dont-release-ipvs).
 	KeepOnExit bool
@@ -57,6 +55,19 @@ type Options struct {
 	// BFDUp reports whether a bfd_instance is Up, for BFD_CHECK; nil
 	// means no BFD side, and every BFD_CHECK fails.
 	BFDUp func(name string) bool
+	// Marks opens the nftables_ipvs table. Nil opens it with package
+	// nftfilter in the caller's network namespace, unless Kernel is set:
+	// a fake IPVS kernel gets no real nftables either.
+	Marks func(nftfilter.IPVSConfig) (MarkTable, error)
+}
+
+// MarkTable is the nftables_ipvs table (*nftfilter.IPVSMarks).
+type MarkTable interface {
+	// Set makes the map elements exactly these.
+	Set([]nftfilter.IPVSEntry) error
+	// Close deletes the table; Release leaves it in place.
+	Close() error
+	Release() error
 }
 
 // Manager runs the checkers of one configuration and programs IPVS from
@@ -66,7 +77,6 @@ type Manager struct {
 	log     *slog.Logger
 	k       ipvs.Kernel
 	dialed  *ipvs.Conn
-	clock   check.Clock
 	resync  time.Duration
 	running atomic.Bool
 
@@ -87,6 +97,10 @@ type Manager struct {
 	origTimeouts *ipvs.Timeouts
 	// syncd is the lvs_sync_daemon this manager started (checker-managed).
 	syncd *config.SyncDaemon
+	// marks is the nftables_ipvs table, opened with the first group it
+	// marks; marksCfg is what it was opened with.
+	marks    MarkTable
+	marksCfg nftfilter.IPVSConfig
 	// seq counts membership applications; touched says when each virtual
 	// server was last applied, so a full pass can tell stale reads.
 	seq     uint64
@@ -113,7 +127,6 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 		opt:     opt,
 		log:     opt.Logger,
 		k:       opt.Kernel,
-		clock:   opt.Clock,
 		resync:  opt.Resync,
 		members: map[string][]check.Member{},
 		cache:   map[ipvs.ServiceKey]ipvs.Service{},
@@ -122,9 +135,6 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
-	}
-	if m.clock == nil {
-		m.clock = check.SystemClock{}
 	}
 	if m.resync == 0 {
 		m.resync = DefaultResync
@@ -183,9 +193,9 @@ func (m *Manager) Run(ctx context.Context) error {
 
 	var tick <-chan time.Time
 	if m.resync > 0 {
-		t := m.clock.NewTimer(m.resync)
+		t := time.NewTimer(m.resync)
 		defer t.Stop()
-		tick = t.C()
+		tick = t.C
 		for loop := true; loop; {
 			select {
 			case <-ctx.Done():
@@ -224,6 +234,7 @@ func (m *Manager) setup() error {
 		}
 	}
 	m.applyGlobals(nil, m.plan)
+	m.applyMarks()
 	cur, err := m.k.Services()
 	if err != nil {
 		return fmt.Errorf("lvs: read IPVS table: %w", err)
@@ -261,6 +272,17 @@ func (m *Manager) teardown() error {
 			}
 		}
 		clear(m.cache)
+	}
+	if m.marks != nil {
+		// keepalived leaves its table with --dont-release-ipvs only.
+		release := m.marks.Close
+		if m.opt.KeepOnExit {
+			release = m.marks.Release
+		}
+		if merr := release(); merr != nil {
+			err = errors.Join(err, merr)
+		}
+		m.marks = nil
 	}
 	if a, ok := m.k.(admin); ok {
 		if m.syncd != nil {
@@ -308,7 +330,10 @@ func (m *Manager) Reload(cfg *config.Config) error {
 	if cfg == nil {
 		return errors.New("lvs: nil configuration")
 	}
-	p, err := translate(cfg, m.log, m.opt.BFDUp)
+	m.mu.Lock()
+	prev := m.plan
+	m.mu.Unlock()
+	p, err := translateFrom(cfg, m.log, m.opt.BFDUp, prev)
 	if err != nil {
 		return err
 	}
@@ -371,6 +396,7 @@ func (m *Manager) Reload(cfg *config.Config) error {
 			m.owned[k] = true
 		}
 		m.applyGlobals(oldPlan, p)
+		m.applyMarks()
 	}
 	m.mu.Unlock()
 	if running {

@@ -37,6 +37,8 @@ type plan struct {
 	scripts map[scriptKey]*config.Command
 
 	global config.LVSGlobal
+	// nft is the nftables_ipvs table; nil without nftables_ipvs.
+	nft *nftPlan
 	// rsInitNotifies is global_defs rs_init_notifies: real servers that
 	// start alive get their notify_up.
 	rsInitNotifies bool
@@ -145,13 +147,21 @@ type translator struct {
 	tls *tls.Config // built on first SSL_GET
 	// bfdUp is the BFD side's session state, for BFD_CHECK.
 	bfdUp func(name string) bool
+	// prev is the plan a reload replaces, whose group fwmarks stay.
+	prev *plan
 }
 
 // translate turns cfg's LVS side into a plan. Virtual servers the kernel
 // could not take (an IPVS key already used by an earlier one) are left out
 // with a warning, as keepalived's failing ipvs_cmd would leave them.
 func translate(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool) (*plan, error) {
-	t := &translator{cfg: cfg, log: log, bfdUp: bfdUp, p: &plan{
+	return translateFrom(cfg, log, bfdUp, nil)
+}
+
+// translateFrom is translate at a reload from prev: the groups that stay
+// keep their nftables_ipvs fwmarks, new ones get the next free ones.
+func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool, prev *plan) (*plan, error) {
+	t := &translator{cfg: cfg, log: log, bfdUp: bfdUp, prev: prev, p: &plan{
 		byID:           map[string]*vsPlan{},
 		keys:           map[ipvs.ServiceKey]string{},
 		scripts:        map[scriptKey]*config.Command{},
@@ -160,6 +170,7 @@ func translate(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool) (*
 		scriptUser:     cfg.Global.ScriptUser,
 		scriptGroup:    cfg.Global.ScriptGroup,
 	}}
+	t.p.nft = newNFTPlan(cfg, prev)
 	groupSeq := map[string]int{}
 	for _, vs := range cfg.LVS.VirtualServers {
 		var id string
@@ -237,6 +248,18 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 			t.log.Warn("virtual server group not configured; virtual server ignored", "vs", id, "group", vs.GroupName)
 			return nil
 		}
+		if t.p.nft.marksGroup(g) {
+			// nftables_ipvs: the group's addresses are marked by nftables
+			// and balanced by one fwmark service per family.
+			mark, v4, v6 := t.p.nft.group(g, proto)
+			if v4 {
+				add(ipvs.ServiceKey{FWMark: mark, Family: ipvs.IPv4})
+			}
+			if v6 {
+				add(ipvs.ServiceKey{FWMark: mark, Family: ipvs.IPv6})
+			}
+			break
+		}
 		for _, r := range g.Ranges {
 			for a := r.First; a.IsValid(); a = nextInRange(a, r.Last) {
 				add(ipvs.ServiceKey{Protocol: proto, Addr: a, Port: r.Port})
@@ -244,10 +267,6 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 		}
 		for _, f := range g.Fwmarks {
 			add(ipvs.ServiceKey{FWMark: f.Mark, Family: fwmFamily(f.Family)})
-		}
-		if t.cfg.Global.LVS.NFTables != nil {
-			// docs/compat.md: same traffic, one IPVS service per group entry.
-			t.log.Warn("nftables_ipvs: group entries are programmed as IPVS services one by one, not through nftables fwmarks", "vs", id)
 		}
 	}
 

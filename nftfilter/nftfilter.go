@@ -28,6 +28,10 @@
 // With use_vmac the same table also gets keepalived's VMAC part (vmac.go),
 // built when the first VMAC is created, before any VIP.
 //
+// IPVSMarks (ipvs.go) is the other table keepalived builds, for
+// nftables_ipvs: virtual_server_group addresses marked for one IPVS fwmark
+// service.
+//
 // keepalived's vips_link_local_name variant (link-local VIPs of a
 // dont_track_primary instance keyed by interface name) is not built:
 // link-local VIPs are always keyed by interface index.

@@ -89,7 +89,16 @@ func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
 	p(" Gratuitous ARP interval = %f", v.GARPInterval.Seconds())
 	p(" Gratuitous NA interval = %f", v.GNAInterval.Seconds())
 	p(" VRRP default protocol version = %d", cmpOr(v.Version, 2))
-	p(" nftables without counters")
+	if nf := g.LVS.NFTables; nf != nil {
+		p(" ipvs nftables table name = %s", nf.Table)
+		p(" ipvs nftables base chain priority = %d", nf.Priority)
+		p(" ipvs nftables start fwmark = %d", nf.StartFwmark)
+	}
+	if v.Firewall.NFTablesCounters {
+		p(" nftables with counters")
+	} else {
+		p(" nftables without counters")
+	}
 	p(" libnftnl version 1.2.3") // Debian 12's, which keepalived 2.2.7 there reports
 	p(" VRRP check unicast_src = %t", v.CheckUnicastSrc)
 	p(" VRRP skip check advert addresses = %t", v.SkipCheckAdvAddr)

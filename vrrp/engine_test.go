@@ -9,6 +9,7 @@ import (
 
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/wire"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 const (
@@ -686,7 +687,7 @@ func TestNewRejects(t *testing.T) {
 			tt.mod(&c)
 			s := newSim(t)
 			h := s.lan.AddHost("x", "10.0.0.9", "")
-			if _, err := vrrp.New(c, vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk}); err == nil {
+			if _, err := vrrp.New(vrrpconf.Complete(c), vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk}); err == nil {
 				t.Fatal("accepted")
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -130,18 +131,17 @@ func New(cfg Config, opt Options) (*Router, error) {
 	}
 	r.epoch = r.clock.Now()
 	for _, s := range cfg.Scripts {
-		if s.Rise < 1 {
-			s.Rise = 1
-		}
-		if s.Fall < 1 {
-			s.Fall = 1
+		if s.Rise < 1 || s.Fall < 1 {
+			return nil, fmt.Errorf("vrrp_script %s: rise %d, fall %d (vrrpconf.Complete sets at least 1)", s.Name, s.Rise, s.Fall)
 		}
 		r.scripts[s.Name] = &scriptState{cfg: s, good: !s.InitFail}
 	}
 	for _, ic := range cfg.Instances {
-		if err := ic.normalize(); err != nil {
+		if err := ic.validate(); err != nil {
 			return nil, err
 		}
+		// The engine's copies: the caller's slices stay untouched.
+		ic.VIPs, ic.ExcludedVIPs = slices.Clone(ic.VIPs), slices.Clone(ic.ExcludedVIPs)
 		if _, dup := r.byName[ic.Name]; dup {
 			return nil, fmt.Errorf("vrrp %s: duplicate instance", ic.Name)
 		}

@@ -140,6 +140,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	}
 	res.StaticRoutes, res.Warnings = routes(cfg.VRRP.StaticRoutes, nil, res.Warnings)
 	res.StaticRules, res.Warnings = rules(cfg.VRRP.StaticRules, nil, res.Warnings)
+	res.VRRP = Complete(res.VRRP)
 	return res, nil
 }
 
