@@ -182,7 +182,7 @@ func TestFIFOStatesOnReload(t *testing.T) {
 		s.start("h1")
 		s.at(10 * time.Second)
 		n := len(s.rec["h1"].Events)
-		if err := s.h["h1"].Router.Reload(withSrc(cfg, s.h["h1"].Addr4)); err != nil {
+		if err := s.h["h1"].Router.Reload(vrrpconf.Complete(withSrc(cfg, s.h["h1"].Addr4))); err != nil {
 			t.Fatal(err)
 		}
 		var got []string
