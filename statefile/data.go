@@ -48,10 +48,18 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		}
 	}
 
+	state := map[string]vrrp.State{}
+	for _, in := range instances {
+		state[in.Name] = in.State
+	}
+	if h.Config != nil {
+		dumpGARPGroups(p, h.Config, h.Interfaces, loc)
+		dumpStatic(p, h.Config, state)
+	}
 	if len(instances) > 0 {
 		p("------< VRRP Topology >------")
 		for i := range instances {
-			dumpInstance(p, &instances[i], loc, h.Config != nil)
+			dumpInstance(p, &instances[i], loc, h.Config)
 		}
 	}
 	if h.Config != nil {
@@ -60,10 +68,6 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 
 	if len(cfg.SyncGroups) > 0 {
 		p("------< VRRP Sync groups >------")
-		state := map[string]vrrp.State{}
-		for _, in := range instances {
-			state[in.Name] = in.State
-		}
 		for _, g := range cfg.SyncGroups {
 			// A group is in its members' state once they agree; FAULT
 			// and INIT members hold it there, as in keepalived.
@@ -92,6 +96,9 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 				}
 			}
 			p("   Using smtp notification = no")
+			if h.Config != nil {
+				dumpSyncNotify(p, h.Config, g.Name)
+			}
 		}
 	}
 
@@ -106,7 +113,9 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		}
 	}
 	if h.Config != nil {
-		dumpInterfaces(p, h.Interfaces, cfg)
+		dumpTrackFiles(p, h.Config, instances)
+		dumpTrackProcesses(p, h.Config, instances)
+		dumpInterfaces(p, h.Interfaces, cfg, h.Config)
 	}
 }
 
@@ -126,19 +135,37 @@ func scriptConfig(c *config.Config, name string) *config.Script {
 	return nil
 }
 
-func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, full bool) {
+func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, c *config.Config) {
+	full := c != nil
+	ci := configInstance(c, in.Name)
 	version, advert, masterAdvert := effective(in)
-	dumpInstanceState(p, in, loc, full, version, advert, masterAdvert)
-	dumpInstanceSettings(p, in, version, advert, masterAdvert)
+	dumpInstanceState(p, in, ci, loc, full, version, advert, masterAdvert)
+	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
 	dumpInstanceAddrs(p, in, full)
 	dumpInstanceTrackers(p, in)
 	p("   Using smtp notification = no")
-	p("   Notify deleted = Fault")
-	p("   Notify priority changes = false")
+	deleted := "Fault"
+	if ci != nil && ci.Notify.NotifyDeleted {
+		deleted = "Deleted"
+	}
+	p("   Notify deleted = %s", deleted)
+	if ci != nil {
+		dumpNotify(p, ci.Notify, &c.Global, true)
+	}
+	p("   Notify priority changes = %t", ci != nil && ci.NotifyPriorityChanges)
+}
+
+// dumpSyncNotify is a sync group's notify script lines.
+func dumpSyncNotify(p func(string, ...any), c *config.Config, name string) {
+	for _, g := range c.VRRP.SyncGroups {
+		if g.Name == name {
+			dumpNotify(p, g.Notify, &c.Global, false)
+		}
+	}
 }
 
 // dumpInstanceState is the instance's identity, state and timers.
-func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
+func dumpInstanceState(p func(string, ...any), in *status.Instance, ci *config.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
 	c := &in.Config
 	p(" VRRP Instance = %s", in.Name)
 	p("   VRRP Version = %d", version)
@@ -152,17 +179,13 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 	if in.State == vrrp.StateBackup {
 		if in.MasterAddr != "" {
 			p("   Master router = %s", in.MasterAddr)
+			p("   Master priority = %d", in.MasterPriority)
 		}
 		if version == 3 {
 			p("   Master advert int = %.2f sec", masterAdvert.Seconds())
 		}
 	}
-	if len(c.UnicastPeers) > 0 {
-		p("   Flags:")
-		p("     Using unicast")
-	} else {
-		p("   Flags: none")
-	}
+	dumpFlags(p, in, ci)
 	// The engine has no separate wanted state; the current one is what it
 	// wants until the next event.
 	p("   Wantstate = %s", status.StateName(in.State))
@@ -181,7 +204,9 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 		p("   Read timeout = %s", readTimeout(in.State, last, advert, downTimer, loc))
 	}
 	p("   Master down timer = %d usecs", downTimer)
-	p("   Interface = %s", orDefault(in.Interface, "not configured"))
+	if !dumpVMAC(p, in, ci) {
+		p("   Interface = %s", orDefault(in.Interface, "not configured"))
+	}
 	if c.DontTrackPrimary {
 		p("   VRRP interface tracking disabled")
 	}
@@ -195,13 +220,9 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 
 // dumpInstanceSettings is the source, multicast group, GARP, priority,
 // interval, preemption and authentication lines.
-func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version int, advert, masterAdvert time.Duration) {
+func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *config.Instance, version int, advert, masterAdvert time.Duration) {
 	c := &in.Config
-	src := "(none)"
-	if c.SrcIP.IsValid() {
-		src = c.SrcIP.String()
-	}
-	p("   Using src_ip = %s", src)
+	p("   Using src_ip = %s", srcIPLine(in, ci))
 	if len(c.UnicastPeers) == 0 {
 		group := c.McastGroup
 		switch {
@@ -211,7 +232,12 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 		default:
 			group = mustAddr("224.0.0.18")
 		}
-		p("   Multicast address %s", group)
+		if group.Is6() {
+			// keepalived's scope id: the interface it sends on.
+			p("   Multicast address %s, ifindex %d", group, ifIndex(in.Interface))
+		} else {
+			p("   Multicast address %s", group)
+		}
 	}
 	g := c.GARP
 	p("   Gratuitous ARP delay = %d", int(g.MasterDelay/time.Second))
@@ -226,7 +252,7 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 	p("   Virtual Router ID = %d", in.VRID)
 	p("   Priority = %d", in.BasePriority)
 	p("   Effective priority = %d", in.EffectivePriority)
-	p("   Total priority = %d", in.EffectivePriority)
+	p("   Total priority = %d", cmpOr(in.TotalPriority, in.EffectivePriority))
 	if version == 2 {
 		p("   Advert interval = %d sec", int(advert/time.Second))
 	} else {
@@ -259,7 +285,7 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool) {
 	if len(c.VIPs) > 0 {
 		p("   Virtual IP (%d):", len(c.VIPs))
 		for _, a := range c.VIPs {
-			p("     %s", status.FormatAddress(a, in.Interface, set))
+			p("     %s%s", status.FormatAddress(a, in.Interface, set), nftSet(c, set))
 		}
 	}
 	if len(c.ExcludedVIPs) > 0 {
@@ -300,16 +326,18 @@ func dumpInstanceTrackers(p func(string, ...any), in *status.Instance) {
 			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
 		}
 	}
+	// keepalived separates the name with a comma for files and
+	// processes, not for scripts.
 	for _, l := range []struct {
-		title string
-		refs  []vrrp.TrackRef
-	}{{"Tracked scripts :", c.TrackScripts}, {"Tracked files :", c.TrackFiles}, {"Tracked processes :", c.TrackProcesses}} {
+		title, sep string
+		refs       []vrrp.TrackRef
+	}{{"Tracked scripts :", "", c.TrackScripts}, {"Tracked files :", ",", c.TrackFiles}, {"Tracked processes :", ",", c.TrackProcesses}} {
 		if len(l.refs) == 0 {
 			continue
 		}
 		p("   %s", l.title)
 		for _, t := range l.refs {
-			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
+			p("     %s%s weight %d%s", t.Name, l.sep, t.Weight, reverse(t.Reverse))
 		}
 	}
 	if len(c.TrackBFDs) > 0 {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
@@ -117,7 +118,7 @@ func sysNum(path string, base int) (uint64, bool) {
 // dumpInterfaces is keepalived's dump_interface_queue. Addresses
 // keepalived added itself (the VIPs) are not the interface's own, so they
 // are left out of its address lines as keepalived leaves them out.
-func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config) {
+func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config, c *config.Config) {
 	if len(ifs) == 0 {
 		return
 	}
@@ -128,6 +129,9 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config) {
 				vips[v.Prefix.Addr()] = true
 			}
 		}
+	}
+	for _, a := range c.VRRP.StaticAddresses {
+		vips[a.Prefix.Addr()] = true
 	}
 	p("------< Interfaces >------")
 	for _, f := range ifs {
@@ -170,27 +174,47 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config) {
 			p("   HW Type = UNKNOWN (%d)", f.HWType)
 		}
 		p("   NIC netlink status update")
+		if g, n := garpGroupOf(c, f.Name); n > 0 {
+			if g.GARPInterval > 0 {
+				p("   Gratuitous ARP interval %dms", g.GARPInterval.Milliseconds())
+			}
+			if g.GNAInterval > 0 {
+				p("   Gratuitous NA interval %dms", g.GNAInterval.Milliseconds())
+			}
+			p("   Gratuitous ARP aggregation group %d", n)
+		}
 		p("   Reset ARP config counter 0")
 		p("   Original arp_ignore 0")
 		p("   Original arp_filter 0")
 		p("   Original promote_secondaries 0")
 		p("   Reset promote_secondaries counter 0")
-		dumpTracking(p, f.Name, cfg)
+		dumpTracking(p, f.Name, cfg, c)
 	}
 }
 
 // dumpTracking lists the instances using or tracking the interface: each
 // instance on it (weight 0), then track_interface entries.
-func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config) {
+func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *config.Config) {
 	var lines []string
+	seen := map[string]bool{}
 	for _, ic := range cfg.Instances {
 		if ic.Interface == name {
 			lines = append(lines, fmt.Sprintf("     %s, weight 0", ic.Name))
+			seen[ic.Name] = true
 		}
 		for _, t := range ic.TrackInterfaces {
 			if t.Name == name && ic.Interface != name {
 				lines = append(lines, fmt.Sprintf("     %s, weight %d%s", ic.Name, t.Weight, reverse(t.Reverse)))
+				seen[ic.Name] = true
 			}
+		}
+	}
+	// A static address following a track group makes the group's
+	// instances track its interface (weight 0).
+	for _, n := range staticGroupTrackers(c, name) {
+		if !seen[n] {
+			seen[n] = true
+			lines = append(lines, fmt.Sprintf("     %s, weight 0", n))
 		}
 	}
 	if len(lines) == 0 {
@@ -279,4 +303,21 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 			p("%s", l)
 		}
 	}
+}
+
+// staticGroupTrackers are the instances of the track groups that static
+// addresses on the interface follow.
+func staticGroupTrackers(c *config.Config, name string) []string {
+	var out []string
+	for _, a := range c.VRRP.StaticAddresses {
+		if a.Dev != name || a.TrackGroup == "" {
+			continue
+		}
+		for _, g := range c.VRRP.TrackGroups {
+			if g.Name == a.TrackGroup {
+				out = append(out, g.Instances...)
+			}
+		}
+	}
+	return out
 }
