@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dsas/keepalived-go/config"
@@ -37,7 +38,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	instances := status.Instances(src.VRRP)
 
 	if h.Config != nil {
-		dumpGlobal(p, &h.Config.Global, src.RouterIDOf())
+		dumpGlobal(p, &h.Config.Global, h.Config.VRRP.Instances, src.RouterIDOf())
 	} else {
 		p("------< Global definitions >------")
 		p(" Router ID = %s", src.RouterIDOf())
@@ -115,7 +116,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	if h.Config != nil {
 		dumpTrackFiles(p, h.Config, instances)
 		dumpTrackProcesses(p, h.Config, instances)
-		dumpInterfaces(p, h.Interfaces, cfg, h.Config)
+		dumpInterfaces(p, h.Interfaces, cfg, h.Config, instances)
 	}
 }
 
@@ -139,9 +140,9 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	full := c != nil
 	ci := configInstance(c, in.Name)
 	version, advert, masterAdvert := effective(in)
-	dumpInstanceState(p, in, ci, loc, full, version, advert, masterAdvert)
+	dumpInstanceState(p, in, c, ci, loc, full, version, advert, masterAdvert)
 	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
-	dumpInstanceAddrs(p, in, full)
+	dumpInstanceAddrs(p, in, full, vmacDev(c, ci))
 	dumpInstanceTrackers(p, in)
 	p("   Using smtp notification = no")
 	deleted := "Fault"
@@ -155,6 +156,15 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	p("   Notify priority changes = %t", ci != nil && ci.NotifyPriorityChanges)
 }
 
+// vmacDev is the instance's VMAC and its base interface, empty without
+// use_vmac.
+func vmacDev(c *config.Config, ci *config.Instance) [2]string {
+	if ci == nil || !ci.VMAC.Enabled {
+		return [2]string{}
+	}
+	return [2]string{configVMACName(c, ci), ci.Interface}
+}
+
 // dumpSyncNotify is a sync group's notify script lines.
 func dumpSyncNotify(p func(string, ...any), c *config.Config, name string) {
 	for _, g := range c.VRRP.SyncGroups {
@@ -165,7 +175,7 @@ func dumpSyncNotify(p func(string, ...any), c *config.Config, name string) {
 }
 
 // dumpInstanceState is the instance's identity, state and timers.
-func dumpInstanceState(p func(string, ...any), in *status.Instance, ci *config.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
+func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.Config, ci *config.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
 	c := &in.Config
 	p(" VRRP Instance = %s", in.Name)
 	p("   VRRP Version = %d", version)
@@ -204,7 +214,7 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, ci *config.I
 		p("   Read timeout = %s", readTimeout(in.State, last, advert, downTimer, loc))
 	}
 	p("   Master down timer = %d usecs", downTimer)
-	if !dumpVMAC(p, in, ci) {
+	if !dumpVMAC(p, in, cc, ci) {
 		p("   Interface = %s", orDefault(in.Interface, "not configured"))
 	}
 	if c.DontTrackPrimary {
@@ -279,19 +289,27 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 }
 
 // dumpInstanceAddrs is the VIPs, excluded VIPs and unicast peers.
-func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool) {
+func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool, vmac [2]string) {
 	c := &in.Config
 	set := in.State == vrrp.StateMaster
+	format := func(a vrrp.Address) string {
+		s := status.FormatAddress(a, in.Interface, set)
+		if vmac[0] != "" {
+			// keepalived names a VMAC with its base: "dev vrrp51@eth0".
+			s = strings.Replace(s, " dev "+vmac[0]+" ", " dev "+vmac[0]+"@"+vmac[1]+" ", 1)
+		}
+		return s
+	}
 	if len(c.VIPs) > 0 {
 		p("   Virtual IP (%d):", len(c.VIPs))
 		for _, a := range c.VIPs {
-			p("     %s%s", status.FormatAddress(a, in.Interface, set), nftSet(c, set))
+			p("     %s%s", format(a), nftSet(c, set))
 		}
 	}
 	if len(c.ExcludedVIPs) > 0 {
 		p("   Virtual IP Excluded :")
 		for _, a := range c.ExcludedVIPs {
-			p("     %s", status.FormatAddress(a, in.Interface, set))
+			p("     %s", format(a))
 		}
 	}
 	if len(c.UnicastPeers) > 0 {
@@ -359,7 +377,7 @@ func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config, sc *co
 	}
 	p("   Interval = %d sec", int(interval/time.Second))
 	p("   Timeout = %d sec", int(s.Timeout/time.Second))
-	if sc != nil && sc.Weight != 0 {
+	if sc != nil {
 		p("   Weight = %d%s", sc.Weight, reverse(sc.WeightReverse))
 	}
 	p("   Rise = %d", s.Rise)

@@ -112,12 +112,12 @@ func evipOtherFamily(ci *config.Instance) bool {
 }
 
 // dumpVMAC is the instance's use_vmac lines, before its Interface line.
-func dumpVMAC(p func(string, ...any), in *status.Instance, ci *config.Instance) bool {
+func dumpVMAC(p func(string, ...any), in *status.Instance, c *config.Config, ci *config.Instance) bool {
 	if ci == nil || !ci.VMAC.Enabled {
 		return false
 	}
 	v := ci.VMAC
-	name := vmacName(in, ci)
+	name := configVMACName(c, ci)
 	p("   Use VMAC, i/f name %s, is_up = %t, xmit_base = %t", name, in.State != vrrp.StateFault, v.XmitBase)
 	if v.MACSet {
 		m := v.MAC
@@ -136,18 +136,6 @@ func dumpVMAC(p func(string, ...any), in *status.Instance, ci *config.Instance) 
 	}
 	p("   Interface = %s, vmac on %s%s", name, ci.Interface, xmit)
 	return true
-}
-
-// vmacName is the VMAC's interface name: use_vmac's, else the engine's
-// (vrrp.VRID).
-func vmacName(in *status.Instance, ci *config.Instance) string {
-	if ci.VMAC.IfName != "" {
-		return ci.VMAC.IfName
-	}
-	if in.Interface != "" && in.Interface != ci.Interface {
-		return in.Interface
-	}
-	return fmt.Sprintf("vrrp.%d", ci.VRID)
 }
 
 // srcIPLine is keepalived's "Using src_ip" value: "(from configuration)"
