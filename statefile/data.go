@@ -142,7 +142,7 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	version, advert, masterAdvert := effective(in)
 	dumpInstanceState(p, in, c, ci, loc, full, version, advert, masterAdvert)
 	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
-	dumpInstanceAddrs(p, in, full, vmacDev(c, ci))
+	dumpInstanceAddrs(p, in, ci, full, vmacDev(c, ci))
 	dumpInstanceTrackers(p, in)
 	p("   Using smtp notification = no")
 	deleted := "Fault"
@@ -154,6 +154,15 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 		dumpNotify(p, ci.Notify, &c.Global, true)
 	}
 	p("   Notify priority changes = %t", ci != nil && ci.NotifyPriorityChanges)
+}
+
+// unicastTTL is the configured unicast_ttl; -1 (none printed) when an
+// IPv6 instance leaves the hop limit to the kernel, as keepalived does.
+func unicastTTL(ci *config.Instance) int {
+	if ci == nil {
+		return 255
+	}
+	return ci.UnicastTTL
 }
 
 // vmacDev is the instance's VMAC and its base interface, empty without
@@ -289,7 +298,7 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 }
 
 // dumpInstanceAddrs is the VIPs, excluded VIPs and unicast peers.
-func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool, vmac [2]string) {
+func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.Instance, full bool, vmac [2]string) {
 	c := &in.Config
 	set := in.State == vrrp.StateMaster
 	format := func(a vrrp.Address) string {
@@ -313,7 +322,9 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool, v
 		}
 	}
 	if len(c.UnicastPeers) > 0 {
-		p("   Unicast TTL = 255")
+		if ttl := unicastTTL(ci); ttl >= 0 {
+			p("   Unicast TTL = %d", ttl)
+		}
 		p("   Check unicast src : %s", yesNo(c.CheckUnicastSrc))
 		p("   Unicast Peer :")
 		for _, peer := range c.UnicastPeers {
