@@ -82,11 +82,11 @@ func dumpFlags(p func(string, ...any), in *status.Instance, ci *config.Instance)
 		}
 		return
 	}
-	any := unicast || ci.UnicastConfigured || ci.UnicastFaultNoPeer || ci.DontTrackPrimary ||
+	flagged := unicast || ci.UnicastConfigured || ci.UnicastFaultNoPeer || ci.DontTrackPrimary ||
 		ci.LinkbeatUsePolling || ci.SkipCheckAdvAddr || ci.SrcIP.IsValid() || ci.TrackSrcIP ||
 		ci.CheckUnicastSrc || ci.PromoteSecondaries || ci.NoPreempt || ci.VMAC.Enabled ||
 		ci.VMAC.IPVLAN || ci.VMAC.AddrVMAC || evipOtherFamily(ci)
-	if !any {
+	if !flagged {
 		p("   Flags: none")
 		return
 	}
