@@ -55,7 +55,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	}
 	if h.Config != nil {
 		dumpGARPGroups(p, h.Config, h.Interfaces, loc)
-		dumpStatic(p, h.Config, state)
+		dumpStatic(p, h.Config, state, h.Interfaces)
 	}
 	if len(instances) > 0 {
 		p("------< VRRP Topology >------")
@@ -114,8 +114,8 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		}
 	}
 	if h.Config != nil {
-		dumpTrackFiles(p, h.Config, instances)
-		dumpTrackProcesses(p, h.Config, instances)
+		dumpTrackFiles(p, h.Config, cfg, instances)
+		dumpTrackProcesses(p, h.Config, cfg, instances)
 		dumpInterfaces(p, h.Interfaces, cfg, h.Config, instances)
 	}
 }
@@ -318,7 +318,7 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 	if len(c.ExcludedVIPs) > 0 {
 		p("   Virtual IP Excluded :")
 		for _, a := range c.ExcludedVIPs {
-			p("     %s", format(a))
+			p("     %s%s", format(a), nftSet(c, set))
 		}
 	}
 	if len(c.UnicastPeers) > 0 {
@@ -342,6 +342,9 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 	if full {
 		// keepalived's descriptors; ours are not comparable (compat.md).
 		p("   fd_in -1, fd_out -1")
+	}
+	if ci != nil {
+		dumpVirtualRoutes(p, ci)
 	}
 }
 

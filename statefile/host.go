@@ -27,6 +27,9 @@ type Iface struct {
 	HWType    int // ARPHRD_*
 	IPv4      []netip.Addr
 	IPv6      netip.Addr // the link-local address keepalived sends from
+	// Prefixes are the interface's addresses with their lengths: a static
+	// route's gateway in one of them is installed.
+	Prefixes []netip.Prefix
 	// The IPv4 devconf values keepalived's netlink view holds, and the
 	// interface's IPv6 forwarding.
 	ArpIgnore, ArpFilter, RPFilter, PromoteSecondaries int
@@ -87,6 +90,7 @@ func HostInterfaces() []Iface {
 			if err != nil {
 				continue
 			}
+			f.Prefixes = append(f.Prefixes, pfx)
 			ip := pfx.Addr()
 			switch {
 			case ip.Is4():
@@ -172,9 +176,18 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 	for _, f := range ifs {
 		x.flags[f.Name] = f.Flags
 	}
+	// keepalived checks an interface's IPv6 forwarding when it first
+	// sends unsolicited NAs there, for IPv6 VIPs or eVIPs as MASTER.
 	for _, in := range instances {
-		if in.IPv6 && wasMaster(in) {
-			x.v6Mast[in.Interface] = true
+		if !wasMaster(in) {
+			continue
+		}
+		for _, l := range [][]vrrp.Address{in.Config.VIPs, in.Config.ExcludedVIPs} {
+			for _, a := range l {
+				if a.Prefix.Addr().Is6() {
+					x.v6Mast[status.AddrDev(a, in.Interface)] = true
+				}
+			}
 		}
 	}
 	return x

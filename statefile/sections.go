@@ -85,7 +85,7 @@ func dumpFlags(p func(string, ...any), in *status.Instance, ci *config.Instance)
 	flagged := unicast || ci.UnicastConfigured || ci.UnicastFaultNoPeer || ci.DontTrackPrimary ||
 		ci.LinkbeatUsePolling || ci.SkipCheckAdvAddr || ci.SrcIP.IsValid() || ci.TrackSrcIP ||
 		ci.CheckUnicastSrc || ci.PromoteSecondaries || ci.NoPreempt || ci.VMAC.Enabled ||
-		ci.VMAC.IPVLAN || ci.VMAC.AddrVMAC || evipOtherFamily(ci)
+		ci.VMAC.IPVLAN || ci.VMAC.AddrVMAC
 	if !flagged {
 		p("   Flags: none")
 		return
@@ -100,15 +100,6 @@ func dumpFlags(p func(string, ...any), in *status.Instance, ci *config.Instance)
 	if ci.UnicastFaultNoPeer {
 		p("     If unicast go to fault state if no peers")
 	}
-}
-
-func evipOtherFamily(ci *config.Instance) bool {
-	for _, a := range ci.ExcludedVIPs {
-		if a.Prefix.Addr().Is6() != (ci.Family == config.IPv6) {
-			return true
-		}
-	}
-	return false
 }
 
 // dumpVMAC is the instance's use_vmac lines, before its Interface line.
@@ -155,7 +146,7 @@ func srcIPLine(in *status.Instance, ci *config.Instance) string {
 // groups sections. The addresses are installed while the VRRP side runs
 // ("set"); one following a track group is removed while all the group's
 // instances are in FAULT.
-func dumpStatic(p func(string, ...any), c *config.Config, states map[string]vrrp.State) {
+func dumpStatic(p func(string, ...any), c *config.Config, states map[string]vrrp.State, ifs []Iface) {
 	v := &c.VRRP
 	if len(v.StaticAddresses) > 0 {
 		p("------< Static Addresses >------")
@@ -167,7 +158,13 @@ func dumpStatic(p func(string, ...any), c *config.Config, states map[string]vrrp
 	if len(v.StaticRoutes) > 0 {
 		p("------< Static Routes >------")
 		for _, r := range v.StaticRoutes {
-			p("     %s", formatRoute(r))
+			s := formatRoute(r)
+			if !r.NoTrack && !groupFaulted(v, r.TrackGroup, states) && routeReachable(r, ifs) {
+				// keepalived 2.2.7 compares the route's interface with an
+				// index it never sets for static routes.
+				s += " [installed ifindex 0]"
+			}
+			p("     %s", s)
 		}
 	}
 	if len(v.StaticRules) > 0 {
@@ -294,6 +291,41 @@ func formatRoute(r config.Route) string {
 		b.WriteString(" track_group " + r.TrackGroup)
 	}
 	return b.String()
+}
+
+// dumpVirtualRoutes is an instance's virtual_routes and virtual_rules.
+func dumpVirtualRoutes(p func(string, ...any), ci *config.Instance) {
+	if len(ci.Routes) > 0 {
+		p("   Virtual Routes :")
+		for _, r := range ci.Routes {
+			p("     %s", formatRoute(r))
+		}
+	}
+	if len(ci.Rules) > 0 {
+		p("   Virtual Rules :")
+		for _, r := range ci.Rules {
+			p("     %s", formatRule(r))
+		}
+	}
+}
+
+// routeReachable says whether the kernel took the static route: its
+// interface exists and its gateway, if any, is on one of its prefixes.
+func routeReachable(r config.Route, ifs []Iface) bool {
+	for _, f := range ifs {
+		if r.Dev != "" && f.Name != r.Dev {
+			continue
+		}
+		if !r.Via.IsValid() || r.OnLink {
+			return r.Dev != ""
+		}
+		for _, pfx := range f.Prefixes {
+			if pfx.Contains(r.Via) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // prefixString is keepalived's ipaddresstos: the prefix length only when

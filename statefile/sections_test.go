@@ -24,7 +24,22 @@ import (
 // was in when it wrote DIR/keepalived.data.
 func labRun(t *testing.T, dir string) (*config.Config, status.Sources) {
 	t.Helper()
-	cfg, _, err := parser.Parse(filepath.Join("testdata", dir, "keepalived.conf"), parser.Options{
+	// The notify scripts are the lab's recorder, /run/w/rec.sh: a stand-in
+	// is parsed (the parser drops scripts it cannot find) and renamed.
+	text, err := os.ReadFile(filepath.Join("testdata", dir, "keepalived.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	rec := filepath.Join(tmp, "rec.sh")
+	if err := os.WriteFile(rec, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(tmp, "keepalived.conf")
+	if err := os.WriteFile(conf, bytes.ReplaceAll(text, []byte(labRecorder), []byte(rec)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{
 		NoConfigID:      true,
 		InterfaceExists: func(string) bool { return true },
 		UserExists:      func(string) bool { return true },
@@ -33,6 +48,7 @@ func labRun(t *testing.T, dir string) (*config.Config, status.Sources) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	renameRecorder(cfg, rec)
 	primary := map[string]netip.Addr{"eth0": netip.MustParseAddr("10.99.1.2"), "eth1": netip.MustParseAddr("10.99.2.2")}
 	res, err := vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: func(n string, _ bool) netip.Addr { return primary[n] }})
 	if err != nil {
@@ -45,6 +61,25 @@ func labRun(t *testing.T, dir string) (*config.Config, status.Sources) {
 			TotalPriority: ic.Priority, MasterAdvertInt: ic.AdvertInt, SyncGroup: syncGroupOf(cfg, ic.Name)})
 	}
 	return cfg, status.Sources{VRRP: &statustest.VRRP{Cfg: res.VRRP, St: st}, RouterID: func() string { return cfg.Global.RouterID }}
+}
+
+// labRecorder is the differential's notify recorder.
+const labRecorder = "/run/w/rec.sh"
+
+func renameRecorder(c *config.Config, rec string) {
+	fix := func(n *config.Notify) {
+		for _, cmd := range []*config.Command{n.Master, n.Backup, n.Fault, n.Stop, n.Generic, n.Deleted, n.MasterRxLowerPri} {
+			if cmd != nil && len(cmd.Argv) > 0 && cmd.Argv[0] == rec {
+				cmd.Argv[0] = labRecorder
+			}
+		}
+	}
+	for i := range c.VRRP.Instances {
+		fix(&c.VRRP.Instances[i].Notify)
+	}
+	for i := range c.VRRP.SyncGroups {
+		fix(&c.VRRP.SyncGroups[i].Notify)
+	}
 }
 
 func syncGroupOf(c *config.Config, name string) string {
@@ -113,4 +148,26 @@ func TestDataVMACMatchesRealKeepalived(t *testing.T) {
 	vm.IPv6 = netip.Addr{}
 	vm.ArpIgnore, vm.PromoteSecondaries = 1, 1
 	compareLab(t, "keepalived-2.2.7-vmac", []Iface{labLoopback(), eth0, vm})
+}
+
+// TestDataSectionsMatchRealKeepalived: the configuration-driven sections
+// (GARP delay group, static addresses/routes/rules, static track group,
+// sync group and instance notify scripts, track process, a configured
+// source, strict mode's nftables lines and nftable_set, an eVIP's -nodad,
+// the interfaces' GARP group, IPv6 forwarding and track group lines) are
+// keepalived 2.2.7's, line for line. keepalived drops VI_1's weighted
+// track_file (a sync group member), and with it the file's section.
+func TestDataSectionsMatchRealKeepalived(t *testing.T) {
+	pfx := func(s ...string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, x := range s {
+			out = append(out, netip.MustParsePrefix(x))
+		}
+		return out
+	}
+	eth0 := labIface(2, "eth0", "a2:c0:4d:6b:88:7d", "192.168.77.1", "10.99.1.2")
+	eth0.Prefixes = pfx("192.168.77.1/24", "10.99.1.2/24")
+	eth1 := labIface(3, "eth1", "26:58:c4:50:70:d7", "10.99.2.2", "192.168.61.1", "10.0.1.1")
+	eth1.Prefixes = pfx("10.99.2.2/24")
+	compareLab(t, "keepalived-2.2.7-sections", []Iface{labLoopback(), eth0, eth1})
 }

@@ -23,12 +23,18 @@ func trackerOf(instances []status.Instance, kind, name string) (vrrp.TrackerStat
 }
 
 // trackingLines are the "NAME, weight W" lines of the instances that
-// track the object through refs.
-func trackingLines(c *config.Config, kind config.TrackerKind, name string) []string {
+// track the object as the engine runs them (keepalived drops a weighted
+// track_file of a sync group member, and then the file if nobody tracks
+// it).
+func trackingLines(cfg vrrp.Config, kind, name string) []string {
 	var out []string
-	for _, in := range c.VRRP.Instances {
-		for _, t := range in.Trackers {
-			if t.Kind == kind && t.Name == name {
+	for _, in := range cfg.Instances {
+		refs := in.TrackFiles
+		if kind == "process" {
+			refs = in.TrackProcesses
+		}
+		for _, t := range refs {
+			if t.Name == name {
 				out = append(out, fmt.Sprintf("     %s, weight %d%s", in.Name, t.Weight, reverse(t.Reverse)))
 			}
 		}
@@ -37,22 +43,25 @@ func trackingLines(c *config.Config, kind config.TrackerKind, name string) []str
 }
 
 // dumpTrackFiles is keepalived's "VRRP Track files" section.
-func dumpTrackFiles(p func(string, ...any), c *config.Config, instances []status.Instance) {
-	if len(c.VRRP.Files) == 0 {
-		return
-	}
-	p("------< VRRP Track files >------")
+func dumpTrackFiles(p func(string, ...any), c *config.Config, cfg vrrp.Config, instances []status.Instance) {
+	header := false
 	for _, f := range c.VRRP.Files {
+		tracking := trackingLines(cfg, "file", f.Name)
+		if len(tracking) == 0 {
+			continue // keepalived frees a file nobody tracks
+		}
+		if !header {
+			p("------< VRRP Track files >------")
+			header = true
+		}
 		st, _ := trackerOf(instances, "file", f.Name)
 		p(" Track file = %s", f.Name)
 		p("   File = %s", f.Path)
 		p("   Status = %d", st.Value)
 		p("   Weight = %d%s", f.Weight, reverse(f.WeightReverse))
-		if l := trackingLines(c, config.TrackFileKind, f.Name); len(l) > 0 {
-			p("   Tracking instances :")
-			for _, s := range l {
-				p("%s", s)
-			}
+		p("   Tracking instances :")
+		for _, s := range tracking {
+			p("%s", s)
 		}
 	}
 }
@@ -60,7 +69,7 @@ func dumpTrackFiles(p func(string, ...any), c *config.Config, instances []status
 // dumpTrackProcesses is keepalived's "VRRP Track processes" section.
 // keepalived-go keeps a process's quorum verdict, not its count: a process
 // with quorum prints its minimum as the current count.
-func dumpTrackProcesses(p func(string, ...any), c *config.Config, instances []status.Instance) {
+func dumpTrackProcesses(p func(string, ...any), c *config.Config, cfg vrrp.Config, instances []status.Instance) {
 	if len(c.VRRP.Processes) == 0 {
 		return
 	}
@@ -97,7 +106,7 @@ func dumpTrackProcesses(p func(string, ...any), c *config.Config, instances []st
 		p("   Fork delay timer not running")
 		p("   Terminate delay timer not running")
 		p("   Full command = %t", pr.FullCommand)
-		if l := trackingLines(c, config.TrackProcessKind, pr.Name); len(l) > 0 {
+		if l := trackingLines(cfg, "process", pr.Name); len(l) > 0 {
 			p("   Tracking instances :")
 			for _, s := range l {
 				p("%s", s)
