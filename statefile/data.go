@@ -107,6 +107,9 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	if src.Scripts != nil {
 		scripts = src.Scripts.Scripts()
 	}
+	if h.Config != nil {
+		scripts = usedScripts(scripts, cfg)
+	}
 	if len(scripts) > 0 {
 		p("------< VRRP Scripts >------")
 		for _, s := range scripts {
@@ -118,6 +121,24 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		dumpTrackProcesses(p, h.Config, cfg, instances)
 		dumpInterfaces(p, h.Interfaces, cfg, h.Config, instances)
 	}
+}
+
+// usedScripts are the scripts some instance tracks: keepalived warns
+// "script X is not used" and frees the others.
+func usedScripts(all []status.Script, cfg vrrp.Config) []status.Script {
+	used := map[string]bool{}
+	for _, ic := range cfg.Instances {
+		for _, t := range ic.TrackScripts {
+			used[t.Name] = true
+		}
+	}
+	var out []status.Script
+	for _, s := range all {
+		if used[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // scriptConfig is the vrrp_script name of the running configuration.
@@ -218,7 +239,12 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.C
 		last = in.History[n-1].At
 	}
 	p("   Last transition = %s", timeval(last, loc))
-	downTimer := masterDownTimer(c.DownTimerAdverts, in.EffectivePriority, masterAdvert)
+	downTimer := masterDownTimer(c.DownTimerAdverts, in.EffectivePriority, masterAdvert, version)
+	if in.BasePriority == 255 && in.State == vrrp.StateMaster && len(in.History) <= 1 {
+		// keepalived starts an address owner as a 1 µs master-down timeout
+		// and keeps that value while MASTER.
+		downTimer = 1
+	}
 	if full {
 		p("   Read timeout = %s", readTimeout(in.State, last, advert, downTimer, loc))
 	}
@@ -430,11 +456,16 @@ func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config, sc *co
 }
 
 // masterDownTimer is keepalived's ms_down_timer in microseconds:
-// down_timer_adverts × master advert interval + skew, skew scaled by
-// (256 - priority) / 256 of the interval.
-func masterDownTimer(adverts, prio int, advert time.Duration) int64 {
+// down_timer_adverts × master advert interval + skew. The skew is
+// (256 - priority) / 256 of a second for VRRPv2 whatever the interval,
+// and of the master's interval for VRRPv3.
+func masterDownTimer(adverts, prio int, advert time.Duration, version int) int64 {
 	us := advert.Microseconds()
-	return int64(downAdverts(adverts))*us + int64(256-prio)*us/256
+	skewBase := us
+	if version == 2 {
+		skewBase = time.Second.Microseconds()
+	}
+	return int64(downAdverts(adverts))*us + int64(256-prio)*skewBase/256
 }
 
 func downAdverts(n int) int {
