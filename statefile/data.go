@@ -195,6 +195,19 @@ func vmacDev(c *config.Config, ci *config.Instance) [2]string {
 	return [2]string{configVMACName(c, ci), ci.Interface}
 }
 
+// wantState is keepalived's wantstate: the engine has no separate wanted
+// state, so the current one (what it wants until the next event), and
+// before the start the configured one.
+func wantState(in *status.Instance, ci *config.Instance) string {
+	if in.State != vrrp.StateInit {
+		return status.StateName(in.State)
+	}
+	if ci != nil && (ci.State == config.StateMaster || ci.Priority == 255) {
+		return "MASTER"
+	}
+	return "BACKUP"
+}
+
 // dumpSyncNotify is a sync group's notify script lines.
 func dumpSyncNotify(p func(string, ...any), c *config.Config, name string) {
 	for _, g := range c.VRRP.SyncGroups {
@@ -226,9 +239,7 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.C
 		}
 	}
 	dumpFlags(p, in, ci)
-	// The engine has no separate wanted state; the current one is what it
-	// wants until the next event.
-	p("   Wantstate = %s", status.StateName(in.State))
+	p("   Wantstate = %s", wantState(in, ci))
 	p("   Number of config faults = 0")
 	// The engine does not count fault sources; a FAULT instance has at
 	// least one.
