@@ -232,9 +232,13 @@ func staticAddress(a config.Address, set bool) string {
 // usually has (keepalived's own "proto 18" included).
 func formatRoute(r config.Route) string {
 	var b strings.Builder
-	b.WriteString("prepend ")
-	if r.Type != "" && r.Type != "unicast" {
-		b.WriteString(r.Type + " ")
+	typed := r.Type != "" && r.Type != "unicast"
+	// keepalived 2.2.7's "add" bit is its route-type bit (a macro shadows
+	// the enum), so a route with a type prints "add".
+	if typed {
+		b.WriteString("add " + r.Type + " ")
+	} else {
+		b.WriteString("prepend ")
 	}
 	if r.Dst.IsValid() {
 		b.WriteString(prefixString(r.Dst))
@@ -259,7 +263,13 @@ func formatRoute(r config.Route) string {
 	if r.Table != 0 && r.Table != 254 {
 		b.WriteString(" table " + strconv.FormatUint(uint64(r.Table), 10))
 	}
-	b.WriteString(" proto " + strconv.Itoa(int(cmpOr(r.Protocol, 18))))
+	// A tracked route is keepalived's (proto 18); a no_track one shows a
+	// protocol only when one was written.
+	if !r.NoTrack {
+		b.WriteString(" proto " + strconv.Itoa(int(cmpOr(r.Protocol, 18))))
+	} else if r.Protocol != 0 {
+		b.WriteString(" proto " + strconv.Itoa(int(r.Protocol)))
+	}
 	if r.HasScope {
 		b.WriteString(" scope " + strconv.Itoa(int(r.Scope)))
 	}
