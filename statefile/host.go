@@ -317,7 +317,7 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 	var lines []string
 	seen := map[string]bool{}
 	for _, ic := range cfg.Instances {
-		if ic.Interface == name || (x.vmacs[name] != "" && vmacOf(c, ic.Name) == name) {
+		if usesInterface(c, ic, name) {
 			lines = append(lines, fmt.Sprintf("     %s, weight 0", ic.Name))
 			seen[ic.Name] = true
 		}
@@ -449,13 +449,17 @@ func staticGroupTrackers(c *config.Config, name string) []string {
 	return out
 }
 
-// vmacOf is the VMAC name of the configured instance, "" without one.
-func vmacOf(c *config.Config, name string) string {
-	ci := c.VRRP.Instance(name)
-	if ci == nil || !ci.VMAC.Enabled {
-		return ""
+// usesInterface: the instance sends on the interface, or it is its VMAC
+// or the VMAC's base (keepalived tracks both).
+func usesInterface(c *config.Config, ic vrrp.InstanceConfig, name string) bool {
+	if ic.Interface == name {
+		return true
 	}
-	return configVMACName(c, ci)
+	ci := c.VRRP.Instance(ic.Name)
+	if ci == nil || !ci.VMAC.Enabled {
+		return false
+	}
+	return ci.Interface == name || configVMACName(c, ci) == name
 }
 
 // readSysctls fills the interface's devconf values from /proc (the

@@ -191,3 +191,15 @@ func TestDataRoutesMatchRealKeepalived(t *testing.T) {
 		}
 	})
 }
+
+// TestDataVMACNoXmitBaseMatchesRealKeepalived: an unnamed VMAC (vrrp.51)
+// that sends the adverts itself; keepalived tracks the instance on both
+// the VMAC and its base.
+func TestDataVMACNoXmitBaseMatchesRealKeepalived(t *testing.T) {
+	eth0 := labIface(2, "eth0", "0e:09:74:a4:0a:9a", "10.99.1.2")
+	eth0.ArpIgnore, eth0.ArpFilter = 1, 1
+	vm := labIface(3, "vrrp.51", "00:00:5e:00:01:33", "10.0.1.1")
+	vm.IPv6 = netip.Addr{}
+	vm.ArpIgnore, vm.PromoteSecondaries = 1, 1
+	compareLab(t, "keepalived-2.2.7-vmac-noxmit", []Iface{labLoopback(), eth0, vm})
+}
