@@ -67,41 +67,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		dumpSockpool(p, cfg)
 	}
 
-	if len(cfg.SyncGroups) > 0 {
-		p("------< VRRP Sync groups >------")
-		for _, g := range cfg.SyncGroups {
-			// A group is in its members' state once they agree; FAULT
-			// and INIT members hold it there, as in keepalived.
-			gs, nfault, ninit := vrrp.StateInit, 0, 0
-			for i, m := range g.Members {
-				switch s := state[m]; s {
-				case vrrp.StateFault:
-					nfault++
-				case vrrp.StateInit:
-					ninit++
-				default:
-					if i == 0 {
-						gs = s
-					}
-				}
-			}
-			if nfault > 0 {
-				gs = vrrp.StateFault
-			}
-			p(" VRRP Sync Group = %s, %s", g.Name, status.StateName(gs))
-			p("   Num member fault %d, num member init %d", nfault, ninit)
-			if len(g.Members) > 0 {
-				p("   VRRP member instances :")
-				for _, m := range g.Members {
-					p("     %s", m)
-				}
-			}
-			p("   Using smtp notification = no")
-			if h.Config != nil {
-				dumpSyncNotify(p, h.Config, g.Name)
-			}
-		}
-	}
+	dumpSyncGroups(p, cfg, state, h.Config)
 
 	var scripts []status.Script
 	if src.Scripts != nil {
@@ -164,7 +130,7 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	dumpInstanceState(p, in, c, ci, loc, full, version, advert, masterAdvert)
 	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
 	dumpInstanceAddrs(p, in, ci, full, vmacDev(c, ci))
-	dumpInstanceTrackers(p, in)
+	dumpInstanceTrackers(p, in, ci)
 	p("   Using smtp notification = no")
 	deleted := "Fault"
 	if ci != nil && ci.Notify.NotifyDeleted {
@@ -208,13 +174,91 @@ func wantState(in *status.Instance, ci *config.Instance) string {
 	return "BACKUP"
 }
 
-// dumpSyncNotify is a sync group's notify script lines.
-func dumpSyncNotify(p func(string, ...any), c *config.Config, name string) {
-	for _, g := range c.VRRP.SyncGroups {
-		if g.Name == name {
-			dumpNotify(p, g.Notify, &c.Global, false)
+// dumpSyncGroups is keepalived's "VRRP Sync groups" section; c, the
+// running configuration, adds the trackers and notify scripts.
+func dumpSyncGroups(p func(string, ...any), cfg vrrp.Config, state map[string]vrrp.State, c *config.Config) {
+	if len(cfg.SyncGroups) == 0 {
+		return
+	}
+	p("------< VRRP Sync groups >------")
+	for _, g := range cfg.SyncGroups {
+		// A group is in its members' state once they agree; FAULT and
+		// INIT members hold it there, as in keepalived.
+		gs, nfault, ninit := vrrp.StateInit, 0, 0
+		for i, m := range g.Members {
+			switch s := state[m]; s {
+			case vrrp.StateFault:
+				nfault++
+			case vrrp.StateInit:
+				ninit++
+			default:
+				if i == 0 {
+					gs = s
+				}
+			}
+		}
+		if nfault > 0 {
+			gs = vrrp.StateFault
+		}
+		p(" VRRP Sync Group = %s, %s", g.Name, status.StateName(gs))
+		p("   Num member fault %d, num member init %d", nfault, ninit)
+		if len(g.Members) > 0 {
+			p("   VRRP member instances :")
+			for _, m := range g.Members {
+				p("     %s", m)
+			}
+		}
+		sg := configSyncGroup(c, g.Name)
+		if sg != nil && sg.TrackingWeight {
+			p("   sync group tracking weight set")
+		}
+		p("   Using smtp notification = no")
+		if sg != nil {
+			dumpSyncConfig(p, sg, &c.Global)
 		}
 	}
+}
+
+func configSyncGroup(c *config.Config, name string) *config.SyncGroup {
+	if c == nil {
+		return nil
+	}
+	for i := range c.VRRP.SyncGroups {
+		if c.VRRP.SyncGroups[i].Name == name {
+			return &c.VRRP.SyncGroups[i]
+		}
+	}
+	return nil
+}
+
+// dumpSyncConfig is a sync group's notify_priority_changes, trackers (in
+// keepalived's words: "Tracked process :" is singular there) and notify
+// scripts.
+func dumpSyncConfig(p func(string, ...any), g *config.SyncGroup, global *config.Global) {
+	if g.NotifyPriorityChanges != -1 {
+		p("   Notify priority changes = %s", yesNo(g.NotifyPriorityChanges == 1))
+	}
+	for _, k := range []struct {
+		kind       config.TrackerKind
+		title, sep string
+	}{
+		{config.TrackInterface, "Tracked interfaces :", " "}, {config.TrackScript, "Tracked scripts :", " "},
+		{config.TrackFileKind, "Tracked files :", ", "}, {config.TrackProcessKind, "Tracked process :", ", "},
+		{config.TrackBFD, "Tracked BFDs :", ": "},
+	} {
+		header := false
+		for _, t := range g.Trackers {
+			if t.Kind != k.kind {
+				continue
+			}
+			if !header {
+				p("   %s", k.title)
+				header = true
+			}
+			p("     %s%sweight %d%s", t.Name, k.sep, t.Weight, reverse(t.Reverse))
+		}
+	}
+	dumpNotify(p, g.Notify, global, false)
 }
 
 // dumpInstanceState is the instance's identity, state and timers.
@@ -387,33 +431,61 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 
 // dumpInstanceTrackers is the tracked interfaces, scripts, files,
 // processes and BFDs.
-func dumpInstanceTrackers(p func(string, ...any), in *status.Instance) {
+func dumpInstanceTrackers(p func(string, ...any), in *status.Instance, ci *config.Instance) {
 	c := &in.Config
-	if len(c.TrackInterfaces) > 0 {
-		p("   Tracked interfaces :")
-		for _, t := range c.TrackInterfaces {
-			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
+	// A sync group's trackers run on its members, but keepalived lists
+	// them under the group only.
+	own := func(kind config.TrackerKind, name string) bool {
+		if ci == nil {
+			return true
+		}
+		for _, t := range ci.Trackers {
+			if t.Kind == kind && t.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	var ifs []string
+	for _, t := range c.TrackInterfaces {
+		if own(config.TrackInterface, t.Name) {
+			ifs = append(ifs, fmt.Sprintf("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}
+	titled(p, "   Tracked interfaces :", ifs)
 	// keepalived separates the name with a comma for files and
 	// processes, not for scripts.
 	for _, l := range []struct {
 		title, sep string
+		kind       config.TrackerKind
 		refs       []vrrp.TrackRef
-	}{{"Tracked scripts :", "", c.TrackScripts}, {"Tracked files :", ",", c.TrackFiles}, {"Tracked processes :", ",", c.TrackProcesses}} {
-		if len(l.refs) == 0 {
-			continue
-		}
-		p("   %s", l.title)
+	}{{"Tracked scripts :", "", config.TrackScript, c.TrackScripts}, {"Tracked files :", ",", config.TrackFileKind, c.TrackFiles},
+		{"Tracked processes :", ",", config.TrackProcessKind, c.TrackProcesses}} {
+		var lines []string
 		for _, t := range l.refs {
-			p("     %s%s weight %d%s", t.Name, l.sep, t.Weight, reverse(t.Reverse))
+			if own(l.kind, t.Name) {
+				lines = append(lines, fmt.Sprintf("     %s%s weight %d%s", t.Name, l.sep, t.Weight, reverse(t.Reverse)))
+			}
+		}
+		titled(p, "   "+l.title, lines)
+	}
+	var bfds []string
+	for _, t := range c.TrackBFDs {
+		if own(config.TrackBFD, t.Name) {
+			bfds = append(bfds, fmt.Sprintf("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}
-	if len(c.TrackBFDs) > 0 {
-		p("   Tracked BFDs :")
-		for _, t := range c.TrackBFDs {
-			p("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
-		}
+	titled(p, "   Tracked BFDs :", bfds)
+}
+
+// titled prints a title and its lines, nothing when there are none.
+func titled(p func(string, ...any), title string, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	p("%s", title)
+	for _, l := range lines {
+		p("%s", l)
 	}
 }
 

@@ -311,38 +311,79 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	}
 }
 
-// dumpTracking lists the instances using or tracking the interface: each
-// instance on it (weight 0), then track_interface entries.
+// dumpTracking lists the instances tracking the interface in keepalived's
+// order of adding them: per instance its track_interface entries then its
+// own interface (and a VMAC's base); then the interfaces of VIPs on other
+// devices; then sync groups' track_interface; then static track groups.
+// An instance is listed once, with the weight last given (keepalived's
+// add_vrrp_to_interface).
 func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *config.Config, x *ifaceCtx) {
-	var lines []string
-	seen := map[string]bool{}
+	var t ifTracking
 	for _, ic := range cfg.Instances {
-		if usesInterface(c, ic, name) {
-			lines = append(lines, fmt.Sprintf("     %s, weight 0", ic.Name))
-			seen[ic.Name] = true
+		if ci := c.VRRP.Instance(ic.Name); ci != nil {
+			for _, tr := range ci.Trackers {
+				if tr.Kind == config.TrackInterface && tr.Name == name && !usesInterface(c, ic, name) {
+					t.add(ic.Name, tr.Weight, tr.Reverse)
+				}
+			}
 		}
-		for _, t := range ic.TrackInterfaces {
-			if t.Name == name && ic.Interface != name {
-				lines = append(lines, fmt.Sprintf("     %s, weight %d%s", ic.Name, t.Weight, reverse(t.Reverse)))
-				seen[ic.Name] = true
+		if usesInterface(c, ic, name) {
+			t.add(ic.Name, 0, false)
+		}
+	}
+	for _, ic := range cfg.Instances {
+		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
+			for _, a := range l {
+				if !a.NoTrack && status.AddrDev(a, ic.Interface) == name {
+					t.add(ic.Name, 0, false)
+				}
+			}
+		}
+	}
+	for _, g := range c.VRRP.SyncGroups {
+		for _, m := range g.Members {
+			for _, tr := range g.Trackers {
+				if tr.Kind == config.TrackInterface && tr.Name == name {
+					t.add(m, tr.Weight, tr.Reverse)
+				}
 			}
 		}
 	}
 	// A static address following a track group makes the group's
 	// instances track its interface (weight 0).
 	for _, n := range staticGroupTrackers(c, name) {
-		if !seen[n] {
-			seen[n] = true
-			lines = append(lines, fmt.Sprintf("     %s, weight 0", n))
-		}
+		t.add(n, 0, false)
 	}
-	if len(lines) == 0 {
+	if len(t.names) == 0 {
 		return
 	}
 	p("   Tracking VRRP instances :")
-	for _, l := range lines {
-		p("%s", l)
+	for i, n := range t.names {
+		p("     %s, weight %d%s", n, t.weight[i], reverse(t.rev[i]))
 	}
+}
+
+// ifTracking is an interface's tracking list being built.
+type ifTracking struct {
+	names  []string
+	weight []int
+	rev    []bool
+}
+
+// add appends the instance, or, when it is listed, takes the new weight
+// unless the listed one is 0 (keepalived keeps an unweighted track).
+func (t *ifTracking) add(name string, weight int, rev bool) {
+	for i, n := range t.names {
+		if n == name {
+			if t.weight[i] != 0 {
+				t.weight[i], t.rev[i] = weight, rev
+			}
+			return
+		}
+	}
+	t.names = append(t.names, name)
+	t.weight = append(t.weight, weight)
+	t.rev = append(t.rev, rev)
 }
 
 func addrOrNone(a []netip.Addr) string {

@@ -31,12 +31,16 @@ func labRun(t *testing.T, dir string) (*config.Config, status.Sources) {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	rec := filepath.Join(tmp, "rec.sh")
-	if err := os.WriteFile(rec, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
+	stand := map[string]string{}
+	for _, lab := range []string{labRecorder, labOK} {
+		stand[lab] = filepath.Join(tmp, filepath.Base(lab))
+		if err := os.WriteFile(stand[lab], []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		text = bytes.ReplaceAll(text, []byte(lab), []byte(stand[lab]))
 	}
 	conf := filepath.Join(tmp, "keepalived.conf")
-	if err := os.WriteFile(conf, bytes.ReplaceAll(text, []byte(labRecorder), []byte(rec)), 0o644); err != nil {
+	if err := os.WriteFile(conf, text, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg, _, err := parser.Parse(conf, parser.Options{
@@ -48,7 +52,7 @@ func labRun(t *testing.T, dir string) (*config.Config, status.Sources) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	renameRecorder(cfg, rec)
+	renameRecorder(cfg, stand)
 	primary := map[string]netip.Addr{"eth0": netip.MustParseAddr("10.99.1.2"), "eth1": netip.MustParseAddr("10.99.2.2")}
 	res, err := vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: func(n string, _ bool) netip.Addr { return primary[n] }})
 	if err != nil {
@@ -60,25 +64,46 @@ func labRun(t *testing.T, dir string) (*config.Config, status.Sources) {
 			State: vrrp.StateMaster, BasePriority: ic.Priority, EffectivePriority: ic.Priority,
 			TotalPriority: ic.Priority, MasterAdvertInt: ic.AdvertInt, SyncGroup: syncGroupOf(cfg, ic.Name)})
 	}
-	return cfg, status.Sources{VRRP: &statustest.VRRP{Cfg: res.VRRP, St: st}, RouterID: func() string { return cfg.Global.RouterID }}
+	// Each vrrp_script has succeeded once.
+	scripts := status.NewScriptRecorder(nil, res.VRRP.Scripts, res.Track.Scripts)
+	for _, sc := range cfg.VRRP.Scripts {
+		scripts.ScriptRan(sc.Name, vrrp.ScriptRun{OK: true})
+	}
+	return cfg, status.Sources{VRRP: &statustest.VRRP{Cfg: res.VRRP, St: st}, Scripts: scripts,
+		RouterID: func() string { return cfg.Global.RouterID }}
 }
 
-// labRecorder is the differential's notify recorder.
-const labRecorder = "/run/w/rec.sh"
+// labRecorder and labOK are the differential's notify recorder and
+// always-succeeding script.
+const (
+	labRecorder = "/run/w/rec.sh"
+	labOK       = "/run/w/ok.sh"
+)
 
-func renameRecorder(c *config.Config, rec string) {
-	fix := func(n *config.Notify) {
-		for _, cmd := range []*config.Command{n.Master, n.Backup, n.Fault, n.Stop, n.Generic, n.Deleted, n.MasterRxLowerPri} {
-			if cmd != nil && len(cmd.Argv) > 0 && cmd.Argv[0] == rec {
-				cmd.Argv[0] = labRecorder
+// renameRecorder gives the commands their lab names back.
+func renameRecorder(c *config.Config, stand map[string]string) {
+	back := map[string]string{}
+	for lab, s := range stand {
+		back[s] = lab
+	}
+	fix := func(cmds ...*config.Command) {
+		for _, cmd := range cmds {
+			if cmd != nil && len(cmd.Argv) > 0 && back[cmd.Argv[0]] != "" {
+				cmd.Argv[0] = back[cmd.Argv[0]]
 			}
 		}
 	}
+	notify := func(n *config.Notify) {
+		fix(n.Master, n.Backup, n.Fault, n.Stop, n.Generic, n.Deleted, n.MasterRxLowerPri)
+	}
 	for i := range c.VRRP.Instances {
-		fix(&c.VRRP.Instances[i].Notify)
+		notify(&c.VRRP.Instances[i].Notify)
 	}
 	for i := range c.VRRP.SyncGroups {
-		fix(&c.VRRP.SyncGroups[i].Notify)
+		notify(&c.VRRP.SyncGroups[i].Notify)
+	}
+	for i := range c.VRRP.Scripts {
+		fix(&c.VRRP.Scripts[i].Command)
 	}
 }
 
@@ -202,4 +227,21 @@ func TestDataVMACNoXmitBaseMatchesRealKeepalived(t *testing.T) {
 	vm.IPv6 = netip.Addr{}
 	vm.ArpIgnore, vm.PromoteSecondaries = 1, 1
 	compareLab(t, "keepalived-2.2.7-vmac-noxmit", []Iface{labLoopback(), eth0, vm})
+}
+
+// TestDataSyncGroupMatchesRealKeepalived: a sync group's tracking weight,
+// notify_priority_changes, trackers and notify script are listed under the
+// group and not under its members, and the interfaces list the members in
+// keepalived's order (own interface, then the group's track_interface).
+func TestDataSyncGroupMatchesRealKeepalived(t *testing.T) {
+	eth0 := labIface(2, "eth0", "16:ba:a8:3d:6c:1d", "10.99.1.2", "10.0.4.1")
+	eth1 := labIface(3, "eth1", "ca:2c:71:6f:c3:23", "10.99.2.2", "10.0.5.1")
+	compareLab(t, "keepalived-2.2.7-syncgroup", []Iface{labLoopback(), eth0, eth1}, func(in *vrrp.InstanceStatus) {
+		// chk (5) for both; eth1 (2) for VI_1 only: keepalived keeps
+		// VI_2's own interface unweighted.
+		in.EffectivePriority, in.TotalPriority = 105, 105
+		if in.Name == "VI_1" {
+			in.EffectivePriority, in.TotalPriority = 107, 107
+		}
+	})
 }
