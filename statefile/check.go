@@ -29,7 +29,7 @@ func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.Se
 		v.GARPLowerPrioDelay, v.GARPLowerPrioRepeat = 4294967295*time.Second, -1
 	}
 	var b strings.Builder
-	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &g, g.RouterID)
+	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &g, nil, g.RouterID)
 	for _, l := range strings.SplitAfter(b.String(), "\n") {
 		switch {
 		case strings.HasPrefix(l, " Default interface = "):

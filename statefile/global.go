@@ -14,7 +14,7 @@ import (
 // global_defs. Lines about what keepalived-go does not have (SNMP, D-Bus,
 // libnftnl) print keepalived's values for a configuration that does not
 // enable them, which is what the file describes here too.
-func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
+func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Instance, routerID string) {
 	v := &g.VRRP
 	p("------< Global definitions >------")
 	p(" Network namespace = %s", orDefault(g.NetNamespace, "(default)"))
@@ -89,6 +89,16 @@ func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
 	p(" Gratuitous ARP interval = %f", v.GARPInterval.Seconds())
 	p(" Gratuitous NA interval = %f", v.GNAInterval.Seconds())
 	p(" VRRP default protocol version = %d", cmpOr(v.Version, 2))
+	if nftablesInUse(g, instances) {
+		f := v.Firewall
+		p(" nftables table name = %s", orDefault(f.NFTablesTable, "keepalived"))
+		p(" nftables base chain priority = %d", f.NFTablesPriority)
+		force := "don't "
+		if f.NFTablesIfIndex {
+			force = ""
+		}
+		p(" nftables %sforce use ifindex for link local IPv6", force)
+	}
 	if nf := g.LVS.NFTables; nf != nil {
 		p(" ipvs nftables table name = %s", nf.Table)
 		p(" ipvs nftables base chain priority = %d", nf.Priority)
@@ -269,4 +279,23 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// nftablesInUse: keepalived names its nftables table when vrrp_nftables
+// is set, or falls back to it for use_vmac, no_accept or strict instances
+// when no iptables chain is configured.
+func nftablesInUse(g *config.Global, instances []config.Instance) bool {
+	f := g.VRRP.Firewall
+	if f.NFTables {
+		return true
+	}
+	if f.IPTables {
+		return false
+	}
+	for _, in := range instances {
+		if in.VMAC.Enabled || !in.Accept {
+			return true
+		}
+	}
+	return false
 }

@@ -23,7 +23,7 @@ func TestGlobalNFTablesIPVS(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lines []string
-	dumpGlobal(func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }, &cfg.Global, "r")
+	dumpGlobal(func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }, &cfg.Global, cfg.VRRP.Instances, "r")
 	got := strings.Join(lines, "\n")
 	want := ` ipvs nftables table name = keepalived_ipvs
  ipvs nftables base chain priority = 7

@@ -55,7 +55,7 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 	if a.Home {
 		b.WriteString(" home")
 	}
-	if a.NoDAD {
+	if a.KeepDAD {
 		b.WriteString(" -nodad")
 	}
 	if a.NoPrefixRoute {

@@ -136,10 +136,14 @@ type InstanceStatus struct {
 	BasePriority      int
 	EffectivePriority int
 	MasterAddr        string // last master heard, empty when none
-	MasterAdvertInt   time.Duration
-	Stats             Stats
-	History           []Transition
-	SyncGroup         string
+	MasterPriority    int    // its advert's priority (with MasterAddr)
+	// TotalPriority is the base priority plus the trackers' weights,
+	// unclamped (keepalived's total_priority, in the data file).
+	TotalPriority   int
+	MasterAdvertInt time.Duration
+	Stats           Stats
+	History         []Transition
+	SyncGroup       string
 	// Trackers are the instance's tracked interfaces, scripts, files and
 	// processes with their current verdicts.
 	Trackers []TrackerStatus

@@ -39,7 +39,11 @@ type instance struct {
 
 	masterAdverInt time.Duration // learned from the master (v3), else own
 	masterAddr     netip.Addr
-	preemptAt      time.Time
+	masterPrio     int // priority of the last advert from masterAddr
+	// totalPrio is keepalived's total_priority: base plus the trackers'
+	// weights, before effPrio's clamp to 1..254.
+	totalPrio int
+	preemptAt time.Time
 
 	// One timer drives the protocol: advert timer as MASTER, master-down
 	// timer as BACKUP. armed/deadline make a late firing of a reset timer
@@ -424,6 +428,7 @@ func (in *instance) reevalTracking() {
 	in.ownFault = fault || held
 	in.initHold = held && !fault
 	old := in.effPrio
+	in.totalPrio = in.cfg.Priority + sum
 	if in.owner {
 		in.effPrio = 255
 	} else {
@@ -772,6 +777,11 @@ func (in *instance) status() InstanceStatus {
 	}
 	if in.masterAddr.IsValid() {
 		st.MasterAddr = in.masterAddr.String()
+		st.MasterPriority = in.masterPrio
+	}
+	st.TotalPriority = in.totalPrio
+	if st.TotalPriority == 0 {
+		st.TotalPriority = in.effPrio // trackers not applied yet
 	}
 	if in.group != nil {
 		st.SyncGroup = in.group.name

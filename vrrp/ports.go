@@ -86,13 +86,16 @@ func (RealClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterF
 // it: `IP[/len] [brd X] [dev IF] [scope S] [label L] [peer P] [no_track]
 // [home] [nodad] [noprefixroute] [preferred_lft N]`.
 type Address struct {
-	Prefix        netip.Prefix // IP and length; /32 or /128 when none was given
-	Dev           string       // defaults to the instance interface
-	Broadcast     netip.Addr
-	Peer          netip.Prefix
-	Scope         uint8 // ifa_scope as the kernel numbers it: 0 global (default), 253 link, 254 host, ...
-	Label         string
-	NoDAD         bool
+	Prefix    netip.Prefix // IP and length; /32 or /128 when none was given
+	Dev       string       // defaults to the instance interface
+	Broadcast netip.Addr
+	Peer      netip.Prefix
+	Scope     uint8 // ifa_scope as the kernel numbers it: 0 global (default), 253 link, 254 host, ...
+	Label     string
+	NoDAD     bool
+	// KeepDAD is keepalived's "-nodad" (IFA_F_NODAD in its flagmask): the
+	// address keeps duplicate address detection, and dumps say "-nodad".
+	KeepDAD       bool
 	NoPrefixRoute bool
 	Home          bool
 	// PreferredLft is -1 for "forever" (the kernel default) and 0 to

@@ -197,6 +197,7 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 		}
 		in.learnInterval(p)
 		in.masterAddr = src
+		in.masterPrio = prio
 		in.armFrom(now, in.masterDown())
 		return
 	}
@@ -239,6 +240,7 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 		r.transition(in, StateBackup, "higher priority advert")
 		in.learnInterval(p)
 		in.masterAddr = src
+		in.masterPrio = prio
 		if in.state == StateBackup {
 			in.arm(in.masterDown())
 		}

@@ -296,7 +296,7 @@ func address(a config.Address) vrrp.Address {
 		Dev:           a.Dev,
 		Peer:          a.Peer,
 		Label:         a.Label,
-		NoDAD:         a.NoDAD,
+		KeepDAD:       a.NoDAD,
 		NoPrefixRoute: a.NoPrefixRoute,
 		Home:          a.Home,
 		NoTrack:       a.NoTrack,
@@ -309,10 +309,9 @@ func address(a config.Address) vrrp.Address {
 	if a.PreferredLft != math.MaxUint32 {
 		v.PreferredLft = int(a.PreferredLft)
 	}
-	if a.Prefix.Addr().Is6() {
-		// keepalived adds every IPv6 VIP with IFA_F_NODAD.
-		v.NoDAD = true
-	}
+	// keepalived adds every IPv6 VIP with IFA_F_NODAD unless "-nodad" was
+	// written: the keyword is a minus, it keeps duplicate address detection.
+	v.NoDAD = a.Prefix.Addr().Is6() && !a.NoDAD
 	return v
 }
 

@@ -88,10 +88,17 @@ func TestTranslate(t *testing.T) {
   advert_int 0.1
   unicast_src_ip fd00::1
   unicast_peer { fd00::2 }
-  virtual_ipaddress { fd00::100/64 }
+  virtual_ipaddress {
+    fd00::100/64
+    fd00::101/64 -nodad
+  }
 }`,
 			check: func(t *testing.T, r *Result) {
 				ic := r.VRRP.Instances[0]
+				// "-nodad" is keepalived's minus: that VIP keeps DAD.
+				want(t, "-nodad nodad", ic.VIPs[1].NoDAD, false)
+				want(t, "-nodad kept", ic.VIPs[1].KeepDAD, true)
+				want(t, "default kept", ic.VIPs[0].KeepDAD, false)
 				want(t, "ipv6", ic.IPv6, true)
 				want(t, "version", ic.Version, 3)
 				want(t, "advert", ic.AdvertInt, 100*time.Millisecond)

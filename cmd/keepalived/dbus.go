@@ -80,7 +80,8 @@ func (b *dbusBridge) sync(reload bool) {
 		return
 	}
 	cfg := d.Config()
-	on := cfg != nil && cfg.Global.EnableDBus
+	// keepalived's VRRP child runs the D-Bus service: none without it.
+	on := cfg != nil && cfg.Global.EnableDBus && vrrpOf(d) != nil
 	switch {
 	case on && svc == nil:
 		b.start(d, cfg)

@@ -142,6 +142,9 @@ func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon
 	vlog := opt.Logs.VRRP
 	dump := func(format string, write func() (string, error)) func() {
 		return func() {
+			if vrrpOf(get()) == nil {
+				return // no VRRP child in keepalived: no line, no file
+			}
 			vlog.Info(fmt.Sprintf(format, os.Getpid()))
 			if _, err := write(); err != nil {
 				vlog.Error(err.Error())
