@@ -64,6 +64,10 @@ type InstanceConfig struct {
 	UnicastPeers []Peer
 	// CheckUnicastSrc drops adverts whose source is not a configured peer.
 	CheckUnicastSrc bool
+	// UnicastTTL is unicast_ttl, the TTL / hop limit of unicast adverts
+	// (1-255); 0 leaves the socket's: 255 for IPv4, the kernel's default
+	// hop limit for IPv6, as keepalived does.
+	UnicastTTL int
 
 	Nopreempt    bool
 	PreemptDelay time.Duration

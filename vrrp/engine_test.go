@@ -746,3 +746,25 @@ func TestMastersShareAdvertGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestUnicastTTL: unicast_ttl is the TTL of each unicast advert (keepalived
+// writes it into the packet); without it the socket's own is used.
+func TestUnicastTTL(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24")
+	a.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.12")}}
+	a.UnicastTTL = 9
+	b := vi("VI_52", 52, 150, vrrp.StateMaster, "10.77.0.101/24")
+	b.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.12")}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{a, b}})
+	s.lan.Capture = true
+	s.start("h1")
+	s.at(mdi150)
+	ttls := map[byte]int{}
+	for _, f := range s.lan.Captured {
+		ttls[f.Payload[1]] = f.TTL
+	}
+	if ttls[51] != 9 || ttls[52] != 255 {
+		t.Fatalf("TTL by VRID %v, want 51: 9 (unicast_ttl), 52: 255 (the socket's)", ttls)
+	}
+}

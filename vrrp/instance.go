@@ -618,6 +618,15 @@ func (in *instance) sendZero() {
 	in.stats.PriZeroSent++
 }
 
+// write sends one advert, with the instance's unicast_ttl when it has
+// one (keepalived sets it in each unicast packet).
+func (in *instance) write(c Conn, b []byte, dst netip.Addr) error {
+	if tc, ok := c.(TTLConn); ok && in.cfg.UnicastTTL > 0 && len(in.cfg.UnicastPeers) > 0 {
+		return tc.WriteToTTL(b, in.cfg.SrcIP, dst, in.cfg.UnicastTTL)
+	}
+	return c.WriteTo(b, in.cfg.SrcIP, dst)
+}
+
 func (in *instance) sendAdvert(prio int) {
 	in.flushDrops(in.now())
 	l := in.link
@@ -630,7 +639,7 @@ func (in *instance) sendAdvert(prio int) {
 	for i, dst := range in.dsts {
 		b, err := in.encodeAdvert(r.txBuf[:0], dst, i == 0)
 		if err == nil {
-			err = l.conn.WriteTo(b, in.cfg.SrcIP, dst)
+			err = in.write(l.conn, b, dst)
 		}
 		if err != nil {
 			in.stats.SendErr++

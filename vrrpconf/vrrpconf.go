@@ -178,6 +178,12 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	}
 	if len(ic.UnicastPeers) > 0 {
 		ic.McastGroup = netip.Addr{}
+		// unicast_ttl; 255 is the IPv4 socket's own, and IPv6 without it
+		// keeps the kernel's default hop limit, as keepalived does. A TTL
+		// of 0 cannot be asked of the kernel per packet (compat.md).
+		if in.UnicastTTL > 0 && (ipv6 || in.UnicastTTL != 255) {
+			ic.UnicastTTL = in.UnicastTTL
+		}
 	}
 
 	var vm *vmac.VMAC

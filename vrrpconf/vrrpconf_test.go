@@ -100,6 +100,37 @@ func TestTranslate(t *testing.T) {
 				want(t, "peers", len(ic.UnicastPeers), 1)
 				want(t, "peer", ic.UnicastPeers[0].Addr, netip.MustParseAddr("fd00::2"))
 				want(t, "nodad", ic.VIPs[0].NoDAD, true)
+				want(t, "kernel's hop limit", ic.UnicastTTL, 0)
+			},
+		},
+		{
+			name: "unicast_ttl",
+			conf: `vrrp_instance A {
+  interface eth0
+  virtual_router_id 7
+  unicast_peer { 192.0.2.9 }
+  unicast_ttl 10
+  virtual_ipaddress { 10.0.0.1 }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 8
+  unicast_peer { 192.0.2.9 }
+  unicast_ttl 255
+  virtual_ipaddress { 10.0.0.2 }
+}
+vrrp_instance C {
+  interface eth0
+  virtual_router_id 9
+  unicast_src_ip fd00::1
+  unicast_peer { fd00::2 }
+  unicast_ttl 255
+  virtual_ipaddress { fd00::100/64 }
+}`,
+			check: func(t *testing.T, r *Result) {
+				want(t, "A", r.VRRP.Instances[0].UnicastTTL, 10)
+				want(t, "B (the IPv4 socket's 255)", r.VRRP.Instances[1].UnicastTTL, 0)
+				want(t, "C (IPv6: set per packet)", r.VRRP.Instances[2].UnicastTTL, 255)
 			},
 		},
 		{
