@@ -24,7 +24,10 @@ type Config struct {
 type InstanceConfig struct {
 	Name      string
 	Interface string
-	VRID      uint8
+	// BaseInterface is the interface under a VMAC (Interface is then the
+	// VMAC); empty otherwise.
+	BaseInterface string
+	VRID          uint8
 	// Priority 1..255; 0 derives keepalived's default (255 with InitialState
 	// MASTER, else 100).
 	Priority int

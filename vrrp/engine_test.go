@@ -768,3 +768,32 @@ func TestUnicastTTL(t *testing.T) {
 		t.Fatalf("TTL by VRID %v, want 51: 9 (unicast_ttl), 52: 255 (the socket's)", ttls)
 	}
 }
+
+// TestUnicastSourceAnnouncedOnComingUp: a unicast instance coming up
+// from FAULT (here: its weight-0 script's first success) sends one
+// gratuitous ARP for its own source address, as keepalived's
+// try_up_instance does; a multicast one does not (issue 11 divergence 23).
+func TestUnicastSourceAnnouncedOnComingUp(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
+	a.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.12")}}
+	a.SrcIP = netip.MustParseAddr("10.77.0.11")
+	a.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+	b := vi("VI_52", 52, 100, vrrp.StateBackup, "10.77.0.101/24")
+	b.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{a, b}, Scripts: []vrrp.ScriptConfig{{Name: "s", Fall: 1, Rise: 1}}})
+	s.start("h1")
+	s.at(time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+	s.h["h1"].Router.ScriptResult("s", true)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	var garps []string
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" || c.Op == "na" {
+			garps = append(garps, c.Op+" "+c.IP.String())
+		}
+	}
+	if !slices.Equal(garps, []string{"garp 10.77.0.11"}) {
+		t.Fatalf("announcements on coming up: %v, want one GARP for the unicast source", garps)
+	}
+}

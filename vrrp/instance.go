@@ -458,6 +458,37 @@ func (in *instance) reevaluate(reason string) {
 			to = StateMaster
 		}
 		r.transition(in, to, reason)
+		in.announceSource()
+	}
+}
+
+// announceSource sends one gratuitous ARP / unsolicited NA for a unicast
+// instance's own source address as it comes up from FAULT (or from
+// waiting for its scripts), as keepalived's try_up_instance does: the
+// master may have lost this host from its ARP cache, and could not send
+// it adverts before resolving it again, so this host would time out and
+// become a second master.
+func (in *instance) announceSource() {
+	src := in.cfg.SrcIP
+	if !in.unicast || !src.IsValid() {
+		return
+	}
+	r := in.r
+	ifname := in.cfg.Interface
+	if in.cfg.BaseInterface != "" {
+		ifname = in.cfg.BaseInterface
+	}
+	var err error
+	if src.Is6() && !src.Is4In6() {
+		r.log.Debug(fmt.Sprintf("%s: sending gratuitous NA for %s", in.cfg.Name, src), "instance", in.cfg.Name)
+		err = r.opt.Network.UnsolicitedNA(ifname, src)
+	} else {
+		r.log.Debug(fmt.Sprintf("%s: sending gratuitous ARP for %s", in.cfg.Name, src), "instance", in.cfg.Name)
+		r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", ifname, src))
+		err = r.opt.Network.GratuitousARP(ifname, src.Unmap())
+	}
+	if err != nil {
+		r.log.Debug("vrrp: announce of the source address failed", "instance", in.cfg.Name, "src", src, "err", err)
 	}
 }
 

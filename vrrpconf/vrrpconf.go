@@ -205,6 +205,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		}
 		if !in.VMAC.XmitBase {
 			ic.Interface = vmacName
+			ic.BaseInterface = in.Interface
 		}
 	} else if in.VMAC.IPVLAN {
 		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is refused by -t (no ipvlan interface is created); running on %s", in.Name, in.Interface))
