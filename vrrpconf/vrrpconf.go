@@ -99,7 +99,19 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 		}
 		res.VRRP.SyncGroups = append(res.VRRP.SyncGroups, vrrp.SyncGroupConfig{Name: sg.Name, Members: slices.Clone(sg.Members)})
 	}
+	used := map[string]bool{}
+	for _, ic := range res.VRRP.Instances {
+		for _, t := range ic.TrackScripts {
+			used[t.Name] = true
+		}
+	}
 	for _, s := range cfg.VRRP.Scripts {
+		// keepalived's vrrp_complete_init drops a script no instance
+		// (or sync group) tracks, with this warning: it is never run.
+		if !used[s.Name] {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("Warning - script %s is not used", s.Name))
+			continue
+		}
 		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail})
 		argv := res.command(&s.Command, g)
 		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})

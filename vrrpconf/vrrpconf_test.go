@@ -104,6 +104,27 @@ func TestTranslate(t *testing.T) {
 			},
 		},
 		{
+			name: "unused vrrp_script dropped",
+			conf: `global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script used { script "/bin/true" }
+vrrp_script unused { script "/bin/false" }
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 7
+  track_script { used }
+  virtual_ipaddress { 10.0.0.1 }
+}`,
+			check: func(t *testing.T, r *Result) {
+				want(t, "engine scripts", len(r.VRRP.Scripts), 1)
+				want(t, "run scripts", len(r.Track.Scripts), 1)
+				want(t, "the used one", r.Track.Scripts[0].Name, "used")
+				want(t, "warning", slices.Contains(r.Warnings, "Warning - script unused is not used"), true)
+			},
+		},
+		{
 			name: "unicast_ttl",
 			conf: `vrrp_instance A {
   interface eth0
