@@ -229,6 +229,12 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			ic.SrcIP = opt.PrimaryAddr(in.Interface, ipv6)
 		}
 	}
+	// An IPv6 VMAC sends from a link-local address of its own: the
+	// source, configured or the base interface's (keepalived's
+	// set_link_local_address); xmit_base sends from the base instead.
+	if vm != nil && ipv6 && !in.VMAC.XmitBase && ic.SrcIP.Is6() {
+		vm.LinkLocal = ic.SrcIP
+	}
 
 	onVMAC := func(a config.Address) vrrp.Address {
 		v := address(a)

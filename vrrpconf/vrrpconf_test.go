@@ -249,6 +249,21 @@ vrrp_instance B { interface eth1
 				want(t, "vmac parent", r.VMACs[0].Parent, "eth0")
 				want(t, "runs on vmac", ic.Interface, "vrrp.9")
 				want(t, "vip on vmac", ic.VIPs[0].Dev, "vrrp.9")
+				want(t, "IPv4: no link-local", r.VMACs[0].LinkLocal.IsValid(), false)
+			},
+		},
+		{
+			// keepalived's set_link_local_address: an IPv6 VMAC sends
+			// from a link-local address of its own (corpus 078).
+			name: "IPv6 vmac link-local",
+			conf: `vrrp_instance V6 { interface eth0
+  use_vmac
+  virtual_router_id 9
+  mcast_src_ip fe80::1:2
+  virtual_ipaddress { 2001:db8::9/64 } }`,
+			check: func(t *testing.T, r *Result) {
+				want(t, "link-local", r.VMACs[0].LinkLocal, netip.MustParseAddr("fe80::1:2"))
+				want(t, "source", r.VRRP.Instances[0].SrcIP, netip.MustParseAddr("fe80::1:2"))
 			},
 		},
 		{

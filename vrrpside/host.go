@@ -192,6 +192,15 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
 		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
 	}
+	if m.IPv6 && m.LinkLocal.IsValid() {
+		// nodad: the base interface may hold the same address;
+		// deprecated (preferred_lft 0): nothing else picks it as a
+		// source. keepalived's add_link_local_address does the same.
+		ll := vrrp.Address{Prefix: netip.PrefixFrom(m.LinkLocal, 64), Dev: m.Name, NoDAD: true, PreferredLft: 0}
+		if err := v.host.AddAddress(context.Background(), ll); err != nil {
+			v.log.Info(fmt.Sprintf("Adding link-local address to vmac failed (%s on %s: %v)", m.LinkLocal, m.Name, err))
+		}
+	}
 	return nil
 }
 

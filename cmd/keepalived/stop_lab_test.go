@@ -56,3 +56,36 @@ func TestDaemonStopsWhileRemovingVIPs(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonIPv6VMACAdverts: an IPv6 use_vmac instance gives its VMAC a
+// link-local address of its own (the base interface's, nodad and
+// deprecated, as keepalived's set_link_local_address) and its adverts go
+// out from it with the virtual MAC; without it every send failed with
+// EINVAL (corpus 078, issue 11).
+func TestDaemonIPv6VMACAdverts(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h, client := l.Host(1), l.Host(2)
+	config := fmt.Sprintf("vrrp_instance VI_1 {\n  interface %s\n  use_vmac vrrp6.54\n  virtual_router_id 54\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    fd0b:214::54/64\n  }\n}\n", lab.Link)
+	r := startRouter(t, h, config)
+	r.waitFor("MASTER", func() bool { return r.state() == "MASTER" })
+	out, err := h.Run("ip", "-6", "-o", "addr", "show", "dev", "vrrp6.54", "scope", "link")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, h.LinkLocal.String()+"/64") || !strings.Contains(out, "nodad") || !strings.Contains(out, "deprecated") {
+		t.Fatalf("VMAC link-local address: want %s/64 nodad deprecated:\n%s", h.LinkLocal, out)
+	}
+	wire, err := client.Run("timeout", "20", "tcpdump", "-c", "1", "-env", "-i", lab.Link, "ip6 proto 112")
+	if err != nil {
+		t.Fatalf("tcpdump: %v\n%s", err, wire)
+	}
+	for _, want := range []string{"00:00:5e:00:02:36", h.LinkLocal.String() + " > ff02::12", "vrid 54, prio 150"} {
+		if !strings.Contains(wire, want) {
+			t.Fatalf("advert lacks %q:\n%s\nlog:\n%s", want, wire, r.proc.Output())
+		}
+	}
+	if r.logged("send advert failed") {
+		t.Fatalf("sends failed:\n%s", r.proc.Output())
+	}
+}
