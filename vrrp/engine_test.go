@@ -797,3 +797,24 @@ func TestUnicastSourceAnnouncedOnComingUp(t *testing.T) {
 		t.Fatalf("announcements on coming up: %v, want one GARP for the unicast source", garps)
 	}
 }
+
+// TestInitFailFirstSuccess: an init_fail script counts as failed until
+// its first result, and its first success brings the instance up whatever
+// its rise, as keepalived 2.2.7 does (measured with rise 2 and 3; corpus
+// 114 never became MASTER in the differential's window before).
+func TestInitFailFirstSuccess(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
+	a.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{a}, Scripts: []vrrp.ScriptConfig{{Name: "s", Rise: 3, Fall: 2, InitFail: true}}})
+	s.start("h1")
+	s.at(time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+	s.h["h1"].Router.ScriptResult("s", true)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	// From then on rise and fall count as usual.
+	s.h["h1"].Router.ScriptResult("s", false)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	s.h["h1"].Router.ScriptResult("s", false)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+}
