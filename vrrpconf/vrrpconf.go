@@ -236,9 +236,13 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		vm.LinkLocal = ic.SrcIP
 	}
 
+	// A VIP or eVIP on the instance's interface goes on its VMAC when it
+	// is of the instance's family; one of the other family (an IPv6 eVIP
+	// of an IPv4 instance) stays on the base interface, as keepalived's
+	// vrrp_complete_instance places them.
 	onVMAC := func(a config.Address) vrrp.Address {
 		v := address(a)
-		if vmacName != "" && !a.DevSet {
+		if vmacName != "" && (!a.DevSet || a.Dev == in.Interface) && a.Prefix.Addr().Unmap().Is6() == ipv6 {
 			v.Dev = vmacName
 		}
 		return v

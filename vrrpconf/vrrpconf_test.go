@@ -253,6 +253,22 @@ vrrp_instance B { interface eth1
 			},
 		},
 		{
+			// keepalived: an eVIP of the other family stays on the base
+			// interface (corpus 067).
+			name: "vmac eVIP of the other family",
+			conf: `vrrp_instance VM { interface eth0
+  use_vmac
+  virtual_router_id 9
+  virtual_ipaddress { 10.0.0.9 }
+  virtual_ipaddress_excluded { 10.0.1.9
+    2001:db8::9/64 } }`,
+			check: func(t *testing.T, r *Result) {
+				ic := r.VRRP.Instances[0]
+				want(t, "IPv4 eVIP on the vmac", ic.ExcludedVIPs[0].Dev, "vrrp.9")
+				want(t, "IPv6 eVIP on the base", ic.ExcludedVIPs[1].Dev, "eth0")
+			},
+		},
+		{
 			// keepalived's set_link_local_address: an IPv6 VMAC sends
 			// from a link-local address of its own (corpus 078).
 			name: "IPv6 vmac link-local",

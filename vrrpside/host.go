@@ -189,7 +189,8 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	if err := vmac.Create(m); err != nil {
 		return err
 	}
-	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
+	// An IPv4 VMAC with IPv6 eVIPs is in both families' maps.
+	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6, !m.IPv6 && m.IPv6Enabled); err != nil {
 		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
 	}
 	if m.IPv6 && m.LinkLocal.IsValid() {
