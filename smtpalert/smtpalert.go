@@ -222,25 +222,41 @@ func (s *Sender) quit(c net.Conn, r *bufio.Reader) bool {
 // failure it returns keepalived's log line.
 func (s *Sender) reply(c net.Conn, r *bufio.Reader) (int, string) {
 	_ = c.SetReadDeadline(time.Now().Add(s.cfg.Timeout))
+	code, err := readReply(r)
+	switch {
+	case err == nil:
+		return code, ""
+	case errors.Is(err, errBadCode):
+		return 0, fmt.Sprintf("Error reading data from remote SMTP server %s.", s.host())
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return 0, fmt.Sprintf("Timeout reading data to remote SMTP server %s.", s.host())
+	}
+	return 0, fmt.Sprintf("Remote SMTP server %s has closed the connection.", s.host())
+}
+
+var errBadCode = errors.New("smtpalert: reply without a numeric code")
+
+// readReply decodes one SMTP reply: lines "NNN-text" continue it, the
+// line "NNN text" (or a bare "NNN") ends it with code NNN.
+func readReply(r *bufio.Reader) (int, error) {
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				return 0, fmt.Sprintf("Timeout reading data to remote SMTP server %s.", s.host())
-			}
-			return 0, fmt.Sprintf("Remote SMTP server %s has closed the connection.", s.host())
+			return 0, err
 		}
-		if len(line) < 4 {
+		line = strings.TrimRight(line, "\r\n")
+		if len(line) < 3 {
 			continue
 		}
-		if line[3] == '-' {
+		if len(line) > 3 && line[3] == '-' {
 			continue
 		}
-		code, cerr := strconv.Atoi(line[:3])
-		if cerr != nil {
-			return 0, fmt.Sprintf("Error reading data from remote SMTP server %s.", s.host())
+		code, err := strconv.Atoi(line[:3])
+		if err != nil || code < 0 {
+			return 0, errBadCode
 		}
-		return code, ""
+		return code, nil
 	}
 }

@@ -156,3 +156,17 @@ func TestDisabled(t *testing.T) {
 		t.Fatal("enabled without a server or a recipient")
 	}
 }
+
+// FuzzReadReply: any server output decodes to a code in 0-999 or an
+// error, never a panic.
+func FuzzReadReply(f *testing.F) {
+	for _, s := range []string{"220 ok\r\n", "250-a\r\n250-b\r\n250 c\r\n", "354\r\n", "xyz\r\n", "25", "550-\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		code, err := readReply(bufio.NewReader(bytes.NewReader(b)))
+		if err == nil && (code < 0 || code > 999) {
+			t.Fatalf("code %d from %q", code, b)
+		}
+	})
+}
