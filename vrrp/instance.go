@@ -79,6 +79,8 @@ type burst struct {
 	left    int
 	lower   bool
 	started bool // a round has been sent (the first one logs)
+	// Under garp_interval: the next IPv4 and IPv6 address of the round.
+	pos, pos6 int
 }
 
 func newInstance(r *Router, c InstanceConfig) *instance {
