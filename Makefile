@@ -82,6 +82,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./bfd/wire/
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s -parallel 1 ./agentx/
 	$(GO) test -run '^$$' -fuzz FuzzEngineInput -fuzztime 60s ./bfd/
+	$(GO) test -run '^$$' -fuzz FuzzReadReply -fuzztime 20s ./smtpalert/
 
 demo: deps build
 	./scripts/demo.sh

@@ -193,7 +193,27 @@ func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool
 			return nil, fmt.Errorf("lvs: virtual server %s: %w", id, err)
 		}
 	}
+	warnCheckerMail(cfg, log)
 	return t.p, nil
+}
+
+// warnCheckerMail says at start that the checkers' e-mail alerts are not
+// sent (the VRRP side's are: vrrpside), rather than ignoring smtp_alert on
+// a virtual or real server silently (docs/compat.md).
+func warnCheckerMail(cfg *config.Config, log *slog.Logger) {
+	if len(cfg.Global.NotificationEmail) == 0 {
+		return
+	}
+	for _, vs := range cfg.LVS.VirtualServers {
+		on := vs.SMTPAlert
+		for _, rs := range vs.RealServers {
+			on = on || rs.SMTPAlert
+		}
+		if on {
+			log.Warn("smtp_alert on virtual and real servers: keepalived-go sends no checker e-mail alerts (the VRRP ones are sent)")
+			return
+		}
+	}
 }
 
 func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {

@@ -704,49 +704,21 @@ func vipItem(excluded bool) func(c *ctx, d *instDraft, item []token) {
 				return
 			}
 		}
-		kind := ""
-		if excluded {
-			kind = "Excluded "
-		}
-		// keepalived 2.3.3 added this check as a config error; 2.2.7,
-		// whose -t verdict we match, keeps both copies silently. Dropping
-		// the copy is harmless (adding it again would fail with EEXIST),
-		// so we drop it and say so without changing the exit code.
-		if d.isDupVIP(a, excluded) {
-			c.Report(item[0].Pos, info, "(%s): %sVIP duplicates a VIP %s - ignoring", d.in.Name, kind, item[0].Text)
-			return
-		}
-		da := devAddr{a.Dev, a.Prefix.Addr()}
-		if d.evipAddrs[da] {
-			c.Report(item[0].Pos, info, "(%s): %sVIP duplicates an excluded VIP %s - ignoring", d.in.Name, kind, item[0].Text)
-			return
-		}
+		// keepalived 2.2.7 keeps a VIP listed twice (2.3.3 made it a
+		// configuration error): it is in the advert twice and gets its
+		// gratuitous ARPs twice, and adding it again is an EEXIST that
+		// keepalived ignores. We do the same, so a peer's address count
+		// and the wire agree with keepalived's.
 		d.addVIP(a, excluded)
 	}
 }
 
-// isDupVIP reports whether a repeats a VIP: any VIP with its address, or for
-// an eVIP one on the same interface.
-func (d *instDraft) isDupVIP(a config.Address, excluded bool) bool {
-	dev, ok := d.vipDevs[a.Prefix.Addr()]
-	return ok && (!excluded || dev == a.Dev)
-}
-
-// addVIP appends a to the VIPs or eVIPs and indexes it for isDupVIP.
+// addVIP appends a to the VIPs or eVIPs.
 func (d *instDraft) addVIP(a config.Address, excluded bool) {
-	da := devAddr{a.Dev, a.Prefix.Addr()}
 	if excluded {
-		if d.evipAddrs == nil {
-			d.evipAddrs = map[devAddr]bool{}
-		}
-		d.evipAddrs[da] = true
 		d.in.ExcludedVIPs = append(d.in.ExcludedVIPs, a)
 		return
 	}
-	if d.vipDevs == nil {
-		d.vipDevs = map[netip.Addr]string{}
-	}
-	d.vipDevs[da.addr] = a.Dev
 	d.in.VIPs = append(d.in.VIPs, a)
 }
 

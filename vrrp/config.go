@@ -31,7 +31,10 @@ type Config struct {
 type InstanceConfig struct {
 	Name      string
 	Interface string
-	VRID      uint8
+	// BaseInterface is the interface under a VMAC (Interface is then the
+	// VMAC); empty otherwise.
+	BaseInterface string
+	VRID          uint8
 	// Priority 1..255; 0 derives keepalived's default (255 with InitialState
 	// MASTER, else 100).
 	Priority int
@@ -71,6 +74,10 @@ type InstanceConfig struct {
 	UnicastPeers []Peer
 	// CheckUnicastSrc drops adverts whose source is not a configured peer.
 	CheckUnicastSrc bool
+	// UnicastTTL is unicast_ttl, the TTL / hop limit of unicast adverts
+	// (1-255); 0 leaves the socket's: 255 for IPv4, the kernel's default
+	// hop limit for IPv6, as keepalived does.
+	UnicastTTL int
 
 	Nopreempt    bool
 	PreemptDelay time.Duration

@@ -90,6 +90,8 @@ type burst struct {
 	left    int
 	lower   bool
 	started bool // a round has been sent (the first one logs)
+	// Under garp_interval: the next IPv4 and IPv6 address of the round.
+	pos, pos6 int
 }
 
 func newInstance(r *Router, c InstanceConfig) *instance {
@@ -500,6 +502,37 @@ func (in *instance) reevaluate(reason string) {
 			to = StateMaster
 		}
 		r.transition(in, to, reason)
+		in.announceSource()
+	}
+}
+
+// announceSource sends one gratuitous ARP / unsolicited NA for a unicast
+// instance's own source address as it comes up from FAULT (or from
+// waiting for its scripts), as keepalived's try_up_instance does: the
+// master may have lost this host from its ARP cache, and could not send
+// it adverts before resolving it again, so this host would time out and
+// become a second master.
+func (in *instance) announceSource() {
+	src := in.cfg.SrcIP
+	if !in.unicast || !src.IsValid() {
+		return
+	}
+	r := in.r
+	ifname := in.cfg.Interface
+	if in.cfg.BaseInterface != "" {
+		ifname = in.cfg.BaseInterface
+	}
+	var err error
+	if src.Is6() && !src.Is4In6() {
+		r.log.Debug(fmt.Sprintf("%s: sending gratuitous NA for %s", in.cfg.Name, src), "instance", in.cfg.Name)
+		err = r.opt.Network.UnsolicitedNA(ifname, src)
+	} else {
+		r.log.Debug(fmt.Sprintf("%s: sending gratuitous ARP for %s", in.cfg.Name, src), "instance", in.cfg.Name)
+		r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", ifname, src))
+		err = r.opt.Network.GratuitousARP(ifname, src.Unmap())
+	}
+	if err != nil {
+		r.log.Debug("vrrp: announce of the source address failed", "instance", in.cfg.Name, "src", src, "err", err)
 	}
 }
 
@@ -665,6 +698,15 @@ func (in *instance) sendZero() {
 	in.stats.PriZeroSent++
 }
 
+// write sends one advert, with the instance's unicast_ttl when it has
+// one (keepalived sets it in each unicast packet).
+func (in *instance) write(c Conn, b []byte, dst netip.Addr) error {
+	if tc, ok := c.(TTLConn); ok && in.cfg.UnicastTTL > 0 && len(in.cfg.UnicastPeers) > 0 {
+		return tc.WriteToTTL(b, in.cfg.SrcIP, dst, in.cfg.UnicastTTL)
+	}
+	return c.WriteTo(b, in.cfg.SrcIP, dst)
+}
+
 func (in *instance) sendAdvert(prio int) {
 	in.flushDrops(in.now())
 	l := in.link
@@ -677,7 +719,7 @@ func (in *instance) sendAdvert(prio int) {
 	for i, dst := range in.dsts {
 		b, err := in.encodeAdvert(r.txBuf[:0], dst, i == 0)
 		if err == nil {
-			err = l.conn.WriteTo(b, in.cfg.SrcIP, dst)
+			err = in.write(l.conn, b, dst)
 		}
 		if err != nil {
 			in.stats.SendErr++

@@ -16,6 +16,12 @@ type Conn interface {
 	Close() error
 }
 
+// TTLConn is a Conn that can set one packet's TTL / hop limit (an
+// instance's unicast_ttl); a Conn without it sends with its own.
+type TTLConn interface {
+	WriteToTTL(payload []byte, src, dst netip.Addr, ttl int) error
+}
+
 // Packet is one received VRRP message (IP header stripped) for BatchConn.
 // The reader sets Buf; ReadBatch fills in the rest.
 type Packet struct {

@@ -470,10 +470,13 @@ func (r *Router) ScriptRan(name string, run ScriptRun) {
 	ok := run.OK
 	changed := false
 	switch {
-	case !s.known && !s.cfg.InitFail:
-		// The first result is taken as is; init_fail instead starts from
-		// "failed" and needs rise successes.
-		s.known, changed = true, true
+	case !s.known:
+		// The first result is taken as is, init_fail or not: init_fail
+		// only makes the script count as failed until then. (keepalived
+		// 2.2.7 comes up on the first success of an init_fail script
+		// with rise 2 or 3, measured; corpus 114.) A first failure of an
+		// init_fail script changes nothing, and keepalived logs none.
+		s.known, changed = true, ok || !s.cfg.InitFail
 		s.good, s.run = ok, 0
 	case ok == s.good:
 		s.known = true

@@ -117,7 +117,19 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 		}
 		res.VRRP.SyncGroups = append(res.VRRP.SyncGroups, vrrp.SyncGroupConfig{Name: sg.Name, Members: slices.Clone(sg.Members)})
 	}
+	used := map[string]bool{}
+	for _, ic := range res.VRRP.Instances {
+		for _, t := range ic.TrackScripts {
+			used[t.Name] = true
+		}
+	}
 	for _, s := range cfg.VRRP.Scripts {
+		// keepalived's vrrp_complete_init drops a script no instance
+		// (or sync group) tracks, with this warning: it is never run.
+		if !used[s.Name] {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("Warning - script %s is not used", s.Name))
+			continue
+		}
 		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail})
 		argv := res.command(&s.Command, g)
 		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})
@@ -213,6 +225,12 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	}
 	if len(ic.UnicastPeers) > 0 {
 		ic.McastGroup = netip.Addr{}
+		// unicast_ttl; 255 is the IPv4 socket's own, and IPv6 without it
+		// keeps the kernel's default hop limit, as keepalived does. A TTL
+		// of 0 cannot be asked of the kernel per packet (compat.md).
+		if in.UnicastTTL > 0 && (ipv6 || in.UnicastTTL != 255) {
+			ic.UnicastTTL = in.UnicastTTL
+		}
 	}
 
 	var vm *vmac.VMAC
@@ -234,6 +252,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		}
 		if !in.VMAC.XmitBase {
 			ic.Interface = vmacName
+			ic.BaseInterface = in.Interface
 		}
 	} else if in.VMAC.IPVLAN {
 		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is refused by -t (no ipvlan interface is created); running on %s", in.Name, in.Interface))
@@ -245,10 +264,20 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			ic.SrcIP = opt.PrimaryAddr(in.Interface, ipv6)
 		}
 	}
+	// An IPv6 VMAC sends from a link-local address of its own: the
+	// source, configured or the base interface's (keepalived's
+	// set_link_local_address); xmit_base sends from the base instead.
+	if vm != nil && ipv6 && !in.VMAC.XmitBase && ic.SrcIP.Is6() {
+		vm.LinkLocal = ic.SrcIP
+	}
 
+	// A VIP or eVIP on the instance's interface goes on its VMAC when it
+	// is of the instance's family; one of the other family (an IPv6 eVIP
+	// of an IPv4 instance) stays on the base interface, as keepalived's
+	// vrrp_complete_instance places them.
 	onVMAC := func(a config.Address) vrrp.Address {
 		v := address(a)
-		if vmacName != "" && !a.DevSet {
+		if vmacName != "" && (!a.DevSet || a.Dev == in.Interface) && a.Prefix.Addr().Unmap().Is6() == ipv6 {
 			v.Dev = vmacName
 		}
 		return v

@@ -227,8 +227,18 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	if err := vmac.Create(m); err != nil {
 		return err
 	}
-	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
+	// An IPv4 VMAC with IPv6 eVIPs is in both families' maps.
+	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6, !m.IPv6 && m.IPv6Enabled); err != nil {
 		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
+	}
+	if m.IPv6 && m.LinkLocal.IsValid() {
+		// nodad: the base interface may hold the same address;
+		// deprecated (preferred_lft 0): nothing else picks it as a
+		// source. keepalived's add_link_local_address does the same.
+		ll := vrrp.Address{Prefix: netip.PrefixFrom(m.LinkLocal, 64), Dev: m.Name, NoDAD: true, PreferredLft: 0}
+		if err := v.host.AddAddress(context.Background(), ll); err != nil {
+			v.log.Info(fmt.Sprintf("Adding link-local address to vmac failed (%s on %s: %v)", m.LinkLocal, m.Name, err))
+		}
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os/exec"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,7 @@ type Side struct {
 	router  *vrrp.Router
 	watcher *vrrphost.Watcher
 	notify  swapNotifier
+	smtp    smtpNotifier
 	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
 	// stopping stops VMAC re-creation while a stop deletes them.
 	stopping atomic.Bool
@@ -130,7 +132,8 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		log.Info(n)
 	}
 	v := &Side{log: log, keepVIPs: so.KeepVIPs, wrapSink: so.WrapTrackSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{}), reloaded: make(chan struct{}, 1)}
-	v.notify.tees = so.Notifiers
+	v.smtp.setConfig(cfg, log)
+	v.notify.tees = append(slices.Clone(so.Notifiers), &v.smtp)
 	v.cur.Store(&res.VRRP)
 	if v.host, err = vrrphost.New(); err != nil {
 		return nil, err
@@ -346,6 +349,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 	v.promote(old, res)
 	v.startLinkbeat(old, res)
 	v.installStatic(res)
+	v.smtp.setConfig(cfg, v.log)
 	v.cfg = cfg
 	for _, m := range old.VMACs {
 		if !containsVMAC(res.VMACs, m) {
