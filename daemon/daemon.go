@@ -230,6 +230,11 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	defer pf.Remove()
+	// keepalived's parent logs this right after writing its pid file,
+	// at every start (not at reloads); operators' log filters know it.
+	if cfg.Global.MaxAutoPriority == 0 {
+		core.Info("NOTICE: setting config option max_auto_priority should result in better keepalived performance")
+	}
 
 	sigs := []os.Signal{syscall.SIGHUP, syscall.SIGTERM}
 	if !d.opt.IgnoreSIGINT {
