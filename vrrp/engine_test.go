@@ -746,3 +746,26 @@ func TestMastersShareAdvertGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestEffectivePriorityLoggedAtStart: keepalived logs "Changing effective
+// priority" for the priority the trackers give at start (a weighted
+// track_interface that is up), before the instance's first state, and
+// again on every later change.
+func TestEffectivePriorityLoggedAtStart(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+	ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9", Weight: 2}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{ic}})
+	s.h["h1"].Net.SetLink("eth9", true)
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	i := slices.Index(logs, "(VI_1) Changing effective priority from 100 to 102")
+	j := slices.Index(logs, "(VI_1) Entering BACKUP STATE (init)")
+	if i < 0 || j < 0 || i > j {
+		t.Fatalf("start: want the priority line before the first state; log %q", logs)
+	}
+	s.h["h1"].Router.LinkChanged("eth9", false)
+	if logs := s.logs["h1"].take(); !slices.Contains(logs, "(VI_1) Changing effective priority from 102 to 100") {
+		t.Fatalf("link down: log %q", logs)
+	}
+}

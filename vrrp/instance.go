@@ -28,6 +28,8 @@ type instance struct {
 	// reported yet. keepalived enters that FAULT silently (logged, no
 	// notify), so a restart pages no one.
 	initHold bool
+	// starting: reevalTracking runs for the start-up decision.
+	starting bool
 	// silent: in FAULT without its event sent (initHold at start).
 	silent bool
 	// faulting: this instance's own trackers are faulting it (not its
@@ -267,7 +269,7 @@ func (r *Router) dueBackups(first *instance) []*instance {
 // deliberate reading of the measurements: `state MASTER` below 255 waits a
 // full Master_Down_Interval, exactly like `state BACKUP` (baseline §4.1).
 func (in *instance) init() {
-	in.reevalTracking()
+	in.reevalAtStart()
 	switch {
 	case in.ownFault || in.groupHeld():
 		if in.noSource() {
@@ -395,9 +397,22 @@ func (in *instance) reevalTracking() {
 	} else {
 		in.effPrio = min(max(in.cfg.Priority+sum, 1), 254)
 	}
-	if old != in.effPrio && in.state != StateInit {
+	// keepalived logs the change from the configured priority that the
+	// trackers known at start make (vrrp_set_effective_priority in
+	// initialise_tracking_priorities), then every later change; tracker
+	// events before the start-up decision (vrrp_startup_delay) are only
+	// folded into that first line.
+	if old != in.effPrio && (in.state != StateInit || in.starting) {
 		in.logf("Changing effective priority from %d to %d", old, in.effPrio)
 	}
+}
+
+// reevalAtStart is reevalTracking for the start-up decision, which logs
+// a priority changed by the trackers as keepalived does at start.
+func (in *instance) reevalAtStart() {
+	in.starting = true
+	in.reevalTracking()
+	in.starting = false
 }
 
 // noSource reports a VRRPv3 IPv4 instance without the source address its

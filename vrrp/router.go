@@ -251,7 +251,7 @@ func (r *Router) initAll() {
 		g.held = false
 		real := false
 		for _, m := range g.members {
-			m.reevalTracking()
+			m.reevalAtStart()
 			g.held = g.held || m.initHold
 			real = real || (m.ownFault && !m.initHold)
 		}
