@@ -43,6 +43,9 @@ type VMAC struct {
 	// unless the instance has IPv6 eVIPs (then set IPv6Enabled).
 	IPv6        bool
 	IPv6Enabled bool
+	// Instance names the VRRP instance the VMAC is for, for keepalived's
+	// log lines only; it plays no part in what is created.
+	Instance string
 }
 
 func (v VMAC) name() string {

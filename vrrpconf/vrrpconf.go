@@ -191,7 +191,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			}
 			vmacName = names.next(prefix, in.VRID, ipv6)
 		}
-		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6}
+		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6, Instance: in.Name}
 		for _, a := range in.ExcludedVIPs {
 			if a.Prefix.Addr().Is6() {
 				vm.IPv6Enabled = true

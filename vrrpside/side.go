@@ -334,7 +334,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 	v.cfg = cfg
 	for _, m := range old.VMACs {
 		if !containsVMAC(res.VMACs, m) {
-			v.deleteVMAC(m.Name)
+			v.deleteVMAC(m)
 		}
 	}
 	v.res = res
@@ -391,7 +391,7 @@ func (v *Side) close() error {
 	}
 	if !v.keepVIPs {
 		for _, m := range v.res.VMACs {
-			v.deleteVMAC(m.Name)
+			v.deleteVMAC(m)
 		}
 	}
 	errs = append(errs, v.host.Close())
