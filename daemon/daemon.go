@@ -117,6 +117,10 @@ type Options struct {
 	NoPIDFiles bool
 
 	Logs *Logs
+	// LogConfig, if set, logs the configuration's diagnostics at start,
+	// as keepalived's processes do when they read the file: the parent,
+	// and the VRRP and checker children that run (vrrp, check).
+	LogConfig func(logs *Logs, vrrp, check bool)
 	// Detail is -D: keepalived logs its CPU usage at exit only then.
 	Detail bool
 
@@ -220,6 +224,9 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	if d.opt.ConfigFile != "" {
 		core.Info(fmt.Sprintf("Opening file '%s'.", d.opt.ConfigFile))
 		core.Info(fmt.Sprintf("Configuration file %s", d.opt.ConfigFile))
+	}
+	if d.opt.LogConfig != nil {
+		d.opt.LogConfig(d.log, d.wantVRRP(cfg), d.wantLVS(cfg))
 	}
 
 	pf, err := d.writePIDFiles(cfg)

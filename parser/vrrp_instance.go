@@ -532,6 +532,42 @@ func (c *ctx) quietTimer(t token, digits int, lo, hi time.Duration) (time.Durati
 	return d, d >= lo && d <= hi
 }
 
+// decimalRangeDiag reports what keepalived's read_decimal_unsigned (with
+// ignore_error, as its timers are read) says about t before the
+// keyword's own message: a negative number, too many decimal places, not
+// a number, or outside [lo, hi] (in units of 10^-shift). Outside -t each
+// reads "WARNING - ...".
+func (c *ctx) decimalRangeDiag(t token, shift int, lo, hi uint64) {
+	warn := ""
+	if !c.Opts.TestMode {
+		warn = "WARNING - "
+	}
+	s := t.Text
+	if strings.HasPrefix(s, "-") {
+		c.Report(t.Pos, invalidNumber, "%snegative number '%s'", warn, s)
+		return
+	}
+	ip, frac, _ := strings.Cut(s, ".")
+	if len(frac) > shift {
+		c.Report(t.Pos, invalidNumber, "%snumber '%s' has too many decimal places", warn, s)
+		frac = frac[:shift]
+	}
+	digits := ip + frac + strings.Repeat("0", shift-len(frac))
+	v, err := strconv.ParseUint(digits, 10, 64)
+	switch {
+	case !allDigits(ip) || !allDigits(frac) || digits == "":
+		c.Report(t.Pos, invalidNumber, "%sinvalid number '%s'", warn, s)
+	case err != nil:
+		c.Report(t.Pos, invalidNumber, "%snumber '%s' outside unsigned decimal range", warn, s)
+	case v < lo || v > hi:
+		unit := uint64(1)
+		for range shift {
+			unit *= 10
+		}
+		c.Report(t.Pos, invalidNumber, "%snumber '%s' outside range [%d.%0*d, %d.%0*d]", warn, s, lo/unit, shift, lo%unit, hi/unit, shift, hi%unit)
+	}
+}
+
 func instUint(msg string, lo, hi uint64, set func(d *instDraft, n uint64)) func(c *ctx, kw token, args []token) {
 	return inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 		if !c.Require(kw, args, 1) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,11 +102,8 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		return 1
 	}
 	defer logs.Close()
-	// keepalived logs configuration problems as bare messages.
-	for _, d := range diags {
-		logs.Core.Info(d.Msg)
-	}
 	opt := daemon.Options{
+		LogConfig:    func(l *daemon.Logs, vrrp, check bool) { logDiagnostics(l, diags, vrrp, check) },
 		Load:         func() (*config.Config, string, error) { return loadForReload(o) },
 		ConfigFile:   o.ConfigFile,
 		Version:      "Keepalived v2.2.7 (01/16,2022)",
@@ -264,4 +262,28 @@ func instanceName(o Options, cfg *config.Config) string {
 		return cfg.Global.Instance
 	}
 	return namespace(o, cfg)
+}
+
+// logDiagnostics logs the configuration's diagnostics as keepalived's
+// processes do at start: the parent's under Keepalived, the children's
+// under their own identity, each with keepalived's "(Line N)" or
+// "(FILE: Line N)" prefix (parser.Diagnostic.LogLines).
+func logDiagnostics(logs *daemon.Logs, diags parser.Diagnostics, vrrp, check bool) {
+	running := parser.ProcParent
+	if vrrp {
+		running |= parser.ProcVRRP
+	}
+	if check {
+		running |= parser.ProcChecker
+	}
+	for _, p := range []struct {
+		proc parser.Process
+		log  *slog.Logger
+	}{{parser.ProcParent, logs.Core}, {parser.ProcChecker, logs.Check}, {parser.ProcVRRP, logs.VRRP}} {
+		for _, d := range diags {
+			for _, l := range d.LogLines(running & p.proc) {
+				p.log.Info(l)
+			}
+		}
+	}
 }

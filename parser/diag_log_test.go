@@ -1,0 +1,74 @@
+package parser
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestDiagnosticLogLines: at daemon start keepalived's processes log the
+// diagnostics of their own read, the parent's prefixed "(Line N)" (the
+// file is named only for an included one), the children's — they read
+// the parent's copy — always "(FILE: Line N)"; what is found after the
+// read is logged bare; a process that does not run logs nothing. The
+// lines are the ones keepalived 2.2.7 logged in the runtime differential
+// (corpus 093 and 144) and in keepalived -t.
+func TestDiagnosticLogLines(t *testing.T) {
+	dir := t.TempDir()
+	main := filepath.Join(dir, "keepalived.conf")
+	inc := filepath.Join(dir, "inc.conf")
+	src := "global_defs {\n  notification_email {\n  }\n  vrrp_garp_interval 0\n}\n" +
+		"include inc.conf\n" +
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n" +
+		"  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }\n" +
+		"  virtual_ipaddress {\n    10.0.0.1/24\n    10.0.0.300\n  }\n}\n" +
+		"virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n    }\n  }\n}\n"
+	if err := os.WriteFile(main, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inc, []byte("global_defs {\n  vrrp_gna_interval 0\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := recordedHost("high")
+	o.InterfaceExists = func(n string) bool { return n == "eth0" }
+	o.TestMode = false // the daemon's read
+	_, diags, err := Parse(main, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := func(running Process) []string {
+		var out []string
+		for _, d := range diags {
+			out = append(out, d.LogLines(running)...)
+		}
+		return out
+	}
+	all := lines(ProcParent | ProcVRRP | ProcChecker)
+	for _, want := range []string{
+		"(Line 3) Warning - empty notification_email block",
+		"(Line 4) WARNING - number '0' outside range [0.000001, 4294.967295]",
+		"(Line 4) vrrp_garp_interval '0' is invalid",
+		"(" + inc + ": Line 2) WARNING - number '0' outside range [0.000001, 4294.967295]",
+		"(" + main + ": Line 13) Truncating auth_pass to 8 characters",
+		"(" + main + ": Line 17) VRRP parsed invalid IP 10.0.0.300. skipping IP...",
+		"(" + main + ": Line 22) No script path has been specified for MISC_CHECKER - skipping",
+	} {
+		if !slices.Contains(all, want) {
+			t.Errorf("not logged: %q\nlogged:\n%s", want, strings.Join(all, "\n"))
+		}
+	}
+	for _, l := range lines(ProcParent | ProcVRRP) {
+		if strings.Contains(l, "MISC_CHECKER") {
+			t.Errorf("-P: the checker's diagnostic is logged: %q", l)
+		}
+	}
+	o.TestMode = true
+	_, diags, _ = Parse(main, o)
+	if !slices.ContainsFunc(diags, func(d Diagnostic) bool {
+		return d.Msg == "number '0' outside range [0.000001, 4294.967295]"
+	}) {
+		t.Errorf("-t: no \"number '0' outside range\" (keepalived -t prints it without WARNING):\n%s", diags)
+	}
+}
