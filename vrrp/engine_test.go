@@ -769,3 +769,42 @@ func TestEffectivePriorityLoggedAtStart(t *testing.T) {
 		t.Fatalf("link down: log %q", logs)
 	}
 }
+
+// TestSyncGroupStartWaitsForEveryMember: as keepalived (corpus 025 in the
+// runtime differential), a sync group starting in BACKUP is notified but
+// logs no "Syncing instances to BACKUP state"; a member whose master-down
+// timer runs out logs "Receive advertisement timeout" and waits until
+// every member has timed out (vrrp_sync_can_goto_master), then the group
+// goes MASTER at once.
+func TestSyncGroupStartWaitsForEveryMember(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.101/24")
+	v2 := vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24")
+	v2.AdvertInt = 2 * time.Second
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	if slices.Contains(logs, "VRRP_Group(G) Syncing instances to BACKUP state") {
+		t.Fatalf("start: keepalived logs no sync to BACKUP: %q", logs)
+	}
+	if !slices.Contains(s.rec["h1"].Lines(), `GROUP "G" BACKUP 0`) {
+		t.Fatalf("start: group BACKUP not notified: %q", s.rec["h1"].Lines())
+	}
+	s.at(5 * time.Second) // VI_1's timer (3.6 s) ran out, VI_2's (6.6 s) not
+	s.wantState("h1", "VI_1", vrrp.StateBackup)
+	if logs := s.logs["h1"].take(); !slices.Contains(logs, "(VI_1) Receive advertisement timeout") {
+		t.Fatalf("VI_1 timed out silently: %q", logs)
+	}
+	s.at(7 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	logs = s.logs["h1"].take()
+	for _, want := range []string{"(VI_2) Receive advertisement timeout", "VRRP_Group(G) Syncing instances to MASTER state"} {
+		if !slices.Contains(logs, want) {
+			t.Fatalf("not logged %q: %q", want, logs)
+		}
+	}
+}

@@ -30,6 +30,9 @@ type instance struct {
 	initHold bool
 	// starting: reevalTracking runs for the start-up decision.
 	starting bool
+	// wantMaster is keepalived's wantstate MASTER for a sync group
+	// member: its master-down timer ran out and no master was heard since.
+	wantMaster bool
 	// silent: in FAULT without its event sent (initHold at start).
 	silent bool
 	// faulting: this instance's own trackers are faulting it (not its
@@ -228,6 +231,12 @@ func (in *instance) fire() {
 // adverts were late. Instances of a sync group move with their group and
 // are left to the one-by-one path.
 func (r *Router) takeOver(first *instance) {
+	if g := first.group; g != nil && g.groupWaits(first) {
+		// keepalived logs the timeout of every member, and waits again.
+		first.logf("Receive advertisement timeout")
+		first.armFrom(first.now(), first.masterDown())
+		return
+	}
 	due := r.dueBackups(first)
 	for _, in := range due {
 		in.ahEnterMaster()

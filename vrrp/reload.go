@@ -154,6 +154,10 @@ func (r *Router) Reload(cfg Config) error {
 				to = StateMaster
 			}
 		}
+		if to == StateBackup {
+			r.groupToQuiet(g, to, "sync group start") // as at start
+			continue
+		}
 		r.groupTo(g, to, "sync group start")
 	}
 	r.reevaluateAll("reload")

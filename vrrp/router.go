@@ -276,6 +276,12 @@ func (r *Router) initAll() {
 				to = StateMaster
 			}
 		}
+		if to == StateBackup {
+			// keepalived's vrrp_init_state notifies a group that starts
+			// in BACKUP but logs no "Syncing instances" line for it.
+			r.groupToQuiet(g, to, "sync group start")
+			continue
+		}
 		r.groupTo(g, to, "sync group start")
 	}
 	r.armBackups()
@@ -591,15 +597,42 @@ func (r *Router) transition(in *instance, to State, reason string) {
 }
 
 func (r *Router) groupTo(g *syncGroup, to State, reason string) {
+	if g.state != to {
+		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, to), "group", g.name)
+	}
+	r.groupToQuiet(g, to, reason)
+}
+
+// groupToQuiet is groupTo without the "Syncing instances" line.
+func (r *Router) groupToQuiet(g *syncGroup, to State, reason string) {
 	g.held = false
 	for _, m := range g.members {
+		// keepalived's wantstate: a group that moves resets what each
+		// member wanted (vrrp_sync_backup/vrrp_sync_master).
+		m.wantMaster = to == StateMaster
 		m.setState(to, reason)
 	}
 	if g.state != to {
-		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, to), "group", g.name)
 		g.state = to
 		r.emit(Event{Group: true, Name: g.name, State: to})
 	}
+}
+
+// groupWaits is keepalived's vrrp_sync_can_goto_master: a member whose
+// master-down timer ran out wants MASTER, but its group goes only once
+// every member wants it (each has timed out with no master heard since),
+// which prefers BACKUP to thrashing.
+func (g *syncGroup) groupWaits(in *instance) bool {
+	in.wantMaster = true
+	if g.state == StateMaster {
+		return false
+	}
+	for _, m := range g.members {
+		if m != in && !m.wantMaster {
+			return true
+		}
+	}
+	return false
 }
 
 // Status returns a snapshot of every instance, in configuration order.
