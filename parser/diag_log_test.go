@@ -72,3 +72,16 @@ func TestDiagnosticLogLines(t *testing.T) {
 		t.Errorf("-t: no \"number '0' outside range\" (keepalived -t prints it without WARNING):\n%s", diags)
 	}
 }
+
+// TestScriptAccessWordedAsStrerror: keepalived words a script it cannot
+// reach with strerror ("No such file or directory"), not Go's error text.
+func TestScriptAccessWordedAsStrerror(t *testing.T) {
+	src := "global_defs {\n  enable_script_security\n  script_user root\n" +
+		"  vrrp_notify_fifo /run/x.fifo\n  vrrp_notify_fifo_script \"/nonexistent-divlog/handler.sh --x\"\n}\n" +
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n"
+	_, diags, _ := ParseBytes("k.conf", []byte(src), recordedHost("high"))
+	want := "Script /nonexistent-divlog/handler.sh cannot be accessed - No such file or directory"
+	if !slices.ContainsFunc(diags, func(d Diagnostic) bool { return d.Msg == want }) {
+		t.Fatalf("want %q in:\n%s", want, diags)
+	}
+}
