@@ -99,8 +99,16 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 		}
 		res.VRRP.SyncGroups = append(res.VRRP.SyncGroups, vrrp.SyncGroupConfig{Name: sg.Name, Members: slices.Clone(sg.Members)})
 	}
+	tracked := trackedScripts(cfg)
 	for _, s := range cfg.VRRP.Scripts {
-		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail})
+		// keepalived 2.2.7 resets a script's initial state when a
+		// track_script names it (alloc_track_script), so init_fail only
+		// ever applies to a script nothing tracks: a tracked one waits
+		// for its first result, silently, and one success makes it good.
+		// Honouring init_fail made every restart go through FAULT
+		// (notify_fault) where keepalived does not (issue 11 divergence 2).
+		initFail := s.InitFail && !tracked[s.Name]
+		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: initFail})
 		argv := res.command(&s.Command, g)
 		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})
 	}
@@ -429,4 +437,24 @@ func vrrpBFDs(cfg *config.Config, inst string, refs []vrrp.TrackRef, warn []stri
 		keep = append(keep, t)
 	}
 	return keep, warn
+}
+
+// trackedScripts are the vrrp_scripts a track_script of an instance or a
+// sync group names.
+func trackedScripts(cfg *config.Config) map[string]bool {
+	out := map[string]bool{}
+	add := func(ts []config.Tracker) {
+		for _, t := range ts {
+			if t.Kind == config.TrackScript {
+				out[t.Name] = true
+			}
+		}
+	}
+	for i := range cfg.VRRP.Instances {
+		add(cfg.VRRP.Instances[i].Trackers)
+	}
+	for _, sg := range cfg.VRRP.SyncGroups {
+		add(sg.Trackers)
+	}
+	return out
 }
