@@ -808,3 +808,18 @@ func TestSyncGroupStartWaitsForEveryMember(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerStartLogsTimeout: keepalived starts an address owner in state
+// MASTER through a 1 µs master-down timer, so "(VI) Receive advertisement
+// timeout" precedes its "Entering MASTER STATE" (corpus 116).
+func TestOwnerStartLogsTimeout(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.1/24")))
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	i := slices.Index(logs, "(VI_1) Receive advertisement timeout")
+	j := slices.Index(logs, "(VI_1) Entering MASTER STATE")
+	if i < 0 || j < 0 || i > j {
+		t.Fatalf("want the timeout line before MASTER: %q", logs)
+	}
+}

@@ -233,7 +233,7 @@ func (in *instance) fire() {
 func (r *Router) takeOver(first *instance) {
 	if g := first.group; g != nil && g.groupWaits(first) {
 		// keepalived logs the timeout of every member, and waits again.
-		first.logf("Receive advertisement timeout")
+		first.detailf("Receive advertisement timeout")
 		first.armFrom(first.now(), first.masterDown())
 		return
 	}
@@ -245,7 +245,8 @@ func (r *Router) takeOver(first *instance) {
 	}
 	for _, in := range due {
 		if in == first || (in.state == StateBackup && !in.armed) {
-			in.logf("Receive advertisement timeout")
+			// A -D line in keepalived (vrrp_dispatcher_read_timeout).
+			in.detailf("Receive advertisement timeout")
 			r.transition(in, StateMaster, "master down timer")
 		}
 		// Otherwise a transition of an earlier one has moved it on.
@@ -286,6 +287,9 @@ func (in *instance) init() {
 		}
 		in.setState(StateFault, "tracking at start")
 	case in.owner && in.cfg.InitialState == StateMaster:
+		// keepalived gets there through a 1 µs master-down timer, so
+		// its -D timeout line comes first.
+		in.detailf("Receive advertisement timeout")
 		in.setState(StateMaster, "address owner")
 	default:
 		// A previous run killed with -9 may have left the VIPs behind.
