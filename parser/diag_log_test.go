@@ -24,6 +24,7 @@ func TestDiagnosticLogLines(t *testing.T) {
 		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n" +
 		"  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }\n" +
 		"  virtual_ipaddress {\n    10.0.0.1/24\n    10.0.0.300\n  }\n}\n" +
+		"vrrp_sync_group G_EMPTY {\n}\n" +
 		"virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n    }\n  }\n}\n"
 	if err := os.WriteFile(main, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -53,7 +54,8 @@ func TestDiagnosticLogLines(t *testing.T) {
 		"(" + inc + ": Line 2) WARNING - number '0' outside range [0.000001, 4294.967295]",
 		"(" + main + ": Line 13) Truncating auth_pass to 8 characters",
 		"(" + main + ": Line 17) VRRP parsed invalid IP 10.0.0.300. skipping IP...",
-		"(" + main + ": Line 22) No script path has been specified for MISC_CHECKER - skipping",
+		"(" + main + ": Line 24) No script path has been specified for MISC_CHECKER - skipping",
+		"Sync group G_EMPTY has no virtual router(s). removing",
 	} {
 		if !slices.Contains(all, want) {
 			t.Errorf("not logged: %q\nlogged:\n%s", want, strings.Join(all, "\n"))

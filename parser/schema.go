@@ -93,6 +93,14 @@ func (c *ctx) atLine() {
 	}
 }
 
+// afterRead marks the last diagnostic as one keepalived finds only once
+// the read is over, so logs without a "(Line N)" prefix.
+func (c *ctx) afterRead() {
+	if n := len(c.diags); n > 0 {
+		c.diags[n-1].line = false
+	}
+}
+
 // Raw is the raw text of the logical line being handled, after comment
 // removal and substitution (what the script tokenizer re-reads).
 func (c *ctx) Raw() string { return c.raw }
