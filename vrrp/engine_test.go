@@ -823,3 +823,22 @@ func TestOwnerStartLogsTimeout(t *testing.T) {
 		t.Fatalf("want the timeout line before MASTER: %q", logs)
 	}
 }
+
+// TestNoVIPsNoVIPLines: an instance left without VIPs (all of them
+// invalid) logs neither "setting VIPs." nor "removing VIPs.", as
+// keepalived, which calls vrrp_handle_ipaddress only for a non-empty list.
+func TestNoVIPsNoVIPLines(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 100, vrrp.StateBackup)))
+	s.start("h1")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	if err := s.h["h1"].Router.Stop(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.logs["h1"].take() {
+		if strings.Contains(l, "VIPs.") {
+			t.Fatalf("logged %q", l)
+		}
+	}
+}
