@@ -374,6 +374,12 @@ func (d *Daemon) writePIDFiles(cfg *config.Config) (*PIDFiles, error) {
 // wantVRRP: keepalived runs its VRRP child for instances and for static
 // addresses, routes or rules alone (have_vrrp_config), which it then
 // installs and keeps.
+// Sides reports which sides cfg runs under the daemon's options (-P, -C,
+// -a), as keepalived decides which children to start.
+func (d *Daemon) Sides(cfg *config.Config) (vrrp, check bool) {
+	return d.wantVRRP(cfg), d.wantLVS(cfg)
+}
+
 func (d *Daemon) wantVRRP(cfg *config.Config) bool {
 	v := &cfg.VRRP
 	return d.opt.VRRP && (d.opt.All || len(v.Instances) > 0 ||
