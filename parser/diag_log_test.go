@@ -87,3 +87,25 @@ func TestScriptAccessWordedAsStrerror(t *testing.T) {
 		t.Fatalf("want %q in:\n%s", want, diags)
 	}
 }
+
+// TestEmptyStaticTrackGroup: keepalived 2.2.7 drops a track_group without
+// a group block with a plain log line (no "(Line N)", no -t error: exit
+// 0, checked with keepalived -t); an empty group block is a -t error.
+func TestEmptyStaticTrackGroup(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		code int
+	}{{"track_group TG1 {\n}\n", ExitOK}, {"track_group TG1 {\n  group {\n  }\n}\n", ExitConfig}} {
+		_, diags, _ := ParseBytes("k.conf", []byte(tc.src), recordedHost("high"))
+		if got := diags.ExitCode(); got != tc.code {
+			t.Errorf("%q: -t exit %d, want %d:\n%s", tc.src, got, tc.code, diags)
+		}
+		var lines []string
+		for _, d := range diags {
+			lines = append(lines, d.LogLines(ProcParent|ProcVRRP|ProcChecker)...)
+		}
+		if !slices.Contains(lines, "Static track group TG1 has no virtual router(s)") {
+			t.Errorf("%q: logged %q", tc.src, lines)
+		}
+	}
+}

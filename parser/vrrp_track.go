@@ -844,7 +844,10 @@ func trackGroupEnd(c *ctx) {
 		return
 	}
 	if len(g.Instances) == 0 {
-		c.Report(c.vrrp.tgPos, generalError, "Static track group %s has no members - removing", g.Name)
+		// keepalived drops it after the read (static_track_group_set)
+		// with a plain log line: no prefix, and no -t error.
+		c.Report(c.vrrp.tgPos, info, "Static track group %s has no virtual router(s)", g.Name)
+		c.afterRead()
 		return
 	}
 	c.Cfg.VRRP.TrackGroups = append(c.Cfg.VRRP.TrackGroups, *g)
