@@ -109,3 +109,25 @@ func TestEmptyStaticTrackGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestTimerRangeMessages: keepalived's read_decimal_unsigned reports an
+// out-of-range advert_int or preempt_delay before the keyword's own
+// message (keepalived -t output), with "WARNING - " outside -t.
+func TestTimerRangeMessages(t *testing.T) {
+	src := "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  advert_int 300\n  preempt_delay 2000\n" +
+		"  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n"
+	for _, test := range []bool{true, false} {
+		o := recordedHost("high")
+		o.TestMode = test
+		_, diags, _ := ParseBytes("k.conf", []byte(src), o)
+		warn := ""
+		if !test {
+			warn = "WARNING - "
+		}
+		for _, want := range []string{warn + "number '300' outside range [0.010000, 255.000000]", warn + "number '2000' outside range [0.000000, 1000.000000]"} {
+			if !slices.ContainsFunc(diags, func(d Diagnostic) bool { return d.Msg == want }) {
+				t.Errorf("-t %v: no %q in:\n%s", test, want, diags)
+			}
+		}
+	}
+}

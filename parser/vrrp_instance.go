@@ -268,6 +268,7 @@ func instIdentityKeywords() table {
 			}
 			v, ok := c.quietTimer(args[0], 6, 10*time.Millisecond, 255*time.Second)
 			if !ok || v <= 0 {
+				c.decimalRangeDiag(args[0], 6, 10000, 255000000)
 				c.Report(args[0].Pos, generalError, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", d.in.Name, args[0].Text)
 				return
 			}
@@ -344,6 +345,7 @@ func instModeKeywords() table {
 			}
 			v, ok := c.quietTimer(args[0], 6, 0, 1000*time.Second)
 			if !ok {
+				c.decimalRangeDiag(args[0], 6, 0, 1000000000)
 				c.Report(args[0].Pos, generalError, "(%s) Preempt_delay not valid! must be between 0-%d", d.in.Name, 1000)
 				v = 0
 			}
