@@ -842,3 +842,47 @@ func TestNoVIPsNoVIPLines(t *testing.T) {
 		}
 	}
 }
+
+// TestStartInFaultLines: an instance whose tracked interface is down at
+// start logs keepalived's lines (the tracker's, then "entering FAULT
+// state", no "Entering FAULT STATE (init)"); its sync group starts in
+// FAULT as a whole, naming it, and the other member goes straight to
+// FAULT, never through BACKUP (notify trail FAULT only, as keepalived).
+func TestStartInFaultLines(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.101/24")
+	v1.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9"}}
+	v2 := vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24")
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.h["h1"].Net.SetLink("eth9", false)
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	for _, want := range []string{
+		"(VI_1): entering FAULT state (interface eth9 down)",
+		"(VI_1) entering FAULT state",
+		"(VI_2) entering FAULT state",
+		"VRRP_Group(G): Syncing VI_1 to FAULT state",
+	} {
+		if !slices.Contains(logs, want) {
+			t.Errorf("not logged %q: %q", want, logs)
+		}
+	}
+	for _, l := range logs {
+		if strings.Contains(l, "STATE") || strings.Contains(l, "Syncing instances") {
+			t.Errorf("logged %q", l)
+		}
+	}
+	for _, l := range s.rec["h1"].Lines() {
+		if strings.Contains(l, "BACKUP") {
+			t.Errorf("notified %q: keepalived starts the group in FAULT", l)
+		}
+	}
+	s.wantState("h1", "VI_2", vrrp.StateFault)
+	s.h["h1"].SetLink("eth9", true)
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+}

@@ -281,7 +281,7 @@ func (r *Router) dueBackups(first *instance) []*instance {
 func (in *instance) init() {
 	in.reevalAtStart()
 	switch {
-	case in.ownFault || in.groupHeld():
+	case in.ownFault || in.groupHeld() || (in.group != nil && in.group.startFault):
 		if in.noSource() {
 			in.logf("entering FAULT state (src address not configured)")
 		}
@@ -501,6 +501,8 @@ func (in *instance) setState(to State, reason string) {
 	case from == StateInit && to == StateFault && (in.initHold || in.groupHeld()):
 		// keepalived's vrrp_init_state logs nothing for an instance
 		// waiting for its scripts.
+	case from == StateInit && to == StateFault:
+		in.logStartFault()
 	case to != StateMaster && from == StateInit:
 		in.logf("Entering %s STATE (init)", to)
 	default:
@@ -804,6 +806,48 @@ func (in *instance) trackers() []TrackerStatus {
 			Known: seen, OK: ok})
 	}
 	return out
+}
+
+// logStartFault logs what keepalived logs for an instance that starts in
+// FAULT: a line per tracker that faults it (initialise_tracking_priorities)
+// and "(VI) entering FAULT state" (vrrp_complete_init); its
+// vrrp_init_state logs no "Entering FAULT STATE (init)" for it, as the
+// instance is already in FAULT there.
+func (in *instance) logStartFault() {
+	r := in.r
+	down := func(name string) {
+		in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (interface %s down)", in.cfg.Name, name), "instance", in.cfg.Name)
+	}
+	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
+		down(in.cfg.Interface)
+	}
+	for _, t := range in.cfg.TrackInterfaces {
+		if t.Weight == 0 && r.ifUp[t.Name] == t.Reverse {
+			down(t.Name)
+		}
+	}
+	for _, t := range in.cfg.TrackFiles {
+		v := r.files[t.Name]
+		status := v * t.Weight
+		if t.Reverse {
+			status = -status
+		}
+		if t.Weight == 0 {
+			status = 0
+			if (v != 0) != t.Reverse {
+				status = -254
+			}
+		}
+		if status <= -254 {
+			in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (tracked file %s has status %d)", in.cfg.Name, t.Name, status), "instance", in.cfg.Name)
+		}
+	}
+	for _, t := range in.cfg.TrackProcesses {
+		if ok, seen := r.procs[t.Name]; t.Weight == 0 && seen && ok == t.Reverse {
+			in.logf("entering FAULT state (tracked process %s quorum not achieved)", t.Name)
+		}
+	}
+	in.logf("entering FAULT state")
 }
 
 // faultReasons explains a FAULT state in words, following the rules of

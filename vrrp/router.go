@@ -60,6 +60,9 @@ type syncGroup struct {
 	// held: at start, waiting for members' first track_script results
 	// (keepalived's num_member_init); cleared when the group moves.
 	held bool
+	// startFault: at start, a member's own trackers fault it, so every
+	// member starts in FAULT.
+	startFault bool
 }
 
 // Router owns every VRRP instance of the process.
@@ -256,6 +259,7 @@ func (r *Router) initAll() {
 			real = real || (m.ownFault && !m.initHold)
 		}
 		g.held = g.held && !real
+		g.startFault = real
 	}
 	for _, in := range r.insts {
 		in.init()
@@ -276,13 +280,25 @@ func (r *Router) initAll() {
 				to = StateMaster
 			}
 		}
-		if to == StateBackup {
+		switch to {
+		case StateBackup:
 			// keepalived's vrrp_init_state notifies a group that starts
 			// in BACKUP but logs no "Syncing instances" line for it.
 			r.groupToQuiet(g, to, "sync group start")
-			continue
+		case StateFault:
+			// keepalived names the first member found in FAULT
+			// (initialise_tracking_priorities); the others started in
+			// FAULT with it (g.startFault), not through BACKUP.
+			for _, m := range g.members {
+				if m.ownFault {
+					r.log.Info(fmt.Sprintf("VRRP_Group(%s): Syncing %s to FAULT state", g.name, m.cfg.Name), "group", g.name)
+					break
+				}
+			}
+			r.groupToQuiet(g, to, "sync group start")
+		default:
+			r.groupTo(g, to, "sync group start")
 		}
-		r.groupTo(g, to, "sync group start")
 	}
 	r.armBackups()
 }
