@@ -579,6 +579,7 @@ func trackFileStart(c *ctx, kw token, args []token) {
 	c.vrrp.file = nil
 	if kw.Text == "vrrp_track_file" {
 		c.Report(kw.Pos, info, "\"vrrp_track_file\" is deprecated, please use \"track_file\"")
+		c.afterRead() // a plain log line in keepalived (track_file.c)
 	}
 	if !c.Require(kw, args, 1) {
 		return

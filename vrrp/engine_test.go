@@ -865,6 +865,7 @@ func TestStartInFaultLines(t *testing.T) {
 		"(VI_1) entering FAULT state",
 		"(VI_2) entering FAULT state",
 		"VRRP_Group(G): Syncing VI_1 to FAULT state",
+		"(VI_1) removing VIPs.", "(VI_2) removing VIPs.",
 	} {
 		if !slices.Contains(logs, want) {
 			t.Errorf("not logged %q: %q", want, logs)

@@ -286,6 +286,9 @@ func (in *instance) init() {
 			in.logf("entering FAULT state (src address not configured)")
 		}
 		in.setState(StateFault, "tracking at start")
+		// keepalived's vrrp_init_state then restores the interface of
+		// every instance that does not start MASTER, FAULT ones too.
+		in.removeVIPs()
 	case in.owner && in.cfg.InitialState == StateMaster:
 		// keepalived gets there through a 1 µs master-down timer, so
 		// its -D timeout line comes first.

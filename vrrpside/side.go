@@ -162,6 +162,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	if err := v.host.BeginStartup(); err != nil {
 		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
 	}
+	track.Prime(v.trackConfig(res), v.sink(res))
 	err = v.router.Start()
 	v.host.EndStartup()
 	if err != nil {
