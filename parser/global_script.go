@@ -20,11 +20,13 @@ package parser
 // the VRRP side should then not call CheckScript.
 
 import (
+	"errors"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/dsas/keepalived-go/config"
 )
@@ -229,7 +231,7 @@ func (c *ctx) checkScript(cmd *config.Command) scriptFlags {
 		real, err = filepath.Abs(real)
 	}
 	if err != nil {
-		c.Report(pos, info, "Script %s cannot be accessed - %v", path, err)
+		c.Report(pos, info, "Script %s cannot be accessed - %s", path, strerror(err))
 		return scriptNotFound
 	}
 	// keepalived execs the realpath (a Debian /bin/true runs as /usr/bin/true).
@@ -389,4 +391,19 @@ func (c *ctx) checkStartStopScripts() {
 		}
 	}
 	c.scriptSecurityVerdict(procParent)
+}
+
+// strerror words err as C's strerror does, as keepalived logs it ("No
+// such file or directory"), when it carries an errno; Go's texts are
+// strerror's, lower-cased.
+func strerror(err error) string {
+	var en syscall.Errno
+	if !errors.As(err, &en) {
+		return err.Error()
+	}
+	msg := en.Error()
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }

@@ -579,6 +579,7 @@ func trackFileStart(c *ctx, kw token, args []token) {
 	c.vrrp.file = nil
 	if kw.Text == "vrrp_track_file" {
 		c.Report(kw.Pos, info, "\"vrrp_track_file\" is deprecated, please use \"track_file\"")
+		c.afterRead() // a plain log line in keepalived (track_file.c)
 	}
 	if !c.Require(kw, args, 1) {
 		return
@@ -844,7 +845,10 @@ func trackGroupEnd(c *ctx) {
 		return
 	}
 	if len(g.Instances) == 0 {
-		c.Report(c.vrrp.tgPos, generalError, "Static track group %s has no members - removing", g.Name)
+		// keepalived drops it after the read (static_track_group_set)
+		// with a plain log line: no prefix, and no -t error.
+		c.Report(c.vrrp.tgPos, info, "Static track group %s has no virtual router(s)", g.Name)
+		c.afterRead()
 		return
 	}
 	c.Cfg.VRRP.TrackGroups = append(c.Cfg.VRRP.TrackGroups, *g)

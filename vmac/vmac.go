@@ -49,6 +49,9 @@ type VMAC struct {
 	// the parent's link-local address); Create does not add it, the
 	// caller does, with the VIPs' address code.
 	LinkLocal netip.Addr
+	// Instance names the VRRP instance the VMAC is for, for keepalived's
+	// log lines only; it plays no part in what is created.
+	Instance string
 }
 
 func (v VMAC) name() string {

@@ -948,3 +948,144 @@ func TestGARPIntervalFamiliesApart(t *testing.T) {
 		t.Fatalf("announcements %v, want %v", got, want)
 	}
 }
+
+// TestEffectivePriorityLoggedAtStart: keepalived logs "Changing effective
+// priority" for the priority the trackers give at start (a weighted
+// track_interface that is up), before the instance's first state, and
+// again on every later change.
+func TestEffectivePriorityLoggedAtStart(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+	ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9", Weight: 2}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{ic}})
+	s.h["h1"].Net.SetLink("eth9", true)
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	i := slices.Index(logs, "(VI_1) Changing effective priority from 100 to 102")
+	j := slices.Index(logs, "(VI_1) Entering BACKUP STATE (init)")
+	if i < 0 || j < 0 || i > j {
+		t.Fatalf("start: want the priority line before the first state; log %q", logs)
+	}
+	s.h["h1"].Router.LinkChanged("eth9", false)
+	if logs := s.logs["h1"].take(); !slices.Contains(logs, "(VI_1) Changing effective priority from 102 to 100") {
+		t.Fatalf("link down: log %q", logs)
+	}
+}
+
+// TestSyncGroupStartWaitsForEveryMember: as keepalived (corpus 025 in the
+// runtime differential), a sync group starting in BACKUP is notified but
+// logs no "Syncing instances to BACKUP state"; a member whose master-down
+// timer runs out logs "Receive advertisement timeout" and waits until
+// every member has timed out (vrrp_sync_can_goto_master), then the group
+// goes MASTER at once.
+func TestSyncGroupStartWaitsForEveryMember(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.101/24")
+	v2 := vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24")
+	v2.AdvertInt = 2 * time.Second
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	if slices.Contains(logs, "VRRP_Group(G) Syncing instances to BACKUP state") {
+		t.Fatalf("start: keepalived logs no sync to BACKUP: %q", logs)
+	}
+	if !slices.Contains(s.rec["h1"].Lines(), `GROUP "G" BACKUP 0`) {
+		t.Fatalf("start: group BACKUP not notified: %q", s.rec["h1"].Lines())
+	}
+	s.at(5 * time.Second) // VI_1's timer (3.6 s) ran out, VI_2's (6.6 s) not
+	s.wantState("h1", "VI_1", vrrp.StateBackup)
+	if logs := s.logs["h1"].take(); !slices.Contains(logs, "(VI_1) Receive advertisement timeout") {
+		t.Fatalf("VI_1 timed out silently: %q", logs)
+	}
+	s.at(7 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	logs = s.logs["h1"].take()
+	for _, want := range []string{"(VI_2) Receive advertisement timeout", "VRRP_Group(G) Syncing instances to MASTER state"} {
+		if !slices.Contains(logs, want) {
+			t.Fatalf("not logged %q: %q", want, logs)
+		}
+	}
+}
+
+// TestOwnerStartLogsTimeout: keepalived starts an address owner in state
+// MASTER through a 1 µs master-down timer, so "(VI) Receive advertisement
+// timeout" precedes its "Entering MASTER STATE" (corpus 116).
+func TestOwnerStartLogsTimeout(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.1/24")))
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	i := slices.Index(logs, "(VI_1) Receive advertisement timeout")
+	j := slices.Index(logs, "(VI_1) Entering MASTER STATE")
+	if i < 0 || j < 0 || i > j {
+		t.Fatalf("want the timeout line before MASTER: %q", logs)
+	}
+}
+
+// TestNoVIPsNoVIPLines: an instance left without VIPs (all of them
+// invalid) logs neither "setting VIPs." nor "removing VIPs.", as
+// keepalived, which calls vrrp_handle_ipaddress only for a non-empty list.
+func TestNoVIPsNoVIPLines(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 100, vrrp.StateBackup)))
+	s.start("h1")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	if err := s.h["h1"].Router.Stop(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.logs["h1"].take() {
+		if strings.Contains(l, "VIPs.") {
+			t.Fatalf("logged %q", l)
+		}
+	}
+}
+
+// TestStartInFaultLines: an instance whose tracked interface is down at
+// start logs keepalived's lines (the tracker's, then "entering FAULT
+// state", no "Entering FAULT STATE (init)"); its sync group starts in
+// FAULT as a whole, naming it, and the other member goes straight to
+// FAULT, never through BACKUP (notify trail FAULT only, as keepalived).
+func TestStartInFaultLines(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.101/24")
+	v1.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9"}}
+	v2 := vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24")
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.h["h1"].Net.SetLink("eth9", false)
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	for _, want := range []string{
+		"(VI_1): entering FAULT state (interface eth9 down)",
+		"(VI_1) entering FAULT state",
+		"(VI_2) entering FAULT state",
+		"VRRP_Group(G): Syncing VI_1 to FAULT state",
+		"(VI_1) removing VIPs.", "(VI_2) removing VIPs.",
+	} {
+		if !slices.Contains(logs, want) {
+			t.Errorf("not logged %q: %q", want, logs)
+		}
+	}
+	for _, l := range logs {
+		if strings.Contains(l, "STATE") || strings.Contains(l, "Syncing instances") {
+			t.Errorf("logged %q", l)
+		}
+	}
+	for _, l := range s.rec["h1"].Lines() {
+		if strings.Contains(l, "BACKUP") {
+			t.Errorf("notified %q: keepalived starts the group in FAULT", l)
+		}
+	}
+	s.wantState("h1", "VI_2", vrrp.StateFault)
+	s.h["h1"].SetLink("eth9", true)
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+}

@@ -28,6 +28,11 @@ type instance struct {
 	// reported yet. keepalived enters that FAULT silently (logged, no
 	// notify), so a restart pages no one.
 	initHold bool
+	// starting: reevalTracking runs for the start-up decision.
+	starting bool
+	// wantMaster is keepalived's wantstate MASTER for a sync group
+	// member: its master-down timer ran out and no master was heard since.
+	wantMaster bool
 	// silent: in FAULT without its event sent (initHold at start).
 	silent bool
 	// faulting: this instance's own trackers are faulting it (not its
@@ -266,6 +271,12 @@ func (in *instance) stalled() bool {
 // adverts were late. Instances of a sync group move with their group and
 // are left to the one-by-one path.
 func (r *Router) takeOver(first *instance) {
+	if g := first.group; g != nil && g.groupWaits(first) {
+		// keepalived logs the timeout of every member, and waits again.
+		first.detailf("Receive advertisement timeout")
+		first.armFrom(first.now(), first.masterDown())
+		return
+	}
 	due := r.dueBackups(first)
 	for _, in := range due {
 		in.ahEnterMaster()
@@ -274,7 +285,8 @@ func (r *Router) takeOver(first *instance) {
 	}
 	for _, in := range due {
 		if in == first || (in.state == StateBackup && !in.armed) {
-			in.logf("Receive advertisement timeout")
+			// A -D line in keepalived (vrrp_dispatcher_read_timeout).
+			in.detailf("Receive advertisement timeout")
 			r.transition(in, StateMaster, "master down timer")
 		}
 		// Otherwise a transition of an earlier one has moved it on.
@@ -307,14 +319,20 @@ func (r *Router) dueBackups(first *instance) []*instance {
 // deliberate reading of the measurements: `state MASTER` below 255 waits a
 // full Master_Down_Interval, exactly like `state BACKUP` (baseline §4.1).
 func (in *instance) init() {
-	in.reevalTracking()
+	in.reevalAtStart()
 	switch {
-	case in.ownFault || in.groupHeld():
+	case in.ownFault || in.groupHeld() || (in.group != nil && in.group.startFault):
 		if in.noSource() {
 			in.logf("entering FAULT state (src address not configured)")
 		}
 		in.setState(StateFault, "tracking at start")
+		// keepalived's vrrp_init_state then restores the interface of
+		// every instance that does not start MASTER, FAULT ones too.
+		in.removeVIPs()
 	case in.owner && in.cfg.InitialState == StateMaster:
+		// keepalived gets there through a 1 µs master-down timer, so
+		// its -D timeout line comes first.
+		in.detailf("Receive advertisement timeout")
 		in.setState(StateMaster, "address owner")
 	default:
 		// A previous run killed with -9 may have left the VIPs behind.
@@ -436,12 +454,25 @@ func (in *instance) reevalTracking() {
 	} else {
 		in.effPrio = min(max(in.cfg.Priority+sum, 1), 254)
 	}
-	if old != in.effPrio && in.state != StateInit {
+	// keepalived logs the change from the configured priority that the
+	// trackers known at start make (vrrp_set_effective_priority in
+	// initialise_tracking_priorities), then every later change; tracker
+	// events before the start-up decision (vrrp_startup_delay) are only
+	// folded into that first line.
+	if old != in.effPrio && (in.state != StateInit || in.starting) {
 		in.logf("Changing effective priority from %d to %d", old, in.effPrio)
 		if in.cfg.NotifyPriorityChanges {
 			r.emit(Event{Kind: EventPriorityChange, Name: in.cfg.Name, State: in.state, Priority: in.effPrio, Time: r.clock.Now()})
 		}
 	}
+}
+
+// reevalAtStart is reevalTracking for the start-up decision, which logs
+// a priority changed by the trackers as keepalived does at start.
+func (in *instance) reevalAtStart() {
+	in.starting = true
+	in.reevalTracking()
+	in.starting = false
 }
 
 // noSource reports a VRRPv3 IPv4 instance without the source address its
@@ -548,6 +579,8 @@ func (in *instance) setState(to State, reason string) {
 	case from == StateInit && to == StateFault && (in.initHold || in.groupHeld()):
 		// keepalived's vrrp_init_state logs nothing for an instance
 		// waiting for its scripts.
+	case from == StateInit && to == StateFault:
+		in.logStartFault()
 	case to != StateMaster && from == StateInit:
 		in.logf("Entering %s STATE (init)", to)
 	default:
@@ -871,6 +904,48 @@ func (in *instance) trackers() []TrackerStatus {
 			Known: seen, OK: ok})
 	}
 	return out
+}
+
+// logStartFault logs what keepalived logs for an instance that starts in
+// FAULT: a line per tracker that faults it (initialise_tracking_priorities)
+// and "(VI) entering FAULT state" (vrrp_complete_init); its
+// vrrp_init_state logs no "Entering FAULT STATE (init)" for it, as the
+// instance is already in FAULT there.
+func (in *instance) logStartFault() {
+	r := in.r
+	down := func(name string) {
+		in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (interface %s down)", in.cfg.Name, name), "instance", in.cfg.Name)
+	}
+	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
+		down(in.cfg.Interface)
+	}
+	for _, t := range in.cfg.TrackInterfaces {
+		if t.Weight == 0 && r.ifUp[t.Name] == t.Reverse {
+			down(t.Name)
+		}
+	}
+	for _, t := range in.cfg.TrackFiles {
+		v := r.files[t.Name]
+		status := v * t.Weight
+		if t.Reverse {
+			status = -status
+		}
+		if t.Weight == 0 {
+			status = 0
+			if (v != 0) != t.Reverse {
+				status = -254
+			}
+		}
+		if status <= -254 {
+			in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (tracked file %s has status %d)", in.cfg.Name, t.Name, status), "instance", in.cfg.Name)
+		}
+	}
+	for _, t := range in.cfg.TrackProcesses {
+		if ok, seen := r.procs[t.Name]; t.Weight == 0 && seen && ok == t.Reverse {
+			in.logf("entering FAULT state (tracked process %s quorum not achieved)", t.Name)
+		}
+	}
+	in.logf("entering FAULT state")
 }
 
 // faultReasons explains a FAULT state in words, following the rules of

@@ -199,6 +199,9 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 		in.masterAddr = src
 		in.masterPrio = prio
 		in.armFrom(now, in.masterDown())
+		// A master heard: a member held back by its group wants BACKUP
+		// again (keepalived's vrrp_state_backup).
+		in.wantMaster = false
 		return
 	}
 	// Lower priority and we preempt: ignore it and let the down timer

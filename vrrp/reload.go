@@ -156,6 +156,10 @@ func (r *Router) Reload(cfg Config) error {
 				to = StateMaster
 			}
 		}
+		if to == StateBackup {
+			r.groupToQuiet(g, to, "sync group start") // as at start
+			continue
+		}
 		r.groupTo(g, to, "sync group start")
 	}
 	before := r.statesBefore(keep)

@@ -61,6 +61,9 @@ type syncGroup struct {
 	// held: at start, waiting for members' first track_script results
 	// (keepalived's num_member_init); cleared when the group moves.
 	held bool
+	// startFault: at start, a member's own trackers fault it, so every
+	// member starts in FAULT.
+	startFault bool
 }
 
 // Router owns every VRRP instance of the process.
@@ -257,11 +260,12 @@ func (r *Router) initAll() {
 		g.held = false
 		real := false
 		for _, m := range g.members {
-			m.reevalTracking()
+			m.reevalAtStart()
 			g.held = g.held || m.initHold
 			real = real || (m.ownFault && !m.initHold)
 		}
 		g.held = g.held && !real
+		g.startFault = real
 	}
 	for _, in := range r.insts {
 		in.init()
@@ -282,7 +286,25 @@ func (r *Router) initAll() {
 				to = StateMaster
 			}
 		}
-		r.groupTo(g, to, "sync group start")
+		switch to {
+		case StateBackup:
+			// keepalived's vrrp_init_state notifies a group that starts
+			// in BACKUP but logs no "Syncing instances" line for it.
+			r.groupToQuiet(g, to, "sync group start")
+		case StateFault:
+			// keepalived names the first member found in FAULT
+			// (initialise_tracking_priorities); the others started in
+			// FAULT with it (g.startFault), not through BACKUP.
+			for _, m := range g.members {
+				if m.ownFault {
+					r.log.Info(fmt.Sprintf("VRRP_Group(%s): Syncing %s to FAULT state", g.name, m.cfg.Name), "group", g.name)
+					break
+				}
+			}
+			r.groupToQuiet(g, to, "sync group start")
+		default:
+			r.groupTo(g, to, "sync group start")
+		}
 	}
 	r.armBackups()
 }
@@ -608,15 +630,42 @@ func (r *Router) transition(in *instance, to State, reason string) {
 }
 
 func (r *Router) groupTo(g *syncGroup, to State, reason string) {
+	if g.state != to {
+		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, to), "group", g.name)
+	}
+	r.groupToQuiet(g, to, reason)
+}
+
+// groupToQuiet is groupTo without the "Syncing instances" line.
+func (r *Router) groupToQuiet(g *syncGroup, to State, reason string) {
 	g.held = false
 	for _, m := range g.members {
+		// keepalived's wantstate: a group that moves resets what each
+		// member wanted (vrrp_sync_backup/vrrp_sync_master).
+		m.wantMaster = to == StateMaster
 		m.setState(to, reason)
 	}
 	if g.state != to {
-		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, to), "group", g.name)
 		g.state = to
 		r.emit(Event{Group: true, Name: g.name, State: to})
 	}
+}
+
+// groupWaits is keepalived's vrrp_sync_can_goto_master: a member whose
+// master-down timer ran out wants MASTER, but its group goes only once
+// every member wants it (each has timed out with no master heard since),
+// which prefers BACKUP to thrashing.
+func (g *syncGroup) groupWaits(in *instance) bool {
+	in.wantMaster = true
+	if g.state == StateMaster {
+		return false
+	}
+	for _, m := range g.members {
+		if m != in && !m.wantMaster {
+			return true
+		}
+	}
+	return false
 }
 
 // Status returns a snapshot of every instance, in configuration order.

@@ -123,6 +123,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 			used[t.Name] = true
 		}
 	}
+	tracked := trackedScripts(cfg)
 	for _, s := range cfg.VRRP.Scripts {
 		// keepalived's vrrp_complete_init drops a script no instance
 		// (or sync group) tracks, with this warning: it is never run.
@@ -130,7 +131,14 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("Warning - script %s is not used", s.Name))
 			continue
 		}
-		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail})
+		// keepalived 2.2.7 resets a script's initial state when a
+		// track_script names it (alloc_track_script), so init_fail only
+		// ever applies to a script nothing tracks: a tracked one waits
+		// for its first result, silently, and one success makes it good.
+		// Honouring init_fail made every restart go through FAULT
+		// (notify_fault) where keepalived does not (issue 11 divergence 2).
+		initFail := s.InitFail && !tracked[s.Name]
+		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: initFail})
 		argv := res.command(&s.Command, g)
 		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})
 	}
@@ -244,7 +252,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			}
 			vmacName = names.next(prefix, in.VRID, ipv6)
 		}
-		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6}
+		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6, Instance: in.Name}
 		for _, a := range in.ExcludedVIPs {
 			if a.Prefix.Addr().Is6() {
 				vm.IPv6Enabled = true
@@ -562,4 +570,24 @@ func extraIfs(res *Result, ins []config.Instance) {
 		}
 		ic.GARPExtraIfs = ifs
 	}
+}
+
+// trackedScripts are the vrrp_scripts a track_script of an instance or a
+// sync group names.
+func trackedScripts(cfg *config.Config) map[string]bool {
+	out := map[string]bool{}
+	add := func(ts []config.Tracker) {
+		for _, t := range ts {
+			if t.Kind == config.TrackScript {
+				out[t.Name] = true
+			}
+		}
+	}
+	for i := range cfg.VRRP.Instances {
+		add(cfg.VRRP.Instances[i].Trackers)
+	}
+	for _, sg := range cfg.VRRP.SyncGroups {
+		add(sg.Trackers)
+	}
+	return out
 }

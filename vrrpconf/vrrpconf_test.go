@@ -386,3 +386,47 @@ func TestVMACNamesUnique(t *testing.T) {
 		t.Errorf("long name %q (%d)", n, len(n))
 	}
 }
+
+// TestInitFailOfTrackedScript: keepalived 2.2.7 resets a vrrp_script's
+// init_fail when a track_script names it, so the instance waits silently
+// for the first result instead of starting in FAULT (corpus 114 in the
+// runtime differential); init_fail stays on a script nothing tracks.
+func TestInitFailOfTrackedScript(t *testing.T) {
+	res := parse(t, `global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script tracked {
+  script "/bin/true"
+  init_fail
+  rise 2
+}
+vrrp_script unused {
+  script "/bin/true"
+  init_fail
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  track_script {
+    tracked
+  }
+  virtual_ipaddress {
+    192.0.2.10
+  }
+}
+`)
+	got := map[string]bool{}
+	for _, s := range res.VRRP.Scripts {
+		got[s.Name] = s.InitFail
+	}
+	// An unused script is dropped altogether (keepalived's "Warning -
+	// script unused is not used"), so init_fail never applies.
+	if initFail, ok := got["tracked"]; !ok || initFail {
+		t.Fatalf("init_fail: tracked %v present %v (want false, present)", initFail, ok)
+	}
+	if _, ok := got["unused"]; ok {
+		t.Fatal("the unused script is still in the configuration")
+	}
+}

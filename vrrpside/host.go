@@ -227,6 +227,8 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	if err := vmac.Create(m); err != nil {
 		return err
 	}
+	// keepalived's -D line (netlink_link_add_vmac), colon included.
+	v.log.Debug(fmt.Sprintf("(%s): Success creating VMAC interface %s", m.Instance, m.Name))
 	// An IPv4 VMAC with IPv6 eVIPs is in both families' maps.
 	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6, !m.IPv6 && m.IPv6Enabled); err != nil {
 		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
@@ -243,14 +245,20 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	return nil
 }
 
-func (v *Side) deleteVMAC(name string) {
-	_ = v.host.DelVMAC(name)
-	vmac.Delete(name)
+func (v *Side) deleteVMAC(m vmac.VMAC) {
+	_ = v.host.DelVMAC(m.Name)
+	if vmac.Delete(m.Name) == nil {
+		// keepalived's -D line (netlink_link_del_vmac), no colon.
+		v.log.Debug(fmt.Sprintf("(%s) Success removing VMAC interface %s", m.Instance, m.Name))
+	}
 }
 
+// containsVMAC compares what is created: an instance renamed over the
+// same VMAC keeps it rather than deleting it after re-creating it.
 func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
+	m.Instance = ""
 	for _, x := range list {
-		if x == m {
+		if x.Instance = ""; x == m {
 			return true
 		}
 	}

@@ -176,6 +176,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	if err := v.host.BeginStartup(); err != nil {
 		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
 	}
+	track.Prime(v.trackConfig(res), v.sink(res))
 	err = v.router.Start()
 	v.host.EndStartup()
 	if err != nil {
@@ -353,7 +354,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 	v.cfg = cfg
 	for _, m := range old.VMACs {
 		if !containsVMAC(res.VMACs, m) {
-			v.deleteVMAC(m.Name)
+			v.deleteVMAC(m)
 		}
 	}
 	v.res = res
@@ -413,7 +414,7 @@ func (v *Side) close() error {
 	}
 	if !v.keepVIPs {
 		for _, m := range v.res.VMACs {
-			v.deleteVMAC(m.Name)
+			v.deleteVMAC(m)
 		}
 	}
 	errs = append(errs, v.host.Close())

@@ -238,3 +238,22 @@ func TestStaticOnlyConfig(t *testing.T) {
 	r.waitFor("static address restored", has)
 	r.signal(syscall.SIGTERM)
 }
+
+// TestNoVRRPSideNoDump: with nothing for the VRRP side to run keepalived
+// has no VRRP child, so SIGUSR1/SIGUSR2 log no "Printing VRRP data/stats"
+// and write no file (issue 11 divergence 20, corpus 037).
+func TestNoVRRPSideNoDump(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	h := lab.New(t, 1).Host(1)
+	r := startRouter(t, h, "global_defs {\n  router_id nothing\n}\n")
+	r.waitFor("start", func() bool { return r.logged("Warning - keepalived has no configuration to run") })
+	r.signal(syscall.SIGUSR1)
+	r.signal(syscall.SIGUSR2)
+	r.signal(syscall.SIGTERM)
+	if exited, err := r.proc.Wait(20 * time.Second); !exited || err != nil {
+		t.Fatalf("after SIGTERM: exited %v err %v\n%s", exited, err, r.proc.Output())
+	}
+	if r.logged("Printing VRRP") {
+		t.Fatalf("dump logged without a VRRP side:\n%s", r.proc.Output())
+	}
+}

@@ -142,8 +142,10 @@ func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon
 	vlog := opt.Logs.VRRP
 	dump := func(format string, write func() (string, error)) func() {
 		return func() {
-			if vrrpOf(get()) == nil {
-				return // no VRRP child in keepalived: no line, no file
+			// keepalived's parent passes the signal to its VRRP child;
+			// without one (-C, or nothing to run) no line and no file.
+			if d := get(); d == nil || d.VRRP() == nil {
+				return
 			}
 			vlog.Info(fmt.Sprintf(format, os.Getpid()))
 			if _, err := write(); err != nil {
