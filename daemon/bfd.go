@@ -29,6 +29,9 @@ type bfdSide struct {
 	// target is the VRRP side events go to, set by syncVRRP; not read
 	// through the Daemon, whose lock a stop holds while it waits for us.
 	target atomic.Pointer[bfdTarget]
+	// checker is the checker side (BFD_CHECK), set by syncLVS; keepalived
+	// writes each event to its checker pipe as well as the VRRP one.
+	checker atomic.Pointer[bfdTarget]
 
 	mu    sync.Mutex
 	queue []bfdEvent
@@ -104,9 +107,12 @@ func (b *bfdSide) forward() {
 		q := b.queue
 		b.queue = nil
 		b.mu.Unlock()
-		var r BFDSink
+		var r, c BFDSink
 		if t := b.target.Load(); t != nil {
 			r = t.BFDSink
+		}
+		if t := b.checker.Load(); t != nil {
+			c = t.BFDSink
 		}
 		for _, ev := range q {
 			if ev.sync {
@@ -116,6 +122,9 @@ func (b *bfdSide) forward() {
 			b.log.Debug(fmt.Sprintf("Received BFD event: instance %s is in state %s", ev.name, upState(ev.up)))
 			if r != nil {
 				r.BFDState(ev.name, ev.up)
+			}
+			if c != nil {
+				c.BFDState(ev.name, ev.up)
 			}
 		}
 	}
@@ -140,6 +149,21 @@ func (b *bfdSide) syncVRRP(v Side) {
 	}
 	b.target.Store(&bfdTarget{r})
 	b.push(bfdEvent{sync: true})
+}
+
+// syncLVS makes the checker side l (nil: none) the target of events for
+// BFD_CHECK. It needs no start-up read: the checker asks the BFD side
+// until its first event.
+func (b *bfdSide) syncLVS(l Side) {
+	if b == nil {
+		return
+	}
+	r, ok := l.(BFDSink)
+	if !ok {
+		b.checker.Store(nil)
+		return
+	}
+	b.checker.Store(&bfdTarget{r})
 }
 
 // pushUp tells r every session that is Up now.
@@ -185,7 +209,16 @@ func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
 	if d.vrrp != nil {
 		d.bfd.syncVRRP(d.vrrp.Side)
 	}
+	d.bfd.syncLVS(d.lvsLocked())
 	return nil
+}
+
+// lvsLocked is the checker side with d.mu held (nil when not running).
+func (d *Daemon) lvsLocked() Side {
+	if d.lvs == nil {
+		return nil
+	}
+	return d.lvs.Side
 }
 
 func (d *Daemon) stopBFDLocked() {
