@@ -62,6 +62,7 @@ type Engine struct {
 
 	mu       sync.Mutex
 	sessions map[string]*entry
+	order    []string // the names in configuration order, for Dump
 	byDiscr  map[uint32]*entry
 	cnt      Counters
 	wake     chan struct{}
@@ -90,8 +91,10 @@ func (e *Engine) Apply(specs []Spec) {
 	defer e.mu.Unlock()
 	now := e.now()
 	want := map[string]Spec{}
+	e.order = e.order[:0]
 	for _, sp := range specs {
 		want[sp.Name] = sp
+		e.order = append(e.order, sp.Name)
 	}
 	for name, en := range e.sessions {
 		if sp, ok := want[name]; !ok || !sp.sameEndpoint(en.spec) {
@@ -318,4 +321,33 @@ func (e *Engine) Counters() Counters {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.cnt
+}
+
+// EntryDump is one session for keepalived's SIGUSR1 file.
+type EntryDump struct {
+	Spec Spec
+	Dump
+	FD        int  // the sending socket, -1 while none is open
+	OpenRetry bool // the socket could not be opened (thread_open_fd_out)
+	SendError bool
+}
+
+// Dump lists the sessions in configuration order at now.
+func (e *Engine) Dump() []EntryDump {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var out []EntryDump
+	for _, name := range e.order {
+		en := e.sessions[name]
+		if en == nil {
+			continue
+		}
+		d := EntryDump{Spec: en.spec, Dump: en.s.Dump(now), FD: -1, OpenRetry: en.openErr, SendError: en.sendErr}
+		if f, ok := en.tx.(interface{ FD() int }); ok {
+			d.FD = f.FD()
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -171,3 +171,20 @@ func (r *Runner) closeListeners() error {
 	r.lns = nil
 	return errors.Join(errs...)
 }
+
+// Dump lists the sessions for the SIGUSR1 file (none on a nil Runner).
+func (r *Runner) Dump() []bfd.EntryDump {
+	if r == nil {
+		return nil
+	}
+	return r.eng.Dump()
+}
+
+// InputFD is the descriptor packets arrive on (the IPv4 listener's;
+// -1 when none), the file's fd_in.
+func (r *Runner) InputFD() int {
+	if r == nil || len(r.lns) == 0 {
+		return -1
+	}
+	return r.lns[0].FD()
+}

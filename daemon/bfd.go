@@ -32,6 +32,9 @@ type bfdSide struct {
 	// checker is the checker side (BFD_CHECK), set by syncLVS; keepalived
 	// writes each event to its checker pipe as well as the VRRP one.
 	checker atomic.Pointer[bfdTarget]
+	// toChecker names the sessions whose events go to the checker side
+	// (bfd_instance's `checker`, or neither `vrrp` nor `checker`).
+	toChecker atomic.Pointer[map[string]bool]
 
 	mu    sync.Mutex
 	queue []bfdEvent
@@ -75,6 +78,7 @@ func (d *Daemon) startBFDLocked(cfg *config.Config) error {
 	}
 	b := &bfdSide{log: log, run: run,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	b.route(cfg)
 	run.Subscribe(b.enqueue)
 	go b.forward()
 	d.bfd = b
@@ -123,11 +127,20 @@ func (b *bfdSide) forward() {
 			if r != nil {
 				r.BFDState(ev.name, ev.up)
 			}
-			if c != nil {
+			if c != nil && (*b.toChecker.Load())[ev.name] {
 				c.BFDState(ev.name, ev.up)
 			}
 		}
 	}
+}
+
+// route records which sessions' events the checker side reads.
+func (b *bfdSide) route(cfg *config.Config) {
+	m := map[string]bool{}
+	for _, i := range cfg.VRRP.BFDs {
+		m[i.Name] = i.ToChecker
+	}
+	b.toChecker.Store(&m)
 }
 
 // upState is the session state keepalived logs with the event.
@@ -179,6 +192,7 @@ func (b *bfdSide) pushUp(r BFDSink) {
 // reload applies a new configuration: unchanged sessions stay Up.
 func (b *bfdSide) reload(cfg *config.Config) {
 	b.log.Info("Reloading")
+	b.route(cfg)
 	b.run.Apply(bfdconf.Specs(cfg))
 }
 
