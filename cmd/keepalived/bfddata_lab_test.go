@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsas/keepalived-go/control"
 	"github.com/dsas/keepalived-go/internal/lab"
 	"github.com/dsas/keepalived-go/internal/netns"
 )
@@ -74,6 +76,9 @@ func dumpBFDData(t *testing.T, h *lab.Host, conf string, daemon ...string) []byt
 		t.Errorf("%s: no -b pid file while running: %v", daemon[len(daemon)-1], err)
 	} else if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err != nil || syscall.Kill(pid, 0) != nil {
 		t.Errorf("%s: -b pid file holds %q, no live process", daemon[len(daemon)-1], b)
+	}
+	if daemon[0] != "/usr/sbin/keepalived" {
+		checkBFDControl(t, filepath.Join(dir, "k.pid"))
 	}
 	if !r.logged("Printing BFD data for process(") {
 		t.Errorf("no 'Printing BFD data' line:\n%s", p.Output())
@@ -155,4 +160,33 @@ func TestBFDDataFileMatchesKeepalived(t *testing.T) {
 	if t.Failed() || testing.Verbose() {
 		t.Logf("ours:\n%s\nkeepalived:\n%s", strings.Join(ours, "\n"), strings.Join(theirs, "\n"))
 	}
+}
+
+// checkBFDControl: the running daemon's control socket (what keepalivectl
+// bfd and status read) lists the sessions with their negotiated timers.
+func checkBFDControl(t *testing.T, pidFile string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := control.NewClient(control.SocketFor(pidFile)).Status(ctx)
+	if err != nil {
+		t.Errorf("control socket: %v", err)
+		return
+	}
+	if len(st.BFD) != 3 {
+		t.Fatalf("control socket lists %d BFD sessions, want 3: %+v", len(st.BFD), st.BFD)
+	}
+	b1 := st.BFD[0]
+	if b1.Name != "B1" || b1.State != "Up" || b1.RemoteState != "Up" || b1.DetectTimeUS != 300000 ||
+		b1.TxIntervalUS != 100000 || b1.RemoteMultiplier != 3 || b1.LastSeen.IsZero() {
+		t.Errorf("B1 on the control socket: %+v", b1)
+	}
+	if b2 := st.BFD[1]; b2.Name != "B2" || b2.State != "Down" || !b2.LastSeen.IsZero() {
+		t.Errorf("B2 on the control socket: %+v", b2)
+	}
+	var txt strings.Builder
+	if err := control.WriteBFD(&txt, st, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("keepalivectl bfd:\n%s", txt.String())
 }

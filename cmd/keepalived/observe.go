@@ -54,6 +54,7 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 			}
 			return bgpStatus()
 		}),
+		BFD:        status.BFDFunc(func() status.BFD { return bfdStatus(get()) }),
 		ConfigFile: cmp.Or(o.ConfigFile, defaultConfigFile),
 		Version:    status.BuildVersion(),
 		RouterID: func() string {
