@@ -60,6 +60,10 @@ type Engine struct {
 	// pipe: on Up, and on a fall from Up unless the peer went AdminDown.
 	notify func(name string, up bool)
 
+	// pending, when set, reports packets received by the host and not yet
+	// handed to Input (SetPending).
+	pending func() bool
+
 	mu       sync.Mutex
 	sessions map[string]*entry
 	order    []string // the names in configuration order, for Dump
@@ -272,12 +276,48 @@ func (e *Engine) nextLocked() time.Time {
 	return next
 }
 
+// SetPending gives the engine a way to see packets that reached the host
+// but not yet Input; call it before Run. When the process has not been
+// scheduled for a while (a loaded host), the timer and the reader wake
+// together: without this, the timer could take every session Down while
+// their packets wait unread.
+func (e *Engine) SetPending(f func() bool) { e.pending = f }
+
+// drainBound bounds how long Run waits for the reader before it lets a
+// detection timer expire.
+const drainBound = 5 * time.Millisecond
+
+// drain waits, without the lock, until the reader has taken what is
+// queued (or drainBound has passed), when a detection timer is due.
+func (e *Engine) drain() {
+	if e.pending == nil {
+		return
+	}
+	e.mu.Lock()
+	now := e.now()
+	due := false
+	for _, en := range e.sessions {
+		if x := en.s.expireAt; !x.IsZero() && !now.Before(x) {
+			due = true
+			break
+		}
+	}
+	e.mu.Unlock()
+	if !due {
+		return
+	}
+	for end := time.Now().Add(drainBound); e.pending() && time.Now().Before(end); {
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
 // Run drives the timers until ctx ends, then takes every session
 // AdminDown (keepalived's shutdown tells peers the same way).
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
 	for {
+		e.drain()
 		e.mu.Lock()
 		e.flushLocked(e.now())
 		next := e.nextLocked()

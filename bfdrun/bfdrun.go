@@ -92,6 +92,15 @@ func Start(log *slog.Logger, specs []bfd.Spec, opt Options) (*Runner, error) {
 			}
 		}()
 	}
+	lns := r.lns
+	r.eng.SetPending(func() bool {
+		for _, l := range lns {
+			if l.Pending() {
+				return true
+			}
+		}
+		return false
+	})
 	r.eng.Apply(specs)
 	go func() { defer close(r.done); r.eng.Run(ctx) }()
 	return r, nil

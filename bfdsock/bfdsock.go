@@ -222,3 +222,23 @@ func rawFD(c syscall.Conn) int {
 	}
 	return fd
 }
+
+// Pending reports whether a datagram waits in the socket's receive queue
+// (SIOCINQ), read by no Serve yet: after the process was not scheduled
+// for a while, the engine reads what arrived before it lets a detection
+// timer expire.
+func (l *Listener) Pending() bool {
+	sc, ok := l.c.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	n := 0
+	if err := rc.Control(func(fd uintptr) { n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
+		return false
+	}
+	return n > 0
+}
