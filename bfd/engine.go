@@ -228,7 +228,13 @@ func (e *Engine) Input(b []byte, src, dst netip.Addr, ttl int) {
 		return
 	}
 	e.cnt.Received++
-	e.flushLocked(e.now())
+	// Only this session: advancing the others here could expire one
+	// whose packet is queued right behind this one (after the process
+	// was not scheduled for a while). Run handles them, reading first.
+	now := e.now()
+	for en.s.Advance(now) {
+		e.sendLocked(en)
+	}
 	e.kick()
 }
 

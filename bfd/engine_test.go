@@ -235,3 +235,42 @@ type nopSender struct{}
 
 func (nopSender) Send([]byte) error { return nil }
 func (nopSender) Close() error      { return nil }
+
+// TestEngineInputExpiresNoOther: a packet handed in after a stall advances
+// only its own session; another whose detection time passed meanwhile is
+// left to Run, which reads the queued packets first.
+func TestEngineInputExpiresNoOther(t *testing.T) {
+	e, _, events := testEngine(t)
+	peer2 := netip.MustParseAddr("192.0.2.3")
+	sp2 := testSpec("B2")
+	sp2.Neighbor = peer2
+	e.Apply([]Spec{testSpec("B1"), sp2})
+	now := epoch
+	e.now = func() time.Time { return now }
+	up := func(name string, from netip.Addr) {
+		d := e.sessions[name].s.Discriminator()
+		for _, st := range []wire.State{wire.Down, wire.Up} {
+			your := d
+			if st == wire.Down {
+				your = 0
+			}
+			p := wire.Packet{State: st, DetectMult: 3, MyDiscr: 77, YourDiscr: your, DesiredMinTx: 50000, RequiredMinRx: 50000}
+			e.Input(p.Append(nil), from, local, 255)
+		}
+	}
+	up("B1", peer)
+	up("B2", peer2)
+	now = now.Add(time.Second) // the process was not scheduled
+	p := wire.Packet{State: wire.Up, DetectMult: 3, MyDiscr: 77, YourDiscr: e.sessions["B1"].s.Discriminator(),
+		DesiredMinTx: 50000, RequiredMinRx: 50000}
+	e.Input(p.Append(nil), peer, local, 255)
+	if got := strings.Join(*events, " "); got != "B1 up B2 up" {
+		t.Fatalf("events %q: Input expired another session", got)
+	}
+	e.mu.Lock()
+	e.flushLocked(now) // Run, when nothing is queued: B2 is gone
+	e.mu.Unlock()
+	if got := strings.Join(*events, " "); got != "B1 up B2 up B2 down" {
+		t.Fatalf("events %q", got)
+	}
+}

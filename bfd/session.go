@@ -239,7 +239,16 @@ func (s *Session) Advance(now time.Time) bool {
 		return true
 	}
 	if !s.nextTx.IsZero() && !now.Before(s.nextTx) {
-		s.nextTx = now.Add(s.jittered())
+		// From the deadline, not from now: a timer that fires late (Go's
+		// wake up to about a millisecond after the deadline, more on a
+		// loaded host) must not lengthen every interval, or three of them
+		// outlast the peer's detection time. Late by more than an
+		// interval, start again from now.
+		next := s.nextTx.Add(s.jittered())
+		if !next.After(now) {
+			next = now.Add(s.jittered())
+		}
+		s.nextTx = next
 		return true
 	}
 	return false
