@@ -20,7 +20,8 @@
 #              BENCH_BFD_WINDOW (CPU window in s, default 20),
 #              KEEPALIVED_GO (binary to measure; default: built from this tree),
 #              KEEPALIVED_C (default /usr/sbin/keepalived),
-#              BENCH_BFD_KEEP (a directory to copy the logs to).
+#              BENCH_BFD_KEEP (a directory to copy the logs to),
+#              BENCH_BFD_ONLY=go (keepalived-go at both ends only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $EUID -eq 0 ]] || { echo "bench-bfd: needs root (network namespaces)" >&2; exit 1; }
@@ -103,7 +104,7 @@ rss_of() {
 }
 
 # ups LOG: how many distinct sessions have come Up.
-ups() { grep -o '(B[0-9]*) Entering Up state' "$1" | sort -u | wc -l; }
+ups() { grep -o '(B[0-9]*) Entering Up state' "$1" 2>/dev/null | sort -u | wc -l; }
 
 # after LINE LOG: the log's lines after line LINE.
 after() { tail -n +"$(($1 + 1))" "$2"; }
@@ -211,6 +212,10 @@ echo "CPU over ${WINDOW} s (100 % = one core). Detection after the cut: min / me
 echo
 echo "| implementation | sessions fallen during the window | CPU, BFD process | CPU, all processes | RSS, BFD process | RSS, all processes | sessions detected | detection ms |"
 echo "|---|---|---|---|---|---|---|---|"
+if [[ ${BENCH_BFD_ONLY:-} == go ]]; then
+	run keepalived-go "$KEEPALIVED_GO" "$KEEPALIVED_GO"
+	exit 0
+fi
 run keepalived "$KA" "$KA"
 run keepalived-go "$KEEPALIVED_GO" "$KEEPALIVED_GO"
 # Mixed: which side of ours (receiving or sending) a difference comes from.
