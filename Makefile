@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 BIN         := bin
 
-.PHONY: all build test unit vmtest startup-scale bench bench-vrrp bench-heal bench-parse lint demo deps fuzz clean deb differential
+.PHONY: all build test unit vmtest startup-scale bench bench-bfd bench-vrrp bench-heal bench-parse lint demo deps fuzz clean deb differential
 
 all: build
 
@@ -32,6 +32,14 @@ bench:
 # 2.2.7 in a netns lab (about 4 minutes, root).
 bench-vrrp: build
 	KEEPALIVED_GO=$(BIN)/keepalived ./scripts/bench-vrrp.sh
+
+# bench-bfd runs 100 BFD sessions at 10 ms x 3 between two namespaces,
+# keepalived 2.2.7 at both ends, then keepalived-go, then each with the
+# other: CPU and RSS of the BFD process, sessions that fell under the
+# host's load, and the detection-time spread when the peer is cut (about
+# 3 minutes, root; BENCH_BFD_N, BENCH_BFD_WINDOW).
+bench-bfd: build
+	KEEPALIVED_GO=$(CURDIR)/$(BIN)/keepalived ./scripts/bench-bfd.sh
 
 # bench-heal measures the client black-hole after a split brain heals: 8
 # random-phase heals of a 5 s partition per setup (keepalived-go and

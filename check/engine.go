@@ -29,6 +29,8 @@ type Engine struct {
 	queue    checkerHeap
 
 	results chan result
+	// wake tells Run that Wake moved checkers to the head of the queue.
+	wake    chan struct{}
 	running atomic.Bool
 	done    atomic.Uint64 // completed checks, for benchmarks and metrics
 }
@@ -61,7 +63,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	if sink == nil {
 		return nil, errors.New("check: nil sink")
 	}
-	e := &Engine{sink: sink, randN: rand.Int64N}
+	e := &Engine{sink: sink, randN: rand.Int64N, wake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(e)
 	}
@@ -166,7 +168,38 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			e.flush(append(out, e.membership()...))
 		case <-timer.C:
+		case <-e.wake:
 		}
+	}
+}
+
+// Wake runs now every checker whose Checker.Wake is key: an event source
+// (keepalived's BFD event pipe for BFD_CHECK) tells the engine a verdict
+// changed instead of waiting for the next period. A checker in flight
+// runs again as soon as its result is in.
+func (e *Engine) Wake(key string) {
+	if key == "" {
+		return
+	}
+	e.mu.Lock()
+	now := time.Now()
+	for _, c := range e.checkers {
+		if c.spec.Wake != key {
+			continue
+		}
+		if c.inFlight {
+			c.rewake = true
+			continue
+		}
+		if c.heapIdx >= 0 && c.heapIdx < len(e.queue) && e.queue[c.heapIdx] == c {
+			c.next = now
+			heap.Fix(&e.queue, c.heapIdx)
+		}
+	}
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -231,6 +264,10 @@ func (e *Engine) handle(res result) []output {
 		delay += time.Duration(e.randN(int64(float64(delay)*e.jitter) + 1))
 	}
 	c.next = now.Add(delay)
+	if c.rewake {
+		// Wake came while this check ran: its answer may be stale.
+		c.next, c.rewake = now, false
+	}
 	heap.Push(&e.queue, c)
 	wasDirty := s.dirty
 	out := e.reconcile(s, r, v.firstDown, now)

@@ -367,3 +367,40 @@ func TestNewRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestWake: Wake runs the checkers with that key at once, not at their
+// next period, and leaves the others alone (BFD_CHECK's events).
+func TestWake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, other := &fakeProbe{}, &fakeProbe{}
+		sink := newRecSink()
+		tm := Timing{DelayLoop: time.Second}
+		vs := VirtualServer{ID: "VS", Reals: []RealServer{
+			{ID: "rs1", Weight: 1, Checkers: []Checker{{Kind: "BFD_CHECK", Probe: p, Timing: tm, Wake: "bfd:B1"}}},
+			{ID: "rs2", Weight: 1, Checkers: []Checker{{Kind: "BFD_CHECK", Probe: other, Timing: tm, Wake: "bfd:B2"}}}}}
+		e, err := New([]VirtualServer{vs}, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = e.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		synctest.Wait()
+		step(1 * time.Second) // both checked once at 1s
+		sink.take()
+		step(300 * time.Millisecond)
+		p.set(false)
+		e.Wake("bfd:B1")
+		synctest.Wait()
+		want(t, sink.take(), "1.3s RS rs1 VS DOWN", "1.3s set VS [rs2=1]")
+		if other.n() != 1 {
+			t.Errorf("rs2's checker ran %d times, want 1: Wake ran a checker of another key", other.n())
+		}
+		p.set(true)
+		step(100 * time.Millisecond)
+		e.Wake("bfd:B1")
+		synctest.Wait()
+		want(t, sink.take(), "1.4s RS rs1 VS UP", "1.4s set VS [rs1=1 rs2=1]")
+	})
+}

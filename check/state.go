@@ -26,6 +26,7 @@ type checkerState struct {
 	// scheduling
 	next     time.Time
 	inFlight bool
+	rewake   bool // Wake came while in flight
 	heapIdx  int
 	vs, rs   int
 	idx      int

@@ -46,6 +46,9 @@ type Checker struct {
 	// Confirming starts the checker with that confirmation pending; a
 	// reload carries it over from the checker's status.
 	Confirming bool
+	// Wake, when set, lets Engine.Wake(Wake) run the checker at once
+	// (BFD_CHECK: "bfd:" + the instance name).
+	Wake string
 }
 
 // RealServer is one real_server block.

@@ -358,7 +358,6 @@ type BFDInstance struct {
 	Passive       bool
 	TTL           int // 0: 255 (IPv4) / 64 (IPv6)
 	MaxHops       int
-	Multihop      bool
 	Weight        int
 	WeightReverse bool
 	// ToVRRP / ToChecker: which processes get events; both when neither

@@ -421,6 +421,7 @@ func (d *Daemon) start(cfg *config.Config) error {
 			// cannot start (no IPVS in the kernel, say).
 			d.log.Core.Error(fmt.Sprintf("Healthcheck child process failed to start, VRRP runs on: %v", err))
 		}
+		d.bfd.syncLVS(d.lvsLocked())
 	}
 	return nil
 }

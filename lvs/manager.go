@@ -52,8 +52,9 @@ type Options struct {
 	RunScript func(cmd *config.Command)
 	// EngineOptions are passed to check.New (jitter, in-flight bound...).
 	EngineOptions []check.Option
-	// BFDUp reports whether a bfd_instance is Up, for BFD_CHECK; nil
-	// means no BFD side, and every BFD_CHECK fails.
+	// BFDUp reports whether a bfd_instance is Up, for BFD_CHECK before
+	// its first event (keepalived's BFD process states every session at
+	// start); nil means no BFD side, and every BFD_CHECK fails.
 	BFDUp func(name string) bool
 	// Marks opens the nftables_ipvs table. Nil opens it with package
 	// nftfilter in the caller's network namespace, unless Kernel is set:
@@ -105,6 +106,11 @@ type Manager struct {
 	// server was last applied, so a full pass can tell stale reads.
 	seq     uint64
 	touched map[string]uint64
+
+	// bfd is the last event of each bfd_instance (BFDState): BFD_CHECK
+	// follows events, as keepalived's checker follows its BFD pipe.
+	bfdMu sync.Mutex
+	bfd   map[string]bool
 }
 
 // admin is what a Kernel may offer beyond services: *ipvs.Conn has it all.
@@ -139,7 +145,7 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 	if m.resync == 0 {
 		m.resync = DefaultResync
 	}
-	p, err := translate(cfg, m.log, m.opt.BFDUp)
+	p, err := translate(cfg, m.log, m.bfdUp)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +339,7 @@ func (m *Manager) Reload(cfg *config.Config) error {
 	m.mu.Lock()
 	prev := m.plan
 	m.mu.Unlock()
-	p, err := translateFrom(cfg, m.log, m.opt.BFDUp, prev)
+	p, err := translateFrom(cfg, m.log, m.bfdUp, prev)
 	if err != nil {
 		return err
 	}
@@ -431,3 +437,36 @@ func (m *Manager) Status() []VirtualServerStatus {
 	}
 	return out
 }
+
+// BFDState is the BFD side's event for bfd_instance name: the BFD_CHECKs
+// on it run at once with the new state (keepalived's checker reads its
+// BFD event pipe). A peer's AdminDown sends no event and so leaves them
+// as they are, as RFC 5880 §6.8.16 asks.
+func (m *Manager) BFDState(name string, up bool) {
+	m.bfdMu.Lock()
+	if m.bfd == nil {
+		m.bfd = map[string]bool{}
+	}
+	m.bfd[name] = up
+	m.bfdMu.Unlock()
+	m.mu.Lock()
+	g := m.gen
+	m.mu.Unlock()
+	if g != nil {
+		g.eng.Wake(bfdWakeKey(name))
+	}
+}
+
+// bfdUp is BFD_CHECK's verdict: the last event, else the BFD side's
+// state now.
+func (m *Manager) bfdUp(name string) bool {
+	m.bfdMu.Lock()
+	up, ok := m.bfd[name]
+	m.bfdMu.Unlock()
+	if ok {
+		return up
+	}
+	return m.opt.BFDUp != nil && m.opt.BFDUp(name)
+}
+
+func bfdWakeKey(name string) string { return "bfd:" + name }

@@ -500,8 +500,9 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 			return nil, errors.New("BFD_CHECK without bfd instance")
 		}
 		out.Probe = &probe.BFD{Name: c.BFD.Name, Up: t.bfdUp}
-		// keepalived is told of each change; the state is polled every
-		// second, as FILE_CHECK's file.
+		// Each BFD event runs the checker at once (Manager.BFDState); the
+		// one-second period only restates the last event.
+		out.Wake = bfdWakeKey(c.BFD.Name)
 		r := check.Resolve("FILE_CHECK")
 		out.Timing = r.Timing
 		out.Timing.Alpha = c.Alpha
@@ -520,6 +521,9 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
 		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
 		dynamic: c.Type == config.CheckFile || c.Type == config.CheckMisc && c.Misc != nil && c.Misc.Dynamic,
+	}
+	if c.Type == config.CheckBFD {
+		out.Probe.(*watched).bfd = c.BFD.Name
 	}
 	return out, nil
 }

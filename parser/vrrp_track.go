@@ -658,14 +658,6 @@ func bfdKeywords() table {
 			}
 			b.MaxHops = int(n)
 		})},
-		"multihop": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
-			v, ok := trueFalse(args)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "Configuration error: BFD instance %s multihop setting not valid - %s", b.Name, args[0].Text)
-				return
-			}
-			b.Multihop = v
-		})},
 		"weight": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
 				return
@@ -784,7 +776,7 @@ func bfdEnd(c *ctx) {
 		return
 	}
 	for _, o := range c.Cfg.VRRP.BFDs {
-		if o.Neighbor == b.Neighbor && o.Source == b.Source && o.Multihop == b.Multihop {
+		if o.Neighbor == b.Neighbor && o.Source == b.Source {
 			c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has duplicate neighbor address %s, ignoring instance", b.Name, b.Neighbor)
 			return
 		}

@@ -58,6 +58,8 @@ type Writer struct {
 	host func() Host
 	// check, when set, gives the checker side's file.
 	check func() (*config.Config, map[string]check.ServiceStatus)
+	// bfd, when set, gives the BFD side's file.
+	bfd func() (*config.Config, BFDDump)
 
 	// base holds, per instance, the counters at the last STATS_CLEAR:
 	// keepalived zeroes its counters then, but the engine's are the

@@ -34,6 +34,8 @@ type Sources struct {
 	Transitions *Transitions
 	// BGP is the bgp_speaker extension; nil shows nothing.
 	BGP BGPSource
+	// BFD is the BFD side (bfd_instance); nil shows nothing.
+	BFD BFDSource
 	// RouterID returns global_defs router_id (the host name by default)
 	// of the running configuration; the data file and the control socket
 	// show it. Nil shows nothing.
