@@ -165,7 +165,9 @@ func vmacDev(c *config.Config, ci *config.Instance) [2]string {
 // state, so the current one (what it wants until the next event), and
 // before the start the configured one.
 func wantState(in *status.Instance, ci *config.Instance) string {
-	if in.State != vrrp.StateInit {
+	// A configuration fault leaves keepalived's wantstate where the
+	// configuration put it.
+	if in.State != vrrp.StateInit && in.Config.ConfigFault == "" {
 		return status.StateName(in.State)
 	}
 	if ci != nil && (ci.State == config.StateMaster || ci.Priority == 255) {

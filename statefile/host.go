@@ -310,9 +310,10 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p("   Reset ARP config counter %d", x.nvmac[f.Name])
 	p("   Original arp_ignore %d", f.ArpIgnore)
 	p("   Original arp_filter %d", f.ArpFilter)
-	if isVMAC || x.nvmac[f.Name] > 0 {
+	if isVMAC || x.nvmac[f.Name] > 0 || promoteCount(f.Name, x.c) > 0 {
 		// keepalived lowers rp_filter for VMACs and prints it for the
-		// interfaces it saw change since.
+		// interfaces it saw change since (setting promote_secondaries
+		// is such a change).
 		p("   rp_filter %d", f.RPFilter)
 	}
 	p("   Original promote_secondaries %d", f.PromoteSecondaries)

@@ -85,7 +85,7 @@ func dumpFlags(p func(string, ...any), in *status.Instance, ci *config.Instance)
 	flagged := unicast || ci.UnicastConfigured || ci.UnicastFaultNoPeer || ci.DontTrackPrimary ||
 		ci.LinkbeatUsePolling || ci.SkipCheckAdvAddr || ci.SrcIP.IsValid() || ci.TrackSrcIP ||
 		ci.CheckUnicastSrc || ci.PromoteSecondaries || ci.NoPreempt || ci.VMAC.Enabled ||
-		ci.VMAC.IPVLAN || ci.VMAC.AddrVMAC
+		ci.VMAC.IPVLAN || ci.VMAC.AddrVMAC || ci.GARPExtraIfAll
 	if !flagged {
 		p("   Flags: none")
 		return

@@ -913,6 +913,12 @@ func (in *instance) trackers() []TrackerStatus {
 // instance is already in FAULT there.
 func (in *instance) logStartFault() {
 	r := in.r
+	if in.cfg.ConfigFault != "" {
+		// keepalived's num_config_faults: its line was logged with the
+		// configuration ("Cannot use unicast without any peers - going
+		// to fault state"); no FAULT line follows.
+		return
+	}
 	down := func(name string) {
 		in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (interface %s down)", in.cfg.Name, name), "instance", in.cfg.Name)
 	}
