@@ -200,8 +200,14 @@ func (e *Engine) start() []output {
 	now := e.clock.Now()
 	var out []output
 	for _, s := range e.services {
-		if s.initQuorum() {
+		switch down, up := s.initQuorum(), s.quorumUp; {
+		case down:
 			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Init: true, Time: now}})
+		case up:
+			// keepalived starts every service with its quorum down and
+			// announces "Gained quorum" (quorum_up, FIFO, SNMP trap) when
+			// the initial weight meets it.
+			out = append(out, output{event: &Event{Kind: QuorumUp, VS: s.spec.ID, Command: s.spec.QuorumUp, Init: true, Time: now}})
 		}
 		s.last, s.dirty = s.members(), false
 		out = append(out, output{vs: s.spec.ID, members: s.last})

@@ -28,6 +28,16 @@ type Status struct {
 	Reloads        *Reloads        `json:"reloads,omitempty"`
 	// BGP is set only when a bgp_speaker block runs.
 	BGP *BGP `json:"bgp,omitempty"`
+	// Links are the SNMP (AgentX) and D-Bus connections, when enabled.
+	Links []Link `json:"links,omitempty"`
+}
+
+// Link is a monitoring or control connection: the SNMP subagent's AgentX
+// session with snmpd ("snmp") or the D-Bus service ("dbus").
+type Link struct {
+	Name      string `json:"name"`
+	Target    string `json:"target"`
+	Connected bool   `json:"connected"`
 }
 
 // BGP is the bgp_speaker extension's sessions and announcements.
@@ -196,6 +206,11 @@ func Snapshot(src status.Sources, now time.Time, pid int) Status {
 		}
 	}
 	st.BGP = bgp(src.BGP)
+	if src.Links != nil {
+		for _, l := range src.Links() {
+			st.Links = append(st.Links, Link{Name: l.Name, Target: l.Target, Connected: l.Connected})
+		}
+	}
 	if src.Reloads != nil {
 		r := src.Reloads.Stats()
 		st.Reloads = &Reloads{Total: r.Total, Failures: r.Failures, LastOK: r.LastOK, LastAt: r.LastAt,

@@ -51,6 +51,7 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 		p("no VRRP instances and no virtual servers")
 	}
 	writeBGP(p, st, now)
+	writeLinks(p, st)
 	if r := st.Reloads; r != nil && r.Total > 0 {
 		p("")
 		res := "ok"
@@ -280,4 +281,24 @@ func writeBGP(p printer, st *Status, now time.Time) {
 		announced += " (draining)"
 	}
 	p("announced: %s, last change %s", announced, ago(b.LastChange, now))
+}
+
+// writeLinks is one line per monitoring connection: `snmp agentx
+// unix:/var/agentx/master: connected`.
+func writeLinks(p printer, st *Status) {
+	if len(st.Links) == 0 {
+		return
+	}
+	p("")
+	for _, l := range st.Links {
+		state := "connected"
+		if !l.Connected {
+			state = "not connected"
+		}
+		what := l.Name
+		if l.Name == "snmp" {
+			what = "snmp agentx"
+		}
+		p("%s %s: %s", what, l.Target, state)
+	}
 }

@@ -179,7 +179,7 @@ func (g *generation) Event(ev check.Event) {
 	if g.quiet.Load() {
 		return
 	}
-	if ev.Init && (ev.Kind == check.QuorumDown && g.carriedVS[ev.VS] ||
+	if ev.Init && ((ev.Kind == check.QuorumDown || ev.Kind == check.QuorumUp) && g.carriedVS[ev.VS] ||
 		ev.Kind == check.RealServerDown && g.carriedRS[[2]string{ev.VS, ev.RS}]) {
 		return // announced before the reload
 	}
@@ -199,6 +199,10 @@ func (m *Manager) event(p *plan, ev check.Event) {
 		attrs = append(attrs, "shutdown", true)
 	}
 	m.log.Info(ev.Kind.String(), attrs...)
+	quorum := ev.Kind == check.QuorumUp || ev.Kind == check.QuorumDown
+	if quorum && m.opt.Traps != nil {
+		m.opt.Traps(ev)
+	}
 	if c := p.scripts[scriptKey{vs: ev.VS, rs: ev.RS, kind: ev.Kind}]; c != nil && len(ev.Command) > 0 {
 		if m.opt.RunScript != nil {
 			m.opt.RunScript(c)
@@ -208,6 +212,9 @@ func (m *Manager) event(p *plan, ev check.Event) {
 	}
 	if m.opt.Events != nil {
 		m.opt.Events(ev)
+	}
+	if !quorum && m.opt.Traps != nil {
+		m.opt.Traps(ev)
 	}
 }
 

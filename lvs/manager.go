@@ -49,6 +49,10 @@ type Options struct {
 	// Events, when set, is told of every real server and quorum transition
 	// (notify FIFOs, metrics) after the configured script has been started.
 	Events func(check.Event)
+	// Traps, when set, is told of the same transitions where keepalived
+	// sends its SNMP notifications: before a quorum change's script, after
+	// a real server's script and FIFO line.
+	Traps func(check.Event)
 	// RunScript runs a notify_up/notify_down/quorum_up/quorum_down command;
 	// nil runs it here, detached, as the configured (or script_user) user.
 	RunScript func(cmd *config.Command)

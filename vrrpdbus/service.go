@@ -52,6 +52,17 @@ type node struct {
 	children []string
 }
 
+// Connected reports whether the service is on a bus whose connection is
+// still up.
+func (s *Service) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil && !s.stopped && s.conn.Connected()
+}
+
+// Name is the bus name the service owns (or asks for).
+func (s *Service) Name() string { return s.opt.Service }
+
 // New returns a service that is not on a bus yet.
 func New(opt Options) *Service {
 	if opt.Service == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dsas/keepalived-go/agentx"
+	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/snmpagent"
@@ -24,13 +25,17 @@ func init() { extensions = append(extensions, snmpExtension) }
 
 // snmpFlags are the SNMP parts to serve: the configuration's enable_snmp_*
 // keywords, all of them with -x (keepalived's snmp_option); none of the
-// VRRP ones with -C, where keepalived runs no VRRP process to serve them.
+// VRRP ones with -C, where keepalived runs no VRRP process to serve them,
+// nor the checker one with -P.
 func snmpFlags(o Options, g config.Global) config.Global {
 	if o.SNMP {
-		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true, true
+		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3, g.EnableSNMPChecker = true, true, true, true
 	}
 	if o.CheckOnly && !o.VRRPOnly {
 		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = false, false, false
+	}
+	if o.VRRPOnly && !o.CheckOnly {
+		g.EnableSNMPChecker = false
 	}
 	return g
 }
@@ -59,6 +64,8 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	}
 	traps := newSNMPTraps()
 	opt.Notifiers = append(opt.Notifiers, traps)
+	checkTraps.Store(&traps.check)
+	lvsState := lvsSource(get, opt)
 
 	// input is the running daemon as the MIB view reads it; withStatus
 	// false leaves out the engine's snapshot, which traps do not need.
@@ -73,9 +80,13 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 			Version: keepalivedVersion, Config: cfg, Scripts: scripts.Scripts(),
 			Iface: ifaceInfo, Start: start, Now: time.Now(),
 			Keepalived: g.EnableSNMPVRRP, RFCv2: g.EnableSNMPRFCv2, RFCv3: g.EnableSNMPRFCv3, Traps: g.EnableTraps,
+			Checker: g.EnableSNMPChecker,
 		}
 		if withStatus {
 			in.Status = vrrpOf(dd).Status()
+		}
+		if in.Checker {
+			in.LVS = lvsState()
 		}
 		return in, true
 	}
@@ -169,9 +180,28 @@ func ifaceInfo(name string) snmpmib.Iface {
 // traps snmpd is not there to take.
 type snmpTraps struct {
 	events chan vrrp.Event
+	check  chan check.Event
 }
 
-func newSNMPTraps() *snmpTraps { return &snmpTraps{events: make(chan vrrp.Event, 256)} }
+func newSNMPTraps() *snmpTraps {
+	return &snmpTraps{events: make(chan vrrp.Event, 256), check: make(chan check.Event, 256)}
+}
+
+// checkTraps is the queue of the checker side's events for the SNMP
+// traps, nil without SNMP; the checker side writes to it (sides.go).
+var checkTraps atomic.Pointer[chan check.Event]
+
+// queueCheckTrap queues a checker event for its trap; a full queue drops.
+func queueCheckTrap(ev check.Event) {
+	q := checkTraps.Load()
+	if q == nil {
+		return
+	}
+	select {
+	case *q <- ev:
+	default:
+	}
+}
 
 // Notify implements vrrp.Notifier.
 func (t *snmpTraps) Notify(ev vrrp.Event) {
@@ -194,6 +224,14 @@ func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (s
 			}
 			for _, tr := range snmpmib.StateTraps(ev, in) {
 				a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
+			}
+		case ev := <-t.check:
+			in, ok := input()
+			if !ok {
+				continue
+			}
+			for _, tr := range snmpmib.CheckTraps(ev, in) {
+				a.Notify(a.Trap(tr.OID, tr.VarBinds...))
 			}
 		}
 	}
