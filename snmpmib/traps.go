@@ -164,3 +164,40 @@ func CheckTraps(ev check.Event, in Input) []Trap {
 		agentx.Str(GlobalOID.Append(2, 0), in.Config.Global.RouterID))
 	return []Trap{{OID: trap, VarBinds: vbs}}
 }
+
+// RejectTraps are the notifications keepalived sends when an instance
+// refuses an advert: VRRP-MIB's vrrpTrapAuthFailure (enable_snmp_rfcv2)
+// for an authentication error, VRRPv3-MIB's vrrpv3NotifyProtoError
+// (enable_snmp_rfcv3) for a TTL, version or checksum error; both need
+// enable_traps and an instance the MIB lists.
+func RejectTraps(rej vrrp.Rejection, in Input) []Trap {
+	if in.Config == nil || !in.Traps {
+		return nil
+	}
+	inst := in.Config.VRRP.Instance(rej.Instance)
+	if inst == nil || len(inst.VIPs) == 0 {
+		return nil
+	}
+	if in.Iface == nil {
+		in.Iface = func(string) Iface { return Iface{} }
+	}
+	r := rfcRow{in: inst, iface: in.Iface(inst.Interface), v6: inst.Family == config.IPv6}
+	var out []Trap
+	if rej.Auth != 0 && in.RFCv2 && inst.Version != 3 && !r.v6 {
+		var src [4]byte
+		if rej.Src.Is4() {
+			src = rej.Src.As4()
+		}
+		idx := []uint32{uint32(r.iface.Index), uint32(inst.VRID)}
+		out = append(out, Trap{RFCv2OID.Append(0, 2), []agentx.VarBind{
+			agentx.IP(RFCv2OID.Append(1, 5).Append(idx...), src),
+			agentx.Int(RFCv2OID.Append(1, 6).Append(idx...), int(rej.Auth)),
+		}})
+	}
+	if rej.Proto != 0 && in.RFCv3 {
+		out = append(out, Trap{RFCv3OID.Append(0, 2), []agentx.VarBind{
+			agentx.Int(RFCv3OID.Append(1, 2, 5, 1, 6).Append(r.index()...), int(rej.Proto)),
+		}})
+	}
+	return out
+}

@@ -127,6 +127,9 @@ type InstanceStatus struct {
 	Trackers []TrackerStatus
 	// FaultReasons say why a FAULT instance is in FAULT; nil otherwise.
 	FaultReasons []string
+	// ProtoErr is the reason of the last advert refused for a protocol
+	// error (vrrpv3StatisticsProtoErrReason); 0 when none.
+	ProtoErr ProtoError
 }
 
 // TrackerStatus is one tracked object of an instance.

@@ -24,6 +24,8 @@ type instance struct {
 	// srcLost: the interface's address this instance sent from went and
 	// no other came (keepalived's down_instance on RTM_DELADDR).
 	srcLost bool
+	// protoErr is the last protocol error an advert was refused for.
+	protoErr ProtoError
 	// initHold: in FAULT only while a weight-0 track_script has not
 	// reported yet. keepalived enters that FAULT silently (logged, no
 	// notify), so a restart pages no one.
@@ -726,6 +728,7 @@ func (in *instance) status() InstanceStatus {
 		EffectivePriority: in.effPrio,
 		MasterAdvertInt:   in.masterAdverInt,
 		Stats:             in.stats,
+		ProtoErr:          in.protoErr,
 	}
 	if in.masterAddr.IsValid() {
 		st.MasterAddr = in.masterAddr.String()

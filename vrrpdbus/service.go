@@ -23,6 +23,9 @@ type Options struct {
 	// ones return once the file is written, as keepalived replies only
 	// then; ReloadConfig only starts the reload.
 	PrintData, PrintStats, PrintStatsClear, ReloadConfig func()
+	// SendGARP is Instance.SendGarp: one round of GARPs/NAs for the named
+	// instance's addresses if it is MASTER; nil answers NotSupported.
+	SendGARP func(instance string)
 
 	Logger *slog.Logger
 }

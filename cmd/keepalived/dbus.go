@@ -112,7 +112,12 @@ func (b *dbusBridge) start(d *daemon.Daemon, cfg *config.Config) {
 		PrintStats:      b.onSignal(syscall.SIGUSR2),
 		PrintStatsClear: b.onSignal(syscall.Signal(63)),
 		ReloadConfig:    func() { _ = syscall.Kill(os.Getpid(), syscall.SIGHUP) },
-		Logger:          log,
+		SendGARP: func(name string) {
+			if v := vrrpOf(d); v != nil {
+				v.Router().SendGARP(name)
+			}
+		},
+		Logger: log,
 	})
 	// Published before Start so that no event between the initial states
 	// and the first notification is lost.

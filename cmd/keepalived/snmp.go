@@ -65,6 +65,16 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	traps := newSNMPTraps()
 	opt.Notifiers = append(opt.Notifiers, traps)
 	checkTraps.Store(&traps.check)
+	prevRejected := opt.Rejected
+	opt.Rejected = func(r vrrp.Rejection) {
+		if prevRejected != nil {
+			prevRejected(r)
+		}
+		select {
+		case traps.rejected <- r:
+		default:
+		}
+	}
 	lvsState := lvsSource(get, opt)
 
 	// input is the running daemon as the MIB view reads it; withStatus
@@ -179,12 +189,14 @@ func ifaceInfo(name string) snmpmib.Iface {
 // sends the traps in event order; a full queue drops, as keepalived drops
 // traps snmpd is not there to take.
 type snmpTraps struct {
-	events chan vrrp.Event
-	check  chan check.Event
+	events   chan vrrp.Event
+	check    chan check.Event
+	rejected chan vrrp.Rejection
 }
 
 func newSNMPTraps() *snmpTraps {
-	return &snmpTraps{events: make(chan vrrp.Event, 256), check: make(chan check.Event, 256)}
+	return &snmpTraps{events: make(chan vrrp.Event, 256), check: make(chan check.Event, 256),
+		rejected: make(chan vrrp.Rejection, 256)}
 }
 
 // checkTraps is the queue of the checker side's events for the SNMP
@@ -226,14 +238,21 @@ func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (s
 				a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
 			}
 		case ev := <-t.check:
-			in, ok := input()
-			if !ok {
-				continue
-			}
-			for _, tr := range snmpmib.CheckTraps(ev, in) {
-				a.Notify(a.Trap(tr.OID, tr.VarBinds...))
-			}
+			t.send(a, input, func(in snmpmib.Input) []snmpmib.Trap { return snmpmib.CheckTraps(ev, in) })
+		case r := <-t.rejected:
+			t.send(a, input, func(in snmpmib.Input) []snmpmib.Trap { return snmpmib.RejectTraps(r, in) })
 		}
+	}
+}
+
+// send sends the traps build makes of the running daemon.
+func (t *snmpTraps) send(a *snmpagent.Agent, input func() (snmpmib.Input, bool), build func(snmpmib.Input) []snmpmib.Trap) {
+	in, ok := input()
+	if !ok {
+		return
+	}
+	for _, tr := range build(in) {
+		a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
 	}
 }
 

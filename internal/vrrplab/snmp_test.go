@@ -15,6 +15,7 @@ import (
 	"github.com/dsas/keepalived-go/internal/lab"
 	"github.com/dsas/keepalived-go/internal/netns"
 	"github.com/dsas/keepalived-go/internal/vrrplab"
+	"github.com/dsas/keepalived-go/vrrp/wire"
 )
 
 // snmpTrees are the subtrees compared: KEEPALIVED-MIB (global and VRRP),
@@ -63,7 +64,8 @@ func snmpConfig(h1 bool, globals []string) vrrplab.Config {
 				Extra: extra},
 			{VRID: 52, Priority: lo, VIPs: vip("10.213.0.102/24")},
 			{VRID: 53, Priority: hi, VIPs: vip("10.213.0.103/24"), Extra: []string{"version 3"}},
-			{VRID: 54, Priority: hi, VIPs: vip("10.213.0.104/24")},
+			{VRID: 54, Priority: hi, VIPs: vip("10.213.0.104/24"), Extra: []string{"authentication {",
+				"  auth_type PASS", "  auth_pass snmpok", "}"}},
 		},
 	}
 }
@@ -163,7 +165,63 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 			t.Errorf("after snmpd restarted, the walk differs:\n%s", diff)
 		}
 	}
-	return append(normalise(lines), failoverTraps(t, peer, r, trapLog)...)
+	out := append(normalise(lines), failoverTraps(t, peer, r, trapLog)...)
+	return append(out, rejectTraps(t, e, trapLog)...)
+}
+
+// rejectTraps sends h1 two adverts it must refuse, from h2 (stopped by
+// now): VI_54's with a wrong password (VRRP-MIB's vrrpTrapAuthFailure,
+// authFailure) and VI_53's with TTL 1 (VRRPv3-MIB's
+// vrrpv3NotifyProtoError, ipTtlError), and returns the notifications.
+func rejectTraps(t *testing.T, e *vrrplab.Env, trapLog string) []string {
+	before := len(traps(t, trapLog))
+	h2 := e.Host(2)
+	send := func(p wire.Packet, ttl int) {
+		src, dst := h2.IPv4.Addr(), netip.MustParseAddr("224.0.0.18")
+		b, err := p.AppendEncode(nil, src, dst, wire.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h2.Do(func() error {
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, 112)
+			if err != nil {
+				return err
+			}
+			defer syscall.Close(fd)
+			if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_MULTICAST_TTL, ttl); err != nil {
+				return err
+			}
+			mreq := &syscall.IPMreqn{Address: src.As4()}
+			if err := syscall.SetsockoptIPMreqn(fd, syscall.IPPROTO_IP, syscall.IP_MULTICAST_IF, mreq); err != nil {
+				return err
+			}
+			return syscall.Sendto(fd, b, 0, &syscall.SockaddrInet4{Addr: dst.As4()})
+		})
+		if err != nil {
+			t.Fatalf("sending a rejected advert from h2: %v", err)
+		}
+	}
+	bad := wire.Packet{Version: 2, Type: 1, VRID: 54, Priority: 100, AuthType: 1, AdvertInt: 1,
+		Addrs: []netip.Addr{netip.MustParseAddr("10.213.0.104")}}
+	copy(bad.Auth[:], "wrong")
+	send(bad, 255)
+	send(wire.Packet{Version: 3, Type: 1, VRID: 53, Priority: 100, AdvertInt: 100,
+		Addrs: []netip.Addr{netip.MustParseAddr("10.213.0.103")}}, 1)
+	var got []string
+	deadline := time.Now().Add(20 * time.Second)
+	for len(got) < 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		got = traps(t, trapLog)[before:]
+	}
+	if len(got) < 2 {
+		t.Errorf("%d notifications for the refused adverts, want 2:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	var out []string
+	for _, tr := range got {
+		out = append(out, "trap "+strings.Join(normaliseMoving(strings.Split(tr, "|")), " | "))
+	}
+	t.Logf("notifications for refused adverts:\n%s", strings.Join(out, "\n"))
+	return out
 }
 
 // failoverTraps stops the peer and returns the notifications h1 sends as
