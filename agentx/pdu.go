@@ -58,6 +58,11 @@ const (
 const (
 	ErrNoError       = 0
 	ErrGenErr        = 5
+	ErrNoAccess      = 6
+	ErrWrongType     = 7
+	ErrWrongLength   = 8
+	ErrWrongValue    = 10
+	ErrCommitFailed  = 14
 	ErrNotWritable   = 17
 	ErrParseError    = 266
 	ErrRequestDenied = 267

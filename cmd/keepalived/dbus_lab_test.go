@@ -41,6 +41,7 @@ vrrp_instance VI_6 {
 `
 	dbusDUTConf = `global_defs {
 	enable_dbus
+	vrrp_garp_master_delay 0
 }
 vrrp_instance VI_4 {
 	state BACKUP
@@ -119,6 +120,9 @@ func TestDBusDifferential(t *testing.T) {
 		"Path=/org/keepalived/Vrrp1/Vrrp Member=VrrpReloaded",
 		"Path=/org/keepalived/Vrrp1/Instance/b0/52/IPv6 Member=VrrpStatusChange 1;",
 		"PrintData wrote /tmp/keepalived.data",
+		"SendGarp IPv4 answered",
+		"ARP, Request who-has 10.9.0.100",
+		"neighbor advertisement, tgt is fd00::100",
 	} {
 		if !strings.Contains(want, s) {
 			t.Errorf("keepalived 2.2.7's transcript lacks %q: the scenario did not happen\n%s", s, want)
