@@ -30,6 +30,7 @@ type Engine struct {
 	queue    checkerHeap
 
 	results chan result
+	cmds    chan func() []output // changes from outside (SNMP SET), applied by Run
 	running atomic.Bool
 	done    atomic.Uint64 // completed checks, for benchmarks and metrics
 }
@@ -105,6 +106,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	}
 	// Each checker has at most one result pending, so sends never block.
 	e.results = make(chan result, len(e.checkers)+1)
+	e.cmds = make(chan func() []output, 16)
 	return e, nil
 }
 
@@ -169,9 +171,51 @@ func (e *Engine) Run(ctx context.Context) error {
 				}
 			}
 			e.flush(append(out, e.membership()...))
+		case f := <-e.cmds:
+			e.flush(append(f(), e.membership()...))
 		case <-timer.C():
 		}
 	}
+}
+
+// SetWeight gives a real server the effective weight w, as keepalived's
+// update_svr_wgt does for an SNMP SET of realServerWeight: its checkers'
+// dynamic offsets stay on top of the base that gives w, its IPVS entry
+// follows when it is in the pool, and the quorum is evaluated again. It
+// returns the effective weight before, and false when the server is
+// unknown or the change cannot be queued. Run applies it.
+func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.services {
+		if s.spec.ID != vsID {
+			continue
+		}
+		for _, r := range s.reals {
+			if r.spec.ID != rsID {
+				continue
+			}
+			old = r.weight()
+			f := func() []output {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				r.spec.Weight += w - r.weight()
+				wasDirty := s.dirty
+				out := e.reconcile(s, r, false, e.clock.Now())
+				if s.dirty && !wasDirty {
+					e.dirty = append(e.dirty, s)
+				}
+				return out
+			}
+			select {
+			case e.cmds <- f:
+				return old, true
+			default:
+				return old, false
+			}
+		}
+	}
+	return 0, false
 }
 
 func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, wg *sync.WaitGroup) {

@@ -409,3 +409,32 @@ func (m *Manager) Status() []VirtualServerStatus {
 	}
 	return out
 }
+
+// SetWeight gives a real server the effective weight w (an SNMP SET of
+// realServerWeight), logging keepalived's line when it changes; false
+// when the server is unknown.
+func (m *Manager) SetWeight(vsID, rsID string, w int) bool {
+	m.mu.Lock()
+	g := m.gen
+	m.mu.Unlock()
+	if g == nil {
+		return false
+	}
+	alive := false
+	for _, s := range g.eng.Status() {
+		for _, r := range s.Reals {
+			if s.ID == vsID && r.ID == rsID {
+				alive = r.Alive
+			}
+		}
+	}
+	old, ok := g.eng.SetWeight(vsID, rsID, int64(w))
+	if ok && old != int64(w) {
+		in := "in"
+		if alive {
+			in = ""
+		}
+		m.log.Info(fmt.Sprintf("Changing weight from %d to %d for %sactive service %s of VS %s", old, w, in, rsID, vsID))
+	}
+	return ok
+}

@@ -6,13 +6,13 @@
 # libraries they load in the payload. Needs: apt-get install snmpd snmp snmptrapd.
 set -eu
 cd "$(dirname "$0")/.."
-for p in snmpd snmpwalk snmpset snmptrapd; do
+for p in snmpd snmpwalk snmpget snmpset snmptrapd; do
 	command -v "$p" >/dev/null || { echo "vm-snmp: needs $p (apt-get install snmpd snmp snmptrapd)" >&2; exit 1; }
 done
 payload=$(mktemp -d "${TMPDIR:-/tmp}/vm-snmp.XXXXXX")
 trap 'rm -rf "$payload"' EXIT
 mkdir -p "$payload/lib"
-for p in snmpd snmpwalk snmpset snmptrapd; do
+for p in snmpd snmpwalk snmpget snmpset snmptrapd; do
 	bin=$(command -v "$p")
 	cp "$bin" "$payload/"
 	ldd "$bin" | awk '/=> \//{print $3}' | while read -r lib; do cp -n "$lib" "$payload/lib/"; done

@@ -3,7 +3,9 @@ package snmpmib
 import (
 	"testing"
 
+	"github.com/dsas/keepalived-go/agentx"
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/parser"
 	"github.com/dsas/keepalived-go/status"
 )
@@ -120,5 +122,37 @@ func TestCheckTraps(t *testing.T) {
 	in.Traps = false
 	if g := CheckTraps(check.Event{Kind: check.QuorumUp, VS: "[10.0.0.1]:tcp:80"}, in); g != nil {
 		t.Errorf("traps without enable_traps: %+v", g)
+	}
+}
+
+// TestWriter: realServerWeight of a real server is written with the low
+// byte of the value (keepalived's *var_val), the sorry server's row and
+// read-only columns are refused.
+func TestWriter(t *testing.T) {
+	in := checkInput(t)
+	var got []int
+	w := &Writer{Input: func() (Input, bool) { return in, true }, Actions: Actions{
+		SetWeight: func(_ *config.VirtualServer, rs *config.RealServer, weight int) { got = append(got, weight) },
+	}}
+	rs := CheckOID.Append(4, 1, 7, 1, 2)
+	if e := w.Test(agentx.Int(rs, 261)); e != 0 {
+		t.Fatalf("Test: %d", e)
+	}
+	w.Commit(agentx.Int(rs, 261))
+	if len(got) != 1 || got[0] != 5 {
+		t.Errorf("weights set %v, want [5]", got)
+	}
+	for name, want := range map[string]uint16{
+		CheckOID.Append(4, 1, 7, 1, 1).String(): agentx.ErrNotWritable, // sorry server
+		CheckOID.Append(4, 1, 6, 1, 2).String(): agentx.ErrNotWritable, // status
+		CheckOID.Append(4, 1, 7, 1, 9).String(): agentx.ErrNotWritable, // no such row
+		VRRPOID.Append(3, 1, 7, 1).String():     agentx.ErrNotWritable, // no VRRP part here
+	} {
+		if e := w.Test(agentx.Int(agentx.MustOID(name[1:]), 1)); e != want {
+			t.Errorf("%s: %d, want %d", name, e, want)
+		}
+	}
+	if e := w.Test(agentx.Str(rs, "x")); e != agentx.ErrWrongType {
+		t.Errorf("string weight: %d", e)
 	}
 }

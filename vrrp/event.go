@@ -127,6 +127,9 @@ type InstanceStatus struct {
 	Trackers []TrackerStatus
 	// FaultReasons say why a FAULT instance is in FAULT; nil otherwise.
 	FaultReasons []string
+	// NoPreempt is the instance's nopreempt as it runs (an SNMP SET may
+	// change it).
+	NoPreempt bool
 	// ProtoErr is the reason of the last advert refused for a protocol
 	// error (vrrpv3StatisticsProtoErrReason); 0 when none.
 	ProtoErr ProtoError

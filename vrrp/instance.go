@@ -729,6 +729,7 @@ func (in *instance) status() InstanceStatus {
 		MasterAdvertInt:   in.masterAdverInt,
 		Stats:             in.stats,
 		ProtoErr:          in.protoErr,
+		NoPreempt:         in.cfg.Nopreempt,
 	}
 	if in.masterAddr.IsValid() {
 		st.MasterAddr = in.masterAddr.String()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,6 +129,7 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 		a := &snmpagent.Agent{
 			Addr: snmpagent.SocketFrom(o.SNMPSocket, cfg.Global.SNMPSocket), Name: "Keepalived",
 			ID: agentx.MustOID("1.3.6.1.4.1.9586.100"), Registrations: regs, View: view, Log: opt.Logs.VRRP,
+			Set: &snmpmib.Writer{Input: func() (snmpmib.Input, bool) { return input(false) }, Actions: snmpActions(get)},
 		}
 		runningAgent.Store(a)
 		ctx, c := context.WithCancel(context.Background())
@@ -153,6 +155,36 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 		}
 	}
 	return attach, nil
+}
+
+// snmpActions are what a manager's SET changes in the running daemon.
+func snmpActions(get func() *daemon.Daemon) snmpmib.Actions {
+	return snmpmib.Actions{
+		SetPriority: func(name string, prio int) {
+			if r := vrrpOf(get()).Router(); r != nil {
+				r.SetBasePriority(name, prio)
+			}
+		},
+		SetPreempt: func(name string, on bool) {
+			if r := vrrpOf(get()).Router(); r != nil {
+				r.SetPreempt(name, on)
+			}
+		},
+		SetWeight: func(vs *config.VirtualServer, rs *config.RealServer, w int) {
+			d := get()
+			m := lvsOf(d)
+			if m == nil || d.Config() == nil {
+				return
+			}
+			vi := slices.Index(d.Config().LVS.VirtualServers, vs)
+			ri := slices.Index(vs.RealServers, rs)
+			st := m.Status()
+			if vi < 0 || ri < 0 || vi >= len(st) || ri >= len(st[vi].Reals) {
+				return
+			}
+			m.SetWeight(st[vi].ID, st[vi].Reals[ri].ID, w)
+		},
+	}
 }
 
 // keepalivedVersion is the version string keepalived serves as

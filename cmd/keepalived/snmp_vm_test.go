@@ -86,7 +86,7 @@ virtual_server group G1 {
 // and the notifications snmptrapd receives when a real server goes down
 // and its virtual server loses its quorum.
 func TestSNMPCheckerDifferential(t *testing.T) {
-	for _, p := range []string{"snmpd", "snmpwalk", "snmptrapd", "keepalived"} {
+	for _, p := range []string{"snmpd", "snmpwalk", "snmpget", "snmpset", "snmptrapd", "keepalived", "ipvsadm"} {
 		if _, err := exec.LookPath(p); err != nil {
 			t.Skipf("needs %s in the VM (scripts/vm-snmp.sh carries net-snmp): %v", p, err)
 		}
@@ -184,6 +184,7 @@ func snmpCheckerRun(t *testing.T, name string, argv []string) []string {
 	}
 	t.Logf("%s walk:\n%s", name, strings.Join(lines, "\n"))
 	res := snmpMask(lines)
+	res = append(res, snmpWeightSets(t, env)...)
 
 	// The start's notifications ("Gained quorum" of each service) are in
 	// by the time the checks have passed; then the second real server's
@@ -214,7 +215,8 @@ func snmpCheckerRun(t *testing.T, name string, argv []string) []string {
 func snmpWalkVM(t *testing.T, env []string, tree string) []string {
 	cmd := exec.Command("snmpwalk", "-v2c", "-c", "public", "-On", "-Ob", "-t", "2", "-r", "1", "127.0.0.1", tree)
 	cmd.Env = env
-	b, err := cmd.CombinedOutput()
+	// stdout only: net-snmp says "Created directory" on stderr on first use.
+	b, err := cmd.Output()
 	if err != nil {
 		t.Logf("snmpwalk %s: %v: %s", tree, err, b)
 		return nil
@@ -300,4 +302,46 @@ func snmpLineDiff(a, b []string) string {
 		d.WriteString("same lines, different order:\n- " + strings.Join(a, "\n- ") + "\n+ " + strings.Join(b, "\n+ ") + "\n")
 	}
 	return d.String()
+}
+
+// snmpWeightSets writes realServerWeight as a manager would: the first
+// real server's (3 to 2, which IPVS then holds; the quorum, 4, still
+// holds with the second's 2), the sorry server's
+// (refused), a string (wrongType); it returns snmpset's answers, the
+// weight read back and the destination's line in ipvsadm.
+func snmpWeightSets(t *testing.T, env []string) []string {
+	const rs = ".1.3.6.1.4.1.9586.100.5.3.4.1.7.1."
+	run := func(args ...string) string {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = env
+		b, _ := cmd.CombinedOutput()
+		var keep []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if !strings.HasPrefix(l, "Created directory") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(strings.Fields(strings.Join(keep, "\n")), " ")
+	}
+	var out []string
+	for _, set := range [][]string{{rs + "2", "i", "2"}, {rs + "1", "i", "5"}, {rs + "2", "s", "x"}} {
+		o := run(append([]string{"snmpset", "-v2c", "-c", "private", "-On", "-t", "2", "-r", "0", "127.0.0.1"}, set...)...)
+		out = append(out, "set "+strings.Join(set, " ")+" => "+o)
+	}
+	var ipvs string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		n := 0
+		for _, l := range strings.Split(run("ipvsadm", "-Ln", "-t", "10.10.9.1:80"), "->") {
+			if f := strings.Fields(l); len(f) >= 4 && strings.HasPrefix(f[0], "127.0.0.1:") && f[2] == "2" {
+				n++
+			}
+		}
+		ipvs = fmt.Sprintf("ipvsadm: %d real servers of weight 2", n)
+		if n == 2 {
+			break
+		}
+	}
+	out = append(out, "get => "+run("snmpget", "-v2c", "-c", "public", "-On", "127.0.0.1", rs+"2"), ipvs)
+	t.Logf("sets:\n%s", strings.Join(out, "\n"))
+	return out
 }

@@ -107,7 +107,7 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 	}
 	sock := filepath.Join(dir, "agentx.sock")
 	conf := fmt.Sprintf("master agentx\nagentXSocket unix:%s\nagentXPerms 0777 0777\nagentaddress udp:127.0.0.1:161\n"+
-		"rocommunity public 127.0.0.1\ntrap2sink 127.0.0.1:1162 public\n", sock)
+		"rocommunity public 127.0.0.1\nrwcommunity private 127.0.0.1\ntrap2sink 127.0.0.1:1162 public\n", sock)
 	if err := os.WriteFile(filepath.Join(dir, "snmpd.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +165,34 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 			t.Errorf("after snmpd restarted, the walk differs:\n%s", diff)
 		}
 	}
-	out := append(normalise(lines), failoverTraps(t, peer, r, trapLog)...)
+	out := append(normalise(lines), snmpSets(t, h1)...)
+	out = append(out, failoverTraps(t, peer, r, trapLog)...)
 	return append(out, rejectTraps(t, e, trapLog)...)
+}
+
+// snmpSets writes what keepalived lets a manager write, and what it does
+// not, and returns snmpset's answers and the objects read back: VI_52's
+// base priority (100 to 120, still below the peer's 150), VI_51's
+// preemption, then a zero priority (wrongValue), a string priority
+// (wrongType), the instance name (notWritable) and accept (keepalived
+// built without ALLOW_SNMP_SET_ACCEPT refuses it).
+func snmpSets(t *testing.T, h *lab.Host) []string {
+	const inst = ".1.3.6.1.4.1.9586.100.5.2.3.1."
+	var out []string
+	for _, set := range [][]string{
+		{inst + "7.2", "i", "120"}, {inst + "13.1", "i", "2"}, {inst + "7.1", "i", "0"}, {inst + "7.1", "s", "x"},
+		{inst + "2.1", "s", "x"}, {inst + "27.1", "i", "2"},
+	} {
+		// snmpset reports a refusal on stderr with a failing status.
+		o, _ := h.Run("sh", "-c", "MIBS= snmpset -v2c -c private -On -t 2 -r 0 127.0.0.1 "+strings.Join(set, " ")+" 2>&1 | grep -v ^Created; true")
+		out = append(out, "set "+strings.Join(set, " ")+" => "+strings.Join(strings.Fields(o), " "))
+	}
+	// The effective priority follows at once; read the three back.
+	time.Sleep(500 * time.Millisecond)
+	o, _ := h.Run("sh", "-c", "MIBS= snmpget -v2c -c public -On 127.0.0.1 "+inst+"7.2 "+inst+"8.2 "+inst+"13.1 2>&1; true")
+	out = append(out, strings.Split(strings.TrimSpace(o), "\n")...)
+	t.Logf("sets:\n%s", strings.Join(out, "\n"))
+	return out
 }
 
 // rejectTraps sends h1 two adverts it must refuse, from h2 (stopped by
