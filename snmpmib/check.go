@@ -133,7 +133,8 @@ func (v *view) virtualServer(i uint32, vs *config.VirtualServer, st status.Virtu
 	v.add(
 		agentx.Int(o(9), schedNumber(vs.Scheduler)),
 		agentx.Int(o(10), int(vs.Forwarding.Method)+1),
-		agentx.Int(o(11), truth(st.IPVS != nil || len(vs.RealServers) > 0 || vs.Sorry != nil)),
+		// keepalived marks every service alive once it has set it up.
+		agentx.Int(o(11), 1),
 	)
 	if vs.VirtualHost != "" {
 		v.add(agentx.Str(o(12), vs.VirtualHost))

@@ -186,9 +186,9 @@ func snmpCheckerRun(t *testing.T, name string, argv []string) []string {
 	res := snmpMask(lines)
 	res = append(res, snmpWeightSets(t, env)...)
 
-	// The start's notifications ("Gained quorum" of each service) are in
-	// by the time the checks have passed; then the second real server's
-	// loss: its own and its service's quorum.
+	// The start's notifications ("Gained quorum" of each service), if any,
+	// are in by the time the checks have passed; then the second real
+	// server's loss: its own and its service's quorum.
 	time.Sleep(time.Second)
 	before := len(snmpTrapLines(t, trapLog))
 	lns[1].Close()
@@ -202,11 +202,13 @@ func snmpCheckerRun(t *testing.T, name string, argv []string) []string {
 		t.Errorf("%s: %d notifications after the real server's loss, want 2:\n%s\nlog:\n%s", name, len(got),
 			strings.Join(got, "\n"), out.String())
 	}
-	for _, tr := range got {
+	// Only the loss's: whether the start's reach snmpd races the AgentX
+	// session's opening in both daemons (docs/compat.md).
+	for _, tr := range got[min(before, len(got)):] {
 		tr = ports.Replace(tr)
 		res = append(res, "trap "+strings.Join(snmpMask(strings.Split(tr, "|")), " | "))
 	}
-	t.Logf("%s notifications:\n%s", name, strings.Join(res[len(res)-len(got):], "\n"))
+	t.Logf("%s notifications (%d at start, not compared):\n%s", name, before, strings.Join(got, "\n"))
 	cmd.Process.Signal(syscall.SIGTERM)
 	time.Sleep(2 * time.Second)
 	return res

@@ -1,6 +1,7 @@
 package vrrplab_test
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsas/keepalived-go/control"
 	"github.com/dsas/keepalived-go/internal/lab"
 	"github.com/dsas/keepalived-go/internal/netns"
 	"github.com/dsas/keepalived-go/internal/vrrplab"
@@ -152,6 +154,11 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 	}
 	t.Logf("%s walk:\n%s", d, strings.Join(lines, "\n"))
 	if d == vrrplab.GoDaemon {
+		// The control socket (keepalivectl status) shows the session.
+		st, err := control.NewClient(control.SocketFor(filepath.Join(r.Dir, "main.pid"))).Status(context.Background())
+		if err != nil || len(st.Links) != 1 || st.Links[0].Name != "snmp" || !st.Links[0].Connected {
+			t.Errorf("status links %+v (%v), want the snmp session connected", st, err)
+		}
 		// snmpd restarting: the subagent opens a new session and serves
 		// the same objects (keepalived 2.2.7 only tries again at its
 		// 120 s ping, too slow to wait for here).
