@@ -58,7 +58,6 @@ const (
 const (
 	ErrNoError       = 0
 	ErrGenErr        = 5
-	ErrNoAccess      = 6
 	ErrWrongType     = 7
 	ErrWrongLength   = 8
 	ErrWrongValue    = 10

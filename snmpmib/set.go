@@ -16,9 +16,9 @@ type Actions struct {
 
 // Writer is the subagent's Setter for keepalived's writable objects:
 // vrrpInstanceBasePriority, vrrpInstancePreempt (enable_snmp_vrrp) and
-// realServerWeight (enable_snmp_checker). vrrpInstanceAccept answers
-// noAccess, as keepalived built without ALLOW_SNMP_SET_ACCEPT does;
-// everything else notWritable.
+// realServerWeight (enable_snmp_checker); everything else, the
+// vrrpInstanceAccept the MIB declares writable included, is notWritable,
+// as from keepalived (built without ALLOW_SNMP_SET_ACCEPT).
 //
 // keepalived's handlers read only the first byte of the value (its
 // `*var_val`): 256 + n sets n, and a priority whose low byte is 0 is
@@ -53,11 +53,8 @@ func (w *Writer) find(name agentx.OID) (target, uint16) {
 		if r[1] < 1 || int(r[1]) > len(insts) {
 			return target{}, agentx.ErrNotWritable
 		}
-		switch r[0] {
-		case 7, 13:
+		if r[0] == 7 || r[0] == 13 {
 			return target{inst: &insts[r[1]-1], col: r[0]}, 0
-		case 27:
-			return target{}, agentx.ErrNoAccess
 		}
 		return target{}, agentx.ErrNotWritable
 	}
