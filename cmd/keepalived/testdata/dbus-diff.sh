@@ -73,6 +73,12 @@ kill $peer; wait $peer || true
 until [ "$(state $I4)" = '(us) 2 "Master"' ] && [ "$(state $I6)" = '(us) 2 "Master"' ]; do sleep 0.1; done
 for p in $I4 $I6; do $B get-property $S $p org.keepalived.Vrrp1.Instance State; done
 
+# keepalived-go's control socket (keepalivectl status) shows the bus
+# connection; on stderr, outside the transcript keepalived has no part in.
+if [ -S $W/b.sock ]; then
+	echo "links: $(curl -s --unix-socket $W/b.sock http://keepalived/v1/status | tr -d ' \n' | grep -o '"links":[^]]*]')" >&2
+fi
+
 echo "## SendGarp (MASTER): what A sees on the wire"
 # dut.conf has vrrp_garp_master_delay 0: no delayed burst after the takeover.
 sleep 1
