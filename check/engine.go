@@ -346,17 +346,19 @@ func (e *Engine) shutdown() []output {
 	now := e.clock.Now()
 	var out []output
 	for _, s := range e.services {
-		if !s.spec.Omega {
-			continue
-		}
+		// keepalived's clear_services: each live real server in the pool
+		// goes (none while the sorry server stands in), then the
+		// service's quorum; the scripts and FIFO lines only with omega,
+		// the SNMP traps always (the quorum's even when it was down).
+		omega := s.spec.Omega
 		for _, r := range s.reals {
-			if r.alive {
-				out = append(out, output{event: &Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown, Shutdown: true, Time: now}})
+			if r.alive && !s.sorryActive {
+				out = append(out, output{event: &Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown,
+					Shutdown: true, TrapOnly: !omega, Time: now}})
 			}
 		}
-		if s.quorumUp {
-			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Shutdown: true, Time: now}})
-		}
+		out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Shutdown: true,
+			TrapOnly: !omega || !s.quorumUp, Time: now}})
 	}
 	return out
 }

@@ -188,6 +188,12 @@ func (g *generation) Event(ev check.Event) {
 
 // event logs ev, starts its script and tells Options.Events.
 func (m *Manager) event(p *plan, ev check.Event) {
+	if ev.TrapOnly {
+		if m.opt.Traps != nil {
+			m.opt.Traps(ev)
+		}
+		return
+	}
 	attrs := []any{"vs", ev.VS}
 	if ev.RS != "" {
 		attrs = append(attrs, "rs", ev.RS)

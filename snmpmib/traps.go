@@ -154,13 +154,7 @@ func CheckTraps(ev check.Event, in Input) []Trap {
 		}
 		vbs = append(vbs, agentx.Int(o(3, 1, 23), q), agentx.Gauge(o(3, 1, 22), vs.Quorum))
 	}
-	up := uint32(0)
-	for _, r := range st.Health.Reals {
-		if r.Alive {
-			up++
-		}
-	}
-	vbs = append(vbs, agentx.Gauge(o(3, 1, 21), up), agentx.Gauge(o(3, 1, 20), uint32(len(vs.RealServers))),
+	vbs = append(vbs, agentx.Gauge(o(3, 1, 21), realUp(ev, st)), agentx.Gauge(o(3, 1, 20), uint32(len(vs.RealServers))),
 		agentx.Str(GlobalOID.Append(2, 0), in.Config.Global.RouterID))
 	return []Trap{{OID: trap, VarBinds: vbs}}
 }
@@ -200,4 +194,21 @@ func RejectTraps(rej vrrp.Rejection, in Input) []Trap {
 		}})
 	}
 	return out
+}
+
+// realUp is virtualServerRealUp as keepalived counts it for the trap: the
+// live real servers; at stop, those it has not taken down yet (it goes
+// through the ones in the pool in order, and the quorum's trap comes
+// last; while the sorry server stands in, it takes none down).
+func realUp(ev check.Event, st status.VirtualServer) uint32 {
+	up, past := uint32(0), !ev.Shutdown || st.Health.SorryActive
+	for _, r := range st.Health.Reals {
+		if r.Alive && past {
+			up++
+		}
+		if r.ID == ev.RS {
+			past = true
+		}
+	}
+	return up
 }

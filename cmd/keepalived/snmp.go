@@ -65,18 +65,15 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	}
 	traps := newSNMPTraps()
 	opt.Notifiers = append(opt.Notifiers, traps)
-	checkTraps.Store(&traps.check)
+	checkTraps.Store(traps)
 	prevRejected := opt.Rejected
 	opt.Rejected = func(r vrrp.Rejection) {
 		if prevRejected != nil {
 			prevRejected(r)
 		}
-		select {
-		case traps.rejected <- r:
-		default:
-		}
+		queue(traps, traps.rejected, r)
 	}
-	lvsState := lvsSource(get, opt)
+	lvsState := lastLVS(lvsSource(get, opt))
 
 	// input is the running daemon as the MIB view reads it; withStatus
 	// false leaves out the engine's snapshot, which traps do not need.
@@ -149,6 +146,9 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 			c := cancel
 			mu.Unlock()
 			if c != nil {
+				// The traps of the stop (the checker side's) go out
+				// before the session closes, as keepalived sends them.
+				traps.drain(2 * time.Second)
 				c()
 				<-done
 			}
@@ -184,6 +184,24 @@ func snmpActions(get func() *daemon.Daemon) snmpmib.Actions {
 			}
 			m.SetWeight(st[vi].ID, st[vi].Reals[ri].ID, w)
 		},
+	}
+}
+
+// lastLVS is src that answers with its last snapshot once the checker
+// side has stopped: the traps of the stop are built after it.
+func lastLVS(src status.LVSFunc) func() []status.VirtualServer {
+	var (
+		mu   sync.Mutex
+		last []status.VirtualServer
+	)
+	return func() []status.VirtualServer {
+		vs := src()
+		mu.Lock()
+		defer mu.Unlock()
+		if vs != nil {
+			last = vs
+		}
+		return last
 	}
 }
 
@@ -224,6 +242,16 @@ type snmpTraps struct {
 	events   chan vrrp.Event
 	check    chan check.Event
 	rejected chan vrrp.Rejection
+	pending  atomic.Int64 // queued and not sent yet
+}
+
+// drain waits, at most max, until every queued trap has been sent.
+func (t *snmpTraps) drain(max time.Duration) {
+	for deadline := time.Now().Add(max); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if t.pending.Load() == 0 {
+			return
+		}
+	}
 }
 
 func newSNMPTraps() *snmpTraps {
@@ -231,29 +259,29 @@ func newSNMPTraps() *snmpTraps {
 		rejected: make(chan vrrp.Rejection, 256)}
 }
 
-// checkTraps is the queue of the checker side's events for the SNMP
-// traps, nil without SNMP; the checker side writes to it (sides.go).
-var checkTraps atomic.Pointer[chan check.Event]
+// checkTraps queues the checker side's events for the SNMP traps, nil
+// without SNMP; the checker side calls queueCheckTrap (sides.go).
+var checkTraps atomic.Pointer[snmpTraps]
 
-// queueCheckTrap queues a checker event for its trap; a full queue drops.
+// queueCheckTrap queues a checker event for its trap.
 func queueCheckTrap(ev check.Event) {
-	q := checkTraps.Load()
-	if q == nil {
-		return
+	if t := checkTraps.Load(); t != nil {
+		queue(t, t.check, ev)
 	}
+}
+
+// queue puts v on q, counted in t.pending; a full queue drops it.
+func queue[T any](t *snmpTraps, q chan T, v T) {
+	t.pending.Add(1)
 	select {
-	case *q <- ev:
+	case q <- v:
 	default:
+		t.pending.Add(-1)
 	}
 }
 
 // Notify implements vrrp.Notifier.
-func (t *snmpTraps) Notify(ev vrrp.Event) {
-	select {
-	case t.events <- ev:
-	default:
-	}
-}
+func (t *snmpTraps) Notify(ev vrrp.Event) { queue(t, t.events, ev) }
 
 // run sends the traps of each queued event until ctx ends.
 func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (snmpmib.Input, bool)) {
@@ -262,13 +290,7 @@ func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (s
 		case <-ctx.Done():
 			return
 		case ev := <-t.events:
-			in, ok := input()
-			if !ok {
-				continue
-			}
-			for _, tr := range snmpmib.StateTraps(ev, in) {
-				a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
-			}
+			t.send(a, input, func(in snmpmib.Input) []snmpmib.Trap { return snmpmib.StateTraps(ev, in) })
 		case ev := <-t.check:
 			t.send(a, input, func(in snmpmib.Input) []snmpmib.Trap { return snmpmib.CheckTraps(ev, in) })
 		case r := <-t.rejected:
@@ -279,6 +301,7 @@ func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (s
 
 // send sends the traps build makes of the running daemon.
 func (t *snmpTraps) send(a *snmpagent.Agent, input func() (snmpmib.Input, bool), build func(snmpmib.Input) []snmpmib.Trap) {
+	defer t.pending.Add(-1)
 	in, ok := input()
 	if !ok {
 		return

@@ -159,7 +159,7 @@ func snmpCheckerRun(t *testing.T, name string, argv []string) []string {
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = env
 	var out output
-	startIPVSDaemon(t, cmd, &out)
+	exited := startIPVSDaemon(t, cmd, &out)
 
 	// The real server ports differ between the runs: name them.
 	ports := strings.NewReplacer(fmt.Sprintf("Gauge32: %d", port(0)), "Gauge32: <port0>",
@@ -209,8 +209,28 @@ func snmpCheckerRun(t *testing.T, name string, argv []string) []string {
 		res = append(res, "trap "+strings.Join(snmpMask(strings.Split(tr, "|")), " | "))
 	}
 	t.Logf("%s notifications (%d at start, not compared):\n%s", name, before, strings.Join(got, "\n"))
+	// The stop: without omega keepalived sends only traps, each live real
+	// server's in the pool and then each service's quorum (3, "stopping"):
+	// five here, the first service's sorry server standing in for its
+	// real servers.
+	mid := len(got)
 	cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(2 * time.Second)
+	select {
+	case <-exited:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not stop:\n%s", name, out.String())
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(got) < mid+5 && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		got = snmpTrapLines(t, trapLog)
+	}
+	if len(got) < mid+5 {
+		t.Errorf("%s: %d notifications at stop, want 5", name, len(got)-mid)
+	}
+	for _, tr := range got[mid:] {
+		res = append(res, "stop trap "+strings.Join(snmpMask(strings.Split(ports.Replace(tr), "|")), " | "))
+	}
+	t.Logf("%s notifications at stop:\n%s", name, strings.Join(got[mid:], "\n"))
 	return res
 }
 
