@@ -211,8 +211,7 @@ func (v *view) virtualServer(i uint32, vs *config.VirtualServer, st status.Virtu
 }
 
 // stats are the 32-bit statistics columns from first: conns, in/out
-// packets, in/out bytes (64-bit), then five rates, which keepalived-go
-// does not compute (0, as the kernel reports for an idle service).
+// packets, in/out bytes (64-bit), then the five rates.
 func (v *view) stats(o func(uint32) agentx.OID, first uint32, s status.IPVSStats) {
 	v.add(
 		agentx.Gauge(o(first), uint32(s.Connections)),
@@ -221,21 +220,26 @@ func (v *view) stats(o func(uint32) agentx.OID, first uint32, s status.IPVSStats
 		agentx.Counter64V(o(first+3), s.InBytes),
 		agentx.Counter64V(o(first+4), s.OutBytes),
 	)
-	for c := first + 5; c < first+10; c++ {
-		v.add(agentx.Gauge(o(c), 0))
+	for i, r := range rates(s) {
+		v.add(agentx.Gauge(o(first+5+uint32(i)), uint32(r)))
 	}
 }
 
+func rates(s status.IPVSStats) []uint64 { return []uint64{s.CPS, s.InPPS, s.OutPPS, s.InBPS, s.OutBPS} }
+
 // stats64 are the 64-bit counters and the rates split in low and high
-// halves.
+// halves. (keepalived's *Low columns answer from the wrong buffer, the
+// last 64-bit counter read; here they are the rate's low half. Both read 0
+// for an idle service.)
 func (v *view) stats64(o func(uint32) agentx.OID, first uint32, s status.IPVSStats) {
 	v.add(
 		agentx.Counter64V(o(first), s.Connections),
 		agentx.Counter64V(o(first+1), s.InPackets),
 		agentx.Counter64V(o(first+2), s.OutPackets),
 	)
-	for c := first + 3; c < first+13; c++ {
-		v.add(agentx.Gauge(o(c), 0))
+	for i, r := range rates(s) {
+		c := first + 3 + 2*uint32(i)
+		v.add(agentx.Gauge(o(c), uint32(r)), agentx.Gauge(o(c+1), uint32(r>>32)))
 	}
 }
 
@@ -365,8 +369,8 @@ func (v *view) rsStats(o func(uint32) agentx.OID, d status.IPVSDest) {
 		agentx.Counter64V(o(20), d.Stats.InBytes),
 		agentx.Counter64V(o(21), d.Stats.OutBytes),
 	)
-	for c := uint32(22); c <= 26; c++ {
-		v.add(agentx.Gauge(o(c), 0))
+	for i, r := range rates(d.Stats) {
+		v.add(agentx.Gauge(o(22+uint32(i)), uint32(r)))
 	}
 	v.stats64(o, 27, d.Stats)
 }

@@ -181,6 +181,8 @@ type IPVSStats struct {
 	OutPackets  uint64
 	InBytes     uint64
 	OutBytes    uint64
+	// Rates: connections, packets and bytes per second (kernel estimates).
+	CPS, InPPS, OutPPS, InBPS, OutBPS uint64
 }
 
 // Dest returns the destination with the given ID.
