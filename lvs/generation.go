@@ -188,6 +188,11 @@ func (g *generation) Event(ev check.Event) {
 
 // event logs ev, starts its script and tells Options.Events.
 func (m *Manager) event(p *plan, ev check.Event) {
+	if ev.Shutdown && ev.RS != "" && p.global.FlushOnStop != config.FlushNone {
+		// keepalived's clear_services with lvs_flush_on_stop announces
+		// only each service's quorum, not its real servers.
+		return
+	}
 	if ev.TrapOnly {
 		if m.opt.Traps != nil {
 			m.opt.Traps(ev)
