@@ -31,6 +31,7 @@ type Engine struct {
 	results chan result
 	// wake tells Run that Wake moved checkers to the head of the queue.
 	wake    chan struct{}
+	cmds    chan func() []output // changes from outside (SNMP SET), applied by Run
 	running atomic.Bool
 	done    atomic.Uint64 // completed checks, for benchmarks and metrics
 }
@@ -103,6 +104,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	}
 	// Each checker has at most one result pending, so sends never block.
 	e.results = make(chan result, len(e.checkers)+1)
+	e.cmds = make(chan func() []output, 16)
 	return e, nil
 }
 
@@ -169,7 +171,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.flush(append(out, e.membership()...))
 		case <-timer.C:
 		case <-e.wake:
-		}
+		case f := <-e.cmds:
+			e.flush(append(f(), e.membership()...))
+				}
 	}
 }
 
@@ -203,6 +207,46 @@ func (e *Engine) Wake(key string) {
 	}
 }
 
+// SetWeight gives a real server the effective weight w, as keepalived's
+// update_svr_wgt does for an SNMP SET of realServerWeight: its checkers'
+// dynamic offsets stay on top of the base that gives w, its IPVS entry
+// follows when it is in the pool, and the quorum is evaluated again. It
+// returns the effective weight before, and false when the server is
+// unknown or the change cannot be queued. Run applies it.
+func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.services {
+		if s.spec.ID != vsID {
+			continue
+		}
+		for _, r := range s.reals {
+			if r.spec.ID != rsID {
+				continue
+			}
+			old = r.weight()
+			f := func() []output {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				r.spec.Weight += w - r.weight()
+				wasDirty := s.dirty
+				out := e.reconcile(s, r, false, time.Now())
+				if s.dirty && !wasDirty {
+					e.dirty = append(e.dirty, s)
+				}
+				return out
+			}
+			select {
+			case e.cmds <- f:
+				return old, true
+			default:
+				return old, false
+			}
+		}
+	}
+	return 0, false
+}
+
 func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
 	if sem != nil {
@@ -229,8 +273,14 @@ func (e *Engine) start() []output {
 	now := time.Now()
 	var out []output
 	for _, s := range e.services {
-		if s.initQuorum() {
+		switch down, up := s.initQuorum(), s.quorumUp; {
+		case down:
 			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Init: true, Time: now}})
+		case up:
+			// keepalived starts every service with its quorum down and
+			// announces "Gained quorum" (quorum_up, FIFO, SNMP trap) when
+			// the initial weight meets it.
+			out = append(out, output{event: &Event{Kind: QuorumUp, VS: s.spec.ID, Command: s.spec.QuorumUp, Init: true, Time: now}})
 		}
 		s.last, s.dirty = s.members(), false
 		out = append(out, output{vs: s.spec.ID, members: s.last})
@@ -329,17 +379,19 @@ func (e *Engine) shutdown() []output {
 	now := time.Now()
 	var out []output
 	for _, s := range e.services {
-		if !s.spec.Omega {
-			continue
-		}
+		// keepalived's clear_services: each live real server in the pool
+		// goes (none while the sorry server stands in), then the
+		// service's quorum; the scripts and FIFO lines only with omega,
+		// the SNMP traps always (the quorum's even when it was down).
+		omega := s.spec.Omega
 		for _, r := range s.reals {
-			if r.alive {
-				out = append(out, output{event: &Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown, Shutdown: true, Time: now}})
+			if r.alive && !s.sorryActive {
+				out = append(out, output{event: &Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown,
+					Shutdown: true, TrapOnly: !omega, Time: now}})
 			}
 		}
-		if s.quorumUp {
-			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Shutdown: true, Time: now}})
-		}
+		out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Shutdown: true,
+			TrapOnly: !omega || !s.quorumUp, Time: now}})
 	}
 	return out
 }

@@ -134,7 +134,7 @@ func TestRetryThenDown(t *testing.T) {
 			Checkers: []Checker{{Kind: "TCP_CHECK", Probe: p, Timing: timing(false)}}}}}
 		stop := run(t, []VirtualServer{vs}, sink)
 		defer stop()
-		want(t, sink.take(), "0s set VS [rs1=5]")
+		want(t, sink.take(), "0s VS VS UP init", "0s set VS [rs1=5]")
 
 		step(1 * time.Second) // first check ok at 1s (warmup 0)
 		want(t, sink.take())
@@ -176,7 +176,7 @@ func TestFirstFailureIsImmediate(t *testing.T) {
 		stop := run(t, []VirtualServer{vs}, sink)
 		defer stop()
 		step(1 * time.Second)
-		want(t, sink.take(), "0s set VS [rs1=1]", "1s RS rs1 VS DOWN", "1s VS VS DOWN", "1s set VS [rs1=0]")
+		want(t, sink.take(), "0s VS VS UP init", "0s set VS [rs1=1]", "1s RS rs1 VS DOWN", "1s VS VS DOWN", "1s set VS [rs1=0]")
 	})
 }
 
@@ -215,7 +215,7 @@ func TestQuorumHysteresisSorry(t *testing.T) {
 			Sorry: &SorryServer{ID: "sorry"}, Reals: reals}
 		stop := run(t, []VirtualServer{vs}, sink)
 		defer stop()
-		want(t, sink.take(), "0s set VS [r0=1 r1=1 r2=1]")
+		want(t, sink.take(), "0s VS VS UP init cmd=qu", "0s set VS [r0=1 r1=1 r2=1]")
 		step(1 * time.Second)
 
 		// Down to 1 of 3: still ≥ quorum-hysteresis (1), no quorum change.
@@ -316,7 +316,7 @@ func TestOmegaShutdown(t *testing.T) {
 		stop := run(t, []VirtualServer{vs}, sink)
 		step(time.Minute)
 		stop()
-		want(t, sink.take(), "0s set VS [r=1]", "1m0s RS r VS DOWN shutdown cmd=nd", "1m0s VS VS DOWN shutdown cmd=qd")
+		want(t, sink.take(), "0s VS VS UP init", "0s set VS [r=1]", "1m0s RS r VS DOWN shutdown cmd=nd", "1m0s VS VS DOWN shutdown cmd=qd")
 	})
 }
 

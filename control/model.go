@@ -30,6 +30,8 @@ type Status struct {
 	BGP *BGP `json:"bgp,omitempty"`
 	// BFD is set only when the BFD side runs (bfd_instance blocks).
 	BFD []BFDSession `json:"bfd_sessions,omitempty"`
+	// Links are the SNMP (AgentX) and D-Bus connections, when enabled.
+	Links []Link `json:"links,omitempty"`
 }
 
 // BFDSession is one bfd_instance's session. Intervals are microseconds,
@@ -52,6 +54,14 @@ type BFDSession struct {
 	RemoteMinTxUS    int64     `json:"remote_min_tx_us"`
 	RemoteMultiplier int       `json:"remote_multiplier"`
 	LastSeen         time.Time `json:"last_seen,omitzero"`
+}
+
+// Link is a monitoring or control connection: the SNMP subagent's AgentX
+// session with snmpd ("snmp") or the D-Bus service ("dbus").
+type Link struct {
+	Name      string `json:"name"`
+	Target    string `json:"target"`
+	Connected bool   `json:"connected"`
 }
 
 // BGP is the bgp_speaker extension's sessions and announcements.
@@ -221,6 +231,11 @@ func Snapshot(src status.Sources, now time.Time, pid int) Status {
 	}
 	st.BGP = bgp(src.BGP)
 	st.BFD = bfdSessions(src.BFD)
+	if src.Links != nil {
+		for _, l := range src.Links() {
+			st.Links = append(st.Links, Link{Name: l.Name, Target: l.Target, Connected: l.Connected})
+		}
+	}
 	if src.Reloads != nil {
 		r := src.Reloads.Stats()
 		st.Reloads = &Reloads{Total: r.Total, Failures: r.Failures, LastOK: r.LastOK, LastAt: r.LastAt,

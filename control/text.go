@@ -55,6 +55,7 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 		writeBFD(p, st, now)
 	}
 	writeBGP(p, st, now)
+	writeLinks(p, st)
 	if r := st.Reloads; r != nil && r.Total > 0 {
 		p("")
 		res := "ok"
@@ -320,4 +321,23 @@ func writeBFD(p printer, st *Status, now time.Time) {
 // ms renders microseconds as milliseconds, with decimals only when needed.
 func ms(us int64) string {
 	return strconv.FormatFloat(float64(us)/1000, 'f', -1, 64)
+}
+// writeLinks is one line per monitoring connection: `snmp agentx
+// unix:/var/agentx/master: connected`.
+func writeLinks(p printer, st *Status) {
+	if len(st.Links) == 0 {
+		return
+	}
+	p("")
+	for _, l := range st.Links {
+		state := "connected"
+		if !l.Connected {
+			state = "not connected"
+		}
+		what := l.Name
+		if l.Name == "snmp" {
+			what = "snmp agentx"
+		}
+		p("%s %s: %s", what, l.Target, state)
+	}
 }

@@ -178,7 +178,7 @@ func (g *generation) Event(ev check.Event) {
 	if g.quiet.Load() {
 		return
 	}
-	if ev.Init && (ev.Kind == check.QuorumDown && g.carriedVS[ev.VS] ||
+	if ev.Init && ((ev.Kind == check.QuorumDown || ev.Kind == check.QuorumUp) && g.carriedVS[ev.VS] ||
 		ev.Kind == check.RealServerDown && g.carriedRS[[2]string{ev.VS, ev.RS}]) {
 		return // announced before the reload
 	}
@@ -187,6 +187,17 @@ func (g *generation) Event(ev check.Event) {
 
 // event logs ev, starts its script and tells Options.Events.
 func (m *Manager) event(p *plan, ev check.Event) {
+	if ev.Shutdown && ev.RS != "" && p.global.FlushOnStop != config.FlushNone {
+		// keepalived's clear_services with lvs_flush_on_stop announces
+		// only each service's quorum, not its real servers.
+		return
+	}
+	if ev.TrapOnly {
+		if m.opt.Traps != nil {
+			m.opt.Traps(ev)
+		}
+		return
+	}
 	attrs := []any{"vs", ev.VS}
 	if ev.RS != "" {
 		attrs = append(attrs, "rs", ev.RS)
@@ -198,6 +209,10 @@ func (m *Manager) event(p *plan, ev check.Event) {
 		attrs = append(attrs, "shutdown", true)
 	}
 	m.log.Info(ev.Kind.String(), attrs...)
+	quorum := ev.Kind == check.QuorumUp || ev.Kind == check.QuorumDown
+	if quorum && m.opt.Traps != nil {
+		m.opt.Traps(ev)
+	}
 	if c := p.scripts[scriptKey{vs: ev.VS, rs: ev.RS, kind: ev.Kind}]; c != nil && len(ev.Command) > 0 {
 		if m.opt.RunScript != nil {
 			m.opt.RunScript(c)
@@ -207,6 +222,9 @@ func (m *Manager) event(p *plan, ev check.Event) {
 	}
 	if m.opt.Events != nil {
 		m.opt.Events(ev)
+	}
+	if !quorum && m.opt.Traps != nil {
+		m.opt.Traps(ev)
 	}
 }
 

@@ -427,7 +427,11 @@ func TestNotifyScripts(t *testing.T) {
 			Kernel:    k,
 			Resync:    -1,
 			RunScript: func(c *config.Command) { got <- c.Raw },
-			Events:    func(ev check.Event) { events <- ev },
+			Events: func(ev check.Event) {
+				if !ev.Init { // the start's "Gained quorum" has no script here
+					events <- ev
+				}
+			},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -576,7 +580,8 @@ virtual_server 10.0.0.1 80 {
 		if diff := cmp.Diff([]string{up + " up"}, ran); diff != "" {
 			t.Errorf("scripts (-want +got):\n%s", diff)
 		}
-		if diff := cmp.Diff([]string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n"}, events); diff != "" {
+		// keepalived's order: the real servers' start, then "Gained quorum".
+		if diff := cmp.Diff([]string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n", "VS [10.0.0.1]:tcp:80 UP\n"}, events); diff != "" {
 			t.Errorf("events (-want +got):\n%s", diff)
 		}
 	})
@@ -634,4 +639,54 @@ func TestReloadKeepsDynamicWeight(t *testing.T) {
 			t.Errorf("table (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestStopTraps: at stop a service without omega announces its live real
+// servers and its quorum through Traps only (no script, no Events), as
+// keepalived's SNMP traps; with lvs_flush_on_stop only the quorum.
+func TestStopTraps(t *testing.T) {
+	down := script(t, "exit 0")
+	for _, c := range []struct {
+		global string
+		want   []string
+	}{
+		{"", []string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n", "VS [10.0.0.1]:tcp:80 DOWN\n"}},
+		{"lvs_flush_on_stop", []string{"VS [10.0.0.1]:tcp:80 DOWN\n"}},
+	} {
+		conf := "global_defs {\n  " + c.global + "\n}\n" + `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    notify_down "` + down + ` down"
+  }
+}`
+		var ran, events, traps []string
+		m, err := New(parse(t, conf), Options{Kernel: &ipvs.Memory{}, Resync: -1,
+			RunScript: func(c *config.Command) { ran = append(ran, c.Raw) },
+			Events:    func(ev check.Event) { events = append(events, ev.FIFOLine()) },
+			Traps: func(ev check.Event) {
+				if ev.Shutdown && ev.TrapOnly {
+					traps = append(traps, ev.FIFOLine())
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := m.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(c.want, traps); diff != "" {
+			t.Errorf("%q: stop traps (-want +got):\n%s", c.global, diff)
+		}
+		if len(ran) != 0 {
+			t.Errorf("%q: scripts ran at a stop without omega: %q", c.global, ran)
+		}
+		for _, e := range events {
+			if strings.Contains(e, "DOWN") {
+				t.Errorf("%q: stop told Events without omega: %q", c.global, events)
+			}
+		}
+	}
 }

@@ -47,6 +47,10 @@ type Options struct {
 	// Events, when set, is told of every real server and quorum transition
 	// (notify FIFOs, metrics) after the configured script has been started.
 	Events func(check.Event)
+	// Traps, when set, is told of the same transitions where keepalived
+	// sends its SNMP notifications: before a quorum change's script, after
+	// a real server's script and FIFO line.
+	Traps func(check.Event)
 	// RunScript runs a notify_up/notify_down/quorum_up/quorum_down command;
 	// nil runs it here, detached, as the configured (or script_user) user.
 	RunScript func(cmd *config.Command)
@@ -470,3 +474,32 @@ func (m *Manager) bfdUp(name string) bool {
 }
 
 func bfdWakeKey(name string) string { return "bfd:" + name }
+
+// SetWeight gives a real server the effective weight w (an SNMP SET of
+// realServerWeight), logging keepalived's line when it changes; false
+// when the server is unknown.
+func (m *Manager) SetWeight(vsID, rsID string, w int) bool {
+	m.mu.Lock()
+	g := m.gen
+	m.mu.Unlock()
+	if g == nil {
+		return false
+	}
+	alive := false
+	for _, s := range g.eng.Status() {
+		for _, r := range s.Reals {
+			if s.ID == vsID && r.ID == rsID {
+				alive = r.Alive
+			}
+		}
+	}
+	old, ok := g.eng.SetWeight(vsID, rsID, int64(w))
+	if ok && old != int64(w) {
+		in := "in"
+		if alive {
+			in = ""
+		}
+		m.log.Info(fmt.Sprintf("Changing weight from %d to %d for %sactive service %s of VS %s", old, w, in, rsID, vsID))
+	}
+	return ok
+}

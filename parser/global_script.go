@@ -234,7 +234,18 @@ func (c *ctx) checkScript(cmd *config.Command) scriptFlags {
 		c.Report(pos, info, "Script %s cannot be accessed - %s", path, strerror(err))
 		return scriptNotFound
 	}
-	// keepalived execs the realpath (a Debian /bin/true runs as /usr/bin/true).
+	// keepalived execs the realpath (a Debian /bin/true runs as /usr/bin/true),
+	// but keeps the name the file was called by when the link renames it
+	// (busybox applets, alternatives), if that name in the resolved
+	// directory is the same file.
+	if filepath.Base(real) != filepath.Base(path) {
+		named := filepath.Join(filepath.Dir(real), filepath.Base(path))
+		if a, err := os.Stat(named); err == nil {
+			if b, err := os.Stat(real); err == nil && os.SameFile(a, b) {
+				real = named
+			}
+		}
+	}
 	cmd.Argv[0] = real
 	st, err := os.Stat(real)
 	if err != nil {

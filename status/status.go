@@ -44,6 +44,17 @@ type Sources struct {
 	ConfigFile string
 	// Version names the daemon's build (BuildVersion).
 	Version string
+	// Links are the monitoring and control connections the daemon keeps
+	// (the SNMP subagent's AgentX session, the D-Bus service); nil or
+	// empty shows nothing.
+	Links func() []Link
+}
+
+// Link is one connection to a monitoring or control peer.
+type Link struct {
+	Name      string // "snmp" (AgentX), "dbus"
+	Target    string // the AgentX socket, the bus name
+	Connected bool
 }
 
 // RouterIDOf returns src.RouterID(), or "" when it is nil.
@@ -172,6 +183,8 @@ type IPVSStats struct {
 	OutPackets  uint64
 	InBytes     uint64
 	OutBytes    uint64
+	// Rates: connections, packets and bytes per second (kernel estimates).
+	CPS, InPPS, OutPPS, InBPS, OutBPS uint64
 }
 
 // Dest returns the destination with the given ID.

@@ -203,10 +203,12 @@ func (in *instance) checkAH(b []byte, p *ah.Packet) bool {
 		return false
 	case errors.Is(err, ah.ErrICV):
 		st.AuthFailure++
+		in.rejected(p.Src, AuthFailure, 0)
 		in.dropf("IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !")
 		return false
 	case errors.Is(err, ah.ErrSPI):
 		st.AuthFailure++
+		in.rejected(p.Src, AuthFailure, 0)
 		// keepalived prints both as host-order integers of the
 		// network-order addresses, and without the instance name.
 		if in.dropAllowed() {
@@ -221,6 +223,7 @@ func (in *instance) checkAH(b []byte, p *ah.Packet) bool {
 	}
 	if !a.seq.Accept(p.Seq) {
 		st.AuthFailure++
+		in.rejected(p.Src, AuthFailure, 0)
 		in.dropf("IPSEC-AH : sequence number %d already processed. Packet dropped. Local(%d)", p.Seq, a.seq.N)
 		return false
 	}

@@ -152,6 +152,12 @@ type InstanceStatus struct {
 	// NextExtraGARP is when the next garp_extra_if round is due (zero
 	// when none is).
 	NextExtraGARP time.Time
+	// NoPreempt is the instance's nopreempt as it runs (an SNMP SET may
+	// change it).
+	NoPreempt bool
+	// ProtoErr is the reason of the last advert refused for a protocol
+	// error (vrrpv3StatisticsProtoErrReason); 0 when none.
+	ProtoErr ProtoError
 }
 
 // TrackerStatus is one tracked object of an instance.

@@ -230,3 +230,20 @@ func (in *instance) fireGARP() {
 	in.garpArmed = false
 	in.runBursts(now)
 }
+
+// SendGARP sends one round of gratuitous ARPs / unsolicited NAs for the
+// named instance's addresses when it holds them (MASTER), as keepalived's
+// D-Bus SendGarp does; it reports whether the instance exists.
+func (r *Router) SendGARP(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	in, ok := r.byName[name]
+	if !ok {
+		return false
+	}
+	if in.state == StateMaster {
+		r.log.Info(fmt.Sprintf("Sending garps on %s on DBus request", in.cfg.Name), "instance", in.cfg.Name)
+		in.announceRound(true)
+	}
+	return true
+}

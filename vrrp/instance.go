@@ -24,6 +24,8 @@ type instance struct {
 	// srcLost: the interface's address this instance sent from went and
 	// no other came (keepalived's down_instance on RTM_DELADDR).
 	srcLost bool
+	// protoErr is the last protocol error an advert was refused for.
+	protoErr ProtoError
 	// initHold: in FAULT only while a weight-0 track_script has not
 	// reported yet. keepalived enters that FAULT silently (logged, no
 	// notify), so a restart pages no one.
@@ -849,6 +851,8 @@ func (in *instance) status() InstanceStatus {
 		MasterAdvertInt:   in.masterAdverInt,
 		Stats:             in.stats,
 		NextExtraGARP:     in.extraAt,
+		ProtoErr:          in.protoErr,
+		NoPreempt:         in.cfg.Nopreempt,
 	}
 	if in.masterAddr.IsValid() {
 		st.MasterAddr = in.masterAddr.String()

@@ -34,28 +34,32 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 	in.flushDrops(in.now())
 	if !in.unicast && ttl != 255 {
 		st.IPTTLErr++
+		in.rejected(src, 0, ProtoTTLError)
 		in.dropf("invalid TTL/HL. Received %d and expect %d", ttl, 255)
 		return
 	}
 	p := &in.rx
 	if err := in.decodeAdvert(p, b, src, dst); err != nil {
-		in.countDecodeError(err)
+		in.countDecodeError(err, src)
 		in.logDecodeError(err, b, src)
 		return
 	}
 	if p.Version != in.cfg.Version {
 		st.VersionErr++
+		in.rejected(src, 0, ProtoVersionError)
 		in.dropf("wrong version. Received %d and expect %d", p.Version, in.cfg.Version)
 		return
 	}
 	if in.cfg.Version == 2 {
 		if int(p.AuthType) != in.cfg.AuthType {
 			st.AuthTypeMismatch++
+			in.rejected(src, AuthTypeMismatch, 0)
 			in.dropf("received a %d auth, expecting %d!", p.AuthType, in.cfg.AuthType)
 			return
 		}
 		if p.AuthType == wire.AuthPass && p.Auth != in.tx.Auth {
 			st.AuthFailure++
+			in.rejected(src, AuthFailure, 0)
 			in.dropf("received an invalid passwd!")
 			return
 		}
@@ -103,6 +107,7 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 			}
 		} else if (peer.MinTTL > 0 && ttl < peer.MinTTL) || (peer.MaxTTL > 0 && ttl > peer.MaxTTL) {
 			st.IPTTLErr++
+			in.rejected(src, 0, ProtoTTLError)
 			maxTTL := peer.MaxTTL
 			if maxTTL == 0 {
 				maxTTL = 255
@@ -127,7 +132,7 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 	}
 }
 
-func (in *instance) countDecodeError(err error) {
+func (in *instance) countDecodeError(err error, src netip.Addr) {
 	st := &in.stats
 	var we *wire.Error
 	if !errors.As(err, &we) {
@@ -139,14 +144,17 @@ func (in *instance) countDecodeError(err error) {
 		st.PacketLenErr++
 	case wire.KindVersion:
 		st.VersionErr++
+		in.rejected(src, 0, ProtoVersionError)
 	case wire.KindType:
 		st.InvalidTypeRcvd++
 	case wire.KindChecksum:
 		st.ChecksumErr++
+		in.rejected(src, 0, ProtoChecksumError)
 	case wire.KindAddrList:
 		st.AddrListErr++
 	case wire.KindAuthType, wire.KindAuthUnsupported:
 		st.InvalidAuthType++
+		in.rejected(src, AuthInvalidType, 0)
 	default:
 		st.OtherErr++
 	}

@@ -29,6 +29,9 @@ type Options struct {
 	// NetTimeout bounds each Network call; keepalived's netlink calls are
 	// synchronous too, so a stuck kernel must not wedge the engine forever.
 	NetTimeout time.Duration
+	// Rejected, when set, is told of the adverts refused for the reasons
+	// keepalived sends its RFC notifications for; it must not block.
+	Rejected func(Rejection)
 }
 
 type linkKey struct {

@@ -96,6 +96,10 @@ type Options struct {
 	// (a vrrp_script result recorder); it is called again after a reload
 	// changes the trackers.
 	WrapTrackSink func(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) track.Sink
+	// Rejected, when set, is told of the adverts refused for an
+	// authentication or protocol error (the SNMP RFC traps); it must not
+	// block.
+	Rejected func(vrrp.Rejection)
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
@@ -146,7 +150,8 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	listenAH := func(ifname string) (vrrp.Conn, error) {
 		return vrrphost.ListenerAH(*v.cur.Load())(ifname)
 	}
-	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log})
+	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log,
+		Rejected: so.Rejected})
 	if err != nil {
 		v.host.Close()
 		return nil, err

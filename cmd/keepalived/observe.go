@@ -55,6 +55,7 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 			return bgpStatus()
 		}),
 		BFD:        status.BFDFunc(func() status.BFD { return bfdStatus(get()) }),
+		Links:      links,
 		ConfigFile: cmp.Or(o.ConfigFile, defaultConfigFile),
 		Version:    status.BuildVersion(),
 		RouterID: func() string {
@@ -224,7 +225,7 @@ func (s *servers) start(o Options, opt *hooks, src status.Sources, get func() *d
 		}
 		reg := metrics.NewRegistry(src, mopts...)
 		metrics.RegisterRuntime(reg)
-		reg.MustRegister(bfdCollector(get), snmpCollector())
+		reg.MustRegister(bfdCollector(get), snmpCollector(), linkCollector{})
 		for _, c := range collectors {
 			reg.MustRegister(c)
 		}
