@@ -173,7 +173,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-e.wake:
 		case f := <-e.cmds:
 			e.flush(append(f(), e.membership()...))
-				}
+		}
 	}
 }
 

@@ -322,6 +322,7 @@ func writeBFD(p printer, st *Status, now time.Time) {
 func ms(us int64) string {
 	return strconv.FormatFloat(float64(us)/1000, 'f', -1, 64)
 }
+
 // writeLinks is one line per monitoring connection: `snmp agentx
 // unix:/var/agentx/master: connected`.
 func writeLinks(p printer, st *Status) {
