@@ -138,6 +138,12 @@ func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon
 			}
 		}
 		return get().Config(), health
+	}), statefile.WithDataName(func(name string) string {
+		g := get().Config().Global
+		if !g.DataUseInstance {
+			return name
+		}
+		return statefile.DataUseInstanceName(name, g.NetNamespace, g.Instance)
 	}))
 	vlog := opt.Logs.VRRP
 	dump := func(format string, write func() (string, error)) func() {
