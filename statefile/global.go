@@ -92,6 +92,11 @@ func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
 	p(" Gratuitous ARP interval = %f", v.GARPInterval.Seconds())
 	p(" Gratuitous NA interval = %f", v.GNAInterval.Seconds())
 	p(" VRRP default protocol version = %d", cmpOr(v.Version, 2))
+	if fw := v.Firewall; fw.NFTables && fw.NFTablesTable != "" {
+		p(" nftables table name = %s", fw.NFTablesTable)
+		p(" nftables base chain priority = %d", fw.NFTablesPriority)
+		p(" nftables %sforce use ifindex for link local IPv6", map[bool]string{false: "don't "}[fw.NFTablesIfIndex])
+	}
 	if nf := g.LVS.NFTables; nf != nil {
 		p(" ipvs nftables table name = %s", nf.Table)
 		p(" ipvs nftables base chain priority = %d", nf.Priority)

@@ -192,12 +192,17 @@ func promoteCount(ifname string, cfg vrrp.Config) int {
 }
 
 // dumpTracking lists the instances using or tracking the interface: each
-// instance on it (weight 0), then track_interface entries.
+// instance on it (weight 0, 255 with dont_track_primary), then track_interface entries.
 func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config) {
 	var lines []string
 	for _, ic := range cfg.Instances {
 		if ic.Interface == name {
-			lines = append(lines, fmt.Sprintf("     %s, weight 0", ic.Name))
+			// keepalived's VRRP_NOT_TRACK_IF (255) for dont_track_primary.
+			w := 0
+			if ic.DontTrackPrimary {
+				w = 255
+			}
+			lines = append(lines, fmt.Sprintf("     %s, weight %d", ic.Name, w))
 		}
 		for _, t := range ic.TrackInterfaces {
 			if t.Name == name && ic.Interface != name {

@@ -76,6 +76,10 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 	}
 	if set {
 		b.WriteString(" set")
+		if a.NoAccept {
+			// In the no_accept filter's set while installed.
+			b.WriteString(" nftable_set")
+		}
 	}
 	return b.String()
 }

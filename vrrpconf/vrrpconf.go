@@ -246,11 +246,20 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		}
 	}
 
+	defDev := in.Interface
+	if vmacName != "" {
+		defDev = vmacName
+	}
 	onVMAC := func(a config.Address) vrrp.Address {
 		v := address(a)
 		if vmacName != "" && !a.DevSet {
 			v.Dev = vmacName
 		}
+		// keepalived's nft_update_ipv6_address: by name unless
+		// nftables_ifindex, for a dont_track_primary instance's address
+		// on its own interface or not tracked.
+		v.FilterByName = in.DontTrackPrimary && !vg.Firewall.NFTablesIfIndex &&
+			(!a.DevSet || a.Dev == defDev || a.NoTrack)
 		return v
 	}
 	for _, a := range in.VIPs {
