@@ -21,6 +21,10 @@ type Config struct {
 	// LogUnknownVRIDs is log_unknown_vrids: an advert for a VRID no
 	// instance runs on its interface is logged, not only counted.
 	LogUnknownVRIDs bool
+	// DynamicInterfaces is dynamic_interfaces: an instance's interface
+	// may not exist yet. Its socket is then opened when the interface
+	// comes up, and the instance stays in FAULT until then, as keepalived.
+	DynamicInterfaces bool
 	// FIFOStatesOnReload is fifo_write_vrrp_states_on_reload: after a
 	// reload, instances and sync groups whose state did not change
 	// write it to the notify FIFOs again.

@@ -72,6 +72,9 @@ type Router struct {
 	startup time.Duration
 	// logUnknown is log_unknown_vrids.
 	logUnknown bool
+	// dynamicIfs is dynamic_interfaces: a socket that cannot be opened
+	// (no such interface yet) waits for the interface.
+	dynamicIfs bool
 	// fifoOnReload is fifo_write_vrrp_states_on_reload.
 	fifoOnReload bool
 	// epoch is the origin of the masters' advert grid (see armAdvert).
@@ -120,6 +123,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 		log:          opt.Logger,
 		startup:      cfg.StartupDelay,
 		logUnknown:   cfg.LogUnknownVRIDs,
+		dynamicIfs:   cfg.DynamicInterfaces,
 		fifoOnReload: cfg.FIFOStatesOnReload,
 		byName:       make(map[string]*instance),
 		links:        make(map[linkKey]*link),
@@ -197,6 +201,12 @@ func (r *Router) Start() error {
 	r.started = true
 	for key, l := range r.links {
 		c, err := r.listen(key)
+		if err != nil && r.dynamicIfs {
+			// Opened when the interface comes up (LinkChanged).
+			l.stale = true
+			r.log.Debug(fmt.Sprintf("Interface %s: VRRP socket waits for the interface: %v", key.ifname, err))
+			continue
+		}
 		if err != nil {
 			r.closeLocked()
 			return fmt.Errorf("vrrp %s: open socket: %w", key.ifname, err)
@@ -205,12 +215,18 @@ func (r *Router) Start() error {
 	}
 	for _, name := range r.interfaces() {
 		up, err := r.opt.Network.LinkUp(name)
-		if err != nil {
+		if err != nil && r.dynamicIfs {
+			// Most likely not created yet; keepalived says so at parse time.
+			r.log.Debug("vrrp: link state unknown, assuming down", "interface", name, "err", err)
+		} else if err != nil {
 			r.log.Warn("vrrp: link state unknown, assuming down", "interface", name, "err", err)
 		}
 		r.ifUp[name] = up
 	}
 	for _, l := range r.links {
+		if l.conn == nil {
+			continue
+		}
 		r.wg.Add(1)
 		go r.readLoop(l, l.conn)
 	}

@@ -79,6 +79,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	vg := &g.VRRP
 	res.VRRP.StartupDelay = vg.StartupDelay
 	res.VRRP.LogUnknownVRIDs = vg.LogUnknownVRIDs
+	res.VRRP.DynamicInterfaces = vg.DynamicInterfaces || g.DynamicInterfaces
 	res.VRRP.FIFOStatesOnReload = vg.FIFOWriteStatesOnReload
 
 	names := vmacNames{}

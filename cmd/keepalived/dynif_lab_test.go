@@ -1,0 +1,52 @@
+//go:build !vmtest
+
+package main
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/internal/lab"
+	"github.com/dsas/keepalived-go/internal/netns"
+)
+
+// TestDynamicInterfaces: with dynamic_interfaces an instance may name an
+// interface that does not exist yet. keepalived 2.2.7 starts it in FAULT
+// and runs it once the interface appears (here a macvlan on the lab link,
+// with an address), and FAULT again when it is deleted.
+// HOST_LAB_DAEMON=/usr/sbin/keepalived runs keepalived itself on h1.
+func TestDynamicInterfaces(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	const dyn = "kdyn0"
+	h1conf := "global_defs {\n  dynamic_interfaces\n}\n" +
+		strings.Replace(conf(150, vip1), "interface "+lab.Link, "interface "+dyn, 1)
+	r2 := startRouter(t, h2, conf(100, vip1))
+	r1 := startReloadRouter(t, h1, h1conf, os.Getenv("HOST_LAB_DAEMON"))
+	r2.waitFor("h2 MASTER", func() bool { return r2.state() == "MASTER" })
+	time.Sleep(time.Second)
+	if s := r1.state(); s != "FAULT" && !strings.Contains(r1.proc.Output(), "(VI_1): entering FAULT state") {
+		t.Fatalf("h1 %q without its interface, want FAULT\n%s", s, r1.proc.Output())
+	}
+	start := time.Now()
+	h1.NS.MustRun(t, "ip", "link", "add", dyn, "link", lab.Link, "type", "macvlan", "mode", "bridge")
+	h1.NS.MustRun(t, "ip", "addr", "add", "10.213.0.61/24", "dev", dyn)
+	h1.NS.MustRun(t, "ip", "link", "set", dyn, "up")
+	r1.waitFor("h1 MASTER once the interface exists", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	t.Logf("interface created: h1 MASTER after %v", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	h1.NS.MustRun(t, "ip", "link", "del", dyn)
+	r1.waitFor("h1 FAULT, h2 MASTER once it is deleted", func() bool { return r1.state() == "FAULT" && r2.state() == "MASTER" })
+	t.Logf("interface deleted: h1 FAULT after %v", time.Since(start).Round(time.Millisecond))
+	for _, ln := range strings.Split(r1.proc.Output(), "\n") {
+		if strings.Contains(ln, dyn) || strings.Contains(ln, "FAULT") {
+			t.Log(ln)
+		}
+	}
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}
