@@ -36,6 +36,7 @@ var ciSubset = []string{
 	"parser/testdata/vrrp/track_file_ok.conf",
 	"parser/testdata/vrrp/promote_secondaries.conf",
 	"parser/testdata/vrrp/nft_ll_name.conf",
+	"parser/testdata/vrrp/disable_local_igmp.conf",
 	"corpus/018-ka-sample-vrrp.conf",
 	"corpus/025-ka-sample-vrrp.sync.conf",
 	"corpus/029-kadev-1071.conf",

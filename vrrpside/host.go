@@ -227,6 +227,11 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	if err := vmac.Create(m); err != nil {
 		return err
 	}
+	if !m.IPv6 && v.cfg.Global.DisableLocalIGMP {
+		// keepalived leaves an IPv4 VMAC out of the map then: the host
+		// sends no link-local IGMP reports at all.
+		return nil
+	}
 	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
 		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
 	}

@@ -55,6 +55,9 @@ type Side struct {
 	// promoted are the interfaces whose promote_secondaries this
 	// process turned on, to turn off again (promote.go).
 	promoted map[string]bool
+	// igmpOff: this process turned igmp_link_local_mcast_reports off
+	// (disable_local_igmp) and turns it on again at stop.
+	igmpOff bool
 	// linkbeat polls the linkbeat interfaces; beating their names,
 	// whose netlink link events are ignored as keepalived ignores them.
 	linkbeat *vrrphost.Linkbeat
@@ -161,6 +164,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	v.notify.p.Store(v.disp)
 	v.fifos = v.startFIFOScripts(res)
 	v.promote(nil, res)
+	v.disableLocalIGMP(cfg)
 	v.installStatic(res)
 	// Subscribe before the engine reads the initial link states, so no
 	// change falls between the two.
@@ -396,6 +400,12 @@ func (v *Side) close() error {
 	v.linkbeat.Stop()
 	v.linkbeat = nil
 	v.promote(v.res, nil)
+	if v.igmpOff {
+		v.igmpOff = false
+		if err := vrrphost.RestoreLocalIGMP(); err != nil {
+			v.log.Info(err.Error())
+		}
+	}
 	// Static entries go whatever -V says, as in keepalived's stop_vrrp.
 	ctx := context.Background()
 	for _, r := range v.res.StaticRules {
