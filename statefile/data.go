@@ -181,6 +181,9 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 		p("   Read timeout = %s", readTimeout(in.State, last, advert, downTimer, loc))
 	}
 	p("   Master down timer = %d usecs", downTimer)
+	if c.AddrVMAC {
+		p("   Use VMAC for VIPs on other interfaces")
+	}
 	p("   Interface = %s", orDefault(in.Interface, "not configured"))
 	if c.DontTrackPrimary {
 		p("   VRRP interface tracking disabled")

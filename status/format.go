@@ -45,6 +45,9 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 		b.WriteString(" brd " + a.Broadcast.String())
 	}
 	b.WriteString(" dev " + AddrDev(a, instanceIf))
+	if a.UseVMAC {
+		b.WriteString(" use_vmac")
+	}
 	b.WriteString(" scope " + vrrp.ScopeName(a.Scope))
 	if a.Label != "" {
 		b.WriteString(" label " + a.Label)

@@ -43,6 +43,11 @@ type VMAC struct {
 	// unless the instance has IPv6 eVIPs (then set IPv6Enabled).
 	IPv6        bool
 	IPv6Enabled bool
+	// ForAddrs marks a VMAC made for addresses (use_vmac on a VIP,
+	// use_vmac_addr) rather than for an instance: keepalived leaves it
+	// out of the nftables VMAC map and gives an IPv6 one the base's
+	// link-local address.
+	ForAddrs bool
 }
 
 func (v VMAC) name() string {
@@ -156,11 +161,12 @@ func configure(v VMAC, name, parent string) error {
 	set := []struct{ path, value string }{
 		{"ipv6/conf/" + name + "/disable_ipv6", disable},
 		{"ipv6/conf/" + name + "/addr_gen_mode", "1"}, // IN6_ADDR_GEN_MODE_NONE
-		// Do not answer ARP for the parent's addresses on the VMAC.
-		{"ipv4/conf/" + name + "/arp_ignore", "1"},
 	}
 	if !v.IPv6 {
+		// keepalived sets the IPv4 parameters for an IPv4 VMAC only.
 		set = append(set, []struct{ path, value string }{
+			// Do not answer ARP for the parent's addresses on the VMAC.
+			{"ipv4/conf/" + name + "/arp_ignore", "1"},
 			// Hear the other routers' adverts, which come from our own
 			// subnet, and receive on the VMAC while it has no address.
 			{"ipv4/conf/" + name + "/accept_local", "1"},

@@ -124,6 +124,9 @@ type InstanceConfig struct {
 	// PromoteSecondaries is the promote_secondaries keyword; the VRRP
 	// side sets the sysctl, the dumps show it.
 	PromoteSecondaries bool
+	// AddrVMAC is use_vmac_addr, for the dumps (vrrpconf already put the
+	// addresses concerned on their VMACs).
+	AddrVMAC bool
 
 	// ConfigFault, when set, says why the configuration holds the
 	// instance in FAULT for as long as it runs (keepalived's

@@ -108,6 +108,9 @@ type Address struct {
 	// vips_link_local_name: a dont_track_primary instance's address on its
 	// own interface or no_track, unless nftables_ifindex).
 	FilterByName bool
+	// UseVMAC is the address's use_vmac option (it lives on an address
+	// VMAC); the dumps print it.
+	UseVMAC bool
 }
 
 // Route is one virtual_routes entry, plain data for the Network adapter:

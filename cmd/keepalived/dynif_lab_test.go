@@ -50,3 +50,27 @@ func TestDynamicInterfaces(t *testing.T) {
 	r1.signal(syscall.SIGTERM)
 	r2.signal(syscall.SIGTERM)
 }
+
+// TestNoVirtualIPAddress: no_virtual_ipaddress (keepalived 2.3) lets a
+// VRRPv3 instance run with no VIP at all (AWS-style floating addresses
+// managed elsewhere): the two routers still elect one MASTER, hand over
+// when it stops, and adverts carry no address.
+func TestNoVirtualIPAddress(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	noVIP := func(prio int) string {
+		c := conf(prio)
+		c = strings.Replace(c, "  virtual_ipaddress {\n  }\n", "  no_virtual_ipaddress\n", 1)
+		if !strings.Contains(c, "no_virtual_ipaddress") || strings.Contains(c, "virtual_ipaddress {") {
+			t.Fatalf("configuration not as meant:\n%s", c)
+		}
+		return c
+	}
+	r1 := startRouter(t, h1, noVIP(150))
+	r2 := startRouter(t, h2, noVIP(100))
+	r1.waitFor("h1 MASTER, h2 BACKUP", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	r1.signal(syscall.SIGTERM)
+	r2.waitFor("h2 MASTER after h1 stops", func() bool { return r2.state() == "MASTER" })
+	r2.signal(syscall.SIGTERM)
+}
