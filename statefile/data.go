@@ -191,6 +191,9 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 	if c.SkipCheckAdvAddr {
 		p("   Skip checking advert IP addresses")
 	}
+	if c.AllowNoVIPs {
+		p("   Suppress no VIPs warning") // keepalived 2.3's line
+	}
 	if c.Strict {
 		p("   Enforcing strict VRRP compliance")
 	}

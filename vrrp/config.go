@@ -127,6 +127,9 @@ type InstanceConfig struct {
 	// AddrVMAC is use_vmac_addr, for the dumps (vrrpconf already put the
 	// addresses concerned on their VMACs).
 	AddrVMAC bool
+	// AllowNoVIPs is no_virtual_ipaddress (keepalived 2.3), for the
+	// dumps; the parser has already let the instance have no VIP.
+	AllowNoVIPs bool
 
 	// ConfigFault, when set, says why the configuration holds the
 	// instance in FAULT for as long as it runs (keepalived's

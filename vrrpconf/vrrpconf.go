@@ -172,6 +172,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		NotifyPriorityChanges: in.NotifyPriorityChanges,
 		PromoteSecondaries:    in.PromoteSecondaries,
 		AddrVMAC:              in.VMAC.AddrVMAC,
+		AllowNoVIPs:           in.AllowNoVIPs,
 		TrackSrcIP:            in.TrackSrcIP,
 		OwnerIgnoreAdverts:    in.OwnerIgnoreAdverts,
 		TimerExpiredBackup:    in.TimerExpiredBackup,
