@@ -29,6 +29,12 @@ type Options struct {
 	// NetTimeout bounds each Network call; keepalived's netlink calls are
 	// synchronous too, so a stuck kernel must not wedge the engine forever.
 	NetTimeout time.Duration
+	// Late, with the default clock, hears of every timer that ran more
+	// than LateAfter after its deadline (keepalived's scheduler check
+	// behind min_auto_priority_delay / max_auto_priority). It runs on
+	// the timer goroutine, before the timer's callback.
+	Late      func(late time.Duration)
+	LateAfter time.Duration
 }
 
 type linkKey struct {
@@ -109,7 +115,9 @@ func New(cfg Config, opt Options) (*Router, error) {
 		return nil, errors.New("vrrp: Listen and Network ports are required")
 	}
 	if opt.Clock == nil {
-		opt.Clock = newTimerLoop()
+		l := newTimerLoop()
+		l.late, l.lateAfter = opt.Late, opt.LateAfter
+		opt.Clock = l
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)

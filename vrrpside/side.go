@@ -146,7 +146,11 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	listenAH := func(ifname string) (vrrp.Conn, error) {
 		return vrrphost.ListenerAH(*v.cur.Load())(ifname)
 	}
-	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log})
+	// keepalived's scheduler check: a late timer is logged and, with
+	// max_auto_priority, raises the realtime priority (vrrphost.AutoPriority).
+	auto := vrrphost.NewAutoPriority(cfg.Global.MaxAutoPriority, log)
+	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log,
+		Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay})
 	if err != nil {
 		v.host.Close()
 		return nil, err

@@ -3,7 +3,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,4 +75,47 @@ func TestNoVirtualIPAddress(t *testing.T) {
 	r1.signal(syscall.SIGTERM)
 	r2.waitFor("h2 MASTER after h1 stops", func() bool { return r2.state() == "MASTER" })
 	r2.signal(syscall.SIGTERM)
+}
+
+// TestMaxAutoPriority: a daemon stalled (SIGSTOP) past
+// min_auto_priority_delay finds its timers late when it runs again; it
+// logs keepalived's `A thread timer expired` and, with max_auto_priority,
+// `Set realtime priority 1`, and every one of its threads is then SCHED_RR.
+func TestMaxAutoPriority(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h1 := l.Host(1)
+	r1 := startRouter(t, h1, "global_defs {\n  max_auto_priority 5\n  min_auto_priority_delay 500000\n}\n"+conf(150, vip1))
+	r1.waitFor("h1 MASTER", func() bool { return r1.state() == "MASTER" })
+	r1.signal(syscall.SIGSTOP)
+	time.Sleep(1500 * time.Millisecond)
+	r1.signal(syscall.SIGCONT)
+	r1.waitFor("the late timer logged", func() bool {
+		return strings.Contains(r1.proc.Output(), "A thread timer expired ") && strings.Contains(r1.proc.Output(), "Set realtime priority 1")
+	})
+	time.Sleep(500 * time.Millisecond)
+	if n := strings.Count(r1.proc.Output(), "A thread timer expired "); n != 1 {
+		t.Errorf("%d late-timer lines for one stall, want 1 (keepalived checks once per wake-up)", n)
+	}
+	pid := r1.proc.Cmd.Process.Pid
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := 0
+	for _, e := range tasks {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// Field 41 is the policy; the comm field (2) may hold spaces.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		if len(f) > 38 && f[38] == "2" {
+			rr++
+		} else if len(f) > 38 {
+			t.Errorf("thread %s policy %s, want SCHED_RR (2)", e.Name(), f[38])
+		}
+	}
+	t.Logf("%d threads in SCHED_RR", rr)
+	r1.signal(syscall.SIGTERM)
 }
