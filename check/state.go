@@ -115,6 +115,9 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 		c.retryIt++
 	default:
 		c.offset = 0
+		if confirmed && c.spec.FastRecovery {
+			v.delay = 0
+		}
 	}
 	c.hasRun = true
 	return v

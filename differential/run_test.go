@@ -47,7 +47,7 @@ snap() {
 	{ ip -4 rule; ip -6 rule; } >$d/rule 2>&1
 	# One process for all of them: a loop of cats takes seconds under load.
 	grep -r -s . /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf /proc/sys/net/ipv4/ip_forward \
-		/proc/sys/net/ipv4/ip_nonlocal_bind /proc/sys/net/ipv6/ip_nonlocal_bind | sed 's#^/proc/sys/##' >$d/sysctl
+		/proc/sys/net/ipv4/ip_nonlocal_bind /proc/sys/net/ipv6/ip_nonlocal_bind /proc/sys/net/ipv4/igmp_link_local_mcast_reports | sed 's#^/proc/sys/##' >$d/sysctl
 	nft list ruleset >$d/nft 2>&1
 }
 

@@ -413,7 +413,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		p.VirtualHost = firstNonEmpty(h.VirtualHost, rs.VirtualHost, vs.VirtualHost)
 		p.Protocol = [...]string{config.HTTP10: "1.0", config.HTTP11: "1.1", config.HTTP10Close: "1.0C"}[h.Protocol]
 		for _, u := range h.URLs {
-			pu := probe.URL{Path: u.Path, VirtualHost: u.VirtualHost}
+			pu := probe.URL{Path: u.Path, VirtualHost: u.VirtualHost, TLSCompliant: u.TLSCompliant || h.TLSCompliant}
 			if u.Digest != nil {
 				pu.Digest = hex.EncodeToString(u.Digest)
 			}
@@ -510,6 +510,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
 	}
 	out.ConfirmRecovery = c.Type == config.CheckHTTP || c.Type == config.CheckSSL
+	out.FastRecovery = out.ConfirmRecovery && c.HTTP != nil && c.HTTP.FastRecovery
 	if vs.HASuspend {
 		g := vs.Group
 		if g == nil && vs.Kind == config.VSGroup {

@@ -315,6 +315,9 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.C
 	if c.SkipCheckAdvAddr {
 		p("   Skip checking advert IP addresses")
 	}
+	if c.AllowNoVIPs {
+		p("   Suppress no VIPs warning") // keepalived 2.3's line
+	}
 	if c.Strict {
 		p("   Enforcing strict VRRP compliance")
 	}
@@ -403,13 +406,13 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 	if len(c.VIPs) > 0 {
 		p("   Virtual IP (%d):", len(c.VIPs))
 		for _, a := range c.VIPs {
-			p("     %s%s", format(a), nftSet(c, set))
+			p("     %s", format(a))
 		}
 	}
 	if len(c.ExcludedVIPs) > 0 {
 		p("   Virtual IP Excluded :")
 		for _, a := range c.ExcludedVIPs {
-			p("     %s%s", format(a), nftSet(c, set))
+			p("     %s", format(a))
 		}
 	}
 	if len(c.UnicastPeers) > 0 {

@@ -49,6 +49,9 @@ func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Ins
 	p(" Default smtp_alert_checker = %s", optBool(g.SMTPAlertChecker))
 	p(" Checkers log all failures = %t", g.CheckerLogAllFailures)
 	p(" No test config before reload")
+	if g.DataUseInstance {
+		p(" Use instance name in data dumps")
+	}
 	p(" Dynamic interfaces = %t", v.DynamicInterfaces || g.DynamicInterfaces)
 	if v.DynamicInterfaces || g.DynamicInterfaces {
 		p(" Allow interface changes = %t", v.AllowIfChanges || g.AllowIfChanges)

@@ -344,7 +344,12 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 			}
 		}
 		if usesInterface(c, ic, name) {
-			t.add(ic.Name, 0, false)
+			// keepalived's VRRP_NOT_TRACK_IF (255) for dont_track_primary.
+			w := 0
+			if ic.DontTrackPrimary {
+				w = 255
+			}
+			t.add(ic.Name, w, false)
 		}
 	}
 	for _, ic := range cfg.Instances {

@@ -135,12 +135,3 @@ func ifIndex(name string) int {
 	}
 	return ifi.Index
 }
-
-// nftSet is keepalived's " nftable_set" on a VIP whose no_accept drop
-// rule is in place (installed with the address).
-func nftSet(c *vrrp.InstanceConfig, set bool) string {
-	if set && c.NoAccept {
-		return " nftable_set"
-	}
-	return ""
-}

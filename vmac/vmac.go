@@ -52,6 +52,11 @@ type VMAC struct {
 	// Instance names the VRRP instance the VMAC is for, for keepalived's
 	// log lines only; it plays no part in what is created.
 	Instance string
+	// ForAddrs marks a VMAC made for addresses (use_vmac on a VIP,
+	// use_vmac_addr) rather than for an instance: keepalived leaves it
+	// out of the nftables VMAC map and gives an IPv6 one the base's
+	// link-local address.
+	ForAddrs bool
 }
 
 func (v VMAC) name() string {
@@ -167,6 +172,7 @@ func configure(v VMAC, name, parent string) error {
 		{"ipv6/conf/" + name + "/addr_gen_mode", "1"}, // IN6_ADDR_GEN_MODE_NONE
 	}
 	if !v.IPv6 {
+		// keepalived sets the IPv4 parameters for an IPv4 VMAC only.
 		set = append(set, []struct{ path, value string }{
 			// Do not answer ARP for the parent's addresses on the VMAC
 			// (keepalived leaves an IPv6 VMAC's at the default).

@@ -21,6 +21,10 @@ type Config struct {
 	// LogUnknownVRIDs is log_unknown_vrids: an advert for a VRID no
 	// instance runs on its interface is logged, not only counted.
 	LogUnknownVRIDs bool
+	// DynamicInterfaces is dynamic_interfaces: an instance's interface
+	// may not exist yet. Its socket is then opened when the interface
+	// comes up, and the instance stays in FAULT until then, as keepalived.
+	DynamicInterfaces bool
 	// FIFOStatesOnReload is fifo_write_vrrp_states_on_reload: after a
 	// reload, instances and sync groups whose state did not change
 	// write it to the notify FIFOs again.
@@ -127,6 +131,12 @@ type InstanceConfig struct {
 	// PromoteSecondaries is the promote_secondaries keyword; the VRRP
 	// side sets the sysctl, the dumps show it.
 	PromoteSecondaries bool
+	// AddrVMAC is use_vmac_addr, for the dumps (vrrpconf already put the
+	// addresses concerned on their VMACs).
+	AddrVMAC bool
+	// AllowNoVIPs is no_virtual_ipaddress (keepalived 2.3), for the
+	// dumps; the parser has already let the instance have no VIP.
+	AllowNoVIPs bool
 
 	// ConfigFault, when set, says why the configuration holds the
 	// instance in FAULT for as long as it runs (keepalived's

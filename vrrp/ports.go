@@ -112,6 +112,14 @@ type Address struct {
 	// NoAccept asks the adapter to drop traffic to this address while it
 	// is configured (no_accept mode), as keepalived does with nftables.
 	NoAccept bool
+	// FilterByName keys a link-local IPv6 NoAccept address by its
+	// interface's name rather than index (keepalived's
+	// vips_link_local_name: a dont_track_primary instance's address on its
+	// own interface or no_track, unless nftables_ifindex).
+	FilterByName bool
+	// UseVMAC is the address's use_vmac option (it lives on an address
+	// VMAC); the dumps print it.
+	UseVMAC bool
 }
 
 // Route is one virtual_routes entry, plain data for the Network adapter:

@@ -41,6 +41,9 @@ func (r *Router) Reload(cfg Config) error {
 			continue
 		}
 		c, err := r.listen(key)
+		if err != nil && nr.dynamicIfs {
+			continue // opened when the interface comes up (stale below)
+		}
 		if err != nil {
 			for _, c := range opened {
 				c.Close()
@@ -53,6 +56,7 @@ func (r *Router) Reload(cfg Config) error {
 	r.carryScripts(nr)
 	r.scripts = nr.scripts
 	r.logUnknown = nr.logUnknown
+	r.dynamicIfs = nr.dynamicIfs
 	r.fifoOnReload = nr.fifoOnReload
 
 	// Instances that go.
@@ -73,8 +77,12 @@ func (r *Router) Reload(cfg Config) error {
 		l := r.links[key]
 		if l == nil || l.conn == nil {
 			l = &link{key: key, conn: opened[key]}
-			r.wg.Add(1)
-			go r.readLoop(l, l.conn)
+			if l.conn == nil {
+				l.stale = true // dynamic_interfaces: no such interface yet
+			} else {
+				r.wg.Add(1)
+				go r.readLoop(l, l.conn)
+			}
 		} else {
 			r.joinNewGroups(l, nr.links[key])
 		}

@@ -32,6 +32,12 @@ type Options struct {
 	// Rejected, when set, is told of the adverts refused for the reasons
 	// keepalived sends its RFC notifications for; it must not block.
 	Rejected func(Rejection)
+	// Late, with the default clock, hears of every timer that ran more
+	// than LateAfter after its deadline (keepalived's scheduler check
+	// behind min_auto_priority_delay / max_auto_priority). It runs on
+	// the timer goroutine, before the timer's callback.
+	Late      func(late time.Duration)
+	LateAfter time.Duration
 }
 
 type linkKey struct {
@@ -78,6 +84,9 @@ type Router struct {
 	startup time.Duration
 	// logUnknown is log_unknown_vrids.
 	logUnknown bool
+	// dynamicIfs is dynamic_interfaces: a socket that cannot be opened
+	// (no such interface yet) waits for the interface.
+	dynamicIfs bool
 	// fifoOnReload is fifo_write_vrrp_states_on_reload.
 	fifoOnReload bool
 	// epoch is the origin of the masters' advert grid (see armAdvert).
@@ -112,7 +121,9 @@ func New(cfg Config, opt Options) (*Router, error) {
 		return nil, errors.New("vrrp: Listen and Network ports are required")
 	}
 	if opt.Clock == nil {
-		opt.Clock = newTimerLoop()
+		l := newTimerLoop()
+		l.late, l.lateAfter = opt.Late, opt.LateAfter
+		opt.Clock = l
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -126,6 +137,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 		log:          opt.Logger,
 		startup:      cfg.StartupDelay,
 		logUnknown:   cfg.LogUnknownVRIDs,
+		dynamicIfs:   cfg.DynamicInterfaces,
 		fifoOnReload: cfg.FIFOStatesOnReload,
 		byName:       make(map[string]*instance),
 		links:        make(map[linkKey]*link),
@@ -203,6 +215,12 @@ func (r *Router) Start() error {
 	r.started = true
 	for key, l := range r.links {
 		c, err := r.listen(key)
+		if err != nil && r.dynamicIfs {
+			// Opened when the interface comes up (LinkChanged).
+			l.stale = true
+			r.log.Debug(fmt.Sprintf("Interface %s: VRRP socket waits for the interface: %v", key.ifname, err))
+			continue
+		}
 		if err != nil {
 			r.closeLocked()
 			return fmt.Errorf("vrrp %s: open socket: %w", key.ifname, err)
@@ -211,12 +229,18 @@ func (r *Router) Start() error {
 	}
 	for _, name := range r.interfaces() {
 		up, err := r.opt.Network.LinkUp(name)
-		if err != nil {
+		if err != nil && r.dynamicIfs {
+			// Most likely not created yet; keepalived says so at parse time.
+			r.log.Debug("vrrp: link state unknown, assuming down", "interface", name, "err", err)
+		} else if err != nil {
 			r.log.Warn("vrrp: link state unknown, assuming down", "interface", name, "err", err)
 		}
 		r.ifUp[name] = up
 	}
 	for _, l := range r.links {
+		if l.conn == nil {
+			continue
+		}
 		r.wg.Add(1)
 		go r.readLoop(l, l.conn)
 	}

@@ -7,6 +7,7 @@
 package vrrpconf
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/netip"
@@ -79,6 +80,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	vg := &g.VRRP
 	res.VRRP.StartupDelay = vg.StartupDelay
 	res.VRRP.LogUnknownVRIDs = vg.LogUnknownVRIDs
+	res.VRRP.DynamicInterfaces = vg.DynamicInterfaces || g.DynamicInterfaces
 	res.VRRP.FIFOStatesOnReload = vg.FIFOWriteStatesOnReload
 
 	names := vmacNames{}
@@ -93,7 +95,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	}
 	for i := range cfg.VRRP.Instances {
 		in := &cfg.VRRP.Instances[i]
-		ic, vm, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
+		ic, vms, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
 		// A garp_group sets the announcement pacing of its interfaces.
 		for _, gg := range cfg.VRRP.GARPGroups {
 			if slices.Contains(gg.Interfaces, in.Interface) {
@@ -106,9 +108,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 		}
 		res.Warnings = append(res.Warnings, warn...)
 		res.VRRP.Instances = append(res.VRRP.Instances, ic)
-		if vm != nil {
-			res.VMACs = append(res.VMACs, *vm)
-		}
+		res.VMACs = append(res.VMACs, vms...)
 	}
 	extraIfs(res, cfg.VRRP.Instances)
 	for _, sg := range cfg.VRRP.SyncGroups {
@@ -164,10 +164,9 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	return res, nil
 }
 
-func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (vrrp.InstanceConfig, *vmac.VMAC, []string) {
-	var warn []string
+func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (ic vrrp.InstanceConfig, vms []vmac.VMAC, warn []string) {
 	ipv6 := in.Family == config.IPv6
-	ic := vrrp.InstanceConfig{
+	ic = vrrp.InstanceConfig{
 		Name:                  in.Name,
 		Interface:             in.Interface,
 		VRID:                  uint8(in.VRID),
@@ -192,6 +191,8 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		NotifyDeleted:         in.Notify.NotifyDeleted,
 		NotifyPriorityChanges: in.NotifyPriorityChanges,
 		PromoteSecondaries:    in.PromoteSecondaries,
+		AddrVMAC:              in.VMAC.AddrVMAC,
+		AllowNoVIPs:           in.AllowNoVIPs,
 		TrackSrcIP:            in.TrackSrcIP,
 		OwnerIgnoreAdverts:    in.OwnerIgnoreAdverts,
 		TimerExpiredBackup:    in.TimerExpiredBackup,
@@ -279,6 +280,11 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		vm.LinkLocal = ic.SrcIP
 	}
 
+	defDev := in.Interface
+	if vmacName != "" {
+		defDev = vmacName
+	}
+	addrVMAC := addrVMACs{in: in, vg: vg, names: names, byBase: map[string]string{}}
 	// A VIP or eVIP on the instance's interface goes on its VMAC when it
 	// is of the instance's family; one of the other family (an IPv6 eVIP
 	// of an IPv4 instance) stays on the base interface, as keepalived's
@@ -288,6 +294,14 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		if vmacName != "" && (!a.DevSet || a.Dev == in.Interface) && a.Prefix.Addr().Unmap().Is6() == ipv6 {
 			v.Dev = vmacName
 		}
+		if name := addrVMAC.of(a, ipv6); name != "" {
+			v.Dev, v.UseVMAC = name, a.UseVMAC
+		}
+		// keepalived's nft_update_ipv6_address: by name unless
+		// nftables_ifindex, for a dont_track_primary instance's address
+		// on its own interface or not tracked.
+		v.FilterByName = in.DontTrackPrimary && !vg.Firewall.NFTablesIfIndex &&
+			(v.Dev == "" || v.Dev == defDev || a.NoTrack)
 		return v
 	}
 	for _, a := range in.VIPs {
@@ -296,6 +310,10 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	for _, a := range in.ExcludedVIPs {
 		ic.ExcludedVIPs = append(ic.ExcludedVIPs, onVMAC(a))
 	}
+	if vm != nil {
+		vms = append(vms, *vm)
+	}
+	vms = append(vms, addrVMAC.made...)
 	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
 	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
 
@@ -324,7 +342,47 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			ic.TrackBFDs = append(ic.TrackBFDs, ref)
 		}
 	}
-	return ic, vm, warn
+	return ic, vms, warn
+}
+
+// addrVMACs are keepalived's VMACs for addresses (use_vmac on a VIP, or
+// use_vmac_addr): one per base interface and family, named from
+// vmac_addr_prefix (else vmac_prefix, else "vrrp") as create_vmac_name.
+type addrVMACs struct {
+	in     *config.Instance
+	vg     *config.VRRPGlobal
+	names  vmacNames
+	byBase map[string]string
+	made   []vmac.VMAC
+}
+
+// of returns the VMAC a goes on, "" for none (the parser already refused
+// the combinations keepalived refuses).
+func (m *addrVMACs) of(a config.Address, instIPv6 bool) string {
+	in := m.in
+	v6 := a.Prefix.Addr().Is6()
+	base := in.Interface
+	if a.DevSet {
+		base = a.Dev
+	}
+	want := a.UseVMAC || in.VMAC.AddrVMAC
+	if base == in.Interface {
+		// On the instance's interface: the instance's own VMAC for its
+		// family; an address VMAC for the other one if asked.
+		want = !(in.VMAC.Enabled && v6 == instIPv6) && (a.UseVMAC || (in.VMAC.AddrVMAC && v6 != instIPv6))
+	}
+	if !want || base == "" {
+		return ""
+	}
+	key := base + "/" + strconv.FormatBool(v6)
+	if name, ok := m.byBase[key]; ok {
+		return name
+	}
+	prefix := cmp.Or(m.vg.VMACAddrPrefix, m.vg.VMACPrefix, "vrrp")
+	name := m.names.next(prefix, in.VRID, v6)
+	m.byBase[key] = name
+	m.made = append(m.made, vmac.VMAC{Name: name, Parent: base, VRID: uint8(in.VRID), IPv6: v6, ForAddrs: true})
+	return name
 }
 
 func address(a config.Address) vrrp.Address {

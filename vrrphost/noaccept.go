@@ -50,6 +50,9 @@ func (h *Host) filter(a vrrp.Address) error {
 	if n.f == nil {
 		return fmt.Errorf("vrrphost: no_accept %s: %w", a.Prefix.Addr(), n.err)
 	}
+	if a.FilterByName {
+		return n.f.AddName(a.Prefix.Addr(), a.Dev)
+	}
 	return n.f.Add(a.Prefix.Addr(), h.ifindex(a))
 }
 
@@ -64,6 +67,9 @@ func (h *Host) unfilter(a vrrp.Address) error {
 	defer n.mu.Unlock()
 	if n.f == nil {
 		return nil
+	}
+	if a.FilterByName {
+		return n.f.DelName(a.Prefix.Addr(), a.Dev)
 	}
 	return n.f.Del(a.Prefix.Addr(), h.ifindex(a))
 }

@@ -38,3 +38,34 @@ func ResetPromoteSecondaries(ifname string) error {
 	}
 	return nil
 }
+
+// igmpReportsPath is net.ipv4.igmp_link_local_mcast_reports; a variable
+// so tests can point it elsewhere.
+var igmpReportsPath = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports"
+
+// DisableLocalIGMP turns net.ipv4.igmp_link_local_mcast_reports off, as
+// keepalived's disable_local_igmp does at start, so the host sends no IGMP
+// reports for 224.0.0.X groups (the VRRP group among them). It reports
+// whether it changed the value, that is whether RestoreLocalIGMP must turn
+// it on again at stop.
+func DisableLocalIGMP() (changed bool, err error) {
+	b, err := os.ReadFile(igmpReportsPath)
+	if err != nil {
+		return false, fmt.Errorf("disable_local_igmp: %w", err)
+	}
+	if strings.TrimSpace(string(b)) != "1" {
+		return false, nil
+	}
+	if err := os.WriteFile(igmpReportsPath, []byte("0"), 0); err != nil {
+		return false, fmt.Errorf("disable_local_igmp: %w", err)
+	}
+	return true, nil
+}
+
+// RestoreLocalIGMP turns the sysctl on again.
+func RestoreLocalIGMP() error {
+	if err := os.WriteFile(igmpReportsPath, []byte("1"), 0); err != nil {
+		return fmt.Errorf("disable_local_igmp: %w", err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -229,6 +230,15 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	}
 	// keepalived's -D line (netlink_link_add_vmac), colon included.
 	v.log.Debug(fmt.Sprintf("(%s): Success creating VMAC interface %s", m.Instance, m.Name))
+	if m.ForAddrs {
+		v.addrVMACLinkLocal(m)
+		return nil
+	}
+	if !m.IPv6 && v.cfg.Global.DisableLocalIGMP {
+		// keepalived leaves an IPv4 VMAC out of the map then: the host
+		// sends no link-local IGMP reports at all.
+		return nil
+	}
 	// An IPv4 VMAC with IPv6 eVIPs is in both families' maps.
 	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6, !m.IPv6 && m.IPv6Enabled); err != nil {
 		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
@@ -263,4 +273,35 @@ func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
 		}
 	}
 	return false
+}
+
+// addrVMACLinkLocal gives an IPv6 address VMAC its base interface's
+// link-local address, deprecated and without DAD, as keepalived's
+// set_link_local_address does for the VMAC of an address (no instance
+// source on it). An IPv4 one needs nothing.
+func (v *Side) addrVMACLinkLocal(m vmac.VMAC) {
+	if !m.IPv6 {
+		return
+	}
+	ifi, err := net.InterfaceByName(m.Parent)
+	if err != nil {
+		v.log.Info(fmt.Sprintf("VMAC %s: %v", m.Name, err))
+		return
+	}
+	addrs, _ := ifi.Addrs()
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ipn.IP)
+		if !ok || !ip.Is6() || !ip.IsLinkLocalUnicast() {
+			continue
+		}
+		ll := vrrp.Address{Prefix: netip.PrefixFrom(ip, 64), Dev: m.Name, Scope: 253, NoDAD: true, PreferredLft: 0}
+		if err := v.host.AddAddress(context.Background(), ll); err != nil {
+			v.log.Info(fmt.Sprintf("VMAC %s: adding link-local address failed: %v", m.Name, err))
+		}
+		return
+	}
 }

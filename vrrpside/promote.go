@@ -3,9 +3,24 @@ package vrrpside
 import (
 	"slices"
 
+	"github.com/dsas/keepalived-go/config"
+
 	"github.com/dsas/keepalived-go/vrrpconf"
 	"github.com/dsas/keepalived-go/vrrphost"
 )
+
+// disableLocalIGMP is keepalived's set_disable_local_igmp, at start only
+// (a reload does not change it, as in keepalived).
+func (v *Side) disableLocalIGMP(cfg *config.Config) {
+	if !cfg.Global.DisableLocalIGMP {
+		return
+	}
+	changed, err := vrrphost.DisableLocalIGMP()
+	if err != nil {
+		v.log.Info(err.Error())
+	}
+	v.igmpOff = changed
+}
 
 // promote moves the promote_secondaries sysctls from what old asked for to
 // what next asks for (nil: nothing), as keepalived's

@@ -57,6 +57,9 @@ type Side struct {
 	// promoted are the interfaces whose promote_secondaries this
 	// process turned on, to turn off again (promote.go).
 	promoted map[string]bool
+	// igmpOff: this process turned igmp_link_local_mcast_reports off
+	// (disable_local_igmp) and turns it on again at stop.
+	igmpOff bool
 	// linkbeat polls the linkbeat interfaces; beating their names,
 	// whose netlink link events are ignored as keepalived ignores them.
 	linkbeat *vrrphost.Linkbeat
@@ -150,8 +153,11 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	listenAH := func(ifname string) (vrrp.Conn, error) {
 		return vrrphost.ListenerAH(*v.cur.Load())(ifname)
 	}
+	// keepalived's scheduler check: a late timer is logged and, with
+	// max_auto_priority, raises the realtime priority (vrrphost.AutoPriority).
+	auto := vrrphost.NewAutoPriority(cfg.Global.MaxAutoPriority, log)
 	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log,
-		Rejected: so.Rejected})
+		Rejected: so.Rejected, Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay})
 	if err != nil {
 		v.host.Close()
 		return nil, err
@@ -169,6 +175,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	v.notify.p.Store(v.disp)
 	v.fifos = v.startFIFOScripts(res)
 	v.promote(nil, res)
+	v.disableLocalIGMP(cfg)
 	v.installStatic(res)
 	// Subscribe before the engine reads the initial link states, so no
 	// change falls between the two.
@@ -406,6 +413,12 @@ func (v *Side) close() error {
 	v.linkbeat.Stop()
 	v.linkbeat = nil
 	v.promote(v.res, nil)
+	if v.igmpOff {
+		v.igmpOff = false
+		if err := vrrphost.RestoreLocalIGMP(); err != nil {
+			v.log.Info(err.Error())
+		}
+	}
 	// Static entries go whatever -V says, as in keepalived's stop_vrrp.
 	ctx := context.Background()
 	for _, r := range v.res.StaticRules {

@@ -150,6 +150,12 @@ func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon
 			return nil, statefile.BFDDump{}
 		}
 		return d.Config(), statefile.BFDDump{FDIn: r.InputFD(), Sessions: r.Dump()}
+	}), statefile.WithDataName(func(name string) string {
+		g := get().Config().Global
+		if !g.DataUseInstance {
+			return name
+		}
+		return statefile.DataUseInstanceName(name, g.NetNamespace, g.Instance)
 	}))
 	vlog := opt.Logs.VRRP
 	dump := func(format string, write func() (string, error)) func() {
