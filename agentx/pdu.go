@@ -58,6 +58,10 @@ const (
 const (
 	ErrNoError       = 0
 	ErrGenErr        = 5
+	ErrWrongType     = 7
+	ErrWrongLength   = 8
+	ErrWrongValue    = 10
+	ErrCommitFailed  = 14
 	ErrNotWritable   = 17
 	ErrParseError    = 266
 	ErrRequestDenied = 267

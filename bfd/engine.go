@@ -60,8 +60,13 @@ type Engine struct {
 	// pipe: on Up, and on a fall from Up unless the peer went AdminDown.
 	notify func(name string, up bool)
 
+	// pending, when set, reports packets received by the host and not yet
+	// handed to Input (SetPending).
+	pending func() bool
+
 	mu       sync.Mutex
 	sessions map[string]*entry
+	order    []string // the names in configuration order, for Dump
 	byDiscr  map[uint32]*entry
 	cnt      Counters
 	wake     chan struct{}
@@ -90,8 +95,10 @@ func (e *Engine) Apply(specs []Spec) {
 	defer e.mu.Unlock()
 	now := e.now()
 	want := map[string]Spec{}
+	e.order = e.order[:0]
 	for _, sp := range specs {
 		want[sp.Name] = sp
+		e.order = append(e.order, sp.Name)
 	}
 	for name, en := range e.sessions {
 		if sp, ok := want[name]; !ok || !sp.sameEndpoint(en.spec) {
@@ -221,7 +228,13 @@ func (e *Engine) Input(b []byte, src, dst netip.Addr, ttl int) {
 		return
 	}
 	e.cnt.Received++
-	e.flushLocked(e.now())
+	// Only this session: advancing the others here could expire one
+	// whose packet is queued right behind this one (after the process
+	// was not scheduled for a while). Run handles them, reading first.
+	now := e.now()
+	for en.s.Advance(now) {
+		e.sendLocked(en)
+	}
 	e.kick()
 }
 
@@ -269,12 +282,48 @@ func (e *Engine) nextLocked() time.Time {
 	return next
 }
 
+// SetPending gives the engine a way to see packets that reached the host
+// but not yet Input; call it before Run. When the process has not been
+// scheduled for a while (a loaded host), the timer and the reader wake
+// together: without this, the timer could take every session Down while
+// their packets wait unread.
+func (e *Engine) SetPending(f func() bool) { e.pending = f }
+
+// drainBound bounds how long Run waits for the reader before it lets a
+// detection timer expire.
+const drainBound = 5 * time.Millisecond
+
+// drain waits, without the lock, until the reader has taken what is
+// queued (or drainBound has passed), when a detection timer is due.
+func (e *Engine) drain() {
+	if e.pending == nil {
+		return
+	}
+	e.mu.Lock()
+	now := e.now()
+	due := false
+	for _, en := range e.sessions {
+		if x := en.s.expireAt; !x.IsZero() && !now.Before(x) {
+			due = true
+			break
+		}
+	}
+	e.mu.Unlock()
+	if !due {
+		return
+	}
+	for end := time.Now().Add(drainBound); e.pending() && time.Now().Before(end); {
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
 // Run drives the timers until ctx ends, then takes every session
 // AdminDown (keepalived's shutdown tells peers the same way).
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
 	for {
+		e.drain()
 		e.mu.Lock()
 		e.flushLocked(e.now())
 		next := e.nextLocked()
@@ -318,4 +367,33 @@ func (e *Engine) Counters() Counters {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.cnt
+}
+
+// EntryDump is one session for keepalived's SIGUSR1 file.
+type EntryDump struct {
+	Spec Spec
+	Dump
+	FD        int  // the sending socket, -1 while none is open
+	OpenRetry bool // the socket could not be opened (thread_open_fd_out)
+	SendError bool
+}
+
+// Dump lists the sessions in configuration order at now.
+func (e *Engine) Dump() []EntryDump {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var out []EntryDump
+	for _, name := range e.order {
+		en := e.sessions[name]
+		if en == nil {
+			continue
+		}
+		d := EntryDump{Spec: en.spec, Dump: en.s.Dump(now), FD: -1, OpenRetry: en.openErr, SendError: en.sendErr}
+		if f, ok := en.tx.(interface{ FD() int }); ok {
+			d.FD = f.FD()
+		}
+		out = append(out, d)
+	}
+	return out
 }

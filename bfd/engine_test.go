@@ -1,8 +1,13 @@
 package bfd
 
 import (
+	"context"
 	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/dsas/keepalived-go/bfd/wire"
@@ -164,5 +169,108 @@ func TestEngineApplyKeepsOrReplaces(t *testing.T) {
 	e.Apply(nil)
 	if !tr.opened[1].closed || len(e.Status()) != 0 {
 		t.Fatal("sessions left after Apply(nil)")
+	}
+}
+
+// TestEngineReadsBeforeExpiry: when a session's detection timer is due
+// while a packet waits unread (the process was not scheduled), Run lets
+// the reader hand it over first, so the session stays Up; without a way
+// to see pending input the same packet comes too late.
+func TestEngineReadsBeforeExpiry(t *testing.T) {
+	for _, withPending := range []bool{true, false} {
+		synctest.Test(t, func(t *testing.T) {
+			var mu sync.Mutex
+			var events []string
+			e := NewEngine(quiet(), &lockedTransport{}, func(name string, up bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				events = append(events, map[bool]string{true: "up", false: "down"}[up])
+			})
+			e.Apply([]Spec{testSpec("B1")})
+			discr := e.sessions["B1"].s.Discriminator()
+			pkt := func(st wire.State, your uint32) []byte {
+				p := wire.Packet{State: st, DetectMult: 3, MyDiscr: 77, YourDiscr: your,
+					DesiredMinTx: 50000, RequiredMinRx: 50000}
+				return p.Append(nil)
+			}
+			e.Input(pkt(wire.Down, 0), peer, local, 255)
+			e.Input(pkt(wire.Up, discr), peer, local, 255)
+			var queued atomic.Bool
+			if withPending {
+				e.SetPending(queued.Load)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { e.Run(ctx); close(done) }()
+			// The peer's next packet reaches the host just before the
+			// detection time (150 ms) and is read 1 ms after it.
+			time.Sleep(149 * time.Millisecond)
+			queued.Store(true)
+			time.Sleep(2 * time.Millisecond)
+			e.Input(pkt(wire.Up, discr), peer, local, 255)
+			queued.Store(false)
+			synctest.Wait()
+			mu.Lock()
+			got := strings.Join(events, " ")
+			mu.Unlock()
+			want := "up"
+			if !withPending {
+				want = "up down"
+			}
+			if got != want {
+				t.Errorf("pending input seen %v: events %q, want %q", withPending, got, want)
+			}
+			cancel()
+			<-done
+		})
+	}
+}
+
+// lockedTransport is a Transport whose senders may be used from Run.
+type lockedTransport struct{}
+
+func (lockedTransport) Open(Spec) (Sender, error) { return nopSender{}, nil }
+
+type nopSender struct{}
+
+func (nopSender) Send([]byte) error { return nil }
+func (nopSender) Close() error      { return nil }
+
+// TestEngineInputExpiresNoOther: a packet handed in after a stall advances
+// only its own session; another whose detection time passed meanwhile is
+// left to Run, which reads the queued packets first.
+func TestEngineInputExpiresNoOther(t *testing.T) {
+	e, _, events := testEngine(t)
+	peer2 := netip.MustParseAddr("192.0.2.3")
+	sp2 := testSpec("B2")
+	sp2.Neighbor = peer2
+	e.Apply([]Spec{testSpec("B1"), sp2})
+	now := epoch
+	e.now = func() time.Time { return now }
+	up := func(name string, from netip.Addr) {
+		d := e.sessions[name].s.Discriminator()
+		for _, st := range []wire.State{wire.Down, wire.Up} {
+			your := d
+			if st == wire.Down {
+				your = 0
+			}
+			p := wire.Packet{State: st, DetectMult: 3, MyDiscr: 77, YourDiscr: your, DesiredMinTx: 50000, RequiredMinRx: 50000}
+			e.Input(p.Append(nil), from, local, 255)
+		}
+	}
+	up("B1", peer)
+	up("B2", peer2)
+	now = now.Add(time.Second) // the process was not scheduled
+	p := wire.Packet{State: wire.Up, DetectMult: 3, MyDiscr: 77, YourDiscr: e.sessions["B1"].s.Discriminator(),
+		DesiredMinTx: 50000, RequiredMinRx: 50000}
+	e.Input(p.Append(nil), peer, local, 255)
+	if got := strings.Join(*events, " "); got != "B1 up B2 up" {
+		t.Fatalf("events %q: Input expired another session", got)
+	}
+	e.mu.Lock()
+	e.flushLocked(now) // Run, when nothing is queued: B2 is gone
+	e.mu.Unlock()
+	if got := strings.Join(*events, " "); got != "B1 up B2 up B2 down" {
+		t.Fatalf("events %q", got)
 	}
 }

@@ -64,6 +64,7 @@ type Session struct {
 	txIntv   time.Duration // negotiated transmission interval
 	detect   time.Duration // local detection time
 	lastSeen time.Time
+	downAt   time.Time // the last fall to Down, for Dump's reset timer
 	expireAt time.Time // zero while the detection timer is off
 	nextTx   time.Time // zero while periodic transmission is off
 	sendNow  bool      // a Final is owed at once
@@ -238,7 +239,16 @@ func (s *Session) Advance(now time.Time) bool {
 		return true
 	}
 	if !s.nextTx.IsZero() && !now.Before(s.nextTx) {
-		s.nextTx = now.Add(s.jittered())
+		// From the deadline, not from now: a timer that fires late (Go's
+		// wake up to about a millisecond after the deadline, more on a
+		// loaded host) must not lengthen every interval, or three of them
+		// outlast the peer's detection time. Late by more than an
+		// interval, start again from now.
+		next := s.nextTx.Add(s.jittered())
+		if !next.After(now) {
+			next = now.Add(s.jittered())
+		}
+		s.nextTx = next
 		return true
 	}
 	return false
@@ -310,7 +320,7 @@ func (s *Session) down(now time.Time, diag wire.Diag) {
 			s.cfg.Name, wire.Down, diag, s.remoteDiag), "bfd", s.cfg.Name)
 	}
 	s.state, s.localDiag = wire.Down, diag
-	s.expireAt = time.Time{}
+	s.expireAt, s.downAt = time.Time{}, now
 	// Back to the slow rate (§6.8.3) with no poll: the peer is not Up.
 	s.desiredTx, s.rxInForce, s.poll = s.cfg.IdleTx, s.cfg.MinRx, false
 	s.txIntv = max(s.desiredTx, s.remoteMinRx)
@@ -356,6 +366,43 @@ func (s *Session) Reconfigure(now time.Time, cfg Config) {
 		s.startPoll(now)
 	}
 	s.scheduleTx(now)
+}
+
+// Dump is a session's state as keepalived's SIGUSR1 file (bfd_data.c)
+// shows it, in its terms.
+type Dump struct {
+	State, RemoteState       wire.State
+	LocalDiscr, RemoteDiscr  uint32
+	LocalDiag, RemoteDiag    wire.Diag
+	RemoteMinTx, RemoteMinRx time.Duration
+	RemoteDemand             bool
+	RemoteMult               uint8
+	Poll, Final              bool
+	LocalTx, RemoteTx        time.Duration
+	LocalDetect              time.Duration
+	RemoteDetect             time.Duration
+	LastSeen                 time.Time // zero: never
+	// Sending, Expiring, Resetting: keepalived's thread_out, thread_exp
+	// and thread_rst are scheduled (periodic transmission, the detection
+	// timer, the reset a detection time after a fall to Down).
+	Sending, Expiring, Resetting bool
+}
+
+// Dump reports the session at now.
+func (s *Session) Dump(now time.Time) Dump {
+	d := Dump{State: s.state, RemoteState: s.remoteState, LocalDiscr: s.localDiscr, RemoteDiscr: s.remoteDiscr,
+		LocalDiag: s.localDiag, RemoteDiag: s.remoteDiag, Poll: s.poll, Final: s.final, LocalTx: s.txIntv,
+		LocalDetect: s.detect, LastSeen: s.lastSeen,
+		Sending: !s.nextTx.IsZero() || s.sendNow, Expiring: !s.expireAt.IsZero(),
+		Resetting: s.state == wire.Down && !s.downAt.IsZero() && now.Before(s.downAt.Add(s.detect))}
+	if !s.lastSeen.IsZero() {
+		// keepalived keeps the peer's values from its last packet; before
+		// one they read 0 (our RFC 5880 start value of 1 µs included).
+		d.RemoteMinTx, d.RemoteMinRx, d.RemoteDemand, d.RemoteMult = s.remoteMinTx, s.remoteMinRx, s.remoteDem, s.remoteMult
+		d.RemoteTx = max(s.cfg.MinRx, s.remoteMinTx)
+		d.RemoteDetect = time.Duration(s.cfg.Multiplier) * s.txIntv
+	}
+	return d
 }
 
 func usec(v uint32) time.Duration { return time.Duration(v) * time.Microsecond }

@@ -92,6 +92,15 @@ func Start(log *slog.Logger, specs []bfd.Spec, opt Options) (*Runner, error) {
 			}
 		}()
 	}
+	lns := r.lns
+	r.eng.SetPending(func() bool {
+		for _, l := range lns {
+			if l.Pending() {
+				return true
+			}
+		}
+		return false
+	})
 	r.eng.Apply(specs)
 	go func() { defer close(r.done); r.eng.Run(ctx) }()
 	return r, nil
@@ -170,4 +179,21 @@ func (r *Runner) closeListeners() error {
 	}
 	r.lns = nil
 	return errors.Join(errs...)
+}
+
+// Dump lists the sessions for the SIGUSR1 file (none on a nil Runner).
+func (r *Runner) Dump() []bfd.EntryDump {
+	if r == nil {
+		return nil
+	}
+	return r.eng.Dump()
+}
+
+// InputFD is the descriptor packets arrive on (the IPv4 listener's;
+// -1 when none), the file's fd_in.
+func (r *Runner) InputFD() int {
+	if r == nil || len(r.lns) == 0 {
+		return -1
+	}
+	return r.lns[0].FD()
 }

@@ -196,3 +196,49 @@ func (s *Sender) LocalPort() int { return s.c.LocalAddr().(*net.UDPAddr).Port }
 
 // Close closes the socket.
 func (s *Sender) Close() error { return s.c.Close() }
+
+// FD is the socket's descriptor, for the SIGUSR1 file's fd_out (-1 when
+// it cannot be read).
+func (s *Sender) FD() int { return connFD(s.c) }
+
+// FD is the listening socket's descriptor, for the file's fd_in.
+func (l *Listener) FD() int {
+	if sc, ok := l.c.(syscall.Conn); ok {
+		return rawFD(sc)
+	}
+	return -1
+}
+
+func connFD(c *net.UDPConn) int { return rawFD(c) }
+
+func rawFD(c syscall.Conn) int {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
+		return -1
+	}
+	return fd
+}
+
+// Pending reports whether a datagram waits in the socket's receive queue
+// (SIOCINQ), read by no Serve yet: after the process was not scheduled
+// for a while, the engine reads what arrived before it lets a detection
+// timer expire.
+func (l *Listener) Pending() bool {
+	sc, ok := l.c.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	n := 0
+	if err := rc.Control(func(fd uintptr) { n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
+		return false
+	}
+	return n > 0
+}

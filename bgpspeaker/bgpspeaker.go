@@ -234,6 +234,17 @@ func sessionState(s api.PeerState_SessionState) string {
 	return "unknown"
 }
 
+// SetEnabled shuts the session with addr down (a NOTIFICATION Cease,
+// administrative shutdown: the router drops our paths at once) or lets it
+// come up again.
+func (s *Speaker) SetEnabled(addr netip.Addr, up bool) error {
+	ctx := context.Background()
+	if up {
+		return s.srv.EnablePeer(ctx, &api.EnablePeerRequest{Address: addr.String()})
+	}
+	return s.srv.DisablePeer(ctx, &api.DisablePeerRequest{Address: addr.String(), Communication: "BFD down"})
+}
+
 // Stop closes the sessions (a NOTIFICATION Cease to each neighbour, so the
 // routers drop the paths at once rather than at hold-time expiry) and the
 // server.

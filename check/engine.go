@@ -18,7 +18,6 @@ import (
 // goroutine, at most one per checker, so a stalled peer only delays itself.
 type Engine struct {
 	sink        Sink
-	clock       Clock
 	randN       func(n int64) int64
 	jitter      float64
 	maxInFlight int
@@ -30,6 +29,9 @@ type Engine struct {
 	queue    checkerHeap
 
 	results chan result
+	// wake tells Run that Wake moved checkers to the head of the queue.
+	wake    chan struct{}
+	cmds    chan func() []output // changes from outside (SNMP SET), applied by Run
 	running atomic.Bool
 	done    atomic.Uint64 // completed checks, for benchmarks and metrics
 }
@@ -43,9 +45,6 @@ type result struct {
 
 // Option tunes an Engine.
 type Option func(*Engine)
-
-// WithClock replaces the system clock (tests, simulations).
-func WithClock(c Clock) Option { return func(e *Engine) { e.clock = c } }
 
 // WithRand replaces the random source used for warmup and jitter; it must
 // return a value in [0, n).
@@ -65,7 +64,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	if sink == nil {
 		return nil, errors.New("check: nil sink")
 	}
-	e := &Engine{sink: sink, clock: SystemClock{}, randN: rand.Int64N}
+	e := &Engine{sink: sink, randN: rand.Int64N, wake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(e)
 	}
@@ -105,6 +104,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	}
 	// Each checker has at most one result pending, so sends never block.
 	e.results = make(chan result, len(e.checkers)+1)
+	e.cmds = make(chan func() []output, 16)
 	return e, nil
 }
 
@@ -133,11 +133,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 
 	e.flush(e.start())
-	timer := e.clock.NewTimer(time.Hour)
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		e.mu.Lock()
-		now := e.clock.Now()
+		now := time.Now()
 		for len(e.queue) > 0 && !e.queue[0].next.After(now) {
 			c := heap.Pop(&e.queue).(*checkerState)
 			c.inFlight = true
@@ -169,9 +169,82 @@ func (e *Engine) Run(ctx context.Context) error {
 				}
 			}
 			e.flush(append(out, e.membership()...))
-		case <-timer.C():
+		case <-timer.C:
+		case <-e.wake:
+		case f := <-e.cmds:
+			e.flush(append(f(), e.membership()...))
 		}
 	}
+}
+
+// Wake runs now every checker whose Checker.Wake is key: an event source
+// (keepalived's BFD event pipe for BFD_CHECK) tells the engine a verdict
+// changed instead of waiting for the next period. A checker in flight
+// runs again as soon as its result is in.
+func (e *Engine) Wake(key string) {
+	if key == "" {
+		return
+	}
+	e.mu.Lock()
+	now := time.Now()
+	for _, c := range e.checkers {
+		if c.spec.Wake != key {
+			continue
+		}
+		if c.inFlight {
+			c.rewake = true
+			continue
+		}
+		if c.heapIdx >= 0 && c.heapIdx < len(e.queue) && e.queue[c.heapIdx] == c {
+			c.next = now
+			heap.Fix(&e.queue, c.heapIdx)
+		}
+	}
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// SetWeight gives a real server the effective weight w, as keepalived's
+// update_svr_wgt does for an SNMP SET of realServerWeight: its checkers'
+// dynamic offsets stay on top of the base that gives w, its IPVS entry
+// follows when it is in the pool, and the quorum is evaluated again. It
+// returns the effective weight before, and false when the server is
+// unknown or the change cannot be queued. Run applies it.
+func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.services {
+		if s.spec.ID != vsID {
+			continue
+		}
+		for _, r := range s.reals {
+			if r.spec.ID != rsID {
+				continue
+			}
+			old = r.weight()
+			f := func() []output {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				r.spec.Weight += w - r.weight()
+				wasDirty := s.dirty
+				out := e.reconcile(s, r, false, time.Now())
+				if s.dirty && !wasDirty {
+					e.dirty = append(e.dirty, s)
+				}
+				return out
+			}
+			select {
+			case e.cmds <- f:
+				return old, true
+			default:
+				return old, false
+			}
+		}
+	}
+	return 0, false
 }
 
 func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, wg *sync.WaitGroup) {
@@ -184,12 +257,12 @@ func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, 
 			return
 		}
 	}
-	start := e.clock.Now()
+	start := time.Now()
 	r := c.spec.Probe.Check(ctx)
 	if ctx.Err() != nil {
 		return // shutting down: a cancelled check proves nothing
 	}
-	e.results <- result{c: c, r: r, start: start, dur: e.clock.Now().Sub(start)}
+	e.results <- result{c: c, r: r, start: start, dur: time.Since(start)}
 }
 
 // start computes the initial state and the first schedule: 1 s plus a random
@@ -197,7 +270,7 @@ func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, 
 func (e *Engine) start() []output {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.Now()
+	now := time.Now()
 	var out []output
 	for _, s := range e.services {
 		if up, down := s.initQuorum(); up || down {
@@ -233,12 +306,16 @@ func (e *Engine) handle(res result) []output {
 	if v.logged != nil && c.spec.OnVerdict != nil {
 		c.spec.OnVerdict(*v.logged)
 	}
-	now := e.clock.Now()
+	now := time.Now()
 	delay := v.delay
 	if e.jitter > 0 && delay == c.spec.Timing.DelayLoop {
 		delay += time.Duration(e.randN(int64(float64(delay)*e.jitter) + 1))
 	}
 	c.next = now.Add(delay)
+	if c.rewake {
+		// Wake came while this check ran: its answer may be stale.
+		c.next, c.rewake = now, false
+	}
 	heap.Push(&e.queue, c)
 	wasDirty := s.dirty
 	out := e.reconcile(s, r, v.firstDown, now)
@@ -294,20 +371,22 @@ func (e *Engine) membership() []output {
 func (e *Engine) shutdown() []output {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.Now()
+	now := time.Now()
 	var out []output
 	for _, s := range e.services {
-		if !s.spec.Omega {
-			continue
-		}
+		// keepalived's clear_services: each live real server in the pool
+		// goes (none while the sorry server stands in), then the
+		// service's quorum; the scripts and FIFO lines only with omega,
+		// the SNMP traps always (the quorum's even when it was down).
+		omega := s.spec.Omega
 		for _, r := range s.reals {
-			if r.alive {
-				out = append(out, output{event: &Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown, Shutdown: true, Time: now}})
+			if r.alive && !s.sorryActive {
+				out = append(out, output{event: &Event{Kind: RealServerDown, VS: s.spec.ID, RS: r.spec.ID, Command: r.spec.NotifyDown,
+					Shutdown: true, TrapOnly: !omega, Time: now}})
 			}
 		}
-		if s.quorumUp {
-			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Shutdown: true, Time: now}})
-		}
+		out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Shutdown: true,
+			TrapOnly: !omega || !s.quorumUp, Time: now}})
 	}
 	return out
 }

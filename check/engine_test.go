@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -330,41 +329,30 @@ func (blockProbe) Check(ctx context.Context) probe.Result {
 	return probe.Result{Err: ctx.Err()}
 }
 
+// TestNoGoroutineLeak: 50 black-holed checks are cancelled at stop. In a
+// synctest bubble, which fails the test if any goroutine it started is
+// still there when it ends.
 func TestNoGoroutineLeak(t *testing.T) {
-	before := runtime.NumGoroutine()
-	var reals []RealServer
-	for i := range 50 {
-		reals = append(reals, RealServer{ID: fmt.Sprint(i), Weight: 1, Checkers: []Checker{
-			{Probe: blockProbe{}, Timing: Timing{DelayLoop: time.Second}},
-			{Probe: &fakeProbe{}, Timing: Timing{DelayLoop: time.Second}}}})
-	}
-	e, err := New([]VirtualServer{{ID: "VS", Reals: reals}}, newRecSink())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	defer cancel()
-	if err := e.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if e.Checks() != 50 {
-		t.Errorf("checks = %d, want 50", e.Checks())
-	}
-	waitGoroutines(t, before)
-}
-
-// waitGoroutines fails unless the goroutine count falls back to n; exiting
-// goroutines need a moment to be accounted, hence the polling.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	for range 200 {
-		if runtime.NumGoroutine() <= n {
-			return
+	synctest.Test(t, func(t *testing.T) {
+		var reals []RealServer
+		for i := range 50 {
+			reals = append(reals, RealServer{ID: fmt.Sprint(i), Weight: 1, Checkers: []Checker{
+				{Probe: blockProbe{}, Timing: Timing{DelayLoop: time.Second}},
+				{Probe: &fakeProbe{}, Timing: Timing{DelayLoop: time.Second}}}})
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	buf := make([]byte, 1<<16)
-	t.Fatalf("goroutines: %d > %d\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+		e, err := New([]VirtualServer{{ID: "VS", Reals: reals}}, newRecSink())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		if err := e.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if e.Checks() != 50 {
+			t.Errorf("checks = %d, want 50", e.Checks())
+		}
+	})
 }
 
 func TestNewRejects(t *testing.T) {
@@ -379,4 +367,41 @@ func TestNewRejects(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// TestWake: Wake runs the checkers with that key at once, not at their
+// next period, and leaves the others alone (BFD_CHECK's events).
+func TestWake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, other := &fakeProbe{}, &fakeProbe{}
+		sink := newRecSink()
+		tm := Timing{DelayLoop: time.Second}
+		vs := VirtualServer{ID: "VS", Reals: []RealServer{
+			{ID: "rs1", Weight: 1, Checkers: []Checker{{Kind: "BFD_CHECK", Probe: p, Timing: tm, Wake: "bfd:B1"}}},
+			{ID: "rs2", Weight: 1, Checkers: []Checker{{Kind: "BFD_CHECK", Probe: other, Timing: tm, Wake: "bfd:B2"}}}}}
+		e, err := New([]VirtualServer{vs}, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = e.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		synctest.Wait()
+		step(1 * time.Second) // both checked once at 1s
+		sink.take()
+		step(300 * time.Millisecond)
+		p.set(false)
+		e.Wake("bfd:B1")
+		synctest.Wait()
+		want(t, sink.take(), "1.3s RS rs1 VS DOWN", "1.3s set VS [rs2=1]")
+		if other.n() != 1 {
+			t.Errorf("rs2's checker ran %d times, want 1: Wake ran a checker of another key", other.n())
+		}
+		p.set(true)
+		step(100 * time.Millisecond)
+		e.Wake("bfd:B1")
+		synctest.Wait()
+		want(t, sink.take(), "1.4s RS rs1 VS UP", "1.4s set VS [rs1=1 rs2=1]")
+	})
 }

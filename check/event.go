@@ -44,8 +44,11 @@ type Event struct {
 	// Init marks keepalived's start-up notifications (quorum starting down
 	// with a sorry server; an alpha checker's first failure).
 	Init bool
-	// Shutdown marks omega's notifications at stop.
+	// Shutdown marks the notifications at stop.
 	Shutdown bool
+	// TrapOnly marks what keepalived announces at stop with its SNMP trap
+	// alone (without omega: no script, no FIFO line, no log).
+	TrapOnly bool
 	Time     time.Time
 	// For quorum events, what keepalived's "Gained quorum Q+H=T <= W" and
 	// "Lost quorum Q-H=T > W" lines print: the quorum and hysteresis in

@@ -26,6 +26,7 @@ type checkerState struct {
 	// scheduling
 	next     time.Time
 	inFlight bool
+	rewake   bool // Wake came while in flight
 	heapIdx  int
 	vs, rs   int
 	idx      int
@@ -119,6 +120,9 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 		c.retryIt++
 	default:
 		c.offset = 0
+		if confirmed && c.spec.FastRecovery {
+			v.delay = 0
+		}
 	}
 	c.hasRun = true
 	return v

@@ -196,3 +196,26 @@ func TestCheckerVerdicts(t *testing.T) {
 		t.Errorf("alpha first failure: %+v", v)
 	}
 }
+
+// TestFastRecovery: with fast_recovery, keepalived's epilog runs the
+// confirming pass at once (the checker is down and no url is failed any
+// more); without it, after delay_loop. Every other delay is unchanged.
+func TestFastRecovery(t *testing.T) {
+	fail := probe.Result{Err: errors.New("refused")}
+	for _, fast := range []bool{false, true} {
+		c := newCheckerState(Checker{ConfirmRecovery: true, FastRecovery: fast,
+			Timing: Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: 3 * time.Second, Retry: 1}})
+		want := []time.Duration{10 * time.Second, 3 * time.Second, 10 * time.Second, 10 * time.Second, 10 * time.Second, 10 * time.Second}
+		if fast {
+			want[4] = 0
+		}
+		for i, r := range []probe.Result{{}, fail, fail, fail, {}, {}} {
+			if v := c.apply(r, 1); v.delay != want[i] {
+				t.Errorf("fast %v, check %d: next in %v, want %v", fast, i, v.delay, want[i])
+			}
+		}
+		if !c.up {
+			t.Errorf("fast %v: checker not up after the confirming pass", fast)
+		}
+	}
+}

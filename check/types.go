@@ -43,9 +43,17 @@ type Checker struct {
 	// succeeds only clears the failed url, and the checker comes up on the
 	// pass after it.
 	ConfirmRecovery bool
+	// FastRecovery is HTTP_GET/SSL_GET fast_recovery: keepalived's epilog
+	// schedules the next check at once, not after delay_loop, while the
+	// checker is down with no failed url — here, the confirming pass after
+	// the failed url answers again.
+	FastRecovery bool
 	// Confirming starts the checker with that confirmation pending; a
 	// reload carries it over from the checker's status.
 	Confirming bool
+	// Wake, when set, lets Engine.Wake(Wake) run the checker at once
+	// (BFD_CHECK: "bfd:" + the instance name).
+	Wake string
 	// OnVerdict, when set, is told each verdict keepalived's checkers log
 	// (their *_epilog functions): a success while down or before the first
 	// run, a failure once the retries are spent while up or before the

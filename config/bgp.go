@@ -34,6 +34,9 @@ type BGPNeighbor struct {
 	HoldTime time.Duration // 0: 90 s, BGP's usual default
 	Port     int           // 0: 179
 	Passive  bool
+	// BFD names a bfd_instance the session is tied to: it is shut down
+	// (NOTIFICATION Cease) while that BFD session is not Up.
+	BFD string
 }
 
 // BGPAnnounceKind says what an announce line follows.

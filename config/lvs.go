@@ -95,8 +95,10 @@ type SyncDaemon struct {
 	Group     netip.Addr // invalid: kernel default group
 }
 
-// IPVSNFTables is nftables_ipvs: nftables rules that mark traffic for
-// IPv6/IPv4 mixed virtual server groups.
+// IPVSNFTables is nftables_ipvs: a virtual_server_group of addresses is
+// marked by nftables (one fwmark per group and protocol, counted from
+// StartFwmark) and balanced by one IPVS fwmark service. nftables_counters
+// (VRRPFirewall.NFTablesCounters) applies to this table too.
 type IPVSNFTables struct {
 	Table string // default "keepalived_ipvs"
 	// Priority is the chain priority; -1 means keepalived's default.

@@ -115,6 +115,8 @@ type VRRPFirewall struct {
 	NFTablesTable    string // default "keepalived"
 	NFTablesPriority int    // default -1
 	NFTablesIfIndex  bool
+	// NFTablesCounters is nftables_counters, for this table and the
+	// nftables_ipvs one.
 	NFTablesCounters bool
 }
 
@@ -356,7 +358,6 @@ type BFDInstance struct {
 	Passive       bool
 	TTL           int // 0: 255 (IPv4) / 64 (IPv6)
 	MaxHops       int
-	Multihop      bool
 	Weight        int
 	WeightReverse bool
 	// ToVRRP / ToChecker: which processes get events; both when neither

@@ -28,6 +28,40 @@ type Status struct {
 	Reloads        *Reloads        `json:"reloads,omitempty"`
 	// BGP is set only when a bgp_speaker block runs.
 	BGP *BGP `json:"bgp,omitempty"`
+	// BFD is set only when the BFD side runs (bfd_instance blocks).
+	BFD []BFDSession `json:"bfd_sessions,omitempty"`
+	// Links are the SNMP (AgentX) and D-Bus connections, when enabled.
+	Links []Link `json:"links,omitempty"`
+}
+
+// BFDSession is one bfd_instance's session. Intervals are microseconds,
+// as keepalived's logs and data file give them.
+type BFDSession struct {
+	Name             string    `json:"name"`
+	Neighbor         string    `json:"neighbor"`
+	Source           string    `json:"source,omitempty"`
+	State            string    `json:"state"`
+	RemoteState      string    `json:"remote_state"`
+	LocalDiag        string    `json:"local_diag"`
+	RemoteDiag       string    `json:"remote_diag"`
+	MinRxUS          int64     `json:"min_rx_us"`
+	MinTxUS          int64     `json:"min_tx_us"`
+	IdleTxUS         int64     `json:"idle_tx_us"`
+	Multiplier       int       `json:"multiplier"`
+	TxIntervalUS     int64     `json:"tx_interval_us"`
+	DetectTimeUS     int64     `json:"detect_time_us"`
+	RemoteMinRxUS    int64     `json:"remote_min_rx_us"`
+	RemoteMinTxUS    int64     `json:"remote_min_tx_us"`
+	RemoteMultiplier int       `json:"remote_multiplier"`
+	LastSeen         time.Time `json:"last_seen,omitzero"`
+}
+
+// Link is a monitoring or control connection: the SNMP subagent's AgentX
+// session with snmpd ("snmp") or the D-Bus service ("dbus").
+type Link struct {
+	Name      string `json:"name"`
+	Target    string `json:"target"`
+	Connected bool   `json:"connected"`
 }
 
 // BGP is the bgp_speaker extension's sessions and announcements.
@@ -196,6 +230,12 @@ func Snapshot(src status.Sources, now time.Time, pid int) Status {
 		}
 	}
 	st.BGP = bgp(src.BGP)
+	st.BFD = bfdSessions(src.BFD)
+	if src.Links != nil {
+		for _, l := range src.Links() {
+			st.Links = append(st.Links, Link{Name: l.Name, Target: l.Target, Connected: l.Connected})
+		}
+	}
 	if src.Reloads != nil {
 		r := src.Reloads.Stats()
 		st.Reloads = &Reloads{Total: r.Total, Failures: r.Failures, LastOK: r.LastOK, LastAt: r.LastAt,
@@ -353,6 +393,26 @@ func bgp(src status.BGPSource) *BGP {
 	out := &BGP{Neighbors: []BGPNeighbor{}, Announced: append([]string{}, b.Announced...), LastChange: b.LastChange, Draining: b.Draining}
 	for _, n := range b.Neighbors {
 		out.Neighbors = append(out.Neighbors, BGPNeighbor{Address: n.Addr, RemoteAS: n.RemoteAS, State: n.State})
+	}
+	return out
+}
+
+func bfdSessions(src status.BFDSource) []BFDSession {
+	if src == nil {
+		return nil
+	}
+	b := src.BFD()
+	if !b.Running {
+		return nil
+	}
+	out := []BFDSession{}
+	for _, s := range b.Sessions {
+		out = append(out, BFDSession{Name: s.Name, Neighbor: s.Neighbor, Source: s.Source, State: s.State,
+			RemoteState: s.RemoteState, LocalDiag: s.LocalDiag, RemoteDiag: s.RemoteDiag,
+			MinRxUS: s.MinRx.Microseconds(), MinTxUS: s.MinTx.Microseconds(), IdleTxUS: s.IdleTx.Microseconds(),
+			Multiplier: s.Multiplier, TxIntervalUS: s.TxInterval.Microseconds(), DetectTimeUS: s.DetectTime.Microseconds(),
+			RemoteMinRxUS: s.RemoteMinRx.Microseconds(), RemoteMinTxUS: s.RemoteMinTx.Microseconds(),
+			RemoteMultiplier: s.RemoteMultiplier, LastSeen: s.LastSeen})
 	}
 	return out
 }

@@ -47,10 +47,15 @@ func WriteText(w io.Writer, st *Status, now time.Time) error {
 		}
 		writeServers(p, st)
 	}
-	if len(st.Instances) == 0 && len(st.VirtualServers) == 0 {
+	if len(st.Instances) == 0 && len(st.VirtualServers) == 0 && len(st.BFD) == 0 {
 		p("no VRRP instances and no virtual servers")
 	}
+	if len(st.BFD) > 0 {
+		p("")
+		writeBFD(p, st, now)
+	}
 	writeBGP(p, st, now)
+	writeLinks(p, st)
 	if r := st.Reloads; r != nil && r.Total > 0 {
 		p("")
 		res := "ok"
@@ -280,4 +285,60 @@ func writeBGP(p printer, st *Status, now time.Time) {
 		announced += " (draining)"
 	}
 	p("announced: %s, last change %s", announced, ago(b.LastChange, now))
+}
+
+// WriteBFD is `keepalivectl bfd`: the BFD sessions alone.
+func WriteBFD(w io.Writer, st *Status, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	p := func(format string, a ...any) { fmt.Fprintf(tw, format+"\n", a...) }
+	if len(st.BFD) == 0 {
+		p("no BFD sessions")
+		return tw.Flush()
+	}
+	writeBFD(p, st, now)
+	return tw.Flush()
+}
+
+// writeBFD is one line per session: state, remote, the intervals in force
+// (ours / the peer's, in ms) and the detection time.
+func writeBFD(p printer, st *Status, now time.Time) {
+	p("BFD INSTANCE\tNEIGHBOR\tSTATE\tREMOTE\tTX ms\tPEER RX/TX ms\tMULT\tDETECT ms\tDIAG\tLAST SEEN")
+	for _, s := range st.BFD {
+		diag := s.LocalDiag
+		if s.State == "Up" {
+			diag = "-"
+		}
+		last := "never"
+		if !s.LastSeen.IsZero() {
+			last = ago(s.LastSeen, now)
+		}
+		p("%s\t%s\t%s\t%s\t%s\t%s/%s\t%d/%d\t%s\t%s\t%s", s.Name, s.Neighbor, s.State, s.RemoteState,
+			ms(s.TxIntervalUS), ms(s.RemoteMinRxUS), ms(s.RemoteMinTxUS), s.Multiplier, s.RemoteMultiplier,
+			ms(s.DetectTimeUS), diag, last)
+	}
+}
+
+// ms renders microseconds as milliseconds, with decimals only when needed.
+func ms(us int64) string {
+	return strconv.FormatFloat(float64(us)/1000, 'f', -1, 64)
+}
+
+// writeLinks is one line per monitoring connection: `snmp agentx
+// unix:/var/agentx/master: connected`.
+func writeLinks(p printer, st *Status) {
+	if len(st.Links) == 0 {
+		return
+	}
+	p("")
+	for _, l := range st.Links {
+		state := "connected"
+		if !l.Connected {
+			state = "not connected"
+		}
+		what := l.Name
+		if l.Name == "snmp" {
+			what = "snmp agentx"
+		}
+		p("%s %s: %s", what, l.Target, state)
+	}
 }

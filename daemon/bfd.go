@@ -29,6 +29,12 @@ type bfdSide struct {
 	// target is the VRRP side events go to, set by syncVRRP; not read
 	// through the Daemon, whose lock a stop holds while it waits for us.
 	target atomic.Pointer[bfdTarget]
+	// checker is the checker side (BFD_CHECK), set by syncLVS; keepalived
+	// writes each event to its checker pipe as well as the VRRP one.
+	checker atomic.Pointer[bfdTarget]
+	// toChecker names the sessions whose events go to the checker side
+	// (bfd_instance's `checker`, or neither `vrrp` nor `checker`).
+	toChecker atomic.Pointer[map[string]bool]
 
 	mu    sync.Mutex
 	queue []bfdEvent
@@ -72,6 +78,7 @@ func (d *Daemon) startBFDLocked(cfg *config.Config) error {
 	}
 	b := &bfdSide{log: log, run: run,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	b.route(cfg)
 	run.Subscribe(b.enqueue)
 	go b.forward()
 	d.bfd = b
@@ -104,9 +111,12 @@ func (b *bfdSide) forward() {
 		q := b.queue
 		b.queue = nil
 		b.mu.Unlock()
-		var r BFDSink
+		var r, c BFDSink
 		if t := b.target.Load(); t != nil {
 			r = t.BFDSink
+		}
+		if t := b.checker.Load(); t != nil {
+			c = t.BFDSink
 		}
 		for _, ev := range q {
 			if ev.sync {
@@ -117,8 +127,20 @@ func (b *bfdSide) forward() {
 			if r != nil {
 				r.BFDState(ev.name, ev.up)
 			}
+			if c != nil && (*b.toChecker.Load())[ev.name] {
+				c.BFDState(ev.name, ev.up)
+			}
 		}
 	}
+}
+
+// route records which sessions' events the checker side reads.
+func (b *bfdSide) route(cfg *config.Config) {
+	m := map[string]bool{}
+	for _, i := range cfg.VRRP.BFDs {
+		m[i.Name] = i.ToChecker
+	}
+	b.toChecker.Store(&m)
 }
 
 // upState is the session state keepalived logs with the event.
@@ -142,6 +164,21 @@ func (b *bfdSide) syncVRRP(v Side) {
 	b.push(bfdEvent{sync: true})
 }
 
+// syncLVS makes the checker side l (nil: none) the target of events for
+// BFD_CHECK. It needs no start-up read: the checker asks the BFD side
+// until its first event.
+func (b *bfdSide) syncLVS(l Side) {
+	if b == nil {
+		return
+	}
+	r, ok := l.(BFDSink)
+	if !ok {
+		b.checker.Store(nil)
+		return
+	}
+	b.checker.Store(&bfdTarget{r})
+}
+
 // pushUp tells r every session that is Up now.
 func (b *bfdSide) pushUp(r BFDSink) {
 	if r == nil {
@@ -155,6 +192,7 @@ func (b *bfdSide) pushUp(r BFDSink) {
 // reload applies a new configuration: unchanged sessions stay Up.
 func (b *bfdSide) reload(cfg *config.Config) {
 	b.log.Info("Reloading")
+	b.route(cfg)
 	b.run.Apply(bfdconf.Specs(cfg))
 }
 
@@ -185,7 +223,16 @@ func (d *Daemon) applyBFDLocked(cfg *config.Config) error {
 	if d.vrrp != nil {
 		d.bfd.syncVRRP(d.vrrp.Side)
 	}
+	d.bfd.syncLVS(d.lvsLocked())
 	return nil
+}
+
+// lvsLocked is the checker side with d.mu held (nil when not running).
+func (d *Daemon) lvsLocked() Side {
+	if d.lvs == nil {
+		return nil
+	}
+	return d.lvs.Side
 }
 
 func (d *Daemon) stopBFDLocked() {

@@ -117,6 +117,10 @@ type Options struct {
 	NoPIDFiles bool
 
 	Logs *Logs
+	// LogConfig, if set, logs the configuration's diagnostics at start,
+	// as keepalived's processes do when they read the file: the parent,
+	// and the VRRP and checker children that run (vrrp, check).
+	LogConfig func(logs *Logs, vrrp, check bool)
 	// Detail is -D: keepalived logs its CPU usage at exit only then.
 	Detail bool
 
@@ -221,6 +225,9 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		core.Info(fmt.Sprintf("Opening file '%s'.", d.opt.ConfigFile))
 		core.Info(fmt.Sprintf("Configuration file %s", d.opt.ConfigFile))
 	}
+	if d.opt.LogConfig != nil {
+		d.opt.LogConfig(d.log, d.wantVRRP(cfg), d.wantLVS(cfg))
+	}
 
 	pf, err := d.writePIDFiles(cfg)
 	if err != nil {
@@ -230,6 +237,11 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	defer pf.Remove()
+	// keepalived's parent logs this right after writing its pid file,
+	// at every start (not at reloads); operators' log filters know it.
+	if cfg.Global.MaxAutoPriority == 0 {
+		core.Info("NOTICE: setting config option max_auto_priority should result in better keepalived performance")
+	}
 
 	sigs := []os.Signal{syscall.SIGHUP, syscall.SIGTERM}
 	if !d.opt.IgnoreSIGINT {
@@ -362,6 +374,12 @@ func (d *Daemon) writePIDFiles(cfg *config.Config) (*PIDFiles, error) {
 // wantVRRP: keepalived runs its VRRP child for instances and for static
 // addresses, routes or rules alone (have_vrrp_config), which it then
 // installs and keeps.
+// Sides reports which sides cfg runs under the daemon's options (-P, -C,
+// -a), as keepalived decides which children to start.
+func (d *Daemon) Sides(cfg *config.Config) (vrrp, check bool) {
+	return d.wantVRRP(cfg), d.wantLVS(cfg)
+}
+
 func (d *Daemon) wantVRRP(cfg *config.Config) bool {
 	v := &cfg.VRRP
 	return d.opt.VRRP && (d.opt.All || len(v.Instances) > 0 ||
@@ -403,6 +421,7 @@ func (d *Daemon) start(cfg *config.Config) error {
 			// cannot start (no IPVS in the kernel, say).
 			d.log.Core.Error(fmt.Sprintf("Healthcheck child process failed to start, VRRP runs on: %v", err))
 		}
+		d.bfd.syncLVS(d.lvsLocked())
 	}
 	return nil
 }

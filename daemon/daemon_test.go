@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/syslog"
 	"net"
@@ -201,5 +202,30 @@ func TestPIDFilesPerSide(t *testing.T) {
 				t.Fatalf("pid files %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestMaxAutoPriorityNotice: keepalived's parent logs the max_auto_priority
+// NOTICE at start when the option is not set, and not when it is (-1, the
+// explicit "off", included).
+func TestMaxAutoPriorityNotice(t *testing.T) {
+	const notice = "NOTICE: setting config option max_auto_priority should result in better keepalived performance"
+	for _, tc := range []struct {
+		prio int
+		want bool
+	}{{0, true}, {99, false}, {-1, false}} {
+		buf := &syncBuffer{}
+		logs, _ := NewLogs(LogOptions{Console: true, NoSyslog: true, Stderr: buf})
+		ctx, cancel := context.WithCancel(context.Background())
+		d := New(Options{Logs: logs, NoPIDFiles: true, Version: "test", Ready: cancel})
+		cfg := &config.Config{}
+		cfg.Global.MaxAutoPriority = tc.prio
+		if err := d.Run(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if got := strings.Contains(buf.String(), notice); got != tc.want {
+			t.Errorf("max_auto_priority %d: notice logged %v, want %v; log:\n%s", tc.prio, got, tc.want, buf.String())
+		}
 	}
 }

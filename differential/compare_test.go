@@ -28,10 +28,11 @@ var (
 	llRe       = regexp.MustCompile(`fe80::[0-9a-f:]+`)
 	expiresRe  = regexp.MustCompile(` expires \d+sec`)
 	stampRe    = regexp.MustCompile(`^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}: `)
+	smtpFdRe   = regexp.MustCompile(`^(smtp fd )\d+`)
 	pidRe      = regexp.MustCompile(`\b(process|pid|PID)([ (])\d+`)
 	numRe      = regexp.MustCompile(`\d+`)
 	vrrpLLRe   = regexp.MustCompile(`^fe80::200:5eff:fe00:[12][0-9a-f]{2}$`)
-	dataTimeRe = regexp.MustCompile(`(?i)(time|date|timer|last|since|uptime)[^=:]*[=:].*$`)
+	dataTimeRe = regexp.MustCompile(`(?i)(time|date|timer|last|since|uptime|next)[^=:]*[=:].*$`)
 	logKeepRe  = regexp.MustCompile(`\(|VRRP_Group|[Ss]ync|Stopp|Starting|Entering|VIPs|E-VIPs|gratuitous|priority|[Ss]cript|fault|FAULT|interface|route|rule|address|vmac|VMAC|nftables|[Ee]rror|WARNING|SECURITY|[Uu]nable|[Ff]ailed`)
 	logDropRe  = regexp.MustCompile(`^(Command line:|Configuration file|Running on|Starting Keepalived|Starting VRRP child|Opening file|Unable to load ipset|Script user|Assigned address|Registering|Netlink|VRRP sockpool|Stopped - used|Stopped Keepalived|Remove a zombie|Kernel)`)
 	cpuRe      = regexp.MustCompile(`^(CPU usage \(self/children\)).*`)
@@ -111,6 +112,8 @@ func logLines(s string) []string {
 			}
 		}
 		l = pidRe.ReplaceAllString(l, "${1}${2}N")
+		// A socket's descriptor number is the implementation's.
+		l = smtpFdRe.ReplaceAllString(l, "${1}N")
 		l = cpuRe.ReplaceAllString(l, "${1}")
 		if logDropRe.MatchString(l) || !logKeepRe.MatchString(l) || seen[l] {
 			return mark

@@ -21,7 +21,8 @@ const keepalived = "/usr/sbin/keepalived"
 // or two files for each of VRRPv2 (basic, 018), v3 and IPv6 (v6_vip, 029
 // unicast), unicast (unicast_ok, 130), VMAC (vmac, 132), sync groups
 // (sync_ok, 025), track and notify scripts (143, 144, 025), trackers
-// (track_file_ok), vrrp_strict and its nftables rules (strict_unicast),
+// (track_file_ok), vrrp_strict and its nftables rules (strict_unicast;
+// nft_ll_name: link-local VIPs keyed by interface name),
 // static addresses, routes and rules (static_addr), virtual routes (100).
 // The testdata ones run without the shared corpus too.
 var ciSubset = []string{
@@ -33,6 +34,9 @@ var ciSubset = []string{
 	"parser/testdata/vrrp/static_addr.conf",
 	"parser/testdata/vrrp/strict_unicast.conf",
 	"parser/testdata/vrrp/track_file_ok.conf",
+	"parser/testdata/vrrp/promote_secondaries.conf",
+	"parser/testdata/vrrp/nft_ll_name.conf",
+	"parser/testdata/vrrp/disable_local_igmp.conf",
 	"corpus/018-ka-sample-vrrp.conf",
 	"corpus/025-ka-sample-vrrp.sync.conf",
 	"corpus/029-kadev-1071.conf",

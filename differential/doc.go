@@ -9,5 +9,8 @@
 // The harness is in the package's tests (differential_test.go); it needs
 // root. `make differential` runs it on the whole corpus; CI runs a subset.
 // Known differences are listed, with their reason, in
-// testdata/allow.tsv.
+// testdata/allow.tsv. DIFFERENTIAL_SAVE=DIR keeps each row's views (for
+// DIFFERENTIAL_REJUDGE) and each daemon's log and dump files as written
+// (FILE.ka.keepalived.data, FILE.go.keepalived.data, ...), to read a
+// difference in order or to capture keepalived's file for a test.
 package differential

@@ -47,7 +47,7 @@ snap() {
 	{ ip -4 rule; ip -6 rule; } >$d/rule 2>&1
 	# One process for all of them: a loop of cats takes seconds under load.
 	grep -r -s . /proc/sys/net/ipv4/conf /proc/sys/net/ipv6/conf /proc/sys/net/ipv4/ip_forward \
-		/proc/sys/net/ipv4/ip_nonlocal_bind /proc/sys/net/ipv6/ip_nonlocal_bind | sed 's#^/proc/sys/##' >$d/sysctl
+		/proc/sys/net/ipv4/ip_nonlocal_bind /proc/sys/net/ipv6/ip_nonlocal_bind /proc/sys/net/ipv4/igmp_link_local_mcast_reports | sed 's#^/proc/sys/##' >$d/sysctl
 	nft list ruleset >$d/nft 2>&1
 }
 
@@ -190,6 +190,7 @@ func runDaemon(t *testing.T, p plan, mode, bin string) daemonRun {
 	for _, f := range []string{"log", "notify", "keepalived.data", "keepalived.stats"} {
 		r.files[f] = read(f)
 	}
+	saveRaw(t, p, bin, r.files)
 	for _, phase := range []string{"before", "run", "stop"} {
 		for _, f := range []string{"link", "addr", "route", "rule", "sysctl", "nft"} {
 			r.files[phase+"/"+f] = read(phase + "/" + f)
@@ -199,6 +200,26 @@ func runDaemon(t *testing.T, p plan, mode, bin string) daemonRun {
 		r.wire = append(r.wire, summariseWire(n, sniffers[n].Frames())...)
 	}
 	return r
+}
+
+// saveRaw keeps a run's dump files and log as the daemon wrote them
+// (DIFFERENTIAL_SAVE): the views are sorted, and a writer is compared with
+// keepalived's in order.
+func saveRaw(t *testing.T, p plan, bin string, files map[string]string) {
+	dir := os.Getenv("DIFFERENTIAL_SAVE")
+	if dir == "" {
+		return
+	}
+	kind := "go"
+	if bin == keepalived {
+		kind = "ka"
+	}
+	for _, f := range []string{"log", "keepalived.data", "keepalived.stats"} {
+		name := fmt.Sprintf("%s.%s.%s", strings.ReplaceAll(p.name, "/", "_"), kind, f)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(files[f]), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 func atoi(s string) int {

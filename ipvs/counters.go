@@ -13,6 +13,9 @@ type Counters struct {
 	OutPackets  uint64
 	InBytes     uint64
 	OutBytes    uint64
+	// The kernel's rate estimates: connections, packets and bytes per
+	// second.
+	CPS, InPPS, OutPPS, InBPS, OutBPS uint64
 }
 
 // ServiceCounters is one kernel service with its counters and its
@@ -75,5 +78,10 @@ func counters(s64, s cf.Stats) Counters {
 		OutPackets:  s64.OutgoingPackets,
 		InBytes:     s64.IncomingBytes,
 		OutBytes:    s64.OutgoingBytes,
+		CPS:         s64.ConnectionRate,
+		InPPS:       s64.IncomingPacketRate,
+		OutPPS:      s64.OutgoingPacketRate,
+		InBPS:       s64.IncomingByteRate,
+		OutBPS:      s64.OutgoingByteRate,
 	}
 }

@@ -3,8 +3,14 @@ package lvs
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/ipvs"
 )
 
 // TestBFDCheck: BFD_CHECK follows the BFD side's session state, polled
@@ -47,4 +53,64 @@ virtual_server 10.0.0.1 80 {
 	if r := p.vss[0].Reals[0].Checkers[0].Probe.Check(context.Background()); r.OK() {
 		t.Error("BFD_CHECK passed without a BFD side")
 	}
+}
+
+// TestBFDCheckEvent: a BFD event reaches BFD_CHECK at once, without
+// waiting for the checker's period (synctest: no time passes between the
+// event and the removal), and the checker follows the event, not the
+// session's state read later (a peer's AdminDown sends none).
+func TestBFDCheckEvent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := parse(t, `bfd_instance B1 {
+  neighbor_ip 10.0.1.1
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    BFD_CHECK {
+      name B1
+    }
+  }
+  real_server 10.0.1.2 80 {
+  }
+}`)
+		k := &ipvs.Memory{}
+		var sessionUp atomic.Bool
+		sessionUp.Store(true)
+		m, err := New(cfg, Options{Kernel: k, KeepOnExit: true, Resync: -1, RunScript: func(*config.Command) {},
+			BFDUp: func(string) bool { return sessionUp.Load() }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = m.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		time.Sleep(1500 * time.Millisecond)
+		synctest.Wait()
+		in := func() bool { return slices.Contains(table(t, k), "-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 1") }
+		if !in() {
+			t.Fatalf("real server not in IPVS with its session Up: %v", table(t, k))
+		}
+		// Between two periods: the event alone must remove it.
+		time.Sleep(200 * time.Millisecond)
+		m.BFDState("B1", false)
+		synctest.Wait()
+		if in() {
+			t.Fatalf("real server still in IPVS after the Down event: %v", table(t, k))
+		}
+		m.BFDState("B1", true)
+		synctest.Wait()
+		if !in() {
+			t.Fatalf("real server not back after the Up event: %v", table(t, k))
+		}
+		// The session falls without an event (peer AdminDown): the checker
+		// keeps the last event, as keepalived's.
+		sessionUp.Store(false)
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		if !in() {
+			t.Fatalf("real server removed without a BFD event: %v", table(t, k))
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
@@ -104,9 +105,7 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			}
 		}
 	}
-	opts := []check.Option{check.WithClock(m.clock)}
-	opts = append(opts, m.opt.EngineOptions...)
-	eng, err := check.New(vss, g, opts...)
+	eng, err := check.New(vss, g, m.opt.EngineOptions...)
 	if err != nil {
 		return nil, fmt.Errorf("lvs: %w", err)
 	}
@@ -141,7 +140,7 @@ func (g *generation) start() {
 // initNotifies is rs_init_notifies: keepalived's init_service_rs notifies
 // each new real server that starts alive (no alpha checker).
 func (g *generation) initNotifies() {
-	now := g.m.clock.Now()
+	now := time.Now()
 	for _, vs := range g.plan.vss {
 		for _, rs := range vs.Reals {
 			if g.carriedRS[[2]string{vs.ID, rs.ID}] || slices.ContainsFunc(rs.Checkers, func(c check.Checker) bool { return c.Timing.Alpha }) {
@@ -194,6 +193,17 @@ func (g *generation) Event(ev check.Event) {
 
 // event logs ev, starts its script and tells Options.Events.
 func (m *Manager) event(p *plan, ev check.Event) {
+	if ev.Shutdown && ev.RS != "" && p.global.FlushOnStop != config.FlushNone {
+		// keepalived's clear_services with lvs_flush_on_stop announces
+		// only each service's quorum, not its real servers.
+		return
+	}
+	if ev.TrapOnly {
+		if m.opt.Traps != nil {
+			m.opt.Traps(ev)
+		}
+		return
+	}
 	attrs := []any{"vs", ev.VS}
 	if ev.RS != "" {
 		attrs = append(attrs, "rs", ev.RS)
@@ -206,6 +216,10 @@ func (m *Manager) event(p *plan, ev check.Event) {
 	}
 	m.log.Debug(ev.Kind.String(), attrs...)
 	m.logEvent(p, ev)
+	quorum := ev.Kind == check.QuorumUp || ev.Kind == check.QuorumDown
+	if quorum && m.opt.Traps != nil {
+		m.opt.Traps(ev)
+	}
 	if c := p.scripts[scriptKey{vs: ev.VS, rs: ev.RS, kind: ev.Kind}]; c != nil && len(ev.Command) > 0 {
 		if m.opt.RunScript != nil {
 			m.opt.RunScript(c)
@@ -215,6 +229,9 @@ func (m *Manager) event(p *plan, ev check.Event) {
 	}
 	if m.opt.Events != nil {
 		m.opt.Events(ev)
+	}
+	if !quorum && m.opt.Traps != nil {
+		m.opt.Traps(ev)
 	}
 }
 
@@ -256,7 +273,7 @@ func (m *Manager) notifyRemoved(old, p *plan, status []check.ServiceStatus) {
 					continue
 				}
 			}
-			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Time: m.clock.Now()}
+			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Time: time.Now()}
 			if c := old.scripts[scriptKey{vs: vs.ID, rs: r.ID, kind: check.RealServerDown}]; c != nil {
 				ev.Command = argv(c)
 			}

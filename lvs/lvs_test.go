@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/dsas/keepalived-go/check"
@@ -265,18 +266,6 @@ func TestGranularity(t *testing.T) {
 	}
 }
 
-// fakeClock never fires on its own: no check runs unless a test says so.
-type fakeClock struct{}
-
-func (fakeClock) Now() time.Time                     { return time.Unix(1e9, 0) }
-func (fakeClock) NewTimer(time.Duration) check.Timer { return fakeTimer{} }
-
-type fakeTimer struct{}
-
-func (fakeTimer) C() <-chan time.Time { return nil }
-func (fakeTimer) Reset(time.Duration) {}
-func (fakeTimer) Stop()               {}
-
 const reloadConf = `virtual_server 10.0.0.1 80 {
   lb_algo rr
   protocol TCP
@@ -288,10 +277,11 @@ virtual_server fwmark 9 {
 }
 `
 
-// started runs a Manager in the background on a clock that never fires.
+// started runs a Manager in the background; the caller runs in a
+// synctest bubble, so no check runs unless the test lets time pass.
 func started(t *testing.T, k ipvs.Kernel, conf string, opt Options) *Manager {
 	t.Helper()
-	opt.Kernel, opt.Clock, opt.Resync = k, fakeClock{}, -1
+	opt.Kernel, opt.Resync = k, -1
 	opt.RunScript = func(*config.Command) {}
 	if testing.Verbose() {
 		opt.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -314,60 +304,53 @@ func started(t *testing.T, k ipvs.Kernel, conf string, opt Options) *Manager {
 }
 
 func TestReload(t *testing.T) {
-	k := &ipvs.Memory{}
-	m := started(t, k, reloadConf, Options{})
-	before := table(t, k)
-	calls := k.Calls
+	synctest.Test(t, func(t *testing.T) {
+		k := &ipvs.Memory{}
+		m := started(t, k, reloadConf, Options{})
+		before := table(t, k)
+		calls := k.Calls
 
-	if err := m.Reload(parse(t, reloadConf)); err != nil {
-		t.Fatal(err)
-	}
-	waitMembers(t, m)
-	if k.Calls != calls {
-		t.Errorf("reload of an unchanged configuration made %d kernel calls", k.Calls-calls)
-	}
+		if err := m.Reload(parse(t, reloadConf)); err != nil {
+			t.Fatal(err)
+		}
+		waitMembers(t, m)
+		if k.Calls != calls {
+			t.Errorf("reload of an unchanged configuration made %d kernel calls", k.Calls-calls)
+		}
 
-	// Scheduler changes, a real server goes, another comes, fwmark 9 goes.
-	changed := `virtual_server 10.0.0.1 80 {
+		// Scheduler changes, a real server goes, another comes, fwmark 9 goes.
+		changed := `virtual_server 10.0.0.1 80 {
   lb_algo wrr
   protocol TCP
   real_server 10.0.1.1 80 { weight 5 }
   real_server 10.0.1.4 80 { }
 }
 `
-	if err := m.Reload(parse(t, changed)); err != nil {
-		t.Fatal(err)
-	}
-	waitMembers(t, m)
-	want := []string{
-		"-A TCP 10.0.0.1:80 -s wrr",
-		"-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 5",
-		"-a TCP 10.0.0.1:80 -r 10.0.1.4:80 NAT weight 1",
-	}
-	if diff := cmp.Diff(want, table(t, k)); diff != "" {
-		t.Errorf("after reload (-want +got):\n%s\nbefore:\n%s", diff, strings.Join(before, "\n"))
-	}
+		if err := m.Reload(parse(t, changed)); err != nil {
+			t.Fatal(err)
+		}
+		waitMembers(t, m)
+		want := []string{
+			"-A TCP 10.0.0.1:80 -s wrr",
+			"-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 5",
+			"-a TCP 10.0.0.1:80 -r 10.0.1.4:80 NAT weight 1",
+		}
+		if diff := cmp.Diff(want, table(t, k)); diff != "" {
+			t.Errorf("after reload (-want +got):\n%s\nbefore:\n%s", diff, strings.Join(before, "\n"))
+		}
+	})
 }
 
-// waitMembers waits until the engine of m has stated the membership of every
-// virtual server and it has been programmed.
+// waitMembers waits, in a synctest bubble, until the engine of m is idle
+// and checks it has stated the membership of every virtual server.
 func waitMembers(t *testing.T, m *Manager) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		m.mu.Lock()
-		n := 0
-		for _, id := range m.plan.order {
-			if _, ok := m.members[id]; ok {
-				n++
-			}
-		}
-		done := n == len(m.plan.order)
-		m.mu.Unlock()
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the engine did not state its membership")
+	synctest.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range m.plan.order {
+		if _, ok := m.members[id]; !ok {
+			t.Fatalf("the engine did not state the membership of %s", id)
 		}
 	}
 }
@@ -375,52 +358,57 @@ func waitMembers(t *testing.T, m *Manager) {
 func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 func TestResyncRestoresHandEdits(t *testing.T) {
-	k := &ipvs.Memory{}
-	// A foreign service must survive.
-	foreign := ipvs.Service{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("198.51.100.1"), Port: 22}, Scheduler: "rr"}
-	if err := k.CreateService(foreign); err != nil {
-		t.Fatal(err)
-	}
-	m := started(t, k, reloadConf, Options{})
-	want := table(t, k)
-	svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("10.0.0.1"), Port: 80}
-	if err := k.DeleteDestination(svc, ipvs.DestKey{Addr: addr("10.0.1.1"), Port: 80}); err != nil {
-		t.Fatal(err)
-	}
-	if err := k.DeleteService(ipvs.ServiceKey{FWMark: 9}); err != nil {
-		t.Fatal(err)
-	}
-	m.fullPass()
-	if diff := cmp.Diff(want, table(t, k)); diff != "" {
-		t.Errorf("after a full pass (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		k := &ipvs.Memory{}
+		// A foreign service must survive.
+		foreign := ipvs.Service{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("198.51.100.1"), Port: 22}, Scheduler: "rr"}
+		if err := k.CreateService(foreign); err != nil {
+			t.Fatal(err)
+		}
+		m := started(t, k, reloadConf, Options{})
+		want := table(t, k)
+		svc := ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("10.0.0.1"), Port: 80}
+		if err := k.DeleteDestination(svc, ipvs.DestKey{Addr: addr("10.0.1.1"), Port: 80}); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.DeleteService(ipvs.ServiceKey{FWMark: 9}); err != nil {
+			t.Fatal(err)
+		}
+		m.fullPass()
+		if diff := cmp.Diff(want, table(t, k)); diff != "" {
+			t.Errorf("after a full pass (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestShutdownRemovesOnlyOurs(t *testing.T) {
-	k := &ipvs.Memory{}
-	foreign := ipvs.Service{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("198.51.100.1"), Port: 22}, Scheduler: "rr"}
-	if err := k.CreateService(foreign); err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(parse(t, reloadConf), Options{Kernel: k, Clock: fakeClock{}, Resync: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := m.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"-A TCP 198.51.100.1:22 -s rr"}, table(t, k)); diff != "" {
-		t.Errorf("after shutdown (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		k := &ipvs.Memory{}
+		foreign := ipvs.Service{ServiceKey: ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("198.51.100.1"), Port: 22}, Scheduler: "rr"}
+		if err := k.CreateService(foreign); err != nil {
+			t.Fatal(err)
+		}
+		m, err := New(parse(t, reloadConf), Options{Kernel: k, Resync: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := m.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"-A TCP 198.51.100.1:22 -s rr"}, table(t, k)); diff != "" {
+			t.Errorf("after shutdown (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestNotifyScripts runs a real MISC_CHECK that fails and expects the real
 // server's notify_down, then quorum_down, with the configured commands.
 func TestNotifyScripts(t *testing.T) {
-	fail := script(t, "exit 1")
-	conf := `virtual_server 10.0.0.1 80 {
+	synctest.Test(t, func(t *testing.T) {
+		fail := script(t, "exit 1")
+		conf := `virtual_server 10.0.0.1 80 {
   delay_loop 1
   protocol TCP
   quorum_down "` + fail + ` quorum down"
@@ -432,79 +420,81 @@ func TestNotifyScripts(t *testing.T) {
     }
   }
 }`
-	got := make(chan string, 4)
-	events := make(chan check.Event, 4)
-	k := &ipvs.Memory{}
-	m, err := New(parse(t, conf), Options{
-		Kernel:    k,
-		Resync:    -1,
-		RunScript: func(c *config.Command) { got <- c.Raw },
-		// The start's quorum event (no quorum_up here) has no script.
-		Events: func(ev check.Event) {
-			if !ev.Init {
-				events <- ev
+		got := make(chan string, 4)
+		events := make(chan check.Event, 4)
+		k := &ipvs.Memory{}
+		m, err := New(parse(t, conf), Options{
+			Kernel:    k,
+			Resync:    -1,
+			RunScript: func(c *config.Command) { got <- c.Raw },
+			Events: func(ev check.Event) {
+				if !ev.Init { // the start's "Gained quorum" has no script here
+					events <- ev
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
 			}
-		},
+		}()
+		var scripts []string
+		var kinds []check.EventKind
+		for range 2 {
+			select {
+			case s := <-got:
+				scripts = append(scripts, s)
+				kinds = append(kinds, (<-events).Kind)
+			case <-time.After(20 * time.Second):
+				t.Fatalf("no notification; got %q", scripts)
+			}
+		}
+		if diff := cmp.Diff([]string{fail + " rs down", fail + " quorum down"}, scripts); diff != "" {
+			t.Errorf("scripts (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]check.EventKind{check.RealServerDown, check.QuorumDown}, kinds); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+		// Events come before the membership they cause.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			got := table(t, k)
+			if len(got) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("table = %q, want the service alone", got)
+			}
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	var scripts []string
-	var kinds []check.EventKind
-	for range 2 {
-		select {
-		case s := <-got:
-			scripts = append(scripts, s)
-			kinds = append(kinds, (<-events).Kind)
-		case <-time.After(20 * time.Second):
-			t.Fatalf("no notification; got %q", scripts)
-		}
-	}
-	if diff := cmp.Diff([]string{fail + " rs down", fail + " quorum down"}, scripts); diff != "" {
-		t.Errorf("scripts (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]check.EventKind{check.RealServerDown, check.QuorumDown}, kinds); diff != "" {
-		t.Errorf("events (-want +got):\n%s", diff)
-	}
-	// Events come before the membership they cause.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		got := table(t, k)
-		if len(got) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("table = %q, want the service alone", got)
-		}
-	}
 }
 
 // TestNoVirtualServers: like keepalived, a configuration without virtual
 // servers never opens IPVS (the host running the unit tests has none).
 func TestNoVirtualServers(t *testing.T) {
-	m, err := New(parse(t, "global_defs {\n  router_id x\n}\n"), Options{Resync: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	time.Sleep(10 * time.Millisecond) // a few resync ticks
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if s := m.Status(); len(s) != 0 {
-		t.Errorf("Status = %v", s)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		m, err := New(parse(t, "global_defs {\n  router_id x\n}\n"), Options{Resync: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		time.Sleep(10 * time.Millisecond) // a few resync ticks
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if s := m.Status(); len(s) != 0 {
+			t.Errorf("Status = %v", s)
+		}
+	})
 }
 
 // TestFileCheck: FILE_CHECK adds file value × weight to the real server's
@@ -555,8 +545,9 @@ func script(t *testing.T, body string) string {
 }
 
 func TestRSInitNotifies(t *testing.T) {
-	up := script(t, "exit 0")
-	conf := `global_defs {
+	synctest.Test(t, func(t *testing.T) {
+		up := script(t, "exit 0")
+		conf := `global_defs {
   rs_init_notifies
 }
 virtual_server 10.0.0.1 80 {
@@ -571,37 +562,38 @@ virtual_server 10.0.0.1 80 {
     }
   }
 }`
-	var ran []string
-	var events []string
-	k := &ipvs.Memory{}
-	m, err := New(parse(t, conf), Options{Kernel: k, Clock: fakeClock{}, Resync: -1,
-		RunScript: func(c *config.Command) { ran = append(ran, c.Raw) },
-		Events:    func(ev check.Event) { events = append(events, ev.FIFOLine()) },
+		var ran []string
+		var events []string
+		k := &ipvs.Memory{}
+		m, err := New(parse(t, conf), Options{Kernel: k, Resync: -1,
+			RunScript: func(c *config.Command) { ran = append(ran, c.Raw) },
+			Events:    func(ev check.Event) { events = append(events, ev.FIFOLine()) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := m.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{up + " up"}, ran); diff != "" {
+			t.Errorf("scripts (-want +got):\n%s", diff)
+		}
+		// keepalived's order: the real servers' start, then "Gained quorum".
+		if diff := cmp.Diff([]string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n", "VS [10.0.0.1]:tcp:80 UP\n"}, events); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := m.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{up + " up"}, ran); diff != "" {
-		t.Errorf("scripts (-want +got):\n%s", diff)
-	}
-	// keepalived's init_service_vs: the real server, then the quorum it
-	// starts with (do_vs_notifies writes the FIFO line too).
-	if diff := cmp.Diff([]string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n", "VS [10.0.0.1]:tcp:80 UP\n"}, events); diff != "" {
-		t.Errorf("events (-want +got):\n%s", diff)
-	}
 }
 
 // TestReloadKeepsDynamicWeight: keepalived carries a misc_dynamic weight
 // over a reload; the new engine starts from the configured weight, which
 // must not reach the kernel.
 func TestReloadKeepsDynamicWeight(t *testing.T) {
-	seven := script(t, "exit 7") // misc_dynamic: weight 5
-	conf := `virtual_server 10.0.0.1 80 {
+	synctest.Test(t, func(t *testing.T) {
+		seven := script(t, "exit 7") // misc_dynamic: weight 5
+		conf := `virtual_server 10.0.0.1 80 {
   delay_loop 1
   protocol TCP
   real_server 10.0.1.1 80 {
@@ -613,37 +605,88 @@ func TestReloadKeepsDynamicWeight(t *testing.T) {
     }
   }
 }`
-	k := &ipvs.Memory{}
-	m, err := New(parse(t, conf), Options{Kernel: k, Resync: -1, RunScript: func(*config.Command) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() {
+		k := &ipvs.Memory{}
+		m, err := New(parse(t, conf), Options{Kernel: k, Resync: -1, RunScript: func(*config.Command) {}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}()
+		want := []string{"-A TCP 10.0.0.1:80 -s wlc", "-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 5"}
+		for deadline := time.Now().Add(20 * time.Second); !slices.Equal(table(t, k), want); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("table = %q, want %q", table(t, k), want)
+			}
+		}
+		calls := k.Calls
+		if err := m.Reload(parse(t, conf)); err != nil {
+			t.Fatal(err)
+		}
+		// Past the new engine's first check (1 s after it starts).
+		for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			if k.Calls != calls {
+				t.Fatalf("reload changed the kernel: %q", table(t, k))
+			}
+		}
+		if diff := cmp.Diff(want, table(t, k)); diff != "" {
+			t.Errorf("table (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestStopTraps: at stop a service without omega announces its live real
+// servers and its quorum through Traps only (no script, no Events), as
+// keepalived's SNMP traps; with lvs_flush_on_stop only the quorum.
+func TestStopTraps(t *testing.T) {
+	down := script(t, "exit 0")
+	for _, c := range []struct {
+		global string
+		want   []string
+	}{
+		{"", []string{"RS [10.0.1.1]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n", "VS [10.0.0.1]:tcp:80 DOWN\n"}},
+		{"lvs_flush_on_stop", []string{"VS [10.0.0.1]:tcp:80 DOWN\n"}},
+	} {
+		conf := "global_defs {\n  " + c.global + "\n}\n" + `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    notify_down "` + down + ` down"
+  }
+}`
+		var ran, events, traps []string
+		m, err := New(parse(t, conf), Options{Kernel: &ipvs.Memory{}, Resync: -1,
+			RunScript: func(c *config.Command) { ran = append(ran, c.Raw) },
+			Events:    func(ev check.Event) { events = append(events, ev.FIFOLine()) },
+			Traps: func(ev check.Event) {
+				if ev.Shutdown && ev.TrapOnly {
+					traps = append(traps, ev.FIFOLine())
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
+		if err := m.Run(ctx); err != nil {
+			t.Fatal(err)
 		}
-	}()
-	want := []string{"-A TCP 10.0.0.1:80 -s wlc", "-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 5"}
-	for deadline := time.Now().Add(20 * time.Second); !slices.Equal(table(t, k), want); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("table = %q, want %q", table(t, k), want)
+		if diff := cmp.Diff(c.want, traps); diff != "" {
+			t.Errorf("%q: stop traps (-want +got):\n%s", c.global, diff)
 		}
-	}
-	calls := k.Calls
-	if err := m.Reload(parse(t, conf)); err != nil {
-		t.Fatal(err)
-	}
-	// Past the new engine's first check (1 s after it starts).
-	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if k.Calls != calls {
-			t.Fatalf("reload changed the kernel: %q", table(t, k))
+		if len(ran) != 0 {
+			t.Errorf("%q: scripts ran at a stop without omega: %q", c.global, ran)
 		}
-	}
-	if diff := cmp.Diff(want, table(t, k)); diff != "" {
-		t.Errorf("table (-want +got):\n%s", diff)
+		for _, e := range events {
+			if strings.Contains(e, "DOWN") {
+				t.Errorf("%q: stop told Events without omega: %q", c.global, events)
+			}
+		}
 	}
 }

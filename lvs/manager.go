@@ -22,6 +22,7 @@ import (
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/ipvs"
+	"github.com/dsas/keepalived-go/nftfilter"
 )
 
 // DefaultResync is how often the whole table is compared with the kernel;
@@ -37,9 +38,6 @@ type Options struct {
 	// Kernel is the IPVS table to program; nil dials the running kernel
 	// (and closes it when Run returns).
 	Kernel ipvs.Kernel
-	// Clock drives the checker schedule and the resync timer; nil is the
-	// system clock.
-	Clock check.Clock
 	// KeepOnExit leaves the IPVS table as it is when Run returns
 	// (keepalived's --dont-release-ipvs).
 	KeepOnExit bool
@@ -49,14 +47,32 @@ type Options struct {
 	// Events, when set, is told of every real server and quorum transition
 	// (notify FIFOs, metrics) after the configured script has been started.
 	Events func(check.Event)
+	// Traps, when set, is told of the same transitions where keepalived
+	// sends its SNMP notifications: before a quorum change's script, after
+	// a real server's script and FIFO line.
+	Traps func(check.Event)
 	// RunScript runs a notify_up/notify_down/quorum_up/quorum_down command;
 	// nil runs it here, detached, as the configured (or script_user) user.
 	RunScript func(cmd *config.Command)
 	// EngineOptions are passed to check.New (jitter, in-flight bound...).
 	EngineOptions []check.Option
-	// BFDUp reports whether a bfd_instance is Up, for BFD_CHECK; nil
-	// means no BFD side, and every BFD_CHECK fails.
+	// BFDUp reports whether a bfd_instance is Up, for BFD_CHECK before
+	// its first event (keepalived's BFD process states every session at
+	// start); nil means no BFD side, and every BFD_CHECK fails.
 	BFDUp func(name string) bool
+	// Marks opens the nftables_ipvs table. Nil opens it with package
+	// nftfilter in the caller's network namespace, unless Kernel is set:
+	// a fake IPVS kernel gets no real nftables either.
+	Marks func(nftfilter.IPVSConfig) (MarkTable, error)
+}
+
+// MarkTable is the nftables_ipvs table (*nftfilter.IPVSMarks).
+type MarkTable interface {
+	// Set makes the map elements exactly these.
+	Set([]nftfilter.IPVSEntry) error
+	// Close deletes the table; Release leaves it in place.
+	Close() error
+	Release() error
 }
 
 // Manager runs the checkers of one configuration and programs IPVS from
@@ -66,7 +82,6 @@ type Manager struct {
 	log     *slog.Logger
 	k       ipvs.Kernel
 	dialed  *ipvs.Conn
-	clock   check.Clock
 	resync  time.Duration
 	running atomic.Bool
 
@@ -87,10 +102,19 @@ type Manager struct {
 	origTimeouts *ipvs.Timeouts
 	// syncd is the lvs_sync_daemon this manager started (checker-managed).
 	syncd *config.SyncDaemon
+	// marks is the nftables_ipvs table, opened with the first group it
+	// marks; marksCfg is what it was opened with.
+	marks    MarkTable
+	marksCfg nftfilter.IPVSConfig
 	// seq counts membership applications; touched says when each virtual
 	// server was last applied, so a full pass can tell stale reads.
 	seq     uint64
 	touched map[string]uint64
+
+	// bfd is the last event of each bfd_instance (BFDState): BFD_CHECK
+	// follows events, as keepalived's checker follows its BFD pipe.
+	bfdMu sync.Mutex
+	bfd   map[string]bool
 }
 
 // admin is what a Kernel may offer beyond services: *ipvs.Conn has it all.
@@ -113,7 +137,6 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 		opt:     opt,
 		log:     opt.Logger,
 		k:       opt.Kernel,
-		clock:   opt.Clock,
 		resync:  opt.Resync,
 		members: map[string][]check.Member{},
 		cache:   map[ipvs.ServiceKey]ipvs.Service{},
@@ -123,13 +146,10 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
-	if m.clock == nil {
-		m.clock = check.SystemClock{}
-	}
 	if m.resync == 0 {
 		m.resync = DefaultResync
 	}
-	p, err := translate(cfg, m.log, m.opt.BFDUp)
+	p, err := translate(cfg, m.log, m.bfdUp)
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +203,9 @@ func (m *Manager) Run(ctx context.Context) error {
 
 	var tick <-chan time.Time
 	if m.resync > 0 {
-		t := m.clock.NewTimer(m.resync)
+		t := time.NewTimer(m.resync)
 		defer t.Stop()
-		tick = t.C()
+		tick = t.C
 		for loop := true; loop; {
 			select {
 			case <-ctx.Done():
@@ -227,6 +247,7 @@ func (m *Manager) setup() error {
 		}
 	}
 	m.applyGlobals(nil, m.plan)
+	m.applyMarks()
 	cur, err := m.k.Services()
 	if err != nil {
 		return fmt.Errorf("lvs: read IPVS table: %w", err)
@@ -264,6 +285,17 @@ func (m *Manager) teardown() error {
 			}
 		}
 		clear(m.cache)
+	}
+	if m.marks != nil {
+		// keepalived leaves its table with --dont-release-ipvs only.
+		release := m.marks.Close
+		if m.opt.KeepOnExit {
+			release = m.marks.Release
+		}
+		if merr := release(); merr != nil {
+			err = errors.Join(err, merr)
+		}
+		m.marks = nil
 	}
 	if a, ok := m.k.(admin); ok {
 		if m.syncd != nil {
@@ -311,7 +343,10 @@ func (m *Manager) Reload(cfg *config.Config) error {
 	if cfg == nil {
 		return errors.New("lvs: nil configuration")
 	}
-	p, err := translate(cfg, m.log, m.opt.BFDUp)
+	m.mu.Lock()
+	prev := m.plan
+	m.mu.Unlock()
+	p, err := translateFrom(cfg, m.log, m.bfdUp, prev)
 	if err != nil {
 		return err
 	}
@@ -374,6 +409,7 @@ func (m *Manager) Reload(cfg *config.Config) error {
 			m.owned[k] = true
 		}
 		m.applyGlobals(oldPlan, p)
+		m.applyMarks()
 	}
 	m.mu.Unlock()
 	if running {
@@ -407,4 +443,66 @@ func (m *Manager) Status() []VirtualServerStatus {
 		out = append(out, VirtualServerStatus{ServiceStatus: s, Services: tables[s.ID]})
 	}
 	return out
+}
+
+// BFDState is the BFD side's event for bfd_instance name: the BFD_CHECKs
+// on it run at once with the new state (keepalived's checker reads its
+// BFD event pipe). A peer's AdminDown sends no event and so leaves them
+// as they are, as RFC 5880 §6.8.16 asks.
+func (m *Manager) BFDState(name string, up bool) {
+	m.bfdMu.Lock()
+	if m.bfd == nil {
+		m.bfd = map[string]bool{}
+	}
+	m.bfd[name] = up
+	m.bfdMu.Unlock()
+	m.mu.Lock()
+	g := m.gen
+	m.mu.Unlock()
+	if g != nil {
+		g.eng.Wake(bfdWakeKey(name))
+	}
+}
+
+// bfdUp is BFD_CHECK's verdict: the last event, else the BFD side's
+// state now.
+func (m *Manager) bfdUp(name string) bool {
+	m.bfdMu.Lock()
+	up, ok := m.bfd[name]
+	m.bfdMu.Unlock()
+	if ok {
+		return up
+	}
+	return m.opt.BFDUp != nil && m.opt.BFDUp(name)
+}
+
+func bfdWakeKey(name string) string { return "bfd:" + name }
+
+// SetWeight gives a real server the effective weight w (an SNMP SET of
+// realServerWeight), logging keepalived's line when it changes; false
+// when the server is unknown.
+func (m *Manager) SetWeight(vsID, rsID string, w int) bool {
+	m.mu.Lock()
+	g := m.gen
+	m.mu.Unlock()
+	if g == nil {
+		return false
+	}
+	alive := false
+	for _, s := range g.eng.Status() {
+		for _, r := range s.Reals {
+			if s.ID == vsID && r.ID == rsID {
+				alive = r.Alive
+			}
+		}
+	}
+	old, ok := g.eng.SetWeight(vsID, rsID, int64(w))
+	if ok && old != int64(w) {
+		in := "in"
+		if alive {
+			in = ""
+		}
+		m.log.Info(fmt.Sprintf("Changing weight from %d to %d for %sactive service %s of VS %s", old, w, in, rsID, vsID))
+	}
+	return ok
 }

@@ -2,6 +2,7 @@ package lvs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -19,6 +20,8 @@ type watched struct {
 	logAll bool
 	// dynamic: the checker sets the real server's weight.
 	dynamic bool
+	// bfd is BFD_CHECK's bfd_instance, for keepalived's log line.
+	bfd string
 
 	mu     sync.Mutex
 	ran    bool
@@ -61,6 +64,10 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 		level = slog.LevelInfo
 	}
 	switch {
+	case w.bfd != "":
+		if first || ok != w.lastOK {
+			w.log.Info(fmt.Sprintf("BFD check of [%s] RS(%s) is %s", w.bfd, w.rs, map[bool]string{true: "UP", false: "DOWN"}[ok]))
+		}
 	case !ok && (w.logAll || first || w.lastOK):
 		w.log.Log(ctx, level, w.kind+" failed", "vs", w.vs, "rs", w.rs, "err", r.Err)
 	case ok && (first || !w.lastOK):

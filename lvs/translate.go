@@ -37,6 +37,8 @@ type plan struct {
 	scripts map[scriptKey]*config.Command
 
 	global config.LVSGlobal
+	// nft is the nftables_ipvs table; nil without nftables_ipvs.
+	nft *nftPlan
 	// rsInitNotifies is global_defs rs_init_notifies: real servers that
 	// start alive get their notify_up.
 	rsInitNotifies bool
@@ -145,13 +147,21 @@ type translator struct {
 	tls *tls.Config // built on first SSL_GET
 	// bfdUp is the BFD side's session state, for BFD_CHECK.
 	bfdUp func(name string) bool
+	// prev is the plan a reload replaces, whose group fwmarks stay.
+	prev *plan
 }
 
 // translate turns cfg's LVS side into a plan. Virtual servers the kernel
 // could not take (an IPVS key already used by an earlier one) are left out
 // with a warning, as keepalived's failing ipvs_cmd would leave them.
 func translate(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool) (*plan, error) {
-	t := &translator{cfg: cfg, log: log, bfdUp: bfdUp, p: &plan{
+	return translateFrom(cfg, log, bfdUp, nil)
+}
+
+// translateFrom is translate at a reload from prev: the groups that stay
+// keep their nftables_ipvs fwmarks, new ones get the next free ones.
+func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool, prev *plan) (*plan, error) {
+	t := &translator{cfg: cfg, log: log, bfdUp: bfdUp, prev: prev, p: &plan{
 		byID:           map[string]*vsPlan{},
 		keys:           map[ipvs.ServiceKey]string{},
 		scripts:        map[scriptKey]*config.Command{},
@@ -160,6 +170,7 @@ func translate(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool) (*
 		scriptUser:     cfg.Global.ScriptUser,
 		scriptGroup:    cfg.Global.ScriptGroup,
 	}}
+	t.p.nft = newNFTPlan(cfg, prev)
 	groupSeq := map[string]int{}
 	for _, vs := range cfg.LVS.VirtualServers {
 		var id string
@@ -182,7 +193,27 @@ func translate(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool) (*
 			return nil, fmt.Errorf("lvs: virtual server %s: %w", id, err)
 		}
 	}
+	warnCheckerMail(cfg, log)
 	return t.p, nil
+}
+
+// warnCheckerMail says at start that the checkers' e-mail alerts are not
+// sent (the VRRP side's are: vrrpside), rather than ignoring smtp_alert on
+// a virtual or real server silently (docs/compat.md).
+func warnCheckerMail(cfg *config.Config, log *slog.Logger) {
+	if len(cfg.Global.NotificationEmail) == 0 {
+		return
+	}
+	for _, vs := range cfg.LVS.VirtualServers {
+		on := vs.SMTPAlert
+		for _, rs := range vs.RealServers {
+			on = on || rs.SMTPAlert
+		}
+		if on {
+			log.Warn("smtp_alert on virtual and real servers: keepalived-go sends no checker e-mail alerts (the VRRP ones are sent)")
+			return
+		}
+	}
 }
 
 func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
@@ -237,6 +268,18 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 			t.log.Warn("virtual server group not configured; virtual server ignored", "vs", id, "group", vs.GroupName)
 			return nil
 		}
+		if t.p.nft.marksGroup(g) {
+			// nftables_ipvs: the group's addresses are marked by nftables
+			// and balanced by one fwmark service per family.
+			mark, v4, v6 := t.p.nft.group(g, proto)
+			if v4 {
+				add(ipvs.ServiceKey{FWMark: mark, Family: ipvs.IPv4})
+			}
+			if v6 {
+				add(ipvs.ServiceKey{FWMark: mark, Family: ipvs.IPv6})
+			}
+			break
+		}
 		for _, r := range g.Ranges {
 			for a := r.First; a.IsValid(); a = nextInRange(a, r.Last) {
 				add(ipvs.ServiceKey{Protocol: proto, Addr: a, Port: r.Port})
@@ -244,10 +287,6 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 		}
 		for _, f := range g.Fwmarks {
 			add(ipvs.ServiceKey{FWMark: f.Mark, Family: fwmFamily(f.Family)})
-		}
-		if t.cfg.Global.LVS.NFTables != nil {
-			// docs/compat.md: same traffic, one IPVS service per group entry.
-			t.log.Warn("nftables_ipvs: group entries are programmed as IPVS services one by one, not through nftables fwmarks", "vs", id)
 		}
 	}
 
@@ -374,7 +413,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		p.VirtualHost = firstNonEmpty(h.VirtualHost, rs.VirtualHost, vs.VirtualHost)
 		p.Protocol = [...]string{config.HTTP10: "1.0", config.HTTP11: "1.1", config.HTTP10Close: "1.0C"}[h.Protocol]
 		for _, u := range h.URLs {
-			pu := probe.URL{Path: u.Path, VirtualHost: u.VirtualHost}
+			pu := probe.URL{Path: u.Path, VirtualHost: u.VirtualHost, TLSCompliant: u.TLSCompliant || h.TLSCompliant}
 			if u.Digest != nil {
 				pu.Digest = hex.EncodeToString(u.Digest)
 			}
@@ -461,8 +500,9 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 			return nil, errors.New("BFD_CHECK without bfd instance")
 		}
 		out.Probe = &probe.BFD{Name: c.BFD.Name, Up: t.bfdUp}
-		// keepalived is told of each change; the state is polled every
-		// second, as FILE_CHECK's file.
+		// Each BFD event runs the checker at once (Manager.BFDState); the
+		// one-second period only restates the last event.
+		out.Wake = bfdWakeKey(c.BFD.Name)
 		r := check.Resolve("FILE_CHECK")
 		out.Timing = r.Timing
 		out.Timing.Alpha = c.Alpha
@@ -470,6 +510,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
 	}
 	out.ConfirmRecovery = c.Type == config.CheckHTTP || c.Type == config.CheckSSL
+	out.FastRecovery = out.ConfirmRecovery && c.HTTP != nil && c.HTTP.FastRecovery
 	if vs.HASuspend {
 		g := vs.Group
 		if g == nil && vs.Kind == config.VSGroup {
@@ -482,6 +523,9 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
 		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
 		dynamic: c.Type == config.CheckFile || c.Type == config.CheckMisc && c.Misc != nil && c.Misc.Dynamic,
+	}
+	if c.Type == config.CheckBFD {
+		out.Probe.(*watched).bfd = c.BFD.Name
 	}
 	return out, nil
 }

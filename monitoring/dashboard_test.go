@@ -136,6 +136,14 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 			t.Errorf("panel %q: %s returned no data", q.panel, expr)
 		}
 	}
+	// The pair's BFD and iBGP sessions are up, so those panels show real
+	// sessions, not just series.
+	for _, q := range []string{`keepalived_bfd_session_up{fixture=""} == 1`, `keepalived_bgp_neighbor_up{fixture=""} == 1`} {
+		p.d1.WaitFor(q, func() bool {
+			res, err := instantQuery(h, promAPI, q)
+			return err == nil && len(res) == 2
+		})
+	}
 	// Set at start, not only by a reload: h2 was never reloaded.
 	if res, err := instantQuery(h, promAPI, `keepalived_config_last_reload_success_timestamp_seconds{fixture=""} > 1e9`); err != nil || len(res) != 2 {
 		t.Errorf("configuration load time of both daemons: %v %v", res, err)

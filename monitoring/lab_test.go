@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,14 +21,38 @@ const metricsPort = 9650
 
 // pair is two keepalived-go daemons in a two-host lab: h1 MASTER, h2
 // BACKUP of two instances in a sync group, with a vrrp_script, a
-// track_file and an excluded VIP, so every VRRP-side series exists.
+// track_file and an excluded VIP, so every VRRP-side series exists; a BFD
+// session and an iBGP session (bgp_speaker) between the two, so the BFD
+// and BGP series exist too.
 type pair struct {
 	lab    *lab.Lab
 	d1, d2 *labdaemon.Daemon
 	maint  string // h1's track_file
 }
 
-func pairConf(prio int, maint string) string {
+// pairConf is host prio's file; self and peer are the two hosts' lab
+// addresses. The backup's BGP side is passive: without it neither side
+// listens (docs/bgp.md).
+func pairConf(prio int, maint string, self, peer netip.Addr) string {
+	passive := ""
+	if prio < 150 {
+		passive = " passive"
+	}
+	return vrrpConf(prio, maint) + fmt.Sprintf(`bfd_instance PEER {
+  neighbor_ip %[1]s
+  min_rx 100
+  min_tx 100
+}
+bgp_speaker {
+  local_as 65010
+  router_id %[2]s
+  neighbor %[1]s remote_as 65010 hold_time 3%[3]s
+  announce_vrrp_instance VI_1 master
+}
+`, peer, self, passive)
+}
+
+func vrrpConf(prio int, maint string) string {
 	return fmt.Sprintf(`global_defs {
   router_id lb%[3]d
   vrrp_version 3
@@ -93,8 +118,10 @@ func startPair(t *testing.T) *pair {
 			p.maint = maint
 		}
 		h := p.lab.Host(i)
-		return labdaemon.Start(t, bin, h, pairConf(prio, maint),
-			"--metrics-listen", fmt.Sprintf("%s:%d", h.IPv4.Addr(), metricsPort))
+		peer := p.lab.Host(3 - i).IPv4.Addr()
+		return labdaemon.Start(t, bin, h, pairConf(prio, maint, h.IPv4.Addr(), peer),
+			"--metrics-listen", fmt.Sprintf("%s:%d", h.IPv4.Addr(), metricsPort),
+			"-b", filepath.Join(t.TempDir(), "bfd.pid"))
 	}
 	p.d1, p.d2 = start(1, 150), start(2, 100)
 	p.d1.WaitFor("h1 MASTER", func() bool { return p.d1.Logged("(VI_1) Entering MASTER STATE") })

@@ -339,3 +339,41 @@ func stripElems(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestLinkLocalByName: AddName puts a link-local VIP in
+// vips_link_local_name, keyed by interface name and matched with
+// iifname/oifname (keepalived's choice for a dont_track_primary instance
+// without nftables_ifindex); a global address still goes to vips.
+func TestLinkLocalByName(t *testing.T) {
+	needNft(t)
+	host, _ := pair(t)
+	f := newFilter(t, host, Config{})
+	t.Cleanup(func() { f.Close() })
+	ll := netip.MustParseAddr("fe80::78")
+	g := netip.MustParseAddr("fd77::100")
+	for _, a := range []netip.Addr{ll, g} {
+		if err := f.AddName(a, "eth0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ruleset(t, host)
+	for _, want := range []string{
+		"set vips_link_local_name {\n\t\ttype ipv6_addr . ifname\n\t\telements = { fe80::78 . \"eth0\" }",
+		"ip6 daddr . iifname @vips_link_local_name drop",
+		"ip6 saddr . oifname @vips_link_local_name drop",
+		"elements = { fd77::100 }",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ruleset lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "set vips_link_local {") {
+		t.Errorf("index set built for a by-name address:\n%s", got)
+	}
+	if err := f.DelName(ll, "eth0"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ruleset(t, host); strings.Contains(got, "fe80::78") {
+		t.Fatalf("VIP still filtered after DelName:\n%s", got)
+	}
+}

@@ -28,9 +28,15 @@
 // With use_vmac the same table also gets keepalived's VMAC part (vmac.go),
 // built when the first VMAC is created, before any VIP.
 //
-// keepalived's vips_link_local_name variant (link-local VIPs of a
-// dont_track_primary instance keyed by interface name) is not built:
-// link-local VIPs are always keyed by interface index.
+// IPVSMarks (ipvs.go) is the other table keepalived builds, for
+// nftables_ipvs: virtual_server_group addresses marked for one IPVS fwmark
+// service.
+//
+// A link-local VIP of a dont_track_primary instance is keyed by interface
+// name instead (AddName), in keepalived's vips_link_local_name set of
+// ipv6_addr . ifname with iifname/oifname rules, unless nftables_ifindex:
+// the instance may outlive its interface, and a name still matches the
+// interface created again.
 package nftfilter
 
 import (
@@ -70,7 +76,8 @@ type Filter struct {
 
 type elem struct {
 	ip      netip.Addr
-	ifindex int // link-local IPv6 only
+	ifindex int    // link-local IPv6 only
+	ifname  string // link-local IPv6 only, instead of ifindex (AddName)
 }
 
 // family is one table as built so far: the table and its out chain
@@ -81,6 +88,7 @@ type family struct {
 	out       *nftables.Chain
 	vips      *nftables.Set // nil until the first no_accept address
 	linkLocal *nftables.Set // nil until the first link-local address
+	llName    *nftables.Set // vips_link_local_name: nil until the first one by name
 	vmacMap   *nftables.Set // nil until the first VMAC
 	vmacSet   *nftables.Set // IPv6 only
 }
@@ -120,9 +128,24 @@ func (f *Filter) Configure(cfg Config) {
 // the same address twice (two instances sharing a VIP) is counted, so it
 // takes two Dels to lift the filter.
 func (f *Filter) Add(ip netip.Addr, ifindex int) error {
+	return f.add(ip, key(ip, ifindex))
+}
+
+// AddName is Add for a link-local IPv6 address keyed by the name of its
+// interface (keepalived's vips_link_local_name); other addresses ignore
+// ifname.
+func (f *Filter) AddName(ip netip.Addr, ifname string) error {
+	return f.add(ip, keyName(ip, ifname))
+}
+
+// DelName lifts what AddName did.
+func (f *Filter) DelName(ip netip.Addr, ifname string) error {
+	return f.del(ip, keyName(ip, ifname))
+}
+
+func (f *Filter) add(ip netip.Addr, e elem) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	e := key(ip, ifindex)
 	if f.elems[e] > 0 {
 		f.elems[e]++
 		return nil
@@ -144,9 +167,12 @@ func (f *Filter) Add(ip netip.Addr, ifindex int) error {
 // Del lifts what Add did for ip. An address never added is not an error:
 // keepalived also removes elements it never set when it leaves MASTER.
 func (f *Filter) Del(ip netip.Addr, ifindex int) error {
+	return f.del(ip, key(ip, ifindex))
+}
+
+func (f *Filter) del(ip netip.Addr, e elem) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	e := key(ip, ifindex)
 	switch n := f.elems[e]; {
 	case n == 0:
 		return nil
@@ -199,8 +225,24 @@ func key(ip netip.Addr, ifindex int) elem {
 	return elem{ip: ip, ifindex: ifindex}
 }
 
+func keyName(ip netip.Addr, ifname string) elem {
+	e := key(ip, 1)
+	if e.ifindex == 0 {
+		return e
+	}
+	return elem{ip: e.ip, ifname: ifname}
+}
+
+// ifNameSize is IFNAMSIZ, the width of an ifname key.
+const ifNameSize = 16
+
 func elemKey(e elem) []byte {
 	k := e.ip.AsSlice()
+	if e.ifname != "" {
+		name := make([]byte, ifNameSize)
+		copy(name, e.ifname)
+		k = append(k, name...)
+	}
 	if e.ifindex != 0 {
 		k = append(k, binaryutil.NativeEndian.PutUint32(uint32(e.ifindex))...)
 	}
@@ -216,8 +258,11 @@ func (f *Filter) setFor(e elem) (int, *nftables.Set) {
 	if fm == nil {
 		return i, nil
 	}
-	if e.ifindex != 0 {
+	switch {
+	case e.ifindex != 0:
 		return i, fm.linkLocal
+	case e.ifname != "":
+		return i, fm.llName
 	}
 	return i, fm.vips
 }
@@ -246,7 +291,7 @@ func (f *Filter) ensure(e elem) error {
 		}
 	}
 	if e.ifindex != 0 && fm.linkLocal == nil {
-		s, err := f.buildLinkLocal(fm.table)
+		s, err := f.buildLinkLocal(fm.table, false)
 		if err != nil {
 			return err
 		}
@@ -254,6 +299,16 @@ func (f *Filter) ensure(e elem) error {
 			return err
 		}
 		fm.linkLocal = s
+	}
+	if e.ifname != "" && fm.llName == nil {
+		s, err := f.buildLinkLocal(fm.table, true)
+		if err != nil {
+			return err
+		}
+		if err := f.c.Flush(); err != nil {
+			return err
+		}
+		fm.llName = s
 	}
 	return nil
 }
@@ -389,11 +444,19 @@ func (f *Filter) buildIPv6(fm *family) error {
 	return nil
 }
 
-// buildLinkLocal adds keepalived's vips_link_local set: a link-local VIP
-// is only the VIP on its own interface.
-func (f *Filter) buildLinkLocal(t *nftables.Table) (*nftables.Set, error) {
+// buildLinkLocal adds keepalived's vips_link_local set (byName:
+// vips_link_local_name): a link-local VIP is only the VIP on its own
+// interface, known by index or by name.
+func (f *Filter) buildLinkLocal(t *nftables.Table, byName bool) (*nftables.Set, error) {
 	s := &nftables.Set{Table: t, Name: "vips_link_local",
 		KeyType: nftables.MustConcatSetType(nftables.TypeIP6Addr, nftables.TypeIFIndex)}
+	in, out := expr.MetaKeyIIF, expr.MetaKeyOIF
+	if byName {
+		// nft ≥ 0.8.3's ifname type, as keepalived picks on such a host.
+		s = &nftables.Set{Table: t, Name: "vips_link_local_name",
+			KeyType: nftables.MustConcatSetType(nftables.TypeIP6Addr, nftables.TypeIFName)}
+		in, out = expr.MetaKeyIIFNAME, expr.MetaKeyOIFNAME
+	}
 	if err := f.c.AddSet(s, nil); err != nil {
 		return nil, err
 	}
@@ -401,7 +464,7 @@ func (f *Filter) buildLinkLocal(t *nftables.Table) (*nftables.Set, error) {
 		chain  string
 		offset uint32
 		meta   expr.MetaKey
-	}{{"in_link_local", ipv6Dst, expr.MetaKeyIIF}, {"out_link_local", ipv6Src, expr.MetaKeyOIF}} {
+	}{{"in_link_local", ipv6Dst, in}, {"out_link_local", ipv6Src, out}} {
 		f.rule(t, &nftables.Chain{Name: r.chain, Table: t}, drop(),
 			addrLoad(r.offset, 16),
 			&expr.Meta{Key: r.meta, Register: 2},

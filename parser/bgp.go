@@ -170,7 +170,7 @@ func bgpDrainTime(c *ctx, b *config.BGP, kw token, args []token) {
 }
 
 // bgpNeighbor is `neighbor ADDR remote_as N [hold_time S] [port N]
-// [passive]`, on one line: a nested block would make keepalived 2.2.7 read
+// [passive] [bfd NAME]`, on one line: a nested block would make keepalived 2.2.7 read
 // its closing brace as the end of the file's top level.
 func bgpNeighbor(c *ctx, b *config.BGP, kw token, args []token) {
 	if !c.Require(kw, args, 1) {
@@ -237,6 +237,10 @@ func bgpNeighborOption(c *ctx, n *config.BGPNeighbor, opt, val token) bool {
 			return bad("a port")
 		}
 		n.Port = int(v)
+	case "bfd":
+		// The bfd_instance may come later in the file: the speaker checks
+		// the name when it starts.
+		n.BFD = val.Text
 	default:
 		c.Report(opt.Pos, generalError, "bgp_speaker: neighbor %s: unknown option %s - ignoring neighbor", n.Addr, opt.Text)
 		return false

@@ -20,7 +20,7 @@ const bgpBlock = `bgp_speaker {
   local_preference 150
   community 65001:100 65001:200
   drain_time 2.5
-  neighbor 10.0.0.1 remote_as 65000 hold_time 3
+  neighbor 10.0.0.1 remote_as 65000 hold_time 3 bfd UPLINK
   neighbour fd00::1 remote_as 65000 port 1179 passive
   announce_vrrp_instance VI_1 master
   announce_virtual_server 192.0.2.10 80 TCP
@@ -44,7 +44,7 @@ func TestBGPSpeakerBlock(t *testing.T) {
 				t.Errorf("communities %v", b.Communities)
 			}
 			want := []config.BGPNeighbor{
-				{Addr: netip.MustParseAddr("10.0.0.1"), RemoteAS: 65000, HoldTime: 3 * time.Second},
+				{Addr: netip.MustParseAddr("10.0.0.1"), RemoteAS: 65000, HoldTime: 3 * time.Second, BFD: "UPLINK"},
 				{Addr: netip.MustParseAddr("fd00::1"), RemoteAS: 65000, Port: 1179, Passive: true},
 			}
 			if len(b.Neighbors) != 2 || b.Neighbors[0] != want[0] || b.Neighbors[1] != want[1] {

@@ -307,13 +307,17 @@ func chkHTTPTable(ssl bool) table {
 			h(b).FastRecovery = v
 		}
 	})
-	// tls_compliant is 2.3; keepalived installs it for HTTP_GET too.
-	t["tls_compliant"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
-		if v, ok := c.lvsBool(kw, args, "Invalid tls_compliant option"); ok {
-			h(b).TLSCompliant = v
-		}
-	})
-	t["url"] = &keyword{Kind: kwBlock, Handle: chkURLHandler, Sub: chkURLTable(), End: chkURLEnd}
+	// tls_compliant is 2.3 and SSL_GET only: keepalived 2.3 installs it
+	// (checker and url) for SSL_GET alone, so under HTTP_GET it is an
+	// unknown keyword there as here.
+	if ssl {
+		t["tls_compliant"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
+			if v, ok := c.lvsBool(kw, args, "Invalid tls_compliant option"); ok {
+				h(b).TLSCompliant = v
+			}
+		})
+	}
+	t["url"] = &keyword{Kind: kwBlock, Handle: chkURLHandler, Sub: chkURLTable(ssl), End: chkURLEnd}
 	return t
 }
 
@@ -362,8 +366,16 @@ var chkRegexOptions = map[string]bool{
 }
 
 // chkURLTable is every keyword of an HTTP_GET/SSL_GET url block.
-func chkURLTable() table {
-	return tables(chkURLMatchKeywords(), chkURLRegexKeywords())
+func chkURLTable(ssl bool) table {
+	t := tables(chkURLMatchKeywords(), chkURLRegexKeywords())
+	if ssl {
+		t["tls_compliant"] = chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, kw token, args []token) {
+			if v, ok := c.lvsBool(kw, args, "Invalid tls_compliant option"); ok {
+				u.TLSCompliant = v
+			}
+		})
+	}
+	return t
 }
 
 // chkURLMatchKeywords: what a url block expects back.
@@ -413,11 +425,6 @@ func chkURLMatchKeywords() table {
 				return
 			}
 			u.VirtualHost = args[0].Text
-		}),
-		"tls_compliant": chkURLKw(func(c *ctx, u *config.URL, _ *lvsURLRegexBuild, kw token, args []token) {
-			if v, ok := c.lvsBool(kw, args, "Invalid tls_compliant option"); ok {
-				u.TLSCompliant = v
-			}
 		}),
 	}
 }

@@ -89,6 +89,51 @@ type Diagnostic struct {
 	// effect is set on the one diagnostic that stopped keepalived early
 	// and so decides its exit code regardless of the classes seen.
 	effect effect
+	// procs are the keepalived processes whose read reported it (a
+	// top-level unknown keyword: all of them).
+	procs Process
+	// line: reported while reading a line of the file, so keepalived
+	// prefixes it with "(Line N)" or "(FILE: Line N)"; the checks after
+	// the read (validation, script security) log the message bare.
+	line bool
+	// named: the parent named the file (an included file, or one of
+	// several the main glob matched).
+	named bool
+}
+
+// Process is a keepalived process that reads the configuration at start:
+// the parent, the checker child and the VRRP child each read it and log
+// their own diagnostics.
+type Process uint8
+
+// The processes, as a set.
+const (
+	ProcParent Process = 1 << iota
+	ProcChecker
+	ProcVRRP
+)
+
+// LogLines are the lines keepalived logs for d at daemon start, one for
+// each process in running that reported it, with keepalived's prefix:
+// the parent reads the file itself ("(Line N)", or "(FILE: Line N)" for
+// an included file), the children read the parent's copy, which always
+// names the file. What was found after the read is logged bare.
+func (d Diagnostic) LogLines(running Process) []string {
+	var out []string
+	for _, p := range []Process{ProcParent, ProcChecker, ProcVRRP} {
+		if d.procs&p == 0 || running&p == 0 {
+			continue
+		}
+		switch {
+		case !d.line || d.Pos.Line == 0:
+			out = append(out, d.Msg)
+		case p == ProcParent && !d.named:
+			out = append(out, fmt.Sprintf("(Line %d) %s", d.Pos.Line, d.Msg))
+		default:
+			out = append(out, fmt.Sprintf("(%s: Line %d) %s", d.Pos.File, d.Pos.Line, d.Msg))
+		}
+	}
+	return out
 }
 
 // effect is how a diagnostic ends a keepalived -t run, if it does; the

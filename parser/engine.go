@@ -32,6 +32,8 @@ type coreState struct {
 	netnsPos   Pos // where net_namespace named the namespace
 	effect     effect
 	script     scriptState
+	// proc is the process whose read or checks are running.
+	proc Process
 }
 
 // pass says which keepalived process a read emulates.
@@ -102,11 +104,13 @@ func parseFile(path string, data []byte, opts Options) (*config.Config, Diagnost
 		c.core.randomSeed = uint64(os.Getpid()) ^ uint64(timeNow().UnixNano())
 	}
 
+	c.core.proc = ProcParent
 	if data == nil && !c.checkConfFile(path) {
 		return nil, c.finish(), fmt.Errorf("%s: %w", path, ErrNoConfig)
 	}
 
 	for _, p := range []pass{passParent, passChecker, passVRRP} {
+		c.core.proc = [...]Process{passParent: ProcParent, passChecker: ProcChecker, passVRRP: ProcVRRP}[p]
 		c.runPass(p, path, data)
 		if c.core.aborted {
 			c.core.effect = effectAbort
@@ -149,7 +153,7 @@ func inFile(ds Diagnostics, path string) Diagnostics {
 
 func (c *ctx) setEffect(e effect, format string, args ...any) {
 	c.core.effect = e
-	c.diags = append(c.diags, Diagnostic{Class: info, Msg: fmt.Sprintf(format, args...), effect: e})
+	c.diags = append(c.diags, Diagnostic{Class: info, Msg: fmt.Sprintf(format, args...), effect: e, procs: c.core.proc})
 }
 
 // finish drops the duplicates the several passes produce (a top-level
@@ -161,14 +165,15 @@ func (c *ctx) finish() Diagnostics {
 		class Class
 		msg   string
 	}
-	seen := map[key]bool{}
+	seen := map[key]int{}
 	out := c.diags[:0:0]
 	for _, d := range c.diags {
 		k := key{d.Pos, d.Class, d.Msg}
-		if seen[k] {
+		if i, ok := seen[k]; ok {
+			out[i].procs |= d.procs
 			continue
 		}
-		seen[k] = true
+		seen[k] = len(out)
 		out = append(out, d)
 	}
 	if c.core.effect == effectAbort {

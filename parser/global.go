@@ -59,6 +59,14 @@ func globalTopKeywords() table {
 			if len(args) > 0 {
 				glb(c).NetNamespaceIPVS = args[0].Text
 			}
+			// keepalived-go programs IPVS through the sockets of its own
+			// namespace only; any other namespace is refused rather than
+			// silently used as ours. (No argument means the default
+			// namespace, ours when there is no net_namespace.)
+			if ns := glb(c).NetNamespace; glb(c).NetNamespaceIPVS != ns {
+				c.Report(kw.Pos, generalError, "net_namespace_ipvs %s is not supported by keepalived-go: IPVS is programmed in keepalived-go's own network namespace (%s); run keepalived-go in that namespace instead",
+					orDefaultNS(glb(c).NetNamespaceIPVS), orDefaultNS(ns))
+			}
 		}},
 		"namespace_with_ipsets": {Handle: func(c *ctx, _ token, _ []token) { glb(c).NamespaceWithIPSets = true }},
 		"use_pid_dir":           {Handle: func(c *ctx, _ token, _ []token) { glb(c).UsePIDDir = true }},
@@ -806,4 +814,12 @@ func validateGlobal(c *ctx) {
 	if gl.RandomSeedSet {
 		c.core.randomSeed = uint64(gl.RandomSeed) + 1
 	}
+}
+
+// orDefaultNS names a network namespace for a message.
+func orDefaultNS(ns string) string {
+	if ns == "" {
+		return "the default namespace"
+	}
+	return ns
 }

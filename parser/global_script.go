@@ -20,11 +20,13 @@ package parser
 // the VRRP side should then not call CheckScript.
 
 import (
+	"errors"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/dsas/keepalived-go/config"
 )
@@ -229,10 +231,21 @@ func (c *ctx) checkScript(cmd *config.Command) scriptFlags {
 		real, err = filepath.Abs(real)
 	}
 	if err != nil {
-		c.Report(pos, info, "Script %s cannot be accessed - %v", path, err)
+		c.Report(pos, info, "Script %s cannot be accessed - %s", path, strerror(err))
 		return scriptNotFound
 	}
-	// keepalived execs the realpath (a Debian /bin/true runs as /usr/bin/true).
+	// keepalived execs the realpath (a Debian /bin/true runs as /usr/bin/true),
+	// but keeps the name the file was called by when the link renames it
+	// (busybox applets, alternatives), if that name in the resolved
+	// directory is the same file.
+	if filepath.Base(real) != filepath.Base(path) {
+		named := filepath.Join(filepath.Dir(real), filepath.Base(path))
+		if a, err := os.Stat(named); err == nil {
+			if b, err := os.Stat(real); err == nil && os.SameFile(a, b) {
+				real = named
+			}
+		}
+	}
 	cmd.Argv[0] = real
 	st, err := os.Stat(real)
 	if err != nil {
@@ -389,4 +402,19 @@ func (c *ctx) checkStartStopScripts() {
 		}
 	}
 	c.scriptSecurityVerdict(procParent)
+}
+
+// strerror words err as C's strerror does, as keepalived logs it ("No
+// such file or directory"), when it carries an errno; Go's texts are
+// strerror's, lower-cased.
+func strerror(err error) string {
+	var en syscall.Errno
+	if !errors.As(err, &en) {
+		return err.Error()
+	}
+	msg := en.Error()
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }

@@ -1271,7 +1271,7 @@ func lvsCheckerTrackers() table {
 		}},
 	}
 	for _, k := range []string{"source_ip", "neighbor_ip", "neighbour_ip", "min_rx", "min_tx", "idle_tx",
-		"multiplier", "passive", "ttl", "max_hops", "weight", "multihop"} {
+		"multiplier", "passive", "ttl", "max_hops", "weight"} {
 		bt[k] = &keyword{Handle: ignore}
 	}
 	bfd := &keyword{Kind: kwBlock, Sub: bt,

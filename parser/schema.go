@@ -76,7 +76,29 @@ type ctx struct {
 
 // Report records a diagnostic of the given class at pos.
 func (c *ctx) Report(pos Pos, class Class, format string, args ...any) {
-	c.diags = append(c.diags, Diagnostic{Pos: pos, Class: class, Msg: fmt.Sprintf(format, args...)})
+	d := Diagnostic{Pos: pos, Class: class, Msg: fmt.Sprintf(format, args...), procs: c.core.proc}
+	if lx := c.core.lx; lx != nil {
+		d.line = true
+		d.named = lx.child || len(lx.stack) > 1 || (len(lx.stack) == 1 && len(lx.stack[0].matches) > 1)
+	}
+	c.diags = append(c.diags, d)
+}
+
+// atLine marks the last diagnostic, judged after the VRRP read, as one
+// keepalived's VRRP child logs while reading its line (so with the
+// "(FILE: Line N)" prefix of the parent's copy).
+func (c *ctx) atLine() {
+	if n := len(c.diags); n > 0 {
+		c.diags[n-1].line, c.diags[n-1].named = true, true
+	}
+}
+
+// afterRead marks the last diagnostic as one keepalived finds only once
+// the read is over, so logs without a "(Line N)" prefix.
+func (c *ctx) afterRead() {
+	if n := len(c.diags); n > 0 {
+		c.diags[n-1].line = false
+	}
 }
 
 // Raw is the raw text of the logical line being handled, after comment

@@ -373,6 +373,7 @@ func gInterval(name string, set func(c *ctx, d time.Duration)) globalHandler {
 		}
 		v, ok := c.quietTimer(args[0], 6, time.Microsecond, 4294*time.Second)
 		if !ok {
+			c.decimalRangeDiag(args[0], 6, 1, 1<<32-1)
 			c.Report(args[0].Pos, generalError, "%s '%s' is invalid", name, args[0].Text)
 			return
 		}

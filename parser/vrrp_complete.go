@@ -370,7 +370,9 @@ func (k *instCompletion) ownerIgnoreAdverts() {
 		k.rep(generalError, "(%s) ignoring owner_ignore_adverts since priority is not %d", 255)
 		in.OwnerIgnoreAdverts = false
 	case !d.ownerIgnore.set:
-		in.OwnerIgnoreAdverts = owner && (in.Strict || k.g.OwnerIgnoreAdverts)
+		// keepalived 2.3 also turns it on for strict owners; 2.2.7,
+		// whose files run here unchanged, has no such default.
+		in.OwnerIgnoreAdverts = owner && k.g.OwnerIgnoreAdverts
 	case owner && !d.ownerIgnore.v:
 		// keepalived's check has no strict-mode condition, despite its text.
 		k.rep(generalError, "(%s) strict_mode with priority %d requires owner_ignore_adverts", 255)

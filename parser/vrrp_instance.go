@@ -268,6 +268,7 @@ func instIdentityKeywords() table {
 			}
 			v, ok := c.quietTimer(args[0], 6, 10*time.Millisecond, 255*time.Second)
 			if !ok || v <= 0 {
+				c.decimalRangeDiag(args[0], 6, 10000, 255000000)
 				c.Report(args[0].Pos, generalError, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", d.in.Name, args[0].Text)
 				return
 			}
@@ -344,6 +345,7 @@ func instModeKeywords() table {
 			}
 			v, ok := c.quietTimer(args[0], 6, 0, 1000*time.Second)
 			if !ok {
+				c.decimalRangeDiag(args[0], 6, 0, 1000000000)
 				c.Report(args[0].Pos, generalError, "(%s) Preempt_delay not valid! must be between 0-%d", d.in.Name, 1000)
 				v = 0
 			}
@@ -532,6 +534,42 @@ func (c *ctx) quietTimer(t token, digits int, lo, hi time.Duration) (time.Durati
 	return d, d >= lo && d <= hi
 }
 
+// decimalRangeDiag reports what keepalived's read_decimal_unsigned (with
+// ignore_error, as its timers are read) says about t before the
+// keyword's own message: a negative number, too many decimal places, not
+// a number, or outside [lo, hi] (in units of 10^-shift). Outside -t each
+// reads "WARNING - ...".
+func (c *ctx) decimalRangeDiag(t token, shift int, lo, hi uint64) {
+	warn := ""
+	if !c.Opts.TestMode {
+		warn = "WARNING - "
+	}
+	s := t.Text
+	if strings.HasPrefix(s, "-") {
+		c.Report(t.Pos, invalidNumber, "%snegative number '%s'", warn, s)
+		return
+	}
+	ip, frac, _ := strings.Cut(s, ".")
+	if len(frac) > shift {
+		c.Report(t.Pos, invalidNumber, "%snumber '%s' has too many decimal places", warn, s)
+		frac = frac[:shift]
+	}
+	digits := ip + frac + strings.Repeat("0", shift-len(frac))
+	v, err := strconv.ParseUint(digits, 10, 64)
+	switch {
+	case !allDigits(ip) || !allDigits(frac) || digits == "":
+		c.Report(t.Pos, invalidNumber, "%sinvalid number '%s'", warn, s)
+	case err != nil:
+		c.Report(t.Pos, invalidNumber, "%snumber '%s' outside unsigned decimal range", warn, s)
+	case v < lo || v > hi:
+		unit := uint64(1)
+		for range shift {
+			unit *= 10
+		}
+		c.Report(t.Pos, invalidNumber, "%snumber '%s' outside range [%d.%0*d, %d.%0*d]", warn, s, lo/unit, shift, lo%unit, hi/unit, shift, hi%unit)
+	}
+}
+
 func instUint(msg string, lo, hi uint64, set func(d *instDraft, n uint64)) func(c *ctx, kw token, args []token) {
 	return inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 		if !c.Require(kw, args, 1) {
@@ -704,49 +742,21 @@ func vipItem(excluded bool) func(c *ctx, d *instDraft, item []token) {
 				return
 			}
 		}
-		kind := ""
-		if excluded {
-			kind = "Excluded "
-		}
-		// keepalived 2.3.3 added this check as a config error; 2.2.7,
-		// whose -t verdict we match, keeps both copies silently. Dropping
-		// the copy is harmless (adding it again would fail with EEXIST),
-		// so we drop it and say so without changing the exit code.
-		if d.isDupVIP(a, excluded) {
-			c.Report(item[0].Pos, info, "(%s): %sVIP duplicates a VIP %s - ignoring", d.in.Name, kind, item[0].Text)
-			return
-		}
-		da := devAddr{a.Dev, a.Prefix.Addr()}
-		if d.evipAddrs[da] {
-			c.Report(item[0].Pos, info, "(%s): %sVIP duplicates an excluded VIP %s - ignoring", d.in.Name, kind, item[0].Text)
-			return
-		}
+		// keepalived 2.2.7 keeps a VIP listed twice (2.3.3 made it a
+		// configuration error): it is in the advert twice and gets its
+		// gratuitous ARPs twice, and adding it again is an EEXIST that
+		// keepalived ignores. We do the same, so a peer's address count
+		// and the wire agree with keepalived's.
 		d.addVIP(a, excluded)
 	}
 }
 
-// isDupVIP reports whether a repeats a VIP: any VIP with its address, or for
-// an eVIP one on the same interface.
-func (d *instDraft) isDupVIP(a config.Address, excluded bool) bool {
-	dev, ok := d.vipDevs[a.Prefix.Addr()]
-	return ok && (!excluded || dev == a.Dev)
-}
-
-// addVIP appends a to the VIPs or eVIPs and indexes it for isDupVIP.
+// addVIP appends a to the VIPs or eVIPs.
 func (d *instDraft) addVIP(a config.Address, excluded bool) {
-	da := devAddr{a.Dev, a.Prefix.Addr()}
 	if excluded {
-		if d.evipAddrs == nil {
-			d.evipAddrs = map[devAddr]bool{}
-		}
-		d.evipAddrs[da] = true
 		d.in.ExcludedVIPs = append(d.in.ExcludedVIPs, a)
 		return
 	}
-	if d.vipDevs == nil {
-		d.vipDevs = map[netip.Addr]string{}
-	}
-	d.vipDevs[da.addr] = a.Dev
 	d.in.VIPs = append(d.in.VIPs, a)
 }
 

@@ -77,3 +77,42 @@ func checkItemOptions(t *testing.T, cfg *config.Config) {
 		t.Errorf("rule 1: %+v", u)
 	}
 }
+
+// TestDuplicateVIPsKept: keepalived 2.2.7 keeps a VIP listed twice, in the
+// VIPs and in the excluded VIPs, without a word (issue 11 divergence 24:
+// its advert then carries the address twice, and it sends the address's
+// gratuitous ARPs twice). The differential checks the wire on corpus 018
+// and 035.
+func TestDuplicateVIPsKept(t *testing.T) {
+	runBlockCases(t, []blockCase{{
+		name: "VIP and eVIP listed twice",
+		src: `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    192.0.2.18
+    192.0.2.17
+    192.0.2.18 label eth0:1
+  }
+  virtual_ipaddress_excluded {
+    192.0.2.30
+    192.0.2.30
+    192.0.2.17
+  }
+}
+`,
+		check: func(t *testing.T, cfg *config.Config) {
+			in := cfg.VRRP.Instances[0]
+			var vips, evips []string
+			for _, a := range in.VIPs {
+				vips = append(vips, a.Prefix.Addr().String()+"/"+a.Label)
+			}
+			for _, a := range in.ExcludedVIPs {
+				evips = append(evips, a.Prefix.Addr().String())
+			}
+			equalLines(t, "VIPs", vips, []string{"192.0.2.18/", "192.0.2.17/", "192.0.2.18/eth0:1"})
+			equalLines(t, "excluded VIPs", evips, []string{"192.0.2.30", "192.0.2.30", "192.0.2.17"})
+		},
+	}})
+}

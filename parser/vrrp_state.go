@@ -3,7 +3,6 @@ package parser
 import (
 	"fmt"
 	"net"
-	"net/netip"
 
 	"github.com/dsas/keepalived-go/config"
 )
@@ -112,19 +111,6 @@ type instDraft struct {
 	auth            config.AuthType
 	authPass        string
 	advertSet       bool
-
-	// The VIPs and eVIPs read so far, for the duplicate checks: scanning
-	// the lists made an instance with 65 535 VIPs quadratic.
-	// A VIP's address is unique among the VIPs, so one map gives both
-	// the address and its interface.
-	vipDevs   map[netip.Addr]string
-	evipAddrs map[devAddr]bool
-}
-
-// devAddr is an address on an interface.
-type devAddr struct {
-	dev  string
-	addr netip.Addr
 }
 
 // syncDraft is a vrrp_sync_group while it is being read.

@@ -110,7 +110,10 @@ func syncGroupEnd(c *ctx) {
 		return
 	}
 	if !g.hasGroup {
-		c.Report(g.pos, generalError, "Sync group %s has no members - removing", g.g.Name)
+		// keepalived finds it after the read (vrrp_complete_init), so
+		// logs it bare.
+		c.Report(g.pos, generalError, "Sync group %s has no virtual router(s). removing", g.g.Name)
+		c.afterRead()
 		return
 	}
 	c.vrrp.sgs = append(c.vrrp.sgs, g)

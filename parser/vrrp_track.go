@@ -579,6 +579,7 @@ func trackFileStart(c *ctx, kw token, args []token) {
 	c.vrrp.file = nil
 	if kw.Text == "vrrp_track_file" {
 		c.Report(kw.Pos, info, "\"vrrp_track_file\" is deprecated, please use \"track_file\"")
+		c.afterRead() // a plain log line in keepalived (track_file.c)
 	}
 	if !c.Require(kw, args, 1) {
 		return
@@ -656,14 +657,6 @@ func bfdKeywords() table {
 				return
 			}
 			b.MaxHops = int(n)
-		})},
-		"multihop": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
-			v, ok := trueFalse(args)
-			if !ok {
-				c.Report(args[0].Pos, generalError, "Configuration error: BFD instance %s multihop setting not valid - %s", b.Name, args[0].Text)
-				return
-			}
-			b.Multihop = v
 		})},
 		"weight": {Handle: inBFD(func(c *ctx, b *config.BFDInstance, kw token, args []token) {
 			if !c.Require(kw, args, 1) {
@@ -783,7 +776,7 @@ func bfdEnd(c *ctx) {
 		return
 	}
 	for _, o := range c.Cfg.VRRP.BFDs {
-		if o.Neighbor == b.Neighbor && o.Source == b.Source && o.Multihop == b.Multihop {
+		if o.Neighbor == b.Neighbor && o.Source == b.Source {
 			c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has duplicate neighbor address %s, ignoring instance", b.Name, b.Neighbor)
 			return
 		}
@@ -844,7 +837,10 @@ func trackGroupEnd(c *ctx) {
 		return
 	}
 	if len(g.Instances) == 0 {
-		c.Report(c.vrrp.tgPos, generalError, "Static track group %s has no members - removing", g.Name)
+		// keepalived drops it after the read (static_track_group_set)
+		// with a plain log line: no prefix, and no -t error.
+		c.Report(c.vrrp.tgPos, info, "Static track group %s has no virtual router(s)", g.Name)
+		c.afterRead()
 		return
 	}
 	c.Cfg.VRRP.TrackGroups = append(c.Cfg.VRRP.TrackGroups, *g)

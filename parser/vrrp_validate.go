@@ -167,10 +167,12 @@ func (c *ctx) reportMissingInterfaces() bool {
 		if g.DynamicInterfaces {
 			if m.flags {
 				c.Report(m.pos, info, "Configuration specifies interface %s which doesn't currently exist - will use if created", m.name)
+				c.atLine()
 			}
 			continue
 		}
 		c.Report(m.pos, m.class, "%s", m.msg)
+		c.atLine()
 		if m.flags && first == nil {
 			first = m
 		}

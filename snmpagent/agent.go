@@ -49,6 +49,9 @@ type Agent struct {
 	// Ping is how long the session may stay silent before the agent
 	// pings the master (keepalived's 120 s when zero).
 	Ping time.Duration
+	// Set validates and applies a manager's writes; nil refuses every
+	// write with notWritable.
+	Set Setter
 
 	start     time.Time
 	connected atomic.Bool
@@ -56,6 +59,16 @@ type Agent struct {
 	conn      net.Conn
 	session   uint32
 	packetID  uint32
+	pending   []agentx.VarBind // the SET between TestSet and Commit/Undo/CleanupSet
+}
+
+// Setter is what a subagent lets a manager write. Test checks one
+// varbind (RFC 2741's TestSet: type, value, that the object exists and is
+// writable) and Commit applies it; each returns an AgentX/SNMP error
+// status, 0 for none.
+type Setter interface {
+	Test(vb agentx.VarBind) uint16
+	Commit(vb agentx.VarBind) uint16
 }
 
 // Connected reports whether a session with the master is open.
@@ -296,17 +309,57 @@ func (a *Agent) answer(p agentx.PDU) (agentx.PDU, bool) {
 	switch p.Type {
 	case agentx.TypeGet, agentx.TypeGetNext, agentx.TypeGetBulk:
 		resp.VarBinds = Answer(p, a.View())
-	case agentx.TypeTestSet:
-		// keepalived lets a manager write a few columns (priority,
-		// preempt); keepalived-go's view is read-only.
-		resp.Error, resp.Index = agentx.ErrNotWritable, 1
-	case agentx.TypeCommitSet, agentx.TypeUndoSet:
-	case agentx.TypeCleanupSet, agentx.TypeResponse:
+	case agentx.TypeTestSet, agentx.TypeCommitSet, agentx.TypeUndoSet:
+		resp.Error, resp.Index = a.set(p)
+	case agentx.TypeCleanupSet:
+		a.setPending(nil)
+		return agentx.PDU{}, false
+	case agentx.TypeResponse:
 		return agentx.PDU{}, false
 	default:
 		resp.Error = agentx.ErrProcessing
 	}
 	return resp, true
+}
+
+// set runs one phase of a SET (RFC 2741 §7.2.4): TestSet checks every
+// varbind and keeps them, CommitSet applies them, UndoSet forgets them
+// (keepalived's handlers cannot fail once tested, so there is nothing to
+// undo). It returns the error status and the 1-based index of the varbind
+// at fault.
+func (a *Agent) set(p agentx.PDU) (uint16, uint16) {
+	switch p.Type {
+	case agentx.TypeTestSet:
+		a.setPending(nil)
+		for i, vb := range p.VarBinds {
+			e := uint16(agentx.ErrNotWritable)
+			if a.Set != nil {
+				e = a.Set.Test(vb)
+			}
+			if e != 0 {
+				return e, uint16(i + 1)
+			}
+		}
+		a.setPending(p.VarBinds)
+	case agentx.TypeCommitSet:
+		a.mu.Lock()
+		vbs := a.pending
+		a.mu.Unlock()
+		for i, vb := range vbs {
+			if e := a.Set.Commit(vb); e != 0 {
+				return agentx.ErrCommitFailed, uint16(i + 1)
+			}
+		}
+	case agentx.TypeUndoSet:
+		a.setPending(nil)
+	}
+	return 0, 0
+}
+
+func (a *Agent) setPending(vbs []agentx.VarBind) {
+	a.mu.Lock()
+	a.pending = vbs
+	a.mu.Unlock()
 }
 
 // Notify sends an SNMPv2 notification: vbs start with sysUpTime.0 and

@@ -153,3 +153,50 @@ func TestSessionReconnects(t *testing.T) {
 		c.Close() // snmpd restarting
 	}
 }
+
+type testSetter struct{ committed []agentx.VarBind }
+
+func (s *testSetter) Test(vb agentx.VarBind) uint16 {
+	if vb.Type != agentx.Integer {
+		return agentx.ErrWrongType
+	}
+	return 0
+}
+
+func (s *testSetter) Commit(vb agentx.VarBind) uint16 {
+	s.committed = append(s.committed, vb)
+	return 0
+}
+
+// TestSetPhases: TestSet checks every varbind (the failing one's index in
+// the answer), CommitSet applies what TestSet kept, UndoSet and CleanupSet
+// forget it; without a Setter every write is notWritable.
+func TestSetPhases(t *testing.T) {
+	name := agentx.MustOID("1.3.6.1.4.1.9586.100.5.2.3.1.7.1")
+	pdu := func(typ agentx.Type, vbs ...agentx.VarBind) agentx.PDU {
+		return agentx.PDU{Header: agentx.Header{Type: typ}, VarBinds: vbs}
+	}
+	a := &Agent{}
+	if r, _ := a.answer(pdu(agentx.TypeTestSet, agentx.Int(name, 1))); r.Error != agentx.ErrNotWritable || r.Index != 1 {
+		t.Errorf("read-only agent: error %d index %d", r.Error, r.Index)
+	}
+	s := &testSetter{}
+	a.Set = s
+	if r, _ := a.answer(pdu(agentx.TypeTestSet, agentx.Int(name, 1), agentx.Str(name, "x"))); r.Error != agentx.ErrWrongType || r.Index != 2 {
+		t.Errorf("wrong type: error %d index %d", r.Error, r.Index)
+	}
+	if r, _ := a.answer(pdu(agentx.TypeCommitSet)); r.Error != 0 || len(s.committed) != 0 {
+		t.Errorf("a refused TestSet was committed: %+v", s.committed)
+	}
+	a.answer(pdu(agentx.TypeTestSet, agentx.Int(name, 120)))
+	if r, _ := a.answer(pdu(agentx.TypeCommitSet)); r.Error != 0 || len(s.committed) != 1 || s.committed[0].Value.(int32) != 120 {
+		t.Errorf("commit: error %d, committed %+v", r.Error, s.committed)
+	}
+	if _, ok := a.answer(pdu(agentx.TypeCleanupSet)); ok {
+		t.Error("CleanupSet answered")
+	}
+	a.answer(pdu(agentx.TypeCommitSet))
+	if len(s.committed) != 1 {
+		t.Errorf("committed again after CleanupSet: %+v", s.committed)
+	}
+}

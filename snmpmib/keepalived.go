@@ -169,7 +169,7 @@ func (v *view) instance(i uint32, in *config.Instance) {
 		agentx.Str(o(10), in.Interface),
 		agentx.Int(o(11), truth(hasTracker(in.Trackers, config.TrackInterface))),
 		agentx.Gauge(o(12), adv),
-		agentx.Int(o(13), truth(!in.NoPreempt)),
+		agentx.Int(o(13), truth(!noPreempt(in, st))),
 		agentx.Gauge(o(14), uint32(in.PreemptDelay/time.Second)),
 		agentx.Int(o(15), auth),
 		agentx.Int(o(16), truth(false)), // lvs_sync_daemon is not implemented
@@ -335,4 +335,13 @@ func scriptResult(s status.Script) int {
 		return 3
 	}
 	return 2
+}
+
+// noPreempt is nopreempt as the instance runs (an SNMP SET may have
+// changed it), the configuration's before the engine reports.
+func noPreempt(in *config.Instance, st vrrp.InstanceStatus) bool {
+	if st.Name == "" {
+		return in.NoPreempt
+	}
+	return st.NoPreempt
 }

@@ -99,7 +99,7 @@ func (v *view) rfcv3() {
 			agentx.Counter64V(so(3), s.AdvertRcvd),
 			agentx.Counter64V(so(4), s.AdvertIntervalErr),
 			agentx.Counter64V(so(5), s.IPTTLErr),
-			agentx.Int(so(6), 0),
+			agentx.Int(so(6), int(r.st.ProtoErr)),
 			agentx.Counter64V(so(7), s.PriZeroRcvd),
 			agentx.Counter64V(so(8), s.PriZeroSent),
 			agentx.Counter64V(so(9), s.InvalidTypeRcvd),

@@ -51,8 +51,11 @@ type Input struct {
 	Iface func(name string) Iface
 	// Start is when the VRRP side started (vrrpv3OperationsUpTime).
 	Start, Now time.Time
-	// The parts to serve: enable_snmp_vrrp, _rfcv2, _rfcv3.
-	Keepalived, RFCv2, RFCv3 bool
+	// LVS is the checker side's state, virtual servers in configuration
+	// order (status.FromLVSKernel), for the checker part.
+	LVS []status.VirtualServer
+	// The parts to serve: enable_snmp_vrrp, _rfcv2, _rfcv3, _checker.
+	Keepalived, RFCv2, RFCv3, Checker bool
 	// Traps is enable_traps: StateTraps sends nothing without it.
 	Traps bool
 }
@@ -61,10 +64,14 @@ type Input struct {
 // enabled in g.
 func Registrations(g config.Global) []snmpagent.Registration {
 	var r []snmpagent.Registration
+	if g.EnableSNMPVRRP || g.EnableSNMPChecker {
+		r = append(r, snmpagent.Registration{Subtree: GlobalOID, Descr: "The MIB module for Keepalived"})
+	}
 	if g.EnableSNMPVRRP {
-		r = append(r,
-			snmpagent.Registration{Subtree: GlobalOID, Descr: "The MIB module for Keepalived"},
-			snmpagent.Registration{Subtree: VRRPOID, Descr: "The MIB module for KEEPALIVED-VRRP"})
+		r = append(r, snmpagent.Registration{Subtree: VRRPOID, Descr: "The MIB module for KEEPALIVED-VRRP"})
+	}
+	if g.EnableSNMPChecker {
+		r = append(r, snmpagent.Registration{Subtree: CheckOID, Descr: "The MIB module for Healthchecker"})
 	}
 	if g.EnableSNMPRFCv2 {
 		r = append(r, snmpagent.Registration{Subtree: RFCv2OID, Descr: "The MIB module for VRRP"})
@@ -87,9 +94,14 @@ func View(in Input) []agentx.VarBind {
 	for _, st := range in.Status {
 		v.status[st.Name] = st
 	}
-	if in.Keepalived {
+	if in.Keepalived || in.Checker {
 		v.global()
+	}
+	if in.Keepalived {
 		v.vrrpTables()
+	}
+	if in.Checker {
+		v.checkTables()
 	}
 	if in.RFCv3 {
 		v.rfcv3()

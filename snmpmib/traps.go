@@ -2,7 +2,9 @@ package snmpmib
 
 import (
 	"github.com/dsas/keepalived-go/agentx"
+	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
@@ -92,4 +94,121 @@ func trapState(s vrrp.State, group bool) int {
 		return 6
 	}
 	return 4
+}
+
+// CheckTraps are the notifications keepalived sends for a checker event
+// with enable_traps and enable_snmp_checker: realServerStateChange for a
+// real server, virtualServerQuorumStateChange for a quorum change. Like
+// keepalived's they carry the objects without a row index, the protocol
+// as "is it TCP" and the counts of the virtual server as in.LVS has them.
+func CheckTraps(ev check.Event, in Input) []Trap {
+	if in.Config == nil || !in.Traps || !in.Checker {
+		return nil
+	}
+	var (
+		vs *config.VirtualServer
+		st status.VirtualServer
+	)
+	for i, s := range in.LVS {
+		if s.Health.ID == ev.VS && i < len(in.Config.LVS.VirtualServers) {
+			vs, st = in.Config.LVS.VirtualServers[i], s
+			break
+		}
+	}
+	if vs == nil {
+		return nil
+	}
+	o := func(sub ...uint32) agentx.OID { return CheckOID.Append(sub...) }
+	var vbs []agentx.VarBind
+	trap := o(5, 0, 2)
+	if ev.RS != "" {
+		trap = o(5, 0, 1)
+		ri := -1
+		for i, r := range st.Health.Reals {
+			if r.ID == ev.RS {
+				ri = i
+			}
+		}
+		if ri < 0 || ri >= len(vs.RealServers) {
+			return nil
+		}
+		a := vs.RealServers[ri].Addr
+		vbs = append(vbs, agentx.Int(o(4, 1, 3), inetType(a.Addr())), agentx.Bytes(o(4, 1, 4), a.Addr().AsSlice()),
+			agentx.Gauge(o(4, 1, 5), uint32(a.Port())), agentx.Int(o(4, 1, 6), truth(ev.Kind == check.RealServerUp)))
+	}
+	vbs = append(vbs, agentx.Int(o(3, 1, 2), vsType(vs)))
+	switch vs.Kind {
+	case config.VSGroup:
+		vbs = append(vbs, agentx.Str(o(3, 1, 3), vs.GroupName))
+	case config.VSFwmark:
+		vbs = append(vbs, agentx.Gauge(o(3, 1, 4), vs.Fwmark))
+	default:
+		vbs = append(vbs, agentx.Int(o(3, 1, 5), famType(vs.Family)), agentx.Bytes(o(3, 1, 6), vs.Addr.Addr().AsSlice()),
+			agentx.Gauge(o(3, 1, 7), uint32(vs.Addr.Port())))
+	}
+	vbs = append(vbs, agentx.Int(o(3, 1, 8), truth(vs.Protocol == config.ProtoTCP)))
+	if ev.RS == "" {
+		q := truth(ev.Kind == check.QuorumUp)
+		if ev.Shutdown {
+			q = 3
+		}
+		vbs = append(vbs, agentx.Int(o(3, 1, 23), q), agentx.Gauge(o(3, 1, 22), vs.Quorum))
+	}
+	vbs = append(vbs, agentx.Gauge(o(3, 1, 21), realUp(ev, st)), agentx.Gauge(o(3, 1, 20), uint32(len(vs.RealServers))),
+		agentx.Str(GlobalOID.Append(2, 0), in.Config.Global.RouterID))
+	return []Trap{{OID: trap, VarBinds: vbs}}
+}
+
+// RejectTraps are the notifications keepalived sends when an instance
+// refuses an advert: VRRP-MIB's vrrpTrapAuthFailure (enable_snmp_rfcv2)
+// for an authentication error, VRRPv3-MIB's vrrpv3NotifyProtoError
+// (enable_snmp_rfcv3) for a TTL, version or checksum error; both need
+// enable_traps and an instance the MIB lists.
+func RejectTraps(rej vrrp.Rejection, in Input) []Trap {
+	if in.Config == nil || !in.Traps {
+		return nil
+	}
+	inst := in.Config.VRRP.Instance(rej.Instance)
+	if inst == nil || len(inst.VIPs) == 0 {
+		return nil
+	}
+	if in.Iface == nil {
+		in.Iface = func(string) Iface { return Iface{} }
+	}
+	r := rfcRow{in: inst, iface: in.Iface(inst.Interface), v6: inst.Family == config.IPv6}
+	var out []Trap
+	if rej.Auth != 0 && in.RFCv2 && inst.Version != 3 && !r.v6 {
+		var src [4]byte
+		if rej.Src.Is4() {
+			src = rej.Src.As4()
+		}
+		idx := []uint32{uint32(r.iface.Index), uint32(inst.VRID)}
+		out = append(out, Trap{RFCv2OID.Append(0, 2), []agentx.VarBind{
+			agentx.IP(RFCv2OID.Append(1, 5).Append(idx...), src),
+			agentx.Int(RFCv2OID.Append(1, 6).Append(idx...), int(rej.Auth)),
+		}})
+	}
+	if rej.Proto != 0 && in.RFCv3 {
+		out = append(out, Trap{RFCv3OID.Append(0, 2), []agentx.VarBind{
+			agentx.Int(RFCv3OID.Append(1, 2, 5, 1, 6).Append(r.index()...), int(rej.Proto)),
+		}})
+	}
+	return out
+}
+
+// realUp is virtualServerRealUp as keepalived counts it for the trap: the
+// live real servers; at stop, those it has not taken down yet (it goes
+// through the ones in the pool in order, and the quorum's trap comes
+// last; while the sorry server stands in, it takes none down).
+func realUp(ev check.Event, st status.VirtualServer) uint32 {
+	up, past := uint32(0), !ev.Shutdown || st.Health.SorryActive
+	for _, r := range st.Health.Reals {
+		if r.Alive && past {
+			up++
+		}
+		if r.ID == ev.RS {
+			past = true
+		}
+	}
+	return up
 }

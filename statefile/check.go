@@ -21,24 +21,7 @@ const CheckName = "keepalived_check.data"
 // checkers. health is the checker engine's state by virtual server ID.
 func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.ServiceStatus) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
-	g := cfg.Global
-	// The checker process never computes the VRRP-side defaults: an
-	// unset lower-priority GARP reads as keepalived's PARAMETER_UNSET.
-	v := &g.VRRP
-	if v.GARPLowerPrioDelay == v.GARPMasterDelay && v.GARPLowerPrioRepeat == v.GARPMasterRepeat {
-		v.GARPLowerPrioDelay, v.GARPLowerPrioRepeat = 4294967295*time.Second, -1
-	}
-	var b strings.Builder
-	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &g, g.RouterID)
-	for _, l := range strings.SplitAfter(b.String(), "\n") {
-		switch {
-		case strings.HasPrefix(l, " Default interface = "):
-			continue // only the VRRP process prints it
-		case l == " Gratuitous ARP lower priority repeat = -1\n":
-			l = " Gratuitous ARP lower priority repeat = 4294967295\n"
-		}
-		io.WriteString(w, l)
-	}
+	writeChildGlobals(w, cfg)
 	if len(cfg.LVS.VirtualServers) > 0 {
 		p("------< LVS Topology >------")
 		p(" System is compiled with LVS v1.2.1")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dsas/keepalived-go/config"
@@ -37,7 +38,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	instances := status.Instances(src.VRRP)
 
 	if h.Config != nil {
-		dumpGlobal(p, &h.Config.Global, src.RouterIDOf())
+		dumpGlobal(p, &h.Config.Global, h.Config.VRRP.Instances, src.RouterIDOf())
 	} else {
 		p("------< Global definitions >------")
 		p(" Router ID = %s", src.RouterIDOf())
@@ -48,56 +49,32 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		}
 	}
 
+	state := map[string]vrrp.State{}
+	for _, in := range instances {
+		state[in.Name] = in.State
+	}
+	if h.Config != nil {
+		dumpGARPGroups(p, h.Config, h.Interfaces, loc)
+		dumpStatic(p, h.Config, state, h.Interfaces)
+	}
 	if len(instances) > 0 {
 		p("------< VRRP Topology >------")
 		for i := range instances {
-			dumpInstance(p, &instances[i], loc, h.Config != nil)
+			dumpInstance(p, &instances[i], loc, h.Config)
 		}
 	}
 	if h.Config != nil {
 		dumpSockpool(p, cfg)
 	}
 
-	if len(cfg.SyncGroups) > 0 {
-		p("------< VRRP Sync groups >------")
-		state := map[string]vrrp.State{}
-		for _, in := range instances {
-			state[in.Name] = in.State
-		}
-		for _, g := range cfg.SyncGroups {
-			// A group is in its members' state once they agree; FAULT
-			// and INIT members hold it there, as in keepalived.
-			gs, nfault, ninit := vrrp.StateInit, 0, 0
-			for i, m := range g.Members {
-				switch s := state[m]; s {
-				case vrrp.StateFault:
-					nfault++
-				case vrrp.StateInit:
-					ninit++
-				default:
-					if i == 0 {
-						gs = s
-					}
-				}
-			}
-			if nfault > 0 {
-				gs = vrrp.StateFault
-			}
-			p(" VRRP Sync Group = %s, %s", g.Name, status.StateName(gs))
-			p("   Num member fault %d, num member init %d", nfault, ninit)
-			if len(g.Members) > 0 {
-				p("   VRRP member instances :")
-				for _, m := range g.Members {
-					p("     %s", m)
-				}
-			}
-			p("   Using smtp notification = no")
-		}
-	}
+	dumpSyncGroups(p, cfg, state, h.Config)
 
 	var scripts []status.Script
 	if src.Scripts != nil {
 		scripts = src.Scripts.Scripts()
+	}
+	if h.Config != nil {
+		scripts = usedScripts(scripts, cfg)
 	}
 	if len(scripts) > 0 {
 		p("------< VRRP Scripts >------")
@@ -106,8 +83,28 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		}
 	}
 	if h.Config != nil {
-		dumpInterfaces(p, h.Interfaces, cfg)
+		dumpTrackFiles(p, h.Config, cfg, instances)
+		dumpTrackProcesses(p, h.Config, cfg, instances)
+		dumpInterfaces(p, h.Interfaces, cfg, h.Config, instances)
 	}
+}
+
+// usedScripts are the scripts some instance tracks: keepalived warns
+// "script X is not used" and frees the others.
+func usedScripts(all []status.Script, cfg vrrp.Config) []status.Script {
+	used := map[string]bool{}
+	for _, ic := range cfg.Instances {
+		for _, t := range ic.TrackScripts {
+			used[t.Name] = true
+		}
+	}
+	var out []status.Script
+	for _, s := range all {
+		if used[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // scriptConfig is the vrrp_script name of the running configuration.
@@ -126,19 +123,148 @@ func scriptConfig(c *config.Config, name string) *config.Script {
 	return nil
 }
 
-func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, full bool) {
+func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, c *config.Config) {
+	full := c != nil
+	ci := configInstance(c, in.Name)
 	version, advert, masterAdvert := effective(in)
-	dumpInstanceState(p, in, loc, full, version, advert, masterAdvert)
-	dumpInstanceSettings(p, in, version, advert, masterAdvert)
-	dumpInstanceAddrs(p, in, full)
-	dumpInstanceTrackers(p, in)
+	dumpInstanceState(p, in, c, ci, loc, full, version, advert, masterAdvert)
+	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
+	dumpInstanceAddrs(p, in, ci, full, vmacDev(c, ci))
+	dumpInstanceTrackers(p, in, ci)
 	p("   Using smtp notification = no")
-	p("   Notify deleted = Fault")
-	p("   Notify priority changes = false")
+	deleted := "Fault"
+	if ci != nil && ci.Notify.NotifyDeleted {
+		deleted = "Deleted"
+	}
+	p("   Notify deleted = %s", deleted)
+	if ci != nil {
+		dumpNotify(p, ci.Notify, &c.Global, true)
+	}
+	p("   Notify priority changes = %t", ci != nil && ci.NotifyPriorityChanges)
+}
+
+// unicastTTL is the configured unicast_ttl; -1 (none printed) when an
+// IPv6 instance leaves the hop limit to the kernel, as keepalived does.
+func unicastTTL(ci *config.Instance) int {
+	if ci == nil {
+		return 255
+	}
+	return ci.UnicastTTL
+}
+
+// vmacDev is the instance's VMAC and its base interface, empty without
+// use_vmac.
+func vmacDev(c *config.Config, ci *config.Instance) [2]string {
+	if ci == nil || !ci.VMAC.Enabled {
+		return [2]string{}
+	}
+	return [2]string{configVMACName(c, ci), ci.Interface}
+}
+
+// wantState is keepalived's wantstate: the engine has no separate wanted
+// state, so the current one (what it wants until the next event), and
+// before the start the configured one.
+func wantState(in *status.Instance, ci *config.Instance) string {
+	// A configuration fault leaves keepalived's wantstate where the
+	// configuration put it.
+	if in.State != vrrp.StateInit && in.Config.ConfigFault == "" {
+		return status.StateName(in.State)
+	}
+	if ci != nil && (ci.State == config.StateMaster || ci.Priority == 255) {
+		return "MASTER"
+	}
+	return "BACKUP"
+}
+
+// dumpSyncGroups is keepalived's "VRRP Sync groups" section; c, the
+// running configuration, adds the trackers and notify scripts.
+func dumpSyncGroups(p func(string, ...any), cfg vrrp.Config, state map[string]vrrp.State, c *config.Config) {
+	if len(cfg.SyncGroups) == 0 {
+		return
+	}
+	p("------< VRRP Sync groups >------")
+	for _, g := range cfg.SyncGroups {
+		// A group is in its members' state once they agree; FAULT and
+		// INIT members hold it there, as in keepalived.
+		gs, nfault, ninit := vrrp.StateInit, 0, 0
+		for i, m := range g.Members {
+			switch s := state[m]; s {
+			case vrrp.StateFault:
+				nfault++
+			case vrrp.StateInit:
+				ninit++
+			default:
+				if i == 0 {
+					gs = s
+				}
+			}
+		}
+		if nfault > 0 {
+			gs = vrrp.StateFault
+		}
+		p(" VRRP Sync Group = %s, %s", g.Name, status.StateName(gs))
+		p("   Num member fault %d, num member init %d", nfault, ninit)
+		if len(g.Members) > 0 {
+			p("   VRRP member instances :")
+			for _, m := range g.Members {
+				p("     %s", m)
+			}
+		}
+		sg := configSyncGroup(c, g.Name)
+		if sg != nil && sg.TrackingWeight {
+			p("   sync group tracking weight set")
+		}
+		p("   Using smtp notification = no")
+		if sg != nil {
+			dumpSyncConfig(p, sg, &c.Global)
+		}
+	}
+}
+
+func configSyncGroup(c *config.Config, name string) *config.SyncGroup {
+	if c == nil {
+		return nil
+	}
+	for i := range c.VRRP.SyncGroups {
+		if c.VRRP.SyncGroups[i].Name == name {
+			return &c.VRRP.SyncGroups[i]
+		}
+	}
+	return nil
+}
+
+// dumpSyncConfig is a sync group's notify_priority_changes, trackers (in
+// keepalived's words: "Tracked process :" is singular there) and notify
+// scripts.
+func dumpSyncConfig(p func(string, ...any), g *config.SyncGroup, global *config.Global) {
+	if g.NotifyPriorityChanges != -1 {
+		p("   Notify priority changes = %s", yesNo(g.NotifyPriorityChanges == 1))
+	}
+	for _, k := range []struct {
+		kind       config.TrackerKind
+		title, sep string
+	}{
+		{config.TrackInterface, "Tracked interfaces :", " "}, {config.TrackScript, "Tracked scripts :", " "},
+		{config.TrackFileKind, "Tracked files :", ", "}, {config.TrackProcessKind, "Tracked process :", ", "},
+		{config.TrackBFD, "Tracked BFDs :", ": "},
+	} {
+		header := false
+		for _, t := range g.Trackers {
+			if t.Kind != k.kind {
+				continue
+			}
+			if !header {
+				p("   %s", k.title)
+				header = true
+			}
+			p("     %s%sweight %d%s", t.Name, k.sep, t.Weight, reverse(t.Reverse))
+		}
+	}
+	dumpNotify(p, g.Notify, global, false)
 }
 
 // dumpInstanceState is the instance's identity, state and timers.
-func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
+func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.Config, ci *config.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
 	c := &in.Config
 	p(" VRRP Instance = %s", in.Name)
 	p("   VRRP Version = %d", version)
@@ -152,21 +278,15 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 	if in.State == vrrp.StateBackup {
 		if in.MasterAddr != "" {
 			p("   Master router = %s", in.MasterAddr)
+			p("   Master priority = %d", in.MasterPriority)
 		}
 		if version == 3 {
 			p("   Master advert int = %.2f sec", masterAdvert.Seconds())
 		}
 	}
-	if len(c.UnicastPeers) > 0 {
-		p("   Flags:")
-		p("     Using unicast")
-	} else {
-		p("   Flags: none")
-	}
-	// The engine has no separate wanted state; the current one is what it
-	// wants until the next event.
-	p("   Wantstate = %s", status.StateName(in.State))
-	p("   Number of config faults = 0")
+	dumpFlags(p, in, ci)
+	p("   Wantstate = %s", wantState(in, ci))
+	p("   Number of config faults = %d", b2u(c.ConfigFault != ""))
 	// The engine does not count fault sources; a FAULT instance has at
 	// least one.
 	p("   Number of interface and track script faults = %d", b2u(in.State == vrrp.StateFault))
@@ -176,17 +296,27 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 		last = in.History[n-1].At
 	}
 	p("   Last transition = %s", timeval(last, loc))
-	downTimer := masterDownTimer(c.DownTimerAdverts, in.EffectivePriority, masterAdvert)
+	downTimer := masterDownTimer(c.DownTimerAdverts, in.EffectivePriority, masterAdvert, version)
+	if in.BasePriority == 255 && in.State == vrrp.StateMaster && len(in.History) <= 1 {
+		// keepalived starts an address owner as a 1 µs master-down timeout
+		// and keeps that value while MASTER.
+		downTimer = 1
+	}
 	if full {
 		p("   Read timeout = %s", readTimeout(in.State, last, advert, downTimer, loc))
 	}
 	p("   Master down timer = %d usecs", downTimer)
-	p("   Interface = %s", orDefault(in.Interface, "not configured"))
+	if !dumpVMAC(p, in, cc, ci) {
+		p("   Interface = %s", orDefault(in.Interface, "not configured"))
+	}
 	if c.DontTrackPrimary {
 		p("   VRRP interface tracking disabled")
 	}
 	if c.SkipCheckAdvAddr {
 		p("   Skip checking advert IP addresses")
+	}
+	if c.AllowNoVIPs {
+		p("   Suppress no VIPs warning") // keepalived 2.3's line
 	}
 	if c.Strict {
 		p("   Enforcing strict VRRP compliance")
@@ -195,13 +325,9 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, loc *time.Lo
 
 // dumpInstanceSettings is the source, multicast group, GARP, priority,
 // interval, preemption and authentication lines.
-func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version int, advert, masterAdvert time.Duration) {
+func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *config.Instance, version int, advert, masterAdvert time.Duration) {
 	c := &in.Config
-	src := "(none)"
-	if c.SrcIP.IsValid() {
-		src = c.SrcIP.String()
-	}
-	p("   Using src_ip = %s", src)
+	p("   Using src_ip = %s", srcIPLine(in, ci))
 	if len(c.UnicastPeers) == 0 {
 		group := c.McastGroup
 		switch {
@@ -211,7 +337,12 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 		default:
 			group = mustAddr("224.0.0.18")
 		}
-		p("   Multicast address %s", group)
+		if group.Is6() {
+			// keepalived's scope id: the interface it sends on.
+			p("   Multicast address %s, ifindex %d", group, ifIndex(in.Interface))
+		} else {
+			p("   Multicast address %s", group)
+		}
 	}
 	g := c.GARP
 	p("   Gratuitous ARP delay = %d", int(g.MasterDelay/time.Second))
@@ -221,12 +352,20 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 	p("   Gratuitous ARP lower priority delay = %d", int(g.LowerPrioDelay/time.Second))
 	p("   Gratuitous ARP lower priority repeat = %d", g.LowerPrioRepeat)
 	p("   Down timer adverts = %d", downAdverts(c.DownTimerAdverts))
+	if c.GARPExtraIfInterval > 0 {
+		kind := "VMAC"
+		if c.GARPExtraIfAll {
+			kind = "i/f"
+		}
+		p("   Gratuitous ARP for each secondary %s = %d", kind, int(c.GARPExtraIfInterval/time.Second))
+		p("   Next gratuitous ARP for such secondary = %s", ctimeval(in.NextExtraGARP))
+	}
 	p("   Send advert after receive lower priority advert = %t", !c.LowerPrioNoAdvert)
 	p("   Send advert after receive higher priority advert = %t", c.HigherPrioSendAdvert)
 	p("   Virtual Router ID = %d", in.VRID)
 	p("   Priority = %d", in.BasePriority)
 	p("   Effective priority = %d", in.EffectivePriority)
-	p("   Total priority = %d", in.EffectivePriority)
+	p("   Total priority = %d", cmpOr(in.TotalPriority, in.EffectivePriority))
 	if version == 2 {
 		p("   Advert interval = %d sec", int(advert/time.Second))
 	} else {
@@ -240,7 +379,7 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 	if c.PreemptDelay > 0 {
 		p("   Preempt delay = %g secs", c.PreemptDelay.Seconds())
 	}
-	p("   Promote_secondaries = disabled")
+	p("   Promote_secondaries = %s", enabled(c.PromoteSecondaries))
 	if c.AuthType == 2 {
 		// keepalived keeps the AH key out of the dump.
 		p("   Authentication type = IPSEC_AH")
@@ -253,23 +392,33 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, version i
 }
 
 // dumpInstanceAddrs is the VIPs, excluded VIPs and unicast peers.
-func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool) {
+func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.Instance, full bool, vmac [2]string) {
 	c := &in.Config
 	set := in.State == vrrp.StateMaster
+	format := func(a vrrp.Address) string {
+		s := status.FormatAddress(a, in.Interface, set)
+		if vmac[0] != "" {
+			// keepalived names a VMAC with its base: "dev vrrp51@eth0".
+			s = strings.Replace(s, " dev "+vmac[0]+" ", " dev "+vmac[0]+"@"+vmac[1]+" ", 1)
+		}
+		return s
+	}
 	if len(c.VIPs) > 0 {
 		p("   Virtual IP (%d):", len(c.VIPs))
 		for _, a := range c.VIPs {
-			p("     %s", status.FormatAddress(a, in.Interface, set))
+			p("     %s", format(a))
 		}
 	}
 	if len(c.ExcludedVIPs) > 0 {
 		p("   Virtual IP Excluded :")
 		for _, a := range c.ExcludedVIPs {
-			p("     %s", status.FormatAddress(a, in.Interface, set))
+			p("     %s", format(a))
 		}
 	}
 	if len(c.UnicastPeers) > 0 {
-		p("   Unicast TTL = 255")
+		if ttl := unicastTTL(ci); ttl >= 0 {
+			p("   Unicast TTL = %d", ttl)
+		}
 		p("   Check unicast src : %s", yesNo(c.CheckUnicastSrc))
 		p("   Unicast Peer :")
 		for _, peer := range c.UnicastPeers {
@@ -288,35 +437,68 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, full bool) {
 		// keepalived's descriptors; ours are not comparable (compat.md).
 		p("   fd_in -1, fd_out -1")
 	}
+	if ci != nil {
+		dumpVirtualRoutes(p, ci)
+	}
 }
 
 // dumpInstanceTrackers is the tracked interfaces, scripts, files,
 // processes and BFDs.
-func dumpInstanceTrackers(p func(string, ...any), in *status.Instance) {
+func dumpInstanceTrackers(p func(string, ...any), in *status.Instance, ci *config.Instance) {
 	c := &in.Config
-	if len(c.TrackInterfaces) > 0 {
-		p("   Tracked interfaces :")
-		for _, t := range c.TrackInterfaces {
-			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
+	// A sync group's trackers run on its members, but keepalived lists
+	// them under the group only.
+	own := func(kind config.TrackerKind, name string) bool {
+		if ci == nil {
+			return true
+		}
+		for _, t := range ci.Trackers {
+			if t.Kind == kind && t.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	var ifs []string
+	for _, t := range c.TrackInterfaces {
+		if own(config.TrackInterface, t.Name) {
+			ifs = append(ifs, fmt.Sprintf("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}
+	titled(p, "   Tracked interfaces :", ifs)
+	// keepalived separates the name with a comma for files and
+	// processes, not for scripts.
 	for _, l := range []struct {
-		title string
-		refs  []vrrp.TrackRef
-	}{{"Tracked scripts :", c.TrackScripts}, {"Tracked files :", c.TrackFiles}, {"Tracked processes :", c.TrackProcesses}} {
-		if len(l.refs) == 0 {
-			continue
-		}
-		p("   %s", l.title)
+		title, sep string
+		kind       config.TrackerKind
+		refs       []vrrp.TrackRef
+	}{{"Tracked scripts :", "", config.TrackScript, c.TrackScripts}, {"Tracked files :", ",", config.TrackFileKind, c.TrackFiles},
+		{"Tracked processes :", ",", config.TrackProcessKind, c.TrackProcesses}} {
+		var lines []string
 		for _, t := range l.refs {
-			p("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
+			if own(l.kind, t.Name) {
+				lines = append(lines, fmt.Sprintf("     %s%s weight %d%s", t.Name, l.sep, t.Weight, reverse(t.Reverse)))
+			}
+		}
+		titled(p, "   "+l.title, lines)
+	}
+	var bfds []string
+	for _, t := range c.TrackBFDs {
+		if own(config.TrackBFD, t.Name) {
+			bfds = append(bfds, fmt.Sprintf("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}
-	if len(c.TrackBFDs) > 0 {
-		p("   Tracked BFDs :")
-		for _, t := range c.TrackBFDs {
-			p("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse))
-		}
+	titled(p, "   Tracked BFDs :", bfds)
+}
+
+// titled prints a title and its lines, nothing when there are none.
+func titled(p func(string, ...any), title string, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	p("%s", title)
+	for _, l := range lines {
+		p("%s", l)
 	}
 }
 
@@ -331,7 +513,7 @@ func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config, sc *co
 	}
 	p("   Interval = %d sec", int(interval/time.Second))
 	p("   Timeout = %d sec", int(s.Timeout/time.Second))
-	if sc != nil && sc.Weight != 0 {
+	if sc != nil {
 		p("   Weight = %d%s", sc.Weight, reverse(sc.WeightReverse))
 	}
 	p("   Rise = %d", s.Rise)
@@ -370,11 +552,16 @@ func dumpScript(p func(string, ...any), s status.Script, cfg vrrp.Config, sc *co
 }
 
 // masterDownTimer is keepalived's ms_down_timer in microseconds:
-// down_timer_adverts × master advert interval + skew, skew scaled by
-// (256 - priority) / 256 of the interval.
-func masterDownTimer(adverts, prio int, advert time.Duration) int64 {
+// down_timer_adverts × master advert interval + skew. The skew is
+// (256 - priority) / 256 of a second for VRRPv2 whatever the interval,
+// and of the master's interval for VRRPv3.
+func masterDownTimer(adverts, prio int, advert time.Duration, version int) int64 {
 	us := advert.Microseconds()
-	return int64(downAdverts(adverts))*us + int64(256-prio)*us/256
+	skewBase := us
+	if version == 2 {
+		skewBase = time.Second.Microseconds()
+	}
+	return int64(downAdverts(adverts))*us + int64(256-prio)*skewBase/256
 }
 
 func downAdverts(n int) int {
@@ -392,6 +579,16 @@ func timeval(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	return strconv.FormatInt(t.Unix(), 10) + fmt.Sprintf(".%06d", t.Nanosecond()/1000) +
 		" (" + t.Format("Mon Jan _2 15:04:05.000000 2006") + ")"
+}
+
+// ctimeval renders keepalived's other timeval form, "sec.usec (ctime.usec)".
+func ctimeval(t time.Time) string {
+	if t.IsZero() {
+		t = time.Unix(0, 0)
+	}
+	t = t.Local()
+	us := t.Nanosecond() / 1000
+	return fmt.Sprintf("%d.%06d (%s.%06d)", t.Unix(), us, t.Format("Mon Jan _2 15:04:05 2006"), us)
 }
 
 func orDefault(s, d string) string {

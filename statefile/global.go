@@ -14,7 +14,7 @@ import (
 // global_defs. Lines about what keepalived-go does not have (SNMP, D-Bus,
 // libnftnl) print keepalived's values for a configuration that does not
 // enable them, which is what the file describes here too.
-func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
+func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Instance, routerID string) {
 	v := &g.VRRP
 	p("------< Global definitions >------")
 	p(" Network namespace = %s", orDefault(g.NetNamespace, "(default)"))
@@ -49,6 +49,9 @@ func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
 	p(" Default smtp_alert_checker = %s", optBool(g.SMTPAlertChecker))
 	p(" Checkers log all failures = %t", g.CheckerLogAllFailures)
 	p(" No test config before reload")
+	if g.DataUseInstance {
+		p(" Use instance name in data dumps")
+	}
 	p(" Dynamic interfaces = %t", v.DynamicInterfaces || g.DynamicInterfaces)
 	if v.DynamicInterfaces || g.DynamicInterfaces {
 		p(" Allow interface changes = %t", v.AllowIfChanges || g.AllowIfChanges)
@@ -89,7 +92,26 @@ func dumpGlobal(p func(string, ...any), g *config.Global, routerID string) {
 	p(" Gratuitous ARP interval = %f", v.GARPInterval.Seconds())
 	p(" Gratuitous NA interval = %f", v.GNAInterval.Seconds())
 	p(" VRRP default protocol version = %d", cmpOr(v.Version, 2))
-	p(" nftables without counters")
+	if nftablesInUse(g, instances) {
+		f := v.Firewall
+		p(" nftables table name = %s", orDefault(f.NFTablesTable, "keepalived"))
+		p(" nftables base chain priority = %d", f.NFTablesPriority)
+		force := "don't "
+		if f.NFTablesIfIndex {
+			force = ""
+		}
+		p(" nftables %sforce use ifindex for link local IPv6", force)
+	}
+	if nf := g.LVS.NFTables; nf != nil {
+		p(" ipvs nftables table name = %s", nf.Table)
+		p(" ipvs nftables base chain priority = %d", nf.Priority)
+		p(" ipvs nftables start fwmark = %d", nf.StartFwmark)
+	}
+	if v.Firewall.NFTablesCounters {
+		p(" nftables with counters")
+	} else {
+		p(" nftables without counters")
+	}
 	p(" libnftnl version 1.2.3") // Debian 12's, which keepalived 2.2.7 there reports
 	p(" VRRP check unicast_src = %t", v.CheckUnicastSrc)
 	p(" VRRP skip check advert addresses = %t", v.SkipCheckAdvAddr)
@@ -260,4 +282,23 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// nftablesInUse: keepalived names its nftables table when vrrp_nftables
+// is set, or falls back to it for use_vmac, no_accept or strict instances
+// when no iptables chain is configured.
+func nftablesInUse(g *config.Global, instances []config.Instance) bool {
+	f := g.VRRP.Firewall
+	if f.NFTables {
+		return true
+	}
+	if f.IPTables {
+		return false
+	}
+	for _, in := range instances {
+		if in.VMAC.Enabled || !in.Accept {
+			return true
+		}
+	}
+	return false
 }

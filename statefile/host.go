@@ -5,9 +5,13 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
@@ -23,6 +27,13 @@ type Iface struct {
 	HWType    int // ARPHRD_*
 	IPv4      []netip.Addr
 	IPv6      netip.Addr // the link-local address keepalived sends from
+	// Prefixes are the interface's addresses with their lengths: a static
+	// route's gateway in one of them is installed.
+	Prefixes []netip.Prefix
+	// The IPv4 devconf values keepalived's netlink view holds, and the
+	// interface's IPv6 forwarding.
+	ArpIgnore, ArpFilter, RPFilter, PromoteSecondaries int
+	IPv6Forwarding                                     bool
 }
 
 // IFF_* and ARPHRD_* values the section prints.
@@ -72,12 +83,14 @@ func HostInterfaces() []Iface {
 				}
 			}
 		}
+		readSysctls(&f)
 		addrs, _ := ni.Addrs()
 		for _, a := range addrs {
 			pfx, err := netip.ParsePrefix(a.String())
 			if err != nil {
 				continue
 			}
+			f.Prefixes = append(f.Prefixes, pfx)
 			ip := pfx.Addr()
 			switch {
 			case ip.Is4():
@@ -115,91 +128,283 @@ func sysNum(path string, base int) (uint64, bool) {
 }
 
 // dumpInterfaces is keepalived's dump_interface_queue. Addresses
-// keepalived added itself (the VIPs) are not the interface's own, so they
-// are left out of its address lines as keepalived leaves them out.
-func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config) {
+// keepalived added itself (VIPs, static addresses) are not the interface's
+// own, so they are left out of its address lines as keepalived leaves
+// them out.
+func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) {
 	if len(ifs) == 0 {
 		return
 	}
-	vips := map[netip.Addr]bool{}
-	for _, ic := range cfg.Instances {
-		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
-			for _, v := range l {
-				vips[v.Prefix.Addr()] = true
-			}
-		}
-	}
+	x := newIfaceCtx(ifs, cfg, c, instances)
 	p("------< Interfaces >------")
 	for _, f := range ifs {
-		p(" Name = %s", f.Name)
-		p("   index = %d", f.Index)
-		var own []netip.Addr
-		for _, a := range f.IPv4 {
-			if !vips[a] {
-				own = append(own, a)
-			}
-		}
-		p("   IPv4 address = %s", addrOrNone(own))
-		if len(own) > 1 {
-			p("   Additional IPv4 addresses :")
-			for _, a := range own[1:] {
-				p("     %s", a)
-			}
-		}
-		if f.IPv6.IsValid() {
-			p("   IPv6 address = %s", f.IPv6)
-		} else {
-			p("   IPv6 address = (none)")
-		}
-		if len(f.MAC) > 0 {
-			p("   MAC = %s", f.MAC)
-			p("   MAC broadcast = %s", f.Broadcast)
-		}
-		p("   State = %s", ifState(f.Flags))
-		p("   Seen up = %d", b2i(f.Flags&iffUp != 0 && f.Flags&iffRunning != 0))
-		p("   Delayed state change running = false")
-		p("   Up debounce timer = 0us")
-		p("   Down debounce timer = 0us")
-		p("   MTU = %d", f.MTU)
-		switch f.HWType {
-		case arphrdLoopback:
-			p("   HW Type = LOOPBACK")
-		case arphrdEther:
-			p("   HW Type = ETHERNET")
-		default:
-			p("   HW Type = UNKNOWN (%d)", f.HWType)
-		}
-		p("   NIC netlink status update")
-		p("   Reset ARP config counter 0")
-		p("   Original arp_ignore 0")
-		p("   Original arp_filter 0")
-		p("   Original promote_secondaries 0")
-		p("   Reset promote_secondaries counter 0")
-		dumpTracking(p, f.Name, cfg)
+		dumpIface(p, f, x)
+		dumpTracking(p, f.Name, cfg, c, x)
 	}
 }
 
-// dumpTracking lists the instances using or tracking the interface: each
-// instance on it (weight 0), then track_interface entries.
-func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config) {
-	var lines []string
+// ifaceCtx is what the Interfaces section needs beyond each interface.
+type ifaceCtx struct {
+	c      *config.Config
+	vips   map[netip.Addr]bool
+	vmacs  map[string]string // VMAC name → its base interface
+	nvmac  map[string]int    // base interface → VMACs on it
+	flags  map[string]uint32
+	v6Mast map[string]bool // interfaces an IPv6 instance was MASTER on
+}
+
+func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) *ifaceCtx {
+	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
+		flags: map[string]uint32{}, v6Mast: map[string]bool{}}
 	for _, ic := range cfg.Instances {
-		if ic.Interface == name {
-			lines = append(lines, fmt.Sprintf("     %s, weight 0", ic.Name))
-		}
-		for _, t := range ic.TrackInterfaces {
-			if t.Name == name && ic.Interface != name {
-				lines = append(lines, fmt.Sprintf("     %s, weight %d%s", ic.Name, t.Weight, reverse(t.Reverse)))
+		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
+			for _, v := range l {
+				x.vips[v.Prefix.Addr()] = true
 			}
 		}
 	}
-	if len(lines) == 0 {
+	for _, a := range c.VRRP.StaticAddresses {
+		x.vips[a.Prefix.Addr()] = true
+	}
+	for i := range c.VRRP.Instances {
+		ci := &c.VRRP.Instances[i]
+		if ci.VMAC.Enabled {
+			x.vmacs[configVMACName(c, ci)] = ci.Interface
+			x.nvmac[ci.Interface]++
+		}
+	}
+	for _, f := range ifs {
+		x.flags[f.Name] = f.Flags
+	}
+	// keepalived checks an interface's IPv6 forwarding when it first
+	// sends unsolicited NAs there, for IPv6 VIPs or eVIPs as MASTER.
+	for _, in := range instances {
+		if !wasMaster(in) {
+			continue
+		}
+		for _, l := range [][]vrrp.Address{in.Config.VIPs, in.Config.ExcludedVIPs} {
+			for _, a := range l {
+				if a.Prefix.Addr().Is6() {
+					x.v6Mast[status.AddrDev(a, in.Interface)] = true
+				}
+			}
+		}
+	}
+	return x
+}
+
+func wasMaster(in status.Instance) bool {
+	if in.State == vrrp.StateMaster {
+		return true
+	}
+	for _, t := range in.History {
+		if t.To == vrrp.StateMaster {
+			return true
+		}
+	}
+	return false
+}
+
+// configVMACName is use_vmac's interface name, or keepalived's default
+// <vmac_prefix>.<vrid>.
+func configVMACName(c *config.Config, ci *config.Instance) string {
+	if ci.VMAC.IfName != "" {
+		return ci.VMAC.IfName
+	}
+	return fmt.Sprintf("%s.%d", cmpOr(c.Global.VRRP.VMACPrefix, "vrrp"), ci.VRID)
+}
+
+// dumpIface is keepalived's dump_if for one interface.
+func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
+	p(" Name = %s", f.Name)
+	p("   index = %d", f.Index)
+	var own []netip.Addr
+	for _, a := range f.IPv4 {
+		if !x.vips[a] {
+			own = append(own, a)
+		}
+	}
+	p("   IPv4 address = %s", addrOrNone(own))
+	if len(own) > 1 {
+		p("   Additional IPv4 addresses :")
+		for _, a := range own[1:] {
+			p("     %s", a)
+		}
+	}
+	if f.IPv6.IsValid() {
+		p("   IPv6 address = %s", f.IPv6)
+	} else {
+		p("   IPv6 address = (none)")
+	}
+	if len(f.MAC) > 0 {
+		p("   MAC = %s", f.MAC)
+		p("   MAC broadcast = %s", f.Broadcast)
+	}
+	p("   State = %s", ifState(f.Flags))
+	p("   Seen up = %d", b2i(f.Flags&iffUp != 0 && f.Flags&iffRunning != 0))
+	p("   Delayed state change running = false")
+	p("   Up debounce timer = 0us")
+	p("   Down debounce timer = 0us")
+	if base, ok := x.vmacs[f.Name]; ok {
+		bf := x.flags[base]
+		p("   VMAC type private, underlying interface = %s, state = %sUP, %sRUNNING", base,
+			notWord(bf&iffUp != 0), notWord(bf&iffRunning != 0))
+		p("   I/f created by keepalived")
+	}
+	p("   MTU = %d", f.MTU)
+	switch f.HWType {
+	case arphrdLoopback:
+		p("   HW Type = LOOPBACK")
+	case arphrdEther:
+		p("   HW Type = ETHERNET")
+	default:
+		p("   HW Type = UNKNOWN (%d)", f.HWType)
+	}
+	p("   NIC netlink status update")
+	dumpIfaceGARP(p, f.Name, x.c)
+	dumpIfaceSysctls(p, f, x)
+}
+
+func notWord(on bool) string {
+	if on {
+		return ""
+	}
+	return "not "
+}
+
+func dumpIfaceGARP(p func(string, ...any), name string, c *config.Config) {
+	g, n := garpGroupOf(c, name)
+	if n == 0 {
+		return
+	}
+	if g.GARPInterval > 0 {
+		p("   Gratuitous ARP interval %dms", g.GARPInterval.Milliseconds())
+	}
+	if g.GNAInterval > 0 {
+		p("   Gratuitous NA interval %dms", g.GNAInterval.Milliseconds())
+	}
+	p("   Gratuitous ARP aggregation group %d", n)
+}
+
+// promoteCount is keepalived's reset_promote_secondaries: how many
+// instances on the interface asked for promote_secondaries.
+func promoteCount(ifname string, c *config.Config) int {
+	n := 0
+	if c == nil {
+		return 0
+	}
+	for _, in := range c.VRRP.Instances {
+		if in.PromoteSecondaries && in.Interface == ifname {
+			n++
+		}
+	}
+	return n
+}
+
+// dumpIfaceSysctls prints the interface's devconf values as keepalived
+// last read them from the kernel (its "Original" values are the ones its
+// netlink view holds: a VMAC's base reads 1 after keepalived set it), and
+// the IPv6 forwarding check of an interface IPv6 adverts went out on.
+func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
+	_, isVMAC := x.vmacs[f.Name]
+	p("   Reset ARP config counter %d", x.nvmac[f.Name])
+	p("   Original arp_ignore %d", f.ArpIgnore)
+	p("   Original arp_filter %d", f.ArpFilter)
+	if isVMAC || x.nvmac[f.Name] > 0 || promoteCount(f.Name, x.c) > 0 {
+		// keepalived lowers rp_filter for VMACs and prints it for the
+		// interfaces it saw change since (setting promote_secondaries
+		// is such a change).
+		p("   rp_filter %d", f.RPFilter)
+	}
+	p("   Original promote_secondaries %d", f.PromoteSecondaries)
+	p("   Reset promote_secondaries counter %d", promoteCount(f.Name, x.c))
+	if x.v6Mast[f.Name] {
+		not := "Not "
+		if f.IPv6Forwarding {
+			not = ""
+		}
+		p("   %sIPv6 forwarding. Last checked %s", not, garpNext(time.Local))
+	}
+}
+
+// dumpTracking lists the instances tracking the interface in keepalived's
+// order of adding them: per instance its track_interface entries then its
+// own interface (and a VMAC's base); then the interfaces of VIPs on other
+// devices; then sync groups' track_interface; then static track groups.
+// An instance is listed once, with the weight last given (keepalived's
+// add_vrrp_to_interface).
+func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *config.Config, x *ifaceCtx) {
+	var t ifTracking
+	for _, ic := range cfg.Instances {
+		if ci := c.VRRP.Instance(ic.Name); ci != nil {
+			for _, tr := range ci.Trackers {
+				if tr.Kind == config.TrackInterface && tr.Name == name && !usesInterface(c, ic, name) {
+					t.add(ic.Name, tr.Weight, tr.Reverse)
+				}
+			}
+		}
+		if usesInterface(c, ic, name) {
+			// keepalived's VRRP_NOT_TRACK_IF (255) for dont_track_primary.
+			w := 0
+			if ic.DontTrackPrimary {
+				w = 255
+			}
+			t.add(ic.Name, w, false)
+		}
+	}
+	for _, ic := range cfg.Instances {
+		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
+			for _, a := range l {
+				if !a.NoTrack && status.AddrDev(a, ic.Interface) == name {
+					t.add(ic.Name, 0, false)
+				}
+			}
+		}
+	}
+	for _, g := range c.VRRP.SyncGroups {
+		for _, m := range g.Members {
+			for _, tr := range g.Trackers {
+				if tr.Kind == config.TrackInterface && tr.Name == name {
+					t.add(m, tr.Weight, tr.Reverse)
+				}
+			}
+		}
+	}
+	// A static address following a track group makes the group's
+	// instances track its interface (weight 0).
+	for _, n := range staticGroupTrackers(c, name) {
+		t.add(n, 0, false)
+	}
+	if len(t.names) == 0 {
 		return
 	}
 	p("   Tracking VRRP instances :")
-	for _, l := range lines {
-		p("%s", l)
+	for i, n := range t.names {
+		p("     %s, weight %d%s", n, t.weight[i], reverse(t.rev[i]))
 	}
+}
+
+// ifTracking is an interface's tracking list being built.
+type ifTracking struct {
+	names  []string
+	weight []int
+	rev    []bool
+}
+
+// add appends the instance, or, when it is listed, takes the new weight
+// unless the listed one is 0 (keepalived keeps an unweighted track).
+func (t *ifTracking) add(name string, weight int, rev bool) {
+	for i, n := range t.names {
+		if n == name {
+			if t.weight[i] != 0 {
+				t.weight[i], t.rev[i] = weight, rev
+			}
+			return
+		}
+	}
+	t.names = append(t.names, name)
+	t.weight = append(t.weight, weight)
+	t.rev = append(t.rev, rev)
 }
 
 func addrOrNone(a []netip.Addr) string {
@@ -242,12 +447,17 @@ type sockKey struct {
 	unicast netip.Addr
 }
 
+type sockMember struct {
+	name string
+	vrid int
+}
+
 // dumpSockpool is keepalived's dump_sock_pool: one entry per socket pair,
 // in the order the instances open them. keepalived-go's descriptors are
 // not keepalived's, so the fd lines print -1 (see docs/compat.md).
 func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 	var keys []sockKey
-	members := map[sockKey][]string{}
+	members := map[sockKey][]sockMember{}
 	for _, ic := range cfg.Instances {
 		k := sockKey{iface: ic.Interface, ipv6: ic.IPv6, ah: ic.AuthType == 2}
 		if len(ic.UnicastPeers) > 0 {
@@ -256,7 +466,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 		if _, ok := members[k]; !ok {
 			keys = append(keys, k)
 		}
-		members[k] = append(members[k], fmt.Sprintf("     %s vrid %d", ic.Name, ic.VRID))
+		members[k] = append(members[k], sockMember{ic.Name, int(ic.VRID)})
 	}
 	if len(keys) == 0 {
 		return
@@ -275,8 +485,59 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 		}
 		p("   Rx buf size = 0")
 		p("   VRRP instances")
-		for _, l := range members[k] {
-			p("%s", l)
+		// keepalived keeps a socket's instances in a tree by VRID.
+		m := members[k]
+		sort.SliceStable(m, func(i, j int) bool { return m[i].vrid < m[j].vrid })
+		for _, x := range m {
+			p("     %s vrid %d", x.name, x.vrid)
 		}
+	}
+}
+
+// staticGroupTrackers are the instances of the track groups that static
+// addresses on the interface follow.
+func staticGroupTrackers(c *config.Config, name string) []string {
+	var out []string
+	for _, a := range c.VRRP.StaticAddresses {
+		if a.Dev != name || a.TrackGroup == "" {
+			continue
+		}
+		for _, g := range c.VRRP.TrackGroups {
+			if g.Name == a.TrackGroup {
+				out = append(out, g.Instances...)
+			}
+		}
+	}
+	return out
+}
+
+// usesInterface: the instance sends on the interface, or it is its VMAC
+// or the VMAC's base (keepalived tracks both).
+func usesInterface(c *config.Config, ic vrrp.InstanceConfig, name string) bool {
+	if ic.Interface == name {
+		return true
+	}
+	ci := c.VRRP.Instance(ic.Name)
+	if ci == nil || !ci.VMAC.Enabled {
+		return false
+	}
+	return ci.Interface == name || configVMACName(c, ci) == name
+}
+
+// readSysctls fills the interface's devconf values from /proc (the
+// namespace's own: keepalived-go runs in it).
+func readSysctls(f *Iface) {
+	v4 := "/proc/sys/net/ipv4/conf/" + f.Name + "/"
+	for _, x := range []struct {
+		name string
+		to   *int
+	}{{"arp_ignore", &f.ArpIgnore}, {"arp_filter", &f.ArpFilter}, {"rp_filter", &f.RPFilter},
+		{"promote_secondaries", &f.PromoteSecondaries}} {
+		if v, ok := sysNum(v4+x.name, 10); ok {
+			*x.to = int(v)
+		}
+	}
+	if v, ok := sysNum("/proc/sys/net/ipv6/conf/"+f.Name+"/forwarding", 10); ok {
+		f.IPv6Forwarding = v != 0
 	}
 }

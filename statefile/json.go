@@ -121,6 +121,7 @@ func FormatJSON(w io.Writer, src status.Sources) error {
 			BasePriority:         uint(max(in.BasePriority, 0)),
 			EffectivePriority:    uint(max(in.EffectivePriority, 0)),
 			VIPSet:               set,
+			PromoteSecondaries:   c.PromoteSecondaries,
 			AdverInt:             advert.Seconds(),
 			MasterAdverInt:       masterAdvert.Seconds(),
 			Accept:               b2u(!c.NoAccept),

@@ -33,6 +33,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +59,10 @@ type Writer struct {
 	host func() Host
 	// check, when set, gives the checker side's file.
 	check func() (*config.Config, map[string]check.ServiceStatus)
+	// bfd, when set, gives the BFD side's file.
+	bfd func() (*config.Config, BFDDump)
+	// dataName, when set, renames the data dumps (data_use_instance).
+	dataName func(string) string
 
 	// base holds, per instance, the counters at the last STATS_CLEAR:
 	// keepalived zeroes its counters then, but the engine's are the
@@ -81,6 +86,26 @@ func WithHost(h func() Host) Option { return func(w *Writer) { w.host = h } }
 // running configuration and the checker engine's state by virtual server.
 func WithCheck(c func() (*config.Config, map[string]check.ServiceStatus)) Option {
 	return func(w *Writer) { w.check = c }
+}
+
+// WithDataName renames keepalived.data and keepalived_check.data at each
+// dump (keepalived's open_dump_file; the stats and JSON files keep their
+// names). See DataUseInstanceName.
+func WithDataName(f func(name string) string) Option { return func(w *Writer) { w.dataName = f } }
+
+// DataUseInstanceName is keepalived's data_use_instance file name: with a
+// network namespace and/or an instance name, `keepalived.data` becomes
+// `keepalived.NS_INST.data` (`keepalived.NS.data`, `keepalived.INST.data`).
+func DataUseInstanceName(name, netns, instance string) string {
+	if netns == "" && instance == "" {
+		return name
+	}
+	sep := ""
+	if netns != "" && instance != "" {
+		sep = "_"
+	}
+	ext := filepath.Ext(name)
+	return strings.TrimSuffix(name, ext) + "." + netns + sep + instance + ext
 }
 
 // WithLocation sets the zone of the human-readable times (default Local,
@@ -117,7 +142,7 @@ func (w *Writer) WriteData() (string, error) {
 		h = w.host()
 	}
 	FormatDataHost(&b, w.src, w.loc, h)
-	return w.write(DataName, b.Bytes())
+	return w.write(w.dumpName(DataName), b.Bytes())
 }
 
 // WriteCheckData writes keepalived_check.data and returns its path; ""
@@ -133,7 +158,14 @@ func (w *Writer) WriteCheckData() (string, error) {
 	}
 	var b bytes.Buffer
 	FormatCheckData(&b, cfg, health)
-	return w.write(CheckName, b.Bytes())
+	return w.write(w.dumpName(CheckName), b.Bytes())
+}
+
+func (w *Writer) dumpName(name string) string {
+	if w.dataName == nil {
+		return name
+	}
+	return w.dataName(name)
 }
 
 // WriteStats writes keepalived.stats and returns its path ("" without a

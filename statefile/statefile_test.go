@@ -238,7 +238,7 @@ func TestDataVocabulary(t *testing.T) {
 	ours := formatAll(t, statustest.Sources())[DataName]
 	// Keys keepalived prints only in states or options the captured run
 	// did not exercise (vrrp_data.c dump_vrrp).
-	extra := map[string]bool{"Sync group": true, "Master router": true, "Master advert int": true,
+	extra := map[string]bool{"Sync group": true, "Master router": true, "Master priority": true, "Master advert int": true,
 		"Master advert interval": true, "Preempt delay": true, "Authentication type": true}
 	for _, pair := range [][2]string{{"VI_1", "VI_1"}, {"VI_6", "VI_6"}, {"VI_NOVIP", "VI_1"}} {
 		theirs := keys(t, real, pair[1])

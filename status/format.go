@@ -45,6 +45,9 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 		b.WriteString(" brd " + a.Broadcast.String())
 	}
 	b.WriteString(" dev " + AddrDev(a, instanceIf))
+	if a.UseVMAC {
+		b.WriteString(" use_vmac")
+	}
 	b.WriteString(" scope " + vrrp.ScopeName(a.Scope))
 	if a.Label != "" {
 		b.WriteString(" label " + a.Label)
@@ -55,7 +58,7 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 	if a.Home {
 		b.WriteString(" home")
 	}
-	if a.NoDAD {
+	if a.KeepDAD {
 		b.WriteString(" -nodad")
 	}
 	if a.NoPrefixRoute {
@@ -76,6 +79,10 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 	}
 	if set {
 		b.WriteString(" set")
+		if a.NoAccept {
+			// In the no_accept filter's set while installed.
+			b.WriteString(" nftable_set")
+		}
 	}
 	return b.String()
 }

@@ -89,4 +89,9 @@ func addStats(dst *IPVSStats, s ipvs.Counters) {
 	dst.OutPackets += s.OutPackets
 	dst.InBytes += s.InBytes
 	dst.OutBytes += s.OutBytes
+	dst.CPS += s.CPS
+	dst.InPPS += s.InPPS
+	dst.OutPPS += s.OutPPS
+	dst.InBPS += s.InBPS
+	dst.OutBPS += s.OutBPS
 }

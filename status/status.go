@@ -34,6 +34,8 @@ type Sources struct {
 	Transitions *Transitions
 	// BGP is the bgp_speaker extension; nil shows nothing.
 	BGP BGPSource
+	// BFD is the BFD side (bfd_instance); nil shows nothing.
+	BFD BFDSource
 	// RouterID returns global_defs router_id (the host name by default)
 	// of the running configuration; the data file and the control socket
 	// show it. Nil shows nothing.
@@ -42,6 +44,17 @@ type Sources struct {
 	ConfigFile string
 	// Version names the daemon's build (BuildVersion).
 	Version string
+	// Links are the monitoring and control connections the daemon keeps
+	// (the SNMP subagent's AgentX session, the D-Bus service); nil or
+	// empty shows nothing.
+	Links func() []Link
+}
+
+// Link is one connection to a monitoring or control peer.
+type Link struct {
+	Name      string // "snmp" (AgentX), "dbus"
+	Target    string // the AgentX socket, the bus name
+	Connected bool
 }
 
 // RouterIDOf returns src.RouterID(), or "" when it is nil.
@@ -170,6 +183,8 @@ type IPVSStats struct {
 	OutPackets  uint64
 	InBytes     uint64
 	OutBytes    uint64
+	// Rates: connections, packets and bytes per second (kernel estimates).
+	CPS, InPPS, OutPPS, InBPS, OutBPS uint64
 }
 
 // Dest returns the destination with the given ID.

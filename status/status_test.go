@@ -22,8 +22,12 @@ func TestFormatAddress(t *testing.T) {
 			"10.9.0.101 dev eth0 scope global label eth0:1 set"},
 		{"brd not set", vrrp.Address{Prefix: netip.MustParsePrefix("10.9.0.102/24"), Broadcast: netip.MustParseAddr("10.9.0.255"), Dev: "eth1", Scope: 253}, false,
 			"10.9.0.102/24 brd 10.9.0.255 dev eth1 scope link"},
+		// keepalived's default IFA_F_NODAD is not printed; "-nodad" (DAD
+		// kept) is.
 		{"v6 forever", vrrp.Address{Prefix: netip.MustParsePrefix("fd00::1/64"), PreferredLft: -1, NoDAD: true}, false,
-			"fd00::1/64 dev eth0 scope global -nodad preferred_lft forever"},
+			"fd00::1/64 dev eth0 scope global preferred_lft forever"},
+		{"v6 -nodad", vrrp.Address{Prefix: netip.MustParsePrefix("fd00::3/64"), PreferredLft: -1, KeepDAD: true}, false,
+			"fd00::3/64 dev eth0 scope global -nodad preferred_lft forever"},
 		{"v6 host deprecated", vrrp.Address{Prefix: netip.MustParsePrefix("fd00::2/128")}, true,
 			"fd00::2 dev eth0 scope global deprecated set"},
 		{"flags", vrrp.Address{Prefix: netip.MustParsePrefix("10.1.1.1/32"), Peer: netip.MustParsePrefix("10.1.1.2/32"), Home: true, NoPrefixRoute: true, NoTrack: true}, false,

@@ -17,6 +17,7 @@ import (
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/vrrptest"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // TestWiringWithRealEngine wires a real *vrrp.Router (on the vrrptest LAN
@@ -43,7 +44,7 @@ func TestWiringWithRealEngine(t *testing.T) {
 
 	// The daemon's wiring, step by step.
 	trans := &status.Transitions{}
-	r1, err := vrrp.New(cfg1, vrrp.Options{Listen: h1.Listen, Network: h1.Net, Clock: clk,
+	r1, err := vrrp.New(vrrpconf.Complete(cfg1), vrrp.Options{Listen: h1.Listen, Network: h1.Net, Clock: clk,
 		Notifier: status.Tee{&vrrptest.Recorder{}, trans}})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func TestWiringWithRealEngine(t *testing.T) {
 
 	cfg2 := mk("10.77.0.12", 110)
 	cfg2.Instances[0].TrackScripts, cfg2.Scripts = nil, nil
-	r2, err := vrrp.New(cfg2, vrrp.Options{Listen: h2.Listen, Network: h2.Net, Clock: clk})
+	r2, err := vrrp.New(vrrpconf.Complete(cfg2), vrrp.Options{Listen: h2.Listen, Network: h2.Net, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}

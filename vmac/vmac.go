@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 
@@ -43,6 +44,19 @@ type VMAC struct {
 	// unless the instance has IPv6 eVIPs (then set IPv6Enabled).
 	IPv6        bool
 	IPv6Enabled bool
+	// LinkLocal is the address an IPv6 VMAC sends its adverts from
+	// (keepalived's set_link_local_address: the configured source, else
+	// the parent's link-local address); Create does not add it, the
+	// caller does, with the VIPs' address code.
+	LinkLocal netip.Addr
+	// Instance names the VRRP instance the VMAC is for, for keepalived's
+	// log lines only; it plays no part in what is created.
+	Instance string
+	// ForAddrs marks a VMAC made for addresses (use_vmac on a VIP,
+	// use_vmac_addr) rather than for an instance: keepalived leaves it
+	// out of the nftables VMAC map and gives an IPv6 one the base's
+	// link-local address.
+	ForAddrs bool
 }
 
 func (v VMAC) name() string {
@@ -156,11 +170,13 @@ func configure(v VMAC, name, parent string) error {
 	set := []struct{ path, value string }{
 		{"ipv6/conf/" + name + "/disable_ipv6", disable},
 		{"ipv6/conf/" + name + "/addr_gen_mode", "1"}, // IN6_ADDR_GEN_MODE_NONE
-		// Do not answer ARP for the parent's addresses on the VMAC.
-		{"ipv4/conf/" + name + "/arp_ignore", "1"},
 	}
 	if !v.IPv6 {
+		// keepalived sets the IPv4 parameters for an IPv4 VMAC only.
 		set = append(set, []struct{ path, value string }{
+			// Do not answer ARP for the parent's addresses on the VMAC
+			// (keepalived leaves an IPv6 VMAC's at the default).
+			{"ipv4/conf/" + name + "/arp_ignore", "1"},
 			// Hear the other routers' adverts, which come from our own
 			// subnet, and receive on the VMAC while it has no address.
 			{"ipv4/conf/" + name + "/accept_local", "1"},

@@ -96,7 +96,7 @@ func (r *Router) listen(key linkKey) (Conn, error) {
 // sequence number and IP ID count adverts, not unicast copies.
 func (in *instance) encodeAdvert(out []byte, dst netip.Addr, first bool) ([]byte, error) {
 	if in.ah == nil {
-		return in.tx.AppendEncode(out, in.txSrc, dst, in.wireOpt)
+		return in.tx.AppendEncode(out, in.txSrc, in.csumDst(dst), in.wireOpt)
 	}
 	a := in.ah
 	src := in.cfg.SrcIP
@@ -129,7 +129,7 @@ func (r *Router) handleAH(l *link, b []byte, src, dst netip.Addr, ttl int) {
 	}
 	in := l.byVRID[p.VRRP[1]]
 	if in == nil || in.ah == nil {
-		r.unknownVRID++
+		r.dropUnknownVRID(l, p.VRRP[1])
 		return
 	}
 	in.receiveAH(b, &p, src, dst, ttl)
@@ -203,10 +203,12 @@ func (in *instance) checkAH(b []byte, p *ah.Packet) bool {
 		return false
 	case errors.Is(err, ah.ErrICV):
 		st.AuthFailure++
+		in.rejected(p.Src, AuthFailure, 0)
 		in.dropf("IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !")
 		return false
 	case errors.Is(err, ah.ErrSPI):
 		st.AuthFailure++
+		in.rejected(p.Src, AuthFailure, 0)
 		// keepalived prints both as host-order integers of the
 		// network-order addresses, and without the instance name.
 		if in.dropAllowed() {
@@ -221,6 +223,7 @@ func (in *instance) checkAH(b []byte, p *ah.Packet) bool {
 	}
 	if !a.seq.Accept(p.Seq) {
 		st.AuthFailure++
+		in.rejected(p.Src, AuthFailure, 0)
 		in.dropf("IPSEC-AH : sequence number %d already processed. Packet dropped. Local(%d)", p.Seq, a.seq.N)
 		return false
 	}

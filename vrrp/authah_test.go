@@ -12,6 +12,7 @@ import (
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/ah"
 	"github.com/dsas/keepalived-go/vrrp/wire"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 func ahPair(t *testing.T, pass1, pass2 string, prio2 int) *sim {
@@ -234,7 +235,7 @@ func TestAHReloadKeepsSeq(t *testing.T) {
 	c := vi("VI_51", 51, 160, vrrp.StateBackup, "10.77.0.100/24")
 	c.AuthType, c.AuthPass, c.SrcIP = wire.AuthAH, "secret", s.h["h1"].Addr4
 	s.lan.Captured = nil
-	if err := s.h["h1"].Router.Reload(one(c)); err != nil {
+	if err := s.h["h1"].Router.Reload(vrrpconf.Complete(one(c))); err != nil {
 		t.Fatal(err)
 	}
 	s.at(8 * time.Second)
@@ -297,7 +298,7 @@ func TestAHNeedsSource(t *testing.T) {
 	h := s.lan.AddHost("h9", "", "")
 	ic := vi("VI_1", 51, 100, vrrp.StateBackup, "10.78.0.100/24")
 	ic.AuthType, ic.AuthPass = wire.AuthAH, "ab"
-	r, err := vrrp.New(one(ic), vrrp.Options{Listen: h.Listen, ListenAH: h.ListenAH, Network: h.Net, Clock: s.clk})
+	r, err := vrrp.New(vrrpconf.Complete(one(ic)), vrrp.Options{Listen: h.Listen, ListenAH: h.ListenAH, Network: h.Net, Clock: s.clk})
 	if err != nil {
 		t.Fatal(err)
 	}

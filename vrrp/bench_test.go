@@ -12,6 +12,7 @@ import (
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/vrrptest"
 	"github.com/dsas/keepalived-go/vrrp/wire"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // nullConn counts sends and blocks reads until closed.
@@ -48,7 +49,7 @@ func bench255(b *testing.B, prio int, state vrrp.State) (*vrrp.Router, *vrrptest
 	}
 	clk := vrrptest.NewClock()
 	conn := &nullConn{closed: make(chan struct{})}
-	r, err := vrrp.New(cfg, vrrp.Options{
+	r, err := vrrp.New(vrrpconf.Complete(cfg), vrrp.Options{
 		Listen:  func(string, bool) (vrrp.Conn, error) { return conn, nil },
 		Network: nullNet{}, Clock: clk,
 	})

@@ -18,13 +18,27 @@ type Config struct {
 	Scripts []ScriptConfig
 	// StartupDelay is vrrp_startup_delay.
 	StartupDelay time.Duration
+	// LogUnknownVRIDs is log_unknown_vrids: an advert for a VRID no
+	// instance runs on its interface is logged, not only counted.
+	LogUnknownVRIDs bool
+	// DynamicInterfaces is dynamic_interfaces: an instance's interface
+	// may not exist yet. Its socket is then opened when the interface
+	// comes up, and the instance stays in FAULT until then, as keepalived.
+	DynamicInterfaces bool
+	// FIFOStatesOnReload is fifo_write_vrrp_states_on_reload: after a
+	// reload, instances and sync groups whose state did not change
+	// write it to the notify FIFOs again.
+	FIFOStatesOnReload bool
 }
 
 // InstanceConfig is one vrrp_instance.
 type InstanceConfig struct {
 	Name      string
 	Interface string
-	VRID      uint8
+	// BaseInterface is the interface under a VMAC (Interface is then the
+	// VMAC); empty otherwise.
+	BaseInterface string
+	VRID          uint8
 	// Priority 1..255; 0 derives keepalived's default (255 with InitialState
 	// MASTER, else 100).
 	Priority int
@@ -64,6 +78,10 @@ type InstanceConfig struct {
 	UnicastPeers []Peer
 	// CheckUnicastSrc drops adverts whose source is not a configured peer.
 	CheckUnicastSrc bool
+	// UnicastTTL is unicast_ttl, the TTL / hop limit of unicast adverts
+	// (1-255); 0 leaves the socket's: 255 for IPv4, the kernel's default
+	// hop limit for IPv6, as keepalived does.
+	UnicastTTL int
 
 	Nopreempt    bool
 	PreemptDelay time.Duration
@@ -79,10 +97,51 @@ type InstanceConfig struct {
 	// yieldAdvert). The dumps report the configured value.
 	HigherPrioSendAdvert bool
 	V3ChecksumAsV2       bool
-	SkipCheckAdvAddr     bool
-	DownTimerAdverts     int // 1..100, default 3
+	// OldUnicastChecksum is old_unicast_checksum (oldchecksum.go).
+	OldUnicastChecksum ChecksumCompat
+	SkipCheckAdvAddr   bool
+	DownTimerAdverts   int // 1..100, default 3
 
 	GARP GARPConfig
+	// GARPExtraIfInterval is garp_extra_if: a MASTER sends one GARP/NA
+	// on each of GARPExtraIfs (its VIPs' other interfaces) this often.
+	GARPExtraIfInterval time.Duration
+	GARPExtraIfs        []string
+	// GARPExtraIfAll is garp_extra_if's "all" (for the dumps: the
+	// wiring already chose GARPExtraIfs by it).
+	GARPExtraIfAll bool
+
+	// NotifyPriorityChanges is notify_priority_changes (instance, sync
+	// group or vrrp_notify_priority_changes, resolved by the parser): a
+	// change of the effective priority is told on the notify FIFOs.
+	NotifyPriorityChanges bool
+
+	// OwnerIgnoreAdverts is owner_ignore_adverts (keepalived 2.3): an
+	// address owner drops every advert unread.
+	OwnerIgnoreAdverts bool
+
+	// TimerExpiredBackup is timer_expired_backup (keepalived 2.3): the
+	// highest priority of the other routers; 0 = off.
+	TimerExpiredBackup int
+
+	// TrackSrcIP is track_src_ip: FAULT while the configured SrcIP is
+	// not on the host (the parser clears it without a configured one).
+	TrackSrcIP bool
+
+	// PromoteSecondaries is the promote_secondaries keyword; the VRRP
+	// side sets the sysctl, the dumps show it.
+	PromoteSecondaries bool
+	// AddrVMAC is use_vmac_addr, for the dumps (vrrpconf already put the
+	// addresses concerned on their VMACs).
+	AddrVMAC bool
+	// AllowNoVIPs is no_virtual_ipaddress (keepalived 2.3), for the
+	// dumps; the parser has already let the instance have no VIP.
+	AllowNoVIPs bool
+
+	// ConfigFault, when set, says why the configuration holds the
+	// instance in FAULT for as long as it runs (keepalived's
+	// num_config_faults, e.g. unicast_fault_no_peer without peers).
+	ConfigFault string
 
 	// NotifyDeleted is notify_deleted: an instance removed by a reload is
 	// reported DELETED rather than FAULT.
@@ -147,138 +206,63 @@ type ScriptConfig struct {
 	InitFail bool
 }
 
-var (
-	defaultMcast4 = netip.AddrFrom4([4]byte{224, 0, 0, 18})
-	defaultMcast6 = netip.MustParseAddr("ff02::12")
-)
-
-// normalize applies keepalived's defaults and derivations (grammar §5.1)
-// and rejects what keepalived would refuse.
-func (c *InstanceConfig) normalize() error {
+// validate checks the invariants the engine relies on. Defaults and
+// keepalived's derivations are not applied here: vrrpconf.Complete fills
+// them in before a configuration reaches the engine.
+func (c *InstanceConfig) validate() error {
 	if c.Name == "" {
 		return fmt.Errorf("vrrp: instance without a name")
 	}
-	if c.VRID == 0 {
-		return fmt.Errorf("vrrp %s: the virtual router id must be set", c.Name)
+	var err error
+	switch {
+	case c.VRID == 0:
+		err = fmt.Errorf("the virtual router id must be set")
+	case c.Interface == "":
+		err = fmt.Errorf("no interface")
+	case c.Priority < 1 || c.Priority > 255:
+		err = fmt.Errorf("priority %d out of range 1..255", c.Priority)
+	case c.InitialState != StateMaster && c.InitialState != StateBackup:
+		err = fmt.Errorf("initial state %v", c.InitialState)
+	case c.protocolError() != nil:
+		err = c.protocolError()
+	case !c.McastGroup.IsValid():
+		err = fmt.Errorf("no multicast group")
+	case c.DownTimerAdverts < 1 || c.DownTimerAdverts > 100:
+		err = fmt.Errorf("down_timer_adverts %d out of range 1..100", c.DownTimerAdverts)
+	case c.GARP.MasterRefreshRepeat < 1:
+		err = fmt.Errorf("garp_master_refresh_repeat %d", c.GARP.MasterRefreshRepeat)
+	case len(c.VIPs) > 255:
+		err = fmt.Errorf("%d VIPs, at most 255 fit an advert", len(c.VIPs))
 	}
-	if c.Interface == "" {
-		return fmt.Errorf("vrrp %s: no interface", c.Name)
-	}
-	if c.Priority == 0 {
-		if c.InitialState == StateMaster {
-			c.Priority = 255
-		} else {
-			c.Priority = 100
-		}
-	}
-	if c.Priority < 1 || c.Priority > 255 {
-		return fmt.Errorf("vrrp %s: priority %d out of range 1..255", c.Name, c.Priority)
-	}
-	if c.InitialState == StateInit {
-		c.InitialState = StateBackup
-		if c.Priority == 255 {
-			c.InitialState = StateMaster
-		}
-	}
-	if c.InitialState != StateMaster && c.InitialState != StateBackup {
-		return fmt.Errorf("vrrp %s: initial state %v", c.Name, c.InitialState)
-	}
-	if c.Version == 0 {
-		c.Version = 2
-		if c.IPv6 {
-			c.Version = 3
-		}
-	}
-	if c.IPv6 && c.Version == 2 {
-		c.Version = 3 // keepalived forces v3 for IPv6
-	}
-	if c.Version != 2 && c.Version != 3 {
-		return fmt.Errorf("vrrp %s: version %d", c.Name, c.Version)
-	}
-	if c.AdvertInt <= 0 {
-		c.AdvertInt = time.Second
-	}
-	if c.Version == 2 {
-		c.AdvertInt = c.AdvertInt.Round(time.Second)
-		if c.AdvertInt < time.Second {
-			c.AdvertInt = time.Second
-		}
-		if c.AdvertInt > 255*time.Second {
-			c.AdvertInt = 255 * time.Second
-		}
-	} else {
-		c.AdvertInt = c.AdvertInt.Round(10 * time.Millisecond)
-		if c.AdvertInt < 10*time.Millisecond {
-			c.AdvertInt = 10 * time.Millisecond
-		}
-		if c.AdvertInt > 40950*time.Millisecond {
-			c.AdvertInt = 40950 * time.Millisecond
-		}
-	}
-	if c.AuthType != 0 && (c.Version == 3 || c.IPv6) {
-		return fmt.Errorf("vrrp %s: authentication is VRRPv2/IPv4 only", c.Name)
-	}
-	if c.AuthType == 2 && c.InitialState == StateMaster && c.Priority != 255 {
-		// keepalived: an AH backup must hear the master's sequence
-		// number before taking over ("Initial state master is
-		// incompatible with AH authentication - clearing").
-		c.InitialState = StateBackup
-	}
-	if len(c.AuthPass) > 8 {
-		c.AuthPass = c.AuthPass[:8]
+	if err != nil {
+		return fmt.Errorf("vrrp %s: %w", c.Name, err)
 	}
 	for _, v := range c.VIPs {
 		if v.Prefix.Addr().Is4() == c.IPv6 {
 			return fmt.Errorf("vrrp %s: VIP %v is not of the instance's family", c.Name, v.Prefix)
 		}
 	}
-	if len(c.VIPs) > 255 {
-		return fmt.Errorf("vrrp %s: %d VIPs, at most 255 fit an advert", c.Name, len(c.VIPs))
-	}
-	// VRRPv3 over IPv4 without a source address (the interface has none
-	// yet) cannot checksum its adverts: the instance stays in FAULT until
-	// a reload brings one, as keepalived's "src address not configured".
-	if !c.McastGroup.IsValid() {
-		c.McastGroup = defaultMcast4
-		if c.IPv6 {
-			c.McastGroup = defaultMcast6
+	for _, v := range slices.Concat(c.VIPs, c.ExcludedVIPs) {
+		if v.Dev == "" {
+			return fmt.Errorf("vrrp %s: VIP %v has no interface", c.Name, v.Prefix)
 		}
 	}
-	if c.DownTimerAdverts == 0 {
-		c.DownTimerAdverts = 3
-	}
-	if c.DownTimerAdverts < 1 || c.DownTimerAdverts > 100 {
-		return fmt.Errorf("vrrp %s: down_timer_adverts %d out of range 1..100", c.Name, c.DownTimerAdverts)
-	}
-	if c.InitialState == StateMaster || c.Priority == 255 {
-		c.Nopreempt = false // keepalived clears it with a warning
-	}
-	if c.InitialState == StateMaster || c.Strict || c.Nopreempt {
-		c.PreemptDelay = 0
-	}
-	if c.Priority == 255 {
-		c.NoAccept = false
-	}
-	if c.Strict {
-		c.LowerPrioNoAdvert = true
-		c.GARP.LowerPrioRepeat = 0
-	}
-	if c.GARP == (GARPConfig{}) {
-		c.GARP = DefaultGARP
-	}
-	if c.GARP.MasterRefreshRepeat == 0 {
-		c.GARP.MasterRefreshRepeat = 1
-	}
-	// Copy before filling in, so the caller's slices stay untouched.
-	c.VIPs = slices.Clone(c.VIPs)
-	c.ExcludedVIPs = slices.Clone(c.ExcludedVIPs)
-	for _, set := range [][]Address{c.VIPs, c.ExcludedVIPs} {
-		for i := range set {
-			if set[i].Dev == "" {
-				set[i].Dev = c.Interface
-			}
-			set[i].NoAccept = c.NoAccept
-		}
+	return nil
+}
+
+// protocolError checks what the adverts carry: the version for the
+// family, an advert_int the version can encode, authentication (v2 only).
+func (c *InstanceConfig) protocolError() error {
+	switch {
+	case c.Version != 2 && c.Version != 3 || c.IPv6 && c.Version != 3:
+		return fmt.Errorf("version %d", c.Version)
+	case c.AdvertInt <= 0 || c.Version == 2 && (c.AdvertInt%time.Second != 0 || c.AdvertInt > 255*time.Second) ||
+		c.AdvertInt%(10*time.Millisecond) != 0 || c.AdvertInt > 40950*time.Millisecond:
+		return fmt.Errorf("advert_int %v cannot be carried by VRRPv%d", c.AdvertInt, c.Version)
+	case c.AuthType != 0 && (c.Version == 3 || c.IPv6):
+		return fmt.Errorf("authentication is VRRPv2/IPv4 only")
+	case len(c.AuthPass) > 8:
+		return fmt.Errorf("auth_pass longer than 8 bytes")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package vrrp_test
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/wire"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 const (
@@ -652,7 +654,11 @@ func TestGARPRefreshAndInterval(t *testing.T) {
 			at = append(at, c.At.Sub(s.t0))
 		}
 	}
-	want := []time.Duration{0, 0, 10 * time.Millisecond, 10 * time.Millisecond, 60 * time.Second, 60 * time.Second, 120 * time.Second, 120 * time.Second}
+	// garp_interval spaces every message, as keepalived's per-interface
+	// queue (send_gratuitous_arp, garp_next_time), not whole rounds:
+	// 2 rounds of 2 addresses take 4 slots (issue 11 divergence 28).
+	ms := time.Millisecond
+	want := []time.Duration{0, 10 * ms, 20 * ms, 30 * ms, 60 * time.Second, 60*time.Second + 10*ms, 120 * time.Second, 120*time.Second + 10*ms}
 	if !slices.Equal(at, want) {
 		t.Fatalf("GARPs at %v, want %v", at, want)
 	}
@@ -686,7 +692,7 @@ func TestNewRejects(t *testing.T) {
 			tt.mod(&c)
 			s := newSim(t)
 			h := s.lan.AddHost("x", "10.0.0.9", "")
-			if _, err := vrrp.New(c, vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk}); err == nil {
+			if _, err := vrrp.New(vrrpconf.Complete(c), vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk}); err == nil {
 				t.Fatal("accepted")
 			}
 		})
@@ -745,4 +751,341 @@ func TestMastersShareAdvertGrid(t *testing.T) {
 			t.Fatalf("VI_2 advert at %v is off VI_1's instants %v", at, one)
 		}
 	}
+}
+
+// TestConfigFaultHoldsInstance: unicast_fault_no_peer without peers
+// (keepalived's num_config_faults) keeps the instance in FAULT for as long
+// as it runs, whatever it hears, and the status says why.
+func TestConfigFaultHoldsInstance(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateMaster, "10.77.0.1/24")
+	ic.ConfigFault = "unicast without any peers (unicast_fault_no_peer)"
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(30 * time.Second)
+	st := s.status("h1", "VI_1")
+	if st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, []string{ic.ConfigFault}) {
+		t.Fatalf("state %v reasons %q, want FAULT for the configuration", st.State, st.FaultReasons)
+	}
+	if st.Stats.AdvertSent != 0 || st.Stats.BecomeMaster != 0 {
+		t.Fatalf("a config-faulted instance ran: %+v", st.Stats)
+	}
+}
+
+// TestNotifyPriorityChanges: with notify_priority_changes, a change of
+// the effective priority is told on the FIFO as keepalived words it
+// (MASTER_PRIORITY / BACKUP_PRIORITY); without it, nothing is.
+func TestNotifyPriorityChanges(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		s := newSim(t)
+		ic := vi("VI_1", 1, 100, vrrp.StateMaster, "10.77.0.1/24")
+		ic.TrackFiles = []vrrp.TrackRef{{Name: "f", Weight: 10}}
+		ic.NotifyPriorityChanges = on
+		s.add("h1", one(ic))
+		s.start("h1")
+		s.at(5 * time.Second)
+		s.h["h1"].Router.FileValue("f", 2)
+		var got []string
+		for _, l := range s.rec["h1"].Lines() {
+			if strings.Contains(l, "PRIORITY") {
+				got = append(got, l)
+			}
+		}
+		want := []string{`INSTANCE "VI_1" MASTER_PRIORITY 120`}
+		if !on {
+			want = nil
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("notify_priority_changes %v: FIFO lines %q, want %q", on, got, want)
+		}
+	}
+}
+
+// TestGARPExtraIf: garp_extra_if 10 sends, while MASTER, one GARP every
+// 10 s on each extra interface, for the first VIP on it only.
+func TestGARPExtraIf(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 150, vrrp.StateMaster, "10.77.0.100/24")
+	ic.VIPs = append(ic.VIPs,
+		vrrp.Address{Prefix: netip.MustParsePrefix("10.77.1.100/24"), Dev: "eth1"},
+		vrrp.Address{Prefix: netip.MustParsePrefix("10.77.1.101/24"), Dev: "eth1"})
+	ic.GARP = vrrp.GARPConfig{MasterRepeat: 1, MasterRefreshRepeat: 1}
+	ic.GARPExtraIfInterval, ic.GARPExtraIfs = 10*time.Second, []string{"eth1"}
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(mdi150 + 35*time.Second)
+	count := map[string]int{}
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" {
+			count[c.IP.String()]++
+		}
+	}
+	if count["10.77.1.100"] != 4 || count["10.77.1.101"] != 1 || count["10.77.0.100"] != 1 {
+		t.Fatalf("GARPs per VIP %v, want 10.77.1.100: 1+3, the others 1", count)
+	}
+}
+
+// TestTimerExpiredBackup: with timer_expired_backup 100, a MASTER whose
+// process was paused long enough for a priority-100 backup to take over
+// (3 adverts and that backup's skew) steps down to BACKUP with keepalived
+// 2.3's line instead of advertising; a shorter pause changes nothing.
+func TestTimerExpiredBackup(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 150, vrrp.StateMaster, "10.77.0.1/24")
+	ic.Nopreempt = true
+	ic.TimerExpiredBackup = 100
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.clk.Stall(2 * time.Second)
+	s.clk.Advance(time.Millisecond)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.logs["h1"].take()
+	s.clk.Stall(4 * time.Second)
+	s.clk.Advance(time.Millisecond)
+	s.wantState("h1", "VI_1", vrrp.StateBackup)
+	found := false
+	for _, l := range s.logs["h1"].take() {
+		found = found || strings.HasPrefix(l, "VRRP thread timer expired ")
+	}
+	if !found {
+		t.Fatal("no 'VRRP thread timer expired' line")
+	}
+}
+
+// TestUnicastTTL: unicast_ttl is the TTL of each unicast advert (keepalived
+// writes it into the packet); without it the socket's own is used.
+func TestUnicastTTL(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24")
+	a.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.12")}}
+	a.UnicastTTL = 9
+	b := vi("VI_52", 52, 150, vrrp.StateMaster, "10.77.0.101/24")
+	b.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.12")}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{a, b}})
+	s.lan.Capture = true
+	s.start("h1")
+	s.at(mdi150)
+	ttls := map[byte]int{}
+	for _, f := range s.lan.Captured {
+		ttls[f.Payload[1]] = f.TTL
+	}
+	if ttls[51] != 9 || ttls[52] != 255 {
+		t.Fatalf("TTL by VRID %v, want 51: 9 (unicast_ttl), 52: 255 (the socket's)", ttls)
+	}
+}
+
+// TestUnicastSourceAnnouncedOnComingUp: a unicast instance coming up
+// from FAULT (here: its weight-0 script's first success) sends one
+// gratuitous ARP for its own source address, as keepalived's
+// try_up_instance does; a multicast one does not (issue 11 divergence 23).
+func TestUnicastSourceAnnouncedOnComingUp(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
+	a.UnicastPeers = []vrrp.Peer{{Addr: netip.MustParseAddr("10.77.0.12")}}
+	a.SrcIP = netip.MustParseAddr("10.77.0.11")
+	a.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+	b := vi("VI_52", 52, 100, vrrp.StateBackup, "10.77.0.101/24")
+	b.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{a, b}, Scripts: []vrrp.ScriptConfig{{Name: "s", Fall: 1, Rise: 1}}})
+	s.start("h1")
+	s.at(time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+	s.h["h1"].Router.ScriptResult("s", true)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	var garps []string
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" || c.Op == "na" {
+			garps = append(garps, c.Op+" "+c.IP.String())
+		}
+	}
+	if !slices.Equal(garps, []string{"garp 10.77.0.11"}) {
+		t.Fatalf("announcements on coming up: %v, want one GARP for the unicast source", garps)
+	}
+}
+
+// TestInitFailFirstSuccess: an init_fail script counts as failed until
+// its first result, and its first success brings the instance up whatever
+// its rise, as keepalived 2.2.7 does (measured with rise 2 and 3; corpus
+// 114 never became MASTER in the differential's window before).
+func TestInitFailFirstSuccess(t *testing.T) {
+	s := newSim(t)
+	a := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
+	a.TrackScripts = []vrrp.TrackRef{{Name: "s"}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{a}, Scripts: []vrrp.ScriptConfig{{Name: "s", Rise: 3, Fall: 2, InitFail: true}}})
+	s.start("h1")
+	s.at(time.Second)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+	s.h["h1"].Router.ScriptResult("s", true)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	// From then on rise and fall count as usual.
+	s.h["h1"].Router.ScriptResult("s", false)
+	s.wantState("h1", "VI_51", vrrp.StateBackup)
+	s.h["h1"].Router.ScriptResult("s", false)
+	s.wantState("h1", "VI_51", vrrp.StateFault)
+}
+
+// TestGARPIntervalFamiliesApart: under garp_interval an instance's NAs
+// are not held behind its GARPs (keepalived queues the two apart; corpus
+// 067's IPv6 eVIP on an IPv4 instance).
+func TestGARPIntervalFamiliesApart(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.1/24", "10.77.0.2/24")
+	ic.ExcludedVIPs = []vrrp.Address{{Prefix: netip.MustParsePrefix("fd00::1/64"), Dev: "eth0", PreferredLft: -1}}
+	ic.GARP = vrrp.GARPConfig{MasterRepeat: 1, Interval: 10 * time.Second}
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(15 * time.Second)
+	var got []string
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" || c.Op == "na" {
+			got = append(got, fmt.Sprintf("%s %s %v", c.Op, c.IP, c.At.Sub(s.t0)))
+		}
+	}
+	want := []string{"garp 10.77.0.1 0s", "na fd00::1 0s", "garp 10.77.0.2 10s"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("announcements %v, want %v", got, want)
+	}
+}
+
+// TestEffectivePriorityLoggedAtStart: keepalived logs "Changing effective
+// priority" for the priority the trackers give at start (a weighted
+// track_interface that is up), before the instance's first state, and
+// again on every later change.
+func TestEffectivePriorityLoggedAtStart(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+	ic.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9", Weight: 2}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{ic}})
+	s.h["h1"].Net.SetLink("eth9", true)
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	i := slices.Index(logs, "(VI_1) Changing effective priority from 100 to 102")
+	j := slices.Index(logs, "(VI_1) Entering BACKUP STATE (init)")
+	if i < 0 || j < 0 || i > j {
+		t.Fatalf("start: want the priority line before the first state; log %q", logs)
+	}
+	s.h["h1"].Router.LinkChanged("eth9", false)
+	if logs := s.logs["h1"].take(); !slices.Contains(logs, "(VI_1) Changing effective priority from 102 to 100") {
+		t.Fatalf("link down: log %q", logs)
+	}
+}
+
+// TestSyncGroupStartWaitsForEveryMember: as keepalived (corpus 025 in the
+// runtime differential), a sync group starting in BACKUP is notified but
+// logs no "Syncing instances to BACKUP state"; a member whose master-down
+// timer runs out logs "Receive advertisement timeout" and waits until
+// every member has timed out (vrrp_sync_can_goto_master), then the group
+// goes MASTER at once.
+func TestSyncGroupStartWaitsForEveryMember(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.101/24")
+	v2 := vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24")
+	v2.AdvertInt = 2 * time.Second
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	if slices.Contains(logs, "VRRP_Group(G) Syncing instances to BACKUP state") {
+		t.Fatalf("start: keepalived logs no sync to BACKUP: %q", logs)
+	}
+	if !slices.Contains(s.rec["h1"].Lines(), `GROUP "G" BACKUP 0`) {
+		t.Fatalf("start: group BACKUP not notified: %q", s.rec["h1"].Lines())
+	}
+	s.at(5 * time.Second) // VI_1's timer (3.6 s) ran out, VI_2's (6.6 s) not
+	s.wantState("h1", "VI_1", vrrp.StateBackup)
+	if logs := s.logs["h1"].take(); !slices.Contains(logs, "(VI_1) Receive advertisement timeout") {
+		t.Fatalf("VI_1 timed out silently: %q", logs)
+	}
+	s.at(7 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	logs = s.logs["h1"].take()
+	for _, want := range []string{"(VI_2) Receive advertisement timeout", "VRRP_Group(G) Syncing instances to MASTER state"} {
+		if !slices.Contains(logs, want) {
+			t.Fatalf("not logged %q: %q", want, logs)
+		}
+	}
+}
+
+// TestOwnerStartLogsTimeout: keepalived starts an address owner in state
+// MASTER through a 1 µs master-down timer, so "(VI) Receive advertisement
+// timeout" precedes its "Entering MASTER STATE" (corpus 116).
+func TestOwnerStartLogsTimeout(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.1/24")))
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	i := slices.Index(logs, "(VI_1) Receive advertisement timeout")
+	j := slices.Index(logs, "(VI_1) Entering MASTER STATE")
+	if i < 0 || j < 0 || i > j {
+		t.Fatalf("want the timeout line before MASTER: %q", logs)
+	}
+}
+
+// TestNoVIPsNoVIPLines: an instance left without VIPs (all of them
+// invalid) logs neither "setting VIPs." nor "removing VIPs.", as
+// keepalived, which calls vrrp_handle_ipaddress only for a non-empty list.
+func TestNoVIPsNoVIPLines(t *testing.T) {
+	s := newSim(t)
+	s.add("h1", one(vi("VI_1", 1, 100, vrrp.StateBackup)))
+	s.start("h1")
+	s.at(5 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	if err := s.h["h1"].Router.Stop(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.logs["h1"].take() {
+		if strings.Contains(l, "VIPs.") {
+			t.Fatalf("logged %q", l)
+		}
+	}
+}
+
+// TestStartInFaultLines: an instance whose tracked interface is down at
+// start logs keepalived's lines (the tracker's, then "entering FAULT
+// state", no "Entering FAULT STATE (init)"); its sync group starts in
+// FAULT as a whole, naming it, and the other member goes straight to
+// FAULT, never through BACKUP (notify trail FAULT only, as keepalived).
+func TestStartInFaultLines(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.101/24")
+	v1.TrackInterfaces = []vrrp.TrackInterface{{Name: "eth9"}}
+	v2 := vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24")
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.h["h1"].Net.SetLink("eth9", false)
+	s.start("h1")
+	logs := s.logs["h1"].take()
+	for _, want := range []string{
+		"(VI_1): entering FAULT state (interface eth9 down)",
+		"(VI_1) entering FAULT state",
+		"(VI_2) entering FAULT state",
+		"VRRP_Group(G): Syncing VI_1 to FAULT state",
+		"(VI_1) removing VIPs.", "(VI_2) removing VIPs.",
+	} {
+		if !slices.Contains(logs, want) {
+			t.Errorf("not logged %q: %q", want, logs)
+		}
+	}
+	for _, l := range logs {
+		if strings.Contains(l, "STATE") || strings.Contains(l, "Syncing instances") {
+			t.Errorf("logged %q", l)
+		}
+	}
+	for _, l := range s.rec["h1"].Lines() {
+		if strings.Contains(l, "BACKUP") {
+			t.Errorf("notified %q: keepalived starts the group in FAULT", l)
+		}
+	}
+	s.wantState("h1", "VI_2", vrrp.StateFault)
+	s.h["h1"].SetLink("eth9", true)
+	s.at(10 * time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
 }

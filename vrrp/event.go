@@ -47,7 +47,20 @@ type EventKind int
 const (
 	EventState            EventKind = iota // State holds the new state (or STOP)
 	EventMasterRxLowerPri                  // notify_master_rx_lower_pri / MASTER_RX_LOWER_PRI
+	// EventPriorityChange is notify_priority_changes: the effective
+	// priority moved; State is the instance's (MASTER_PRIORITY or
+	// BACKUP_PRIORITY on the FIFO, no script runs).
+	EventPriorityChange
+	// EventStateOnReload repeats an unchanged state after a reload on the
+	// FIFOs only (fifo_write_vrrp_states_on_reload).
+	EventStateOnReload
 )
+
+// FIFOOnly reports an event keepalived writes to the notify FIFOs and
+// nowhere else: no script runs, no signal or trap is sent.
+func (e Event) FIFOOnly() bool {
+	return e.Kind == EventPriorityChange || e.Kind == EventStateOnReload
+}
 
 // Event is one notification, in the order the engine produced it.
 type Event struct {
@@ -70,8 +83,13 @@ func (e Event) FIFOLine() string {
 		what = "GROUP"
 	}
 	st := e.State.String()
-	if e.Kind == EventMasterRxLowerPri {
+	switch {
+	case e.Kind == EventMasterRxLowerPri:
 		st = "MASTER_RX_LOWER_PRI"
+	case e.Kind == EventPriorityChange && e.State == StateMaster:
+		st = "MASTER_PRIORITY"
+	case e.Kind == EventPriorityChange:
+		st = "BACKUP_PRIORITY"
 	}
 	return fmt.Sprintf("%s %q %s %d\n", what, e.Name, st, e.Priority)
 }
@@ -118,15 +136,28 @@ type InstanceStatus struct {
 	BasePriority      int
 	EffectivePriority int
 	MasterAddr        string // last master heard, empty when none
-	MasterAdvertInt   time.Duration
-	Stats             Stats
-	History           []Transition
-	SyncGroup         string
+	MasterPriority    int    // its advert's priority (with MasterAddr)
+	// TotalPriority is the base priority plus the trackers' weights,
+	// unclamped (keepalived's total_priority, in the data file).
+	TotalPriority   int
+	MasterAdvertInt time.Duration
+	Stats           Stats
+	History         []Transition
+	SyncGroup       string
 	// Trackers are the instance's tracked interfaces, scripts, files and
 	// processes with their current verdicts.
 	Trackers []TrackerStatus
 	// FaultReasons say why a FAULT instance is in FAULT; nil otherwise.
 	FaultReasons []string
+	// NextExtraGARP is when the next garp_extra_if round is due (zero
+	// when none is).
+	NextExtraGARP time.Time
+	// NoPreempt is the instance's nopreempt as it runs (an SNMP SET may
+	// change it).
+	NoPreempt bool
+	// ProtoErr is the reason of the last advert refused for a protocol
+	// error (vrrpv3StatisticsProtoErrReason); 0 when none.
+	ProtoErr ProtoError
 }
 
 // TrackerStatus is one tracked object of an instance.

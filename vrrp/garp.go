@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -11,7 +12,8 @@ import (
 // after garp_master_delay, and garp_master_refresh_repeat rounds every
 // garp_master_refresh. A round sends one GARP (IPv4) or unsolicited NA
 // (IPv6) per VIP, excluded VIPs included; garp_interval/gna_interval space
-// the rounds of a burst.
+// every message of a burst, as keepalived's queue does (per instance here,
+// per interface in keepalived).
 //
 // Difference from keepalived, on purpose. When a master hears a
 // lower-priority advert (a split brain healing, or a restarted peer that
@@ -33,39 +35,108 @@ func (in *instance) garpSpacing() time.Duration {
 	return in.cfg.GARP.Interval
 }
 
-// announceRound sends one round; the first round of a burst logs
-// keepalived's -D line for each address (vrrp_send_update).
+// announced are the addresses a round announces: VIPs, then eVIPs.
+func (in *instance) announced() []Address {
+	if len(in.cfg.ExcludedVIPs) == 0 {
+		return in.cfg.VIPs
+	}
+	return append(append(make([]Address, 0, len(in.cfg.VIPs)+len(in.cfg.ExcludedVIPs)), in.cfg.VIPs...), in.cfg.ExcludedVIPs...)
+}
+
+// logRound logs keepalived's -D line for each address of a burst's first
+// round (vrrp_send_update logs it as it sends or queues each one).
+func (in *instance) logRound(addrs []Address) {
+	for _, a := range addrs {
+		ip := a.Prefix.Addr()
+		what := "gratuitous ARPs"
+		if ip.Is6() && !ip.Is4In6() {
+			what = "Unsolicited Neighbour Adverts"
+		}
+		in.detailf("Sending/queueing %s on %s for %s", what, a.Dev, ip)
+	}
+}
+
+// announceRound sends one round at once; the first round of a burst logs.
 func (in *instance) announceRound(first bool) {
+	addrs := in.announced()
+	if first {
+		in.logRound(addrs)
+	}
+	for _, a := range addrs {
+		in.announceOne(a)
+	}
+}
+
+// announceOne sends one GARP or unsolicited NA.
+func (in *instance) announceOne(a Address) {
 	r := in.r
 	n := r.opt.Network
-	for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
-		for _, a := range set {
-			ip := a.Prefix.Addr()
-			if first {
-				what := "gratuitous ARPs"
-				if ip.Is6() && !ip.Is4In6() {
-					what = "Unsolicited Neighbour Adverts"
-				}
-				in.detailf("Sending/queueing %s on %s for %s", what, a.Dev, ip)
-			}
-			var err error
-			if ip.Is6() && !ip.Is4In6() {
-				err = n.UnsolicitedNA(a.Dev, ip)
-			} else {
-				err = n.GratuitousARP(a.Dev, ip)
-			}
-			if err != nil {
-				in.stats.SendErr++
-				r.log.Debug("vrrp: announce failed", "instance", in.cfg.Name, "vip", ip, "err", err)
-				continue
-			}
-			in.stats.GARPSent++
-			if ip.Is6() && !ip.Is4In6() {
-				r.log.Debug(fmt.Sprintf("Sending unsolicited Neighbour Advert on %s for %s", a.Dev, ip))
-			} else {
-				r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", a.Dev, ip))
+	ip := a.Prefix.Addr()
+	var err error
+	if ip.Is6() && !ip.Is4In6() {
+		err = n.UnsolicitedNA(a.Dev, ip)
+	} else {
+		err = n.GratuitousARP(a.Dev, ip)
+	}
+	if err != nil {
+		in.stats.SendErr++
+		r.log.Debug("vrrp: announce failed", "instance", in.cfg.Name, "vip", ip, "err", err)
+		return
+	}
+	in.stats.GARPSent++
+	if ip.Is6() && !ip.Is4In6() {
+		r.log.Debug(fmt.Sprintf("Sending unsolicited Neighbour Advert on %s for %s", a.Dev, ip))
+	} else {
+		r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", a.Dev, ip))
+	}
+}
+
+// paced sends the next message of a burst under garp_interval /
+// gna_interval: keepalived spaces every message by the interval (its
+// per-interface queues, one for GARPs and one for NAs), not whole rounds.
+func (in *instance) paced(b *burst, now time.Time, spacing time.Duration) {
+	addrs := in.announced()
+	if b.pos == 0 && b.pos6 == 0 && !b.started {
+		in.logRound(addrs)
+	}
+	// The next address of each family: IPv4 GARPs and IPv6 NAs queue
+	// apart in keepalived, so an instance's NA is not held behind its
+	// GARPs.
+	next := func(from int, v6 bool) int {
+		for i := from; i < len(addrs); i++ {
+			ip := addrs[i].Prefix.Addr()
+			if (ip.Is6() && !ip.Is4In6()) == v6 {
+				return i
 			}
 		}
+		return len(addrs)
+	}
+	b.pos, b.pos6 = next(b.pos, false), next(b.pos6, true)
+	for _, i := range []int{b.pos, b.pos6} {
+		if i < len(addrs) {
+			in.announceOne(addrs[i])
+		}
+	}
+	b.pos, b.pos6 = next(b.pos+1, false), next(b.pos6+1, true)
+	if b.pos >= len(addrs) && b.pos6 >= len(addrs) {
+		b.pos, b.pos6 = 0, 0
+		b.left--
+		b.started = true
+	}
+	b.at = now.Add(spacing)
+}
+
+// announceExtra is keepalived's vrrp_send_vmac_update (garp_extra_if):
+// one GARP/NA on each extra interface, for the first address on it.
+func (in *instance) announceExtra() {
+	done := map[string]bool{}
+	for _, a := range in.announced() {
+		if done[a.Dev] || !slices.Contains(in.cfg.GARPExtraIfs, a.Dev) {
+			continue
+		}
+		done[a.Dev] = true
+		in.logRound([]Address{a})
+		in.announceOne(a)
 	}
 }
 
@@ -100,15 +171,20 @@ func (in *instance) runBursts(now time.Time) {
 		in.bursts = append(in.bursts, burst{at: now, left: in.cfg.GARP.MasterRefreshRepeat})
 		in.refreshAt = now.Add(in.cfg.GARP.MasterRefresh)
 	}
+	if !in.extraAt.IsZero() && !in.extraAt.After(now) {
+		in.announceExtra()
+		in.extraAt = now.Add(in.cfg.GARPExtraIfInterval)
+	}
 	keep := in.bursts[:0]
 	for _, b := range in.bursts {
 		for b.left > 0 && !b.at.After(now) {
+			if spacing > 0 {
+				in.paced(&b, now, spacing)
+				continue
+			}
 			in.announceRound(!b.started)
 			b.started = true
 			b.left--
-			if spacing > 0 {
-				b.at = now.Add(spacing)
-			}
 		}
 		if b.left > 0 {
 			keep = append(keep, b)
@@ -121,8 +197,10 @@ func (in *instance) runBursts(now time.Time) {
 			next = b.at
 		}
 	}
-	if !in.refreshAt.IsZero() && (next.IsZero() || in.refreshAt.Before(next)) {
-		next = in.refreshAt
+	for _, at := range []time.Time{in.refreshAt, in.extraAt} {
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
 	}
 	if next.IsZero() {
 		in.garpArmed = false
@@ -151,4 +229,21 @@ func (in *instance) fireGARP() {
 	}
 	in.garpArmed = false
 	in.runBursts(now)
+}
+
+// SendGARP sends one round of gratuitous ARPs / unsolicited NAs for the
+// named instance's addresses when it holds them (MASTER), as keepalived's
+// D-Bus SendGarp does; it reports whether the instance exists.
+func (r *Router) SendGARP(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	in, ok := r.byName[name]
+	if !ok {
+		return false
+	}
+	if in.state == StateMaster {
+		r.log.Info(fmt.Sprintf("Sending garps on %s on DBus request", in.cfg.Name), "instance", in.cfg.Name)
+		in.announceRound(true)
+	}
+	return true
 }

@@ -55,9 +55,41 @@ func (r *Router) reopen(l *link) {
 // and puts every VIP back, announced. present is asked before acting:
 // the event may be older than the engine's own re-adding.
 func (r *Router) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
+	r.trackedSource(a, true, present)
 	r.removed(func() []*instance { return r.vipOwners[a] },
 		func(in *instance) bool { return in.tracksVIP(ifname, a) }, present,
 		fmt.Sprintf("Netlink reflector reports IP %s removed from %s", a, ifname))
+}
+
+// AddressAdded tells the engine an address was added to ifname: an
+// instance with track_src_ip whose configured source it is comes back
+// from FAULT.
+func (r *Router) AddressAdded(ifname string, a netip.Addr) {
+	r.trackedSource(a, false, func() bool { return true })
+}
+
+// trackedSource is keepalived's track_src_ip: the configured source
+// address (mcast_src_ip/unicast_src_ip) deleted puts the instance in FAULT
+// (down_instance), its return lets it run again.
+func (r *Router) trackedSource(a netip.Addr, gone bool, present func() bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started || r.stopped {
+		return
+	}
+	changed := false
+	for _, in := range r.insts {
+		if in.cfg.TrackSrcIP && in.cfg.SrcIP == a && in.srcMissing != gone {
+			if gone && present() {
+				continue
+			}
+			in.srcMissing = gone
+			changed = true
+		}
+	}
+	if changed {
+		r.reevaluateAll("source address " + a.String())
+	}
 }
 
 // tracksVIP reports whether a on ifname is one of in's VIPs or excluded

@@ -146,3 +146,30 @@ func TestRouteAndRuleMatches(t *testing.T) {
 		t.Error("rules of other preferences match")
 	}
 }
+
+// TestTrackSrcIP: with track_src_ip, the configured source address
+// deleted puts the master in FAULT (the backup takes over) and its return
+// lets it run again; without the keyword, the deletion changes nothing.
+func TestTrackSrcIP(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		s := pair(t, func(ic *vrrp.InstanceConfig) { ic.TrackSrcIP = on })
+		s.start("h1", "h2")
+		s.at(mdi150 + time.Second)
+		s.wantState("h1", "VI_51", vrrp.StateMaster)
+		h1 := s.h["h1"]
+		src := h1.Addr4
+		h1.Router.AddressRemoved("eth0", src, func() bool { return false })
+		s.lan.Flush()
+		now := s.elapsed()
+		s.at(now + time.Second)
+		if !on {
+			s.wantState("h1", "VI_51", vrrp.StateMaster)
+			continue
+		}
+		s.wantState("h1", "VI_51", vrrp.StateFault)
+		s.wantState("h2", "VI_51", vrrp.StateMaster)
+		h1.Router.AddressAdded("eth0", src)
+		s.at(now + 10*time.Second)
+		s.wantState("h1", "VI_51", vrrp.StateMaster)
+	}
+}

@@ -24,10 +24,17 @@ type instance struct {
 	// srcLost: the interface's address this instance sent from went and
 	// no other came (keepalived's down_instance on RTM_DELADDR).
 	srcLost bool
+	// protoErr is the last protocol error an advert was refused for.
+	protoErr ProtoError
 	// initHold: in FAULT only while a weight-0 track_script has not
 	// reported yet. keepalived enters that FAULT silently (logged, no
 	// notify), so a restart pages no one.
 	initHold bool
+	// starting: reevalTracking runs for the start-up decision.
+	starting bool
+	// wantMaster is keepalived's wantstate MASTER for a sync group
+	// member: its master-down timer ran out and no master was heard since.
+	wantMaster bool
 	// silent: in FAULT without its event sent (initHold at start).
 	silent bool
 	// faulting: this instance's own trackers are faulting it (not its
@@ -39,7 +46,11 @@ type instance struct {
 
 	masterAdverInt time.Duration // learned from the master (v3), else own
 	masterAddr     netip.Addr
-	preemptAt      time.Time
+	masterPrio     int // priority of the last advert from masterAddr
+	// totalPrio is keepalived's total_priority: base plus the trackers'
+	// weights, before effPrio's clamp to 1..254.
+	totalPrio int
+	preemptAt time.Time
 
 	// One timer drives the protocol: advert timer as MASTER, master-down
 	// timer as BACKUP. armed/deadline make a late firing of a reset timer
@@ -55,20 +66,27 @@ type instance struct {
 	onGARP       func()
 	bursts       []burst
 	refreshAt    time.Time
+	extraAt      time.Time // next garp_extra_if round
 	lastLowerRx  time.Time
 	masterSince  time.Time // last transition to MASTER
 
-	tx       wire.Packet
-	txSrc    netip.Addr // address the checksum is computed with
-	dsts     []netip.Addr
-	unicast  bool
-	rx       wire.Packet
-	ah       *ahState // auth_type AH only (authah.go)
-	wireOpt  wire.Options
-	stats    Stats
-	drops    dropLog
-	history  []Transition
-	histNext int
+	tx      wire.Packet
+	txSrc   netip.Addr // address the checksum is computed with
+	dsts    []netip.Addr
+	unicast bool
+	// oldCsum: unicast v3 adverts carry keepalived 1.3.6's checksum
+	// (oldchecksum.go).
+	oldCsum bool
+	// srcMissing: track_src_ip and the configured source address was
+	// deleted (hostevents.go).
+	srcMissing bool
+	rx         wire.Packet
+	ah         *ahState // auth_type AH only (authah.go)
+	wireOpt    wire.Options
+	stats      Stats
+	drops      dropLog
+	history    []Transition
+	histNext   int
 	// advertSent marks the first advert of a take-over already sent by
 	// takeOver, which enterMaster must not repeat.
 	advertSent bool
@@ -79,6 +97,8 @@ type burst struct {
 	left    int
 	lower   bool
 	started bool // a round has been sent (the first one logs)
+	// Under garp_interval: the next IPv4 and IPv6 address of the round.
+	pos, pos6 int
 }
 
 func newInstance(r *Router, c InstanceConfig) *instance {
@@ -102,6 +122,7 @@ func newInstance(r *Router, c InstanceConfig) *instance {
 		in.tx.Addrs = append(in.tx.Addrs, v.Prefix.Addr())
 	}
 	in.initAH()
+	in.oldCsum = c.OldUnicastChecksum == ChecksumOld
 	in.txSrc = checksumSource(c.SrcIP, c.IPv6)
 	if len(c.UnicastPeers) > 0 {
 		in.unicast = true
@@ -205,11 +226,37 @@ func (in *instance) fire() {
 	in.armed = false
 	switch in.state {
 	case StateMaster:
+		if in.stalled() {
+			return
+		}
 		in.sendAdvert(in.effPrio)
 		in.armAdvert()
 	case StateBackup:
 		r.takeOver(in)
 	}
+}
+
+// stalled is keepalived 2.3's timer_expired_backup: a MASTER whose
+// advert timer fires so late that a backup of the given priority has
+// taken over meanwhile steps down to BACKUP rather than fight it.
+func (in *instance) stalled() bool {
+	n := in.cfg.TimerExpiredBackup
+	if n <= 0 {
+		return false
+	}
+	base := time.Second
+	if in.cfg.Version == 3 {
+		base = in.cfg.AdvertInt
+	}
+	lastSent := in.deadline.Add(-in.cfg.AdvertInt)
+	late := in.now().Sub(lastSent)
+	if late < 3*in.cfg.AdvertInt+time.Duration(256-n)*base/256 {
+		return false
+	}
+	over := in.now().Sub(in.deadline)
+	in.r.log.Info(fmt.Sprintf("VRRP thread timer expired %d.%06d seconds ago", over/time.Second, over%time.Second/time.Microsecond))
+	in.r.transition(in, StateBackup, "advert timer expired (timer_expired_backup)")
+	return true
 }
 
 // takeOver makes first MASTER on its master-down timeout, and with it
@@ -226,6 +273,12 @@ func (in *instance) fire() {
 // adverts were late. Instances of a sync group move with their group and
 // are left to the one-by-one path.
 func (r *Router) takeOver(first *instance) {
+	if g := first.group; g != nil && g.groupWaits(first) {
+		// keepalived logs the timeout of every member, and waits again.
+		first.detailf("Receive advertisement timeout")
+		first.armFrom(first.now(), first.masterDown())
+		return
+	}
 	due := r.dueBackups(first)
 	for _, in := range due {
 		in.ahEnterMaster()
@@ -234,7 +287,8 @@ func (r *Router) takeOver(first *instance) {
 	}
 	for _, in := range due {
 		if in == first || (in.state == StateBackup && !in.armed) {
-			in.logf("Receive advertisement timeout")
+			// A -D line in keepalived (vrrp_dispatcher_read_timeout).
+			in.detailf("Receive advertisement timeout")
 			r.transition(in, StateMaster, "master down timer")
 		}
 		// Otherwise a transition of an earlier one has moved it on.
@@ -267,14 +321,20 @@ func (r *Router) dueBackups(first *instance) []*instance {
 // deliberate reading of the measurements: `state MASTER` below 255 waits a
 // full Master_Down_Interval, exactly like `state BACKUP` (baseline §4.1).
 func (in *instance) init() {
-	in.reevalTracking()
+	in.reevalAtStart()
 	switch {
-	case in.ownFault || in.groupHeld():
+	case in.ownFault || in.groupHeld() || (in.group != nil && in.group.startFault):
 		if in.noSource() {
 			in.logf("entering FAULT state (src address not configured)")
 		}
 		in.setState(StateFault, "tracking at start")
+		// keepalived's vrrp_init_state then restores the interface of
+		// every instance that does not start MASTER, FAULT ones too.
+		in.removeVIPs()
 	case in.owner && in.cfg.InitialState == StateMaster:
+		// keepalived gets there through a 1 µs master-down timer, so
+		// its -D timeout line comes first.
+		in.detailf("Receive advertisement timeout")
 		in.setState(StateMaster, "address owner")
 	default:
 		// A previous run killed with -9 may have left the VIPs behind.
@@ -341,7 +401,7 @@ func (in *instance) reevalTracking() {
 	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
 		fault = true
 	}
-	if in.noSource() || in.srcLost {
+	if in.noSource() || in.srcLost || in.srcMissing || in.cfg.ConfigFault != "" {
 		fault = true
 	}
 	for _, t := range in.cfg.TrackInterfaces {
@@ -390,14 +450,31 @@ func (in *instance) reevalTracking() {
 	in.ownFault = fault || held
 	in.initHold = held && !fault
 	old := in.effPrio
+	in.totalPrio = in.cfg.Priority + sum
 	if in.owner {
 		in.effPrio = 255
 	} else {
 		in.effPrio = min(max(in.cfg.Priority+sum, 1), 254)
 	}
-	if old != in.effPrio && in.state != StateInit {
+	// keepalived logs the change from the configured priority that the
+	// trackers known at start make (vrrp_set_effective_priority in
+	// initialise_tracking_priorities), then every later change; tracker
+	// events before the start-up decision (vrrp_startup_delay) are only
+	// folded into that first line.
+	if old != in.effPrio && (in.state != StateInit || in.starting) {
 		in.logf("Changing effective priority from %d to %d", old, in.effPrio)
+		if in.cfg.NotifyPriorityChanges {
+			r.emit(Event{Kind: EventPriorityChange, Name: in.cfg.Name, State: in.state, Priority: in.effPrio, Time: r.clock.Now()})
+		}
 	}
+}
+
+// reevalAtStart is reevalTracking for the start-up decision, which logs
+// a priority changed by the trackers as keepalived does at start.
+func (in *instance) reevalAtStart() {
+	in.starting = true
+	in.reevalTracking()
+	in.starting = false
 }
 
 // noSource reports a VRRPv3 IPv4 instance without the source address its
@@ -458,6 +535,37 @@ func (in *instance) reevaluate(reason string) {
 			to = StateMaster
 		}
 		r.transition(in, to, reason)
+		in.announceSource()
+	}
+}
+
+// announceSource sends one gratuitous ARP / unsolicited NA for a unicast
+// instance's own source address as it comes up from FAULT (or from
+// waiting for its scripts), as keepalived's try_up_instance does: the
+// master may have lost this host from its ARP cache, and could not send
+// it adverts before resolving it again, so this host would time out and
+// become a second master.
+func (in *instance) announceSource() {
+	src := in.cfg.SrcIP
+	if !in.unicast || !src.IsValid() {
+		return
+	}
+	r := in.r
+	ifname := in.cfg.Interface
+	if in.cfg.BaseInterface != "" {
+		ifname = in.cfg.BaseInterface
+	}
+	var err error
+	if src.Is6() && !src.Is4In6() {
+		r.log.Debug(fmt.Sprintf("%s: sending gratuitous NA for %s", in.cfg.Name, src), "instance", in.cfg.Name)
+		err = r.opt.Network.UnsolicitedNA(ifname, src)
+	} else {
+		r.log.Debug(fmt.Sprintf("%s: sending gratuitous ARP for %s", in.cfg.Name, src), "instance", in.cfg.Name)
+		r.log.Debug(fmt.Sprintf("Sending gratuitous ARP on %s for %s", ifname, src))
+		err = r.opt.Network.GratuitousARP(ifname, src.Unmap())
+	}
+	if err != nil {
+		r.log.Debug("vrrp: announce of the source address failed", "instance", in.cfg.Name, "src", src, "err", err)
 	}
 }
 
@@ -473,6 +581,8 @@ func (in *instance) setState(to State, reason string) {
 	case from == StateInit && to == StateFault && (in.initHold || in.groupHeld()):
 		// keepalived's vrrp_init_state logs nothing for an instance
 		// waiting for its scripts.
+	case from == StateInit && to == StateFault:
+		in.logStartFault()
 	case to != StateMaster && from == StateInit:
 		in.logf("Entering %s STATE (init)", to)
 	default:
@@ -535,6 +645,10 @@ func (in *instance) enterMaster(now time.Time) {
 	if g.MasterRefresh > 0 {
 		in.refreshAt = now.Add(g.MasterRefresh)
 	}
+	in.extraAt = time.Time{}
+	if in.cfg.GARPExtraIfInterval > 0 && len(in.cfg.GARPExtraIfs) > 0 {
+		in.extraAt = now.Add(in.cfg.GARPExtraIfInterval)
+	}
 	in.runBursts(now)
 }
 
@@ -542,6 +656,7 @@ func (in *instance) leaveMaster(to State) {
 	in.stats.ReleaseMaster++
 	in.bursts = in.bursts[:0]
 	in.refreshAt = time.Time{}
+	in.extraAt = time.Time{}
 	in.garpArmed = false
 	if in.garpTimer != nil {
 		in.garpTimer.Stop()
@@ -618,6 +733,15 @@ func (in *instance) sendZero() {
 	in.stats.PriZeroSent++
 }
 
+// write sends one advert, with the instance's unicast_ttl when it has
+// one (keepalived sets it in each unicast packet).
+func (in *instance) write(c Conn, b []byte, dst netip.Addr) error {
+	if tc, ok := c.(TTLConn); ok && in.cfg.UnicastTTL > 0 && len(in.cfg.UnicastPeers) > 0 {
+		return tc.WriteToTTL(b, in.cfg.SrcIP, dst, in.cfg.UnicastTTL)
+	}
+	return c.WriteTo(b, in.cfg.SrcIP, dst)
+}
+
 func (in *instance) sendAdvert(prio int) {
 	in.flushDrops(in.now())
 	l := in.link
@@ -630,7 +754,7 @@ func (in *instance) sendAdvert(prio int) {
 	for i, dst := range in.dsts {
 		b, err := in.encodeAdvert(r.txBuf[:0], dst, i == 0)
 		if err == nil {
-			err = l.conn.WriteTo(b, in.cfg.SrcIP, dst)
+			err = in.write(l.conn, b, dst)
 		}
 		if err != nil {
 			in.stats.SendErr++
@@ -726,9 +850,17 @@ func (in *instance) status() InstanceStatus {
 		EffectivePriority: in.effPrio,
 		MasterAdvertInt:   in.masterAdverInt,
 		Stats:             in.stats,
+		NextExtraGARP:     in.extraAt,
+		ProtoErr:          in.protoErr,
+		NoPreempt:         in.cfg.Nopreempt,
 	}
 	if in.masterAddr.IsValid() {
 		st.MasterAddr = in.masterAddr.String()
+		st.MasterPriority = in.masterPrio
+	}
+	st.TotalPriority = in.totalPrio
+	if st.TotalPriority == 0 {
+		st.TotalPriority = in.effPrio // trackers not applied yet
 	}
 	if in.group != nil {
 		st.SyncGroup = in.group.name
@@ -778,6 +910,54 @@ func (in *instance) trackers() []TrackerStatus {
 	return out
 }
 
+// logStartFault logs what keepalived logs for an instance that starts in
+// FAULT: a line per tracker that faults it (initialise_tracking_priorities)
+// and "(VI) entering FAULT state" (vrrp_complete_init); its
+// vrrp_init_state logs no "Entering FAULT STATE (init)" for it, as the
+// instance is already in FAULT there.
+func (in *instance) logStartFault() {
+	r := in.r
+	if in.cfg.ConfigFault != "" {
+		// keepalived's num_config_faults: its line was logged with the
+		// configuration ("Cannot use unicast without any peers - going
+		// to fault state"); no FAULT line follows.
+		return
+	}
+	down := func(name string) {
+		in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (interface %s down)", in.cfg.Name, name), "instance", in.cfg.Name)
+	}
+	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
+		down(in.cfg.Interface)
+	}
+	for _, t := range in.cfg.TrackInterfaces {
+		if t.Weight == 0 && r.ifUp[t.Name] == t.Reverse {
+			down(t.Name)
+		}
+	}
+	for _, t := range in.cfg.TrackFiles {
+		v := r.files[t.Name]
+		status := v * t.Weight
+		if t.Reverse {
+			status = -status
+		}
+		if t.Weight == 0 {
+			status = 0
+			if (v != 0) != t.Reverse {
+				status = -254
+			}
+		}
+		if status <= -254 {
+			in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (tracked file %s has status %d)", in.cfg.Name, t.Name, status), "instance", in.cfg.Name)
+		}
+	}
+	for _, t := range in.cfg.TrackProcesses {
+		if ok, seen := r.procs[t.Name]; t.Weight == 0 && seen && ok == t.Reverse {
+			in.logf("entering FAULT state (tracked process %s quorum not achieved)", t.Name)
+		}
+	}
+	in.logf("entering FAULT state")
+}
+
 // faultReasons explains a FAULT state in words, following the rules of
 // reevalTracking; it is only read by observers, never by the engine.
 func (in *instance) faultReasons() []string {
@@ -788,6 +968,12 @@ func (in *instance) faultReasons() []string {
 	}
 	if in.noSource() || in.srcLost {
 		out = append(out, "no source address on "+in.cfg.Interface)
+	}
+	if in.srcMissing {
+		out = append(out, "source address "+in.cfg.SrcIP.String()+" missing (track_src_ip)")
+	}
+	if in.cfg.ConfigFault != "" {
+		out = append(out, in.cfg.ConfigFault)
 	}
 	for _, v := range in.cfg.VIPs {
 		if !v.NoTrack && v.Dev != in.cfg.Interface && !r.ifUp[v.Dev] {

@@ -16,6 +16,12 @@ type Conn interface {
 	Close() error
 }
 
+// TTLConn is a Conn that can set one packet's TTL / hop limit (an
+// instance's unicast_ttl); a Conn without it sends with its own.
+type TTLConn interface {
+	WriteToTTL(payload []byte, src, dst netip.Addr, ttl int) error
+}
+
 // Packet is one received VRRP message (IP header stripped) for BatchConn.
 // The reader sets Buf; ReadBatch fills in the rest.
 type Packet struct {
@@ -86,13 +92,16 @@ func (RealClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterF
 // it: `IP[/len] [brd X] [dev IF] [scope S] [label L] [peer P] [no_track]
 // [home] [nodad] [noprefixroute] [preferred_lft N]`.
 type Address struct {
-	Prefix        netip.Prefix // IP and length; /32 or /128 when none was given
-	Dev           string       // defaults to the instance interface
-	Broadcast     netip.Addr
-	Peer          netip.Prefix
-	Scope         uint8 // ifa_scope as the kernel numbers it: 0 global (default), 253 link, 254 host, ...
-	Label         string
-	NoDAD         bool
+	Prefix    netip.Prefix // IP and length; /32 or /128 when none was given
+	Dev       string       // defaults to the instance interface
+	Broadcast netip.Addr
+	Peer      netip.Prefix
+	Scope     uint8 // ifa_scope as the kernel numbers it: 0 global (default), 253 link, 254 host, ...
+	Label     string
+	NoDAD     bool
+	// KeepDAD is keepalived's "-nodad" (IFA_F_NODAD in its flagmask): the
+	// address keeps duplicate address detection, and dumps say "-nodad".
+	KeepDAD       bool
 	NoPrefixRoute bool
 	Home          bool
 	// PreferredLft is -1 for "forever" (the kernel default) and 0 to
@@ -103,6 +112,14 @@ type Address struct {
 	// NoAccept asks the adapter to drop traffic to this address while it
 	// is configured (no_accept mode), as keepalived does with nftables.
 	NoAccept bool
+	// FilterByName keys a link-local IPv6 NoAccept address by its
+	// interface's name rather than index (keepalived's
+	// vips_link_local_name: a dont_track_primary instance's address on its
+	// own interface or no_track, unless nftables_ifindex).
+	FilterByName bool
+	// UseVMAC is the address's use_vmac option (it lives on an address
+	// VMAC); the dumps print it.
+	UseVMAC bool
 }
 
 // Route is one virtual_routes entry, plain data for the Network adapter:

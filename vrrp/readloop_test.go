@@ -11,6 +11,7 @@ import (
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/vrrptest"
 	"github.com/dsas/keepalived-go/vrrp/wire"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 type rx struct {
@@ -42,7 +43,7 @@ func (c *chanConn) Close() error                                 { c.once.Do(fun
 func TestReadLoopRealClock(t *testing.T) {
 	conn := &chanConn{in: make(chan rx), closed: make(chan struct{})}
 	n := vrrptest.NewNetwork(vrrp.RealClock{})
-	r, err := vrrp.New(one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")), vrrp.Options{
+	r, err := vrrp.New(vrrpconf.Complete(one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24"))), vrrp.Options{
 		Listen:  func(string, bool) (vrrp.Conn, error) { return conn, nil },
 		Network: n,
 	})
@@ -105,7 +106,7 @@ func (c *batchConn) ReadBatch(ps []vrrp.Packet) (int, error) {
 // timers; it stops with the test.
 func startOn(t *testing.T, cfg vrrp.Config, conn vrrp.Conn) *vrrp.Router {
 	t.Helper()
-	r, err := vrrp.New(cfg, vrrp.Options{
+	r, err := vrrp.New(vrrpconf.Complete(cfg), vrrp.Options{
 		Listen:  func(string, bool) (vrrp.Conn, error) { return conn, nil },
 		Network: vrrptest.NewNetwork(vrrp.RealClock{}),
 	})

@@ -24,32 +24,42 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 		// instance is initialised: not counted, not logged.
 		return
 	}
+	if in.state == StateMaster && in.armed {
+		// After a pause the adverts queued meanwhile may be read before
+		// the late advert timer fires: timer_expired_backup looks first,
+		// as keepalived's scheduler runs its timeout handler first.
+		in.stalled()
+	}
 	st := &in.stats
 	in.flushDrops(in.now())
 	if !in.unicast && ttl != 255 {
 		st.IPTTLErr++
+		in.rejected(src, 0, ProtoTTLError)
 		in.dropf("invalid TTL/HL. Received %d and expect %d", ttl, 255)
 		return
 	}
 	p := &in.rx
-	if err := wire.DecodeInto(p, b, src, dst, in.wireOpt); err != nil {
-		in.countDecodeError(err)
+	if err := in.decodeAdvert(p, b, src, dst); err != nil {
+		in.countDecodeError(err, src)
 		in.logDecodeError(err, b, src)
 		return
 	}
 	if p.Version != in.cfg.Version {
 		st.VersionErr++
+		in.rejected(src, 0, ProtoVersionError)
 		in.dropf("wrong version. Received %d and expect %d", p.Version, in.cfg.Version)
 		return
 	}
 	if in.cfg.Version == 2 {
 		if int(p.AuthType) != in.cfg.AuthType {
 			st.AuthTypeMismatch++
+			in.rejected(src, AuthTypeMismatch, 0)
 			in.dropf("received a %d auth, expecting %d!", p.AuthType, in.cfg.AuthType)
 			return
 		}
 		if p.AuthType == wire.AuthPass && p.Auth != in.tx.Auth {
 			st.AuthFailure++
+			in.rejected(src, AuthFailure, 0)
 			in.dropf("received an invalid passwd!")
 			return
 		}
@@ -58,6 +68,12 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 			in.dropf("advertisement interval mismatch mine=%d sec rcv'd=%d sec", in.tx.AdvertInt, p.AdvertInt)
 			return
 		}
+	}
+	if in.cfg.OwnerIgnoreAdverts && in.effPrio == 255 {
+		// owner_ignore_adverts (keepalived 2.3): an owner has nothing
+		// to learn from adverts; not counted.
+		in.dropf("Dropping packet(s) from %s since we are address owner", src)
+		return
 	}
 	// skip_check_adv_addr only skips the check for the master already known.
 	checkAddrs := !in.cfg.SkipCheckAdvAddr || in.cfg.Strict || src != in.masterAddr
@@ -91,6 +107,7 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 			}
 		} else if (peer.MinTTL > 0 && ttl < peer.MinTTL) || (peer.MaxTTL > 0 && ttl > peer.MaxTTL) {
 			st.IPTTLErr++
+			in.rejected(src, 0, ProtoTTLError)
 			maxTTL := peer.MaxTTL
 			if maxTTL == 0 {
 				maxTTL = 255
@@ -115,7 +132,7 @@ func (in *instance) receive(b []byte, src, dst netip.Addr, ttl int) {
 	}
 }
 
-func (in *instance) countDecodeError(err error) {
+func (in *instance) countDecodeError(err error, src netip.Addr) {
 	st := &in.stats
 	var we *wire.Error
 	if !errors.As(err, &we) {
@@ -127,14 +144,17 @@ func (in *instance) countDecodeError(err error) {
 		st.PacketLenErr++
 	case wire.KindVersion:
 		st.VersionErr++
+		in.rejected(src, 0, ProtoVersionError)
 	case wire.KindType:
 		st.InvalidTypeRcvd++
 	case wire.KindChecksum:
 		st.ChecksumErr++
+		in.rejected(src, 0, ProtoChecksumError)
 	case wire.KindAddrList:
 		st.AddrListErr++
 	case wire.KindAuthType, wire.KindAuthUnsupported:
 		st.InvalidAuthType++
+		in.rejected(src, AuthInvalidType, 0)
 	default:
 		st.OtherErr++
 	}
@@ -185,7 +205,11 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 		}
 		in.learnInterval(p)
 		in.masterAddr = src
+		in.masterPrio = prio
 		in.armFrom(now, in.masterDown())
+		// A master heard: a member held back by its group wants BACKUP
+		// again (keepalived's vrrp_state_backup).
+		in.wantMaster = false
 		return
 	}
 	// Lower priority and we preempt: ignore it and let the down timer
@@ -227,6 +251,7 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 		r.transition(in, StateBackup, "higher priority advert")
 		in.learnInterval(p)
 		in.masterAddr = src
+		in.masterPrio = prio
 		if in.state == StateBackup {
 			in.arm(in.masterDown())
 		}

@@ -41,6 +41,9 @@ func (r *Router) Reload(cfg Config) error {
 			continue
 		}
 		c, err := r.listen(key)
+		if err != nil && nr.dynamicIfs {
+			continue // opened when the interface comes up (stale below)
+		}
 		if err != nil {
 			for _, c := range opened {
 				c.Close()
@@ -52,6 +55,9 @@ func (r *Router) Reload(cfg Config) error {
 
 	r.carryScripts(nr)
 	r.scripts = nr.scripts
+	r.logUnknown = nr.logUnknown
+	r.dynamicIfs = nr.dynamicIfs
+	r.fifoOnReload = nr.fifoOnReload
 
 	// Instances that go.
 	keep := map[string]*instance{}
@@ -71,8 +77,12 @@ func (r *Router) Reload(cfg Config) error {
 		l := r.links[key]
 		if l == nil || l.conn == nil {
 			l = &link{key: key, conn: opened[key]}
-			r.wg.Add(1)
-			go r.readLoop(l, l.conn)
+			if l.conn == nil {
+				l.stale = true // dynamic_interfaces: no such interface yet
+			} else {
+				r.wg.Add(1)
+				go r.readLoop(l, l.conn)
+			}
 		} else {
 			r.joinNewGroups(l, nr.links[key])
 		}
@@ -154,10 +164,54 @@ func (r *Router) Reload(cfg Config) error {
 				to = StateMaster
 			}
 		}
+		if to == StateBackup {
+			r.groupToQuiet(g, to, "sync group start") // as at start
+			continue
+		}
 		r.groupTo(g, to, "sync group start")
 	}
+	before := r.statesBefore(keep)
 	r.reevaluateAll("reload")
+	r.repeatStates(before)
 	return nil
+}
+
+// statesBefore records the state of the kept instances and groups before
+// a reload re-evaluates them.
+func (r *Router) statesBefore(keep map[string]*instance) map[any]State {
+	if !r.fifoOnReload {
+		return nil
+	}
+	m := map[any]State{}
+	for _, g := range r.groups {
+		if g.state != StateInit {
+			m[g] = g.state
+		}
+	}
+	for _, in := range keep {
+		m[in] = in.state
+	}
+	return m
+}
+
+// repeatStates writes, with fifo_write_vrrp_states_on_reload, the FIFO
+// line of every group and instance a reload left in its state, groups
+// first as keepalived's vrrp_init_state does.
+func (r *Router) repeatStates(before map[any]State) {
+	if before == nil {
+		return
+	}
+	now := r.clock.Now()
+	for _, g := range r.groups {
+		if st, ok := before[g]; ok && st == g.state {
+			r.emit(Event{Kind: EventStateOnReload, Group: true, Name: g.name, State: g.state, Time: now})
+		}
+	}
+	for _, in := range r.insts {
+		if st, ok := before[in]; ok && st == in.state {
+			r.emit(Event{Kind: EventStateOnReload, Name: in.cfg.Name, State: in.state, Priority: in.effPrio, Time: now})
+		}
+	}
 }
 
 // carryScripts keeps what a vrrp_script of the same name has reported,
@@ -236,6 +290,9 @@ func (in *instance) update(n *instance) {
 	in.srcLost = in.srcLost && !c.SrcIP.IsValid()
 	in.dsts = n.dsts
 	in.unicast = n.unicast
+	// A switch to the old checksum learnt from the peer survives a
+	// reload that keeps the automatic mode.
+	in.oldCsum = n.oldCsum || (in.oldCsum && c.OldUnicastChecksum == ChecksumAuto && old.OldUnicastChecksum == ChecksumAuto)
 	n.carryAH(in.ah)
 	in.ah = n.ah
 	if in.state != StateMaster {

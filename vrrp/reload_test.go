@@ -2,10 +2,13 @@ package vrrp_test
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 func withSrc(cfg vrrp.Config, src netip.Addr) vrrp.Config {
@@ -36,11 +39,11 @@ func TestReloadKeepsStateAndChangesOnlyTheDifference(t *testing.T) {
 	a := vi("VI_51", 51, 150, vrrp.StateMaster, "10.77.0.100/24", "10.77.0.101/24")
 	b := vi("VI_52", 52, 150, vrrp.StateMaster, "10.77.0.102/24")
 	cfg := withSrc(vrrp.Config{Instances: []vrrp.InstanceConfig{a, b}}, s.h["h1"].Addr4)
-	if err := s.h["h1"].Router.Reload(cfg); err != nil {
+	if err := s.h["h1"].Router.Reload(vrrpconf.Complete(cfg)); err != nil {
 		t.Fatal(err)
 	}
 	a2 := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24", "10.77.0.101/24")
-	if err := s.h["h2"].Router.Reload(withSrc(one(a2), s.h["h2"].Addr4)); err != nil {
+	if err := s.h["h2"].Router.Reload(vrrpconf.Complete(withSrc(one(a2), s.h["h2"].Addr4))); err != nil {
 		t.Fatal(err)
 	}
 	s.lan.Flush()
@@ -74,7 +77,7 @@ func TestReloadRemovingAnInstanceHandsOver(t *testing.T) {
 	s.wantState("h1", "VI_51", vrrp.StateMaster)
 	other := vi("VI_60", 60, 100, vrrp.StateBackup, "10.77.0.160/24")
 	cfg := withSrc(vrrp.Config{Instances: []vrrp.InstanceConfig{other}}, s.h["h1"].Addr4)
-	if err := s.h["h1"].Router.Reload(cfg); err != nil {
+	if err := s.h["h1"].Router.Reload(vrrpconf.Complete(cfg)); err != nil {
 		t.Fatal(err)
 	}
 	s.lan.Flush()
@@ -96,7 +99,7 @@ func TestReloadRejectsBadConfigUntouched(t *testing.T) {
 	bad := vi("VI_51", 51, 300, vrrp.StateMaster, "10.77.0.100/24")
 	cfg := withSrc(one(bad), s.h["h1"].Addr4)
 	calls := len(s.h["h1"].Net.Calls())
-	if err := s.h["h1"].Router.Reload(cfg); err == nil {
+	if err := s.h["h1"].Router.Reload(vrrpconf.Complete(cfg)); err == nil {
 		t.Fatal("priority 300 accepted")
 	}
 	if got := len(s.h["h1"].Net.Calls()); got != calls {
@@ -112,7 +115,7 @@ func TestV3IPv4WithoutSourceWaitsInFault(t *testing.T) {
 	h := s.lan.AddHost("h1", "10.77.0.11", "fe80::11")
 	ic := vi("VI_51", 51, 150, vrrp.StateBackup, "10.77.0.100/24")
 	ic.Version = 3
-	r, err := vrrp.New(one(ic), vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk})
+	r, err := vrrp.New(vrrpconf.Complete(one(ic)), vrrp.Options{Listen: h.Listen, Network: h.Net, Clock: s.clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +127,7 @@ func TestV3IPv4WithoutSourceWaitsInFault(t *testing.T) {
 	if got := r.NeedsSource(); len(got) != 1 || got[0] != "VI_51" {
 		t.Fatalf("NeedsSource %v", got)
 	}
-	if err := r.Reload(withSrc(one(ic), h.Addr4)); err != nil {
+	if err := r.Reload(vrrpconf.Complete(withSrc(one(ic), h.Addr4))); err != nil {
 		t.Fatal(err)
 	}
 	s.lan.Flush()
@@ -141,7 +144,7 @@ func TestReloadReportsRemovedInstances(t *testing.T) {
 		s.start("h1", "h2")
 		s.at(10 * time.Second)
 		other := vi("VI_60", 60, 100, vrrp.StateBackup, "10.77.0.160/24")
-		if err := s.h["h1"].Router.Reload(withSrc(one(other), s.h["h1"].Addr4)); err != nil {
+		if err := s.h["h1"].Router.Reload(vrrpconf.Complete(withSrc(one(other), s.h["h1"].Addr4))); err != nil {
 			t.Fatal(err)
 		}
 		ev := s.rec["h1"].Events
@@ -160,6 +163,41 @@ func TestReloadReportsRemovedInstances(t *testing.T) {
 		}
 		if got := last.FIFOLine(); deleted && got != "INSTANCE \"VI_51\" DELETED 150\n" {
 			t.Errorf("FIFO line %q", got)
+		}
+	}
+}
+
+// TestFIFOStatesOnReload: with fifo_write_vrrp_states_on_reload, a reload
+// writes the unchanged states of groups, then instances, to the FIFO (and
+// only there: a new instance gets its ordinary notifies); without it, an
+// unchanged state is not repeated.
+func TestFIFOStatesOnReload(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		s := newSim(t)
+		a := vi("VI_1", 1, 150, vrrp.StateMaster, "10.77.0.100/24")
+		b := vi("VI_2", 2, 150, vrrp.StateMaster, "10.77.0.101/24")
+		cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{a, b}, FIFOStatesOnReload: on,
+			SyncGroups: []vrrp.SyncGroupConfig{{Name: "G1", Members: []string{"VI_1", "VI_2"}}}}
+		s.add("h1", cfg)
+		s.start("h1")
+		s.at(10 * time.Second)
+		n := len(s.rec["h1"].Events)
+		if err := s.h["h1"].Router.Reload(vrrpconf.Complete(withSrc(cfg, s.h["h1"].Addr4))); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ev := range s.rec["h1"].Events[n:] {
+			got = append(got, strings.TrimSpace(ev.FIFOLine()))
+			if !ev.FIFOOnly() {
+				t.Fatalf("reload sent a notify for an unchanged state: %+v", ev)
+			}
+		}
+		want := []string{`GROUP "G1" MASTER 0`, `INSTANCE "VI_1" MASTER 150`, `INSTANCE "VI_2" MASTER 150`}
+		if !on {
+			want = nil
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("fifo_write_vrrp_states_on_reload %v: %q, want %q", on, got, want)
 		}
 	}
 }

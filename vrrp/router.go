@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,6 +29,15 @@ type Options struct {
 	// NetTimeout bounds each Network call; keepalived's netlink calls are
 	// synchronous too, so a stuck kernel must not wedge the engine forever.
 	NetTimeout time.Duration
+	// Rejected, when set, is told of the adverts refused for the reasons
+	// keepalived sends its RFC notifications for; it must not block.
+	Rejected func(Rejection)
+	// Late, with the default clock, hears of every timer that ran more
+	// than LateAfter after its deadline (keepalived's scheduler check
+	// behind min_auto_priority_delay / max_auto_priority). It runs on
+	// the timer goroutine, before the timer's callback.
+	Late      func(late time.Duration)
+	LateAfter time.Duration
 }
 
 type linkKey struct {
@@ -60,6 +70,9 @@ type syncGroup struct {
 	// held: at start, waiting for members' first track_script results
 	// (keepalived's num_member_init); cleared when the group moves.
 	held bool
+	// startFault: at start, a member's own trackers fault it, so every
+	// member starts in FAULT.
+	startFault bool
 }
 
 // Router owns every VRRP instance of the process.
@@ -69,6 +82,13 @@ type Router struct {
 	clock   Clock
 	log     *slog.Logger
 	startup time.Duration
+	// logUnknown is log_unknown_vrids.
+	logUnknown bool
+	// dynamicIfs is dynamic_interfaces: a socket that cannot be opened
+	// (no such interface yet) waits for the interface.
+	dynamicIfs bool
+	// fifoOnReload is fifo_write_vrrp_states_on_reload.
+	fifoOnReload bool
 	// epoch is the origin of the masters' advert grid (see armAdvert).
 	epoch time.Time
 
@@ -101,7 +121,9 @@ func New(cfg Config, opt Options) (*Router, error) {
 		return nil, errors.New("vrrp: Listen and Network ports are required")
 	}
 	if opt.Clock == nil {
-		opt.Clock = newTimerLoop()
+		l := newTimerLoop()
+		l.late, l.lateAfter = opt.Late, opt.LateAfter
+		opt.Clock = l
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -110,32 +132,34 @@ func New(cfg Config, opt Options) (*Router, error) {
 		opt.NetTimeout = 5 * time.Second
 	}
 	r := &Router{
-		opt:     opt,
-		clock:   opt.Clock,
-		log:     opt.Logger,
-		startup: cfg.StartupDelay,
-		byName:  make(map[string]*instance),
-		links:   make(map[linkKey]*link),
-		scripts: make(map[string]*scriptState),
-		files:   make(map[string]int),
-		procs:   make(map[string]bool),
-		ifUp:    make(map[string]bool),
-		txBuf:   make([]byte, 0, 4200),
+		opt:          opt,
+		clock:        opt.Clock,
+		log:          opt.Logger,
+		startup:      cfg.StartupDelay,
+		logUnknown:   cfg.LogUnknownVRIDs,
+		dynamicIfs:   cfg.DynamicInterfaces,
+		fifoOnReload: cfg.FIFOStatesOnReload,
+		byName:       make(map[string]*instance),
+		links:        make(map[linkKey]*link),
+		scripts:      make(map[string]*scriptState),
+		files:        make(map[string]int),
+		procs:        make(map[string]bool),
+		ifUp:         make(map[string]bool),
+		txBuf:        make([]byte, 0, 4200),
 	}
 	r.epoch = r.clock.Now()
 	for _, s := range cfg.Scripts {
-		if s.Rise < 1 {
-			s.Rise = 1
-		}
-		if s.Fall < 1 {
-			s.Fall = 1
+		if s.Rise < 1 || s.Fall < 1 {
+			return nil, fmt.Errorf("vrrp_script %s: rise %d, fall %d (vrrpconf.Complete sets at least 1)", s.Name, s.Rise, s.Fall)
 		}
 		r.scripts[s.Name] = &scriptState{cfg: s, good: !s.InitFail}
 	}
 	for _, ic := range cfg.Instances {
-		if err := ic.normalize(); err != nil {
+		if err := ic.validate(); err != nil {
 			return nil, err
 		}
+		// The engine's copies: the caller's slices stay untouched.
+		ic.VIPs, ic.ExcludedVIPs = slices.Clone(ic.VIPs), slices.Clone(ic.ExcludedVIPs)
 		if _, dup := r.byName[ic.Name]; dup {
 			return nil, fmt.Errorf("vrrp %s: duplicate instance", ic.Name)
 		}
@@ -191,6 +215,12 @@ func (r *Router) Start() error {
 	r.started = true
 	for key, l := range r.links {
 		c, err := r.listen(key)
+		if err != nil && r.dynamicIfs {
+			// Opened when the interface comes up (LinkChanged).
+			l.stale = true
+			r.log.Debug(fmt.Sprintf("Interface %s: VRRP socket waits for the interface: %v", key.ifname, err))
+			continue
+		}
 		if err != nil {
 			r.closeLocked()
 			return fmt.Errorf("vrrp %s: open socket: %w", key.ifname, err)
@@ -199,12 +229,18 @@ func (r *Router) Start() error {
 	}
 	for _, name := range r.interfaces() {
 		up, err := r.opt.Network.LinkUp(name)
-		if err != nil {
+		if err != nil && r.dynamicIfs {
+			// Most likely not created yet; keepalived says so at parse time.
+			r.log.Debug("vrrp: link state unknown, assuming down", "interface", name, "err", err)
+		} else if err != nil {
 			r.log.Warn("vrrp: link state unknown, assuming down", "interface", name, "err", err)
 		}
 		r.ifUp[name] = up
 	}
 	for _, l := range r.links {
+		if l.conn == nil {
+			continue
+		}
 		r.wg.Add(1)
 		go r.readLoop(l, l.conn)
 	}
@@ -251,11 +287,12 @@ func (r *Router) initAll() {
 		g.held = false
 		real := false
 		for _, m := range g.members {
-			m.reevalTracking()
+			m.reevalAtStart()
 			g.held = g.held || m.initHold
 			real = real || (m.ownFault && !m.initHold)
 		}
 		g.held = g.held && !real
+		g.startFault = real
 	}
 	for _, in := range r.insts {
 		in.init()
@@ -276,7 +313,25 @@ func (r *Router) initAll() {
 				to = StateMaster
 			}
 		}
-		r.groupTo(g, to, "sync group start")
+		switch to {
+		case StateBackup:
+			// keepalived's vrrp_init_state notifies a group that starts
+			// in BACKUP but logs no "Syncing instances" line for it.
+			r.groupToQuiet(g, to, "sync group start")
+		case StateFault:
+			// keepalived names the first member found in FAULT
+			// (initialise_tracking_priorities); the others started in
+			// FAULT with it (g.startFault), not through BACKUP.
+			for _, m := range g.members {
+				if m.ownFault {
+					r.log.Info(fmt.Sprintf("VRRP_Group(%s): Syncing %s to FAULT state", g.name, m.cfg.Name), "group", g.name)
+					break
+				}
+			}
+			r.groupToQuiet(g, to, "sync group start")
+		default:
+			r.groupTo(g, to, "sync group start")
+		}
 	}
 	r.armBackups()
 }
@@ -395,11 +450,19 @@ func (r *Router) handleLink(l *link, b []byte, src, dst netip.Addr, ttl int) {
 	}
 	in := l.byVRID[b[1]]
 	if in == nil {
-		// keepalived drops unknown VRIDs silently.
-		r.unknownVRID++
+		r.dropUnknownVRID(l, b[1])
 		return
 	}
 	in.receive(b, src, dst, ttl)
+}
+
+// dropUnknownVRID counts an advert for a VRID no instance runs on l;
+// keepalived logs it only with log_unknown_vrids, in these words.
+func (r *Router) dropUnknownVRID(l *link, vrid byte) {
+	r.unknownVRID++
+	if r.logUnknown {
+		r.log.Info(fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", vrid, l.key.ifname))
+	}
 }
 
 // LinkChanged tells the engine an interface went up or down; the wiring
@@ -456,10 +519,13 @@ func (r *Router) ScriptRan(name string, run ScriptRun) {
 	ok := run.OK
 	changed := false
 	switch {
-	case !s.known && !s.cfg.InitFail:
-		// The first result is taken as is; init_fail instead starts from
-		// "failed" and needs rise successes.
-		s.known, changed = true, true
+	case !s.known:
+		// The first result is taken as is, init_fail or not: init_fail
+		// only makes the script count as failed until then. (keepalived
+		// 2.2.7 comes up on the first success of an init_fail script
+		// with rise 2 or 3, measured; corpus 114.) A first failure of an
+		// init_fail script changes nothing, and keepalived logs none.
+		s.known, changed = true, ok || !s.cfg.InitFail
 		s.good, s.run = ok, 0
 	case ok == s.good:
 		s.known = true
@@ -591,15 +657,42 @@ func (r *Router) transition(in *instance, to State, reason string) {
 }
 
 func (r *Router) groupTo(g *syncGroup, to State, reason string) {
+	if g.state != to {
+		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, to), "group", g.name)
+	}
+	r.groupToQuiet(g, to, reason)
+}
+
+// groupToQuiet is groupTo without the "Syncing instances" line.
+func (r *Router) groupToQuiet(g *syncGroup, to State, reason string) {
 	g.held = false
 	for _, m := range g.members {
+		// keepalived's wantstate: a group that moves resets what each
+		// member wanted (vrrp_sync_backup/vrrp_sync_master).
+		m.wantMaster = to == StateMaster
 		m.setState(to, reason)
 	}
 	if g.state != to {
-		r.log.Info(fmt.Sprintf("VRRP_Group(%s) Syncing instances to %s state", g.name, to), "group", g.name)
 		g.state = to
 		r.emit(Event{Group: true, Name: g.name, State: to})
 	}
+}
+
+// groupWaits is keepalived's vrrp_sync_can_goto_master: a member whose
+// master-down timer ran out wants MASTER, but its group goes only once
+// every member wants it (each has timed out with no master heard since),
+// which prefers BACKUP to thrashing.
+func (g *syncGroup) groupWaits(in *instance) bool {
+	in.wantMaster = true
+	if g.state == StateMaster {
+		return false
+	}
+	for _, m := range g.members {
+		if m != in && !m.wantMaster {
+			return true
+		}
+	}
+	return false
 }
 
 // Status returns a snapshot of every instance, in configuration order.

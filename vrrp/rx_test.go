@@ -144,6 +144,25 @@ func TestUnknownVRIDSilent(t *testing.T) {
 	}
 }
 
+// TestUnknownVRIDLogged: with log_unknown_vrids, keepalived's line for
+// each foreign advert, and the count as without it.
+func TestUnknownVRIDLogged(t *testing.T) {
+	s := newSim(t)
+	cfg := one(vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24"))
+	cfg.LogUnknownVRIDs = true
+	s.add("h2", cfg)
+	s.start("h2")
+	s.logs["h2"].take()
+	b := encode(t, wire.Packet{Version: 2, VRID: 52, Priority: 150, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.11", "224.0.0.18")
+	r := s.h["h2"].Router
+	r.HandlePacket("eth0", false, b, ip("10.77.0.11"), ip("224.0.0.18"), 255)
+	r.HandlePacket("eth0", false, b, ip("10.77.0.11"), ip("224.0.0.18"), 255)
+	const line = "Unknown VRID(52) received on interface(eth0). ignoring..."
+	if got := count(s.logs["h2"].take(), line); got != 2 || r.DroppedUnknownVRID() != 2 {
+		t.Fatalf("%q logged %d times, counted %d; want 2, 2", line, got, r.DroppedUnknownVRID())
+	}
+}
+
 func FuzzHandlePacket(f *testing.F) {
 	f.Add([]byte{0x21, 51, 150, 1, 0, 1, 0x3e, 0x19, 10, 77, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0}, 255)
 	f.Fuzz(func(t *testing.T, b []byte, ttl int) {
@@ -225,5 +244,27 @@ func TestAddrCountBeforeAdvertCounted(t *testing.T) {
 				t.Fatalf("AddrListErr %d AdvertRcvd %d, want 1 and %d", st.AddrListErr, st.AdvertRcvd, tc.rcvd)
 			}
 		})
+	}
+}
+
+// TestOwnerIgnoreAdverts: an address owner with owner_ignore_adverts
+// drops adverts unread and uncounted, with keepalived 2.3's line.
+func TestOwnerIgnoreAdverts(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_51", 51, 255, vrrp.StateMaster, "10.77.0.100/24")
+	ic.OwnerIgnoreAdverts = true
+	s.add("h1", one(ic))
+	s.start("h1")
+	s.at(3 * time.Second)
+	s.logs["h1"].take()
+	b := encode(t, wire.Packet{Version: 2, VRID: 51, Priority: 255, AdvertInt: 1, Addrs: addrs("10.77.0.100")}, "10.77.0.99", "224.0.0.18")
+	s.h["h1"].Router.HandlePacket("eth0", false, b, ip("10.77.0.99"), ip("224.0.0.18"), 255)
+	st := s.status("h1", "VI_51")
+	if st.Stats.AdvertRcvd != 0 || st.State != vrrp.StateMaster {
+		t.Fatalf("owner read the advert: %+v %v", st.Stats, st.State)
+	}
+	const line = "(VI_51) Dropping packet(s) from 10.77.0.99 since we are address owner"
+	if got := count(s.logs["h1"].take(), line); got != 1 {
+		t.Fatalf("%q logged %d times", line, got)
 	}
 }

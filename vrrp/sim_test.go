@@ -11,6 +11,7 @@ import (
 
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/vrrptest"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // sim is a LAN of routers on a fake clock.
@@ -78,7 +79,7 @@ func (s *sim) add(name string, cfg vrrp.Config) *vrrptest.Host {
 	rec := &vrrptest.Recorder{}
 	logs := &msgLog{}
 	s.logs[name] = logs
-	r, err := vrrp.New(cfg, vrrp.Options{Listen: h.Listen, ListenAH: h.ListenAH, Network: h.Net, Notifier: rec, Clock: s.clk, Logger: slog.New(logs)})
+	r, err := vrrp.New(vrrpconf.Complete(cfg), vrrp.Options{Listen: h.Listen, ListenAH: h.ListenAH, Network: h.Net, Notifier: rec, Clock: s.clk, Logger: slog.New(logs)})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrp/vrrptest"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // advertCountNet records, for every VIP added, how many adverts the LAN
@@ -36,7 +37,7 @@ func startupSim(t *testing.T, n, prio int, st vrrp.State) (*sim, *advertCountNet
 		cfg.Instances = append(cfg.Instances, ic)
 	}
 	net := &advertCountNet{Network: h.Net, lan: s.lan}
-	r, err := vrrp.New(cfg, vrrp.Options{Listen: h.Listen, Network: net, Clock: s.clk})
+	r, err := vrrp.New(vrrpconf.Complete(cfg), vrrp.Options{Listen: h.Listen, Network: net, Clock: s.clk})
 	if err != nil {
 		t.Fatal(err)
 	}

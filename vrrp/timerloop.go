@@ -38,6 +38,9 @@ type timerLoop struct {
 	// epoch is the origin of the timers' deadlines, kept as monotonic
 	// nanoseconds since it: comparing those is what the heap does most.
 	epoch time.Time
+	// late hears of a timer run more than lateAfter past its deadline.
+	late      func(time.Duration)
+	lateAfter time.Duration
 }
 
 func newTimerLoop() *timerLoop {
@@ -121,6 +124,10 @@ func (t *loopTimer) set(when time.Duration) bool {
 // run fires due timers and sleeps until the next one; it ends when no
 // timer is armed, so a stopped Router leaves no goroutine behind.
 func (l *timerLoop) run() {
+	// woke: the next timer run is the first since the loop woke up, the
+	// one keepalived's scheduler measures its lateness by (once per
+	// wake-up, not once per overdue timer).
+	woke := true
 	for {
 		l.mu.Lock()
 		if len(l.h) == 0 {
@@ -145,6 +152,10 @@ func (l *timerLoop) run() {
 		if d <= 0 {
 			l.h.remove(0)
 			l.mu.Unlock()
+			if woke && l.late != nil && -d > l.lateAfter {
+				l.late(-d)
+			}
+			woke = false
 			top.f()
 			continue
 		}
@@ -156,6 +167,7 @@ func (l *timerLoop) run() {
 		a := l.alarm
 		l.mu.Unlock()
 		a.wait()
+		woke = true
 		l.mu.Lock()
 		l.sleepUntil = 0
 		l.mu.Unlock()

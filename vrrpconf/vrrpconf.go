@@ -7,6 +7,7 @@
 package vrrpconf
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/netip"
@@ -49,6 +50,18 @@ type Result struct {
 	StaticAddresses []vrrp.Address
 	StaticRoutes    []vrrp.Route
 	StaticRules     []vrrp.Rule
+	// PromoteSecondaries are the interfaces whose IPv4
+	// promote_secondaries sysctl the instances ask for (the
+	// promote_secondaries keyword; a VMAC gets it anyway), in order,
+	// without repeats.
+	PromoteSecondaries []string
+	// Linkbeat are the interfaces whose link state is polled rather
+	// than followed over netlink (linkbeat_interfaces,
+	// linkbeat_use_polling), those an instance uses or tracks.
+	Linkbeat []string
+	// Notes are keepalived's informational start lines about the
+	// configuration.
+	Notes []string
 	// Warnings are things configured but not run, for the log.
 	Warnings []string
 }
@@ -66,6 +79,9 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	g := &cfg.Global
 	vg := &g.VRRP
 	res.VRRP.StartupDelay = vg.StartupDelay
+	res.VRRP.LogUnknownVRIDs = vg.LogUnknownVRIDs
+	res.VRRP.DynamicInterfaces = vg.DynamicInterfaces || g.DynamicInterfaces
+	res.VRRP.FIFOStatesOnReload = vg.FIFOWriteStatesOnReload
 
 	names := vmacNames{}
 	for _, in := range cfg.VRRP.Instances {
@@ -79,7 +95,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	}
 	for i := range cfg.VRRP.Instances {
 		in := &cfg.VRRP.Instances[i]
-		ic, vm, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
+		ic, vms, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
 		// A garp_group sets the announcement pacing of its interfaces.
 		for _, gg := range cfg.VRRP.GARPGroups {
 			if slices.Contains(gg.Interfaces, in.Interface) {
@@ -87,20 +103,42 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 			}
 		}
 		ic.TrackBFDs, warn = vrrpBFDs(cfg, ic.Name, ic.TrackBFDs, warn)
+		if in.PromoteSecondaries && in.Interface != "" && !slices.Contains(res.PromoteSecondaries, in.Interface) {
+			res.PromoteSecondaries = append(res.PromoteSecondaries, in.Interface)
+		}
 		res.Warnings = append(res.Warnings, warn...)
 		res.VRRP.Instances = append(res.VRRP.Instances, ic)
-		if vm != nil {
-			res.VMACs = append(res.VMACs, *vm)
-		}
+		res.VMACs = append(res.VMACs, vms...)
 	}
+	extraIfs(res, cfg.VRRP.Instances)
 	for _, sg := range cfg.VRRP.SyncGroups {
 		if len(sg.Members) == 0 {
 			continue
 		}
 		res.VRRP.SyncGroups = append(res.VRRP.SyncGroups, vrrp.SyncGroupConfig{Name: sg.Name, Members: slices.Clone(sg.Members)})
 	}
+	used := map[string]bool{}
+	for _, ic := range res.VRRP.Instances {
+		for _, t := range ic.TrackScripts {
+			used[t.Name] = true
+		}
+	}
+	tracked := trackedScripts(cfg)
 	for _, s := range cfg.VRRP.Scripts {
-		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: s.InitFail})
+		// keepalived's vrrp_complete_init drops a script no instance
+		// (or sync group) tracks, with this warning: it is never run.
+		if !used[s.Name] {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("Warning - script %s is not used", s.Name))
+			continue
+		}
+		// keepalived 2.2.7 resets a script's initial state when a
+		// track_script names it (alloc_track_script), so init_fail only
+		// ever applies to a script nothing tracks: a tracked one waits
+		// for its first result, silently, and one success makes it good.
+		// Honouring init_fail made every restart go through FAULT
+		// (notify_fault) where keepalived does not (issue 11 divergence 2).
+		initFail := s.InitFail && !tracked[s.Name]
+		res.VRRP.Scripts = append(res.VRRP.Scripts, vrrp.ScriptConfig{Name: s.Name, Rise: s.Rise, Fall: s.Fall, InitFail: initFail})
 		argv := res.command(&s.Command, g)
 		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})
 	}
@@ -115,41 +153,49 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	for _, p := range cfg.VRRP.Processes {
 		res.Track.Processes = append(res.Track.Processes, process(p))
 	}
+	res.Linkbeat, res.Notes = linkbeat(cfg)
 	res.Notify = res.notifyConfig(cfg)
 	for _, a := range cfg.VRRP.StaticAddresses {
 		res.StaticAddresses = append(res.StaticAddresses, address(a))
 	}
 	res.StaticRoutes, res.Warnings = routes(cfg.VRRP.StaticRoutes, nil, res.Warnings)
 	res.StaticRules, res.Warnings = rules(cfg.VRRP.StaticRules, nil, res.Warnings)
+	res.VRRP = Complete(res.VRRP)
 	return res, nil
 }
 
-func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (vrrp.InstanceConfig, *vmac.VMAC, []string) {
-	var warn []string
+func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (ic vrrp.InstanceConfig, vms []vmac.VMAC, warn []string) {
 	ipv6 := in.Family == config.IPv6
-	ic := vrrp.InstanceConfig{
-		Name:                 in.Name,
-		Interface:            in.Interface,
-		VRID:                 uint8(in.VRID),
-		Priority:             in.Priority,
-		Version:              in.Version,
-		IPv6:                 ipv6,
-		AdvertInt:            in.AdvertInt,
-		AuthPass:             in.AuthPass,
-		DontTrackPrimary:     in.DontTrackPrimary,
-		SrcIP:                in.SrcIP,
-		McastGroup:           in.McastDst,
-		CheckUnicastSrc:      in.CheckUnicastSrc,
-		Nopreempt:            in.NoPreempt,
-		PreemptDelay:         in.PreemptDelay,
-		NoAccept:             !in.Accept,
-		Strict:               in.Strict,
-		LowerPrioNoAdvert:    in.LowerPrioNoAdvert,
-		HigherPrioSendAdvert: in.HigherPrioSendAdvert,
-		V3ChecksumAsV2:       in.V3ChecksumAsV2,
-		SkipCheckAdvAddr:     in.SkipCheckAdvAddr,
-		DownTimerAdverts:     in.DownTimerAdverts,
-		NotifyDeleted:        in.Notify.NotifyDeleted,
+	ic = vrrp.InstanceConfig{
+		Name:                  in.Name,
+		Interface:             in.Interface,
+		VRID:                  uint8(in.VRID),
+		Priority:              in.Priority,
+		Version:               in.Version,
+		IPv6:                  ipv6,
+		AdvertInt:             in.AdvertInt,
+		AuthPass:              in.AuthPass,
+		DontTrackPrimary:      in.DontTrackPrimary,
+		SrcIP:                 in.SrcIP,
+		McastGroup:            in.McastDst,
+		CheckUnicastSrc:       in.CheckUnicastSrc,
+		Nopreempt:             in.NoPreempt,
+		PreemptDelay:          in.PreemptDelay,
+		NoAccept:              !in.Accept,
+		Strict:                in.Strict,
+		LowerPrioNoAdvert:     in.LowerPrioNoAdvert,
+		HigherPrioSendAdvert:  in.HigherPrioSendAdvert,
+		V3ChecksumAsV2:        in.V3ChecksumAsV2,
+		SkipCheckAdvAddr:      in.SkipCheckAdvAddr,
+		DownTimerAdverts:      in.DownTimerAdverts,
+		NotifyDeleted:         in.Notify.NotifyDeleted,
+		NotifyPriorityChanges: in.NotifyPriorityChanges,
+		PromoteSecondaries:    in.PromoteSecondaries,
+		AddrVMAC:              in.VMAC.AddrVMAC,
+		AllowNoVIPs:           in.AllowNoVIPs,
+		TrackSrcIP:            in.TrackSrcIP,
+		OwnerIgnoreAdverts:    in.OwnerIgnoreAdverts,
+		TimerExpiredBackup:    in.TimerExpiredBackup,
 		GARP: vrrp.GARPConfig{
 			MasterDelay:         in.GARPMasterDelay,
 			MasterRepeat:        in.GARPMasterRepeat,
@@ -160,6 +206,16 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			Interval:            vg.GARPInterval,
 			NAInterval:          vg.GNAInterval,
 		},
+	}
+	switch {
+	case in.OldUnicastChecksumNever:
+		ic.OldUnicastChecksum = vrrp.ChecksumNever
+	case in.OldUnicastChecksum:
+		ic.OldUnicastChecksum = vrrp.ChecksumOld
+	}
+	if in.UnicastConfigured && len(in.UnicastPeers) == 0 && in.UnicastFaultNoPeer {
+		// keepalived's num_config_faults: the instance never runs.
+		ic.ConfigFault = "unicast without any peers (unicast_fault_no_peer)"
 	}
 	switch in.State {
 	case config.StateMaster:
@@ -178,6 +234,12 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	}
 	if len(ic.UnicastPeers) > 0 {
 		ic.McastGroup = netip.Addr{}
+		// unicast_ttl; 255 is the IPv4 socket's own, and IPv6 without it
+		// keeps the kernel's default hop limit, as keepalived does. A TTL
+		// of 0 cannot be asked of the kernel per packet (compat.md).
+		if in.UnicastTTL > 0 && (ipv6 || in.UnicastTTL != 255) {
+			ic.UnicastTTL = in.UnicastTTL
+		}
 	}
 
 	var vm *vmac.VMAC
@@ -191,7 +253,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			}
 			vmacName = names.next(prefix, in.VRID, ipv6)
 		}
-		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6}
+		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6, Instance: in.Name}
 		for _, a := range in.ExcludedVIPs {
 			if a.Prefix.Addr().Is6() {
 				vm.IPv6Enabled = true
@@ -199,6 +261,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		}
 		if !in.VMAC.XmitBase {
 			ic.Interface = vmacName
+			ic.BaseInterface = in.Interface
 		}
 	} else if in.VMAC.IPVLAN {
 		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is refused by -t (no ipvlan interface is created); running on %s", in.Name, in.Interface))
@@ -210,12 +273,35 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			ic.SrcIP = opt.PrimaryAddr(in.Interface, ipv6)
 		}
 	}
+	// An IPv6 VMAC sends from a link-local address of its own: the
+	// source, configured or the base interface's (keepalived's
+	// set_link_local_address); xmit_base sends from the base instead.
+	if vm != nil && ipv6 && !in.VMAC.XmitBase && ic.SrcIP.Is6() {
+		vm.LinkLocal = ic.SrcIP
+	}
 
+	defDev := in.Interface
+	if vmacName != "" {
+		defDev = vmacName
+	}
+	addrVMAC := addrVMACs{in: in, vg: vg, names: names, byBase: map[string]string{}}
+	// A VIP or eVIP on the instance's interface goes on its VMAC when it
+	// is of the instance's family; one of the other family (an IPv6 eVIP
+	// of an IPv4 instance) stays on the base interface, as keepalived's
+	// vrrp_complete_instance places them.
 	onVMAC := func(a config.Address) vrrp.Address {
 		v := address(a)
-		if vmacName != "" && !a.DevSet {
+		if vmacName != "" && (!a.DevSet || a.Dev == in.Interface) && a.Prefix.Addr().Unmap().Is6() == ipv6 {
 			v.Dev = vmacName
 		}
+		if name := addrVMAC.of(a, ipv6); name != "" {
+			v.Dev, v.UseVMAC = name, a.UseVMAC
+		}
+		// keepalived's nft_update_ipv6_address: by name unless
+		// nftables_ifindex, for a dont_track_primary instance's address
+		// on its own interface or not tracked.
+		v.FilterByName = in.DontTrackPrimary && !vg.Firewall.NFTablesIfIndex &&
+			(v.Dev == "" || v.Dev == defDev || a.NoTrack)
 		return v
 	}
 	for _, a := range in.VIPs {
@@ -224,6 +310,10 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	for _, a := range in.ExcludedVIPs {
 		ic.ExcludedVIPs = append(ic.ExcludedVIPs, onVMAC(a))
 	}
+	if vm != nil {
+		vms = append(vms, *vm)
+	}
+	vms = append(vms, addrVMAC.made...)
 	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
 	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
 
@@ -252,7 +342,47 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			ic.TrackBFDs = append(ic.TrackBFDs, ref)
 		}
 	}
-	return ic, vm, warn
+	return ic, vms, warn
+}
+
+// addrVMACs are keepalived's VMACs for addresses (use_vmac on a VIP, or
+// use_vmac_addr): one per base interface and family, named from
+// vmac_addr_prefix (else vmac_prefix, else "vrrp") as create_vmac_name.
+type addrVMACs struct {
+	in     *config.Instance
+	vg     *config.VRRPGlobal
+	names  vmacNames
+	byBase map[string]string
+	made   []vmac.VMAC
+}
+
+// of returns the VMAC a goes on, "" for none (the parser already refused
+// the combinations keepalived refuses).
+func (m *addrVMACs) of(a config.Address, instIPv6 bool) string {
+	in := m.in
+	v6 := a.Prefix.Addr().Is6()
+	base := in.Interface
+	if a.DevSet {
+		base = a.Dev
+	}
+	want := a.UseVMAC || in.VMAC.AddrVMAC
+	if base == in.Interface {
+		// On the instance's interface: the instance's own VMAC for its
+		// family; an address VMAC for the other one if asked.
+		want = !(in.VMAC.Enabled && v6 == instIPv6) && (a.UseVMAC || (in.VMAC.AddrVMAC && v6 != instIPv6))
+	}
+	if !want || base == "" {
+		return ""
+	}
+	key := base + "/" + strconv.FormatBool(v6)
+	if name, ok := m.byBase[key]; ok {
+		return name
+	}
+	prefix := cmp.Or(m.vg.VMACAddrPrefix, m.vg.VMACPrefix, "vrrp")
+	name := m.names.next(prefix, in.VRID, v6)
+	m.byBase[key] = name
+	m.made = append(m.made, vmac.VMAC{Name: name, Parent: base, VRID: uint8(in.VRID), IPv6: v6, ForAddrs: true})
+	return name
 }
 
 func address(a config.Address) vrrp.Address {
@@ -261,7 +391,7 @@ func address(a config.Address) vrrp.Address {
 		Dev:           a.Dev,
 		Peer:          a.Peer,
 		Label:         a.Label,
-		NoDAD:         a.NoDAD,
+		KeepDAD:       a.NoDAD,
 		NoPrefixRoute: a.NoPrefixRoute,
 		Home:          a.Home,
 		NoTrack:       a.NoTrack,
@@ -274,10 +404,9 @@ func address(a config.Address) vrrp.Address {
 	if a.PreferredLft != math.MaxUint32 {
 		v.PreferredLft = int(a.PreferredLft)
 	}
-	if a.Prefix.Addr().Is6() {
-		// keepalived adds every IPv6 VIP with IFA_F_NODAD.
-		v.NoDAD = true
-	}
+	// keepalived adds every IPv6 VIP with IFA_F_NODAD unless "-nodad" was
+	// written: the keyword is a minus, it keeps duplicate address detection.
+	v.NoDAD = a.Prefix.Addr().Is6() && !a.NoDAD
 	return v
 }
 
@@ -429,4 +558,94 @@ func vrrpBFDs(cfg *config.Config, inst string, refs []vrrp.TrackRef, warn []stri
 		keep = append(keep, t)
 	}
 	return keep, warn
+}
+
+// linkbeat lists the polled interfaces as keepalived's
+// init_interface_linkbeat settles them, with its lines.
+func linkbeat(cfg *config.Config) (names, notes []string) {
+	used := map[string]bool{}
+	vmacs := map[string]bool{}
+	var asked []string
+	for _, lb := range cfg.VRRP.Linkbeat {
+		asked = append(asked, lb.Name)
+	}
+	for _, in := range cfg.VRRP.Instances {
+		used[in.Interface] = true
+		for _, t := range in.Trackers {
+			if t.Kind == config.TrackInterface {
+				used[t.Name] = true
+			}
+		}
+		if in.VMAC.Enabled && in.VMAC.IfName != "" {
+			vmacs[in.VMAC.IfName] = true
+		}
+		if in.LinkbeatUsePolling && in.Interface != "" {
+			asked = append(asked, in.Interface)
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range asked {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		switch {
+		case vmacs[n]:
+		case !used[n]:
+			notes = append(notes, "Turning off linkbeat for "+n+" since not used for tracking")
+		default:
+			names = append(names, n)
+		}
+	}
+	if len(names) > 0 {
+		notes = append(notes, "Using MII-BMSR/ETHTOOL NIC polling thread(s)...")
+	}
+	return names, notes
+}
+
+// extraIfs fills each instance's garp_extra_if: the interfaces, other
+// than the instance's own, its VIPs and excluded VIPs are on, VMACs only
+// unless "all" (keepalived's vrrp_send_vmac_update).
+func extraIfs(res *Result, ins []config.Instance) {
+	vmacs := map[string]bool{}
+	for _, m := range res.VMACs {
+		vmacs[m.Name] = true
+	}
+	for i := range res.VRRP.Instances {
+		ic := &res.VRRP.Instances[i]
+		in := &ins[i]
+		if in.GARPExtraIf <= 0 {
+			continue
+		}
+		ic.GARPExtraIfInterval, ic.GARPExtraIfAll = in.GARPExtraIf, in.GARPExtraIfAll
+		var ifs []string
+		for _, set := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
+			for _, a := range set {
+				if a.Dev != ic.Interface && (vmacs[a.Dev] || in.GARPExtraIfAll) && !slices.Contains(ifs, a.Dev) {
+					ifs = append(ifs, a.Dev)
+				}
+			}
+		}
+		ic.GARPExtraIfs = ifs
+	}
+}
+
+// trackedScripts are the vrrp_scripts a track_script of an instance or a
+// sync group names.
+func trackedScripts(cfg *config.Config) map[string]bool {
+	out := map[string]bool{}
+	add := func(ts []config.Tracker) {
+		for _, t := range ts {
+			if t.Kind == config.TrackScript {
+				out[t.Name] = true
+			}
+		}
+	}
+	for i := range cfg.VRRP.Instances {
+		add(cfg.VRRP.Instances[i].Trackers)
+	}
+	for _, sg := range cfg.VRRP.SyncGroups {
+		add(sg.Trackers)
+	}
+	return out
 }

@@ -88,10 +88,17 @@ func TestTranslate(t *testing.T) {
   advert_int 0.1
   unicast_src_ip fd00::1
   unicast_peer { fd00::2 }
-  virtual_ipaddress { fd00::100/64 }
+  virtual_ipaddress {
+    fd00::100/64
+    fd00::101/64 -nodad
+  }
 }`,
 			check: func(t *testing.T, r *Result) {
 				ic := r.VRRP.Instances[0]
+				// "-nodad" is keepalived's minus: that VIP keeps DAD.
+				want(t, "-nodad nodad", ic.VIPs[1].NoDAD, false)
+				want(t, "-nodad kept", ic.VIPs[1].KeepDAD, true)
+				want(t, "default kept", ic.VIPs[0].KeepDAD, false)
 				want(t, "ipv6", ic.IPv6, true)
 				want(t, "version", ic.Version, 3)
 				want(t, "advert", ic.AdvertInt, 100*time.Millisecond)
@@ -100,6 +107,58 @@ func TestTranslate(t *testing.T) {
 				want(t, "peers", len(ic.UnicastPeers), 1)
 				want(t, "peer", ic.UnicastPeers[0].Addr, netip.MustParseAddr("fd00::2"))
 				want(t, "nodad", ic.VIPs[0].NoDAD, true)
+				want(t, "kernel's hop limit", ic.UnicastTTL, 0)
+			},
+		},
+		{
+			name: "unused vrrp_script dropped",
+			conf: `global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script used { script "/bin/true" }
+vrrp_script unused { script "/bin/false" }
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 7
+  track_script { used }
+  virtual_ipaddress { 10.0.0.1 }
+}`,
+			check: func(t *testing.T, r *Result) {
+				want(t, "engine scripts", len(r.VRRP.Scripts), 1)
+				want(t, "run scripts", len(r.Track.Scripts), 1)
+				want(t, "the used one", r.Track.Scripts[0].Name, "used")
+				want(t, "warning", slices.Contains(r.Warnings, "Warning - script unused is not used"), true)
+			},
+		},
+		{
+			name: "unicast_ttl",
+			conf: `vrrp_instance A {
+  interface eth0
+  virtual_router_id 7
+  unicast_peer { 192.0.2.9 }
+  unicast_ttl 10
+  virtual_ipaddress { 10.0.0.1 }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 8
+  unicast_peer { 192.0.2.9 }
+  unicast_ttl 255
+  virtual_ipaddress { 10.0.0.2 }
+}
+vrrp_instance C {
+  interface eth0
+  virtual_router_id 9
+  unicast_src_ip fd00::1
+  unicast_peer { fd00::2 }
+  unicast_ttl 255
+  virtual_ipaddress { fd00::100/64 }
+}`,
+			check: func(t *testing.T, r *Result) {
+				want(t, "A", r.VRRP.Instances[0].UnicastTTL, 10)
+				want(t, "B (the IPv4 socket's 255)", r.VRRP.Instances[1].UnicastTTL, 0)
+				want(t, "C (IPv6: set per packet)", r.VRRP.Instances[2].UnicastTTL, 255)
 			},
 		},
 		{
@@ -197,6 +256,37 @@ vrrp_instance B { interface eth1
 				want(t, "vmac parent", r.VMACs[0].Parent, "eth0")
 				want(t, "runs on vmac", ic.Interface, "vrrp.9")
 				want(t, "vip on vmac", ic.VIPs[0].Dev, "vrrp.9")
+				want(t, "IPv4: no link-local", r.VMACs[0].LinkLocal.IsValid(), false)
+			},
+		},
+		{
+			// keepalived: an eVIP of the other family stays on the base
+			// interface (corpus 067).
+			name: "vmac eVIP of the other family",
+			conf: `vrrp_instance VM { interface eth0
+  use_vmac
+  virtual_router_id 9
+  virtual_ipaddress { 10.0.0.9 }
+  virtual_ipaddress_excluded { 10.0.1.9
+    2001:db8::9/64 } }`,
+			check: func(t *testing.T, r *Result) {
+				ic := r.VRRP.Instances[0]
+				want(t, "IPv4 eVIP on the vmac", ic.ExcludedVIPs[0].Dev, "vrrp.9")
+				want(t, "IPv6 eVIP on the base", ic.ExcludedVIPs[1].Dev, "eth0")
+			},
+		},
+		{
+			// keepalived's set_link_local_address: an IPv6 VMAC sends
+			// from a link-local address of its own (corpus 078).
+			name: "IPv6 vmac link-local",
+			conf: `vrrp_instance V6 { interface eth0
+  use_vmac
+  virtual_router_id 9
+  mcast_src_ip fe80::1:2
+  virtual_ipaddress { 2001:db8::9/64 } }`,
+			check: func(t *testing.T, r *Result) {
+				want(t, "link-local", r.VMACs[0].LinkLocal, netip.MustParseAddr("fe80::1:2"))
+				want(t, "source", r.VRRP.Instances[0].SrcIP, netip.MustParseAddr("fe80::1:2"))
 			},
 		},
 		{
@@ -294,5 +384,49 @@ func TestVMACNamesUnique(t *testing.T) {
 	}
 	if n := vmacName("averyveryverylongprefix", 12, 255); n != "averyvery12.255" {
 		t.Errorf("long name %q (%d)", n, len(n))
+	}
+}
+
+// TestInitFailOfTrackedScript: keepalived 2.2.7 resets a vrrp_script's
+// init_fail when a track_script names it, so the instance waits silently
+// for the first result instead of starting in FAULT (corpus 114 in the
+// runtime differential); init_fail stays on a script nothing tracks.
+func TestInitFailOfTrackedScript(t *testing.T) {
+	res := parse(t, `global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script tracked {
+  script "/bin/true"
+  init_fail
+  rise 2
+}
+vrrp_script unused {
+  script "/bin/true"
+  init_fail
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  track_script {
+    tracked
+  }
+  virtual_ipaddress {
+    192.0.2.10
+  }
+}
+`)
+	got := map[string]bool{}
+	for _, s := range res.VRRP.Scripts {
+		got[s.Name] = s.InitFail
+	}
+	// An unused script is dropped altogether (keepalived's "Warning -
+	// script unused is not used"), so init_fail never applies.
+	if initFail, ok := got["tracked"]; !ok || initFail {
+		t.Fatalf("init_fail: tracked %v present %v (want false, present)", initFail, ok)
+	}
+	if _, ok := got["unused"]; ok {
+		t.Fatal("the unused script is still in the configuration")
 	}
 }

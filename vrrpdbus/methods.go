@@ -41,17 +41,22 @@ func (s *Service) vrrpMethods() map[string]any {
 	}
 }
 
-// instanceMethods are org.keepalived.Vrrp1.Instance's. keepalived-go has
-// no way to send a GARP on request (no signal does it), so SendGarp says
-// so instead of pretending.
+// instanceMethods are org.keepalived.Vrrp1.Instance's: SendGarp sends one
+// round of GARPs/NAs when the instance is MASTER and answers nothing, as
+// keepalived's vrrp_send_link_update(vrrp, 1).
 func (s *Service) instanceMethods(path string) map[string]any {
 	return map[string]any{
 		"SendGarp": func() *dbus.Error {
-			if _, ok := s.lookup(path); !ok {
+			st, ok := s.lookup(path)
+			if !ok {
 				return s.notFound(path)
 			}
-			return dbus.NewError("org.freedesktop.DBus.Error.NotSupported",
-				[]any{"SendGarp is not supported by keepalived-go"})
+			if s.opt.SendGARP == nil {
+				return dbus.NewError("org.freedesktop.DBus.Error.NotSupported",
+					[]any{"SendGarp is not supported here"})
+			}
+			s.opt.SendGARP(st.Name)
+			return nil
 		},
 	}
 }

@@ -23,6 +23,9 @@ type Options struct {
 	// ones return once the file is written, as keepalived replies only
 	// then; ReloadConfig only starts the reload.
 	PrintData, PrintStats, PrintStatsClear, ReloadConfig func()
+	// SendGARP is Instance.SendGarp: one round of GARPs/NAs for the named
+	// instance's addresses if it is MASTER; nil answers NotSupported.
+	SendGARP func(instance string)
 
 	Logger *slog.Logger
 }
@@ -51,6 +54,17 @@ type node struct {
 	iface    string
 	children []string
 }
+
+// Connected reports whether the service is on a bus whose connection is
+// still up.
+func (s *Service) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil && !s.stopped && s.conn.Connected()
+}
+
+// Name is the bus name the service owns (or asks for).
+func (s *Service) Name() string { return s.opt.Service }
 
 // New returns a service that is not on a bus yet.
 func New(opt Options) *Service {

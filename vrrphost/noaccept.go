@@ -1,6 +1,7 @@
 package vrrphost
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -49,6 +50,9 @@ func (h *Host) filter(a vrrp.Address) error {
 	if n.f == nil {
 		return fmt.Errorf("vrrphost: no_accept %s: %w", a.Prefix.Addr(), n.err)
 	}
+	if a.FilterByName {
+		return n.f.AddName(a.Prefix.Addr(), a.Dev)
+	}
 	return n.f.Add(a.Prefix.Addr(), h.ifindex(a))
 }
 
@@ -63,6 +67,9 @@ func (h *Host) unfilter(a vrrp.Address) error {
 	defer n.mu.Unlock()
 	if n.f == nil {
 		return nil
+	}
+	if a.FilterByName {
+		return n.f.DelName(a.Prefix.Addr(), a.Dev)
 	}
 	return n.f.Del(a.Prefix.Addr(), h.ifindex(a))
 }
@@ -99,12 +106,24 @@ func (h *Host) ifindex(a vrrp.Address) int {
 type vmacEntry struct {
 	index, parent int
 	ipv6          bool
+	// both: the VMAC carries addresses of the other family too (an
+	// IPv4 instance's IPv6 eVIPs), so it is in both families' maps, as
+	// keepalived's nft_add_vmac with other_family.
+	both bool
+}
+
+// families are the ipv6 values of the maps e is in.
+func (e vmacEntry) families() []bool {
+	if e.both {
+		return []bool{e.ipv6, !e.ipv6}
+	}
+	return []bool{e.ipv6}
 }
 
 // AddVMAC puts a VMAC in keepalived's VMAC map (its IGMP/MLD reports go
 // out of the parent, its router solicitations are dropped), replacing the
 // entry of an earlier interface of that name.
-func (h *Host) AddVMAC(name, parent string, ipv6 bool) error {
+func (h *Host) AddVMAC(name, parent string, ipv6, otherFamily bool) error {
 	v, err := h.nl.Link(name)
 	if err != nil {
 		return fmt.Errorf("vrrphost: VMAC %s: %w", name, err)
@@ -119,15 +138,19 @@ func (h *Host) AddVMAC(name, parent string, ipv6 bool) error {
 	if n.f == nil {
 		return fmt.Errorf("vrrphost: VMAC %s: %w", name, n.err)
 	}
-	e := vmacEntry{v.Index, p.Index, ipv6}
+	e := vmacEntry{v.Index, p.Index, ipv6, otherFamily}
 	if old, ok := n.vmacs[name]; ok {
 		if old == e {
 			return nil
 		}
-		_ = n.f.DelVMAC(old.index, old.parent, old.ipv6)
+		for _, fam := range old.families() {
+			_ = n.f.DelVMAC(old.index, old.parent, fam)
+		}
 	}
-	if err := n.f.AddVMAC(e.index, e.parent, e.ipv6); err != nil {
-		return err
+	for _, fam := range e.families() {
+		if err := n.f.AddVMAC(e.index, e.parent, fam); err != nil {
+			return err
+		}
 	}
 	if n.vmacs == nil {
 		n.vmacs = map[string]vmacEntry{}
@@ -146,5 +169,9 @@ func (h *Host) DelVMAC(name string) error {
 		return nil
 	}
 	delete(n.vmacs, name)
-	return n.f.DelVMAC(old.index, old.parent, old.ipv6)
+	var errs []error
+	for _, fam := range old.families() {
+		errs = append(errs, n.f.DelVMAC(old.index, old.parent, fam))
+	}
+	return errors.Join(errs...)
 }

@@ -70,6 +70,8 @@ func (l *linkRec) LinkChanged(ifname string, up bool) {
 func (l *linkRec) LinkReplaced(ifname string) { l.add(ifname + " replaced") }
 func (l *linkRec) LinkDeleted(ifname string)  { l.add(ifname + " deleted") }
 
+func (l *linkRec) AddressAdded(string, netip.Addr) {}
+
 func (l *linkRec) AddressRemoved(ifname string, a netip.Addr, present func() bool) {
 	l.add(fmt.Sprintf("%s -%s present=%v", ifname, a, present()))
 }

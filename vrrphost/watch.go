@@ -29,6 +29,8 @@ type Sink interface {
 	// address that is still absent (a stale event must not undo what the
 	// sink has just added back).
 	AddressRemoved(ifname string, a netip.Addr, present func() bool)
+	// AddressAdded reports an address added to an interface.
+	AddressAdded(ifname string, a netip.Addr)
 	// RouteRemoved and RuleRemoved report a keepalived route or rule
 	// deleted (only the fields the kernel's report identifies it by are
 	// set; see vrrp.Route.Matches); present re-reads the kernel.
@@ -241,6 +243,9 @@ func (lw *Watcher) addr(a ifaddr.AddrEvent) {
 			lw.source(k, lw.readPrimary(a.Index, v6))
 		}
 		return
+	}
+	if sink != nil {
+		sink.AddressAdded(name, a.Addr)
 	}
 	if !lw.primary[k].IsValid() && candidate(a.Addr, a.Scope) {
 		lw.source(k, a.Addr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/dsas/keepalived-go/vmac"
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrpconf"
+	"github.com/dsas/keepalived-go/vrrphost"
 )
 
 func (v *Side) installStatic(res *vrrpconf.Result) {
@@ -76,7 +78,30 @@ func (v *Side) removeStale(old, res *vrrpconf.Result) {
 // the engine does not own: the VMACs and the static addresses.
 type hostSink struct{ v *Side }
 
-func (s hostSink) LinkChanged(ifname string, up bool) { s.v.router.LinkChanged(ifname, up) }
+func (s hostSink) LinkChanged(ifname string, up bool) {
+	if p := s.v.beating.Load(); p != nil && (*p)[ifname] {
+		return // linkbeat polls it
+	}
+	s.v.router.LinkChanged(ifname, up)
+}
+
+// startLinkbeat (re)starts the linkbeat polling when the polled
+// interfaces change.
+func (v *Side) startLinkbeat(old, next *vrrpconf.Result) {
+	if old != nil && slices.Equal(old.Linkbeat, next.Linkbeat) {
+		return
+	}
+	v.linkbeat.Stop()
+	v.linkbeat = nil
+	set := map[string]bool{}
+	for _, n := range next.Linkbeat {
+		set[n] = true
+	}
+	v.beating.Store(&set)
+	if len(next.Linkbeat) > 0 {
+		v.linkbeat = vrrphost.StartLinkbeat(next.Linkbeat, vrrphost.LinkbeatInterval, v.router.LinkChanged)
+	}
+}
 
 func (s hostSink) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
 	s.v.router.SourceChanged(ifname, ipv6, src)
@@ -121,6 +146,20 @@ func (s hostSink) AddressRemoved(ifname string, a netip.Addr, present func() boo
 	}
 	s.v.router.AddressRemoved(ifname, a, present)
 }
+
+// checkTrackedSources puts in FAULT, at start, the track_src_ip instances
+// whose configured source address is not on the host (the watcher reports
+// its later comings and goings).
+func (v *Side) checkTrackedSources(res *vrrpconf.Result) {
+	for _, in := range res.VRRP.Instances {
+		if in.TrackSrcIP && in.SrcIP.IsValid() && !vrrphost.HasAddress(in.SrcIP) {
+			v.router.AddressRemoved(in.Interface, in.SrcIP, func() bool { return false })
+		}
+	}
+}
+
+// AddressAdded lets the engine see a tracked source address come back.
+func (s hostSink) AddressAdded(ifname string, a netip.Addr) { s.v.router.AddressAdded(ifname, a) }
 
 // RouteRemoved restores a static route deleted behind our back
 // (keepalived's reinstate_static_route), then lets the engine act.
@@ -189,22 +228,80 @@ func (v *Side) createVMAC(m vmac.VMAC) error {
 	if err := vmac.Create(m); err != nil {
 		return err
 	}
-	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6); err != nil {
+	// keepalived's -D line (netlink_link_add_vmac), colon included.
+	v.log.Debug(fmt.Sprintf("(%s): Success creating VMAC interface %s", m.Instance, m.Name))
+	if m.ForAddrs {
+		v.addrVMACLinkLocal(m)
+		return nil
+	}
+	if !m.IPv6 && v.cfg.Global.DisableLocalIGMP {
+		// keepalived leaves an IPv4 VMAC out of the map then: the host
+		// sends no link-local IGMP reports at all.
+		return nil
+	}
+	// An IPv4 VMAC with IPv6 eVIPs is in both families' maps.
+	if err := v.host.AddVMAC(m.Name, m.Parent, m.IPv6, !m.IPv6 && m.IPv6Enabled); err != nil {
 		v.log.Warn(fmt.Sprintf("VMAC %s: nftables: %v", m.Name, err))
+	}
+	if m.IPv6 && m.LinkLocal.IsValid() {
+		// nodad: the base interface may hold the same address;
+		// deprecated (preferred_lft 0): nothing else picks it as a
+		// source. keepalived's add_link_local_address does the same.
+		ll := vrrp.Address{Prefix: netip.PrefixFrom(m.LinkLocal, 64), Dev: m.Name, NoDAD: true, PreferredLft: 0}
+		if err := v.host.AddAddress(context.Background(), ll); err != nil {
+			v.log.Info(fmt.Sprintf("Adding link-local address to vmac failed (%s on %s: %v)", m.LinkLocal, m.Name, err))
+		}
 	}
 	return nil
 }
 
-func (v *Side) deleteVMAC(name string) {
-	_ = v.host.DelVMAC(name)
-	vmac.Delete(name)
+func (v *Side) deleteVMAC(m vmac.VMAC) {
+	_ = v.host.DelVMAC(m.Name)
+	if vmac.Delete(m.Name) == nil {
+		// keepalived's -D line (netlink_link_del_vmac), no colon.
+		v.log.Debug(fmt.Sprintf("(%s) Success removing VMAC interface %s", m.Instance, m.Name))
+	}
 }
 
+// containsVMAC compares what is created: an instance renamed over the
+// same VMAC keeps it rather than deleting it after re-creating it.
 func containsVMAC(list []vmac.VMAC, m vmac.VMAC) bool {
+	m.Instance = ""
 	for _, x := range list {
-		if x == m {
+		if x.Instance = ""; x == m {
 			return true
 		}
 	}
 	return false
+}
+
+// addrVMACLinkLocal gives an IPv6 address VMAC its base interface's
+// link-local address, deprecated and without DAD, as keepalived's
+// set_link_local_address does for the VMAC of an address (no instance
+// source on it). An IPv4 one needs nothing.
+func (v *Side) addrVMACLinkLocal(m vmac.VMAC) {
+	if !m.IPv6 {
+		return
+	}
+	ifi, err := net.InterfaceByName(m.Parent)
+	if err != nil {
+		v.log.Info(fmt.Sprintf("VMAC %s: %v", m.Name, err))
+		return
+	}
+	addrs, _ := ifi.Addrs()
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ipn.IP)
+		if !ok || !ip.Is6() || !ip.IsLinkLocalUnicast() {
+			continue
+		}
+		ll := vrrp.Address{Prefix: netip.PrefixFrom(ip, 64), Dev: m.Name, Scope: 253, NoDAD: true, PreferredLft: 0}
+		if err := v.host.AddAddress(context.Background(), ll); err != nil {
+			v.log.Info(fmt.Sprintf("VMAC %s: adding link-local address failed: %v", m.Name, err))
+		}
+		return
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os/exec"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,7 @@ type Side struct {
 	router  *vrrp.Router
 	watcher *vrrphost.Watcher
 	notify  swapNotifier
+	smtp    smtpNotifier
 	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
 	// stopping stops VMAC re-creation while a stop deletes them.
 	stopping atomic.Bool
@@ -52,6 +54,16 @@ type Side struct {
 	disp    *notify.Dispatcher
 	tracker *track.Tracker
 	fifos   []*exec.Cmd
+	// promoted are the interfaces whose promote_secondaries this
+	// process turned on, to turn off again (promote.go).
+	promoted map[string]bool
+	// igmpOff: this process turned igmp_link_local_mcast_reports off
+	// (disable_local_igmp) and turns it on again at stop.
+	igmpOff bool
+	// linkbeat polls the linkbeat interfaces; beating their names,
+	// whose netlink link events are ignored as keepalived ignores them.
+	linkbeat *vrrphost.Linkbeat
+	beating  atomic.Pointer[map[string]bool]
 
 	quit     chan struct{} // ends waitForSources
 	polled   chan struct{} // closed when it has ended
@@ -87,6 +99,10 @@ type Options struct {
 	// (a vrrp_script result recorder); it is called again after a reload
 	// changes the trackers.
 	WrapTrackSink func(next track.Sink, scripts []vrrp.ScriptConfig, runs []track.Script) track.Sink
+	// Rejected, when set, is told of the adverts refused for an
+	// authentication or protocol error (the SNMP RFC traps); it must not
+	// block.
+	Rejected func(vrrp.Rejection)
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
@@ -119,8 +135,12 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
+	for _, n := range res.Notes {
+		log.Info(n)
+	}
 	v := &Side{log: log, keepVIPs: so.KeepVIPs, wrapSink: so.WrapTrackSink, res: res, cfg: cfg, quit: make(chan struct{}), polled: make(chan struct{}), reloaded: make(chan struct{}, 1)}
-	v.notify.tees = so.Notifiers
+	v.smtp.setConfig(cfg, log)
+	v.notify.tees = append(slices.Clone(so.Notifiers), &v.smtp)
 	v.cur.Store(&res.VRRP)
 	if v.host, err = vrrphost.New(); err != nil {
 		return nil, err
@@ -133,7 +153,11 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	listenAH := func(ifname string) (vrrp.Conn, error) {
 		return vrrphost.ListenerAH(*v.cur.Load())(ifname)
 	}
-	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log})
+	// keepalived's scheduler check: a late timer is logged and, with
+	// max_auto_priority, raises the realtime priority (vrrphost.AutoPriority).
+	auto := vrrphost.NewAutoPriority(cfg.Global.MaxAutoPriority, log)
+	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log,
+		Rejected: so.Rejected, Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay})
 	if err != nil {
 		v.host.Close()
 		return nil, err
@@ -150,6 +174,8 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	}
 	v.notify.p.Store(v.disp)
 	v.fifos = v.startFIFOScripts(res)
+	v.promote(nil, res)
+	v.disableLocalIGMP(cfg)
 	v.installStatic(res)
 	// Subscribe before the engine reads the initial link states, so no
 	// change falls between the two.
@@ -162,12 +188,15 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	if err := v.host.BeginStartup(); err != nil {
 		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
 	}
+	track.Prime(v.trackConfig(res), v.sink(res))
 	err = v.router.Start()
 	v.host.EndStartup()
 	if err != nil {
 		v.close()
 		return nil, err
 	}
+	v.checkTrackedSources(res)
+	v.startLinkbeat(nil, res)
 	v.tracker = track.Start(v.trackConfig(res), v.sink(res))
 	go v.waitForSources()
 	return v, nil
@@ -330,11 +359,14 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 		v.fifos = v.startFIFOScripts(res)
 	}
 	v.removeStale(old, res)
+	v.promote(old, res)
+	v.startLinkbeat(old, res)
 	v.installStatic(res)
+	v.smtp.setConfig(cfg, v.log)
 	v.cfg = cfg
 	for _, m := range old.VMACs {
 		if !containsVMAC(res.VMACs, m) {
-			v.deleteVMAC(m.Name)
+			v.deleteVMAC(m)
 		}
 	}
 	v.res = res
@@ -378,6 +410,15 @@ func (v *Side) close() error {
 		cancel()
 	}
 	stopCmds(v.fifos)
+	v.linkbeat.Stop()
+	v.linkbeat = nil
+	v.promote(v.res, nil)
+	if v.igmpOff {
+		v.igmpOff = false
+		if err := vrrphost.RestoreLocalIGMP(); err != nil {
+			v.log.Info(err.Error())
+		}
+	}
 	// Static entries go whatever -V says, as in keepalived's stop_vrrp.
 	ctx := context.Background()
 	for _, r := range v.res.StaticRules {
@@ -391,7 +432,7 @@ func (v *Side) close() error {
 	}
 	if !v.keepVIPs {
 		for _, m := range v.res.VMACs {
-			v.deleteVMAC(m.Name)
+			v.deleteVMAC(m)
 		}
 	}
 	errs = append(errs, v.host.Close())

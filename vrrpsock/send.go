@@ -118,8 +118,9 @@ func (s *sender) close() error {
 }
 
 // send writes payload to dst with the source address src (zero: the
-// kernel's choice); IPv6 sends always name the interface.
-func (s *sender) send(payload []byte, src, dst netip.Addr) error {
+// kernel's choice) and, when ttl is not 0, that TTL / hop limit; IPv6
+// sends always name the interface.
+func (s *sender) send(payload []byte, src, dst netip.Addr, ttl int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hdr = unix.Msghdr{}
@@ -148,6 +149,14 @@ func (s *sender) send(payload []byte, src, dst netip.Addr) error {
 			s.cmsg(oob, unix.IPPROTO_IP, unix.IP_PKTINFO, unsafe.Slice((*byte)(unsafe.Pointer(&pi)), unix.SizeofInet4Pktinfo))
 		}
 	}
+	if ttl > 0 {
+		v := int32(ttl)
+		level, typ := int32(unix.IPPROTO_IP), int32(unix.IP_TTL)
+		if s.v6 {
+			level, typ = unix.IPPROTO_IPV6, unix.IPV6_HOPLIMIT
+		}
+		s.cmsg(oob, level, typ, unsafe.Slice((*byte)(unsafe.Pointer(&v)), 4))
+	}
 	if s.fd < 0 {
 		return os.ErrClosed
 	}
@@ -172,14 +181,15 @@ func (s *sender) send(payload []byte, src, dst netip.Addr) error {
 	}
 }
 
-// cmsg puts one control message at the start of oob and points the
-// header at it.
+// cmsg appends one control message to those already in oob and points
+// the header at them.
 func (s *sender) cmsg(oob []byte, level, typ int32, data []byte) {
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	off := int(s.hdr.Controllen) // 0 after the header's reset in send
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[off]))
 	h.Level = level
 	h.Type = typ
 	h.SetLen(unix.CmsgLen(len(data)))
-	copy(oob[unix.CmsgLen(0):], data)
+	copy(oob[off+unix.CmsgLen(0):], data)
 	s.hdr.Control = &oob[0]
-	s.hdr.SetControllen(unix.CmsgSpace(len(data)))
+	s.hdr.SetControllen(off + unix.CmsgSpace(len(data)))
 }

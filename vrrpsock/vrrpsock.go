@@ -57,8 +57,11 @@ type Config struct {
 	// (mcast_src_ip / unicast_src_ip); the zero value lets the kernel
 	// choose (the primary address, or the link-local address for IPv6).
 	Source netip.Addr
-	// UnicastTTL is the TTL / hop limit of unicast sends; 0 means 255.
-	// Multicast sends always use 255 (RFC 5798 §5.1.1.3).
+	// UnicastTTL is the TTL / hop limit of unicast sends; 0 means 255
+	// for IPv4 and the kernel's default hop limit (the interface's
+	// hop_limit sysctl) for IPv6, as keepalived leaves it. Multicast sends
+	// always use 255 (RFC 5798 §5.1.1.3). WriteToTTL overrides it for one
+	// packet (an instance's unicast_ttl).
 	UnicastTTL int
 }
 
@@ -110,7 +113,10 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 	}
 	c.src = c.src.Unmap()
 	ttl := cfg.UnicastTTL
-	if ttl == 0 {
+	switch {
+	case ttl == 0 && v6:
+		ttl = -1 // IPV6_UNICAST_HOPS: the kernel's default
+	case ttl == 0:
 		ttl = 255
 	}
 	if err := c.open(network, ifname, ttl, !cfg.NoJoin); err != nil {
@@ -284,6 +290,16 @@ func (c *Conn) ReadFrom(b []byte) (n int, src, dst netip.Addr, ttl int, err erro
 // that is unset too the kernel's choice. On IPv6 the kernel fills in the
 // checksum.
 func (c *Conn) WriteTo(payload []byte, src, dst netip.Addr) error {
+	return c.WriteToTTL(payload, src, dst, 0)
+}
+
+// WriteToTTL is WriteTo with the TTL / hop limit of this one packet
+// (1-255; 0: the socket's), as keepalived sets its instance's
+// unicast_ttl in each packet (IPv4 header, IPV6_HOPLIMIT).
+func (c *Conn) WriteToTTL(payload []byte, src, dst netip.Addr, ttl int) error {
+	if ttl < 0 || ttl > 255 {
+		return fmt.Errorf("vrrpsock: write on %s: TTL %d out of range", c.ifi.Name, ttl)
+	}
 	if !src.IsValid() {
 		src = c.src
 	}
@@ -292,7 +308,7 @@ func (c *Conn) WriteTo(payload []byte, src, dst netip.Addr) error {
 	if !dst.IsValid() || dst.Is6() != c.v6 {
 		return fmt.Errorf("vrrpsock: write on %s: destination %s has the wrong family", c.ifi.Name, dst)
 	}
-	if err := c.tx.send(payload, src, dst); err != nil {
+	if err := c.tx.send(payload, src, dst, ttl); err != nil {
 		return fmt.Errorf("vrrpsock: write to %s on %s: %w", dst, c.ifi.Name, err)
 	}
 	return nil

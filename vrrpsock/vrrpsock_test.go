@@ -138,6 +138,16 @@ func TestIPv4(t *testing.T) {
 			t.Fatalf("got %+v", p)
 		}
 	})
+	t.Run("unicast_ttl per packet", func(t *testing.T) {
+		// keepalived writes the instance's unicast_ttl into each IPv4
+		// header; WriteToTTL sets it per packet (IP_TTL).
+		if err := c1.WriteToTTL(advert(54, 150, vip), h1.IPv4.Addr(), h2.IPv4.Addr(), 7); err != nil {
+			t.Fatal(err)
+		}
+		if p := read(t, c2); p.ttl != 7 || p.b[1] != 54 {
+			t.Fatalf("got vrid %d ttl %d, want vrid 54 ttl 7", p.b[1], p.ttl)
+		}
+	})
 	t.Run("source selection", func(t *testing.T) {
 		src := netip.MustParseAddr("10.213.0.201")
 		if _, err := h1.Run("ip", "addr", "add", src.String()+"/24", "dev", h1.Link); err != nil {
@@ -214,11 +224,23 @@ func TestIPv6(t *testing.T) {
 		adv := advert(52, 150, vip)
 		write(t, c1, adv, h1.IPv6.Addr(), h2.IPv6.Addr())
 		p := read(t, c2)
-		if p.src != h1.IPv6.Addr() || p.dst != h2.IPv6.Addr() || p.ttl != 255 {
-			t.Fatalf("got %+v", p)
+		// Unicast keeps the kernel's default hop limit (the interface's
+		// hop_limit sysctl, 64), as keepalived's IPv6 unicast adverts do
+		// (issue 11 divergence 26).
+		if p.src != h1.IPv6.Addr() || p.dst != h2.IPv6.Addr() || p.ttl != 64 {
+			t.Fatalf("got %+v, want hop limit 64", p)
 		}
 		if got, want := binary.BigEndian.Uint16(p.b[6:]), pseudoSum(p.src, p.dst, p.b); got != want {
 			t.Fatalf("checksum %#04x, want %#04x", got, want)
+		}
+	})
+	t.Run("unicast_ttl per packet", func(t *testing.T) {
+		// keepalived passes unicast_ttl as IPV6_HOPLIMIT with the packet.
+		if err := c1.WriteToTTL(advert(53, 150, vip), h1.IPv6.Addr(), h2.IPv6.Addr(), 255); err != nil {
+			t.Fatal(err)
+		}
+		if p := read(t, c2); p.ttl != 255 || p.b[1] != 53 || p.src != h1.IPv6.Addr() {
+			t.Fatalf("got %+v, want vrid 53 from %s hop limit 255", p, h1.IPv6.Addr())
 		}
 	})
 	t.Run("hop limit 64 reported, bad checksum dropped", func(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 )
 
 // BFD is BFD_CHECK: the real server is healthy while bfd_instance Name is
-// Up. keepalived's BFD process pushes each change; here the engine asks
-// Up on the checker's schedule (every second, as FILE_CHECK).
+// Up. keepalived's BFD process pushes each change; here each event wakes
+// the checker (check.Checker.Wake) and Up answers with the last event.
 type BFD struct {
 	Name string
 	// Up reports the session's state; nil (no BFD side running) is Down,

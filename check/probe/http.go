@@ -32,6 +32,11 @@ type URL struct {
 	// MatchErr is why the configured regex cannot run (RE2 lacks a
 	// construct): the check then always fails rather than pass unmatched.
 	MatchErr error
+	// TLSCompliant is SSL_GET tls_compliant (keepalived 2.3, checker or
+	// url): the connection ends with a close_notify alert. keepalived
+	// otherwise shuts TLS down quietly (SSL_set_quiet_shutdown), and so do
+	// we: the TCP connection is closed with no alert.
+	TLSCompliant bool
 }
 
 // maxRegexBody bounds the body kept for a regex: keepalived matches a
@@ -110,6 +115,11 @@ func (h *HTTP) fetch(ctx context.Context, u *URL) error {
 		// The conn deadline set by dial bounds the handshake too.
 		if err := tc.Handshake(); err != nil {
 			return fmt.Errorf("https %s%s: handshake: %w", h.Conn.Addr, u.Path, err)
+		}
+		if u.TLSCompliant {
+			// Close sends close_notify (bounded by the conn deadline) before
+			// it closes the socket; the deferred raw.Close is then a no-op.
+			defer tc.Close()
 		}
 		c = tc
 	}

@@ -340,3 +340,75 @@ func ExampleHTTP_Request() {
 	fmt.Printf("%q\n", h.Request(&URL{Path: "/health"}))
 	// Output: "GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 192.0.2.1:80\r\n\r\n"
 }
+
+// recordConn keeps every byte read from the client.
+type recordConn struct {
+	net.Conn
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (r *recordConn) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.mu.Lock()
+	r.buf = append(r.buf, p[:n]...)
+	r.mu.Unlock()
+	return n, err
+}
+
+// TestSSLGetTLSCompliant: keepalived shuts an SSL_GET connection down
+// quietly (no close_notify) unless tls_compliant (2.3) is set on the
+// checker or the url. TLS 1.2 leaves the record type in clear, so the
+// server sees whether an alert record (21) came after the request.
+func TestSSLGetTLSCompliant(t *testing.T) {
+	srvCert, _ := selfSigned(t, "good.example")
+	srvCfg := &tls.Config{Certificates: []tls.Certificate{srvCert}, MaxVersion: tls.VersionTLS12}
+	for _, compliant := range []bool{false, true} {
+		t.Run(fmt.Sprint("compliant=", compliant), func(t *testing.T) {
+			leakCheck(t)
+			alerts := make(chan int, 1)
+			addr := tcpServer(t, func(c net.Conn) {
+				rc := &recordConn{Conn: c}
+				tc := tls.Server(rc, srvCfg)
+				_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+				if _, err := readRequest(tc); err != nil {
+					alerts <- -1
+					return
+				}
+				_, _ = io.WriteString(tc, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				_, _ = io.Copy(io.Discard, rc) // raw records, until the client closes
+				rc.mu.Lock()
+				defer rc.mu.Unlock()
+				alerts <- countRecords(rc.buf, 21)
+			})
+			h := &HTTP{Conn: Conn{Addr: addr, Timeout: 2 * time.Second}, TLS: &tls.Config{},
+				URLs: []URL{{Path: "/", TLSCompliant: compliant}}}
+			if r := mustReturn(t, h); !r.OK() {
+				t.Fatal(r.Err)
+			}
+			want := 0
+			if compliant {
+				want = 1
+			}
+			if got := <-alerts; got != want {
+				t.Errorf("client sent %d alert records, want %d", got, want)
+			}
+		})
+	}
+}
+
+// countRecords counts the TLS records of type typ in a client's byte stream.
+func countRecords(b []byte, typ byte) int {
+	n := 0
+	for len(b) >= 5 {
+		l := int(b[3])<<8 | int(b[4])
+		if b[0] == typ {
+			n++
+		}
+		if len(b) < 5+l {
+			break
+		}
+		b = b[5+l:]
+	}
+	return n
+}

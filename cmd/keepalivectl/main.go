@@ -49,6 +49,7 @@ const (
 Commands:
   status    VRRP instances, sync groups, trackers, virtual and real servers
   lvs       virtual and real servers with weights, checkers and IPVS counters
+  bfd       BFD sessions: state, peer, intervals, detection time
   reload    check the daemon's configuration file with -t, then SIGHUP it
   version   this program's version and the daemon's
 
@@ -70,6 +71,7 @@ type command func(c *cli) int
 var commands = map[string]command{
 	"status":  statusCmd,
 	"lvs":     lvsCmd,
+	"bfd":     bfdCmd,
 	"reload":  reloadCmd,
 	"version": versionCmd,
 }
@@ -194,6 +196,26 @@ func lvsCmd(c *cli) int {
 		}{st.VirtualServers})
 	}
 	if err := control.WriteLVS(c.stdout, st, time.Now()); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+func bfdCmd(c *cli) int {
+	st, code := c.fetch()
+	if st == nil {
+		return code
+	}
+	if c.asJSON {
+		s := st.BFD
+		if s == nil {
+			s = []control.BFDSession{}
+		}
+		return c.printJSON(struct {
+			BFD []control.BFDSession `json:"bfd_sessions"`
+		}{s})
+	}
+	if err := control.WriteBFD(c.stdout, st, time.Now()); err != nil {
 		return c.fail(err)
 	}
 	return exitOK

@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dsas/keepalived-go/control"
+	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/status/statustest"
 )
 
@@ -68,5 +70,66 @@ func TestStatusCommand(t *testing.T) {
 	var st control.Status
 	if err := json.Unmarshal(out.Bytes(), &st); err != nil || len(st.Instances) != 3 || len(st.VirtualServers) != 2 {
 		t.Errorf("json output: %v %+v", err, st)
+	}
+}
+
+// TestBFDCommand: `keepalivectl bfd` and the BFD section of `status`,
+// in text and JSON.
+func TestBFDCommand(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "ka.sock")
+	src := statustest.Sources()
+	seen := time.Now().Add(-2 * time.Second)
+	src.BFD = status.BFDFunc(func() status.BFD {
+		return status.BFD{Running: true, Sessions: []status.BFDSession{
+			{Name: "UPLINK", Neighbor: "10.0.0.254", Source: "10.0.0.1", State: "Up", RemoteState: "Up",
+				LocalDiag: "No Diagnostic", RemoteDiag: "No Diagnostic", MinRx: 50 * time.Millisecond,
+				MinTx: 50 * time.Millisecond, IdleTx: time.Second, Multiplier: 3, TxInterval: 50 * time.Millisecond,
+				DetectTime: 150 * time.Millisecond, RemoteMinRx: 50 * time.Millisecond, RemoteMinTx: 50 * time.Millisecond,
+				RemoteMultiplier: 3, LastSeen: seen},
+			{Name: "RS1", Neighbor: "fd00::7", State: "Down", RemoteState: "Down", LocalDiag: "Control Detection Time Expired",
+				RemoteDiag: "No Diagnostic", MinRx: 10 * time.Millisecond, MinTx: 10 * time.Millisecond, IdleTx: time.Second,
+				Multiplier: 5, TxInterval: time.Second},
+		}}
+	})
+	srv, err := control.NewServer(sock, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, tt := range []struct {
+		args []string
+		out  []string
+	}{
+		{[]string{"bfd", "--socket", sock}, []string{"BFD INSTANCE", "DETECT ms", "UPLINK", "10.0.0.254", "Up", "50/50", "3/3", "150",
+			"RS1", "fd00::7", "Down", "Control Detection Time Expired", "never"}},
+		{[]string{"bfd", "--json", "--socket", sock}, []string{`"bfd_sessions"`, `"name": "UPLINK"`, `"detect_time_us": 150000`,
+			`"remote_min_rx_us": 50000`, `"state": "Down"`, `"last_seen"`}},
+		{[]string{"status", "--socket", sock}, []string{"VRRP INSTANCE", "BFD INSTANCE", "UPLINK", "RS1"}},
+		{[]string{"status", "--json", "--socket", sock}, []string{`"bfd_sessions"`, `"tx_interval_us": 50000`}},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tt.args, &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d; stderr %s", tt.args, code, errb.String())
+		}
+		for _, s := range tt.out {
+			if !strings.Contains(out.String(), s) {
+				t.Errorf("%v: stdout lacks %q:\n%s", tt.args, s, out.String())
+			}
+		}
+	}
+	// A daemon without BFD: an empty list, and no section in status.
+	sock2 := filepath.Join(t.TempDir(), "ka2.sock")
+	srv2, err := control.NewServer(sock2, statustest.Sources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	var out, errb bytes.Buffer
+	if code := run([]string{"bfd", "--json", "--socket", sock2}, &out, &errb); code != 0 || !strings.Contains(out.String(), `"bfd_sessions": []`) {
+		t.Errorf("bfd --json without BFD: exit %d, %s %s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"bfd", "--socket", sock2}, &out, &errb); code != 0 || !strings.Contains(out.String(), "no BFD sessions") {
+		t.Errorf("bfd without BFD: exit %d, %s", code, out.String())
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dsas/keepalived-go/status"
+
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/metrics"
@@ -49,4 +51,26 @@ func bfdCollector(get func() *daemon.Daemon) prometheus.Collector {
 				Malformed: c.Malformed, NoSession: c.NoSession, BadTTL: c.BadTTL, Refused: c.Refused}
 		},
 	)
+}
+
+// bfdStatus is the BFD side's sessions for the control socket (not
+// Running when d or its BFD side is not running).
+func bfdStatus(d *daemon.Daemon) status.BFD {
+	if d == nil || d.BFD() == nil {
+		return status.BFD{}
+	}
+	out := status.BFD{Running: true}
+	for _, e := range d.BFD().Dump() {
+		s := status.BFDSession{Name: e.Spec.Name, Neighbor: e.Spec.Neighbor.String(),
+			State: e.State.String(), RemoteState: e.RemoteState.String(),
+			LocalDiag: e.LocalDiag.String(), RemoteDiag: e.RemoteDiag.String(),
+			MinRx: e.Spec.MinRx, MinTx: e.Spec.MinTx, IdleTx: e.Spec.IdleTx, Multiplier: int(e.Spec.Multiplier),
+			TxInterval: e.LocalTx, DetectTime: e.LocalDetect, RemoteMinRx: e.RemoteMinRx, RemoteMinTx: e.RemoteMinTx,
+			RemoteMultiplier: int(e.RemoteMult), LastSeen: e.LastSeen}
+		if e.Spec.Source.IsValid() {
+			s.Source = e.Spec.Source.String()
+		}
+		out.Sessions = append(out.Sessions, s)
+	}
+	return out
 }

@@ -47,6 +47,7 @@ type bgpSide struct {
 	ann     *bgp.Announcer
 	stop    chan struct{}
 	kick    chan struct{}
+	gate    bfdGate
 }
 
 // bgpExtension starts the speaker once the daemon is ready (its
@@ -112,6 +113,7 @@ func (b *bgpSide) configure() {
 		want = cfg.BGP
 	}
 	src, warnings := bgpconf.Sources(cfg)
+	warnings = append(warnings, bfdWarnings(cfg)...)
 	for _, w := range warnings {
 		b.log.Warn(w)
 	}
@@ -134,6 +136,7 @@ func (b *bgpSide) configure() {
 	}
 	b.log.Info("BGP speaker started", "local_as", want.LocalAS, "router_id", want.RouterID, "neighbors", len(want.Neighbors))
 	b.cfg, b.speaker, b.ann = want, sp, bgp.New(b.log, sp, src)
+	b.gate.enabled = nil // a new speaker: every session enabled
 	b.stop = make(chan struct{})
 	go b.loop(b.ann, b.stop)
 }
@@ -182,6 +185,7 @@ func (b *bgpSide) loop(ann *bgp.Announcer, stop chan struct{}) {
 	defer t.Stop()
 	for {
 		ann.Reconcile(b.health())
+		b.gateBFD()
 		select {
 		case <-stop:
 			return

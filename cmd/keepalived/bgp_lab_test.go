@@ -161,6 +161,60 @@ func TestBGPAnycastDirectors(t *testing.T) {
 	}
 }
 
+// TestBGPBFDWithdraw: BFD towards the router. FRR's bgpd ties its session
+// with the director to a BFD session (bfdd, 50 ms x 3), which the director
+// answers from a bfd_instance naming the router. A director cut off from
+// the router then loses its path within the BFD detection time, not the
+// BGP hold time (2.2-2.4 s at hold 3 s, TestBGPAnycastDirectors). Times are
+// logged, not asserted.
+func TestBGPBFDWithdraw(t *testing.T) {
+	lab.NeedFRRBGP(t)
+	lab.NeedBFDD(t)
+	l := lab.New(t, 2)
+	up, h2 := l.Host(1), l.Host(2)
+	r := lab.StartBGPRouterBFD(t, up, 65000, []netip.Addr{h2.IPv4.Addr()}, 50)
+	health := filepath.Join(t.TempDir(), "health")
+	if err := os.WriteFile(health, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := bgpDirectorConf(h2, up, 2, 65002, health, "0") + fmt.Sprintf(`bfd_instance ROUTER {
+  neighbor_ip %s
+  min_rx 50
+  min_tx 50
+  multiplier 3
+}
+`, up.IPv4.Addr())
+	d2 := startBFDDaemon(t, h2, "", conf)
+	me := h2.IPv4.Addr().String()
+	wait := func(what string, cond func() bool) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for !cond() {
+			if time.Since(start) > 30*time.Second {
+				out, _ := r.Vtysh("show bfd peers json")
+				t.Fatalf("%s: not after 30 s; router paths %v\nbfd peers: %s\nbgpd:\n%s\nbfdd:\n%s\nh2:\n%s", what, r.Paths(t, bgpVIP), out, r.BGPD.Output(), r.BFDD.Output(), d2.proc.Output())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	wait("the director's path", func() bool { return slices.Equal(r.Paths(t, bgpVIP), []string{me}) })
+	wait("the router's BFD session with the director up", func() bool {
+		out, _ := r.Vtysh("show bfd peers json")
+		return strings.Contains(out, `"peer":"`+me+`"`) && strings.Contains(out, `"status":"up"`)
+	})
+	if err := h2.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	d := wait("the path withdrawn after the director's link was cut", func() bool { return len(r.Paths(t, bgpVIP)) == 0 })
+	t.Logf("director cut off: router withdrew its path after %v (BFD 50 ms x 3; hold time 3 s)", d.Round(time.Millisecond))
+	if err := h2.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	d = wait("the path back", func() bool { return slices.Equal(r.Paths(t, bgpVIP), []string{me}) })
+	t.Logf("link back: path back after %v", d.Round(time.Millisecond))
+}
+
 // docExample returns docs/bgp.md's keepalived-bgp-example block with the
 // placeholders replaced.
 func docExample(t *testing.T, vars map[string]string) string {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/dsas/keepalived-go/config"
@@ -101,12 +102,19 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		return 1
 	}
 	defer logs.Close()
-	// keepalived logs configuration problems as bare messages.
-	for _, d := range diags {
-		logs.Core.Info(d.Msg)
-	}
+	// running is the daemon once made; a reload's diagnostics are
+	// logged for the sides it runs, as at start.
+	var running *daemon.Daemon
 	opt := daemon.Options{
-		Load:         func() (*config.Config, string, error) { return loadForReload(o) },
+		LogConfig: func(l *daemon.Logs, vrrp, check bool) { logDiagnostics(l, diags, vrrp, check) },
+		Load: func() (*config.Config, string, error) {
+			c, ds, err := loadForReload(o)
+			vrrp, check := true, true
+			if c != nil && running != nil {
+				vrrp, check = running.Sides(c)
+			}
+			return c, diagText(ds, vrrp, check), err
+		},
 		ConfigFile:   o.ConfigFile,
 		Version:      "Keepalived v2.2.7 (01/16,2022)",
 		CommandLine:  os.Args,
@@ -140,6 +148,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	}
 	daemon.SystemdHooks(&opt)
 	d := daemon.New(opt)
+	running = d
 	setRunning(d)
 	for _, attach := range attaches {
 		if cleanup := attach(d); cleanup != nil {
@@ -163,7 +172,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 // rest applied, as at start. keepalived's reload_check_config asks for
 // more: then any non-zero `keepalived -t` status refuses the reload, as
 // keepalived's check child does.
-func loadForReload(o Options) (*config.Config, string, error) {
+func loadForReload(o Options) (*config.Config, parser.Diagnostics, error) {
 	c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
 	if c != nil && o.Namespace != "" {
 		c.Global.NetNamespace = o.Namespace // -s overrides the file
@@ -171,7 +180,7 @@ func loadForReload(o Options) (*config.Config, string, error) {
 	if err == nil && c.Global.ReloadCheckConfig != "" && ds.ExitCode() != parser.ExitOK {
 		err = fmt.Errorf("reload_check_config: configuration test failed with status %d", ds.ExitCode())
 	}
-	return c, ds.String(), err
+	return c, ds, err
 }
 
 // netnsEnv marks a copy that already runs in its network namespace.
@@ -264,4 +273,51 @@ func instanceName(o Options, cfg *config.Config) string {
 		return cfg.Global.Instance
 	}
 	return namespace(o, cfg)
+}
+
+// logDiagnostics logs the configuration's diagnostics as keepalived's
+// processes do at start: the parent's under Keepalived, the children's
+// under their own identity, each with keepalived's "(Line N)" or
+// "(FILE: Line N)" prefix (parser.Diagnostic.LogLines).
+func logDiagnostics(logs *daemon.Logs, diags parser.Diagnostics, vrrp, check bool) {
+	forEachDiagLine(diags, vrrp, check, func(p parser.Process, l string) {
+		log := logs.Core
+		switch p {
+		case parser.ProcChecker:
+			log = logs.Check
+		case parser.ProcVRRP:
+			log = logs.VRRP
+		}
+		log.Info(l)
+	})
+}
+
+// diagText is a reload's diagnostics as keepalived's processes log them
+// when they read the file again, one line each.
+func diagText(diags parser.Diagnostics, vrrp, check bool) string {
+	var b strings.Builder
+	forEachDiagLine(diags, vrrp, check, func(_ parser.Process, l string) {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	})
+	return b.String()
+}
+
+// forEachDiagLine calls f with each line keepalived logs for diags, the
+// parent's first, then the checker's and the VRRP child's when they run.
+func forEachDiagLine(diags parser.Diagnostics, vrrp, check bool, f func(parser.Process, string)) {
+	running := parser.ProcParent
+	if vrrp {
+		running |= parser.ProcVRRP
+	}
+	if check {
+		running |= parser.ProcChecker
+	}
+	for _, p := range []parser.Process{parser.ProcParent, parser.ProcChecker, parser.ProcVRRP} {
+		for _, d := range diags {
+			for _, l := range d.LogLines(running & p) {
+				f(p, l)
+			}
+		}
+	}
 }

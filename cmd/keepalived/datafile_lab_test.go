@@ -63,6 +63,13 @@ vrrp_instance VI_2 {
 // MASTER, sends SIGUSR1 and returns the data file.
 func dumpData(t *testing.T, h *lab.Host, conf string, daemon ...string) []byte {
 	t.Helper()
+	return dumpDataNamed(t, h, conf, "keepalived.data", daemon...)
+}
+
+// dumpDataNamed is dumpData for a data file named name in TMPDIR; it fails
+// the test if a keepalived.data appears there as well.
+func dumpDataNamed(t *testing.T, h *lab.Host, conf, name string, daemon ...string) []byte {
+	t.Helper()
 	dir := t.TempDir()
 	argv := append([]string{"env", "TMPDIR=" + dir}, daemon...)
 	argv = append(argv, "-n", "-l", "-D", "-f", conf, "-p", filepath.Join(dir, "k.pid"),
@@ -73,7 +80,7 @@ func dumpData(t *testing.T, h *lab.Host, conf string, daemon ...string) []byte {
 		return strings.Contains(p.Output(), "(VI_1) Entering MASTER STATE") && strings.Contains(p.Output(), "(VI_2) Entering MASTER STATE")
 	})
 	time.Sleep(1500 * time.Millisecond) // a few script runs and adverts
-	path := filepath.Join(dir, "keepalived.data")
+	path := filepath.Join(dir, name)
 	if err := syscall.Kill(p.Cmd.Process.Pid, syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +92,9 @@ func dumpData(t *testing.T, h *lab.Host, conf string, daemon ...string) []byte {
 	})
 	time.Sleep(300 * time.Millisecond) // keepalived writes in place
 	data, _ = os.ReadFile(path)
+	if _, err := os.Stat(filepath.Join(dir, "keepalived.data")); name != "keepalived.data" && err == nil {
+		t.Errorf("%s wrote keepalived.data besides %s", daemon[len(daemon)-1], name)
+	}
 	p.Signal(syscall.SIGTERM)
 	if exited, _ := p.Wait(10 * time.Second); !exited {
 		t.Fatalf("%s did not stop", daemon[len(daemon)-1])
@@ -127,6 +137,37 @@ func TestDataFileMatchesKeepalived(t *testing.T) {
 	}
 	theirs := normaliseData(dumpData(t, h, conf, "/usr/sbin/keepalived"))
 	ours := normaliseData(dumpData(t, h, conf, asMainEnv+"=1", os.Args[0]))
+	compareData(t, ours, theirs)
+}
+
+// TestDataUseInstance: with data_use_instance and an instance name, both
+// daemons write the SIGUSR1 dump as keepalived.NAME.data (and no
+// keepalived.data), with the same lines, `Use instance name in data dumps`
+// among them.
+func TestDataUseInstance(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	if _, err := os.Stat("/usr/sbin/keepalived"); err != nil {
+		t.Skip("keepalived 2.2.7 not installed")
+	}
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	h.NS.MustRun(t, "ip", "addr", "add", "10.213.5.1/24", "dev", lab.Link)
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	text := "instance lab1\n" + strings.Replace(dataConf(), "global_defs {\n", "global_defs {\n  data_use_instance\n", 1)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	theirs := normaliseData(dumpDataNamed(t, h, conf, "keepalived.lab1.data", "/usr/sbin/keepalived"))
+	ours := normaliseData(dumpDataNamed(t, h, conf, "keepalived.lab1.data", asMainEnv+"=1", os.Args[0]))
+	compareData(t, ours, theirs)
+	if !strings.Contains(strings.Join(ours, "\n"), "\n Use instance name in data dumps\n") {
+		t.Error("no `Use instance name in data dumps` line")
+	}
+}
+
+// compareData reports the lines where two normalised data files differ.
+func compareData(t *testing.T, ours, theirs []string) {
+	t.Helper()
 	if len(theirs) < 150 {
 		t.Fatalf("keepalived's file has only %d lines", len(theirs))
 	}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
 	"github.com/dsas/keepalived-go/vrrpdbus"
 )
@@ -27,6 +31,7 @@ func dbusAPI(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 		return nil, nil // -C: no VRRP side, no VRRP API
 	}
 	b := &dbusBridge{opt: opt}
+	runningDBus.Store(b)
 	opt.Notifiers = append(opt.Notifiers, b)
 	prevReady, prevReloaded := opt.Ready, opt.Reloaded
 	opt.Ready = func() {
@@ -80,7 +85,8 @@ func (b *dbusBridge) sync(reload bool) {
 		return
 	}
 	cfg := d.Config()
-	on := cfg != nil && cfg.Global.EnableDBus
+	// keepalived's VRRP child runs the D-Bus service: none without it.
+	on := cfg != nil && cfg.Global.EnableDBus && vrrpOf(d) != nil
 	switch {
 	case on && svc == nil:
 		b.start(d, cfg)
@@ -107,7 +113,12 @@ func (b *dbusBridge) start(d *daemon.Daemon, cfg *config.Config) {
 		PrintStats:      b.onSignal(syscall.SIGUSR2),
 		PrintStatsClear: b.onSignal(syscall.Signal(63)),
 		ReloadConfig:    func() { _ = syscall.Kill(os.Getpid(), syscall.SIGHUP) },
-		Logger:          log,
+		SendGARP: func(name string) {
+			if v := vrrpOf(d); v != nil {
+				v.Router().SendGARP(name)
+			}
+		},
+		Logger: log,
 	})
 	// Published before Start so that no event between the initial states
 	// and the first notification is lost.
@@ -143,4 +154,66 @@ func (b *dbusBridge) stop() {
 	if svc != nil {
 		svc.Stop()
 	}
+}
+
+// runningDBus is this process's D-Bus bridge, nil when the D-Bus API
+// cannot run (-C); the metrics and the status read its connection.
+var runningDBus atomic.Pointer[dbusBridge]
+
+// link is the D-Bus service's connection state; ok is false while
+// enable_dbus is off.
+func (b *dbusBridge) link() (l status.Link, ok bool) {
+	b.mu.Lock()
+	d, svc := b.d, b.svc
+	b.mu.Unlock()
+	if svc != nil {
+		return status.Link{Name: "dbus", Target: svc.Name(), Connected: svc.Connected()}, true
+	}
+	if d == nil || d.Config() == nil || !d.Config().Global.EnableDBus {
+		return status.Link{}, false
+	}
+	return status.Link{Name: "dbus", Target: cmp.Or(d.Config().Global.DBusServiceName, vrrpdbus.DefaultService)}, true
+}
+
+// links are the monitoring connections for the status: the SNMP
+// subagent's, then the D-Bus service's.
+func links() []status.Link {
+	var out []status.Link
+	if a := runningAgent.Load(); a != nil {
+		out = append(out, status.Link{Name: "snmp", Target: a.Addr, Connected: a.Connected()})
+	}
+	if b := runningDBus.Load(); b != nil {
+		if l, ok := b.link(); ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// linkCollector exports the D-Bus service's connection: 1 while it is on
+// the system bus, 0 when enable_dbus is set and it is not; absent
+// otherwise. (The AgentX session is keepalived_snmp_agentx_connected.)
+type linkCollector struct{}
+
+var dbusConnectedDesc = prometheus.NewDesc("keepalived_dbus_connected",
+	"1 while the D-Bus service (enable_dbus) is on the system bus, 0 while it is not.", nil, nil)
+
+// Describe implements prometheus.Collector.
+func (linkCollector) Describe(ch chan<- *prometheus.Desc) { ch <- dbusConnectedDesc }
+
+// Collect implements prometheus.Collector.
+func (linkCollector) Collect(ch chan<- prometheus.Metric) {
+	b := runningDBus.Load()
+	if b == nil {
+		return
+	}
+	l, ok := b.link()
+	if !ok {
+		return
+	}
+	v := 0.0
+	if l.Connected {
+		v = 1
+	}
+	ch <- prometheus.MustNewConstMetric(dbusConnectedDesc, prometheus.GaugeValue, v)
 }

@@ -41,6 +41,7 @@ vrrp_instance VI_6 {
 `
 	dbusDUTConf = `global_defs {
 	enable_dbus
+	vrrp_garp_master_delay 0
 }
 vrrp_instance VI_4 {
 	state BACKUP
@@ -96,7 +97,7 @@ func TestDBusDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(daemon ...string) string {
+	run := func(daemon ...string) (string, string) {
 		t.Helper()
 		// A guard against a hang, not a measurement.
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -107,10 +108,14 @@ func TestDBusDifferential(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("%v: %v\n%s\n%s", daemon, err, out.String(), log.String())
 		}
-		return out.String()
+		return out.String(), log.String()
 	}
-	want := normalizeDBus(run("/usr/sbin/keepalived"))
-	got := normalizeDBus(run("env", asMainEnv+"=1", os.Args[0]))
+	wantOut, _ := run("/usr/sbin/keepalived")
+	gotOut, gotLog := run("env", asMainEnv+"=1", os.Args[0])
+	want, got := normalizeDBus(wantOut), normalizeDBus(gotOut)
+	if !strings.Contains(gotLog, `links: "links":[{"name":"dbus","target":"org.keepalived.Vrrp1","connected":true}]`) {
+		t.Errorf("keepalived-go's status does not show the bus connection:\n%s", gotLog)
+	}
 	if got != want {
 		t.Errorf("keepalived-go's D-Bus differs from keepalived 2.2.7's:\n%s", lineDiff(want, got))
 	}
@@ -119,6 +124,9 @@ func TestDBusDifferential(t *testing.T) {
 		"Path=/org/keepalived/Vrrp1/Vrrp Member=VrrpReloaded",
 		"Path=/org/keepalived/Vrrp1/Instance/b0/52/IPv6 Member=VrrpStatusChange 1;",
 		"PrintData wrote /tmp/keepalived.data",
+		"SendGarp IPv4 answered",
+		"ARP, Request who-has 10.9.0.100",
+		"neighbor advertisement, tgt is fd00::100",
 	} {
 		if !strings.Contains(want, s) {
 			t.Errorf("keepalived 2.2.7's transcript lacks %q: the scenario did not happen\n%s", s, want)

@@ -126,6 +126,99 @@ func TestHostChangesUnderTheDaemon(t *testing.T) {
 	}
 }
 
+// TestTrackSrcIPUnderTheDaemon: with track_src_ip, an instance whose
+// configured source address is not on the host is in FAULT (at start, or
+// once the address is deleted: the backup takes over) and runs once it is
+// back, as keepalived.conf(5) says. keepalived 2.2.7 itself acts only when
+// the address was the interface's last IPv4 one (docs/compat.md), so this
+// test has no keepalived baseline.
+func TestTrackSrcIPUnderTheDaemon(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	const src = "10.213.0.77"
+	h1conf := strings.Replace(conf(150, vip1), "  virtual_ipaddress {", "  mcast_src_ip "+src+"\n  track_src_ip\n  virtual_ipaddress {", 1)
+	r2 := startRouter(t, h2, conf(100, vip1))
+	r1 := startRouter(t, h1, h1conf)
+	r1.waitFor("h1 FAULT without its source", func() bool { return r1.state() == "FAULT" && r2.state() == "MASTER" })
+	step := func(what, op string, want1, want2 string) {
+		t.Helper()
+		start := time.Now()
+		h1.NS.MustRun(t, "ip", "addr", op, src+"/24", "dev", lab.Link)
+		r1.waitFor(what, func() bool { return r1.state() == want1 && r2.state() == want2 })
+		t.Logf("%s: settled after %v", what, time.Since(start).Round(time.Millisecond))
+	}
+	step("source added: h1 MASTER", "add", "MASTER", "BACKUP")
+	step("source deleted: h1 FAULT, h2 MASTER", "del", "FAULT", "MASTER")
+	step("source back: h1 MASTER", "add", "MASTER", "BACKUP")
+	if !r1.hasAddr(vip1) || r2.hasAddr(vip1) {
+		t.Fatal("the VIP is not on h1 alone")
+	}
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}
+
+// TestLinkbeatPolling: with linkbeat_interfaces the master's link state is
+// polled (keepalived's MII/ETHTOOL polling) rather than taken from netlink:
+// its cable pulled, it goes FAULT and the backup takes over; back, it is
+// MASTER again. keepalived 2.2.7 does the same in this lab
+// (HOST_LAB_DAEMON=/usr/sbin/keepalived) and logs the same start line.
+func TestLinkbeatPolling(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	other := os.Getenv("HOST_LAB_DAEMON")
+	h1conf := "linkbeat_interfaces {\n  " + lab.Link + "\n}\n" + conf(150, vip1)
+	r1 := startReloadRouter(t, h1, h1conf, other)
+	r2 := startReloadRouter(t, h2, conf(100, vip1), other)
+	r1.waitFor("h1 MASTER", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	if !strings.Contains(r1.proc.Output(), "Using MII-BMSR/ETHTOOL NIC polling thread(s)...") {
+		t.Errorf("no linkbeat start line:\n%s", r1.proc.Output())
+	}
+	start := time.Now()
+	if err := h1.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	r1.waitFor("h1 FAULT, h2 MASTER", func() bool { return r1.state() == "FAULT" && r2.state() == "MASTER" })
+	t.Logf("cable pulled: h1 FAULT after %v", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if err := h1.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	r1.waitFor("h1 MASTER again", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	t.Logf("cable back: h1 MASTER after %v", time.Since(start).Round(time.Millisecond))
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}
+
+// TestTimerExpiredBackupPause: a master paused (SIGSTOP, as a stalled VM)
+// long enough for its backup to take over steps down when it runs again,
+// with timer_expired_backup (keepalived 2.3), rather than preempting the
+// new master; the backup keeps MASTER throughout.
+func TestTimerExpiredBackupPause(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	h1conf := strings.Replace(conf(150, vip1), "  virtual_ipaddress {", "  nopreempt\n  timer_expired_backup 100\n  virtual_ipaddress {", 1)
+	r1 := startRouter(t, h1, h1conf)
+	r2 := startRouter(t, h2, conf(100, vip1))
+	r1.waitFor("h1 MASTER", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	r1.signal(syscall.SIGSTOP)
+	r2.waitFor("h2 MASTER while h1 is paused", func() bool { return r2.state() == "MASTER" })
+	time.Sleep(time.Second)
+	r1.signal(syscall.SIGCONT)
+	r1.waitFor("h1 BACKUP after the pause", func() bool { return r1.state() == "BACKUP" })
+	if !strings.Contains(r1.proc.Output(), "VRRP thread timer expired ") {
+		t.Errorf("no timer expiry line:\n%s", r1.proc.Output())
+	}
+	time.Sleep(2 * time.Second)
+	if r1.state() != "BACKUP" || r2.state() != "MASTER" || strings.Count(r2.proc.Output(), "Entering BACKUP") > 1 {
+		t.Fatalf("after the pause: h1 %s, h2 %s\nh2:\n%s", r1.state(), r2.state(), r2.proc.Output())
+	}
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}
+
 // TestStaticOnlyConfig: a file with static addresses and routes and no
 // vrrp_instance runs keepalived's VRRP child, which installs them and
 // keeps them (issue 11, divergence 5).
@@ -144,4 +237,23 @@ func TestStaticOnlyConfig(t *testing.T) {
 	h.NS.MustRun(t, "ip", "addr", "del", "10.213.0.55/24", "dev", lab.Link)
 	r.waitFor("static address restored", has)
 	r.signal(syscall.SIGTERM)
+}
+
+// TestNoVRRPSideNoDump: with nothing for the VRRP side to run keepalived
+// has no VRRP child, so SIGUSR1/SIGUSR2 log no "Printing VRRP data/stats"
+// and write no file (issue 11 divergence 20, corpus 037).
+func TestNoVRRPSideNoDump(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	h := lab.New(t, 1).Host(1)
+	r := startRouter(t, h, "global_defs {\n  router_id nothing\n}\n")
+	r.waitFor("start", func() bool { return r.logged("Warning - keepalived has no configuration to run") })
+	r.signal(syscall.SIGUSR1)
+	r.signal(syscall.SIGUSR2)
+	r.signal(syscall.SIGTERM)
+	if exited, err := r.proc.Wait(20 * time.Second); !exited || err != nil {
+		t.Fatalf("after SIGTERM: exited %v err %v\n%s", exited, err, r.proc.Output())
+	}
+	if r.logged("Printing VRRP") {
+		t.Fatalf("dump logged without a VRRP side:\n%s", r.proc.Output())
+	}
 }

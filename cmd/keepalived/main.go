@@ -134,13 +134,13 @@ func dump(w io.Writer, cfg *config.Config, format string) {
 // configOptions are keepalived's build options that this binary honours;
 // only what works is listed (tools read this line to decide what to use).
 var configOptions = []string{"NFTABLES", "LVS", "REGEX", "VRRP", "VRRP_AUTH", "VRRP_VMAC", "JSON", "BFD",
-	"SNMP_V3_FOR_V2", "SNMP_VRRP", "SNMP_RFCV2", "SNMP_RFCV3", "DBUS"}
+	"SNMP_V3_FOR_V2", "SNMP_VRRP", "SNMP_CHECKER", "SNMP_RFCV2", "SNMP_RFCV3", "DBUS"}
 
 // configureOptions are the ./configure switches keepalived would need for
 // the same features. Exporters read this line: mehdy's keepalived-exporter
 // (-ka.json) refuses to start unless it shows --enable-json.
 var configureOptions = []string{"--enable-dbus", "--enable-json", "--enable-bfd", "--enable-regex",
-	"--enable-snmp-vrrp", "--enable-snmp-rfc", "--enable-snmp-reply-v3-for-v2"}
+	"--enable-snmp-vrrp", "--enable-snmp-checker", "--enable-snmp-rfc", "--enable-snmp-reply-v3-for-v2"}
 
 func printVersion(w io.Writer) {
 	fmt.Fprintf(w, "%s\n\n", version)

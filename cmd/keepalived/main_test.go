@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -14,4 +16,30 @@ func TestMain(m *testing.M) {
 		os.Exit(run(os.Args, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// TestReloadDiagnosticsKeepalivedFormat: a reload logs the diagnostics of
+// the new file as keepalived's processes do, with their "(Line N)" and
+// "(FILE: Line N)" prefixes, and not those of a side that does not run.
+func TestReloadDiagnosticsKeepalivedFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keepalived.conf")
+	src := "global_defs {\n  notification_email {\n  }\n}\n" +
+		"vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 1\n  priority 100\n  no_such_keyword\n}\n" +
+		"virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n    }\n  }\n}\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, ds, _ := loadForReload(Options{ConfigFile: path})
+	got := diagText(ds, true, false)
+	for _, want := range []string{
+		"(Line 3) Warning - empty notification_email block\n",
+		"(" + path + ": Line 9) Unknown keyword 'no_such_keyword'\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "MISC_CHECKER") {
+		t.Errorf("the checker does not run, its diagnostic is logged:\n%s", got)
+	}
 }

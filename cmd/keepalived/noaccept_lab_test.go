@@ -146,6 +146,12 @@ func TestVMACRulesetLab(t *testing.T) {
 			if rules, _ := h.Run("nft", "list", "ruleset"); strings.TrimSpace(rules) != "" {
 				t.Fatalf("table left after SIGTERM:\n%s", rules)
 			}
+			// keepalived's -D lines (issue 11 divergence 12).
+			for _, l := range []string{"(VI_1): Success creating VMAC interface vrrp.78", "(VI_1) Success removing VMAC interface vrrp.78"} {
+				if !r.logged(l) {
+					t.Errorf("not logged: %q\n%s", l, r.proc.Output())
+				}
+			}
 		})
 	}
 }

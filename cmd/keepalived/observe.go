@@ -54,6 +54,8 @@ func observe(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 			}
 			return bgpStatus()
 		}),
+		BFD:        status.BFDFunc(func() status.BFD { return bfdStatus(get()) }),
+		Links:      links,
 		ConfigFile: cmp.Or(o.ConfigFile, defaultConfigFile),
 		Version:    status.BuildVersion(),
 		RouterID: func() string {
@@ -138,10 +140,31 @@ func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon
 			}
 		}
 		return get().Config(), health
+	}), statefile.WithBFD(func() (*config.Config, statefile.BFDDump) {
+		d := get()
+		if d == nil || d.BFD() == nil {
+			return nil, statefile.BFDDump{}
+		}
+		r := d.BFD()
+		if r == nil {
+			return nil, statefile.BFDDump{}
+		}
+		return d.Config(), statefile.BFDDump{FDIn: r.InputFD(), Sessions: r.Dump()}
+	}), statefile.WithDataName(func(name string) string {
+		g := get().Config().Global
+		if !g.DataUseInstance {
+			return name
+		}
+		return statefile.DataUseInstanceName(name, g.NetNamespace, g.Instance)
 	}))
 	vlog := opt.Logs.VRRP
 	dump := func(format string, write func() (string, error)) func() {
 		return func() {
+			// keepalived's parent passes the signal to its VRRP child;
+			// without one (-C, or nothing to run) no line and no file.
+			if d := get(); d == nil || d.VRRP() == nil {
+				return
+			}
 			vlog.Info(fmt.Sprintf(format, os.Getpid()))
 			if _, err := write(); err != nil {
 				vlog.Error(err.Error())
@@ -157,7 +180,19 @@ func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon
 			opt.Logs.Check.Info(fmt.Sprintf("Printing checker data for process(%d) on signal", os.Getpid()))
 		}
 	}
-	opt.OnSignal[syscall.SIGUSR1] = func() { vrrpData(); checkData() }
+	bfdData := func() {
+		// keepalived's BFD process logs and writes its own file.
+		blog := opt.Logs.BFD
+		if blog == nil {
+			blog = opt.Logs.Core
+		}
+		if path, err := files.WriteBFDData(); err != nil {
+			blog.Error(err.Error())
+		} else if path != "" {
+			blog.Info(fmt.Sprintf("Printing BFD data for process(%d) on signal", os.Getpid()))
+		}
+	}
+	opt.OnSignal[syscall.SIGUSR1] = func() { vrrpData(); checkData(); bfdData() }
 	opt.OnSignal[syscall.SIGUSR2] = dump("Printing VRRP stats for process(%d) on signal", files.WriteStats)
 	opt.OnSignal[syscall.Signal(36)] = dump("Printing VRRP as json for process(%d) on signal", files.WriteJSON)
 	opt.OnSignal[syscall.Signal(63)] = dump("Printing and clearing VRRP stats for process(%d) on signal", files.WriteStatsClear)
@@ -196,7 +231,7 @@ func (s *servers) start(o Options, opt *hooks, src status.Sources, get func() *d
 		}
 		reg := metrics.NewRegistry(src, mopts...)
 		metrics.RegisterRuntime(reg)
-		reg.MustRegister(bfdCollector(get), snmpCollector())
+		reg.MustRegister(bfdCollector(get), snmpCollector(), linkCollector{})
 		for _, c := range collectors {
 			reg.MustRegister(c)
 		}

@@ -83,7 +83,7 @@ func plugSides(opt *daemon.Options, vopt *vrrpside.Options) (setRunning func(*da
 	var running *daemon.Daemon
 	bfdUp := func(name string) bool { return running != nil && running.BFDUp(name) }
 	opt.NewLVS = func(c *config.Config, log *slog.Logger, keepIPVS bool) (daemon.LVS, error) {
-		m, err := lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS, BFDUp: bfdUp})
+		m, err := lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS, BFDUp: bfdUp, Traps: queueCheckTrap})
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dsas/keepalived-go/agentx"
+	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/snmpagent"
@@ -24,13 +26,17 @@ func init() { extensions = append(extensions, snmpExtension) }
 
 // snmpFlags are the SNMP parts to serve: the configuration's enable_snmp_*
 // keywords, all of them with -x (keepalived's snmp_option); none of the
-// VRRP ones with -C, where keepalived runs no VRRP process to serve them.
+// VRRP ones with -C, where keepalived runs no VRRP process to serve them,
+// nor the checker one with -P.
 func snmpFlags(o Options, g config.Global) config.Global {
 	if o.SNMP {
-		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true, true
+		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3, g.EnableSNMPChecker = true, true, true, true
 	}
 	if o.CheckOnly && !o.VRRPOnly {
 		g.EnableSNMPVRRP, g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = false, false, false
+	}
+	if o.VRRPOnly && !o.CheckOnly {
+		g.EnableSNMPChecker = false
 	}
 	return g
 }
@@ -59,6 +65,15 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 	}
 	traps := newSNMPTraps()
 	opt.Notifiers = append(opt.Notifiers, traps)
+	checkTraps.Store(traps)
+	prevRejected := opt.Rejected
+	opt.Rejected = func(r vrrp.Rejection) {
+		if prevRejected != nil {
+			prevRejected(r)
+		}
+		queue(traps, traps.rejected, r)
+	}
+	lvsState := lastLVS(lvsSource(get, opt))
 
 	// input is the running daemon as the MIB view reads it; withStatus
 	// false leaves out the engine's snapshot, which traps do not need.
@@ -73,9 +88,13 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 			Version: keepalivedVersion, Config: cfg, Scripts: scripts.Scripts(),
 			Iface: ifaceInfo, Start: start, Now: time.Now(),
 			Keepalived: g.EnableSNMPVRRP, RFCv2: g.EnableSNMPRFCv2, RFCv3: g.EnableSNMPRFCv3, Traps: g.EnableTraps,
+			Checker: g.EnableSNMPChecker,
 		}
 		if withStatus {
 			in.Status = vrrpOf(dd).Status()
+		}
+		if in.Checker {
+			in.LVS = lvsState()
 		}
 		return in, true
 	}
@@ -107,6 +126,7 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 		a := &snmpagent.Agent{
 			Addr: snmpagent.SocketFrom(o.SNMPSocket, cfg.Global.SNMPSocket), Name: "Keepalived",
 			ID: agentx.MustOID("1.3.6.1.4.1.9586.100"), Registrations: regs, View: view, Log: opt.Logs.VRRP,
+			Set: &snmpmib.Writer{Input: func() (snmpmib.Input, bool) { return input(false) }, Actions: snmpActions(get)},
 		}
 		runningAgent.Store(a)
 		ctx, c := context.WithCancel(context.Background())
@@ -126,12 +146,63 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 			c := cancel
 			mu.Unlock()
 			if c != nil {
+				// The traps of the stop (the checker side's) go out
+				// before the session closes, as keepalived sends them.
+				traps.drain(2 * time.Second)
 				c()
 				<-done
 			}
 		}
 	}
 	return attach, nil
+}
+
+// snmpActions are what a manager's SET changes in the running daemon.
+func snmpActions(get func() *daemon.Daemon) snmpmib.Actions {
+	return snmpmib.Actions{
+		SetPriority: func(name string, prio int) {
+			if r := vrrpOf(get()).Router(); r != nil {
+				r.SetBasePriority(name, prio)
+			}
+		},
+		SetPreempt: func(name string, on bool) {
+			if r := vrrpOf(get()).Router(); r != nil {
+				r.SetPreempt(name, on)
+			}
+		},
+		SetWeight: func(vs *config.VirtualServer, rs *config.RealServer, w int) {
+			d := get()
+			m := lvsOf(d)
+			if m == nil || d.Config() == nil {
+				return
+			}
+			vi := slices.Index(d.Config().LVS.VirtualServers, vs)
+			ri := slices.Index(vs.RealServers, rs)
+			st := m.Status()
+			if vi < 0 || ri < 0 || vi >= len(st) || ri >= len(st[vi].Reals) {
+				return
+			}
+			m.SetWeight(st[vi].ID, st[vi].Reals[ri].ID, w)
+		},
+	}
+}
+
+// lastLVS is src that answers with its last snapshot once the checker
+// side has stopped: the traps of the stop are built after it.
+func lastLVS(src status.LVSFunc) func() []status.VirtualServer {
+	var (
+		mu   sync.Mutex
+		last []status.VirtualServer
+	)
+	return func() []status.VirtualServer {
+		vs := src()
+		mu.Lock()
+		defer mu.Unlock()
+		if vs != nil {
+			last = vs
+		}
+		return last
+	}
 }
 
 // keepalivedVersion is the version string keepalived serves as
@@ -168,18 +239,49 @@ func ifaceInfo(name string) snmpmib.Iface {
 // sends the traps in event order; a full queue drops, as keepalived drops
 // traps snmpd is not there to take.
 type snmpTraps struct {
-	events chan vrrp.Event
+	events   chan vrrp.Event
+	check    chan check.Event
+	rejected chan vrrp.Rejection
+	pending  atomic.Int64 // queued and not sent yet
 }
 
-func newSNMPTraps() *snmpTraps { return &snmpTraps{events: make(chan vrrp.Event, 256)} }
-
-// Notify implements vrrp.Notifier.
-func (t *snmpTraps) Notify(ev vrrp.Event) {
-	select {
-	case t.events <- ev:
-	default:
+// drain waits, at most max, until every queued trap has been sent.
+func (t *snmpTraps) drain(max time.Duration) {
+	for deadline := time.Now().Add(max); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if t.pending.Load() == 0 {
+			return
+		}
 	}
 }
+
+func newSNMPTraps() *snmpTraps {
+	return &snmpTraps{events: make(chan vrrp.Event, 256), check: make(chan check.Event, 256),
+		rejected: make(chan vrrp.Rejection, 256)}
+}
+
+// checkTraps queues the checker side's events for the SNMP traps, nil
+// without SNMP; the checker side calls queueCheckTrap (sides.go).
+var checkTraps atomic.Pointer[snmpTraps]
+
+// queueCheckTrap queues a checker event for its trap.
+func queueCheckTrap(ev check.Event) {
+	if t := checkTraps.Load(); t != nil {
+		queue(t, t.check, ev)
+	}
+}
+
+// queue puts v on q, counted in t.pending; a full queue drops it.
+func queue[T any](t *snmpTraps, q chan T, v T) {
+	t.pending.Add(1)
+	select {
+	case q <- v:
+	default:
+		t.pending.Add(-1)
+	}
+}
+
+// Notify implements vrrp.Notifier.
+func (t *snmpTraps) Notify(ev vrrp.Event) { queue(t, t.events, ev) }
 
 // run sends the traps of each queued event until ctx ends.
 func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (snmpmib.Input, bool)) {
@@ -188,14 +290,24 @@ func (t *snmpTraps) run(ctx context.Context, a *snmpagent.Agent, input func() (s
 		case <-ctx.Done():
 			return
 		case ev := <-t.events:
-			in, ok := input()
-			if !ok {
-				continue
-			}
-			for _, tr := range snmpmib.StateTraps(ev, in) {
-				a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
-			}
+			t.send(a, input, func(in snmpmib.Input) []snmpmib.Trap { return snmpmib.StateTraps(ev, in) })
+		case ev := <-t.check:
+			t.send(a, input, func(in snmpmib.Input) []snmpmib.Trap { return snmpmib.CheckTraps(ev, in) })
+		case r := <-t.rejected:
+			t.send(a, input, func(in snmpmib.Input) []snmpmib.Trap { return snmpmib.RejectTraps(r, in) })
 		}
+	}
+}
+
+// send sends the traps build makes of the running daemon.
+func (t *snmpTraps) send(a *snmpagent.Agent, input func() (snmpmib.Input, bool), build func(snmpmib.Input) []snmpmib.Trap) {
+	defer t.pending.Add(-1)
+	in, ok := input()
+	if !ok {
+		return
+	}
+	for _, tr := range build(in) {
+		a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
 	}
 }
 

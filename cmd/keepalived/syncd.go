@@ -26,11 +26,15 @@ type syncFollower struct {
 	vrid     uint8
 	queue    []ipvs.SyncState
 	running  bool
+	// last is each instance's latest state: the VRRP side starts (and
+	// enters BACKUP) before the LVS side exists to follow it.
+	last map[string]vrrp.State
 }
 
 func (s *syncFollower) set(l syncDaemonRoler, cfg *config.Config) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prevTarget, prevInstance := s.target, s.instance
 	s.target, s.instance = nil, ""
 	if l == nil || cfg == nil || cfg.Global.LVS.SyncDaemon == nil {
 		return
@@ -40,6 +44,11 @@ func (s *syncFollower) set(l syncDaemonRoler, cfg *config.Config) {
 	if in := cfg.VRRP.Instance(sd.Instance); in != nil {
 		s.vrid = uint8(in.VRID)
 	}
+	// A first start (or another instance to follow) takes the role of
+	// the instance's current state; a reload keeps the running daemon.
+	if st, ok := s.last[sd.Instance]; ok && (prevTarget == nil || prevInstance != sd.Instance) {
+		s.enqueue(st)
+	}
 }
 
 func (s *syncFollower) Notify(ev vrrp.Event) {
@@ -48,10 +57,19 @@ func (s *syncFollower) Notify(ev vrrp.Event) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = map[string]vrrp.State{}
+	}
+	s.last[ev.Name] = ev.State
 	if s.target == nil || ev.Name != s.instance {
 		return
 	}
-	switch ev.State {
+	s.enqueue(ev.State)
+}
+
+// enqueue queues the sync daemon role of a VRRP state (s.mu held).
+func (s *syncFollower) enqueue(state vrrp.State) {
+	switch state {
 	case vrrp.StateMaster:
 		s.queue = append(s.queue, ipvs.SyncMaster)
 	case vrrp.StateBackup, vrrp.StateFault:

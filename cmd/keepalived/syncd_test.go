@@ -68,3 +68,33 @@ func TestSyncDaemonFollowsInstance(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestSyncDaemonStateBeforeLVS: the VRRP side starts, and enters BACKUP,
+// before the LVS side exists; the follower still starts the backup sync
+// daemon once the LVS side is set (a BACKUP director used to run none, so
+// it had no connection to take over), and a reload does not restart it.
+func TestSyncDaemonStateBeforeLVS(t *testing.T) {
+	cfg := &config.Config{}
+	cfg.Global.LVS.SyncDaemon = &config.SyncDaemon{Interface: "eth0", Instance: "VI_1"}
+	cfg.VRRP.Instances = []config.Instance{{Name: "VI_1", VRID: 42}}
+	f := &fakeLVS{}
+	var s syncFollower
+	s.Notify(vrrp.Event{Name: "VI_1", State: vrrp.StateBackup})
+	s.set(f, cfg)
+	s.set(f, cfg) // a reload
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		roles, _ := f.got()
+		if len(roles) == 1 && roles[0] == ipvs.SyncBackup {
+			time.Sleep(50 * time.Millisecond)
+			if roles, _ := f.got(); len(roles) != 1 {
+				t.Fatalf("roles %v: the reload restarted the daemon", roles)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("roles %v, want [backup]", roles)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -21,8 +21,9 @@ import (
 type BGPRouter struct {
 	h   *Host
 	dir string
-	// Zebra and BGPD are the two processes.
-	Zebra, BGPD *netns.Proc
+	// Zebra and BGPD are the two processes; BFDD runs with
+	// StartBGPRouterBFD.
+	Zebra, BGPD, BFDD *netns.Proc
 }
 
 // NeedFRRBGP skips t unless root and FRR's bgpd, zebra and vtysh are
@@ -42,6 +43,20 @@ func NeedFRRBGP(t testing.TB) {
 // activated for IPv6 unicast.
 func StartBGPRouter(t testing.TB, h *Host, asn uint32, neighbors []netip.Addr) *BGPRouter {
 	t.Helper()
+	return startBGPRouter(t, h, asn, neighbors, 0)
+}
+
+// StartBGPRouterBFD is StartBGPRouter with FRR's bfdd as well, every
+// neighbour's session tied to a BFD session (`neighbor X bfd`) at bfdMs
+// intervals and multiplier 3: the router drops a director's paths within
+// the BFD detection time instead of its hold time.
+func StartBGPRouterBFD(t testing.TB, h *Host, asn uint32, neighbors []netip.Addr, bfdMs int) *BGPRouter {
+	t.Helper()
+	return startBGPRouter(t, h, asn, neighbors, bfdMs)
+}
+
+func startBGPRouter(t testing.TB, h *Host, asn uint32, neighbors []netip.Addr, bfdMs int) *BGPRouter {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "klg-bgpd-")
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +70,9 @@ func StartBGPRouter(t testing.TB, h *Host, asn uint32, neighbors []netip.Addr) *
 	fmt.Fprintf(&b, "log stdout informational\nrouter bgp %d\n bgp router-id %s\n no bgp ebgp-requires-policy\n bgp bestpath as-path multipath-relax\n", asn, h.IPv4.Addr())
 	for _, n := range neighbors {
 		fmt.Fprintf(&b, " neighbor %s remote-as external\n neighbor %s timers 1 3\n neighbor %s timers connect 1\n", n, n, n)
+		if bfdMs > 0 {
+			fmt.Fprintf(&b, " neighbor %s bfd profile lab\n", n)
+		}
 	}
 	b.WriteString(" address-family ipv4 unicast\n  maximum-paths 8\n exit-address-family\n")
 	b.WriteString(" address-family ipv6 unicast\n  maximum-paths 8\n")
@@ -79,6 +97,12 @@ func StartBGPRouter(t testing.TB, h *Host, asn uint32, neighbors []netip.Addr) *
 	r.BGPD = h.Start(t, "/usr/lib/frr/bgpd", "-f", write("bgpd.conf", b.String()),
 		"-i", filepath.Join(dir, "bgpd.pid"), "-z", zserv, "--vty_socket", dir)
 	r.waitFile(t, "bgpd.vty", r.BGPD)
+	if bfdMs > 0 {
+		conf := fmt.Sprintf("log stdout informational\nbfd\n profile lab\n  receive-interval %d\n  transmit-interval %d\n  detect-multiplier 3\n exit\nexit\n", bfdMs, bfdMs)
+		r.BFDD = h.Start(t, "/usr/lib/frr/bfdd", "-f", write("bfdd.conf", conf), "-i", filepath.Join(dir, "bfdd.pid"),
+			"-z", zserv, "--vty_socket", dir, "--bfdctl", filepath.Join(dir, "bfdd.sock"))
+		r.waitFile(t, "bfdd.vty", r.BFDD)
+	}
 	return r
 }
 

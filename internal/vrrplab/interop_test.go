@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
@@ -75,5 +76,27 @@ func (p *pair) sameOnTheWire(t *testing.T) {
 			t.Errorf("%s (%s) and %s (%s) differ on the wire:\n  %s\n  %x\n  %x", p.r1.Daemon, fs[0], p.r2.Daemon, fs[1],
 				strings.Join(d, "\n  "), fs[0].Raw, fs[1].Raw)
 		}
+	}
+}
+
+// TestInteropOldUnicastChecksum: a master with old_unicast_checksum sends
+// unicast VRRPv3 adverts checksummed over the multicast group (keepalived
+// 1.3.6's checksum); a default backup, keepalived's or ours, switches to it
+// ("Setting unicast VRRPv3 checksum to old version") and stays BACKUP.
+func TestInteropOldUnicastChecksum(t *testing.T) {
+	vrrplab.Binary(t, vrrplab.CDaemon)
+	v := variant{version: 3, adv: "0.1", unicast: true}
+	for _, d := range [][2]vrrplab.Daemon{{vrrplab.GoDaemon, vrrplab.CDaemon}, {vrrplab.CDaemon, vrrplab.GoDaemon}} {
+		t.Run(string(d[0])+"-master", func(t *testing.T) {
+			t.Parallel()
+			p := newPair(t, v, d[0], d[1], []string{"old_unicast_checksum"}, nil)
+			time.Sleep(time.Second)
+			if st := p.r2.State(inst); st != "BACKUP" {
+				t.Fatalf("%s (%s) is %s, want BACKUP", p.r2.Name, p.r2.Daemon, st)
+			}
+			if out := p.r2.Output(); !strings.Contains(out, "Setting unicast VRRPv3 checksum to old version") {
+				t.Fatalf("%s (%s) did not switch to the old checksum:\n%s", p.r2.Name, p.r2.Daemon, out)
+			}
+		})
 	}
 }

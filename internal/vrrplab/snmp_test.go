@@ -1,6 +1,7 @@
 package vrrplab_test
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -12,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsas/keepalived-go/control"
 	"github.com/dsas/keepalived-go/internal/lab"
 	"github.com/dsas/keepalived-go/internal/netns"
 	"github.com/dsas/keepalived-go/internal/vrrplab"
+	"github.com/dsas/keepalived-go/vrrp/wire"
 )
 
 // snmpTrees are the subtrees compared: KEEPALIVED-MIB (global and VRRP),
@@ -63,7 +66,8 @@ func snmpConfig(h1 bool, globals []string) vrrplab.Config {
 				Extra: extra},
 			{VRID: 52, Priority: lo, VIPs: vip("10.213.0.102/24")},
 			{VRID: 53, Priority: hi, VIPs: vip("10.213.0.103/24"), Extra: []string{"version 3"}},
-			{VRID: 54, Priority: hi, VIPs: vip("10.213.0.104/24")},
+			{VRID: 54, Priority: hi, VIPs: vip("10.213.0.104/24"), Extra: []string{"authentication {",
+				"  auth_type PASS", "  auth_pass snmpok", "}"}},
 		},
 	}
 }
@@ -105,7 +109,7 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 	}
 	sock := filepath.Join(dir, "agentx.sock")
 	conf := fmt.Sprintf("master agentx\nagentXSocket unix:%s\nagentXPerms 0777 0777\nagentaddress udp:127.0.0.1:161\n"+
-		"rocommunity public 127.0.0.1\ntrap2sink 127.0.0.1:1162 public\n", sock)
+		"rocommunity public 127.0.0.1\nrwcommunity private 127.0.0.1\ntrap2sink 127.0.0.1:1162 public\n", sock)
 	if err := os.WriteFile(filepath.Join(dir, "snmpd.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +154,11 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 	}
 	t.Logf("%s walk:\n%s", d, strings.Join(lines, "\n"))
 	if d == vrrplab.GoDaemon {
+		// The control socket (keepalivectl status) shows the session.
+		st, err := control.NewClient(control.SocketFor(filepath.Join(r.Dir, "main.pid"))).Status(context.Background())
+		if err != nil || len(st.Links) != 1 || st.Links[0].Name != "snmp" || !st.Links[0].Connected {
+			t.Errorf("status links %+v (%v), want the snmp session connected", st, err)
+		}
 		// snmpd restarting: the subagent opens a new session and serves
 		// the same objects (keepalived 2.2.7 only tries again at its
 		// 120 s ping, too slow to wait for here).
@@ -163,7 +172,89 @@ func snmpWalk(t *testing.T, d vrrplab.Daemon) []string {
 			t.Errorf("after snmpd restarted, the walk differs:\n%s", diff)
 		}
 	}
-	return append(normalise(lines), failoverTraps(t, peer, r, trapLog)...)
+	out := append(normalise(lines), snmpSets(t, h1)...)
+	out = append(out, failoverTraps(t, peer, r, trapLog)...)
+	return append(out, rejectTraps(t, e, trapLog)...)
+}
+
+// snmpSets writes what keepalived lets a manager write, and what it does
+// not, and returns snmpset's answers and the objects read back: VI_52's
+// base priority (100 to 120, still below the peer's 150), VI_51's
+// preemption, then a zero priority (wrongValue), a string priority
+// (wrongType), the instance name (notWritable) and accept (keepalived
+// built without ALLOW_SNMP_SET_ACCEPT refuses it).
+func snmpSets(t *testing.T, h *lab.Host) []string {
+	const inst = ".1.3.6.1.4.1.9586.100.5.2.3.1."
+	var out []string
+	for _, set := range [][]string{
+		{inst + "7.2", "i", "120"}, {inst + "13.1", "i", "2"}, {inst + "7.1", "i", "0"}, {inst + "7.1", "s", "x"},
+		{inst + "2.1", "s", "x"}, {inst + "27.1", "i", "2"},
+	} {
+		// snmpset reports a refusal on stderr with a failing status.
+		o, _ := h.Run("sh", "-c", "MIBS= snmpset -v2c -c private -On -t 2 -r 0 127.0.0.1 "+strings.Join(set, " ")+" 2>&1 | grep -v ^Created; true")
+		out = append(out, "set "+strings.Join(set, " ")+" => "+strings.Join(strings.Fields(o), " "))
+	}
+	// The effective priority follows at once; read the three back.
+	time.Sleep(500 * time.Millisecond)
+	o, _ := h.Run("sh", "-c", "MIBS= snmpget -v2c -c public -On 127.0.0.1 "+inst+"7.2 "+inst+"8.2 "+inst+"13.1 2>&1; true")
+	out = append(out, strings.Split(strings.TrimSpace(o), "\n")...)
+	t.Logf("sets:\n%s", strings.Join(out, "\n"))
+	return out
+}
+
+// rejectTraps sends h1 two adverts it must refuse, from h2 (stopped by
+// now): VI_54's with a wrong password (VRRP-MIB's vrrpTrapAuthFailure,
+// authFailure) and VI_53's with TTL 1 (VRRPv3-MIB's
+// vrrpv3NotifyProtoError, ipTtlError), and returns the notifications.
+func rejectTraps(t *testing.T, e *vrrplab.Env, trapLog string) []string {
+	before := len(traps(t, trapLog))
+	h2 := e.Host(2)
+	send := func(p wire.Packet, ttl int) {
+		src, dst := h2.IPv4.Addr(), netip.MustParseAddr("224.0.0.18")
+		b, err := p.AppendEncode(nil, src, dst, wire.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h2.Do(func() error {
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, 112)
+			if err != nil {
+				return err
+			}
+			defer syscall.Close(fd)
+			if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_MULTICAST_TTL, ttl); err != nil {
+				return err
+			}
+			mreq := &syscall.IPMreqn{Address: src.As4()}
+			if err := syscall.SetsockoptIPMreqn(fd, syscall.IPPROTO_IP, syscall.IP_MULTICAST_IF, mreq); err != nil {
+				return err
+			}
+			return syscall.Sendto(fd, b, 0, &syscall.SockaddrInet4{Addr: dst.As4()})
+		})
+		if err != nil {
+			t.Fatalf("sending a rejected advert from h2: %v", err)
+		}
+	}
+	bad := wire.Packet{Version: 2, Type: 1, VRID: 54, Priority: 100, AuthType: 1, AdvertInt: 1,
+		Addrs: []netip.Addr{netip.MustParseAddr("10.213.0.104")}}
+	copy(bad.Auth[:], "wrong")
+	send(bad, 255)
+	send(wire.Packet{Version: 3, Type: 1, VRID: 53, Priority: 100, AdvertInt: 100,
+		Addrs: []netip.Addr{netip.MustParseAddr("10.213.0.103")}}, 1)
+	var got []string
+	deadline := time.Now().Add(20 * time.Second)
+	for len(got) < 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		got = traps(t, trapLog)[before:]
+	}
+	if len(got) < 2 {
+		t.Errorf("%d notifications for the refused adverts, want 2:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	var out []string
+	for _, tr := range got {
+		out = append(out, "trap "+strings.Join(normaliseMoving(strings.Split(tr, "|")), " | "))
+	}
+	t.Logf("notifications for refused adverts:\n%s", strings.Join(out, "\n"))
+	return out
 }
 
 // failoverTraps stops the peer and returns the notifications h1 sends as

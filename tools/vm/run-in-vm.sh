@@ -8,7 +8,7 @@
 #   run-in-vm.sh PAYLOAD -- COMMAND [ARG...]  PAYLOAD is a file or a directory
 #
 # In the VM the payload is /payload (the working directory, first on PATH).
-# Tools: busybox, dash as /bin/sh, iproute2's ip, ipvsadm, keepalived. No
+# Tools: busybox, dash as /bin/sh, iproute2's ip, ipvsadm, nft, keepalived. No
 # network but loopback. Exits with the command's status, 124 on timeout, 125
 # when the VM stopped without reporting one.
 #
@@ -30,7 +30,7 @@ VM_CACHE=${VM_CACHE:-${HOME:-/root}/.cache/keepalived-go-vm}
 VM_MODULES=${VM_MODULES:-crc32c_generic nf_conntrack ip_vs \
 ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh \
 ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_ftp ip_vs_pe_sip \
-8021q bonding dummy veth macvlan bridge}
+8021q bonding dummy veth macvlan bridge nf_tables}
 
 vmdir=$(cd "$(dirname "$0")" && pwd)
 marker='@@keepalived-go-vm status='
@@ -162,6 +162,9 @@ build_cache() (
 	ln -sf /usr/local/sbin/dash "$root/bin/sh"
 	copy_exe "$root" "$(command -v ip)"
 	copy_exe "$root" /usr/sbin/keepalived
+	# nft reads rulesets back (nftables_ipvs); it names protocols from /etc/protocols.
+	copy_exe "$root" "$(command -v nft)"
+	for f in /etc/protocols /etc/services; do [ -f "$f" ] && install -D -m644 "$f" "$root$f"; done
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"
 	printf '127.0.0.1 localhost vm\n::1 localhost\n' >"$root/etc/hosts"

@@ -163,7 +163,7 @@ func (d *Dispatcher) Notify(ev vrrp.Event) {
 		}
 	}
 	scripts, ok := d.scripts(ev)
-	if !ok {
+	if !ok || ev.FIFOOnly() {
 		return
 	}
 	var jobs []job

@@ -112,6 +112,30 @@ func Start(cfg Config, sink Sink) *Tracker {
 	return t
 }
 
+// Prime creates the init_file track files and reports every file's value
+// and process quorum once, synchronously: keepalived reads them before
+// its instances' first state (initialise_tracking_priorities), so an
+// instance a track_file faults starts in FAULT rather than going through
+// BACKUP first. Start then keeps them up to date.
+func Prime(cfg Config, sink Sink) {
+	for _, f := range cfg.Files {
+		if f.Init != nil {
+			initFile(f.Path, *f.Init)
+		}
+		sink.FileValue(f.Name, ReadFileValue(f.Path))
+	}
+	if len(cfg.Processes) > 0 {
+		root := cfg.ProcRoot
+		if root == "" {
+			root = "/proc"
+		}
+		counts := CountProcesses(root, cfg.Processes)
+		for i, p := range cfg.Processes {
+			sink.ProcessRunning(p.Name, p.quorumOK(counts[i]))
+		}
+	}
+}
+
 // Stop ends the trackers and kills running scripts.
 func (t *Tracker) Stop() {
 	t.cancel()

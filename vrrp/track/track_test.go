@@ -190,3 +190,18 @@ func TestInitFileDanglingSymlink(t *testing.T) {
 		t.Fatalf("track file %q (%v), want \"3\\n\"", b, err)
 	}
 }
+
+// TestPrimeBeforeStart: Prime creates an init_file and reports the file's
+// value before returning, so the engine knows it at its first state, as
+// keepalived reads its track files before its instances start.
+func TestPrimeBeforeStart(t *testing.T) {
+	dir := t.TempDir()
+	one := 1
+	s := newSink()
+	Prime(Config{Files: []File{{Name: "f", Path: filepath.Join(dir, "f"), Init: &one}, {Name: "g", Path: filepath.Join(dir, "g")}}}, s)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.files["f"] != 1 || len(s.files) != 2 {
+		t.Fatalf("primed %v, want f=1 and g reported", s.files)
+	}
+}

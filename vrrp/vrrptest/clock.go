@@ -67,7 +67,9 @@ func (c *Clock) Advance(d time.Duration) {
 			return
 		}
 		t := heap.Pop(&c.timers).(*timer)
-		c.now = t.when
+		if t.when.After(c.now) {
+			c.now = t.when // not before a Stall's time
+		}
 		f := t.f
 		c.mu.Unlock()
 		f()
@@ -75,6 +77,15 @@ func (c *Clock) Advance(d time.Duration) {
 			c.AfterFire()
 		}
 	}
+}
+
+// Stall moves time forward by d without firing anything, as a paused
+// process (SIGSTOP, a paused VM) sees it: the timers that fell due fire
+// late, at the next Advance.
+func (c *Clock) Stall(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // Pending reports how many timers are scheduled.

@@ -127,6 +127,11 @@ func (c *Conn) ReadFrom([]byte) (int, netip.Addr, netip.Addr, int, error) {
 
 // WriteTo queues the payload for delivery at the next Flush.
 func (c *Conn) WriteTo(payload []byte, src, dst netip.Addr) error {
+	return c.WriteToTTL(payload, src, dst, 0)
+}
+
+// WriteToTTL is WriteTo with this packet's TTL (0: the host's).
+func (c *Conn) WriteToTTL(payload []byte, src, dst netip.Addr, pttl int) error {
 	select {
 	case <-c.closed:
 		return net.ErrClosed
@@ -144,6 +149,9 @@ func (c *Conn) WriteTo(payload []byte, src, dst netip.Addr) error {
 	ttl := 255
 	if c.host.TTL != 0 {
 		ttl = c.host.TTL
+	}
+	if pttl != 0 {
+		ttl = pttl
 	}
 	l := c.host.lan
 	f := Frame{At: l.clock.Now(), From: c.host.Name, Payload: append([]byte(nil), payload...), Src: src, Dst: dst, TTL: ttl, AH: c.ah}

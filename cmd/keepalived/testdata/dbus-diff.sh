@@ -73,6 +73,23 @@ kill $peer; wait $peer || true
 until [ "$(state $I4)" = '(us) 2 "Master"' ] && [ "$(state $I6)" = '(us) 2 "Master"' ]; do sleep 0.1; done
 for p in $I4 $I6; do $B get-property $S $p org.keepalived.Vrrp1.Instance State; done
 
+# keepalived-go's control socket (keepalivectl status) shows the bus
+# connection; on stderr, outside the transcript keepalived has no part in.
+if [ -S $W/b.sock ]; then
+	echo "links: $(curl -s --unix-socket $W/b.sock http://keepalived/v1/status | tr -d ' \n' | grep -o '"links":[^]]*]')" >&2
+fi
+
+echo "## SendGarp (MASTER): what A sees on the wire"
+# dut.conf has vrrp_garp_master_delay 0: no delayed burst after the takeover.
+sleep 1
+ip netns exec A tcpdump -n -l --immediate-mode -i a0 'arp or (icmp6 and ip6[40] == 136)' > $W/garp 2> $W/garp.err & td=$!
+until grep -q listening $W/garp.err 2>/dev/null; do sleep 0.1; done
+$B call $S $I4 org.keepalived.Vrrp1.Instance SendGarp && echo "SendGarp IPv4 answered"
+$B call $S $I6 org.keepalived.Vrrp1.Instance SendGarp && echo "SendGarp IPv6 answered"
+sleep 1
+kill $td; wait $td 2>/dev/null || true
+sed 's/^[0-9:.]* //; s/, length [0-9]*$//' $W/garp | sort | uniq -c
+
 echo "## methods"
 $B call $S $V org.keepalived.Vrrp1.Vrrp PrintData && test -s /tmp/keepalived.data && echo "PrintData wrote /tmp/keepalived.data"
 $B call $S $V org.keepalived.Vrrp1.Vrrp PrintStats && test -s /tmp/keepalived.stats && echo "PrintStats wrote /tmp/keepalived.stats"

@@ -1,0 +1,133 @@
+package parser
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestDiagnosticLogLines: at daemon start keepalived's processes log the
+// diagnostics of their own read, the parent's prefixed "(Line N)" (the
+// file is named only for an included one), the children's — they read
+// the parent's copy — always "(FILE: Line N)"; what is found after the
+// read is logged bare; a process that does not run logs nothing. The
+// lines are the ones keepalived 2.2.7 logged in the runtime differential
+// (corpus 093 and 144) and in keepalived -t.
+func TestDiagnosticLogLines(t *testing.T) {
+	dir := t.TempDir()
+	main := filepath.Join(dir, "keepalived.conf")
+	inc := filepath.Join(dir, "inc.conf")
+	src := "global_defs {\n  notification_email {\n  }\n  vrrp_garp_interval 0\n}\n" +
+		"include inc.conf\n" +
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n" +
+		"  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }\n" +
+		"  virtual_ipaddress {\n    10.0.0.1/24\n    10.0.0.300\n  }\n}\n" +
+		"vrrp_sync_group G_EMPTY {\n}\n" +
+		"virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n    }\n  }\n}\n"
+	if err := os.WriteFile(main, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inc, []byte("global_defs {\n  vrrp_gna_interval 0\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := recordedHost("high")
+	o.InterfaceExists = func(n string) bool { return n == "eth0" }
+	o.TestMode = false // the daemon's read
+	_, diags, err := Parse(main, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := func(running Process) []string {
+		var out []string
+		for _, d := range diags {
+			out = append(out, d.LogLines(running)...)
+		}
+		return out
+	}
+	all := lines(ProcParent | ProcVRRP | ProcChecker)
+	for _, want := range []string{
+		"(Line 3) Warning - empty notification_email block",
+		"(Line 4) WARNING - number '0' outside range [0.000001, 4294.967295]",
+		"(Line 4) vrrp_garp_interval '0' is invalid",
+		"(" + inc + ": Line 2) WARNING - number '0' outside range [0.000001, 4294.967295]",
+		"(" + main + ": Line 13) Truncating auth_pass to 8 characters",
+		"(" + main + ": Line 17) VRRP parsed invalid IP 10.0.0.300. skipping IP...",
+		"(" + main + ": Line 24) No script path has been specified for MISC_CHECKER - skipping",
+		"Sync group G_EMPTY has no virtual router(s). removing",
+	} {
+		if !slices.Contains(all, want) {
+			t.Errorf("not logged: %q\nlogged:\n%s", want, strings.Join(all, "\n"))
+		}
+	}
+	for _, l := range lines(ProcParent | ProcVRRP) {
+		if strings.Contains(l, "MISC_CHECKER") {
+			t.Errorf("-P: the checker's diagnostic is logged: %q", l)
+		}
+	}
+	o.TestMode = true
+	_, diags, _ = Parse(main, o)
+	if !slices.ContainsFunc(diags, func(d Diagnostic) bool {
+		return d.Msg == "number '0' outside range [0.000001, 4294.967295]"
+	}) {
+		t.Errorf("-t: no \"number '0' outside range\" (keepalived -t prints it without WARNING):\n%s", diags)
+	}
+}
+
+// TestScriptAccessWordedAsStrerror: keepalived words a script it cannot
+// reach with strerror ("No such file or directory"), not Go's error text.
+func TestScriptAccessWordedAsStrerror(t *testing.T) {
+	src := "global_defs {\n  enable_script_security\n  script_user root\n" +
+		"  vrrp_notify_fifo /run/x.fifo\n  vrrp_notify_fifo_script \"/nonexistent-divlog/handler.sh --x\"\n}\n" +
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n"
+	_, diags, _ := ParseBytes("k.conf", []byte(src), recordedHost("high"))
+	want := "Script /nonexistent-divlog/handler.sh cannot be accessed - No such file or directory"
+	if !slices.ContainsFunc(diags, func(d Diagnostic) bool { return d.Msg == want }) {
+		t.Fatalf("want %q in:\n%s", want, diags)
+	}
+}
+
+// TestEmptyStaticTrackGroup: keepalived 2.2.7 drops a track_group without
+// a group block with a plain log line (no "(Line N)", no -t error: exit
+// 0, checked with keepalived -t); an empty group block is a -t error.
+func TestEmptyStaticTrackGroup(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		code int
+	}{{"track_group TG1 {\n}\n", ExitOK}, {"track_group TG1 {\n  group {\n  }\n}\n", ExitConfig}} {
+		_, diags, _ := ParseBytes("k.conf", []byte(tc.src), recordedHost("high"))
+		if got := diags.ExitCode(); got != tc.code {
+			t.Errorf("%q: -t exit %d, want %d:\n%s", tc.src, got, tc.code, diags)
+		}
+		var lines []string
+		for _, d := range diags {
+			lines = append(lines, d.LogLines(ProcParent|ProcVRRP|ProcChecker)...)
+		}
+		if !slices.Contains(lines, "Static track group TG1 has no virtual router(s)") {
+			t.Errorf("%q: logged %q", tc.src, lines)
+		}
+	}
+}
+
+// TestTimerRangeMessages: keepalived's read_decimal_unsigned reports an
+// out-of-range advert_int or preempt_delay before the keyword's own
+// message (keepalived -t output), with "WARNING - " outside -t.
+func TestTimerRangeMessages(t *testing.T) {
+	src := "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  advert_int 300\n  preempt_delay 2000\n" +
+		"  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n"
+	for _, test := range []bool{true, false} {
+		o := recordedHost("high")
+		o.TestMode = test
+		_, diags, _ := ParseBytes("k.conf", []byte(src), o)
+		warn := ""
+		if !test {
+			warn = "WARNING - "
+		}
+		for _, want := range []string{warn + "number '300' outside range [0.010000, 255.000000]", warn + "number '2000' outside range [0.000000, 1000.000000]"} {
+			if !slices.ContainsFunc(diags, func(d Diagnostic) bool { return d.Msg == want }) {
+				t.Errorf("-t %v: no %q in:\n%s", test, want, diags)
+			}
+		}
+	}
+}
