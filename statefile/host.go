@@ -355,7 +355,10 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, a := range l {
-				if !a.NoTrack && status.AddrDev(a, ic.Interface) == name {
+				// keepalived: a dont_track_primary instance's addresses
+				// on its own interface do not make it tracked.
+				dev := status.AddrDev(a, ic.Interface)
+				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && dev == ic.Interface) {
 					t.add(ic.Name, 0, false)
 				}
 			}
