@@ -40,6 +40,7 @@ type options struct {
 	idle         time.Duration
 	runs         int
 	daemons      string
+	start        bool
 	dir          string
 }
 
@@ -55,6 +56,7 @@ func main() {
 	flag.IntVar(&o.scaleDelay, "scale-delay", 60, "delay_loop of the start measure, seconds")
 	flag.DurationVar(&o.idle, "idle", 100*time.Second, "idle window with scale × 4 destinations (0: none)")
 	flag.IntVar(&o.runs, "runs", 1, "runs (the daemons alternate which goes first)")
+	flag.BoolVar(&o.start, "start", true, "measure the start of scale x 4 with checkers")
 	flag.StringVar(&o.daemons, "daemons", "ours,theirs", "which daemons to measure (a profiling run needs only ours)")
 	flag.Parse()
 	for _, f := range strings.Split(reals, ",") {
@@ -121,7 +123,7 @@ func run(o options) error {
 				}
 			}
 		}
-		if o.scale > 0 {
+		if o.scale > 0 && o.start {
 			for _, d := range order {
 				if err := measureScale(o, d, resp); err != nil {
 					logTail(o, d)
@@ -281,6 +283,9 @@ type responder struct {
 	mu   sync.Mutex
 	lns  map[int]net.Listener
 	hits atomic.Int64
+	// accepts counts connections, answered or not: a check that times
+	// out after connecting shows here and not in hits.
+	accepts atomic.Int64
 }
 
 func (r *responder) open(port int) error {
@@ -327,6 +332,7 @@ func (r *responder) serve(ln net.Listener) {
 		if err != nil {
 			return
 		}
+		r.accepts.Add(1)
 		go func() {
 			defer c.Close()
 			_ = c.SetDeadline(time.Now().Add(5 * time.Second))

@@ -60,9 +60,10 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	}
 	pid := p.checker()
 	time.Sleep(3 * time.Second)
-	c0, h0, t0 := cpu(pid), resp.hits.Load(), time.Now()
+	c0, h0, a0, t0 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
 	time.Sleep(o.window)
-	c1, h1, t1 := cpu(pid), resp.hits.Load(), time.Now()
+	c1, h1, a1, t1 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
+	result(fmt.Sprintf("checks%d.connections_per_s", n), d, float64(a1-a0)/t1.Sub(t0).Seconds())
 	checks := float64(h1 - h0)
 	result(fmt.Sprintf("checks%d.cpu_percent", n), d, 100*(c1-c0).Seconds()/t1.Sub(t0).Seconds())
 	result(fmt.Sprintf("checks%d.cpu_us_per_check", n), d, float64((c1-c0).Microseconds())/checks)
