@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -77,8 +78,10 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	for p := range killN {
 		resp.close(basePort + p)
 	}
-	if err := waitUntil(5*time.Minute, 50*time.Millisecond, func() bool { return destPorts(c, killed) == 0 }); err != nil {
-		return fmt.Errorf("waiting for %d removals (%d left): %w", killN, destPorts(c, killed), err)
+	// A daemon that never gets there is reported at the limit (a lower
+	// bound, said on stderr) so the other measures still run.
+	if err := waitUntil(killLimit, 50*time.Millisecond, func() bool { return destPorts(c, killed) == 0 }); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %d of %d killed real servers still in IPVS after %s\n", d.name, destPorts(c, killed), killN, killLimit)
 	}
 	result(fmt.Sprintf("kill%d.removed_s", killN), d, time.Since(tk).Seconds())
 	tr := time.Now()
@@ -87,12 +90,15 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 			return err
 		}
 	}
-	if err := waitUntil(5*time.Minute, 50*time.Millisecond, func() bool { return destPorts(c, killed) == killN }); err != nil {
-		return fmt.Errorf("waiting for %d returns (%d back): %w", killN, destPorts(c, killed), err)
+	if err := waitUntil(killLimit, 50*time.Millisecond, func() bool { return destPorts(c, killed) == killN }); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %d of %d restarted real servers back in IPVS after %s\n", d.name, destPorts(c, killed), killN, killLimit)
 	}
 	result(fmt.Sprintf("kill%d.readded_s", killN), d, time.Since(tr).Seconds())
 	return nil
 }
+
+// killLimit bounds the wait for killed real servers to leave and return.
+const killLimit = 3 * time.Minute
 
 // lastHas reports whether the last of nvs virtual servers has want
 // destinations: both daemons program in configuration order.
