@@ -91,6 +91,8 @@ type Manager struct {
 	// server was last applied, so a full pass can tell stale reads.
 	seq     uint64
 	touched map[string]uint64
+	// cursor is where the next rolling drift check starts in plan.order.
+	cursor int
 }
 
 // admin is what a Kernel may offer beyond services: *ipvs.Conn has it all.
@@ -192,7 +194,7 @@ func (m *Manager) Run(ctx context.Context) error {
 				loop = false
 			case <-tick:
 				// Full passes take at most a tenth of the time.
-				t.Reset(max(m.resync, 10*m.fullPass()))
+				t.Reset(max(m.resync, 10*m.resyncPass()))
 			}
 		}
 	} else {
