@@ -11,7 +11,7 @@
 #             (connect_timeout 1, retry 1, delay_before_retry 1)
 #   startSx4  S virtual servers x 4 real servers (BENCH_SCALE, 10000) with
 #             HTTP_GET at delay_loop BENCH_SCALE_DELAY (60): time and CPU until
-#             the whole table is in the kernel, RSS, CPU over the first delay_loop
+#             the whole table is in the kernel, RSS, then CPU and checks over one delay_loop
 #   idleSx4   the same table without checkers: CPU over BENCH_IDLE (100s)
 #
 #   scripts/bench-checker.sh [RUNS]      (default 2; the daemons alternate
