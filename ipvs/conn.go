@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"syscall"
 
 	cf "github.com/cloudflare/ipvs"
 	"github.com/cloudflare/ipvs/netmask"
@@ -317,4 +318,40 @@ func fromCFDest(x cf.Destination) Destination {
 		TunnelPort:     x.TunnelPort,
 		TunnelFlags:    TunnelFlags(x.TunnelFlags),
 	}.normalize()
+}
+
+// ServiceReader is a Kernel that can read one service without listing the
+// whole table, so drift checks can cost the same at 10 or 10 000 services.
+type ServiceReader interface {
+	// Service returns the service k with its destinations; ok is false
+	// when the kernel has no such service.
+	Service(k ServiceKey) (s Service, ok bool, err error)
+}
+
+var _ ServiceReader = (*Conn)(nil)
+
+// Service implements ServiceReader: three requests (the service, its
+// persistence engine, its destinations) whatever the size of the table.
+func (c *Conn) Service(k ServiceKey) (Service, bool, error) {
+	k = k.Normalize()
+	x, err := c.cf.Service(keyToCF(k))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+		return Service{}, false, nil
+	}
+	if err != nil {
+		return Service{}, false, fmt.Errorf("ipvs: read service %s: %w", k, err)
+	}
+	s := fromCF(x.Service)
+	if s.PEName, err = c.nl.peName(k); err != nil {
+		return Service{}, false, fmt.Errorf("ipvs: read persistence engine of %s: %w", k, err)
+	}
+	dests, err := c.cfDestinations(x.Service)
+	if err != nil {
+		return Service{}, false, err
+	}
+	s.Destinations = make([]Destination, 0, len(dests))
+	for _, d := range dests {
+		s.Destinations = append(s.Destinations, fromCFDest(d.Destination))
+	}
+	return s, true, nil
 }

@@ -477,3 +477,52 @@ func TestVMFlushAndZero(t *testing.T) {
 		t.Errorf("ipvsadm after Flush: %q", out)
 	}
 }
+
+// TestVMServiceOne reads services one by one (the rolling drift check's
+// read): each equals what the whole-table read returns, persistence
+// engine and destinations included, and an absent one is reported absent.
+func TestVMServiceOne(t *testing.T) {
+	c := vmConn(t)
+	table := Table{
+		{
+			ServiceKey: ServiceKey{Protocol: UDP, Addr: addr("192.0.2.2"), Port: 5060},
+			Scheduler:  "rr", Flags: OnePacket, Timeout: 60, PEName: "sip",
+			Destinations: []Destination{{Addr: addr("10.0.0.3"), Port: 5060, Forward: NAT, Weight: 1}},
+		},
+		{
+			ServiceKey: ServiceKey{FWMark: 8, Family: IPv6},
+			Scheduler:  "sh", Flags: SHPort, Timeout: 120, Granularity: 64,
+			Destinations: []Destination{{Addr: addr("2001:db8:1::1"), Forward: DR, Weight: 2}},
+		},
+		{
+			ServiceKey: ServiceKey{Protocol: TCP, Addr: addr("2001:db8::80"), Port: 80},
+			Scheduler:  "wlc",
+			Destinations: []Destination{
+				{Addr: addr("2001:db8:2::1"), Port: 8080, Forward: NAT, Weight: 1},
+				{Addr: addr("2001:db8:2::2"), Port: 80, Forward: DR, Weight: 0},
+			},
+		},
+	}
+	reconcileTwice(t, c, table)
+	all, err := c.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range sortTable(all) {
+		got, ok, err := c.Service(want.ServiceKey)
+		if err != nil || !ok {
+			t.Fatalf("Service(%s) = ok %v, err %v", want.ServiceKey, ok, err)
+		}
+		if diff := cmp.Diff(sortTable([]Service{want}), sortTable([]Service{got}), addrCmp); diff != "" {
+			t.Errorf("Service(%s) (-whole table +one):\n%s", want.ServiceKey, diff)
+		}
+	}
+	for _, k := range []ServiceKey{
+		{Protocol: TCP, Addr: addr("192.0.2.99"), Port: 80},
+		{FWMark: 99, Family: IPv4},
+	} {
+		if _, ok, err := c.Service(k); ok || err != nil {
+			t.Errorf("Service(%s) of an absent service = ok %v, err %v", k, ok, err)
+		}
+	}
+}

@@ -37,6 +37,21 @@ func (m *Memory) Services() ([]Service, error) {
 	return out, nil
 }
 
+var _ ServiceReader = (*Memory)(nil)
+
+// Service implements ServiceReader; it returns a deep copy.
+func (m *Memory) Service(k ServiceKey) (Service, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := m.find(k)
+	if i < 0 {
+		return Service{}, false, nil
+	}
+	s := m.svcs[i]
+	s.Destinations = slices.Clone(s.Destinations)
+	return s, true, nil
+}
+
 // CreateService implements Kernel.
 func (m *Memory) CreateService(s Service) error {
 	m.mu.Lock()

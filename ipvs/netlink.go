@@ -189,6 +189,35 @@ func (n *nlClient) peNames() (map[ServiceKey]string, error) {
 	return pe, nil
 }
 
+// peName returns the persistence engine of the service k ("" for none)
+// with one request, however many services the kernel holds.
+func (n *nlClient) peName(k ServiceKey) (string, error) {
+	msgs, err := n.execute(cmdGetService, 0, func(ae *netlink.AttributeEncoder) {
+		ae.Nested(cmdAttrService, func(ae *netlink.AttributeEncoder) error {
+			encodeKey(ae, k)
+			return nil
+		})
+	})
+	if err != nil || len(msgs) == 0 {
+		return "", err
+	}
+	ad, err := netlink.NewAttributeDecoder(msgs[0].Data)
+	if err != nil {
+		return "", err
+	}
+	var pe string
+	for ad.Next() {
+		if ad.Type() == cmdAttrService {
+			ad.Nested(func(ad *netlink.AttributeDecoder) error {
+				_, name, err := decodeKeyAndPE(ad)
+				pe = name
+				return err
+			})
+		}
+	}
+	return pe, ad.Err()
+}
+
 func decodeKeyAndPE(ad *netlink.AttributeDecoder) (ServiceKey, string, error) {
 	var k ServiceKey
 	var addr []byte

@@ -690,3 +690,56 @@ func TestStopTraps(t *testing.T) {
 		}
 	}
 }
+
+// readCounter is a Memory that counts whole-table and single-service reads.
+type readCounter struct {
+	*ipvs.Memory
+	all, one int
+}
+
+func (r *readCounter) Services() ([]ipvs.Service, error) { r.all++; return r.Memory.Services() }
+
+func (r *readCounter) Service(k ipvs.ServiceKey) (ipvs.Service, bool, error) {
+	r.one++
+	return r.Memory.Service(k)
+}
+
+// TestRollingResync: with more than rollBatch virtual servers a drift check
+// reads rollBatch services one by one, never the whole table, and a sweep
+// of the table restores what was edited by hand.
+func TestRollingResync(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 2*rollBatch + 22
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "virtual_server 10.1.%d.%d 80 {\n  protocol TCP\n  real_server 10.2.0.1 80 { }\n}\n", i>>8, i&255)
+		}
+		k := &readCounter{Memory: &ipvs.Memory{}}
+		m := started(t, k, b.String(), Options{})
+		want := table(t, k.Memory)
+		if err := k.DeleteDestination(ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("10.1.0.100"), Port: 80},
+			ipvs.DestKey{Addr: addr("10.2.0.1"), Port: 80}); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.DeleteService(ipvs.ServiceKey{Protocol: ipvs.TCP, Addr: addr("10.1.0.10"), Port: 80}); err != nil {
+			t.Fatal(err)
+		}
+		all := k.all
+		for pass := range 3 {
+			one := k.one
+			m.resyncPass()
+			if got := k.one - one; got > rollBatch {
+				t.Errorf("pass %d read %d services, want at most %d", pass, got, rollBatch)
+			}
+		}
+		if k.all != all {
+			t.Errorf("drift checks read the whole table %d times", k.all-all)
+		}
+		if k.one != n {
+			t.Errorf("three passes read %d services, want each of the %d once", k.one, n)
+		}
+		if diff := cmp.Diff(want, table(t, k.Memory)); diff != "" {
+			t.Errorf("after a sweep (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -115,6 +115,8 @@ type Manager struct {
 	// follows events, as keepalived's checker follows its BFD pipe.
 	bfdMu sync.Mutex
 	bfd   map[string]bool
+	// cursor is where the next rolling drift check starts in plan.order.
+	cursor int
 }
 
 // admin is what a Kernel may offer beyond services: *ipvs.Conn has it all.
@@ -212,7 +214,7 @@ func (m *Manager) Run(ctx context.Context) error {
 				loop = false
 			case <-tick:
 				// Full passes take at most a tenth of the time.
-				t.Reset(max(m.resync, 10*m.fullPass()))
+				t.Reset(max(m.resync, 10*m.resyncPass()))
 			}
 		}
 	} else {

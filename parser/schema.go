@@ -72,6 +72,12 @@ type ctx struct {
 	core coreState // engine, global_defs and script security (core files)
 
 	bgpPos Pos // where bgp_speaker opened (parser/bgp.go)
+
+	// addr and addrArgs are parseAddress's working state, reused: the
+	// option handlers take *addrItem through a map of funcs, so a fresh
+	// one escaped to the heap for every address (13 MB for 65 535 VIPs).
+	addr     addrItem
+	addrArgs itemArgs
 }
 
 // Report records a diagnostic of the given class at pos.

@@ -97,13 +97,18 @@ func (c *ctx) parseAddress(item []token, static bool) (config.Address, bool) {
 	if !ok {
 		return config.Address{}, false
 	}
-	p := &addrItem{
-		itemArgs: c.itemArgs(item, "No %s parameter specified for %s", item[0].Text),
+	c.addrArgs = itemArgs{c: c, words: item, i: -1, missing: "No %s parameter specified for %s"}
+	if len(item) > 1 { // the message's argument, only where an option may lack its value
+		c.addrArgs.extra = []any{item[0].Text}
+	}
+	c.addr = addrItem{
+		itemArgs: &c.addrArgs,
 		a:        config.Address{Prefix: pfx},
 		static:   static,
 		v6:       pfx.Addr().Is6(),
 		text:     item[0].Text,
 	}
+	p := &c.addr
 	p.next() // the address itself
 	for p.next() {
 		if set := addrFlags[p.opt.Text]; set != nil {

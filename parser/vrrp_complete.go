@@ -225,8 +225,15 @@ func (k *instCompletion) limitVIPs() {
 	maxAddr = min(maxAddr, 255)
 	if len(in.VIPs) > maxAddr {
 		k.rep(generalError, "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", len(in.VIPs), maxAddr)
-		in.ExcludedVIPs = append(append([]config.Address{}, in.VIPs[maxAddr:]...), in.ExcludedVIPs...)
-		in.VIPs = in.VIPs[:maxAddr]
+		if len(in.ExcludedVIPs) == 0 {
+			// The excess becomes the eVIP list in place (no copy of
+			// 65 535 addresses); the VIPs' capacity ends where it begins,
+			// so neither list can grow into the other.
+			in.ExcludedVIPs = in.VIPs[maxAddr:]
+		} else {
+			in.ExcludedVIPs = append(append([]config.Address{}, in.VIPs[maxAddr:]...), in.ExcludedVIPs...)
+		}
+		in.VIPs = in.VIPs[:maxAddr:maxAddr]
 	}
 }
 

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -754,10 +755,21 @@ func vipItem(excluded bool) func(c *ctx, d *instDraft, item []token) {
 // addVIP appends a to the VIPs or eVIPs.
 func (d *instDraft) addVIP(a config.Address, excluded bool) {
 	if excluded {
-		d.in.ExcludedVIPs = append(d.in.ExcludedVIPs, a)
+		d.in.ExcludedVIPs = appendDoubling(d.in.ExcludedVIPs, a)
 		return
 	}
-	d.in.VIPs = append(d.in.VIPs, a)
+	d.in.VIPs = appendDoubling(d.in.VIPs, a)
+}
+
+// appendDoubling appends a, doubling the capacity when it is full. append
+// grows large slices by a quarter, so 65 535 VIPs of ~170 bytes were
+// copied about five times over (58 MB allocated for an 11 MB list);
+// doubling copies each about once.
+func appendDoubling(s []config.Address, a config.Address) []config.Address {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(4, len(s)))
+	}
+	return append(s, a)
 }
 
 // devNameValid is the kernel's dev_valid_name.

@@ -84,6 +84,9 @@ func (c Conn) dialer(network string) *net.Dialer {
 // single connect_timeout budget (keepalived restarts its timer per step).
 // The returned stop must be called when the connection is closed.
 func (c Conn) dial(ctx context.Context, network string) (net.Conn, func(), error) {
+	if network == "tcp" {
+		return c.dialTCP(ctx)
+	}
 	ctx, cancel := deadline(ctx, c.Timeout)
 	conn, err := c.dialer(network).DialContext(ctx, network, c.target().String())
 	if err != nil {

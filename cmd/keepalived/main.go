@@ -32,7 +32,10 @@ const version = "Keepalived v2.2.7 (keepalived-go)"
 var usage string
 
 func main() {
-	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+	stop := startProfile()
+	code := run(os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 func run(argv []string, stdout, stderr io.Writer) int {
