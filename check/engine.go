@@ -21,6 +21,8 @@ type Engine struct {
 	randN       func(n int64) int64
 	jitter      float64
 	maxInFlight int
+	// checkerEvents states CheckerUp/CheckerDown (WithCheckerEvents).
+	checkerEvents bool
 
 	mu       sync.Mutex // guards the state below against Status
 	services []*serviceState
@@ -58,6 +60,11 @@ func WithJitter(frac float64) Option { return func(e *Engine) { e.jitter = frac 
 // WithMaxInFlight bounds how many checks run at once (0: one per checker);
 // a bound protects file descriptors when many peers black-hole at once.
 func WithMaxInFlight(n int) Option { return func(e *Engine) { e.maxInFlight = n } }
+
+// WithCheckerEvents makes the engine state each checker verdict keepalived
+// e-mails about (CheckerUp/CheckerDown events, after the real server and
+// quorum events the verdict caused), for the checkers' smtp_alert.
+func WithCheckerEvents() Option { return func(e *Engine) { e.checkerEvents = true } }
 
 // New validates services and builds an engine; nothing runs until Run.
 func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
@@ -275,12 +282,12 @@ func (e *Engine) start() []output {
 	for _, s := range e.services {
 		switch down, up := s.initQuorum(), s.quorumUp; {
 		case down:
-			out = append(out, output{event: &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Init: true, Time: now}})
+			out = append(out, output{event: s.quorumEvent(false, true, now)})
 		case up:
 			// keepalived starts every service with its quorum down and
 			// announces "Gained quorum" (quorum_up, FIFO, SNMP trap) when
 			// the initial weight meets it.
-			out = append(out, output{event: &Event{Kind: QuorumUp, VS: s.spec.ID, Command: s.spec.QuorumUp, Init: true, Time: now}})
+			out = append(out, output{event: s.quorumEvent(true, true, now)})
 		}
 		s.last, s.dirty = s.members(), false
 		out = append(out, output{vs: s.spec.ID, members: s.last})
@@ -320,11 +327,34 @@ func (e *Engine) handle(res result) []output {
 	}
 	heap.Push(&e.queue, c)
 	wasDirty := s.dirty
+	wasAlive := r.alive
 	out := e.reconcile(s, r, v.firstDown, now)
 	if s.dirty && !wasDirty {
 		e.dirty = append(e.dirty, s)
 	}
+	if e.checkerEvents && (v.changed || v.first) {
+		ev := Event{Kind: CheckerDown, VS: s.spec.ID, RS: r.spec.ID, Time: now, Checker: c.spec.Kind, CheckerIndex: c.idx,
+			First: !v.changed, Alive: r.alive, AliveChanged: r.alive != wasAlive, Err: c.lastErr}
+		if c.up {
+			ev.Kind = CheckerUp
+		}
+		out = append(out, output{event: &ev})
+	}
 	return out
+}
+
+// quorumEvent is a quorum transition with keepalived's arithmetic: the
+// threshold is quorum+hysteresis while the quorum is down (gaining it, or
+// starting without it) and quorum-hysteresis when it is lost.
+func (s *serviceState) quorumEvent(up, init bool, now time.Time) *Event {
+	ev := &Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Init: init, Time: now,
+		Quorum: s.quorum, Hysteresis: s.hysteresis, Threshold: s.quorum + s.hysteresis, AliveWeight: s.aliveWeight()}
+	if up {
+		ev.Kind, ev.Command = QuorumUp, s.spec.QuorumUp
+	} else if !init {
+		ev.Threshold = s.quorum - s.hysteresis
+	}
+	return ev
 }
 
 // reconcile derives real server, quorum and membership changes from the
@@ -346,11 +376,7 @@ func (e *Engine) reconcile(s *serviceState, r *realState, firstDown bool, now ti
 	}
 	s.account(r)
 	if s.updateQuorum() {
-		ev := Event{Kind: QuorumDown, VS: s.spec.ID, Command: s.spec.QuorumDown, Time: now}
-		if s.quorumUp {
-			ev.Kind, ev.Command = QuorumUp, s.spec.QuorumUp
-		}
-		out = append(out, output{event: &ev})
+		out = append(out, output{event: s.quorumEvent(s.quorumUp, false, now)})
 	}
 	return out
 }

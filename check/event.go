@@ -16,6 +16,11 @@ const (
 	RealServerDown
 	QuorumUp
 	QuorumDown
+	// CheckerUp and CheckerDown are one checker's verdicts that
+	// keepalived's checkers e-mail about (a flip, or MISC_CHECK's first
+	// verdict); the engine states them only under WithCheckerEvents.
+	CheckerUp
+	CheckerDown
 )
 
 func (k EventKind) String() string {
@@ -28,6 +33,10 @@ func (k EventKind) String() string {
 		return "VS UP"
 	case QuorumDown:
 		return "VS DOWN"
+	case CheckerUp:
+		return "CHECKER UP"
+	case CheckerDown:
+		return "CHECKER DOWN"
 	}
 	return "event(" + strconv.Itoa(int(k)) + ")"
 }
@@ -50,6 +59,21 @@ type Event struct {
 	// alone (without omega: no script, no FIFO line, no log).
 	TrapOnly bool
 	Time     time.Time
+
+	// Quorum events carry keepalived's quorum arithmetic for its e-mail
+	// ("=> Lost quorum 3+1=2 <= 1 <="): the quorum and hysteresis in force,
+	// the threshold crossed and the alive weight.
+	Quorum, Hysteresis, Threshold, AliveWeight int64
+
+	// Checker events: the checker's Kind and index in its real server,
+	// whether this was its first verdict and not a flip, the real server's
+	// alive state after it and whether that changed, and the failure.
+	Checker      string
+	CheckerIndex int
+	First        bool
+	Alive        bool
+	AliveChanged bool
+	Err          string
 }
 
 // FIFOLine is the event as keepalived writes it to notify_fifo /

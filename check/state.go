@@ -63,6 +63,8 @@ type verdict struct {
 	// firstDown is an alpha checker's first failure: no flip, but keepalived
 	// notifies the (already down) real server once.
 	firstDown bool
+	// first is the checker's first final verdict (keepalived's !has_run).
+	first bool
 }
 
 // apply records r and advances the state machine. base is the real server's
@@ -90,6 +92,7 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 	switch {
 	case ok || ((c.up || !c.hasRun) && c.retryIt >= t.Retry):
 		c.retryIt = 0
+		v.first = !c.hasRun
 		if ok {
 			switch r.Mode {
 			case probe.WeightAbsolute:
