@@ -58,7 +58,10 @@ type Event struct {
 	// TrapOnly marks what keepalived announces at stop with its SNMP trap
 	// alone (without omega: no script, no FIFO line, no log).
 	TrapOnly bool
-	Time     time.Time
+	// Removed marks a live real server taken out by a reload (stated by
+	// package lvs, not the engine).
+	Removed bool
+	Time    time.Time
 
 	// Quorum events carry keepalived's quorum arithmetic for its e-mail
 	// ("=> Lost quorum 3+1=2 <= 1 <="): the quorum and hysteresis in force,

@@ -276,7 +276,7 @@ func (m *Manager) notifyRemoved(old, p *plan, status []check.ServiceStatus) {
 					continue
 				}
 			}
-			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Time: time.Now()}
+			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Removed: true, Time: time.Now()}
 			if c := old.scripts[scriptKey{vs: vs.ID, rs: r.ID, kind: check.RealServerDown}]; c != nil {
 				ev.Command = argv(c)
 			}

@@ -110,9 +110,10 @@ func (p *plan) bfdName(ev check.Event) string {
 }
 
 // sendMail sends keepalived's e-mail alert for ev, if it sends one: a
-// checker's verdict (SMTP_MSG_RS) or a quorum change (SMTP_MSG_VS). A real
-// server's own up/down event is mailed by its checker's verdict, with the
-// checker's words. Nothing at stop: keepalived 2.2.7 queues its omega
+// checker's verdict (SMTP_MSG_RS), a quorum change (SMTP_MSG_VS) or a live
+// real server removed by a reload (SMTP_MSG_RS_SHUT). A real server's own
+// up/down event is mailed by its checker's verdict, with the checker's
+// words. Nothing at stop: keepalived 2.2.7 queues its omega
 // "=> Shutting down <=" mails (SMTP_MSG_RS_SHUT, SMTP_MSG_VS) but its
 // checker process exits before sending them (measured,
 // TestVMCheckerMailDifferential), and a mail half-sent as the process
@@ -136,6 +137,12 @@ func (p *plan) sendMail(ev check.Event) {
 			state = "UP"
 		}
 		mp.sender.Alert(fmt.Sprintf("Realserver %s of virtual server %s - %s", ev.RS, ev.VS, state), body)
+	case check.RealServerDown:
+		// A live real server removed by a reload (ipwrapper.c's
+		// clear_service_rs, SMTP_MSG_RS_SHUT).
+		if ev.Removed && mp.rs[[2]string{ev.VS, ev.RS}] {
+			mp.sender.Alert(fmt.Sprintf("Realserver %s of virtual server %s - DOWN", ev.RS, ev.VS), "=> Removing <=")
+		}
 	case check.QuorumUp, check.QuorumDown:
 		if mp.vs[ev.VS] && !ev.Shutdown {
 			mp.sender.Alert(quorumMail(ev))

@@ -175,6 +175,13 @@ virtual_server 10.0.0.1 80 {
 	defer rsLn.Close()
 	want("[lb1] Realserver "+rs+" of virtual server "+vs+" - UP\n=> TCP CHECK succeed on service <=",
 		"[lb1] Virtualserver "+vs+" - UP\n=> Gained quorum 1+0=1 <= 1 <=")
+
+	// A reload that replaces the live real server mails its removal.
+	i := strings.Index(conf, "  real_server 127.0.0.1")
+	if err := m.Reload(parse(t, conf[:i]+"  real_server 127.0.0.9 80 {\n  }\n}\n")); err != nil {
+		t.Fatal(err)
+	}
+	want("[lb1] Realserver " + rs + " of virtual server " + vs + " - DOWN\n=> Removing <=")
 }
 
 // recorder is an alerter that keeps the mails.
@@ -222,6 +229,7 @@ func TestCheckerMailRules(t *testing.T) {
 		{"BFD_CHECK up", true, false, false, ck(check.CheckerUp, "BFD_CHECK", true, true, false), []string{subjUp + "=> BFD CHECK b1 succeeded on service <="}},
 		{"FILE_CHECK sends none", true, false, false, ck(check.CheckerDown, "FILE_CHECK", false, true, false), nil},
 		{"shutdown (keepalived exits before sending)", true, true, false, check.Event{Kind: check.RealServerDown, VS: vs, RS: rs, Shutdown: true}, nil},
+		{"removed by a reload", true, false, false, check.Event{Kind: check.RealServerDown, VS: vs, RS: rs, Removed: true}, []string{subjDown + "=> Removing <="}},
 		{"rs down event itself", true, false, false, check.Event{Kind: check.RealServerDown, VS: vs, RS: rs}, nil},
 		{"quorum vs off", true, false, false, check.Event{Kind: check.QuorumDown, VS: vs}, nil},
 		{"quorum lost", false, true, false, check.Event{Kind: check.QuorumDown, VS: vs, Quorum: 3, Hysteresis: 1, Threshold: 2, AliveWeight: 1},
