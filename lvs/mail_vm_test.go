@@ -11,8 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dsas/keepalived-go/parser"
 )
 
 // collect gathers the mails arriving until none came for quiet (and at
@@ -76,7 +79,7 @@ virtual_server 10.10.8.1 80 {
 // 127.0.0.1 and 127.0.0.2), the second also with a MISC_CHECK. The
 // listener dies, the MISC_CHECK fails (its server already down), the
 // listener comes back (the second server still down), the MISC_CHECK
-// recovers, then the stop: the mails (subjects and bodies) of each phase
+// recovers, a reload drops the second server, then the stop: the mails (subjects and bodies) of each phase
 // must be the same.
 func TestVMCheckerMailDifferential(t *testing.T) {
 	if _, err := exec.LookPath("keepalived"); err != nil {
@@ -110,7 +113,8 @@ func TestVMCheckerMailDifferential(t *testing.T) {
 		go acceptAll(ln)
 		return ln
 	}
-	run := func(name string, start func(conf string, log *bytes.Buffer) func() error) [][]string {
+	type running struct{ stop, reload func() }
+	run := func(name string, start func(conf string, log *bytes.Buffer) running) [][]string {
 		mb := newMailbox(t)
 		conf := filepath.Join(dir, name+".conf")
 		text := strings.NewReplacer("SMTP_PORT", strconv.Itoa(mb.port()), "RS_PORT", rsPort, "MISC_SCRIPT", misc).Replace(mailConf)
@@ -120,7 +124,7 @@ func TestVMCheckerMailDifferential(t *testing.T) {
 		setMisc("0")
 		ln := listen()
 		var log bytes.Buffer
-		stop := start(conf, &log)
+		r := start(conf, &log)
 		phase := func() []string { return mb.collect(6*time.Second, 4*time.Second) }
 		phases := [][]string{phase()}
 		ln.Close()
@@ -131,16 +135,49 @@ func TestVMCheckerMailDifferential(t *testing.T) {
 		phases = append(phases, phase())
 		setMisc("0")
 		phases = append(phases, phase())
-		stop()
+		// A reload drops the second real server, which is up.
+		i := strings.Index(text, "  real_server 127.0.0.2")
+		if err := os.WriteFile(conf, []byte(text[:i]+"}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r.reload()
+		phases = append(phases, phase())
+		r.stop()
 		ln.Close()
 		phases = append(phases, mb.collect(3*time.Second, 3*time.Second))
 		vmRun(t, "ipvsadm", "-C")
 		t.Logf("%s log:\n%s", name, log.String())
 		return phases
 	}
-	theirs := run("keepalived", func(conf string, log *bytes.Buffer) func() error { return startKeepalived(t, dir, conf, log) })
-	ours := run("ours", func(conf string, log *bytes.Buffer) func() error { return startOurs(t, conf, log) })
-	for i, name := range []string{"start", "listener down", "MISC_CHECK fails", "listener up", "MISC_CHECK recovers", "stop"} {
+	theirs := run("keepalived", func(conf string, log *bytes.Buffer) running {
+		cmd := exec.Command("keepalived", "-n", "-l", "-C", "-D", "-f", conf,
+			"-p", filepath.Join(dir, "keepalived.pid"), "-c", filepath.Join(dir, "checkers.pid"))
+		cmd.Stdout, cmd.Stderr = log, log
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return running{
+			stop:   func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() },
+			reload: func() { cmd.Process.Signal(syscall.SIGHUP) },
+		}
+	})
+	ours := run("ours", func(conf string, log *bytes.Buffer) running {
+		m, stop := startManager(t, conf, log)
+		return running{
+			stop: func() { stop() },
+			reload: func() {
+				cfg, _, err := parser.Parse(conf, parser.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := m.Reload(cfg); err != nil {
+					t.Fatal(err)
+				}
+			},
+		}
+	})
+	for i, name := range []string{"start", "listener down", "MISC_CHECK fails", "listener up", "MISC_CHECK recovers", "reload drops a live real server", "stop"} {
 		a, b := strings.Join(theirs[i], "\n--\n"), strings.Join(ours[i], "\n--\n")
 		if a != b {
 			t.Errorf("%s: mails differ\n--- keepalived 2.2.7\n%s\n--- keepalived-go\n%s", name, a, b)
