@@ -21,6 +21,8 @@ type Engine struct {
 	randN       func(n int64) int64
 	jitter      float64
 	maxInFlight int
+	// checkerEvents states CheckerUp/CheckerDown (WithCheckerEvents).
+	checkerEvents bool
 
 	mu       sync.Mutex // guards the state below against Status
 	services []*serviceState
@@ -58,6 +60,11 @@ func WithJitter(frac float64) Option { return func(e *Engine) { e.jitter = frac 
 // WithMaxInFlight bounds how many checks run at once (0: one per checker);
 // a bound protects file descriptors when many peers black-hole at once.
 func WithMaxInFlight(n int) Option { return func(e *Engine) { e.maxInFlight = n } }
+
+// WithCheckerEvents makes the engine state each checker verdict keepalived
+// e-mails about (CheckerUp/CheckerDown events, after the real server and
+// quorum events the verdict caused), for the checkers' smtp_alert.
+func WithCheckerEvents() Option { return func(e *Engine) { e.checkerEvents = true } }
 
 // New validates services and builds an engine; nothing runs until Run.
 func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
@@ -318,9 +325,18 @@ func (e *Engine) handle(res result) []output {
 	}
 	heap.Push(&e.queue, c)
 	wasDirty := s.dirty
+	wasAlive := r.alive
 	out := e.reconcile(s, r, v.firstDown, now)
 	if s.dirty && !wasDirty {
 		e.dirty = append(e.dirty, s)
+	}
+	if e.checkerEvents && (v.changed || v.first) {
+		ev := Event{Kind: CheckerDown, VS: s.spec.ID, RS: r.spec.ID, Time: now, Checker: c.spec.Kind, CheckerIndex: c.idx,
+			First: !v.changed, Alive: r.alive, AliveChanged: r.alive != wasAlive, Err: c.lastErr}
+		if c.up {
+			ev.Kind = CheckerUp
+		}
+		out = append(out, output{event: &ev})
 	}
 	return out
 }

@@ -405,3 +405,64 @@ func TestWake(t *testing.T) {
 		want(t, sink.take(), "1.4s RS rs1 VS UP", "1.4s set VS [rs1=1 rs2=1]")
 	})
 }
+
+// ckSink records every event with the checker fields.
+type ckSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *ckSink) SetMembers(string, []Member) {}
+func (s *ckSink) Event(e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := e.Kind.String()
+	switch e.Kind {
+	case CheckerUp, CheckerDown:
+		l += fmt.Sprintf(" %s#%d first=%v alive=%v changed=%v", e.Checker, e.CheckerIndex, e.First, e.Alive, e.AliveChanged)
+	case QuorumUp, QuorumDown:
+		l += fmt.Sprintf(" %d+%d=%d <= %d", e.Quorum, e.Hysteresis, e.Threshold, e.Weight)
+	}
+	s.lines = append(s.lines, l)
+}
+
+func (s *ckSink) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.lines
+	s.lines = nil
+	return l
+}
+
+// TestCheckerEvents: under WithCheckerEvents each checker's flip and first
+// verdict is stated after the real server and quorum events it caused,
+// with the real server's alive state (keepalived's checkers mail then).
+func TestCheckerEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tcp, misc := &fakeProbe{}, &fakeProbe{}
+		tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second}
+		sink := &ckSink{}
+		vs := VirtualServer{ID: "VS", Quorum: 2, Hysteresis: 1, Reals: []RealServer{{ID: "rs1", Weight: 3,
+			Checkers: []Checker{{Kind: "TCP_CHECK", Probe: tcp, Timing: tm}, {Kind: "MISC_CHECK", Probe: misc, Timing: tm}}}}}
+		vs.Reals[0].Checkers[1].Timing.Warmup = 2 * time.Second // MISC_CHECK at 3s, 13s...
+		stop := run(t, []VirtualServer{vs}, sink, WithCheckerEvents(), WithRand(func(n int64) int64 { return n - 1 }))
+		defer stop()
+		want(t, sink.take(), "VS UP 2+1=3 <= 3")
+		step(time.Second)
+		want(t, sink.take(), "CHECKER UP TCP_CHECK#0 first=true alive=true changed=false")
+		step(2 * time.Second)
+		want(t, sink.take(), "CHECKER UP MISC_CHECK#1 first=true alive=true changed=false")
+		tcp.set(false)
+		step(8 * time.Second)
+		want(t, sink.take(), "RS DOWN", "VS DOWN 2+1=1 <= 0", "CHECKER DOWN TCP_CHECK#0 first=false alive=false changed=true")
+		misc.set(false)
+		step(2 * time.Second)
+		want(t, sink.take(), "CHECKER DOWN MISC_CHECK#1 first=false alive=false changed=false")
+		tcp.set(true)
+		step(8 * time.Second)
+		want(t, sink.take(), "CHECKER UP TCP_CHECK#0 first=false alive=false changed=false")
+		misc.set(true)
+		step(2 * time.Second)
+		want(t, sink.take(), "RS UP", "VS UP 2+1=3 <= 3", "CHECKER UP MISC_CHECK#1 first=false alive=true changed=true")
+	})
+}

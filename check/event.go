@@ -16,6 +16,11 @@ const (
 	RealServerDown
 	QuorumUp
 	QuorumDown
+	// CheckerUp and CheckerDown are one checker's verdicts that
+	// keepalived's checkers e-mail about (a flip, or MISC_CHECK's first
+	// verdict); the engine states them only under WithCheckerEvents.
+	CheckerUp
+	CheckerDown
 )
 
 func (k EventKind) String() string {
@@ -28,6 +33,10 @@ func (k EventKind) String() string {
 		return "VS UP"
 	case QuorumDown:
 		return "VS DOWN"
+	case CheckerUp:
+		return "CHECKER UP"
+	case CheckerDown:
+		return "CHECKER DOWN"
 	}
 	return "event(" + strconv.Itoa(int(k)) + ")"
 }
@@ -54,6 +63,19 @@ type Event struct {
 	// "Lost quorum Q-H=T > W" lines print: the quorum and hysteresis in
 	// force, the threshold crossed and the alive weight.
 	Quorum, Hysteresis, Threshold, Weight int64
+	// Removed marks a live real server taken out by a reload (stated by
+	// package lvs, not the engine).
+	Removed bool
+
+	// Checker events: the checker's Kind and index in its real server,
+	// whether this was its first verdict and not a flip, the real server's
+	// alive state after it and whether that changed, and the failure.
+	Checker      string
+	CheckerIndex int
+	First        bool
+	Alive        bool
+	AliveChanged bool
+	Err          string
 }
 
 // FIFOLine is the event as keepalived writes it to notify_fifo /

@@ -65,6 +65,8 @@ type verdict struct {
 	firstDown bool
 	// logged is the verdict keepalived logs, nil when it logs none.
 	logged *Verdict
+	// first is the checker's first final verdict (keepalived's !has_run).
+	first bool
 }
 
 // apply records r and advances the state machine. base is the real server's
@@ -95,6 +97,7 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 		if !ok || !c.up || !c.hasRun {
 			v.logged = &Verdict{Up: ok, WasUp: c.up, HasRun: c.hasRun, Retry: t.Retry, Err: r.Err}
 		}
+		v.first = !c.hasRun
 		if ok {
 			switch r.Mode {
 			case probe.WeightAbsolute:

@@ -105,7 +105,12 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			}
 		}
 	}
-	eng, err := check.New(vss, g, m.opt.EngineOptions...)
+	opts := m.opt.EngineOptions
+	if p.mail.sender != nil && p.mail.sender.Enabled() {
+		// The checkers' own verdicts, for their e-mail alerts.
+		opts = append(slices.Clone(opts), check.WithCheckerEvents())
+	}
+	eng, err := check.New(vss, g, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("lvs: %w", err)
 	}
@@ -198,6 +203,10 @@ func (m *Manager) event(p *plan, ev check.Event) {
 		// only each service's quorum, not its real servers.
 		return
 	}
+	if ev.Kind == check.CheckerUp || ev.Kind == check.CheckerDown {
+		p.sendMail(ev) // for the e-mail alerts alone
+		return
+	}
 	if ev.TrapOnly {
 		if m.opt.Traps != nil {
 			m.opt.Traps(ev)
@@ -233,6 +242,7 @@ func (m *Manager) event(p *plan, ev check.Event) {
 	if !quorum && m.opt.Traps != nil {
 		m.opt.Traps(ev)
 	}
+	p.sendMail(ev)
 }
 
 // runScript starts cmd detached in its own process group and reaps it.
@@ -273,7 +283,7 @@ func (m *Manager) notifyRemoved(old, p *plan, status []check.ServiceStatus) {
 					continue
 				}
 			}
-			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Time: time.Now()}
+			ev := check.Event{Kind: check.RealServerDown, VS: vs.ID, RS: r.ID, Removed: true, Time: time.Now()}
 			if c := old.scripts[scriptKey{vs: vs.ID, rs: r.ID, kind: check.RealServerDown}]; c != nil {
 				ev.Command = argv(c)
 			}

@@ -44,6 +44,8 @@ type plan struct {
 	rsInitNotifies bool
 	// scriptUser is global_defs script_user (with its group).
 	scriptUser, scriptGroup string
+	// mail is the checkers' e-mail alerts (smtp_alert).
+	mail mailPlan
 }
 
 type scriptKey struct {
@@ -169,6 +171,7 @@ func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool
 		rsInitNotifies: cfg.Global.RSInitNotifies,
 		scriptUser:     cfg.Global.ScriptUser,
 		scriptGroup:    cfg.Global.ScriptGroup,
+		mail:           newMailPlan(cfg, log),
 	}}
 	t.p.nft = newNFTPlan(cfg, prev)
 	groupSeq := map[string]int{}
@@ -193,27 +196,7 @@ func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool
 			return nil, fmt.Errorf("lvs: virtual server %s: %w", id, err)
 		}
 	}
-	warnCheckerMail(cfg, log)
 	return t.p, nil
-}
-
-// warnCheckerMail says at start that the checkers' e-mail alerts are not
-// sent (the VRRP side's are: vrrpside), rather than ignoring smtp_alert on
-// a virtual or real server silently (docs/compat.md).
-func warnCheckerMail(cfg *config.Config, log *slog.Logger) {
-	if len(cfg.Global.NotificationEmail) == 0 {
-		return
-	}
-	for _, vs := range cfg.LVS.VirtualServers {
-		on := vs.SMTPAlert
-		for _, rs := range vs.RealServers {
-			on = on || rs.SMTPAlert
-		}
-		if on {
-			log.Warn("smtp_alert on virtual and real servers: keepalived-go sends no checker e-mail alerts (the VRRP ones are sent)")
-			return
-		}
-	}
 }
 
 func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
@@ -305,12 +288,14 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 		t.p.scripts[scriptKey{vs: id, kind: check.QuorumDown}] = vs.QuorumDown
 	}
 	proto2 := vs.Protocol.String()
+	t.p.mail.vs[id] = vs.SMTPAlert
 	for _, rs := range vs.RealServers {
 		rid := check.FormatService(rs.Addr, proto2)
 		if _, dup := vp.reals[rid]; dup {
 			t.log.Warn("duplicate real server ignored", "vs", id, "rs", rid)
 			continue
 		}
+		t.p.mail.rs[[2]string{id, rid}] = rs.SMTPAlert
 		vp.reals[rid] = memberDest{addr: rs.Addr, fwd: rs.Forwarding, uthresh: rs.UThreshold, lthresh: rs.LThreshold}
 		crs := check.RealServer{
 			ID:               rid,

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dsas/keepalived-go/config"
 )
 
 // Config is global_defs' e-mail settings.
@@ -28,6 +30,30 @@ type Config struct {
 	To       []string       // notification_email
 	Timeout  time.Duration  // smtp_connect_timeout: connecting and each reply
 	RouterID string         // router_id, the subject's prefix
+}
+
+// FromGlobal reads global_defs' e-mail settings with keepalived's
+// defaults: router_id and the sender's domain from the host name, the
+// smtp_server name resolved now.
+func FromGlobal(g *config.Global) Config {
+	sc := Config{Helo: g.SMTPHeloName, From: g.NotificationEmailFrom, To: g.NotificationEmail, Timeout: g.SMTPConnectTimeout, RouterID: g.RouterID}
+	host, _ := os.Hostname()
+	if sc.RouterID == "" {
+		sc.RouterID = host
+	}
+	if sc.From == "" {
+		sc.From = "keepalived@" + host // keepalived's default sender
+	}
+	if g.SMTPServer != "" {
+		if a, err := netip.ParseAddr(g.SMTPServer); err == nil {
+			sc.Server = netip.AddrPortFrom(a, g.SMTPPort)
+		} else if addrs, err := net.LookupHost(g.SMTPServer); err == nil && len(addrs) > 0 {
+			if a, err := netip.ParseAddr(addrs[0]); err == nil {
+				sc.Server = netip.AddrPortFrom(a, g.SMTPPort)
+			}
+		}
+	}
+	return sc
 }
 
 // Sender sends alerts in the background, each on its own connection as
@@ -59,10 +85,16 @@ func (s *Sender) Enabled() bool {
 // Send starts sending one alert; kind and name make keepalived's subject
 // ("[router_id] VRRP Instance VI_1 - Entering MASTER state").
 func (s *Sender) Send(kind, name, subject, body string) {
+	s.Alert(kind+" "+name+" - "+subject, body)
+}
+
+// Alert starts sending one alert whose subject is keepalived's
+// "[router_id] " and subject (the checkers' "Realserver ... - UP").
+func (s *Sender) Alert(subject, body string) {
 	if !s.Enabled() {
 		return
 	}
-	subj := fmt.Sprintf("[%s] %s %s - %s", s.cfg.RouterID, kind, name, subject)
+	subj := fmt.Sprintf("[%s] %s", s.cfg.RouterID, subject)
 	msg := Message(s.cfg, s.now(), subj, body)
 	s.wg.Add(1)
 	go func() {

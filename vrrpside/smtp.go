@@ -2,9 +2,6 @@ package vrrpside
 
 import (
 	"log/slog"
-	"net"
-	"net/netip"
-	"os"
 	"sync"
 
 	"github.com/dsas/keepalived-go/config"
@@ -33,23 +30,7 @@ type smtpKey struct {
 // setConfig (re)reads the e-mail settings; a reload keeps what was mailed.
 func (n *smtpNotifier) setConfig(cfg *config.Config, log *slog.Logger) {
 	g := &cfg.Global
-	sc := smtpalert.Config{Helo: g.SMTPHeloName, From: g.NotificationEmailFrom, To: g.NotificationEmail, Timeout: g.SMTPConnectTimeout, RouterID: g.RouterID}
-	host, _ := os.Hostname()
-	if sc.RouterID == "" {
-		sc.RouterID = host
-	}
-	if sc.From == "" {
-		sc.From = "keepalived@" + host // keepalived's default sender
-	}
-	if g.SMTPServer != "" {
-		if a, err := netip.ParseAddr(g.SMTPServer); err == nil {
-			sc.Server = netip.AddrPortFrom(a, g.SMTPPort)
-		} else if addrs, err := net.LookupHost(g.SMTPServer); err == nil && len(addrs) > 0 {
-			if a, err := netip.ParseAddr(addrs[0]); err == nil {
-				sc.Server = netip.AddrPortFrom(a, g.SMTPPort)
-			}
-		}
-	}
+	sc := smtpalert.FromGlobal(g)
 	instances, groups := map[string]bool{}, map[string]bool{}
 	for _, in := range cfg.VRRP.Instances {
 		instances[in.Name] = in.SMTPAlert
