@@ -390,36 +390,9 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 	out := &check.Checker{Kind: c.Type.String(), Timing: timing}
 	switch c.Type {
 	case config.CheckHTTP, config.CheckSSL:
-		h := c.HTTP
-		if h == nil {
-			h = &config.HTTPCheck{}
-		}
-		p := &probe.HTTP{Conn: conn, EnableSNI: h.EnableSNI}
-		p.VirtualHost = firstNonEmpty(h.VirtualHost, rs.VirtualHost, vs.VirtualHost)
-		p.Protocol = [...]string{config.HTTP10: "1.0", config.HTTP11: "1.1", config.HTTP10Close: "1.0C"}[h.Protocol]
-		for _, u := range h.URLs {
-			pu := probe.URL{Path: u.Path, VirtualHost: u.VirtualHost, TLSCompliant: u.TLSCompliant || h.TLSCompliant}
-			if u.Digest != nil {
-				pu.Digest = hex.EncodeToString(u.Digest)
-			}
-			for _, r := range u.StatusCodes {
-				pu.Status = append(pu.Status, probe.StatusRange{Lo: int(r.Min), Hi: int(r.Max)})
-			}
-			if u.Regex != nil {
-				pu.Match, pu.MatchErr = urlMatcher(u.Regex)
-				if pu.MatchErr != nil {
-					// -t refuses it too; running on would pass unmatched bodies.
-					t.log.Error("url regex cannot run; the check fails until it is rewritten", "rs", rs.Addr.String(), "path", u.Path, "err", pu.MatchErr)
-				}
-			}
-			p.URLs = append(p.URLs, pu)
-		}
-		if c.Type == config.CheckSSL {
-			tc, err := t.tlsConfig()
-			if err != nil {
-				return nil, err
-			}
-			p.TLS = tc
+		p, err := t.httpProbe(c, vs, rs, conn)
+		if err != nil {
+			return nil, err
 		}
 		out.Probe = p
 	case config.CheckTCP:
@@ -513,6 +486,42 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		out.Probe.(*watched).bfd = c.BFD.Name
 	}
 	return out, nil
+}
+
+// httpProbe is an HTTP_GET or SSL_GET checker's probe.
+func (t *translator) httpProbe(c *config.Checker, vs *config.VirtualServer, rs *config.RealServer, conn probe.Conn) (*probe.HTTP, error) {
+	h := c.HTTP
+	if h == nil {
+		h = &config.HTTPCheck{}
+	}
+	p := &probe.HTTP{Conn: conn, EnableSNI: h.EnableSNI}
+	p.VirtualHost = firstNonEmpty(h.VirtualHost, rs.VirtualHost, vs.VirtualHost)
+	p.Protocol = [...]string{config.HTTP10: "1.0", config.HTTP11: "1.1", config.HTTP10Close: "1.0C"}[h.Protocol]
+	for _, u := range h.URLs {
+		pu := probe.URL{Path: u.Path, VirtualHost: u.VirtualHost, TLSCompliant: u.TLSCompliant || h.TLSCompliant}
+		if u.Digest != nil {
+			pu.Digest = hex.EncodeToString(u.Digest)
+		}
+		for _, r := range u.StatusCodes {
+			pu.Status = append(pu.Status, probe.StatusRange{Lo: int(r.Min), Hi: int(r.Max)})
+		}
+		if u.Regex != nil {
+			pu.Match, pu.MatchErr = urlMatcher(u.Regex)
+			if pu.MatchErr != nil {
+				// -t refuses it too; running on would pass unmatched bodies.
+				t.log.Error("url regex cannot run; the check fails until it is rewritten", "rs", rs.Addr.String(), "path", u.Path, "err", pu.MatchErr)
+			}
+		}
+		p.URLs = append(p.URLs, pu)
+	}
+	if c.Type == config.CheckSSL {
+		tc, err := t.tlsConfig()
+		if err != nil {
+			return nil, err
+		}
+		p.TLS = tc
+	}
+	return p, nil
 }
 
 // tlsConfig is the client context of every SSL_GET: keepalived's SSL block,

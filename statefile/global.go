@@ -122,6 +122,13 @@ func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Ins
 		p(" Max auto priority = %d", g.MaxAutoPriority)
 	}
 	p(" Min auto priority delay = %d usecs", g.MinAutoPriorityDelay.Microseconds())
+	dumpGlobalTail(p, g)
+}
+
+// dumpGlobalTail is the global section from the process tuning on: SNMP,
+// D-Bus, scripts, netlink buffers, umask.
+func dumpGlobalTail(p func(string, ...any), g *config.Global) {
+	v := &g.VRRP
 	tuning(p, "VRRP", g.VRRPProc)
 	tuning(p, "Checker", g.CheckerProc)
 	tuning(p, "BFD", g.BFDProc)

@@ -129,12 +129,26 @@ func (r *Router) Reload(cfg Config) error {
 	r.insts, r.byName = insts, byName
 	r.indexVIPs()
 
+	newGroups := r.regroup(nr, byName)
+	for _, in := range fresh {
+		in.init()
+	}
+	r.startGroups(newGroups)
+	before := r.statesBefore(keep)
+	r.reevaluateAll("reload")
+	r.repeatStates(before)
+	return nil
+}
+
+// regroup rebuilds the sync groups of a reloaded configuration over the
+// running instances; a group that existed keeps its state. It returns
+// the new groups.
+func (r *Router) regroup(nr *Router, byName map[string]*instance) (newGroups []*syncGroup) {
 	oldGroups := map[string]*syncGroup{}
 	for _, g := range r.groups {
 		oldGroups[g.name] = g
 	}
 	r.groups = r.groups[:0]
-	var newGroups []*syncGroup
 	for _, ng := range nr.groups {
 		g := &syncGroup{name: ng.name, state: StateInit}
 		if og := oldGroups[ng.name]; og != nil {
@@ -150,9 +164,12 @@ func (r *Router) Reload(cfg Config) error {
 		r.groups = append(r.groups, g)
 	}
 
-	for _, in := range fresh {
-		in.init()
-	}
+	return newGroups
+}
+
+// startGroups puts the groups a reload added in their members' state, as
+// at start.
+func (r *Router) startGroups(newGroups []*syncGroup) {
 	for _, g := range newGroups {
 		to := StateBackup
 		for _, m := range g.members {
@@ -170,10 +187,6 @@ func (r *Router) Reload(cfg Config) error {
 		}
 		r.groupTo(g, to, "sync group start")
 	}
-	before := r.statesBefore(keep)
-	r.reevaluateAll("reload")
-	r.repeatStates(before)
-	return nil
 }
 
 // statesBefore records the state of the kept instances and groups before

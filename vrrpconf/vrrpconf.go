@@ -165,8 +165,20 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 }
 
 func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (ic vrrp.InstanceConfig, vms []vmac.VMAC, warn []string) {
+	ic = instanceSettings(in, vg)
+	instanceProtocol(&ic, in)
+	vm, vmacName, warn := instanceVMAC(&ic, in, vg, opt, names)
+	vms = instanceAddresses(&ic, in, vg, names, vm, vmacName)
+	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
+	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
+	instanceTrackers(&ic, in, groupTrackers)
+	return ic, vms, warn
+}
+
+// instanceSettings carries the instance's own settings over.
+func instanceSettings(in *config.Instance, vg *config.VRRPGlobal) vrrp.InstanceConfig {
 	ipv6 := in.Family == config.IPv6
-	ic = vrrp.InstanceConfig{
+	return vrrp.InstanceConfig{
 		Name:                  in.Name,
 		Interface:             in.Interface,
 		VRID:                  uint8(in.VRID),
@@ -207,6 +219,12 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			NAInterval:          vg.GNAInterval,
 		},
 	}
+}
+
+// instanceProtocol sets the checksum mode, configuration faults, initial
+// state, authentication and unicast peers.
+func instanceProtocol(ic *vrrp.InstanceConfig, in *config.Instance) {
+	ipv6 := ic.IPv6
 	switch {
 	case in.OldUnicastChecksumNever:
 		ic.OldUnicastChecksum = vrrp.ChecksumNever
@@ -242,8 +260,12 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		}
 	}
 
-	var vm *vmac.VMAC
-	vmacName := ""
+}
+
+// instanceVMAC names the instance's VMAC (nil without use_vmac) and its
+// source address.
+func instanceVMAC(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPGlobal, opt Options, names vmacNames) (vm *vmac.VMAC, vmacName string, warn []string) {
+	ipv6 := ic.IPv6
 	if in.VMAC.Enabled && !in.VMAC.IPVLAN {
 		vmacName = in.VMAC.IfName
 		if vmacName == "" {
@@ -280,6 +302,13 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		vm.LinkLocal = ic.SrcIP
 	}
 
+	return vm, vmacName, warn
+}
+
+// instanceAddresses places the VIPs and eVIPs (on the VMAC, or on VMACs
+// of their own) and returns the VMACs to create.
+func instanceAddresses(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPGlobal, names vmacNames, vm *vmac.VMAC, vmacName string) (vms []vmac.VMAC) {
+	ipv6 := ic.IPv6
 	defDev := in.Interface
 	if vmacName != "" {
 		defDev = vmacName
@@ -314,9 +343,13 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 		vms = append(vms, *vm)
 	}
 	vms = append(vms, addrVMAC.made...)
-	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
-	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
 
+	return vms
+}
+
+// instanceTrackers resolves the instance's trackers, its sync group's
+// included.
+func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTrackers []config.Tracker) {
 	// A sync group's trackers apply to each member (keepalived copies
 	// them down in sync_group_tracking_init), unless the member already
 	// tracks the same thing itself.
@@ -342,7 +375,6 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 			ic.TrackBFDs = append(ic.TrackBFDs, ref)
 		}
 	}
-	return ic, vms, warn
 }
 
 // addrVMACs are keepalived's VMACs for addresses (use_vmac on a VIP, or
