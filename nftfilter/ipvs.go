@@ -262,19 +262,8 @@ func (m *IPVSMarks) buildMap(k ipvsMap) (*nftables.Set, error) {
 // cleaning up; keepalived would append its rules to such a table a second
 // time (docs/compat.md).
 func (m *IPVSMarks) purge() error {
-	for _, tf := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
-		ts, err := m.c.ListTablesOfFamily(tf)
-		if err != nil {
-			return fmt.Errorf("list tables: %w", err)
-		}
-		for _, t := range ts {
-			if t.Name == m.cfg.Table {
-				m.c.DelTable(t)
-			}
-		}
-	}
-	if err := m.c.Flush(); err != nil {
-		return fmt.Errorf("delete stale table: %w", err)
+	if err := purgeTables(m.c, m.cfg.Table); err != nil {
+		return err
 	}
 	m.purged = true
 	return nil

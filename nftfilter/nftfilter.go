@@ -337,21 +337,29 @@ func (f *Filter) base(i int) (*family, error) {
 // purge deletes tables of our name left by an earlier run, in both
 // families, as keepalived does before it creates its first one.
 func (f *Filter) purge() error {
+	if err := purgeTables(f.c, f.cfg.Table); err != nil {
+		return err
+	}
+	f.purged = true
+	return nil
+}
+
+// purgeTables deletes the IPv4 and IPv6 tables named name.
+func purgeTables(c *nftables.Conn, name string) error {
 	for _, tf := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
-		ts, err := f.c.ListTablesOfFamily(tf)
+		ts, err := c.ListTablesOfFamily(tf)
 		if err != nil {
 			return fmt.Errorf("list tables: %w", err)
 		}
 		for _, t := range ts {
-			if t.Name == f.cfg.Table {
-				f.c.DelTable(t)
+			if t.Name == name {
+				c.DelTable(t)
 			}
 		}
 	}
-	if err := f.c.Flush(); err != nil {
+	if err := c.Flush(); err != nil {
 		return fmt.Errorf("delete stale table: %w", err)
 	}
-	f.purged = true
 	return nil
 }
 
