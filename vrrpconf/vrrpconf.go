@@ -413,7 +413,7 @@ func (m *addrVMACs) of(a config.Address, instIPv6 bool) string {
 	prefix := cmp.Or(m.vg.VMACAddrPrefix, m.vg.VMACPrefix, "vrrp")
 	name := m.names.next(prefix, in.VRID, v6)
 	m.byBase[key] = name
-	m.made = append(m.made, vmac.VMAC{Name: name, Parent: base, VRID: uint8(in.VRID), IPv6: v6, ForAddrs: true})
+	m.made = append(m.made, vmac.VMAC{Name: name, Parent: base, VRID: uint8(in.VRID), IPv6: v6, ForAddrs: true, Instance: in.Name})
 	return name
 }
 
