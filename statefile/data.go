@@ -131,7 +131,7 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
 	dumpInstanceAddrs(p, in, ci, full, vmacDev(c, ci))
 	dumpInstanceTrackers(p, in, ci)
-	p("   Using smtp notification = no")
+	p("   Using smtp notification = %s", yesNo(ci != nil && ci.SMTPAlert))
 	deleted := "Fault"
 	if ci != nil && ci.Notify.NotifyDeleted {
 		deleted = "Deleted"
@@ -150,6 +150,35 @@ func unicastTTL(ci *config.Instance) int {
 		return 255
 	}
 	return ci.UnicastTTL
+}
+
+// addrVMACBases maps each address VMAC of the instance (use_vmac on a
+// VIP, use_vmac_addr) to the base interface the address names.
+func addrVMACBases(in *status.Instance, ci *config.Instance) map[string]string {
+	if ci == nil {
+		return nil
+	}
+	var m map[string]string
+	pair := func(run []vrrp.Address, conf []config.Address) {
+		for i, a := range run {
+			if i >= len(conf) || !(a.UseVMAC || ci.VMAC.AddrVMAC) {
+				continue
+			}
+			base := ci.Interface
+			if conf[i].DevSet {
+				base = conf[i].Dev
+			}
+			if a.Dev != "" && a.Dev != base && a.Dev != in.Interface {
+				if m == nil {
+					m = map[string]string{}
+				}
+				m[a.Dev] = base
+			}
+		}
+	}
+	pair(in.Config.VIPs, ci.VIPs)
+	pair(in.Config.ExcludedVIPs, ci.ExcludedVIPs)
+	return m
 }
 
 // vmacDev is the instance's VMAC and its base interface, empty without
@@ -307,6 +336,9 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.C
 	}
 	p("   Master down timer = %d usecs", downTimer)
 	if !dumpVMAC(p, in, cc, ci) {
+		if ci != nil && ci.VMAC.AddrVMAC {
+			p("   Use VMAC for VIPs on other interfaces")
+		}
 		p("   Interface = %s", orDefault(in.Interface, "not configured"))
 	}
 	if c.DontTrackPrimary {
@@ -395,11 +427,15 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.Instance, full bool, vmac [2]string) {
 	c := &in.Config
 	set := in.State == vrrp.StateMaster
+	addrVMACs := addrVMACBases(in, ci)
 	format := func(a vrrp.Address) string {
 		s := status.FormatAddress(a, in.Interface, set)
 		if vmac[0] != "" {
 			// keepalived names a VMAC with its base: "dev vrrp51@eth0".
 			s = strings.Replace(s, " dev "+vmac[0]+" ", " dev "+vmac[0]+"@"+vmac[1]+" ", 1)
+		}
+		if base, ok := addrVMACs[a.Dev]; ok {
+			s = strings.Replace(s, " dev "+a.Dev+" ", " dev "+a.Dev+"@"+base+" ", 1)
 		}
 		return s
 	}

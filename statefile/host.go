@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,11 +152,13 @@ type ifaceCtx struct {
 	nvmac  map[string]int    // base interface → VMACs on it
 	flags  map[string]uint32
 	v6Mast map[string]bool // interfaces an IPv6 instance was MASTER on
+	// vmacBase are the base interfaces of address VMACs, of either family.
+	vmacBase map[string]bool
 }
 
 func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) *ifaceCtx {
 	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
-		flags: map[string]uint32{}, v6Mast: map[string]bool{}}
+		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
@@ -171,6 +174,23 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 		if ci.VMAC.Enabled {
 			x.vmacs[configVMACName(c, ci)] = ci.Interface
 			x.nvmac[ci.Interface]++
+		}
+	}
+	// Address VMACs (use_vmac on a VIP, use_vmac_addr) are keepalived's
+	// VMACs too; an IPv4 one resets its base's ARP configuration.
+	for i := range instances {
+		in := &instances[i]
+		bases := addrVMACBases(in, configInstance(c, in.Name))
+		for _, a := range append(slices.Clone(in.Config.VIPs), in.Config.ExcludedVIPs...) {
+			base, ok := bases[a.Dev]
+			if _, seen := x.vmacs[a.Dev]; !ok || seen {
+				continue
+			}
+			x.vmacs[a.Dev] = base
+			x.vmacBase[base] = true
+			if a.Prefix.Addr().Unmap().Is4() {
+				x.nvmac[base]++
+			}
 		}
 	}
 	for _, f := range ifs {
@@ -310,7 +330,7 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p("   Reset ARP config counter %d", x.nvmac[f.Name])
 	p("   Original arp_ignore %d", f.ArpIgnore)
 	p("   Original arp_filter %d", f.ArpFilter)
-	if isVMAC || x.nvmac[f.Name] > 0 || promoteCount(f.Name, x.c) > 0 {
+	if isVMAC || x.nvmac[f.Name] > 0 || x.vmacBase[f.Name] || promoteCount(f.Name, x.c) > 0 {
 		// keepalived lowers rp_filter for VMACs and prints it for the
 		// interfaces it saw change since (setting promote_secondaries
 		// is such a change).
