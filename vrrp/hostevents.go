@@ -78,8 +78,8 @@ func (r *Router) trackedSource(a netip.Addr, gone bool, present func() bool) {
 		return
 	}
 	changed := false
-	for _, in := range r.insts {
-		if in.cfg.TrackSrcIP && in.cfg.SrcIP == a && in.srcMissing != gone {
+	for _, in := range r.srcOwners[a] {
+		if in.srcMissing != gone {
 			if gone && present() {
 				continue
 			}
@@ -163,11 +163,16 @@ func (in *instance) setSource(src netip.Addr) bool {
 	return true
 }
 
-// indexVIPs rebuilds the address → instances map AddressRemoved looks up,
-// so a deletion costs a map lookup even with thousands of VIPs.
+// indexVIPs rebuilds the address → instances maps the address events look
+// up (VIPs, and track_src_ip sources), so an event costs a map lookup
+// even with thousands of instances.
 func (r *Router) indexVIPs() {
 	r.vipOwners = make(map[netip.Addr][]*instance)
+	r.srcOwners = make(map[netip.Addr][]*instance)
 	for _, in := range r.insts {
+		if in.cfg.TrackSrcIP && in.cfg.SrcIP.IsValid() {
+			r.srcOwners[in.cfg.SrcIP] = append(r.srcOwners[in.cfg.SrcIP], in)
+		}
 		for _, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
 			for _, v := range set {
 				a := v.Prefix.Addr()

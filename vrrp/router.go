@@ -103,6 +103,9 @@ type Router struct {
 	ifUp    map[string]bool
 	// vipOwners maps every VIP and excluded VIP to its instances.
 	vipOwners map[netip.Addr][]*instance
+	// srcOwners maps each configured source address to the track_src_ip
+	// instances that send from it.
+	srcOwners map[netip.Addr][]*instance
 
 	started, stopped bool
 	// rxNow is the clock reading of the batch of packets being handled;

@@ -5,20 +5,21 @@ import (
 	"net/netip"
 )
 
-// HasAddress reports whether a is an address of one of the host's
-// interfaces (an error reading them counts as yes: FAULT is not to be
-// entered on a guess).
-func HasAddress(a netip.Addr) bool {
+// HostAddresses returns a test for the host's interface addresses, read
+// once; when they cannot be read every address counts as present (FAULT
+// is not to be entered on a guess).
+func HostAddresses() func(netip.Addr) bool {
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
-		return true
+		return func(netip.Addr) bool { return true }
 	}
+	have := make(map[netip.Addr]bool, len(addrs))
 	for _, x := range addrs {
 		if n, ok := x.(*net.IPNet); ok {
-			if b, ok := netip.AddrFromSlice(n.IP); ok && b.Unmap() == a {
-				return true
+			if b, ok := netip.AddrFromSlice(n.IP); ok {
+				have[b.Unmap()] = true
 			}
 		}
 	}
-	return false
+	return func(a netip.Addr) bool { return have[a] }
 }

@@ -151,8 +151,15 @@ func (s hostSink) AddressRemoved(ifname string, a netip.Addr, present func() boo
 // whose configured source address is not on the host (the watcher reports
 // its later comings and goings).
 func (v *Side) checkTrackedSources(res *vrrpconf.Result) {
+	var present func(netip.Addr) bool
 	for _, in := range res.VRRP.Instances {
-		if in.TrackSrcIP && in.SrcIP.IsValid() && !vrrphost.HasAddress(in.SrcIP) {
+		if !in.TrackSrcIP || !in.SrcIP.IsValid() {
+			continue
+		}
+		if present == nil {
+			present = vrrphost.HostAddresses() // one dump for every instance
+		}
+		if !present(in.SrcIP) {
 			v.router.AddressRemoved(in.Interface, in.SrcIP, func() bool { return false })
 		}
 	}
