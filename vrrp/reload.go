@@ -208,8 +208,8 @@ func (r *Router) statesBefore(keep map[string]*instance) map[any]State {
 }
 
 // repeatStates writes, with fifo_write_vrrp_states_on_reload, the FIFO
-// line of every group and instance a reload left in its state, groups
-// first as keepalived's vrrp_init_state does.
+// line of every group a reload left in its state, then of every BACKUP or
+// FAULT instance it left so, as keepalived's vrrp_init_state does.
 func (r *Router) repeatStates(before map[any]State) {
 	if before == nil {
 		return
@@ -221,7 +221,10 @@ func (r *Router) repeatStates(before map[any]State) {
 		}
 	}
 	for _, in := range r.insts {
-		if st, ok := before[in]; ok && st == in.state {
+		// keepalived's vrrp_init_state keeps a MASTER as it is
+		// (reload_master) and writes nothing for it; BACKUP and FAULT
+		// instances get their line.
+		if st, ok := before[in]; ok && st == in.state && st != StateMaster {
 			r.emit(Event{Kind: EventStateOnReload, Name: in.cfg.Name, State: in.state, Priority: in.effPrio, Time: now})
 		}
 	}

@@ -168,9 +168,8 @@ func TestReloadReportsRemovedInstances(t *testing.T) {
 }
 
 // TestFIFOStatesOnReload: with fifo_write_vrrp_states_on_reload, a reload
-// writes the unchanged states of groups, then instances, to the FIFO (and
-// only there: a new instance gets its ordinary notifies); without it, an
-// unchanged state is not repeated.
+// writes the unchanged states of groups, then of BACKUP/FAULT instances,
+// to the FIFO (and only there); without it, nothing is repeated.
 func TestFIFOStatesOnReload(t *testing.T) {
 	for _, on := range []bool{true, false} {
 		s := newSim(t)
@@ -192,7 +191,9 @@ func TestFIFOStatesOnReload(t *testing.T) {
 				t.Fatalf("reload sent a notify for an unchanged state: %+v", ev)
 			}
 		}
-		want := []string{`GROUP "G1" MASTER 0`, `INSTANCE "VI_1" MASTER 150`, `INSTANCE "VI_2" MASTER 150`}
+		// MASTER instances are kept as they are and not repeated
+		// (measured with keepalived 2.2.7: TestFIFOPriorityAndReloadLines).
+		want := []string{`GROUP "G1" MASTER 0`}
 		if !on {
 			want = nil
 		}
