@@ -650,13 +650,23 @@ func (r *Router) netCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), r.opt.NetTimeout)
 }
 
-// transition moves in, and its sync group with it, to state to.
+// transition moves in, and its sync group with it, to state to. The
+// instance that moves its group goes first (its VIPs, GARPs and
+// notification), then the group's line and the other members in the
+// group's order, as keepalived's vrrp_sync_master/backup/fault run after
+// the instance's own transition. VIPs of one subnet in several members
+// are then added in keepalived's order, so the same one is the primary
+// address (issue 11 divergence 25).
 func (r *Router) transition(in *instance, to State, reason string) {
-	if in.group == nil {
+	g := in.group
+	if g == nil {
 		in.setState(to, reason)
 		return
 	}
-	r.groupTo(in.group, to, reason)
+	g.held = false
+	in.wantMaster = to == StateMaster
+	in.setState(to, reason)
+	r.groupTo(g, to, reason)
 }
 
 func (r *Router) groupTo(g *syncGroup, to State, reason string) {
