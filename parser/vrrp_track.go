@@ -970,20 +970,24 @@ func upDownDelayItem(c *ctx, item []token) {
 	name := item[0].Text
 	if len(item) < 2 {
 		c.Report(item[0].Pos, info, "No timeouts specified for %s up/down delays", name)
+		c.afterRead() // log_message in keepalived: no "(Line N)"
 		return
 	}
 	if len(item) > 3 {
 		c.Report(item[3].Pos, info, "Too many parameters for %s up/down delays", name)
+		c.afterRead() // log_message in keepalived: no "(Line N)"
 	}
 	down, ok := c.quietTimer(item[1], 6, 0, 255*time.Second)
 	if !ok {
 		c.Report(item[1].Pos, info, "Invalid down delay %s for %s", item[1].Text, name)
+		c.afterRead() // log_message in keepalived: no "(Line N)"
 		return
 	}
 	var up time.Duration
 	if len(item) >= 3 {
 		if up, ok = c.quietTimer(item[2], 6, 0, 255*time.Second); !ok {
 			c.Report(item[2].Pos, info, "Invalid up delay %s for %s", item[2].Text, name)
+			c.afterRead() // log_message in keepalived: no "(Line N)"
 			return
 		}
 	}

@@ -149,10 +149,10 @@ type ifaceCtx struct {
 	c      *config.Config
 	vips   map[netip.Addr]bool
 	vmacs  map[string]string // VMAC name → its base interface
-	nvmac  map[string]int    // base interface → VMACs on it
+	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
 	v6Mast map[string]bool // interfaces an IPv6 instance was MASTER on
-	// vmacBase are the base interfaces of address VMACs, of either family.
+	// vmacBase are the base interfaces of VMACs, of either family.
 	vmacBase map[string]bool
 }
 
@@ -173,7 +173,12 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 		ci := &c.VRRP.Instances[i]
 		if ci.VMAC.Enabled {
 			x.vmacs[configVMACName(c, ci)] = ci.Interface
-			x.nvmac[ci.Interface]++
+			x.vmacBase[ci.Interface] = true
+			// keepalived sets (and counts) the base's ARP
+			// configuration for an IPv4 VMAC only (create_vmac).
+			if ci.Family != config.IPv6 {
+				x.nvmac[ci.Interface]++
+			}
 		}
 	}
 	// Address VMACs (use_vmac on a VIP, use_vmac_addr) are keepalived's
@@ -234,6 +239,23 @@ func configVMACName(c *config.Config, ci *config.Instance) string {
 	return fmt.Sprintf("%s.%d", cmpOr(c.Global.VRRP.VMACPrefix, "vrrp"), ci.VRID)
 }
 
+// ownLinkLocal is the interface's IPv6 address as keepalived holds it:
+// the first link-local address it saw there, which is never a VIP
+// keepalived added later (an IPv6 VMAC gets its link-local address before
+// its VIPs, and a link-local VIP such as fe80:1:2::41/64 can be listed
+// first by the kernel).
+func ownLinkLocal(f Iface, vips map[netip.Addr]bool) netip.Addr {
+	if !vips[f.IPv6] {
+		return f.IPv6
+	}
+	for _, pfx := range f.Prefixes {
+		if a := pfx.Addr(); a.Is6() && a.IsLinkLocalUnicast() && !vips[a] {
+			return a
+		}
+	}
+	return netip.Addr{}
+}
+
 // dumpIface is keepalived's dump_if for one interface.
 func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p(" Name = %s", f.Name)
@@ -251,8 +273,8 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 			p("     %s", a)
 		}
 	}
-	if f.IPv6.IsValid() {
-		p("   IPv6 address = %s", f.IPv6)
+	if ll := ownLinkLocal(f, x.vips); ll.IsValid() {
+		p("   IPv6 address = %s", ll)
 	} else {
 		p("   IPv6 address = (none)")
 	}
@@ -330,7 +352,7 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p("   Reset ARP config counter %d", x.nvmac[f.Name])
 	p("   Original arp_ignore %d", f.ArpIgnore)
 	p("   Original arp_filter %d", f.ArpFilter)
-	if isVMAC || x.nvmac[f.Name] > 0 || x.vmacBase[f.Name] || promoteCount(f.Name, x.c) > 0 {
+	if isVMAC || x.vmacBase[f.Name] || promoteCount(f.Name, x.c) > 0 {
 		// keepalived lowers rp_filter for VMACs and prints it for the
 		// interfaces it saw change since (setting promote_secondaries
 		// is such a change).
