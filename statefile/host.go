@@ -169,10 +169,14 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 	for _, a := range c.VRRP.StaticAddresses {
 		x.vips[a.Prefix.Addr()] = true
 	}
+	ran := map[string]string{}
+	for _, ic := range cfg.Instances {
+		ran[ic.Name] = ic.VMACName
+	}
 	for i := range c.VRRP.Instances {
 		ci := &c.VRRP.Instances[i]
 		if ci.VMAC.Enabled {
-			x.vmacs[configVMACName(c, ci)] = ci.Interface
+			x.vmacs[vmacName(c, ci, ran[ci.Name])] = ci.Interface
 			x.vmacBase[ci.Interface] = true
 			// keepalived sets (and counts) the base's ARP
 			// configuration for an IPv4 VMAC only (create_vmac).
@@ -202,7 +206,8 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 		x.flags[f.Name] = f.Flags
 	}
 	// keepalived checks an interface's IPv6 forwarding when it first
-	// sends unsolicited NAs there, for IPv6 VIPs or eVIPs as MASTER.
+	// sends unsolicited NAs there, for IPv6 VIPs or eVIPs as MASTER; a
+	// VMAC's NAs are its base's (ndisc_send_unsolicited_na).
 	for _, in := range instances {
 		if !wasMaster(in) {
 			continue
@@ -210,7 +215,8 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 		for _, l := range [][]vrrp.Address{in.Config.VIPs, in.Config.ExcludedVIPs} {
 			for _, a := range l {
 				if a.Prefix.Addr().Is6() {
-					x.v6Mast[status.AddrDev(a, in.Interface)] = true
+					dev := status.AddrDev(a, in.Interface)
+					x.v6Mast[cmpOr(x.vmacs[dev], dev)] = true
 				}
 			}
 		}
@@ -230,8 +236,18 @@ func wasMaster(in status.Instance) bool {
 	return false
 }
 
+// vmacName is the instance's VMAC as the VRRP side named it (ran), or
+// else as the configuration names it.
+func vmacName(c *config.Config, ci *config.Instance, ran string) string {
+	if ran != "" {
+		return ran
+	}
+	return configVMACName(c, ci)
+}
+
 // configVMACName is use_vmac's interface name, or keepalived's default
-// <vmac_prefix>.<vrid>.
+// <vmac_prefix>.<vrid> (without create_vmac_name's way round a name
+// another instance has: vrrpconf's, in InstanceConfig.VMACName).
 func configVMACName(c *config.Config, ci *config.Instance) string {
 	if ci.VMAC.IfName != "" {
 		return ci.VMAC.IfName
@@ -315,8 +331,8 @@ func notWord(on bool) string {
 }
 
 func dumpIfaceGARP(p func(string, ...any), name string, c *config.Config) {
-	g, n := garpGroupOf(c, name)
-	if n == 0 {
+	g, ok := garpGroupOf(c, name)
+	if !ok {
 		return
 	}
 	if g.GARPInterval > 0 {
@@ -325,7 +341,9 @@ func dumpIfaceGARP(p func(string, ...any), name string, c *config.Config) {
 	if g.GNAInterval > 0 {
 		p("   Gratuitous NA interval %dms", g.GNAInterval.Milliseconds())
 	}
-	p("   Gratuitous ARP aggregation group %d", n)
+	if g.num > 0 {
+		p("   Gratuitous ARP aggregation group %d", g.num)
+	}
 }
 
 // promoteCount is keepalived's reset_promote_secondaries: how many
@@ -566,7 +584,7 @@ func usesInterface(c *config.Config, ic vrrp.InstanceConfig, name string) bool {
 	if ci == nil || !ci.VMAC.Enabled {
 		return false
 	}
-	return ci.Interface == name || configVMACName(c, ci) == name
+	return ci.Interface == name || vmacName(c, ci, ic.VMACName) == name
 }
 
 // readSysctls fills the interface's devconf values from /proc (the

@@ -131,6 +131,11 @@ type InstanceConfig struct {
 	// PromoteSecondaries is the promote_secondaries keyword; the VRRP
 	// side sets the sysctl, the dumps show it.
 	PromoteSecondaries bool
+	// VMACName is the instance's use_vmac interface as vrrpconf named it
+	// (keepalived's create_vmac_name: vrrp6.N for an IPv6 instance whose
+	// vrrp.N is taken), for the dumps; Interface is it too unless
+	// xmit_base. Empty without use_vmac.
+	VMACName string
 	// AddrVMAC is use_vmac_addr, for the dumps (vrrpconf already put the
 	// addresses concerned on their VMACs).
 	AddrVMAC bool

@@ -275,6 +275,7 @@ func instanceVMAC(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPG
 			}
 			vmacName = names.next(prefix, in.VRID, ipv6)
 		}
+		ic.VMACName = vmacName
 		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6, Instance: in.Name}
 		for _, a := range in.ExcludedVIPs {
 			if a.Prefix.Addr().Is6() {

@@ -387,6 +387,37 @@ func TestVMACNamesUnique(t *testing.T) {
 	}
 }
 
+// TestInstanceVMACName: the instance's VMAC name is handed to the dumps
+// (corpus 067: an IPv6 instance with the VRID of a named vrrp.253 gets
+// vrrp6.253, which keepalived.data prints).
+func TestInstanceVMACName(t *testing.T) {
+	r := parse(t, `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 253
+  use_vmac vrrp.253
+  vmac_xmit_base
+  virtual_ipaddress {
+    10.2.0.100/32
+  }
+}
+vrrp_instance VI_6 {
+  interface eth0
+  virtual_router_id 253
+  use_vmac
+  virtual_ipaddress {
+    2001:db8::3000
+  }
+}
+`)
+	var got []string
+	for _, in := range r.VRRP.Instances {
+		got = append(got, in.Name+"="+in.VMACName+"/"+in.Interface)
+	}
+	if want := []string{"VI_1=vrrp.253/eth0", "VI_6=vrrp6.253/vrrp6.253"}; !slices.Equal(got, want) {
+		t.Errorf("VMAC names %q, want %q", got, want)
+	}
+}
+
 // TestInitFailOfTrackedScript: keepalived 2.2.7 resets a vrrp_script's
 // init_fail when a track_script names it, so the instance waits silently
 // for the first result instead of starting in FAULT (corpus 114 in the
