@@ -666,12 +666,12 @@ func chkMiscTable() table {
 	t["misc_dynamic"] = chkKw(func(_ *ctx, b *lvsChkBuild, _ token, _ []token) { b.c.Misc.Dynamic = true })
 	t["user"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) < 1 {
-			c.Report(kw.Pos, generalError, "No user specified for misc checker script %s", b.c.Misc.Path.Raw)
+			c.Report(kw.Pos, generalError, "No user specified for misc checker script %s", b.c.Misc.Path.Quoted())
 			return
 		}
 		ok := c.userExists(args[0].Text) && (len(args) < 2 || c.groupExists(args[1].Text))
 		if !ok {
-			c.Report(kw.Pos, generalError, "Failed to set uid/gid for misc checker script %s - removing", b.c.Misc.Path.Raw)
+			c.Report(kw.Pos, generalError, "Failed to set uid/gid for misc checker script %s - removing", b.c.Misc.Path.Quoted())
 			c.chkDrop(b)
 			return
 		}
@@ -696,7 +696,7 @@ func chkMiscEnd(c *ctx) {
 		return
 	}
 	if !b.miscUser && !c.defaultScriptUserOK() {
-		c.Report(b.pos, generalError, "Unable to set default user for misc script %s - removing", b.c.Misc.Path.Raw)
+		c.Report(b.pos, generalError, "Unable to set default user for misc script %s - removing", b.c.Misc.Path.Quoted())
 		c.chkDrop(b)
 		return
 	}

@@ -182,3 +182,49 @@ func TestUpDownDelayLines(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptUserLines: the lines keepalived 2.2.7 logged at daemon start
+// for scripts whose user cannot be set (corpus 126, 131 and a FIFO file,
+// both daemons run side by side): notify_script_init names every notify_*
+// keyword's script "notify" and logs without "(Line N)", a FIFO's line
+// names it "(null)", a missing user is told first, a vrrp_script's
+// command is quoted word by word (cmd_str), and the vrrp_script end
+// handler's messages point at the block's closing line.
+func TestScriptUserLines(t *testing.T) {
+	src := "global_defs {\n  enable_script_security\n  vrrp_notify_fifo /run/x.fifo\n  notify_fifo /run/y.fifo ziggy\n}\n" +
+		"vrrp_script chk {\n  script \"/etc/keepalived/failover.sh\"\n  interval 15\n}\n" +
+		"vrrp_script wan {\n  script \"/opt/erh.pyz -x\"\n  user ziggy ziggy\n}\n" +
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n" +
+		"  virtual_ipaddress {\n    10.0.0.1\n  }\n" +
+		"  notify_master \"/etc/keepalived/notify.sh Master\"\n  notify_backup \"/etc/keepalived/notify.sh Backup\"\n" +
+		"  notify_fault \"/etc/keepalived/notify.sh Fault\" ziggy\n}\n"
+	o := recordedHost("high")
+	o.TestMode = false
+	_, diags, err := ParseBytes("k.conf", []byte(src), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, d := range diags {
+		lines = append(lines, d.LogLines(ProcParent|ProcVRRP|ProcChecker)...)
+	}
+	for _, want := range []string{
+		"Script user 'keepalived_script' does not exist",
+		"Failed to set default user for vrrp_ fifo (null) - ignoring",
+		"Script user 'ziggy' does not exist",
+		"Invalid user/group for  fifo (null) - ignoring",
+		"(k.conf: Line 9) Unable to set default user for vrrp script chk - removing",
+		"(k.conf: Line 12) Unable to set uid/gid for script '/opt/erh.pyz' '-x'",
+		"Failed to set default user for notify script /etc/keepalived/notify.sh - ignoring",
+		"Invalid user/group for notify script /etc/keepalived/notify.sh - ignoring",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("not logged: %q\nlogged:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "notify_master script") || strings.Contains(l, "notify_fault script") {
+			t.Errorf("logged %q: keepalived calls every notify script's kind \"notify\"", l)
+		}
+	}
+}

@@ -573,6 +573,11 @@ func startStopTimeout(startup bool) *keyword {
 	}}
 }
 
+// nullName is what keepalived 2.2.7 prints for the FIFO in notify_fifo's
+// user messages: it names fifo->name before setting it, and glibc prints
+// a NULL string as "(null)".
+const nullName = "(null)"
+
 func notifyFIFO(typ string, fifo func(*config.Global) *config.FIFO) *keyword {
 	return &keyword{Handle: func(c *ctx, kw token, args []token) {
 		f := fifo(glb(c))
@@ -590,12 +595,15 @@ func notifyFIFO(typ string, fifo func(*config.Global) *config.FIFO) *keyword {
 				grp = args[2].Text
 			}
 			if _, _, ok := c.lookupUser(args[1].Text, grp); !ok {
-				c.Report(kw.Pos, info, "Invalid user/group for %s fifo %s - ignoring", typ, args[0].Text)
+				c.reportUserMissing(args[1].Text, grp)
+				c.Report(kw.Pos, info, "Invalid user/group for %s fifo %s - ignoring", typ, nullName)
+				c.afterRead()
 				return
 			}
 			f.User, f.Group = args[1].Text, grp
 		} else if !c.defaultScriptUserOK() {
-			c.Report(kw.Pos, info, "Failed to set default user for %s fifo %s - ignoring", typ, args[0].Text)
+			c.Report(kw.Pos, info, "Failed to set default user for %s fifo %s - ignoring", typ, nullName)
+			c.afterRead()
 			return
 		}
 		f.Name = args[0].Text

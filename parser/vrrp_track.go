@@ -285,8 +285,13 @@ func scriptKeywords() table {
 			if !c.Require(kw, args, 1) {
 				return
 			}
-			if !c.scriptUserExists(args[0].Text) {
-				c.Report(args[0].Pos, generalError, "Unable to set uid/gid for script %s", s.Command.Raw)
+			grp := ""
+			if len(args) >= 2 {
+				grp = args[1].Text
+			}
+			if _, _, ok := c.lookupUser(args[0].Text, grp); !ok {
+				c.reportUserMissing(args[0].Text, grp)
+				c.Report(args[0].Pos, generalError, "Unable to set uid/gid for script %s", s.Command.Quoted())
 				c.vrrp.scriptRemove = true
 				return
 			}
@@ -339,14 +344,14 @@ func vrrpScriptEnd(c *ctx) {
 		return
 	}
 	if len(s.Command.Argv) == 0 {
-		c.Report(c.vrrp.scriptPos, generalError, "No script set for vrrp_script %s - removing", s.Name)
+		c.Report(c.core.posNow(), generalError, "No script set for vrrp_script %s - removing", s.Name)
 		return
 	}
 	if c.vrrp.scriptRemove {
 		return
 	}
 	if s.Command.User == "" && !c.defaultScriptUserOK() {
-		c.Report(c.vrrp.scriptPos, generalError, "Unable to set default user for vrrp script %s - removing", s.Name)
+		c.Report(c.core.posNow(), generalError, "Unable to set default user for vrrp script %s - removing", s.Name)
 		return
 	}
 	if c.vrrp.scriptPosOf == nil {

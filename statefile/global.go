@@ -141,8 +141,9 @@ func dumpGlobalTail(p func(string, ...any), g *config.Global) {
 	p(" DBus %s", enabledWord(g.EnableDBus))
 	p(" DBus service name = %s", g.DBusServiceName)
 	p(" Script security %s", enabledWord(g.EnableScriptSecurity))
-	uid, gid := scriptUser(g.ScriptUser, g.ScriptGroup)
-	p(" Default script uid:gid %s:%s", uid, gid)
+	if uid, gid, ok := defaultScriptUser(g.ScriptUser, g.ScriptGroup, g.EnableScriptSecurity); ok {
+		p(" Default script uid:gid %s:%s", uid, gid)
+	}
 	p(" vrrp_netlink_cmd_rcv_bufs = %d", v.NetlinkCmdRcvBufs)
 	p(" vrrp_netlink_cmd_rcv_bufs_force = %d", b2i(v.NetlinkCmdRcvBufsForce))
 	p(" vrrp_netlink_monitor_rcv_bufs = %d", v.NetlinkMonitorRcvBufs)
@@ -208,6 +209,34 @@ func fifo(p func(string, ...any), what string, f config.FIFO) {
 		su, sg := scriptUser(f.Script.User, f.Script.Group)
 		p(" %s script = %s, uid:gid %s:%s", what, f.Script.Raw, su, sg)
 	}
+}
+
+// defaultScriptUser is keepalived's default script user as get_default_script_user
+// resolves it: script_user (and its group) when set, else
+// keepalived_script if it exists, else the daemon's own 0:0 — refused
+// under enable_script_security. ok is false when keepalived failed to set
+// it, and then prints no "Default script uid:gid" line.
+func defaultScriptUser(name, group string, security bool) (uid, gid string, ok bool) {
+	if name == "" {
+		u, err := user.Lookup("keepalived_script")
+		if err != nil {
+			return "0", "0", !security
+		}
+		return u.Uid, u.Gid, true
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return "", "", false
+	}
+	uid, gid = u.Uid, u.Gid
+	if group != "" {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			return "", "", false
+		}
+		gid = g.Gid
+	}
+	return uid, gid, true
 }
 
 // scriptUser is the uid:gid keepalived prints for a user (root when none

@@ -3,6 +3,7 @@ package statefile
 import (
 	"fmt"
 	"net/netip"
+	"os/user"
 	"slices"
 	"strings"
 	"testing"
@@ -133,5 +134,38 @@ func TestRunningVMACName(t *testing.T) {
 	}
 	if cur != "vrrp6.253 ok" {
 		t.Errorf("vrrp6.253 not dumped as VI_6's VMAC:\n%s", strings.Join(out, "\n"))
+	}
+}
+
+// TestDefaultScriptUserLine: keepalived.data's "Default script uid:gid"
+// is printed only when keepalived's get_default_script_user succeeds: not
+// for a script_user that does not exist (corpus 126, 127), nor under
+// enable_script_security without keepalived_script (131, 138, 139, 147);
+// without script security the daemon's own 0:0 stands in.
+func TestDefaultScriptUserLine(t *testing.T) {
+	if _, err := user.Lookup("keepalived_script"); err == nil {
+		t.Skip("this host has a keepalived_script user")
+	}
+	for _, tc := range []struct {
+		name, user, group string
+		security          bool
+		want              string
+	}{
+		{"missing script_user", "nosuchuser-hsmall", "", false, ""},
+		{"missing group", "root", "nosuchgroup-hsmall", false, ""},
+		{"security, no keepalived_script", "", "", true, ""},
+		{"no security", "", "", false, " Default script uid:gid 0:0"},
+		{"root", "root", "", true, " Default script uid:gid 0:0"},
+	} {
+		g := &config.Global{ScriptUser: tc.user, ScriptGroup: tc.group, EnableScriptSecurity: tc.security}
+		var got string
+		dumpGlobalTail(func(f string, a ...any) {
+			if l := fmt.Sprintf(f, a...); strings.HasPrefix(l, " Default script") {
+				got = l
+			}
+		}, g)
+		if got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
