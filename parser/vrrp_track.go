@@ -320,14 +320,6 @@ func inScript(h func(c *ctx, s *config.Script, kw token, args []token)) func(c *
 	return inOpen(func(c *ctx) *config.Script { return c.vrrp.script }, h)
 }
 
-// scriptUserExists checks a script user with the host (or the test fake).
-func (c *ctx) scriptUserExists(name string) bool {
-	if c.Opts != nil && c.Opts.UserExists != nil {
-		return c.Opts.UserExists(name)
-	}
-	return userOnHost(name)
-}
-
 func vrrpScriptStart(c *ctx, kw token, args []token) {
 	c.vrrp.script = nil
 	if !c.Require(kw, args, 1) {
