@@ -1129,3 +1129,40 @@ func TestStartInFaultLines(t *testing.T) {
 	s.wantState("h1", "VI_1", vrrp.StateMaster)
 	s.wantState("h1", "VI_2", vrrp.StateMaster)
 }
+
+// TestOwnersGroupStartsQuietly: a sync group of address owners configured
+// MASTER is MASTER before the start in keepalived 2.2.7
+// (vrrp_sync_set_group), so its members go MASTER each on its own timer,
+// in configuration order, with no "Syncing instances to MASTER state"
+// line and no group notification (parser/testdata/vrrp/sync_owner.conf in
+// the runtime differential).
+func TestOwnersGroupStartsQuietly(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.101/24")
+	v2 := vi("VI_2", 2, 255, vrrp.StateMaster, "10.77.0.102/24")
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_2", "VI_1"}}},
+	})
+	s.start("h1")
+	s.at(time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	var order []string
+	for _, l := range s.logs["h1"].take() {
+		if strings.Contains(l, "Syncing") {
+			t.Errorf("logged %q", l)
+		}
+		if strings.Contains(l, "Entering MASTER") {
+			order = append(order, l)
+		}
+	}
+	if want := []string{"(VI_1) Entering MASTER STATE", "(VI_2) Entering MASTER STATE"}; !slices.Equal(order, want) {
+		t.Errorf("order %q, want %q", order, want)
+	}
+	for _, l := range s.rec["h1"].Lines() {
+		if strings.HasPrefix(l, "GROUP") {
+			t.Errorf("notified %q", l)
+		}
+	}
+}

@@ -185,6 +185,9 @@ func (r *Router) startGroups(newGroups []*syncGroup) {
 			r.groupToQuiet(g, to, "sync group start") // as at start
 			continue
 		}
+		if to == StateMaster && g.ownersGroup() {
+			g.state = to // as at start: MASTER before its members
+		}
 		r.groupTo(g, to, "sync group start")
 	}
 }

@@ -296,6 +296,9 @@ func (r *Router) initAll() {
 		}
 		g.held = g.held && !real
 		g.startFault = real
+		if !g.held && !real && g.ownersGroup() {
+			g.state = StateMaster
+		}
 	}
 	for _, in := range r.insts {
 		in.init()
@@ -689,6 +692,20 @@ func (r *Router) groupToQuiet(g *syncGroup, to State, reason string) {
 		g.state = to
 		r.emit(Event{Group: true, Name: g.name, State: to})
 	}
+}
+
+// ownersGroup: every member is an address owner configured MASTER, so
+// keepalived's vrrp_sync_set_group makes the group MASTER before the
+// start; each member then goes MASTER on its own 1 µs timer and
+// vrrp_sync_master returns at once: no "Syncing instances" line and no
+// group notification, at start or for a group a reload adds.
+func (g *syncGroup) ownersGroup() bool {
+	for _, m := range g.members {
+		if !m.owner || m.cfg.InitialState != StateMaster {
+			return false
+		}
+	}
+	return len(g.members) > 0
 }
 
 // groupWaits is keepalived's vrrp_sync_can_goto_master: a member whose
