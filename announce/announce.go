@@ -142,7 +142,7 @@ type Conn struct {
 // thread's network namespace. The sockets only send: a filter drops
 // everything they would receive.
 func Dial(ifname string) (*Conn, error) {
-	ifi, err := net.InterfaceByName(ifname)
+	ifi, err := interfaceByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("announce: %w", err)
 	}
