@@ -431,9 +431,7 @@ func (v *Side) close() error {
 		v.host.DelAddress(ctx, a)
 	}
 	if !v.keepVIPs {
-		for _, m := range v.res.VMACs {
-			v.deleteVMAC(m)
-		}
+		v.deleteVMACs(v.res.VMACs)
 	}
 	errs = append(errs, v.host.Close())
 	return errors.Join(errs...)
