@@ -21,7 +21,8 @@ ns=kavmac$$
 tmp=$(mktemp -d /tmp/bench-vmac.XXXXXX)
 cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-go build -o "$tmp/keepalived" ./cmd/keepalived
+# KEEPALIVED_GO measures a given binary instead of building this tree.
+if [ -n "${KEEPALIVED_GO:-}" ]; then cp "$KEEPALIVED_GO" "$tmp/keepalived"; else go build -o "$tmp/keepalived" ./cmd/keepalived; fi
 
 links=$(((n + 249) / 250))
 ip netns add "$ns"
