@@ -194,3 +194,36 @@ func TestDeleteAll(t *testing.T) {
 		}
 	}
 }
+
+// TestBatch: one batch creates several VMACs, creating one again reuses
+// it (the batch knows what it made), and a parent missing from the dump
+// is reported.
+func TestBatch(t *testing.T) {
+	ns := netns.New(t, "kgvb")
+	netns.Veth(t, ns, "va", ns, "vb")
+	ns.MustRun(t, "ip", "link", "set", "va", "up")
+	err := do(t, ns, func() error {
+		b, err := vmac.NewBatch()
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		for _, id := range []uint8{1, 2, 3, 1} {
+			if err := b.Create(vmac.VMAC{Parent: "va", VRID: id}); err != nil {
+				return err
+			}
+		}
+		if err := b.Create(vmac.VMAC{Parent: "nosuch0", VRID: 4}); err == nil {
+			t.Error("Create on a missing parent: no error")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint8{1, 2, 3} {
+		if l := show(t, ns, vmac.Name(id)); l.Link != "va" || !strings.Contains(strings.Join(l.Flags, ","), "UP") {
+			t.Errorf("%s: %+v", vmac.Name(id), l)
+		}
+	}
+}

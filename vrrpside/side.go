@@ -163,11 +163,9 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		v.host.Close()
 		return nil, err
 	}
-	for _, m := range res.VMACs {
-		if err := v.createVMAC(m); err != nil {
-			v.host.Close()
-			return nil, fmt.Errorf("vmac %s: %w", m.Name, err)
-		}
+	if err := v.createVMACs(res.VMACs); err != nil {
+		v.host.Close()
+		return nil, err
 	}
 	if v.disp, err = v.newDispatcher(res); err != nil {
 		v.host.Close()
