@@ -311,3 +311,55 @@ func TestLink(t *testing.T) {
 	for range events { // Next must return once closed
 	}
 }
+
+// TestIndexAndDumps: a Conn dialled in its own namespace resolves indexes
+// by ioctl with Link's answer and net's error, and the one-dump views
+// agree with the per-interface reads.
+func TestIndexAndDumps(t *testing.T) {
+	ns, viaNetNS := setup(t)
+	var c *ifaddr.Conn
+	ns.MustDo(t, func() (err error) {
+		c, err = ifaddr.Dial(nil)
+		return err
+	})
+	defer c.Close()
+	l, err := viaNetNS.Link("va")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idx, err := c.Index("va"); err != nil || idx != l.Index {
+		t.Errorf("Index(va) = %d, %v; want %d", idx, err, l.Index)
+	}
+	if _, err := c.Index("nosuch0"); !errors.Is(err, unix.ENODEV) {
+		t.Errorf("Index(nosuch0) error %v, want ENODEV", err)
+	}
+	links, err := c.Links()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, x := range links {
+		names[x.Name] = x.Index
+	}
+	if names["va"] != l.Index || names["vb"] == 0 || names["lo"] == 0 {
+		t.Errorf("Links() = %v", names)
+	}
+	for _, v6 := range []bool{false, true} {
+		all, err := c.AddrsByIndex(v6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := c.Addrs(l.Index, v6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one) == 0 || len(all[l.Index]) != len(one) {
+			t.Fatalf("v6=%v: AddrsByIndex[va] = %v, Addrs(va) = %v", v6, all[l.Index], one)
+		}
+		for i := range one {
+			if all[l.Index][i] != one[i] {
+				t.Errorf("v6=%v: address %d: %v, want %v", v6, i, all[l.Index][i], one[i])
+			}
+		}
+	}
+}
