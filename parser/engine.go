@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/dsas/keepalived-go/config"
@@ -109,9 +108,15 @@ func parseFile(path string, data []byte, opts Options) (*config.Config, Diagnost
 		return nil, c.finish(), fmt.Errorf("%s: %w", path, ErrNoConfig)
 	}
 
+	// The text of in-memory data is made once, not once per pass.
+	var text *string
+	if data != nil {
+		s := string(data)
+		text = &s
+	}
 	for _, p := range []pass{passParent, passChecker, passVRRP} {
 		c.core.proc = [...]Process{passParent: ProcParent, passChecker: ProcChecker, passVRRP: ProcVRRP}[p]
-		c.runPass(p, path, data)
+		c.runPass(p, path, text)
 		if c.core.aborted {
 			c.core.effect = effectAbort
 			return c.Cfg, c.finish(), fmt.Errorf("%s: parse aborted: keyword missing its parameter", path)
@@ -189,13 +194,13 @@ func (c *ctx) finish() Diagnostics {
 }
 
 // runPass reads the whole input once, as one keepalived process.
-func (c *ctx) runPass(p pass, path string, data []byte) {
+func (c *ctx) runPass(p pass, path string, data *string) {
 	lx := newLexer(c, p != passParent)
 	c.core.lx = lx
 	c.core.skip, c.core.kwLevel, c.core.skipBlock = 0, 0, false
 	defer func() { c.core.lx = nil }()
 	if data != nil {
-		lx.openBytes(path, data)
+		lx.openBytes(path, *data)
 	} else if !lx.openGlob(path, incR|incM|incW, false) {
 		lx.fileError(Pos{File: path}, incR, "Failed to open configuration file")
 		return
@@ -213,13 +218,13 @@ func (c *ctx) runPass(p pass, path string, data []byte) {
 }
 
 // openBytes makes data the main file (ParseBytes).
-func (lx *lexer) openBytes(name string, data []byte) {
+func (lx *lexer) openBytes(name string, data string) {
 	dir := lx.c.core.startDir
 	if strings.Contains(name, "/") {
 		dir = absDir(name)
 	}
 	g := &globState{pattern: name, matches: []string{name}, next: 1, cwd: lx.c.core.startDir, numMatches: 1}
-	g.cur = &srcFile{name: name, dir: dir, text: string(data)}
+	g.cur = &srcFile{name: name, dir: dir, text: data}
 	lx.stack = append(lx.stack, g)
 }
 
@@ -288,7 +293,7 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		on := active(first.Text)
 		if on {
 			// Handlers keep tokens; the scratch buffer is the next line's.
-			toks = slices.Clone(toks)
+			toks = lx.keep(toks)
 		}
 		c.statement(kw, l, toks, on)
 		if c.core.aborted {
@@ -416,10 +421,11 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		if !ok {
 			return
 		}
-		item := lx.tokenize(l)
+		item := lx.tokenizeScratch(l)
 		if len(item) == 0 {
 			continue
 		}
+		item = lx.keep(item)
 		if needBOB {
 			needBOB = false
 			if item[0].Text == "{" {
