@@ -33,6 +33,8 @@ type coreState struct {
 	script     scriptState
 	// proc is the process whose read or checks are running.
 	proc Process
+	// tape is the parent pass's lines when the children may replay them.
+	tape *tape
 }
 
 // pass says which keepalived process a read emulates.
@@ -199,7 +201,21 @@ func (c *ctx) runPass(p pass, path string, data *string) {
 	c.core.lx = lx
 	c.core.skip, c.core.kwLevel, c.core.skipBlock = 0, 0, false
 	defer func() { c.core.lx = nil }()
-	if data != nil {
+	switch {
+	case p != passParent && c.core.tape.usable():
+		lx.play = c.core.tape
+	case p == passParent && !c.Opts.noTape:
+		c.core.tape = nil
+		lx.rec = &tape{ok: true}
+		defer func() {
+			if lx.rec.usable() {
+				c.core.tape = lx.rec
+			}
+		}()
+	}
+	if lx.play != nil {
+		// Nothing to open: the lines are the parent's.
+	} else if data != nil {
 		lx.openBytes(path, *data)
 	} else if !lx.openGlob(path, incR|incM|incW, false) {
 		lx.fileError(Pos{File: path}, incR, "Failed to open configuration file")
@@ -240,6 +256,12 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		l, ok := lx.next()
 		if !ok {
 			return false
+		}
+		if c.core.skip > 0 && plainLine(l.text) {
+			// Inside a skipped block only braces count, and a line
+			// without braces or quotes has none (nor a quote to report):
+			// most lines of a pass are another process's.
+			continue
 		}
 		toks := lx.tokenizeScratch(l)
 		if len(toks) == 0 {
@@ -300,6 +322,17 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 			return false
 		}
 	}
+}
+
+// plainLine reports whether s has no brace and no double quote.
+func plainLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{', '}', '"':
+			return false
+		}
+	}
+	return true
 }
 
 // statement runs one known keyword.

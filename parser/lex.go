@@ -173,7 +173,15 @@ type lexer struct {
 	stopped    bool
 	lastPos    Pos
 	scratch    []token // tokenizeScratch's buffer
-	slab       []token // keep's arena
+	// rec records the parent pass's lines (lex_tape.go); play replays
+	// them in a child pass, at playAt. lexing is set while the lexer
+	// reads (its reports, but for a brace count's, drop the recording).
+	rec         *tape
+	play        *tape
+	playAt      int
+	lexing      bool
+	braceReport bool
+	slab        []token // keep's arena
 }
 
 func newLexer(c *ctx, child bool) *lexer {
@@ -230,6 +238,9 @@ func (lx *lexer) cwd() string {
 }
 
 func (lx *lexer) report(pos Pos, class Class, format string, args ...any) {
+	if lx.lexing && !lx.braceReport {
+		lx.taint()
+	}
 	if lx.silent > 0 {
 		return
 	}
@@ -541,8 +552,8 @@ func isInclude(s string) bool {
 
 // --- read_line ------------------------------------------------------------
 
-// next returns the next logical line, or ok=false at the end of input.
-func (lx *lexer) next() (line, bool) {
+// read returns the next logical line, or ok=false at the end of input.
+func (lx *lexer) read() (line, bool) {
 	for {
 		if lx.stopped || lx.c.core.aborted {
 			return line{}, false
@@ -615,6 +626,9 @@ func (lx *lexer) readPhysical() (line, bool) {
 		}
 		text, lead, unterminated := decomment(chunk[:n])
 		pos.Col += lead
+		if lx.rec != nil && hasCommentChar(text) {
+			lx.taint()
+		}
 		if unterminated {
 			lx.report(pos, generalError, "Unterminated quote '%s'", trimBlanksLeft(chunk[:n]))
 		}
@@ -1281,6 +1295,7 @@ func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 	}
 	pattern := s[skipBlanks(s, p):]
 	lx.lastPos = pos
+	lx.taint()
 	if lx.child {
 		// The parent's copy holds this include's text: read it quietly,
 		// after (for a computed include) the child's own reading. Both
@@ -1334,22 +1349,30 @@ func (lx *lexer) splitBraces(cur line) line {
 		}
 	}
 	s = trimBlanksRight(s)
+	lx.trackBrace(s, cur.pos)
+	cur.text = s
+	return cur
+}
+
+// trackBrace counts a line that is a lone brace. A replayed line is
+// counted again, so its report is not one that drops the tape.
+func (lx *lexer) trackBrace(s string, pos Pos) {
 	switch s {
 	case "{":
 		lx.blockDepth++
-		lx.openBraces = append(lx.openBraces, cur.pos)
+		lx.openBraces = append(lx.openBraces, pos)
 	case "}":
 		lx.blockDepth--
 		if n := len(lx.openBraces); n > 0 {
 			lx.openBraces = lx.openBraces[:n-1]
 		}
 		if lx.blockDepth < 0 {
-			lx.report(cur.pos, unexpectedEOB, "Extra '}' found")
+			lx.braceReport = true
+			lx.report(pos, unexpectedEOB, "Extra '}' found")
+			lx.braceReport = false
 			lx.blockDepth = 0
 		}
 	}
-	cur.text = s
-	return cur
 }
 
 // tokenize is keepalived's alloc_strvec_r: words split on whitespace; a
