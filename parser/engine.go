@@ -253,6 +253,9 @@ func noneActive(string) bool { return false }
 func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 	lx := c.core.lx
 	for {
+		if c.core.skip > 0 {
+			c.core.skip = lx.skipPlain(c.core.skip)
+		}
 		l, ok := lx.next()
 		if !ok {
 			return false

@@ -28,6 +28,7 @@ type tapeLine struct {
 type tape struct {
 	file   string // every line's Pos.File
 	chunks [][]tapeLine
+	kinds  []byte // each line's lineKind
 	n      int
 	end    Pos // lastPos when the input ended
 	ok     bool
@@ -58,6 +59,7 @@ func (t *tape) add(l line, last Pos) {
 	if i == 0 {
 		t.chunks = append(t.chunks, make([]tapeLine, tapeChunk))
 	}
+	t.kinds = append(t.kinds, kindOf(l.text))
 	t.chunks[len(t.chunks)-1][i] = tapeLine{text: l.text, ln: int32(l.pos.Line), col: int32(l.pos.Col),
 		lastLn: int32(last.Line), lastCol: int32(last.Col)}
 	t.n++
@@ -125,6 +127,76 @@ func (lx *lexer) replay() (line, bool) {
 	lx.lastPos = last
 	lx.trackBrace(l.text, l.pos)
 	return l, true
+}
+
+// What a line is to a skipped block.
+const (
+	kindPlain = iota // no brace and no quote: nothing
+	kindOpen         // "{"
+	kindClose        // "}"
+	kindOther        // its words must be looked at
+)
+
+func kindOf(s string) byte {
+	switch {
+	case s == "{":
+		return kindOpen
+	case s == "}":
+		return kindClose
+	case plainLine(s):
+		return kindPlain
+	}
+	return kindOther
+}
+
+// skipPlain consumes, in a replay, the lines of a skipped block (skip
+// levels deep) that cannot end it: lines without braces or quotes, and
+// lone braces that leave it open (counted as reading them would). It
+// returns the new depth; a line that ends the block, or whose words
+// matter, is left for next. The VRRP pass of a file of virtual servers is
+// then a walk over a byte per line.
+func (lx *lexer) skipPlain(skip int) int {
+	t := lx.play
+	if t == nil || lx.stopped || lx.c.core.aborted {
+		return skip
+	}
+	hook := lx.c.Opts.lineHook
+	i := lx.playAt
+	for ; i < t.n; i++ {
+		switch t.kinds[i] {
+		case kindPlain:
+		case kindOpen:
+			l, _ := t.at(i)
+			skip++
+			lx.blockDepth++
+			lx.openBraces = append(lx.openBraces, l.pos)
+		case kindClose:
+			if skip <= 1 || lx.blockDepth <= 0 {
+				return lx.skipped(i, skip)
+			}
+			skip--
+			lx.blockDepth--
+			if n := len(lx.openBraces); n > 0 {
+				lx.openBraces = lx.openBraces[:n-1]
+			}
+		default:
+			return lx.skipped(i, skip)
+		}
+		if hook != nil {
+			l, last := t.at(i)
+			hook(lx.c.core.proc, l, last, lx.blockDepth, true)
+		}
+	}
+	return lx.skipped(i, skip)
+}
+
+// skipped moves the replay to line i, skipPlain's lines consumed.
+func (lx *lexer) skipped(i, skip int) int {
+	if i > lx.playAt {
+		_, lx.lastPos = lx.play.at(i - 1)
+		lx.playAt = i
+	}
+	return skip
 }
 
 // taint is called where the parent's reading may differ from a child's.

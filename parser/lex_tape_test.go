@@ -141,6 +141,14 @@ func TestTapeCases(t *testing.T) {
 		"global_defs { router_id " + strings.Repeat("a", 3000) + " }\n":                                                      false,
 		"$R=${_RANDOM 1 1000}\nvrrp_instance V {\n interface eth0\n virtual_router_id $R\n}\nglobal_defs { router_id $R }\n": true,
 		"unknown {\n x\n}\nvrrp_instance V {\n nopreempt extra\n}\n":                                                         true,
+		// Quoted braces count in a skipped block, not in the lexer's depth.
+		"virtual_server 10.0.0.1 80 {\n a \"{\" \"{\"\n}\n}\n}\nglobal_defs {\n}\n": true,
+		// A block left open inside a skipped one: reported at its brace.
+		"vrrp_instance V {\n a\n {\n b\n":                                                            true,
+		"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n":                                 true,
+		"virtual_server 10.0.0.1 80 {\n a \"{\"\n {\n b\n }\n}\n}\n}\nglobal_defs { router_id x }\n": true,
+		"vrrp_instance V {\n a \"}\"\n {\n b\n }\n}\n}\n}\nvirtual_server 10.0.0.1 80 {\n}\n":        true,
+		"}\n}\nvrrp_sync_group G {\n group {\n {\n }\n }\n }\n}\n}\n":                                true,
 	}
 	for in, want := range cases {
 		o := fuzzOptions(jailFS{})
