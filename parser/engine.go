@@ -324,6 +324,12 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		if c.core.aborted {
 			return false
 		}
+		if c.core.kwLevel == 0 {
+			// Handlers copy what they keep of their tokens (values,
+			// token structs): a top-level statement done, its tokens'
+			// arena is free for the next one.
+			lx.reuseSlab()
+		}
 	}
 }
 

@@ -1395,7 +1395,9 @@ func (lx *lexer) tokenizeScratch(l line) []token {
 // arena: one allocation per few thousand tokens instead of one per
 // statement (cloning each statement's tokens was a third of the bytes the
 // 10 000 x 4 file allocated). The copy's capacity ends at its length, so
-// a handler appending to it cannot overwrite its neighbour.
+// a handler appending to it cannot overwrite its neighbour. The engine
+// reuses the arena after each top-level statement, so a handler must copy
+// what it keeps (it keeps token values, never the slices).
 func (lx *lexer) keep(toks []token) []token {
 	const slabTokens = 2048
 	if len(toks) > cap(lx.slab)-len(lx.slab) {
@@ -1404,6 +1406,21 @@ func (lx *lexer) keep(toks []token) []token {
 	a := len(lx.slab)
 	lx.slab = append(lx.slab, toks...)
 	return lx.slab[a:len(lx.slab):len(lx.slab)]
+}
+
+// reuseSlab frees keep's arena for the next top-level statement. With
+// Options.poisonTokens the old tokens are overwritten instead, so a test
+// sees any handler that kept a slice of them.
+func (lx *lexer) reuseSlab() {
+	if lx.c.Opts.poisonTokens {
+		s := lx.slab[:cap(lx.slab)]
+		for i := range s {
+			s[i] = token{Text: "\x00poisoned", Pos: Pos{File: "poisoned", Line: -1, Col: -1}}
+		}
+		lx.slab = nil
+		return
+	}
+	lx.slab = lx.slab[:0]
 }
 
 // tokenizeInto appends l's tokens to toks, allocating a fresh slice sized

@@ -62,6 +62,11 @@ func compareTape(t *testing.T, what string, parse func(Options) (*configDump, Di
 	if a.dump != b.dump {
 		t.Fatalf("%s: configurations differ", what)
 	}
+	o.poisonTokens = true
+	c := runTraced(parse, o, false)
+	if !reflect.DeepEqual(a.diags, c.diags) || a.dump != c.dump {
+		t.Fatalf("%s: a handler kept tokens past their statement:\n%s\n---\n%s", what, a.diags, c.diags)
+	}
 	return a.replayed
 }
 
