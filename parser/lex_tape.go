@@ -82,31 +82,28 @@ func (t *tape) at(i int) (line, Pos) {
 }
 
 // next is the lexer's entry point: a child replays the tape when there is
-// one; the parent reads and records.
-func (lx *lexer) next() (line, bool) {
-	l, ok := lx.next1()
+// one; the parent reads and records. (One function: each layer returning
+// a line was a tenth of a large parse.)
+func (lx *lexer) next() (l line, ok bool) {
+	if lx.play != nil {
+		l, ok = lx.replay()
+	} else {
+		lx.lexing = true
+		l, ok = lx.read()
+		lx.lexing = false
+		if t := lx.rec; t != nil && t.ok {
+			switch {
+			case ok:
+				t.add(l, lx.lastPos)
+			case lx.stopped || lx.c.core.aborted:
+				t.drop()
+			default:
+				t.end, t.done = lx.lastPos, true
+			}
+		}
+	}
 	if h := lx.c.Opts.lineHook; h != nil && ok {
 		h(lx.c.core.proc, l, lx.lastPos, lx.blockDepth, lx.play != nil)
-	}
-	return l, ok
-}
-
-func (lx *lexer) next1() (line, bool) {
-	if lx.play != nil {
-		return lx.replay()
-	}
-	lx.lexing = true
-	l, ok := lx.read()
-	lx.lexing = false
-	if t := lx.rec; t != nil && t.ok {
-		switch {
-		case ok:
-			t.add(l, lx.lastPos)
-		case lx.stopped || lx.c.core.aborted:
-			t.drop()
-		default:
-			t.end, t.done = lx.lastPos, true
-		}
 	}
 	return l, ok
 }
