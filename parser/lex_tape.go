@@ -13,22 +13,37 @@ package parser
 // children read the file as before. Lexing was more than half of a
 // three-pass parse of a large file.
 
+import (
+	"sort"
+	"unsafe"
+)
+
 // tapeChunk is how many lines one chunk of the tape holds: the tape grows
 // by chunks, never copying what it holds.
 const tapeChunk = 4096
 
-// tapeLine is one logical line: its text (a substring of the file's text,
-// or what substitution made), where it is and where the lexer's last
-// read line was (the engine's position for some diagnostics).
+// tapeLine is one logical line: where its text is in its segment's base
+// and where the line is. 16 bytes and no pointer, so the garbage collector
+// does not scan the tape (a string per line made it 32 bytes to scan).
 type tapeLine struct {
-	text                     string
-	ln, col, lastLn, lastCol int32
+	off, n  uint32
+	ln, col int32
+}
+
+// tapeSeg is a run of lines whose texts are substrings of base: a block
+// of the file, or one line that substitution made.
+type tapeSeg struct {
+	first int // the index of its first line
+	base  string
 }
 
 type tape struct {
 	file   string // every line's Pos.File
 	chunks [][]tapeLine
 	kinds  []byte // each line's lineKind
+	segs   []tapeSeg
+	seg    int         // the segment at looks in first
+	lasts  map[int]Pos // the lexer's last position after a line, where not the line's own
 	n      int
 	end    Pos // lastPos when the input ended
 	ok     bool
@@ -40,29 +55,63 @@ func (t *tape) usable() bool { return t != nil && t.ok && t.done }
 
 // drop makes the tape unusable and releases what it holds.
 func (t *tape) drop() {
-	t.ok, t.chunks = false, nil
+	t.ok, t.chunks, t.kinds, t.segs, t.lasts = false, nil, nil, nil, nil
 }
 
-// add records a line the parent's lexer returned.
-func (t *tape) add(l line, last Pos) {
-	if !t.ok {
-		return
-	}
+// add records a line the parent's lexer returned; block is the text the
+// lexer was reading (the line is usually a substring of it).
+func (t *tape) add(l line, last Pos, block string) {
 	if t.n == 0 {
 		t.file = l.pos.File
 	}
-	if l.pos.File != t.file || last.File != t.file || !fitsInt32(l.pos.Line, l.pos.Col, last.Line, last.Col) {
+	if l.pos.File != t.file || last.File != t.file || !fitsInt32(l.pos.Line, l.pos.Col) {
 		t.drop()
 		return
+	}
+	off, ok := t.offset(l.text)
+	if !ok {
+		if off, ok = within(l.text, block); ok {
+			t.segs = append(t.segs, tapeSeg{first: t.n, base: block})
+		} else {
+			t.segs = append(t.segs, tapeSeg{first: t.n, base: l.text})
+			off = 0
+		}
+	}
+	if last != l.pos {
+		if t.lasts == nil {
+			t.lasts = map[int]Pos{}
+		}
+		t.lasts[t.n] = last
 	}
 	i := t.n % tapeChunk
 	if i == 0 {
 		t.chunks = append(t.chunks, make([]tapeLine, tapeChunk))
 	}
 	t.kinds = append(t.kinds, kindOf(l.text))
-	t.chunks[len(t.chunks)-1][i] = tapeLine{text: l.text, ln: int32(l.pos.Line), col: int32(l.pos.Col),
-		lastLn: int32(last.Line), lastCol: int32(last.Col)}
+	t.chunks[len(t.chunks)-1][i] = tapeLine{off: uint32(off), n: uint32(len(l.text)), ln: int32(l.pos.Line), col: int32(l.pos.Col)}
 	t.n++
+}
+
+// offset is where s is in the last segment's base.
+func (t *tape) offset(s string) (int, bool) {
+	if len(t.segs) == 0 {
+		return 0, false
+	}
+	return within(s, t.segs[len(t.segs)-1].base)
+}
+
+// within reports where s lies in base, if it is a substring of it (same
+// memory, not equal text).
+func within(s, base string) (int, bool) {
+	if len(s) == 0 || len(base) == 0 || len(base) > 1<<32-1 {
+		return 0, false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	b := uintptr(unsafe.Pointer(unsafe.StringData(base)))
+	if p < b || p+uintptr(len(s)) > b+uintptr(len(base)) {
+		return 0, false
+	}
+	return int(p - b), true
 }
 
 func fitsInt32(vs ...int) bool {
@@ -74,11 +123,21 @@ func fitsInt32(vs ...int) bool {
 	return true
 }
 
-// at returns line i and the lexer's last position after it.
+// at returns line i and the lexer's last position after it. Lines are
+// asked for in order, so the segment is found from the previous one.
 func (t *tape) at(i int) (line, Pos) {
 	e := &t.chunks[i/tapeChunk][i%tapeChunk]
-	return line{text: e.text, pos: Pos{File: t.file, Line: int(e.ln), Col: int(e.col)}},
-		Pos{File: t.file, Line: int(e.lastLn), Col: int(e.lastCol)}
+	if t.seg >= len(t.segs) || t.segs[t.seg].first > i || (t.seg+1 < len(t.segs) && t.segs[t.seg+1].first <= i) {
+		t.seg = sort.Search(len(t.segs), func(k int) bool { return t.segs[k].first > i }) - 1
+	}
+	l := line{text: t.segs[t.seg].base[e.off : e.off+e.n], pos: Pos{File: t.file, Line: int(e.ln), Col: int(e.col)}}
+	last := l.pos
+	if t.lasts != nil {
+		if p, ok := t.lasts[i]; ok {
+			last = p
+		}
+	}
+	return l, last
 }
 
 // next is the lexer's entry point: a child replays the tape when there is
@@ -94,7 +153,7 @@ func (lx *lexer) next() (l line, ok bool) {
 		if t := lx.rec; t != nil && t.ok {
 			switch {
 			case ok:
-				t.add(l, lx.lastPos)
+				t.add(l, lx.lastPos, lx.block())
 			case lx.stopped || lx.c.core.aborted:
 				t.drop()
 			default:
@@ -124,6 +183,14 @@ func (lx *lexer) replay() (line, bool) {
 	lx.lastPos = last
 	lx.trackBrace(l.text, l.pos)
 	return l, true
+}
+
+// block is the text the lexer is reading, "" when none.
+func (lx *lexer) block() string {
+	if n := len(lx.stack); n > 0 && lx.stack[n-1].cur != nil {
+		return lx.stack[n-1].cur.text
+	}
+	return ""
 }
 
 // What a line is to a skipped block.
