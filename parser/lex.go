@@ -181,6 +181,7 @@ type lexer struct {
 	playAt      int
 	lexing      bool
 	braceReport bool
+	kind        byte    // splitBraces' lineKind of the line it returned
 	slab        []token // keep's arena
 }
 
@@ -471,6 +472,13 @@ func (lx *lexer) globChecked(pattern, cwd string) ([]string, bool) {
 // the blanks before it removed). It also reports the column shift caused
 // by removed leading blanks.
 func decomment(s string) (out string, lead int, unterminated bool) {
+	out, lead, unterminated, _ = decommentClean(s)
+	return out, lead, unterminated
+}
+
+// decommentClean is decomment that also says whether out surely holds no
+// '"', '\\', '#' or '!' (it was cut before the first of them, or had none).
+func decommentClean(s string) (out string, lead int, unterminated, clean bool) {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
@@ -482,10 +490,10 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 	// backslash continues the line even after a comment.)
 	i = indexSpecial(s)
 	if i < 0 {
-		return trimBlanksRight(s), lead, false
+		return trimBlanksRight(s), lead, false, true
 	}
 	if (s[i] == '#' || s[i] == '!') && s[len(s)-1] != '\\' {
-		return trimBlanksRight(s[:i]), lead, false
+		return trimBlanksRight(s[:i]), lead, false, true
 	}
 	b := []byte(s)
 	quote, cont := false, false
@@ -523,7 +531,7 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 	if cont {
 		b = append(b, '\\')
 	}
-	return string(b), lead, unterminated
+	return string(b), lead, unterminated, false
 }
 
 // indexSpecial is strings.IndexAny(s, "\"\\#!") without building the
@@ -624,9 +632,9 @@ func (lx *lexer) readPhysical() (line, bool) {
 			}
 			continue
 		}
-		text, lead, unterminated := decomment(chunk[:n])
+		text, lead, unterminated, clean := decommentClean(chunk[:n])
 		pos.Col += lead
-		if lx.rec != nil && hasCommentChar(text) {
+		if lx.rec != nil && !clean && hasCommentChar(text) {
 			lx.taint()
 		}
 		if unterminated {
@@ -1318,11 +1326,13 @@ func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 func (lx *lexer) splitBraces(cur line) line {
 	s := cur.text
 	p := -1
+	quote := false
 	if s[0] == '{' || s[0] == '}' {
 		p = 0
 	} else {
 		for i := 0; i < len(s); i++ {
 			if s[i] == '"' {
+				quote = true
 				j := strings.IndexByte(s[i+1:], '"')
 				if j < 0 {
 					break
@@ -1350,6 +1360,16 @@ func (lx *lexer) splitBraces(cur line) line {
 	}
 	s = trimBlanksRight(s)
 	lx.trackBrace(s, cur.pos)
+	// What the line is to a skipped block, known from this scan: before
+	// the first brace there is none, and a quote was seen or not.
+	switch {
+	case p == 0:
+		lx.kind = kindOf(s)
+	case quote:
+		lx.kind = kindOther
+	default:
+		lx.kind = kindPlain
+	}
 	cur.text = s
 	return cur
 }

@@ -14,9 +14,14 @@ package parser
 // three-pass parse of a large file.
 
 import (
+	"fmt"
 	"sort"
 	"unsafe"
 )
+
+// checkKinds makes add check the lexer's line kinds against kindOf
+// (tests set it).
+var checkKinds = false
 
 // tapeChunk is how many lines one chunk of the tape holds: the tape grows
 // by chunks, never copying what it holds.
@@ -59,8 +64,9 @@ func (t *tape) drop() {
 }
 
 // add records a line the parent's lexer returned; block is the text the
-// lexer was reading (the line is usually a substring of it).
-func (t *tape) add(l line, last Pos, block string) {
+// lexer was reading (the line is usually a substring of it), kind the
+// line's lineKind.
+func (t *tape) add(l line, last Pos, block string, kind byte) {
 	if t.n == 0 {
 		t.file = l.pos.File
 	}
@@ -87,7 +93,10 @@ func (t *tape) add(l line, last Pos, block string) {
 	if i == 0 {
 		t.chunks = append(t.chunks, make([]tapeLine, tapeChunk))
 	}
-	t.kinds = append(t.kinds, kindOf(l.text))
+	if checkKinds && kind != kindOf(l.text) {
+		panic(fmt.Sprintf("tape: line %q at %v: kind %d, want %d", l.text, l.pos, kind, kindOf(l.text)))
+	}
+	t.kinds = append(t.kinds, kind)
 	t.chunks[len(t.chunks)-1][i] = tapeLine{off: uint32(off), n: uint32(len(l.text)), ln: int32(l.pos.Line), col: int32(l.pos.Col)}
 	t.n++
 }
@@ -153,7 +162,7 @@ func (lx *lexer) next() (l line, ok bool) {
 		if t := lx.rec; t != nil && t.ok {
 			switch {
 			case ok:
-				t.add(l, lx.lastPos, lx.block())
+				t.add(l, lx.lastPos, lx.block(), lx.kind)
 			case lx.stopped || lx.c.core.aborted:
 				t.drop()
 			default:

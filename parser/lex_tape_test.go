@@ -9,6 +9,8 @@ import (
 	"testing"
 )
 
+func init() { checkKinds = true }
+
 // tapeRun is what one parse shows: every line the engine got (with the
 // lexer's last position and brace depth after it), the diagnostics and
 // the dump.
