@@ -132,21 +132,24 @@ func fitsInt32(vs ...int) bool {
 	return true
 }
 
-// at returns line i and the lexer's last position after it. Lines are
-// asked for in order, so the segment is found from the previous one.
-func (t *tape) at(i int) (line, Pos) {
+// at returns line i. Lines are asked for in order, so the segment is
+// found from the previous one.
+func (t *tape) at(i int) line {
 	e := &t.chunks[i/tapeChunk][i%tapeChunk]
 	if t.seg >= len(t.segs) || t.segs[t.seg].first > i || (t.seg+1 < len(t.segs) && t.segs[t.seg+1].first <= i) {
 		t.seg = sort.Search(len(t.segs), func(k int) bool { return t.segs[k].first > i }) - 1
 	}
-	l := line{text: t.segs[t.seg].base[e.off : e.off+e.n], pos: Pos{File: t.file, Line: int(e.ln), Col: int(e.col)}}
-	last := l.pos
+	return line{text: t.segs[t.seg].base[e.off : e.off+e.n], pos: Pos{File: t.file, Line: int(e.ln), Col: int(e.col)}}
+}
+
+// lastAfter is the lexer's last position after line i, l.
+func (t *tape) lastAfter(i int, l *line) Pos {
 	if t.lasts != nil {
 		if p, ok := t.lasts[i]; ok {
-			last = p
+			return p
 		}
 	}
-	return l, last
+	return l.pos
 }
 
 // next is the lexer's entry point: a child replays the tape when there is
@@ -187,9 +190,9 @@ func (lx *lexer) replay() (line, bool) {
 		lx.lastPos = t.end
 		return line{}, false
 	}
-	l, last := t.at(lx.playAt)
+	l := t.at(lx.playAt)
+	lx.lastPos = t.lastAfter(lx.playAt, &l)
 	lx.playAt++
-	lx.lastPos = last
 	lx.trackBrace(l.text, l.pos)
 	return l, true
 }
@@ -239,7 +242,7 @@ func (lx *lexer) skipPlain(skip int) int {
 		switch t.kinds[i] {
 		case kindPlain:
 		case kindOpen:
-			l, _ := t.at(i)
+			l := t.at(i)
 			skip++
 			lx.blockDepth++
 			lx.openBraces = append(lx.openBraces, l.pos)
@@ -256,7 +259,8 @@ func (lx *lexer) skipPlain(skip int) int {
 			return lx.skipped(i, skip)
 		}
 		if hook != nil {
-			l, last := t.at(i)
+			l := t.at(i)
+			last := t.lastAfter(i, &l)
 			hook(lx.c.core.proc, l, last, lx.blockDepth, true)
 		}
 	}
@@ -266,7 +270,8 @@ func (lx *lexer) skipPlain(skip int) int {
 // skipped moves the replay to line i, skipPlain's lines consumed.
 func (lx *lexer) skipped(i, skip int) int {
 	if i > lx.playAt {
-		_, lx.lastPos = lx.play.at(i - 1)
+		l := lx.play.at(i - 1)
+		lx.lastPos = lx.play.lastAfter(i-1, &l)
 		lx.playAt = i
 	}
 	return skip
