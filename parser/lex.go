@@ -181,6 +181,8 @@ type lexer struct {
 	playAt      int
 	lexing      bool
 	braceReport bool
+	noteReport  bool    // reporting what a child's reading would report alike
+	noteAt      int     // the replay's next tape note
 	kind        byte    // splitBraces' lineKind of the line it returned
 	slab        []token // keep's arena
 }
@@ -239,13 +241,16 @@ func (lx *lexer) cwd() string {
 }
 
 func (lx *lexer) report(pos Pos, class Class, format string, args ...any) {
-	if lx.lexing && !lx.braceReport {
+	if lx.lexing && !lx.braceReport && !lx.noteReport {
 		lx.taint()
 	}
 	if lx.silent > 0 {
 		return
 	}
 	lx.c.Report(pos, class, format, args...)
+	if lx.noteReport && lx.rec != nil && lx.rec.ok {
+		lx.rec.notes = append(lx.rec.notes, tapeNote{line: lx.rec.n, diag: len(lx.c.diags) - 1})
+	}
 }
 
 // fileError is keepalived's file_config_error: an include problem is only
@@ -312,7 +317,11 @@ func (lx *lexer) nextPhysical() (string, Pos, bool) {
 			if ok {
 				p := Pos{File: g.cur.name, Line: ln, Col: col}
 				if split {
+					// A child reads the same pieces, so the tape keeps
+					// this note for it.
+					lx.noteReport = true
 					lx.report(p, info, "line longer than %d bytes: keepalived reads the rest as a separate line", maxBuf-1)
+					lx.noteReport = false
 				}
 				return chunk, p, true
 			}

@@ -35,6 +35,13 @@ type tapeLine struct {
 	ln, col int32
 }
 
+// tapeNote is a diagnostic the parent's lexer made before line (a long
+// line's note): a child reading the same text makes it too, which finish
+// would merge into the parent's, so a replay adds its process to it.
+type tapeNote struct {
+	line, diag int
+}
+
 // tapeSeg is a run of lines whose texts are substrings of base: a block
 // of the file, or one line that substitution made.
 type tapeSeg struct {
@@ -49,6 +56,7 @@ type tape struct {
 	segs   []tapeSeg
 	seg    int         // the segment at looks in first
 	lasts  map[int]Pos // the lexer's last position after a line, where not the line's own
+	notes  []tapeNote
 	n      int
 	end    Pos // lastPos when the input ended
 	ok     bool
@@ -60,7 +68,7 @@ func (t *tape) usable() bool { return t != nil && t.ok && t.done }
 
 // drop makes the tape unusable and releases what it holds.
 func (t *tape) drop() {
-	t.ok, t.chunks, t.kinds, t.segs, t.lasts = false, nil, nil, nil, nil
+	t.ok, t.chunks, t.kinds, t.segs, t.lasts, t.notes = false, nil, nil, nil, nil, nil
 }
 
 // add records a line the parent's lexer returned; block is the text the
@@ -186,6 +194,7 @@ func (lx *lexer) replay() (line, bool) {
 	if lx.stopped || lx.c.core.aborted {
 		return line{}, false
 	}
+	lx.noteUpTo(lx.playAt)
 	if lx.playAt >= t.n {
 		lx.lastPos = t.end
 		return line{}, false
@@ -267,8 +276,22 @@ func (lx *lexer) skipPlain(skip int) int {
 	return lx.skipped(i, skip)
 }
 
+// noteUpTo adds this pass's process to the notes made up to line i (all
+// of them at the end of the tape).
+func (lx *lexer) noteUpTo(i int) {
+	t := lx.play
+	if i >= t.n {
+		i = int(^uint(0) >> 1)
+	}
+	for lx.noteAt < len(t.notes) && t.notes[lx.noteAt].line <= i {
+		lx.c.diags[t.notes[lx.noteAt].diag].procs |= lx.c.core.proc
+		lx.noteAt++
+	}
+}
+
 // skipped moves the replay to line i, skipPlain's lines consumed.
 func (lx *lexer) skipped(i, skip int) int {
+	lx.noteUpTo(i - 1)
 	if i > lx.playAt {
 		l := lx.play.at(i - 1)
 		lx.lastPos = lx.play.lastAfter(i-1, &l)

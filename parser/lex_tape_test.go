@@ -138,14 +138,17 @@ func TestTapeEquivalence(t *testing.T) {
 // the parent's, and some that do not, give the same result both ways.
 func TestTapeCases(t *testing.T) {
 	cases := map[string]bool{ // input: whether the tape is replayed
-		"global_defs {\n router_id r1\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 1\n}\n":                     true,
-		"$A=eth0\n@high vrrp_instance V {\n interface $A\n virtual_router_id 1\n}\n":                                         true,
-		"~SEQ(i,1,3) vrrp_instance V$i { interface eth0\nvirtual_router_id $i\n}\n":                                          true,
-		"global_defs {\n router_id \"a\\#b\"\n}\n":                                                                           false,
-		"global_defs {\n router_id a\\!b\n}\n":                                                                               false,
-		"global_defs {\n}\n}\n}\nvirtual_server 10.0.0.1 80 {\n":                                                             true,
-		"global_defs {\n router_id \"unterminated\n}\n":                                                                      false,
-		"global_defs { router_id " + strings.Repeat("a", 3000) + " }\n":                                                      false,
+		"global_defs {\n router_id r1\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 1\n}\n": true,
+		"$A=eth0\n@high vrrp_instance V {\n interface $A\n virtual_router_id 1\n}\n":                     true,
+		"~SEQ(i,1,3) vrrp_instance V$i { interface eth0\nvirtual_router_id $i\n}\n":                      true,
+		"global_defs {\n router_id \"a\\#b\"\n}\n":                                                       false,
+		"global_defs {\n router_id a\\!b\n}\n":                                                           false,
+		"global_defs {\n}\n}\n}\nvirtual_server 10.0.0.1 80 {\n":                                         true,
+		"global_defs {\n router_id \"unterminated\n}\n":                                                  false,
+		"global_defs { router_id " + strings.Repeat("a", 3000) + " }\n":                                  true,
+		// Long lines: a child reads the same pieces and notes them alike.
+		"vrrp_instance V {\n interface " + strings.Repeat("b", 2500) + "\n}\n":                                               true,
+		"virtual_server 10.0.0.1 80 {\n " + strings.Repeat("c ", 1500) + "{\n}\n}\n":                                         true,
 		"$R=${_RANDOM 1 1000}\nvrrp_instance V {\n interface eth0\n virtual_router_id $R\n}\nglobal_defs { router_id $R }\n": true,
 		"unknown {\n x\n}\nvrrp_instance V {\n nopreempt extra\n}\n":                                                         true,
 		// Quoted braces count in a skipped block, not in the lexer's depth.
