@@ -252,7 +252,13 @@ func noneActive(string) bool { return false }
 // when the block was skipped, so its End handler must not run.
 func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 	lx := c.core.lx
+	// A line's tokens go onto keep's arena; those of a line no handler
+	// gets are given back (from release) before the next line.
+	release := -1
 	for {
+		if release >= 0 {
+			lx.slab, release = lx.slab[:release], -1
+		}
 		if c.core.skip > 0 {
 			c.core.skip = lx.skipPlain(c.core.skip)
 		}
@@ -266,7 +272,8 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 			// most lines of a pass are another process's.
 			continue
 		}
-		toks := lx.tokenizeScratch(l)
+		toks, mark := lx.tokenizeKeep(l)
+		release = mark
 		if len(toks) == 0 {
 			continue
 		}
@@ -317,8 +324,12 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		}
 		on := active(first.Text)
 		if on {
-			// Handlers keep tokens; the scratch buffer is the next line's.
-			toks = lx.keep(toks)
+			// Handlers keep tokens.
+			release = -1
+		} else {
+			// A skipped statement reads its words before anything else
+			// is read, so their room is given back now.
+			lx.slab, release = lx.slab[:mark], -1
 		}
 		c.statement(kw, l, toks, on)
 		if c.core.aborted {
@@ -463,11 +474,10 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		if !ok {
 			return
 		}
-		item := lx.tokenizeScratch(l)
+		item, _ := lx.tokenizeKeep(l)
 		if len(item) == 0 {
 			continue
 		}
-		item = lx.keep(item)
 		if needBOB {
 			needBOB = false
 			if item[0].Text == "{" {

@@ -1420,21 +1420,25 @@ func (lx *lexer) tokenizeScratch(l line) []token {
 	return lx.scratch
 }
 
-// keep copies toks, which the caller holds past the next line, into an
-// arena: one allocation per few thousand tokens instead of one per
-// statement (cloning each statement's tokens was a third of the bytes the
-// 10 000 x 4 file allocated). The copy's capacity ends at its length, so
-// a handler appending to it cannot overwrite its neighbour. The engine
+// slabTokens is the initial size of keep's arena.
+const slabTokens = 2048
+
+// tokenizeKeep tokenizes l onto an arena and returns its tokens and where
+// they start in the arena: the engine gives them back (slab = slab[:mark])
+// when no handler gets them. A handler's tokens stay, without a copy of
+// their own (cloning each statement's tokens was a third of the bytes the
+// 10 000 x 4 file allocated). They are capacity-limited, so a handler
+// appending to them cannot overwrite the next line's; when the arena
+// grows, tokens already handed out stay valid in the old one. The engine
 // reuses the arena after each top-level statement, so a handler must copy
 // what it keeps (it keeps token values, never the slices).
-func (lx *lexer) keep(toks []token) []token {
-	const slabTokens = 2048
-	if len(toks) > cap(lx.slab)-len(lx.slab) {
-		lx.slab = make([]token, 0, max(slabTokens, len(toks)))
+func (lx *lexer) tokenizeKeep(l line) ([]token, int) {
+	if lx.slab == nil {
+		lx.slab = make([]token, 0, slabTokens)
 	}
 	a := len(lx.slab)
-	lx.slab = append(lx.slab, toks...)
-	return lx.slab[a:len(lx.slab):len(lx.slab)]
+	lx.slab = lx.tokenizeInto(lx.slab, l)
+	return lx.slab[a:len(lx.slab):len(lx.slab)], a
 }
 
 // reuseSlab frees keep's arena for the next top-level statement. With
