@@ -266,7 +266,7 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		if !ok {
 			return false
 		}
-		if c.core.skip > 0 && plainLine(l.text) {
+		if c.core.skip > 0 && lx.kind == kindPlain {
 			// Inside a skipped block only braces count, and a line
 			// without braces or quotes has none (nor a quote to report):
 			// most lines of a pass are another process's.

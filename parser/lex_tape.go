@@ -19,7 +19,7 @@ import (
 	"unsafe"
 )
 
-// checkKinds makes add check the lexer's line kinds against kindOf
+// checkKinds makes next check the lexer's line kinds against kindOf
 // (tests set it).
 var checkKinds = false
 
@@ -101,9 +101,6 @@ func (t *tape) add(l line, last Pos, block string, kind byte) {
 	if i == 0 {
 		t.chunks = append(t.chunks, make([]tapeLine, tapeChunk))
 	}
-	if checkKinds && kind != kindOf(l.text) {
-		panic(fmt.Sprintf("tape: line %q at %v: kind %d, want %d", l.text, l.pos, kind, kindOf(l.text)))
-	}
 	t.kinds = append(t.kinds, kind)
 	t.chunks[len(t.chunks)-1][i] = tapeLine{off: uint32(off), n: uint32(len(l.text)), ln: int32(l.pos.Line), col: int32(l.pos.Col)}
 	t.n++
@@ -181,6 +178,9 @@ func (lx *lexer) next() (l line, ok bool) {
 			}
 		}
 	}
+	if checkKinds && ok && lx.kind != kindOf(l.text) {
+		panic(fmt.Sprintf("lexer: line %q at %v: kind %d, want %d", l.text, l.pos, lx.kind, kindOf(l.text)))
+	}
 	if h := lx.c.Opts.lineHook; h != nil && ok {
 		h(lx.c.core.proc, l, lx.lastPos, lx.blockDepth, lx.play != nil)
 	}
@@ -194,15 +194,24 @@ func (lx *lexer) replay() (line, bool) {
 	if lx.stopped || lx.c.core.aborted {
 		return line{}, false
 	}
-	lx.noteUpTo(lx.playAt)
-	if lx.playAt >= t.n {
+	if lx.noteAt < len(t.notes) {
+		lx.noteUpTo(lx.playAt)
+	}
+	i := lx.playAt
+	if i >= t.n {
 		lx.lastPos = t.end
 		return line{}, false
 	}
-	l := t.at(lx.playAt)
-	lx.lastPos = t.lastAfter(lx.playAt, &l)
+	l := t.at(i)
+	lx.lastPos = l.pos
+	if t.lasts != nil {
+		lx.lastPos = t.lastAfter(i, &l)
+	}
 	lx.playAt++
-	lx.trackBrace(l.text, l.pos)
+	lx.kind = t.kinds[i]
+	if lx.kind == kindOpen || lx.kind == kindClose {
+		lx.trackBrace(l.text, l.pos)
+	}
 	return l, true
 }
 
