@@ -117,6 +117,7 @@ func BenchmarkParse10k(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	noKindChecks(b)
 	b.ResetTimer()
 	for b.Loop() {
 		cfg, diags, err := ParseBytes(f.Name(), data, benchOptions())
@@ -222,6 +223,7 @@ func benchParseGenerated(b *testing.B, gen func(io.Writer) error) {
 	data := buf.Bytes()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	noKindChecks(b)
 	for b.Loop() {
 		if _, _, err := ParseBytes("bench.conf", data, benchOptions()); err != nil {
 			b.Fatal(err)
@@ -255,9 +257,18 @@ func BenchmarkParseFile(b *testing.B) {
 		b.Skip("KA_BENCH_FILE not set")
 	}
 	b.ReportAllocs()
+	noKindChecks(b)
 	for b.Loop() {
 		if _, _, err := Parse(path, benchOptions()); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// noKindChecks turns off, for a benchmark, the check of every line's kind
+// that the tests run.
+func noKindChecks(b *testing.B) {
+	old := checkKinds
+	checkKinds = false
+	b.Cleanup(func() { checkKinds = old })
 }
