@@ -272,12 +272,21 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 			// most lines of a pass are another process's.
 			continue
 		}
-		toks, mark := lx.tokenizeKeep(l)
-		release = mark
+		var toks []token
+		mark := -1
+		if lx.kind == kindOpen || lx.kind == kindClose {
+			// A lone brace is one word, and never a statement's: a
+			// third of the lines, not tokenized.
+			lx.brace[0] = token{Text: l.text, Pos: l.pos}
+			toks = lx.brace[:1:1]
+		} else {
+			toks, mark = lx.tokenizeKeep(l)
+			release = mark
+		}
 		if len(toks) == 0 {
 			continue
 		}
-		first := toks[0]
+		first := &toks[0]
 		if c.core.skip == -1 {
 			if first.Text == "{" {
 				c.core.skip = 1
@@ -326,7 +335,7 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		if on {
 			// Handlers keep tokens.
 			release = -1
-		} else {
+		} else if mark >= 0 {
 			// A skipped statement reads its words before anything else
 			// is read, so their room is given back now.
 			lx.slab, release = lx.slab[:mark], -1

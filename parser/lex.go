@@ -181,10 +181,11 @@ type lexer struct {
 	playAt      int
 	lexing      bool
 	braceReport bool
-	noteReport  bool    // reporting what a child's reading would report alike
-	noteAt      int     // the replay's next tape note
-	kind        byte    // splitBraces' lineKind of the line it returned
-	slab        []token // keep's arena
+	noteReport  bool     // reporting what a child's reading would report alike
+	noteAt      int      // the replay's next tape note
+	kind        byte     // splitBraces' lineKind of the line it returned
+	slab        []token  // keep's arena
+	brace       [1]token // a lone brace line's word
 }
 
 func newLexer(c *ctx, child bool) *lexer {
