@@ -615,7 +615,8 @@ func (lx *lexer) read() (line, bool) {
 		if lx.checkInclude(cur) {
 			continue
 		}
-		return lx.splitBraces(cur), true
+		lx.splitBraces(&cur)
+		return cur, true
 	}
 }
 
@@ -1333,7 +1334,7 @@ func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 // splitBraces is the last step of read_line: a '{' or '}' outside double
 // quotes ends the line; the rest is pushed back as the next line. It also
 // keeps the running count behind "Extra '}'" and "missing '}'s".
-func (lx *lexer) splitBraces(cur line) line {
+func (lx *lexer) splitBraces(cur *line) {
 	s := cur.text
 	p := -1
 	quote := false
@@ -1341,6 +1342,9 @@ func (lx *lexer) splitBraces(cur line) line {
 		p = 0
 	} else {
 		for i := 0; i < len(s); i++ {
+			if !braceOrQuote[s[i]] {
+				continue
+			}
 			if s[i] == '"' {
 				quote = true
 				j := strings.IndexByte(s[i+1:], '"')
@@ -1381,8 +1385,10 @@ func (lx *lexer) splitBraces(cur line) line {
 		lx.kind = kindPlain
 	}
 	cur.text = s
-	return cur
 }
+
+// braceOrQuote marks the bytes splitBraces stops at.
+var braceOrQuote = [256]bool{'{': true, '}': true, '"': true}
 
 // trackBrace counts a line that is a lone brace. A replayed line is
 // counted again, so its report is not one that drops the tape.
