@@ -252,7 +252,7 @@ func noneActive(string) bool { return false }
 // when the block was skipped, so its End handler must not run.
 func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 	lx := c.core.lx
-	// A line's tokens go onto keep's arena; those of a line no handler
+	// A line's tokens go onto the token arena; those of a line no handler
 	// gets are given back (from release) before the next line.
 	release := -1
 	for {

@@ -172,7 +172,6 @@ type lexer struct {
 	maxLines   int
 	stopped    bool
 	lastPos    Pos
-	scratch    []token // tokenizeScratch's buffer
 	// rec records the parent pass's lines (lex_tape.go); play replays
 	// them in a child pass, at playAt. lexing is set while the lexer
 	// reads (its reports, but for a brace count's, drop the recording).
@@ -184,7 +183,7 @@ type lexer struct {
 	noteReport  bool     // reporting what a child's reading would report alike
 	noteAt      int      // the replay's next tape note
 	kind        byte     // splitBraces' lineKind of the line it returned
-	slab        []token  // keep's arena
+	slab        []token  // the token arena (tokenizeKeep)
 	brace       [1]token // a lone brace line's word
 }
 
@@ -1419,15 +1418,7 @@ func (lx *lexer) tokenize(l line) []token {
 	return lx.tokenizeInto(nil, l)
 }
 
-// tokenizeScratch tokenizes l into a buffer the next call reuses: most
-// lines of a pass are skipped (another process's blocks) and need their
-// words only until the next line. A caller that keeps them clones them.
-func (lx *lexer) tokenizeScratch(l line) []token {
-	lx.scratch = lx.tokenizeInto(lx.scratch[:0], l)
-	return lx.scratch
-}
-
-// slabTokens is the initial size of keep's arena.
+// slabTokens is the initial size of the token arena.
 const slabTokens = 2048
 
 // tokenizeKeep tokenizes l onto an arena and returns its tokens and where
@@ -1448,7 +1439,7 @@ func (lx *lexer) tokenizeKeep(l line) ([]token, int) {
 	return lx.slab[a:len(lx.slab):len(lx.slab)], a
 }
 
-// reuseSlab frees keep's arena for the next top-level statement. With
+// reuseSlab frees the token arena for the next top-level statement. With
 // Options.poisonTokens the old tokens are overwritten instead, so a test
 // sees any handler that kept a slice of them.
 func (lx *lexer) reuseSlab() {
