@@ -483,7 +483,7 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		if !ok {
 			return
 		}
-		item, _ := lx.tokenizeKeep(l)
+		item, mark := lx.tokenizeKeep(l)
 		if len(item) == 0 {
 			continue
 		}
@@ -508,6 +508,11 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		}
 		c.raw = l.text
 		emit(item)
+		if kw.Kind == kwItemBlock {
+			// Item handlers copy what they keep: 65 535 VIPs' words
+			// need not stay until the instance ends.
+			lx.giveBack(mark)
+		}
 		if eob {
 			return
 		}

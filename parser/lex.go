@@ -1439,6 +1439,21 @@ func (lx *lexer) tokenizeKeep(l line) ([]token, int) {
 	return lx.slab[a:len(lx.slab):len(lx.slab)], a
 }
 
+// giveBack frees the arena from mark on (tokens no handler kept). With
+// Options.poisonTokens they are overwritten and left in place instead.
+func (lx *lexer) giveBack(mark int) {
+	if lx.c.Opts.poisonTokens {
+		for i := mark; i < len(lx.slab); i++ {
+			lx.slab[i] = poisoned
+		}
+		return
+	}
+	lx.slab = lx.slab[:mark]
+}
+
+// poisoned is what Options.poisonTokens overwrites released tokens with.
+var poisoned = token{Text: "\x00poisoned", Pos: Pos{File: "poisoned", Line: -1, Col: -1}}
+
 // reuseSlab frees the token arena for the next top-level statement. With
 // Options.poisonTokens the old tokens are overwritten instead, so a test
 // sees any handler that kept a slice of them.
@@ -1446,7 +1461,7 @@ func (lx *lexer) reuseSlab() {
 	if lx.c.Opts.poisonTokens {
 		s := lx.slab[:cap(lx.slab)]
 		for i := range s {
-			s[i] = token{Text: "\x00poisoned", Pos: Pos{File: "poisoned", Line: -1, Col: -1}}
+			s[i] = poisoned
 		}
 		lx.slab = nil
 		return
