@@ -272,17 +272,8 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 			// most lines of a pass are another process's.
 			continue
 		}
-		var toks []token
-		mark := -1
-		if lx.kind == kindOpen || lx.kind == kindClose {
-			// A lone brace is one word, and never a statement's: a
-			// third of the lines, not tokenized.
-			lx.brace[0] = token{Text: l.text, Pos: l.pos}
-			toks = lx.brace[:1:1]
-		} else {
-			toks, mark = lx.tokenizeKeep(l)
-			release = mark
-		}
+		toks, mark := lx.words(l)
+		release = mark
 		if len(toks) == 0 {
 			continue
 		}
@@ -351,6 +342,17 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 			lx.reuseSlab()
 		}
 	}
+}
+
+// words returns l's words and where they start on the token arena (-1:
+// not on it). A lone brace is one word, and never a statement's: a third
+// of the lines, not tokenized.
+func (lx *lexer) words(l line) ([]token, int) {
+	if lx.kind == kindOpen || lx.kind == kindClose {
+		lx.brace[0] = token{Text: l.text, Pos: l.pos}
+		return lx.brace[:1:1], -1
+	}
+	return lx.tokenizeKeep(l)
 }
 
 // plainLine reports whether s has no brace and no double quote.
