@@ -249,7 +249,7 @@ func (lx *lexer) report(pos Pos, class Class, format string, args ...any) {
 	}
 	lx.c.Report(pos, class, format, args...)
 	if lx.noteReport && lx.rec != nil && lx.rec.ok {
-		lx.rec.notes = append(lx.rec.notes, tapeNote{line: lx.rec.n, diag: len(lx.c.diags) - 1})
+		lx.rec.notes = append(lx.rec.notes, tapeNote{line: lx.rec.n, diag: len(lx.c.diags) - 1, quiet: len(lx.stack) > 1})
 	}
 }
 
@@ -599,9 +599,18 @@ func (lx *lexer) read() (line, bool) {
 			return line{}, false
 		}
 		lx.lastPos = cur.pos
-		_ = fromPhys
+		// A child opens (quietly) an include line of the file as it
+		// reads it, before anything else: the tape holds only if the
+		// parent opens it so too, and opens no other.
+		physInclude := ""
+		if fromPhys && lx.rec != nil && isInclude(cur.text) {
+			physInclude = cur.text
+		}
 
 		if lx.mlDef != nil {
+			if physInclude != "" {
+				lx.taint()
+			}
 			lx.addMultilineDef(cur.text)
 			continue
 		}
@@ -609,10 +618,20 @@ func (lx *lexer) read() (line, bool) {
 			continue
 		}
 		if !lx.process(&cur) {
+			if physInclude != "" {
+				lx.taint()
+			}
 			continue
 		}
-		if lx.checkInclude(cur) {
+		if isInclude(cur.text) {
+			if physInclude == "" || cur.text != physInclude {
+				lx.taint()
+			}
+			lx.openIncludeLine(cur.text, cur.pos, false)
 			continue
+		}
+		if physInclude != "" {
+			lx.taint()
 		}
 		lx.splitBraces(&cur)
 		return cur, true
@@ -645,7 +664,11 @@ func (lx *lexer) readPhysical() (line, bool) {
 		text, lead, unterminated, clean := decommentClean(chunk[:n])
 		pos.Col += lead
 		if lx.rec != nil && !clean && hasCommentChar(text) {
-			lx.taint()
+			// A child removes comments again from the parent's copy:
+			// the tape holds where that changes nothing.
+			if again, lead2, unterm := decomment(text); again != text || lead2 != 0 || unterm {
+				lx.taint()
+			}
 		}
 		if unterminated {
 			lx.report(pos, generalError, "Unterminated quote '%s'", trimBlanksLeft(chunk[:n]))
@@ -1282,17 +1305,10 @@ func (lx *lexer) addLst(cur *line) bool {
 	return true
 }
 
-// checkInclude handles an include line. In a child pass an include that
-// only appears after @/$ processing is read twice, as keepalived's
-// children do (once from the parent's copy, once by themselves).
-func (lx *lexer) checkInclude(cur line) bool {
-	if !isInclude(cur.text) {
-		return false
-	}
-	lx.openIncludeLine(cur.text, cur.pos, false)
-	return true
-}
-
+// openIncludeLine opens an include line's files. In a child pass an
+// include that only appears after @/$ processing is read twice, as
+// keepalived's children do (once from the parent's copy, once by
+// themselves).
 func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 	incType := 0
 	p := 8
@@ -1313,7 +1329,6 @@ func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 	}
 	pattern := s[skipBlanks(s, p):]
 	lx.lastPos = pos
-	lx.taint()
 	if lx.child {
 		// The parent's copy holds this include's text: read it quietly,
 		// after (for a computed include) the child's own reading. Both

@@ -40,19 +40,20 @@ type tapeLine struct {
 // would merge into the parent's, so a replay adds its process to it.
 type tapeNote struct {
 	line, diag int
+	quiet      bool // made inside an include, which a child reads quietly
 }
 
-// tapeSeg is a run of lines whose texts are substrings of base: a block
-// of the file, or one line that substitution made.
+// tapeSeg is a run of lines of one file whose texts are substrings of
+// base: a block of the file, or one line that substitution made.
 type tapeSeg struct {
 	first int // the index of its first line
 	base  string
+	file  string // the lines' Pos.File
 }
 
 type tape struct {
-	file   string // every line's Pos.File
 	chunks [][]tapeLine
-	kinds  []byte // each line's lineKind
+	kinds  []byte // each line's lineKind, with kindQuiet
 	segs   []tapeSeg
 	seg    int         // the segment at looks in first
 	lasts  map[int]Pos // the lexer's last position after a line, where not the line's own
@@ -75,19 +76,16 @@ func (t *tape) drop() {
 // lexer was reading (the line is usually a substring of it), kind the
 // line's lineKind.
 func (t *tape) add(l line, last Pos, block string, kind byte) {
-	if t.n == 0 {
-		t.file = l.pos.File
-	}
-	if l.pos.File != t.file || last.File != t.file || !fitsInt32(l.pos.Line, l.pos.Col) {
+	if !fitsInt32(l.pos.Line, l.pos.Col) {
 		t.drop()
 		return
 	}
-	off, ok := t.offset(l.text)
+	off, ok := t.offset(l.text, l.pos.File)
 	if !ok {
 		if off, ok = within(l.text, block); ok {
-			t.segs = append(t.segs, tapeSeg{first: t.n, base: block})
+			t.segs = append(t.segs, tapeSeg{first: t.n, base: block, file: l.pos.File})
 		} else {
-			t.segs = append(t.segs, tapeSeg{first: t.n, base: l.text})
+			t.segs = append(t.segs, tapeSeg{first: t.n, base: l.text, file: l.pos.File})
 			off = 0
 		}
 	}
@@ -106,9 +104,10 @@ func (t *tape) add(l line, last Pos, block string, kind byte) {
 	t.n++
 }
 
-// offset is where s is in the last segment's base.
-func (t *tape) offset(s string) (int, bool) {
-	if len(t.segs) == 0 {
+// offset is where s is in the last segment's base, if that segment is
+// of file.
+func (t *tape) offset(s, file string) (int, bool) {
+	if len(t.segs) == 0 || t.segs[len(t.segs)-1].file != file {
 		return 0, false
 	}
 	return within(s, t.segs[len(t.segs)-1].base)
@@ -144,7 +143,8 @@ func (t *tape) at(i int) line {
 	if t.seg >= len(t.segs) || t.segs[t.seg].first > i || (t.seg+1 < len(t.segs) && t.segs[t.seg+1].first <= i) {
 		t.seg = sort.Search(len(t.segs), func(k int) bool { return t.segs[k].first > i }) - 1
 	}
-	return line{text: t.segs[t.seg].base[e.off : e.off+e.n], pos: Pos{File: t.file, Line: int(e.ln), Col: int(e.col)}}
+	sg := &t.segs[t.seg]
+	return line{text: sg.base[e.off : e.off+e.n], pos: Pos{File: sg.file, Line: int(e.ln), Col: int(e.col)}}
 }
 
 // lastAfter is the lexer's last position after line i, l.
@@ -170,7 +170,11 @@ func (lx *lexer) next() (l line, ok bool) {
 		if t := lx.rec; t != nil && t.ok {
 			switch {
 			case ok:
-				t.add(l, lx.lastPos, lx.block(), lx.kind)
+				k := lx.kind
+				if len(lx.stack) > 1 {
+					k |= kindQuiet
+				}
+				t.add(l, lx.lastPos, lx.block(), k)
 			case lx.stopped || lx.c.core.aborted:
 				t.drop()
 			default:
@@ -199,7 +203,7 @@ func (lx *lexer) replay() (line, bool) {
 	}
 	i := lx.playAt
 	if i >= t.n {
-		lx.lastPos = t.end
+		lx.lastPos, lx.silent = t.end, 0
 		return line{}, false
 	}
 	l := t.at(i)
@@ -208,7 +212,11 @@ func (lx *lexer) replay() (line, bool) {
 		lx.lastPos = t.lastAfter(i, &l)
 	}
 	lx.playAt++
-	lx.kind = t.kinds[i]
+	k := t.kinds[i]
+	lx.kind = k &^ kindQuiet
+	// A child reads an include's lines quietly (the parent reported on
+	// them): nothing is reported while one of them is being handled.
+	lx.silent = int(k >> 7)
 	if lx.kind == kindOpen || lx.kind == kindClose {
 		lx.trackBrace(l.text, l.pos)
 	}
@@ -229,6 +237,9 @@ const (
 	kindOpen         // "{"
 	kindClose        // "}"
 	kindOther        // its words must be looked at
+
+	// kindQuiet marks, on the tape, a line of an included file.
+	kindQuiet = 0x80
 )
 
 func kindOf(s string) byte {
@@ -257,7 +268,7 @@ func (lx *lexer) skipPlain(skip int) int {
 	hook := lx.c.Opts.lineHook
 	i := lx.playAt
 	for ; i < t.n; i++ {
-		switch t.kinds[i] {
+		switch t.kinds[i] &^ kindQuiet {
 		case kindPlain:
 		case kindOpen:
 			l := t.at(i)
@@ -293,7 +304,9 @@ func (lx *lexer) noteUpTo(i int) {
 		i = int(^uint(0) >> 1)
 	}
 	for lx.noteAt < len(t.notes) && t.notes[lx.noteAt].line <= i {
-		lx.c.diags[t.notes[lx.noteAt].diag].procs |= lx.c.core.proc
+		if n := t.notes[lx.noteAt]; !n.quiet {
+			lx.c.diags[n.diag].procs |= lx.c.core.proc
+		}
 		lx.noteAt++
 	}
 }

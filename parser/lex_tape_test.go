@@ -141,11 +141,19 @@ func TestTapeCases(t *testing.T) {
 		"global_defs {\n router_id r1\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 1\n}\n": true,
 		"$A=eth0\n@high vrrp_instance V {\n interface $A\n virtual_router_id 1\n}\n":                     true,
 		"~SEQ(i,1,3) vrrp_instance V$i { interface eth0\nvirtual_router_id $i\n}\n":                      true,
-		"global_defs {\n router_id \"a\\#b\"\n}\n":                                                       false,
-		"global_defs {\n router_id a\\!b\n}\n":                                                           false,
-		"global_defs {\n}\n}\n}\nvirtual_server 10.0.0.1 80 {\n":                                         true,
-		"global_defs {\n router_id \"unterminated\n}\n":                                                  false,
-		"global_defs { router_id " + strings.Repeat("a", 3000) + " }\n":                                  true,
+		"global_defs {\n router_id \"a\\#b\"\n}\n":                                                       true, // a second comment removal changes nothing
+		// Includes: a child reads them quietly, so their lines replay
+		// with reports off; computed ones are read twice by a child.
+		"include inc/*.conf\nglobal_defs {\n}\n#=== inc/a.conf\nvrrp_instance V {\n nosuch_kw 1\n interface eth0\n}\n#=== inc/b.conf\nvirtual_server 10.0.0.1 80 {\n bad_kw\n}\n}\n": true,
+		"include inc/a.conf\n#=== inc/a.conf\nglobal_defs { router_id " + strings.Repeat("d", 2000) + " }\ninclude b.conf\n#=== inc/b.conf\nvrrp_instance W {\n}\n":                  true,
+		"$F=inc/a.conf\ninclude $F\n#=== inc/a.conf\nglobal_defs {\n}\n":       false,
+		"$M=x \\\ninclude inc/a.conf\n$M\n#=== inc/a.conf\nglobal_defs {\n}\n": false,
+		"@high include inc/a.conf\n#=== inc/a.conf\nvrrp_instance V {\n}\n":    false,
+		"include inc/missing.conf\nglobal_defs {\n}\n":                         false,
+		"global_defs {\n router_id a\\!b\n}\n":                                 false,
+		"global_defs {\n}\n}\n}\nvirtual_server 10.0.0.1 80 {\n":               true,
+		"global_defs {\n router_id \"unterminated\n}\n":                        false,
+		"global_defs { router_id " + strings.Repeat("a", 3000) + " }\n":        true,
 		// Long lines: a child reads the same pieces and notes them alike.
 		"vrrp_instance V {\n interface " + strings.Repeat("b", 2500) + "\n}\n":                                               true,
 		"virtual_server 10.0.0.1 80 {\n " + strings.Repeat("c ", 1500) + "{\n}\n}\n":                                         true,
@@ -161,8 +169,8 @@ func TestTapeCases(t *testing.T) {
 		"}\n}\nvrrp_sync_group G {\n group {\n {\n }\n }\n }\n}\n}\n":                                true,
 	}
 	for in, want := range cases {
-		o := fuzzOptions(jailFS{})
-		got := compareTape(t, fmt.Sprintf("%q", in), parseBytesDump(jailRoot+"/keepalived.conf", []byte(in)), o)
+		main, jail := splitFuzzInput([]byte(in))
+		got := compareTape(t, fmt.Sprintf("%q", in), parseBytesDump(jailRoot+"/keepalived.conf", main), fuzzOptions(jail))
 		if got != want {
 			t.Errorf("%q: replayed %v, want %v", in, got, want)
 		}
