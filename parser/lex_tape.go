@@ -6,12 +6,15 @@ package parser
 // keepalived's children re-read the parent's decommented copy, and for
 // most files that reading gives exactly the parent's lines: definitions,
 // ~SEQ/~LST and @id are evaluated again the same way (_RANDOM is seeded
-// alike in every pass). Where a child's reading can differ (an include,
-// read quietly and perhaps twice; a "\#" or "!" that a second comment
-// removal would change; a second main file) or where the lexer reported
-// anything the child would report again, the tape is dropped and the
-// children read the file as before. Lexing was more than half of a
-// three-pass parse of a large file.
+// alike in every pass), and an include line of the copy is opened as it
+// is read, quietly (kindQuiet lines: the replay reports nothing while the
+// engine handles them). Where a child's reading can differ (an include
+// that substitution, @id or a brace split makes, which a child reads
+// twice; a comment character a second removal would change) or where the
+// lexer reported anything the child would report again (but the brace
+// count and the long-line note, which the replay reproduces), the tape is
+// dropped and the children read the file as before. Lexing was more than
+// half of a three-pass parse of a large file.
 
 import (
 	"fmt"
