@@ -133,6 +133,7 @@ var benchCases = map[string]func(io.Writer) error{
 	"":         func(w io.Writer) error { return writeBenchConfig(w, benchVS, benchRS) },
 	"line1m":   func(w io.Writer) error { return writeLongLine(w, 1<<20) },
 	"line10m":  func(w io.Writer) error { return writeLongLine(w, 10<<20) },
+	"vips8k":   func(w io.Writer) error { return writeManyVIPs(w, 8191) },
 	"vips64k":  func(w io.Writer) error { return writeManyVIPs(w, 65535) },
 	"comments": func(w io.Writer) error { return writeComments(w, 200_000_000) },
 }

@@ -5,7 +5,7 @@
 #
 #   10k      10 000 virtual servers x 4 real servers with checkers (8.7 MB)
 #   line1m   a 1 MB line            line10m   a 10 MB line
-#   vips64k  65 535 VIPs in one vrrp_instance
+#   vips8k   8 191 VIPs in one vrrp_instance   vips64k  65 535 of them
 #   comments 200 MB: a global_defs, then comment lines
 #
 #   scripts/bench-parse.sh [RUNS [CASE...]]   (default 3 runs, every case)
@@ -26,7 +26,7 @@ set -euo pipefail
 runs=${1:-3}
 shift || true
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(10k line1m line10m vips64k comments)
+[ ${#cases[@]} -gt 0 ] || cases=(10k line1m line10m vips8k vips64k comments)
 cd "$(dirname "$0")/.."
 KA=${KEEPALIVED:-/usr/sbin/keepalived}
 tmp=$(mktemp -d /tmp/bench-parse.XXXXXX)
@@ -45,7 +45,7 @@ fi
 # reps CASE: how many runs make one measurement of CASE.
 reps() {
 	case $1 in
-	line1m) echo 20 ;;
+	line1m | vips8k) echo 20 ;;
 	vips64k) echo 10 ;;
 	line10m) echo 4 ;;
 	*) echo 1 ;;
@@ -71,6 +71,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 printf '%-9s %-8s | %-25s | %-25s | %-22s | %s\n' case size "keepalived wall/cpu/RSS" "ours wall/cpu/RSS" "ratio wall / cpu / RSS" "ours RSS/file"
 goals=()
+declare -A kcpu gcpu fsz
 for c in "${cases[@]}"; do
 	conf=$tmp/$c.conf
 	kcase=$c
@@ -92,6 +93,7 @@ for c in "${cases[@]}"; do
 	printf '%-9s %-8s | %6.3f s %6.3f s %6.1f MB | %6.3f s %6.3f s %6.1f MB | %s / %s / %s | %s%s\n' \
 		"$c" "$size" "$kw" "$kc" "$(ratio "$km" 1024)" "$gw" "$gc" "$(ratio "$gm" 1024)" \
 		"$(ratio "$gw" "$kw")" "$cratio" "$(ratio "$gm" "$km")" "$(ratio "$((gm * 1024))" "$bytes")" "$exits"
+	kcpu[$c]=$kc gcpu[$c]=$gc fsz[$c]=$bytes
 	if [ "$c" = 10k ]; then
 		verdict=met
 		awk -v r="$cratio" 'BEGIN { exit !(r > 0.5) }' && verdict="NOT met"
@@ -107,6 +109,14 @@ if printf '%s\n' "${cases[@]}" | grep -qx 10k; then
 	fsize=$(stat -c %s "$tmp/10k.conf")
 	printf 'BenchmarkParse10k: %.3f s/op, %s B/op (%s x the file), %s allocs/op\n' "$(awk -v n="$ns" 'BEGIN { print n / 1e9 }')" "$bop" "$(ratio "$bop" "$fsize")" "$allocs"
 fi
+# Scaling: for a pair of cases that differ only in size, how much more
+# CPU each daemon needs (linear: about the size factor, keepalived's
+# factor the reference).
+for pair in "line1m line10m" "vips8k vips64k"; do
+	read -r a b <<<"$pair"
+	[ -n "${kcpu[$a]:-}" ] && [ -n "${kcpu[$b]:-}" ] || continue
+	echo "scaling $a -> $b: size x$(ratio "${fsz[$b]}" "${fsz[$a]}"), CPU keepalived x$(ratio "${kcpu[$b]}" "${kcpu[$a]}"), ours x$(ratio "${gcpu[$b]}" "${gcpu[$a]}") (each includes ~6 ms of start-up)"
+done
 for g in "${goals[@]}"; do
 	echo "goal: $g"
 done
