@@ -345,7 +345,8 @@ func chkURLHandler(c *ctx, kw token, _ []token) {
 		return
 	}
 	c.lvs.url, c.lvs.urlPos = &config.URL{}, kw.Pos
-	c.lvs.urlRx = &lvsURLRegexBuild{}
+	c.lvs.urlRxBuf = lvsURLRegexBuild{}
+	c.lvs.urlRx = &c.lvs.urlRxBuf
 }
 
 func chkURLKw(f func(c *ctx, u *config.URL, rx *lvsURLRegexBuild, kw token, args []token)) *keyword {
