@@ -119,8 +119,8 @@ type Options struct {
 	Logs *Logs
 	// LogConfig, if set, logs the configuration's diagnostics at start,
 	// as keepalived's processes do when they read the file: the parent,
-	// and the VRRP and checker children that run (vrrp, check).
-	LogConfig func(logs *Logs, vrrp, check bool)
+	// and the VRRP, checker and BFD children that run (vrrp, check, bfd).
+	LogConfig func(logs *Logs, vrrp, check, bfd bool)
 	// Detail is -D: keepalived logs its CPU usage at exit only then.
 	Detail bool
 
@@ -226,7 +226,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		core.Info(fmt.Sprintf("Configuration file %s", d.opt.ConfigFile))
 	}
 	if d.opt.LogConfig != nil {
-		d.opt.LogConfig(d.log, d.wantVRRP(cfg), d.wantLVS(cfg))
+		d.opt.LogConfig(d.log, d.wantVRRP(cfg), d.wantLVS(cfg), d.wantBFD(cfg))
 	}
 
 	pf, err := d.writePIDFiles(cfg)
@@ -268,6 +268,9 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	runGlobalScript(core, d.opt.RunScript, d.opt.Detail, "startup", g.StartupScript, g, g.StartupScriptTimeout)
 	if err := d.start(cfg); err != nil {
 		d.stop()
+		if errors.Is(err, ErrConfig) {
+			d.stopped()
+		}
 		return err
 	}
 	fitProcessors(d.wantLVS(cfg))
@@ -441,6 +444,12 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 		return nil
 	}
 	d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
+	if cfg.VRRP.Refused {
+		self, _ := usage()
+		d.log.VRRP.Info(fmt.Sprintf("Stopped - used %s user time, %s system time", tv(self.Utime), tv(self.Stime)))
+		d.log.Core.Info(fmt.Sprintf("pid %d exited with permanent error CONFIG. Terminating", os.Getpid()))
+		return fmt.Errorf("vrrp: %w", ErrConfig)
+	}
 	v, err := d.opt.NewVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)
 	if err != nil {
 		d.log.VRRP.Error(fmt.Sprintf("VRRP: %v", err))
@@ -542,6 +551,12 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	if unsupported {
 		return errors.New("unsupported change, continuing with the old configuration")
 	}
+	// keepalived's VRRP child exits on such a file at a reload too, and
+	// its parent terminates: every address and route goes. Here the
+	// running configuration stays (docs/compat.md).
+	if d.wantVRRP(cfg) && cfg.VRRP.Refused {
+		return fmt.Errorf("vrrp: %w: keepalived's VRRP process would exit", ErrConfig)
+	}
 	// Validate every side before changing any, so a configuration one side
 	// refuses leaves both untouched.
 	if d.wantVRRP(cfg) && d.opt.CheckVRRP != nil {
@@ -620,16 +635,28 @@ func (d *Daemon) shutdown() {
 	}
 	d.stop()
 	runGlobalScript(d.log.Core, d.opt.RunScript, d.opt.Detail, "shutdown", g.ShutdownScript, g, g.ShutdownScriptTimeout)
-	var self, children syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	self, children := usage()
 	side.Info(fmt.Sprintf("Stopped - used (self/children) %s/%s user time, %s/%s system time",
 		tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
+	d.stopped()
+}
+
+// stopped is the parent's last words, at a stop and at a start that
+// failed with ErrConfig.
+func (d *Daemon) stopped() {
 	if d.opt.Detail {
+		self, children := usage()
 		d.log.Core.Info(fmt.Sprintf("CPU usage (self/children) user: %s/%s system: %s/%s",
 			tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
 	}
 	d.log.Core.Info(fmt.Sprintf("Stopped %s", d.opt.Version))
+}
+
+// usage is this process's and its reaped children's CPU time.
+func usage() (self, children syscall.Rusage) {
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	return self, children
 }
 
 func tv(t syscall.Timeval) string { return fmt.Sprintf("%d.%06d", t.Sec, t.Usec) }

@@ -738,9 +738,18 @@ func bfdTTL(c *ctx, b *config.BFDInstance, kw token, args []token) {
 
 func bfdStart(c *ctx, kw token, args []token) {
 	c.vrrp.bfd = nil
+	c.Cfg.VRRP.BFDConfigured = true
 	if !c.Require(kw, args, 1) {
 		return
 	}
+	// What the block reports is the BFD child's: the VRRP and checker
+	// children read it with handlers that check nothing.
+	c.core.proc = ProcBFD
+	defer func() {
+		if c.vrrp.bfd == nil {
+			c.core.proc = ProcVRRP
+		}
+	}()
 	name := args[0].Text
 	if len(name) >= 32 {
 		c.Report(args[0].Pos, generalError, "BFD name %s too long", name)
@@ -761,6 +770,7 @@ func bfdStart(c *ctx, kw token, args []token) {
 func bfdEnd(c *ctx) {
 	b := c.vrrp.bfd
 	c.vrrp.bfd = nil
+	defer func() { c.core.proc = ProcVRRP }()
 	if b == nil {
 		return
 	}

@@ -907,6 +907,11 @@ func (in *instance) trackers() []TrackerStatus {
 		out = append(out, TrackerStatus{Kind: "process", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
 			Known: seen, OK: ok})
 	}
+	for _, t := range in.cfg.TrackBFDs {
+		up, seen := r.bfds[t.Name]
+		out = append(out, TrackerStatus{Kind: "bfd", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
+			Known: seen, OK: up})
+	}
 	return out
 }
 
