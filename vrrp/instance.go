@@ -784,7 +784,7 @@ func (in *instance) addVIPs() {
 		}
 		for _, a := range set {
 			if err := n.AddAddress(ctx, a); err != nil {
-				r.log.Warn("vrrp: add VIP", "instance", in.cfg.Name, "vip", a.Prefix, "err", err)
+				r.log.Warn(netlinkError(rtmNewAddr, err), "instance", in.cfg.Name, "vip", a.Prefix, "err", err)
 			}
 		}
 	}
@@ -793,7 +793,7 @@ func (in *instance) addVIPs() {
 	}
 	for _, rt := range in.cfg.Routes {
 		if err := n.AddRoute(ctx, rt); err != nil {
-			r.log.Warn("vrrp: add route", "instance", in.cfg.Name, "route", rt.Dst, "err", err)
+			r.log.Warn(netlinkError(rtmNewRoute, err), "instance", in.cfg.Name, "route", rt.Dst, "err", err)
 		}
 	}
 	if len(in.cfg.Rules) > 0 {
@@ -801,7 +801,7 @@ func (in *instance) addVIPs() {
 	}
 	for _, ru := range in.cfg.Rules {
 		if err := n.AddRule(ctx, ru); err != nil {
-			r.log.Warn("vrrp: add rule", "instance", in.cfg.Name, "err", err)
+			r.log.Warn(netlinkError(rtmNewRule, err), "instance", in.cfg.Name, "err", err)
 		}
 	}
 }
