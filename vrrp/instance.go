@@ -407,8 +407,8 @@ func (in *instance) reevalTracking() {
 	for _, t := range in.cfg.TrackInterfaces {
 		apply(r.ifUp[t.Name], t.Weight, t.Reverse)
 	}
-	for _, v := range in.cfg.VIPs {
-		if !v.NoTrack && v.Dev != in.cfg.Interface && !r.ifUp[v.Dev] {
+	for _, d := range in.cfg.trackedDevs() {
+		if !r.ifUp[d.name] {
 			fault = true
 		}
 	}
@@ -980,9 +980,9 @@ func (in *instance) faultReasons() []string {
 	if in.cfg.ConfigFault != "" {
 		out = append(out, in.cfg.ConfigFault)
 	}
-	for _, v := range in.cfg.VIPs {
-		if !v.NoTrack && v.Dev != in.cfg.Interface && !r.ifUp[v.Dev] {
-			out = append(out, "VIP interface "+v.Dev+" down")
+	for _, d := range in.cfg.trackedDevs() {
+		if !r.ifUp[d.name] {
+			out = append(out, d.what+" interface "+d.name+" down")
 		}
 	}
 	for _, t := range in.trackers() {
