@@ -374,6 +374,11 @@ type BFDInstance struct {
 	// vrrp nor checker is written.
 	ToVRRP    bool
 	ToChecker bool
+	// Disabled: keepalived's BFD child refuses the block (no neighbour, a
+	// family mismatch, a duplicate neighbour) and runs no session, but
+	// its VRRP child, which checks none of that, still tracks the name:
+	// always down.
+	Disabled bool
 }
 
 // TrackerKind says what a Tracker tracks.

@@ -86,7 +86,9 @@ func (d *Daemon) startBFDLocked(cfg *config.Config) error {
 	// keepalived's BFD child sends every session's state (Down) when it
 	// starts them; the other sides log its delivery.
 	for _, s := range cfg.VRRP.BFDs {
-		b.enqueue(s.Name, false)
+		if !s.Disabled {
+			b.enqueue(s.Name, false)
+		}
 	}
 	run.Subscribe(b.enqueue)
 	go b.forward()

@@ -777,17 +777,25 @@ func bfdEnd(c *ctx) {
 	if !c.vrrp.bfdEvents {
 		b.ToVRRP, b.ToChecker = true, true
 	}
+	// What the BFD child disables the VRRP child still tracks.
+	disable := func() {
+		b.Disabled = true
+		c.Cfg.VRRP.BFDs = append(c.Cfg.VRRP.BFDs, *b)
+	}
 	if !b.Neighbor.IsValid() {
 		c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has no neighbor address set, disabling instance", b.Name)
+		disable()
 		return
 	}
 	if b.Source.IsValid() && b.Source.Is4() != b.Neighbor.Is4() {
 		c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s source address %s and neighbor address %s are not of the same family, disabling instance", b.Name, b.Source, b.Neighbor)
+		disable()
 		return
 	}
 	for _, o := range c.Cfg.VRRP.BFDs {
-		if o.Neighbor == b.Neighbor && o.Source == b.Source {
+		if !o.Disabled && o.Neighbor == b.Neighbor && o.Source == b.Source {
 			c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has duplicate neighbor address %s, ignoring instance", b.Name, b.Neighbor)
+			disable()
 			return
 		}
 	}
