@@ -385,12 +385,12 @@ func (d *Daemon) Sides(cfg *config.Config) (vrrp, check bool) {
 
 func (d *Daemon) wantVRRP(cfg *config.Config) bool {
 	v := &cfg.VRRP
-	return d.opt.VRRP && (d.opt.All || len(v.Instances) > 0 ||
+	return d.opt.VRRP && (d.opt.All || len(v.Instances) > 0 || v.Refused ||
 		len(v.StaticAddresses) > 0 || len(v.StaticRoutes) > 0 || len(v.StaticRules) > 0)
 }
 
 func (d *Daemon) wantLVS(cfg *config.Config) bool {
-	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0)
+	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0 || cfg.LVS.Refused)
 }
 
 func (d *Daemon) start(cfg *config.Config) error {
@@ -399,6 +399,11 @@ func (d *Daemon) start(cfg *config.Config) error {
 	d.cfg = cfg
 	if !d.wantVRRP(cfg) && !d.wantLVS(cfg) && !d.wantBFD(cfg) {
 		d.log.Core.Info("Warning - keepalived has no configuration to run")
+	}
+	// A checker side that cannot read its file ends the start before
+	// any VIP is set (keepalived kills the VRRP child it started).
+	if d.wantLVS(cfg) && cfg.LVS.Refused {
+		return d.startLVS(cfg)
 	}
 	// BFD first, as keepalived starts its BFD child before the others
 	// that read its events.
@@ -445,10 +450,7 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 	}
 	d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
 	if cfg.VRRP.Refused {
-		self, _ := usage()
-		d.log.VRRP.Info(fmt.Sprintf("Stopped - used %s user time, %s system time", tv(self.Utime), tv(self.Stime)))
-		d.log.Core.Info(fmt.Sprintf("pid %d exited with permanent error CONFIG. Terminating", os.Getpid()))
-		return fmt.Errorf("vrrp: %w", ErrConfig)
+		return d.refuse(d.log.VRRP, "vrrp")
 	}
 	v, err := d.opt.NewVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)
 	if err != nil {
@@ -459,7 +461,20 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 	return nil
 }
 
+// refuse logs what keepalived logs when a child exits with its permanent
+// CONFIG error at start, and returns ErrConfig: the daemon terminates.
+func (d *Daemon) refuse(side *slog.Logger, name string) error {
+	self, _ := usage()
+	side.Info(fmt.Sprintf("Stopped - used %s user time, %s system time", tv(self.Utime), tv(self.Stime)))
+	d.log.Core.Info(fmt.Sprintf("pid %d exited with permanent error CONFIG. Terminating", os.Getpid()))
+	return fmt.Errorf("%s: %w", name, ErrConfig)
+}
+
 func (d *Daemon) startLVS(cfg *config.Config) error {
+	if cfg.LVS.Refused {
+		d.log.Core.Info(fmt.Sprintf("Starting Healthcheck child process, pid=%d", os.Getpid()))
+		return d.refuse(d.log.Check, "checker")
+	}
 	if d.opt.NewLVS == nil {
 		d.log.Check.Warn("Healthcheck side not available in this build: virtual_server blocks are not run")
 		return nil

@@ -34,3 +34,30 @@ func TestVRRPRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestVRRPAbortRefuses: a VRRP keyword missing its parameter aborts
+// keepalived's VRRP child only (CONFIG: the daemon terminates with exit
+// 2 after starting); the parent and checker read on. -t still exits 2.
+func TestVRRPAbortRefuses(t *testing.T) {
+	src := []byte("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n}\nvrrp_track_file {\n}\n")
+	cfg, ds, err := ParseBytes("abort.conf", src, labOptions())
+	if err != nil || cfg == nil || !cfg.VRRP.Refused || ds.ExitCode() != ExitAborted {
+		t.Fatalf("err %v, refused %v, exit %d", err, cfg != nil && cfg.VRRP.Refused, ds.ExitCode())
+	}
+}
+
+// TestCheckerAbortRefuses: at daemon start a checker keyword missing its
+// parameter stops the checker side's read only; the VRRP side reads the
+// file on its own (keepalived -P runs it). -t keeps stopping there.
+func TestCheckerAbortRefuses(t *testing.T) {
+	src := []byte("virtual_server 10.0.0.1 80 {\n lb_algo\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n")
+	opt := labOptions()
+	opt.TestMode = false
+	cfg, ds, err := ParseBytes("abort.conf", src, opt)
+	if err != nil || cfg == nil || !cfg.LVS.Refused || cfg.VRRP.Refused || len(cfg.VRRP.Instances) != 1 || ds.ExitCode() != ExitAborted {
+		t.Fatalf("err %v, cfg %v, exit %d", err, cfg != nil, ds.ExitCode())
+	}
+	if _, _, err := ParseBytes("abort.conf", src, labOptions()); err == nil {
+		t.Fatal("-t read on after the checker's abort")
+	}
+}
