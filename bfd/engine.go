@@ -2,10 +2,12 @@ package bfd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -160,7 +162,17 @@ func (e *Engine) openLocked(en *entry) bool {
 	tx, err := e.tr.Open(en.spec)
 	if err != nil {
 		if !en.openErr {
-			e.log.Error(fmt.Sprintf("(%s) socket() error (%v)", en.spec.Name, err), "bfd", en.spec.Name)
+			// keepalived's words (bfd_open_fd_out). It then holds the
+			// session AdminDown and retries a minute later; here the
+			// next transmission retries, so a source address that
+			// appears (a VIP) is used at once.
+			call := "socket"
+			var se *os.SyscallError
+			if errors.As(err, &se) && se.Syscall == "bind" {
+				call = "bind"
+			}
+			e.log.Error(fmt.Sprintf("(%s) %s() error (%s)", en.spec.Name, call, strerror.Text(err)), "bfd", en.spec.Name)
+			e.log.Error(fmt.Sprintf("(%s) Unable to open output socket, disabling instance", en.spec.Name), "bfd", en.spec.Name)
 			en.openErr = true
 		}
 		return false

@@ -59,9 +59,10 @@ type bfdEvent struct {
 }
 
 // wantBFD: keepalived starts its BFD child when there are bfd_instance
-// blocks (or --all), unless -B, or -P/-C chose other children only.
+// blocks (or --all), unless -B: -P and -C clear only the checker or the
+// VRRP child's bit (main.c), so the BFD child runs with either.
 func (d *Daemon) wantBFD(cfg *config.Config) bool {
-	return !d.opt.NoBFD && d.opt.VRRP && d.opt.Check && (d.opt.All || cfg.VRRP.BFDConfigured || len(cfg.VRRP.BFDs) > 0)
+	return !d.opt.NoBFD && (d.opt.All || cfg.VRRP.BFDConfigured || len(cfg.VRRP.BFDs) > 0)
 }
 
 func (d *Daemon) bfdLog() *slog.Logger {
