@@ -268,7 +268,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	runGlobalScript(core, d.opt.RunScript, d.opt.Detail, "startup", g.StartupScript, g, g.StartupScriptTimeout)
 	if err := d.start(cfg); err != nil {
 		d.stop()
-		if errors.Is(err, ErrConfig) {
+		if errors.Is(err, ErrConfig) || errors.Is(err, ErrFatal) {
 			d.stopped()
 		}
 		return err
@@ -450,9 +450,12 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 	}
 	d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
 	if cfg.VRRP.Refused {
-		return d.refuse(d.log.VRRP, "vrrp")
+		return d.refuse(d.log.VRRP, "vrrp", ErrConfig)
 	}
 	v, err := d.opt.NewVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)
+	if errors.Is(err, ErrFatal) {
+		return d.refuse(d.log.VRRP, "vrrp", ErrFatal)
+	}
 	if err != nil {
 		d.log.VRRP.Error(fmt.Sprintf("VRRP: %v", err))
 		return fmt.Errorf("vrrp: %w", err)
@@ -461,19 +464,24 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 	return nil
 }
 
-// refuse logs what keepalived logs when a child exits with its permanent
-// CONFIG error at start, and returns ErrConfig: the daemon terminates.
-func (d *Daemon) refuse(side *slog.Logger, name string) error {
+// refuse logs what keepalived logs when a child exits at start with a
+// permanent error (ErrConfig: CONFIG, ErrFatal: FATAL), and returns it:
+// the daemon terminates.
+func (d *Daemon) refuse(side *slog.Logger, name string, kind error) error {
 	self, _ := usage()
 	side.Info(fmt.Sprintf("Stopped - used %s user time, %s system time", tv(self.Utime), tv(self.Stime)))
-	d.log.Core.Info(fmt.Sprintf("pid %d exited with permanent error CONFIG. Terminating", os.Getpid()))
-	return fmt.Errorf("%s: %w", name, ErrConfig)
+	word := "CONFIG"
+	if kind == ErrFatal {
+		word = "FATAL"
+	}
+	d.log.Core.Info(fmt.Sprintf("pid %d exited with permanent error %s. Terminating", os.Getpid(), word))
+	return fmt.Errorf("%s: %w", name, kind)
 }
 
 func (d *Daemon) startLVS(cfg *config.Config) error {
 	if cfg.LVS.Refused {
 		d.log.Core.Info(fmt.Sprintf("Starting Healthcheck child process, pid=%d", os.Getpid()))
-		return d.refuse(d.log.Check, "checker")
+		return d.refuse(d.log.Check, "checker", ErrConfig)
 	}
 	if d.opt.NewLVS == nil {
 		d.log.Check.Warn("Healthcheck side not available in this build: virtual_server blocks are not run")

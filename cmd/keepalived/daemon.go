@@ -162,6 +162,9 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		if errors.Is(err, daemon.ErrConfig) {
 			return 2 // KEEPALIVED_EXIT_CONFIG, logged by the daemon
 		}
+		if errors.Is(err, daemon.ErrFatal) {
+			return 1 // KEEPALIVED_EXIT_FATAL, logged by the daemon
+		}
 		logs.Core.Error(err.Error())
 		return 1
 	}
