@@ -15,6 +15,10 @@ type LVS struct {
 	SSL *SSL
 	// Groups are the virtual_server_groups that survived parsing.
 	Groups []*VirtualServerGroup
+	// Refused: keepalived's checker child gives up reading the file (a
+	// keyword missing its parameter) and exits with CONFIG at start; the
+	// daemon terminates with exit 2.
+	Refused bool
 	// VirtualServers in configuration order.
 	VirtualServers []*VirtualServer
 }

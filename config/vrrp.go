@@ -156,9 +156,19 @@ type VRRP struct {
 	Processes []TrackProcess
 	Files     []TrackFile
 	BFDs      []BFDInstance
+	// BFDConfigured: the file has a bfd_instance block, usable or not;
+	// keepalived then starts its BFD child (have_bfd_config).
+	BFDConfigured bool
 
 	SyncGroups []SyncGroup
 	Instances  []Instance
+
+	// Refused is set when keepalived's VRRP process would exit at start
+	// with its permanent CONFIG error (a non-existent interface without
+	// dynamic_interfaces, an instance below chk_min_cfg's minimum, a VRID
+	// conflict): the whole daemon then terminates with exit 2. The
+	// reason was reported with the file's other diagnostics.
+	Refused bool
 }
 
 // Instance returns the instance called name, or nil.
@@ -364,6 +374,11 @@ type BFDInstance struct {
 	// vrrp nor checker is written.
 	ToVRRP    bool
 	ToChecker bool
+	// Disabled: keepalived's BFD child refuses the block (no neighbour, a
+	// family mismatch, a duplicate neighbour) and runs no session, but
+	// its VRRP child, which checks none of that, still tracks the name:
+	// always down.
+	Disabled bool
 }
 
 // TrackerKind says what a Tracker tracks.

@@ -43,8 +43,11 @@ type Route struct {
 	Metric uint32
 	// Scope is the route scope. Zero means what `ip route` picks: link
 	// for a unicast route with no gateway, host for local routes, global
-	// otherwise.
+	// otherwise — unless ExactScope.
 	Scope Scope
+	// ExactScope adds the route with Scope as given, zero being global,
+	// as keepalived's virtual and static routes are (`scope` unset).
+	ExactScope bool
 	// Protocol is rtm_protocol; zero means boot, as `ip route` does.
 	Protocol uint8
 	// Type is the route type; zero means unicast.
@@ -134,7 +137,7 @@ func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlin
 	}
 	if del && r.Scope == 0 {
 		m.Scope = unix.RT_SCOPE_NOWHERE
-	} else if r.Scope == 0 {
+	} else if r.Scope == 0 && !r.ExactScope {
 		switch {
 		case m.Type == unix.RTN_LOCAL || m.Type == unix.RTN_NAT:
 			m.Scope = unix.RT_SCOPE_HOST

@@ -113,6 +113,7 @@ const (
 	ProcParent Process = 1 << iota
 	ProcChecker
 	ProcVRRP
+	ProcBFD
 )
 
 // LogLines are the lines keepalived logs for d at daemon start, one for
@@ -122,7 +123,7 @@ const (
 // names the file. What was found after the read is logged bare.
 func (d Diagnostic) LogLines(running Process) []string {
 	var out []string
-	for _, p := range []Process{ProcParent, ProcChecker, ProcVRRP} {
+	for _, p := range []Process{ProcParent, ProcBFD, ProcChecker, ProcVRRP} {
 		if d.procs&p == 0 || running&p == 0 {
 			continue
 		}

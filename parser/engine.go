@@ -121,6 +121,19 @@ func parseFile(path string, data []byte, opts Options) (*config.Config, Diagnost
 		c.runPass(p, path, text)
 		if c.core.aborted {
 			c.core.effect = effectAbort
+			// The parent read the file to its end and started the
+			// children; the one that gives up on the line exits with
+			// CONFIG, and the daemon with it. The VRRP child reads the
+			// file on its own when the checker gave up (-P runs it).
+			switch {
+			case p == passVRRP:
+				c.Cfg.VRRP.Refused = true
+				return c.Cfg, c.finish(), nil
+			case p == passChecker && !c.Opts.TestMode:
+				c.Cfg.LVS.Refused = true
+				c.core.aborted = false
+				continue
+			}
 			return c.Cfg, c.finish(), fmt.Errorf("%s: parse aborted: keyword missing its parameter", path)
 		}
 		switch p {

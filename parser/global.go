@@ -7,6 +7,9 @@ package parser
 // that they are unknown, as there.
 
 import (
+	"context"
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -519,12 +522,36 @@ func glSMTPServer(c *ctx, kw token, args []token) {
 		port = args[1].Text
 	}
 	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || host == "" {
+	addr, ok := smtpAddr(host)
+	if err != nil || !ok {
 		c.Report(kw.Pos, generalError, "Invalid smtp server %s %s", host, port)
 		return
 	}
-	glb(c).SMTPServer, glb(c).SMTPPort = host, uint16(p)
+	glb(c).SMTPServer, glb(c).SMTPPort = addr.String(), uint16(p)
 }
+
+// smtpAddr is smtp_server's address as keepalived's smtpserver_handler
+// reads it: an address, else a name resolved now (the first IPv4 answer
+// first, as getaddrinfo gave 127.0.0.1 for localhost side by side).
+func smtpAddr(host string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap(), true
+	}
+	if host == "" || strings.ContainsAny(host, " */<>") {
+		return netip.Addr{}, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for _, network := range []string{"ip4", "ip6"} {
+		if ips, err := lookupNetIP(ctx, network, host); err == nil && len(ips) > 0 {
+			return ips[0].Unmap(), true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// lookupNetIP resolves names; tests replace it.
+var lookupNetIP = net.DefaultResolver.LookupNetIP
 
 func startStopScript(startup bool) *keyword {
 	typ := map[bool]string{true: "startup", false: "shutdown"}[startup]
@@ -809,6 +836,9 @@ func validateGlobal(c *ctx) {
 		gl.RouterID = glHostname()
 	}
 	if gl.SMTPServer != "" {
+		if gl.SMTPConnectTimeout == 0 {
+			gl.SMTPConnectTimeout = 30 * time.Second // DEFAULT_SMTP_CONNECTION_TIMEOUT
+		}
 		if gl.SMTPHeloName == "" {
 			gl.SMTPHeloName = glHostname()
 		}

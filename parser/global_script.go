@@ -20,15 +20,14 @@ package parser
 // the VRRP side should then not call CheckScript.
 
 import (
-	"errors"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/dsas/keepalived-go/config"
+	strerrorpkg "github.com/dsas/keepalived-go/internal/strerror"
 )
 
 // scriptProc is the keepalived process that runs a script; the security
@@ -424,17 +423,5 @@ func (c *ctx) checkStartStopScripts() {
 	c.scriptSecurityVerdict(procParent)
 }
 
-// strerror words err as C's strerror does, as keepalived logs it ("No
-// such file or directory"), when it carries an errno; Go's texts are
-// strerror's, lower-cased.
-func strerror(err error) string {
-	var en syscall.Errno
-	if !errors.As(err, &en) {
-		return err.Error()
-	}
-	msg := en.Error()
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
-}
+// strerror words err as keepalived logs it ("No such file or directory").
+func strerror(err error) string { return strerrorpkg.Text(err) }

@@ -735,9 +735,18 @@ func bfdTTL(c *ctx, b *config.BFDInstance, kw token, args []token) {
 
 func bfdStart(c *ctx, kw token, args []token) {
 	c.vrrp.bfd = nil
+	c.Cfg.VRRP.BFDConfigured = true
 	if !c.Require(kw, args, 1) {
 		return
 	}
+	// What the block reports is the BFD child's: the VRRP and checker
+	// children read it with handlers that check nothing.
+	c.core.proc = ProcBFD
+	defer func() {
+		if c.vrrp.bfd == nil {
+			c.core.proc = ProcVRRP
+		}
+	}()
 	name := args[0].Text
 	if len(name) >= 32 {
 		c.Report(args[0].Pos, generalError, "BFD name %s too long", name)
@@ -758,23 +767,32 @@ func bfdStart(c *ctx, kw token, args []token) {
 func bfdEnd(c *ctx) {
 	b := c.vrrp.bfd
 	c.vrrp.bfd = nil
+	defer func() { c.core.proc = ProcVRRP }()
 	if b == nil {
 		return
 	}
 	if !c.vrrp.bfdEvents {
 		b.ToVRRP, b.ToChecker = true, true
 	}
+	// What the BFD child disables the VRRP child still tracks.
+	disable := func() {
+		b.Disabled = true
+		c.Cfg.VRRP.BFDs = append(c.Cfg.VRRP.BFDs, *b)
+	}
 	if !b.Neighbor.IsValid() {
 		c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has no neighbor address set, disabling instance", b.Name)
+		disable()
 		return
 	}
 	if b.Source.IsValid() && b.Source.Is4() != b.Neighbor.Is4() {
 		c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s source address %s and neighbor address %s are not of the same family, disabling instance", b.Name, b.Source, b.Neighbor)
+		disable()
 		return
 	}
 	for _, o := range c.Cfg.VRRP.BFDs {
-		if o.Neighbor == b.Neighbor && o.Source == b.Source {
+		if !o.Disabled && o.Neighbor == b.Neighbor && o.Source == b.Source {
 			c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has duplicate neighbor address %s, ignoring instance", b.Name, b.Neighbor)
+			disable()
 			return
 		}
 	}

@@ -85,6 +85,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	if h.Config != nil {
 		dumpTrackFiles(p, h.Config, cfg, instances)
 		dumpTrackProcesses(p, h.Config, cfg, instances)
+		dumpTrackBFDs(p, h.Config, cfg, instances)
 		dumpInterfaces(p, h.Interfaces, cfg, h.Config, instances)
 	}
 }

@@ -2,6 +2,7 @@ package statefile
 
 import (
 	"os/user"
+	"slices"
 	"strconv"
 	"time"
 
@@ -66,6 +67,7 @@ func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Ins
 	}
 	p(" Default interface = %s", orDefault(cmpOrS(v.DefaultInterface, g.DefaultInterface), "eth0"))
 	p(" Disable local IGMP = %s", yesNo(g.DisableLocalIGMP))
+	dumpSyncDaemon(p, g.LVS.SyncDaemon, instances)
 	p(" LVS flush = %t", g.LVS.Flush)
 	p(" LVS flush on stop = %s", flushMode(g.LVS.FlushOnStop))
 	fifo(p, "Global notify fifo", g.NotifyFIFO)
@@ -337,4 +339,39 @@ func nftablesInUse(g *config.Global, instances []config.Instance) bool {
 		}
 	}
 	return false
+}
+
+// dumpSyncDaemon is lvs_sync_daemon in keepalived's global section: the
+// instance (resolved or only named), interface, sync id (the instance's
+// VRID unless given) and the multicast settings that were set.
+func dumpSyncDaemon(p func(string, ...any), sd *config.SyncDaemon, instances []config.Instance) {
+	if sd == nil || sd.Interface == "" {
+		return
+	}
+	id := uint(sd.SyncID)
+	if sd.Instance != "" {
+		i := slices.IndexFunc(instances, func(in config.Instance) bool { return in.Name == sd.Instance })
+		if i >= 0 {
+			p(" LVS syncd vrrp instance = %s", sd.Instance)
+			if !sd.SyncIDSet {
+				id = uint(instances[i].VRID)
+			}
+		} else {
+			p(" LVS syncd vrrp name = %s", sd.Instance)
+		}
+	}
+	p(" LVS syncd interface = %s", sd.Interface)
+	p(" LVS syncd syncid = %d", id)
+	if sd.MaxLen != 0 {
+		p(" LVS syncd maxlen = %d", sd.MaxLen)
+	}
+	if sd.Group.IsValid() {
+		p(" LVS mcast group %s", sd.Group)
+	}
+	if sd.Port != 0 {
+		p(" LVS syncd mcast port = %d", sd.Port)
+	}
+	if sd.TTL != 0 {
+		p(" LVS syncd mcast ttl = %d", sd.TTL)
+	}
 }

@@ -477,7 +477,8 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 // dumpTracking lists the instances tracking the interface in keepalived's
 // order of adding them: per instance its track_interface entries then its
 // own interface (and a VMAC's base); then the interfaces of VIPs on other
-// devices; then sync groups' track_interface; then static track groups.
+// devices, virtual routes and rules; then sync groups' track_interface;
+// then static track groups.
 // An instance is listed once, with the weight last given (keepalived's
 // add_vrrp_to_interface).
 func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *config.Config, x *ifaceCtx) {
@@ -510,6 +511,18 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && dev == ic.Interface) {
 					t.add(ic.Name, 0, false)
 				}
+			}
+		}
+		// Then its virtual routes' and rules' interfaces (TRACK_ROUTE,
+		// TRACK_RULE).
+		for _, rt := range ic.Routes {
+			if !rt.NoTrack && rt.Dev == name {
+				t.add(ic.Name, 0, false)
+			}
+		}
+		for _, ru := range ic.Rules {
+			if !ru.NoTrack && (ru.IIf == name || ru.OIf == name) {
+				t.add(ic.Name, 0, false)
 			}
 		}
 	}

@@ -110,7 +110,10 @@ func dumpVMAC(p func(string, ...any), in *status.Instance, c *config.Config, ci 
 	}
 	v := ci.VMAC
 	name := vmacName(c, ci, in.Config.VMACName)
-	p("   Use VMAC, i/f name %s, is_up = %t, xmit_base = %t", name, in.State != vrrp.StateFault, v.XmitBase)
+	// is_up is the VMAC link's (VRRP_VMAC_UP_BIT), not the instance's
+	// state: a FAULT from a tracker leaves it up.
+	up := !slices.Contains(in.FaultReasons, "interface "+in.Interface+" down")
+	p("   Use VMAC, i/f name %s, is_up = %t, xmit_base = %t", name, up, v.XmitBase)
 	if v.MACSet {
 		m := v.MAC
 		suffix := ""

@@ -271,3 +271,37 @@ func (c *InstanceConfig) protocolError() error {
 	}
 	return nil
 }
+
+// trackedDev is an interface the instance tracks at weight 0 because one
+// of its addresses, routes or rules uses it.
+type trackedDev struct{ name, what string }
+
+// trackedDevs are the interfaces keepalived's vrrp_complete_instance makes
+// the instance track (weight 0: down means FAULT) besides its own: a VIP's
+// dev, a virtual route's dev, a virtual rule's iif and oif, each unless
+// no_track.
+func (c *InstanceConfig) trackedDevs() []trackedDev {
+	var out []trackedDev
+	add := func(name, what string) {
+		if name != "" && name != c.Interface && !slices.ContainsFunc(out, func(d trackedDev) bool { return d.name == name }) {
+			out = append(out, trackedDev{name, what})
+		}
+	}
+	for _, v := range c.VIPs {
+		if !v.NoTrack {
+			add(v.Dev, "VIP")
+		}
+	}
+	for _, rt := range c.Routes {
+		if !rt.NoTrack {
+			add(rt.Dev, "route")
+		}
+	}
+	for _, ru := range c.Rules {
+		if !ru.NoTrack {
+			add(ru.IIf, "rule")
+			add(ru.OIf, "rule")
+		}
+	}
+	return out
+}

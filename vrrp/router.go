@@ -278,6 +278,9 @@ func (r *Router) interfaces() []string {
 		for _, v := range in.cfg.VIPs {
 			add(v.Dev)
 		}
+		for _, d := range in.cfg.trackedDevs() {
+			add(d.name)
+		}
 	}
 	return out
 }

@@ -25,17 +25,20 @@ func toAddr(a vrrp.Address) ifaddr.Address {
 // toRoute copies r: its values are the kernel's numbers already, checked
 // by vrrpconf, and its destination is set.
 func toRoute(r vrrp.Route) ifaddr.Route {
+	// keepalived adds a route with the scope given, else global
+	// (vrrp_iproute.c), not ip route's link for a route without gateway.
 	out := ifaddr.Route{
-		Dst:      r.Dst,
-		Src:      r.Src,
-		Gateway:  r.Via,
-		Link:     r.Dev,
-		Table:    r.Table,
-		Metric:   r.Metric,
-		Protocol: r.Protocol,
-		Type:     ifaddr.RouteType(r.Type),
-		OnLink:   r.Onlink,
-		Metrics:  ifaddr.RouteMetrics(r.Metrics),
+		ExactScope: true,
+		Dst:        r.Dst,
+		Src:        r.Src,
+		Gateway:    r.Via,
+		Link:       r.Dev,
+		Table:      r.Table,
+		Metric:     r.Metric,
+		Protocol:   r.Protocol,
+		Type:       ifaddr.RouteType(r.Type),
+		OnLink:     r.Onlink,
+		Metrics:    ifaddr.RouteMetrics(r.Metrics),
 	}
 	if r.HasScope {
 		out.Scope = ifaddr.Scope(r.Scope)
