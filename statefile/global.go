@@ -1,10 +1,13 @@
 package statefile
 
 import (
+	"os"
 	"os/user"
 	"slices"
 	"strconv"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/dsas/keepalived-go/config"
 )
@@ -182,6 +185,23 @@ func dumpGlobalTail(p func(string, ...any), g *config.Global) {
 		optional(p, " VMAC prefix = %s", v.VMACPrefix)
 	}
 	optional(p, " VMAC address prefix = %s", v.VMACAddrPrefix)
+	if prio := realtimePriority(); prio > 0 {
+		p(" current realtime priority = %d", prio)
+	}
+}
+
+// realtimePriority is the SCHED_RR/FIFO priority the process runs at
+// (max_auto_priority raised it, or *_rt_priority), 0 for the normal
+// policy: keepalived's get_cur_priority. The main thread stands for the
+// process, as SetRealtime moves every thread alike. keepalived's "current
+// realtime time limit" has no counterpart: RLIMIT_RTTIME is not set
+// (vrrphost/rtprio.go says why).
+func realtimePriority() int {
+	a, err := unix.SchedGetAttr(os.Getpid(), 0)
+	if err != nil || (a.Policy != unix.SCHED_RR && a.Policy != unix.SCHED_FIFO) {
+		return 0
+	}
+	return int(a.Priority)
 }
 
 func tuning(p func(string, ...any), who string, t config.ProcessTuning) {
