@@ -183,6 +183,12 @@ func rewrite(text, rec, ok string) (string, int) {
 		if m[2] == "script" {
 			cmd = fmt.Sprintf(`"%s"`, ok)
 		}
+		// A line continuing a multiline definition keeps its "\"
+		// (corpus 043): without it the definition ends there and both
+		// daemons read another file than the user's.
+		if strings.HasSuffix(m[4], `\`) {
+			cmd += ` \`
+		}
 		lines[i] = m[1] + m[2] + m[3] + cmd + m[5]
 		n++
 	}
