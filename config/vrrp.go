@@ -225,6 +225,8 @@ type Route struct {
 	Protocol uint8
 	Tos      uint8
 	OnLink   bool
+	// Realms is "realms FROM/TO" as the kernel's RTA_FLOW: FROM<<16 | TO.
+	Realms uint32
 	// Metrics and other options (mtu, advmss, realms, pref, ...) by name,
 	// value as written, for what has no dedicated field.
 	Options    []RouteOption
@@ -266,6 +268,7 @@ type Rule struct {
 	FwMask            uint32
 	HasFwMark         bool
 	Realms            string
+	RealmsValue       uint32 // Realms as FRA_FLOW: FROM<<16 | TO
 	SuppressPrefixLen int // -1 unset
 	SuppressIfGroup   string
 	IIf, OIf          string

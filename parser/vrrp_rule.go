@@ -234,11 +234,16 @@ func (p *ruleItem) realms() bool {
 	if !ok {
 		return false
 	}
+	n, ok := realms(v.Text)
+	if !ok {
+		p.c.Report(v.Pos, generalError, "invalid realms %s for rule", v.Text)
+		return false
+	}
 	if !p.setFam(v, config.IPv4) {
 		p.c.Report(v.Pos, generalError, "realms is only valid for IPv4")
 		return false
 	}
-	p.r.Realms = v.Text
+	p.r.Realms, p.r.RealmsValue = v.Text, n
 	return true
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/vrrp"
@@ -19,9 +20,9 @@ var routeTypes = map[string]vrrp.RouteType{
 }
 
 // ruleActions are the rule actions the engine installs; zero is "lookup
-// table". l3mdev, which the parser accepts, is not one of them.
+// table", as is l3mdev (with no table: Rule.L3MDev).
 var ruleActions = map[string]vrrp.RuleAction{
-	"": 0, "table": 0, "goto": vrrp.RuleGoto, "nop": vrrp.RuleNop,
+	"": 0, "table": 0, "l3mdev": 0, "goto": vrrp.RuleGoto, "nop": vrrp.RuleNop,
 	"blackhole": vrrp.RuleBlackhole, "unreachable": vrrp.RuleUnreachable, "prohibit": vrrp.RuleProhibit,
 }
 
@@ -74,42 +75,19 @@ func route(r config.Route) (vrrp.Route, []string, bool) {
 	for _, nh := range r.Nexthops {
 		v.Nexthops = append(v.Nexthops, vrrp.Nexthop{Via: nh.Via, Dev: nh.Dev, Weight: nh.Weight, Onlink: nh.OnLink})
 	}
+	v.Tos, v.Realms = r.Tos, r.Realms
 	var warn []string
 	for _, o := range r.Options {
-		if w := setMetric(&v.Metrics, o); w != "" {
+		w, ok := setOption(&v, o)
+		if w != "" {
 			warn = append(warn, fmt.Sprintf("route %s: %s", v.Dst, w))
+		}
+		if !ok {
+			// keepalived's alloc_route drops a route with a bad value.
+			return v, append(warn, fmt.Sprintf("route %s: not installed", v.Dst)), false
 		}
 	}
 	return v, warn, true
-}
-
-// setMetric sets the RTA_METRICS value o names, or says why o is not
-// installed. "protocol" is read into Route.Protocol by the parser.
-func setMetric(m *vrrp.RouteMetrics, o config.RouteOption) string {
-	var p *uint32
-	switch o.Name {
-	case "protocol":
-		return ""
-	case "mtu":
-		p = &m.MTU
-	case "advmss":
-		p = &m.AdvMSS
-	case "initcwnd":
-		p = &m.InitCwnd
-	case "initrwnd":
-		p = &m.InitRwnd
-	default:
-		return fmt.Sprintf("%s is not supported by keepalived-go, not installed", o.Name)
-	}
-	n, err := strconv.ParseUint(o.Value, 10, 32)
-	if err != nil {
-		return fmt.Sprintf("%s %s is not a number, not installed", o.Name, o.Value)
-	}
-	*p = uint32(n)
-	if o.Lock {
-		return fmt.Sprintf("%s lock is not supported by keepalived-go, %s installed unlocked", o.Name, o.Name)
-	}
-	return ""
 }
 
 // rules appends the engine's form of rs to out.
@@ -136,11 +114,9 @@ func unsupportedRuleOptions(r config.Rule) []string {
 		name string
 		set  bool
 	}{
-		{"realms", r.Realms != ""},
 		{"suppress_prefixlength", r.SuppressPrefixLen >= 0},
 		{"suppress_ifgroup", r.SuppressIfGroup != ""},
 		{"tunnel-id", r.TunnelID != 0},
-		{"uidrange", r.UIDRange != ""},
 		// keepalived's own protocol is what every tracked rule gets anyway
 		// (the parser sets it); another one is not installed.
 		{"protocol", r.Protocol != "" && r.Protocol != "keepalived" && r.Protocol != "18"},
@@ -187,6 +163,13 @@ func rule(r config.Rule) (vrrp.Rule, bool) {
 	}
 	if r.HasFwMark {
 		v.FwMark, v.FwMask = r.FwMark, r.FwMask
+	}
+	v.Realms, v.L3MDev = r.RealmsValue, r.Action == "l3mdev"
+	// The parser has checked the range's form.
+	if lo, hi, found := strings.Cut(r.UIDRange, "-"); found {
+		a, _ := strconv.ParseUint(lo, 10, 32)
+		b, _ := strconv.ParseUint(hi, 10, 32)
+		v.UIDStart, v.UIDEnd, v.HasUIDRange = uint32(a), uint32(b), true
 	}
 	return v, ok
 }
