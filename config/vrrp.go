@@ -269,7 +269,7 @@ type Rule struct {
 	HasFwMark         bool
 	Realms            string
 	RealmsValue       uint32 // Realms as FRA_FLOW: FROM<<16 | TO
-	SuppressPrefixLen int // -1 unset
+	SuppressPrefixLen int    // -1 unset
 	SuppressIfGroup   string
 	IIf, OIf          string
 	TunnelID          uint64
