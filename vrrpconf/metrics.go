@@ -113,14 +113,15 @@ func decimal(s string, shift int) (uint64, bool) {
 // icmpv6Pref are pref's names, the router preference values of RFC 4191.
 var icmpv6Pref = map[string]uint8{"low": 3, "medium": 0, "high": 1}
 
-// setOption puts route option o into v. It returns a note to log, and ok
-// false when keepalived would drop the route for o's value.
+// setOption puts route option o into v. It returns a line to log (in
+// keepalived's words where it logs one), and ok false when keepalived
+// would drop the route for o's value.
 func setOption(v *vrrp.Route, o config.RouteOption) (string, bool) {
 	m := &v.Metrics
 	if spec, found := routeMetricNums[o.Name]; found {
 		n, note, ok := spec.parse(o.Value)
 		if !ok {
-			return fmt.Sprintf("invalid %s %s", o.Name, o.Value), false
+			return fmt.Sprintf("Invalid %s %s specified for route", o.Name, o.Value), false
 		}
 		*m = m.With(spec.n, n)
 		if o.Lock {
@@ -156,11 +157,11 @@ func setOption(v *vrrp.Route, o config.RouteOption) (string, bool) {
 	case "expires":
 		n, err := strconv.ParseUint(o.Value, 10, 32)
 		if err != nil {
-			return fmt.Sprintf("invalid expires time %s", o.Value), false
+			return fmt.Sprintf("Invalid expires time %s specified for route", o.Value), false
 		}
 		v.Expires, v.HasExpires = uint32(n), true
 	default:
-		return fmt.Sprintf("%s is not supported by keepalived-go, not installed", o.Name), true
+		return fmt.Sprintf("route %s: %s is not supported by keepalived-go, not installed", v.Dst, o.Name), true
 	}
 	return "", true
 }
@@ -170,7 +171,7 @@ func setPref(v *vrrp.Route, s string) (string, bool) {
 	if !ok {
 		n, err := strconv.ParseUint(s, 10, 8)
 		if err != nil {
-			return fmt.Sprintf("invalid pref value %s", s), false
+			return fmt.Sprintf("Invalid pref value %s specified for route", s), false
 		}
 		p = uint8(n)
 	}

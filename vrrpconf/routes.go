@@ -76,11 +76,16 @@ func route(r config.Route) (vrrp.Route, []string, bool) {
 		v.Nexthops = append(v.Nexthops, vrrp.Nexthop{Via: nh.Via, Dev: nh.Dev, Weight: nh.Weight, Onlink: nh.OnLink})
 	}
 	v.Tos, v.Realms = r.Tos, r.Realms
+	if v.Protocol == 0 && !hasOption(r, "protocol") {
+		// keepalived's netlink_route: RTPROT_KEEPALIVED unless a protocol
+		// is given, tracked or not (the parser sets it for tracked ones).
+		v.Protocol = rtprotKeepalived
+	}
 	var warn []string
 	for _, o := range r.Options {
 		w, ok := setOption(&v, o)
 		if w != "" {
-			warn = append(warn, fmt.Sprintf("route %s: %s", v.Dst, w))
+			warn = append(warn, w)
 		}
 		if !ok {
 			// keepalived's alloc_route drops a route with a bad value.
@@ -88,6 +93,15 @@ func route(r config.Route) (vrrp.Route, []string, bool) {
 		}
 	}
 	return v, warn, true
+}
+
+func hasOption(r config.Route, name string) bool {
+	for _, o := range r.Options {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // rules appends the engine's form of rs to out.
