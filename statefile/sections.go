@@ -11,6 +11,7 @@ import (
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // The data file's sections keepalived-go builds from the running
@@ -283,6 +284,9 @@ func formatRoute(r config.Route) string {
 	if r.OnLink && r.Dst.Addr().Is4() {
 		b.WriteString(" onlink")
 	}
+	if v, ok := vrrpconf.KernelRoute(r); ok {
+		routeAttrs(&b, v)
+	}
 	for _, nh := range r.Nexthops {
 		b.WriteString(" nexthop")
 		if nh.Via.IsValid() {
@@ -397,7 +401,19 @@ func formatRule(r config.Rule) string {
 	if r.SuppressPrefixLen >= 0 {
 		b.WriteString(" suppress_prefixlen " + strconv.Itoa(r.SuppressPrefixLen))
 	}
+	if r.TunnelID != 0 {
+		b.WriteString(" tunnel-id " + strconv.FormatUint(r.TunnelID, 10))
+	}
+	if r.UIDRange != "" {
+		b.WriteString(" uidrange " + r.UIDRange)
+	}
+	if r.Action == "l3mdev" {
+		b.WriteString(" l3mdev")
+	}
 	b.WriteString(" protocol " + strconv.Itoa(ruleProto(r.Protocol)))
+	if f := r.RealmsValue; f != 0 {
+		fmt.Fprintf(&b, " realms %d/%d", f>>16, f&0xffff)
+	}
 	b.WriteString(ruleAction(r))
 	if r.NoTrack {
 		b.WriteString(" no_track")
@@ -424,7 +440,7 @@ func ruleProto(s string) int {
 
 func ruleAction(r config.Rule) string {
 	switch r.Action {
-	case "", "table":
+	case "", "table", "l3mdev":
 		return " lookup " + strconv.FormatUint(uint64(r.Table), 10)
 	case "goto":
 		return " goto " + strconv.FormatUint(uint64(r.Goto), 10)

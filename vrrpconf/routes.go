@@ -187,3 +187,10 @@ func rule(r config.Rule) (vrrp.Rule, bool) {
 	}
 	return v, ok
 }
+
+// KernelRoute is r as vrrpconf installs it (metrics in the kernel's units),
+// for the dumps; ok is false when the route is not installed at all.
+func KernelRoute(r config.Route) (vrrp.Route, bool) {
+	v, _, ok := route(r)
+	return v, ok
+}
