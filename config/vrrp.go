@@ -255,7 +255,10 @@ type Rule struct {
 	Family Family
 	From   netip.Prefix
 	To     netip.Prefix
-	Not    bool
+	// FromAny and ToAny: written as default/any/all (From/To unset), which
+	// keepalived's dump prints as 0.0.0.0/0.
+	FromAny, ToAny bool
+	Not            bool
 	// Action: "table" (with Table), "goto", "nop", "blackhole",
 	// "prohibit", "unreachable", "l3mdev".
 	Action            string

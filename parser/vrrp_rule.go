@@ -173,9 +173,9 @@ func (p *ruleItem) fromTo() bool {
 		return false
 	}
 	if p.opt.Text == "from" {
-		p.r.From = a
+		p.r.From, p.r.FromAny = a, !a.IsValid()
 	} else {
-		p.r.To = a
+		p.r.To, p.r.ToAny = a, !a.IsValid()
 	}
 	return true
 }

@@ -26,6 +26,10 @@ func TestRouteRuleAttrs(t *testing.T) {
 	if got := formatRoute(r); got != want {
 		t.Errorf("route\n got %s\nwant %s", got, want)
 	}
+	r6 := config.Route{Family: config.IPv6, Dst: netip.MustParsePrefix("2001:470:69e9:1:2::4/128"), Dev: "eth2", Tos: 4}
+	if routeReachable(r6, []Iface{{Name: "eth2"}}) {
+		t.Error("an IPv6 route with a tos is reported installed; the kernel refuses it")
+	}
 	for _, tc := range []struct {
 		r    config.Rule
 		want string
@@ -34,6 +38,8 @@ func TestRouteRuleAttrs(t *testing.T) {
 			"from 8:6:5:4:3:2::/96 to 1:2:3:4:6:6:7:0/112 priority 102 tos 0x0 uidrange 10000-19999 l3mdev protocol 18 lookup 0"},
 		{config.Rule{From: netip.MustParsePrefix("192.168.28.0/24"), Priority: 39, HasPriority: true, Tos: 0x16, Realms: "30/20", RealmsValue: 30<<16 | 20, Table: 253, SuppressPrefixLen: -1},
 			"from 192.168.28.0/24 priority 39 tos 0x16 protocol 18 realms 30/20 lookup 253"},
+		{config.Rule{FromAny: true, To: netip.MustParsePrefix("192.168.31.0/26"), Priority: 105, HasPriority: true, Table: 253, SuppressPrefixLen: -1},
+			"from 0.0.0.0/0 to 192.168.31.0/26 priority 105 tos 0x0 protocol 18 lookup 253"},
 	} {
 		if got := formatRule(tc.r); got != tc.want {
 			t.Errorf("rule\n got %s\nwant %s", got, tc.want)

@@ -330,6 +330,9 @@ func dumpVirtualRoutes(p func(string, ...any), ci *config.Instance) {
 // routeReachable says whether the kernel took the static route: its
 // interface exists and its gateway, if any, is on one of its prefixes.
 func routeReachable(r config.Route, ifs []Iface) bool {
+	if r.Tos != 0 && r.Dst.Addr().Is6() {
+		return false // the kernel refuses a tos on an IPv6 route
+	}
 	for _, f := range ifs {
 		if r.Dev != "" && f.Name != r.Dev {
 			continue
@@ -374,13 +377,18 @@ func formatRule(r config.Rule) string {
 	if r.Not {
 		b.WriteString("not ")
 	}
-	if r.From.IsValid() {
+	switch {
+	case r.From.IsValid():
 		b.WriteString("from " + prefixString(r.From))
-	} else {
+	case r.FromAny:
+		b.WriteString("from 0.0.0.0/0")
+	default:
 		b.WriteString("from all")
 	}
 	if r.To.IsValid() {
 		b.WriteString(" to " + prefixString(r.To))
+	} else if r.ToAny {
+		b.WriteString(" to 0.0.0.0/0")
 	}
 	if r.HasPriority {
 		b.WriteString(" priority " + strconv.FormatUint(uint64(r.Priority), 10))
