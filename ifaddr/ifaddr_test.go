@@ -173,6 +173,9 @@ func TestRoute(t *testing.T) {
 			"unicast 2001:db8:99::/48 via 2001:db8::fe dev va proto boot scope global metric 5"},
 		{ifaddr.Route{Dst: netip.MustParsePrefix("2001:db8:98::/48"), Type: ifaddr.RouteBlackhole, Table: 200},
 			"blackhole 2001:db8:98::/48 dev lo table 200 proto boot scope global"},
+		// keepalived's scope for a route written without one.
+		{ifaddr.Route{Dst: netip.MustParsePrefix("10.92.0.0/16"), Link: "va", ExactScope: true},
+			"unicast 10.92.0.0/16 dev va proto boot scope global"},
 		// 071-kadev-routes_rules.conf's route: the line keepalived 2.2.7
 		// installs, plus quickack and a locked congctl.
 		{fullRoute(), "unicast 192.168.200.0/24 tos 0x04 dev va table 6909 proto keepalived scope link metric 12 realm 20 mtu 1000 window 105 rtt 200ms rttvar 200ms ssthresh lock 107 cwnd 106 advmss 101 reordering 104 hoplimit 100 initcwnd 109 features ecn rto_min 200ms initrwnd 110 quickack 1 congctl lock reno fastopen_no_cookie 1"},

@@ -60,6 +60,10 @@ func TestRouteMessage(t *testing.T) {
 	if got := routeExtra(t, mustRoute(t, r, false)); len(got.metrics) != 1 || got.metrics[unix.RTAX_MTU] != 1400 {
 		t.Errorf("metrics %+v", got.metrics)
 	}
+	// keepalived's scope: universe unless written, gateway or not.
+	if m = mustRoute(t, Route{Dst: netip.MustParsePrefix("10.1.0.0/16"), Link: "eth0", ExactScope: true}, false); m.Scope != unix.RT_SCOPE_UNIVERSE {
+		t.Errorf("exact scope %d", m.Scope)
+	}
 	// Local routes are scope host; blackhole routes keep their type.
 	if m = mustRoute(t, Route{Dst: netip.MustParsePrefix("10.3.0.1/32"), Type: RouteLocal}, false); m.Scope != unix.RT_SCOPE_HOST || m.Type != unix.RTN_LOCAL {
 		t.Errorf("local %+v", m)
