@@ -274,10 +274,12 @@ type Rule struct {
 	RealmsValue       uint32 // Realms as FRA_FLOW: FROM<<16 | TO
 	SuppressPrefixLen int    // -1 unset
 	SuppressIfGroup   string
+	SuppressIfGroupID uint32 // SuppressIfGroup's number
 	IIf, OIf          string
 	TunnelID          uint64
 	UIDRange          string
 	Protocol          string
+	ProtocolID        uint8 // Protocol's number
 	IPProto           string
 	SPort             string
 	DPort             string

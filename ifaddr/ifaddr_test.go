@@ -260,6 +260,11 @@ func TestRule(t *testing.T) {
 			"1008:\tfrom 1.2.10.0/24 lookup [l3mdev-table] proto keepalived"},
 		{ifaddr.Rule{From: netip.MustParsePrefix("192.168.28.0/24"), Table: 253, Priority: 1009, Realms: 30<<16 | 20, TOS: 0x10},
 			"1009:\tfrom 192.168.28.0/24 tos 0x10 lookup default realms 30/20 proto boot"},
+		{ifaddr.Rule{From: netip.MustParsePrefix("192.0.2.0/24"), Table: 105, Priority: 1010, NoProtocol: true,
+			SuppressPrefixLen: 8, HasSuppressPrefixLen: true, SuppressIfGroup: 5, HasSuppressIfGroup: true, TunnelID: 7,
+			IPProto: 6, HasIPProto: true, SPort: [2]uint16{1000, 2000}, HasSPort: true, DPort: [2]uint16{53, 53}, HasDPort: true},
+			// No proto: a no_track rule without one leaves the kernel's unspec.
+			"1010:\tfrom 192.0.2.0/24 ipproto tcp sport 1000-2000 dport 53 tun_id 7 lookup 105 suppress_prefixlength 8 suppress_ifgroup 5"},
 	}
 	for _, tc := range cases {
 		fam := "-4"

@@ -1,6 +1,7 @@
 package ifaddr
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -58,6 +59,20 @@ type Rule struct {
 	// L3MDev is FRA_L3MDEV (l3mdev): the table is the one of the
 	// packet's VRF device, so Table is not sent.
 	L3MDev bool
+	// NoProtocol sends no FRA_PROTOCOL on add (the kernel's unspec), as
+	// keepalived does for a no_track rule written without a protocol.
+	NoProtocol bool
+	// FRA_SUPPRESS_PREFIXLEN, FRA_SUPPRESS_IFGROUP, FRA_IP_PROTO and the
+	// port ranges, sent when their Has flag is set; FRA_TUN_ID when not 0.
+	SuppressPrefixLen    uint32
+	HasSuppressPrefixLen bool
+	SuppressIfGroup      uint32
+	HasSuppressIfGroup   bool
+	TunnelID             uint64
+	IPProto              uint8
+	HasIPProto           bool
+	SPort, DPort         [2]uint16 // start, end
+	HasSPort, HasDPort   bool
 }
 
 // ruleRequest is a rule message with the attributes appended that the
@@ -91,6 +106,33 @@ func (r Rule) extraAttributes() ([]byte, error) {
 	}
 	if r.L3MDev {
 		ae.Uint8(unix.FRA_L3MDEV, 1)
+	}
+	if r.HasSuppressPrefixLen {
+		ae.Uint32(unix.FRA_SUPPRESS_PREFIXLEN, r.SuppressPrefixLen)
+	}
+	if r.HasSuppressIfGroup {
+		ae.Uint32(unix.FRA_SUPPRESS_IFGROUP, r.SuppressIfGroup)
+	}
+	if r.TunnelID != 0 {
+		// The kernel's FRA_TUN_ID is big-endian (__be64).
+		b := make([]byte, 8)
+		binary.BigEndian.PutUint64(b, r.TunnelID)
+		ae.Bytes(unix.FRA_TUN_ID, b)
+	}
+	if r.HasIPProto {
+		ae.Uint8(unix.FRA_IP_PROTO, r.IPProto)
+	}
+	for _, pr := range []struct {
+		typ uint16
+		set bool
+		rng [2]uint16
+	}{{unix.FRA_SPORT_RANGE, r.HasSPort, r.SPort}, {unix.FRA_DPORT_RANGE, r.HasDPort, r.DPort}} {
+		if pr.set {
+			b := make([]byte, 4)
+			ae.ByteOrder.PutUint16(b, pr.rng[0])
+			ae.ByteOrder.PutUint16(b[2:], pr.rng[1])
+			ae.Bytes(pr.typ, b)
+		}
 	}
 	return ae.Encode()
 }
@@ -197,13 +239,14 @@ func (r Rule) message(add bool) (*ruleRequest, error) {
 			a.Table = ptr(t)
 		}
 	}
-	if add {
+	switch {
+	case add && !r.NoProtocol:
 		proto := r.Protocol
 		if proto == 0 {
 			proto = unix.RTPROT_BOOT
 		}
 		a.Protocol = ptr(proto)
-	} else if r.Protocol != 0 {
+	case !add && r.Protocol != 0:
 		a.Protocol = ptr(r.Protocol)
 	}
 	extra, err := r.extraAttributes()

@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // routeAttrs is the tail of keepalived's format_iproute after "onlink":
@@ -86,4 +88,24 @@ func rttString(v, perS float64) string {
 		return strconv.FormatFloat(v/perS, 'g', 6, 64) + "s"
 	}
 	return strconv.FormatFloat(v/(perS/1000), 'g', 6, 64) + "ms"
+}
+
+// ruleSelectors is format_iprule's ipproto, sport and dport, as installed
+// (vrrpconf.KernelRule: numbers, and only valid port ranges).
+func ruleSelectors(r config.Rule) string {
+	v, ok := vrrpconf.KernelRule(r)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	if v.HasIPProto {
+		fmt.Fprintf(&b, " ipproto %d", v.IPProto)
+	}
+	if v.HasSPort {
+		fmt.Fprintf(&b, " sport %d-%d", v.SPort[0], v.SPort[1])
+	}
+	if v.HasDPort {
+		fmt.Fprintf(&b, " dport %d-%d", v.DPort[0], v.DPort[1])
+	}
+	return b.String()
 }

@@ -34,12 +34,15 @@ func TestRouteRuleAttrs(t *testing.T) {
 		r    config.Rule
 		want string
 	}{
-		{config.Rule{From: netip.MustParsePrefix("8:6:5:4:3:2::/96"), To: netip.MustParsePrefix("1:2:3:4:6:6:7:0/112"), Priority: 102, HasPriority: true, UIDRange: "10000-19999", Action: "l3mdev", SuppressPrefixLen: -1},
+		{config.Rule{From: netip.MustParsePrefix("8:6:5:4:3:2::/96"), To: netip.MustParsePrefix("1:2:3:4:6:6:7:0/112"), Priority: 102, HasPriority: true, UIDRange: "10000-19999", Action: "l3mdev", SuppressPrefixLen: -1, Protocol: "keepalived"},
 			"from 8:6:5:4:3:2::/96 to 1:2:3:4:6:6:7:0/112 priority 102 tos 0x0 uidrange 10000-19999 l3mdev protocol 18 lookup 0"},
-		{config.Rule{From: netip.MustParsePrefix("192.168.28.0/24"), Priority: 39, HasPriority: true, Tos: 0x16, Realms: "30/20", RealmsValue: 30<<16 | 20, Table: 253, SuppressPrefixLen: -1},
+		{config.Rule{From: netip.MustParsePrefix("192.168.28.0/24"), Priority: 39, HasPriority: true, Tos: 0x16, Realms: "30/20", RealmsValue: 30<<16 | 20, Table: 253, SuppressPrefixLen: -1, Protocol: "keepalived"},
 			"from 192.168.28.0/24 priority 39 tos 0x16 protocol 18 realms 30/20 lookup 253"},
-		{config.Rule{FromAny: true, To: netip.MustParsePrefix("192.168.31.0/26"), Priority: 105, HasPriority: true, Table: 253, SuppressPrefixLen: -1},
+		{config.Rule{FromAny: true, To: netip.MustParsePrefix("192.168.31.0/26"), Priority: 105, HasPriority: true, Table: 253, SuppressPrefixLen: -1, Protocol: "keepalived"},
 			"from 0.0.0.0/0 to 192.168.31.0/26 priority 105 tos 0x0 protocol 18 lookup 253"},
+		{config.Rule{From: netip.MustParsePrefix("10.0.0.1/32"), Priority: 5, HasPriority: true, Table: 5, SuppressPrefixLen: 8,
+			SuppressIfGroup: "default", TunnelID: 7, IPProto: "tcp", SPort: "1000-2000", DPort: "53", NoTrack: true, Action: "table"},
+			"from 10.0.0.1 priority 5 tos 0x0 suppress_prefixlen 8 suppress_ifgroup 0 tunnel-id 7 ipproto 6 sport 1000-2000 lookup 5 no_track"},
 	} {
 		if got := formatRule(tc.r); got != tc.want {
 			t.Errorf("rule\n got %s\nwant %s", got, tc.want)

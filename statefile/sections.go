@@ -409,6 +409,9 @@ func formatRule(r config.Rule) string {
 	if r.SuppressPrefixLen >= 0 {
 		b.WriteString(" suppress_prefixlen " + strconv.Itoa(r.SuppressPrefixLen))
 	}
+	if r.SuppressIfGroup != "" {
+		b.WriteString(" suppress_ifgroup " + strconv.FormatUint(uint64(r.SuppressIfGroupID), 10))
+	}
 	if r.TunnelID != 0 {
 		b.WriteString(" tunnel-id " + strconv.FormatUint(r.TunnelID, 10))
 	}
@@ -418,7 +421,10 @@ func formatRule(r config.Rule) string {
 	if r.Action == "l3mdev" {
 		b.WriteString(" l3mdev")
 	}
-	b.WriteString(" protocol " + strconv.Itoa(ruleProto(r.Protocol)))
+	if r.Protocol != "" {
+		b.WriteString(" protocol " + strconv.Itoa(ruleProto(r.Protocol)))
+	}
+	b.WriteString(ruleSelectors(r))
 	if f := r.RealmsValue; f != 0 {
 		fmt.Fprintf(&b, " realms %d/%d", f>>16, f&0xffff)
 	}

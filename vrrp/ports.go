@@ -284,4 +284,17 @@ type Rule struct {
 	// L3MDev is FRA_L3MDEV: look up the table of the packet's VRF device
 	// (Table is then unset).
 	L3MDev bool
+	// NoProtocol sends no FRA_PROTOCOL (a no_track rule without one).
+	NoProtocol bool
+	// The selectors below are sent when their Has flag is set (TunnelID
+	// when not zero).
+	SuppressPrefixLen    uint32
+	HasSuppressPrefixLen bool
+	SuppressIfGroup      uint32
+	HasSuppressIfGroup   bool
+	TunnelID             uint64
+	IPProto              uint8
+	HasIPProto           bool
+	SPort, DPort         [2]uint16 // start, end
+	HasSPort, HasDPort   bool
 }

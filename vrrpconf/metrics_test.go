@@ -79,3 +79,25 @@ func TestBadMetricDropsRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleSelectors: every rule selector keepalived 2.2.7 sends, and its
+// protocol rule (tracked: keepalived; no_track: as written, or none).
+func TestRuleSelectors(t *testing.T) {
+	r := parse(t, `static_rules {
+  from 10.0.0.1 table 5 suppress_prefixlength 8 tunnel-id 7 ipproto tcp sport 1000-2000 dport 53-53 priority 5 no_track
+  from 10.0.0.2 table 5 protocol 99 priority 6 no_track
+  from 10.0.0.3 table 5 priority 7
+}`)
+	if len(r.StaticRules) != 3 {
+		t.Fatalf("rules %+v, warnings %q", r.StaticRules, r.Warnings)
+	}
+	a := r.StaticRules[0]
+	want(t, "selectors", [...]any{a.SuppressPrefixLen, a.HasSuppressPrefixLen, a.TunnelID, a.IPProto, a.HasIPProto, a.SPort, a.DPort, a.HasSPort && a.HasDPort},
+		[...]any{uint32(8), true, uint64(7), uint8(6), true, [2]uint16{1000, 2000}, [2]uint16{53, 53}, true})
+	want(t, "no_track, no protocol", a.NoProtocol, true)
+	want(t, "no_track protocol", [2]any{r.StaticRules[1].Protocol, r.StaticRules[1].NoProtocol}, [2]any{uint8(99), false})
+	want(t, "tracked protocol", [2]any{r.StaticRules[2].Protocol, r.StaticRules[2].NoProtocol}, [2]any{uint8(18), false})
+	if len(r.Warnings) != 0 {
+		t.Errorf("warnings %q", r.Warnings)
+	}
+}

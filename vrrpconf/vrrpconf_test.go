@@ -340,7 +340,7 @@ static_rules {
 			want(t, "not", r.StaticRules[2].Not, true)
 			want(t, "tos", r.StaticRules[2].TOS, uint8(0x10))
 			w := strings.Join(r.Warnings, "\n")
-			for _, s := range []string{"encap is not supported", "sport is not supported by keepalived-go, rule installed without it"} {
+			for _, s := range []string{"encap is not supported", "invalid sport range 80"} {
 				if !strings.Contains(w, s) {
 					t.Errorf("no warning %q in:\n%s", s, w)
 				}

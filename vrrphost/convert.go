@@ -85,5 +85,18 @@ func toRule(r vrrp.Rule) ifaddr.Rule {
 		UIDEnd:      r.UIDEnd,
 		HasUIDRange: r.HasUIDRange,
 		L3MDev:      r.L3MDev,
+		NoProtocol:  r.NoProtocol,
+
+		SuppressPrefixLen:    r.SuppressPrefixLen,
+		HasSuppressPrefixLen: r.HasSuppressPrefixLen,
+		SuppressIfGroup:      r.SuppressIfGroup,
+		HasSuppressIfGroup:   r.HasSuppressIfGroup,
+		TunnelID:             r.TunnelID,
+		IPProto:              r.IPProto,
+		HasIPProto:           r.HasIPProto,
+		SPort:                r.SPort,
+		DPort:                r.DPort,
+		HasSPort:             r.HasSPort,
+		HasDPort:             r.HasDPort,
 	}
 }
