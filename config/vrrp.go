@@ -225,6 +225,8 @@ type Route struct {
 	Protocol uint8
 	Tos      uint8
 	OnLink   bool
+	// Realms is "realms FROM/TO" as the kernel's RTA_FLOW: FROM<<16 | TO.
+	Realms uint32
 	// Metrics and other options (mtu, advmss, realms, pref, ...) by name,
 	// value as written, for what has no dedicated field.
 	Options    []RouteOption
@@ -253,7 +255,10 @@ type Rule struct {
 	Family Family
 	From   netip.Prefix
 	To     netip.Prefix
-	Not    bool
+	// FromAny and ToAny: written as default/any/all (From/To unset), which
+	// keepalived's dump prints as 0.0.0.0/0.
+	FromAny, ToAny bool
+	Not            bool
 	// Action: "table" (with Table), "goto", "nop", "blackhole",
 	// "prohibit", "unreachable", "l3mdev".
 	Action            string
@@ -266,12 +271,15 @@ type Rule struct {
 	FwMask            uint32
 	HasFwMark         bool
 	Realms            string
-	SuppressPrefixLen int // -1 unset
+	RealmsValue       uint32 // Realms as FRA_FLOW: FROM<<16 | TO
+	SuppressPrefixLen int    // -1 unset
 	SuppressIfGroup   string
+	SuppressIfGroupID uint32 // SuppressIfGroup's number
 	IIf, OIf          string
 	TunnelID          uint64
 	UIDRange          string
 	Protocol          string
+	ProtocolID        uint8 // Protocol's number
 	IPProto           string
 	SPort             string
 	DPort             string

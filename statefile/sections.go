@@ -11,6 +11,7 @@ import (
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // The data file's sections keepalived-go builds from the running
@@ -283,6 +284,9 @@ func formatRoute(r config.Route) string {
 	if r.OnLink && r.Dst.Addr().Is4() {
 		b.WriteString(" onlink")
 	}
+	if v, ok := vrrpconf.KernelRoute(r); ok {
+		routeAttrs(&b, v)
+	}
 	for _, nh := range r.Nexthops {
 		b.WriteString(" nexthop")
 		if nh.Via.IsValid() {
@@ -326,6 +330,9 @@ func dumpVirtualRoutes(p func(string, ...any), ci *config.Instance) {
 // routeReachable says whether the kernel took the static route: its
 // interface exists and its gateway, if any, is on one of its prefixes.
 func routeReachable(r config.Route, ifs []Iface) bool {
+	if r.Tos != 0 && r.Dst.Addr().Is6() {
+		return false // the kernel refuses a tos on an IPv6 route
+	}
 	for _, f := range ifs {
 		if r.Dev != "" && f.Name != r.Dev {
 			continue
@@ -370,13 +377,18 @@ func formatRule(r config.Rule) string {
 	if r.Not {
 		b.WriteString("not ")
 	}
-	if r.From.IsValid() {
+	switch {
+	case r.From.IsValid():
 		b.WriteString("from " + prefixString(r.From))
-	} else {
+	case r.FromAny:
+		b.WriteString("from 0.0.0.0/0")
+	default:
 		b.WriteString("from all")
 	}
 	if r.To.IsValid() {
 		b.WriteString(" to " + prefixString(r.To))
+	} else if r.ToAny {
+		b.WriteString(" to 0.0.0.0/0")
 	}
 	if r.HasPriority {
 		b.WriteString(" priority " + strconv.FormatUint(uint64(r.Priority), 10))
@@ -397,7 +409,25 @@ func formatRule(r config.Rule) string {
 	if r.SuppressPrefixLen >= 0 {
 		b.WriteString(" suppress_prefixlen " + strconv.Itoa(r.SuppressPrefixLen))
 	}
-	b.WriteString(" protocol " + strconv.Itoa(ruleProto(r.Protocol)))
+	if r.SuppressIfGroup != "" {
+		b.WriteString(" suppress_ifgroup " + strconv.FormatUint(uint64(r.SuppressIfGroupID), 10))
+	}
+	if r.TunnelID != 0 {
+		b.WriteString(" tunnel-id " + strconv.FormatUint(r.TunnelID, 10))
+	}
+	if r.UIDRange != "" {
+		b.WriteString(" uidrange " + r.UIDRange)
+	}
+	if r.Action == "l3mdev" {
+		b.WriteString(" l3mdev")
+	}
+	if r.Protocol != "" {
+		b.WriteString(" protocol " + strconv.Itoa(ruleProto(r.Protocol)))
+	}
+	b.WriteString(ruleSelectors(r))
+	if f := r.RealmsValue; f != 0 {
+		fmt.Fprintf(&b, " realms %d/%d", f>>16, f&0xffff)
+	}
 	b.WriteString(ruleAction(r))
 	if r.NoTrack {
 		b.WriteString(" no_track")
@@ -424,7 +454,7 @@ func ruleProto(s string) int {
 
 func ruleAction(r config.Rule) string {
 	switch r.Action {
-	case "", "table":
+	case "", "table", "l3mdev":
 		return " lookup " + strconv.FormatUint(uint64(r.Table), 10)
 	case "goto":
 		return " goto " + strconv.FormatUint(uint64(r.Goto), 10)
