@@ -41,6 +41,8 @@ var ciSubset = []string{
 	// (exit 2), or runs it with a BFD session that never comes up.
 	"parser/testdata/vrrp/dup_vrid.conf",
 	"parser/testdata/vrrp/bfd_ok.conf",
+	// Every route attribute and rule selector keepalived installs.
+	"parser/testdata/vrrp/routes_rules_attrs.conf",
 	"corpus/018-ka-sample-vrrp.conf",
 	"corpus/025-ka-sample-vrrp.sync.conf",
 	"corpus/029-kadev-1071.conf",
