@@ -21,6 +21,10 @@ type Engine struct {
 	randN       func(n int64) int64
 	jitter      float64
 	maxInFlight int
+	// lim bounds the checks in flight; inFlight counts them. Both belong
+	// to Run (handle runs there too).
+	lim      limiter
+	inFlight int
 	// checkerEvents states CheckerUp/CheckerDown (WithCheckerEvents).
 	checkerEvents bool
 
@@ -57,8 +61,10 @@ func WithRand(f func(n int64) int64) Option { return func(e *Engine) { e.randN =
 // such jitter; the default 0 keeps its exact period.
 func WithJitter(frac float64) Option { return func(e *Engine) { e.jitter = frac } }
 
-// WithMaxInFlight bounds how many checks run at once (0: one per checker);
-// a bound protects file descriptors when many peers black-hole at once.
+// WithMaxInFlight fixes how many checks run at once; 0 (the default) lets
+// the engine adapt the bound (limit.go): it grows while checks finish in
+// time and shrinks when they run late, so an overloaded host spreads its
+// checks instead of letting all of them time out together.
 func WithMaxInFlight(n int) Option { return func(e *Engine) { e.maxInFlight = n } }
 
 // WithCheckerEvents makes the engine state each checker verdict keepalived
@@ -134,10 +140,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	var sem chan struct{}
-	if e.maxInFlight > 0 {
-		sem = make(chan struct{}, e.maxInFlight)
-	}
+	e.lim = newLimiter(e.maxInFlight, len(e.checkers))
+	e.inFlight = 0
 
 	e.flush(e.start())
 	timer := time.NewTimer(time.Hour)
@@ -145,14 +149,19 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		e.mu.Lock()
 		now := time.Now()
+		full := false
 		for len(e.queue) > 0 && !e.queue[0].next.After(now) {
+			if full = !e.lim.admit(e.inFlight); full {
+				break // the next result frees a slot
+			}
 			c := heap.Pop(&e.queue).(*checkerState)
 			c.inFlight = true
+			e.inFlight++
 			wg.Add(1)
-			go e.probe(ctx, c, sem, &wg)
+			go e.probe(ctx, c, &wg)
 		}
 		wait := time.Hour
-		if len(e.queue) > 0 {
+		if len(e.queue) > 0 && !full {
 			wait = e.queue[0].next.Sub(now)
 		}
 		e.mu.Unlock()
@@ -254,16 +263,8 @@ func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
 	return 0, false
 }
 
-func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, wg *sync.WaitGroup) {
+func (e *Engine) probe(ctx context.Context, c *checkerState, wg *sync.WaitGroup) {
 	defer wg.Done()
-	if sem != nil {
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-		case <-ctx.Done():
-			return
-		}
-	}
 	start := time.Now()
 	r := c.spec.Probe.Check(ctx)
 	if ctx.Err() != nil {
@@ -308,6 +309,8 @@ func (e *Engine) handle(res result) []output {
 	s := e.services[c.vs]
 	r := s.reals[c.rs]
 	c.inFlight = false
+	e.inFlight--
+	e.lim.observe(c.late(res.r, res.dur), res.start)
 	c.lastRun, c.lastDur = res.start, res.dur
 	v := c.apply(res.r, r.spec.Weight)
 	if v.logged != nil && c.spec.OnVerdict != nil {
