@@ -25,6 +25,12 @@ type Engine struct {
 	// to Run (handle runs there too).
 	lim      limiter
 	inFlight int
+	// kickFd is the event loop's eventfd while it runs (loop.go), -1
+	// otherwise; kickMu keeps it from closing under a writer.
+	kickMu sync.RWMutex
+	kickFd int
+	// noLoop keeps every probe in goroutines (WithoutEventLoop).
+	noLoop bool
 	// checkerEvents states CheckerUp/CheckerDown (WithCheckerEvents).
 	checkerEvents bool
 
@@ -67,6 +73,10 @@ func WithJitter(frac float64) Option { return func(e *Engine) { e.jitter = frac 
 // checks instead of letting all of them time out together.
 func WithMaxInFlight(n int) Option { return func(e *Engine) { e.maxInFlight = n } }
 
+// WithoutEventLoop runs every check in its own goroutine, as before the
+// event loop (loop.go); for comparisons.
+func WithoutEventLoop() Option { return func(e *Engine) { e.noLoop = true } }
+
 // WithCheckerEvents makes the engine state each checker verdict keepalived
 // e-mails about (CheckerUp/CheckerDown events, after the real server and
 // quorum events the verdict caused), for the checkers' smtp_alert.
@@ -77,7 +87,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	if sink == nil {
 		return nil, errors.New("check: nil sink")
 	}
-	e := &Engine{sink: sink, randN: rand.Int64N, wake: make(chan struct{}, 1)}
+	e := &Engine{sink: sink, randN: rand.Int64N, wake: make(chan struct{}, 1), kickFd: -1}
 	for _, o := range opts {
 		o(e)
 	}
@@ -139,9 +149,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
 	e.lim = newLimiter(e.maxInFlight, len(e.checkers))
 	e.inFlight = 0
+	if !e.noLoop && e.hasSteppable() {
+		return e.runLoop(ctx)
+	}
+	var wg sync.WaitGroup
 
 	e.flush(e.start())
 	timer := time.NewTimer(time.Hour)
@@ -221,6 +234,7 @@ func (e *Engine) Wake(key string) {
 	case e.wake <- struct{}{}:
 	default:
 	}
+	e.kick()
 }
 
 // SetWeight gives a real server the effective weight w, as keepalived's
@@ -254,6 +268,7 @@ func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
 			}
 			select {
 			case e.cmds <- f:
+				defer e.kick()
 				return old, true
 			default:
 				return old, false
@@ -271,6 +286,7 @@ func (e *Engine) probe(ctx context.Context, c *checkerState, wg *sync.WaitGroup)
 		return // shutting down: a cancelled check proves nothing
 	}
 	e.results <- result{c: c, r: r, start: start, dur: time.Since(start)}
+	e.kick()
 }
 
 // start computes the initial state and the first schedule: 1 s plus a random

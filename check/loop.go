@@ -1,0 +1,251 @@
+package check
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/dsas/keepalived-go/check/probe"
+	"golang.org/x/sys/unix"
+)
+
+// The event loop: with Steppable probes (HTTP_GET, TCP_CHECK) Run works as
+// keepalived's checker process does, on one thread: it starts the due
+// checks' sockets itself, waits in epoll for the first of their events, the
+// next due check and their deadlines, and steps each ready check. Other
+// probes still run in goroutines; their results, Wake, SetWeight and the
+// end of ctx wake the loop through an eventfd.
+
+// flight is one stepped check in progress.
+type flight struct {
+	c     *checkerState
+	st    probe.Stepper
+	start time.Time
+	fd    int
+	ev    uint32
+	gen   uint32
+	dl    time.Time
+	done  bool
+}
+
+// hasSteppable reports whether any checker can run on the loop.
+func (e *Engine) hasSteppable() bool {
+	for _, c := range e.checkers {
+		if _, ok := c.spec.Probe.(probe.Steppable); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// kick wakes the loop, if one runs.
+func (e *Engine) kick() {
+	e.kickMu.RLock()
+	defer e.kickMu.RUnlock()
+	if e.kickFd >= 0 {
+		var one = [8]byte{1}
+		_, _ = unix.Write(e.kickFd, one[:])
+	}
+}
+
+// loop is the state of one runLoop.
+type loop struct {
+	e       *Engine
+	ep      int
+	efd     int
+	flights map[int]*flight
+	active  []*flight
+	done    []result
+	wg      sync.WaitGroup
+}
+
+func (e *Engine) runLoop(ctx context.Context) error {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("check: epoll: %w", err)
+	}
+	defer unix.Close(ep)
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("check: eventfd: %w", err)
+	}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, efd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(efd)}); err != nil {
+		unix.Close(efd)
+		return fmt.Errorf("check: epoll_ctl: %w", err)
+	}
+	e.kickMu.Lock()
+	e.kickFd = efd
+	e.kickMu.Unlock()
+	defer func() {
+		e.kickMu.Lock()
+		e.kickFd = -1
+		unix.Close(efd)
+		e.kickMu.Unlock()
+	}()
+	stop := context.AfterFunc(ctx, e.kick)
+	defer stop()
+
+	l := &loop{e: e, ep: ep, efd: efd, flights: map[int]*flight{}}
+	e.flush(e.start())
+	events := make([]unix.EpollEvent, 256)
+	for {
+		if ctx.Err() != nil {
+			for _, f := range l.active {
+				f.st.Abort()
+			}
+			l.wg.Wait()
+			e.flush(e.shutdown())
+			return nil
+		}
+		ms := l.startDue(ctx)
+		n, err := unix.EpollWait(ep, events, ms)
+		if err != nil && err != unix.EINTR {
+			return fmt.Errorf("check: epoll_wait: %w", err)
+		}
+		now := time.Now()
+		for _, ev := range events[:max(n, 0)] {
+			if int(ev.Fd) == efd {
+				var b [8]byte
+				_, _ = unix.Read(efd, b[:])
+				continue
+			}
+			if f := l.flights[int(ev.Fd)]; f != nil && !f.done {
+				l.step(f, now, false)
+			}
+		}
+		l.expire(now)
+		l.collect(ctx)
+	}
+}
+
+// startDue starts the due checks the bound admits and returns how long
+// epoll may wait, in milliseconds (-1: until an event).
+func (l *loop) startDue(ctx context.Context) int {
+	e := l.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	full := false
+	for len(e.queue) > 0 && !e.queue[0].next.After(now) {
+		if full = !e.lim.admit(e.inFlight); full {
+			break
+		}
+		c := heap.Pop(&e.queue).(*checkerState)
+		c.inFlight = true
+		e.inFlight++
+		var st probe.Stepper
+		if sp, ok := c.spec.Probe.(probe.Steppable); ok {
+			st = sp.Begin(now)
+		}
+		if st == nil {
+			l.wg.Add(1)
+			go e.probe(ctx, c, &l.wg)
+			continue
+		}
+		f := &flight{c: c, st: st, start: now, fd: -1}
+		l.active = append(l.active, f)
+		l.sync(f, now)
+	}
+	var until time.Time
+	if len(e.queue) > 0 && !full {
+		until = e.queue[0].next
+	}
+	for _, f := range l.active {
+		if !f.dl.IsZero() && (until.IsZero() || f.dl.Before(until)) {
+			until = f.dl
+		}
+	}
+	switch {
+	case len(l.done) > 0:
+		return 0
+	case until.IsZero():
+		return -1
+	}
+	// Round up: waking a little late is harmless, early spins.
+	return int((until.Sub(now) + time.Millisecond - 1) / time.Millisecond)
+}
+
+// sync registers f's socket as it now waits, or records its result.
+func (l *loop) sync(f *flight, now time.Time) {
+	fd, ev, dl, gen := f.st.Wait()
+	if fd < 0 {
+		r, _ := f.st.Step(now, false)
+		l.finish(f, r, now)
+		return
+	}
+	if gen != f.gen || fd != f.fd {
+		if l.flights[f.fd] == f {
+			delete(l.flights, f.fd) // closed by the check: out of epoll
+		}
+		if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: ev, Fd: int32(fd)}); err != nil {
+			f.st.Abort()
+			l.finish(f, probe.Result{Err: fmt.Errorf("epoll_ctl: %w", err)}, now)
+			return
+		}
+		l.flights[fd] = f
+	} else if ev != f.ev {
+		_ = unix.EpollCtl(l.ep, unix.EPOLL_CTL_MOD, fd, &unix.EpollEvent{Events: ev, Fd: int32(fd)})
+	}
+	f.fd, f.ev, f.dl, f.gen = fd, ev, dl, gen
+}
+
+func (l *loop) step(f *flight, now time.Time, expired bool) {
+	r, done := f.st.Step(now, expired)
+	if done {
+		l.finish(f, r, now)
+		return
+	}
+	l.sync(f, now)
+}
+
+func (l *loop) finish(f *flight, r probe.Result, now time.Time) {
+	if l.flights[f.fd] == f {
+		delete(l.flights, f.fd)
+	}
+	f.done = true
+	l.done = append(l.done, result{c: f.c, r: r, start: f.start, dur: now.Sub(f.start)})
+}
+
+// expire steps the checks whose deadline passed and drops finished ones.
+func (l *loop) expire(now time.Time) {
+	keep := l.active[:0]
+	for _, f := range l.active {
+		if !f.done && !f.dl.IsZero() && !now.Before(f.dl) {
+			l.step(f, now, true)
+		}
+		if !f.done {
+			keep = append(keep, f)
+		}
+	}
+	clear(l.active[len(keep):])
+	l.active = keep
+}
+
+// collect folds every result in (stepped ones, those of goroutine probes),
+// applies outside changes and restates membership once.
+func (l *loop) collect(ctx context.Context) {
+	e := l.e
+	var out []output
+	for _, r := range l.done {
+		out = append(out, e.handle(r)...)
+	}
+	clear(l.done)
+	l.done = l.done[:0]
+	for drained := false; !drained; {
+		select {
+		case res := <-e.results:
+			out = append(out, e.handle(res)...)
+		case f := <-e.cmds:
+			out = append(out, f()...)
+		case <-e.wake:
+		default:
+			drained = true
+		}
+	}
+	if ctx.Err() != nil && len(out) == 0 {
+		return
+	}
+	e.flush(append(out, e.membership()...))
+}
