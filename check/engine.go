@@ -186,13 +186,13 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.flush(e.shutdown())
 			return nil
 		case res := <-e.results:
-			out := e.handle(res)
+			out := e.handle(res, time.Now())
 			// Fold whatever else has arrived before restating membership,
 			// so a burst of changes costs one SetMembers per service.
 			for drained := false; !drained && len(out) < 4096; {
 				select {
 				case res := <-e.results:
-					out = append(out, e.handle(res)...)
+					out = append(out, e.handle(res, time.Now())...)
 				default:
 					drained = true
 				}
@@ -316,8 +316,11 @@ func (e *Engine) start() []output {
 	return out
 }
 
-// handle folds one result into the state machines and reschedules.
-func (e *Engine) handle(res result) []output {
+// handle folds one result into the state machines and reschedules from
+// now. The event loop passes the time it woke, as keepalived's scheduler
+// caches its time_now per loop: checks that end in one wake-up are due
+// together again and then run in one wake-up.
+func (e *Engine) handle(res result, now time.Time) []output {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.done.Add(1)
@@ -332,7 +335,6 @@ func (e *Engine) handle(res result) []output {
 	if v.logged != nil && c.spec.OnVerdict != nil {
 		c.spec.OnVerdict(*v.logged)
 	}
-	now := time.Now()
 	delay := v.delay
 	if e.jitter > 0 && delay == c.spec.Timing.DelayLoop {
 		delay += time.Duration(e.randN(int64(float64(delay)*e.jitter) + 1))

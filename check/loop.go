@@ -33,7 +33,7 @@ type flight struct {
 // hasSteppable reports whether any checker can run on the loop.
 func (e *Engine) hasSteppable() bool {
 	for _, c := range e.checkers {
-		if _, ok := c.spec.Probe.(probe.Steppable); ok {
+		if sp, ok := c.spec.Probe.(probe.Steppable); ok && sp.CanStep() {
 			return true
 		}
 	}
@@ -116,7 +116,7 @@ func (e *Engine) runLoop(ctx context.Context) error {
 			}
 		}
 		l.expire(now)
-		l.collect(ctx)
+		l.collect(ctx, now)
 	}
 }
 
@@ -225,18 +225,18 @@ func (l *loop) expire(now time.Time) {
 
 // collect folds every result in (stepped ones, those of goroutine probes),
 // applies outside changes and restates membership once.
-func (l *loop) collect(ctx context.Context) {
+func (l *loop) collect(ctx context.Context, now time.Time) {
 	e := l.e
 	var out []output
 	for _, r := range l.done {
-		out = append(out, e.handle(r)...)
+		out = append(out, e.handle(r, now)...)
 	}
 	clear(l.done)
 	l.done = l.done[:0]
 	for drained := false; !drained; {
 		select {
 		case res := <-e.results:
-			out = append(out, e.handle(res)...)
+			out = append(out, e.handle(res, now)...)
 		case f := <-e.cmds:
 			out = append(out, f()...)
 		case <-e.wake:

@@ -54,6 +54,12 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 	return w.observe(ctx, r)
 }
 
+// CanStep implements probe.Steppable.
+func (w *watched) CanStep() bool {
+	sp, ok := w.inner.(probe.Steppable)
+	return ok && sp.CanStep()
+}
+
 // Begin implements probe.Steppable when the inner prober does.
 func (w *watched) Begin(now time.Time) probe.Stepper {
 	sp, ok := w.inner.(probe.Steppable)

@@ -22,6 +22,8 @@ type Steppable interface {
 	Prober
 	// Begin starts one check; nil means this one must run Check.
 	Begin(now time.Time) Stepper
+	// CanStep reports whether Begin can return a Stepper at all.
+	CanStep() bool
 }
 
 // Stepper is one check in progress on an event loop.
@@ -37,15 +39,21 @@ type Stepper interface {
 	Abort()
 }
 
-// Begin implements Steppable for plain HTTP_GET (SSL_GET runs Check).
+// CanStep implements Steppable: plain HTTP_GET steps, SSL_GET runs Check.
+func (h *HTTP) CanStep() bool { return h.TLS == nil && len(h.URLs) > 0 }
+
+// Begin implements Steppable.
 func (h *HTTP) Begin(now time.Time) Stepper {
-	if h.TLS != nil || len(h.URLs) == 0 {
+	if !h.CanStep() {
 		return nil
 	}
 	s := &connStep{conn: h.Conn, http: h, fd: -1}
 	s.open(now)
 	return s
 }
+
+// CanStep implements Steppable.
+func (t *TCP) CanStep() bool { return true }
 
 // Begin implements Steppable for TCP_CHECK.
 func (t *TCP) Begin(now time.Time) Stepper {
