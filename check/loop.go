@@ -3,8 +3,11 @@ package check
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dsas/keepalived-go/check/probe"
@@ -54,6 +57,8 @@ func (e *Engine) kick() {
 type loop struct {
 	e       *Engine
 	ep      int
+	epf     *os.File // ep in the runtime's poller
+	rc      syscall.RawConn
 	efd     int
 	flights map[int]*flight
 	active  []*flight
@@ -66,7 +71,17 @@ func (e *Engine) runLoop(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("check: epoll: %w", err)
 	}
-	defer unix.Close(ep)
+	// Non-blocking, so that os.NewFile hands it to the runtime's poller.
+	if err := unix.SetNonblock(ep, true); err != nil {
+		unix.Close(ep)
+		return fmt.Errorf("check: epoll: %w", err)
+	}
+	epf := os.NewFile(uintptr(ep), "checker epoll")
+	defer epf.Close()
+	rc, err := epf.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("check: epoll: %w", err)
+	}
 	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("check: eventfd: %w", err)
@@ -87,7 +102,7 @@ func (e *Engine) runLoop(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, e.kick)
 	defer stop()
 
-	l := &loop{e: e, ep: ep, efd: efd, flights: map[int]*flight{}}
+	l := &loop{e: e, ep: ep, epf: epf, rc: rc, efd: efd, flights: map[int]*flight{}}
 	e.flush(e.start())
 	events := make([]unix.EpollEvent, 256)
 	for {
@@ -99,16 +114,16 @@ func (e *Engine) runLoop(ctx context.Context) error {
 			e.flush(e.shutdown())
 			return nil
 		}
-		ms := l.startDue(ctx)
-		n, err := unix.EpollWait(ep, events, ms)
-		if err != nil && err != unix.EINTR {
-			return fmt.Errorf("check: epoll_wait: %w", err)
+		now, until := l.startDue(ctx)
+		n, err := l.wait(events, now, until)
+		if err != nil {
+			return err
 		}
-		now := time.Now()
-		for _, ev := range events[:max(n, 0)] {
+		now = time.Now()
+		for _, ev := range events[:n] {
 			if int(ev.Fd) == efd {
 				var b [8]byte
-				_, _ = unix.Read(efd, b[:])
+				_, _ = probe.ReadNow(efd, b[:])
 				continue
 			}
 			if f := l.flights[int(ev.Fd)]; f != nil && !f.done {
@@ -120,9 +135,38 @@ func (e *Engine) runLoop(ctx context.Context) error {
 	}
 }
 
-// startDue starts the due checks the bound admits and returns how long
-// epoll may wait, in milliseconds (-1: until an event).
-func (l *loop) startDue(ctx context.Context) int {
+// wait returns the ready events, waiting until one comes or until passes
+// (zero: no limit; not after now: no wait). The epoll descriptor waits in
+// the runtime's poller rather than in a blocking epoll_wait: a thread
+// blocked in a system call makes the runtime's monitor hand its P over and
+// poll every 20 us, a sleep and a wake-up per check under load.
+func (l *loop) wait(events []unix.EpollEvent, now, until time.Time) (int, error) {
+	n := 0
+	var werr error
+	poll := func(uintptr) bool {
+		n, werr = probe.EpollWaitNow(l.ep, events)
+		if werr == unix.EINTR {
+			n, werr = 0, nil
+		}
+		return n > 0 || werr != nil
+	}
+	if !until.IsZero() && !until.After(now) {
+		poll(0)
+	} else {
+		_ = l.epf.SetReadDeadline(until)
+		if err := l.rc.Read(poll); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, fmt.Errorf("check: waiting on epoll: %w", err)
+		}
+	}
+	if werr != nil {
+		return 0, fmt.Errorf("check: epoll_wait: %w", werr)
+	}
+	return n, nil
+}
+
+// startDue starts the due checks the bound admits and returns the time
+// and when the loop must wake at the latest (zero: only for an event).
+func (l *loop) startDue(ctx context.Context) (time.Time, time.Time) {
 	e := l.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -157,14 +201,10 @@ func (l *loop) startDue(ctx context.Context) int {
 			until = f.dl
 		}
 	}
-	switch {
-	case len(l.done) > 0:
-		return 0
-	case until.IsZero():
-		return -1
+	if len(l.done) > 0 {
+		until = now
 	}
-	// Round up: waking a little late is harmless, early spins.
-	return int((until.Sub(now) + time.Millisecond - 1) / time.Millisecond)
+	return now, until
 }
 
 // sync registers f's socket as it now waits, or records its result.

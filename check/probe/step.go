@@ -98,7 +98,7 @@ func (s *connStep) Abort() { s.close() }
 
 func (s *connStep) close() {
 	if s.fd >= 0 {
-		unix.Close(s.fd)
+		rawClose(s.fd)
 		s.fd = -1
 	}
 }
@@ -136,7 +136,7 @@ func (s *connStep) open(now time.Time) {
 		s.fail(fmt.Errorf("connect %s: %w", s.conn.Addr, err))
 		return
 	}
-	switch e := unix.Connect(fd, sockaddr(t, family)); e {
+	switch e := rawConnect(fd, sockaddr(t, family)); e {
 	case unix.EINPROGRESS:
 		s.phase, s.events = phaseConnect, unix.EPOLLOUT
 	case nil:
@@ -170,7 +170,7 @@ func (s *connStep) Step(now time.Time, expired bool) (Result, bool) {
 	}
 	switch s.phase {
 	case phaseConnect:
-		v, e := unix.GetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		v, e := rawSocketError(s.fd)
 		switch {
 		case e != nil:
 			s.fail(s.dialErr(os.NewSyscallError("getsockopt", e)))
@@ -205,7 +205,7 @@ func (s *connStep) expire() {
 
 func (s *connStep) write(now time.Time) {
 	for s.sent < len(s.req) {
-		n, e := unix.Write(s.fd, s.req[s.sent:])
+		n, e := rawWrite(s.fd, s.req[s.sent:])
 		if e == unix.EAGAIN || e == unix.EINTR {
 			return
 		}
@@ -224,7 +224,7 @@ func (s *connStep) read(now time.Time) {
 		if cap(s.buf)-len(s.buf) < 2048 {
 			s.buf = append(s.buf, make([]byte, max(4096, cap(s.buf)))...)[:len(s.buf)]
 		}
-		n, e := unix.Read(s.fd, s.buf[len(s.buf):cap(s.buf)])
+		n, e := rawRead(s.fd, s.buf[len(s.buf):cap(s.buf)])
 		switch {
 		case e == unix.EAGAIN || e == unix.EINTR:
 			// A response complete by its Content-Length ends the check
