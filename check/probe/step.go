@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -47,9 +48,9 @@ func (h *HTTP) Begin(now time.Time) Stepper {
 	if !h.CanStep() {
 		return nil
 	}
-	s := &connStep{conn: h.Conn, http: h, fd: -1}
-	s.open(now)
-	return s
+	h.step = reuse(h.step, h.Conn, h)
+	h.step.open(now)
+	return h.step
 }
 
 // CanStep implements Steppable.
@@ -57,8 +58,19 @@ func (t *TCP) CanStep() bool { return true }
 
 // Begin implements Steppable for TCP_CHECK.
 func (t *TCP) Begin(now time.Time) Stepper {
-	s := &connStep{conn: t.Conn, fd: -1}
-	s.open(now)
+	t.step = reuse(t.step, t.Conn, nil)
+	t.step.open(now)
+	return t.step
+}
+
+// reuse readies s for a new check, keeping its buffers: a prober runs
+// one check at a time, so its last step is finished and free.
+func reuse(s *connStep, c Conn, h *HTTP) *connStep {
+	if s == nil || s.http != h {
+		s = &connStep{fd: -1}
+	}
+	s.close()
+	s.conn, s.http, s.url, s.fd, s.res = c, h, 0, -1, Result{}
 	return s
 }
 
@@ -84,6 +96,7 @@ type connStep struct {
 	events   uint32
 	deadline time.Time
 	req      []byte
+	br       *bufio.Reader
 	sent     int
 	buf      []byte
 	tried    int // len(buf) at the last parse attempt
@@ -94,7 +107,30 @@ func (s *connStep) Wait() (int, uint32, time.Time, uint32) {
 	return s.fd, s.events, s.deadline, s.gen
 }
 
-func (s *connStep) Abort() { s.close() }
+func (s *connStep) Abort() { s.close(); s.release() }
+
+// Buffers of checks in flight only: a prober keeps its step between
+// checks, but not 8 KiB of buffers for each of thousands of real servers.
+var (
+	bufPool    = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+)
+
+// release returns the buffers once the check has its result.
+func (s *connStep) release() {
+	if s.buf != nil {
+		b := s.buf[:0]
+		if cap(b) <= 64<<10 {
+			bufPool.Put(&b)
+		}
+		s.buf = nil
+	}
+	if s.br != nil {
+		s.br.Reset(nil)
+		readerPool.Put(s.br)
+		s.br = nil
+	}
+}
 
 func (s *connStep) close() {
 	if s.fd >= 0 {
@@ -157,12 +193,23 @@ func (s *connStep) connected(now time.Time) {
 		s.res, s.phase = Result{}, phaseDone
 		return
 	}
+	if s.buf == nil {
+		s.buf = *bufPool.Get().(*[]byte)
+	}
 	s.req, s.sent, s.buf, s.tried = s.http.Request(&s.http.URLs[s.url]), 0, s.buf[:0], 0
 	s.phase, s.events = phaseWrite, unix.EPOLLOUT
 	s.write(now)
 }
 
 func (s *connStep) Step(now time.Time, expired bool) (Result, bool) {
+	r, done := s.step(now, expired)
+	if done {
+		s.release()
+	}
+	return r, done
+}
+
+func (s *connStep) step(now time.Time, expired bool) (Result, bool) {
 	if expired {
 		s.expire()
 		s.next(now)
@@ -277,7 +324,12 @@ func (s *connStep) parse(end error, final bool) {
 	if end == io.EOF {
 		rest = eofReader{}
 	}
-	err := checkResponse(bufio.NewReaderSize(io.MultiReader(bytes.NewReader(s.buf), rest), 4096), &s.http.URLs[s.url])
+	src := io.MultiReader(bytes.NewReader(s.buf), rest)
+	if s.br == nil {
+		s.br = readerPool.Get().(*bufio.Reader)
+	}
+	s.br.Reset(src)
+	err := checkResponse(s.br, &s.http.URLs[s.url])
 	if !final && errors.Is(err, errIncomplete) {
 		return
 	}
