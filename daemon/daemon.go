@@ -270,7 +270,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		d.stop()
 		return err
 	}
-	fitProcessors(d.wantLVS(cfg))
+	fitProcessors(d.wantLVS(cfg) && parallelCheckers(cfg))
 	if d.opt.Ready != nil {
 		d.opt.Ready()
 	}
@@ -507,7 +507,7 @@ func (d *Daemon) finishReload(r loadResult) error {
 	err := r.err
 	if err == nil {
 		err = d.apply(r.cfg)
-		fitProcessors(d.wantLVS(d.Config()))
+		fitProcessors(d.wantLVS(d.Config()) && parallelCheckers(d.Config()))
 	} else {
 		err = fmt.Errorf("new configuration rejected, keeping the running one: %w", err)
 	}
