@@ -53,6 +53,8 @@ type result struct {
 	r     probe.Result
 	start time.Time
 	dur   time.Duration
+	// budget is the check's connect_timeout when known (stepped checks).
+	budget time.Duration
 }
 
 // Option tunes an Engine.
@@ -329,7 +331,7 @@ func (e *Engine) handle(res result, now time.Time) []output {
 	r := s.reals[c.rs]
 	c.inFlight = false
 	e.inFlight--
-	e.lim.observe(c.late(res.r, res.dur), res.start)
+	e.lim.observe(c.late(res.r, res.dur, res.budget), res.start)
 	c.lastRun, c.lastDur = res.start, res.dur
 	v := c.apply(res.r, r.spec.Weight)
 	if v.logged != nil && c.spec.OnVerdict != nil {

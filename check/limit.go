@@ -92,11 +92,18 @@ func (l *limiter) observe(late bool, started time.Time) {
 }
 
 // late reports whether a finished check shows this host falling behind: a
-// success that took lateFactor times its checker's usual duration (and at
-// least lateFloor), or an I/O timeout after the connection was made (the
-// read or write deadline, connect_timeout, ran out on a live peer). A
-// connect timeout or refusal is the peer's state, not ours.
-func (c *checkerState) late(r probe.Result, dur time.Duration) bool {
+// success that used more than half its budget (its connect_timeout, known
+// for the event loop's checks) or, budget unknown, lateFactor times its
+// checker's usual duration (and at least lateFloor); or an I/O timeout
+// after the connection was made (the read or write deadline ran out on a
+// live peer). A connect timeout or refusal is the peer's state, not ours.
+// Slow but timely successes do not count: the bound is there to keep
+// checks from timing out, and under emulation or load their duration
+// varies far more than 4x without any check failing.
+func (c *checkerState) late(r probe.Result, dur, budget time.Duration) bool {
+	if r.Err == nil && budget > 0 {
+		return dur > budget/2
+	}
 	if r.Err == nil {
 		late := c.avgDur > 0 && dur > lateFactor*c.avgDur && dur > lateFloor
 		switch {

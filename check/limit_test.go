@@ -60,25 +60,28 @@ func TestLimiterGrowsWhileFullAndCutsOncePerWave(t *testing.T) {
 
 func TestLateClassification(t *testing.T) {
 	c := newCheckerState(Checker{Kind: "HTTP_GET"})
-	if c.late(probe.Result{}, 10*time.Millisecond) || c.late(probe.Result{}, 12*time.Millisecond) {
+	if c.late(probe.Result{}, 10*time.Millisecond, 0) || c.late(probe.Result{}, 12*time.Millisecond, 0) {
 		t.Fatal("usual successes counted late")
 	}
-	if !c.late(probe.Result{}, 200*time.Millisecond) {
+	if !c.late(probe.Result{}, 200*time.Millisecond, 0) {
 		t.Fatal("a success 16x slower than usual is late")
 	}
 	ioTimeout := probe.Result{Err: fmt.Errorf("http x: status line: %w", &os.PathError{Op: "read", Err: os.ErrDeadlineExceeded})}
-	if !c.late(ioTimeout, time.Second) {
+	if c.late(probe.Result{}, 400*time.Millisecond, time.Second) || !c.late(probe.Result{}, 600*time.Millisecond, time.Second) {
+		t.Fatal("with a budget, late is past half of it")
+	}
+	if !c.late(ioTimeout, time.Second, time.Second) {
 		t.Fatal("a read timeout on a made connection is late")
 	}
 	dialTimeout := probe.Result{Err: fmt.Errorf("http x: %w", &net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded})}
-	if c.late(dialTimeout, time.Second) {
+	if c.late(dialTimeout, time.Second, time.Second) {
 		t.Fatal("a connect timeout (black hole) is the peer's state")
 	}
-	if c.late(probe.Result{Err: errors.New("connection refused")}, time.Millisecond) {
+	if c.late(probe.Result{Err: errors.New("connection refused")}, time.Millisecond, time.Second) {
 		t.Fatal("a refusal is not late")
 	}
 	u := newCheckerState(Checker{Kind: "UDP_CHECK"})
-	if u.late(ioTimeout, time.Second) {
+	if u.late(ioTimeout, time.Second, 0) {
 		t.Fatal("a UDP peer that does not answer is down, not late")
 	}
 }

@@ -26,11 +26,14 @@ type flight struct {
 	c     *checkerState
 	st    probe.Stepper
 	start time.Time
-	fd    int
-	ev    uint32
-	gen   uint32
-	dl    time.Time
-	done  bool
+	// connStart: when the current connection (url) began; its deadline
+	// less this is the check's budget.
+	connStart time.Time
+	fd        int
+	ev        uint32
+	gen       uint32
+	dl        time.Time
+	done      bool
 }
 
 // hasSteppable reports whether any checker can run on the loop.
@@ -216,6 +219,7 @@ func (l *loop) sync(f *flight, now time.Time) {
 		return
 	}
 	if gen != f.gen || fd != f.fd {
+		f.connStart = now
 		if l.flights[f.fd] == f {
 			delete(l.flights, f.fd) // closed by the check: out of epoll
 		}
@@ -245,7 +249,12 @@ func (l *loop) finish(f *flight, r probe.Result, now time.Time) {
 		delete(l.flights, f.fd)
 	}
 	f.done = true
-	l.done = append(l.done, result{c: f.c, r: r, start: f.start, dur: now.Sub(f.start)})
+	res := result{c: f.c, r: r, start: f.start, dur: now.Sub(f.start)}
+	if !f.dl.IsZero() {
+		res.budget = f.dl.Sub(f.connStart)
+		res.dur = now.Sub(f.connStart) // of the last url's connection
+	}
+	l.done = append(l.done, res)
 }
 
 // expire steps the checks whose deadline passed and drops finished ones.
