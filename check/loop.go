@@ -206,9 +206,18 @@ func (l *loop) startDue(ctx context.Context) (time.Time, time.Time) {
 	}
 	if len(l.done) > 0 {
 		until = now
+	} else if !until.IsZero() {
+		// Wake on a coarse tick: checks due within one start together
+		// and their answers tend to come back in one wake-up.
+		until = until.Add(wakeTick - 1).Truncate(wakeTick)
 	}
 	return now, until
 }
+
+// wakeTick is the loop's timer granularity: 5 ms late at most on a
+// delay_loop of a second or more, and a tick per 5 ms at most however
+// many checks are spread over the period.
+const wakeTick = 5 * time.Millisecond
 
 // sync registers f's socket as it now waits, or records its result.
 func (l *loop) sync(f *flight, now time.Time) {
