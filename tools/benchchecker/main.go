@@ -289,13 +289,16 @@ func switches(pid int) float64 {
 }
 
 // rss is VmRSS of pid in KiB.
-func rss(pid int) float64 {
+func rss(pid int) float64 { return statusKiB(pid, "VmRSS:") }
+
+// statusKiB is a KiB field of pid's /proc status.
+func statusKiB(pid int, field string) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(l, field); ok {
 			n, _ := strconv.ParseFloat(strings.Fields(v)[0], 64)
 			return n
 		}

@@ -74,6 +74,7 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	result(fmt.Sprintf("checks%d.switches_per_check", n), d, (x1-x0)/checks)
 	result(fmt.Sprintf("checks%d.checks_per_s_of_%d", n, n), d, checks/t1.Sub(t0).Seconds())
 	result(fmt.Sprintf("checks%d.rss_kib", n), d, rss(pid))
+	result(fmt.Sprintf("checks%d.rss_anon_kib", n), d, statusKiB(pid, "RssAnon:"))
 	if killN <= 0 {
 		return nil
 	}
