@@ -154,7 +154,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.lim = newLimiter(e.maxInFlight, len(e.checkers))
 	e.inFlight = 0
 	if !e.noLoop && e.hasSteppable() {
-		return e.runLoop(ctx)
+		return e.runLoop(ctx, cancel)
 	}
 	var wg sync.WaitGroup
 

@@ -69,7 +69,8 @@ type loop struct {
 	wg      sync.WaitGroup
 }
 
-func (e *Engine) runLoop(ctx context.Context) error {
+// runLoop is Run on the event loop; cancel ends ctx (Run's own).
+func (e *Engine) runLoop(ctx context.Context, cancel context.CancelFunc) error {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("check: epoll: %w", err)
@@ -110,16 +111,15 @@ func (e *Engine) runLoop(ctx context.Context) error {
 	events := make([]unix.EpollEvent, 256)
 	for {
 		if ctx.Err() != nil {
-			for _, f := range l.active {
-				f.st.Abort()
-			}
-			l.wg.Wait()
+			l.stop()
 			e.flush(e.shutdown())
 			return nil
 		}
 		now, until := l.startDue(ctx)
 		n, err := l.wait(events, now, until)
 		if err != nil {
+			cancel()
+			l.stop()
 			return err
 		}
 		now = time.Now()
@@ -165,6 +165,18 @@ func (l *loop) wait(events []unix.EpollEvent, now, until time.Time) (int, error)
 		return 0, fmt.Errorf("check: epoll_wait: %w", werr)
 	}
 	return n, nil
+}
+
+// stop closes the checks in flight and waits for the goroutine probes
+// (Run's context is cancelled by then, or is about to be by Run's return).
+func (l *loop) stop() {
+	for _, f := range l.active {
+		if !f.done {
+			f.st.Abort()
+		}
+	}
+	l.active = nil
+	l.wg.Wait()
 }
 
 // startDue starts the due checks the bound admits and returns the time
