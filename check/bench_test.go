@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,6 +77,22 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// contextSwitches sums the context switches of this process's threads.
+func contextSwitches() float64 {
+	files, _ := filepath.Glob("/proc/self/task/*/status")
+	n := 0.0
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, l := range strings.Split(string(b), "\n") {
+			if _, v, ok := strings.Cut(l, "ctxt_switches:"); ok {
+				x, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				n += x
+			}
+		}
+	}
+	return n
+}
+
 func procStatusKB(field string) float64 {
 	b, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(b), "\n") {
@@ -126,8 +143,12 @@ func BenchmarkEngine10kHTTP(b *testing.B) {
 		vs.Reals = append(vs.Reals, RealServer{ID: strconv.Itoa(i), Weight: 1,
 			Checkers: []Checker{{Kind: "HTTP_GET", Probe: h, Timing: tm}}})
 	}
+	var opts []Option
+	if os.Getenv("CHECK_BENCH_NOLOOP") != "" {
+		opts = append(opts, WithoutEventLoop())
+	}
 	for b.Loop() {
-		e, err := New([]VirtualServer{vs}, nopSink{})
+		e, err := New([]VirtualServer{vs}, nopSink{}, opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -135,9 +156,9 @@ func BenchmarkEngine10kHTTP(b *testing.B) {
 		done := make(chan struct{})
 		go func() { _ = e.Run(ctx); close(done) }()
 		time.Sleep(3 * time.Second) // bootstrap + warmup spread
-		c0, cpu0, t0 := e.Checks(), cpuTime(), time.Now()
+		c0, cpu0, t0, sw0 := e.Checks(), cpuTime(), time.Now(), contextSwitches()
 		time.Sleep(window)
-		c1, cpu1, t1 := e.Checks(), cpuTime(), time.Now()
+		c1, cpu1, t1, sw1 := e.Checks(), cpuTime(), time.Now(), contextSwitches()
 		var failing int
 		var lat time.Duration
 		for _, s := range e.Status() {
@@ -155,6 +176,7 @@ func BenchmarkEngine10kHTTP(b *testing.B) {
 		b.ReportMetric(float64(c1-c0)/el, "checks/s")
 		b.ReportMetric((cpu1-cpu0).Seconds()/el, "cpu-s/s")
 		b.ReportMetric(float64(cpu1-cpu0)/float64(c1-c0)/1e3, "cpu-µs/check")
+		b.ReportMetric((sw1-sw0)/float64(c1-c0), "switches/check")
 		b.ReportMetric(rss/1024, "rss-MB")
 		b.ReportMetric(procStatusKB("VmHWM")/1024, "peak-rss-MB")
 		b.ReportMetric(float64(failing), "rs-down")

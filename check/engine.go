@@ -21,6 +21,16 @@ type Engine struct {
 	randN       func(n int64) int64
 	jitter      float64
 	maxInFlight int
+	// lim bounds the checks in flight; inFlight counts them. Both belong
+	// to Run (handle runs there too).
+	lim      limiter
+	inFlight int
+	// kickFd is the event loop's eventfd while it runs (loop.go), -1
+	// otherwise; kickMu keeps it from closing under a writer.
+	kickMu sync.RWMutex
+	kickFd int
+	// noLoop keeps every probe in goroutines (WithoutEventLoop).
+	noLoop bool
 	// checkerEvents states CheckerUp/CheckerDown (WithCheckerEvents).
 	checkerEvents bool
 
@@ -43,6 +53,8 @@ type result struct {
 	r     probe.Result
 	start time.Time
 	dur   time.Duration
+	// budget is the check's connect_timeout when known (stepped checks).
+	budget time.Duration
 }
 
 // Option tunes an Engine.
@@ -57,9 +69,15 @@ func WithRand(f func(n int64) int64) Option { return func(e *Engine) { e.randN =
 // such jitter; the default 0 keeps its exact period.
 func WithJitter(frac float64) Option { return func(e *Engine) { e.jitter = frac } }
 
-// WithMaxInFlight bounds how many checks run at once (0: one per checker);
-// a bound protects file descriptors when many peers black-hole at once.
+// WithMaxInFlight fixes how many checks run at once; 0 (the default) lets
+// the engine adapt the bound (limit.go): it grows while checks finish in
+// time and shrinks when they run late, so an overloaded host spreads its
+// checks instead of letting all of them time out together.
 func WithMaxInFlight(n int) Option { return func(e *Engine) { e.maxInFlight = n } }
+
+// WithoutEventLoop runs every check in its own goroutine, as before the
+// event loop (loop.go); for comparisons.
+func WithoutEventLoop() Option { return func(e *Engine) { e.noLoop = true } }
 
 // WithCheckerEvents makes the engine state each checker verdict keepalived
 // e-mails about (CheckerUp/CheckerDown events, after the real server and
@@ -71,7 +89,7 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	if sink == nil {
 		return nil, errors.New("check: nil sink")
 	}
-	e := &Engine{sink: sink, randN: rand.Int64N, wake: make(chan struct{}, 1)}
+	e := &Engine{sink: sink, randN: rand.Int64N, wake: make(chan struct{}, 1), kickFd: -1}
 	for _, o := range opts {
 		o(e)
 	}
@@ -133,11 +151,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	var sem chan struct{}
-	if e.maxInFlight > 0 {
-		sem = make(chan struct{}, e.maxInFlight)
+	e.lim = newLimiter(e.maxInFlight, len(e.checkers))
+	e.inFlight = 0
+	if !e.noLoop && e.hasSteppable() {
+		return e.runLoop(ctx, cancel)
 	}
+	var wg sync.WaitGroup
 
 	e.flush(e.start())
 	timer := time.NewTimer(time.Hour)
@@ -145,14 +164,19 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		e.mu.Lock()
 		now := time.Now()
+		full := false
 		for len(e.queue) > 0 && !e.queue[0].next.After(now) {
+			if full = !e.lim.admit(e.inFlight); full {
+				break // the next result frees a slot
+			}
 			c := heap.Pop(&e.queue).(*checkerState)
 			c.inFlight = true
+			e.inFlight++
 			wg.Add(1)
-			go e.probe(ctx, c, sem, &wg)
+			go e.probe(ctx, c, &wg)
 		}
 		wait := time.Hour
-		if len(e.queue) > 0 {
+		if len(e.queue) > 0 && !full {
 			wait = e.queue[0].next.Sub(now)
 		}
 		e.mu.Unlock()
@@ -164,13 +188,13 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.flush(e.shutdown())
 			return nil
 		case res := <-e.results:
-			out := e.handle(res)
+			out := e.handle(res, time.Now())
 			// Fold whatever else has arrived before restating membership,
 			// so a burst of changes costs one SetMembers per service.
 			for drained := false; !drained && len(out) < 4096; {
 				select {
 				case res := <-e.results:
-					out = append(out, e.handle(res)...)
+					out = append(out, e.handle(res, time.Now())...)
 				default:
 					drained = true
 				}
@@ -212,6 +236,7 @@ func (e *Engine) Wake(key string) {
 	case e.wake <- struct{}{}:
 	default:
 	}
+	e.kick()
 }
 
 // SetWeight gives a real server the effective weight w, as keepalived's
@@ -245,6 +270,7 @@ func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
 			}
 			select {
 			case e.cmds <- f:
+				defer e.kick()
 				return old, true
 			default:
 				return old, false
@@ -254,22 +280,15 @@ func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
 	return 0, false
 }
 
-func (e *Engine) probe(ctx context.Context, c *checkerState, sem chan struct{}, wg *sync.WaitGroup) {
+func (e *Engine) probe(ctx context.Context, c *checkerState, wg *sync.WaitGroup) {
 	defer wg.Done()
-	if sem != nil {
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-		case <-ctx.Done():
-			return
-		}
-	}
 	start := time.Now()
 	r := c.spec.Probe.Check(ctx)
 	if ctx.Err() != nil {
 		return // shutting down: a cancelled check proves nothing
 	}
 	e.results <- result{c: c, r: r, start: start, dur: time.Since(start)}
+	e.kick()
 }
 
 // start computes the initial state and the first schedule: 1 s plus a random
@@ -299,8 +318,11 @@ func (e *Engine) start() []output {
 	return out
 }
 
-// handle folds one result into the state machines and reschedules.
-func (e *Engine) handle(res result) []output {
+// handle folds one result into the state machines and reschedules from
+// now. The event loop passes the time it woke, as keepalived's scheduler
+// caches its time_now per loop: checks that end in one wake-up are due
+// together again and then run in one wake-up.
+func (e *Engine) handle(res result, now time.Time) []output {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.done.Add(1)
@@ -308,12 +330,13 @@ func (e *Engine) handle(res result) []output {
 	s := e.services[c.vs]
 	r := s.reals[c.rs]
 	c.inFlight = false
+	e.inFlight--
+	e.lim.observe(c.late(res.r, res.dur, res.budget), res.start)
 	c.lastRun, c.lastDur = res.start, res.dur
 	v := c.apply(res.r, r.spec.Weight)
 	if v.logged != nil && c.spec.OnVerdict != nil {
 		c.spec.OnVerdict(*v.logged)
 	}
-	now := time.Now()
 	delay := v.delay
 	if e.jitter > 0 && delay == c.spec.Timing.DelayLoop {
 		delay += time.Duration(e.randN(int64(float64(delay)*e.jitter) + 1))

@@ -39,6 +39,7 @@ type checkerState struct {
 	lastFail   string
 	lastFailAt time.Time
 	lastDur    time.Duration
+	avgDur     time.Duration // usual duration of a success (limit.go)
 	lastRun    time.Time
 	consecFail int
 	checks     uint64

@@ -273,7 +273,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		}
 		return err
 	}
-	fitProcessors(d.wantLVS(cfg))
+	fitProcessors(d.wantLVS(cfg) && parallelCheckers(cfg))
 	if d.opt.Ready != nil {
 		d.opt.Ready()
 	}
@@ -539,7 +539,7 @@ func (d *Daemon) finishReload(r loadResult) error {
 	err := r.err
 	if err == nil {
 		err = d.apply(r.cfg)
-		fitProcessors(d.wantLVS(d.Config()))
+		fitProcessors(d.wantLVS(d.Config()) && parallelCheckers(d.Config()))
 	} else {
 		err = fmt.Errorf("new configuration rejected, keeping the running one: %w", err)
 	}

@@ -3,32 +3,52 @@ package daemon
 import (
 	"os"
 	"runtime"
+
+	"github.com/dsas/keepalived-go/config"
 )
 
-// fitProcessors gives a daemon that runs VRRP alone one scheduler P, and
-// gives the runtime's own choice back as soon as the configuration has
-// virtual servers.
+// fitProcessors gives the daemon one scheduler P unless it has checkers
+// that are real parallel work (SSL_GET's TLS handshakes), and gives the
+// runtime's own choice back as soon as it has.
 //
 // The VRRP engine is one goroutine's work at a time (its lock serialises
-// every packet and timer), like keepalived's single-threaded VRRP child.
-// With two Ps each received burst of adverts woke a second thread to
-// steal the work (futex wake-ups, context switches, the scheduler's
-// spinning), and the runtime re-read the CPU affinity every second to keep
-// GOMAXPROCS current: a BACKUP with 255 instances spent a tenth of its CPU
-// on that. Checkers are different: thousands of HTTP and TLS probes are
-// real parallel work, and on one P a burst of them would delay adverts.
-// An operator's GOMAXPROCS always wins.
-func fitProcessors(checkers bool) {
+// every packet and timer), like keepalived's single-threaded VRRP child;
+// HTTP_GET and TCP_CHECK run on the checker engine's single event loop,
+// like keepalived's checker process. With two Ps each wake-up of either
+// woke a second thread to steal the work (futex wake-ups, context
+// switches, the scheduler's spinning), and the runtime re-read the CPU
+// affinity every second to keep GOMAXPROCS current: a BACKUP with 255
+// instances spent a tenth of its CPU on that, and the checker engine in
+// the VM under TCG 1.7-2x the context switches and CPU per check. TLS
+// handshakes are different: thousands of them are real parallel work,
+// and on one P a burst of them would delay adverts. An operator's
+// GOMAXPROCS always wins.
+func fitProcessors(parallel bool) {
 	if _, set := os.LookupEnv("GOMAXPROCS"); set {
 		return
 	}
 	switch {
-	case !checkers && runtime.GOMAXPROCS(0) != 1:
+	case !parallel && runtime.GOMAXPROCS(0) != 1:
 		runtime.GOMAXPROCS(1)
-	case checkers && onOneP:
+	case parallel && onOneP:
 		runtime.SetDefaultGOMAXPROCS()
 	}
-	onOneP = !checkers
+	onOneP = !parallel
+}
+
+// parallelCheckers reports whether cfg has checkers whose work is CPU
+// that several threads share well: SSL_GET.
+func parallelCheckers(cfg *config.Config) bool {
+	for _, vs := range cfg.LVS.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for _, c := range rs.Checkers {
+				if c.Type == config.CheckSSL {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // onOneP records that fitProcessors pinned GOMAXPROCS to 1 (rather than

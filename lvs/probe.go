@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/dsas/keepalived-go/check/probe"
 )
@@ -50,6 +51,44 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 	if ctx.Err() != nil {
 		return r
 	}
+	return w.observe(ctx, r)
+}
+
+// CanStep implements probe.Steppable.
+func (w *watched) CanStep() bool {
+	sp, ok := w.inner.(probe.Steppable)
+	return ok && sp.CanStep()
+}
+
+// Begin implements probe.Steppable when the inner prober does.
+func (w *watched) Begin(now time.Time) probe.Stepper {
+	sp, ok := w.inner.(probe.Steppable)
+	if !ok {
+		return nil
+	}
+	st := sp.Begin(now)
+	if st == nil {
+		return nil
+	}
+	return watchedStep{st, w}
+}
+
+// watchedStep observes a stepped check's result as Check does.
+type watchedStep struct {
+	probe.Stepper
+	w *watched
+}
+
+func (s watchedStep) Step(now time.Time, expired bool) (probe.Result, bool) {
+	r, done := s.Stepper.Step(now, expired)
+	if done {
+		r = s.w.observe(context.Background(), r)
+	}
+	return r, done
+}
+
+// observe counts and logs one finished check.
+func (w *watched) observe(ctx context.Context, r probe.Result) probe.Result {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sinceReset++

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // tcpServer runs handle for every connection accepted on 127.0.0.1 until
@@ -65,7 +67,15 @@ func closedPort(t *testing.T) netip.AddrPort {
 func mustReturn(t *testing.T, p Prober) Result {
 	t.Helper()
 	ch := make(chan Result, 1)
-	go func() { ch <- p.Check(context.Background()) }()
+	if sp, ok := p.(Steppable); ok && steppedMode {
+		if st := sp.Begin(time.Now()); st != nil {
+			go func() { ch <- runSteps(t, st) }()
+		} else {
+			go func() { ch <- p.Check(context.Background()) }()
+		}
+	} else {
+		go func() { ch <- p.Check(context.Background()) }()
+	}
 	select {
 	case r := <-ch:
 		return r
@@ -92,3 +102,44 @@ func leakCheck(t *testing.T) {
 }
 
 const shortTimeout = 300 * time.Millisecond
+
+// steppedMode makes mustReturn run a Steppable prober's steps on a small
+// epoll loop instead of Check (TestSteppedSameVerdicts).
+var steppedMode bool
+
+// runSteps drives st as the engine's event loop does.
+func runSteps(t *testing.T, st Stepper) Result {
+	t.Helper()
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(ep)
+	var gen uint32
+	var events [4]unix.EpollEvent
+	for {
+		fd, ev, dl, g := st.Wait()
+		op := unix.EPOLL_CTL_MOD
+		if g != gen {
+			op, gen = unix.EPOLL_CTL_ADD, g
+		}
+		if err := unix.EpollCtl(ep, op, fd, &unix.EpollEvent{Events: ev, Fd: int32(fd)}); err != nil {
+			t.Fatalf("epoll_ctl %d: %v", op, err)
+		}
+		ms := -1
+		if !dl.IsZero() {
+			ms = max(0, int(time.Until(dl).Milliseconds())+1)
+		}
+		n, err := unix.EpollWait(ep, events[:], ms)
+		if err != nil && err != unix.EINTR {
+			t.Fatal(err)
+		}
+		expired := n == 0 && !dl.IsZero() && !time.Now().Before(dl)
+		if n == 0 && !expired {
+			continue
+		}
+		if r, done := st.Step(time.Now(), expired); done {
+			return r
+		}
+	}
+}

@@ -61,6 +61,9 @@ type HTTP struct {
 	TLS *tls.Config
 	// EnableSNI sends the virtual host as SNI (SSL_GET only).
 	EnableSNI bool
+
+	// step is the last stepped check, reused by the next (step.go).
+	step *connStep
 }
 
 // Check implements Prober.

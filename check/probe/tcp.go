@@ -5,6 +5,8 @@ import "context"
 // TCP is TCP_CHECK: the target is up when a connection can be established.
 type TCP struct {
 	Conn Conn
+
+	step *connStep // reused by the next stepped check (step.go)
 }
 
 // Check implements Prober.

@@ -253,14 +253,52 @@ func cpu(pid int) time.Duration {
 	return time.Duration(u+k) * 10 * time.Millisecond // USER_HZ 100
 }
 
+// sysCPU is the system part of cpu(pid).
+func sysCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(k) * 10 * time.Millisecond
+}
+
+// switches is the context switches (voluntary and not) of pid's live
+// threads: each is a sleep and a wake-up, costly under TCG.
+func switches(pid int) float64 {
+	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	n := 0.0
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "voluntary_ctxt_switches:"); ok {
+				x, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				n += x
+			} else if v, ok := strings.CutPrefix(l, "nonvoluntary_ctxt_switches:"); ok {
+				x, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				n += x
+			}
+		}
+	}
+	return n
+}
+
 // rss is VmRSS of pid in KiB.
-func rss(pid int) float64 {
+func rss(pid int) float64 { return statusKiB(pid, "VmRSS:") }
+
+// statusKiB is a KiB field of pid's /proc status.
+func statusKiB(pid int, field string) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(l, field); ok {
 			n, _ := strconv.ParseFloat(strings.Fields(v)[0], 64)
 			return n
 		}

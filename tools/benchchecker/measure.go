@@ -62,14 +62,19 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	pid := p.checker()
 	time.Sleep(3 * time.Second)
 	c0, h0, a0, t0 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
+	s0, x0 := sysCPU(pid), switches(pid)
 	time.Sleep(o.window)
 	c1, h1, a1, t1 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
+	s1, x1 := sysCPU(pid), switches(pid)
 	result(fmt.Sprintf("checks%d.connections_per_s", n), d, float64(a1-a0)/t1.Sub(t0).Seconds())
 	checks := float64(h1 - h0)
 	result(fmt.Sprintf("checks%d.cpu_percent", n), d, 100*(c1-c0).Seconds()/t1.Sub(t0).Seconds())
 	result(fmt.Sprintf("checks%d.cpu_us_per_check", n), d, float64((c1-c0).Microseconds())/checks)
+	result(fmt.Sprintf("checks%d.sys_us_per_check", n), d, float64((s1-s0).Microseconds())/checks)
+	result(fmt.Sprintf("checks%d.switches_per_check", n), d, (x1-x0)/checks)
 	result(fmt.Sprintf("checks%d.checks_per_s_of_%d", n, n), d, checks/t1.Sub(t0).Seconds())
 	result(fmt.Sprintf("checks%d.rss_kib", n), d, rss(pid))
+	result(fmt.Sprintf("checks%d.rss_anon_kib", n), d, statusKiB(pid, "RssAnon:"))
 	if killN <= 0 {
 		return nil
 	}
