@@ -278,3 +278,22 @@ func ipvsLines(phase, s string) []string {
 	}
 	return out
 }
+
+// lvsTestVerdict says from keepalived -t's exit code whether the file runs.
+// keepalived refuses outright only with 4 (file not found, a missing
+// interface, a fatal error: config_test_exit); 5 (non-fatal configuration
+// errors) and 6 (script security) are files its daemon runs, reporting the
+// errors and ignoring or defaulting the items (grammar notes §5.12), so
+// they run here with a note. Whether the daemon then exits at start is
+// compared like any other behaviour (the exit and log columns).
+func lvsTestVerdict(rc int, out string) (note, skip string) {
+	switch rc {
+	case 0:
+		return "", ""
+	case 5:
+		return "-t exit 5 (non-fatal configuration errors)", ""
+	case 6:
+		return "-t exit 6 (script security warning)", ""
+	}
+	return "", fmt.Sprintf("keepalived -t exit %d: %s", rc, firstLine(out))
+}

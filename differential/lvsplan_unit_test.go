@@ -101,3 +101,23 @@ func TestLVSViews(t *testing.T) {
 		t.Errorf("report:\n%s", rep)
 	}
 }
+
+// TestLVSTestVerdict: every file keepalived's -t does not refuse outright
+// runs (exit 5 and 6 with a note); exit 4 is skipped with -t's first line.
+func TestLVSTestVerdict(t *testing.T) {
+	for _, c := range []struct {
+		rc         int
+		note, skip string
+	}{
+		{0, "", ""},
+		{5, "-t exit 5 (non-fatal configuration errors)", ""},
+		{6, "-t exit 6 (script security warning)", ""},
+		{4, "", "keepalived -t exit 4: Unable to find file"},
+		{1, "", "keepalived -t exit 1: Unable to find file"},
+	} {
+		note, skip := lvsTestVerdict(c.rc, "Unable to find file\nmore\n")
+		if note != c.note || skip != c.skip {
+			t.Errorf("exit %d: note %q skip %q, want %q %q", c.rc, note, skip, c.note, c.skip)
+		}
+	}
+}
