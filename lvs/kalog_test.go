@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/check/probe"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/google/go-cmp/cmp"
 )
@@ -40,6 +41,17 @@ func TestVerdictLines(t *testing.T) {
 		{config.CheckPing, check.Verdict{HasRun: true, Retry: 1}, []string{"ICMP CHECK on service [10.20.1.2]:tcp:8080 of [10.20.0.1]:tcp:80 failed after 1 retries."}},
 		{config.CheckPing, check.Verdict{}, []string{"ICMP CHECK on service [10.20.1.2]:tcp:8080 failed."}},
 		{config.CheckSMTP, check.Verdict{Up: true}, []string{"Remote SMTP server [10.20.1.2]:tcp:8080 succeed on service."}},
+		// smtp_final's and dns_final's reasons (check_smtp.c, check_dns.c).
+		{config.CheckSMTP, check.Verdict{HasRun: true, Retry: 2, Err: &probe.SMTPError{Reason: "Read timeout from server [10.20.1.2]:25"}},
+			[]string{"SMTP_CHECK Read timeout from server [10.20.1.2]:25"}},
+		{config.CheckSMTP, check.Verdict{Err: errors.New("other")}, nil},
+		{config.CheckDNS, check.Verdict{Up: true}, nil},
+		{config.CheckDNS, check.Verdict{HasRun: true, Retry: 1, Err: &probe.DNSError{Reason: "failed to read socket; errno 111 (Connection refused)"}},
+			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) failed to read socket; errno 111 (Connection refused) after 1 retries"}},
+		{config.CheckDNS, check.Verdict{HasRun: true, Err: &probe.DNSError{Reason: "read timeout from socket"}},
+			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) read timeout from socket after 0 retries"}},
+		{config.CheckDNS, check.Verdict{Retry: 3, Err: &probe.DNSError{Reason: "read error occurred. (rcode = 2)"}},
+			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) read error occurred. (rcode = 2)"}},
 	} {
 		if diff := cmp.Diff(tc.want, verdictLines(&config.Checker{Type: tc.kind, HTTP: &config.HTTPCheck{URLs: urls}}, "[10.20.0.1]:tcp:80", rs, tc.v)); diff != "" {
 			t.Errorf("%s %+v (-want +got):\n%s", tc.kind, tc.v, diff)

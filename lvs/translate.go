@@ -398,7 +398,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 	case config.CheckTCP:
 		out.Probe = &probe.TCP{Conn: conn}
 	case config.CheckSMTP:
-		p := &probe.SMTP{Conn: conn}
+		p := &probe.SMTP{Conn: conn, RS: rs.Addr}
 		if c.SMTP != nil {
 			p.HELO = c.SMTP.HeloName
 		}
