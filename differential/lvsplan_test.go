@@ -261,6 +261,7 @@ func lvsLogLines(s string) []string {
 			l = m[1]
 		}
 		l = pidRe.ReplaceAllString(l, "${1}${2}N")
+		l = smtpFdRe.ReplaceAllString(l, "${1}N")
 		if lvsLogDropRe.MatchString(l) || !lvsLogKeepRe.MatchString(l) || seen[l] {
 			return ""
 		}

@@ -78,8 +78,10 @@ func TestLVSViews(t *testing.T) {
 	log := "Mon Dec  7 04:22:28 2026: TCP connection to [10.0.0.1]:tcp:80 success.\n" +
 		"Mon Dec  7 04:22:31 2026: TCP connection to [10.0.0.1]:tcp:80 success.\n" +
 		"Mon Dec  7 04:22:31 2026: Starting Healthcheck child process, pid=12\n" +
-		"Mon Dec  7 04:22:32 2026: Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80\n"
-	if got := lvsLogLines(log); strings.Join(got, "|") != "Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80|TCP connection to [10.0.0.1]:tcp:80 success." {
+		"Mon Dec  7 04:22:32 2026: Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80\n" +
+		"Mon Dec  7 04:22:33 2026: smtp fd 17 returned write error\n" +
+		"Mon Dec  7 04:22:34 2026: smtp fd 9 returned write error\n"
+	if got := lvsLogLines(log); strings.Join(got, "|") != "Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80|TCP connection to [10.0.0.1]:tcp:80 success.|smtp fd N returned write error" {
 		t.Errorf("log lines %q", got)
 	}
 	if got := ipvsLines("phase1", "-a -t b\n-A -t a\n"); strings.Join(got, "|") != "phase1: -A -t a|phase1: -a -t b" {
