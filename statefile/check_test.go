@@ -99,3 +99,31 @@ func TestFailedURLLongest(t *testing.T) {
 		t.Errorf("failedURL = %q", got)
 	}
 }
+
+// TestCheckDataSectionsMatchRealKeepalived: testdata/keepalived-2.2.7-check2
+// holds the keepalived_check.data keepalived 2.2.7 wrote in the qemu VM
+// (keepalived -C, SIGUSR1 before any check ran) for the file beside it:
+// the SSL definitions, virtual server groups (ranges, fwmark, both
+// families) with their alive counts, a dual-family group's address family,
+// SMTP_CHECK's helo and bindto, DNS_CHECK's type and name, UDP_CHECK's
+// payload and reply, and the url virtualhost and regex lines (issue 11 LVS
+// divergence 4).
+func TestCheckDataSectionsMatchRealKeepalived(t *testing.T) {
+	dir := filepath.Join("testdata", "keepalived-2.2.7-check2")
+	real, err := os.ReadFile(filepath.Join(dir, CheckName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(filepath.Join(dir, "keepalived.conf"), parser.Options{
+		NoConfigID:      true,
+		InterfaceExists: func(string) bool { return true },
+		UserExists:      func(string) bool { return true },
+		GroupExists:     func(string) bool { return true },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours bytes.Buffer
+	FormatCheckData(&ours, cfg, nil)
+	equalLines(t, normalise(ours.Bytes()), normalise(real))
+}
