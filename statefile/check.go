@@ -3,11 +3,13 @@ package statefile
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/check/probe"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 )
@@ -33,7 +35,9 @@ func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.Se
 			dumpVS(p, vs, cfg.LVS.Group(vs.GroupName), health[vsID(vs)])
 		}
 	}
-	var checkers []string
+	// keepalived queues the FILE_CHECKs when its checker process starts
+	// (add_rs_to_track_files), after every checker the file declares.
+	var checkers, fileCheckers []string
 	rx := regexesOf(cfg)
 	for _, vs := range cfg.LVS.VirtualServers {
 		for _, rs := range vs.RealServers {
@@ -45,16 +49,22 @@ func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.Se
 				}
 				var cb strings.Builder
 				dumpChecker(func(f string, a ...any) { fmt.Fprintf(&cb, f+"\n", a...) }, vs, rs, c, cs, rx)
-				checkers = append(checkers, cb.String())
+				if c.Type == config.CheckFile {
+					fileCheckers = append(fileCheckers, cb.String())
+				} else {
+					checkers = append(checkers, cb.String())
+				}
 			}
 		}
 	}
-	if len(checkers) > 0 {
+	if checkers = append(checkers, fileCheckers...); len(checkers) > 0 {
 		p("------< Health checkers >------")
 		for _, c := range checkers {
 			io.WriteString(w, c)
 		}
 	}
+	dumpCheckerTrackFiles(p, cfg)
+	dumpCheckerTrackBFDs(p, cfg)
 }
 
 func vsID(vs *config.VirtualServer) string {
@@ -209,9 +219,12 @@ func enDis(b bool) string {
 }
 
 func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus, set bool) {
-	weight, alive, failed := int64(rs.Weight), true, 0
+	weight, raw, alive, failed := int64(rs.Weight), int64(rs.Weight), true, 0
 	if st != nil {
-		weight, alive = st.Weight, st.Alive
+		weight, raw, alive = st.Weight, st.RawWeight, st.Alive
+		if raw == 0 {
+			raw = weight // a status without RawWeight (Weight is RawWeight clamped)
+		}
 		for _, c := range st.Checkers {
 			if !c.Up {
 				failed++
@@ -219,7 +232,7 @@ func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus,
 		}
 	}
 	p("   ------< Real server >------")
-	p("   RIP = %s, RPORT = %d, WEIGHT = %d EFF WEIGHT = %d", rs.Addr.Addr(), rs.Addr.Port(), weight, weight)
+	p("   RIP = %s, RPORT = %d, WEIGHT = %d EFF WEIGHT = %d", rs.Addr.Addr(), rs.Addr.Port(), weight, raw)
 	fwdLine(p, "", rs.Forwarding)
 	p("   Alpha is %s", onOff(rs.Alpha))
 	p("   connection timeout = %s", secs(cmpOr(rs.ConnectTimeout, 5*time.Second)))
@@ -231,25 +244,57 @@ func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus,
 	notifyLine(p, "     RS down", rs.NotifyDown)
 	p("   Using smtp notification = yes")
 	p("   initial weight = %d", rs.Weight)
-	p("   effective weight = %d", weight)
+	p("   effective weight = %d", raw)
 	p("   previous effective_weight = 0")
 	p("   alive = %d", b2i(alive))
 	p("   num failed checkers = %d", failed)
 	p("   RS set = %d", b2i(set))
 	p("   reloaded = 0")
+	header := false
+	for _, c := range rs.Checkers {
+		if c.Type == config.CheckFile && c.File != nil {
+			if !header {
+				p("   Tracked Files")
+				header = true
+			}
+			p("     %s, weight %d%s", c.File.TrackFile, c.File.Weight, reverse(c.File.Reverse))
+		}
+	}
+	header = false
+	for _, c := range rs.Checkers {
+		if c.Type == config.CheckBFD && c.BFD != nil {
+			if !header {
+				p("   Tracked BFDs")
+				header = true
+			}
+			p("     %s", c.BFD.Name)
+		}
+	}
 }
 
 func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.RealServer, c *config.Checker, st *check.CheckerStatus, rx regexes) {
-	up, ran := true, false
+	up, ran, cur := true, false, int64(0)
 	if st != nil {
-		up, ran = st.Up, !st.LastRun.IsZero()
+		up, ran, cur = st.Up, !st.LastRun.IsZero(), st.Weight
 	}
 	p(" %s -> %s", vsID(vs), check.FormatService(rs.Addr, vs.Protocol.String()))
 	p("   Enabled = yes")
 	p("   Up = %s", yesNo(up))
 	p("   Has run = %s", yesNo(ran))
-	p("   Current weight = 0")
-	if c.Type != config.CheckFile {
+	p("   Current weight = %d", cur)
+	switch c.Type {
+	case config.CheckFile:
+	case config.CheckBFD:
+		// A BFD_CHECK follows events and has no timing: keepalived
+		// prints its unset (all ones) values.
+		p("   Alpha = %s", yesNo(c.Alpha))
+		p("   Delay loop = %d us", uint64(math.MaxUint64))
+		p("   Warmup = %d us", uint64(math.MaxUint64))
+		p("   Retries = %d", uint32(math.MaxUint32))
+		p("   Delay before retry = %d us", uint64(math.MaxUint64))
+		p("   Retries iterations = %d", uint32(math.MaxUint32))
+		p("   Default delay before retry = %d us", defaultDelayBeforeRetry(c.Type).Microseconds())
+	default:
 		p("   Alpha = %s", yesNo(c.Alpha))
 		p("   Delay loop = %d us", c.DelayLoop.Microseconds())
 		p("   Warmup = %d us", c.Warmup.Microseconds())
@@ -287,6 +332,14 @@ func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.Re
 		p("   Name = %s", c.DNS.Name)
 	case c.UDP != nil:
 		dumpUDP(p, c.UDP)
+	case c.Type == config.CheckFile && c.File != nil:
+		p("   Keepalive method = FILE_CHECK")
+		p("     Tracked file = %s", c.File.TrackFile)
+		p("     Reloaded = No")
+	case c.Type == config.CheckBFD && c.BFD != nil:
+		p("   Keepalive method = BFD_CHECK")
+		p("   Name = %s", c.BFD.Name)
+		p("   Alpha is %s", onOff(c.Alpha))
 	case c.HTTP != nil:
 		dumpHTTP(p, c, rx)
 		if u := failedURL(c, st); u != "" {
@@ -607,4 +660,61 @@ func regexesOf(cfg *config.Config) regexes {
 		}
 	}
 	return rx
+}
+
+// dumpCheckerTrackFiles is the checker process's track file section: the
+// files its FILE_CHECKs follow (keepalived forgets the others), each with
+// the real servers tracking it.
+func dumpCheckerTrackFiles(p func(string, ...any), cfg *config.Config) {
+	header := false
+	for _, f := range cfg.VRRP.Files {
+		var tracking []string
+		for _, vs := range cfg.LVS.VirtualServers {
+			for _, rs := range vs.RealServers {
+				for _, c := range rs.Checkers {
+					if c.Type == config.CheckFile && c.File != nil && c.File.TrackFile == f.Name {
+						tracking = append(tracking, fmt.Sprintf("     %s -> %s, weight %d%s", vsID(vs),
+							check.FormatService(rs.Addr, vs.Protocol.String()), c.File.Weight, reverse(c.File.Reverse)))
+					}
+				}
+			}
+		}
+		if len(tracking) == 0 {
+			continue
+		}
+		if !header {
+			p("------< Checker track files >------")
+			header = true
+		}
+		p(" Track file = %s", f.Name)
+		p("   File = %s", f.Path)
+		p("   Status = %d", probe.TrackFileValue(f.Path))
+		p("   Weight = %d%s", f.Weight, reverse(f.WeightReverse))
+		p("   Tracking instances :")
+		for _, l := range tracking {
+			p("%s", l)
+		}
+	}
+}
+
+// dumpCheckerTrackBFDs is the checker process's BFD section: every
+// bfd_instance, with the real servers whose BFD_CHECK follows it.
+func dumpCheckerTrackBFDs(p func(string, ...any), cfg *config.Config) {
+	if len(cfg.VRRP.BFDs) == 0 {
+		return
+	}
+	p("------< Checker track BFDs >------")
+	for _, b := range cfg.VRRP.BFDs {
+		p(" Checker Track BFD = %s", b.Name)
+		p("   Tracking RS :")
+		for _, vs := range cfg.LVS.VirtualServers {
+			for _, rs := range vs.RealServers {
+				for _, c := range rs.Checkers {
+					if c.Type == config.CheckBFD && c.BFD != nil && c.BFD.Name == b.Name {
+						p("   %s", check.FormatService(rs.Addr, vs.Protocol.String()))
+					}
+				}
+			}
+		}
+	}
 }

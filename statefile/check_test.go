@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,4 +127,51 @@ func TestCheckDataSectionsMatchRealKeepalived(t *testing.T) {
 	var ours bytes.Buffer
 	FormatCheckData(&ours, cfg, nil)
 	equalLines(t, normalise(ours.Bytes()), normalise(real))
+}
+
+// TestCheckDataTrackersMatchRealKeepalived: testdata/keepalived-2.2.7-check3
+// is keepalived 2.2.7's keepalived_check.data (VM, -C, SIGUSR1 at once) for
+// FILE_CHECKs and BFD_CHECKs: the FILE_CHECKs queued after the other
+// checkers with their current weight, each real server's tracked files and
+// BFDs, and the checker process's track file and BFD sections. The state
+// is keepalived's at the dump: B1's session down, /tmp/tf2 holding 3
+// (init_file), the TCP_CHECK not yet run.
+func TestCheckDataTrackersMatchRealKeepalived(t *testing.T) {
+	dir := filepath.Join("testdata", "keepalived-2.2.7-check3")
+	real, err := os.ReadFile(filepath.Join(dir, CheckName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(filepath.Join(dir, "keepalived.conf"), parser.Options{NoConfigID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The track files as keepalived's init_file left them.
+	tmp := t.TempDir()
+	for i := range cfg.VRRP.Files {
+		f := &cfg.VRRP.Files[i]
+		p := filepath.Join(tmp, filepath.Base(f.Path))
+		if f.Name == "TF_2" {
+			if err := os.WriteFile(p, []byte("3\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.Path = p
+	}
+	ran := time.Unix(1, 0)
+	health := map[string]check.ServiceStatus{"[10.10.9.1]:tcp:80": {ID: "[10.10.9.1]:tcp:80", QuorumUp: false,
+		Members: []check.Member{{ID: "[127.0.0.2]:tcp:8080", Weight: 0}},
+		Reals: []check.RealStatus{
+			{ID: "[127.0.0.1]:tcp:8080", Alive: false, Weight: 1, RawWeight: 1, Checkers: []check.CheckerStatus{
+				{Up: true, LastRun: ran}, {Up: false, LastRun: ran}}},
+			{ID: "[127.0.0.2]:tcp:8080", Alive: true, Weight: 0, RawWeight: -50, Checkers: []check.CheckerStatus{
+				{Up: true}, {Up: true, LastRun: ran, Weight: -60}, {Up: true, LastRun: ran}}},
+		}}}
+	var ours bytes.Buffer
+	FormatCheckData(&ours, cfg, health)
+	got := normalise(ours.Bytes())
+	for i, l := range got {
+		got[i] = strings.Replace(l, tmp, "/tmp", 1)
+	}
+	equalLines(t, got, normalise(real))
 }
