@@ -15,6 +15,10 @@ type LVS struct {
 	SSL *SSL
 	// Groups are the virtual_server_groups that survived parsing.
 	Groups []*VirtualServerGroup
+	// CheckerBFDs are the bfd_instances whose events the checker side
+	// takes, in file order, those the BFD side disables included
+	// (keepalived's check_data->track_bfds).
+	CheckerBFDs []string
 	// VirtualServers in configuration order.
 	VirtualServers []*VirtualServer
 }

@@ -461,6 +461,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		// Each BFD event runs the checker at once (Manager.BFDState); the
 		// one-second period only restates the last event.
 		out.Wake = bfdWakeKey(c.BFD.Name)
+		out.Inert = !t.bfdEnabled(c.BFD.Name)
 		r := check.Resolve("FILE_CHECK")
 		out.Timing = r.Timing
 		out.Timing.Alpha = c.Alpha
@@ -601,4 +602,15 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// bfdEnabled: the BFD side runs the instance (the parser drops the ones
+// keepalived's BFD process disables, such as those without a neighbor).
+func (t *translator) bfdEnabled(name string) bool {
+	for _, b := range t.cfg.VRRP.BFDs {
+		if b.Name == name {
+			return true
+		}
+	}
+	return false
 }

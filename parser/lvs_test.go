@@ -65,7 +65,8 @@ func TestCheckerTrackers(t *testing.T) {
 		k.End(c)
 	}
 	block("track_file", "tf1", []string{"file", "/tmp/x"}, []string{"weight", "-5", "reverse"})
-	block("vrrp_track_file", "tf2")
+	block("vrrp_track_file", "tf2", []string{"file", "/tmp/y"})
+	block("track_file", "tf3") // no file: freed, as keepalived does
 	block("bfd_instance", "b1", []string{"neighbor_ip", "10.0.0.1"})
 	block("bfd_instance", "b2", []string{"vrrp"})
 	block("bfd_instance", "b3", []string{"vrrp"}, []string{"checker"})
@@ -75,6 +76,9 @@ func TestCheckerTrackers(t *testing.T) {
 	}
 	if f := c.lvs.findTrackFile("tf2"); f == nil || f.Weight != 1 {
 		t.Errorf("tf2 = %+v", f)
+	}
+	if f := c.lvs.findTrackFile("tf3"); f != nil {
+		t.Errorf("tf3 without a file kept: %+v", f)
 	}
 	var names []string
 	for _, b := range c.lvs.bfds {
@@ -108,5 +112,35 @@ virtual_server 10.9.0.1 80 {
 	rs := cfg.LVS.VirtualServers[0].RealServers[0]
 	if len(rs.Checkers) != 1 || rs.Checkers[0].File == nil || rs.Checkers[0].File.TrackFile != "TF" {
 		t.Fatalf("checkers = %+v, want one FILE_CHECK on TF", rs.Checkers)
+	}
+}
+
+// TestFileCheckTrackFileWithoutFile: a track_file without `file` is freed
+// (keepalived: "No file set for track_file X - ignoring"), so the checker
+// side does not find it either and drops the FILE_CHECK naming it, as
+// keepalived 2.2.7's -t and checker process do (corpus 062: keepalived-go
+// exited at start with `track_file "TF_0" not configured`).
+func TestFileCheckTrackFileWithoutFile(t *testing.T) {
+	cfg, diags := lvsParse(t, `track_file TF_0 {
+  weight 0
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
+  real_server 10.0.1.1 80 {
+    FILE_CHECK {
+      track_file TF_0
+    }
+  }
+}
+`)
+	checkDiags(t, diags, []lvsWant{
+		{generalError, 10, "track_file TF_0 not found"},
+		{generalError, 9, "FILE_CHECK has no track_file specified - ignoring"},
+		{generalError, 1, "No file set for track_file TF_0 - ignoring"},
+	})
+	if vs := cfg.LVS.VirtualServers; len(vs) != 1 || len(vs[0].RealServers) != 1 || len(vs[0].RealServers[0].Checkers) != 0 {
+		t.Errorf("virtual servers %+v", vs)
 	}
 }

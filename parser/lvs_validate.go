@@ -18,6 +18,9 @@ func validateLVS(c *ctx) {
 		g.SNMPVSStatsInterval = 5 * time.Second
 	}
 	c.Cfg.LVS.Groups = c.lvs.groups
+	for _, b := range c.lvs.bfds {
+		c.Cfg.LVS.CheckerBFDs = append(c.Cfg.LVS.CheckerBFDs, b.Name)
+	}
 
 	var out []*config.VirtualServer
 	for _, b := range c.lvs.vss {

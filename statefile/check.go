@@ -698,19 +698,20 @@ func dumpCheckerTrackFiles(p func(string, ...any), cfg *config.Config) {
 }
 
 // dumpCheckerTrackBFDs is the checker process's BFD section: every
-// bfd_instance, with the real servers whose BFD_CHECK follows it.
+// bfd_instance it takes events from (disabled ones too), with the real
+// servers whose BFD_CHECK follows it.
 func dumpCheckerTrackBFDs(p func(string, ...any), cfg *config.Config) {
-	if len(cfg.VRRP.BFDs) == 0 {
+	if len(cfg.LVS.CheckerBFDs) == 0 {
 		return
 	}
 	p("------< Checker track BFDs >------")
-	for _, b := range cfg.VRRP.BFDs {
-		p(" Checker Track BFD = %s", b.Name)
+	for _, name := range cfg.LVS.CheckerBFDs {
+		p(" Checker Track BFD = %s", name)
 		p("   Tracking RS :")
 		for _, vs := range cfg.LVS.VirtualServers {
 			for _, rs := range vs.RealServers {
 				for _, c := range rs.Checkers {
-					if c.Type == config.CheckBFD && c.BFD != nil && c.BFD.Name == b.Name {
+					if c.Type == config.CheckBFD && c.BFD != nil && c.BFD.Name == name {
 						p("   %s", check.FormatService(rs.Addr, vs.Protocol.String()))
 					}
 				}
