@@ -696,7 +696,7 @@ func chkMiscEnd(c *ctx) {
 		return
 	}
 	if !b.miscUser && !c.defaultScriptUserOK() {
-		c.Report(b.pos, generalError, "Unable to set default user for misc script %s - removing", b.c.Misc.Path.Raw)
+		c.Report(b.pos, generalError, "Unable to set default user for misc script %s - removing", cmdStr(b.c.Misc.Path.Argv))
 		c.chkDrop(b)
 		return
 	}
@@ -969,4 +969,24 @@ func chkBFDEnd(c *ctx) {
 		c.Report(b.pos, generalError, "(%s) No name has been specified for BFD_CHECKER - skipping", lvsFmtAddrPort(b.rs.r.Addr, config.ProtoNone))
 		c.chkDrop(b)
 	}
+}
+
+// cmdStr is keepalived's cmd_str: each word quoted, but for a first word
+// that is a redirection ("<file" tests a file's existence).
+func cmdStr(argv []string) string {
+	var b strings.Builder
+	for i, a := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		q := i > 0 || (a != "" && a[0] != '<' && a[0] != '>')
+		if q {
+			b.WriteByte('\'')
+		}
+		b.WriteString(a)
+		if q {
+			b.WriteByte('\'')
+		}
+	}
+	return b.String()
 }

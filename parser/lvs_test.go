@@ -144,3 +144,19 @@ virtual_server 10.0.0.1 80 {
 		t.Errorf("virtual servers %+v", vs)
 	}
 }
+
+// TestMiscScriptUserMessage: keepalived names the removed MISC_CHECK's
+// script as cmd_str quotes it (corpus 079 in the LVS differential).
+func TestMiscScriptUserMessage(t *testing.T) {
+	src := "global_defs {\n  script_user nosuchuser\n}\nvirtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n" +
+		"  real_server 10.0.1.1 80 {\n    MISC_CHECK {\n      misc_path \"/bin/check a b\"\n    }\n  }\n}\n"
+	_, diags, _ := ParseBytes("lvs.conf", []byte(src), Options{TestMode: true, NoConfigID: true,
+		UserExists: func(string) bool { return false }, GroupExists: func(string) bool { return false }})
+	want := "Unable to set default user for misc script '/bin/check' 'a' 'b' - removing"
+	for _, d := range diags {
+		if d.Msg == want {
+			return
+		}
+	}
+	t.Errorf("no %q in:\n%s", want, diags)
+}
