@@ -221,6 +221,10 @@ type VirtualServer struct {
 	// parsing (groups may be defined after the virtual server).
 	GroupName string
 	Group     *VirtualServerGroup
+	// GroupSeq is keepalived's number of the virtual server among those
+	// of its group (link_vsg_to_vs, before validation drops any), the
+	// port of its name: [GROUP]:SEQ.
+	GroupSeq uint16
 	// Family is resolved from the address, group, ip_family or real
 	// servers, as keepalived does.
 	Family Family

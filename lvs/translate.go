@@ -174,7 +174,6 @@ func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool
 		mail:           newMailPlan(cfg, log),
 	}}
 	t.p.nft = newNFTPlan(cfg, prev)
-	groupSeq := map[string]int{}
 	for _, vs := range cfg.LVS.VirtualServers {
 		var id string
 		switch vs.Kind {
@@ -184,9 +183,8 @@ func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool
 			id = check.FormatFWMark(vs.Fwmark)
 		case config.VSGroup:
 			// keepalived numbers the virtual servers of a group in the
-			// port of their name (link_vsg_to_vs).
-			id = check.FormatGroup(vs.GroupName, uint16(groupSeq[vs.GroupName]))
-			groupSeq[vs.GroupName]++
+			// port of their name (link_vsg_to_vs; the parser does it).
+			id = check.FormatGroup(vs.GroupName, vs.GroupSeq)
 		}
 		if _, dup := t.p.byID[id]; dup {
 			t.log.Warn("duplicate virtual server ignored", "vs", id)

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -159,4 +160,47 @@ func TestMiscScriptUserMessage(t *testing.T) {
 		}
 	}
 	t.Errorf("no %q in:\n%s", want, diags)
+}
+
+// TestGroupVirtualServerNumbers: keepalived numbers each group's virtual
+// servers (link_vsg_to_vs) before validating them, so the messages name
+// [GROUP]:N and a virtual server validation drops keeps its number (corpus
+// 079: "Warning: Virtual server [test3]:1: protocol specified for fwmark").
+func TestGroupVirtualServerNumbers(t *testing.T) {
+	cfg, diags := lvsParse(t, `virtual_server_group G {
+  fwmark 5
+}
+virtual_server group G {
+  lvs_sched rr
+  lvs_method NAT
+}
+virtual_server group G {
+  lvs_sched rr
+  lvs_method NAT
+  protocol UDP
+  real_server 10.0.1.1 80 {
+  }
+}
+virtual_server group G {
+  lvs_sched rr
+  lvs_method NAT
+  real_server 10.0.1.2 80 {
+  }
+}
+`)
+	var msgs []string
+	for _, d := range diags {
+		msgs = append(msgs, d.Msg)
+	}
+	for _, want := range []string{
+		"Virtual server [G]:0 has no real servers - ignoring",
+		"Warning: Virtual server [G]:1: protocol specified for fwmark - protocol will be ignored",
+	} {
+		if !slices.Contains(msgs, want) {
+			t.Errorf("no %q in %q", want, msgs)
+		}
+	}
+	if vs := cfg.LVS.VirtualServers; len(vs) != 2 || vs[0].GroupSeq != 1 || vs[1].GroupSeq != 2 {
+		t.Errorf("virtual servers %+v", vs)
+	}
 }

@@ -22,11 +22,23 @@ func validateLVS(c *ctx) {
 		c.Cfg.LVS.CheckerBFDs = append(c.Cfg.LVS.CheckerBFDs, b.Name)
 	}
 
-	var out []*config.VirtualServer
+	// keepalived links and numbers every group's virtual servers before
+	// validating any, so a virtual server dropped by validation keeps
+	// its number and the messages name the numbered server.
+	var linked []*lvsVSBuild
+	seq := map[string]uint16{}
 	for _, b := range c.lvs.vss {
 		if !lvsLinkGroup(c, b) {
 			continue
 		}
+		if v := b.v; v.Kind == config.VSGroup {
+			v.GroupSeq = seq[v.GroupName]
+			seq[v.GroupName]++
+		}
+		linked = append(linked, b)
+	}
+	var out []*config.VirtualServer
+	for _, b := range linked {
 		if lvsValidateVS(c, b) {
 			out = append(out, b.v)
 		}

@@ -70,7 +70,7 @@ func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.Se
 func vsID(vs *config.VirtualServer) string {
 	switch {
 	case vs.GroupName != "":
-		return check.FormatGroup(vs.GroupName, vs.Addr.Port())
+		return check.FormatGroup(vs.GroupName, vs.GroupSeq)
 	case vs.Fwmark != 0:
 		return check.FormatFWMark(vs.Fwmark)
 	}
