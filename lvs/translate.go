@@ -447,10 +447,12 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 			return nil, fmt.Errorf("track_file %q not configured", f.TrackFile)
 		}
 		out.Probe = &probe.File{Path: path, Weight: int64(f.Weight), Reverse: f.Reverse}
-		// keepalived watches the file; we poll it every second.
+		// keepalived watches the file; we poll it every second. It
+		// reads the file when it starts, so a FILE_CHECK is never in
+		// alpha mode (add_rs_to_track_files clears it).
 		r := check.Resolve("FILE_CHECK")
 		out.Timing = r.Timing
-		out.Timing.Alpha = c.Alpha
+		out.Timing.Alpha = false
 	case config.CheckBFD:
 		if c.BFD == nil {
 			return nil, errors.New("BFD_CHECK without bfd instance")
