@@ -3,6 +3,7 @@ package statefile
 import (
 	"bytes"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,4 +175,30 @@ func TestCheckDataTrackersMatchRealKeepalived(t *testing.T) {
 		got[i] = strings.Replace(l, tmp, "/tmp", 1)
 	}
 	equalLines(t, got, normalise(real))
+}
+
+// TestDefaultScriptUserLine: keepalived leaves "Default script uid:gid"
+// out when script_user names a user that does not exist, or when
+// keepalived_script does not exist and script security is on (corpus
+// 034, 041, 050 in the LVS differential).
+func TestDefaultScriptUserLine(t *testing.T) {
+	for _, tc := range []struct {
+		g    config.Global
+		want bool
+	}{
+		{config.Global{}, true},
+		{config.Global{ScriptUser: "root"}, true},
+		{config.Global{ScriptUser: "no-such-user-lvsdiff"}, false},
+		{config.Global{ScriptUser: "root", ScriptGroup: "no-such-group-lvsdiff"}, false},
+		{config.Global{EnableScriptSecurity: true}, userExists("keepalived_script")},
+	} {
+		if _, _, ok := defaultScriptUser(&tc.g); ok != tc.want {
+			t.Errorf("%+v: line written %v, want %v", tc.g, ok, tc.want)
+		}
+	}
+}
+
+func userExists(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
 }

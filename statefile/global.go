@@ -1,6 +1,7 @@
 package statefile
 
 import (
+	"os"
 	"os/user"
 	"strconv"
 	"time"
@@ -141,8 +142,9 @@ func dumpGlobalTail(p func(string, ...any), g *config.Global) {
 	p(" DBus %s", enabledWord(g.EnableDBus))
 	p(" DBus service name = %s", g.DBusServiceName)
 	p(" Script security %s", enabledWord(g.EnableScriptSecurity))
-	uid, gid := scriptUser(g.ScriptUser, g.ScriptGroup)
-	p(" Default script uid:gid %s:%s", uid, gid)
+	if uid, gid, ok := defaultScriptUser(g); ok {
+		p(" Default script uid:gid %s:%s", uid, gid)
+	}
 	p(" vrrp_netlink_cmd_rcv_bufs = %d", v.NetlinkCmdRcvBufs)
 	p(" vrrp_netlink_cmd_rcv_bufs_force = %d", b2i(v.NetlinkCmdRcvBufsForce))
 	p(" vrrp_netlink_monitor_rcv_bufs = %d", v.NetlinkMonitorRcvBufs)
@@ -308,4 +310,33 @@ func nftablesInUse(g *config.Global, instances []config.Instance) bool {
 		}
 	}
 	return false
+}
+
+// defaultScriptUser is keepalived's get_default_script_user: false (the
+// dump leaves the line out) when script_user names a user or group that
+// does not exist, or, without script_user, when keepalived_script does
+// not exist and script security is on.
+func defaultScriptUser(g *config.Global) (uid, gid string, ok bool) {
+	name := g.ScriptUser
+	if name == "" {
+		name = "keepalived_script"
+	}
+	u, err := user.Lookup(name)
+	switch {
+	case err != nil && g.ScriptUser != "":
+		return "", "", false
+	case err != nil && g.EnableScriptSecurity:
+		return "", "", false
+	case err != nil:
+		return strconv.Itoa(os.Geteuid()), strconv.Itoa(os.Getegid()), true
+	}
+	uid, gid = u.Uid, u.Gid
+	if g.ScriptGroup != "" {
+		gr, err := user.LookupGroup(g.ScriptGroup)
+		if err != nil {
+			return "", "", false
+		}
+		gid = gr.Gid
+	}
+	return uid, gid, true
 }
