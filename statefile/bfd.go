@@ -154,6 +154,9 @@ func writeChildGlobals(w io.Writer, cfg *config.Config) {
 	// The child processes never compute the VRRP-side defaults: an unset
 	// lower-priority GARP reads as keepalived's PARAMETER_UNSET.
 	v := &g.VRRP
+	if v.Firewall.NFTablesByVRRP {
+		v.Firewall.NFTables = false
+	}
 	if v.GARPLowerPrioDelay == v.GARPMasterDelay && v.GARPLowerPrioRepeat == v.GARPMasterRepeat {
 		v.GARPLowerPrioDelay, v.GARPLowerPrioRepeat = 4294967295*time.Second, -1
 	}

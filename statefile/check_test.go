@@ -202,3 +202,27 @@ func userExists(name string) bool {
 	_, err := user.Lookup(name)
 	return err == nil
 }
+
+// TestCheckDataNoVRRPNFTables: keepalived's VRRP process turns nftables on
+// for a strict (no_accept) instance; its checker process never does, so
+// keepalived_check.data has no nftables lines (corpus 044).
+func TestCheckDataNoVRRPNFTables(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte("global_defs {\n  vrrp_strict\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n"+
+		"  priority 100\n  virtual_ipaddress {\n    10.0.0.9\n  }\n}\nvirtual_server 10.0.0.1 80 {\n  protocol TCP\n"+
+		"  real_server 10.0.1.1 80 {\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true, InterfaceExists: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Global.VRRP.Firewall.NFTables {
+		t.Fatal("the VRRP side did not turn nftables on")
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	if strings.Contains(out.String(), "nftables table name") {
+		t.Errorf("nftables lines in keepalived_check.data:\n%s", out.String())
+	}
+}
