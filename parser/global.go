@@ -7,6 +7,7 @@ package parser
 // that they are unknown, as there.
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -519,11 +520,28 @@ func glSMTPServer(c *ctx, kw token, args []token) {
 		port = args[1].Text
 	}
 	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || host == "" {
+	if err != nil || host == "" || !plausibleHost(host) {
 		c.Report(kw.Pos, generalError, "Invalid smtp server %s %s", host, port)
 		return
 	}
 	glb(c).SMTPServer, glb(c).SMTPPort = host, uint16(p)
+}
+
+// plausibleHost: an address, or a name getaddrinfo could resolve (letters,
+// digits, '-', '_' and dots). keepalived resolves the name as it reads
+// it; a placeholder such as "**" is an invalid smtp server there. Names
+// are not looked up here (-t must not wait for DNS).
+func plausibleHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	for _, r := range h {
+		ok := r == '-' || r == '.' || r == '_' || (r >= '0' && r <= '9') || (r|0x20 >= 'a' && r|0x20 <= 'z')
+		if !ok {
+			return false
+		}
+	}
+	return strings.Trim(h, ".") != ""
 }
 
 func startStopScript(startup bool) *keyword {

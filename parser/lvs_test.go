@@ -204,3 +204,18 @@ virtual_server group G {
 		t.Errorf("virtual servers %+v", vs)
 	}
 }
+
+// TestSMTPServerPlaceholder: keepalived resolves smtp_server as it reads
+// it, so a placeholder such as "**" is an invalid smtp server and no
+// server is set (corpus 080: keepalived_check.data had no Smtp lines).
+func TestSMTPServerPlaceholder(t *testing.T) {
+	for host, want := range map[string]string{"**": "", "a/b": "", "10.0.0.1": "10.0.0.1", "mail.example": "mail.example"} {
+		cfg, diags := lvsParse(t, "global_defs {\n  smtp_server "+host+"\n}\n")
+		if cfg.Global.SMTPServer != want {
+			t.Errorf("%s: server %q, want %q (%s)", host, cfg.Global.SMTPServer, want, diags)
+		}
+		if bad := want == ""; bad != (len(diags) == 1 && diags[0].Msg == "Invalid smtp server "+host+" 25") {
+			t.Errorf("%s: diagnostics %s", host, diags)
+		}
+	}
+}
