@@ -226,8 +226,9 @@ func lvsPhase(vss []*config.VirtualServer) time.Duration {
 // lvsScriptRe finds the scripts of the checker side. notify_up/down and
 // quorum_up/down are replaced by the recorder, tagged with the keyword and
 // the line (so that the trail tells the real servers apart); misc_path by a
-// script that succeeds.
-var lvsScriptRe = regexp.MustCompile(`^(\s*(?:@\^?\S+\s+)?)(notify_up|notify_down|quorum_up|quorum_down|misc_path)(\s+)(.*?)(\s*\}?\s*)$`)
+// script that succeeds. A line continued with a backslash (inside a $MACRO
+// definition) stays continued.
+var lvsScriptRe = regexp.MustCompile(`^(\s*(?:@\^?\S+\s+)?)(notify_up|notify_down|quorum_up|quorum_down|misc_path)(\s+)(.*?)(\s*\}?\s*(?:\\)?)$`)
 
 // rewriteLVS returns the configuration with the VRRP scripts rewritten as
 // the host differential does and the checker scripts as above.

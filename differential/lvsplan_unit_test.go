@@ -69,6 +69,14 @@ func TestRewriteLVS(t *testing.T) {
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
+	// Inside a multi-line $MACRO the continuation must survive (corpus
+	// 075: the rewritten macro lost its real servers in both daemons).
+	in = "$RS= \\\n    notify_up \"/x/notify.sh UP\" \\\n    notify_master /x \\\n  }\n"
+	got = rewriteLVS(in, "/run/w/rec.sh", "/run/w/ok.sh")
+	want = "$RS= \\\n    notify_up \"/run/w/rec.sh notify_up@L2\" \\\n    notify_master \"/run/w/rec.sh notify_master\" \\\n  }\n"
+	if got != want {
+		t.Errorf("macro: got:\n%s\nwant:\n%s", got, want)
+	}
 }
 
 // TestLVSViews: the log keeps the checker lines once each, without

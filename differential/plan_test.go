@@ -167,7 +167,7 @@ func containsAddr(l []netip.Addr, a netip.Addr) bool {
 // side. Their command is replaced by the lab's recorder (notify lines) or
 // by a script that succeeds (vrrp_script), so that both daemons run the
 // same harmless commands and the notify trail can be compared.
-var scriptRe = regexp.MustCompile(`^(\s*(?:@\^?\S+\s+)?)(notify|notify_master|notify_backup|notify_fault|notify_stop|notify_deleted|notify_master_rx_lower_pri|script)(\s+)(.*?)(\s*\}?\s*)$`)
+var scriptRe = regexp.MustCompile(`^(\s*(?:@\^?\S+\s+)?)(notify|notify_master|notify_backup|notify_fault|notify_stop|notify_deleted|notify_master_rx_lower_pri|script)(\s+)(.*?)(\s*\}?\s*(?:\\)?)$`)
 
 // rewrite returns the configuration with its script paths pointing at the
 // recorder (rec) and the always-true track script (ok).
