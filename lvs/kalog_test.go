@@ -3,8 +3,11 @@ package lvs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/dsas/keepalived-go/check"
@@ -118,5 +121,19 @@ func TestLogEvent(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestStartDaemonError: keepalived's line for a sync daemon that would not
+// start (corpus 062: lvs_sync_daemon on an interface that does not exist).
+func TestStartDaemonError(t *testing.T) {
+	for err, want := range map[error]string{
+		fmt.Errorf("ipvs: start master sync daemon on eth4: %w", &os.SyscallError{Syscall: "recvmsg", Err: syscall.ENODEV}): "IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: No such device(19)",
+		syscall.EEXIST:           "IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: Daemon has already run(17)",
+		errors.New("no netlink"): "IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: no netlink",
+	} {
+		if got := startDaemonError(err); got != want {
+			t.Errorf("%v: %q, want %q", err, got, want)
+		}
 	}
 }

@@ -226,3 +226,25 @@ func TestCheckDataNoVRRPNFTables(t *testing.T) {
 		t.Errorf("nftables lines in keepalived_check.data:\n%s", out.String())
 	}
 }
+
+// TestCheckDataSyncDaemon: lvs_sync_daemon's lines as keepalived 2.2.7's
+// checker process wrote them for corpus 062 in the LVS differential
+// (maxlen 120000 is out of range there, so no maxlen line).
+func TestCheckDataSyncDaemon(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte("global_defs {\n  lvs_sync_daemon eth4 id 12 maxlen 120000 port 2000 ttl 5\n}\n"+
+		"virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.1.1 80 {\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true, InterfaceExists: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	want := " Disable local IGMP = no\n LVS syncd interface = eth4\n LVS syncd syncid = 12\n LVS syncd mcast port = 2000\n" +
+		" LVS syncd mcast ttl = 5\n LVS flush = false\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("no\n%s\nin\n%s", want, out.String())
+	}
+}

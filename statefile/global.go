@@ -67,6 +67,7 @@ func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Ins
 	}
 	p(" Default interface = %s", orDefault(cmpOrS(v.DefaultInterface, g.DefaultInterface), "eth0"))
 	p(" Disable local IGMP = %s", yesNo(g.DisableLocalIGMP))
+	syncdLines(p, g.LVS.SyncDaemon, instances)
 	p(" LVS flush = %t", g.LVS.Flush)
 	p(" LVS flush on stop = %s", flushMode(g.LVS.FlushOnStop))
 	fifo(p, "Global notify fifo", g.NotifyFIFO)
@@ -339,4 +340,40 @@ func defaultScriptUser(g *config.Global) (uid, gid string, ok bool) {
 		gid = gr.Gid
 	}
 	return uid, gid, true
+}
+
+// syncdLines are lvs_sync_daemon's lines. The VRRP process (instances
+// given) names the instance it resolved, and takes its VRID as the sync
+// id when none was written; the other processes print what was written.
+func syncdLines(p func(string, ...any), sd *config.SyncDaemon, instances []config.Instance) {
+	if sd == nil || sd.Interface == "" {
+		return
+	}
+	id := int(sd.SyncID)
+	if sd.Instance != "" {
+		name := "name"
+		for _, in := range instances {
+			if in.Name == sd.Instance {
+				name = "instance"
+				if !sd.SyncIDSet {
+					id = in.VRID
+				}
+			}
+		}
+		p(" LVS syncd vrrp %s = %s", name, sd.Instance)
+	}
+	p(" LVS syncd interface = %s", sd.Interface)
+	p(" LVS syncd syncid = %d", id)
+	if sd.MaxLen != 0 {
+		p(" LVS syncd maxlen = %d", sd.MaxLen)
+	}
+	if sd.Group.IsValid() {
+		p(" LVS mcast group %s", sd.Group)
+	}
+	if sd.Port != 0 {
+		p(" LVS syncd mcast port = %d", sd.Port)
+	}
+	if sd.TTL != 0 {
+		p(" LVS syncd mcast ttl = %d", sd.TTL)
+	}
 }
