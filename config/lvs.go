@@ -15,6 +15,10 @@ type LVS struct {
 	SSL *SSL
 	// Groups are the virtual_server_groups that survived parsing.
 	Groups []*VirtualServerGroup
+	// HaveCheckerConfig: a virtual_server block was read, even if none
+	// survived validation; keepalived then still runs its checker process
+	// (have_checker_config), which logs, dumps its globals and idles.
+	HaveCheckerConfig bool
 	// CheckerBFDs are the bfd_instances whose events the checker side
 	// takes, in file order, those the BFD side disables included
 	// (keepalived's check_data->track_bfds).

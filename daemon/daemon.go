@@ -387,7 +387,7 @@ func (d *Daemon) wantVRRP(cfg *config.Config) bool {
 }
 
 func (d *Daemon) wantLVS(cfg *config.Config) bool {
-	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0)
+	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0 || cfg.LVS.HaveCheckerConfig)
 }
 
 func (d *Daemon) start(cfg *config.Config) error {

@@ -536,6 +536,7 @@ func lvsLastOf(p netip.Prefix) netip.Addr {
 // virtual_server.
 
 func lvsVSHandler(c *ctx, kw token, args []token) {
+	c.Cfg.LVS.HaveCheckerConfig = true
 	c.lvs.vs, c.lvs.rs, c.lvs.chk = nil, nil, nil
 	if !c.Require(kw, args, 1) {
 		return

@@ -219,3 +219,15 @@ func TestSMTPServerPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// TestHaveCheckerConfig: a virtual_server block that validation drops
+// still makes keepalived run its checker process.
+func TestHaveCheckerConfig(t *testing.T) {
+	cfg, _ := lvsParse(t, "virtual_server @SERVER@ 80 {\n  protocol TCP\n}\n")
+	if len(cfg.LVS.VirtualServers) != 0 || !cfg.LVS.HaveCheckerConfig {
+		t.Errorf("virtual servers %d, have checker config %v", len(cfg.LVS.VirtualServers), cfg.LVS.HaveCheckerConfig)
+	}
+	if cfg, _ := lvsParse(t, "global_defs {\n}\n"); cfg.LVS.HaveCheckerConfig {
+		t.Error("checker config without virtual_server")
+	}
+}
