@@ -2,6 +2,7 @@ package statefile
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -246,5 +247,20 @@ func TestCheckDataSyncDaemon(t *testing.T) {
 		" LVS syncd mcast ttl = 5\n LVS flush = false\n"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("no\n%s\nin\n%s", want, out.String())
+	}
+}
+
+// TestSMTPTimeoutDefault: with smtp_server set and no smtp_connect_timeout
+// keepalived prints its 30 s default (corpus 082).
+func TestSMTPTimeoutDefault(t *testing.T) {
+	var b strings.Builder
+	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &config.Global{SMTPServer: "127.0.0.1"}, nil, "r")
+	if !strings.Contains(b.String(), " Smtp server connection timeout = 30\n") {
+		t.Errorf("no default timeout in:\n%s", b.String())
+	}
+	b.Reset()
+	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &config.Global{}, nil, "r")
+	if strings.Contains(b.String(), "Smtp server connection timeout") {
+		t.Errorf("a timeout without smtp_server:\n%s", b.String())
 	}
 }

@@ -35,8 +35,9 @@ func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Ins
 		p(" Smtp server port = %d", cmpOr(g.SMTPPort, 25))
 	}
 	optional(p, " Smtp HELO name = %s", g.SMTPHeloName)
-	if g.SMTPConnectTimeout > 0 {
-		p(" Smtp server connection timeout = %d", int(g.SMTPConnectTimeout/time.Second))
+	if g.SMTPConnectTimeout > 0 || g.SMTPServer != "" {
+		// keepalived defaults it to 30 s once an smtp_server is set.
+		p(" Smtp server connection timeout = %d", int(cmpOr(g.SMTPConnectTimeout, 30*time.Second)/time.Second))
 	}
 	if g.NotificationEmailFrom != "" {
 		p(" Email notification from = %s", g.NotificationEmailFrom)
