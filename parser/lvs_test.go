@@ -231,3 +231,15 @@ func TestHaveCheckerConfig(t *testing.T) {
 		t.Error("checker config without virtual_server")
 	}
 }
+
+// TestLVSFIFOScriptChecked: the checker process checks lvs_notify_fifo's
+// script and drops one it cannot run, as keepalived's
+// check_check_script_security (corpus 041: keepalived_check.data had no
+// LVS notify fifo script line).
+func TestLVSFIFOScriptChecked(t *testing.T) {
+	cfg, _ := lvsParse(t, "global_defs {\n  lvs_notify_fifo /tmp/lvsdiff-fifo\n  lvs_notify_fifo_script /nonexistent/fifo.sh\n}\n"+
+		"virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n  real_server 10.0.1.1 80 {\n  }\n}\n")
+	if s := cfg.Global.LVSNotifyFIFO.Script; s != nil {
+		t.Errorf("missing lvs_notify_fifo_script kept: %+v", s)
+	}
+}

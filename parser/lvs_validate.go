@@ -477,4 +477,11 @@ func lvsCheckScripts(c *ctx, vs []*config.VirtualServer) {
 			drop(&r.NotifyDown)
 		}
 	}
+	// The checker process checks the FIFO scripts it runs: the global
+	// one (which the VRRP pass checks and drops for both) and its own.
+	g := &c.Cfg.Global
+	if g.NotifyFIFO.Script != nil {
+		c.CheckScript(procChecker, g.NotifyFIFO.Script)
+	}
+	drop(&g.LVSNotifyFIFO.Script)
 }
