@@ -102,6 +102,10 @@ type FIFO struct {
 	User   string
 	Group  string
 	Script *Command
+	// DroppedByVRRP is the script the VRRP side's security check removed
+	// (missing or insecure); keepalived's other processes never check a
+	// VRRP FIFO script and still print it in their dumps.
+	DroppedByVRRP *Command
 }
 
 // ProcessTuning is the per-child scheduling set in global_defs

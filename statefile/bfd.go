@@ -153,6 +153,9 @@ func writeChildGlobals(w io.Writer, cfg *config.Config) {
 	g := cfg.Global
 	// The child processes never compute the VRRP-side defaults: an unset
 	// lower-priority GARP reads as keepalived's PARAMETER_UNSET.
+	if f := &g.VRRPNotifyFIFO; f.Script == nil {
+		f.Script = f.DroppedByVRRP // only the VRRP process checks it
+	}
 	v := &g.VRRP
 	if v.Firewall.NFTablesByVRRP {
 		v.Firewall.NFTables = false

@@ -264,3 +264,31 @@ func TestSMTPTimeoutDefault(t *testing.T) {
 		t.Errorf("a timeout without smtp_server:\n%s", b.String())
 	}
 }
+
+// TestCheckDataFIFOScripts: keepalived's checker process prints the FIFO
+// scripts quoted (cmd_str), keeps the VRRP FIFO script it never checks,
+// and drops its own LVS FIFO script when it cannot run it (corpus 041).
+func TestCheckDataFIFOScripts(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte("global_defs {\n  vrrp_notify_fifo /tmp/v.fifo\n  vrrp_notify_fifo_script /nonexistent/n.sh\n"+
+		"  lvs_notify_fifo /tmp/l.fifo\n  lvs_notify_fifo_script /nonexistent/n.sh\n  notify_fifo /tmp/g.fifo\n  notify_fifo_script /bin/true\n}\n"+
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  virtual_ipaddress {\n    10.0.0.9\n  }\n}\n"+
+		"virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.1.1 80 {\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true, InterfaceExists: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	got := out.String()
+	for _, want := range []string{" Global notify fifo script = '/bin/true', uid:gid", " VRRP notify fifo script = '/nonexistent/n.sh', uid:gid"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q", want)
+		}
+	}
+	if strings.Contains(got, "LVS notify fifo script") {
+		t.Error("the LVS FIFO script the checker cannot run is printed")
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/status"
 )
 
 // dumpGlobal is keepalived's dump_global_data as the VRRP process writes
@@ -210,7 +212,9 @@ func fifo(p func(string, ...any), what string, f config.FIFO) {
 	p(" %s = %s, uid:gid %s:%s", what, f.Name, uid, gid)
 	if f.Script != nil {
 		su, sg := scriptUser(f.Script.User, f.Script.Group)
-		p(" %s script = %s, uid:gid %s:%s", what, f.Script.Raw, su, sg)
+		// cmd_str: each word quoted, as written (Argv holds the path
+		// keepalived-go resolved to run).
+		p(" %s script = %s, uid:gid %s:%s", what, status.CommandString(strings.Fields(f.Script.Raw)), su, sg)
 	}
 }
 
