@@ -292,3 +292,18 @@ func TestCheckDataFIFOScripts(t *testing.T) {
 		t.Error("the LVS FIFO script the checker cannot run is printed")
 	}
 }
+
+// TestDefaultScriptUserResolvedEarly: keepalived resolves the default
+// script user at the first script without a user and keeps that answer;
+// a shutdown_script read before enable_script_security resolves it as
+// root, so the dump prints the line even with security on (corpus 075).
+func TestDefaultScriptUserResolvedEarly(t *testing.T) {
+	g := config.Global{EnableScriptSecurity: true, DefaultScriptUserResolved: true}
+	if _, _, ok := defaultScriptUser(&g); !ok {
+		t.Error("resolved while reading: line left out")
+	}
+	g.DefaultScriptUserFailed = true
+	if _, _, ok := defaultScriptUser(&g); ok {
+		t.Error("failed while reading: line written")
+	}
+}

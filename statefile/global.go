@@ -323,6 +323,9 @@ func nftablesInUse(g *config.Global, instances []config.Instance) bool {
 // does not exist, or, without script_user, when keepalived_script does
 // not exist and script security is on.
 func defaultScriptUser(g *config.Global) (uid, gid string, ok bool) {
+	if g.DefaultScriptUserFailed {
+		return "", "", false
+	}
 	name := g.ScriptUser
 	if name == "" {
 		name = "keepalived_script"
@@ -331,7 +334,9 @@ func defaultScriptUser(g *config.Global) (uid, gid string, ok bool) {
 	switch {
 	case err != nil && g.ScriptUser != "":
 		return "", "", false
-	case err != nil && g.EnableScriptSecurity:
+	case err != nil && g.EnableScriptSecurity && !g.DefaultScriptUserResolved:
+		// Resolved while reading (before script security was on), it
+		// stays root; resolved now, it fails.
 		return "", "", false
 	case err != nil:
 		return strconv.Itoa(os.Geteuid()), strconv.Itoa(os.Getegid()), true
