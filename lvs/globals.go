@@ -65,7 +65,6 @@ func (m *Manager) applyGlobals(old, p *plan) {
 		for _, st := range []ipvs.SyncState{ipvs.SyncMaster, ipvs.SyncBackup} {
 			if err := a.StartSyncDaemon(syncDaemon(want, st, 0)); err != nil {
 				m.log.Info(startDaemonError(err))
-				m.log.Debug("failed to start the IPVS sync daemon", "state", st.String(), "err", err)
 			}
 		}
 		w := *want
