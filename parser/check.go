@@ -671,7 +671,7 @@ func chkMiscTable() table {
 		}
 		ok := c.userExists(args[0].Text) && (len(args) < 2 || c.groupExists(args[1].Text))
 		if !ok {
-			c.Report(kw.Pos, generalError, "Failed to set uid/gid for misc checker script %s - removing", b.c.Misc.Path.Raw)
+			c.Report(kw.Pos, generalError, "Failed to set uid/gid for misc checker script %s - removing", cmdStr(b.c.Misc.Path.Argv))
 			c.chkDrop(b)
 			return
 		}

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -320,7 +321,7 @@ func lvsFixPorts(c *ctx, b *lvsVSBuild) {
 					continue
 				}
 				if p := rb.r.Addr.Port(); p != 0 && p != r.Port {
-					c.Report(rb.pos, generalError, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(v), r.First, lvsFmtAddrPort(rb.r.Addr, v.Protocol))
+					c.Report(rb.pos, generalError, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(v), fmtVSGE(r), lvsFmtAddrPort(rb.r.Addr, v.Protocol))
 				}
 			}
 			if s := v.Sorry; s != nil && s.Forwarding.Method != config.FwdNAT && s.Addr.Port() != 0 && s.Addr.Port() != r.Port {
@@ -484,4 +485,13 @@ func lvsCheckScripts(c *ctx, vs []*config.VirtualServer) {
 		c.CheckScript(procChecker, g.NotifyFIFO.Script)
 	}
 	drop(&g.LVSNotifyFIFO.Script)
+}
+
+// fmtVSGE is keepalived's format_vsge for an address entry: FIRST,PORT or
+// FIRST-LAST,PORT.
+func fmtVSGE(r config.AddrRange) string {
+	if r.First != r.Last {
+		return fmt.Sprintf("%s-%s,%d", r.First, r.Last, r.Port)
+	}
+	return fmt.Sprintf("%s,%d", r.First, r.Port)
 }
