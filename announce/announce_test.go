@@ -226,6 +226,27 @@ func TestLive(t *testing.T) {
 		}
 		next(t, cap2, unix.ETH_P_IPV6, 22, v6[:])
 	})
+	t.Run("Announcer follows a re-created link", func(t *testing.T) {
+		var a announce.Announcer
+		defer a.Close()
+		send := func() error { return a.GratuitousARP("annd", vip4) }
+		// A veth pair: no dummy driver on every host.
+		h1.NS.MustRun(t, "ip", "link", "add", "annd", "up", "type", "veth", "peer", "name", "anne")
+		h1.NS.MustRun(t, "ip", "link", "set", "anne", "up")
+		if err := h1.NS.Do(send); err != nil {
+			t.Fatal(err)
+		}
+		h1.NS.MustRun(t, "ip", "link", "del", "annd")
+		if err := send(); err == nil {
+			t.Error("sent on a deleted link")
+		}
+		h1.NS.MustRun(t, "ip", "link", "add", "annd", "up", "type", "veth", "peer", "name", "anne")
+		h1.NS.MustRun(t, "ip", "link", "set", "anne", "up")
+		defer h1.NS.MustRun(t, "ip", "link", "del", "annd")
+		if err := send(); err != nil {
+			t.Errorf("after re-creation: %v", err)
+		}
+	})
 }
 
 func BenchmarkGratuitousARP(b *testing.B) {

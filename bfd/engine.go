@@ -2,15 +2,18 @@ package bfd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"os"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/dsas/keepalived-go/bfd/wire"
+	"github.com/dsas/keepalived-go/internal/strerror"
 )
 
 // Spec is one bfd_instance: the session's timers plus where it runs.
@@ -118,6 +121,20 @@ func (e *Engine) Apply(specs []Spec) {
 	e.kick()
 }
 
+// closeAll closes every session's socket without a word to the peers.
+func (e *Engine) closeAll() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for name, en := range e.sessions {
+		if en.tx != nil {
+			_ = en.tx.Close()
+		}
+		delete(e.sessions, name)
+		delete(e.byDiscr, en.s.Discriminator())
+	}
+	e.order = e.order[:0]
+}
+
 func (e *Engine) addLocked(now time.Time, sp Spec) {
 	discr := e.newDiscr()
 	en := &entry{spec: sp}
@@ -145,7 +162,17 @@ func (e *Engine) openLocked(en *entry) bool {
 	tx, err := e.tr.Open(en.spec)
 	if err != nil {
 		if !en.openErr {
-			e.log.Error(fmt.Sprintf("(%s) socket() error (%v)", en.spec.Name, err), "bfd", en.spec.Name)
+			// keepalived's words (bfd_open_fd_out). It then holds the
+			// session AdminDown and retries a minute later; here the
+			// next transmission retries, so a source address that
+			// appears (a VIP) is used at once.
+			call := "socket"
+			var se *os.SyscallError
+			if errors.As(err, &se) && se.Syscall == "bind" {
+				call = "bind"
+			}
+			e.log.Error(fmt.Sprintf("(%s) %s() error (%s)", en.spec.Name, call, strerror.Text(err)), "bfd", en.spec.Name)
+			e.log.Error(fmt.Sprintf("(%s) Unable to open output socket, disabling instance", en.spec.Name), "bfd", en.spec.Name)
 			en.openErr = true
 		}
 		return false
@@ -191,7 +218,9 @@ func (e *Engine) sendLocked(en *entry) {
 	if err := en.tx.Send(p.Append(nil)); err != nil {
 		e.cnt.SendErr++
 		if !en.sendErr {
-			e.log.Error(fmt.Sprintf("(%s) Error sending packet", en.spec.Name), "bfd", en.spec.Name, "err", err)
+			// keepalived's two lines: bfd_send_packet's, then the caller's.
+			e.log.Error(fmt.Sprintf("sendto() error (%s)", strerror.Text(err)), "bfd", en.spec.Name)
+			e.log.Error(fmt.Sprintf("(%s) Error sending packet", en.spec.Name), "bfd", en.spec.Name)
 			en.sendErr = true
 		}
 		return
@@ -317,8 +346,11 @@ func (e *Engine) drain() {
 	}
 }
 
-// Run drives the timers until ctx ends, then takes every session
-// AdminDown (keepalived's shutdown tells peers the same way).
+// Run drives the timers until ctx ends, then stops sending, as
+// keepalived's BFD child does at a stop: the peer times the session out
+// and its VRRP and checkers get a Down event. An AdminDown would tell
+// them nothing (RFC 5880 §6.8.6 forbids reporting it as a failure), so
+// a stopped director would stay "up" for every tracker.
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
@@ -335,7 +367,7 @@ func (e *Engine) Run(ctx context.Context) {
 		t.Reset(d)
 		select {
 		case <-ctx.Done():
-			e.Apply(nil)
+			e.closeAll()
 			return
 		case <-t.C:
 		case <-e.wake:

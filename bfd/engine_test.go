@@ -274,3 +274,29 @@ func TestEngineInputExpiresNoOther(t *testing.T) {
 		t.Fatalf("events %q", got)
 	}
 }
+
+// TestEngineStopIsSilent: at a stop keepalived's BFD child just stops
+// sending, so the peer times the session out and tells its trackers; an
+// AdminDown would be reported to none of them.
+func TestEngineStopIsSilent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, tr, _ := testEngine(t)
+		e.Apply([]Spec{testSpec("B1")})
+		e.flushLocked(epoch)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { e.Run(ctx); close(done) }()
+		synctest.Wait()
+		cancel()
+		<-done
+		s := tr.opened[0]
+		for _, p := range s.sent {
+			if p.State == wire.AdminDown {
+				t.Fatalf("AdminDown sent at stop: %+v", p)
+			}
+		}
+		if !s.closed || len(e.Status()) != 0 {
+			t.Fatalf("socket closed %v, %d sessions left", s.closed, len(e.Status()))
+		}
+	})
+}

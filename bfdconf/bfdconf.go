@@ -7,12 +7,14 @@ import (
 	"github.com/dsas/keepalived-go/config"
 )
 
-// Specs returns one spec per bfd_instance the parser kept (those it
-// disabled, with no neighbour or a family mismatch, are already gone).
+// Specs returns one spec per bfd_instance the BFD side runs (not those
+// keepalived's BFD child disables).
 func Specs(cfg *config.Config) []bfd.Spec {
 	var out []bfd.Spec
 	for _, b := range cfg.VRRP.BFDs {
-		out = append(out, Spec(b))
+		if !b.Disabled {
+			out = append(out, Spec(b))
+		}
 	}
 	return out
 }

@@ -4,6 +4,8 @@
 // engines consume it; nothing here touches the kernel.
 package config
 
+import "strings"
+
 // Config is one fully resolved configuration.
 type Config struct {
 	// Global holds global_defs and the top-level global keywords
@@ -30,4 +32,24 @@ type Command struct {
 	Shell bool
 	// Raw is the command string as written, for dumps and messages.
 	Raw string
+}
+
+// Quoted is the command as keepalived's messages show it (cmd_str): each
+// word in single quotes, but for a leading redirection-only word.
+func (c Command) Quoted() string {
+	var b strings.Builder
+	for i, a := range c.Argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		quote := i > 0 || a == "" || (a[0] != '<' && a[0] != '>')
+		if quote {
+			b.WriteByte('\'')
+		}
+		b.WriteString(a)
+		if quote {
+			b.WriteByte('\'')
+		}
+	}
+	return b.String()
 }

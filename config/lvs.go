@@ -23,6 +23,10 @@ type LVS struct {
 	// takes, in file order, those the BFD side disables included
 	// (keepalived's check_data->track_bfds).
 	CheckerBFDs []string
+	// Refused: keepalived's checker child gives up reading the file (a
+	// keyword missing its parameter) and exits with CONFIG at start; the
+	// daemon terminates with exit 2.
+	Refused bool
 	// VirtualServers in configuration order.
 	VirtualServers []*VirtualServer
 }

@@ -161,9 +161,19 @@ type VRRP struct {
 	Processes []TrackProcess
 	Files     []TrackFile
 	BFDs      []BFDInstance
+	// BFDConfigured: the file has a bfd_instance block, usable or not;
+	// keepalived then starts its BFD child (have_bfd_config).
+	BFDConfigured bool
 
 	SyncGroups []SyncGroup
 	Instances  []Instance
+
+	// Refused is set when keepalived's VRRP process would exit at start
+	// with its permanent CONFIG error (a non-existent interface without
+	// dynamic_interfaces, an instance below chk_min_cfg's minimum, a VRID
+	// conflict): the whole daemon then terminates with exit 2. The
+	// reason was reported with the file's other diagnostics.
+	Refused bool
 }
 
 // Instance returns the instance called name, or nil.
@@ -220,6 +230,8 @@ type Route struct {
 	Protocol uint8
 	Tos      uint8
 	OnLink   bool
+	// Realms is "realms FROM/TO" as the kernel's RTA_FLOW: FROM<<16 | TO.
+	Realms uint32
 	// Metrics and other options (mtu, advmss, realms, pref, ...) by name,
 	// value as written, for what has no dedicated field.
 	Options    []RouteOption
@@ -248,7 +260,10 @@ type Rule struct {
 	Family Family
 	From   netip.Prefix
 	To     netip.Prefix
-	Not    bool
+	// FromAny and ToAny: written as default/any/all (From/To unset), which
+	// keepalived's dump prints as 0.0.0.0/0.
+	FromAny, ToAny bool
+	Not            bool
 	// Action: "table" (with Table), "goto", "nop", "blackhole",
 	// "prohibit", "unreachable", "l3mdev".
 	Action            string
@@ -261,12 +276,15 @@ type Rule struct {
 	FwMask            uint32
 	HasFwMark         bool
 	Realms            string
-	SuppressPrefixLen int // -1 unset
+	RealmsValue       uint32 // Realms as FRA_FLOW: FROM<<16 | TO
+	SuppressPrefixLen int    // -1 unset
 	SuppressIfGroup   string
+	SuppressIfGroupID uint32 // SuppressIfGroup's number
 	IIf, OIf          string
 	TunnelID          uint64
 	UIDRange          string
 	Protocol          string
+	ProtocolID        uint8 // Protocol's number
 	IPProto           string
 	SPort             string
 	DPort             string
@@ -369,6 +387,11 @@ type BFDInstance struct {
 	// vrrp nor checker is written.
 	ToVRRP    bool
 	ToChecker bool
+	// Disabled: keepalived's BFD child refuses the block (no neighbour, a
+	// family mismatch, a duplicate neighbour) and runs no session, but
+	// its VRRP child, which checks none of that, still tracks the name:
+	// always down.
+	Disabled bool
 }
 
 // TrackerKind says what a Tracker tracks.

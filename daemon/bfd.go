@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dsas/keepalived-go/bfdconf"
 	"github.com/dsas/keepalived-go/bfdrun"
@@ -26,6 +27,8 @@ const DefaultBFDPIDFile = "/run/bfd.pid"
 type bfdSide struct {
 	log *slog.Logger
 	run *bfdrun.Runner
+	// detail is -D: keepalived logs each event's delivery only then.
+	detail bool
 	// target is the VRRP side events go to, set by syncVRRP; not read
 	// through the Daemon, whose lock a stop holds while it waits for us.
 	target atomic.Pointer[bfdTarget]
@@ -49,15 +52,17 @@ type bfdTarget struct{ BFDSink }
 type bfdEvent struct {
 	name string
 	up   bool
+	sent time.Time
 	// sync: tell the router every session Up at the time this entry is
 	// handled, in order with the events around it.
 	sync bool
 }
 
 // wantBFD: keepalived starts its BFD child when there are bfd_instance
-// blocks (or --all), unless -B, or -P/-C chose other children only.
+// blocks (or --all), unless -B: -P and -C clear only the checker or the
+// VRRP child's bit (main.c), so the BFD child runs with either.
 func (d *Daemon) wantBFD(cfg *config.Config) bool {
-	return !d.opt.NoBFD && d.opt.VRRP && d.opt.Check && (d.opt.All || len(cfg.VRRP.BFDs) > 0)
+	return !d.opt.NoBFD && (d.opt.All || cfg.VRRP.BFDConfigured || len(cfg.VRRP.BFDs) > 0)
 }
 
 func (d *Daemon) bfdLog() *slog.Logger {
@@ -76,9 +81,16 @@ func (d *Daemon) startBFDLocked(cfg *config.Config) error {
 		log.Error(fmt.Sprintf("BFD: %v", err))
 		return err
 	}
-	b := &bfdSide{log: log, run: run,
+	b := &bfdSide{log: log, run: run, detail: d.opt.Detail,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	b.route(cfg)
+	// keepalived's BFD child sends every session's state (Down) when it
+	// starts them; the other sides log its delivery.
+	for _, s := range cfg.VRRP.BFDs {
+		if !s.Disabled {
+			b.enqueue(s.Name, false)
+		}
+	}
 	run.Subscribe(b.enqueue)
 	go b.forward()
 	d.bfd = b
@@ -86,7 +98,9 @@ func (d *Daemon) startBFDLocked(cfg *config.Config) error {
 	return nil
 }
 
-func (b *bfdSide) enqueue(name string, up bool) { b.push(bfdEvent{name: name, up: up}) }
+func (b *bfdSide) enqueue(name string, up bool) {
+	b.push(bfdEvent{name: name, up: up, sent: time.Now()})
+}
 
 func (b *bfdSide) push(ev bfdEvent) {
 	b.mu.Lock()
@@ -123,7 +137,10 @@ func (b *bfdSide) forward() {
 				b.pushUp(r)
 				continue
 			}
-			b.log.Debug(fmt.Sprintf("Received BFD event: instance %s is in state %s", ev.name, upState(ev.up)))
+			if b.detail {
+				b.log.Info(fmt.Sprintf("Received BFD event: instance %s is in state %s (delivered in %d usec)",
+					ev.name, upState(ev.up), time.Since(ev.sent).Microseconds()))
+			}
 			if r != nil {
 				r.BFDState(ev.name, ev.up)
 			}

@@ -119,8 +119,8 @@ type Options struct {
 	Logs *Logs
 	// LogConfig, if set, logs the configuration's diagnostics at start,
 	// as keepalived's processes do when they read the file: the parent,
-	// and the VRRP and checker children that run (vrrp, check).
-	LogConfig func(logs *Logs, vrrp, check bool)
+	// and the VRRP, checker and BFD children that run (vrrp, check, bfd).
+	LogConfig func(logs *Logs, vrrp, check, bfd bool)
 	// Detail is -D: keepalived logs its CPU usage at exit only then.
 	Detail bool
 
@@ -226,7 +226,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		core.Info(fmt.Sprintf("Configuration file %s", d.opt.ConfigFile))
 	}
 	if d.opt.LogConfig != nil {
-		d.opt.LogConfig(d.log, d.wantVRRP(cfg), d.wantLVS(cfg))
+		d.opt.LogConfig(d.log, d.wantVRRP(cfg), d.wantLVS(cfg), d.wantBFD(cfg))
 	}
 
 	pf, err := d.writePIDFiles(cfg)
@@ -268,6 +268,9 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	runGlobalScript(core, d.opt.RunScript, d.opt.Detail, "startup", g.StartupScript, g, g.StartupScriptTimeout)
 	if err := d.start(cfg); err != nil {
 		d.stop()
+		if errors.Is(err, ErrConfig) || errors.Is(err, ErrFatal) {
+			d.stopped()
+		}
 		return err
 	}
 	fitProcessors(d.wantLVS(cfg))
@@ -382,12 +385,12 @@ func (d *Daemon) Sides(cfg *config.Config) (vrrp, check bool) {
 
 func (d *Daemon) wantVRRP(cfg *config.Config) bool {
 	v := &cfg.VRRP
-	return d.opt.VRRP && (d.opt.All || len(v.Instances) > 0 ||
+	return d.opt.VRRP && (d.opt.All || len(v.Instances) > 0 || v.Refused ||
 		len(v.StaticAddresses) > 0 || len(v.StaticRoutes) > 0 || len(v.StaticRules) > 0)
 }
 
 func (d *Daemon) wantLVS(cfg *config.Config) bool {
-	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0 || cfg.LVS.HaveCheckerConfig)
+	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0 || cfg.LVS.HaveCheckerConfig || cfg.LVS.Refused)
 }
 
 func (d *Daemon) start(cfg *config.Config) error {
@@ -396,6 +399,11 @@ func (d *Daemon) start(cfg *config.Config) error {
 	d.cfg = cfg
 	if !d.wantVRRP(cfg) && !d.wantLVS(cfg) && !d.wantBFD(cfg) {
 		d.log.Core.Info("Warning - keepalived has no configuration to run")
+	}
+	// A checker side that cannot read its file ends the start before
+	// any VIP is set (keepalived kills the VRRP child it started).
+	if d.wantLVS(cfg) && cfg.LVS.Refused {
+		return d.startLVS(cfg)
 	}
 	// BFD first, as keepalived starts its BFD child before the others
 	// that read its events.
@@ -441,7 +449,13 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 		return nil
 	}
 	d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
+	if cfg.VRRP.Refused {
+		return d.refuse(d.log.VRRP, "vrrp", ErrConfig)
+	}
 	v, err := d.opt.NewVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)
+	if errors.Is(err, ErrFatal) {
+		return d.refuse(d.log.VRRP, "vrrp", ErrFatal)
+	}
 	if err != nil {
 		d.log.VRRP.Error(fmt.Sprintf("VRRP: %v", err))
 		return fmt.Errorf("vrrp: %w", err)
@@ -450,7 +464,25 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 	return nil
 }
 
+// refuse logs what keepalived logs when a child exits at start with a
+// permanent error (ErrConfig: CONFIG, ErrFatal: FATAL), and returns it:
+// the daemon terminates.
+func (d *Daemon) refuse(side *slog.Logger, name string, kind error) error {
+	self, _ := usage()
+	side.Info(fmt.Sprintf("Stopped - used %s user time, %s system time", tv(self.Utime), tv(self.Stime)))
+	word := "CONFIG"
+	if kind == ErrFatal {
+		word = "FATAL"
+	}
+	d.log.Core.Info(fmt.Sprintf("pid %d exited with permanent error %s. Terminating", os.Getpid(), word))
+	return fmt.Errorf("%s: %w", name, kind)
+}
+
 func (d *Daemon) startLVS(cfg *config.Config) error {
+	if cfg.LVS.Refused {
+		d.log.Core.Info(fmt.Sprintf("Starting Healthcheck child process, pid=%d", os.Getpid()))
+		return d.refuse(d.log.Check, "checker", ErrConfig)
+	}
 	if d.opt.NewLVS == nil {
 		d.log.Check.Warn("Healthcheck side not available in this build: virtual_server blocks are not run")
 		return nil
@@ -542,6 +574,12 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	if unsupported {
 		return errors.New("unsupported change, continuing with the old configuration")
 	}
+	// keepalived's VRRP child exits on such a file at a reload too, and
+	// its parent terminates: every address and route goes. Here the
+	// running configuration stays (docs/compat.md).
+	if d.wantVRRP(cfg) && cfg.VRRP.Refused {
+		return fmt.Errorf("vrrp: %w: keepalived's VRRP process would exit", ErrConfig)
+	}
 	// Validate every side before changing any, so a configuration one side
 	// refuses leaves both untouched.
 	if d.wantVRRP(cfg) && d.opt.CheckVRRP != nil {
@@ -620,16 +658,28 @@ func (d *Daemon) shutdown() {
 	}
 	d.stop()
 	runGlobalScript(d.log.Core, d.opt.RunScript, d.opt.Detail, "shutdown", g.ShutdownScript, g, g.ShutdownScriptTimeout)
-	var self, children syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	self, children := usage()
 	side.Info(fmt.Sprintf("Stopped - used (self/children) %s/%s user time, %s/%s system time",
 		tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
+	d.stopped()
+}
+
+// stopped is the parent's last words, at a stop and at a start that
+// failed with ErrConfig.
+func (d *Daemon) stopped() {
 	if d.opt.Detail {
+		self, children := usage()
 		d.log.Core.Info(fmt.Sprintf("CPU usage (self/children) user: %s/%s system: %s/%s",
 			tv(self.Utime), tv(children.Utime), tv(self.Stime), tv(children.Stime)))
 	}
 	d.log.Core.Info(fmt.Sprintf("Stopped %s", d.opt.Version))
+}
+
+// usage is this process's and its reaped children's CPU time.
+func usage() (self, children syscall.Rusage) {
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	return self, children
 }
 
 func tv(t syscall.Timeval) string { return fmt.Sprintf("%d.%06d", t.Sec, t.Usec) }

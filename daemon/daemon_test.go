@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"log/syslog"
 	"net"
 	"os"
@@ -232,5 +233,46 @@ func TestMaxAutoPriorityNotice(t *testing.T) {
 		if got := strings.Contains(buf.String(), notice); got != tc.want {
 			t.Errorf("max_auto_priority %d: notice logged %v, want %v; log:\n%s", tc.prio, got, tc.want, buf.String())
 		}
+	}
+}
+
+// TestConfigRefusedAtStart: a configuration keepalived's VRRP process
+// exits on (config.VRRP.Refused) stops the daemon at start with ErrConfig
+// (exit 2 in cmd) and keepalived's parent's lines, before any side runs.
+func TestConfigRefusedAtStart(t *testing.T) {
+	buf := &syncBuffer{}
+	logs, _ := NewLogs(LogOptions{Console: true, NoSyslog: true, Stderr: buf})
+	made := false
+	d := New(Options{Logs: logs, NoPIDFiles: true, Version: "Keepalived v2.2.7 (01/16,2022)", VRRP: true, Detail: true,
+		NewVRRP: func(*config.Config, *slog.Logger, bool) (Side, error) { made = true; return nil, nil }})
+	cfg := &config.Config{}
+	cfg.VRRP.Instances = make([]config.Instance, 1)
+	cfg.VRRP.Refused = true
+	err := d.Run(context.Background(), cfg)
+	if !errors.Is(err, ErrConfig) || made {
+		t.Fatalf("err %v, VRRP side made %v", err, made)
+	}
+	log := buf.String()
+	for _, want := range []string{"Starting VRRP child process", "Stopped - used ", "exited with permanent error CONFIG. Terminating",
+		"CPU usage (self/children)", "Stopped Keepalived v2.2.7 (01/16,2022)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// TestReloadKeepsConfigOnRefused: where keepalived's reloaded VRRP process
+// would exit and take the daemon down, the running configuration stays.
+func TestReloadKeepsConfigOnRefused(t *testing.T) {
+	old := &config.Config{}
+	old.VRRP.Instances = make([]config.Instance, 1)
+	next := &config.Config{}
+	next.VRRP.Instances = make([]config.Instance, 1)
+	next.VRRP.Refused = true
+	logs, _ := NewLogs(LogOptions{Console: true, NoSyslog: true, Stderr: &bytes.Buffer{}})
+	d := New(Options{Logs: logs, VRRP: true, Load: func() (*config.Config, string, error) { return next, "", nil }})
+	d.cfg = old
+	if err := d.Reload(); !errors.Is(err, ErrConfig) || d.Config() != old {
+		t.Fatalf("reload: %v; config kept %v", err, d.Config() == old)
 	}
 }

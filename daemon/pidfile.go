@@ -21,6 +21,17 @@ const (
 // then logs "daemon is already running" and exits.
 var ErrRunning = errors.New("daemon is already running")
 
+// ErrConfig is keepalived's permanent CONFIG error: the configuration
+// cannot run (config.VRRP.Refused), so the daemon terminates at start
+// with exit status 2, as keepalived's parent does when its VRRP child
+// exits with it.
+var ErrConfig = errors.New("permanent configuration error")
+
+// ErrFatal is keepalived's permanent FATAL error: a side cannot start on
+// this host (the VRRP side's lvs_sync_daemon without IPVS in the kernel);
+// the daemon terminates with exit status 1.
+var ErrFatal = errors.New("permanent fatal error")
+
 // PIDFiles are the files one run writes; all carry this process's pid,
 // since keepalived-go runs its VRRP and checker parts in one process, so
 // `kill -HUP $(cat /run/vrrp.pid)` reaches the right process.

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +27,26 @@ func steadyStateMemory(log *slog.Logger) {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(50)
 	}
+	// The first takeover comes seconds after start-up (Master_Down_Interval,
+	// then the delayed GARPs) and maps code and tables it never uses again
+	// (6.7 MB of read-only data resident with 255 instances): trim again
+	// once that has passed.
+	time.AfterFunc(settleTrim, settle)
 }
+
+// settle is the second trim, with the heap's: start-up's garbage (the
+// parsed configuration, netlink dumps, the first takeover's messages)
+// leaves the heap's pages resident until the background scavenger gets
+// to them, which it does not below the runtime's 4 MB heap goal, and
+// the live heap is about 2 MB: the pages go back to the system at once.
+func settle() {
+	debug.FreeOSMemory() // first: the collection maps code of its own
+	_ = trimExecutableResidency()
+}
+
+// settleTrim is when the second trim runs: past a takeover at advert_int 1
+// (3.6 s) and vrrp_garp_master_delay's second GARP burst (5 s).
+const settleTrim = 12 * time.Second
 
 // trimExecutableResidency keeps the daemon's own binary from inflating its
 // RSS. The daemon runs for months touching a small part of an 18 MB static

@@ -29,13 +29,14 @@ var (
 	expiresRe  = regexp.MustCompile(` expires \d+sec`)
 	stampRe    = regexp.MustCompile(`^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}: `)
 	smtpFdRe   = regexp.MustCompile(`^(smtp fd )\d+`)
-	pidRe      = regexp.MustCompile(`\b(process|pid|PID)([ (])\d+`)
+	pidRe      = regexp.MustCompile(`\b(process|pid|PID)([ (=])\d+`)
 	numRe      = regexp.MustCompile(`\d+`)
 	vrrpLLRe   = regexp.MustCompile(`^fe80::200:5eff:fe00:[12][0-9a-f]{2}$`)
 	dataTimeRe = regexp.MustCompile(`(?i)(time|date|timer|last|since|uptime|next)[^=:]*[=:].*$`)
 	logKeepRe  = regexp.MustCompile(`\(|VRRP_Group|[Ss]ync|Stopp|Starting|Entering|VIPs|E-VIPs|gratuitous|priority|[Ss]cript|fault|FAULT|interface|route|rule|address|vmac|VMAC|nftables|[Ee]rror|WARNING|SECURITY|[Uu]nable|[Ff]ailed`)
 	logDropRe  = regexp.MustCompile(`^(Command line:|Configuration file|Running on|Starting Keepalived|Starting VRRP child|Opening file|Unable to load ipset|Script user|Assigned address|Registering|Netlink|VRRP sockpool|Stopped - used|Stopped Keepalived|Remove a zombie|Kernel)`)
 	cpuRe      = regexp.MustCompile(`^(CPU usage \(self/children\)).*`)
+	deliveryRe = regexp.MustCompile(`(delivered in )\d+( usec)`)
 	dumpIdxRe  = regexp.MustCompile(`ifindex \d+`)
 	cfgDiagRe  = regexp.MustCompile(`^\((?:\S+: )?Line \d+\) (.*)$`)
 	sectionRe  = regexp.MustCompile(`^-+< (.*) >-+$`)
@@ -115,6 +116,8 @@ func logLines(s string) []string {
 		// A socket's descriptor number is the implementation's.
 		l = smtpFdRe.ReplaceAllString(l, "${1}N")
 		l = cpuRe.ReplaceAllString(l, "${1}")
+		// An event's delivery time is the machine's.
+		l = deliveryRe.ReplaceAllString(l, "${1}N${2}")
 		if logDropRe.MatchString(l) || !logKeepRe.MatchString(l) || seen[l] {
 			return mark
 		}

@@ -131,3 +131,15 @@ func TestLVSTestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteKeepsContinuation: a script line inside a multiline
+// definition keeps its "\" (corpus 043), so both daemons read the file's
+// structure.
+func TestRewriteKeepsContinuation(t *testing.T) {
+	in := "$VS= \\\nvrrp_script s { \\\n    script \"/x.sh a\" \\\n    interval 1 \\\n}\n"
+	out, n := rewrite(in, "/rec", "/ok")
+	want := "$VS= \\\nvrrp_script s { \\\n    script \"/ok\" \\\n    interval 1 \\\n}\n"
+	if n != 1 || out != want {
+		t.Fatalf("got %q (%d), want %q", out, n, want)
+	}
+}

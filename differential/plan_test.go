@@ -167,7 +167,7 @@ func containsAddr(l []netip.Addr, a netip.Addr) bool {
 // side. Their command is replaced by the lab's recorder (notify lines) or
 // by a script that succeeds (vrrp_script), so that both daemons run the
 // same harmless commands and the notify trail can be compared.
-var scriptRe = regexp.MustCompile(`^(\s*(?:@\^?\S+\s+)?)(notify|notify_master|notify_backup|notify_fault|notify_stop|notify_deleted|notify_master_rx_lower_pri|script)(\s+)(.*?)(\s*\}?\s*(?:\\)?)$`)
+var scriptRe = regexp.MustCompile(`^(\s*(?:@\^?\S+\s+)?)(notify|notify_master|notify_backup|notify_fault|notify_stop|notify_deleted|notify_master_rx_lower_pri|script)(\s+)(.*?)(\s*\}?\s*)$`)
 
 // rewrite returns the configuration with its script paths pointing at the
 // recorder (rec) and the always-true track script (ok).
@@ -182,6 +182,12 @@ func rewrite(text, rec, ok string) (string, int) {
 		cmd := fmt.Sprintf(`"%s %s"`, rec, m[2])
 		if m[2] == "script" {
 			cmd = fmt.Sprintf(`"%s"`, ok)
+		}
+		// A line continuing a multiline definition keeps its "\"
+		// (corpus 043): without it the definition ends there and both
+		// daemons read another file than the user's.
+		if strings.HasSuffix(m[4], `\`) {
+			cmd += ` \`
 		}
 		lines[i] = m[1] + m[2] + m[3] + cmd + m[5]
 		n++

@@ -173,6 +173,12 @@ func TestRoute(t *testing.T) {
 			"unicast 2001:db8:99::/48 via 2001:db8::fe dev va proto boot scope global metric 5"},
 		{ifaddr.Route{Dst: netip.MustParsePrefix("2001:db8:98::/48"), Type: ifaddr.RouteBlackhole, Table: 200},
 			"blackhole 2001:db8:98::/48 dev lo table 200 proto boot scope global"},
+		// keepalived's scope for a route written without one.
+		{ifaddr.Route{Dst: netip.MustParsePrefix("10.92.0.0/16"), Link: "va", ExactScope: true},
+			"unicast 10.92.0.0/16 dev va proto boot scope global"},
+		// 071-kadev-routes_rules.conf's route: the line keepalived 2.2.7
+		// installs, plus quickack and a locked congctl.
+		{fullRoute(), "unicast 192.168.200.0/24 tos 0x04 dev va table 6909 proto keepalived scope link metric 12 realm 20 mtu 1000 window 105 rtt 200ms rttvar 200ms ssthresh lock 107 cwnd 106 advmss 101 reordering 104 hoplimit 100 initcwnd 109 features ecn rto_min 200ms initrwnd 110 quickack 1 congctl lock reno fastopen_no_cookie 1"},
 	}
 	for _, tc := range cases {
 		fam := "-4"
@@ -198,6 +204,33 @@ func TestRoute(t *testing.T) {
 	}
 }
 
+func fullRoute() ifaddr.Route {
+	r := ifaddr.Route{Dst: netip.MustParsePrefix("192.168.200.0/24"), Link: "va", Table: 6909, Protocol: 18,
+		Scope: ifaddr.ScopeLink, Metric: 12, Tos: 4, Realms: 20, HasTTLPropagate: true, TTLPropagate: 1}
+	for n, v := range map[int]uint32{unix.RTAX_MTU: 1000, unix.RTAX_WINDOW: 105, unix.RTAX_RTT: 1600, unix.RTAX_RTTVAR: 800,
+		unix.RTAX_SSTHRESH: 107, unix.RTAX_CWND: 106, unix.RTAX_ADVMSS: 101, unix.RTAX_REORDERING: 104,
+		unix.RTAX_HOPLIMIT: 100, unix.RTAX_INITCWND: 109, unix.RTAX_FEATURES: 1, unix.RTAX_RTO_MIN: 200,
+		unix.RTAX_INITRWND: 110, unix.RTAX_QUICKACK: 1, unix.RTAX_FASTOPEN_NO_COOKIE: 1} {
+		r.Metrics.Values[n], r.Metrics.Set = v, r.Metrics.Set|1<<n
+	}
+	r.Metrics.Lock, r.Metrics.CongCtl = 1<<unix.RTAX_SSTHRESH|1<<unix.RTAX_CC_ALGO, "reno"
+	return r
+}
+
+// TestRouteIPv6Tos: the kernel refuses a tos on an IPv6 route, which is
+// why keepalived 2.2.7 installs no route for 071-kadev-routes_rules.conf's
+// IPv6 line; keepalived-go sends the tos too and gets the same refusal.
+func TestRouteIPv6Tos(t *testing.T) {
+	ns, c := setup(t)
+	err := c.AddRoute(ifaddr.Route{Dst: netip.MustParsePrefix("2001:470:69e9:1:2::4/128"), Link: "va", Table: 6909, Tos: 4})
+	if err == nil || !errors.Is(err, unix.EINVAL) {
+		t.Errorf("IPv6 route with tos: %v", err)
+	}
+	if out := routes(t, ns, "-6"); strings.Contains(out, "2001:470:69e9:1:2::4") {
+		t.Errorf("installed:\n%s", out)
+	}
+}
+
 func TestRule(t *testing.T) {
 	ns, c := setup(t)
 	cases := []struct {
@@ -218,6 +251,20 @@ func TestRule(t *testing.T) {
 			"1000:\tfrom 2001:db8::100 lookup 100 proto boot"},
 		{ifaddr.Rule{IPv6: true, FwMark: 7, Table: 104, Priority: 1005},
 			"1005:\tfrom all fwmark 0x7 lookup 104 proto boot"},
+		// 071-kadev-routes_rules.conf's rules.
+		{ifaddr.Rule{To: netip.MustParsePrefix("1:2:3:4:5:6:7:0/112"), From: netip.MustParsePrefix("7:6:5:4:3:2::/96"), Table: 6908, Priority: 1006, Protocol: 18, UIDStart: 10000, UIDEnd: 19999, HasUIDRange: true},
+			"1006:\tfrom 7:6:5:4:3:2::/96 to 1:2:3:4:5:6:7:0/112 uidrange 10000-19999 lookup 6908 proto keepalived"},
+		{ifaddr.Rule{To: netip.MustParsePrefix("1:2:3:4:6:6:7:0/112"), From: netip.MustParsePrefix("8:6:5:4:3:2::/96"), L3MDev: true, Priority: 1007, Protocol: 18, UIDStart: 10000, UIDEnd: 19999, HasUIDRange: true},
+			"1007:\tfrom 8:6:5:4:3:2::/96 to 1:2:3:4:6:6:7:0/112 lookup [l3mdev-table] uidrange 10000-19999 proto keepalived"},
+		{ifaddr.Rule{From: netip.MustParsePrefix("1.2.10.0/24"), L3MDev: true, Priority: 1008, Protocol: 18},
+			"1008:\tfrom 1.2.10.0/24 lookup [l3mdev-table] proto keepalived"},
+		{ifaddr.Rule{From: netip.MustParsePrefix("192.168.28.0/24"), Table: 253, Priority: 1009, Realms: 30<<16 | 20, TOS: 0x10},
+			"1009:\tfrom 192.168.28.0/24 tos 0x10 lookup default realms 30/20 proto boot"},
+		{ifaddr.Rule{From: netip.MustParsePrefix("192.0.2.0/24"), Table: 105, Priority: 1010, NoProtocol: true,
+			SuppressPrefixLen: 8, HasSuppressPrefixLen: true, SuppressIfGroup: 5, HasSuppressIfGroup: true, TunnelID: 7,
+			IPProto: 6, HasIPProto: true, SPort: [2]uint16{1000, 2000}, HasSPort: true, DPort: [2]uint16{53, 53}, HasDPort: true},
+			// No proto: a no_track rule without one leaves the kernel's unspec.
+			"1010:\tfrom 192.0.2.0/24 ipproto tcp sport 1000-2000 dport 53 tun_id 7 lookup 105 suppress_prefixlength 8 suppress_ifgroup 5"},
 	}
 	for _, tc := range cases {
 		fam := "-4"
@@ -309,5 +356,57 @@ func TestLink(t *testing.T) {
 	}
 	w.Close()
 	for range events { // Next must return once closed
+	}
+}
+
+// TestIndexAndDumps: a Conn dialled in its own namespace resolves indexes
+// by ioctl with Link's answer and net's error, and the one-dump views
+// agree with the per-interface reads.
+func TestIndexAndDumps(t *testing.T) {
+	ns, viaNetNS := setup(t)
+	var c *ifaddr.Conn
+	ns.MustDo(t, func() (err error) {
+		c, err = ifaddr.Dial(nil)
+		return err
+	})
+	defer c.Close()
+	l, err := viaNetNS.Link("va")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idx, err := c.Index("va"); err != nil || idx != l.Index {
+		t.Errorf("Index(va) = %d, %v; want %d", idx, err, l.Index)
+	}
+	if _, err := c.Index("nosuch0"); !errors.Is(err, unix.ENODEV) {
+		t.Errorf("Index(nosuch0) error %v, want ENODEV", err)
+	}
+	links, err := c.Links()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, x := range links {
+		names[x.Name] = x.Index
+	}
+	if names["va"] != l.Index || names["vb"] == 0 || names["lo"] == 0 {
+		t.Errorf("Links() = %v", names)
+	}
+	for _, v6 := range []bool{false, true} {
+		all, err := c.AddrsByIndex(v6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := c.Addrs(l.Index, v6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one) == 0 || len(all[l.Index]) != len(one) {
+			t.Fatalf("v6=%v: AddrsByIndex[va] = %v, Addrs(va) = %v", v6, all[l.Index], one)
+		}
+		for i := range one {
+			if all[l.Index][i] != one[i] {
+				t.Errorf("v6=%v: address %d: %v, want %v", v6, i, all[l.Index][i], one[i])
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jsimonetti/rtnetlink/v2"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,8 +44,11 @@ type Route struct {
 	Metric uint32
 	// Scope is the route scope. Zero means what `ip route` picks: link
 	// for a unicast route with no gateway, host for local routes, global
-	// otherwise.
+	// otherwise — unless ExactScope.
 	Scope Scope
+	// ExactScope adds the route with Scope as given, zero being global,
+	// as keepalived's virtual and static routes are (`scope` unset).
+	ExactScope bool
 	// Protocol is rtm_protocol; zero means boot, as `ip route` does.
 	Protocol uint8
 	// Type is the route type; zero means unicast.
@@ -54,13 +58,80 @@ type Route struct {
 	// NextHops make a multipath route (nexthop via … dev … weight …);
 	// Gateway and Link must then be unset.
 	NextHops []NextHop
-	// Metrics are RTA_METRICS values (mtu, advmss, ...); zero is unset.
+	// Metrics are RTA_METRICS values (mtu, rtt, locks, congctl...).
 	Metrics RouteMetrics
+	// Tos is rtm_tos (tos / dsfield); IPv6 routes refuse one.
+	Tos uint8
+	// Realms is RTA_FLOW, FROM<<16 | TO; zero is none.
+	Realms uint32
+	// TTLPropagate, Pref and Expires are RTA_TTL_PROPAGATE, RTA_PREF and
+	// RTA_EXPIRES, sent when their Has flag is set.
+	TTLPropagate    uint8
+	HasTTLPropagate bool
+	Pref            uint8
+	HasPref         bool
+	Expires         uint32
+	HasExpires      bool
 }
 
-// RouteMetrics are the route metrics keepalived-go installs.
+// RouteMetrics are RTA_METRICS values indexed by their RTAX_* number:
+// Set has bit n when Values[n] is sent, Lock is RTAX_LOCK and CongCtl,
+// when not empty, RTAX_CC_ALGO. Values are the kernel's units.
 type RouteMetrics struct {
-	MTU, AdvMSS, InitCwnd, InitRwnd uint32
+	Values  [unix.RTAX_FASTOPEN_NO_COOKIE + 1]uint32
+	Set     uint32
+	Lock    uint32
+	CongCtl string
+}
+
+// routeRequest is a route message with the attributes the rtnetlink
+// package cannot encode (most RTAX_* metrics, RTAX_LOCK, RTA_FLOW,
+// RTA_TTL_PROPAGATE) appended after its own.
+type routeRequest struct {
+	*rtnetlink.RouteMessage
+	extra []byte
+}
+
+// MarshalBinary is the embedded message followed by the extra attributes;
+// both are 4-byte aligned attribute lists, so they concatenate.
+func (r *routeRequest) MarshalBinary() ([]byte, error) {
+	b, err := r.RouteMessage.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return append(b, r.extra...), nil
+}
+
+// extraAttributes encodes what routeRequest appends: RTA_METRICS (with
+// RTAX_LOCK when a metric is locked), RTA_FLOW and RTA_TTL_PROPAGATE.
+func extraAttributes(r Route, del bool) ([]byte, error) {
+	ae := netlink.NewAttributeEncoder()
+	mx := r.Metrics
+	// A delete matches whatever metrics the route has.
+	if !del && (mx.Set != 0 || mx.CongCtl != "") {
+		ae.Nested(unix.RTA_METRICS, func(nae *netlink.AttributeEncoder) error {
+			if mx.CongCtl != "" {
+				// keepalived sends the name without its NUL, as ip(8) does.
+				nae.Bytes(unix.RTAX_CC_ALGO, []byte(mx.CongCtl))
+			}
+			for n := range mx.Values {
+				if mx.Set&(1<<n) != 0 {
+					nae.Uint32(uint16(n), mx.Values[n])
+				}
+			}
+			if mx.Lock != 0 {
+				nae.Uint32(unix.RTAX_LOCK, mx.Lock)
+			}
+			return nil
+		})
+	}
+	if r.Realms != 0 {
+		ae.Uint32(unix.RTA_FLOW, r.Realms)
+	}
+	if r.HasTTLPropagate && !del {
+		ae.Uint8(unix.RTA_TTL_PROPAGATE, r.TTLPropagate)
+	}
+	return ae.Encode()
 }
 
 // NextHop is one path of a multipath route.
@@ -95,7 +166,7 @@ func (r Route) String() string {
 // routeMessage builds the request that adds (or with del, deletes) r;
 // index resolves interface names (Conn.Index). It touches no socket, so
 // tests check it without root.
-func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlink.RouteMessage, error) {
+func routeMessage(r Route, del bool, index func(string) (int, error)) (*routeRequest, error) {
 	if !r.Dst.IsValid() {
 		return nil, fmt.Errorf("invalid destination")
 	}
@@ -108,6 +179,8 @@ func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlin
 		Type:      uint8(r.Type),
 		Scope:     uint8(r.Scope),
 		Table:     unix.RT_TABLE_MAIN,
+		// The kernel deletes only the route of the same tos.
+		Tos: r.Tos,
 	}
 	if v6 {
 		m.Family = unix.AF_INET6
@@ -134,7 +207,7 @@ func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlin
 	}
 	if del && r.Scope == 0 {
 		m.Scope = unix.RT_SCOPE_NOWHERE
-	} else if r.Scope == 0 {
+	} else if r.Scope == 0 && !r.ExactScope {
 		switch {
 		case m.Type == unix.RTN_LOCAL || m.Type == unix.RTN_NAT:
 			m.Scope = unix.RT_SCOPE_HOST
@@ -164,9 +237,11 @@ func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlin
 		m.Attributes.OutIface = uint32(idx)
 	}
 	m.Attributes.Priority = r.Metric
-	// A delete matches whatever metrics the route has.
-	if mx := r.Metrics; mx != (RouteMetrics{}) && !del {
-		m.Attributes.Metrics = &rtnetlink.RouteMetrics{MTU: mx.MTU, AdvMSS: mx.AdvMSS, InitCwnd: mx.InitCwnd, InitRwnd: mx.InitRwnd}
+	if r.HasPref && !del {
+		m.Attributes.Pref = ptr(r.Pref)
+	}
+	if r.HasExpires && !del {
+		m.Attributes.Expires = ptr(r.Expires)
 	}
 	for _, nh := range r.NextHops {
 		hop := rtnetlink.NextHop{}
@@ -188,14 +263,18 @@ func routeMessage(r Route, del bool, index func(string) (int, error)) (*rtnetlin
 		}
 		m.Attributes.Multipath = append(m.Attributes.Multipath, hop)
 	}
-	return m, nil
+	extra, err := extraAttributes(r, del)
+	if err != nil {
+		return nil, err
+	}
+	return &routeRequest{RouteMessage: m, extra: extra}, nil
 }
 
 // AddRoute installs r. A route that already exists is not an error.
 func (c *Conn) AddRoute(r Route) error {
 	m, err := routeMessage(r, false, c.Index)
 	if err == nil {
-		err = c.rt.Route.Add(m)
+		_, err = c.rt.Execute(m, unix.RTM_NEWROUTE, netlink.Request|netlink.Create|netlink.Acknowledge|netlink.Excl)
 	}
 	if err != nil && !ignore(err, unix.EEXIST) {
 		return fmt.Errorf("ifaddr: add route %s: %w", r, err)
@@ -208,7 +287,7 @@ func (c *Conn) AddRoute(r Route) error {
 func (c *Conn) DelRoute(r Route) error {
 	m, err := routeMessage(r, true, c.Index)
 	if err == nil {
-		err = c.rt.Route.Delete(m)
+		_, err = c.rt.Execute(m, unix.RTM_DELROUTE, netlink.Request|netlink.Acknowledge)
 	}
 	if err != nil && !ignore(err, unix.ESRCH, unix.ENOENT, unix.ENODEV) {
 		return fmt.Errorf("ifaddr: delete route %s: %w", r, err)

@@ -2,7 +2,6 @@ package ifaddr
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 
 	"github.com/jsimonetti/rtnetlink/v2"
@@ -144,18 +143,43 @@ func (c *Conn) Addrs(idx int, ipv6 bool) ([]AddrEvent, error) {
 	return out, nil
 }
 
+// AddrsByIndex lists the addresses of one family on every interface in
+// one dump, by interface index, each list in the kernel's order. A
+// watcher's initial view asked Addrs for each interface, and without
+// strict checking each of those is a dump of the whole namespace: links
+// x addresses (2 000 VMACs: 0.6 s of CPU at start).
+func (c *Conn) AddrsByIndex(ipv6 bool) (map[int][]AddrEvent, error) {
+	family := uint8(unix.AF_INET)
+	if ipv6 {
+		family = unix.AF_INET6
+	}
+	msgs, err := c.rt.Execute(&rtnetlink.AddressMessage{Family: family}, unix.RTM_GETADDR, netlink.Request|netlink.Dump)
+	if err != nil {
+		return nil, fmt.Errorf("ifaddr: list addresses: %w", err)
+	}
+	out := map[int][]AddrEvent{}
+	for _, m := range msgs {
+		am, ok := m.(*rtnetlink.AddressMessage)
+		if !ok || am.Family != family {
+			continue
+		}
+		if a, ok := addrEventOf(am); ok {
+			out[a.Index] = append(out[a.Index], a)
+		}
+	}
+	return out, nil
+}
+
 // Links lists every interface (index, name and state), for a watcher's
-// initial view.
+// initial view, in one dump.
 func (c *Conn) Links() ([]Link, error) {
-	ifs, err := net.Interfaces()
+	msgs, err := c.rt.Link.List()
 	if err != nil {
 		return nil, fmt.Errorf("ifaddr: list links: %w", err)
 	}
-	out := make([]Link, 0, len(ifs))
-	for _, ifi := range ifs {
-		if l, err := c.Link(ifi.Name); err == nil {
-			out = append(out, l)
-		}
+	out := make([]Link, 0, len(msgs))
+	for i := range msgs {
+		out = append(out, linkOf(&msgs[i]))
 	}
 	return out, nil
 }

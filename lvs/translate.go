@@ -604,12 +604,12 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// bfdEnabled: the BFD side runs the instance (the parser drops the ones
-// keepalived's BFD process disables, such as those without a neighbor).
+// bfdEnabled: the BFD side runs the instance (keepalived's BFD process
+// disables some, such as those without a neighbor).
 func (t *translator) bfdEnabled(name string) bool {
 	for _, b := range t.cfg.VRRP.BFDs {
 		if b.Name == name {
-			return true
+			return !b.Disabled
 		}
 	}
 	return false

@@ -35,4 +35,12 @@ type Options struct {
 
 	// fs replaces the host's file system for includes (tests, fuzzing).
 	fs fileSystem
+	// noTape makes the children read the file instead of replaying the
+	// parent's lines; lineHook sees every line the engine gets (tests of
+	// the tape's equivalence).
+	noTape bool
+	// poisonTokens overwrites each top-level statement's tokens once it
+	// is done (tests: no handler may keep them).
+	poisonTokens bool
+	lineHook     func(proc Process, l line, last Pos, depth int, replayed bool)
 }

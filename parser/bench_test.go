@@ -117,6 +117,7 @@ func BenchmarkParse10k(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	noKindChecks(b)
 	b.ResetTimer()
 	for b.Loop() {
 		cfg, diags, err := ParseBytes(f.Name(), data, benchOptions())
@@ -132,6 +133,7 @@ var benchCases = map[string]func(io.Writer) error{
 	"":         func(w io.Writer) error { return writeBenchConfig(w, benchVS, benchRS) },
 	"line1m":   func(w io.Writer) error { return writeLongLine(w, 1<<20) },
 	"line10m":  func(w io.Writer) error { return writeLongLine(w, 10<<20) },
+	"vips8k":   func(w io.Writer) error { return writeManyVIPs(w, 8191) },
 	"vips64k":  func(w io.Writer) error { return writeManyVIPs(w, 65535) },
 	"comments": func(w io.Writer) error { return writeComments(w, 200_000_000) },
 }
@@ -222,6 +224,7 @@ func benchParseGenerated(b *testing.B, gen func(io.Writer) error) {
 	data := buf.Bytes()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	noKindChecks(b)
 	for b.Loop() {
 		if _, _, err := ParseBytes("bench.conf", data, benchOptions()); err != nil {
 			b.Fatal(err)
@@ -255,9 +258,18 @@ func BenchmarkParseFile(b *testing.B) {
 		b.Skip("KA_BENCH_FILE not set")
 	}
 	b.ReportAllocs()
+	noKindChecks(b)
 	for b.Loop() {
 		if _, _, err := Parse(path, benchOptions()); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// noKindChecks turns off, for a benchmark, the check of every line's kind
+// that the tests run.
+func noKindChecks(b *testing.B) {
+	old := checkKinds
+	checkKinds = false
+	b.Cleanup(func() { checkKinds = old })
 }

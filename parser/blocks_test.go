@@ -251,7 +251,9 @@ linkbeat_interfaces {
 			if p := v.Processes[0]; p.Name != "nginx" || p.Process != "nginx" || p.Weight != 10 || p.Quorum != 2 || p.TerminateDelay != 2*time.Second {
 				t.Errorf("track_process = %+v", p)
 			}
-			if len(v.BFDs) != 1 {
+			// b2 has no neighbour: keepalived's BFD child disables it, its
+			// VRRP child still tracks the name.
+			if len(v.BFDs) != 2 || v.BFDs[0].Disabled || !v.BFDs[1].Disabled {
 				t.Fatalf("bfds = %+v", v.BFDs)
 			}
 			if b := v.BFDs[0]; b.Name != "b1" || b.Neighbor != netip.MustParseAddr("192.0.2.2") || b.Source != netip.MustParseAddr("192.0.2.1") ||

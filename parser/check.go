@@ -345,7 +345,8 @@ func chkURLHandler(c *ctx, kw token, _ []token) {
 		return
 	}
 	c.lvs.url, c.lvs.urlPos = &config.URL{}, kw.Pos
-	c.lvs.urlRx = &lvsURLRegexBuild{}
+	c.lvs.urlRxBuf = lvsURLRegexBuild{}
+	c.lvs.urlRx = &c.lvs.urlRxBuf
 }
 
 func chkURLKw(f func(c *ctx, u *config.URL, rx *lvsURLRegexBuild, kw token, args []token)) *keyword {
@@ -666,12 +667,12 @@ func chkMiscTable() table {
 	t["misc_dynamic"] = chkKw(func(_ *ctx, b *lvsChkBuild, _ token, _ []token) { b.c.Misc.Dynamic = true })
 	t["user"] = chkKw(func(c *ctx, b *lvsChkBuild, kw token, args []token) {
 		if len(args) < 1 {
-			c.Report(kw.Pos, generalError, "No user specified for misc checker script %s", b.c.Misc.Path.Raw)
+			c.Report(kw.Pos, generalError, "No user specified for misc checker script %s", b.c.Misc.Path.Quoted())
 			return
 		}
 		ok := c.userExists(args[0].Text) && (len(args) < 2 || c.groupExists(args[1].Text))
 		if !ok {
-			c.Report(kw.Pos, generalError, "Failed to set uid/gid for misc checker script %s - removing", cmdStr(b.c.Misc.Path.Argv))
+			c.Report(kw.Pos, generalError, "Failed to set uid/gid for misc checker script %s - removing", b.c.Misc.Path.Quoted())
 			c.chkDrop(b)
 			return
 		}
@@ -696,7 +697,7 @@ func chkMiscEnd(c *ctx) {
 		return
 	}
 	if !b.miscUser && !c.defaultScriptUserOK() {
-		c.Report(b.pos, generalError, "Unable to set default user for misc script %s - removing", cmdStr(b.c.Misc.Path.Argv))
+		c.Report(b.pos, generalError, "Unable to set default user for misc script %s - removing", b.c.Misc.Path.Quoted())
 		c.chkDrop(b)
 		return
 	}
@@ -969,24 +970,4 @@ func chkBFDEnd(c *ctx) {
 		c.Report(b.pos, generalError, "(%s) No name has been specified for BFD_CHECKER - skipping", lvsFmtAddrPort(b.rs.r.Addr, config.ProtoNone))
 		c.chkDrop(b)
 	}
-}
-
-// cmdStr is keepalived's cmd_str: each word quoted, but for a first word
-// that is a redirection ("<file" tests a file's existence).
-func cmdStr(argv []string) string {
-	var b strings.Builder
-	for i, a := range argv {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		q := i > 0 || (a != "" && a[0] != '<' && a[0] != '>')
-		if q {
-			b.WriteByte('\'')
-		}
-		b.WriteString(a)
-		if q {
-			b.WriteByte('\'')
-		}
-	}
-	return b.String()
 }

@@ -51,6 +51,7 @@ func (c *ctx) Command(kw token, args []token, withUser bool) (config.Command, bo
 	}
 	if len(argv) == 0 {
 		c.Report(kw.Pos, info, "Unable to parse script '%s' - ignoring", words[1])
+		c.afterRead()
 		return config.Command{}, false
 	}
 	cmd := config.Command{Argv: argv, Raw: words[1], Shell: isShellCommand(argv[0])}
@@ -59,23 +60,38 @@ func (c *ctx) Command(kw token, args []token, withUser bool) (config.Command, bo
 		if len(words) > 3 {
 			cmd.Group = words[3]
 		}
-		if !c.userExists(cmd.User) {
-			c.Report(kw.Pos, info, "Script user '%s' does not exist", cmd.User)
-			c.Report(kw.Pos, info, "Invalid user/group for %s script %s - ignoring", kw.Text, argv[0])
-			return config.Command{}, false
-		}
-		if cmd.Group != "" && !c.groupExists(cmd.Group) {
-			c.Report(kw.Pos, info, "Script group '%s' does not exist", cmd.Group)
-			c.Report(kw.Pos, info, "Invalid user/group for %s script %s - ignoring", kw.Text, argv[0])
+		if !c.userExists(cmd.User) || (cmd.Group != "" && !c.groupExists(cmd.Group)) {
+			// notify_script_init's lines are log_message ones: no
+			// "(Line N)" prefix.
+			c.reportUserMissing(cmd.User, cmd.Group)
+			c.Report(kw.Pos, info, "Invalid user/group for %s script %s - ignoring", scriptKind(kw.Text), argv[0])
+			c.afterRead()
 			return config.Command{}, false
 		}
 	}
 	if withUser && cmd.User == "" && !c.defaultScriptUserOK() {
-		c.Report(kw.Pos, info, "Failed to set default user for %s script %s - ignoring", kw.Text, argv[0])
+		c.Report(kw.Pos, info, "Failed to set default user for %s script %s - ignoring", scriptKind(kw.Text), argv[0])
+		c.afterRead()
 		return config.Command{}, false
 	}
 	c.core.script.remember(&cmd, kw.Pos)
 	return cmd, true
+}
+
+// scriptKind is the word keepalived's notify_script_init names a script's
+// kind with in its messages: "notify" for every notify_* keyword of an
+// instance, a sync group or a real server, "quorum" for quorum_up/down,
+// "startup"/"shutdown", and the FIFO's name for a notify_fifo_script.
+func scriptKind(kw string) string {
+	switch {
+	case strings.HasSuffix(kw, "notify_fifo_script"), kw == "startup_script", kw == "shutdown_script":
+		return strings.TrimSuffix(kw, "_script")
+	case strings.HasPrefix(kw, "quorum_"):
+		return "quorum"
+	case strings.HasPrefix(kw, "notify"):
+		return "notify"
+	}
+	return kw
 }
 
 // isShellCommand: keepalived hands "</path" (blanks allowed after '<') to

@@ -1,7 +1,9 @@
 package parser
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -111,6 +113,7 @@ const (
 	ProcParent Process = 1 << iota
 	ProcChecker
 	ProcVRRP
+	ProcBFD
 )
 
 // LogLines are the lines keepalived logs for d at daemon start, one for
@@ -120,7 +123,7 @@ const (
 // names the file. What was found after the read is logged bare.
 func (d Diagnostic) LogLines(running Process) []string {
 	var out []string
-	for _, p := range []Process{ProcParent, ProcChecker, ProcVRRP} {
+	for _, p := range []Process{ProcParent, ProcBFD, ProcChecker, ProcVRRP} {
 		if d.procs&p == 0 || running&p == 0 {
 			continue
 		}
@@ -190,6 +193,26 @@ func (ds Diagnostics) String() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// WriteTo writes what String returns, a diagnostic at a time: -t on a
+// file of many diagnostics (a 10 MB line is 10 000 of 1 KB) need not hold
+// them all twice more as one string.
+func (ds Diagnostics) WriteTo(w io.Writer) (int64, error) {
+	bw := bufio.NewWriter(w)
+	var n int64
+	for _, d := range ds {
+		k, err := bw.WriteString(d.String())
+		n += int64(k)
+		if err == nil {
+			err = bw.WriteByte('\n')
+			n++
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, bw.Flush()
 }
 
 // Worst is the numerically highest class, as keepalived keeps it.

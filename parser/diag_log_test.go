@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDiagnosticLogLines: at daemon start keepalived's processes log the
@@ -128,6 +129,102 @@ func TestTimerRangeMessages(t *testing.T) {
 			if !slices.ContainsFunc(diags, func(d Diagnostic) bool { return d.Msg == want }) {
 				t.Errorf("-t %v: no %q in:\n%s", test, want, diags)
 			}
+		}
+	}
+}
+
+// TestUpDownDelayLines: keepalived 2.2.7 logs interface_up_down_delays'
+// own complaints and vrrp_complete_instance's debounce check with
+// log_message, so bare (corpus 078 in the runtime differential, issue 11
+// divergence 30): a delay of (down_timer_adverts - 1) advert intervals or
+// more is cut to just under it, and with down_timer_adverts 1 to none.
+func TestUpDownDelayLines(t *testing.T) {
+	src := "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n" +
+		"  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n" +
+		"vrrp_instance VI_2 {\n  interface eth1\n  virtual_router_id 2\n  priority 100\n  down_timer_adverts 1\n" +
+		"  virtual_ipaddress {\n    10.0.0.2\n  }\n}\n" +
+		"vrrp_instance VI_3 {\n  interface eth2\n  virtual_router_id 3\n  priority 100\n" +
+		"  virtual_ipaddress {\n    10.0.0.3\n  }\n}\n" +
+		"interface_up_down_delays {\n  eth0 11 6\n  eth1 0.5\n  eth2 1.5 0.5\n  eth3\n  eth4 5 0 6\n}\n"
+	o := recordedHost("high")
+	o.InterfaceExists = func(string) bool { return true }
+	o.TestMode = false
+	cfg, diags, err := ParseBytes("k.conf", []byte(src), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, d := range diags {
+		lines = append(lines, d.LogLines(ProcParent|ProcVRRP|ProcChecker)...)
+	}
+	for _, want := range []string{
+		"No timeouts specified for eth3 up/down delays",
+		"Too many parameters for eth4 up/down delays",
+		"VI_1: interface eth0 debounce timer(s) not less that 2 * advert_int - resetting",
+		"VI_2: cannot use debounce timers with down_timer_adverts = 1 - resetting",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("not logged: %q\nlogged:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "VI_3") {
+			t.Errorf("eth2's delays are under 2 s: logged %q", l)
+		}
+	}
+	want := map[string][2]time.Duration{
+		"eth0": {2*time.Second - 3906*time.Microsecond, 2*time.Second - 3906*time.Microsecond},
+		"eth1": {0, 0}, "eth2": {1500 * time.Millisecond, 500 * time.Millisecond},
+	}
+	for _, dl := range cfg.VRRP.UpDownDelays {
+		if w, ok := want[dl.Name]; ok && (dl.Down != w[0] || dl.Up != w[1]) {
+			t.Errorf("%s: down %v up %v, want %v", dl.Name, dl.Down, dl.Up, w)
+		}
+	}
+}
+
+// TestScriptUserLines: the lines keepalived 2.2.7 logged at daemon start
+// for scripts whose user cannot be set (corpus 126, 131 and a FIFO file,
+// both daemons run side by side): notify_script_init names every notify_*
+// keyword's script "notify" and logs without "(Line N)", a FIFO's line
+// names it "(null)", a missing user is told first, a vrrp_script's
+// command is quoted word by word (cmd_str), and the vrrp_script end
+// handler's messages point at the block's closing line.
+func TestScriptUserLines(t *testing.T) {
+	src := "global_defs {\n  enable_script_security\n  vrrp_notify_fifo /run/x.fifo\n  notify_fifo /run/y.fifo ziggy\n}\n" +
+		"vrrp_script chk {\n  script \"/etc/keepalived/failover.sh\"\n  interval 15\n}\n" +
+		"vrrp_script wan {\n  script \"/opt/erh.pyz -x\"\n  user ziggy ziggy\n}\n" +
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n" +
+		"  virtual_ipaddress {\n    10.0.0.1\n  }\n" +
+		"  notify_master \"/etc/keepalived/notify.sh Master\"\n  notify_backup \"/etc/keepalived/notify.sh Backup\"\n" +
+		"  notify_fault \"/etc/keepalived/notify.sh Fault\" ziggy\n}\n"
+	o := recordedHost("high")
+	o.TestMode = false
+	_, diags, err := ParseBytes("k.conf", []byte(src), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, d := range diags {
+		lines = append(lines, d.LogLines(ProcParent|ProcVRRP|ProcChecker)...)
+	}
+	for _, want := range []string{
+		"Script user 'keepalived_script' does not exist",
+		"Failed to set default user for vrrp_ fifo (null) - ignoring",
+		"Script user 'ziggy' does not exist",
+		"Invalid user/group for  fifo (null) - ignoring",
+		"(k.conf: Line 9) Unable to set default user for vrrp script chk - removing",
+		"(k.conf: Line 12) Unable to set uid/gid for script '/opt/erh.pyz' '-x'",
+		"Failed to set default user for notify script /etc/keepalived/notify.sh - ignoring",
+		"Invalid user/group for notify script /etc/keepalived/notify.sh - ignoring",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("not logged: %q\nlogged:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "notify_master script") || strings.Contains(l, "notify_fault script") {
+			t.Errorf("logged %q: keepalived calls every notify script's kind \"notify\"", l)
 		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/dsas/keepalived-go/config"
@@ -34,6 +33,8 @@ type coreState struct {
 	script     scriptState
 	// proc is the process whose read or checks are running.
 	proc Process
+	// tape is the parent pass's lines when the children may replay them.
+	tape *tape
 }
 
 // pass says which keepalived process a read emulates.
@@ -109,11 +110,30 @@ func parseFile(path string, data []byte, opts Options) (*config.Config, Diagnost
 		return nil, c.finish(), fmt.Errorf("%s: %w", path, ErrNoConfig)
 	}
 
+	// The text of in-memory data is made once, not once per pass.
+	var text *string
+	if data != nil {
+		s := string(data)
+		text = &s
+	}
 	for _, p := range []pass{passParent, passChecker, passVRRP} {
 		c.core.proc = [...]Process{passParent: ProcParent, passChecker: ProcChecker, passVRRP: ProcVRRP}[p]
-		c.runPass(p, path, data)
+		c.runPass(p, path, text)
 		if c.core.aborted {
 			c.core.effect = effectAbort
+			// The parent read the file to its end and started the
+			// children; the one that gives up on the line exits with
+			// CONFIG, and the daemon with it. The VRRP child reads the
+			// file on its own when the checker gave up (-P runs it).
+			switch {
+			case p == passVRRP:
+				c.Cfg.VRRP.Refused = true
+				return c.Cfg, c.finish(), nil
+			case p == passChecker && !c.Opts.TestMode:
+				c.Cfg.LVS.Refused = true
+				c.core.aborted = false
+				continue
+			}
 			return c.Cfg, c.finish(), fmt.Errorf("%s: parse aborted: keyword missing its parameter", path)
 		}
 		switch p {
@@ -194,13 +214,27 @@ func (c *ctx) finish() Diagnostics {
 }
 
 // runPass reads the whole input once, as one keepalived process.
-func (c *ctx) runPass(p pass, path string, data []byte) {
+func (c *ctx) runPass(p pass, path string, data *string) {
 	lx := newLexer(c, p != passParent)
 	c.core.lx = lx
 	c.core.skip, c.core.kwLevel, c.core.skipBlock = 0, 0, false
 	defer func() { c.core.lx = nil }()
-	if data != nil {
-		lx.openBytes(path, data)
+	switch {
+	case p != passParent && c.core.tape.usable():
+		lx.play = c.core.tape
+	case p == passParent && !c.Opts.noTape:
+		c.core.tape = nil
+		lx.rec = &tape{ok: true}
+		defer func() {
+			if lx.rec.usable() {
+				c.core.tape = lx.rec
+			}
+		}()
+	}
+	if lx.play != nil {
+		// Nothing to open: the lines are the parent's.
+	} else if data != nil {
+		lx.openBytes(path, *data)
 	} else if !lx.openGlob(path, incR|incM|incW, false) {
 		lx.fileError(Pos{File: path}, incR, "Failed to open configuration file")
 		return
@@ -218,13 +252,13 @@ func (c *ctx) runPass(p pass, path string, data []byte) {
 }
 
 // openBytes makes data the main file (ParseBytes).
-func (lx *lexer) openBytes(name string, data []byte) {
+func (lx *lexer) openBytes(name string, data string) {
 	dir := lx.c.core.startDir
 	if strings.Contains(name, "/") {
 		dir = absDir(name)
 	}
 	g := &globState{pattern: name, matches: []string{name}, next: 1, cwd: lx.c.core.startDir, numMatches: 1}
-	g.cur = &srcFile{name: name, dir: dir, text: string(data)}
+	g.cur = &srcFile{name: name, dir: dir, text: data}
 	lx.stack = append(lx.stack, g)
 }
 
@@ -236,16 +270,32 @@ func noneActive(string) bool { return false }
 // when the block was skipped, so its End handler must not run.
 func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 	lx := c.core.lx
+	// A line's tokens go onto the token arena; those of a line no handler
+	// gets are given back (from release) before the next line.
+	release := -1
 	for {
+		if release >= 0 {
+			lx.slab, release = lx.slab[:release], -1
+		}
+		if c.core.skip > 0 {
+			c.core.skip = lx.skipPlain(c.core.skip)
+		}
 		l, ok := lx.next()
 		if !ok {
 			return false
 		}
-		toks := lx.tokenizeScratch(l)
+		if c.core.skip > 0 && lx.kind == kindPlain {
+			// Inside a skipped block only braces count, and a line
+			// without braces or quotes has none (nor a quote to report):
+			// most lines of a pass are another process's.
+			continue
+		}
+		toks, mark := lx.words(l)
+		release = mark
 		if len(toks) == 0 {
 			continue
 		}
-		first := toks[0]
+		first := &toks[0]
 		if c.core.skip == -1 {
 			if first.Text == "{" {
 				c.core.skip = 1
@@ -292,14 +342,46 @@ func (c *ctx) stream(tbl table, active func(string) bool, needBOB bool) bool {
 		}
 		on := active(first.Text)
 		if on {
-			// Handlers keep tokens; the scratch buffer is the next line's.
-			toks = slices.Clone(toks)
+			// Handlers keep tokens.
+			release = -1
+		} else if mark >= 0 {
+			// A skipped statement reads its words before anything else
+			// is read, so their room is given back now.
+			lx.slab, release = lx.slab[:mark], -1
 		}
 		c.statement(kw, l, toks, on)
 		if c.core.aborted {
 			return false
 		}
+		if c.core.kwLevel == 0 {
+			// Handlers copy what they keep of their tokens (values,
+			// token structs): a top-level statement done, its tokens'
+			// arena is free for the next one.
+			lx.reuseSlab()
+		}
 	}
+}
+
+// words returns l's words and where they start on the token arena (-1:
+// not on it). A lone brace is one word, and never a statement's: a third
+// of the lines, not tokenized.
+func (lx *lexer) words(l line) ([]token, int) {
+	if lx.kind == kindOpen || lx.kind == kindClose {
+		lx.brace[0] = token{Text: l.text, Pos: l.pos}
+		return lx.brace[:1:1], -1
+	}
+	return lx.tokenizeKeep(l)
+}
+
+// plainLine reports whether s has no brace and no double quote.
+func plainLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{', '}', '"':
+			return false
+		}
+	}
+	return true
 }
 
 // statement runs one known keyword.
@@ -421,7 +503,7 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		if !ok {
 			return
 		}
-		item := lx.tokenize(l)
+		item, mark := lx.tokenizeKeep(l)
 		if len(item) == 0 {
 			continue
 		}
@@ -446,6 +528,11 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		}
 		c.raw = l.text
 		emit(item)
+		if kw.Kind == kwItemBlock {
+			// Item handlers copy what they keep: 65 535 VIPs' words
+			// need not stay until the instance ends.
+			lx.giveBack(mark)
+		}
 		if eob {
 			return
 		}

@@ -7,6 +7,8 @@ package parser
 // that they are unknown, as there.
 
 import (
+	"context"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -520,29 +522,36 @@ func glSMTPServer(c *ctx, kw token, args []token) {
 		port = args[1].Text
 	}
 	p, err := strconv.ParseUint(port, 10, 16)
-	if err != nil || host == "" || !plausibleHost(host) {
+	addr, ok := smtpAddr(host)
+	if err != nil || !ok {
 		c.Report(kw.Pos, generalError, "Invalid smtp server %s %s", host, port)
 		return
 	}
-	glb(c).SMTPServer, glb(c).SMTPPort = host, uint16(p)
+	glb(c).SMTPServer, glb(c).SMTPPort = addr.String(), uint16(p)
 }
 
-// plausibleHost: an address, or a name getaddrinfo could resolve (letters,
-// digits, '-', '_' and dots). keepalived resolves the name as it reads
-// it; a placeholder such as "**" is an invalid smtp server there. Names
-// are not looked up here (-t must not wait for DNS).
-func plausibleHost(h string) bool {
-	if _, err := netip.ParseAddr(h); err == nil {
-		return true
+// smtpAddr is smtp_server's address as keepalived's smtpserver_handler
+// reads it: an address, else a name resolved now (the first IPv4 answer
+// first, as getaddrinfo gave 127.0.0.1 for localhost side by side).
+func smtpAddr(host string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap(), true
 	}
-	for _, r := range h {
-		ok := r == '-' || r == '.' || r == '_' || (r >= '0' && r <= '9') || (r|0x20 >= 'a' && r|0x20 <= 'z')
-		if !ok {
-			return false
+	if host == "" || strings.ContainsAny(host, " */<>") {
+		return netip.Addr{}, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for _, network := range []string{"ip4", "ip6"} {
+		if ips, err := lookupNetIP(ctx, network, host); err == nil && len(ips) > 0 {
+			return ips[0].Unmap(), true
 		}
 	}
-	return strings.Trim(h, ".") != ""
+	return netip.Addr{}, false
 }
+
+// lookupNetIP resolves names; tests replace it.
+var lookupNetIP = net.DefaultResolver.LookupNetIP
 
 func startStopScript(startup bool) *keyword {
 	typ := map[bool]string{true: "startup", false: "shutdown"}[startup]
@@ -591,6 +600,11 @@ func startStopTimeout(startup bool) *keyword {
 	}}
 }
 
+// nullName is what keepalived 2.2.7 prints for the FIFO in notify_fifo's
+// user messages: it names fifo->name before setting it, and glibc prints
+// a NULL string as "(null)".
+const nullName = "(null)"
+
 func notifyFIFO(typ string, fifo func(*config.Global) *config.FIFO) *keyword {
 	return &keyword{Handle: func(c *ctx, kw token, args []token) {
 		f := fifo(glb(c))
@@ -608,12 +622,15 @@ func notifyFIFO(typ string, fifo func(*config.Global) *config.FIFO) *keyword {
 				grp = args[2].Text
 			}
 			if _, _, ok := c.lookupUser(args[1].Text, grp); !ok {
-				c.Report(kw.Pos, info, "Invalid user/group for %s fifo %s - ignoring", typ, args[0].Text)
+				c.reportUserMissing(args[1].Text, grp)
+				c.Report(kw.Pos, info, "Invalid user/group for %s fifo %s - ignoring", typ, nullName)
+				c.afterRead()
 				return
 			}
 			f.User, f.Group = args[1].Text, grp
 		} else if !c.defaultScriptUserOK() {
-			c.Report(kw.Pos, info, "Failed to set default user for %s fifo %s - ignoring", typ, args[0].Text)
+			c.Report(kw.Pos, info, "Failed to set default user for %s fifo %s - ignoring", typ, nullName)
+			c.afterRead()
 			return
 		}
 		f.Name = args[0].Text
@@ -819,6 +836,9 @@ func validateGlobal(c *ctx) {
 		gl.RouterID = glHostname()
 	}
 	if gl.SMTPServer != "" {
+		if gl.SMTPConnectTimeout == 0 {
+			gl.SMTPConnectTimeout = 30 * time.Second // DEFAULT_SMTP_CONNECTION_TIMEOUT
+		}
 		if gl.SMTPHeloName == "" {
 			gl.SMTPHeloName = glHostname()
 		}

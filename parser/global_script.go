@@ -20,15 +20,14 @@ package parser
 // the VRRP side should then not call CheckScript.
 
 import (
-	"errors"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/dsas/keepalived-go/config"
+	strerrorpkg "github.com/dsas/keepalived-go/internal/strerror"
 )
 
 // scriptProc is the keepalived process that runs a script; the security
@@ -118,6 +117,10 @@ func (c *ctx) defaultScriptUserOK() bool {
 		return true
 	}
 	if c.Cfg.Global.EnableScriptSecurity {
+		// keepalived logs set_uid_gid's line whenever keepalived_script
+		// is missing; it is told here only where it explains the error
+		// that follows (else every file with a script would show it).
+		c.reportUserMissing("keepalived_script", "")
 		c.Report(c.core.posNow(), generalError, "Unable to set default user %s for script", "keepalived_script")
 		s.defaultFail = true
 		return false
@@ -131,6 +134,7 @@ func (c *ctx) setScriptUser(name, group string) bool {
 	s.defaultResolved, s.configured = true, true
 	uid, gid, ok := c.lookupUser(name, group)
 	if !ok {
+		c.reportUserMissing(name, group)
 		s.defaultFail = true
 		return false
 	}
@@ -143,6 +147,21 @@ func (cs *coreState) posNow() Pos {
 		return cs.lx.lastPos
 	}
 	return Pos{}
+}
+
+// reportUserMissing is set_uid_gid's line for a user, or else a group,
+// that does not exist: a plain log line in keepalived (log_message, so no
+// "(Line N)" and no -t error).
+func (c *ctx) reportUserMissing(name, group string) {
+	switch {
+	case !c.userExists(name):
+		c.Report(c.core.posNow(), info, "Script user '%s' does not exist", name)
+	case group != "" && !c.groupExists(group):
+		c.Report(c.core.posNow(), info, "Script group '%s' does not exist", group)
+	default:
+		return
+	}
+	c.afterRead()
 }
 
 // lookupUser resolves a user (and optional group) to ids. With fake
@@ -404,17 +423,5 @@ func (c *ctx) checkStartStopScripts() {
 	c.scriptSecurityVerdict(procParent)
 }
 
-// strerror words err as C's strerror does, as keepalived logs it ("No
-// such file or directory"), when it carries an errno; Go's texts are
-// strerror's, lower-cased.
-func strerror(err error) string {
-	var en syscall.Errno
-	if !errors.As(err, &en) {
-		return err.Error()
-	}
-	msg := en.Error()
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
-}
+// strerror words err as keepalived logs it ("No such file or directory").
+func strerror(err error) string { return strerrorpkg.Text(err) }

@@ -159,7 +159,8 @@ type lexer struct {
 	mlSeqDepth int
 	ml         mlPtr // rest of the multiline definition being expanded
 	mlStack    []mlPtr
-	residue    *line
+	residue    line // the rest of a line split at a brace, when hasResidue
+	hasResidue bool
 	mlDef      *def // multiline definition being collected
 	blockDepth int
 	// openBraces are the '{' not closed yet, outermost first: a missing
@@ -171,7 +172,19 @@ type lexer struct {
 	maxLines   int
 	stopped    bool
 	lastPos    Pos
-	scratch    []token // tokenizeScratch's buffer
+	// rec records the parent pass's lines (lex_tape.go); play replays
+	// them in a child pass, at playAt. lexing is set while the lexer
+	// reads (its reports, but for a brace count's, drop the recording).
+	rec         *tape
+	play        *tape
+	playAt      int
+	lexing      bool
+	braceReport bool
+	noteReport  bool     // reporting what a child's reading would report alike
+	noteAt      int      // the replay's next tape note
+	kind        byte     // splitBraces' lineKind of the line it returned
+	slab        []token  // the token arena (tokenizeKeep)
+	brace       [1]token // a lone brace line's word
 }
 
 func newLexer(c *ctx, child bool) *lexer {
@@ -228,10 +241,16 @@ func (lx *lexer) cwd() string {
 }
 
 func (lx *lexer) report(pos Pos, class Class, format string, args ...any) {
+	if lx.lexing && !lx.braceReport && !lx.noteReport {
+		lx.taint()
+	}
 	if lx.silent > 0 {
 		return
 	}
 	lx.c.Report(pos, class, format, args...)
+	if lx.noteReport && lx.rec != nil && lx.rec.ok {
+		lx.rec.notes = append(lx.rec.notes, tapeNote{line: lx.rec.n, diag: len(lx.c.diags) - 1, quiet: len(lx.stack) > 1})
+	}
 }
 
 // fileError is keepalived's file_config_error: an include problem is only
@@ -298,7 +317,11 @@ func (lx *lexer) nextPhysical() (string, Pos, bool) {
 			if ok {
 				p := Pos{File: g.cur.name, Line: ln, Col: col}
 				if split {
+					// A child reads the same pieces, so the tape keeps
+					// this note for it.
+					lx.noteReport = true
 					lx.report(p, info, "line longer than %d bytes: keepalived reads the rest as a separate line", maxBuf-1)
+					lx.noteReport = false
 				}
 				return chunk, p, true
 			}
@@ -458,6 +481,13 @@ func (lx *lexer) globChecked(pattern, cwd string) ([]string, bool) {
 // the blanks before it removed). It also reports the column shift caused
 // by removed leading blanks.
 func decomment(s string) (out string, lead int, unterminated bool) {
+	out, lead, unterminated, _ = decommentClean(s)
+	return out, lead, unterminated
+}
+
+// decommentClean is decomment that also says whether out surely holds no
+// '"', '\\', '#' or '!' (it was cut before the first of them, or had none).
+func decommentClean(s string) (out string, lead int, unterminated, clean bool) {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
@@ -469,10 +499,10 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 	// backslash continues the line even after a comment.)
 	i = indexSpecial(s)
 	if i < 0 {
-		return trimBlanksRight(s), lead, false
+		return trimBlanksRight(s), lead, false, true
 	}
 	if (s[i] == '#' || s[i] == '!') && s[len(s)-1] != '\\' {
-		return trimBlanksRight(s[:i]), lead, false
+		return trimBlanksRight(s[:i]), lead, false, true
 	}
 	b := []byte(s)
 	quote, cont := false, false
@@ -510,7 +540,7 @@ func decomment(s string) (out string, lead int, unterminated bool) {
 	if cont {
 		b = append(b, '\\')
 	}
-	return string(b), lead, unterminated
+	return string(b), lead, unterminated, false
 }
 
 // indexSpecial is strings.IndexAny(s, "\"\\#!") without building the
@@ -539,8 +569,8 @@ func isInclude(s string) bool {
 
 // --- read_line ------------------------------------------------------------
 
-// next returns the next logical line, or ok=false at the end of input.
-func (lx *lexer) next() (line, bool) {
+// read returns the next logical line, or ok=false at the end of input.
+func (lx *lexer) read() (line, bool) {
 	for {
 		if lx.stopped || lx.c.core.aborted {
 			return line{}, false
@@ -548,9 +578,9 @@ func (lx *lexer) next() (line, bool) {
 		var cur line
 		fromPhys := false
 		switch {
-		case lx.residue != nil:
-			cur = *lx.residue
-			lx.residue = nil
+		case lx.hasResidue:
+			cur = lx.residue
+			lx.hasResidue = false
 		case len(lx.seqs) > lx.mlSeqDepth:
 			cur = lx.emitSeq()
 		case lx.ml.ok:
@@ -569,9 +599,18 @@ func (lx *lexer) next() (line, bool) {
 			return line{}, false
 		}
 		lx.lastPos = cur.pos
-		_ = fromPhys
+		// A child opens (quietly) an include line of the file as it
+		// reads it, before anything else: the tape holds only if the
+		// parent opens it so too, and opens no other.
+		physInclude := ""
+		if fromPhys && lx.rec != nil && isInclude(cur.text) {
+			physInclude = cur.text
+		}
 
 		if lx.mlDef != nil {
+			if physInclude != "" {
+				lx.taint()
+			}
 			lx.addMultilineDef(cur.text)
 			continue
 		}
@@ -579,12 +618,23 @@ func (lx *lexer) next() (line, bool) {
 			continue
 		}
 		if !lx.process(&cur) {
+			if physInclude != "" {
+				lx.taint()
+			}
 			continue
 		}
-		if lx.checkInclude(cur) {
+		if isInclude(cur.text) {
+			if physInclude == "" || cur.text != physInclude {
+				lx.taint()
+			}
+			lx.openIncludeLine(cur.text, cur.pos, false)
 			continue
 		}
-		return lx.splitBraces(cur), true
+		if physInclude != "" {
+			lx.taint()
+		}
+		lx.splitBraces(&cur)
+		return cur, true
 	}
 }
 
@@ -611,8 +661,15 @@ func (lx *lexer) readPhysical() (line, bool) {
 			}
 			continue
 		}
-		text, lead, unterminated := decomment(chunk[:n])
+		text, lead, unterminated, clean := decommentClean(chunk[:n])
 		pos.Col += lead
+		if lx.rec != nil && !clean && hasCommentChar(text) {
+			// A child removes comments again from the parent's copy:
+			// the tape holds where that changes nothing.
+			if again, lead2, unterm := decomment(text); again != text || lead2 != 0 || unterm {
+				lx.taint()
+			}
+		}
 		if unterminated {
 			lx.report(pos, generalError, "Unterminated quote '%s'", trimBlanksLeft(chunk[:n]))
 		}
@@ -1248,17 +1305,10 @@ func (lx *lexer) addLst(cur *line) bool {
 	return true
 }
 
-// checkInclude handles an include line. In a child pass an include that
-// only appears after @/$ processing is read twice, as keepalived's
-// children do (once from the parent's copy, once by themselves).
-func (lx *lexer) checkInclude(cur line) bool {
-	if !isInclude(cur.text) {
-		return false
-	}
-	lx.openIncludeLine(cur.text, cur.pos, false)
-	return true
-}
-
+// openIncludeLine opens an include line's files. In a child pass an
+// include that only appears after @/$ processing is read twice, as
+// keepalived's children do (once from the parent's copy, once by
+// themselves).
 func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 	incType := 0
 	p := 8
@@ -1298,14 +1348,19 @@ func (lx *lexer) openIncludeLine(s string, pos Pos, silentOnly bool) {
 // splitBraces is the last step of read_line: a '{' or '}' outside double
 // quotes ends the line; the rest is pushed back as the next line. It also
 // keeps the running count behind "Extra '}'" and "missing '}'s".
-func (lx *lexer) splitBraces(cur line) line {
+func (lx *lexer) splitBraces(cur *line) {
 	s := cur.text
 	p := -1
+	quote := false
 	if s[0] == '{' || s[0] == '}' {
 		p = 0
 	} else {
 		for i := 0; i < len(s); i++ {
+			if !braceOrQuote[s[i]] {
+				continue
+			}
 			if s[i] == '"' {
+				quote = true
 				j := strings.IndexByte(s[i+1:], '"')
 				if j < 0 {
 					break
@@ -1327,27 +1382,47 @@ func (lx *lexer) splitBraces(cur line) line {
 		if rest := trimBlanksRight(s[p+skip:]); rest != "" {
 			rp := cur.pos
 			rp.Col += p + skip
-			lx.residue = &line{text: rest, pos: rp}
+			lx.residue, lx.hasResidue = line{text: rest, pos: rp}, true
 			s = s[:p+skip]
 		}
 	}
 	s = trimBlanksRight(s)
+	lx.trackBrace(s, cur.pos)
+	// What the line is to a skipped block, known from this scan: before
+	// the first brace there is none, and a quote was seen or not.
+	switch {
+	case p == 0:
+		lx.kind = kindOf(s)
+	case quote:
+		lx.kind = kindOther
+	default:
+		lx.kind = kindPlain
+	}
+	cur.text = s
+}
+
+// braceOrQuote marks the bytes splitBraces stops at.
+var braceOrQuote = [256]bool{'{': true, '}': true, '"': true}
+
+// trackBrace counts a line that is a lone brace. A replayed line is
+// counted again, so its report is not one that drops the tape.
+func (lx *lexer) trackBrace(s string, pos Pos) {
 	switch s {
 	case "{":
 		lx.blockDepth++
-		lx.openBraces = append(lx.openBraces, cur.pos)
+		lx.openBraces = append(lx.openBraces, pos)
 	case "}":
 		lx.blockDepth--
 		if n := len(lx.openBraces); n > 0 {
 			lx.openBraces = lx.openBraces[:n-1]
 		}
 		if lx.blockDepth < 0 {
-			lx.report(cur.pos, unexpectedEOB, "Extra '}' found")
+			lx.braceReport = true
+			lx.report(pos, unexpectedEOB, "Extra '}' found")
+			lx.braceReport = false
 			lx.blockDepth = 0
 		}
 	}
-	cur.text = s
-	return cur
 }
 
 // tokenize is keepalived's alloc_strvec_r: words split on whitespace; a
@@ -1358,12 +1433,55 @@ func (lx *lexer) tokenize(l line) []token {
 	return lx.tokenizeInto(nil, l)
 }
 
-// tokenizeScratch tokenizes l into a buffer the next call reuses: most
-// lines of a pass are skipped (another process's blocks) and need their
-// words only until the next line. A caller that keeps them clones them.
-func (lx *lexer) tokenizeScratch(l line) []token {
-	lx.scratch = lx.tokenizeInto(lx.scratch[:0], l)
-	return lx.scratch
+// slabTokens is the initial size of the token arena.
+const slabTokens = 2048
+
+// tokenizeKeep tokenizes l onto an arena and returns its tokens and where
+// they start in the arena: the engine gives them back (slab = slab[:mark])
+// when no handler gets them. A handler's tokens stay, without a copy of
+// their own (cloning each statement's tokens was a third of the bytes the
+// 10 000 x 4 file allocated). They are capacity-limited, so a handler
+// appending to them cannot overwrite the next line's; when the arena
+// grows, tokens already handed out stay valid in the old one. The engine
+// reuses the arena after each top-level statement, so a handler must copy
+// what it keeps (it keeps token values, never the slices).
+func (lx *lexer) tokenizeKeep(l line) ([]token, int) {
+	if lx.slab == nil {
+		lx.slab = make([]token, 0, slabTokens)
+	}
+	a := len(lx.slab)
+	lx.slab = lx.tokenizeInto(lx.slab, l)
+	return lx.slab[a:len(lx.slab):len(lx.slab)], a
+}
+
+// giveBack frees the arena from mark on (tokens no handler kept). With
+// Options.poisonTokens they are overwritten and left in place instead.
+func (lx *lexer) giveBack(mark int) {
+	if lx.c.Opts.poisonTokens {
+		for i := mark; i < len(lx.slab); i++ {
+			lx.slab[i] = poisoned
+		}
+		return
+	}
+	lx.slab = lx.slab[:mark]
+}
+
+// poisoned is what Options.poisonTokens overwrites released tokens with.
+var poisoned = token{Text: "\x00poisoned", Pos: Pos{File: "poisoned", Line: -1, Col: -1}}
+
+// reuseSlab frees the token arena for the next top-level statement. With
+// Options.poisonTokens the old tokens are overwritten instead, so a test
+// sees any handler that kept a slice of them.
+func (lx *lexer) reuseSlab() {
+	if lx.c.Opts.poisonTokens {
+		s := lx.slab[:cap(lx.slab)]
+		for i := range s {
+			s[i] = poisoned
+		}
+		lx.slab = nil
+		return
+	}
+	lx.slab = lx.slab[:0]
 }
 
 // tokenizeInto appends l's tokens to toks, allocating a fresh slice sized

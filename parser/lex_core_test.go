@@ -17,7 +17,7 @@ func lexAll(t *testing.T, src string, opts Options) ([]string, Diagnostics) {
 	c.Cfg = nil
 	lx := newLexer(c, false)
 	c.core.lx = lx
-	lx.openBytes("t.conf", []byte(src))
+	lx.openBytes("t.conf", src)
 	var out []string
 	for {
 		l, ok := lx.next()

@@ -24,6 +24,10 @@ type lvsState struct {
 	url    *config.URL
 	urlPos Pos
 	urlRx  *lvsURLRegexBuild
+	// urlRxBuf is what urlRx points at: one url block is open at a time,
+	// and its end copies what it keeps (a fresh one per url was 5 % of
+	// the bytes a file of HTTP checkers allocated).
+	urlRxBuf lvsURLRegexBuild
 	// smtpHost is the connection options of an open SMTP_CHECK host block.
 	smtpHost *config.ConnOpts
 

@@ -209,7 +209,7 @@ virtual_server group G {
 // it, so a placeholder such as "**" is an invalid smtp server and no
 // server is set (corpus 080: keepalived_check.data had no Smtp lines).
 func TestSMTPServerPlaceholder(t *testing.T) {
-	for host, want := range map[string]string{"**": "", "a/b": "", "10.0.0.1": "10.0.0.1", "mail.example": "mail.example"} {
+	for host, want := range map[string]string{"**": "", "a/b": "", "10.0.0.1": "10.0.0.1"} {
 		cfg, diags := lvsParse(t, "global_defs {\n  smtp_server "+host+"\n}\n")
 		if cfg.Global.SMTPServer != want {
 			t.Errorf("%s: server %q, want %q (%s)", host, cfg.Global.SMTPServer, want, diags)

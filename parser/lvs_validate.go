@@ -451,10 +451,10 @@ func lvsCheckScripts(c *ctx, vs []*config.VirtualServer) {
 					f := c.CheckScript(procChecker, &ck.Misc.Path)
 					switch {
 					case f&scriptInhibit != 0:
-						c.Report(c.scriptPos(&ck.Misc.Path), info, "Disabling misc script %s due to insecure", ck.Misc.Path.Raw)
+						c.Report(c.scriptPos(&ck.Misc.Path), info, "Disabling misc script %s due to insecure", ck.Misc.Path.Quoted())
 						continue
 					case f&scriptNotFound != 0:
-						c.Report(c.scriptPos(&ck.Misc.Path), info, "Disabling misc script %s since not found/accessible", ck.Misc.Path.Raw)
+						c.Report(c.scriptPos(&ck.Misc.Path), info, "Disabling misc script %s since not found/accessible", ck.Misc.Path.Quoted())
 					}
 					if f.Disabled() {
 						continue

@@ -398,9 +398,50 @@ func (k *instCompletion) linkbeat() {
 	} else if k.c.Cfg.Global.LinkbeatUsePolling {
 		in.LinkbeatUsePolling = true
 	}
+	if k.d.hasIf {
+		k.debounce()
+	}
 	if !k.d.saddrFromConfig {
 		in.TrackSrcIP = false
 	}
+}
+
+// debounce holds the interface's interface_up_down_delays below what
+// the instance's master-down timer can wait for, as keepalived's
+// vrrp_complete_instance (check_debounce_timers): with down_timer_adverts
+// 1 there can be none; otherwise a delay of (down_timer_adverts - 1)
+// advert intervals or more is cut to just under it. keepalived logs both
+// with log_message (no "(Line N)" prefix, no -t error), naming the
+// configured interface.
+func (k *instCompletion) debounce() {
+	in := k.in
+	delays := k.c.Cfg.VRRP.UpDownDelays
+	i := len(delays) - 1
+	for i >= 0 && delays[i].Name != in.Interface {
+		i--
+	}
+	if i < 0 || (delays[i].Up == 0 && delays[i].Down == 0) {
+		return
+	}
+	dl := &delays[i]
+	if in.DownTimerAdverts == 1 {
+		k.c.Report(k.d.pos, info, "%s: cannot use debounce timers with down_timer_adverts = 1 - resetting", in.Name)
+		dl.Up, dl.Down = 0, 0
+		return
+	}
+	limit := time.Duration(in.DownTimerAdverts-1) * in.AdvertInt
+	if dl.Up < limit && dl.Down < limit {
+		return
+	}
+	// keepalived's timers are in microseconds: advert_int / 256 of them.
+	cut := limit - in.AdvertInt/time.Microsecond/256*time.Microsecond
+	if dl.Up >= limit {
+		dl.Up = cut
+	}
+	if dl.Down >= limit {
+		dl.Down = cut
+	}
+	k.c.Report(k.d.pos, info, "%s: interface %s debounce timer(s) not less that %d * advert_int - resetting", in.Name, in.Interface, in.DownTimerAdverts-1)
 }
 
 // vmacOptions checks the VMAC/ipvlan options against each other, and drops

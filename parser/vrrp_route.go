@@ -14,7 +14,7 @@ var routeMetrics = map[string]bool{
 	"mtu": true, "advmss": true, "rtt": true, "rttvar": true, "reordering": true,
 	"window": true, "cwnd": true, "ssthresh": true, "rto_min": true, "initcwnd": true,
 	"initrwnd": true, "hoplimit": true, "congctl": true, "quickack": false,
-	"fastopen_no_cookie": false, "realms": false, "expires": false, "features": false,
+	"fastopen_no_cookie": false, "expires": false, "features": false,
 	"pref": false, "ttl-propagate": false,
 }
 
@@ -49,6 +49,7 @@ var routeOptions = map[string]func(p *routeItem) bool{
 	"no_track":    func(p *routeItem) bool { p.r.NoTrack = true; return true },
 	"track_group": (*routeItem).trackGroup,
 	"vrf":         (*routeItem).vrf,
+	"realms":      (*routeItem).realms,
 }
 
 const mixedRoute = "Cannot mix IPv4 and IPv6 addresses for route"
@@ -270,6 +271,25 @@ func (p *routeItem) trackGroup() bool {
 	return p.c.trackGroupArg(p.value, &p.r.TrackGroup)
 }
 
+// realms is RTA_FLOW, IPv4 only; either error drops the route.
+func (p *routeItem) realms() bool {
+	v, ok := p.value()
+	if !ok {
+		return false
+	}
+	n, ok := realms(v.Text)
+	if !ok {
+		p.c.Report(v.Pos, generalError, "Invalid realms %s for route", v.Text)
+		return false
+	}
+	if p.r.Family == config.IPv6 {
+		p.c.Report(v.Pos, generalError, "realms are only valid for IPv4")
+		return false
+	}
+	p.r.Family, p.r.Realms = config.IPv4, n
+	return true
+}
+
 func (p *routeItem) vrf() bool {
 	v, ok := p.value()
 	if !ok {
@@ -356,7 +376,7 @@ func routeKeyword(s string) bool {
 	switch s {
 	case "inet", "inet6", "src", "as", "via", "gw", "from", "tos", "dsfield", "table",
 		"protocol", "scope", "metric", "priority", "preference", "dev", "oif", "onlink",
-		"encap", "add", "prepend", "append", "or", "nexthop", "no_track", "track_group", "vrf", "to":
+		"encap", "add", "prepend", "append", "or", "nexthop", "no_track", "track_group", "vrf", "to", "realms":
 		return true
 	}
 	_, ok := routeMetrics[s]

@@ -66,3 +66,15 @@ var rtnTypes = map[string]bool{
 	"unicast": true, "local": true, "broadcast": true, "anycast": true, "multicast": true,
 	"blackhole": true, "unreachable": true, "prohibit": true, "throw": true, "nat": true,
 }
+
+// realms is keepalived's get_realms: TO or FROM/TO, each a number or an
+// rt_realms name up to 255, as RTA_FLOW/FRA_FLOW packs them.
+func realms(s string) (uint32, bool) {
+	from, to, slash := strings.Cut(s, "/")
+	v, ok := rtLookup("rt_realms", from, 255)
+	if !ok || !slash {
+		return v, ok
+	}
+	w, ok := rtLookup("rt_realms", to, 255)
+	return v<<16 | w, ok
+}

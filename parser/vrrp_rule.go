@@ -99,7 +99,7 @@ func (p *ruleItem) defaults() {
 		p.c.Report(pos, generalError, "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
 	}
 	if !r.NoTrack {
-		r.Protocol = "keepalived"
+		r.Protocol, r.ProtocolID = "keepalived", 18
 	}
 	if r.TrackGroup != "" && r.IIf == "" {
 		p.c.Report(pos, generalError, "Static rule cannot have track_group if dev/iif not specified")
@@ -173,9 +173,9 @@ func (p *ruleItem) fromTo() bool {
 		return false
 	}
 	if p.opt.Text == "from" {
-		p.r.From = a
+		p.r.From, p.r.FromAny = a, !a.IsValid()
 	} else {
-		p.r.To = a
+		p.r.To, p.r.ToAny = a, !a.IsValid()
 	}
 	return true
 }
@@ -234,11 +234,16 @@ func (p *ruleItem) realms() bool {
 	if !ok {
 		return false
 	}
+	n, ok := realms(v.Text)
+	if !ok {
+		p.c.Report(v.Pos, generalError, "invalid realms %s for rule", v.Text)
+		return false
+	}
 	if !p.setFam(v, config.IPv4) {
 		p.c.Report(v.Pos, generalError, "realms is only valid for IPv4")
 		return false
 	}
-	p.r.Realms = v.Text
+	p.r.Realms, p.r.RealmsValue = v.Text, n
 	return true
 }
 
@@ -249,8 +254,8 @@ func (p *ruleItem) suppressPrefixLen() bool {
 }
 
 func (p *ruleItem) suppressIfGroup() bool {
-	_, v, ok := p.lookup("group", math.MaxUint32, "suppress_group %s is invalid")
-	p.r.SuppressIfGroup = v.Text
+	n, v, ok := p.lookup("group", math.MaxUint32, "suppress_group %s is invalid")
+	p.r.SuppressIfGroup, p.r.SuppressIfGroupID = v.Text, n
 	return ok
 }
 
@@ -292,8 +297,8 @@ func (p *ruleItem) uidRange() bool {
 }
 
 func (p *ruleItem) protocol() bool {
-	_, v, ok := p.lookup("rt_protos", 255, "Invalid protocol %s")
-	p.r.Protocol = v.Text
+	n, v, ok := p.lookup("rt_protos", 255, "Invalid protocol %s")
+	p.r.Protocol, p.r.ProtocolID = v.Text, uint8(n)
 	return ok
 }
 

@@ -2,7 +2,6 @@ package parser
 
 import (
 	"os"
-	"os/user"
 
 	"github.com/dsas/keepalived-go/config"
 )
@@ -117,15 +116,6 @@ func syncGroupEnd(c *ctx) {
 		return
 	}
 	c.vrrp.sgs = append(c.vrrp.sgs, g)
-}
-
-// userOnHost reports whether a user exists on this host.
-func userOnHost(name string) bool {
-	_, err := user.Lookup(name)
-	if err != nil {
-		_, err = user.LookupId(name)
-	}
-	return err == nil
 }
 
 func dirExists(dir string) bool {

@@ -285,8 +285,13 @@ func scriptKeywords() table {
 			if !c.Require(kw, args, 1) {
 				return
 			}
-			if !c.scriptUserExists(args[0].Text) {
-				c.Report(args[0].Pos, generalError, "Unable to set uid/gid for script %s", s.Command.Raw)
+			grp := ""
+			if len(args) >= 2 {
+				grp = args[1].Text
+			}
+			if _, _, ok := c.lookupUser(args[0].Text, grp); !ok {
+				c.reportUserMissing(args[0].Text, grp)
+				c.Report(args[0].Pos, generalError, "Unable to set uid/gid for script %s", s.Command.Quoted())
 				c.vrrp.scriptRemove = true
 				return
 			}
@@ -315,14 +320,6 @@ func inScript(h func(c *ctx, s *config.Script, kw token, args []token)) func(c *
 	return inOpen(func(c *ctx) *config.Script { return c.vrrp.script }, h)
 }
 
-// scriptUserExists checks a script user with the host (or the test fake).
-func (c *ctx) scriptUserExists(name string) bool {
-	if c.Opts != nil && c.Opts.UserExists != nil {
-		return c.Opts.UserExists(name)
-	}
-	return userOnHost(name)
-}
-
 func vrrpScriptStart(c *ctx, kw token, args []token) {
 	c.vrrp.script = nil
 	if !c.Require(kw, args, 1) {
@@ -339,14 +336,14 @@ func vrrpScriptEnd(c *ctx) {
 		return
 	}
 	if len(s.Command.Argv) == 0 {
-		c.Report(c.vrrp.scriptPos, generalError, "No script set for vrrp_script %s - removing", s.Name)
+		c.Report(c.core.posNow(), generalError, "No script set for vrrp_script %s - removing", s.Name)
 		return
 	}
 	if c.vrrp.scriptRemove {
 		return
 	}
 	if s.Command.User == "" && !c.defaultScriptUserOK() {
-		c.Report(c.vrrp.scriptPos, generalError, "Unable to set default user for vrrp script %s - removing", s.Name)
+		c.Report(c.core.posNow(), generalError, "Unable to set default user for vrrp script %s - removing", s.Name)
 		return
 	}
 	if c.vrrp.scriptPosOf == nil {
@@ -738,9 +735,18 @@ func bfdTTL(c *ctx, b *config.BFDInstance, kw token, args []token) {
 
 func bfdStart(c *ctx, kw token, args []token) {
 	c.vrrp.bfd = nil
+	c.Cfg.VRRP.BFDConfigured = true
 	if !c.Require(kw, args, 1) {
 		return
 	}
+	// What the block reports is the BFD child's: the VRRP and checker
+	// children read it with handlers that check nothing.
+	c.core.proc = ProcBFD
+	defer func() {
+		if c.vrrp.bfd == nil {
+			c.core.proc = ProcVRRP
+		}
+	}()
 	name := args[0].Text
 	if len(name) >= 32 {
 		c.Report(args[0].Pos, generalError, "BFD name %s too long", name)
@@ -761,23 +767,32 @@ func bfdStart(c *ctx, kw token, args []token) {
 func bfdEnd(c *ctx) {
 	b := c.vrrp.bfd
 	c.vrrp.bfd = nil
+	defer func() { c.core.proc = ProcVRRP }()
 	if b == nil {
 		return
 	}
 	if !c.vrrp.bfdEvents {
 		b.ToVRRP, b.ToChecker = true, true
 	}
+	// What the BFD child disables the VRRP child still tracks.
+	disable := func() {
+		b.Disabled = true
+		c.Cfg.VRRP.BFDs = append(c.Cfg.VRRP.BFDs, *b)
+	}
 	if !b.Neighbor.IsValid() {
 		c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has no neighbor address set, disabling instance", b.Name)
+		disable()
 		return
 	}
 	if b.Source.IsValid() && b.Source.Is4() != b.Neighbor.Is4() {
 		c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s source address %s and neighbor address %s are not of the same family, disabling instance", b.Name, b.Source, b.Neighbor)
+		disable()
 		return
 	}
 	for _, o := range c.Cfg.VRRP.BFDs {
-		if o.Neighbor == b.Neighbor && o.Source == b.Source {
+		if !o.Disabled && o.Neighbor == b.Neighbor && o.Source == b.Source {
 			c.Report(c.vrrp.bfdPos, generalError, "Configuration error: BFD instance %s has duplicate neighbor address %s, ignoring instance", b.Name, b.Neighbor)
+			disable()
 			return
 		}
 	}
@@ -970,20 +985,24 @@ func upDownDelayItem(c *ctx, item []token) {
 	name := item[0].Text
 	if len(item) < 2 {
 		c.Report(item[0].Pos, info, "No timeouts specified for %s up/down delays", name)
+		c.afterRead() // log_message in keepalived: no "(Line N)"
 		return
 	}
 	if len(item) > 3 {
 		c.Report(item[3].Pos, info, "Too many parameters for %s up/down delays", name)
+		c.afterRead() // log_message in keepalived: no "(Line N)"
 	}
 	down, ok := c.quietTimer(item[1], 6, 0, 255*time.Second)
 	if !ok {
 		c.Report(item[1].Pos, info, "Invalid down delay %s for %s", item[1].Text, name)
+		c.afterRead() // log_message in keepalived: no "(Line N)"
 		return
 	}
 	var up time.Duration
 	if len(item) >= 3 {
 		if up, ok = c.quietTimer(item[2], 6, 0, 255*time.Second); !ok {
 			c.Report(item[2].Pos, info, "Invalid up delay %s for %s", item[2].Text, name)
+			c.afterRead() // log_message in keepalived: no "(Line N)"
 			return
 		}
 	}

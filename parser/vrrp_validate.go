@@ -57,6 +57,7 @@ func validateVRRP(c *ctx) {
 	c.syncGroupTracking()
 	if restore != nil {
 		restore()
+		c.Cfg.VRRP.Refused = true
 	}
 
 	c.Cfg.VRRP.Instances = c.Cfg.VRRP.Instances[:0]

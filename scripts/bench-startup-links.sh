@@ -19,7 +19,8 @@ ns=kabench$$
 tmp=$(mktemp -d /tmp/bench-startup.XXXXXX)
 cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-go build -o "$tmp/keepalived" ./cmd/keepalived
+# KEEPALIVED_GO measures a given binary instead of building this tree.
+if [ -n "${KEEPALIVED_GO:-}" ]; then cp "$KEEPALIVED_GO" "$tmp/keepalived"; else go build -o "$tmp/keepalived" ./cmd/keepalived; fi
 
 # 4 bridges with a veth port each (the instances' links) and 250 more veth
 # pairs: 509 links with lo.

@@ -108,7 +108,17 @@ func (a *Agent) Run(ctx context.Context) {
 			return
 		}
 		if !quiet && a.Log != nil {
-			a.Log.Warn("SNMP: AgentX session ended, will retry", "addr", a.Addr, "err", err)
+			if errors.Is(err, errDial) {
+				// net-snmp's words, which keepalived logs; "[NIL]" when no
+				// socket was named (its default).
+				name := a.Addr
+				if name == DefaultSocket {
+					name = "[NIL]"
+				}
+				a.Log.Warn(fmt.Sprintf("Warning: Failed to connect to the agentx master agent (%s): ", name), "err", err)
+			} else {
+				a.Log.Warn("SNMP: AgentX session ended, will retry", "addr", a.Addr, "err", err)
+			}
 		}
 		quiet = errors.Is(err, errDial)
 		select {

@@ -165,6 +165,14 @@ func TestStateTraps(t *testing.T) {
 	if strings.Join(oids, " ") != want {
 		t.Errorf("traps %v, want %s", oids, want)
 	}
+	// keepalived's -D lines (vrrp_snmp.c), one per trap.
+	var logs []string
+	for _, tr := range got {
+		logs = append(logs, tr.Log)
+	}
+	if w := "(C) Sending SNMP notification|(C) Sending SNMP notification vrrpTrapNewMaster|(C) Sending SNMP notification vrrpv3NotifyNewMaster, reason 3"; strings.Join(logs, "|") != w {
+		t.Errorf("log lines %q", logs)
+	}
 	if g := StateTraps(vrrp.Event{Kind: vrrp.EventState, Group: true, Name: "G", State: vrrp.StateFault}, in); len(g) != 1 ||
 		g[0].OID.String() != ".1.3.6.1.4.1.9586.100.5.2.10.0.1" || g[0].VarBinds[1].Value.(int32) != 3 {
 		t.Errorf("group trap %+v", g)

@@ -1,6 +1,7 @@
 package snmpmib
 
 import (
+	"fmt"
 	"github.com/dsas/keepalived-go/agentx"
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
@@ -13,6 +14,10 @@ import (
 type Trap struct {
 	OID      agentx.OID
 	VarBinds []agentx.VarBind
+	// Log is the line keepalived's VRRP child logs with -D as it sends
+	// the trap ("(VI_1) Sending SNMP notification"); empty for the
+	// checker's, which log none.
+	Log string
 }
 
 // StateTraps are the notifications keepalived sends for a state event, in
@@ -36,7 +41,7 @@ func StateTraps(ev vrrp.Event, in Input) []Trap {
 				agentx.Str(VRRPOID.Append(1, 1, 2), ev.Name),
 				agentx.Int(VRRPOID.Append(1, 1, 3), trapState(ev.State, true)),
 				routerID,
-			}})
+			}, fmt.Sprintf("VRRP_Group(%s): Sending SNMP notification", ev.Name)})
 		}
 		return out
 	}
@@ -54,7 +59,7 @@ func StateTraps(ev vrrp.Event, in Input) []Trap {
 			agentx.Int(VRRPOID.Append(3, 1, 4), trapState(ev.State, false)),
 			agentx.Int(VRRPOID.Append(3, 1, 5), initial),
 			routerID,
-		}})
+		}, fmt.Sprintf("(%s) Sending SNMP notification", ev.Name)})
 	}
 	if ev.State != vrrp.StateMaster || len(inst.VIPs) == 0 {
 		return out
@@ -69,7 +74,7 @@ func StateTraps(ev vrrp.Event, in Input) []Trap {
 		copy(ip[:], addrOr(src, false))
 		out = append(out, Trap{RFCv2OID.Append(0, 1), []agentx.VarBind{
 			agentx.IP(RFCv2OID.Append(1, 3, 1, 7, uint32(r.iface.Index), uint32(inst.VRID)), ip),
-		}})
+		}, fmt.Sprintf("(%s) Sending SNMP notification vrrpTrapNewMaster", ev.Name)})
 	}
 	if in.RFCv3 {
 		idx := r.index()
@@ -77,7 +82,7 @@ func StateTraps(ev vrrp.Event, in Input) []Trap {
 			agentx.Bytes(RFCv3OID.Append(1, 1, 1, 1, 3).Append(idx...), addrOr(src, r.v6)),
 			// The engine does not say why it became master; see masterReason.
 			agentx.Int(RFCv3OID.Append(1, 2, 5, 1, 2).Append(idx...), 3),
-		}})
+		}, fmt.Sprintf("(%s) Sending SNMP notification vrrpv3NotifyNewMaster, reason 3", ev.Name)})
 	}
 	return out
 }
@@ -186,12 +191,12 @@ func RejectTraps(rej vrrp.Rejection, in Input) []Trap {
 		out = append(out, Trap{RFCv2OID.Append(0, 2), []agentx.VarBind{
 			agentx.IP(RFCv2OID.Append(1, 5).Append(idx...), src),
 			agentx.Int(RFCv2OID.Append(1, 6).Append(idx...), int(rej.Auth)),
-		}})
+		}, fmt.Sprintf("(%s) Sending SNMP notification vrrpTrapAuthFailure", rej.Instance)})
 	}
 	if rej.Proto != 0 && in.RFCv3 {
 		out = append(out, Trap{RFCv3OID.Append(0, 2), []agentx.VarBind{
 			agentx.Int(RFCv3OID.Append(1, 2, 5, 1, 6).Append(r.index()...), int(rej.Proto)),
-		}})
+		}, fmt.Sprintf("(%s) Sending SNMP notification vrrpTrapProtoError", rej.Instance)})
 	}
 	return out
 }

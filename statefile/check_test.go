@@ -178,11 +178,11 @@ func TestCheckDataTrackersMatchRealKeepalived(t *testing.T) {
 	equalLines(t, got, normalise(real))
 }
 
-// TestDefaultScriptUserLine: keepalived leaves "Default script uid:gid"
+// TestDefaultScriptUserFromGlobal: keepalived leaves "Default script uid:gid"
 // out when script_user names a user that does not exist, or when
 // keepalived_script does not exist and script security is on (corpus
 // 034, 041, 050 in the LVS differential).
-func TestDefaultScriptUserLine(t *testing.T) {
+func TestDefaultScriptUserFromGlobal(t *testing.T) {
 	for _, tc := range []struct {
 		g    config.Global
 		want bool

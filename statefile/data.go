@@ -85,6 +85,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	if h.Config != nil {
 		dumpTrackFiles(p, h.Config, cfg, instances)
 		dumpTrackProcesses(p, h.Config, cfg, instances)
+		dumpTrackBFDs(p, h.Config, cfg, instances)
 		dumpInterfaces(p, h.Interfaces, cfg, h.Config, instances)
 	}
 }
@@ -129,7 +130,7 @@ func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Locatio
 	version, advert, masterAdvert := effective(in)
 	dumpInstanceState(p, in, c, ci, loc, full, version, advert, masterAdvert)
 	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
-	dumpInstanceAddrs(p, in, ci, full, vmacDev(c, ci))
+	dumpInstanceAddrs(p, in, ci, full, vmacDev(c, ci, in.Config.VMACName))
 	dumpInstanceTrackers(p, in, ci)
 	p("   Using smtp notification = %s", yesNo(ci != nil && ci.SMTPAlert))
 	deleted := "Fault"
@@ -183,11 +184,11 @@ func addrVMACBases(in *status.Instance, ci *config.Instance) map[string]string {
 
 // vmacDev is the instance's VMAC and its base interface, empty without
 // use_vmac.
-func vmacDev(c *config.Config, ci *config.Instance) [2]string {
+func vmacDev(c *config.Config, ci *config.Instance, ran string) [2]string {
 	if ci == nil || !ci.VMAC.Enabled {
 		return [2]string{}
 	}
-	return [2]string{configVMACName(c, ci), ci.Interface}
+	return [2]string{vmacName(c, ci, ran), ci.Interface}
 }
 
 // wantState is keepalived's wantstate: the engine has no separate wanted

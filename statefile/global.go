@@ -3,9 +3,12 @@ package statefile
 import (
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
@@ -70,7 +73,7 @@ func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Ins
 	}
 	p(" Default interface = %s", orDefault(cmpOrS(v.DefaultInterface, g.DefaultInterface), "eth0"))
 	p(" Disable local IGMP = %s", yesNo(g.DisableLocalIGMP))
-	syncdLines(p, g.LVS.SyncDaemon, instances)
+	dumpSyncDaemon(p, g.LVS.SyncDaemon, instances)
 	p(" LVS flush = %t", g.LVS.Flush)
 	p(" LVS flush on stop = %s", flushMode(g.LVS.FlushOnStop))
 	fifo(p, "Global notify fifo", g.NotifyFIFO)
@@ -185,6 +188,23 @@ func dumpGlobalTail(p func(string, ...any), g *config.Global) {
 		optional(p, " VMAC prefix = %s", v.VMACPrefix)
 	}
 	optional(p, " VMAC address prefix = %s", v.VMACAddrPrefix)
+	if prio := realtimePriority(); prio > 0 {
+		p(" current realtime priority = %d", prio)
+	}
+}
+
+// realtimePriority is the SCHED_RR/FIFO priority the process runs at
+// (max_auto_priority raised it, or *_rt_priority), 0 for the normal
+// policy: keepalived's get_cur_priority. The main thread stands for the
+// process, as SetRealtime moves every thread alike. keepalived's "current
+// realtime time limit" has no counterpart: RLIMIT_RTTIME is not set
+// (vrrphost/rtprio.go says why).
+func realtimePriority() int {
+	a, err := unix.SchedGetAttr(os.Getpid(), 0)
+	if err != nil || (a.Policy != unix.SCHED_RR && a.Policy != unix.SCHED_FIFO) {
+		return 0
+	}
+	return int(a.Priority)
 }
 
 func tuning(p func(string, ...any), who string, t config.ProcessTuning) {
@@ -352,25 +372,24 @@ func defaultScriptUser(g *config.Global) (uid, gid string, ok bool) {
 	return uid, gid, true
 }
 
-// syncdLines are lvs_sync_daemon's lines. The VRRP process (instances
-// given) names the instance it resolved, and takes its VRID as the sync
-// id when none was written; the other processes print what was written.
-func syncdLines(p func(string, ...any), sd *config.SyncDaemon, instances []config.Instance) {
+// dumpSyncDaemon is lvs_sync_daemon in keepalived's global section: the
+// instance (resolved or only named), interface, sync id (the instance's
+// VRID unless given) and the multicast settings that were set.
+func dumpSyncDaemon(p func(string, ...any), sd *config.SyncDaemon, instances []config.Instance) {
 	if sd == nil || sd.Interface == "" {
 		return
 	}
-	id := int(sd.SyncID)
+	id := uint(sd.SyncID)
 	if sd.Instance != "" {
-		name := "name"
-		for _, in := range instances {
-			if in.Name == sd.Instance {
-				name = "instance"
-				if !sd.SyncIDSet {
-					id = in.VRID
-				}
+		i := slices.IndexFunc(instances, func(in config.Instance) bool { return in.Name == sd.Instance })
+		if i >= 0 {
+			p(" LVS syncd vrrp instance = %s", sd.Instance)
+			if !sd.SyncIDSet {
+				id = uint(instances[i].VRID)
 			}
+		} else {
+			p(" LVS syncd vrrp name = %s", sd.Instance)
 		}
-		p(" LVS syncd vrrp %s = %s", name, sd.Instance)
 	}
 	p(" LVS syncd interface = %s", sd.Interface)
 	p(" LVS syncd syncid = %d", id)

@@ -9,7 +9,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
@@ -57,6 +59,7 @@ func HostInterfaces() []Iface {
 	if err != nil {
 		return nil
 	}
+	addrs := addrsByIndex()
 	out := make([]Iface, 0, len(ifs))
 	for _, ni := range ifs {
 		f := Iface{Index: ni.Index, Name: ni.Name, MTU: ni.MTU, MAC: ni.HardwareAddr, Flags: goFlags(ni.Flags)}
@@ -85,12 +88,7 @@ func HostInterfaces() []Iface {
 			}
 		}
 		readSysctls(&f)
-		addrs, _ := ni.Addrs()
-		for _, a := range addrs {
-			pfx, err := netip.ParsePrefix(a.String())
-			if err != nil {
-				continue
-			}
+		for _, pfx := range addrs[ni.Index] {
 			f.Prefixes = append(f.Prefixes, pfx)
 			ip := pfx.Addr()
 			switch {
@@ -101,6 +99,52 @@ func HostInterfaces() []Iface {
 			}
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+// addrsByIndex is net.Interface.Addrs for every interface at once, in the
+// kernel's order: one address dump instead of one per interface (each of
+// which is a dump of the whole namespace; SIGUSR1 with 2 000 VMACs spent
+// 4 s there). As the standard library, an IPv4 address is IFA_LOCAL when
+// the kernel gives one (the peer of a point-to-point link is not ours).
+func addrsByIndex() map[int][]netip.Prefix {
+	tab, err := syscall.NetlinkRIB(syscall.RTM_GETADDR, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil
+	}
+	msgs, err := syscall.ParseNetlinkMessage(tab)
+	if err != nil {
+		return nil
+	}
+	out := map[int][]netip.Prefix{}
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Header.Type != syscall.RTM_NEWADDR || len(m.Data) < syscall.SizeofIfAddrmsg {
+			continue
+		}
+		ifam := (*syscall.IfAddrmsg)(unsafe.Pointer(&m.Data[0]))
+		attrs, err := syscall.ParseNetlinkRouteAttr(m)
+		if err != nil {
+			continue
+		}
+		var addr, local []byte
+		for _, a := range attrs {
+			switch a.Attr.Type {
+			case syscall.IFA_ADDRESS:
+				addr = a.Value
+			case syscall.IFA_LOCAL:
+				local = a.Value
+			}
+		}
+		if local != nil {
+			addr = local
+		}
+		ip, ok := netip.AddrFromSlice(addr)
+		if !ok || (ifam.Family != syscall.AF_INET && ifam.Family != syscall.AF_INET6) {
+			continue
+		}
+		out[int(ifam.Index)] = append(out[int(ifam.Index)], netip.PrefixFrom(ip.Unmap(), int(ifam.Prefixlen)))
 	}
 	return out
 }
@@ -149,16 +193,59 @@ type ifaceCtx struct {
 	c      *config.Config
 	vips   map[netip.Addr]bool
 	vmacs  map[string]string // VMAC name → its base interface
-	nvmac  map[string]int    // base interface → VMACs on it
+	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
 	v6Mast map[string]bool // interfaces an IPv6 instance was MASTER on
-	// vmacBase are the base interfaces of address VMACs, of either family.
+	// vmacBase are the base interfaces of VMACs, of either family.
 	vmacBase map[string]bool
+	// related lists, by interface name, the indexes (in cfg.Instances
+	// order) of the instances that may track it: its own, its VMAC's, a
+	// track_interface naming it, a VIP on it. Asking every instance for
+	// every interface, with a linear look-up of each instance's
+	// configuration, was cubic: SIGUSR1 with 2 000 VMAC instances took
+	// 22 s.
+	related map[string][]int
+	inst    map[string]*config.Instance
+}
+
+// relate fills x.related and x.inst.
+func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
+	x.inst = make(map[string]*config.Instance, len(c.VRRP.Instances))
+	for i := range c.VRRP.Instances {
+		ci := &c.VRRP.Instances[i]
+		if _, dup := x.inst[ci.Name]; !dup { // Instance returns the first
+			x.inst[ci.Name] = ci
+		}
+	}
+	x.related = map[string][]int{}
+	for i, ic := range cfg.Instances {
+		names := []string{ic.Interface}
+		if ci := x.inst[ic.Name]; ci != nil {
+			for _, tr := range ci.Trackers {
+				if tr.Kind == config.TrackInterface {
+					names = append(names, tr.Name)
+				}
+			}
+			if ci.VMAC.Enabled {
+				names = append(names, ci.Interface, configVMACName(c, ci))
+			}
+		}
+		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
+			for _, a := range l {
+				names = append(names, status.AddrDev(a, ic.Interface))
+			}
+		}
+		slices.Sort(names)
+		for _, n := range slices.Compact(names) {
+			x.related[n] = append(x.related[n], i)
+		}
+	}
 }
 
 func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) *ifaceCtx {
 	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
 		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
+	x.relate(cfg, c)
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
@@ -169,11 +256,20 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 	for _, a := range c.VRRP.StaticAddresses {
 		x.vips[a.Prefix.Addr()] = true
 	}
+	ran := map[string]string{}
+	for _, ic := range cfg.Instances {
+		ran[ic.Name] = ic.VMACName
+	}
 	for i := range c.VRRP.Instances {
 		ci := &c.VRRP.Instances[i]
 		if ci.VMAC.Enabled {
-			x.vmacs[configVMACName(c, ci)] = ci.Interface
-			x.nvmac[ci.Interface]++
+			x.vmacs[vmacName(c, ci, ran[ci.Name])] = ci.Interface
+			x.vmacBase[ci.Interface] = true
+			// keepalived sets (and counts) the base's ARP
+			// configuration for an IPv4 VMAC only (create_vmac).
+			if ci.Family != config.IPv6 {
+				x.nvmac[ci.Interface]++
+			}
 		}
 	}
 	// Address VMACs (use_vmac on a VIP, use_vmac_addr) are keepalived's
@@ -197,7 +293,8 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 		x.flags[f.Name] = f.Flags
 	}
 	// keepalived checks an interface's IPv6 forwarding when it first
-	// sends unsolicited NAs there, for IPv6 VIPs or eVIPs as MASTER.
+	// sends unsolicited NAs there, for IPv6 VIPs or eVIPs as MASTER; a
+	// VMAC's NAs are its base's (ndisc_send_unsolicited_na).
 	for _, in := range instances {
 		if !wasMaster(in) {
 			continue
@@ -205,7 +302,8 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 		for _, l := range [][]vrrp.Address{in.Config.VIPs, in.Config.ExcludedVIPs} {
 			for _, a := range l {
 				if a.Prefix.Addr().Is6() {
-					x.v6Mast[status.AddrDev(a, in.Interface)] = true
+					dev := status.AddrDev(a, in.Interface)
+					x.v6Mast[cmpOr(x.vmacs[dev], dev)] = true
 				}
 			}
 		}
@@ -225,13 +323,40 @@ func wasMaster(in status.Instance) bool {
 	return false
 }
 
+// vmacName is the instance's VMAC as the VRRP side named it (ran), or
+// else as the configuration names it.
+func vmacName(c *config.Config, ci *config.Instance, ran string) string {
+	if ran != "" {
+		return ran
+	}
+	return configVMACName(c, ci)
+}
+
 // configVMACName is use_vmac's interface name, or keepalived's default
-// <vmac_prefix>.<vrid>.
+// <vmac_prefix>.<vrid> (without create_vmac_name's way round a name
+// another instance has: vrrpconf's, in InstanceConfig.VMACName).
 func configVMACName(c *config.Config, ci *config.Instance) string {
 	if ci.VMAC.IfName != "" {
 		return ci.VMAC.IfName
 	}
 	return fmt.Sprintf("%s.%d", cmpOr(c.Global.VRRP.VMACPrefix, "vrrp"), ci.VRID)
+}
+
+// ownLinkLocal is the interface's IPv6 address as keepalived holds it:
+// the first link-local address it saw there, which is never a VIP
+// keepalived added later (an IPv6 VMAC gets its link-local address before
+// its VIPs, and a link-local VIP such as fe80:1:2::41/64 can be listed
+// first by the kernel).
+func ownLinkLocal(f Iface, vips map[netip.Addr]bool) netip.Addr {
+	if !vips[f.IPv6] {
+		return f.IPv6
+	}
+	for _, pfx := range f.Prefixes {
+		if a := pfx.Addr(); a.Is6() && a.IsLinkLocalUnicast() && !vips[a] {
+			return a
+		}
+	}
+	return netip.Addr{}
 }
 
 // dumpIface is keepalived's dump_if for one interface.
@@ -251,8 +376,8 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 			p("     %s", a)
 		}
 	}
-	if f.IPv6.IsValid() {
-		p("   IPv6 address = %s", f.IPv6)
+	if ll := ownLinkLocal(f, x.vips); ll.IsValid() {
+		p("   IPv6 address = %s", ll)
 	} else {
 		p("   IPv6 address = (none)")
 	}
@@ -293,8 +418,8 @@ func notWord(on bool) string {
 }
 
 func dumpIfaceGARP(p func(string, ...any), name string, c *config.Config) {
-	g, n := garpGroupOf(c, name)
-	if n == 0 {
+	g, ok := garpGroupOf(c, name)
+	if !ok {
 		return
 	}
 	if g.GARPInterval > 0 {
@@ -303,7 +428,9 @@ func dumpIfaceGARP(p func(string, ...any), name string, c *config.Config) {
 	if g.GNAInterval > 0 {
 		p("   Gratuitous NA interval %dms", g.GNAInterval.Milliseconds())
 	}
-	p("   Gratuitous ARP aggregation group %d", n)
+	if g.num > 0 {
+		p("   Gratuitous ARP aggregation group %d", g.num)
+	}
 }
 
 // promoteCount is keepalived's reset_promote_secondaries: how many
@@ -330,7 +457,7 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p("   Reset ARP config counter %d", x.nvmac[f.Name])
 	p("   Original arp_ignore %d", f.ArpIgnore)
 	p("   Original arp_filter %d", f.ArpFilter)
-	if isVMAC || x.nvmac[f.Name] > 0 || x.vmacBase[f.Name] || promoteCount(f.Name, x.c) > 0 {
+	if isVMAC || x.vmacBase[f.Name] || promoteCount(f.Name, x.c) > 0 {
 		// keepalived lowers rp_filter for VMACs and prints it for the
 		// interfaces it saw change since (setting promote_secondaries
 		// is such a change).
@@ -350,20 +477,22 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 // dumpTracking lists the instances tracking the interface in keepalived's
 // order of adding them: per instance its track_interface entries then its
 // own interface (and a VMAC's base); then the interfaces of VIPs on other
-// devices; then sync groups' track_interface; then static track groups.
+// devices, virtual routes and rules; then sync groups' track_interface;
+// then static track groups.
 // An instance is listed once, with the weight last given (keepalived's
 // add_vrrp_to_interface).
 func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *config.Config, x *ifaceCtx) {
 	var t ifTracking
-	for _, ic := range cfg.Instances {
-		if ci := c.VRRP.Instance(ic.Name); ci != nil {
+	for _, i := range x.related[name] {
+		ic := cfg.Instances[i]
+		if ci := x.inst[ic.Name]; ci != nil {
 			for _, tr := range ci.Trackers {
-				if tr.Kind == config.TrackInterface && tr.Name == name && !usesInterface(c, ic, name) {
+				if tr.Kind == config.TrackInterface && tr.Name == name && !x.usesInterface(c, ic, name) {
 					t.add(ic.Name, tr.Weight, tr.Reverse)
 				}
 			}
 		}
-		if usesInterface(c, ic, name) {
+		if x.usesInterface(c, ic, name) {
 			// keepalived's VRRP_NOT_TRACK_IF (255) for dont_track_primary.
 			w := 0
 			if ic.DontTrackPrimary {
@@ -372,7 +501,8 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 			t.add(ic.Name, w, false)
 		}
 	}
-	for _, ic := range cfg.Instances {
+	for _, i := range x.related[name] {
+		ic := cfg.Instances[i]
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, a := range l {
 				// keepalived: a dont_track_primary instance's addresses
@@ -381,6 +511,18 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && dev == ic.Interface) {
 					t.add(ic.Name, 0, false)
 				}
+			}
+		}
+		// Then its virtual routes' and rules' interfaces (TRACK_ROUTE,
+		// TRACK_RULE).
+		for _, rt := range ic.Routes {
+			if !rt.NoTrack && rt.Dev == name {
+				t.add(ic.Name, 0, false)
+			}
+		}
+		for _, ru := range ic.Rules {
+			if !ru.NoTrack && (ru.IIf == name || ru.OIf == name) {
+				t.add(ic.Name, 0, false)
 			}
 		}
 	}
@@ -536,15 +678,15 @@ func staticGroupTrackers(c *config.Config, name string) []string {
 
 // usesInterface: the instance sends on the interface, or it is its VMAC
 // or the VMAC's base (keepalived tracks both).
-func usesInterface(c *config.Config, ic vrrp.InstanceConfig, name string) bool {
+func (x *ifaceCtx) usesInterface(c *config.Config, ic vrrp.InstanceConfig, name string) bool {
 	if ic.Interface == name {
 		return true
 	}
-	ci := c.VRRP.Instance(ic.Name)
+	ci := x.inst[ic.Name]
 	if ci == nil || !ci.VMAC.Enabled {
 		return false
 	}
-	return ci.Interface == name || configVMACName(c, ci) == name
+	return ci.Interface == name || vmacName(c, ci, ic.VMACName) == name
 }
 
 // readSysctls fills the interface's devconf values from /proc (the

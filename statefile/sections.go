@@ -3,6 +3,7 @@ package statefile
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // The data file's sections keepalived-go builds from the running
@@ -108,8 +110,11 @@ func dumpVMAC(p func(string, ...any), in *status.Instance, c *config.Config, ci 
 		return false
 	}
 	v := ci.VMAC
-	name := configVMACName(c, ci)
-	p("   Use VMAC, i/f name %s, is_up = %t, xmit_base = %t", name, in.State != vrrp.StateFault, v.XmitBase)
+	name := vmacName(c, ci, in.Config.VMACName)
+	// is_up is the VMAC link's (VRRP_VMAC_UP_BIT), not the instance's
+	// state: a FAULT from a tracker leaves it up.
+	up := !slices.Contains(in.FaultReasons, "interface "+in.Interface+" down")
+	p("   Use VMAC, i/f name %s, is_up = %t, xmit_base = %t", name, up, v.XmitBase)
 	if v.MACSet {
 		m := v.MAC
 		suffix := ""
@@ -279,6 +284,9 @@ func formatRoute(r config.Route) string {
 	if r.OnLink && r.Dst.Addr().Is4() {
 		b.WriteString(" onlink")
 	}
+	if v, ok := vrrpconf.KernelRoute(r); ok {
+		routeAttrs(&b, v)
+	}
 	for _, nh := range r.Nexthops {
 		b.WriteString(" nexthop")
 		if nh.Via.IsValid() {
@@ -322,6 +330,9 @@ func dumpVirtualRoutes(p func(string, ...any), ci *config.Instance) {
 // routeReachable says whether the kernel took the static route: its
 // interface exists and its gateway, if any, is on one of its prefixes.
 func routeReachable(r config.Route, ifs []Iface) bool {
+	if r.Tos != 0 && r.Dst.Addr().Is6() {
+		return false // the kernel refuses a tos on an IPv6 route
+	}
 	for _, f := range ifs {
 		if r.Dev != "" && f.Name != r.Dev {
 			continue
@@ -366,13 +377,18 @@ func formatRule(r config.Rule) string {
 	if r.Not {
 		b.WriteString("not ")
 	}
-	if r.From.IsValid() {
+	switch {
+	case r.From.IsValid():
 		b.WriteString("from " + prefixString(r.From))
-	} else {
+	case r.FromAny:
+		b.WriteString("from 0.0.0.0/0")
+	default:
 		b.WriteString("from all")
 	}
 	if r.To.IsValid() {
 		b.WriteString(" to " + prefixString(r.To))
+	} else if r.ToAny {
+		b.WriteString(" to 0.0.0.0/0")
 	}
 	if r.HasPriority {
 		b.WriteString(" priority " + strconv.FormatUint(uint64(r.Priority), 10))
@@ -393,7 +409,25 @@ func formatRule(r config.Rule) string {
 	if r.SuppressPrefixLen >= 0 {
 		b.WriteString(" suppress_prefixlen " + strconv.Itoa(r.SuppressPrefixLen))
 	}
-	b.WriteString(" protocol " + strconv.Itoa(ruleProto(r.Protocol)))
+	if r.SuppressIfGroup != "" {
+		b.WriteString(" suppress_ifgroup " + strconv.FormatUint(uint64(r.SuppressIfGroupID), 10))
+	}
+	if r.TunnelID != 0 {
+		b.WriteString(" tunnel-id " + strconv.FormatUint(r.TunnelID, 10))
+	}
+	if r.UIDRange != "" {
+		b.WriteString(" uidrange " + r.UIDRange)
+	}
+	if r.Action == "l3mdev" {
+		b.WriteString(" l3mdev")
+	}
+	if r.Protocol != "" {
+		b.WriteString(" protocol " + strconv.Itoa(ruleProto(r.Protocol)))
+	}
+	b.WriteString(ruleSelectors(r))
+	if f := r.RealmsValue; f != 0 {
+		fmt.Fprintf(&b, " realms %d/%d", f>>16, f&0xffff)
+	}
 	b.WriteString(ruleAction(r))
 	if r.NoTrack {
 		b.WriteString(" no_track")
@@ -420,7 +454,7 @@ func ruleProto(s string) int {
 
 func ruleAction(r config.Rule) string {
 	switch r.Action {
-	case "", "table":
+	case "", "table", "l3mdev":
 		return " lookup " + strconv.FormatUint(uint64(r.Table), 10)
 	case "goto":
 		return " goto " + strconv.FormatUint(uint64(r.Goto), 10)
@@ -433,12 +467,12 @@ func ruleAction(r config.Rule) string {
 // dumpGARPGroups is keepalived's "GARP delay group" sections, printed
 // after the global definitions.
 func dumpGARPGroups(p func(string, ...any), c *config.Config, ifs []Iface, loc *time.Location) {
-	groups := garpGroups(c)
+	groups := garpDelays(c)
 	if len(groups) > 0 {
 		p("------< Gratuitous ARP delays >------")
 	}
-	for i, g := range groups {
-		p("------< GARP delay group %d >------", i+1)
+	for _, g := range groups {
+		p("------< GARP delay group %d >------", g.num)
 		if g.GARPInterval > 0 {
 			p(" GARP interval = %g", g.GARPInterval.Seconds())
 			p(" GARP next time %s", garpNext(loc))
@@ -465,30 +499,71 @@ func garpNext(loc *time.Location) string {
 	return fmt.Sprintf("%d.%06d (%s.%06d)", t.Unix(), t.Nanosecond()/1000, t.Format("Mon Jan _2 15:04:05"), t.Nanosecond()/1000)
 }
 
-// garpGroups are the garp_groups keepalived keeps: one without an
-// interval is removed at start.
-func garpGroups(c *config.Config) []config.GARPGroup {
+// garpDelay is one of keepalived's GARP delay groups: num is its
+// aggregation group, 0 for one made from the global intervals.
+type garpDelay struct {
+	config.GARPGroup
+	num int
+}
+
+// garpDelays are keepalived's GARP delay groups: the garp_groups it keeps
+// (one without an interval is removed at start), then, when
+// vrrp_garp_interval or vrrp_gna_interval is set, one group of the
+// global intervals for each other interface an instance or one of its
+// VIPs and eVIPs uses, in instance order (set_default_garp_delay; a
+// VMAC's VIPs count for its base interface).
+func garpDelays(c *config.Config) []garpDelay {
 	if c == nil {
 		return nil
 	}
-	var out []config.GARPGroup
+	var out []garpDelay
+	taken := map[string]bool{}
 	for _, g := range c.VRRP.GARPGroups {
 		if g.GARPInterval > 0 || g.GNAInterval > 0 {
-			out = append(out, g)
+			out = append(out, garpDelay{g, len(out) + 1})
+			for _, n := range g.Interfaces {
+				taken[n] = true
+			}
+		}
+	}
+	vg := &c.Global.VRRP
+	if vg.GARPInterval == 0 && vg.GNAInterval == 0 {
+		return out
+	}
+	add := func(name string) {
+		if name == "" || taken[name] {
+			return
+		}
+		taken[name] = true
+		out = append(out, garpDelay{config.GARPGroup{GARPInterval: vg.GARPInterval, GNAInterval: vg.GNAInterval, Interfaces: []string{name}}, 0})
+	}
+	vmacs := map[string]string{}
+	for i := range c.VRRP.Instances {
+		if ci := &c.VRRP.Instances[i]; ci.VMAC.Enabled && ci.VMAC.IfName != "" {
+			vmacs[ci.VMAC.IfName] = ci.Interface
+		}
+	}
+	for i := range c.VRRP.Instances {
+		ci := &c.VRRP.Instances[i]
+		if ci.Interface == "" {
+			continue
+		}
+		add(ci.Interface)
+		for _, a := range append(slices.Clone(ci.VIPs), ci.ExcludedVIPs...) {
+			dev := cmpOr(a.Dev, ci.Interface)
+			add(cmpOr(vmacs[dev], dev))
 		}
 	}
 	return out
 }
 
-// garpGroupOf is the garp_group (numbered from 1) naming the interface, 0
-// when none does.
-func garpGroupOf(c *config.Config, name string) (config.GARPGroup, int) {
-	for i, g := range garpGroups(c) {
-		for _, n := range g.Interfaces {
-			if n == name {
-				return g, i + 1
-			}
+// garpGroupOf is the GARP delay group of the interface and its
+// aggregation group; ok is false when it has none.
+func garpGroupOf(c *config.Config, name string) (g garpDelay, ok bool) {
+	for _, g := range garpDelays(c) {
+		if slices.Contains(g.Interfaces, name) {
+			return g, true
 		}
 	}
-	return config.GARPGroup{}, 0
+	return garpDelay{}, false
 }

@@ -2,6 +2,9 @@ package statefile
 
 import (
 	"bytes"
+	"fmt"
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/status"
 	"strings"
 	"testing"
 	"time"
@@ -21,5 +24,28 @@ func TestTrackedBFDs(t *testing.T) {
 	want := "   Tracked BFDs :\n     UPLINK: weight 0\n     B2: weight -20 reverse\n"
 	if !strings.Contains(b.String(), want) {
 		t.Fatalf("no tracked BFDs in\n%s", b.String())
+	}
+}
+
+// TestTrackBFDsSection: the "VRRP Track BFDs" section of keepalived
+// 2.2.7's keepalived.data (vrrp_data.c dump_vrrp_tracked_bfd), line for
+// line as the runtime differential captured it for a session that never
+// came up.
+func TestTrackBFDsSection(t *testing.T) {
+	c := &config.Config{}
+	c.VRRP.BFDs = []config.BFDInstance{{Name: "b1", Weight: 20, ToVRRP: true}, {Name: "chk_only", ToChecker: true}}
+	cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{{Name: "VI_1", TrackBFDs: []vrrp.TrackRef{{Name: "b1", Weight: 20}}}}}
+	var lines []string
+	p := func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }
+	dumpTrackBFDs(p, c, cfg, []status.Instance{{InstanceStatus: vrrp.InstanceStatus{Trackers: []vrrp.TrackerStatus{{Kind: "bfd", Name: "b1", Known: true}}}}})
+	want := `------< VRRP Track BFDs >------
+ VRRP Track BFD = b1
+   Weight = 20
+   Bfd is down
+   Tracking VRRP instances :
+   Tracking instances :
+     VI_1, weight 20`
+	if got := strings.Join(lines, "\n"); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }

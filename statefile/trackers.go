@@ -30,8 +30,11 @@ func trackingLines(cfg vrrp.Config, kind, name string) []string {
 	var out []string
 	for _, in := range cfg.Instances {
 		refs := in.TrackFiles
-		if kind == "process" {
+		switch kind {
+		case "process":
 			refs = in.TrackProcesses
+		case "bfd":
+			refs = in.TrackBFDs
 		}
 		for _, t := range refs {
 			if t.Name == name {
@@ -134,4 +137,31 @@ func ifIndex(name string) int {
 		return 0
 	}
 	return ifi.Index
+}
+
+// dumpTrackBFDs is keepalived's "VRRP Track BFDs" section: every
+// bfd_instance whose events reach the VRRP side, with the weight its
+// block gives and the state the VRRP side last heard.
+func dumpTrackBFDs(p func(string, ...any), c *config.Config, cfg vrrp.Config, instances []status.Instance) {
+	header := false
+	for _, b := range c.VRRP.BFDs {
+		if !b.ToVRRP {
+			continue
+		}
+		if !header {
+			p("------< VRRP Track BFDs >------")
+			header = true
+		}
+		st, _ := trackerOf(instances, "bfd", b.Name)
+		p(" VRRP Track BFD = %s", b.Name)
+		p("   Weight = %d%s", b.Weight, reverse(b.WeightReverse))
+		p("   Bfd is %s", map[bool]string{true: "up", false: "down"}[st.OK])
+		p("   Tracking VRRP instances :")
+		if l := trackingLines(cfg, "bfd", b.Name); len(l) > 0 {
+			p("   Tracking instances :")
+			for _, s := range l {
+				p("%s", s)
+			}
+		}
+	}
 }

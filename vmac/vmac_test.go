@@ -153,3 +153,77 @@ func TestCreate(t *testing.T) {
 		t.Error("vrrp.51 still exists after Delete")
 	}
 }
+
+// TestDeleteAll: the VMACs named go in one batch; a link already in the
+// group DeleteAll would pick, a non-macvlan named and a missing name are
+// left alone.
+func TestDeleteAll(t *testing.T) {
+	ns := netns.New(t, "kgvd")
+	netns.Veth(t, ns, "va", ns, "vb")
+	ns.MustRun(t, "ip", "link", "set", "va", "up")
+	// An operator's link in the group DeleteAll tries first (0x6b61).
+	ns.MustRun(t, "ip", "link", "set", "vb", "group", "27489")
+	var names []string
+	for id := uint8(1); id <= 20; id++ {
+		if err := do(t, ns, func() error { return vmac.Create(vmac.VMAC{Parent: "va", VRID: id}) }); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, vmac.Name(id))
+	}
+	ns.MustRun(t, "ip", "link", "add", "keep1", "link", "va", "type", "macvlan")
+	var gone []string
+	err := do(t, ns, func() (err error) {
+		gone, err = vmac.DeleteAll(append(names, "gone.1", "vb"))
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "vb") {
+		t.Errorf("DeleteAll of a veth: err %v", err)
+	}
+	if len(gone) != len(names) {
+		t.Errorf("removed %d of %d: %v", len(gone), len(names), gone)
+	}
+	out := ns.MustRun(t, "ip", "-o", "link")
+	for _, n := range names {
+		if strings.Contains(out, n+"@") {
+			t.Errorf("%s still exists", n)
+		}
+	}
+	for _, n := range []string{"va", "vb", "keep1"} {
+		if !strings.Contains(out, " "+n+"@") && !strings.Contains(out, " "+n+":") {
+			t.Errorf("%s was deleted:\n%s", n, out)
+		}
+	}
+}
+
+// TestBatch: one batch creates several VMACs, creating one again reuses
+// it (the batch knows what it made), and a parent missing from the dump
+// is reported.
+func TestBatch(t *testing.T) {
+	ns := netns.New(t, "kgvb")
+	netns.Veth(t, ns, "va", ns, "vb")
+	ns.MustRun(t, "ip", "link", "set", "va", "up")
+	err := do(t, ns, func() error {
+		b, err := vmac.NewBatch()
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		for _, id := range []uint8{1, 2, 3, 1} {
+			if err := b.Create(vmac.VMAC{Parent: "va", VRID: id}); err != nil {
+				return err
+			}
+		}
+		if err := b.Create(vmac.VMAC{Parent: "nosuch0", VRID: 4}); err == nil {
+			t.Error("Create on a missing parent: no error")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint8{1, 2, 3} {
+		if l := show(t, ns, vmac.Name(id)); l.Link != "va" || !strings.Contains(strings.Join(l.Flags, ","), "UP") {
+			t.Errorf("%s: %+v", vmac.Name(id), l)
+		}
+	}
+}

@@ -131,6 +131,11 @@ type InstanceConfig struct {
 	// PromoteSecondaries is the promote_secondaries keyword; the VRRP
 	// side sets the sysctl, the dumps show it.
 	PromoteSecondaries bool
+	// VMACName is the instance's use_vmac interface as vrrpconf named it
+	// (keepalived's create_vmac_name: vrrp6.N for an IPv6 instance whose
+	// vrrp.N is taken), for the dumps; Interface is it too unless
+	// xmit_base. Empty without use_vmac.
+	VMACName string
 	// AddrVMAC is use_vmac_addr, for the dumps (vrrpconf already put the
 	// addresses concerned on their VMACs).
 	AddrVMAC bool
@@ -265,4 +270,38 @@ func (c *InstanceConfig) protocolError() error {
 		return fmt.Errorf("auth_pass longer than 8 bytes")
 	}
 	return nil
+}
+
+// trackedDev is an interface the instance tracks at weight 0 because one
+// of its addresses, routes or rules uses it.
+type trackedDev struct{ name, what string }
+
+// trackedDevs are the interfaces keepalived's vrrp_complete_instance makes
+// the instance track (weight 0: down means FAULT) besides its own: a VIP's
+// dev, a virtual route's dev, a virtual rule's iif and oif, each unless
+// no_track.
+func (c *InstanceConfig) trackedDevs() []trackedDev {
+	var out []trackedDev
+	add := func(name, what string) {
+		if name != "" && name != c.Interface && !slices.ContainsFunc(out, func(d trackedDev) bool { return d.name == name }) {
+			out = append(out, trackedDev{name, what})
+		}
+	}
+	for _, v := range c.VIPs {
+		if !v.NoTrack {
+			add(v.Dev, "VIP")
+		}
+	}
+	for _, rt := range c.Routes {
+		if !rt.NoTrack {
+			add(rt.Dev, "route")
+		}
+	}
+	for _, ru := range c.Rules {
+		if !ru.NoTrack {
+			add(ru.IIf, "rule")
+			add(ru.OIf, "rule")
+		}
+	}
+	return out
 }

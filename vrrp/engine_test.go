@@ -1011,6 +1011,46 @@ func TestSyncGroupStartWaitsForEveryMember(t *testing.T) {
 	}
 }
 
+// TestSyncGroupMasterOrder: the member whose timeout moves its group to
+// MASTER goes first (VIPs, GARPs), then the group's "Syncing" line, then
+// the others in the group's order, as keepalived's vrrp_sync_master runs
+// after the instance's own transition (issue 11 divergence 25, corpus
+// 023: with VIPs of one subnet in two members, the first added is the
+// primary address and the kernel routes' source).
+func TestSyncGroupMasterOrder(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 150, vrrp.StateBackup, "10.77.0.101/24")
+	v2 := vi("VI_2", 2, 100, vrrp.StateBackup, "10.77.0.102/24")
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_1", "VI_2"}}},
+	})
+	s.start("h1")
+	s.logs["h1"].take()
+	s.at(5 * time.Second) // VI_1 times out at 3.41 s and waits, VI_2 at 3.61 s
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	var order []string
+	for _, l := range s.logs["h1"].take() {
+		if strings.Contains(l, "Entering MASTER") || strings.Contains(l, "Syncing") {
+			order = append(order, l)
+		}
+	}
+	want := []string{"(VI_2) Entering MASTER STATE", "VRRP_Group(G) Syncing instances to MASTER state", "(VI_1) Entering MASTER STATE"}
+	if !slices.Equal(order, want) {
+		t.Errorf("log order %q, want %q", order, want)
+	}
+	var added []string
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "add-addr" {
+			added = append(added, c.IP.String())
+		}
+	}
+	if want := []string{"10.77.0.102", "10.77.0.101"}; !slices.Equal(added, want) {
+		t.Errorf("VIPs added in order %q, want %q", added, want)
+	}
+}
+
 // TestOwnerStartLogsTimeout: keepalived starts an address owner in state
 // MASTER through a 1 µs master-down timer, so "(VI) Receive advertisement
 // timeout" precedes its "Entering MASTER STATE" (corpus 116).
@@ -1088,4 +1128,41 @@ func TestStartInFaultLines(t *testing.T) {
 	s.at(10 * time.Second)
 	s.wantState("h1", "VI_1", vrrp.StateMaster)
 	s.wantState("h1", "VI_2", vrrp.StateMaster)
+}
+
+// TestOwnersGroupStartsQuietly: a sync group of address owners configured
+// MASTER is MASTER before the start in keepalived 2.2.7
+// (vrrp_sync_set_group), so its members go MASTER each on its own timer,
+// in configuration order, with no "Syncing instances to MASTER state"
+// line and no group notification (parser/testdata/vrrp/sync_owner.conf in
+// the runtime differential).
+func TestOwnersGroupStartsQuietly(t *testing.T) {
+	s := newSim(t)
+	v1 := vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.101/24")
+	v2 := vi("VI_2", 2, 255, vrrp.StateMaster, "10.77.0.102/24")
+	s.add("h1", vrrp.Config{
+		Instances:  []vrrp.InstanceConfig{v1, v2},
+		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_2", "VI_1"}}},
+	})
+	s.start("h1")
+	s.at(time.Second)
+	s.wantState("h1", "VI_1", vrrp.StateMaster)
+	s.wantState("h1", "VI_2", vrrp.StateMaster)
+	var order []string
+	for _, l := range s.logs["h1"].take() {
+		if strings.Contains(l, "Syncing") {
+			t.Errorf("logged %q", l)
+		}
+		if strings.Contains(l, "Entering MASTER") {
+			order = append(order, l)
+		}
+	}
+	if want := []string{"(VI_1) Entering MASTER STATE", "(VI_2) Entering MASTER STATE"}; !slices.Equal(order, want) {
+		t.Errorf("order %q, want %q", order, want)
+	}
+	for _, l := range s.rec["h1"].Lines() {
+		if strings.HasPrefix(l, "GROUP") {
+			t.Errorf("notified %q", l)
+		}
+	}
 }

@@ -330,7 +330,7 @@ func (in *instance) init() {
 		in.setState(StateFault, "tracking at start")
 		// keepalived's vrrp_init_state then restores the interface of
 		// every instance that does not start MASTER, FAULT ones too.
-		in.removeVIPs()
+		in.removeVIPsAtStart()
 	case in.owner && in.cfg.InitialState == StateMaster:
 		// keepalived gets there through a 1 µs master-down timer, so
 		// its -D timeout line comes first.
@@ -338,7 +338,7 @@ func (in *instance) init() {
 		in.setState(StateMaster, "address owner")
 	default:
 		// A previous run killed with -9 may have left the VIPs behind.
-		in.removeVIPs()
+		in.removeVIPsAtStart()
 		in.setState(StateBackup, "start")
 	}
 }
@@ -407,8 +407,8 @@ func (in *instance) reevalTracking() {
 	for _, t := range in.cfg.TrackInterfaces {
 		apply(r.ifUp[t.Name], t.Weight, t.Reverse)
 	}
-	for _, v := range in.cfg.VIPs {
-		if !v.NoTrack && v.Dev != in.cfg.Interface && !r.ifUp[v.Dev] {
+	for _, d := range in.cfg.trackedDevs() {
+		if !r.ifUp[d.name] {
 			fault = true
 		}
 	}
@@ -784,7 +784,7 @@ func (in *instance) addVIPs() {
 		}
 		for _, a := range set {
 			if err := n.AddAddress(ctx, a); err != nil {
-				r.log.Warn("vrrp: add VIP", "instance", in.cfg.Name, "vip", a.Prefix, "err", err)
+				r.log.Warn(netlinkError(rtmNewAddr, err), "instance", in.cfg.Name, "vip", a.Prefix, "err", err)
 			}
 		}
 	}
@@ -793,7 +793,7 @@ func (in *instance) addVIPs() {
 	}
 	for _, rt := range in.cfg.Routes {
 		if err := n.AddRoute(ctx, rt); err != nil {
-			r.log.Warn("vrrp: add route", "instance", in.cfg.Name, "route", rt.Dst, "err", err)
+			r.log.Warn(netlinkError(rtmNewRoute, err), "instance", in.cfg.Name, "route", rt.Dst, "err", err)
 		}
 	}
 	if len(in.cfg.Rules) > 0 {
@@ -801,33 +801,48 @@ func (in *instance) addVIPs() {
 	}
 	for _, ru := range in.cfg.Rules {
 		if err := n.AddRule(ctx, ru); err != nil {
-			r.log.Warn("vrrp: add rule", "instance", in.cfg.Name, "err", err)
+			r.log.Warn(netlinkError(rtmNewRule, err), "instance", in.cfg.Name, "err", err)
 		}
 	}
 }
 
+// removeVIPsAtStart clears what a previous run may have left. keepalived
+// does it (and logs it) only where config can be left over: a physical
+// interface, or a VMAC that already existed (vipset at start); the VMAC
+// it has just created is clean, so nothing is logged for it — a VMAC
+// left by a crash is the one case read otherwise here.
+func (in *instance) removeVIPsAtStart() {
+	in.removeVIPsLogged(in.cfg.BaseInterface == "")
+}
+
 // removeVIPs is keepalived's vrrp_restore_interface order: rules,
 // routes, VIPs, E-VIPs, firewall drop rule.
-func (in *instance) removeVIPs() {
+func (in *instance) removeVIPs() { in.removeVIPsLogged(true) }
+
+func (in *instance) removeVIPsLogged(logged bool) {
+	detailf := in.detailf
+	if !logged {
+		detailf = func(string, ...any) {}
+	}
 	r := in.r
 	ctx, cancel := r.netCtx()
 	defer cancel()
 	n := r.opt.Network
 	if len(in.cfg.Rules) > 0 {
-		in.detailf("removing Virtual Rules")
+		detailf("removing Virtual Rules")
 	}
 	for _, ru := range slices.Backward(in.cfg.Rules) {
 		_ = n.DelRule(ctx, ru)
 	}
 	if len(in.cfg.Routes) > 0 {
-		in.detailf("removing Virtual Routes")
+		detailf("removing Virtual Routes")
 	}
 	for _, rt := range slices.Backward(in.cfg.Routes) {
 		_ = n.DelRoute(ctx, rt)
 	}
 	for i, set := range [][]Address{in.cfg.VIPs, in.cfg.ExcludedVIPs} {
 		if len(set) > 0 {
-			in.detailf("removing %sVIPs.", [2]string{"", "E-"}[i])
+			detailf("removing %sVIPs.", [2]string{"", "E-"}[i])
 		}
 		for _, a := range set {
 			// Absent addresses are the normal case at start-up.
@@ -835,7 +850,7 @@ func (in *instance) removeVIPs() {
 		}
 	}
 	if in.cfg.NoAccept && !in.owner {
-		in.detailf("removing firewall drop rule")
+		detailf("removing firewall drop rule")
 	}
 }
 
@@ -907,6 +922,11 @@ func (in *instance) trackers() []TrackerStatus {
 		out = append(out, TrackerStatus{Kind: "process", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
 			Known: seen, OK: ok})
 	}
+	for _, t := range in.cfg.TrackBFDs {
+		up, seen := r.bfds[t.Name]
+		out = append(out, TrackerStatus{Kind: "bfd", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
+			Known: seen, OK: up})
+	}
 	return out
 }
 
@@ -975,9 +995,9 @@ func (in *instance) faultReasons() []string {
 	if in.cfg.ConfigFault != "" {
 		out = append(out, in.cfg.ConfigFault)
 	}
-	for _, v := range in.cfg.VIPs {
-		if !v.NoTrack && v.Dev != in.cfg.Interface && !r.ifUp[v.Dev] {
-			out = append(out, "VIP interface "+v.Dev+" down")
+	for _, d := range in.cfg.trackedDevs() {
+		if !r.ifUp[d.name] {
+			out = append(out, d.what+" interface "+d.name+" down")
 		}
 	}
 	for _, t := range in.trackers() {

@@ -141,6 +141,16 @@ type Route struct {
 	Nexthops []Nexthop
 	Metrics  RouteMetrics
 	NoTrack  bool
+	Tos      uint8  // rtm_tos
+	Realms   uint32 // RTA_FLOW (FROM<<16 | TO); zero is none
+	// TTLPropagate (RTA_TTL_PROPAGATE), Pref (RTA_PREF) and Expires
+	// (RTA_EXPIRES) are sent when their Has flag is set.
+	TTLPropagate    uint8
+	HasTTLPropagate bool
+	Pref            uint8
+	HasPref         bool
+	Expires         uint32
+	HasExpires      bool
 }
 
 // ScopeName is how keepalived and ip(8) write scope s.
@@ -185,10 +195,43 @@ type Nexthop struct {
 	Onlink bool
 }
 
-// RouteMetrics are the RTA_METRICS values installed with a route; zero
-// means unset.
+// RouteMetrics are the RTA_METRICS values installed with a route,
+// indexed by their RTAX_* number (MetricMTU...): Set has bit n when
+// Values[n] is sent, Lock is RTAX_LOCK (bit n locks metric n) and CongCtl,
+// when not empty, RTAX_CC_ALGO. The values are the kernel's units (rtt in
+// 1/8 ms, rttvar in 1/4 ms, rto_min in ms).
 type RouteMetrics struct {
-	MTU, AdvMSS, InitCwnd, InitRwnd uint32
+	Values  [MetricMax + 1]uint32
+	Set     uint32
+	Lock    uint32
+	CongCtl string
+}
+
+// The RTAX_* numbers of the route metrics.
+const (
+	MetricMTU              = 2
+	MetricWindow           = 3
+	MetricRTT              = 4
+	MetricRTTVar           = 5
+	MetricSSThresh         = 6
+	MetricCwnd             = 7
+	MetricAdvMSS           = 8
+	MetricReordering       = 9
+	MetricHopLimit         = 10
+	MetricInitCwnd         = 11
+	MetricFeatures         = 12
+	MetricRTOMin           = 13
+	MetricInitRwnd         = 14
+	MetricQuickAck         = 15
+	MetricCCAlgo           = 16
+	MetricFastopenNoCookie = 17
+	MetricMax              = 17
+)
+
+// With returns m with metric n set to v.
+func (m RouteMetrics) With(n int, v uint32) RouteMetrics {
+	m.Values[n], m.Set = v, m.Set|1<<n
+	return m
 }
 
 // Equal reports whether r and o are the same entry (Route holds a slice,
@@ -197,7 +240,10 @@ func (r Route) Equal(o Route) bool {
 	return r.Dst == o.Dst && r.Src == o.Src && r.Via == o.Via && r.Dev == o.Dev &&
 		r.Table == o.Table && r.Metric == o.Metric && r.Scope == o.Scope && r.HasScope == o.HasScope &&
 		r.Protocol == o.Protocol && r.Type == o.Type && r.Onlink == o.Onlink &&
-		slices.Equal(r.Nexthops, o.Nexthops) && r.Metrics == o.Metrics && r.NoTrack == o.NoTrack
+		slices.Equal(r.Nexthops, o.Nexthops) && r.Metrics == o.Metrics && r.NoTrack == o.NoTrack &&
+		r.Tos == o.Tos && r.Realms == o.Realms && r.TTLPropagate == o.TTLPropagate &&
+		r.HasTTLPropagate == o.HasTTLPropagate && r.Pref == o.Pref && r.HasPref == o.HasPref &&
+		r.Expires == o.Expires && r.HasExpires == o.HasExpires
 }
 
 // RuleAction is a rule's action, numbered as the kernel numbers it
@@ -231,4 +277,24 @@ type Rule struct {
 	Protocol uint8      // FRA_PROTOCOL; keepalived's rules are RTPROT_KEEPALIVED (18)
 	Goto     uint32
 	NoTrack  bool
+	Realms   uint32 // FRA_FLOW (FROM<<16 | TO); zero is none
+	// UIDStart..UIDEnd is FRA_UID_RANGE, sent when HasUIDRange.
+	UIDStart, UIDEnd uint32
+	HasUIDRange      bool
+	// L3MDev is FRA_L3MDEV: look up the table of the packet's VRF device
+	// (Table is then unset).
+	L3MDev bool
+	// NoProtocol sends no FRA_PROTOCOL (a no_track rule without one).
+	NoProtocol bool
+	// The selectors below are sent when their Has flag is set (TunnelID
+	// when not zero).
+	SuppressPrefixLen    uint32
+	HasSuppressPrefixLen bool
+	SuppressIfGroup      uint32
+	HasSuppressIfGroup   bool
+	TunnelID             uint64
+	IPProto              uint8
+	HasIPProto           bool
+	SPort, DPort         [2]uint16 // start, end
+	HasSPort, HasDPort   bool
 }

@@ -185,6 +185,9 @@ func (r *Router) startGroups(newGroups []*syncGroup) {
 			r.groupToQuiet(g, to, "sync group start") // as at start
 			continue
 		}
+		if to == StateMaster && g.ownersGroup() {
+			g.state = to // as at start: MASTER before its members
+		}
 		r.groupTo(g, to, "sync group start")
 	}
 }
@@ -344,7 +347,7 @@ func (in *instance) update(n *instance) {
 	for _, a := range newAddrs {
 		if !slices.Contains(oldAddrs, a) {
 			if err := net.AddAddress(ctx, a); err != nil {
-				r.log.Warn("vrrp: add VIP", "instance", c.Name, "vip", a.Prefix, "err", err)
+				r.log.Warn(netlinkError(rtmNewAddr, err), "instance", c.Name, "vip", a.Prefix, "err", err)
 			}
 			added = append(added, a)
 		}
@@ -352,14 +355,14 @@ func (in *instance) update(n *instance) {
 	for _, rt := range c.Routes {
 		if !slices.ContainsFunc(old.Routes, rt.Equal) {
 			if err := net.AddRoute(ctx, rt); err != nil {
-				r.log.Warn("vrrp: add route", "instance", c.Name, "route", rt.Dst, "err", err)
+				r.log.Warn(netlinkError(rtmNewRoute, err), "instance", c.Name, "route", rt.Dst, "err", err)
 			}
 		}
 	}
 	for _, ru := range c.Rules {
 		if !slices.Contains(old.Rules, ru) {
 			if err := net.AddRule(ctx, ru); err != nil {
-				r.log.Warn("vrrp: add rule", "instance", c.Name, "err", err)
+				r.log.Warn(netlinkError(rtmNewRule, err), "instance", c.Name, "err", err)
 			}
 		}
 	}

@@ -278,6 +278,9 @@ func (r *Router) interfaces() []string {
 		for _, v := range in.cfg.VIPs {
 			add(v.Dev)
 		}
+		for _, d := range in.cfg.trackedDevs() {
+			add(d.name)
+		}
 	}
 	return out
 }
@@ -296,6 +299,9 @@ func (r *Router) initAll() {
 		}
 		g.held = g.held && !real
 		g.startFault = real
+		if !g.held && !real && g.ownersGroup() {
+			g.state = StateMaster
+		}
 	}
 	for _, in := range r.insts {
 		in.init()
@@ -650,13 +656,23 @@ func (r *Router) netCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), r.opt.NetTimeout)
 }
 
-// transition moves in, and its sync group with it, to state to.
+// transition moves in, and its sync group with it, to state to. The
+// instance that moves its group goes first (its VIPs, GARPs and
+// notification), then the group's line and the other members in the
+// group's order, as keepalived's vrrp_sync_master/backup/fault run after
+// the instance's own transition. VIPs of one subnet in several members
+// are then added in keepalived's order, so the same one is the primary
+// address (issue 11 divergence 25).
 func (r *Router) transition(in *instance, to State, reason string) {
-	if in.group == nil {
+	g := in.group
+	if g == nil {
 		in.setState(to, reason)
 		return
 	}
-	r.groupTo(in.group, to, reason)
+	g.held = false
+	in.wantMaster = to == StateMaster
+	in.setState(to, reason)
+	r.groupTo(g, to, reason)
 }
 
 func (r *Router) groupTo(g *syncGroup, to State, reason string) {
@@ -679,6 +695,20 @@ func (r *Router) groupToQuiet(g *syncGroup, to State, reason string) {
 		g.state = to
 		r.emit(Event{Group: true, Name: g.name, State: to})
 	}
+}
+
+// ownersGroup: every member is an address owner configured MASTER, so
+// keepalived's vrrp_sync_set_group makes the group MASTER before the
+// start; each member then goes MASTER on its own 1 µs timer and
+// vrrp_sync_master returns at once: no "Syncing instances" line and no
+// group notification, at start or for a group a reload adds.
+func (g *syncGroup) ownersGroup() bool {
+	for _, m := range g.members {
+		if !m.owner || m.cfg.InitialState != StateMaster {
+			return false
+		}
+	}
+	return len(g.members) > 0
 }
 
 // groupWaits is keepalived's vrrp_sync_can_goto_master: a member whose

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/vrrp"
@@ -19,9 +20,9 @@ var routeTypes = map[string]vrrp.RouteType{
 }
 
 // ruleActions are the rule actions the engine installs; zero is "lookup
-// table". l3mdev, which the parser accepts, is not one of them.
+// table", as is l3mdev (with no table: Rule.L3MDev).
 var ruleActions = map[string]vrrp.RuleAction{
-	"": 0, "table": 0, "goto": vrrp.RuleGoto, "nop": vrrp.RuleNop,
+	"": 0, "table": 0, "l3mdev": 0, "goto": vrrp.RuleGoto, "nop": vrrp.RuleNop,
 	"blackhole": vrrp.RuleBlackhole, "unreachable": vrrp.RuleUnreachable, "prohibit": vrrp.RuleProhibit,
 }
 
@@ -74,42 +75,33 @@ func route(r config.Route) (vrrp.Route, []string, bool) {
 	for _, nh := range r.Nexthops {
 		v.Nexthops = append(v.Nexthops, vrrp.Nexthop{Via: nh.Via, Dev: nh.Dev, Weight: nh.Weight, Onlink: nh.OnLink})
 	}
+	v.Tos, v.Realms = r.Tos, r.Realms
+	if v.Protocol == 0 && !hasOption(r, "protocol") {
+		// keepalived's netlink_route: RTPROT_KEEPALIVED unless a protocol
+		// is given, tracked or not (the parser sets it for tracked ones).
+		v.Protocol = rtprotKeepalived
+	}
 	var warn []string
 	for _, o := range r.Options {
-		if w := setMetric(&v.Metrics, o); w != "" {
-			warn = append(warn, fmt.Sprintf("route %s: %s", v.Dst, w))
+		w, ok := setOption(&v, o)
+		if w != "" {
+			warn = append(warn, w)
+		}
+		if !ok {
+			// keepalived's alloc_route drops a route with a bad value.
+			return v, append(warn, fmt.Sprintf("route %s: not installed", v.Dst)), false
 		}
 	}
 	return v, warn, true
 }
 
-// setMetric sets the RTA_METRICS value o names, or says why o is not
-// installed. "protocol" is read into Route.Protocol by the parser.
-func setMetric(m *vrrp.RouteMetrics, o config.RouteOption) string {
-	var p *uint32
-	switch o.Name {
-	case "protocol":
-		return ""
-	case "mtu":
-		p = &m.MTU
-	case "advmss":
-		p = &m.AdvMSS
-	case "initcwnd":
-		p = &m.InitCwnd
-	case "initrwnd":
-		p = &m.InitRwnd
-	default:
-		return fmt.Sprintf("%s is not supported by keepalived-go, not installed", o.Name)
+func hasOption(r config.Route, name string) bool {
+	for _, o := range r.Options {
+		if o.Name == name {
+			return true
+		}
 	}
-	n, err := strconv.ParseUint(o.Value, 10, 32)
-	if err != nil {
-		return fmt.Sprintf("%s %s is not a number, not installed", o.Name, o.Value)
-	}
-	*p = uint32(n)
-	if o.Lock {
-		return fmt.Sprintf("%s lock is not supported by keepalived-go, %s installed unlocked", o.Name, o.Name)
-	}
-	return ""
+	return false
 }
 
 // rules appends the engine's form of rs to out.
@@ -120,39 +112,58 @@ func rules(rs []config.Rule, out []vrrp.Rule, warn []string) ([]vrrp.Rule, []str
 			warn = append(warn, fmt.Sprintf("rule %s: action %s is not supported, rule not installed", ruleText(r), r.Action))
 			continue
 		}
-		for _, o := range unsupportedRuleOptions(r) {
-			warn = append(warn, fmt.Sprintf("rule %s: %s is not supported by keepalived-go, rule installed without it", ruleText(r), o))
-		}
+		warn = ruleSelectors(&v, r, warn)
 		out = append(out, v)
 	}
 	return out, warn
 }
 
-// unsupportedRuleOptions names what r selects on that the engine does not
-// install.
-func unsupportedRuleOptions(r config.Rule) []string {
-	var out []string
-	for _, o := range []struct {
-		name string
-		set  bool
-	}{
-		{"realms", r.Realms != ""},
-		{"suppress_prefixlength", r.SuppressPrefixLen >= 0},
-		{"suppress_ifgroup", r.SuppressIfGroup != ""},
-		{"tunnel-id", r.TunnelID != 0},
-		{"uidrange", r.UIDRange != ""},
-		// keepalived's own protocol is what every tracked rule gets anyway
-		// (the parser sets it); another one is not installed.
-		{"protocol", r.Protocol != "" && r.Protocol != "keepalived" && r.Protocol != "18"},
-		{"ipproto", r.IPProto != ""},
-		{"sport", r.SPort != ""},
-		{"dport", r.DPort != ""},
-	} {
-		if o.set {
-			out = append(out, o.name)
-		}
+// ruleSelectors sets the selectors the parser keeps as text. What
+// keepalived 2.2.7 reports and leaves out (a single port: its sscanf wants
+// LO-HI) is logged in its words and left out.
+func ruleSelectors(v *vrrp.Rule, r config.Rule, warn []string) []string {
+	if r.SuppressPrefixLen >= 0 {
+		v.SuppressPrefixLen, v.HasSuppressPrefixLen = uint32(r.SuppressPrefixLen), true
 	}
-	return out
+	if r.SuppressIfGroup != "" {
+		v.SuppressIfGroup, v.HasSuppressIfGroup = r.SuppressIfGroupID, true
+	}
+	v.TunnelID = r.TunnelID
+	if r.IPProto != "" {
+		n, ok := ipProtos[r.IPProto]
+		if x, err := strconv.ParseUint(r.IPProto, 10, 8); err == nil {
+			n, ok = uint8(x), true
+		}
+		if !ok {
+			warn = append(warn, "Invalid ipproto "+r.IPProto)
+		}
+		v.IPProto, v.HasIPProto = n, ok
+	}
+	for _, p := range []struct {
+		name, text string
+		rng        *[2]uint16
+		has        *bool
+	}{{"sport", r.SPort, &v.SPort, &v.HasSPort}, {"dport", r.DPort, &v.DPort, &v.HasDPort}} {
+		if p.text == "" {
+			continue
+		}
+		lo, hi, found := strings.Cut(p.text, "-")
+		a, e1 := strconv.ParseUint(lo, 10, 16)
+		b, e2 := strconv.ParseUint(hi, 10, 16)
+		if !found || e1 != nil || e2 != nil {
+			warn = append(warn, fmt.Sprintf("invalid %s range %s", p.name, p.text))
+			continue
+		}
+		*p.rng, *p.has = [2]uint16{uint16(a), uint16(b)}, true
+	}
+	return warn
+}
+
+// ipProtos are the ipproto names keepalived resolves through
+// /etc/protocols that a rule is likely to name.
+var ipProtos = map[string]uint8{
+	"icmp": 1, "igmp": 2, "tcp": 6, "udp": 17, "ipv6": 41, "gre": 47, "esp": 50, "ah": 51,
+	"ipv6-icmp": 58, "icmpv6": 58, "ospf": 89, "vrrp": 112, "sctp": 132, "udplite": 136,
 }
 
 func ruleText(r config.Rule) string {
@@ -178,15 +189,41 @@ func rule(r config.Rule) (vrrp.Rule, bool) {
 		Action: a,
 		Not:    r.Not,
 		Goto:   r.Goto,
-		// keepalived marks its rules as it marks its routes.
-		Protocol: rtprotKeepalived,
-		NoTrack:  r.NoTrack,
+		// The parser gives a tracked rule keepalived's protocol; a
+		// no_track one has the protocol written, or none.
+		Protocol:   r.ProtocolID,
+		NoProtocol: r.Protocol == "",
+		NoTrack:    r.NoTrack,
 	}
 	if r.HasPriority {
 		v.Priority = r.Priority
 	}
 	if r.HasFwMark {
 		v.FwMark, v.FwMask = r.FwMark, r.FwMask
+	}
+	v.Realms, v.L3MDev = r.RealmsValue, r.Action == "l3mdev"
+	// The parser has checked the range's form.
+	if lo, hi, found := strings.Cut(r.UIDRange, "-"); found {
+		a, _ := strconv.ParseUint(lo, 10, 32)
+		b, _ := strconv.ParseUint(hi, 10, 32)
+		v.UIDStart, v.UIDEnd, v.HasUIDRange = uint32(a), uint32(b), true
+	}
+	return v, ok
+}
+
+// KernelRoute is r as vrrpconf installs it (metrics in the kernel's units),
+// for the dumps; ok is false when the route is not installed at all.
+func KernelRoute(r config.Route) (vrrp.Route, bool) {
+	v, _, ok := route(r)
+	return v, ok
+}
+
+// KernelRule is r as vrrpconf installs it, for the dumps; ok is false when
+// the rule is not installed.
+func KernelRule(r config.Rule) (vrrp.Rule, bool) {
+	v, ok := rule(r)
+	if ok {
+		ruleSelectors(&v, r, nil)
 	}
 	return v, ok
 }

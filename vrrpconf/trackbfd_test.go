@@ -57,7 +57,46 @@ vrrp_instance VI_3 {
 	want(t, "VI_2 own B2 wins", got["VI_2"][0], vrrp.TrackRef{Name: "B2", Reverse: true})
 	want(t, "VI_3", len(got["VI_3"]), 1)
 	want(t, "VI_3 B1 weight from bfd_instance", got["VI_3"][0], vrrp.TrackRef{Name: "B1", Weight: -20})
-	for _, w := range r.Warnings {
-		t.Errorf("warning: %s", w)
+	// keepalived's add_vrrp_to_track_bfd says so, and keeps the member's
+	// unweighted entry.
+	const both = "(VI_2) track_bfd B2 is configured on VRRP instance and sync group. Remove vrrp instance config"
+	if len(r.Warnings) != 1 || r.Warnings[0] != both {
+		t.Errorf("warnings %q", r.Warnings)
+	}
+}
+
+// TestGroupTrackerWeightWins: an object a member and its sync group both
+// track takes the group's weight unless the member's is 0 (corpus 038:
+// keepalived's LAN instance ran at 78, not 94).
+func TestGroupTrackerWeightWins(t *testing.T) {
+	r := parse(t, `vrrp_sync_group G {
+  group { VI_1 VI_2 }
+  track_interface {
+    eth3 weight -18
+  }
+  sync_group_tracking_weight
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 52
+  priority 150
+  virtual_ipaddress { 10.0.0.101 }
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  virtual_ipaddress { 10.0.0.100 }
+  track_interface {
+    eth3 weight -8
+  }
+}`)
+	ti := r.VRRP.Instances[0].TrackInterfaces
+	if len(ti) != 1 || ti[0].Weight != -18 {
+		t.Fatalf("track_interface %+v", ti)
+	}
+	const both = "(VI_1) track_interface eth3 is configured on VRRP instance and sync group. Remove vrrp instance or sync group config"
+	if len(r.Warnings) != 1 || r.Warnings[0] != both {
+		t.Errorf("warnings %q", r.Warnings)
 	}
 }

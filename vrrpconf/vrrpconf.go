@@ -171,7 +171,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	vms = instanceAddresses(&ic, in, vg, names, vm, vmacName)
 	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
 	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
-	instanceTrackers(&ic, in, groupTrackers)
+	warn = append(warn, instanceTrackers(&ic, in, groupTrackers)...)
 	return ic, vms, warn
 }
 
@@ -275,6 +275,7 @@ func instanceVMAC(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPG
 			}
 			vmacName = names.next(prefix, in.VRID, ipv6)
 		}
+		ic.VMACName = vmacName
 		vm = &vmac.VMAC{Name: vmacName, Parent: in.Interface, VRID: uint8(in.VRID), IPv6: ipv6, Instance: in.Name}
 		for _, a := range in.ExcludedVIPs {
 			if a.Prefix.Addr().Is6() {
@@ -348,16 +349,26 @@ func instanceAddresses(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.
 }
 
 // instanceTrackers resolves the instance's trackers, its sync group's
-// included.
-func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTrackers []config.Tracker) {
+// included, and returns keepalived's lines for what both track.
+func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTrackers []config.Tracker) (warn []string) {
 	// A sync group's trackers apply to each member (keepalived copies
-	// them down in sync_group_tracking_init), unless the member already
-	// tracks the same thing itself.
+	// them down in sync_group_tracking_init). Where the member tracks
+	// the same thing itself, keepalived says so and takes the group's
+	// weight, unless the member's is 0 (unweighted: it stays so).
 	trackers := slices.Clone(in.Trackers)
 	for _, t := range groupTrackers {
-		dup := slices.ContainsFunc(trackers, func(o config.Tracker) bool { return o.Kind == t.Kind && o.Name == t.Name })
-		if !dup {
+		i := slices.IndexFunc(trackers, func(o config.Tracker) bool { return o.Kind == t.Kind && o.Name == t.Name })
+		if i < 0 {
 			trackers = append(trackers, t)
+			continue
+		}
+		warn = append(warn, bothTrackLine(in.Name, t))
+		if trackers[i].Weight != 0 {
+			trackers[i].Weight = t.Weight
+			// keepalived keeps a process's direction (add_vrrp_to_track_process).
+			if t.Kind != config.TrackProcessKind {
+				trackers[i].Reverse = t.Reverse
+			}
 		}
 	}
 	for _, t := range trackers {
@@ -375,6 +386,19 @@ func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTracker
 			ic.TrackBFDs = append(ic.TrackBFDs, ref)
 		}
 	}
+	return warn
+}
+
+// bothTrackLine is keepalived's line for an object a member and its sync
+// group both track.
+func bothTrackLine(inst string, t config.Tracker) string {
+	kind := map[config.TrackerKind]string{config.TrackInterface: "track_interface", config.TrackScript: "track_script",
+		config.TrackFileKind: "track_file", config.TrackProcessKind: "track_process", config.TrackBFD: "track_bfd"}[t.Kind]
+	tail := "Remove vrrp instance config"
+	if t.Kind == config.TrackInterface {
+		tail = "Remove vrrp instance or sync group config"
+	}
+	return fmt.Sprintf("(%s) %s %s is configured on VRRP instance and sync group. %s", inst, kind, t.Name, tail)
 }
 
 // addrVMACs are keepalived's VMACs for addresses (use_vmac on a VIP, or

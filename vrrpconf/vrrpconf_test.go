@@ -318,7 +318,7 @@ vrrp_instance B { interface eth1
 		name: "multipath, metrics, default destination, unsupported options",
 		conf: `static_routes {
   10.93.0.0/16 no_track nexthop via 192.0.2.254 dev eth0 weight 2 nexthop via 192.0.2.253 dev eth0
-  10.92.0.0/16 via 192.0.2.254 dev eth0 mtu 1300 advmss 1200 rtt 10
+  10.92.0.0/16 via 192.0.2.254 dev eth0 mtu 1300 advmss 1200 encap ip id 1 dst 10.0.0.1
   default via fd00::1 dev eth0
 }
 static_rules {
@@ -332,14 +332,15 @@ static_rules {
 			want(t, "nexthops", len(mp.Nexthops), 2)
 			want(t, "weight", mp.Nexthops[0].Weight, 2)
 			want(t, "second via", mp.Nexthops[1].Via, netip.MustParseAddr("192.0.2.253"))
-			want(t, "metrics", r.StaticRoutes[1].Metrics, vrrp.RouteMetrics{MTU: 1300, AdvMSS: 1200})
+			want(t, "metrics", r.StaticRoutes[1].Metrics, vrrp.RouteMetrics{}.With(vrrp.MetricMTU, 1300).With(vrrp.MetricAdvMSS, 1200))
 			want(t, "default", r.StaticRoutes[2].Dst, netip.MustParsePrefix("::/0"))
-			want(t, "rules", len(r.StaticRules), 2)
-			want(t, "goto", r.StaticRules[0].Action, vrrp.RuleGoto)
-			want(t, "not", r.StaticRules[1].Not, true)
-			want(t, "tos", r.StaticRules[1].TOS, uint8(0x10))
+			want(t, "rules", len(r.StaticRules), 3)
+			want(t, "l3mdev", r.StaticRules[0].L3MDev, true)
+			want(t, "goto", r.StaticRules[1].Action, vrrp.RuleGoto)
+			want(t, "not", r.StaticRules[2].Not, true)
+			want(t, "tos", r.StaticRules[2].TOS, uint8(0x10))
 			w := strings.Join(r.Warnings, "\n")
-			for _, s := range []string{"rtt is not supported", "action l3mdev is not supported", "sport is not supported by keepalived-go, rule installed without it"} {
+			for _, s := range []string{"encap is not supported", "invalid sport range 80"} {
 				if !strings.Contains(w, s) {
 					t.Errorf("no warning %q in:\n%s", s, w)
 				}
@@ -384,6 +385,37 @@ func TestVMACNamesUnique(t *testing.T) {
 	}
 	if n := vmacName("averyveryverylongprefix", 12, 255); n != "averyvery12.255" {
 		t.Errorf("long name %q (%d)", n, len(n))
+	}
+}
+
+// TestInstanceVMACName: the instance's VMAC name is handed to the dumps
+// (corpus 067: an IPv6 instance with the VRID of a named vrrp.253 gets
+// vrrp6.253, which keepalived.data prints).
+func TestInstanceVMACName(t *testing.T) {
+	r := parse(t, `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 253
+  use_vmac vrrp.253
+  vmac_xmit_base
+  virtual_ipaddress {
+    10.2.0.100/32
+  }
+}
+vrrp_instance VI_6 {
+  interface eth0
+  virtual_router_id 253
+  use_vmac
+  virtual_ipaddress {
+    2001:db8::3000
+  }
+}
+`)
+	var got []string
+	for _, in := range r.VRRP.Instances {
+		got = append(got, in.Name+"="+in.VMACName+"/"+in.Interface)
+	}
+	if want := []string{"VI_1=vrrp.253/eth0", "VI_6=vrrp6.253/vrrp6.253"}; !slices.Equal(got, want) {
+		t.Errorf("VMAC names %q, want %q", got, want)
 	}
 }
 

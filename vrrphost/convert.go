@@ -25,17 +25,29 @@ func toAddr(a vrrp.Address) ifaddr.Address {
 // toRoute copies r: its values are the kernel's numbers already, checked
 // by vrrpconf, and its destination is set.
 func toRoute(r vrrp.Route) ifaddr.Route {
+	// keepalived adds a route with the scope given, else global
+	// (vrrp_iproute.c), not ip route's link for a route without gateway.
 	out := ifaddr.Route{
-		Dst:      r.Dst,
-		Src:      r.Src,
-		Gateway:  r.Via,
-		Link:     r.Dev,
-		Table:    r.Table,
-		Metric:   r.Metric,
-		Protocol: r.Protocol,
-		Type:     ifaddr.RouteType(r.Type),
-		OnLink:   r.Onlink,
-		Metrics:  ifaddr.RouteMetrics(r.Metrics),
+		ExactScope: true,
+		Dst:        r.Dst,
+		Src:        r.Src,
+		Gateway:    r.Via,
+		Link:       r.Dev,
+		Table:      r.Table,
+		Metric:     r.Metric,
+		Protocol:   r.Protocol,
+		Type:       ifaddr.RouteType(r.Type),
+		OnLink:     r.Onlink,
+		Metrics:    ifaddr.RouteMetrics(r.Metrics),
+		Tos:        r.Tos,
+		Realms:     r.Realms,
+
+		TTLPropagate:    r.TTLPropagate,
+		HasTTLPropagate: r.HasTTLPropagate,
+		Pref:            r.Pref,
+		HasPref:         r.HasPref,
+		Expires:         r.Expires,
+		HasExpires:      r.HasExpires,
 	}
 	if r.HasScope {
 		out.Scope = ifaddr.Scope(r.Scope)
@@ -67,5 +79,24 @@ func toRule(r vrrp.Rule) ifaddr.Rule {
 		Not:      r.Not,
 		TOS:      r.TOS,
 		Protocol: r.Protocol,
+		Realms:   r.Realms,
+
+		UIDStart:    r.UIDStart,
+		UIDEnd:      r.UIDEnd,
+		HasUIDRange: r.HasUIDRange,
+		L3MDev:      r.L3MDev,
+		NoProtocol:  r.NoProtocol,
+
+		SuppressPrefixLen:    r.SuppressPrefixLen,
+		HasSuppressPrefixLen: r.HasSuppressPrefixLen,
+		SuppressIfGroup:      r.SuppressIfGroup,
+		HasSuppressIfGroup:   r.HasSuppressIfGroup,
+		TunnelID:             r.TunnelID,
+		IPProto:              r.IPProto,
+		HasIPProto:           r.HasIPProto,
+		SPort:                r.SPort,
+		DPort:                r.DPort,
+		HasSPort:             r.HasSPort,
+		HasDPort:             r.HasDPort,
 	}
 }

@@ -28,14 +28,14 @@ func TestConversions(t *testing.T) {
 		want ifaddr.Route
 	}{
 		{vrrp.Route{Dst: netip.MustParsePrefix("192.168.0.0/24"), Via: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5},
-			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.0.0/24"), Gateway: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5}},
+			ifaddr.Route{ExactScope: true, Dst: netip.MustParsePrefix("192.168.0.0/24"), Gateway: netip.MustParseAddr("10.0.0.254"), Table: 100, Metric: 5}},
 		{vrrp.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: vrrp.RouteBlackhole, Protocol: 18, Scope: 254, HasScope: true},
-			ifaddr.Route{Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: ifaddr.RouteBlackhole, Protocol: 18, Scope: ifaddr.ScopeHost}},
+			ifaddr.Route{ExactScope: true, Dst: netip.MustParsePrefix("192.168.9.0/24"), Type: ifaddr.RouteBlackhole, Protocol: 18, Scope: ifaddr.ScopeHost}},
 		{vrrp.Route{Dst: netip.MustParsePrefix("::/0"), Via: netip.MustParseAddr("fd00::1")},
-			ifaddr.Route{Dst: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr("fd00::1")}},
-		{vrrp.Route{Dst: netip.MustParsePrefix("10.93.0.0/16"), Metrics: vrrp.RouteMetrics{MTU: 1400},
+			ifaddr.Route{ExactScope: true, Dst: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr("fd00::1")}},
+		{vrrp.Route{Dst: netip.MustParsePrefix("10.93.0.0/16"), Metrics: vrrp.RouteMetrics{}.With(vrrp.MetricMTU, 1400), Tos: 4, Realms: 20, HasTTLPropagate: true,
 			Nexthops: []vrrp.Nexthop{{Via: netip.MustParseAddr("192.0.2.254"), Dev: "d0", Weight: 2}, {Via: netip.MustParseAddr("192.0.2.253"), Dev: "d0"}}},
-			ifaddr.Route{Dst: netip.MustParsePrefix("10.93.0.0/16"), Metrics: ifaddr.RouteMetrics{MTU: 1400},
+			ifaddr.Route{ExactScope: true, Dst: netip.MustParsePrefix("10.93.0.0/16"), Metrics: ifaddr.RouteMetrics{Values: [18]uint32{2: 1400}, Set: 1 << 2}, Tos: 4, Realms: 20, HasTTLPropagate: true,
 				NextHops: []ifaddr.NextHop{{Gateway: netip.MustParseAddr("192.0.2.254"), Link: "d0", Weight: 2}, {Gateway: netip.MustParseAddr("192.0.2.253"), Link: "d0"}}}},
 	}
 	for _, tc := range routes {
@@ -49,6 +49,10 @@ func TestConversions(t *testing.T) {
 	}
 	if ru := toRule(vrrp.Rule{Action: vrrp.RuleGoto, Goto: 7}); ru.Action != ifaddr.RuleGoto || ru.Goto != 7 {
 		t.Errorf("goto rule %+v", ru)
+	}
+	in := vrrp.Rule{L3MDev: true, UIDStart: 10000, UIDEnd: 19999, HasUIDRange: true, Realms: 30<<16 | 20}
+	if ru := toRule(in); !ru.L3MDev || !ru.HasUIDRange || ru.UIDStart != 10000 || ru.UIDEnd != 19999 || ru.Realms != in.Realms {
+		t.Errorf("l3mdev rule %+v", ru)
 	}
 }
 

@@ -118,6 +118,7 @@ func (lw *Watcher) resync(report bool) {
 	if !report {
 		lw.links, lw.names, lw.primary = map[string]linkView{}, map[int]string{}, map[srcKey]netip.Addr{}
 	}
+	primary := lw.readPrimaries()
 	seen := map[string]bool{}
 	for _, l := range links {
 		seen[l.Name] = true
@@ -128,7 +129,8 @@ func (lw *Watcher) resync(report bool) {
 		lw.links[l.Name] = linkView{index: l.Index, up: l.Usable()}
 		lw.names[l.Index] = l.Name
 		for _, v6 := range []bool{false, true} {
-			lw.primary[srcKey{l.Index, v6}] = lw.readPrimary(l.Index, v6)
+			k := srcKey{l.Index, v6}
+			lw.primary[k] = primary(k)
 		}
 	}
 	for name, v := range lw.links {
@@ -138,8 +140,29 @@ func (lw *Watcher) resync(report bool) {
 	}
 	if report {
 		for k := range lw.primary {
-			lw.source(k, lw.readPrimary(k.index, k.ipv6))
+			lw.source(k, primary(k))
 		}
+	}
+}
+
+// readPrimaries reads every interface's primary addresses in one dump per
+// family (not two dumps per link); should a dump fail, each is asked for
+// alone.
+func (lw *Watcher) readPrimaries() func(srcKey) netip.Addr {
+	var fam [2]map[int][]ifaddr.AddrEvent
+	for i, v6 := range []bool{false, true} {
+		m, err := lw.nl.AddrsByIndex(v6)
+		if err != nil {
+			return func(k srcKey) netip.Addr { return lw.readPrimary(k.index, k.ipv6) }
+		}
+		fam[i] = m
+	}
+	return func(k srcKey) netip.Addr {
+		i := 0
+		if k.ipv6 {
+			i = 1
+		}
+		return firstCandidate(fam[i][k.index])
 	}
 }
 
@@ -305,6 +328,10 @@ func (lw *Watcher) readPrimary(index int, ipv6 bool) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
+	return firstCandidate(addrs)
+}
+
+func firstCandidate(addrs []ifaddr.AddrEvent) netip.Addr {
 	for _, a := range addrs {
 		if candidate(a.Addr, a.Scope) {
 			return a.Addr

@@ -64,7 +64,7 @@ func (b *bgpSide) gateBFD() {
 
 func hasBFD(cfg *config.Config, name string) bool {
 	for _, i := range cfg.VRRP.BFDs {
-		if i.Name == name {
+		if i.Name == name && !i.Disabled {
 			return true
 		}
 	}

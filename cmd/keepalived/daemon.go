@@ -106,7 +106,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	// logged for the sides it runs, as at start.
 	var running *daemon.Daemon
 	opt := daemon.Options{
-		LogConfig: func(l *daemon.Logs, vrrp, check bool) { logDiagnostics(l, diags, vrrp, check) },
+		LogConfig: func(l *daemon.Logs, vrrp, check, bfd bool) { logDiagnostics(l, diags, vrrp, check, bfd) },
 		Load: func() (*config.Config, string, error) {
 			c, ds, err := loadForReload(o)
 			vrrp, check := true, true
@@ -158,6 +158,12 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	if err := d.Run(context.Background(), cfg); err != nil {
 		if errors.Is(err, daemon.ErrRunning) {
 			return 0 // keepalived logs it and exits with KEEPALIVED_EXIT_OK
+		}
+		if errors.Is(err, daemon.ErrConfig) {
+			return 2 // KEEPALIVED_EXIT_CONFIG, logged by the daemon
+		}
+		if errors.Is(err, daemon.ErrFatal) {
+			return 1 // KEEPALIVED_EXIT_FATAL, logged by the daemon
 		}
 		logs.Core.Error(err.Error())
 		return 1
@@ -279,14 +285,18 @@ func instanceName(o Options, cfg *config.Config) string {
 // processes do at start: the parent's under Keepalived, the children's
 // under their own identity, each with keepalived's "(Line N)" or
 // "(FILE: Line N)" prefix (parser.Diagnostic.LogLines).
-func logDiagnostics(logs *daemon.Logs, diags parser.Diagnostics, vrrp, check bool) {
-	forEachDiagLine(diags, vrrp, check, func(p parser.Process, l string) {
+func logDiagnostics(logs *daemon.Logs, diags parser.Diagnostics, vrrp, check, bfd bool) {
+	forEachDiagLine(diags, vrrp, check, bfd, func(p parser.Process, l string) {
 		log := logs.Core
 		switch p {
 		case parser.ProcChecker:
 			log = logs.Check
 		case parser.ProcVRRP:
 			log = logs.VRRP
+		case parser.ProcBFD:
+			if logs.BFD != nil {
+				log = logs.BFD
+			}
 		}
 		log.Info(l)
 	})
@@ -296,7 +306,7 @@ func logDiagnostics(logs *daemon.Logs, diags parser.Diagnostics, vrrp, check boo
 // when they read the file again, one line each.
 func diagText(diags parser.Diagnostics, vrrp, check bool) string {
 	var b strings.Builder
-	forEachDiagLine(diags, vrrp, check, func(_ parser.Process, l string) {
+	forEachDiagLine(diags, vrrp, check, false, func(_ parser.Process, l string) {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	})
@@ -305,15 +315,18 @@ func diagText(diags parser.Diagnostics, vrrp, check bool) string {
 
 // forEachDiagLine calls f with each line keepalived logs for diags, the
 // parent's first, then the checker's and the VRRP child's when they run.
-func forEachDiagLine(diags parser.Diagnostics, vrrp, check bool, f func(parser.Process, string)) {
+func forEachDiagLine(diags parser.Diagnostics, vrrp, check, bfd bool, f func(parser.Process, string)) {
 	running := parser.ProcParent
+	if bfd {
+		running |= parser.ProcBFD
+	}
 	if vrrp {
 		running |= parser.ProcVRRP
 	}
 	if check {
 		running |= parser.ProcChecker
 	}
-	for _, p := range []parser.Process{parser.ProcParent, parser.ProcChecker, parser.ProcVRRP} {
+	for _, p := range []parser.Process{parser.ProcParent, parser.ProcBFD, parser.ProcChecker, parser.ProcVRRP} {
 		for _, d := range diags {
 			for _, l := range d.LogLines(running & p) {
 				f(p, l)

@@ -257,3 +257,30 @@ func TestNoVRRPSideNoDump(t *testing.T) {
 		t.Fatalf("dump logged without a VRRP side:\n%s", r.proc.Output())
 	}
 }
+
+// TestRouteInterfaceTracked: a virtual route's interface is tracked at
+// weight 0, as keepalived's vrrp_complete_instance makes it (TRACK_ROUTE):
+// that interface down puts the master in FAULT and the backup takes the
+// VIP; up again, the master returns. HOST_LAB_DAEMON=/usr/sbin/keepalived
+// runs keepalived for the baseline.
+func TestRouteInterfaceTracked(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 2)
+	h1, h2 := l.Host(1), l.Host(2)
+	other := os.Getenv("HOST_LAB_DAEMON")
+	// A second link on h1, a veth pair inside its namespace.
+	h1.NS.MustRun(t, "ip", "link", "add", "rtx", "type", "veth", "peer", "name", "rtxp")
+	h1.NS.MustRun(t, "ip", "link", "set", "rtx", "up")
+	h1.NS.MustRun(t, "ip", "link", "set", "rtxp", "up")
+	h1conf := strings.Replace(conf(150, vip1), "  virtual_ipaddress {", "  virtual_routes {\n    203.0.113.0/24 dev rtx\n  }\n  virtual_ipaddress {", 1)
+	r1 := startReloadRouter(t, h1, h1conf, other)
+	r2 := startReloadRouter(t, h2, conf(100, vip1), other)
+	r1.waitFor("h1 MASTER, h2 BACKUP", func() bool { return r1.state() == "MASTER" && r2.state() == "BACKUP" })
+	h1.NS.MustRun(t, "ip", "link", "set", "rtx", "down")
+	r1.waitFor("h1 FAULT on the route's interface down", func() bool { return r1.state() == "FAULT" })
+	r2.waitFor("h2 MASTER with the VIP", func() bool { return r2.state() == "MASTER" && r2.hasAddr(vip1) })
+	h1.NS.MustRun(t, "ip", "link", "set", "rtx", "up")
+	r1.waitFor("h1 MASTER again", func() bool { return r1.state() == "MASTER" && r1.hasAddr(vip1) })
+	r1.signal(syscall.SIGTERM)
+	r2.signal(syscall.SIGTERM)
+}

@@ -111,7 +111,7 @@ func configTest(o Options, stdout, stderr io.Writer) int {
 		out = f
 	}
 	cfg, diags, _ := parser.Parse(o.ConfigFile, parserOptions(o))
-	io.WriteString(out, diags.String())
+	diags.WriteTo(out)
 	if o.DumpConf && cfg != nil {
 		dump(stdout, cfg, o.DumpFormat)
 	}

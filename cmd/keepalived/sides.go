@@ -78,6 +78,9 @@ func plugSides(opt *daemon.Options, vopt *vrrpside.Options) (setRunning func(*da
 		so.Logger, so.KeepVIPs = log, keepVIPs
 		// The extensions' observers first, the sync daemon last.
 		so.Notifiers = append(append([]vrrp.Notifier(nil), vopt.Notifiers...), follow)
+		if err := ipvsForSyncDaemon(c, log); err != nil {
+			return nil, err
+		}
 		return vrrpside.New(c, so)
 	}
 	var running *daemon.Daemon

@@ -64,6 +64,9 @@ func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
 		return scripts.Wrap(next, sc, runs)
 	}
 	traps := newSNMPTraps()
+	if o.LogDetail {
+		traps.detail = func(l string) { opt.Logs.VRRP.Info(l) }
+	}
 	opt.Notifiers = append(opt.Notifiers, traps)
 	checkTraps.Store(traps)
 	prevRejected := opt.Rejected
@@ -239,6 +242,8 @@ func ifaceInfo(name string) snmpmib.Iface {
 // sends the traps in event order; a full queue drops, as keepalived drops
 // traps snmpd is not there to take.
 type snmpTraps struct {
+	// detail logs keepalived's -D line of each VRRP trap; nil without -D.
+	detail   func(string)
 	events   chan vrrp.Event
 	check    chan check.Event
 	rejected chan vrrp.Rejection
@@ -307,6 +312,9 @@ func (t *snmpTraps) send(a *snmpagent.Agent, input func() (snmpmib.Input, bool),
 		return
 	}
 	for _, tr := range build(in) {
+		if t.detail != nil && tr.Log != "" {
+			t.detail(tr.Log)
+		}
 		a.Notify(a.Trap(tr.OID, tr.VarBinds...)) // dropped when snmpd is away, as keepalived's
 	}
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/internal/strerror"
 	"github.com/dsas/keepalived-go/ipvs"
 	"github.com/dsas/keepalived-go/vrrp"
 )
@@ -97,4 +101,20 @@ func (s *syncFollower) drain() {
 		s.mu.Unlock()
 		_ = t.SyncDaemonRole(st, id)
 	}
+}
+
+// ipvsForSyncDaemon is keepalived's VRRP child's ipvs_start for
+// lvs_sync_daemon (vrrp_ipvs_needed): without IPVS in the kernel the
+// daemon terminates with its FATAL error.
+func ipvsForSyncDaemon(c *config.Config, log *slog.Logger) error {
+	if c.Global.LVS.SyncDaemon == nil {
+		return nil
+	}
+	log.Debug("Initializing ipvs")
+	conn, err := ipvs.Dial()
+	if err != nil {
+		log.Info(fmt.Sprintf("IPVS: Can't initialize ipvs: %s", strerror.Text(err)))
+		return fmt.Errorf("lvs_sync_daemon: %w: %w", daemon.ErrFatal, err)
+	}
+	return conn.Close()
 }

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/ipvs"
 	"github.com/dsas/keepalived-go/vrrp"
 )
@@ -96,5 +101,27 @@ func TestSyncDaemonStateBeforeLVS(t *testing.T) {
 			t.Fatalf("roles %v, want [backup]", roles)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestIPVSForSyncDaemon: with lvs_sync_daemon and no IPVS in the kernel
+// (this host's; the VM has it), the VRRP side does not start: keepalived's
+// VRRP child logs "IPVS: Can't initialize ipvs: No such file or
+// directory" and exits FATAL, which stops the daemon with status 1.
+func TestIPVSForSyncDaemon(t *testing.T) {
+	if c, err := ipvs.Dial(); err == nil {
+		c.Close()
+		t.Skip("IPVS is available here")
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	c := &config.Config{}
+	if err := ipvsForSyncDaemon(c, log); err != nil {
+		t.Fatalf("no sync daemon: %v", err)
+	}
+	c.Global.LVS.SyncDaemon = &config.SyncDaemon{Interface: "eth0"}
+	err := ipvsForSyncDaemon(c, log)
+	if !errors.Is(err, daemon.ErrFatal) || !strings.Contains(buf.String(), "IPVS: Can't initialize ipvs: No such file or directory") {
+		t.Fatalf("err %v, log %s", err, buf.String())
 	}
 }
