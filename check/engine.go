@@ -308,6 +308,9 @@ func (e *Engine) start() []output {
 	}
 	e.queue = e.queue[:0]
 	for _, c := range e.checkers {
+		if c.spec.Inert {
+			continue
+		}
 		d := bootstrapDelay
 		if w := c.spec.Timing.Warmup; w > 0 {
 			d += time.Duration(e.randN(int64(w) + 1))

@@ -157,11 +157,16 @@ func (r *realState) computeAlive() bool {
 // weight is keepalived's real_weight(effective_weight): configured weight
 // plus the dynamic offsets, clamped to IPVS's range.
 func (r *realState) weight() int64 {
+	return min(max(r.rawWeight(), 0), math.MaxInt32)
+}
+
+// rawWeight is the configured weight plus the checkers' offsets.
+func (r *realState) rawWeight() int64 {
 	w := r.spec.Weight
 	for _, c := range r.checkers {
 		w += c.offset
 	}
-	return min(max(w, 0), math.MaxInt32)
+	return w
 }
 
 // serviceState is a virtual server's quorum state (ipwrapper.c

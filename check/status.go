@@ -17,10 +17,13 @@ type ServiceStatus struct {
 
 // RealStatus is a snapshot of one real server.
 type RealStatus struct {
-	ID       string
-	Alive    bool
-	Weight   int64 // effective weight (configured + dynamic)
-	Checkers []CheckerStatus
+	ID     string
+	Alive  bool
+	Weight int64 // effective weight (configured + dynamic), as IPVS takes it (clamped)
+	// RawWeight is the sum before clamping (keepalived's effective_weight,
+	// which keepalived_check.data prints).
+	RawWeight int64
+	Checkers  []CheckerStatus
 }
 
 // CheckerStatus is a snapshot of one checker.
@@ -42,6 +45,9 @@ type CheckerStatus struct {
 	Failures            uint64
 	// Confirming: a failed HTTP_GET/SSL_GET waits for one more good pass.
 	Confirming bool
+	// Weight is the checker's dynamic weight (keepalived's cur_weight):
+	// FILE_CHECK's value × weight, MISC_CHECK's misc_dynamic offset.
+	Weight int64
 }
 
 // Status returns a consistent snapshot of every service.
@@ -56,14 +62,14 @@ func (e *Engine) Status() []ServiceStatus {
 			Members: append([]Member(nil), s.last...),
 		}
 		for _, r := range s.reals {
-			rs := RealStatus{ID: r.spec.ID, Alive: r.alive, Weight: r.weight()}
+			rs := RealStatus{ID: r.spec.ID, Alive: r.alive, Weight: r.weight(), RawWeight: r.rawWeight()}
 			for _, c := range r.checkers {
 				cs := CheckerStatus{
 					Kind: c.spec.Kind, Up: c.up, InFlight: c.inFlight, LastOK: c.lastOK,
 					LastError: c.lastErr, LastFailure: c.lastFail, LastFailureAt: c.lastFailAt,
 					LastDuration: c.lastDur, LastRun: c.lastRun,
 					ConsecutiveFailures: c.consecFail, Checks: c.checks, Failures: c.failures,
-					Confirming: c.confirming,
+					Confirming: c.confirming, Weight: c.offset,
 				}
 				if !c.inFlight {
 					cs.NextRun = c.next

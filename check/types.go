@@ -54,6 +54,10 @@ type Checker struct {
 	// Wake, when set, lets Engine.Wake(Wake) run the checker at once
 	// (BFD_CHECK: "bfd:" + the instance name).
 	Wake string
+	// Inert checkers never run and keep their initial state: keepalived's
+	// BFD_CHECK on a bfd_instance its BFD process disabled (no neighbor),
+	// which no event ever reaches.
+	Inert bool
 	// OnVerdict, when set, is told each verdict keepalived's checkers log
 	// (their *_epilog functions): a success while down or before the first
 	// run, a failure once the retries are spent while up or before the

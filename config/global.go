@@ -50,21 +50,26 @@ type Global struct {
 	Umask                 uint32
 	UmaskSet              bool
 	ScriptUser            string // script_user
-	ScriptGroup           string
-	EnableScriptSecurity  bool
-	RandomSeed            uint32
-	RandomSeedSet         bool
-	ReloadCheckConfig     string // "" unset; "/dev/null" when given without a file
-	ReloadTimeFile        string
-	ReloadRepeat          bool
-	ReloadFile            string // default /run/keepalived.reload
-	ConfigSaveDir         string
-	TmpConfigDirectory    string
-	DataUseInstance       bool
-	DynamicInterfaces     bool
-	AllowIfChanges        bool
-	DefaultInterface      string // default eth0
-	DisableLocalIGMP      bool
+	// DefaultScriptUserResolved and DefaultScriptUserFailed are how
+	// reading the file resolved the default script user (keepalived's
+	// get_default_script_user, cached at the first script without a user,
+	// failing only if script security was already on then).
+	DefaultScriptUserResolved, DefaultScriptUserFailed bool
+	ScriptGroup                                        string
+	EnableScriptSecurity                               bool
+	RandomSeed                                         uint32
+	RandomSeedSet                                      bool
+	ReloadCheckConfig                                  string // "" unset; "/dev/null" when given without a file
+	ReloadTimeFile                                     string
+	ReloadRepeat                                       bool
+	ReloadFile                                         string // default /run/keepalived.reload
+	ConfigSaveDir                                      string
+	TmpConfigDirectory                                 string
+	DataUseInstance                                    bool
+	DynamicInterfaces                                  bool
+	AllowIfChanges                                     bool
+	DefaultInterface                                   string // default eth0
+	DisableLocalIGMP                                   bool
 
 	// FIFOs, SNMP and DBus.
 	NotifyFIFO        FIFO // notify_fifo
@@ -102,6 +107,10 @@ type FIFO struct {
 	User   string
 	Group  string
 	Script *Command
+	// DroppedByVRRP is the script the VRRP side's security check removed
+	// (missing or insecure); keepalived's other processes never check a
+	// VRRP FIFO script and still print it in their dumps.
+	DroppedByVRRP *Command
 }
 
 // ProcessTuning is the per-child scheduling set in global_defs

@@ -15,6 +15,14 @@ type LVS struct {
 	SSL *SSL
 	// Groups are the virtual_server_groups that survived parsing.
 	Groups []*VirtualServerGroup
+	// HaveCheckerConfig: a virtual_server block was read, even if none
+	// survived validation; keepalived then still runs its checker process
+	// (have_checker_config), which logs, dumps its globals and idles.
+	HaveCheckerConfig bool
+	// CheckerBFDs are the bfd_instances whose events the checker side
+	// takes, in file order, those the BFD side disables included
+	// (keepalived's check_data->track_bfds).
+	CheckerBFDs []string
 	// Refused: keepalived's checker child gives up reading the file (a
 	// keyword missing its parameter) and exits with CONFIG at start; the
 	// daemon terminates with exit 2.
@@ -221,6 +229,10 @@ type VirtualServer struct {
 	// parsing (groups may be defined after the virtual server).
 	GroupName string
 	Group     *VirtualServerGroup
+	// GroupSeq is keepalived's number of the virtual server among those
+	// of its group (link_vsg_to_vs, before validation drops any), the
+	// port of its name: [GROUP]:SEQ.
+	GroupSeq uint16
 	// Family is resolved from the address, group, ip_family or real
 	// servers, as keepalived does.
 	Family Family

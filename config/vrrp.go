@@ -112,6 +112,11 @@ type VRRPFirewall struct {
 	IPTablesOutChain string
 	IPSets           []string // up to 6 set names as written
 	NFTables         bool
+	// NFTablesByVRRP: NFTables was turned on by an instance that needs it
+	// (use_vmac, no_accept or strict), not by the nftables keyword; only
+	// keepalived's VRRP process decides that, its other processes never
+	// see it.
+	NFTablesByVRRP   bool
 	NFTablesTable    string // default "keepalived"
 	NFTablesPriority int    // default -1
 	NFTablesIfIndex  bool

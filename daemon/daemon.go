@@ -390,7 +390,7 @@ func (d *Daemon) wantVRRP(cfg *config.Config) bool {
 }
 
 func (d *Daemon) wantLVS(cfg *config.Config) bool {
-	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0 || cfg.LVS.Refused)
+	return d.opt.Check && (d.opt.All || len(cfg.LVS.VirtualServers) > 0 || cfg.LVS.HaveCheckerConfig || cfg.LVS.Refused)
 }
 
 func (d *Daemon) start(cfg *config.Config) error {

@@ -175,6 +175,10 @@ func TestReloadRefusesNamespaceChange(t *testing.T) {
 func TestPIDFilesPerSide(t *testing.T) {
 	vrrpOnly := &config.Config{}
 	vrrpOnly.VRRP.Instances = make([]config.Instance, 1)
+	// Every virtual server dropped: keepalived still runs its checker
+	// (have_checker_config; corpus 075 and 088 in the LVS differential).
+	droppedVS := &config.Config{}
+	droppedVS.LVS.HaveCheckerConfig = true
 	for _, tc := range []struct {
 		name            string
 		cfg             *config.Config
@@ -184,6 +188,7 @@ func TestPIDFilesPerSide(t *testing.T) {
 		{"both sides, VRRP config only", vrrpOnly, true, true, []string{"k.pid", "v.pid"}},
 		{"-C, VRRP config only", vrrpOnly, false, true, []string{"k.pid"}},
 		{"both sides, empty config", &config.Config{}, true, true, []string{"k.pid"}},
+		{"virtual servers all dropped", droppedVS, true, true, []string{"c.pid", "k.pid"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -358,6 +358,7 @@ type lvsRun struct {
 	data  string
 	rc    int
 	hung  bool
+	early bool // exited before SIGTERM (at start, or a fatal error later)
 	start error
 }
 
@@ -382,12 +383,9 @@ func runLVSPlan(t *testing.T, n int, p lvsPlan, ours string, allow []allowEntry)
 	if _, err := ka.lab.daemon(p, "test", "keepalived"); err != nil {
 		t.Fatalf("keepalived -t: %v", err)
 	}
-	switch rc := atoi(ka.lab.read("test.rc")); rc {
-	case 0:
-	case 6: // script security warning: keepalived still runs the file
-		r.note = strings.TrimPrefix(r.note+"; -t exit 6 (script security warning)", "; ")
-	default:
-		r.skip = fmt.Sprintf("keepalived -t exit %d: %s", rc, firstLine(ka.lab.read("test.out")))
+	note, skip := lvsTestVerdict(atoi(ka.lab.read("test.rc")), ka.lab.read("test.out"))
+	r.note = strings.TrimPrefix(r.note+"; "+note, "; ")
+	if r.skip = skip; skip != "" {
 		return r
 	}
 	for _, d := range []*lvsRun{ka, gol} {
@@ -412,11 +410,16 @@ func runLVSPlan(t *testing.T, n int, p lvsPlan, ours string, allow []allowEntry)
 		}
 	}
 	for _, d := range []*lvsRun{ka, gol} {
-		d.cmd.Process.Signal(syscall.SIGUSR1)
+		d.exitedEarly()
+		if !d.early {
+			d.cmd.Process.Signal(syscall.SIGUSR1)
+		}
 	}
 	for _, d := range []*lvsRun{ka, gol} {
-		d.data = waitDump(d.cmd.Process.Pid)
-		d.cmd.Process.Signal(syscall.SIGTERM)
+		if !d.early {
+			d.data = waitDump(d.cmd.Process.Pid)
+			d.cmd.Process.Signal(syscall.SIGTERM)
+		}
 	}
 	for _, d := range []*lvsRun{ka, gol} {
 		d.stop()
@@ -453,8 +456,21 @@ func waitDump(pid int) string {
 	return last
 }
 
+// exitedEarly notes a daemon that has already exited: it is not
+// signalled, and its exit code is compared like any other.
+func (r *lvsRun) exitedEarly() {
+	select {
+	case err := <-r.done:
+		r.rc, r.early = exitCode(err), true
+	default:
+	}
+}
+
 // stop waits for the exit after SIGTERM: 30 s (TCG), then SIGKILL.
 func (r *lvsRun) stop() {
+	if r.early {
+		return
+	}
 	select {
 	case err := <-r.done:
 		r.rc = exitCode(err)
@@ -490,6 +506,9 @@ func (r *lvsRun) aspect(a string) []string {
 		return dumpLines(r.data)
 	case "exit":
 		out := []string{fmt.Sprint("exit ", r.rc)}
+		if r.early {
+			out = append(out, "exited before SIGTERM")
+		}
 		if r.hung {
 			out = append(out, "no exit within 30 s of SIGTERM")
 		}

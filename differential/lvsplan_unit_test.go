@@ -69,6 +69,14 @@ func TestRewriteLVS(t *testing.T) {
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
+	// Inside a multi-line $MACRO the continuation must survive (corpus
+	// 075: the rewritten macro lost its real servers in both daemons).
+	in = "$RS= \\\n    notify_up \"/x/notify.sh UP\" \\\n    notify_master /x \\\n  }\n"
+	got = rewriteLVS(in, "/run/w/rec.sh", "/run/w/ok.sh")
+	want = "$RS= \\\n    notify_up \"/run/w/rec.sh notify_up@L2\" \\\n    notify_master \"/run/w/rec.sh notify_master\" \\\n  }\n"
+	if got != want {
+		t.Errorf("macro: got:\n%s\nwant:\n%s", got, want)
+	}
 }
 
 // TestLVSViews: the log keeps the checker lines once each, without
@@ -78,8 +86,10 @@ func TestLVSViews(t *testing.T) {
 	log := "Mon Dec  7 04:22:28 2026: TCP connection to [10.0.0.1]:tcp:80 success.\n" +
 		"Mon Dec  7 04:22:31 2026: TCP connection to [10.0.0.1]:tcp:80 success.\n" +
 		"Mon Dec  7 04:22:31 2026: Starting Healthcheck child process, pid=12\n" +
-		"Mon Dec  7 04:22:32 2026: Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80\n"
-	if got := lvsLogLines(log); strings.Join(got, "|") != "Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80|TCP connection to [10.0.0.1]:tcp:80 success." {
+		"Mon Dec  7 04:22:32 2026: Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80\n" +
+		"Mon Dec  7 04:22:33 2026: smtp fd 17 returned write error\n" +
+		"Mon Dec  7 04:22:34 2026: smtp fd 9 returned write error\n"
+	if got := lvsLogLines(log); strings.Join(got, "|") != "Removing service [10.0.0.1]:tcp:80 from VS [10.0.1.1]:tcp:80|TCP connection to [10.0.0.1]:tcp:80 success.|smtp fd N returned write error" {
 		t.Errorf("log lines %q", got)
 	}
 	if got := ipvsLines("phase1", "-a -t b\n-A -t a\n"); strings.Join(got, "|") != "phase1: -A -t a|phase1: -a -t b" {
@@ -99,6 +109,26 @@ func TestLVSViews(t *testing.T) {
 	}
 	if rep := renderReport(lvsAspects, []row{r}, time.Second); !strings.Contains(rep, "1 files run, 0 skipped") {
 		t.Errorf("report:\n%s", rep)
+	}
+}
+
+// TestLVSTestVerdict: every file keepalived's -t does not refuse outright
+// runs (exit 5 and 6 with a note); exit 4 is skipped with -t's first line.
+func TestLVSTestVerdict(t *testing.T) {
+	for _, c := range []struct {
+		rc         int
+		note, skip string
+	}{
+		{0, "", ""},
+		{5, "-t exit 5 (non-fatal configuration errors)", ""},
+		{6, "-t exit 6 (script security warning)", ""},
+		{4, "", "keepalived -t exit 4: Unable to find file"},
+		{1, "", "keepalived -t exit 1: Unable to find file"},
+	} {
+		note, skip := lvsTestVerdict(c.rc, "Unable to find file\nmore\n")
+		if note != c.note || skip != c.skip {
+			t.Errorf("exit %d: note %q skip %q, want %q %q", c.rc, note, skip, c.note, c.skip)
+		}
 	}
 }
 

@@ -114,3 +114,52 @@ virtual_server 10.0.0.1 80 {
 		}
 	})
 }
+
+// TestBFDCheckDisabledInstance: a BFD_CHECK on a bfd_instance keepalived's
+// BFD process disables (no neighbor) never hears an event, so keepalived
+// keeps the checker in its initial state: the real server stays in IPVS
+// (alpha: stays out), and no "BFD check of" line is logged (corpus 047,
+// 070; keepalived-go took the servers out, lost quorum and added the
+// sorry server).
+func TestBFDCheckDisabledInstance(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := parse(t, `bfd_instance B1 {
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    BFD_CHECK {
+      name B1
+    }
+  }
+  real_server 10.0.1.2 80 {
+    BFD_CHECK {
+      name B1
+      alpha
+    }
+  }
+}`)
+		k := &ipvs.Memory{}
+		m, err := New(cfg, Options{Kernel: k, KeepOnExit: true, Resync: -1, RunScript: func(*config.Command) {},
+			BFDUp: func(string) bool { return false }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = m.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		got := table(t, k)
+		if !slices.Contains(got, "-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 1") ||
+			slices.Contains(got, "-a TCP 10.0.0.1:80 -r 10.0.1.2:80 NAT weight 1") {
+			t.Errorf("IPVS %v: want 10.0.1.1 (initially up) in and 10.0.1.2 (alpha) out", got)
+		}
+		m.BFDState("B1", false)
+		synctest.Wait()
+		if !slices.Contains(table(t, k), "-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 1") {
+			t.Error("a disabled instance's checker ran")
+		}
+	})
+}

@@ -1,6 +1,11 @@
 package lvs
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/ipvs"
 )
@@ -59,7 +64,7 @@ func (m *Manager) applyGlobals(old, p *plan) {
 	if want != nil {
 		for _, st := range []ipvs.SyncState{ipvs.SyncMaster, ipvs.SyncBackup} {
 			if err := a.StartSyncDaemon(syncDaemon(want, st, 0)); err != nil {
-				m.log.Warn("failed to start the IPVS sync daemon", "state", st.String(), "err", err)
+				m.log.Info(startDaemonError(err))
 			}
 		}
 		w := *want
@@ -112,4 +117,35 @@ func (m *Manager) SyncDaemonRole(st ipvs.SyncState, defaultID uint8) error {
 	_ = a.StopSyncDaemon(other)
 	_ = a.StopSyncDaemon(st)
 	return a.StartSyncDaemon(syncDaemon(c, st, defaultID))
+}
+
+// startDaemonError is keepalived's ipvs_talk line for a sync daemon that
+// would not start: libipvs's words for the errno, else strerror's (glibc's
+// are Go's with a capital).
+func startDaemonError(err error) string {
+	const head = "IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: "
+	var en syscall.Errno
+	if !errors.As(err, &en) {
+		return head + err.Error()
+	}
+	msg, ok := libipvsErrors[en]
+	if !ok {
+		if msg = en.Error(); msg != "" {
+			msg = strings.ToUpper(msg[:1]) + msg[1:]
+		}
+	}
+	return fmt.Sprintf("%s%s(%d)", head, msg, int(en))
+}
+
+// libipvsErrors is ipvs_strerror's table for ipvs_start_daemon.
+var libipvsErrors = map[syscall.Errno]string{
+	syscall.EEXIST:       "Daemon has already run",
+	syscall.ESRCH:        "No such service",
+	syscall.EPERM:        "Permission denied (you must be root)",
+	syscall.EINVAL:       "Invalid operation.  Possibly wrong module version, address not unicast, ...",
+	syscall.ENOPROTOOPT:  "Protocol not available",
+	syscall.ENOMEM:       "Memory allocation problem",
+	syscall.EOPNOTSUPP:   "Operation not supported with IPv6",
+	syscall.EAFNOSUPPORT: "Operation not supported with specified address family",
+	syscall.EMSGSIZE:     "Module is wrong version",
 }

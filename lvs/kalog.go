@@ -1,12 +1,14 @@
 package lvs
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/check/probe"
 	"github.com/dsas/keepalived-go/config"
 )
 
@@ -62,11 +64,26 @@ func verdictLines(c *config.Checker, vs, rs string, v check.Verdict) []string {
 		}
 		return []string{fmt.Sprintf("ICMP CHECK on service %s failed.", rs)}
 	case config.CheckSMTP:
-		// Failures are worded by the step that failed (smtp_final); only
-		// the success line is keepalived's here.
+		// A failure is worded by the step that failed (smtp_final).
 		if v.Up {
 			return []string{fmt.Sprintf("Remote SMTP server %s succeed on service.", rs)}
 		}
+		var se *probe.SMTPError
+		if errors.As(v.Err, &se) {
+			return []string{"SMTP_CHECK " + se.Reason}
+		}
+	case config.CheckDNS:
+		// dns_final: the reason, and the retries once the checker has run
+		// (even "after 0 retries").
+		var de *probe.DNSError
+		if v.Up || !errors.As(v.Err, &de) {
+			return nil
+		}
+		l := fmt.Sprintf("DNS_CHECK (%s) %s", rs, de.Reason)
+		if v.HasRun {
+			l += fmt.Sprintf(" after %d retries", v.Retry)
+		}
+		return []string{l}
 	case config.CheckHTTP, config.CheckSSL:
 		if !v.Up {
 			// timeout_epilog marks the checker as run before the

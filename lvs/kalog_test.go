@@ -3,11 +3,15 @@ package lvs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/check/probe"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/google/go-cmp/cmp"
 )
@@ -40,6 +44,17 @@ func TestVerdictLines(t *testing.T) {
 		{config.CheckPing, check.Verdict{HasRun: true, Retry: 1}, []string{"ICMP CHECK on service [10.20.1.2]:tcp:8080 of [10.20.0.1]:tcp:80 failed after 1 retries."}},
 		{config.CheckPing, check.Verdict{}, []string{"ICMP CHECK on service [10.20.1.2]:tcp:8080 failed."}},
 		{config.CheckSMTP, check.Verdict{Up: true}, []string{"Remote SMTP server [10.20.1.2]:tcp:8080 succeed on service."}},
+		// smtp_final's and dns_final's reasons (check_smtp.c, check_dns.c).
+		{config.CheckSMTP, check.Verdict{HasRun: true, Retry: 2, Err: &probe.SMTPError{Reason: "Read timeout from server [10.20.1.2]:25"}},
+			[]string{"SMTP_CHECK Read timeout from server [10.20.1.2]:25"}},
+		{config.CheckSMTP, check.Verdict{Err: errors.New("other")}, nil},
+		{config.CheckDNS, check.Verdict{Up: true}, nil},
+		{config.CheckDNS, check.Verdict{HasRun: true, Retry: 1, Err: &probe.DNSError{Reason: "failed to read socket; errno 111 (Connection refused)"}},
+			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) failed to read socket; errno 111 (Connection refused) after 1 retries"}},
+		{config.CheckDNS, check.Verdict{HasRun: true, Err: &probe.DNSError{Reason: "read timeout from socket"}},
+			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) read timeout from socket after 0 retries"}},
+		{config.CheckDNS, check.Verdict{Retry: 3, Err: &probe.DNSError{Reason: "read error occurred. (rcode = 2)"}},
+			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) read error occurred. (rcode = 2)"}},
 	} {
 		if diff := cmp.Diff(tc.want, verdictLines(&config.Checker{Type: tc.kind, HTTP: &config.HTTPCheck{URLs: urls}}, "[10.20.0.1]:tcp:80", rs, tc.v)); diff != "" {
 			t.Errorf("%s %+v (-want +got):\n%s", tc.kind, tc.v, diff)
@@ -106,5 +121,19 @@ func TestLogEvent(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestStartDaemonError: keepalived's line for a sync daemon that would not
+// start (corpus 062: lvs_sync_daemon on an interface that does not exist).
+func TestStartDaemonError(t *testing.T) {
+	for err, want := range map[error]string{
+		fmt.Errorf("ipvs: start master sync daemon on eth4: %w", &os.SyscallError{Syscall: "recvmsg", Err: syscall.ENODEV}): "IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: No such device(19)",
+		syscall.EEXIST:           "IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: Daemon has already run(17)",
+		errors.New("no netlink"): "IPVS cmd IP_VS_SO_SET_STARTDAEMON(1163) error: no netlink",
+	} {
+		if got := startDaemonError(err); got != want {
+			t.Errorf("%v: %q, want %q", err, got, want)
+		}
 	}
 }

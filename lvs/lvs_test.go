@@ -511,6 +511,7 @@ func TestFileCheck(t *testing.T) {
 }
 virtual_server 10.0.0.1 80 {
   protocol TCP
+  alpha
   real_server 10.0.1.1 80 {
     FILE_CHECK {
       track_file TF
@@ -530,6 +531,12 @@ virtual_server 10.0.0.1 80 {
 	}
 	if c.Timing.DelayLoop != time.Second {
 		t.Errorf("FILE_CHECK polled every %v, want 1s", c.Timing.DelayLoop)
+	}
+	// keepalived reads the file at start: a FILE_CHECK is never alpha,
+	// whatever the virtual server says (corpus 050: keepalived started
+	// with quorum, keepalived-go went through the sorry server).
+	if !cfg.LVS.VirtualServers[0].RealServers[0].Checkers[0].Alpha || c.Timing.Alpha {
+		t.Errorf("alpha: configured %v, FILE_CHECK's %v", cfg.LVS.VirtualServers[0].RealServers[0].Checkers[0].Alpha, c.Timing.Alpha)
 	}
 }
 

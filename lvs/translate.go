@@ -174,7 +174,6 @@ func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool
 		mail:           newMailPlan(cfg, log),
 	}}
 	t.p.nft = newNFTPlan(cfg, prev)
-	groupSeq := map[string]int{}
 	for _, vs := range cfg.LVS.VirtualServers {
 		var id string
 		switch vs.Kind {
@@ -184,9 +183,8 @@ func translateFrom(cfg *config.Config, log *slog.Logger, bfdUp func(string) bool
 			id = check.FormatFWMark(vs.Fwmark)
 		case config.VSGroup:
 			// keepalived numbers the virtual servers of a group in the
-			// port of their name (link_vsg_to_vs).
-			id = check.FormatGroup(vs.GroupName, uint16(groupSeq[vs.GroupName]))
-			groupSeq[vs.GroupName]++
+			// port of their name (link_vsg_to_vs; the parser does it).
+			id = check.FormatGroup(vs.GroupName, vs.GroupSeq)
 		}
 		if _, dup := t.p.byID[id]; dup {
 			t.log.Warn("duplicate virtual server ignored", "vs", id)
@@ -398,7 +396,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 	case config.CheckTCP:
 		out.Probe = &probe.TCP{Conn: conn}
 	case config.CheckSMTP:
-		p := &probe.SMTP{Conn: conn}
+		p := &probe.SMTP{Conn: conn, RS: rs.Addr}
 		if c.SMTP != nil {
 			p.HELO = c.SMTP.HeloName
 		}
@@ -449,10 +447,12 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 			return nil, fmt.Errorf("track_file %q not configured", f.TrackFile)
 		}
 		out.Probe = &probe.File{Path: path, Weight: int64(f.Weight), Reverse: f.Reverse}
-		// keepalived watches the file; we poll it every second.
+		// keepalived watches the file; we poll it every second. It
+		// reads the file when it starts, so a FILE_CHECK is never in
+		// alpha mode (add_rs_to_track_files clears it).
 		r := check.Resolve("FILE_CHECK")
 		out.Timing = r.Timing
-		out.Timing.Alpha = c.Alpha
+		out.Timing.Alpha = false
 	case config.CheckBFD:
 		if c.BFD == nil {
 			return nil, errors.New("BFD_CHECK without bfd instance")
@@ -461,6 +461,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		// Each BFD event runs the checker at once (Manager.BFDState); the
 		// one-second period only restates the last event.
 		out.Wake = bfdWakeKey(c.BFD.Name)
+		out.Inert = !t.bfdEnabled(c.BFD.Name)
 		r := check.Resolve("FILE_CHECK")
 		out.Timing = r.Timing
 		out.Timing.Alpha = c.Alpha
@@ -601,4 +602,15 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// bfdEnabled: the BFD side runs the instance (keepalived's BFD process
+// disables some, such as those without a neighbor).
+func (t *translator) bfdEnabled(name string) bool {
+	for _, b := range t.cfg.VRRP.BFDs {
+		if b.Name == name {
+			return !b.Disabled
+		}
+	}
+	return false
 }

@@ -157,6 +157,11 @@ func parseFile(path string, data []byte, opts Options) (*config.Config, Diagnost
 			c.scriptSecurityVerdict(procVRRP)
 		}
 	}
+	// How reading resolved the default script user (keepalived caches it
+	// at the first script without a user, with script security as known
+	// then); the dumps print it accordingly.
+	s := &c.core.script
+	c.Cfg.Global.DefaultScriptUserResolved, c.Cfg.Global.DefaultScriptUserFailed = s.defaultResolved, s.defaultFail
 	return c.Cfg, c.finish(), nil
 }
 

@@ -536,6 +536,7 @@ func lvsLastOf(p netip.Prefix) netip.Addr {
 // virtual_server.
 
 func lvsVSHandler(c *ctx, kw token, args []token) {
+	c.Cfg.LVS.HaveCheckerConfig = true
 	c.lvs.vs, c.lvs.rs, c.lvs.chk = nil, nil, nil
 	if !c.Require(kw, args, 1) {
 		return
@@ -1232,7 +1233,11 @@ func lvsRSScript(c *ctx, kw token, args []token, field func(*config.RealServer) 
 // side's keywords of the same names.
 func lvsCheckerTrackers() table {
 	ignore := func(*ctx, token, []token) {}
-	tf := table{"file": {Handle: ignore}, "init_file": {Handle: ignore},
+	tf := table{"file": {Handle: func(c *ctx, _ token, args []token) {
+		if t := c.lvs.trackFile; t != nil && len(args) > 0 {
+			t.Path = args[0].Text
+		}
+	}}, "init_file": {Handle: ignore},
 		"weight": {Handle: func(c *ctx, _ token, args []token) {
 			t := c.lvs.trackFile
 			if t == nil || len(args) == 0 {
@@ -1253,7 +1258,9 @@ func lvsCheckerTrackers() table {
 			c.lvs.trackFile = &config.TrackFile{Name: args[0].Text, Weight: 1}
 		},
 		End: func(c *ctx) {
-			if t := c.lvs.trackFile; t != nil {
+			// Without a file keepalived frees the track file (the VRRP
+			// pass reports it), so FILE_CHECKs naming it find nothing.
+			if t := c.lvs.trackFile; t != nil && t.Path != "" {
 				c.lvs.trackFiles = append(c.lvs.trackFiles, t)
 			}
 			c.lvs.trackFile = nil

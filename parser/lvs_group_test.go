@@ -122,7 +122,7 @@ virtual_server group G {
 			},
 			want: []lvsWant{
 				{generalError, 4, "zero port only valid for persistent services - setting"},
-				{generalError, 8, "and real server [10.0.1.1]:tcp:80 ports don't match"},
+				{generalError, 8, "virtual server [G]:0:[10.0.0.1,0] and real server [10.0.1.1]:tcp:80 ports don't match"},
 			},
 		},
 	}

@@ -195,7 +195,7 @@ func lvsZeroPort(p string) string {
 func lvsFmtVS(vs *config.VirtualServer) string {
 	switch vs.Kind {
 	case config.VSGroup:
-		return "[" + vs.GroupName + "]:" + strconv.Itoa(0)
+		return "[" + vs.GroupName + "]:" + strconv.Itoa(int(vs.GroupSeq))
 	case config.VSFwmark:
 		return "FWM " + strconv.FormatUint(uint64(vs.Fwmark), 10)
 	}

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -18,12 +19,27 @@ func validateLVS(c *ctx) {
 		g.SNMPVSStatsInterval = 5 * time.Second
 	}
 	c.Cfg.LVS.Groups = c.lvs.groups
+	for _, b := range c.lvs.bfds {
+		c.Cfg.LVS.CheckerBFDs = append(c.Cfg.LVS.CheckerBFDs, b.Name)
+	}
 
-	var out []*config.VirtualServer
+	// keepalived links and numbers every group's virtual servers before
+	// validating any, so a virtual server dropped by validation keeps
+	// its number and the messages name the numbered server.
+	var linked []*lvsVSBuild
+	seq := map[string]uint16{}
 	for _, b := range c.lvs.vss {
 		if !lvsLinkGroup(c, b) {
 			continue
 		}
+		if v := b.v; v.Kind == config.VSGroup {
+			v.GroupSeq = seq[v.GroupName]
+			seq[v.GroupName]++
+		}
+		linked = append(linked, b)
+	}
+	var out []*config.VirtualServer
+	for _, b := range linked {
 		if lvsValidateVS(c, b) {
 			out = append(out, b.v)
 		}
@@ -305,7 +321,7 @@ func lvsFixPorts(c *ctx, b *lvsVSBuild) {
 					continue
 				}
 				if p := rb.r.Addr.Port(); p != 0 && p != r.Port {
-					c.Report(rb.pos, generalError, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(v), r.First, lvsFmtAddrPort(rb.r.Addr, v.Protocol))
+					c.Report(rb.pos, generalError, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(v), fmtVSGE(r), lvsFmtAddrPort(rb.r.Addr, v.Protocol))
 				}
 			}
 			if s := v.Sorry; s != nil && s.Forwarding.Method != config.FwdNAT && s.Addr.Port() != 0 && s.Addr.Port() != r.Port {
@@ -462,4 +478,20 @@ func lvsCheckScripts(c *ctx, vs []*config.VirtualServer) {
 			drop(&r.NotifyDown)
 		}
 	}
+	// The checker process checks the FIFO scripts it runs: the global
+	// one (which the VRRP pass checks and drops for both) and its own.
+	g := &c.Cfg.Global
+	if g.NotifyFIFO.Script != nil {
+		c.CheckScript(procChecker, g.NotifyFIFO.Script)
+	}
+	drop(&g.LVSNotifyFIFO.Script)
+}
+
+// fmtVSGE is keepalived's format_vsge for an address entry: FIRST,PORT or
+// FIRST-LAST,PORT.
+func fmtVSGE(r config.AddrRange) string {
+	if r.First != r.Last {
+		return fmt.Sprintf("%s-%s,%d", r.First, r.Last, r.Port)
+	}
+	return fmt.Sprintf("%s,%d", r.First, r.Port)
 }

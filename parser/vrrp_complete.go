@@ -287,7 +287,7 @@ func (k *instCompletion) accept() {
 	}
 	if (!in.Accept || in.VMAC.Enabled) && !g.Firewall.NFTables {
 		k.c.Report(k.d.pos, info, "use_vmac or no_accept/strict specified, but no firewall configured - using nftables")
-		g.Firewall.NFTables, g.Firewall.NFTablesTable = true, "keepalived"
+		g.Firewall.NFTables, g.Firewall.NFTablesTable, g.Firewall.NFTablesByVRRP = true, "keepalived", true
 	}
 	if !in.Unicast && !in.McastDst.IsValid() {
 		in.McastDst = g.McastGroup4

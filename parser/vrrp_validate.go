@@ -131,7 +131,7 @@ func (c *ctx) vrrpScriptSecurity() {
 	g := &c.Cfg.Global
 	for _, f := range []*config.FIFO{&g.NotifyFIFO, &g.VRRPNotifyFIFO} {
 		if f.Script != nil && c.CheckScript(procVRRP, f.Script).Disabled() {
-			f.Script = nil
+			f.Script, f.DroppedByVRRP = nil, f.Script
 		}
 	}
 }

@@ -27,8 +27,13 @@ if [ -d "$corpus" ]; then
 		xargs -r cp -t "$payload/corpus/"
 fi
 report=${DIFFERENTIAL_LVS_REPORT:-/tmp/keepalived-lvs-differential.txt}
+# A selection gets 4 minutes of VM time per file (TCG; a file's three
+# phases last up to 80 s each), at least 15.
 timeout=900
-[ "$which" = all ] && timeout=7200
+case $which in
+all) timeout=7200 ;;
+*,*) n=$(echo "$which" | tr ',' '\n' | wc -l); [ $((n * 240)) -gt $timeout ] && timeout=$((n * 240)) ;;
+esac
 {
 	st=0
 	VM_TIMEOUT=$timeout tools/vm/run-in-vm.sh "$payload" -- \

@@ -13,5 +13,5 @@ fi
 # shellcheck disable=SC2086
 CGO_ENABLED=0 go test -count=1 -p 2 -timeout 25m -tags vmtest \
 	-exec "$PWD/tools/vm/run-in-vm.sh" $pkgs
-# The LVS runtime differential's CI subset (about 2.5 minutes in one VM).
+# The LVS runtime differential's CI subset (about 3.5 minutes in one VM).
 ./scripts/differential-lvs.sh

@@ -153,7 +153,13 @@ func writeChildGlobals(w io.Writer, cfg *config.Config) {
 	g := cfg.Global
 	// The child processes never compute the VRRP-side defaults: an unset
 	// lower-priority GARP reads as keepalived's PARAMETER_UNSET.
+	if f := &g.VRRPNotifyFIFO; f.Script == nil {
+		f.Script = f.DroppedByVRRP // only the VRRP process checks it
+	}
 	v := &g.VRRP
+	if v.Firewall.NFTablesByVRRP {
+		v.Firewall.NFTables = false
+	}
 	if v.GARPLowerPrioDelay == v.GARPMasterDelay && v.GARPLowerPrioRepeat == v.GARPMasterRepeat {
 		v.GARPLowerPrioDelay, v.GARPLowerPrioRepeat = 4294967295*time.Second, -1
 	}

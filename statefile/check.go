@@ -3,11 +3,13 @@ package statefile
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dsas/keepalived-go/check"
+	"github.com/dsas/keepalived-go/check/probe"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 )
@@ -22,14 +24,21 @@ const CheckName = "keepalived_check.data"
 func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.ServiceStatus) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	writeChildGlobals(w, cfg)
+	dumpSSL(p, cfg)
 	if len(cfg.LVS.VirtualServers) > 0 {
 		p("------< LVS Topology >------")
 		p(" System is compiled with LVS v1.2.1")
+		for _, g := range cfg.LVS.Groups {
+			dumpVSG(p, cfg, g, health)
+		}
 		for _, vs := range cfg.LVS.VirtualServers {
-			dumpVS(p, vs, health[vsID(vs)])
+			dumpVS(p, vs, cfg.LVS.Group(vs.GroupName), health[vsID(vs)])
 		}
 	}
-	var checkers []string
+	// keepalived queues the FILE_CHECKs when its checker process starts
+	// (add_rs_to_track_files), after every checker the file declares.
+	var checkers, fileCheckers []string
+	rx := regexesOf(cfg)
 	for _, vs := range cfg.LVS.VirtualServers {
 		for _, rs := range vs.RealServers {
 			st := realStatus(health[vsID(vs)], rs, vs)
@@ -39,23 +48,29 @@ func FormatCheckData(w io.Writer, cfg *config.Config, health map[string]check.Se
 					cs = &st.Checkers[i]
 				}
 				var cb strings.Builder
-				dumpChecker(func(f string, a ...any) { fmt.Fprintf(&cb, f+"\n", a...) }, vs, rs, c, cs)
-				checkers = append(checkers, cb.String())
+				dumpChecker(func(f string, a ...any) { fmt.Fprintf(&cb, f+"\n", a...) }, vs, rs, c, cs, rx)
+				if c.Type == config.CheckFile {
+					fileCheckers = append(fileCheckers, cb.String())
+				} else {
+					checkers = append(checkers, cb.String())
+				}
 			}
 		}
 	}
-	if len(checkers) > 0 {
+	if checkers = append(checkers, fileCheckers...); len(checkers) > 0 {
 		p("------< Health checkers >------")
 		for _, c := range checkers {
 			io.WriteString(w, c)
 		}
 	}
+	dumpCheckerTrackFiles(p, cfg)
+	dumpCheckerTrackBFDs(p, cfg)
 }
 
 func vsID(vs *config.VirtualServer) string {
 	switch {
 	case vs.GroupName != "":
-		return check.FormatGroup(vs.GroupName, vs.Addr.Port())
+		return check.FormatGroup(vs.GroupName, vs.GroupSeq)
 	case vs.Fwmark != 0:
 		return check.FormatFWMark(vs.Fwmark)
 	}
@@ -111,7 +126,7 @@ func fwdLine(p func(string, ...any), prefix string, f config.Forwarding) {
 	}
 }
 
-func dumpVS(p func(string, ...any), vs *config.VirtualServer, h check.ServiceStatus) {
+func dumpVS(p func(string, ...any), vs *config.VirtualServer, g *config.VirtualServerGroup, h check.ServiceStatus) {
 	p(" ------< Virtual server >------")
 	switch {
 	case vs.GroupName != "":
@@ -125,8 +140,13 @@ func dumpVS(p func(string, ...any), vs *config.VirtualServer, h check.ServiceSta
 		p("   VirtualHost = %s", vs.VirtualHost)
 	}
 	fam := "inet"
-	if vs.Family == config.IPv6 || (vs.Fwmark == 0 && vs.Addr.Addr().Is6()) {
+	v4, v6 := groupFamilies(g)
+	switch {
+	case vs.Family == config.IPv6 || (vs.Fwmark == 0 && vs.GroupName == "" && vs.Addr.Addr().Is6()):
 		fam = "inet6"
+	case g != nil && v4 && v6 && vs.Family == config.FamilyUnspec:
+		// vs->af stays unset for a group of both families.
+		fam = "IPv4 & IPv6"
 	}
 	p("   Address family = %s", fam)
 	p("   connection timeout = %s", secs(cmpOr(vs.ConnectTimeout, 5*time.Second)))
@@ -199,9 +219,12 @@ func enDis(b bool) string {
 }
 
 func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus, set bool) {
-	weight, alive, failed := int64(rs.Weight), true, 0
+	weight, raw, alive, failed := int64(rs.Weight), int64(rs.Weight), true, 0
 	if st != nil {
-		weight, alive = st.Weight, st.Alive
+		weight, raw, alive = st.Weight, st.RawWeight, st.Alive
+		if raw == 0 {
+			raw = weight // a status without RawWeight (Weight is RawWeight clamped)
+		}
 		for _, c := range st.Checkers {
 			if !c.Up {
 				failed++
@@ -209,7 +232,7 @@ func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus,
 		}
 	}
 	p("   ------< Real server >------")
-	p("   RIP = %s, RPORT = %d, WEIGHT = %d EFF WEIGHT = %d", rs.Addr.Addr(), rs.Addr.Port(), weight, weight)
+	p("   RIP = %s, RPORT = %d, WEIGHT = %d EFF WEIGHT = %d", rs.Addr.Addr(), rs.Addr.Port(), weight, raw)
 	fwdLine(p, "", rs.Forwarding)
 	p("   Alpha is %s", onOff(rs.Alpha))
 	p("   connection timeout = %s", secs(cmpOr(rs.ConnectTimeout, 5*time.Second)))
@@ -221,25 +244,57 @@ func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus,
 	notifyLine(p, "     RS down", rs.NotifyDown)
 	p("   Using smtp notification = yes")
 	p("   initial weight = %d", rs.Weight)
-	p("   effective weight = %d", weight)
+	p("   effective weight = %d", raw)
 	p("   previous effective_weight = 0")
 	p("   alive = %d", b2i(alive))
 	p("   num failed checkers = %d", failed)
 	p("   RS set = %d", b2i(set))
 	p("   reloaded = 0")
+	header := false
+	for _, c := range rs.Checkers {
+		if c.Type == config.CheckFile && c.File != nil {
+			if !header {
+				p("   Tracked Files")
+				header = true
+			}
+			p("     %s, weight %d%s", c.File.TrackFile, c.File.Weight, reverse(c.File.Reverse))
+		}
+	}
+	header = false
+	for _, c := range rs.Checkers {
+		if c.Type == config.CheckBFD && c.BFD != nil {
+			if !header {
+				p("   Tracked BFDs")
+				header = true
+			}
+			p("     %s", c.BFD.Name)
+		}
+	}
 }
 
-func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.RealServer, c *config.Checker, st *check.CheckerStatus) {
-	up, ran := true, false
+func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.RealServer, c *config.Checker, st *check.CheckerStatus, rx regexes) {
+	up, ran, cur := true, false, int64(0)
 	if st != nil {
-		up, ran = st.Up, !st.LastRun.IsZero()
+		up, ran, cur = st.Up, !st.LastRun.IsZero(), st.Weight
 	}
 	p(" %s -> %s", vsID(vs), check.FormatService(rs.Addr, vs.Protocol.String()))
 	p("   Enabled = yes")
 	p("   Up = %s", yesNo(up))
 	p("   Has run = %s", yesNo(ran))
-	p("   Current weight = 0")
-	if c.Type != config.CheckFile {
+	p("   Current weight = %d", cur)
+	switch c.Type {
+	case config.CheckFile:
+	case config.CheckBFD:
+		// A BFD_CHECK follows events and has no timing: keepalived
+		// prints its unset (all ones) values.
+		p("   Alpha = %s", yesNo(c.Alpha))
+		p("   Delay loop = %d us", uint64(math.MaxUint64))
+		p("   Warmup = %d us", uint64(math.MaxUint64))
+		p("   Retries = %d", uint32(math.MaxUint32))
+		p("   Delay before retry = %d us", uint64(math.MaxUint64))
+		p("   Retries iterations = %d", uint32(math.MaxUint32))
+		p("   Default delay before retry = %d us", defaultDelayBeforeRetry(c.Type).Microseconds())
+	default:
 		p("   Alpha = %s", yesNo(c.Alpha))
 		p("   Delay loop = %d us", c.DelayLoop.Microseconds())
 		p("   Warmup = %d us", c.Warmup.Microseconds())
@@ -254,6 +309,9 @@ func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.Re
 	if c.Conn != nil {
 		p("   Connection")
 		p("     Dest = [%s]:%d", c.Conn.Dst.Addr(), c.Conn.Dst.Port())
+		if c.Conn.BindAddr.IsValid() {
+			p("     Bind to = [%s]:%d", c.Conn.BindAddr, c.Conn.BindPort)
+		}
 		if c.Conn.BindIf != "" {
 			p("     Bind i/f = %s", c.Conn.BindIf)
 		}
@@ -265,8 +323,25 @@ func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.Re
 	switch {
 	case c.Type == config.CheckTCP:
 		p("   Keepalive method = TCP_CHECK")
+	case c.SMTP != nil:
+		p("   Keepalive method = SMTP_CHECK")
+		p("   helo = %s", c.SMTP.HeloName)
+	case c.DNS != nil:
+		p("   Keepalive method = DNS_CHECK")
+		p("   Type = %s", strings.ToUpper(cmpOr(c.DNS.Type, "SOA")))
+		p("   Name = %s", c.DNS.Name)
+	case c.UDP != nil:
+		dumpUDP(p, c.UDP)
+	case c.Type == config.CheckFile && c.File != nil:
+		p("   Keepalive method = FILE_CHECK")
+		p("     Tracked file = %s", c.File.TrackFile)
+		p("     Reloaded = No")
+	case c.Type == config.CheckBFD && c.BFD != nil:
+		p("   Keepalive method = BFD_CHECK")
+		p("   Name = %s", c.BFD.Name)
+		p("   Alpha is %s", onOff(c.Alpha))
 	case c.HTTP != nil:
-		dumpHTTP(p, c)
+		dumpHTTP(p, c, rx)
 		if u := failedURL(c, st); u != "" {
 			p("   Failed URL = %s", u)
 		}
@@ -289,7 +364,7 @@ func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.Re
 	}
 }
 
-func dumpHTTP(p func(string, ...any), c *config.Checker) {
+func dumpHTTP(p func(string, ...any), c *config.Checker, rx regexes) {
 	proto := map[config.HTTPProtocol]string{config.HTTP10: "1.0", config.HTTP11: "1.1", config.HTTP10Close: "1.0C"}[c.HTTP.Protocol]
 	p("   Keepalive method = %s, http protocol %s", c.Type, proto)
 	if c.HTTP.VirtualHost != "" {
@@ -311,6 +386,12 @@ func dumpHTTP(p func(string, ...any), c *config.Checker) {
 					p("       %d-%d", r.Min, r.Max)
 				}
 			}
+		}
+		if u.VirtualHost != "" {
+			p("     Virtual host = %s", u.VirtualHost)
+		}
+		if u.Regex != nil {
+			dumpRegex(p, u.Regex, rx)
 		}
 	}
 }
@@ -377,4 +458,264 @@ func setUnset(b bool) string {
 		return "set"
 	}
 	return "unset"
+}
+
+// dumpSSL is dump_ssl: the section exists with an SSL block, or when an
+// SSL_GET checker makes keepalived build its default context.
+func dumpSSL(p func(string, ...any), cfg *config.Config) {
+	ssl := cfg.LVS.SSL
+	if ssl == nil && !hasChecker(cfg, config.CheckSSL) {
+		return
+	}
+	p("------< SSL definitions >------")
+	if ssl == nil || (ssl.Password == "" && ssl.CAFile == "" && ssl.Certificate == "" && ssl.Key == "") {
+		p(" Using autogen SSL context")
+		return
+	}
+	if ssl.Password != "" {
+		p(" Password : %s", ssl.Password)
+	}
+	if ssl.CAFile != "" {
+		p(" CA-file : %s", ssl.CAFile)
+	}
+	if ssl.Certificate != "" {
+		p(" Certificate file : %s", ssl.Certificate)
+	}
+	if ssl.Key != "" {
+		p(" Key file : %s", ssl.Key)
+	}
+}
+
+func hasChecker(cfg *config.Config, t config.CheckerType) bool {
+	for _, vs := range cfg.LVS.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for _, c := range rs.Checkers {
+				if c.Type == t {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func groupFamilies(g *config.VirtualServerGroup) (v4, v6 bool) {
+	if g == nil {
+		return false, false
+	}
+	for _, r := range g.Ranges {
+		if r.First.Is4() {
+			v4 = true
+		} else {
+			v6 = true
+		}
+	}
+	for _, f := range g.Fwmarks {
+		switch f.Family {
+		case config.IPv4:
+			v4 = true
+		case config.IPv6:
+			v6 = true
+		}
+	}
+	return v4, v6
+}
+
+// dumpVSG is dump_vsg. Each entry's "Alive" counts the destinations
+// keepalived added through it (ADDDEST less DELDEST): the real and sorry
+// servers in IPVS of each virtual server using the group, by protocol
+// (by family for a fwmark entry). The nftables auto-fwmark line is not
+// written (the marks are the IPVS adapter's).
+func dumpVSG(p func(string, ...any), cfg *config.Config, g *config.VirtualServerGroup, health map[string]check.ServiceStatus) {
+	v4, v6 := groupFamilies(g)
+	p(" ------< Virtual server group >------")
+	p(" Virtual Server Group = %s, IPv4 = %s, IPv6 = %s", g.Name, yesNo(v4), yesNo(v6))
+	var tcp, udp, sctp, fwm4, fwm6 int
+	for _, vs := range cfg.LVS.VirtualServers {
+		if vs.GroupName != g.Name {
+			continue
+		}
+		n := dests(health[vsID(vs)], vs)
+		switch vs.Protocol {
+		case config.ProtoTCP:
+			tcp += n
+		case config.ProtoUDP:
+			udp += n
+		case config.ProtoSCTP:
+			sctp += n
+		}
+		if vs.Family == config.IPv6 {
+			fwm6 += n
+		} else {
+			fwm4 += n
+		}
+	}
+	for _, r := range g.Ranges {
+		if r.First == r.Last {
+			p("   VIP = %s, VPORT = %d", r.First, r.Port)
+		} else {
+			p("   VIP Range = %s-%s, VPORT = %d", r.First, r.Last, r.Port)
+		}
+		p("     Alive: %d tcp, %d udp, %d sctp", tcp, udp, sctp)
+		p("     reloaded = False")
+	}
+	for _, f := range g.Fwmarks {
+		fam := map[config.Family]string{config.IPv4: " IPv4", config.IPv6: " IPv6"}[f.Family]
+		p("   FWMARK = %d%s", f.Mark, fam)
+		p("     Alive: %d IPv4, %d IPv6", fwm4, fwm6)
+		p("     reloaded = False")
+	}
+}
+
+// dests is how many destinations of vs are in IPVS (real and sorry).
+func dests(h check.ServiceStatus, vs *config.VirtualServer) int {
+	if h.Members != nil {
+		return len(h.Members)
+	}
+	n := 0
+	for _, rs := range vs.RealServers {
+		if inIPVS(h, rs, vs) {
+			n++
+		}
+	}
+	return n
+}
+
+// dumpUDP is dump_udp_check.
+func dumpUDP(p func(string, ...any), u *config.UDPCheck) {
+	p("   Keepalive method = UDP_CHECK")
+	if len(u.Payload) > 0 {
+		p("   Payload len = %d", len(u.Payload))
+	} else {
+		p("   Payload specified = no")
+	}
+	p("   Require reply = %s", yesNo(u.RequireReply))
+	if u.RequireReply {
+		p("     Min reply length = %d", u.MinReplyLength)
+		p("     Max reply length = %d", u.MaxReplyLength)
+		p("     Reply data len = %d", len(u.Reply))
+		if len(u.Reply) > 0 {
+			p("     Reply data mask = %s", yesNo(u.ReplyMask != nil))
+		}
+	}
+}
+
+// pcre2Options is keepalived's regex_options table, in its order.
+var pcre2Options = []string{"allow_empty_class", "alt_bsux", "auto_callout", "caseless", "dollar_endonly",
+	"dotall", "dupnames", "extended", "firstline", "match_unset_backref", "multiline", "never_ucp",
+	"never_utf", "no_auto_capture", "no_auto_possess", "no_dotstar_anchor", "no_start_optimize", "ucp",
+	"ungreedy", "utf", "never_backslash_c", "alt_circumflex", "alt_verbnames", "use_offset_limit"}
+
+// dumpRegex is dump_url's regex part. keepalived 2.2.7 tests each table
+// entry's own bit rather than the url's options, so any option set lists
+// every option.
+func dumpRegex(p func(string, ...any), r *config.URLRegex, rx regexes) {
+	p("     Regex = \"%s\"", r.Pattern)
+	if r.NoMatch {
+		p("     Regex no match")
+	}
+	switch {
+	case r.MaxOffset != 0:
+		p("     Regex min offset = %d, max_offset = %d", r.MinOffset, r.MaxOffset-1)
+	case r.MinOffset != 0:
+		p("     Regex min offset = %d", r.MinOffset)
+	}
+	opts := ""
+	if len(r.Options) > 0 {
+		opts = " " + strings.Join(pcre2Options, " ")
+	}
+	p("     Regex options:%s", opts)
+	p("     Regex ref count = %d", rx.refs[regexKey(r)])
+	if r.StackStart != 0 || r.StackMax != 0 {
+		p("     Regex stack start %d, max %d", rx.stackStart, rx.stackMax)
+	}
+}
+
+// regexes is what keepalived keeps once for the whole configuration: one
+// compiled regex per pattern and options, shared by the urls using it
+// (refs), and one JIT stack sized by the largest regex_stack.
+type regexes struct {
+	refs                 map[string]int
+	stackStart, stackMax uint64
+}
+
+func regexKey(r *config.URLRegex) string { return r.Pattern + "\x00" + strings.Join(r.Options, " ") }
+
+func regexesOf(cfg *config.Config) regexes {
+	rx := regexes{refs: map[string]int{}}
+	for _, vs := range cfg.LVS.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for _, c := range rs.Checkers {
+				if c.HTTP == nil {
+					continue
+				}
+				for _, u := range c.HTTP.URLs {
+					if r := u.Regex; r != nil {
+						rx.refs[regexKey(r)]++
+						rx.stackStart = max(rx.stackStart, r.StackStart)
+						rx.stackMax = max(rx.stackMax, r.StackMax)
+					}
+				}
+			}
+		}
+	}
+	return rx
+}
+
+// dumpCheckerTrackFiles is the checker process's track file section: the
+// files its FILE_CHECKs follow (keepalived forgets the others), each with
+// the real servers tracking it.
+func dumpCheckerTrackFiles(p func(string, ...any), cfg *config.Config) {
+	header := false
+	for _, f := range cfg.VRRP.Files {
+		var tracking []string
+		for _, vs := range cfg.LVS.VirtualServers {
+			for _, rs := range vs.RealServers {
+				for _, c := range rs.Checkers {
+					if c.Type == config.CheckFile && c.File != nil && c.File.TrackFile == f.Name {
+						tracking = append(tracking, fmt.Sprintf("     %s -> %s, weight %d%s", vsID(vs),
+							check.FormatService(rs.Addr, vs.Protocol.String()), c.File.Weight, reverse(c.File.Reverse)))
+					}
+				}
+			}
+		}
+		if len(tracking) == 0 {
+			continue
+		}
+		if !header {
+			p("------< Checker track files >------")
+			header = true
+		}
+		p(" Track file = %s", f.Name)
+		p("   File = %s", f.Path)
+		p("   Status = %d", probe.TrackFileValue(f.Path))
+		p("   Weight = %d%s", f.Weight, reverse(f.WeightReverse))
+		p("   Tracking instances :")
+		for _, l := range tracking {
+			p("%s", l)
+		}
+	}
+}
+
+// dumpCheckerTrackBFDs is the checker process's BFD section: every
+// bfd_instance it takes events from (disabled ones too), with the real
+// servers whose BFD_CHECK follows it.
+func dumpCheckerTrackBFDs(p func(string, ...any), cfg *config.Config) {
+	if len(cfg.LVS.CheckerBFDs) == 0 {
+		return
+	}
+	p("------< Checker track BFDs >------")
+	for _, name := range cfg.LVS.CheckerBFDs {
+		p(" Checker Track BFD = %s", name)
+		p("   Tracking RS :")
+		for _, vs := range cfg.LVS.VirtualServers {
+			for _, rs := range vs.RealServers {
+				for _, c := range rs.Checkers {
+					if c.Type == config.CheckBFD && c.BFD != nil && c.BFD.Name == name {
+						p("   %s", check.FormatService(rs.Addr, vs.Protocol.String()))
+					}
+				}
+			}
+		}
+	}
 }

@@ -2,8 +2,11 @@ package statefile
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +100,210 @@ func TestFailedURLLongest(t *testing.T) {
 	st := &check.CheckerStatus{Confirming: true, LastFailure: "http 10.0.0.1:80/mrtg/: status 404"}
 	if got := failedURL(c, st); got != "/mrtg/" {
 		t.Errorf("failedURL = %q", got)
+	}
+}
+
+// TestCheckDataSectionsMatchRealKeepalived: testdata/keepalived-2.2.7-check2
+// holds the keepalived_check.data keepalived 2.2.7 wrote in the qemu VM
+// (keepalived -C, SIGUSR1 before any check ran) for the file beside it:
+// the SSL definitions, virtual server groups (ranges, fwmark, both
+// families) with their alive counts, a dual-family group's address family,
+// SMTP_CHECK's helo and bindto, DNS_CHECK's type and name, UDP_CHECK's
+// payload and reply, and the url virtualhost and regex lines (issue 11 LVS
+// divergence 4).
+func TestCheckDataSectionsMatchRealKeepalived(t *testing.T) {
+	dir := filepath.Join("testdata", "keepalived-2.2.7-check2")
+	real, err := os.ReadFile(filepath.Join(dir, CheckName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(filepath.Join(dir, "keepalived.conf"), parser.Options{
+		NoConfigID:      true,
+		InterfaceExists: func(string) bool { return true },
+		UserExists:      func(string) bool { return true },
+		GroupExists:     func(string) bool { return true },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours bytes.Buffer
+	FormatCheckData(&ours, cfg, nil)
+	equalLines(t, normalise(ours.Bytes()), normalise(real))
+}
+
+// TestCheckDataTrackersMatchRealKeepalived: testdata/keepalived-2.2.7-check3
+// is keepalived 2.2.7's keepalived_check.data (VM, -C, SIGUSR1 at once) for
+// FILE_CHECKs and BFD_CHECKs: the FILE_CHECKs queued after the other
+// checkers with their current weight, each real server's tracked files and
+// BFDs, and the checker process's track file and BFD sections. The state
+// is keepalived's at the dump: B1's session down, /tmp/tf2 holding 3
+// (init_file), the TCP_CHECK not yet run.
+func TestCheckDataTrackersMatchRealKeepalived(t *testing.T) {
+	dir := filepath.Join("testdata", "keepalived-2.2.7-check3")
+	real, err := os.ReadFile(filepath.Join(dir, CheckName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(filepath.Join(dir, "keepalived.conf"), parser.Options{NoConfigID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The track files as keepalived's init_file left them.
+	tmp := t.TempDir()
+	for i := range cfg.VRRP.Files {
+		f := &cfg.VRRP.Files[i]
+		p := filepath.Join(tmp, filepath.Base(f.Path))
+		if f.Name == "TF_2" {
+			if err := os.WriteFile(p, []byte("3\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.Path = p
+	}
+	ran := time.Unix(1, 0)
+	health := map[string]check.ServiceStatus{"[10.10.9.1]:tcp:80": {ID: "[10.10.9.1]:tcp:80", QuorumUp: false,
+		Members: []check.Member{{ID: "[127.0.0.2]:tcp:8080", Weight: 0}},
+		Reals: []check.RealStatus{
+			{ID: "[127.0.0.1]:tcp:8080", Alive: false, Weight: 1, RawWeight: 1, Checkers: []check.CheckerStatus{
+				{Up: true, LastRun: ran}, {Up: false, LastRun: ran}}},
+			{ID: "[127.0.0.2]:tcp:8080", Alive: true, Weight: 0, RawWeight: -50, Checkers: []check.CheckerStatus{
+				{Up: true}, {Up: true, LastRun: ran, Weight: -60}, {Up: true, LastRun: ran}}},
+		}}}
+	var ours bytes.Buffer
+	FormatCheckData(&ours, cfg, health)
+	got := normalise(ours.Bytes())
+	for i, l := range got {
+		got[i] = strings.Replace(l, tmp, "/tmp", 1)
+	}
+	equalLines(t, got, normalise(real))
+}
+
+// TestDefaultScriptUserFromGlobal: keepalived leaves "Default script uid:gid"
+// out when script_user names a user that does not exist, or when
+// keepalived_script does not exist and script security is on (corpus
+// 034, 041, 050 in the LVS differential).
+func TestDefaultScriptUserFromGlobal(t *testing.T) {
+	for _, tc := range []struct {
+		g    config.Global
+		want bool
+	}{
+		{config.Global{}, true},
+		{config.Global{ScriptUser: "root"}, true},
+		{config.Global{ScriptUser: "no-such-user-lvsdiff"}, false},
+		{config.Global{ScriptUser: "root", ScriptGroup: "no-such-group-lvsdiff"}, false},
+		{config.Global{EnableScriptSecurity: true}, userExists("keepalived_script")},
+	} {
+		if _, _, ok := defaultScriptUser(&tc.g); ok != tc.want {
+			t.Errorf("%+v: line written %v, want %v", tc.g, ok, tc.want)
+		}
+	}
+}
+
+func userExists(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
+}
+
+// TestCheckDataNoVRRPNFTables: keepalived's VRRP process turns nftables on
+// for a strict (no_accept) instance; its checker process never does, so
+// keepalived_check.data has no nftables lines (corpus 044).
+func TestCheckDataNoVRRPNFTables(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte("global_defs {\n  vrrp_strict\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n"+
+		"  priority 100\n  virtual_ipaddress {\n    10.0.0.9\n  }\n}\nvirtual_server 10.0.0.1 80 {\n  protocol TCP\n"+
+		"  real_server 10.0.1.1 80 {\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true, InterfaceExists: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Global.VRRP.Firewall.NFTables {
+		t.Fatal("the VRRP side did not turn nftables on")
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	if strings.Contains(out.String(), "nftables table name") {
+		t.Errorf("nftables lines in keepalived_check.data:\n%s", out.String())
+	}
+}
+
+// TestCheckDataSyncDaemon: lvs_sync_daemon's lines as keepalived 2.2.7's
+// checker process wrote them for corpus 062 in the LVS differential
+// (maxlen 120000 is out of range there, so no maxlen line).
+func TestCheckDataSyncDaemon(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte("global_defs {\n  lvs_sync_daemon eth4 id 12 maxlen 120000 port 2000 ttl 5\n}\n"+
+		"virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.1.1 80 {\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true, InterfaceExists: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	want := " Disable local IGMP = no\n LVS syncd interface = eth4\n LVS syncd syncid = 12\n LVS syncd mcast port = 2000\n" +
+		" LVS syncd mcast ttl = 5\n LVS flush = false\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("no\n%s\nin\n%s", want, out.String())
+	}
+}
+
+// TestSMTPTimeoutDefault: with smtp_server set and no smtp_connect_timeout
+// keepalived prints its 30 s default (corpus 082).
+func TestSMTPTimeoutDefault(t *testing.T) {
+	var b strings.Builder
+	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &config.Global{SMTPServer: "127.0.0.1"}, nil, "r")
+	if !strings.Contains(b.String(), " Smtp server connection timeout = 30\n") {
+		t.Errorf("no default timeout in:\n%s", b.String())
+	}
+	b.Reset()
+	dumpGlobal(func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }, &config.Global{}, nil, "r")
+	if strings.Contains(b.String(), "Smtp server connection timeout") {
+		t.Errorf("a timeout without smtp_server:\n%s", b.String())
+	}
+}
+
+// TestCheckDataFIFOScripts: keepalived's checker process prints the FIFO
+// scripts quoted (cmd_str), keeps the VRRP FIFO script it never checks,
+// and drops its own LVS FIFO script when it cannot run it (corpus 041).
+func TestCheckDataFIFOScripts(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte("global_defs {\n  vrrp_notify_fifo /tmp/v.fifo\n  vrrp_notify_fifo_script /nonexistent/n.sh\n"+
+		"  lvs_notify_fifo /tmp/l.fifo\n  lvs_notify_fifo_script /nonexistent/n.sh\n  notify_fifo /tmp/g.fifo\n  notify_fifo_script /bin/true\n}\n"+
+		"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  virtual_ipaddress {\n    10.0.0.9\n  }\n}\n"+
+		"virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.1.1 80 {\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true, InterfaceExists: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	got := out.String()
+	for _, want := range []string{" Global notify fifo script = '/bin/true', uid:gid", " VRRP notify fifo script = '/nonexistent/n.sh', uid:gid"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q", want)
+		}
+	}
+	if strings.Contains(got, "LVS notify fifo script") {
+		t.Error("the LVS FIFO script the checker cannot run is printed")
+	}
+}
+
+// TestDefaultScriptUserResolvedEarly: keepalived resolves the default
+// script user at the first script without a user and keeps that answer;
+// a shutdown_script read before enable_script_security resolves it as
+// root, so the dump prints the line even with security on (corpus 075).
+func TestDefaultScriptUserResolvedEarly(t *testing.T) {
+	g := config.Global{EnableScriptSecurity: true, DefaultScriptUserResolved: true}
+	if _, _, ok := defaultScriptUser(&g); !ok {
+		t.Error("resolved while reading: line left out")
+	}
+	g.DefaultScriptUserFailed = true
+	if _, _, ok := defaultScriptUser(&g); ok {
+		t.Error("failed while reading: line written")
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"os/user"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/status"
 )
 
 // dumpGlobal is keepalived's dump_global_data as the VRRP process writes
@@ -38,8 +40,9 @@ func dumpGlobal(p func(string, ...any), g *config.Global, instances []config.Ins
 		p(" Smtp server port = %d", cmpOr(g.SMTPPort, 25))
 	}
 	optional(p, " Smtp HELO name = %s", g.SMTPHeloName)
-	if g.SMTPConnectTimeout > 0 {
-		p(" Smtp server connection timeout = %d", int(g.SMTPConnectTimeout/time.Second))
+	if g.SMTPConnectTimeout > 0 || g.SMTPServer != "" {
+		// keepalived defaults it to 30 s once an smtp_server is set.
+		p(" Smtp server connection timeout = %d", int(cmpOr(g.SMTPConnectTimeout, 30*time.Second)/time.Second))
 	}
 	if g.NotificationEmailFrom != "" {
 		p(" Email notification from = %s", g.NotificationEmailFrom)
@@ -146,7 +149,7 @@ func dumpGlobalTail(p func(string, ...any), g *config.Global) {
 	p(" DBus %s", enabledWord(g.EnableDBus))
 	p(" DBus service name = %s", g.DBusServiceName)
 	p(" Script security %s", enabledWord(g.EnableScriptSecurity))
-	if uid, gid, ok := defaultScriptUser(g.ScriptUser, g.ScriptGroup, g.EnableScriptSecurity); ok {
+	if uid, gid, ok := defaultScriptUser(g); ok {
 		p(" Default script uid:gid %s:%s", uid, gid)
 	}
 	p(" vrrp_netlink_cmd_rcv_bufs = %d", v.NetlinkCmdRcvBufs)
@@ -229,36 +232,10 @@ func fifo(p func(string, ...any), what string, f config.FIFO) {
 	p(" %s = %s, uid:gid %s:%s", what, f.Name, uid, gid)
 	if f.Script != nil {
 		su, sg := scriptUser(f.Script.User, f.Script.Group)
-		p(" %s script = %s, uid:gid %s:%s", what, f.Script.Raw, su, sg)
+		// cmd_str: each word quoted, as written (Argv holds the path
+		// keepalived-go resolved to run).
+		p(" %s script = %s, uid:gid %s:%s", what, status.CommandString(strings.Fields(f.Script.Raw)), su, sg)
 	}
-}
-
-// defaultScriptUser is keepalived's default script user as get_default_script_user
-// resolves it: script_user (and its group) when set, else
-// keepalived_script if it exists, else the daemon's own 0:0 — refused
-// under enable_script_security. ok is false when keepalived failed to set
-// it, and then prints no "Default script uid:gid" line.
-func defaultScriptUser(name, group string, security bool) (uid, gid string, ok bool) {
-	if name == "" {
-		u, err := user.Lookup("keepalived_script")
-		if err != nil {
-			return "0", "0", !security
-		}
-		return u.Uid, u.Gid, true
-	}
-	u, err := user.Lookup(name)
-	if err != nil {
-		return "", "", false
-	}
-	uid, gid = u.Uid, u.Gid
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			return "", "", false
-		}
-		gid = g.Gid
-	}
-	return uid, gid, true
 }
 
 // scriptUser is the uid:gid keepalived prints for a user (root when none
@@ -359,6 +336,40 @@ func nftablesInUse(g *config.Global, instances []config.Instance) bool {
 		}
 	}
 	return false
+}
+
+// defaultScriptUser is keepalived's get_default_script_user: false (the
+// dump leaves the line out) when script_user names a user or group that
+// does not exist, or, without script_user, when keepalived_script does
+// not exist and script security is on.
+func defaultScriptUser(g *config.Global) (uid, gid string, ok bool) {
+	if g.DefaultScriptUserFailed {
+		return "", "", false
+	}
+	name := g.ScriptUser
+	if name == "" {
+		name = "keepalived_script"
+	}
+	u, err := user.Lookup(name)
+	switch {
+	case err != nil && g.ScriptUser != "":
+		return "", "", false
+	case err != nil && g.EnableScriptSecurity && !g.DefaultScriptUserResolved:
+		// Resolved while reading (before script security was on), it
+		// stays root; resolved now, it fails.
+		return "", "", false
+	case err != nil:
+		return strconv.Itoa(os.Geteuid()), strconv.Itoa(os.Getegid()), true
+	}
+	uid, gid = u.Uid, u.Gid
+	if g.ScriptGroup != "" {
+		gr, err := user.LookupGroup(g.ScriptGroup)
+		if err != nil {
+			return "", "", false
+		}
+		gid = gr.Gid
+	}
+	return uid, gid, true
 }
 
 // dumpSyncDaemon is lvs_sync_daemon in keepalived's global section: the

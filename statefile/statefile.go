@@ -146,14 +146,14 @@ func (w *Writer) WriteData() (string, error) {
 }
 
 // WriteCheckData writes keepalived_check.data and returns its path; ""
-// when there is no checker side (no virtual server, or -P), as keepalived
-// runs no checker process then.
+// when there is no checker side (no virtual_server block, or -P), as
+// keepalived runs no checker process then.
 func (w *Writer) WriteCheckData() (string, error) {
 	if w.check == nil {
 		return "", nil
 	}
 	cfg, health := w.check()
-	if cfg == nil || len(cfg.LVS.VirtualServers) == 0 {
+	if cfg == nil || (len(cfg.LVS.VirtualServers) == 0 && !cfg.LVS.HaveCheckerConfig) {
 		return "", nil
 	}
 	var b bytes.Buffer

@@ -74,7 +74,7 @@ func connect(f *os.File, sa unix.Sockaddr) error {
 				return false
 			}
 			if e != nil {
-				serr = os.NewSyscallError("connect", e)
+				serr = &immediateError{os.NewSyscallError("connect", e)}
 			}
 			return true
 		}
@@ -162,3 +162,11 @@ func sockaddr(t netip.AddrPort, family int) unix.Sockaddr {
 	}
 	return s
 }
+
+// immediateError is a connect(2) that failed at once (ENETUNREACH and
+// the like) rather than in the handshake: keepalived words the two apart
+// (SMTP_CHECK's "Network unreachable for server …").
+type immediateError struct{ err error }
+
+func (e *immediateError) Error() string { return e.err.Error() }
+func (e *immediateError) Unwrap() error { return e.err }

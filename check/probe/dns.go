@@ -2,9 +2,11 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -57,8 +59,19 @@ func (d *DNS) query(id uint16) ([]byte, error) {
 	return b.Finish()
 }
 
+// DNSError is a failed DNS_CHECK; its text is keepalived's (dns_final's
+// reasons, which it logs as "DNS_CHECK (RS) REASON").
+type DNSError struct {
+	Reason string // e.g. "failed to read socket; errno 111 (Connection refused)"
+	Err    error
+}
+
+func (e *DNSError) Error() string { return e.Reason }
+func (e *DNSError) Unwrap() error { return e.Err }
+
 // Check implements Prober.
 func (d *DNS) Check(ctx context.Context) Result {
+	failed := func(reason string, err error) Result { return fail(&DNSError{Reason: reason, Err: err}) }
 	id := uint16(rand.Uint32())
 	q, err := d.query(id)
 	if err != nil {
@@ -66,18 +79,25 @@ func (d *DNS) Check(ctx context.Context) Result {
 	}
 	c, stop, err := d.Conn.dial(ctx, "udp")
 	if err != nil {
-		return fail(err)
+		// A UDP connect(2) fails only at once (no route).
+		return failed(fmt.Sprintf("network unreachable for [%s]:%d", d.Conn.Addr.Addr().WithZone(""), d.Conn.Addr.Port()), err)
 	}
 	defer stop()
 	defer c.Close()
 	if _, err := c.Write(q); err != nil {
-		return fail(fmt.Errorf("dns %s: send: %w", d.Conn.Addr, err))
+		if isTimeout(err) {
+			return failed("write timeout to socket.", err)
+		}
+		return failed("failed to write socket.", err)
 	}
 	buf := make([]byte, 1500)
 	for {
 		n, err := c.Read(buf)
 		if err != nil {
-			return fail(fmt.Errorf("dns %s: %w", d.Conn.Addr, err))
+			if isTimeout(err) {
+				return failed("read timeout from socket", err)
+			}
+			return failed("failed to read socket; "+errnoText(err), err)
 		}
 		var p dnsmessage.Parser
 		h, err := p.Start(buf[:n])
@@ -85,8 +105,22 @@ func (d *DNS) Check(ctx context.Context) Result {
 			continue // stray or late datagram: keep waiting until the deadline
 		}
 		if h.RCode != dnsmessage.RCodeSuccess {
-			return fail(fmt.Errorf("dns %s: rcode %s", d.Conn.Addr, h.RCode))
+			return failed(fmt.Sprintf("read error occurred. (rcode = %d)", h.RCode), nil)
 		}
 		return Result{}
 	}
+}
+
+// errnoText is C's "errno N (strerror)": glibc's messages are Go's with
+// a capital.
+func errnoText(err error) string {
+	var en syscall.Errno
+	if !errors.As(err, &en) {
+		return "errno 0 (" + err.Error() + ")"
+	}
+	msg := en.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return fmt.Sprintf("errno %d (%s)", int(en), msg)
 }

@@ -101,3 +101,14 @@ func isDigit(c byte, base int) bool {
 	}
 	return false
 }
+
+// TrackFileValue is the value keepalived's checker process holds for a
+// track file (its last_status): the file read as FILE_CHECK reads it, 0
+// when it is missing or unreadable.
+func TrackFileValue(path string) int64 {
+	v, err := readTrackFile(path)
+	if err != nil {
+		return 0
+	}
+	return v
+}

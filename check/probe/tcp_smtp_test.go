@@ -2,10 +2,13 @@ package probe
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,6 +43,8 @@ func smtpServer(banner, heloReply string, said *[]string, mu *sync.Mutex, done c
 			*said = append(*said, strings.TrimRight(l, "\r\n"))
 			mu.Unlock()
 			switch {
+			case strings.HasPrefix(l, "HELO") && heloReply == "":
+				return // hang up
 			case strings.HasPrefix(l, "HELO"):
 				_, _ = io.WriteString(c, heloReply)
 			case strings.HasPrefix(l, "QUIT"):
@@ -50,17 +55,24 @@ func smtpServer(banner, heloReply string, said *[]string, mu *sync.Mutex, done c
 	}
 }
 
+// TestSMTP: keepalived's dialogue and its failure reasons (smtp_final's
+// words, with the server as [ip]:port).
 func TestSMTP(t *testing.T) {
 	for _, tc := range []struct {
 		name, banner, helo, heloReply string
-		wantOK                        bool
+		wantErr                       string // "" for a pass
 		wantSaid                      string
 	}{
-		{"good", "220 mx ESMTP\r\n", "", "250 mx\r\n", true, "HELO smtpchecker.keepalived.org|QUIT"},
-		{"multi-line banner and helo_name", "220-mx\r\n220 ready\r\n", "me.example", "250-mx\r\n250 ok\r\n", true, "HELO me.example|QUIT"},
-		{"554 banner", "554 go away\r\n", "", "250 mx\r\n", false, ""},
-		{"helo refused", "220 mx\r\n", "", "501 no\r\n", false, "HELO smtpchecker.keepalived.org"},
-		{"silent", "", "", "", false, ""},
+		{"good", "220 mx ESMTP\r\n", "", "250 mx\r\n", "", "HELO smtpchecker.keepalived.org|QUIT"},
+		{"bare codes and helo_name", "220\n", "me.example", "250\n", "", "HELO me.example|QUIT"},
+		// keepalived parses the first line only, strictly.
+		{"multi-line banner", "220-mx\r\n220 ready\r\n", "", "250 mx\r\n", "Bad greeting banner from server", ""},
+		{"code then CR", "220\r\n", "", "250 mx\r\n", "Bad greeting banner from server", ""},
+		{"554 banner", "554 go away\r\n", "", "250 mx\r\n", "Bad greeting banner from server", ""},
+		{"helo refused", "220 mx\r\n", "", "501 no\r\n", "Bad HELO response from server", "HELO smtpchecker.keepalived.org"},
+		{"multi-line helo answer", "220 mx\r\n", "", "250-mx\r\n250 ok\r\n", "Bad HELO response from server", "HELO smtpchecker.keepalived.org"},
+		{"closed after HELO", "220 mx\r\n", "", "", "Read failure from server", "HELO smtpchecker.keepalived.org"},
+		{"silent", "", "", "", "Read timeout from server", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			leakCheck(t)
@@ -69,8 +81,12 @@ func TestSMTP(t *testing.T) {
 			done := make(chan struct{})
 			addr := tcpServer(t, smtpServer(tc.banner, tc.heloReply, &said, &mu, done))
 			r := mustReturn(t, &SMTP{Conn: Conn{Addr: addr, Timeout: shortTimeout}, HELO: tc.helo})
-			if r.OK() != tc.wantOK {
-				t.Fatalf("ok=%v err=%v, want %v", r.OK(), r.Err, tc.wantOK)
+			want := ""
+			if tc.wantErr != "" {
+				want = fmt.Sprintf("%s [%s]:%d", tc.wantErr, addr.Addr(), addr.Port())
+			}
+			if got := errText(r.Err); got != want {
+				t.Fatalf("err %q, want %q", got, want)
 			}
 			<-done // the peer has seen the whole conversation
 			mu.Lock()
@@ -80,4 +96,20 @@ func TestSMTP(t *testing.T) {
 			}
 		})
 	}
+	closed := closedPort(t)
+	r := mustReturn(t, &SMTP{Conn: Conn{Addr: closed, Timeout: shortTimeout}})
+	if want := fmt.Sprintf("Could not connect to server [%s]:%d", closed.Addr(), closed.Port()); errText(r.Err) != want {
+		t.Errorf("closed port: %q, want %q", errText(r.Err), want)
+	}
+	var se *SMTPError
+	if !errors.As(r.Err, &se) || !errors.Is(r.Err, syscall.ECONNREFUSED) {
+		t.Errorf("closed port: %#v is not an SMTPError wrapping ECONNREFUSED", r.Err)
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

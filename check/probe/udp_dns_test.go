@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
@@ -167,6 +168,26 @@ func TestDNS(t *testing.T) {
 				t.Errorf("questions %v", seen)
 			}
 		})
+	}
+	// dns_final's reasons, keepalived's words.
+	quiet := udpServer(t, func([]byte) [][]byte { return nil })
+	servfail := udpServer(t, dnsResponder(dnsmessage.RCodeServerFailure, false, new([]dnsmessage.Question), new(sync.Mutex)))
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := netip.MustParseAddrPort(pc.LocalAddr().String())
+	pc.Close()
+	for addr, want := range map[netip.AddrPort]string{
+		quiet:    "read timeout from socket",
+		servfail: "read error occurred. (rcode = 2)",
+		closed:   "failed to read socket; errno 111 (Connection refused)",
+	} {
+		r := mustReturn(t, &DNS{Conn: Conn{Addr: addr, Timeout: shortTimeout}})
+		var de *DNSError
+		if !errors.As(r.Err, &de) || de.Reason != want {
+			t.Errorf("%s: %v, want DNSError %q", addr, r.Err, want)
+		}
 	}
 	if _, err := (&DNS{Type: "BOGUS"}).query(1); err == nil {
 		t.Error("unknown type accepted")
