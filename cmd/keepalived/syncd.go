@@ -104,10 +104,11 @@ func (s *syncFollower) drain() {
 }
 
 // ipvsForSyncDaemon is keepalived's VRRP child's ipvs_start for
-// lvs_sync_daemon (vrrp_ipvs_needed): without IPVS in the kernel the
-// daemon terminates with its FATAL error.
+// lvs_sync_daemon (vrrp_ipvs_needed: an interface and an instance to
+// follow): without IPVS in the kernel the daemon terminates with its
+// FATAL error.
 func ipvsForSyncDaemon(c *config.Config, log *slog.Logger) error {
-	if c.Global.LVS.SyncDaemon == nil {
+	if sd := c.Global.LVS.SyncDaemon; sd == nil || sd.Interface == "" || sd.Instance == "" {
 		return nil
 	}
 	log.Debug("Initializing ipvs")

@@ -119,7 +119,12 @@ func TestIPVSForSyncDaemon(t *testing.T) {
 	if err := ipvsForSyncDaemon(c, log); err != nil {
 		t.Fatalf("no sync daemon: %v", err)
 	}
+	// Without an instance to follow the VRRP side needs no IPVS (062).
 	c.Global.LVS.SyncDaemon = &config.SyncDaemon{Interface: "eth0"}
+	if err := ipvsForSyncDaemon(c, log); err != nil {
+		t.Fatalf("sync daemon without instance: %v", err)
+	}
+	c.Global.LVS.SyncDaemon.Instance = "VI_1"
 	err := ipvsForSyncDaemon(c, log)
 	if !errors.Is(err, daemon.ErrFatal) || !strings.Contains(buf.String(), "IPVS: Can't initialize ipvs: No such file or directory") {
 		t.Fatalf("err %v, log %s", err, buf.String())
