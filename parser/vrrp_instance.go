@@ -434,7 +434,18 @@ func instNotifyKeywords() table {
 		"lvs_sync_daemon_interface": {Handle: inInst(func(c *ctx, d *instDraft, kw token, args []token) {
 			c.Report(kw.Pos, generalError, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", d.in.Name)
 			c.Report(kw.Pos, generalError, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", max(len(d.in.Name)-2, 0)))
-			c.Require(kw, args, 1)
+			if !c.Require(kw, args, 1) {
+				return
+			}
+			// Deprecated, not ignored: keepalived's vrrp_lvs_syncd_handler
+			// runs the sync daemon on the interface, following this
+			// instance, unless lvs_sync_daemon came first.
+			g := &c.Cfg.Global.LVS
+			if g.SyncDaemon != nil {
+				c.Report(kw.Pos, generalError, "(%s) lvs_sync_daemon_interface has already been specified as %s - ignoring", d.in.Name, g.SyncDaemon.Interface)
+				return
+			}
+			g.SyncDaemon = &config.SyncDaemon{Interface: args[0].Text, Instance: d.in.Name}
 		})},
 	}
 }
