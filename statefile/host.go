@@ -200,7 +200,7 @@ type ifaceCtx struct {
 	vmacBase map[string]bool
 	// related lists, by interface name, the indexes (in cfg.Instances
 	// order) of the instances that may track it: its own, its VMAC's, a
-	// track_interface naming it, a VIP on it. Asking every instance for
+	// track_interface naming it, a VIP, route or rule on it. Asking every instance for
 	// every interface, with a linear look-up of each instance's
 	// configuration, was cubic: SIGUSR1 with 2 000 VMAC instances took
 	// 22 s.
@@ -234,6 +234,12 @@ func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
 			for _, a := range l {
 				names = append(names, status.AddrDev(a, ic.Interface))
 			}
+		}
+		for _, rt := range ic.Routes {
+			names = append(names, rt.Dev)
+		}
+		for _, ru := range ic.Rules {
+			names = append(names, ru.IIf, ru.OIf)
 		}
 		slices.Sort(names)
 		for _, n := range slices.Compact(names) {
