@@ -115,7 +115,8 @@ func (a *Agent) Run(ctx context.Context) {
 				if name == DefaultSocket {
 					name = "[NIL]"
 				}
-				a.Log.Warn(fmt.Sprintf("Warning: Failed to connect to the agentx master agent (%s): ", name), "err", err)
+				a.Log.Warn(fmt.Sprintf("Warning: Failed to connect to the agentx master agent (%s): ", name))
+				a.Log.Debug("SNMP: AgentX master unreachable, will retry", "addr", a.Addr, "err", err)
 			} else {
 				a.Log.Warn("SNMP: AgentX session ended, will retry", "addr", a.Addr, "err", err)
 			}

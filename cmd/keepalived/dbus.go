@@ -64,6 +64,9 @@ type dbusBridge struct {
 	mu  sync.Mutex
 	d   *daemon.Daemon
 	svc *vrrpdbus.Service
+	// lost: there was no bus to own the name on; the stop still says
+	// "Released DBus", as keepalived's does.
+	lost bool
 }
 
 func (b *dbusBridge) Notify(ev vrrp.Event) {
@@ -101,7 +104,13 @@ func (b *dbusBridge) start(d *daemon.Daemon, cfg *config.Config) {
 	log := b.opt.Logs.VRRP
 	conn, err := dbus.ConnectSystemBus()
 	if err != nil {
-		log.Info("Unable to connect to the DBus system bus: " + err.Error())
+		// keepalived's words when GDBus cannot own the name (no bus).
+		name := cmp.Or(cfg.Global.DBusServiceName, vrrpdbus.DefaultService)
+		log.Info("Lost the name " + name + " on the session bus")
+		log.Debug("D-Bus: no system bus", "err", err)
+		b.mu.Lock()
+		b.lost = true
+		b.mu.Unlock()
 		return
 	}
 	svc := vrrpdbus.New(vrrpdbus.Options{
@@ -148,11 +157,13 @@ func (b *dbusBridge) onSignal(sig os.Signal) func() {
 // its STOP events, so their VrrpStatusChange signals go first.
 func (b *dbusBridge) stop() {
 	b.mu.Lock()
-	svc := b.svc
-	b.svc = nil
+	svc, lost := b.svc, b.lost
+	b.svc, b.lost = nil, false
 	b.mu.Unlock()
 	if svc != nil {
 		svc.Stop()
+	} else if lost {
+		b.opt.Logs.VRRP.Info("Released DBus")
 	}
 }
 
