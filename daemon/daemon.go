@@ -580,6 +580,9 @@ func (d *Daemon) apply(cfg *config.Config) error {
 	if d.wantVRRP(cfg) && cfg.VRRP.Refused {
 		return fmt.Errorf("vrrp: %w: keepalived's VRRP process would exit", ErrConfig)
 	}
+	if d.wantLVS(cfg) && cfg.LVS.Refused {
+		return fmt.Errorf("checker: %w: keepalived's checker process would exit", ErrConfig)
+	}
 	// Validate every side before changing any, so a configuration one side
 	// refuses leaves both untouched.
 	if d.wantVRRP(cfg) && d.opt.CheckVRRP != nil {

@@ -276,3 +276,18 @@ func TestReloadKeepsConfigOnRefused(t *testing.T) {
 		t.Fatalf("reload: %v; config kept %v", err, d.Config() == old)
 	}
 }
+
+// TestReloadKeepsConfigOnCheckerRefused: a file whose checker read gives
+// up is never applied at a reload (it would empty the IPVS table).
+func TestReloadKeepsConfigOnCheckerRefused(t *testing.T) {
+	old := &config.Config{}
+	old.LVS.VirtualServers = []*config.VirtualServer{{}}
+	next := &config.Config{}
+	next.LVS.Refused = true
+	logs, _ := NewLogs(LogOptions{Console: true, NoSyslog: true, Stderr: &bytes.Buffer{}})
+	d := New(Options{Logs: logs, Check: true, Load: func() (*config.Config, string, error) { return next, "", nil }})
+	d.cfg = old
+	if err := d.Reload(); !errors.Is(err, ErrConfig) || d.Config() != old {
+		t.Fatalf("reload: %v; config kept %v", err, d.Config() == old)
+	}
+}

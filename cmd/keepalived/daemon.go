@@ -180,6 +180,11 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 // keepalived's check child does.
 func loadForReload(o Options) (*config.Config, parser.Diagnostics, error) {
 	c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
+	if err == nil && ds.Aborted() {
+		// A child's read gave up (the parser reads on for the others at
+		// start): never a configuration to apply.
+		err = fmt.Errorf("%s: parse aborted: keyword missing its parameter", o.ConfigFile)
+	}
 	if c != nil && o.Namespace != "" {
 		c.Global.NetNamespace = o.Namespace // -s overrides the file
 	}
