@@ -668,7 +668,7 @@ func (d *Daemon) shutdown() {
 }
 
 // stopped is the parent's last words, at a stop and at a start that
-// failed with ErrConfig.
+// failed with ErrConfig or ErrFatal.
 func (d *Daemon) stopped() {
 	if d.opt.Detail {
 		self, children := usage()
