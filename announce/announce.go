@@ -23,6 +23,8 @@ import (
 	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/dsas/keepalived-go/internal/ifindex"
 )
 
 // Frame lengths (no FCS, no padding).
@@ -142,7 +144,7 @@ type Conn struct {
 // thread's network namespace. The sockets only send: a filter drops
 // everything they would receive.
 func Dial(ifname string) (*Conn, error) {
-	ifi, err := interfaceByName(ifname)
+	ifi, err := ifindex.ByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("announce: %w", err)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
+
+	"github.com/dsas/keepalived-go/internal/ifindex"
 )
 
 // ProtocolAH is the IP protocol number of the IPsec Authentication Header,
@@ -46,7 +48,7 @@ func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	ifi, err := interfaceByName(ifname)
+	ifi, err := ifindex.ByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}

@@ -23,6 +23,8 @@ import (
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
+
+	"github.com/dsas/keepalived-go/internal/ifindex"
 )
 
 // Protocol is the IP protocol number of VRRP.
@@ -94,7 +96,7 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 	default:
 		return nil, fmt.Errorf("vrrpsock: unknown network %q (want ip4 or ip6)", network)
 	}
-	ifi, err := interfaceByName(ifname)
+	ifi, err := ifindex.ByName(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}

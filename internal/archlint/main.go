@@ -101,10 +101,11 @@ func violation(e edge) string {
 }
 
 // isLeaf: helpers that import nothing of this repository and carry no
-// layer's types (how an errno reads in keepalived's log words), so any
+// layer's types (an errno in keepalived's log words, an interface index by
+// one ioctl), so any
 // layer may use them without bending the one-way flow.
 func isLeaf(p string) bool {
-	return p == "internal/strerror"
+	return p == "internal/strerror" || p == "internal/ifindex"
 }
 
 // isAdapter: the kernel adapters of README's layout. They know netlink,
