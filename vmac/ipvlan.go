@@ -179,23 +179,24 @@ func addAddr(c *rtnetlink.Conn, index uint32, p netip.Prefix) error {
 	})
 }
 
-// DeleteIPVLAN removes the ipvlan named name; one already gone is not an
-// error, an interface that is not an ipvlan is refused.
-func DeleteIPVLAN(name string) error {
+// DeleteIPVLAN removes the ipvlan named name and says whether it was
+// there; one already gone is not an error, an interface that is not an
+// ipvlan is refused.
+func DeleteIPVLAN(name string) (bool, error) {
 	c, err := rtnetlink.Dial(nil)
 	if err != nil {
-		return fmt.Errorf("ipvlan: dial rtnetlink: %w", err)
+		return false, fmt.Errorf("ipvlan: dial rtnetlink: %w", err)
 	}
 	defer c.Close()
 	l, err := byName(c, name)
 	if err != nil || l == nil {
-		return err
+		return false, err
 	}
 	if kind(l) != "ipvlan" {
-		return fmt.Errorf("ipvlan: delete %s: %w", name, errNotIPVLAN)
+		return false, fmt.Errorf("ipvlan: delete %s: %w", name, errNotIPVLAN)
 	}
 	if err := c.Link.Delete(l.Index); err != nil && !errors.Is(err, unix.ENODEV) {
-		return fmt.Errorf("ipvlan: delete %s: %w", name, err)
+		return false, fmt.Errorf("ipvlan: delete %s: %w", name, err)
 	}
-	return nil
+	return true, nil
 }

@@ -50,13 +50,14 @@ func TestCreateIPVLAN(t *testing.T) {
 	if got := sysctl(t, ns, "net/ipv6/conf/"+v.Name+"/disable_ipv6"); got != "1" {
 		t.Errorf("disable_ipv6 = %s, want 1", got)
 	}
-	if err := do(t, ns, func() error { return vmac.DeleteIPVLAN(v.Name) }); err != nil {
-		t.Fatal(err)
+	var gone bool
+	if err := do(t, ns, func() (err error) { gone, err = vmac.DeleteIPVLAN(v.Name); return err }); err != nil || !gone {
+		t.Fatalf("DeleteIPVLAN: %v, removed %t", err, gone)
 	}
 	if _, err := ns.Run("ip", "link", "show", "dev", v.Name); err == nil {
 		t.Errorf("%s still there after DeleteIPVLAN", v.Name)
 	}
-	if err := do(t, ns, func() error { return vmac.DeleteIPVLAN("va") }); err == nil {
+	if err := do(t, ns, func() error { _, err := vmac.DeleteIPVLAN("va"); return err }); err == nil {
 		t.Errorf("DeleteIPVLAN removed a veth")
 	}
 }

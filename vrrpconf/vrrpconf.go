@@ -38,6 +38,9 @@ type Result struct {
 	// VMACs are the use_vmac interfaces to create before the engine
 	// starts and to delete after it stops.
 	VMACs []vmac.VMAC
+	// IPVLANs are the use_ipvlan interfaces, created and deleted as the
+	// VMACs; one the kernel refuses leaves its instance in FAULT.
+	IPVLANs []vmac.IPVLAN
 	// Users maps a command's program (argv[0]) to the user and group it
 	// runs as, when the configuration names one (a `user` on the script
 	// line or script_user). Commands not listed run as the daemon's user.
@@ -85,7 +88,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 
 	names := vmacNames{}
 	for _, in := range cfg.VRRP.Instances {
-		if in.VMAC.Enabled && in.VMAC.IfName != "" {
+		if (in.VMAC.Enabled || in.VMAC.IPVLAN) && in.VMAC.IfName != "" {
 			names[in.VMAC.IfName] = true
 		}
 	}
@@ -95,7 +98,10 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	}
 	for i := range cfg.VRRP.Instances {
 		in := &cfg.VRRP.Instances[i]
-		ic, vms, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
+		ic, vms, ipv, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
+		if ipv != nil {
+			res.IPVLANs = append(res.IPVLANs, *ipv)
+		}
 		// A garp_group sets the announcement pacing of its interfaces.
 		for _, gg := range cfg.VRRP.GARPGroups {
 			if slices.Contains(gg.Interfaces, in.Interface) {
@@ -164,15 +170,16 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	return res, nil
 }
 
-func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (ic vrrp.InstanceConfig, vms []vmac.VMAC, warn []string) {
+func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (ic vrrp.InstanceConfig, vms []vmac.VMAC, ipv *vmac.IPVLAN, warn []string) {
 	ic = instanceSettings(in, vg)
 	instanceProtocol(&ic, in)
 	vm, vmacName, warn := instanceVMAC(&ic, in, vg, opt, names)
+	ipv = instanceIPVLAN(&ic, in, vg, names)
 	vms = instanceAddresses(&ic, in, vg, names, vm, vmacName)
 	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
 	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
 	warn = append(warn, instanceTrackers(&ic, in, groupTrackers)...)
-	return ic, vms, warn
+	return ic, vms, ipv, warn
 }
 
 // instanceSettings carries the instance's own settings over.
@@ -286,8 +293,6 @@ func instanceVMAC(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPG
 			ic.Interface = vmacName
 			ic.BaseInterface = in.Interface
 		}
-	} else if in.VMAC.IPVLAN {
-		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is refused by -t (no ipvlan interface is created); running on %s", in.Name, in.Interface))
 	}
 	if !ic.SrcIP.IsValid() {
 		// keepalived takes the source from the base interface, VMAC or not.
@@ -304,6 +309,34 @@ func instanceVMAC(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPG
 	}
 
 	return vm, vmacName, warn
+}
+
+// instanceIPVLAN names the instance's use_ipvlan link (nil without it)
+// and moves the instance onto it: adverts are sent and received there,
+// while the VIPs stay on the configured interface, as keepalived's
+// vrrp_complete_instance leaves them (only a VMAC takes them).
+func instanceIPVLAN(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPGlobal, names vmacNames) *vmac.IPVLAN {
+	if !in.VMAC.IPVLAN || in.Interface == "" {
+		return nil
+	}
+	name := in.VMAC.IfName
+	if name == "" {
+		prefix := vg.VMACPrefix
+		if prefix == "" {
+			prefix = "vrrp"
+		}
+		name = names.next(prefix, in.VRID, ic.IPv6)
+	}
+	ic.VMACName = name
+	ic.Interface, ic.BaseInterface = name, in.Interface
+	v := &vmac.IPVLAN{Name: name, Parent: in.Interface, Flags: uint16(in.VMAC.IPVLANMode), Addr: in.VMAC.IPVLANAddr,
+		IPv6: ic.IPv6, Instance: in.Name}
+	for _, a := range in.ExcludedVIPs {
+		if a.Prefix.Addr().Is6() != ic.IPv6 {
+			v.IPv6 = true // keepalived's VRRP_FLAG_EVIP_OTHER_FAMILY
+		}
+	}
+	return v
 }
 
 // instanceAddresses places the VIPs and eVIPs (on the VMAC, or on VMACs
@@ -632,7 +665,7 @@ func linkbeat(cfg *config.Config) (names, notes []string) {
 				used[t.Name] = true
 			}
 		}
-		if in.VMAC.Enabled && in.VMAC.IfName != "" {
+		if (in.VMAC.Enabled || in.VMAC.IPVLAN) && in.VMAC.IfName != "" {
 			vmacs[in.VMAC.IfName] = true
 		}
 		if in.LinkbeatUsePolling && in.Interface != "" {

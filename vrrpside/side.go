@@ -167,6 +167,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		v.host.Close()
 		return nil, err
 	}
+	v.createIPVLANs(res.IPVLANs, nil)
 	if v.disp, err = v.newDispatcher(res); err != nil {
 		v.host.Close()
 		return nil, err
@@ -344,6 +345,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 			}
 		}
 	}
+	v.createIPVLANs(res.IPVLANs, old.IPVLANs)
 	prev := v.cur.Load()
 	v.cur.Store(&res.VRRP)
 	if err := v.router.Reload(res.VRRP); err != nil {
@@ -388,6 +390,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 			v.deleteVMAC(m)
 		}
 	}
+	v.deleteIPVLANs(old.IPVLANs, res.IPVLANs)
 	v.res = res
 	select {
 	case v.reloaded <- struct{}{}:
@@ -451,6 +454,7 @@ func (v *Side) close() error {
 	}
 	if !v.keepVIPs {
 		v.deleteVMACs(v.res.VMACs)
+		v.deleteIPVLANs(v.res.IPVLANs, nil)
 	}
 	errs = append(errs, v.host.Close())
 	return errors.Join(errs...)
