@@ -186,6 +186,29 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config, c *con
 		dumpIface(p, f, x)
 		dumpTracking(p, f.Name, cfg, c, x)
 	}
+	// keepalived keeps an entry for a use_ipvlan link the kernel refused:
+	// no index, no flags, no addresses.
+	for _, l := range x.ipvlans {
+		if !slices.ContainsFunc(ifs, func(f Iface) bool { return f.Name == l.name }) {
+			dumpIface(p, Iface{Name: l.name}, x)
+			dumpTracking(p, l.name, cfg, c, x)
+		}
+	}
+}
+
+// ipvlanLink is one use_ipvlan link for the Interfaces section.
+type ipvlanLink struct {
+	name, base string
+	mode       config.IPVLANMode
+}
+
+func (x *ifaceCtx) ipvlan(name string) (ipvlanLink, bool) {
+	for _, l := range x.ipvlans {
+		if l.name == name {
+			return l, true
+		}
+	}
+	return ipvlanLink{}, false
 }
 
 // ifaceCtx is what the Interfaces section needs beyond each interface.
@@ -198,6 +221,8 @@ type ifaceCtx struct {
 	v6Mast map[string]bool // interfaces an IPv6 instance was MASTER on
 	// vmacBase are the base interfaces of VMACs, of either family.
 	vmacBase map[string]bool
+	// ipvlans are the use_ipvlan links, in configuration order.
+	ipvlans []ipvlanLink
 	// related lists, by interface name, the indexes (in cfg.Instances
 	// order) of the instances that may track it: its own, its VMAC's, a
 	// track_interface naming it, a VIP, route or rule on it. Asking every instance for
@@ -226,7 +251,7 @@ func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
 					names = append(names, tr.Name)
 				}
 			}
-			if ci.VMAC.Enabled {
+			if ci.VMAC.Enabled || ci.VMAC.IPVLAN {
 				names = append(names, ci.Interface, configVMACName(c, ci))
 			}
 		}
@@ -268,6 +293,9 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 	}
 	for i := range c.VRRP.Instances {
 		ci := &c.VRRP.Instances[i]
+		if ci.VMAC.IPVLAN && ci.Interface != "" {
+			x.ipvlans = append(x.ipvlans, ipvlanLink{name: vmacName(c, ci, ran[ci.Name]), base: ci.Interface, mode: ci.VMAC.IPVLANMode})
+		}
 		if ci.VMAC.Enabled {
 			x.vmacs[vmacName(c, ci, ran[ci.Name])] = ci.Interface
 			x.vmacBase[ci.Interface] = true
@@ -368,7 +396,11 @@ func ownLinkLocal(f Iface, vips map[netip.Addr]bool) netip.Addr {
 // dumpIface is keepalived's dump_if for one interface.
 func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p(" Name = %s", f.Name)
-	p("   index = %d", f.Index)
+	if f.Index == 0 {
+		p("   index = 0 (deleted)")
+	} else {
+		p("   index = %d", f.Index)
+	}
 	var own []netip.Addr
 	for _, a := range f.IPv4 {
 		if !x.vips[a] {
@@ -400,6 +432,14 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 		bf := x.flags[base]
 		p("   VMAC type private, underlying interface = %s, state = %sUP, %sRUNNING", base,
 			notWord(bf&iffUp != 0), notWord(bf&iffRunning != 0))
+		p("   I/f created by keepalived")
+	}
+	if l, ok := x.ipvlan(f.Name); ok {
+		if f.Index != 0 {
+			bf := x.flags[l.base]
+			p("   IPVLAN type L2 %s, underlying interface = %s, state = %sUP, %sRUNNING", l.mode, l.base,
+				notWord(bf&iffUp != 0), notWord(bf&iffRunning != 0))
+		}
 		p("   I/f created by keepalived")
 	}
 	p("   MTU = %d", f.MTU)
@@ -460,6 +500,9 @@ func promoteCount(ifname string, c *config.Config) int {
 // the IPv6 forwarding check of an interface IPv6 adverts went out on.
 func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	_, isVMAC := x.vmacs[f.Name]
+	if _, ok := x.ipvlan(f.Name); ok {
+		isVMAC = true
+	}
 	p("   Reset ARP config counter %d", x.nvmac[f.Name])
 	p("   Original arp_ignore %d", f.ArpIgnore)
 	p("   Original arp_filter %d", f.ArpFilter)
@@ -689,7 +732,7 @@ func (x *ifaceCtx) usesInterface(c *config.Config, ic vrrp.InstanceConfig, name 
 		return true
 	}
 	ci := x.inst[ic.Name]
-	if ci == nil || !ci.VMAC.Enabled {
+	if ci == nil || !(ci.VMAC.Enabled || ci.VMAC.IPVLAN) {
 		return false
 	}
 	return ci.Interface == name || vmacName(c, ci, ic.VMACName) == name

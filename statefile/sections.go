@@ -106,6 +106,10 @@ func dumpFlags(p func(string, ...any), in *status.Instance, ci *config.Instance)
 
 // dumpVMAC is the instance's use_vmac lines, before its Interface line.
 func dumpVMAC(p func(string, ...any), in *status.Instance, c *config.Config, ci *config.Instance) bool {
+	if ci != nil && ci.VMAC.IPVLAN && !ci.VMAC.Enabled && ci.Interface != "" {
+		dumpIPVLAN(p, in, c, ci)
+		return true
+	}
 	if ci == nil || !ci.VMAC.Enabled {
 		return false
 	}
@@ -132,6 +136,28 @@ func dumpVMAC(p func(string, ...any), in *status.Instance, c *config.Config, ci 
 	}
 	p("   Interface = %s, vmac on %s%s", name, ci.Interface, xmit)
 	return true
+}
+
+// dumpIPVLAN is the instance's use_ipvlan lines, before its Interface
+// line (keepalived prints use_vmac_addr's line instead of the first).
+func dumpIPVLAN(p func(string, ...any), in *status.Instance, c *config.Config, ci *config.Instance) {
+	v := ci.VMAC
+	name := vmacName(c, ci, in.Config.VMACName)
+	if v.AddrVMAC {
+		p("   Use VMAC for VIPs on other interfaces")
+	} else {
+		// is_up: the link was made (VRRP_VMAC_UP_BIT).
+		up := !slices.Contains(in.FaultReasons, "interface "+in.Interface+" down")
+		addr := ""
+		if a := v.IPVLANAddr; a.IsValid() {
+			addr = ", i/f address = " + a.Addr().String()
+			if a.Bits() != a.Addr().BitLen() {
+				addr += "/" + strconv.Itoa(a.Bits())
+			}
+		}
+		p("   Use IPVLAN, i/f %s, is_up = %t%s, type %s", name, up, addr, v.IPVLANMode)
+	}
+	p("   Interface = %s, ipvlan on %s", name, ci.Interface)
 }
 
 // srcIPLine is keepalived's "Using src_ip" value: "(from configuration)"
