@@ -48,3 +48,16 @@ func (v *Side) deleteIPVLANs(list, keep []vmac.IPVLAN) {
 		}
 	}
 }
+
+// recreateIPVLANs makes again the use_ipvlan links which, gone with their
+// parent or deleted by hand, keepalived's setup_interface re-creates.
+func (v *Side) recreateIPVLANs(which func(vmac.IPVLAN) bool) {
+	if v.stopping.Load() {
+		return
+	}
+	v.mu.Lock()
+	list := slices.Clone(v.res.IPVLANs)
+	v.mu.Unlock()
+	list = slices.DeleteFunc(list, func(l vmac.IPVLAN) bool { return !which(l) })
+	v.createIPVLANs(list, nil)
+}
