@@ -215,6 +215,7 @@ func staticAddress(a config.Address, set bool) string {
 	va := vrrp.Address{
 		Prefix: a.Prefix, Dev: a.Dev, Peer: a.Peer, Label: a.Label, Scope: a.Scope,
 		KeepDAD: a.NoDAD, NoPrefixRoute: a.NoPrefixRoute, Home: a.Home, NoTrack: a.NoTrack, PreferredLft: -1,
+		MngTmpAddr: a.MngTmpAddr, AutoJoin: a.AutoJoin,
 	}
 	if a.HasBrd {
 		va.Broadcast = a.Brd

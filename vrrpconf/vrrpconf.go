@@ -497,6 +497,8 @@ func address(a config.Address) vrrp.Address {
 		KeepDAD:       a.NoDAD,
 		NoPrefixRoute: a.NoPrefixRoute,
 		Home:          a.Home,
+		MngTmpAddr:    a.MngTmpAddr,
+		AutoJoin:      a.AutoJoin,
 		NoTrack:       a.NoTrack,
 		PreferredLft:  -1,
 	}
