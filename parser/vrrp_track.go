@@ -923,6 +923,12 @@ func garpGroupKeywords() table {
 				c.Report(c.vrrp.garpPos, generalError, "Warning - empty garp_group interfaces block")
 				return
 			}
+			g.AggregationGroup = 1
+			for _, o := range c.Cfg.VRRP.GARPGroups {
+				if o.AggregationGroup != 0 {
+					g.AggregationGroup++
+				}
+			}
 			for _, w := range words {
 				addIf(c, g, w)
 			}
@@ -942,7 +948,7 @@ func garpGroupEnd(c *ctx) {
 		return
 	}
 	if g.GARPInterval == 0 && g.GNAInterval == 0 {
-		c.Report(c.vrrp.garpPos, generalError, "garp group %d does not have any delay set - removing", len(c.Cfg.VRRP.GARPGroups)+1)
+		c.Report(c.vrrp.garpPos, generalError, "garp group %d does not have any delay set - removing", g.AggregationGroup)
 		for _, n := range g.Interfaces {
 			delete(c.vrrp.garpIfs, n)
 		}

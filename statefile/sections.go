@@ -501,7 +501,8 @@ func garpNext(loc *time.Location) string {
 }
 
 // garpDelay is one of keepalived's GARP delay groups: num is its
-// aggregation group, 0 for one made from the global intervals.
+// aggregation group, 0 for one made from the global intervals or a
+// garp_group without an "interfaces" block.
 type garpDelay struct {
 	config.GARPGroup
 	num int
@@ -521,7 +522,7 @@ func garpDelays(c *config.Config) []garpDelay {
 	taken := map[string]bool{}
 	for _, g := range c.VRRP.GARPGroups {
 		if g.GARPInterval > 0 || g.GNAInterval > 0 {
-			out = append(out, garpDelay{g, len(out) + 1})
+			out = append(out, garpDelay{g, g.AggregationGroup})
 			for _, n := range g.Interfaces {
 				taken[n] = true
 			}
