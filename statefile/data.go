@@ -456,7 +456,11 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 		if ttl := unicastTTL(ci); ttl >= 0 {
 			p("   Unicast TTL = %d", ttl)
 		}
-		p("   Check unicast src : %s", yesNo(c.CheckUnicastSrc))
+		check := c.CheckUnicastSrc // the global vrrp_check_unicast_src included
+		if ci != nil {
+			check = ci.CheckUnicastSrc // the instance's own flag, as keepalived prints it
+		}
+		p("   Check unicast src : %s", yesNo(check))
 		p("   Unicast Peer :")
 		for _, peer := range c.UnicastPeers {
 			maxTTL := peer.MaxTTL

@@ -197,7 +197,7 @@ func instanceSettings(in *config.Instance, vg *config.VRRPGlobal) vrrp.InstanceC
 		DontTrackPrimary:      in.DontTrackPrimary,
 		SrcIP:                 in.SrcIP,
 		McastGroup:            in.McastDst,
-		CheckUnicastSrc:       in.CheckUnicastSrc,
+		CheckUnicastSrc:       in.CheckUnicastSrc || vg.CheckUnicastSrc,
 		Nopreempt:             in.NoPreempt,
 		PreemptDelay:          in.PreemptDelay,
 		NoAccept:              !in.Accept,
