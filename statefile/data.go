@@ -422,6 +422,9 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 	} else if version == 2 {
 		p("   Authentication type = none")
 	}
+	if ci != nil && ci.KernelRxBufSize > 0 {
+		p("   Kernel rx buffer size = %d", ci.KernelRxBufSize)
+	}
 }
 
 // dumpInstanceAddrs is the VIPs, excluded VIPs and unicast peers.

@@ -629,6 +629,7 @@ type sockMember struct {
 func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 	var keys []sockKey
 	members := map[sockKey][]sockMember{}
+	rcvBuf := map[sockKey]int{}
 	for _, ic := range cfg.Instances {
 		k := sockKey{iface: ic.Interface, ipv6: ic.IPv6, ah: ic.AuthType == 2}
 		if len(ic.UnicastPeers) > 0 {
@@ -638,6 +639,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 			keys = append(keys, k)
 		}
 		members[k] = append(members[k], sockMember{ic.Name, int(ic.VRID)})
+		rcvBuf[k] += ic.KernelRxBufSize
 	}
 	if len(keys) == 0 {
 		return
@@ -654,7 +656,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 		} else {
 			p("   Type = Multicast")
 		}
-		p("   Rx buf size = 0")
+		p("   Rx buf size = %d", rcvBuf[k])
 		p("   VRRP instances")
 		// keepalived keeps a socket's instances in a tree by VRID.
 		m := members[k]

@@ -198,6 +198,7 @@ func instanceSettings(in *config.Instance, vg *config.VRRPGlobal) vrrp.InstanceC
 		SrcIP:                 in.SrcIP,
 		McastGroup:            in.McastDst,
 		CheckUnicastSrc:       in.CheckUnicastSrc || vg.CheckUnicastSrc,
+		KernelRxBufSize:       int(in.KernelRxBufSize),
 		Nopreempt:             in.NoPreempt,
 		PreemptDelay:          in.PreemptDelay,
 		NoAccept:              !in.Accept,
