@@ -189,9 +189,20 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config, c *con
 }
 
 // ifaceCtx is what the Interfaces section needs beyond each interface.
+// ifAddr is an address on one interface.
+type ifAddr struct {
+	dev string
+	a   netip.Addr
+}
+
 type ifaceCtx struct {
 	c      *config.Config
 	vips   map[netip.Addr]bool
+	// added are the addresses keepalived puts on each interface (VIPs,
+	// eVIPs, static addresses), which it leaves out of the interface's
+	// own: one the interface had already, under another instance's VIP,
+	// stays its own (072: bond1.1's 10.1.1.1 is VMAC vrrp4.1.1.1's VIP).
+	added map[ifAddr]bool
 	vmacs  map[string]string // VMAC name → its base interface
 	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
@@ -249,18 +260,20 @@ func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
 }
 
 func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) *ifaceCtx {
-	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
+	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, added: map[ifAddr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
 		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
 	x.relate(cfg, c)
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
 				x.vips[v.Prefix.Addr()] = true
+				x.added[ifAddr{status.AddrDev(v, ic.Interface), v.Prefix.Addr()}] = true
 			}
 		}
 	}
 	for _, a := range c.VRRP.StaticAddresses {
 		x.vips[a.Prefix.Addr()] = true
+		x.added[ifAddr{a.Dev, a.Prefix.Addr()}] = true
 	}
 	ran := map[string]string{}
 	for _, ic := range cfg.Instances {
@@ -371,7 +384,7 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p("   index = %d", f.Index)
 	var own []netip.Addr
 	for _, a := range f.IPv4 {
-		if !x.vips[a] {
+		if !x.added[ifAddr{f.Name, a}] {
 			own = append(own, a)
 		}
 	}

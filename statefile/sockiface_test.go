@@ -1,0 +1,60 @@
+package statefile
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/vrrp"
+)
+
+// TestSockpoolRxBufSize: a socket's "Rx buf size" is the sum of its
+// instances' kernel_rx_buf_size, as keepalived's vrrp_create_sockpool
+// adds them (corpus 048's VIt_250: 200000).
+func TestSockpoolRxBufSize(t *testing.T) {
+	cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{
+		{Name: "A", Interface: "eth0", VRID: 1, KernelRxBufSize: 200000},
+		{Name: "B", Interface: "eth0", VRID: 2, KernelRxBufSize: 1000},
+		{Name: "C", Interface: "eth1", VRID: 3},
+	}}
+	var out []string
+	dumpSockpool(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, cfg)
+	var sizes []string
+	for _, l := range out {
+		if len(l) > 14 && l[:14] == "   Rx buf size" {
+			sizes = append(sizes, l)
+		}
+	}
+	if want := []string{"   Rx buf size = 201000", "   Rx buf size = 0"}; !slices.Equal(sizes, want) {
+		t.Errorf("rx buf lines %q, want %q", sizes, want)
+	}
+}
+
+// TestIfaceOwnAddresses: an interface's own IPv4 addresses leave out only
+// what keepalived added there (a VIP or static address on that
+// interface); an address it had that is another interface's VIP stays
+// (072: bond1.1's 10.1.1.1 is the VIP of the VMAC vrrp4.1.1.1).
+func TestIfaceOwnAddresses(t *testing.T) {
+	vip := func(s, dev string) vrrp.Address { return vrrp.Address{Prefix: netip.MustParsePrefix(s), Dev: dev} }
+	cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{
+		{Name: "V", Interface: "vrrp4.1", VRID: 1, VIPs: []vrrp.Address{vip("10.1.1.1/24", "vrrp4.1")}},
+		{Name: "P", Interface: "eth1", VRID: 2, VIPs: []vrrp.Address{vip("10.1.1.3/32", "")}},
+	}}
+	c := &config.Config{}
+	ifs := []Iface{labIface(2, "eth1", "02:00:00:00:00:01", "10.1.1.1", "10.99.2.2", "10.1.1.3")}
+	var out []string
+	dumpInterfaces(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, ifs, cfg, c, nil)
+	var got []string
+	for _, l := range out {
+		if strings.Contains(l, "IPv4") || strings.HasPrefix(l, "     1") {
+			got = append(got, l)
+		}
+	}
+	want := []string{"   IPv4 address = 10.1.1.1", "   Additional IPv4 addresses :", "     10.99.2.2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("eth1:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
