@@ -196,13 +196,13 @@ type ifAddr struct {
 }
 
 type ifaceCtx struct {
-	c      *config.Config
-	vips   map[netip.Addr]bool
+	c    *config.Config
+	vips map[netip.Addr]bool
 	// added are the addresses keepalived puts on each interface (VIPs,
 	// eVIPs, static addresses), which it leaves out of the interface's
 	// own: one the interface had already, under another instance's VIP,
 	// stays its own (072: bond1.1's 10.1.1.1 is VMAC vrrp4.1.1.1's VIP).
-	added map[ifAddr]bool
+	added  map[ifAddr]bool
 	vmacs  map[string]string // VMAC name → its base interface
 	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
