@@ -493,6 +493,17 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	}
 }
 
+// ownDev reports whether dev is the instance's interface: the one it
+// runs on, its VMAC (an xmit_base instance runs on the base) or the
+// configured base interface (keepalived's vrrp->ifp and its base).
+func (x *ifaceCtx) ownDev(ic vrrp.InstanceConfig, dev string) bool {
+	if dev == ic.Interface || (ic.VMACName != "" && dev == ic.VMACName) {
+		return true
+	}
+	ci := x.inst[ic.Name]
+	return ci != nil && ci.Interface == dev
+}
+
 // dumpTracking lists the instances tracking the interface in keepalived's
 // order of adding them: per instance its track_interface entries then its
 // own interface (and a VMAC's base); then the interfaces of VIPs on other
@@ -525,9 +536,10 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, a := range l {
 				// keepalived: a dont_track_primary instance's addresses
-				// on its own interface do not make it tracked.
+				// on its own interface, its VMAC or the VMAC's base, do
+				// not make it tracked.
 				dev := status.AddrDev(a, ic.Interface)
-				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && dev == ic.Interface) {
+				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && x.ownDev(ic, dev)) {
 					t.add(ic.Name, 0, false)
 				}
 			}

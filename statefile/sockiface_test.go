@@ -58,3 +58,32 @@ func TestIfaceOwnAddresses(t *testing.T) {
 		t.Errorf("eth1:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestXmitBaseDontTrackPrimary: the VIPs of a dont_track_primary VMAC
+// instance sending on its base (vmac_xmit_base) do not make it track the
+// VMAC: keepalived lists it there with VRRP_NOT_TRACK_IF (255), as it
+// does without xmit_base (048's VIt_249 on vrrp.249).
+func TestXmitBaseDontTrackPrimary(t *testing.T) {
+	cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{{Name: "VIt_249", Interface: "eth0", VMACName: "vrrp.249", VRID: 249,
+		DontTrackPrimary: true, VIPs: []vrrp.Address{{Prefix: netip.MustParsePrefix("10.249.0.100/32"), Dev: "vrrp.249"}}}}}
+	c := &config.Config{}
+	c.VRRP.Instances = []config.Instance{{Name: "VIt_249", Interface: "eth0", VRID: 249, DontTrackPrimary: true,
+		VMAC: config.VMAC{Enabled: true, IfName: "vrrp.249", XmitBase: true}}}
+	ifs := []Iface{labIface(2, "eth0", "02:00:00:00:00:01"), labIface(3, "vrrp.249", "00:00:5e:00:01:f9")}
+	var out []string
+	dumpInterfaces(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, ifs, cfg, c, nil)
+	var got []string
+	name := ""
+	for _, l := range out {
+		if strings.HasPrefix(l, " Name = ") {
+			name = l[8:]
+		}
+		if strings.Contains(l, "VIt_249, weight") {
+			got = append(got, name+":"+strings.TrimSpace(l))
+		}
+	}
+	want := []string{"eth0:VIt_249, weight 255", "vrrp.249:VIt_249, weight 255"}
+	if !slices.Equal(got, want) {
+		t.Errorf("tracking %q, want %q", got, want)
+	}
+}
