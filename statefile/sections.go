@@ -164,9 +164,10 @@ func dumpStatic(p func(string, ...any), c *config.Config, states map[string]vrrp
 		p("------< Static Routes >------")
 		for _, r := range v.StaticRoutes {
 			s := formatRoute(r)
-			if !r.NoTrack && !groupFaulted(v, r.TrackGroup, states) && routeReachable(r, ifs) {
-				// keepalived 2.2.7 compares the route's interface with an
-				// index it never sets for static routes.
+			if !r.NoTrack && !groupFaulted(v, r.TrackGroup, states) && routeReachable(r, ifs) && !routesMonitored(c, r.Family) {
+				// keepalived 2.2.7 compares the route's interface with the
+				// index its route monitor learns from the route's own
+				// RTM_NEWROUTE; unmonitored, it stays 0.
 				s += " [installed ifindex 0]"
 			}
 			p("     %s", s)
@@ -232,6 +233,25 @@ func staticAddress(a config.Address, set bool) string {
 		s += " set"
 	}
 	return s
+}
+
+// routesMonitored reports whether keepalived listens to the family's route
+// events: an instance has a tracked virtual route, or a static route a
+// track group (vrrp_complete_instance, process_static_entries).
+func routesMonitored(c *config.Config, f config.Family) bool {
+	for i := range c.VRRP.Instances {
+		for _, r := range c.VRRP.Instances[i].Routes {
+			if !r.NoTrack && r.Family == f {
+				return true
+			}
+		}
+	}
+	for _, r := range c.VRRP.StaticRoutes {
+		if r.TrackGroup != "" && r.Family == f {
+			return true
+		}
+	}
+	return false
 }
 
 // formatRoute is keepalived's format_iproute for the options a route

@@ -87,3 +87,29 @@ func TestXmitBaseDontTrackPrimary(t *testing.T) {
 		t.Errorf("tracking %q, want %q", got, want)
 	}
 }
+
+// TestStaticRouteMonitored: keepalived marks an installed static route
+// "[installed ifindex 0]" only while it does not listen to the family's
+// route events; a tracked virtual route of an instance turns them on and
+// the route's own event sets the index (048: no mark; 071: the mark).
+func TestStaticRouteMonitored(t *testing.T) {
+	c := &config.Config{}
+	c.VRRP.StaticRoutes = []config.Route{{Family: config.IPv4, Dst: netip.MustParsePrefix("192.168.200.0/24"), Dev: "eth1", Table: 254}}
+	ifs := []Iface{labIface(2, "eth1", "02:00:00:00:00:01", "10.0.0.1")}
+	dump := func() string {
+		var out []string
+		dumpStatic(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, c, nil, ifs)
+		return strings.Join(out, "\n")
+	}
+	if s := dump(); !strings.Contains(s, "[installed ifindex 0]") {
+		t.Errorf("unmonitored route without the mark:\n%s", s)
+	}
+	c.VRRP.Instances = []config.Instance{{Name: "VI_1", Routes: []config.Route{{Family: config.IPv4, Dst: netip.MustParsePrefix("192.168.210.0/24"), Dev: "eth1"}}}}
+	if s := dump(); strings.Contains(s, "installed ifindex") {
+		t.Errorf("monitored route with the mark:\n%s", s)
+	}
+	c.VRRP.Instances[0].Routes[0].Family = config.IPv6
+	if s := dump(); !strings.Contains(s, "[installed ifindex 0]") {
+		t.Errorf("an IPv6 virtual route turned the IPv4 monitor on:\n%s", s)
+	}
+}
