@@ -603,8 +603,10 @@ func trackFileEnd(c *ctx) {
 		}
 	}
 	if !dirExists(dir) {
-		// 2.3 removes the tracker (a generalError); 2.2.7 keeps it
-		// silently, and -t must exit as 2.2.7 does.
+		// 2.3 removes the tracker here (a generalError); 2.2.7's -t
+		// keeps it silently and -t must exit as 2.2.7 does. Its daemon
+		// removes it at start (init_track_files; vrrpconf's
+		// goneTrackFiles).
 		c.Report(c.vrrp.filePos, info, "track file directory for %s does not exist", f.Name)
 	}
 	c.Cfg.VRRP.Files = append(c.Cfg.VRRP.Files, *f)
