@@ -317,6 +317,10 @@ type GARPGroup struct {
 	GARPInterval time.Duration
 	GNAInterval  time.Duration
 	Interfaces   []string
+	// AggregationGroup is keepalived's aggregation_group: only an
+	// "interfaces" block numbers a group (1 + the groups numbered
+	// before); one given by "interface" alone stays 0.
+	AggregationGroup int
 }
 
 // Script is a vrrp_script.

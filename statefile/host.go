@@ -212,9 +212,20 @@ func (x *ifaceCtx) ipvlan(name string) (ipvlanLink, bool) {
 }
 
 // ifaceCtx is what the Interfaces section needs beyond each interface.
+// ifAddr is an address on one interface.
+type ifAddr struct {
+	dev string
+	a   netip.Addr
+}
+
 type ifaceCtx struct {
-	c      *config.Config
-	vips   map[netip.Addr]bool
+	c    *config.Config
+	vips map[netip.Addr]bool
+	// added are the addresses keepalived puts on each interface (VIPs,
+	// eVIPs, static addresses), which it leaves out of the interface's
+	// own: one the interface had already, under another instance's VIP,
+	// stays its own (072: bond1.1's 10.1.1.1 is VMAC vrrp4.1.1.1's VIP).
+	added  map[ifAddr]bool
 	vmacs  map[string]string // VMAC name → its base interface
 	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
@@ -274,18 +285,20 @@ func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
 }
 
 func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) *ifaceCtx {
-	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
+	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, added: map[ifAddr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
 		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
 	x.relate(cfg, c)
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
 				x.vips[v.Prefix.Addr()] = true
+				x.added[ifAddr{status.AddrDev(v, ic.Interface), v.Prefix.Addr()}] = true
 			}
 		}
 	}
 	for _, a := range c.VRRP.StaticAddresses {
 		x.vips[a.Prefix.Addr()] = true
+		x.added[ifAddr{a.Dev, a.Prefix.Addr()}] = true
 	}
 	ran := map[string]string{}
 	for _, ic := range cfg.Instances {
@@ -403,7 +416,7 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	}
 	var own []netip.Addr
 	for _, a := range f.IPv4 {
-		if !x.vips[a] {
+		if !x.added[ifAddr{f.Name, a}] {
 			own = append(own, a)
 		}
 	}
@@ -523,6 +536,17 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	}
 }
 
+// ownDev reports whether dev is the instance's interface: the one it
+// runs on, its VMAC (an xmit_base instance runs on the base) or the
+// configured base interface (keepalived's vrrp->ifp and its base).
+func (x *ifaceCtx) ownDev(ic vrrp.InstanceConfig, dev string) bool {
+	if dev == ic.Interface || (ic.VMACName != "" && dev == ic.VMACName) {
+		return true
+	}
+	ci := x.inst[ic.Name]
+	return ci != nil && ci.Interface == dev
+}
+
 // dumpTracking lists the instances tracking the interface in keepalived's
 // order of adding them: per instance its track_interface entries then its
 // own interface (and a VMAC's base); then the interfaces of VIPs on other
@@ -555,9 +579,10 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, a := range l {
 				// keepalived: a dont_track_primary instance's addresses
-				// on its own interface do not make it tracked.
+				// on its own interface, its VMAC or the VMAC's base, do
+				// not make it tracked.
 				dev := status.AddrDev(a, ic.Interface)
-				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && dev == ic.Interface) {
+				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && x.ownDev(ic, dev)) {
 					t.add(ic.Name, 0, false)
 				}
 			}
@@ -672,6 +697,7 @@ type sockMember struct {
 func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 	var keys []sockKey
 	members := map[sockKey][]sockMember{}
+	rcvBuf := map[sockKey]int{}
 	for _, ic := range cfg.Instances {
 		k := sockKey{iface: ic.Interface, ipv6: ic.IPv6, ah: ic.AuthType == 2}
 		if len(ic.UnicastPeers) > 0 {
@@ -681,6 +707,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 			keys = append(keys, k)
 		}
 		members[k] = append(members[k], sockMember{ic.Name, int(ic.VRID)})
+		rcvBuf[k] += ic.KernelRxBufSize
 	}
 	if len(keys) == 0 {
 		return
@@ -697,7 +724,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 		} else {
 			p("   Type = Multicast")
 		}
-		p("   Rx buf size = 0")
+		p("   Rx buf size = %d", rcvBuf[k])
 		p("   VRRP instances")
 		// keepalived keeps a socket's instances in a tree by VRID.
 		m := members[k]

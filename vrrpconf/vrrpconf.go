@@ -28,6 +28,9 @@ type Options struct {
 	// the interface's first IPv4 address, or its IPv6 link-local address.
 	// nil, or an invalid result, leaves SrcIP unset.
 	PrimaryAddr func(ifname string, ipv6 bool) netip.Addr
+	// TrackFileDir reports whether a track file, or the directory it
+	// would be made in, exists. nil: every one does.
+	TrackFileDir func(path string) bool
 }
 
 // Result is the VRRP side of one configuration.
@@ -148,7 +151,11 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 		argv := res.command(&s.Command, g)
 		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})
 	}
+	gone := goneTrackFiles(cfg, opt, res)
 	for _, f := range cfg.VRRP.Files {
+		if gone[f.Name] {
+			continue
+		}
 		tf := track.File{Name: f.Name, Path: f.Path}
 		if f.Init {
 			v := f.InitValue
@@ -197,7 +204,8 @@ func instanceSettings(in *config.Instance, vg *config.VRRPGlobal) vrrp.InstanceC
 		DontTrackPrimary:      in.DontTrackPrimary,
 		SrcIP:                 in.SrcIP,
 		McastGroup:            in.McastDst,
-		CheckUnicastSrc:       in.CheckUnicastSrc,
+		CheckUnicastSrc:       in.CheckUnicastSrc || vg.CheckUnicastSrc,
+		KernelRxBufSize:       int(in.KernelRxBufSize),
 		Nopreempt:             in.NoPreempt,
 		PreemptDelay:          in.PreemptDelay,
 		NoAccept:              !in.Accept,
@@ -381,6 +389,39 @@ func instanceAddresses(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.
 	return vms
 }
 
+// goneTrackFiles are the track files keepalived's init_track_files
+// removes, with its line, because neither the file nor its directory
+// exists (it can watch neither); the instances stop tracking them, so
+// their weight never applies.
+func goneTrackFiles(cfg *config.Config, opt Options, res *Result) map[string]bool {
+	gone := map[string]bool{}
+	if opt.TrackFileDir == nil {
+		return gone
+	}
+	for _, f := range cfg.VRRP.Files {
+		if !opt.TrackFileDir(f.Path) && tracked(res.VRRP.Instances, f.Name) {
+			gone[f.Name] = true
+			res.Warnings = append(res.Warnings, fmt.Sprintf("Track file directory for %s does not exist - removing", f.Name))
+		}
+	}
+	for i := range res.VRRP.Instances {
+		ic := &res.VRRP.Instances[i]
+		ic.TrackFiles = slices.DeleteFunc(ic.TrackFiles, func(t vrrp.TrackRef) bool { return gone[t.Name] })
+	}
+	return gone
+}
+
+// tracked reports whether an instance tracks the file: keepalived forgets
+// an untracked one silently.
+func tracked(ins []vrrp.InstanceConfig, name string) bool {
+	for _, ic := range ins {
+		if slices.ContainsFunc(ic.TrackFiles, func(t vrrp.TrackRef) bool { return t.Name == name }) {
+			return true
+		}
+	}
+	return false
+}
+
 // instanceTrackers resolves the instance's trackers, its sync group's
 // included, and returns keepalived's lines for what both track.
 func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTrackers []config.Tracker) (warn []string) {
@@ -390,6 +431,13 @@ func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTracker
 	// weight, unless the member's is 0 (unweighted: it stays so).
 	trackers := slices.Clone(in.Trackers)
 	for _, t := range groupTrackers {
+		if t.Kind == config.TrackInterface && t.Name == in.Interface && !in.DontTrackPrimary {
+			// keepalived already tracks the member's own interface,
+			// unweighted, when the group's entry comes (add_vrrp_to_interface):
+			// it says so and the group's weight is lost.
+			warn = append(warn, bothTrackLine(in.Name, t))
+			t.Weight, t.Reverse = 0, false
+		}
 		i := slices.IndexFunc(trackers, func(o config.Tracker) bool { return o.Kind == t.Kind && o.Name == t.Name })
 		if i < 0 {
 			trackers = append(trackers, t)
@@ -483,6 +531,8 @@ func address(a config.Address) vrrp.Address {
 		KeepDAD:       a.NoDAD,
 		NoPrefixRoute: a.NoPrefixRoute,
 		Home:          a.Home,
+		MngTmpAddr:    a.MngTmpAddr,
+		AutoJoin:      a.AutoJoin,
 		NoTrack:       a.NoTrack,
 		PreferredLft:  -1,
 	}

@@ -107,7 +107,7 @@ type Options struct {
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
-	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs()})
+	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs(), TrackFileDir: trackFileDir})
 }
 
 // Check validates cfg as New and Reload would, touching nothing: the
@@ -129,6 +129,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	initTrackFiles(cfg, log)
 	res, err := translate(cfg)
 	if err != nil {
 		return nil, err
@@ -333,6 +334,7 @@ func (v *Side) Reload(cfg *config.Config) error {
 }
 
 func (v *Side) reloadLocked(cfg *config.Config) error {
+	initTrackFiles(cfg, v.log)
 	res, err := translate(cfg)
 	if err != nil {
 		return err
