@@ -319,10 +319,15 @@ func TestReadBatch(t *testing.T) {
 				ps[i].Buf = make([]byte, 1500)
 			}
 			var got []vrrpsock.Packet
+			// A lost packet must fail the test, not hang the package
+			// until go test's own timeout (seen once under heavy load).
+			if err := c2.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+				t.Fatal(err)
+			}
 			for len(got) < sent {
 				n, err := c2.ReadBatch(ps)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("after %d of %d packets: %v", len(got), sent, err)
 				}
 				for _, p := range ps[:n] {
 					p.Buf = bytes.Clone(p.Buf[:p.N])
