@@ -38,7 +38,11 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	instances := status.Instances(src.VRRP)
 
 	if h.Config != nil {
-		dumpGlobal(p, &h.Config.Global, h.Config.VRRP.Instances, src.RouterIDOf())
+		g := h.Config.Global
+		if f := &g.LVSNotifyFIFO; f.Script == nil {
+			f.Script = f.DroppedByChecker // only the checker process checks it
+		}
+		dumpGlobal(p, &g, h.Config.VRRP.Instances, src.RouterIDOf())
 	} else {
 		p("------< Global definitions >------")
 		p(" Router ID = %s", src.RouterIDOf())

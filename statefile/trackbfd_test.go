@@ -49,3 +49,16 @@ func TestTrackBFDsSection(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestVRRPDumpKeepsLVSFIFOScript: the checker drops an lvs_notify_fifo
+// script it cannot run, but keepalived's VRRP process never checks it and
+// prints it in keepalived.data (corpus 041).
+func TestVRRPDumpKeepsLVSFIFOScript(t *testing.T) {
+	c := &config.Config{}
+	c.Global.LVSNotifyFIFO = config.FIFO{Name: "/tmp/f", DroppedByChecker: &config.Command{Argv: []string{"/x/notify_fifo.sh"}, Raw: "/x/notify_fifo.sh"}}
+	var b bytes.Buffer
+	FormatDataHost(&b, statustest.Sources(), time.UTC, Host{Config: c})
+	if want := " LVS notify fifo script = '/x/notify_fifo.sh', uid:gid 0:0"; !strings.Contains(b.String(), want) {
+		t.Fatalf("no %q in\n%s", want, b.String())
+	}
+}
