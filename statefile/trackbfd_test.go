@@ -3,6 +3,7 @@ package statefile
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"strings"
@@ -60,5 +61,33 @@ func TestVRRPDumpKeepsLVSFIFOScript(t *testing.T) {
 	FormatDataHost(&b, statustest.Sources(), time.UTC, Host{Config: c})
 	if want := " LVS notify fifo script = '/x/notify_fifo.sh', uid:gid 0:0"; !strings.Contains(b.String(), want) {
 		t.Fatalf("no %q in\n%s", want, b.String())
+	}
+}
+
+// TestMasterRouterNeverHeard: a BACKUP that never heard a master prints
+// keepalived's stale formatting buffer as its master router (the previous
+// address formatted: the global IPv6 group for the first instance, the
+// previous instance's multicast group or last unicast peer after) and
+// priority 0 (corpus 007).
+func TestMasterRouterNeverHeard(t *testing.T) {
+	src := statustest.Sources()
+	v := src.VRRP.(*statustest.VRRP)
+	// VI_1 (multicast 224.0.0.18) precedes VI_6, made never to have heard one.
+	v.St[1].MasterAddr, v.St[1].MasterPriority = "", 0
+	first := v.St[1]
+	first.Name = "VI_FIRST"
+	v.St = append([]vrrp.InstanceStatus{first}, v.St...)
+	c := &config.Config{}
+	c.Global.VRRP.McastGroup6 = netip.MustParseAddr("ff02::99")
+	var b bytes.Buffer
+	FormatDataHost(&b, src, time.UTC, Host{Config: c})
+	out := b.String()
+	for _, want := range []string{
+		" VRRP Instance = VI_FIRST\n   VRRP Version = 3\n   Sync group = G_WEB\n   Using Native IPv6\n   State = BACKUP\n   Master router = ff02::99\n   Master priority = 0\n",
+		" VRRP Instance = VI_6\n   VRRP Version = 3\n   Sync group = G_WEB\n   Using Native IPv6\n   State = BACKUP\n   Master router = 224.0.0.18\n   Master priority = 0\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no\n%s\nin\n%s", want, out)
+		}
 	}
 }
