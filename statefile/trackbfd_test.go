@@ -3,9 +3,9 @@ package statefile
 import (
 	"bytes"
 	"fmt"
-	"net/netip"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
