@@ -334,7 +334,11 @@ func dumpVirtualRoutes(p func(string, ...any), ci *config.Instance) {
 // IPv4 blackhole) leaves the index 0.
 func staticRouteMark(r config.Route, v *config.VRRP, ifs []Iface) string {
 	dev := kernelRouteDev(r, ifs)
-	if dev == "" || !routesMonitored(v, r.Family) || virtualRouteTakes(v, r, dev) {
+	monitored, v6 := vrrpconf.RouteMonitor(v)
+	if r.Family == config.IPv6 {
+		monitored = v6
+	}
+	if dev == "" || !monitored || virtualRouteTakes(v, r, dev) {
 		return " [installed ifindex 0]"
 	}
 	if dev == r.Dev {
@@ -365,23 +369,6 @@ func kernelRouteDev(r config.Route, ifs []Iface) string {
 		}
 	}
 	return ""
-}
-
-// routesMonitored is keepalived's monitor_ipv4_routes/monitor_ipv6_routes.
-func routesMonitored(v *config.VRRP, fam config.Family) bool {
-	for _, in := range v.Instances {
-		for _, vr := range in.Routes {
-			if !vr.NoTrack && vr.Family == fam {
-				return true
-			}
-		}
-	}
-	for _, sr := range v.StaticRoutes {
-		if sr.TrackGroup != "" && sr.Family == fam {
-			return true
-		}
-	}
-	return false
 }
 
 // virtualRouteTakes says whether keepalived's route_is_ours credits the

@@ -50,6 +50,11 @@ type Result struct {
 	StaticAddresses []vrrp.Address
 	StaticRoutes    []vrrp.Route
 	StaticRules     []vrrp.Rule
+	// RouteMonitor is keepalived's monitor_ipv4_routes and
+	// monitor_ipv6_routes: whether it listens to the family's route
+	// changes (a tracked virtual route, or a static one with a
+	// track_group, of the family).
+	RouteMonitor struct{ IPv4, IPv6 bool }
 	// PromoteSecondaries are the interfaces whose IPv4
 	// promote_secondaries sysctl the instances ask for (the
 	// promote_secondaries keyword; a VMAC gets it anyway), in order,
@@ -160,6 +165,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	}
 	res.StaticRoutes, res.Warnings = routes(cfg.VRRP.StaticRoutes, nil, res.Warnings)
 	res.StaticRules, res.Warnings = rules(cfg.VRRP.StaticRules, nil, res.Warnings)
+	res.RouteMonitor.IPv4, res.RouteMonitor.IPv6 = RouteMonitor(&cfg.VRRP)
 	res.VRRP = Complete(res.VRRP)
 	return res, nil
 }
