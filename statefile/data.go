@@ -489,21 +489,23 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 func dumpInstanceTrackers(p func(string, ...any), in *status.Instance, ci *config.Instance) {
 	c := &in.Config
 	// A sync group's trackers run on its members, but keepalived lists
-	// them under the group only.
-	own := func(kind config.TrackerKind, name string) bool {
+	// them under the group only, and an object both track under the
+	// member with the member's own weight (its track lists keep it; the
+	// group's weight goes to the object's list of instances).
+	own := func(kind config.TrackerKind, r vrrp.TrackRef) (vrrp.TrackRef, bool) {
 		if ci == nil {
-			return true
+			return r, true
 		}
 		for _, t := range ci.Trackers {
-			if t.Kind == kind && t.Name == name {
-				return true
+			if t.Kind == kind && t.Name == r.Name {
+				return vrrp.TrackRef{Name: t.Name, Weight: t.Weight, Reverse: t.Reverse}, true
 			}
 		}
-		return false
+		return r, false
 	}
 	var ifs []string
-	for _, t := range c.TrackInterfaces {
-		if own(config.TrackInterface, t.Name) {
+	for _, ti := range c.TrackInterfaces {
+		if t, ok := own(config.TrackInterface, vrrp.TrackRef(ti)); ok {
 			ifs = append(ifs, fmt.Sprintf("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}
@@ -517,16 +519,16 @@ func dumpInstanceTrackers(p func(string, ...any), in *status.Instance, ci *confi
 	}{{"Tracked scripts :", "", config.TrackScript, c.TrackScripts}, {"Tracked files :", ",", config.TrackFileKind, c.TrackFiles},
 		{"Tracked processes :", ",", config.TrackProcessKind, c.TrackProcesses}} {
 		var lines []string
-		for _, t := range l.refs {
-			if own(l.kind, t.Name) {
+		for _, r := range l.refs {
+			if t, ok := own(l.kind, r); ok {
 				lines = append(lines, fmt.Sprintf("     %s%s weight %d%s", t.Name, l.sep, t.Weight, reverse(t.Reverse)))
 			}
 		}
 		titled(p, "   "+l.title, lines)
 	}
 	var bfds []string
-	for _, t := range c.TrackBFDs {
-		if own(config.TrackBFD, t.Name) {
+	for _, r := range c.TrackBFDs {
+		if t, ok := own(config.TrackBFD, r); ok {
 			bfds = append(bfds, fmt.Sprintf("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}

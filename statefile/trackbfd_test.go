@@ -91,3 +91,24 @@ func TestMasterRouterNeverHeard(t *testing.T) {
 		}
 	}
 }
+
+// TestMemberListsOwnWeight: an object a sync group member and its group
+// both track runs with the group's weight but is listed under the member
+// with the member's own (corpus 038: "eth3 weight -8", "lanchk: weight
+// -6" while the group says -18 and -16).
+func TestMemberListsOwnWeight(t *testing.T) {
+	src := statustest.Sources()
+	v := src.VRRP.(*statustest.VRRP)
+	v.Cfg.Instances[0].TrackInterfaces = []vrrp.TrackInterface{{Name: "eth3", Weight: -18}}
+	v.Cfg.Instances[0].TrackBFDs = []vrrp.TrackRef{{Name: "lanchk", Weight: -16}}
+	c := &config.Config{}
+	c.VRRP.Instances = []config.Instance{{Name: v.St[0].Name, Trackers: []config.Tracker{
+		{Kind: config.TrackInterface, Name: "eth3", Weight: -8}, {Kind: config.TrackBFD, Name: "lanchk", Weight: -6}}}}
+	var b bytes.Buffer
+	FormatDataHost(&b, src, time.UTC, Host{Config: c})
+	for _, want := range []string{"   Tracked interfaces :\n     eth3 weight -8\n", "   Tracked BFDs :\n     lanchk: weight -6\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+}

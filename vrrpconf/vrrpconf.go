@@ -369,6 +369,14 @@ func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTracker
 			continue
 		}
 		warn = append(warn, bothTrackLine(in.Name, t))
+		if t.Kind == config.TrackBFD {
+			// The entry not kept still counts at start (vrrp.InstanceConfig.TrackBFDsAtStart).
+			at := t
+			if trackers[i].Weight != 0 {
+				at = trackers[i]
+			}
+			ic.TrackBFDsAtStart = append(ic.TrackBFDsAtStart, vrrp.TrackRef{Name: at.Name, Weight: at.Weight, Reverse: at.Reverse})
+		}
 		if trackers[i].Weight != 0 {
 			trackers[i].Weight = t.Weight
 			// keepalived keeps a process's direction (add_vrrp_to_track_process).
