@@ -321,7 +321,7 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.C
 	p("   State = %s", status.StateName(in.State))
 	if in.State == vrrp.StateBackup {
 		p("   Master router = %s", masterRouter(in, lastAddr))
-		p("   Master priority = %d", in.MasterPriority)
+		p("   Master priority = %d", in.SaddrPriority)
 		if version == 3 {
 			p("   Master advert int = %.2f sec", masterAdvert.Seconds())
 		}
@@ -704,8 +704,8 @@ func readTimeout(st vrrp.State, last time.Time, advert time.Duration, downUS int
 // (AF_UNSPEC): inet_ntop then fails and leaves the static buffer as the
 // previous address it formatted (corpus 007: the global IPv6 group).
 func masterRouter(in *status.Instance, last *string) string {
-	if in.MasterAddr != "" {
-		*last = in.MasterAddr
+	if in.SaddrMaster != "" {
+		*last = in.SaddrMaster
 	}
 	return *last
 }

@@ -73,7 +73,7 @@ func TestMasterRouterNeverHeard(t *testing.T) {
 	src := statustest.Sources()
 	v := src.VRRP.(*statustest.VRRP)
 	// VI_1 (multicast 224.0.0.18) precedes VI_6, made never to have heard one.
-	v.St[1].MasterAddr, v.St[1].MasterPriority = "", 0
+	v.St[1].SaddrMaster, v.St[1].SaddrPriority = "", 0
 	first := v.St[1]
 	first.Name = "VI_FIRST"
 	v.St = append([]vrrp.InstanceStatus{first}, v.St...)
