@@ -79,9 +79,16 @@ type entry struct {
 	spec    Spec
 	s       *Session
 	tx      Sender
-	openErr bool // the last Open failed; logged once
+	openErr bool // the last Open failed: the session is AdminDown
+	// retryAt is when an AdminDown session whose socket could not be
+	// opened tries again (keepalived's thread_open_fd_out).
+	retryAt time.Time
 	sendErr bool // the last Send failed; logged once
 }
+
+// openRetry is keepalived's wait before it tries again to open a
+// session's socket.
+const openRetry = 60 * time.Second
 
 // NewEngine makes an engine; notify may be nil.
 func NewEngine(log *slog.Logger, tr Transport, notify func(name string, up bool)) *Engine {
@@ -142,7 +149,12 @@ func (e *Engine) addLocked(now time.Time, sp Spec) {
 	en.s.OnChange = func(t Transition) { e.changed(en, t) }
 	e.sessions[sp.Name] = en
 	e.byDiscr[discr] = en
-	e.openLocked(en)
+	if !e.openLocked(now, en) {
+		// keepalived's bfd_open_fds: the session is disabled (AdminDown,
+		// nothing sent) until a retry opens the socket.
+		e.log.Error(fmt.Sprintf("(%s) Unable to open output socket, disabling instance", sp.Name), "bfd", sp.Name)
+		en.s.SetAdminDown(now)
+	}
 }
 
 // newDiscr picks a random unused non-zero discriminator (§6.8.1).
@@ -155,30 +167,34 @@ func (e *Engine) newDiscr() uint32 {
 	}
 }
 
-func (e *Engine) openLocked(en *entry) bool {
+// openLocked opens the session's socket, logging a failure in
+// keepalived's words (bfd_open_fd_out, at each try) and arming the retry.
+func (e *Engine) openLocked(now time.Time, en *entry) bool {
 	if en.tx != nil {
 		return true
 	}
 	tx, err := e.tr.Open(en.spec)
 	if err != nil {
-		if !en.openErr {
-			// keepalived's words (bfd_open_fd_out). It then holds the
-			// session AdminDown and retries a minute later; here the
-			// next transmission retries, so a source address that
-			// appears (a VIP) is used at once.
-			call := "socket"
-			var se *os.SyscallError
-			if errors.As(err, &se) && se.Syscall == "bind" {
-				call = "bind"
-			}
-			e.log.Error(fmt.Sprintf("(%s) %s() error (%s)", en.spec.Name, call, strerror.Text(err)), "bfd", en.spec.Name)
-			e.log.Error(fmt.Sprintf("(%s) Unable to open output socket, disabling instance", en.spec.Name), "bfd", en.spec.Name)
-			en.openErr = true
+		call := "socket"
+		var se *os.SyscallError
+		if errors.As(err, &se) && se.Syscall == "bind" {
+			call = "bind"
 		}
+		e.log.Error(fmt.Sprintf("(%s) %s() error (%s)", en.spec.Name, call, strerror.Text(err)), "bfd", en.spec.Name)
+		en.openErr, en.retryAt = true, now.Add(openRetry)
 		return false
 	}
-	en.tx, en.openErr = tx, false
+	en.tx, en.openErr, en.retryAt = tx, false, time.Time{}
 	return true
+}
+
+// retryOpenLocked tries again to open a disabled session's socket; once
+// open the session leaves AdminDown for Down and starts sending, without
+// a word, as keepalived's bfd_open_fd_out_thread.
+func (e *Engine) retryOpenLocked(now time.Time, en *entry) {
+	if e.openLocked(now, en) {
+		en.s.Enable(now)
+	}
 }
 
 // removeLocked sends AdminDown and forgets the session.
@@ -212,7 +228,7 @@ func (e *Engine) changed(en *entry, t Transition) {
 
 func (e *Engine) sendLocked(en *entry) {
 	p := en.s.Packet()
-	if !e.openLocked(en) {
+	if en.tx == nil {
 		return
 	}
 	if err := en.tx.Send(p.Append(nil)); err != nil {
@@ -252,6 +268,11 @@ func (e *Engine) Input(b []byte, src, dst netip.Addr, ttl int) {
 		e.log.Debug(fmt.Sprintf("Packet ttl(%d) < %d - discarding", ttl, en.spec.TTL-en.spec.MaxHops), "bfd", en.spec.Name)
 		return
 	}
+	if en.openErr {
+		// keepalived tries the socket again on a packet for a disabled
+		// session (bfd_receive_packet), and takes it once open.
+		e.retryOpenLocked(e.now(), en)
+	}
 	if !en.s.Receive(e.now(), p) {
 		e.cnt.Refused++
 		return
@@ -288,6 +309,9 @@ func (e *Engine) lookupLocked(p wire.Packet, src, dst netip.Addr) *entry {
 // flushLocked runs every session's timers at now and sends what is due.
 func (e *Engine) flushLocked(now time.Time) {
 	for _, en := range e.sessions {
+		if en.openErr && !now.Before(en.retryAt) {
+			e.retryOpenLocked(now, en)
+		}
 		for en.s.Advance(now) {
 			e.sendLocked(en)
 		}
@@ -306,6 +330,9 @@ func (e *Engine) nextLocked() time.Time {
 	for _, en := range e.sessions {
 		if d := en.s.Deadline(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
 			next = d
+		}
+		if en.openErr && (next.IsZero() || en.retryAt.Before(next)) {
+			next = en.retryAt
 		}
 	}
 	return next

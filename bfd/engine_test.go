@@ -2,10 +2,13 @@ package bfd
 
 import (
 	"context"
+	"log/slog"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -299,4 +302,66 @@ func TestEngineStopIsSilent(t *testing.T) {
 			t.Fatalf("socket closed %v, %d sessions left", s.closed, len(e.Status()))
 		}
 	})
+}
+
+// failingTransport fails to bind until ok is set.
+type failingTransport struct {
+	fakeTransport
+	ok    bool
+	tries int
+}
+
+func (f *failingTransport) Open(sp Spec) (Sender, error) {
+	f.tries++
+	if !f.ok {
+		return nil, &os.SyscallError{Syscall: "bind", Err: syscall.EADDRNOTAVAIL}
+	}
+	return f.fakeTransport.Open(sp)
+}
+
+// TestEngineOpenFailureAdminDown: a session whose socket cannot be opened
+// (source address not on the host) goes AdminDown with keepalived's three
+// lines (corpus 041), sends nothing, tries again 60 s later (logging the
+// bind error again), and once open leaves AdminDown for Down silently
+// and starts sending.
+func TestEngineOpenFailureAdminDown(t *testing.T) {
+	var logs strings.Builder
+	tr := &failingTransport{}
+	e := NewEngine(slog.New(slog.NewTextHandler(&logs, nil)), tr, nil)
+	now := epoch
+	e.now = func() time.Time { return now }
+	e.Apply([]Spec{testSpec("BFD1")})
+	for _, want := range []string{"(BFD1) bind() error (Cannot assign requested address)",
+		"(BFD1) Unable to open output socket, disabling instance", "(BFD1) Entering AdminDown state"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no %q in\n%s", want, logs.String())
+		}
+	}
+	if s := e.Status(); s[0].State != wire.AdminDown {
+		t.Fatalf("state %v", s[0].State)
+	}
+	now = now.Add(30 * time.Second)
+	e.flushLocked(now)
+	if tr.tries != 1 {
+		t.Fatalf("%d tries before the minute", tr.tries)
+	}
+	if next := e.nextLocked(); !next.Equal(epoch.Add(openRetry)) {
+		t.Fatalf("next wake %v", next)
+	}
+	now = epoch.Add(openRetry)
+	e.flushLocked(now)
+	if tr.tries != 2 || strings.Count(logs.String(), "bind() error") != 2 || strings.Count(logs.String(), "Unable to open") != 1 {
+		t.Fatalf("retry: %d tries\n%s", tr.tries, logs.String())
+	}
+	tr.ok = true
+	now = now.Add(openRetry)
+	e.flushLocked(now)
+	if s := e.Status(); s[0].State != wire.Down || len(tr.opened) != 1 {
+		t.Fatalf("after a good retry: state %v, %d opened", s[0].State, len(tr.opened))
+	}
+	now = now.Add(2 * time.Second)
+	e.flushLocked(now)
+	if len(tr.opened[0].sent) == 0 {
+		t.Fatal("nothing sent once open")
+	}
 }

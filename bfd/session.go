@@ -350,6 +350,17 @@ func (s *Session) SetAdminDown(now time.Time) {
 	s.notify(from, false)
 }
 
+// Enable takes a session disabled for want of a socket from AdminDown
+// to Down and starts its transmissions; keepalived leaves the AdminDown
+// diagnostic in place and logs nothing.
+func (s *Session) Enable(now time.Time) {
+	if s.state != wire.AdminDown {
+		return
+	}
+	s.state = wire.Down
+	s.scheduleTx(now)
+}
+
 // Reconfigure applies changed intervals to a running session without
 // taking it down: a change of the intervals in force while Up starts a
 // poll sequence (§6.8.3). The caller keeps the session when only

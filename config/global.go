@@ -111,6 +111,10 @@ type FIFO struct {
 	// (missing or insecure); keepalived's other processes never check a
 	// VRRP FIFO script and still print it in their dumps.
 	DroppedByVRRP *Command
+	// DroppedByChecker is the lvs_notify_fifo script the checker's
+	// security check removed; keepalived's VRRP process never checks it
+	// and still prints it in keepalived.data.
+	DroppedByChecker *Command
 }
 
 // ProcessTuning is the per-child scheduling set in global_defs

@@ -27,6 +27,8 @@ type Event struct {
 	// (protocol ProtoKeepalived) deleted.
 	RouteDeleted *RouteKey
 	RuleDeleted  *RuleKey
+	// RouteAdded reports a keepalived route added (or replaced).
+	RouteAdded *RouteAdd
 }
 
 // Watcher delivers link and address changes from one subscription, in

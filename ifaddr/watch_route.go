@@ -28,6 +28,16 @@ type RouteKey struct {
 	Metric uint32
 }
 
+// RouteAdd is a keepalived route the kernel reports added: what
+// keepalived's netlink_route_filter reads of it.
+type RouteAdd struct {
+	RouteKey
+	Tos uint8
+	// OIF is the RTA_OIF interface index, 0 when the report has none (a
+	// multipath route, an IPv4 blackhole).
+	OIF int
+}
+
 // RuleKey identifies a policy rule: family, preference, table, selectors.
 type RuleKey struct {
 	IPv6     bool
@@ -95,9 +105,17 @@ func prefixOf(ip *net.IP, bits uint8) netip.Prefix {
 	return p
 }
 
-// routeEvent decodes a deleted keepalived route or rule.
+// routeEvent decodes a keepalived route added or deleted, or a rule
+// deleted.
 func routeEvent(m netlink.Message) (Event, bool) {
 	switch m.Header.Type {
+	case unix.RTM_NEWROUTE:
+		var rm rtnetlink.RouteMessage
+		if rm.UnmarshalBinary(m.Data) != nil || rm.Protocol != ProtoKeepalived {
+			return Event{}, false
+		}
+		k, ok := routeKeyOf(&rm)
+		return Event{RouteAdded: &RouteAdd{RouteKey: k, Tos: rm.Tos, OIF: int(rm.Attributes.OutIface)}}, ok
 	case unix.RTM_DELROUTE:
 		var rm rtnetlink.RouteMessage
 		if rm.UnmarshalBinary(m.Data) != nil || rm.Protocol != ProtoKeepalived {

@@ -242,4 +242,9 @@ func TestLVSFIFOScriptChecked(t *testing.T) {
 	if s := cfg.Global.LVSNotifyFIFO.Script; s != nil {
 		t.Errorf("missing lvs_notify_fifo_script kept: %+v", s)
 	}
+	// The VRRP process never checks it (corpus 041's keepalived.data
+	// prints it): the dump finds it here.
+	if s := cfg.Global.LVSNotifyFIFO.DroppedByChecker; s == nil {
+		t.Error("dropped lvs_notify_fifo_script not kept for the VRRP dump")
+	}
 }

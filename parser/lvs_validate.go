@@ -484,7 +484,9 @@ func lvsCheckScripts(c *ctx, vs []*config.VirtualServer) {
 	if g.NotifyFIFO.Script != nil {
 		c.CheckScript(procChecker, g.NotifyFIFO.Script)
 	}
-	drop(&g.LVSNotifyFIFO.Script)
+	if f := &g.LVSNotifyFIFO; f.Script != nil && c.CheckScript(procChecker, f.Script).Disabled() {
+		f.Script, f.DroppedByChecker = nil, f.Script
+	}
 }
 
 // fmtVSGE is keepalived's format_vsge for an address entry: FIRST,PORT or

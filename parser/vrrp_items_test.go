@@ -67,7 +67,8 @@ func checkItemOptions(t *testing.T, cfg *config.Config) {
 	if r.Via.String() != "192.0.2.1" || r.PrefSrc.String() != "192.0.2.10" || !r.OnLink || len(r.Options) != 1 || r.Options[0].Name != "append" {
 		t.Errorf("route 0: %+v", r)
 	}
-	if r := v.StaticRoutes[2]; r.Type != "blackhole" || r.Table != 5 || len(r.Nexthops) != 1 {
+	// "or" moves the (absent) via to a first nexthop, as keepalived.
+	if r := v.StaticRoutes[2]; r.Type != "blackhole" || r.Table != 5 || len(r.Nexthops) != 2 || r.Nexthops[0].Via.IsValid() {
 		t.Errorf("route 2: %+v", r)
 	}
 	if u := v.StaticRules[0]; !u.Not || u.FwMark != 0x10 || u.FwMask != 0xff || u.Action != "l3mdev" || u.TunnelID != 7 {

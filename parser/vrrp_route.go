@@ -241,19 +241,32 @@ func (p *routeItem) position() bool {
 
 func (p *routeItem) or() bool {
 	p.c.Report(p.opt.Pos, generalError, "\"or\" for routes is deprecated. Please use \"nexthop\"")
+	if len(p.r.Nexthops) > 0 {
+		p.c.Report(p.opt.Pos, generalError, "\"or\" route already specified - ignoring subsequent")
+		if p.more() {
+			p.advance()
+		}
+		return true
+	}
 	a, _, ok := p.addr("Invalid \"or\" address %s")
 	if !ok {
 		return false
 	}
-	if len(p.r.Nexthops) == 0 && p.r.Via.IsValid() {
-		p.r.Nexthops = append(p.r.Nexthops, config.Nexthop{Via: p.r.Via, Dev: p.r.Dev})
-	}
-	p.r.Nexthops = append(p.r.Nexthops, config.Nexthop{Via: a})
+	// keepalived moves the via address to the first nexthop; the route
+	// keeps its dev (RTA_OIF beside RTA_MULTIPATH).
+	p.r.Nexthops = append(p.r.Nexthops, config.Nexthop{Via: p.r.Via}, config.Nexthop{Via: a})
+	p.r.Via = netip.Addr{}
 	return true
 }
 
 // nexthop takes the rest of the item.
 func (p *routeItem) nexthop() bool {
+	if len(p.r.Nexthops) > 0 {
+		// keepalived stops reading the route there.
+		p.c.Report(p.opt.Pos, generalError, "Cannot specify nexthops with \"or\" route")
+		p.stop()
+		return true
+	}
 	nh, ok := p.c.parseNexthops(p.rest())
 	if !ok {
 		return false

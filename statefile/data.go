@@ -38,7 +38,11 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	instances := status.Instances(src.VRRP)
 
 	if h.Config != nil {
-		dumpGlobal(p, &h.Config.Global, h.Config.VRRP.Instances, src.RouterIDOf())
+		g := h.Config.Global
+		if f := &g.LVSNotifyFIFO; f.Script == nil {
+			f.Script = f.DroppedByChecker // only the checker process checks it
+		}
+		dumpGlobal(p, &g, h.Config.VRRP.Instances, src.RouterIDOf())
 	} else {
 		p("------< Global definitions >------")
 		p(" Router ID = %s", src.RouterIDOf())
@@ -59,8 +63,15 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 	}
 	if len(instances) > 0 {
 		p("------< VRRP Topology >------")
+		// keepalived formats addresses into one static buffer
+		// (inet_sockaddrtos); the global section's last is the IPv6
+		// group.
+		last := "ff02::12"
+		if h.Config != nil {
+			last = addrOr(h.Config.Global.VRRP.McastGroup6.String(), last)
+		}
 		for i := range instances {
-			dumpInstance(p, &instances[i], loc, h.Config)
+			dumpInstance(p, &instances[i], loc, h.Config, &last)
 		}
 	}
 	if h.Config != nil {
@@ -124,11 +135,14 @@ func scriptConfig(c *config.Config, name string) *config.Script {
 	return nil
 }
 
-func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, c *config.Config) {
+// dumpInstance is one instance of the topology section; last is the
+// address keepalived formatted last (see masterRouter).
+func dumpInstance(p func(string, ...any), in *status.Instance, loc *time.Location, c *config.Config, last *string) {
 	full := c != nil
 	ci := configInstance(c, in.Name)
 	version, advert, masterAdvert := effective(in)
-	dumpInstanceState(p, in, c, ci, loc, full, version, advert, masterAdvert)
+	dumpInstanceState(p, in, c, ci, loc, full, version, advert, masterAdvert, last)
+	noteAddrs(in, last)
 	dumpInstanceSettings(p, in, ci, version, advert, masterAdvert)
 	dumpInstanceAddrs(p, in, ci, full, vmacDev(c, ci, in.Config.VMACName))
 	dumpInstanceTrackers(p, in, ci)
@@ -294,7 +308,7 @@ func dumpSyncConfig(p func(string, ...any), g *config.SyncGroup, global *config.
 }
 
 // dumpInstanceState is the instance's identity, state and timers.
-func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.Config, ci *config.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration) {
+func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.Config, ci *config.Instance, loc *time.Location, full bool, version int, advert, masterAdvert time.Duration, lastAddr *string) {
 	c := &in.Config
 	p(" VRRP Instance = %s", in.Name)
 	p("   VRRP Version = %d", version)
@@ -306,10 +320,8 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.C
 	}
 	p("   State = %s", status.StateName(in.State))
 	if in.State == vrrp.StateBackup {
-		if in.MasterAddr != "" {
-			p("   Master router = %s", in.MasterAddr)
-			p("   Master priority = %d", in.MasterPriority)
-		}
+		p("   Master router = %s", masterRouter(in, lastAddr))
+		p("   Master priority = %d", in.SaddrPriority)
 		if version == 3 {
 			p("   Master advert int = %.2f sec", masterAdvert.Seconds())
 		}
@@ -362,14 +374,7 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 	c := &in.Config
 	p("   Using src_ip = %s", srcIPLine(in, ci))
 	if len(c.UnicastPeers) == 0 {
-		group := c.McastGroup
-		switch {
-		case group.IsValid():
-		case in.IPv6:
-			group = mustAddr("ff02::12")
-		default:
-			group = mustAddr("224.0.0.18")
-		}
+		group := mcastGroup(in)
 		if group.Is6() {
 			// keepalived's scope id: the interface it sends on.
 			p("   Multicast address %s, ifindex %d", group, ifIndex(in.Interface))
@@ -491,21 +496,23 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 func dumpInstanceTrackers(p func(string, ...any), in *status.Instance, ci *config.Instance) {
 	c := &in.Config
 	// A sync group's trackers run on its members, but keepalived lists
-	// them under the group only.
-	own := func(kind config.TrackerKind, name string) bool {
+	// them under the group only, and an object both track under the
+	// member with the member's own weight (its track lists keep it; the
+	// group's weight goes to the object's list of instances).
+	own := func(kind config.TrackerKind, r vrrp.TrackRef) (vrrp.TrackRef, bool) {
 		if ci == nil {
-			return true
+			return r, true
 		}
 		for _, t := range ci.Trackers {
-			if t.Kind == kind && t.Name == name {
-				return true
+			if t.Kind == kind && t.Name == r.Name {
+				return vrrp.TrackRef{Name: t.Name, Weight: t.Weight, Reverse: t.Reverse}, true
 			}
 		}
-		return false
+		return r, false
 	}
 	var ifs []string
-	for _, t := range c.TrackInterfaces {
-		if own(config.TrackInterface, t.Name) {
+	for _, ti := range c.TrackInterfaces {
+		if t, ok := own(config.TrackInterface, vrrp.TrackRef(ti)); ok {
 			ifs = append(ifs, fmt.Sprintf("     %s weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}
@@ -519,16 +526,16 @@ func dumpInstanceTrackers(p func(string, ...any), in *status.Instance, ci *confi
 	}{{"Tracked scripts :", "", config.TrackScript, c.TrackScripts}, {"Tracked files :", ",", config.TrackFileKind, c.TrackFiles},
 		{"Tracked processes :", ",", config.TrackProcessKind, c.TrackProcesses}} {
 		var lines []string
-		for _, t := range l.refs {
-			if own(l.kind, t.Name) {
+		for _, r := range l.refs {
+			if t, ok := own(l.kind, r); ok {
 				lines = append(lines, fmt.Sprintf("     %s%s weight %d%s", t.Name, l.sep, t.Weight, reverse(t.Reverse)))
 			}
 		}
 		titled(p, "   "+l.title, lines)
 	}
 	var bfds []string
-	for _, t := range c.TrackBFDs {
-		if own(config.TrackBFD, t.Name) {
+	for _, r := range c.TrackBFDs {
+		if t, ok := own(config.TrackBFD, r); ok {
 			bfds = append(bfds, fmt.Sprintf("     %s: weight %d%s", t.Name, t.Weight, reverse(t.Reverse)))
 		}
 	}
@@ -697,4 +704,41 @@ func readTimeout(st vrrp.State, last time.Time, advert time.Duration, downUS int
 		next = last.Add(advert)
 	}
 	return timeval(next, loc)
+}
+
+// masterRouter is keepalived's "Master router" value. keepalived prints
+// master_saddr, which an instance that never heard a master has not set
+// (AF_UNSPEC): inet_ntop then fails and leaves the static buffer as the
+// previous address it formatted (corpus 007: the global IPv6 group).
+func masterRouter(in *status.Instance, last *string) string {
+	if in.SaddrMaster != "" {
+		*last = in.SaddrMaster
+	}
+	return *last
+}
+
+// noteAddrs records the addresses the instance's dump formats after its
+// Master router line, in keepalived's order: source, then the multicast
+// group or the unicast peers.
+func noteAddrs(in *status.Instance, last *string) {
+	c := &in.Config
+	if c.SrcIP.IsValid() {
+		*last = c.SrcIP.String()
+	}
+	if n := len(c.UnicastPeers); n > 0 {
+		*last = c.UnicastPeers[n-1].Addr.String()
+	} else {
+		*last = mcastGroup(in).String()
+	}
+}
+
+// mcastGroup is the group the instance sends to without unicast peers.
+func mcastGroup(in *status.Instance) netip.Addr {
+	switch {
+	case in.Config.McastGroup.IsValid():
+		return in.Config.McastGroup
+	case in.IPv6:
+		return mustAddr("ff02::12")
+	}
+	return mustAddr("224.0.0.18")
 }

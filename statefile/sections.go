@@ -190,11 +190,8 @@ func dumpStatic(p func(string, ...any), c *config.Config, states map[string]vrrp
 		p("------< Static Routes >------")
 		for _, r := range v.StaticRoutes {
 			s := formatRoute(r)
-			if !r.NoTrack && !groupFaulted(v, r.TrackGroup, states) && routeReachable(r, ifs) && !routesMonitored(c, r.Family) {
-				// keepalived 2.2.7 compares the route's interface with the
-				// index its route monitor learns from the route's own
-				// RTM_NEWROUTE; unmonitored, it stays 0.
-				s += " [installed ifindex 0]"
+			if !r.NoTrack && !groupFaulted(v, r.TrackGroup, states) && routeReachable(r, ifs) {
+				s += staticRouteMark(r, v, ifs)
 			}
 			p("     %s", s)
 		}
@@ -259,25 +256,6 @@ func staticAddress(a config.Address, set bool) string {
 		s += " set"
 	}
 	return s
-}
-
-// routesMonitored reports whether keepalived listens to the family's route
-// events: an instance has a tracked virtual route, or a static route a
-// track group (vrrp_complete_instance, process_static_entries).
-func routesMonitored(c *config.Config, f config.Family) bool {
-	for i := range c.VRRP.Instances {
-		for _, r := range c.VRRP.Instances[i].Routes {
-			if !r.NoTrack && r.Family == f {
-				return true
-			}
-		}
-	}
-	for _, r := range c.VRRP.StaticRoutes {
-		if r.TrackGroup != "" && r.Family == f {
-			return true
-		}
-	}
-	return false
 }
 
 // formatRoute is keepalived's format_iproute for the options a route
@@ -372,6 +350,71 @@ func dumpVirtualRoutes(p func(string, ...any), ci *config.Instance) {
 			p("     %s", formatRule(r))
 		}
 	}
+}
+
+// staticRouteMark is what keepalived prints after an installed, tracked
+// static route whose interface is not configured_ifindex, the index its
+// netlink monitor takes from the route's RTM_NEWROUTE. The monitor
+// listens to a family only when a tracked virtual route (or a static one
+// with a track_group) of it exists, and gives the report to the first
+// virtual route it matches; a report without an interface (multipath, an
+// IPv4 blackhole) leaves the index 0.
+func staticRouteMark(r config.Route, v *config.VRRP, ifs []Iface) string {
+	dev := kernelRouteDev(r, ifs)
+	monitored, v6 := vrrpconf.RouteMonitor(v)
+	if r.Family == config.IPv6 {
+		monitored = v6
+	}
+	if dev == "" || !monitored || virtualRouteTakes(v, r, dev) {
+		return " [installed ifindex 0]"
+	}
+	if dev == r.Dev {
+		return ""
+	}
+	return " [dev " + dev + "]"
+}
+
+// kernelRouteDev is the RTA_OIF of the kernel's report of route r, ""
+// when it has none.
+func kernelRouteDev(r config.Route, ifs []Iface) string {
+	switch {
+	case len(r.Nexthops) > 0:
+		return ""
+	case r.Type == "blackhole" || r.Type == "unreachable" || r.Type == "prohibit" || r.Type == "throw":
+		if r.Family == config.IPv6 {
+			return "lo" // IPv6 puts reject routes on the loopback
+		}
+		return ""
+	case r.Dev != "":
+		return r.Dev
+	}
+	for _, f := range ifs {
+		for _, pfx := range f.Prefixes {
+			if r.Via.IsValid() && pfx.Contains(r.Via) {
+				return f.Name
+			}
+		}
+	}
+	return ""
+}
+
+// virtualRouteTakes says whether keepalived's route_is_ours credits the
+// static route's report to a virtual route: same destination, table,
+// tos and metric, and the report's interface when it names one.
+func virtualRouteTakes(v *config.VRRP, r config.Route, dev string) bool {
+	metric := r.Metric
+	if !r.HasMetric && r.Family == config.IPv6 {
+		metric = 1024 // the kernel's default IPv6 metric
+	}
+	for _, in := range v.Instances {
+		for _, vr := range in.Routes {
+			if vr.Family == r.Family && vr.Dst == r.Dst && vr.Table == r.Table && vr.Tos == r.Tos &&
+				vr.Metric == metric && (vr.Dev == "" || vr.Dev == dev) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // routeReachable says whether the kernel took the static route: its

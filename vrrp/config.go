@@ -58,11 +58,16 @@ type InstanceConfig struct {
 	Routes       []Route
 	Rules        []Rule
 
-	TrackInterfaces  []TrackInterface
-	TrackScripts     []TrackRef
-	TrackFiles       []TrackRef
-	TrackProcesses   []TrackRef
-	TrackBFDs        []TrackRef // track_bfd: keepalived's weight/reverse rules (trackbfd.go)
+	TrackInterfaces []TrackInterface
+	TrackScripts    []TrackRef
+	TrackFiles      []TrackRef
+	TrackProcesses  []TrackRef
+	TrackBFDs       []TrackRef // track_bfd: keepalived's weight/reverse rules (trackbfd.go)
+	// TrackBFDsAtStart are the track_bfd entries of a BFD both the
+	// instance and its sync group track that TrackBFDs does not keep:
+	// keepalived counts them once, at start, as the session is Down
+	// (trackbfd.go).
+	TrackBFDsAtStart []TrackRef
 	DontTrackPrimary bool
 
 	// SrcIP is mcast_src_ip/unicast_src_ip, or the interface's primary

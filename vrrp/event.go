@@ -137,6 +137,14 @@ type InstanceStatus struct {
 	EffectivePriority int
 	MasterAddr        string // last master heard, empty when none
 	MasterPriority    int    // its advert's priority (with MasterAddr)
+	// SaddrMaster and SaddrPriority are keepalived's master_saddr and
+	// master_priority, what its dump prints as "Master router" and
+	// "Master priority": never cleared, the address not taken from a
+	// higher master that sends a MASTER back (only its priority), the
+	// address (not the priority) of a lower advert a BACKUP discards.
+	// SaddrMaster is empty until set.
+	SaddrMaster   string
+	SaddrPriority int
 	// TotalPriority is the base priority plus the trackers' weights,
 	// unclamped (keepalived's total_priority, in the data file).
 	TotalPriority   int

@@ -47,6 +47,10 @@ type instance struct {
 	masterAdverInt time.Duration // learned from the master (v3), else own
 	masterAddr     netip.Addr
 	masterPrio     int // priority of the last advert from masterAddr
+	// saddrMaster and saddrPrio are keepalived's master_saddr and
+	// master_priority (InstanceStatus.SaddrMaster).
+	saddrMaster netip.Addr
+	saddrPrio   int
 	// totalPrio is keepalived's total_priority: base plus the trackers'
 	// weights, before effPrio's clamp to 1..254.
 	totalPrio int
@@ -873,6 +877,10 @@ func (in *instance) status() InstanceStatus {
 		st.MasterAddr = in.masterAddr.String()
 		st.MasterPriority = in.masterPrio
 	}
+	if in.saddrMaster.IsValid() {
+		st.SaddrMaster = in.saddrMaster.String()
+	}
+	st.SaddrPriority = in.saddrPrio
 	st.TotalPriority = in.totalPrio
 	if st.TotalPriority == 0 {
 		st.TotalPriority = in.effPrio // trackers not applied yet

@@ -206,6 +206,7 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 		in.learnInterval(p)
 		in.masterAddr = src
 		in.masterPrio = prio
+		in.saddrMaster, in.saddrPrio = src, prio
 		in.armFrom(now, in.masterDown())
 		// A master heard: a member held back by its group wants BACKUP
 		// again (keepalived's vrrp_state_backup).
@@ -213,8 +214,10 @@ func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {
 		return
 	}
 	// Lower priority and we preempt: ignore it and let the down timer
-	// expire, as keepalived does ("discarding").
+	// expire, as keepalived does ("discarding"), which still records the
+	// sender's address.
 	in.logf("received lower priority (%d) advert from %s - discarding", prio, src)
+	in.saddrMaster = src
 }
 
 // preemptHeld implements preempt_delay as keepalived does: the first
@@ -252,6 +255,7 @@ func (in *instance) masterRx(p *wire.Packet, src netip.Addr) {
 		in.learnInterval(p)
 		in.masterAddr = src
 		in.masterPrio = prio
+		in.saddrPrio = prio // keepalived keeps master_saddr here
 		if in.state == StateBackup {
 			in.arm(in.masterDown())
 		}

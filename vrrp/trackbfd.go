@@ -50,5 +50,18 @@ func (in *instance) bfdTracking() (sum int, fault bool) {
 		}
 		sum += w
 	}
+	// keepalived's start walks the instance's and the sync group's
+	// track_bfd lists (initialise_vrrp_tracking_priorities), so a BFD
+	// both name counts twice there, with each weight, while its session
+	// changes move the priority by the kept weight only: the other
+	// entry's Down amount stays for good. (A weight-0 one is not
+	// reproduced: keepalived would hold the instance in FAULT forever.)
+	for _, t := range in.cfg.TrackBFDsAtStart {
+		if t.Weight < 0 && t.Reverse {
+			sum -= t.Weight
+		} else if t.Weight < 0 {
+			sum += t.Weight
+		}
+	}
 	return sum, fault
 }

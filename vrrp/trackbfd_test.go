@@ -48,3 +48,23 @@ func TestTrackBFD(t *testing.T) {
 		})
 	}
 }
+
+// TestTrackBFDAtStart: a BFD both the instance (-6) and its sync group
+// (-16, kept) track counts -22 at start, as keepalived 2.2.7's LAN in
+// corpus 038 (priority 78); the session's Up then gives back only the
+// kept 16 (keepalived's vrrp_handle_bfd_event).
+func TestTrackBFDAtStart(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+	ic.TrackBFDs = []vrrp.TrackRef{{Name: "b", Weight: -16}}
+	ic.TrackBFDsAtStart = []vrrp.TrackRef{{Name: "b", Weight: -6}}
+	s.add("h1", one(ic))
+	s.start("h1")
+	if st := s.status("h1", "VI_1"); st.EffectivePriority != 78 {
+		t.Fatalf("start: prio %d, want 78", st.EffectivePriority)
+	}
+	s.h["h1"].Router.BFDState("b", true)
+	if st := s.status("h1", "VI_1"); st.EffectivePriority != 94 {
+		t.Fatalf("Up: prio %d, want 94", st.EffectivePriority)
+	}
+}

@@ -227,3 +227,28 @@ func KernelRule(r config.Rule) (vrrp.Rule, bool) {
 	}
 	return v, ok
 }
+
+// RouteMonitor is keepalived's monitor_ipv4_routes/monitor_ipv6_routes
+// (vrrp_complete_instance, process_static_entries).
+func RouteMonitor(v *config.VRRP) (ipv4, ipv6 bool) {
+	mark := func(f config.Family) {
+		if f == config.IPv6 {
+			ipv6 = true
+		} else {
+			ipv4 = true
+		}
+	}
+	for _, in := range v.Instances {
+		for _, r := range in.Routes {
+			if !r.NoTrack {
+				mark(r.Family)
+			}
+		}
+	}
+	for _, r := range v.StaticRoutes {
+		if r.TrackGroup != "" {
+			mark(r.Family)
+		}
+	}
+	return ipv4, ipv6
+}

@@ -100,3 +100,40 @@ vrrp_instance VI_1 {
 		t.Errorf("warnings %q", r.Warnings)
 	}
 }
+
+// TestTrackBFDAtStart: of a BFD both a member (-6) and its sync group
+// (-16) track, the group's weight is kept and the member's counted at
+// start only (corpus 038: keepalived's LAN at 100-6-16 = 78).
+func TestTrackBFDAtStart(t *testing.T) {
+	r := parse(t, `bfd_instance lanchk {
+  neighbor_ip 10.0.0.2
+}
+vrrp_sync_group G {
+  group { LAN WAN }
+  track_bfd {
+    lanchk weight -16
+  }
+  sync_group_tracking_weight
+}
+vrrp_instance LAN {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress { 10.0.0.100 }
+  track_bfd {
+    lanchk weight -6
+  }
+}
+vrrp_instance WAN {
+  interface eth0
+  virtual_router_id 52
+  priority 100
+  virtual_ipaddress { 10.0.0.101 }
+}`)
+	ic := r.VRRP.Instances[0]
+	if len(ic.TrackBFDs) != 1 || len(ic.TrackBFDsAtStart) != 1 {
+		t.Fatalf("kept %v, at start %v", ic.TrackBFDs, ic.TrackBFDsAtStart)
+	}
+	want(t, "kept", ic.TrackBFDs[0], vrrp.TrackRef{Name: "lanchk", Weight: -16})
+	want(t, "at start", ic.TrackBFDsAtStart[0], vrrp.TrackRef{Name: "lanchk", Weight: -6})
+}

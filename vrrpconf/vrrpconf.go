@@ -56,6 +56,11 @@ type Result struct {
 	StaticAddresses []vrrp.Address
 	StaticRoutes    []vrrp.Route
 	StaticRules     []vrrp.Rule
+	// RouteMonitor is keepalived's monitor_ipv4_routes and
+	// monitor_ipv6_routes: whether it listens to the family's route
+	// changes (a tracked virtual route, or a static one with a
+	// track_group, of the family).
+	RouteMonitor struct{ IPv4, IPv6 bool }
 	// PromoteSecondaries are the interfaces whose IPv4
 	// promote_secondaries sysctl the instances ask for (the
 	// promote_secondaries keyword; a VMAC gets it anyway), in order,
@@ -173,6 +178,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	}
 	res.StaticRoutes, res.Warnings = routes(cfg.VRRP.StaticRoutes, nil, res.Warnings)
 	res.StaticRules, res.Warnings = rules(cfg.VRRP.StaticRules, nil, res.Warnings)
+	res.RouteMonitor.IPv4, res.RouteMonitor.IPv6 = RouteMonitor(&cfg.VRRP)
 	res.VRRP = Complete(res.VRRP)
 	return res, nil
 }
@@ -444,6 +450,14 @@ func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTracker
 			continue
 		}
 		warn = append(warn, bothTrackLine(in.Name, t))
+		if t.Kind == config.TrackBFD {
+			// The entry not kept still counts at start (vrrp.InstanceConfig.TrackBFDsAtStart).
+			at := t
+			if trackers[i].Weight != 0 {
+				at = trackers[i]
+			}
+			ic.TrackBFDsAtStart = append(ic.TrackBFDsAtStart, vrrp.TrackRef{Name: at.Name, Weight: at.Weight, Reverse: at.Reverse})
+		}
 		if trackers[i].Weight != 0 {
 			trackers[i].Weight = t.Weight
 			// keepalived keeps a process's direction (add_vrrp_to_track_process).

@@ -1,11 +1,13 @@
 package vrrphost
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +42,15 @@ type Sink interface {
 	// (keepalived's default VRRP source: the first IPv4 address, the
 	// first IPv6 link-local one); the zero Addr when it has none left.
 	SourceChanged(ifname string, ipv6 bool, src netip.Addr)
+}
+
+// RouteAddSink is a Sink that also hears of keepalived routes added:
+// keepalived logs some of them (netlink_route_filter).
+type RouteAddSink interface {
+	// RouteAdded reports a keepalived route the kernel added (Dst,
+	// Table, Metric and Tos set), with the name of its RTA_OIF interface,
+	// "" when the report has none.
+	RouteAdded(added vrrp.Route, oif string)
 }
 
 // Watcher follows link and address events and reports what the engine
@@ -186,6 +197,8 @@ func (lw *Watcher) loop() {
 			lw.addr(*ev.Addr)
 		case ev.RouteDeleted != nil:
 			lw.route(*ev.RouteDeleted)
+		case ev.RouteAdded != nil:
+			lw.routeAdded(*ev.RouteAdded)
 		case ev.RuleDeleted != nil:
 			lw.rule(*ev.RuleDeleted)
 		}
@@ -281,6 +294,17 @@ func (lw *Watcher) route(k ifaddr.RouteKey) {
 			ok, err := lw.nl.HasRoute(k)
 			return ok || err != nil
 		})
+	}
+}
+
+func (lw *Watcher) routeAdded(a ifaddr.RouteAdd) {
+	if sink, ok := lw.currentSink().(RouteAddSink); ok {
+		var oif string
+		if a.OIF != 0 {
+			// An interface the watcher has not named yet still counts.
+			oif = cmp.Or(lw.names[a.OIF], "#"+strconv.Itoa(a.OIF))
+		}
+		sink.RouteAdded(vrrp.Route{Dst: a.Dst, Table: a.Table, Metric: a.Metric, Tos: a.Tos}, oif)
 	}
 }
 

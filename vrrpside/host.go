@@ -1,6 +1,7 @@
 package vrrpside
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -184,6 +185,41 @@ func (s hostSink) RouteRemoved(deleted vrrp.Route, present func() bool) {
 		}
 	}
 	s.v.router.RouteRemoved(deleted, present)
+}
+
+// RouteAdded logs keepalived's line for one of its routes the kernel
+// reports without an interface (netlink_route_filter): a multipath
+// route or an IPv4 blackhole, among the families it monitors.
+func (s hostSink) RouteAdded(added vrrp.Route, oif string) {
+	s.v.mu.Lock()
+	res := s.v.res
+	s.v.mu.Unlock()
+	if oif != "" || res == nil || !routeOurs(res, added) {
+		return
+	}
+	s.v.log.Info("New route doesn't have i/f index")
+}
+
+// routeOurs is keepalived's route_is_ours for a report without an
+// interface, in a monitored family: a virtual route with the same
+// table, destination, metric and tos and no dev of its own, or a static
+// route with the same table, destination and tos.
+func routeOurs(res *vrrpconf.Result, added vrrp.Route) bool {
+	v6 := added.Dst.Addr().Is6()
+	if v6 && !res.RouteMonitor.IPv6 || !v6 && !res.RouteMonitor.IPv4 {
+		return false
+	}
+	same := func(r vrrp.Route) bool {
+		return r.Dst.Masked() == added.Dst.Masked() && cmp.Or(r.Table, 254) == added.Table && r.Tos == added.Tos
+	}
+	for _, in := range res.VRRP.Instances {
+		for _, r := range in.Routes {
+			if same(r) && r.Metric == added.Metric && r.Dev == "" {
+				return true
+			}
+		}
+	}
+	return slices.ContainsFunc(res.StaticRoutes, same)
 }
 
 // RuleRemoved restores a static rule (keepalived's reinstate_static_rule).

@@ -177,14 +177,15 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	v.fifos = v.startFIFOScripts(res)
 	v.promote(nil, res)
 	v.disableLocalIGMP(cfg)
-	v.installStatic(res)
 	// Subscribe before the engine reads the initial link states, so no
-	// change falls between the two.
+	// change falls between the two, and before the static routes go in:
+	// keepalived's route monitor hears them (RouteAdded).
 	v.watcher, err = vrrphost.Watch(hostSink{v}, log)
 	if err != nil {
 		v.close()
 		return nil, err
 	}
+	v.installStatic(res)
 	log.Info("Startup complete")
 	if err := v.host.BeginStartup(); err != nil {
 		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))

@@ -102,7 +102,7 @@ func Sources() status.Sources {
 		},
 		{
 			Name: "VI_6", Interface: "eth1", VRID: 52, IPv6: true, State: vrrp.StateBackup, SyncGroup: "G_WEB",
-			BasePriority: 100, EffectivePriority: 100, MasterAddr: "fe80::1", MasterAdvertInt: 500 * time.Millisecond,
+			BasePriority: 100, EffectivePriority: 100, MasterAddr: "fe80::1", SaddrMaster: "fe80::1", MasterAdvertInt: 500 * time.Millisecond,
 			Stats: vrrp.Stats{AdvertRcvd: 7000},
 			History: []vrrp.Transition{
 				{At: Epoch.Add(-time.Hour), From: vrrp.StateInit, To: vrrp.StateBackup, Reason: "startup"},
