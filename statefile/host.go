@@ -16,6 +16,7 @@ import (
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // Iface is one interface of the namespace, as the data file's Interfaces
@@ -206,6 +207,8 @@ type ifaceCtx struct {
 	// 22 s.
 	related map[string][]int
 	inst    map[string]*config.Instance
+	// delays are the interface_up_down_delays by interface name.
+	delays map[string]config.InterfaceDelay
 }
 
 // relate fills x.related and x.inst.
@@ -252,6 +255,7 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
 		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
 	x.relate(cfg, c)
+	x.delays = vrrpconf.LinkDelays(c, cfg.Instances)
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
@@ -394,8 +398,8 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p("   State = %s", ifState(f.Flags))
 	p("   Seen up = %d", b2i(f.Flags&iffUp != 0 && f.Flags&iffRunning != 0))
 	p("   Delayed state change running = false")
-	p("   Up debounce timer = 0us")
-	p("   Down debounce timer = 0us")
+	p("   Up debounce timer = %dus", x.delays[f.Name].Up/time.Microsecond)
+	p("   Down debounce timer = %dus", x.delays[f.Name].Down/time.Microsecond)
 	if base, ok := x.vmacs[f.Name]; ok {
 		bf := x.flags[base]
 		p("   VMAC type private, underlying interface = %s, state = %sUP, %sRUNNING", base,

@@ -183,6 +183,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		v.close()
 		return nil, err
 	}
+	v.watcher.SetDelays(linkDelays(cfg, res))
 	log.Info("Startup complete")
 	if err := v.host.BeginStartup(); err != nil {
 		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
@@ -353,6 +354,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 	for _, w := range res.Warnings {
 		v.log.Warn(w)
 	}
+	v.watcher.SetDelays(linkDelays(cfg, res))
 	if !reflect.DeepEqual(old.Notify, res.Notify) || !reflect.DeepEqual(old.Users, res.Users) {
 		d, err := v.newDispatcher(res)
 		if err != nil {
@@ -468,3 +470,12 @@ func (nopNetwork) DelRule(context.Context, vrrp.Rule) error       { return nil }
 func (nopNetwork) GratuitousARP(string, netip.Addr) error         { return nil }
 func (nopNetwork) UnsolicitedNA(string, netip.Addr) error         { return nil }
 func (nopNetwork) LinkUp(string) (bool, error)                    { return false, nil }
+
+// linkDelays are the interface_up_down_delays the watcher applies.
+func linkDelays(cfg *config.Config, res *vrrpconf.Result) map[string]vrrphost.Delay {
+	d := map[string]vrrphost.Delay{}
+	for name, dl := range vrrpconf.LinkDelays(cfg, res.VRRP.Instances) {
+		d[name] = vrrphost.Delay{Up: dl.Up, Down: dl.Down}
+	}
+	return d
+}
