@@ -1166,3 +1166,30 @@ func TestOwnersGroupStartsQuietly(t *testing.T) {
 		}
 	}
 }
+
+// TestGARPIntervalSharedByInstances: garp_interval paces an interface's
+// GARPs whichever instance sends them (keepalived's garp_next_time is the
+// base interface's): a second master on the interface waits for the
+// first's message (corpus 070: two instances on VMACs of one interface).
+func TestGARPIntervalSharedByInstances(t *testing.T) {
+	s := newSim(t)
+	g := vrrp.GARPConfig{MasterRepeat: 1, Interval: 10 * time.Second}
+	v1 := vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.1/24", "10.77.0.2/24")
+	v2 := vi("VI_2", 2, 255, vrrp.StateMaster, "10.77.1.1/24")
+	v1.GARP, v2.GARP = g, g
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{v1, v2}})
+	s.start("h1")
+	s.at(35 * time.Second)
+	var got []string
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" {
+			got = append(got, fmt.Sprintf("%s %v", c.IP, c.At.Sub(s.t0)))
+		}
+	}
+	// At 10 s both wait for the slot; keepalived's vrrp_arp_thread
+	// serves the instances in configuration order.
+	want := []string{"10.77.0.1 0s", "10.77.0.2 10s", "10.77.1.1 20s"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("GARPs %v, want %v", got, want)
+	}
+}

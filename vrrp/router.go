@@ -77,11 +77,14 @@ type syncGroup struct {
 
 // Router owns every VRRP instance of the process.
 type Router struct {
-	mu      sync.Mutex
-	opt     Options
-	clock   Clock
-	log     *slog.Logger
-	startup time.Duration
+	mu sync.Mutex
+	// garpFree is when each interface may send its next paced GARP
+	// (NA), under garp_interval (gna_interval), whatever the instance.
+	garpFree map[garpSlot]time.Time
+	opt      Options
+	clock    Clock
+	log      *slog.Logger
+	startup  time.Duration
 	// logUnknown is log_unknown_vrids.
 	logUnknown bool
 	// dynamicIfs is dynamic_interfaces: a socket that cannot be opened
@@ -143,6 +146,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 		dynamicIfs:   cfg.DynamicInterfaces,
 		fifoOnReload: cfg.FIFOStatesOnReload,
 		byName:       make(map[string]*instance),
+		garpFree:     make(map[garpSlot]time.Time),
 		links:        make(map[linkKey]*link),
 		scripts:      make(map[string]*scriptState),
 		files:        make(map[string]int),
