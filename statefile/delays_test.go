@@ -2,6 +2,7 @@ package statefile
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -31,5 +32,28 @@ func TestDebounceTimers(t *testing.T) {
 	}
 	if n := strings.Count(got, "Up debounce timer = 250000us"); n != 2 {
 		t.Errorf("%d interfaces with the delays, want 2 (eth0 and its VMAC):\n%s", n, got)
+	}
+}
+
+// TestVIPAlsoOnAnotherInterface: an address keepalived added as a VIP on
+// a VMAC is still the base interface's own when the base has it too (the
+// instance's configured source, corpus 068): keepalived lists it there.
+func TestVIPAlsoOnAnotherInterface(t *testing.T) {
+	c := &config.Config{}
+	c.VRRP.Instances = []config.Instance{{Name: "42", Interface: "bond0.2", VRID: 1,
+		VMAC: config.VMAC{Enabled: true, IfName: "vrrp4.2.1"}}}
+	vip := vrrp.Address{Prefix: netip.MustParsePrefix("10.0.2.254/24"), Dev: "vrrp4.2.1"}
+	cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{{Name: "42", Interface: "vrrp4.2.1", BaseInterface: "bond0.2",
+		VMACName: "vrrp4.2.1", VRID: 1, VIPs: []vrrp.Address{vip}}}}
+	var out []string
+	dumpInterfaces(func(f string, a ...any) { out = append(out, strings.TrimSpace(fmt.Sprintf(f, a...))) },
+		[]Iface{labIface(2, "bond0.2", "02:00:00:00:00:01", "10.0.2.254", "10.99.1.2"),
+			labIface(3, "vrrp4.2.1", "00:00:5e:00:01:01", "10.0.2.254")}, cfg, c, nil)
+	got := strings.Join(out, "\n")
+	for _, want := range []string{"Name = bond0.2\nindex = 2\nIPv4 address = 10.0.2.254\nAdditional IPv4 addresses :\n10.99.1.2",
+		"Name = vrrp4.2.1\nindex = 3\nIPv4 address = (none)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in\n%s", want, got)
+		}
 	}
 }

@@ -192,7 +192,9 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config, c *con
 // ifaceCtx is what the Interfaces section needs beyond each interface.
 type ifaceCtx struct {
 	c      *config.Config
-	vips   map[netip.Addr]bool
+	// vips are the addresses keepalived added itself, by the interface
+	// it put them on ("" for any interface).
+	vips map[string]map[netip.Addr]bool
 	vmacs  map[string]string // VMAC name → its base interface
 	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
@@ -252,19 +254,19 @@ func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
 }
 
 func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) *ifaceCtx {
-	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
+	x := &ifaceCtx{c: c, vips: map[string]map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
 		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
 	x.relate(cfg, c)
 	x.delays = vrrpconf.LinkDelays(c, cfg.Instances)
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
-				x.vips[v.Prefix.Addr()] = true
+				x.addVIP(status.AddrDev(v, ic.Interface), v.Prefix.Addr())
 			}
 		}
 	}
 	for _, a := range c.VRRP.StaticAddresses {
-		x.vips[a.Prefix.Addr()] = true
+		x.addVIP(a.Dev, a.Prefix.Addr())
 	}
 	ran := map[string]string{}
 	for _, ic := range cfg.Instances {
@@ -333,6 +335,20 @@ func wasMaster(in status.Instance) bool {
 	return false
 }
 
+func (x *ifaceCtx) addVIP(dev string, a netip.Addr) {
+	if x.vips[dev] == nil {
+		x.vips[dev] = map[netip.Addr]bool{}
+	}
+	x.vips[dev][a] = true
+}
+
+// isVIP: keepalived added a on the interface. The same address already
+// on another interface (a configured source the VIP repeats, corpus 068)
+// is that interface's own.
+func (x *ifaceCtx) isVIP(dev string, a netip.Addr) bool {
+	return x.vips[dev][a] || x.vips[""][a]
+}
+
 // vmacName is the instance's VMAC as the VRRP side named it (ran), or
 // else as the configuration names it.
 func vmacName(c *config.Config, ci *config.Instance, ran string) string {
@@ -357,12 +373,12 @@ func configVMACName(c *config.Config, ci *config.Instance) string {
 // keepalived added later (an IPv6 VMAC gets its link-local address before
 // its VIPs, and a link-local VIP such as fe80:1:2::41/64 can be listed
 // first by the kernel).
-func ownLinkLocal(f Iface, vips map[netip.Addr]bool) netip.Addr {
-	if !vips[f.IPv6] {
+func ownLinkLocal(f Iface, x *ifaceCtx) netip.Addr {
+	if !x.isVIP(f.Name, f.IPv6) {
 		return f.IPv6
 	}
 	for _, pfx := range f.Prefixes {
-		if a := pfx.Addr(); a.Is6() && a.IsLinkLocalUnicast() && !vips[a] {
+		if a := pfx.Addr(); a.Is6() && a.IsLinkLocalUnicast() && !x.isVIP(f.Name, a) {
 			return a
 		}
 	}
@@ -375,7 +391,7 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p("   index = %d", f.Index)
 	var own []netip.Addr
 	for _, a := range f.IPv4 {
-		if !x.vips[a] {
+		if !x.isVIP(f.Name, a) {
 			own = append(own, a)
 		}
 	}
@@ -386,7 +402,7 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 			p("     %s", a)
 		}
 	}
-	if ll := ownLinkLocal(f, x.vips); ll.IsValid() {
+	if ll := ownLinkLocal(f, x); ll.IsValid() {
 		p("   IPv6 address = %s", ll)
 	} else {
 		p("   IPv6 address = (none)")
