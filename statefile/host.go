@@ -191,10 +191,10 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config, c *con
 
 // ifaceCtx is what the Interfaces section needs beyond each interface.
 type ifaceCtx struct {
-	c      *config.Config
+	c *config.Config
 	// vips are the addresses keepalived added itself, by the interface
 	// it put them on ("" for any interface).
-	vips map[string]map[netip.Addr]bool
+	vips   map[string]map[netip.Addr]bool
 	vmacs  map[string]string // VMAC name → its base interface
 	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
