@@ -57,3 +57,25 @@ func TestVIPAlsoOnAnotherInterface(t *testing.T) {
 		}
 	}
 }
+
+// TestDelayedStateChange: while an interface's change waits for its
+// delay, keepalived's dump shows it running and the flags from before
+// the change.
+func TestDelayedStateChange(t *testing.T) {
+	c := &config.Config{}
+	c.VRRP.UpDownDelays = []config.InterfaceDelay{{Name: "eth0", Down: 2 * time.Second}}
+	down := labIface(2, "eth0", "02:00:00:00:00:01", "10.0.0.1")
+	down.Flags &^= iffRunning // the carrier went
+	h := Host{Config: c, Interfaces: []Iface{down}, Delayed: map[string]uint32{"eth0": iffUp | iffRunning | iffBroadcast | iffMulticast}}
+	var out []string
+	dumpInterfaces(func(f string, a ...any) { out = append(out, strings.TrimSpace(fmt.Sprintf(f, a...))) },
+		h.delayedIfaces(), vrrp.Config{}, c, nil)
+	got := strings.Join(out, "\n")
+	want := "State = UP, RUNNING\nSeen up = 1\nDelayed state change running = true\nUp debounce timer = 0us\nDown debounce timer = 2000000us"
+	if !strings.Contains(got, want) {
+		t.Errorf("no %q in\n%s", want, got)
+	}
+	if h.Interfaces[0].Flags&iffRunning != 0 {
+		t.Error("delayedIfaces changed the host's interfaces")
+	}
+}

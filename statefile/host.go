@@ -38,6 +38,9 @@ type Iface struct {
 	// interface's IPv6 forwarding.
 	ArpIgnore, ArpFilter, RPFilter, PromoteSecondaries int
 	IPv6Forwarding                                     bool
+	// Delayed: a change of state waits for interface_up_down_delays
+	// (Flags are then those before it, as keepalived holds them).
+	Delayed bool
 }
 
 // IFF_* and ARPHRD_* values the section prints.
@@ -412,8 +415,9 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 		p("   MAC broadcast = %s", f.Broadcast)
 	}
 	p("   State = %s", ifState(f.Flags))
-	p("   Seen up = %d", b2i(f.Flags&iffUp != 0 && f.Flags&iffRunning != 0))
-	p("   Delayed state change running = false")
+	// A delay applies only to an interface seen up (seen_up).
+	p("   Seen up = %d", b2i(f.Delayed || (f.Flags&iffUp != 0 && f.Flags&iffRunning != 0)))
+	p("   Delayed state change running = %t", f.Delayed)
 	p("   Up debounce timer = %dus", x.delays[f.Name].Up/time.Microsecond)
 	p("   Down debounce timer = %dus", x.delays[f.Name].Down/time.Microsecond)
 	if base, ok := x.vmacs[f.Name]; ok {

@@ -127,3 +127,20 @@ func (lw *Watcher) cancel(name string) {
 	cur.pending = nil
 	lw.links[name] = cur
 }
+
+// Delayed lists the interfaces with a change waiting for its delay, with
+// the flags keepalived still holds for them (those before the change).
+func (lw *Watcher) Delayed() map[string]uint32 {
+	lw.state.Lock()
+	defer lw.state.Unlock()
+	var out map[string]uint32
+	for name, v := range lw.links {
+		if v.pending != nil {
+			if out == nil {
+				out = map[string]uint32{}
+			}
+			out[name] = v.flags
+		}
+	}
+	return out
+}

@@ -81,6 +81,9 @@ func TestDelayedLinkChange(t *testing.T) {
 		if !lw.Pending("eth0") || rec.events() != "" {
 			t.Fatalf("acted before the delay: %q", rec.events())
 		}
+		if d := lw.Delayed(); len(d) != 1 || d["eth0"] != vethUp {
+			t.Errorf("Delayed %v, want eth0 with the flags before the change", d)
+		}
 		rec.waitFor(t, "eth0 down")
 		if lw.links["eth0"].flags != vethAdmDown {
 			t.Errorf("flags 0x%x", lw.links["eth0"].flags)

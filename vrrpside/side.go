@@ -42,6 +42,9 @@ type Side struct {
 	host    *vrrphost.Host
 	router  *vrrp.Router
 	watcher *vrrphost.Watcher
+	// watching is watcher for the dump files, read off the side's
+	// goroutines (stop clears watcher without a lock).
+	watching atomic.Pointer[vrrphost.Watcher]
 	notify  swapNotifier
 	smtp    smtpNotifier
 	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
@@ -184,6 +187,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		return nil, err
 	}
 	v.watcher.SetDelays(linkDelays(cfg, res))
+	v.watching.Store(v.watcher)
 	log.Info("Startup complete")
 	if err := v.host.BeginStartup(); err != nil {
 		log.Debug(fmt.Sprintf("removing stale VIPs one by one: %v", err))
@@ -309,6 +313,19 @@ func (v *Side) Config() vrrp.Config {
 		return vrrp.Config{}
 	}
 	return *v.cur.Load()
+}
+
+// DelayedLinks are the interfaces whose change of state waits for its
+// interface_up_down_delays, with the flags the engine still acts on
+// (the SIGUSR1 dump's "Delayed state change running").
+func (v *Side) DelayedLinks() map[string]uint32 {
+	if v == nil {
+		return nil
+	}
+	if w := v.watching.Load(); w != nil {
+		return w.Delayed()
+	}
+	return nil
 }
 
 // Probe takes the engine's locks and returns: the systemd watchdog pings
