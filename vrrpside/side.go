@@ -45,10 +45,10 @@ type Side struct {
 	// watching is watcher for the dump files, read off the side's
 	// goroutines (stop clears watcher without a lock).
 	watching atomic.Pointer[vrrphost.Watcher]
-	notify  swapNotifier
-	smtp    smtpNotifier
-	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
-	plan    atomic.Pointer[sockPlan]    // the Listener planned from cur
+	notify   swapNotifier
+	smtp     smtpNotifier
+	cur      atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
+	plan     atomic.Pointer[sockPlan]    // the Listener planned from cur
 	// stopping stops VMAC re-creation while a stop deletes them.
 	stopping atomic.Bool
 
