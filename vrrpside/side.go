@@ -488,11 +488,15 @@ func (nopNetwork) GratuitousARP(string, netip.Addr) error         { return nil }
 func (nopNetwork) UnsolicitedNA(string, netip.Addr) error         { return nil }
 func (nopNetwork) LinkUp(string) (bool, error)                    { return false, nil }
 
-// linkDelays are the interface_up_down_delays the watcher applies.
+// linkDelays are the interface_up_down_delays the watcher applies: not
+// on a polled (linkbeat) interface, whose netlink events keepalived
+// ignores and whose polled changes count at once.
 func linkDelays(cfg *config.Config, res *vrrpconf.Result) map[string]vrrphost.Delay {
 	d := map[string]vrrphost.Delay{}
 	for name, dl := range vrrpconf.LinkDelays(cfg, res.VRRP.Instances) {
-		d[name] = vrrphost.Delay{Up: dl.Up, Down: dl.Down}
+		if !slices.Contains(res.Linkbeat, name) {
+			d[name] = vrrphost.Delay{Up: dl.Up, Down: dl.Down}
+		}
 	}
 	return d
 }
