@@ -23,18 +23,24 @@ type Host struct {
 	// Delayed are the interfaces whose change of state waits for its
 	// interface_up_down_delays, with the flags still acted on.
 	Delayed map[string]uint32
+	// Delays are the interface_up_down_delays in force where they differ
+	// from the configuration's (cut for a master's shorter interval).
+	Delays map[string]config.InterfaceDelay
 }
 
 // delayedIfaces are ifs as keepalived holds them: an interface whose
 // change waits for its delay keeps its flags from before the change.
 func (h Host) delayedIfaces() []Iface {
-	if len(h.Delayed) == 0 {
+	if len(h.Delayed) == 0 && len(h.Delays) == 0 {
 		return h.Interfaces
 	}
 	out := slices.Clone(h.Interfaces)
 	for i := range out {
 		if fl, ok := h.Delayed[out[i].Name]; ok {
 			out[i].Flags, out[i].Delayed = fl, true
+		}
+		if d, ok := h.Delays[out[i].Name]; ok {
+			out[i].Debounce = &d
 		}
 	}
 	return out

@@ -66,12 +66,14 @@ func TestDelayedStateChange(t *testing.T) {
 	c.VRRP.UpDownDelays = []config.InterfaceDelay{{Name: "eth0", Down: 2 * time.Second}}
 	down := labIface(2, "eth0", "02:00:00:00:00:01", "10.0.0.1")
 	down.Flags &^= iffRunning // the carrier went
-	h := Host{Config: c, Interfaces: []Iface{down}, Delayed: map[string]uint32{"eth0": iffUp | iffRunning | iffBroadcast | iffMulticast}}
+	h := Host{Config: c, Interfaces: []Iface{down}, Delayed: map[string]uint32{"eth0": iffUp | iffRunning | iffBroadcast | iffMulticast},
+		// a master's shorter interval cut the down delay
+		Delays: map[string]config.InterfaceDelay{"eth0": {Name: "eth0", Down: 199610 * time.Microsecond}}}
 	var out []string
 	dumpInterfaces(func(f string, a ...any) { out = append(out, strings.TrimSpace(fmt.Sprintf(f, a...))) },
 		h.delayedIfaces(), vrrp.Config{}, c, nil)
 	got := strings.Join(out, "\n")
-	want := "State = UP, RUNNING\nSeen up = 1\nDelayed state change running = true\nUp debounce timer = 0us\nDown debounce timer = 2000000us"
+	want := "State = UP, RUNNING\nSeen up = 1\nDelayed state change running = true\nUp debounce timer = 0us\nDown debounce timer = 199610us"
 	if !strings.Contains(got, want) {
 		t.Errorf("no %q in\n%s", want, got)
 	}

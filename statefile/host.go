@@ -41,6 +41,9 @@ type Iface struct {
 	// Delayed: a change of state waits for interface_up_down_delays
 	// (Flags are then those before it, as keepalived holds them).
 	Delayed bool
+	// Debounce, when set, are the interface's delays in force (else the
+	// configuration's).
+	Debounce *config.InterfaceDelay
 }
 
 // IFF_* and ARPHRD_* values the section prints.
@@ -418,8 +421,12 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	// A delay applies only to an interface seen up (seen_up).
 	p("   Seen up = %d", b2i(f.Delayed || (f.Flags&iffUp != 0 && f.Flags&iffRunning != 0)))
 	p("   Delayed state change running = %t", f.Delayed)
-	p("   Up debounce timer = %dus", x.delays[f.Name].Up/time.Microsecond)
-	p("   Down debounce timer = %dus", x.delays[f.Name].Down/time.Microsecond)
+	d := x.delays[f.Name]
+	if f.Debounce != nil {
+		d = *f.Debounce
+	}
+	p("   Up debounce timer = %dus", d.Up/time.Microsecond)
+	p("   Down debounce timer = %dus", d.Down/time.Microsecond)
 	if base, ok := x.vmacs[f.Name]; ok {
 		bf := x.flags[base]
 		p("   VMAC type private, underlying interface = %s, state = %sUP, %sRUNNING", base,

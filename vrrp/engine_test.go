@@ -252,6 +252,13 @@ func TestV3LearnsMasterInterval(t *testing.T) {
 	a.Version, a.AdvertInt = 3, 100*time.Millisecond
 	b := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
 	b.Version, b.AdvertInt = 3, time.Second
+	var lowered []time.Duration
+	s.options = func(name string, o *vrrp.Options) {
+		o.IntervalLowered = func(ic vrrp.InstanceConfig, iv time.Duration) bool {
+			lowered = append(lowered, iv)
+			return true
+		}
+	}
 	s.add("h1", one(a))
 	s.add("h2", one(b))
 	s.start("h1", "h2")
@@ -259,6 +266,18 @@ func TestV3LearnsMasterInterval(t *testing.T) {
 	s.wantState("h1", "VI_51", vrrp.StateMaster)
 	if got := s.status("h2", "VI_51").MasterAdvertInt; got != 100*time.Millisecond {
 		t.Fatalf("backup learned %v", got)
+	}
+	// keepalived's update_master_adver_int, once per change: its -D
+	// line, and the debounce cut for a shorter interval.
+	logs := s.logs["h2"].take()
+	for _, want := range []string{"(VI_51) advertisement interval updated from 1000ms to 100ms by master",
+		"VI_51: lower advert_int reducing interface eth0 debounce timer(s)"} {
+		if n := len(slices.DeleteFunc(slices.Clone(logs), func(l string) bool { return l != want })); n != 1 {
+			t.Errorf("%q logged %d times, want once: %q", want, n, logs)
+		}
+	}
+	if !slices.Equal(lowered, []time.Duration{100 * time.Millisecond}) {
+		t.Errorf("IntervalLowered calls %v", lowered)
 	}
 	crash := s.elapsed() + 50*time.Millisecond
 	s.at(crash)

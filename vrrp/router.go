@@ -38,6 +38,12 @@ type Options struct {
 	// the timer goroutine, before the timer's callback.
 	Late      func(late time.Duration)
 	LateAfter time.Duration
+	// IntervalLowered, when set, is told that a VRRPv3 instance adopted
+	// a master's shorter advert interval; it cuts the interface's
+	// interface_up_down_delays to what the master-down timer now allows
+	// (keepalived's check_debounce_timers) and reports whether it did.
+	// It is called with the router locked and must not call it back.
+	IntervalLowered func(ic InstanceConfig, interval time.Duration) bool
 }
 
 type linkKey struct {

@@ -2,6 +2,7 @@ package vrrphost
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -143,4 +144,39 @@ func (lw *Watcher) Delayed() map[string]uint32 {
 		}
 	}
 	return out
+}
+
+// CutDelays holds the named interfaces' delays under limit, setting any
+// of limit or more to cut (keepalived's check_debounce_timers, when a
+// master's shorter advert interval shortens the master-down timer). It
+// reports whether it changed one.
+func (lw *Watcher) CutDelays(names []string, limit, cut time.Duration) bool {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	changed := false
+	next := maps.Clone(lw.delays)
+	for _, n := range names {
+		d, ok := next[n]
+		if !ok || (d.Up < limit && d.Down < limit) {
+			continue
+		}
+		if d.Up >= limit {
+			d.Up = cut
+		}
+		if d.Down >= limit {
+			d.Down = cut
+		}
+		next[n], changed = d, true
+	}
+	if changed {
+		lw.delays = next // SetDelays' map is the caller's: not written
+	}
+	return changed
+}
+
+// Delays are the delays in force by interface name.
+func (lw *Watcher) Delays() map[string]Delay {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return maps.Clone(lw.delays)
 }

@@ -3,6 +3,7 @@ package vrrphost
 import (
 	"bytes"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,24 @@ func TestDelayedLinkChange(t *testing.T) {
 			t.Errorf("events %q", rec.events())
 		}
 	})
+}
+
+// TestCutDelays: a delay of the limit or more is cut, others kept; the
+// map given to SetDelays is not written.
+func TestCutDelays(t *testing.T) {
+	given := map[string]Delay{"eth0": {Up: 3 * time.Second, Down: time.Second}, "vrrp.1": {Up: 3 * time.Second}}
+	lw, _, _ := fakeWatcher(given)
+	if lw.CutDelays([]string{"eth0", "vrrp.1", "eth9"}, time.Second, 999*time.Millisecond) != true {
+		t.Fatal("nothing cut")
+	}
+	want := map[string]Delay{"eth0": {Up: 999 * time.Millisecond, Down: 999 * time.Millisecond}, "vrrp.1": {Up: 999 * time.Millisecond}}
+	if got := lw.Delays(); !maps.Equal(got, want) {
+		t.Errorf("delays %v, want %v", got, want)
+	}
+	if given["eth0"].Up != 3*time.Second {
+		t.Error("SetDelays' map written")
+	}
+	if lw.CutDelays([]string{"eth0"}, time.Second, 999*time.Millisecond) {
+		t.Error("cut again")
+	}
 }

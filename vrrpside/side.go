@@ -7,6 +7,7 @@
 package vrrpside
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -161,7 +162,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	// max_auto_priority, raises the realtime priority (vrrphost.AutoPriority).
 	auto := vrrphost.NewAutoPriority(cfg.Global.MaxAutoPriority, log)
 	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log,
-		Rejected: so.Rejected, Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay})
+		Rejected: so.Rejected, Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay, IntervalLowered: v.cutDelays})
 	if err != nil {
 		v.host.Close()
 		return nil, err
@@ -326,6 +327,47 @@ func (v *Side) DelayedLinks() map[string]uint32 {
 		return w.Delayed()
 	}
 	return nil
+}
+
+// LinkDelays are the interface_up_down_delays in force, a master's
+// shorter advert interval's cuts included (polled interfaces have none).
+func (v *Side) LinkDelays() map[string]config.InterfaceDelay {
+	if v == nil {
+		return nil
+	}
+	w := v.watching.Load()
+	if w == nil {
+		return nil
+	}
+	out := map[string]config.InterfaceDelay{}
+	for name, d := range w.Delays() {
+		out[name] = config.InterfaceDelay{Name: name, Up: d.Up, Down: d.Down}
+	}
+	return out
+}
+
+// cutDelays is the engine's IntervalLowered: the instance's interface
+// and VMAC delays held under (down_timer_adverts - 1) of the master's
+// advert intervals, as keepalived's check_debounce_timers.
+func (v *Side) cutDelays(ic vrrp.InstanceConfig, interval time.Duration) bool {
+	w := v.watching.Load()
+	if w == nil || ic.DownTimerAdverts <= 1 {
+		return false
+	}
+	limit, cut := debounceCut(ic.DownTimerAdverts, interval)
+	names := []string{cmp.Or(ic.BaseInterface, ic.Interface)}
+	if ic.VMACName != "" {
+		names = append(names, ic.VMACName)
+	}
+	return w.CutDelays(names, limit, cut)
+}
+
+// debounceCut is keepalived's bound on an interface's delays, (n - 1)
+// advert intervals, and what a delay of that or more becomes: just under
+// it by advert_int / 256 of keepalived's microseconds.
+func debounceCut(downTimerAdverts int, interval time.Duration) (limit, cut time.Duration) {
+	limit = time.Duration(downTimerAdverts-1) * interval
+	return limit, limit - interval/time.Microsecond/256*time.Microsecond
 }
 
 // Probe takes the engine's locks and returns: the systemd watchdog pings
