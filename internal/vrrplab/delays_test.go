@@ -2,6 +2,7 @@ package vrrplab_test
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -91,5 +92,75 @@ func flapWithDelays(t *testing.T, d vrrplab.Daemon) string {
 	}
 	got := strings.Join(out, "\n") + "\nstates " + strings.Join(states, " ")
 	t.Logf("%s:\n%s", d, got)
+	return got
+}
+
+// cutLines are the -D lines of a master's shorter interval cutting the
+// delays.
+var cutLines = regexp.MustCompile(`(\(VI_51\) advertisement interval updated from \d+ms to \d+ms by master|VI_51: lower advert_int reducing interface \S+ debounce timer\(s\))`)
+
+// TestInterfaceDelaysCutByMaster: a VRRPv3 backup with a 1.5 s down delay
+// learns its master's 0.5 s interval, which cuts the delay to just under
+// 1 s; a 1.3 s cut of its link then puts it in FAULT. keepalived and
+// keepalived-go as the backup give the same lines and states.
+func TestInterfaceDelaysCutByMaster(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[vrrplab.Daemon]string{}
+	t.Run("daemons", func(t *testing.T) {
+		for _, d := range []vrrplab.Daemon{gd, vrrplab.CDaemon} {
+			t.Run(string(d), func(t *testing.T) {
+				t.Parallel()
+				got := cutByMaster(t, d)
+				mu.Lock()
+				seen[d] = got
+				mu.Unlock()
+			})
+		}
+	})
+	g, k := seen[gd], seen[vrrplab.CDaemon]
+	if gd == vrrplab.CDaemon || g == "" || k == "" {
+		return
+	}
+	if g != k {
+		t.Errorf("keepalived-go and keepalived differ:\n-ka %s\n+go %s", strings.ReplaceAll(k, "\n", "\n-ka "), strings.ReplaceAll(g, "\n", "\n+go "))
+	}
+}
+
+func cutByMaster(t *testing.T, d vrrplab.Daemon) string {
+	fast, slow := variant{version: 3, adv: "0.5"}, variant{version: 3, adv: "1"}
+	e := vrrplab.New(t, 2)
+	c2 := slow.config(e, 2, 1, 100, "BACKUP")
+	c2.Preamble = "interface_up_down_delays {\n  " + lab.Link + " 1.5 0\n}\n"
+	r1 := e.Router(t, 1, gd, fast.config(e, 1, 2, 150, "MASTER"))
+	r2 := e.Router(t, 2, d, c2)
+	r1.Start(t)
+	r1.WaitState(t, inst, "MASTER", fast.wait())
+	r2.Start(t)
+	r2.WaitState(t, inst, "BACKUP", slow.wait())
+	time.Sleep(2 * time.Second)
+
+	r2.Cut(t)
+	time.Sleep(1300 * time.Millisecond)
+	r2.Heal(t)
+	time.Sleep(3 * time.Second)
+	var out []string
+	for _, l := range strings.Split(r2.Output(), "\n") {
+		if m := cutLines.FindString(l); m != "" {
+			out = append(out, m)
+		} else if m := delayLines.FindString(l); m != "" {
+			out = append(out, m)
+		}
+	}
+	var states []string
+	for _, n := range r2.Events() {
+		if n.Name == inst {
+			states = append(states, n.State)
+		}
+	}
+	got := strings.Join(out, "\n") + "\nstates " + strings.Join(states, " ")
+	t.Logf("%s:\n%s", d, got)
+	if !slices.Contains(states, "FAULT") {
+		t.Errorf("%s: a 1.3 s cut with the delay cut under 1 s gave no FAULT", d)
+	}
 	return got
 }
