@@ -317,6 +317,10 @@ type GARPGroup struct {
 	GARPInterval time.Duration
 	GNAInterval  time.Duration
 	Interfaces   []string
+	// AggregationGroup is keepalived's aggregation_group: only an
+	// "interfaces" block numbers a group (1 + the groups numbered
+	// before); one given by "interface" alone stays 0.
+	AggregationGroup int
 }
 
 // Script is a vrrp_script.
@@ -486,10 +490,34 @@ type VMAC struct {
 	HasGroup      bool
 	// IPVLANAddr/IPVLANMode: use_ipvlan's address and bridge|private|vepa.
 	IPVLANAddr netip.Prefix
-	IPVLANMode string
+	IPVLANMode IPVLANMode
 	// AddrVMAC is use_vmac_addr; XmitBase is vmac_xmit_base.
 	AddrVMAC bool
 	XmitBase bool
+}
+
+// IPVLANMode is use_ipvlan's bridge|private|vepa; the zero value is
+// bridge, keepalived's default.
+type IPVLANMode uint8
+
+// The use_ipvlan modes, numbered as the kernel's IFLA_IPVLAN_FLAGS.
+const (
+	IPVLANBridge  IPVLANMode = 0
+	IPVLANPrivate IPVLANMode = 1
+	IPVLANVEPA    IPVLANMode = 2
+)
+
+// String is the mode's keyword.
+func (m IPVLANMode) String() string {
+	switch m {
+	case IPVLANBridge:
+		return "bridge"
+	case IPVLANPrivate:
+		return "private"
+	case IPVLANVEPA:
+		return "vepa"
+	}
+	return "unknown"
 }
 
 // Instance is a vrrp_instance with keepalived's completion applied: an

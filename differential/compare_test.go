@@ -28,6 +28,7 @@ var (
 	netnsRe    = regexp.MustCompile(` link-netns(id)? \S+`)
 	llRe       = regexp.MustCompile(`fe80::[0-9a-f:]+`)
 	expiresRe  = regexp.MustCompile(` expires \d+sec`)
+	counterRe  = regexp.MustCompile(`\bcounter packets \d+ bytes \d+`)
 	stampRe    = regexp.MustCompile(`^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}: `)
 	smtpFdRe   = regexp.MustCompile(`^(smtp fd )\d+`)
 	pidRe      = regexp.MustCompile(`\b(process|pid|PID)([ (=])\d+`)
@@ -87,6 +88,9 @@ func hostLines(s string) []string {
 		l = peerIdxRe.ReplaceAllString(l, "@ifN")
 		l = netnsRe.ReplaceAllString(l, "")
 		l = expiresRe.ReplaceAllString(l, "")
+		// An nftables counter counts what the wire carried in the window:
+		// the rule is behaviour, its count timing.
+		l = counterRe.ReplaceAllString(l, "counter packets N bytes N")
 		l = linkCols.ReplaceAllString(l, "")
 		l = strings.ReplaceAll(l, `\`, " ")
 		l = strings.Join(strings.Fields(l), " ")

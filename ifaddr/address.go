@@ -28,6 +28,14 @@ type Address struct {
 	// every IPv6 VIP, so a VIP is usable at once and never ends up
 	// dadfailed after a split brain.
 	NoDAD bool
+	// Home, MngTmpAddr, NoPrefixRoute and AutoJoin are the kernel's
+	// address flags keepalived passes on as configured (home,
+	// mngtmpaddr, noprefixroute, autojoin): noprefixroute adds no prefix
+	// route, autojoin joins a multicast address's group.
+	Home          bool
+	MngTmpAddr    bool
+	NoPrefixRoute bool
+	AutoJoin      bool
 	// PreferredLft is the IPv6 preferred lifetime in seconds; nil means
 	// forever. keepalived's default for an IPv6 /128 VIP is 0 (deprecated),
 	// so the VIP is not picked as a source address.
@@ -80,10 +88,7 @@ func addrMessage(a Address, add bool, index func(string) (int, error)) (netlink.
 		if a.Label != "" {
 			ae.String(unix.IFA_LABEL, a.Label)
 		}
-		var flags uint32
-		if a.NoDAD {
-			flags |= unix.IFA_F_NODAD
-		}
+		flags := a.flags()
 		if flags != 0 {
 			ae.Uint32(unix.IFA_FLAGS, flags)
 		}
@@ -108,6 +113,21 @@ func addrMessage(a Address, add bool, index func(string) (int, error)) (netlink.
 		Header: netlink.Header{Type: typ, Flags: flags},
 		Data:   append(hdr, attrs...),
 	}, nil
+}
+
+// flags are a's IFA_FLAGS bits.
+func (a Address) flags() uint32 {
+	var f uint32
+	for _, b := range []struct {
+		on  bool
+		bit uint32
+	}{{a.NoDAD, unix.IFA_F_NODAD}, {a.Home, unix.IFA_F_HOMEADDRESS}, {a.MngTmpAddr, unix.IFA_F_MANAGETEMPADDR},
+		{a.NoPrefixRoute, unix.IFA_F_NOPREFIXROUTE}, {a.AutoJoin, unix.IFA_F_MCAUTOJOIN}} {
+		if b.on {
+			f |= b.bit
+		}
+	}
+	return f
 }
 
 // AddAddress puts a on its interface. An address that is already there is

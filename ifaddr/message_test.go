@@ -123,6 +123,31 @@ func TestAddrMessage(t *testing.T) {
 	}
 }
 
+// TestAddrMessageFlags: home, mngtmpaddr, noprefixroute and autojoin
+// reach the kernel in IFA_FLAGS, as keepalived sends them (corpus 048:
+// noprefixroute adds no prefix route).
+func TestAddrMessageFlags(t *testing.T) {
+	a := Address{Prefix: netip.MustParsePrefix("1.2.4.5/24"), Link: "eth0", Home: true, MngTmpAddr: true, NoPrefixRoute: true, AutoJoin: true}
+	m, err := addrMessage(a, true, fakeIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad, err := netlink.NewAttributeDecoder(m.Data[unix.SizeofIfAddrmsg:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags uint32
+	for ad.Next() {
+		if ad.Type() == unix.IFA_FLAGS {
+			flags = ad.Uint32()
+		}
+	}
+	want := uint32(unix.IFA_F_HOMEADDRESS | unix.IFA_F_MANAGETEMPADDR | unix.IFA_F_NOPREFIXROUTE | unix.IFA_F_MCAUTOJOIN)
+	if flags != want {
+		t.Errorf("IFA_FLAGS %#x, want %#x", flags, want)
+	}
+}
+
 func TestRuleMessage(t *testing.T) {
 	m, err := Rule{From: netip.MustParsePrefix("10.0.0.3/32"), Table: 1000, Priority: 200, TOS: 0x10, Not: true}.message(true)
 	if err != nil {

@@ -359,7 +359,9 @@ func (k *instCompletion) adverts() {
 	k.ownerIgnoreAdverts()
 	in.SkipCheckAdvAddr = d.skipCheckAdvAddr.or(g.SkipCheckAdvAddr)
 	in.V3ChecksumAsV2 = d.v3ChecksumAsV2.or(g.V3ChecksumAsV2)
-	in.CheckUnicastSrc = in.CheckUnicastSrc || g.CheckUnicastSrc
+	// vrrp_check_unicast_src is not copied into the instance: keepalived
+	// consults the global when it checks an advert, and the instance's
+	// flag (dumped as "Check unicast src" and in "Flags") is its own.
 	in.SMTPAlert = d.smtpAlert.or(k.c.smtpDefault())
 	notifyDef := g.NotifyPriorityChanges
 	if s := k.c.syncDraftOf(d); s != nil && s.notifyPri.set {

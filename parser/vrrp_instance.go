@@ -930,6 +930,8 @@ func parseVMAC(s string) (mac [6]byte, useVRID bool, ok bool) {
 	return mac, len(parts) == 5, true
 }
 
+var ipvlanModes = map[string]config.IPVLANMode{"bridge": config.IPVLANBridge, "private": config.IPVLANPrivate, "vepa": config.IPVLANVEPA}
+
 func ipvlanHandler(c *ctx, d *instDraft, kw token, args []token) {
 	v := &d.in.VMAC
 	if v.IPVLAN {
@@ -937,8 +939,6 @@ func ipvlanHandler(c *ctx, d *instDraft, kw token, args []token) {
 		return
 	}
 	v.IPVLAN = true
-	// Ours: the VRRP side creates macvlan VMACs only (package vmac).
-	c.Report(kw.Pos, generalError, "(%s) use_ipvlan is not supported by keepalived-go: it creates no ipvlan interface; use use_vmac (macvlan) or the base interface", d.in.Name)
 	hadMode := false
 	c.linkOptions(v, args, linkWords{
 		what: "ipvlan",
@@ -948,7 +948,7 @@ func ipvlanHandler(c *ctx, d *instDraft, kw token, args []token) {
 				if hadMode {
 					c.Report(a.Pos, generalError, "(%s) ipvlan type already specified - ignoring '%s'", d.in.Name, a.Text)
 				} else {
-					v.IPVLANMode, hadMode = a.Text, true
+					v.IPVLANMode, hadMode = ipvlanModes[a.Text], true
 				}
 				return true
 			case "group", "name":

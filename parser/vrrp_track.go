@@ -603,8 +603,10 @@ func trackFileEnd(c *ctx) {
 		}
 	}
 	if !dirExists(dir) {
-		// 2.3 removes the tracker (a generalError); 2.2.7 keeps it
-		// silently, and -t must exit as 2.2.7 does.
+		// 2.3 removes the tracker here (a generalError); 2.2.7's -t
+		// keeps it silently and -t must exit as 2.2.7 does. Its daemon
+		// removes it at start (init_track_files; vrrpconf's
+		// goneTrackFiles).
 		c.Report(c.vrrp.filePos, info, "track file directory for %s does not exist", f.Name)
 	}
 	c.Cfg.VRRP.Files = append(c.Cfg.VRRP.Files, *f)
@@ -923,6 +925,12 @@ func garpGroupKeywords() table {
 				c.Report(c.vrrp.garpPos, generalError, "Warning - empty garp_group interfaces block")
 				return
 			}
+			g.AggregationGroup = 1
+			for _, o := range c.Cfg.VRRP.GARPGroups {
+				if o.AggregationGroup != 0 {
+					g.AggregationGroup++
+				}
+			}
 			for _, w := range words {
 				addIf(c, g, w)
 			}
@@ -942,7 +950,7 @@ func garpGroupEnd(c *ctx) {
 		return
 	}
 	if g.GARPInterval == 0 && g.GNAInterval == 0 {
-		c.Report(c.vrrp.garpPos, generalError, "garp group %d does not have any delay set - removing", len(c.Cfg.VRRP.GARPGroups)+1)
+		c.Report(c.vrrp.garpPos, generalError, "garp group %d does not have any delay set - removing", g.AggregationGroup)
 		for _, n := range g.Interfaces {
 			delete(c.vrrp.garpIfs, n)
 		}

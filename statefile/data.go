@@ -447,6 +447,9 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 	} else if version == 2 {
 		p("   Authentication type = none")
 	}
+	if ci != nil && ci.KernelRxBufSize > 0 {
+		p("   Kernel rx buffer size = %d", ci.KernelRxBufSize)
+	}
 }
 
 // dumpInstanceAddrs is the VIPs, excluded VIPs and unicast peers.
@@ -481,7 +484,11 @@ func dumpInstanceAddrs(p func(string, ...any), in *status.Instance, ci *config.I
 		if ttl := unicastTTL(ci); ttl >= 0 {
 			p("   Unicast TTL = %d", ttl)
 		}
-		p("   Check unicast src : %s", yesNo(c.CheckUnicastSrc))
+		check := c.CheckUnicastSrc // the global vrrp_check_unicast_src included
+		if ci != nil {
+			check = ci.CheckUnicastSrc // the instance's own flag, as keepalived prints it
+		}
+		p("   Check unicast src : %s", yesNo(check))
 		p("   Unicast Peer :")
 		for _, peer := range c.UnicastPeers {
 			maxTTL := peer.MaxTTL

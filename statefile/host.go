@@ -193,20 +193,54 @@ func dumpInterfaces(p func(string, ...any), ifs []Iface, cfg vrrp.Config, c *con
 		dumpIface(p, f, x)
 		dumpTracking(p, f.Name, cfg, c, x)
 	}
+	// keepalived keeps an entry for a use_ipvlan link the kernel refused:
+	// no index, no flags, no addresses.
+	for _, l := range x.ipvlans {
+		if !slices.ContainsFunc(ifs, func(f Iface) bool { return f.Name == l.name }) {
+			dumpIface(p, Iface{Name: l.name}, x)
+			dumpTracking(p, l.name, cfg, c, x)
+		}
+	}
+}
+
+// ipvlanLink is one use_ipvlan link for the Interfaces section.
+type ipvlanLink struct {
+	name, base string
+	mode       config.IPVLANMode
+}
+
+func (x *ifaceCtx) ipvlan(name string) (ipvlanLink, bool) {
+	for _, l := range x.ipvlans {
+		if l.name == name {
+			return l, true
+		}
+	}
+	return ipvlanLink{}, false
 }
 
 // ifaceCtx is what the Interfaces section needs beyond each interface.
+// ifAddr is an address on one interface.
+type ifAddr struct {
+	dev string
+	a   netip.Addr
+}
+
 type ifaceCtx struct {
-	c *config.Config
-	// vips are the addresses keepalived added itself, by the interface
-	// it put them on ("" for any interface).
-	vips   map[string]map[netip.Addr]bool
+	c    *config.Config
+	vips map[netip.Addr]bool
+	// added are the addresses keepalived puts on each interface (VIPs,
+	// eVIPs, static addresses), which it leaves out of the interface's
+	// own: one the interface had already, under another instance's VIP,
+	// stays its own (072: bond1.1's 10.1.1.1 is VMAC vrrp4.1.1.1's VIP).
+	added  map[ifAddr]bool
 	vmacs  map[string]string // VMAC name → its base interface
 	nvmac  map[string]int    // base interface → IPv4 VMACs on it (ARP reset)
 	flags  map[string]uint32
 	v6Mast map[string]bool // interfaces an IPv6 instance was MASTER on
 	// vmacBase are the base interfaces of VMACs, of either family.
 	vmacBase map[string]bool
+	// ipvlans are the use_ipvlan links, in configuration order.
+	ipvlans []ipvlanLink
 	// related lists, by interface name, the indexes (in cfg.Instances
 	// order) of the instances that may track it: its own, its VMAC's, a
 	// track_interface naming it, a VIP, route or rule on it. Asking every instance for
@@ -237,7 +271,7 @@ func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
 					names = append(names, tr.Name)
 				}
 			}
-			if ci.VMAC.Enabled {
+			if ci.VMAC.Enabled || ci.VMAC.IPVLAN {
 				names = append(names, ci.Interface, configVMACName(c, ci))
 			}
 		}
@@ -260,19 +294,21 @@ func (x *ifaceCtx) relate(cfg vrrp.Config, c *config.Config) {
 }
 
 func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []status.Instance) *ifaceCtx {
-	x := &ifaceCtx{c: c, vips: map[string]map[netip.Addr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
+	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, added: map[ifAddr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
 		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
 	x.relate(cfg, c)
 	x.delays = vrrpconf.LinkDelays(c, cfg.Instances)
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
-				x.addVIP(status.AddrDev(v, ic.Interface), v.Prefix.Addr())
+				x.vips[v.Prefix.Addr()] = true
+				x.added[ifAddr{status.AddrDev(v, ic.Interface), v.Prefix.Addr()}] = true
 			}
 		}
 	}
 	for _, a := range c.VRRP.StaticAddresses {
-		x.addVIP(a.Dev, a.Prefix.Addr())
+		x.vips[a.Prefix.Addr()] = true
+		x.added[ifAddr{a.Dev, a.Prefix.Addr()}] = true
 	}
 	ran := map[string]string{}
 	for _, ic := range cfg.Instances {
@@ -280,6 +316,9 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 	}
 	for i := range c.VRRP.Instances {
 		ci := &c.VRRP.Instances[i]
+		if ci.VMAC.IPVLAN && ci.Interface != "" {
+			x.ipvlans = append(x.ipvlans, ipvlanLink{name: vmacName(c, ci, ran[ci.Name]), base: ci.Interface, mode: ci.VMAC.IPVLANMode})
+		}
 		if ci.VMAC.Enabled {
 			x.vmacs[vmacName(c, ci, ran[ci.Name])] = ci.Interface
 			x.vmacBase[ci.Interface] = true
@@ -341,20 +380,6 @@ func wasMaster(in status.Instance) bool {
 	return false
 }
 
-func (x *ifaceCtx) addVIP(dev string, a netip.Addr) {
-	if x.vips[dev] == nil {
-		x.vips[dev] = map[netip.Addr]bool{}
-	}
-	x.vips[dev][a] = true
-}
-
-// isVIP: keepalived added a on the interface. The same address already
-// on another interface (a configured source the VIP repeats, corpus 068)
-// is that interface's own.
-func (x *ifaceCtx) isVIP(dev string, a netip.Addr) bool {
-	return x.vips[dev][a] || x.vips[""][a]
-}
-
 // vmacName is the instance's VMAC as the VRRP side named it (ran), or
 // else as the configuration names it.
 func vmacName(c *config.Config, ci *config.Instance, ran string) string {
@@ -379,12 +404,12 @@ func configVMACName(c *config.Config, ci *config.Instance) string {
 // keepalived added later (an IPv6 VMAC gets its link-local address before
 // its VIPs, and a link-local VIP such as fe80:1:2::41/64 can be listed
 // first by the kernel).
-func ownLinkLocal(f Iface, x *ifaceCtx) netip.Addr {
-	if !x.isVIP(f.Name, f.IPv6) {
+func ownLinkLocal(f Iface, vips map[netip.Addr]bool) netip.Addr {
+	if !vips[f.IPv6] {
 		return f.IPv6
 	}
 	for _, pfx := range f.Prefixes {
-		if a := pfx.Addr(); a.Is6() && a.IsLinkLocalUnicast() && !x.isVIP(f.Name, a) {
+		if a := pfx.Addr(); a.Is6() && a.IsLinkLocalUnicast() && !vips[a] {
 			return a
 		}
 	}
@@ -394,10 +419,14 @@ func ownLinkLocal(f Iface, x *ifaceCtx) netip.Addr {
 // dumpIface is keepalived's dump_if for one interface.
 func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 	p(" Name = %s", f.Name)
-	p("   index = %d", f.Index)
+	if f.Index == 0 {
+		p("   index = 0 (deleted)")
+	} else {
+		p("   index = %d", f.Index)
+	}
 	var own []netip.Addr
 	for _, a := range f.IPv4 {
-		if !x.isVIP(f.Name, a) {
+		if !x.added[ifAddr{f.Name, a}] {
 			own = append(own, a)
 		}
 	}
@@ -408,7 +437,7 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 			p("     %s", a)
 		}
 	}
-	if ll := ownLinkLocal(f, x); ll.IsValid() {
+	if ll := ownLinkLocal(f, x.vips); ll.IsValid() {
 		p("   IPv6 address = %s", ll)
 	} else {
 		p("   IPv6 address = (none)")
@@ -431,6 +460,14 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 		bf := x.flags[base]
 		p("   VMAC type private, underlying interface = %s, state = %sUP, %sRUNNING", base,
 			notWord(bf&iffUp != 0), notWord(bf&iffRunning != 0))
+		p("   I/f created by keepalived")
+	}
+	if l, ok := x.ipvlan(f.Name); ok {
+		if f.Index != 0 {
+			bf := x.flags[l.base]
+			p("   IPVLAN type L2 %s, underlying interface = %s, state = %sUP, %sRUNNING", l.mode, l.base,
+				notWord(bf&iffUp != 0), notWord(bf&iffRunning != 0))
+		}
 		p("   I/f created by keepalived")
 	}
 	p("   MTU = %d", f.MTU)
@@ -491,6 +528,9 @@ func promoteCount(ifname string, c *config.Config) int {
 // the IPv6 forwarding check of an interface IPv6 adverts went out on.
 func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 	_, isVMAC := x.vmacs[f.Name]
+	if _, ok := x.ipvlan(f.Name); ok {
+		isVMAC = true
+	}
 	p("   Reset ARP config counter %d", x.nvmac[f.Name])
 	p("   Original arp_ignore %d", f.ArpIgnore)
 	p("   Original arp_filter %d", f.ArpFilter)
@@ -509,6 +549,17 @@ func dumpIfaceSysctls(p func(string, ...any), f Iface, x *ifaceCtx) {
 		}
 		p("   %sIPv6 forwarding. Last checked %s", not, garpNext(time.Local))
 	}
+}
+
+// ownDev reports whether dev is the instance's interface: the one it
+// runs on, its VMAC (an xmit_base instance runs on the base) or the
+// configured base interface (keepalived's vrrp->ifp and its base).
+func (x *ifaceCtx) ownDev(ic vrrp.InstanceConfig, dev string) bool {
+	if dev == ic.Interface || (ic.VMACName != "" && dev == ic.VMACName) {
+		return true
+	}
+	ci := x.inst[ic.Name]
+	return ci != nil && ci.Interface == dev
 }
 
 // dumpTracking lists the instances tracking the interface in keepalived's
@@ -543,9 +594,10 @@ func dumpTracking(p func(string, ...any), name string, cfg vrrp.Config, c *confi
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, a := range l {
 				// keepalived: a dont_track_primary instance's addresses
-				// on its own interface do not make it tracked.
+				// on its own interface, its VMAC or the VMAC's base, do
+				// not make it tracked.
 				dev := status.AddrDev(a, ic.Interface)
-				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && dev == ic.Interface) {
+				if !a.NoTrack && dev == name && !(ic.DontTrackPrimary && x.ownDev(ic, dev)) {
 					t.add(ic.Name, 0, false)
 				}
 			}
@@ -660,6 +712,7 @@ type sockMember struct {
 func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 	var keys []sockKey
 	members := map[sockKey][]sockMember{}
+	rcvBuf := map[sockKey]int{}
 	for _, ic := range cfg.Instances {
 		k := sockKey{iface: ic.Interface, ipv6: ic.IPv6, ah: ic.AuthType == 2}
 		if len(ic.UnicastPeers) > 0 {
@@ -669,6 +722,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 			keys = append(keys, k)
 		}
 		members[k] = append(members[k], sockMember{ic.Name, int(ic.VRID)})
+		rcvBuf[k] += ic.KernelRxBufSize
 	}
 	if len(keys) == 0 {
 		return
@@ -685,7 +739,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 		} else {
 			p("   Type = Multicast")
 		}
-		p("   Rx buf size = 0")
+		p("   Rx buf size = %d", rcvBuf[k])
 		p("   VRRP instances")
 		// keepalived keeps a socket's instances in a tree by VRID.
 		m := members[k]
@@ -720,7 +774,7 @@ func (x *ifaceCtx) usesInterface(c *config.Config, ic vrrp.InstanceConfig, name 
 		return true
 	}
 	ci := x.inst[ic.Name]
-	if ci == nil || !ci.VMAC.Enabled {
+	if ci == nil || !(ci.VMAC.Enabled || ci.VMAC.IPVLAN) {
 		return false
 	}
 	return ci.Interface == name || vmacName(c, ci, ic.VMACName) == name

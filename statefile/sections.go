@@ -106,6 +106,10 @@ func dumpFlags(p func(string, ...any), in *status.Instance, ci *config.Instance)
 
 // dumpVMAC is the instance's use_vmac lines, before its Interface line.
 func dumpVMAC(p func(string, ...any), in *status.Instance, c *config.Config, ci *config.Instance) bool {
+	if ci != nil && ci.VMAC.IPVLAN && !ci.VMAC.Enabled && ci.Interface != "" {
+		dumpIPVLAN(p, in, c, ci)
+		return true
+	}
 	if ci == nil || !ci.VMAC.Enabled {
 		return false
 	}
@@ -132,6 +136,28 @@ func dumpVMAC(p func(string, ...any), in *status.Instance, c *config.Config, ci 
 	}
 	p("   Interface = %s, vmac on %s%s", name, ci.Interface, xmit)
 	return true
+}
+
+// dumpIPVLAN is the instance's use_ipvlan lines, before its Interface
+// line (keepalived prints use_vmac_addr's line instead of the first).
+func dumpIPVLAN(p func(string, ...any), in *status.Instance, c *config.Config, ci *config.Instance) {
+	v := ci.VMAC
+	name := vmacName(c, ci, in.Config.VMACName)
+	if v.AddrVMAC {
+		p("   Use VMAC for VIPs on other interfaces")
+	} else {
+		// is_up: the link was made (VRRP_VMAC_UP_BIT).
+		up := !slices.Contains(in.FaultReasons, "interface "+in.Interface+" down")
+		addr := ""
+		if a := v.IPVLANAddr; a.IsValid() {
+			addr = ", i/f address = " + a.Addr().String()
+			if a.Bits() != a.Addr().BitLen() {
+				addr += "/" + strconv.Itoa(a.Bits())
+			}
+		}
+		p("   Use IPVLAN, i/f %s, is_up = %t%s, type %s", name, up, addr, v.IPVLANMode)
+	}
+	p("   Interface = %s, ipvlan on %s", name, ci.Interface)
 }
 
 // srcIPLine is keepalived's "Using src_ip" value: "(from configuration)"
@@ -164,9 +190,10 @@ func dumpStatic(p func(string, ...any), c *config.Config, states map[string]vrrp
 		p("------< Static Routes >------")
 		for _, r := range v.StaticRoutes {
 			s := formatRoute(r)
-			if !r.NoTrack && !groupFaulted(v, r.TrackGroup, states) && routeReachable(r, ifs) {
-				// keepalived 2.2.7 compares the route's interface with an
-				// index it never sets for static routes.
+			if !r.NoTrack && !groupFaulted(v, r.TrackGroup, states) && routeReachable(r, ifs) && !routesMonitored(c, r.Family) {
+				// keepalived 2.2.7 compares the route's interface with the
+				// index its route monitor learns from the route's own
+				// RTM_NEWROUTE; unmonitored, it stays 0.
 				s += " [installed ifindex 0]"
 			}
 			p("     %s", s)
@@ -215,6 +242,7 @@ func staticAddress(a config.Address, set bool) string {
 	va := vrrp.Address{
 		Prefix: a.Prefix, Dev: a.Dev, Peer: a.Peer, Label: a.Label, Scope: a.Scope,
 		KeepDAD: a.NoDAD, NoPrefixRoute: a.NoPrefixRoute, Home: a.Home, NoTrack: a.NoTrack, PreferredLft: -1,
+		MngTmpAddr: a.MngTmpAddr, AutoJoin: a.AutoJoin,
 	}
 	if a.HasBrd {
 		va.Broadcast = a.Brd
@@ -231,6 +259,25 @@ func staticAddress(a config.Address, set bool) string {
 		s += " set"
 	}
 	return s
+}
+
+// routesMonitored reports whether keepalived listens to the family's route
+// events: an instance has a tracked virtual route, or a static route a
+// track group (vrrp_complete_instance, process_static_entries).
+func routesMonitored(c *config.Config, f config.Family) bool {
+	for i := range c.VRRP.Instances {
+		for _, r := range c.VRRP.Instances[i].Routes {
+			if !r.NoTrack && r.Family == f {
+				return true
+			}
+		}
+	}
+	for _, r := range c.VRRP.StaticRoutes {
+		if r.TrackGroup != "" && r.Family == f {
+			return true
+		}
+	}
+	return false
 }
 
 // formatRoute is keepalived's format_iproute for the options a route
@@ -500,7 +547,8 @@ func garpNext(loc *time.Location) string {
 }
 
 // garpDelay is one of keepalived's GARP delay groups: num is its
-// aggregation group, 0 for one made from the global intervals.
+// aggregation group, 0 for one made from the global intervals or a
+// garp_group without an "interfaces" block.
 type garpDelay struct {
 	config.GARPGroup
 	num int
@@ -520,7 +568,7 @@ func garpDelays(c *config.Config) []garpDelay {
 	taken := map[string]bool{}
 	for _, g := range c.VRRP.GARPGroups {
 		if g.GARPInterval > 0 || g.GNAInterval > 0 {
-			out = append(out, garpDelay{g, len(out) + 1})
+			out = append(out, garpDelay{g, g.AggregationGroup})
 			for _, n := range g.Interfaces {
 				taken[n] = true
 			}

@@ -54,7 +54,7 @@ func TestIPv6VMACInterfaces(t *testing.T) {
 func TestDefaultGARPDelays(t *testing.T) {
 	c := &config.Config{}
 	c.Global.VRRP.GARPInterval = 10456 * time.Millisecond
-	c.VRRP.GARPGroups = []config.GARPGroup{{GNAInterval: 2 * time.Second, Interfaces: []string{"eth2"}}}
+	c.VRRP.GARPGroups = []config.GARPGroup{{GNAInterval: 2 * time.Second, Interfaces: []string{"eth2"}, AggregationGroup: 1}}
 	vip := func(s, dev string) config.Address {
 		return config.Address{Prefix: netip.MustParsePrefix(s), Dev: dev}
 	}

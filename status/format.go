@@ -61,8 +61,14 @@ func FormatAddress(a vrrp.Address, instanceIf string, set bool) string {
 	if a.KeepDAD {
 		b.WriteString(" -nodad")
 	}
+	if a.MngTmpAddr {
+		b.WriteString(" mngtmpaddr")
+	}
 	if a.NoPrefixRoute {
 		b.WriteString(" noprefixroute")
+	}
+	if a.AutoJoin {
+		b.WriteString(" autojoin")
 	}
 	if a.NoTrack {
 		b.WriteString(" no_track")

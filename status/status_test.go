@@ -32,6 +32,9 @@ func TestFormatAddress(t *testing.T) {
 			"fd00::2 dev eth0 scope global deprecated set"},
 		{"flags", vrrp.Address{Prefix: netip.MustParsePrefix("10.1.1.1/32"), Peer: netip.MustParsePrefix("10.1.1.2/32"), Home: true, NoPrefixRoute: true, NoTrack: true}, false,
 			"10.1.1.1 dev eth0 scope global peer 10.1.1.2/32 home noprefixroute no_track"},
+		// keepalived's order: -nodad, mngtmpaddr, noprefixroute, autojoin.
+		{"all flags", vrrp.Address{Prefix: netip.MustParsePrefix("fe00:1:2::4/64"), PreferredLft: -1, KeepDAD: true, MngTmpAddr: true, NoPrefixRoute: true, AutoJoin: true}, true,
+			"fe00:1:2::4/64 dev eth0 scope global -nodad mngtmpaddr noprefixroute autojoin preferred_lft forever set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

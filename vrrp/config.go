@@ -78,6 +78,10 @@ type InstanceConfig struct {
 	UnicastPeers []Peer
 	// CheckUnicastSrc drops adverts whose source is not a configured peer.
 	CheckUnicastSrc bool
+	// KernelRxBufSize is the instance's share of its socket's receive
+	// buffer (kernel_rx_buf_size; keepalived sums the instances sharing
+	// a socket); 0 adds nothing.
+	KernelRxBufSize int
 	// UnicastTTL is unicast_ttl, the TTL / hop limit of unicast adverts
 	// (1-255); 0 leaves the socket's: 255 for IPv4, the kernel's default
 	// hop limit for IPv6, as keepalived does.

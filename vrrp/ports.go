@@ -90,7 +90,7 @@ func (RealClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterF
 
 // Address is one virtual (or excluded) IP address as keepalived configures
 // it: `IP[/len] [brd X] [dev IF] [scope S] [label L] [peer P] [no_track]
-// [home] [nodad] [noprefixroute] [preferred_lft N]`.
+// [home] [nodad] [mngtmpaddr] [noprefixroute] [autojoin] [preferred_lft N]`.
 type Address struct {
 	Prefix    netip.Prefix // IP and length; /32 or /128 when none was given
 	Dev       string       // defaults to the instance interface
@@ -104,6 +104,10 @@ type Address struct {
 	KeepDAD       bool
 	NoPrefixRoute bool
 	Home          bool
+	// MngTmpAddr and AutoJoin are the kernel's IFA_F_MANAGETEMPADDR and
+	// IFA_F_MCAUTOJOIN, set as configured (mngtmpaddr, autojoin).
+	MngTmpAddr bool
+	AutoJoin   bool
 	// PreferredLft is -1 for "forever" (the kernel default) and 0 to
 	// deprecate the address, which keepalived uses for IPv6 VIPs that must
 	// not be chosen as source.

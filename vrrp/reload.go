@@ -41,7 +41,7 @@ func (r *Router) Reload(cfg Config) error {
 			continue
 		}
 		c, err := r.listen(key)
-		if err != nil && nr.dynamicIfs {
+		if err != nil && (nr.dynamicIfs || nr.links[key].created) {
 			continue // opened when the interface comes up (stale below)
 		}
 		if err != nil {
@@ -87,6 +87,7 @@ func (r *Router) Reload(cfg Config) error {
 			r.joinNewGroups(l, nr.links[key])
 		}
 		l.byVRID = [256]*instance{}
+		l.created = nr.links[key].created
 		links[key] = l
 	}
 	for key, l := range r.links {

@@ -59,6 +59,11 @@ type link struct {
 	byVRID [256]*instance
 	closed bool // dropped by a reload
 	stale  bool // the interface was re-created and re-opening failed
+	// created: the interface is one the VRRP side makes (a use_ipvlan
+	// link); when the kernel refused it, the socket waits for it as
+	// with dynamic_interfaces and the instance stays in FAULT, as
+	// keepalived's (its sockpool entry has no descriptor).
+	created bool
 }
 
 type scriptState struct {
@@ -192,6 +197,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 			return nil, fmt.Errorf("vrrp %s: VRID %d already used on %s by %s", ic.Name, ic.VRID, ic.Interface, l.byVRID[ic.VRID].cfg.Name)
 		}
 		l.byVRID[ic.VRID] = in
+		l.created = l.created || ic.BaseInterface != "" && ic.Interface != ic.BaseInterface
 		in.link = l
 		r.insts = append(r.insts, in)
 		r.byName[ic.Name] = in
@@ -226,12 +232,16 @@ func (r *Router) Start() error {
 		return errors.New("vrrp: already started")
 	}
 	r.started = true
+	waits := map[string]bool{}
 	for key, l := range r.links {
 		c, err := r.listen(key)
-		if err != nil && r.dynamicIfs {
+		if err != nil && (r.dynamicIfs || l.created) {
+			waits[key.ifname] = true
 			// Opened when the interface comes up (LinkChanged).
 			l.stale = true
-			r.log.Debug(fmt.Sprintf("Interface %s: VRRP socket waits for the interface: %v", key.ifname, err))
+			if !l.created { // the VRRP side logged why it is missing
+				r.log.Debug(fmt.Sprintf("Interface %s: VRRP socket waits for the interface: %v", key.ifname, err))
+			}
 			continue
 		}
 		if err != nil {
@@ -242,10 +252,13 @@ func (r *Router) Start() error {
 	}
 	for _, name := range r.interfaces() {
 		up, err := r.opt.Network.LinkUp(name)
-		if err != nil && r.dynamicIfs {
+		switch {
+		case err == nil, waits[name] && !r.dynamicIfs:
+			// Known, or a link the VRRP side could not create (it said so).
+		case r.dynamicIfs:
 			// Most likely not created yet; keepalived says so at parse time.
 			r.log.Debug("vrrp: link state unknown, assuming down", "interface", name, "err", err)
-		} else if err != nil {
+		default:
 			r.log.Warn("vrrp: link state unknown, assuming down", "interface", name, "err", err)
 		}
 		r.ifUp[name] = up

@@ -28,6 +28,9 @@ type Options struct {
 	// the interface's first IPv4 address, or its IPv6 link-local address.
 	// nil, or an invalid result, leaves SrcIP unset.
 	PrimaryAddr func(ifname string, ipv6 bool) netip.Addr
+	// TrackFileDir reports whether a track file, or the directory it
+	// would be made in, exists. nil: every one does.
+	TrackFileDir func(path string) bool
 }
 
 // Result is the VRRP side of one configuration.
@@ -38,6 +41,9 @@ type Result struct {
 	// VMACs are the use_vmac interfaces to create before the engine
 	// starts and to delete after it stops.
 	VMACs []vmac.VMAC
+	// IPVLANs are the use_ipvlan interfaces, created and deleted as the
+	// VMACs; one the kernel refuses leaves its instance in FAULT.
+	IPVLANs []vmac.IPVLAN
 	// Users maps a command's program (argv[0]) to the user and group it
 	// runs as, when the configuration names one (a `user` on the script
 	// line or script_user). Commands not listed run as the daemon's user.
@@ -85,7 +91,7 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 
 	names := vmacNames{}
 	for _, in := range cfg.VRRP.Instances {
-		if in.VMAC.Enabled && in.VMAC.IfName != "" {
+		if (in.VMAC.Enabled || in.VMAC.IPVLAN) && in.VMAC.IfName != "" {
 			names[in.VMAC.IfName] = true
 		}
 	}
@@ -95,7 +101,10 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	}
 	for i := range cfg.VRRP.Instances {
 		in := &cfg.VRRP.Instances[i]
-		ic, vms, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
+		ic, vms, ipv, warn := instance(in, vg, groupTrackers[in.SyncGroup], opt, names)
+		if ipv != nil {
+			res.IPVLANs = append(res.IPVLANs, *ipv)
+		}
 		// A garp_group sets the announcement pacing of its interfaces.
 		for _, gg := range cfg.VRRP.GARPGroups {
 			if slices.Contains(gg.Interfaces, in.Interface) {
@@ -142,7 +151,11 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 		argv := res.command(&s.Command, g)
 		res.Track.Scripts = append(res.Track.Scripts, track.Script{Name: s.Name, Argv: argv, Interval: s.Interval, Timeout: s.Timeout})
 	}
+	gone := goneTrackFiles(cfg, opt, res)
 	for _, f := range cfg.VRRP.Files {
+		if gone[f.Name] {
+			continue
+		}
 		tf := track.File{Name: f.Name, Path: f.Path}
 		if f.Init {
 			v := f.InitValue
@@ -164,15 +177,16 @@ func Translate(cfg *config.Config, opt Options) (*Result, error) {
 	return res, nil
 }
 
-func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (ic vrrp.InstanceConfig, vms []vmac.VMAC, warn []string) {
+func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config.Tracker, opt Options, names vmacNames) (ic vrrp.InstanceConfig, vms []vmac.VMAC, ipv *vmac.IPVLAN, warn []string) {
 	ic = instanceSettings(in, vg)
 	instanceProtocol(&ic, in)
 	vm, vmacName, warn := instanceVMAC(&ic, in, vg, opt, names)
+	ipv = instanceIPVLAN(&ic, in, vg, names)
 	vms = instanceAddresses(&ic, in, vg, names, vm, vmacName)
 	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
 	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
 	warn = append(warn, instanceTrackers(&ic, in, groupTrackers)...)
-	return ic, vms, warn
+	return ic, vms, ipv, warn
 }
 
 // instanceSettings carries the instance's own settings over.
@@ -190,7 +204,8 @@ func instanceSettings(in *config.Instance, vg *config.VRRPGlobal) vrrp.InstanceC
 		DontTrackPrimary:      in.DontTrackPrimary,
 		SrcIP:                 in.SrcIP,
 		McastGroup:            in.McastDst,
-		CheckUnicastSrc:       in.CheckUnicastSrc,
+		CheckUnicastSrc:       in.CheckUnicastSrc || vg.CheckUnicastSrc,
+		KernelRxBufSize:       int(in.KernelRxBufSize),
 		Nopreempt:             in.NoPreempt,
 		PreemptDelay:          in.PreemptDelay,
 		NoAccept:              !in.Accept,
@@ -286,8 +301,6 @@ func instanceVMAC(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPG
 			ic.Interface = vmacName
 			ic.BaseInterface = in.Interface
 		}
-	} else if in.VMAC.IPVLAN {
-		warn = append(warn, fmt.Sprintf("(%s) use_ipvlan is refused by -t (no ipvlan interface is created); running on %s", in.Name, in.Interface))
 	}
 	if !ic.SrcIP.IsValid() {
 		// keepalived takes the source from the base interface, VMAC or not.
@@ -304,6 +317,34 @@ func instanceVMAC(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPG
 	}
 
 	return vm, vmacName, warn
+}
+
+// instanceIPVLAN names the instance's use_ipvlan link (nil without it)
+// and moves the instance onto it: adverts are sent and received there,
+// while the VIPs stay on the configured interface, as keepalived's
+// vrrp_complete_instance leaves them (only a VMAC takes them).
+func instanceIPVLAN(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPGlobal, names vmacNames) *vmac.IPVLAN {
+	if !in.VMAC.IPVLAN || in.Interface == "" {
+		return nil
+	}
+	name := in.VMAC.IfName
+	if name == "" {
+		prefix := vg.VMACPrefix
+		if prefix == "" {
+			prefix = "vrrp"
+		}
+		name = names.next(prefix, in.VRID, ic.IPv6)
+	}
+	ic.VMACName = name
+	ic.Interface, ic.BaseInterface = name, in.Interface
+	v := &vmac.IPVLAN{Name: name, Parent: in.Interface, Flags: uint16(in.VMAC.IPVLANMode), Addr: in.VMAC.IPVLANAddr,
+		IPv6: ic.IPv6, Instance: in.Name}
+	for _, a := range in.ExcludedVIPs {
+		if a.Prefix.Addr().Is6() != ic.IPv6 {
+			v.IPv6 = true // keepalived's VRRP_FLAG_EVIP_OTHER_FAMILY
+		}
+	}
+	return v
 }
 
 // instanceAddresses places the VIPs and eVIPs (on the VMAC, or on VMACs
@@ -348,6 +389,39 @@ func instanceAddresses(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.
 	return vms
 }
 
+// goneTrackFiles are the track files keepalived's init_track_files
+// removes, with its line, because neither the file nor its directory
+// exists (it can watch neither); the instances stop tracking them, so
+// their weight never applies.
+func goneTrackFiles(cfg *config.Config, opt Options, res *Result) map[string]bool {
+	gone := map[string]bool{}
+	if opt.TrackFileDir == nil {
+		return gone
+	}
+	for _, f := range cfg.VRRP.Files {
+		if !opt.TrackFileDir(f.Path) && tracked(res.VRRP.Instances, f.Name) {
+			gone[f.Name] = true
+			res.Warnings = append(res.Warnings, fmt.Sprintf("Track file directory for %s does not exist - removing", f.Name))
+		}
+	}
+	for i := range res.VRRP.Instances {
+		ic := &res.VRRP.Instances[i]
+		ic.TrackFiles = slices.DeleteFunc(ic.TrackFiles, func(t vrrp.TrackRef) bool { return gone[t.Name] })
+	}
+	return gone
+}
+
+// tracked reports whether an instance tracks the file: keepalived forgets
+// an untracked one silently.
+func tracked(ins []vrrp.InstanceConfig, name string) bool {
+	for _, ic := range ins {
+		if slices.ContainsFunc(ic.TrackFiles, func(t vrrp.TrackRef) bool { return t.Name == name }) {
+			return true
+		}
+	}
+	return false
+}
+
 // instanceTrackers resolves the instance's trackers, its sync group's
 // included, and returns keepalived's lines for what both track.
 func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTrackers []config.Tracker) (warn []string) {
@@ -357,6 +431,13 @@ func instanceTrackers(ic *vrrp.InstanceConfig, in *config.Instance, groupTracker
 	// weight, unless the member's is 0 (unweighted: it stays so).
 	trackers := slices.Clone(in.Trackers)
 	for _, t := range groupTrackers {
+		if t.Kind == config.TrackInterface && t.Name == in.Interface && !in.DontTrackPrimary {
+			// keepalived already tracks the member's own interface,
+			// unweighted, when the group's entry comes (add_vrrp_to_interface):
+			// it says so and the group's weight is lost.
+			warn = append(warn, bothTrackLine(in.Name, t))
+			t.Weight, t.Reverse = 0, false
+		}
 		i := slices.IndexFunc(trackers, func(o config.Tracker) bool { return o.Kind == t.Kind && o.Name == t.Name })
 		if i < 0 {
 			trackers = append(trackers, t)
@@ -450,6 +531,8 @@ func address(a config.Address) vrrp.Address {
 		KeepDAD:       a.NoDAD,
 		NoPrefixRoute: a.NoPrefixRoute,
 		Home:          a.Home,
+		MngTmpAddr:    a.MngTmpAddr,
+		AutoJoin:      a.AutoJoin,
 		NoTrack:       a.NoTrack,
 		PreferredLft:  -1,
 	}
@@ -632,7 +715,7 @@ func linkbeat(cfg *config.Config) (names, notes []string) {
 				used[t.Name] = true
 			}
 		}
-		if in.VMAC.Enabled && in.VMAC.IfName != "" {
+		if (in.VMAC.Enabled || in.VMAC.IPVLAN) && in.VMAC.IfName != "" {
 			vmacs[in.VMAC.IfName] = true
 		}
 		if in.LinkbeatUsePolling && in.Interface != "" {

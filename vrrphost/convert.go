@@ -14,6 +14,11 @@ func toAddr(a vrrp.Address) ifaddr.Address {
 		Scope:     ifaddr.Scope(a.Scope),
 		Label:     a.Label,
 		NoDAD:     a.NoDAD,
+
+		Home:          a.Home,
+		MngTmpAddr:    a.MngTmpAddr,
+		NoPrefixRoute: a.NoPrefixRoute,
+		AutoJoin:      a.AutoJoin,
 	}
 	if a.PreferredLft >= 0 && a.Prefix.Addr().Is6() {
 		v := uint32(a.PreferredLft)

@@ -116,6 +116,7 @@ func (s hostSink) LinkReplaced(ifname string) {
 			s.v.recreateVMAC(m)
 		}
 	}
+	s.v.recreateIPVLANs(func(l vmac.IPVLAN) bool { return l.Parent == ifname })
 	s.v.router.LinkReplaced(ifname)
 }
 
@@ -128,6 +129,7 @@ func (s hostSink) LinkDeleted(ifname string) {
 			s.v.recreateVMAC(m)
 		}
 	}
+	s.v.recreateIPVLANs(func(l vmac.IPVLAN) bool { return l.Name == ifname })
 }
 
 // AddressRemoved puts back a static address deleted behind our back

@@ -111,7 +111,7 @@ type Options struct {
 }
 
 func translate(cfg *config.Config) (*vrrpconf.Result, error) {
-	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs()})
+	return vrrpconf.Translate(cfg, vrrpconf.Options{PrimaryAddr: vrrphost.PrimaryAddrs(), TrackFileDir: trackFileDir})
 }
 
 // Check validates cfg as New and Reload would, touching nothing: the
@@ -133,6 +133,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	initTrackFiles(cfg, log)
 	res, err := translate(cfg)
 	if err != nil {
 		return nil, err
@@ -171,6 +172,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		v.host.Close()
 		return nil, err
 	}
+	v.createIPVLANs(res.IPVLANs, nil)
 	if v.disp, err = v.newDispatcher(res); err != nil {
 		v.host.Close()
 		return nil, err
@@ -392,6 +394,7 @@ func (v *Side) Reload(cfg *config.Config) error {
 }
 
 func (v *Side) reloadLocked(cfg *config.Config) error {
+	initTrackFiles(cfg, v.log)
 	res, err := translate(cfg)
 	if err != nil {
 		return err
@@ -404,6 +407,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 			}
 		}
 	}
+	v.createIPVLANs(res.IPVLANs, old.IPVLANs)
 	prev := v.cur.Load()
 	v.cur.Store(&res.VRRP)
 	if err := v.router.Reload(res.VRRP); err != nil {
@@ -449,6 +453,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 			v.deleteVMAC(m)
 		}
 	}
+	v.deleteIPVLANs(old.IPVLANs, res.IPVLANs)
 	v.res = res
 	select {
 	case v.reloaded <- struct{}{}:
@@ -512,6 +517,7 @@ func (v *Side) close() error {
 	}
 	if !v.keepVIPs {
 		v.deleteVMACs(v.res.VMACs)
+		v.deleteIPVLANs(v.res.IPVLANs, nil)
 	}
 	errs = append(errs, v.host.Close())
 	return errors.Join(errs...)

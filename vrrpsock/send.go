@@ -1,6 +1,7 @@
 package vrrpsock
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"os"
@@ -30,6 +31,7 @@ type sender struct {
 	fd      int // -1 once closed
 	v6      bool
 	ifindex int
+	ttl     int // the socket's unicast TTL
 	hdr     unix.Msghdr
 	iov     unix.Iovec
 	sa4     unix.RawSockaddrInet4
@@ -102,7 +104,7 @@ func newSender(v6 bool, ifname string, ifindex, ttl int) (*sender, error) {
 			return nil, fmt.Errorf("send socket %s: %w", o.name, err)
 		}
 	}
-	return &sender{fd: fd, v6: v6, ifindex: ifindex}, nil
+	return &sender{fd: fd, v6: v6, ifindex: ifindex, ttl: ttl}, nil
 }
 
 // close closes the send socket; sends after it fail.
@@ -123,6 +125,9 @@ func (s *sender) close() error {
 func (s *sender) send(payload []byte, src, dst netip.Addr, ttl int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.v6 && src.Is4() && src.IsMulticast() {
+		return s.sendHdrIncl(payload, src, dst, ttl)
+	}
 	s.hdr = unix.Msghdr{}
 	if len(payload) > 0 {
 		s.iov.Base = &payload[0]
@@ -192,4 +197,60 @@ func (s *sender) cmsg(oob []byte, level, typ int32, data []byte) {
 	copy(oob[off+unix.CmsgLen(0):], data)
 	s.hdr.Control = &oob[0]
 	s.hdr.SetControllen(off + unix.CmsgSpace(len(data)))
+}
+
+// sendHdrIncl writes payload behind an IPv4 header of its own, as
+// keepalived writes every IPv4 advert (IP_HDRINCL, vrrp_build_ip4): the
+// kernel then sends from any source, a multicast one included, where an
+// IP_PKTINFO source is routed and a multicast one refused with EINVAL
+// (corpus 048: eth0's address, and mcast_src_ip, is 224.0.0.118). The
+// kernel fills in the identification and the header checksum. The send
+// socket takes the header for this one packet only: such a source is
+// rare, and a socket of its own would cost every instance a descriptor.
+func (s *sender) sendHdrIncl(payload []byte, src, dst netip.Addr, ttl int) (err error) {
+	if s.fd < 0 {
+		return os.ErrClosed
+	}
+	if err := unix.SetsockoptInt(s.fd, unix.IPPROTO_IP, unix.IP_HDRINCL, 1); err != nil {
+		return os.NewSyscallError("setsockopt IP_HDRINCL", err)
+	}
+	defer func() {
+		if e := unix.SetsockoptInt(s.fd, unix.IPPROTO_IP, unix.IP_HDRINCL, 0); e != nil && err == nil {
+			err = os.NewSyscallError("setsockopt IP_HDRINCL", e)
+		}
+	}()
+	if ttl <= 0 {
+		ttl = s.ttl
+		if dst.IsMulticast() {
+			ttl = 255 // IP_MULTICAST_TTL of the other socket
+		}
+	}
+	pkt := ip4Header(src, dst, ttl, len(payload))
+	pkt = append(pkt, payload...)
+	for {
+		err := unix.Sendto(s.fd, pkt, 0, &unix.SockaddrInet4{Addr: dst.As4()})
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return os.NewSyscallError("sendto", err)
+		}
+		return nil
+	}
+}
+
+// ip4Header is keepalived's vrrp_build_ip4 header for a VRRP payload of n
+// bytes: TOS internet control, no fragment flags, id and checksum left to
+// the kernel.
+func ip4Header(src, dst netip.Addr, ttl, n int) []byte {
+	h := make([]byte, 20, 20+n)
+	h[0] = 0x45
+	h[1] = tosPriority
+	binary.BigEndian.PutUint16(h[2:], uint16(20+n))
+	h[8] = byte(ttl)
+	h[9] = Protocol
+	s4, d4 := src.As4(), dst.As4()
+	copy(h[12:16], s4[:])
+	copy(h[16:20], d4[:])
+	return h
 }

@@ -58,3 +58,28 @@ func TestSendSocketOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestRcvBuf: Config.RcvBuf sets the receiving socket's SO_RCVBUF
+// (keepalived's kernel_rx_buf_size; the kernel doubles what it is given).
+func TestRcvBuf(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("raw sockets need root")
+	}
+	conn, err := Listen("ip4", "lo", &Config{NoJoin: true, RcvBuf: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rc, err := conn.c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got int
+	var gerr error
+	if err := rc.Control(func(fd uintptr) { got, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF) }); err != nil || gerr != nil {
+		t.Fatal(err, gerr)
+	}
+	if got != 200000 {
+		t.Errorf("SO_RCVBUF %d, want 200000", got)
+	}
+}

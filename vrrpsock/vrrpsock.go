@@ -65,6 +65,9 @@ type Config struct {
 	// always use 255 (RFC 5798 §5.1.1.3). WriteToTTL overrides it for one
 	// packet (an instance's unicast_ttl).
 	UnicastTTL int
+	// RcvBuf is the receive buffer size (SO_RCVBUF), keepalived's sum of
+	// its instances' kernel_rx_buf_size; 0 leaves the kernel's default.
+	RcvBuf int
 }
 
 // Conn is a VRRP socket on one interface and address family. Its methods
@@ -126,6 +129,12 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 			c.c.Close()
 		}
 		return nil, fmt.Errorf("vrrpsock: listen %s on %s: %w", network, ifname, err)
+	}
+	if cfg.RcvBuf > 0 {
+		if err := c.c.(interface{ SetReadBuffer(int) error }).SetReadBuffer(cfg.RcvBuf); err != nil {
+			c.c.Close()
+			return nil, fmt.Errorf("vrrpsock: listen %s on %s: SO_RCVBUF: %w", network, ifname, err)
+		}
 	}
 	tx, err := newSender(v6, ifname, ifi.Index, ttl)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/dsas/keepalived-go/vrrpsock"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 // advert builds a VRRPv3 advertisement for one address. The IPv4 checksum
@@ -160,6 +161,29 @@ func TestIPv4(t *testing.T) {
 		write(t, c1, advert(53, 150, vip), src, h2.IPv4.Addr())
 		if p := read(t, c2); p.src != src {
 			t.Fatalf("unicast source %s, want %s", p.src, src)
+		}
+	})
+	t.Run("multicast source", func(t *testing.T) {
+		// keepalived sends from whatever address the interface has, a
+		// multicast one included (corpus 048's 224.0.0.118), by writing
+		// the IPv4 header itself; an IP_PKTINFO source is EINVAL then.
+		// The receiving stack drops such a packet as martian, so it is
+		// read off the link.
+		src := netip.MustParseAddr("224.0.0.118")
+		if _, err := h1.Run("ip", "addr", "add", src.String()+"/32", "dev", h1.Link); err != nil {
+			t.Fatal(err)
+		}
+		var fd int
+		h2.NS.MustDo(t, func() error {
+			var err error
+			fd, err = packetSocket(h2.Link)
+			return err
+		})
+		defer unix.Close(fd)
+		write(t, c1, advert(55, 150, vip), src, vrrpsock.GroupIPv4)
+		hdr := readIPv4(t, fd, 55)
+		if got := netip.AddrFrom4([4]byte(hdr[12:16])); got != src || hdr[8] != 255 || hdr[1] != 0xc0 {
+			t.Fatalf("source %s ttl %d tos %#x, want %s 255 0xc0", got, hdr[8], hdr[1], src)
 		}
 	})
 	t.Run("ttl 64 reported", func(t *testing.T) {
@@ -312,4 +336,47 @@ func TestReadBatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// packetSocket reads the IPv4 packets of one link as they arrive, before
+// the stack judges them.
+func packetSocket(link string) (int, error) {
+	htons := int(binary.NativeEndian.Uint16(binary.BigEndian.AppendUint16(nil, unix.ETH_P_IP)))
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, htons)
+	if err != nil {
+		return -1, err
+	}
+	ifi, err := net.InterfaceByName(link)
+	if err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: uint16(htons), Ifindex: ifi.Index}); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	tv := unix.Timeval{Sec: 1}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// readIPv4 returns the IPv4 header of the first VRRP packet of vrid read
+// from fd.
+func readIPv4(t *testing.T, fd int, vrid byte) []byte {
+	t.Helper()
+	buf := make([]byte, 1500)
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			continue
+		}
+		if n >= 22 && buf[9] == vrrpsock.Protocol && buf[21] == vrid {
+			return buf[:20]
+		}
+	}
+	t.Fatalf("no VRRP packet of vrid %d on the link", vrid)
+	return nil
 }

@@ -30,7 +30,7 @@ VM_CACHE=${VM_CACHE:-${HOME:-/root}/.cache/keepalived-go-vm}
 VM_MODULES=${VM_MODULES:-crc32c_generic nf_conntrack ip_vs \
 ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh \
 ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_ftp ip_vs_pe_sip \
-8021q bonding dummy veth macvlan bridge nf_tables}
+8021q bonding dummy veth macvlan ipvlan bridge nf_tables}
 
 vmdir=$(cd "$(dirname "$0")" && pwd)
 marker='@@keepalived-go-vm status='

@@ -99,7 +99,7 @@ func Start(cfg Config, sink Sink) *Tracker {
 	}
 	for _, f := range cfg.Files {
 		if f.Init != nil {
-			initFile(f.Path, *f.Init)
+			_ = InitFile(f.Path, *f.Init) // the caller logged a failure when it read the configuration
 		}
 	}
 	if len(cfg.Files) > 0 || len(cfg.Processes) > 0 {
@@ -120,7 +120,7 @@ func Start(cfg Config, sink Sink) *Tracker {
 func Prime(cfg Config, sink Sink) {
 	for _, f := range cfg.Files {
 		if f.Init != nil {
-			initFile(f.Path, *f.Init)
+			_ = InitFile(f.Path, *f.Init)
 		}
 		sink.FileValue(f.Name, ReadFileValue(f.Path))
 	}
@@ -207,19 +207,26 @@ func poll(ctx context.Context, cfg Config, sink Sink) {
 	}
 }
 
-// initFile creates a missing track file holding v. O_EXCL never follows
-// a link: a dangling one planted at path would otherwise make root create
-// the file it names (keepalived writes through fopen_safe for the same
-// reason).
-func initFile(path string, v int) {
+// InitFile creates a missing track file holding v (init_file). O_EXCL
+// never follows a link: a dangling one planted at path would otherwise
+// make root create the file it names (keepalived writes through
+// fopen_safe for the same reason). A file that exists is left be and is
+// no error; the error is the one keepalived logs (its directory is
+// missing, say).
+func InitFile(path string, v int) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
 	if err != nil {
-		return // it exists (or cannot be made): leave it be
+		return err
 	}
 	_, werr := f.WriteString(strconv.Itoa(v) + "\n")
 	if cerr := f.Close(); werr != nil || cerr != nil {
 		os.Remove(path)
+		return errors.Join(werr, cerr)
 	}
+	return nil
 }
 
 // ReadFileValue reads a track_file: a leading decimal integer, like

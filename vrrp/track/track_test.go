@@ -2,10 +2,12 @@ package track
 
 import (
 	"context"
+	"errors"
 	"github.com/dsas/keepalived-go/vrrp"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -179,15 +181,28 @@ func TestInitFileDanglingSymlink(t *testing.T) {
 	if err := os.Symlink(target, path); err != nil {
 		t.Fatal(err)
 	}
-	initFile(path, 3)
+	if err := InitFile(path, 3); err != nil {
+		t.Fatalf("an existing link is no error: %v", err)
+	}
 	if _, err := os.Lstat(target); !os.IsNotExist(err) {
 		t.Fatalf("a file was created through the link: %v", err)
 	}
 	// A missing file is still created.
 	plain := filepath.Join(dir, "plain")
-	initFile(plain, 3)
+	if err := InitFile(plain, 3); err != nil {
+		t.Fatal(err)
+	}
 	if b, err := os.ReadFile(plain); err != nil || string(b) != "3\n" {
 		t.Fatalf("track file %q (%v), want \"3\\n\"", b, err)
+	}
+}
+
+// TestInitFileMissingDir: a file whose directory is missing cannot be
+// made, and the error says why (keepalived logs "Unable to open ...").
+func TestInitFileMissingDir(t *testing.T) {
+	err := InitFile(filepath.Join(t.TempDir(), "gone", "track"), 1)
+	if !errors.Is(err, syscall.ENOENT) {
+		t.Fatalf("InitFile in a missing directory: %v, want ENOENT", err)
 	}
 }
 
