@@ -21,6 +21,9 @@ type Link struct {
 	Running bool
 	// Deleted is set on the event that reports the interface's removal.
 	Deleted bool
+	// Flags are the kernel's ifi_flags (IFF_*), for keepalived's log
+	// lines that print them.
+	Flags uint32
 }
 
 // Usable reports what keepalived calls an interface being up: both
@@ -32,6 +35,7 @@ func linkOf(m *rtnetlink.LinkMessage) Link {
 		Index:   int(m.Index),
 		Up:      m.Flags&unix.IFF_UP != 0,
 		Running: m.Flags&unix.IFF_RUNNING != 0,
+		Flags:   m.Flags,
 	}
 	if a := m.Attributes; a != nil {
 		l.Name = a.Name

@@ -336,6 +336,7 @@ vrrp_sync_group G {
 		diags: []string{
 			"18:15: error: Truncating auth_pass to 8 characters",
 			"40:5: error: (VI_1) track script missing not found, ignoring...",
+			"44:12: error: number '300' outside range [1, 255]",
 			"44:12: error: (VI_1) Priority not valid! must be between 1 & 255. Using default 100",
 			"57:5: error: Virtual router VI_9 specified in sync group G doesn't exist - ignoring",
 			"9:1: warning: (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing",

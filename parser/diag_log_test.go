@@ -228,3 +228,26 @@ func TestScriptUserLines(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingBraceLoggedBare: keepalived reports missing '}'s once the
+// file is closed, so its daemon logs the line without "(Line N)", in the
+// parent's read and the VRRP child's alike (2.2.7 run side by side on a
+// file whose last vrrp_instance lacks its '}').
+func TestMissingBraceLoggedBare(t *testing.T) {
+	src := "global_defs {\n  router_id x\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n" +
+		"  virtual_ipaddress {\n    10.9.9.100/24\n  }\n"
+	o := recordedHost("high")
+	o.TestMode = false
+	_, diags, err := ParseBytes("k.conf", []byte(src), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, d := range diags {
+		lines = append(lines, d.LogLines(ProcParent|ProcVRRP)...)
+	}
+	want := "There are 1 missing '}'s or extra '{'s"
+	if n := len(slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return l != want })); n != 2 {
+		t.Errorf("%q logged %d times, want 2 (parent and VRRP child):\n%s", want, n, strings.Join(lines, "\n"))
+	}
+}

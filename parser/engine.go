@@ -247,7 +247,13 @@ func (c *ctx) runPass(p pass, path string, data *string) {
 		if n := len(lx.openBraces); n > 0 {
 			pos = lx.openBraces[n-1]
 		}
+		n := len(c.diags)
 		lx.report(pos, missingEOB, "There are %d missing '}'s or extra '{'s", lx.blockDepth)
+		if len(c.diags) > n {
+			// keepalived reports it once the file is closed: no
+			// "(Line N)" in the daemon's log, parent or child.
+			c.afterRead()
+		}
 	}
 }
 

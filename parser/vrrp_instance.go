@@ -256,7 +256,9 @@ func instIdentityKeywords() table {
 			if !c.Require(kw, args, 1) {
 				return
 			}
-			n, ok := c.quietUint(args[0], 1, 255)
+			// read_unsigned_strvec without ignore_error: its own line
+			// first, and no number read by its prefix, -t or not.
+			n, ok := c.kaUnsigned(args[0], 1, 255, false)
 			if !ok {
 				c.Report(args[0].Pos, generalError, "(%s) Priority not valid! must be between 1 & %d. Using default %d", d.in.Name, 255, 100)
 				n = 100

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,30 @@ import (
 type Host struct {
 	Config     *config.Config
 	Interfaces []Iface
+	// Delayed are the interfaces whose change of state waits for its
+	// interface_up_down_delays, with the flags still acted on.
+	Delayed map[string]uint32
+	// Delays are the interface_up_down_delays in force where they differ
+	// from the configuration's (cut for a master's shorter interval).
+	Delays map[string]config.InterfaceDelay
+}
+
+// delayedIfaces are ifs as keepalived holds them: an interface whose
+// change waits for its delay keeps its flags from before the change.
+func (h Host) delayedIfaces() []Iface {
+	if len(h.Delayed) == 0 && len(h.Delays) == 0 {
+		return h.Interfaces
+	}
+	out := slices.Clone(h.Interfaces)
+	for i := range out {
+		if fl, ok := h.Delayed[out[i].Name]; ok {
+			out[i].Flags, out[i].Delayed = fl, true
+		}
+		if d, ok := h.Delays[out[i].Name]; ok {
+			out[i].Debounce = &d
+		}
+	}
+	return out
 }
 
 // FormatData writes the SIGUSR1 data file (keepalived's dump_data_vrrp),
@@ -97,7 +122,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		dumpTrackFiles(p, h.Config, cfg, instances)
 		dumpTrackProcesses(p, h.Config, cfg, instances)
 		dumpTrackBFDs(p, h.Config, cfg, instances)
-		dumpInterfaces(p, h.Interfaces, cfg, h.Config, instances)
+		dumpInterfaces(p, h.delayedIfaces(), cfg, h.Config, instances)
 	}
 }
 

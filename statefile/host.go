@@ -16,6 +16,7 @@ import (
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/status"
 	"github.com/dsas/keepalived-go/vrrp"
+	"github.com/dsas/keepalived-go/vrrpconf"
 )
 
 // Iface is one interface of the namespace, as the data file's Interfaces
@@ -37,6 +38,12 @@ type Iface struct {
 	// interface's IPv6 forwarding.
 	ArpIgnore, ArpFilter, RPFilter, PromoteSecondaries int
 	IPv6Forwarding                                     bool
+	// Delayed: a change of state waits for interface_up_down_delays
+	// (Flags are then those before it, as keepalived holds them).
+	Delayed bool
+	// Debounce, when set, are the interface's delays in force (else the
+	// configuration's).
+	Debounce *config.InterfaceDelay
 }
 
 // IFF_* and ARPHRD_* values the section prints.
@@ -242,6 +249,8 @@ type ifaceCtx struct {
 	// 22 s.
 	related map[string][]int
 	inst    map[string]*config.Instance
+	// delays are the interface_up_down_delays by interface name.
+	delays map[string]config.InterfaceDelay
 }
 
 // relate fills x.related and x.inst.
@@ -288,6 +297,7 @@ func newIfaceCtx(ifs []Iface, cfg vrrp.Config, c *config.Config, instances []sta
 	x := &ifaceCtx{c: c, vips: map[netip.Addr]bool{}, added: map[ifAddr]bool{}, vmacs: map[string]string{}, nvmac: map[string]int{},
 		flags: map[string]uint32{}, v6Mast: map[string]bool{}, vmacBase: map[string]bool{}}
 	x.relate(cfg, c)
+	x.delays = vrrpconf.LinkDelays(c, cfg.Instances)
 	for _, ic := range cfg.Instances {
 		for _, l := range [][]vrrp.Address{ic.VIPs, ic.ExcludedVIPs} {
 			for _, v := range l {
@@ -437,10 +447,15 @@ func dumpIface(p func(string, ...any), f Iface, x *ifaceCtx) {
 		p("   MAC broadcast = %s", f.Broadcast)
 	}
 	p("   State = %s", ifState(f.Flags))
-	p("   Seen up = %d", b2i(f.Flags&iffUp != 0 && f.Flags&iffRunning != 0))
-	p("   Delayed state change running = false")
-	p("   Up debounce timer = 0us")
-	p("   Down debounce timer = 0us")
+	// A delay applies only to an interface seen up (seen_up).
+	p("   Seen up = %d", b2i(f.Delayed || (f.Flags&iffUp != 0 && f.Flags&iffRunning != 0)))
+	p("   Delayed state change running = %t", f.Delayed)
+	d := x.delays[f.Name]
+	if f.Debounce != nil {
+		d = *f.Debounce
+	}
+	p("   Up debounce timer = %dus", d.Up/time.Microsecond)
+	p("   Down debounce timer = %dus", d.Down/time.Microsecond)
 	if base, ok := x.vmacs[f.Name]; ok {
 		bf := x.flags[base]
 		p("   VMAC type private, underlying interface = %s, state = %sUP, %sRUNNING", base,

@@ -252,6 +252,13 @@ func TestV3LearnsMasterInterval(t *testing.T) {
 	a.Version, a.AdvertInt = 3, 100*time.Millisecond
 	b := vi("VI_51", 51, 100, vrrp.StateBackup, "10.77.0.100/24")
 	b.Version, b.AdvertInt = 3, time.Second
+	var lowered []time.Duration
+	s.options = func(name string, o *vrrp.Options) {
+		o.IntervalLowered = func(ic vrrp.InstanceConfig, iv time.Duration) bool {
+			lowered = append(lowered, iv)
+			return true
+		}
+	}
 	s.add("h1", one(a))
 	s.add("h2", one(b))
 	s.start("h1", "h2")
@@ -259,6 +266,18 @@ func TestV3LearnsMasterInterval(t *testing.T) {
 	s.wantState("h1", "VI_51", vrrp.StateMaster)
 	if got := s.status("h2", "VI_51").MasterAdvertInt; got != 100*time.Millisecond {
 		t.Fatalf("backup learned %v", got)
+	}
+	// keepalived's update_master_adver_int, once per change: its -D
+	// line, and the debounce cut for a shorter interval.
+	logs := s.logs["h2"].take()
+	for _, want := range []string{"(VI_51) advertisement interval updated from 1000ms to 100ms by master",
+		"VI_51: lower advert_int reducing interface eth0 debounce timer(s)"} {
+		if n := len(slices.DeleteFunc(slices.Clone(logs), func(l string) bool { return l != want })); n != 1 {
+			t.Errorf("%q logged %d times, want once: %q", want, n, logs)
+		}
+	}
+	if !slices.Equal(lowered, []time.Duration{100 * time.Millisecond}) {
+		t.Errorf("IntervalLowered calls %v", lowered)
 	}
 	crash := s.elapsed() + 50*time.Millisecond
 	s.at(crash)
@@ -1164,5 +1183,32 @@ func TestOwnersGroupStartsQuietly(t *testing.T) {
 		if strings.HasPrefix(l, "GROUP") {
 			t.Errorf("notified %q", l)
 		}
+	}
+}
+
+// TestGARPIntervalSharedByInstances: garp_interval paces an interface's
+// GARPs whichever instance sends them (keepalived's garp_next_time is the
+// base interface's): a second master on the interface waits for the
+// first's message (corpus 070: two instances on VMACs of one interface).
+func TestGARPIntervalSharedByInstances(t *testing.T) {
+	s := newSim(t)
+	g := vrrp.GARPConfig{MasterRepeat: 1, Interval: 10 * time.Second}
+	v1 := vi("VI_1", 1, 255, vrrp.StateMaster, "10.77.0.1/24", "10.77.0.2/24")
+	v2 := vi("VI_2", 2, 255, vrrp.StateMaster, "10.77.1.1/24")
+	v1.GARP, v2.GARP = g, g
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{v1, v2}})
+	s.start("h1")
+	s.at(35 * time.Second)
+	var got []string
+	for _, c := range s.h["h1"].Net.Calls() {
+		if c.Op == "garp" {
+			got = append(got, fmt.Sprintf("%s %v", c.IP, c.At.Sub(s.t0)))
+		}
+	}
+	// At 10 s both wait for the slot; keepalived's vrrp_arp_thread
+	// serves the instances in configuration order.
+	want := []string{"10.77.0.1 0s", "10.77.0.2 10s", "10.77.1.1 20s"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("GARPs %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -12,8 +13,8 @@ import (
 // after garp_master_delay, and garp_master_refresh_repeat rounds every
 // garp_master_refresh. A round sends one GARP (IPv4) or unsolicited NA
 // (IPv6) per VIP, excluded VIPs included; garp_interval/gna_interval space
-// every message of a burst, as keepalived's queue does (per instance here,
-// per interface in keepalived).
+// every message of a burst, as keepalived's queue does: per base
+// interface, so instances on VMACs of one interface wait for each other.
 //
 // Difference from keepalived, on purpose. When a master hears a
 // lower-priority advert (a split brain healing, or a restarted peer that
@@ -96,8 +97,9 @@ func (in *instance) announceOne(a Address) {
 // per-interface queues, one for GARPs and one for NAs), not whole rounds.
 func (in *instance) paced(b *burst, now time.Time, spacing time.Duration) {
 	addrs := in.announced()
-	if b.pos == 0 && b.pos6 == 0 && !b.started {
+	if !b.logged && !b.started {
 		in.logRound(addrs)
+		b.logged = true
 	}
 	// The next address of each family: IPv4 GARPs and IPv6 NAs queue
 	// apart in keepalived, so an instance's NA is not held behind its
@@ -112,18 +114,53 @@ func (in *instance) paced(b *burst, now time.Time, spacing time.Duration) {
 		return len(addrs)
 	}
 	b.pos, b.pos6 = next(b.pos, false), next(b.pos6, true)
-	for _, i := range []int{b.pos, b.pos6} {
-		if i < len(addrs) {
-			in.announceOne(addrs[i])
+	b.at = time.Time{}
+	for _, pos := range []*int{&b.pos, &b.pos6} {
+		if *pos >= len(addrs) {
+			continue
 		}
+		a := addrs[*pos]
+		slot := in.garpSlot(a)
+		if free := in.r.garpFree[slot]; now.Before(free) {
+			b.at = earliest(b.at, free) // another instance sent there
+			continue
+		}
+		in.announceOne(a)
+		in.r.garpFree[slot] = now.Add(spacing)
+		b.at = earliest(b.at, now.Add(spacing))
+		*pos = next(*pos+1, pos == &b.pos6)
 	}
-	b.pos, b.pos6 = next(b.pos+1, false), next(b.pos6+1, true)
 	if b.pos >= len(addrs) && b.pos6 >= len(addrs) {
 		b.pos, b.pos6 = 0, 0
 		b.left--
 		b.started = true
 	}
-	b.at = now.Add(spacing)
+	if b.at.IsZero() {
+		b.at = now.Add(spacing)
+	}
+}
+
+// garpSlot is where keepalived paces an address's GARPs (NAs): its base
+// interface's garp_delay, whichever instance sends.
+type garpSlot struct {
+	ifname string
+	ipv6   bool
+}
+
+func (in *instance) garpSlot(a Address) garpSlot {
+	ip := a.Prefix.Addr()
+	dev := a.Dev
+	if dev == "" || dev == in.cfg.Interface || dev == in.cfg.VMACName {
+		dev = cmp.Or(in.cfg.BaseInterface, in.cfg.Interface)
+	}
+	return garpSlot{ifname: dev, ipv6: ip.Is6() && !ip.Is4In6()}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // announceExtra is keepalived's vrrp_send_vmac_update (garp_extra_if):

@@ -101,8 +101,11 @@ type burst struct {
 	left    int
 	lower   bool
 	started bool // a round has been sent (the first one logs)
-	// Under garp_interval: the next IPv4 and IPv6 address of the round.
+	// Under garp_interval: the next IPv4 and IPv6 address of the round,
+	// and whether the burst's first round has been logged (its first
+	// message may wait for another instance's on the same interface).
 	pos, pos6 int
+	logged    bool
 }
 
 func newInstance(r *Router, c InstanceConfig) *instance {

@@ -1,7 +1,9 @@
 package vrrp
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -185,7 +187,17 @@ func (in *instance) learnInterval(p *wire.Packet) {
 	}
 	// RFC 5798 6.4.2: a backup adopts the master's interval, so its
 	// master-down timer follows the master's real cadence.
-	in.masterAdverInt = time.Duration(p.AdvertInt) * 10 * time.Millisecond
+	iv := time.Duration(p.AdvertInt) * 10 * time.Millisecond
+	if iv == in.masterAdverInt {
+		return
+	}
+	in.detailf("advertisement interval updated from %dms to %dms by master", in.masterAdverInt.Milliseconds(), iv.Milliseconds())
+	// keepalived's update_master_adver_int: a shorter master-down timer
+	// cuts the interface's interface_up_down_delays below it.
+	if hook := in.r.opt.IntervalLowered; iv < in.masterAdverInt && hook != nil && hook(in.cfg, iv) {
+		in.r.log.Debug(fmt.Sprintf("%s: lower advert_int reducing interface %s debounce timer(s)", in.cfg.Name, cmp.Or(in.cfg.BaseInterface, in.cfg.Interface)), "instance", in.cfg.Name)
+	}
+	in.masterAdverInt = iv
 }
 
 func (in *instance) backupRx(p *wire.Packet, src netip.Addr) {

@@ -38,6 +38,12 @@ type Options struct {
 	// the timer goroutine, before the timer's callback.
 	Late      func(late time.Duration)
 	LateAfter time.Duration
+	// IntervalLowered, when set, is told that a VRRPv3 instance adopted
+	// a master's shorter advert interval; it cuts the interface's
+	// interface_up_down_delays to what the master-down timer now allows
+	// (keepalived's check_debounce_timers) and reports whether it did.
+	// It is called with the router locked and must not call it back.
+	IntervalLowered func(ic InstanceConfig, interval time.Duration) bool
 }
 
 type linkKey struct {
@@ -82,11 +88,14 @@ type syncGroup struct {
 
 // Router owns every VRRP instance of the process.
 type Router struct {
-	mu      sync.Mutex
-	opt     Options
-	clock   Clock
-	log     *slog.Logger
-	startup time.Duration
+	mu sync.Mutex
+	// garpFree is when each interface may send its next paced GARP
+	// (NA), under garp_interval (gna_interval), whatever the instance.
+	garpFree map[garpSlot]time.Time
+	opt      Options
+	clock    Clock
+	log      *slog.Logger
+	startup  time.Duration
 	// logUnknown is log_unknown_vrids.
 	logUnknown bool
 	// dynamicIfs is dynamic_interfaces: a socket that cannot be opened
@@ -148,6 +157,7 @@ func New(cfg Config, opt Options) (*Router, error) {
 		dynamicIfs:   cfg.DynamicInterfaces,
 		fifoOnReload: cfg.FIFOStatesOnReload,
 		byName:       make(map[string]*instance),
+		garpFree:     make(map[garpSlot]time.Time),
 		links:        make(map[linkKey]*link),
 		scripts:      make(map[string]*scriptState),
 		files:        make(map[string]int),

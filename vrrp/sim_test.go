@@ -23,6 +23,8 @@ type sim struct {
 	h    map[string]*vrrptest.Host
 	logs map[string]*msgLog
 	t0   time.Time
+	// options, when set, adjusts a host's router options before New.
+	options func(name string, o *vrrp.Options)
 }
 
 // msgLog records the messages a router logs.
@@ -79,7 +81,11 @@ func (s *sim) add(name string, cfg vrrp.Config) *vrrptest.Host {
 	rec := &vrrptest.Recorder{}
 	logs := &msgLog{}
 	s.logs[name] = logs
-	r, err := vrrp.New(vrrpconf.Complete(cfg), vrrp.Options{Listen: h.Listen, ListenAH: h.ListenAH, Network: h.Net, Notifier: rec, Clock: s.clk, Logger: slog.New(logs)})
+	opt := vrrp.Options{Listen: h.Listen, ListenAH: h.ListenAH, Network: h.Net, Notifier: rec, Clock: s.clk, Logger: slog.New(logs)}
+	if s.options != nil {
+		s.options(name, &opt)
+	}
+	r, err := vrrp.New(vrrpconf.Complete(cfg), opt)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -65,7 +65,13 @@ type Watcher struct {
 	closing atomic.Bool
 	log     *slog.Logger
 
-	// Owned by the loop goroutine after Watch returns.
+	// delays are interface_up_down_delays by interface name (guarded by
+	// mu).
+	delays map[string]Delay
+
+	// state guards what follows: the loop goroutine and the delay timers
+	// both change it.
+	state   sync.Mutex
 	links   map[string]linkView // by name
 	names   map[int]string      // by index
 	primary map[srcKey]netip.Addr
@@ -74,6 +80,15 @@ type Watcher struct {
 type linkView struct {
 	index int // 0: no interface has the name now
 	up    bool
+	// flags are keepalived's ifi_flags for the interface: as read when it
+	// appeared and at each change of usability acted on since (other
+	// flag changes are not recorded, as in keepalived).
+	flags uint32
+	// seenUp: the interface has been usable since it appeared; a delay
+	// applies only then (keepalived's seen_up).
+	seenUp bool
+	// pending is a change of usability waiting for its delay.
+	pending *delayed
 }
 
 type srcKey struct {
@@ -100,7 +115,9 @@ func Watch(sink Sink, log *slog.Logger) (*Watcher, error) {
 	lw := &Watcher{w: w, nl: nl, sink: sink, done: make(chan struct{}), log: log}
 	// What every link looks like now, read after subscribing so no change
 	// is lost, lets the first event of a link be told apart from a change.
+	lw.state.Lock()
 	lw.resync(false)
+	lw.state.Unlock()
 	go lw.loop()
 	return lw, nil
 }
@@ -137,7 +154,7 @@ func (lw *Watcher) resync(report bool) {
 			lw.link(l)
 			continue
 		}
-		lw.links[l.Name] = linkView{index: l.Index, up: l.Usable()}
+		lw.links[l.Name] = linkView{index: l.Index, up: l.Usable(), flags: l.Flags, seenUp: l.Usable()}
 		lw.names[l.Index] = l.Name
 		for _, v6 := range []bool{false, true} {
 			k := srcKey{l.Index, v6}
@@ -186,22 +203,31 @@ func (lw *Watcher) loop() {
 				return
 			}
 			// An overflow (ENOBUFS) loses events: read everything again.
+			lw.state.Lock()
 			lw.resync(true)
+			lw.state.Unlock()
 			time.Sleep(10 * time.Millisecond) // do not spin on a broken socket
 			continue
 		}
-		switch {
-		case ev.Link != nil && ev.Link.Name != "":
-			lw.link(*ev.Link)
-		case ev.Addr != nil:
-			lw.addr(*ev.Addr)
-		case ev.RouteDeleted != nil:
-			lw.route(*ev.RouteDeleted)
-		case ev.RouteAdded != nil:
-			lw.routeAdded(*ev.RouteAdded)
-		case ev.RuleDeleted != nil:
-			lw.rule(*ev.RuleDeleted)
-		}
+		lw.state.Lock()
+		lw.event(ev)
+		lw.state.Unlock()
+	}
+}
+
+// event follows one event; the caller holds state.
+func (lw *Watcher) event(ev ifaddr.Event) {
+	switch {
+	case ev.Link != nil && ev.Link.Name != "":
+		lw.link(*ev.Link)
+	case ev.Addr != nil:
+		lw.addr(*ev.Addr)
+	case ev.RouteDeleted != nil:
+		lw.route(*ev.RouteDeleted)
+	case ev.RouteAdded != nil:
+		lw.routeAdded(*ev.RouteAdded)
+	case ev.RuleDeleted != nil:
+		lw.rule(*ev.RuleDeleted)
 	}
 }
 
@@ -212,6 +238,7 @@ func (lw *Watcher) link(l ifaddr.Link) {
 	if l.Deleted {
 		if lw.names[l.Index] == l.Name {
 			delete(lw.names, l.Index)
+			lw.cancel(l.Name)
 			lw.usable(sink, l.Name, linkView{}, true)
 			if sink != nil {
 				sink.LinkDeleted(l.Name)
@@ -223,18 +250,23 @@ func (lw *Watcher) link(l ifaddr.Link) {
 	if old, ok := lw.names[l.Index]; ok && old != l.Name {
 		// Renamed away: the old name has no interface any more.
 		lw.log.Info(fmt.Sprintf("Interface name has changed from %s to %s", old, l.Name))
+		lw.cancel(old)
 		lw.usable(sink, old, linkView{}, true)
 	}
 	lw.names[l.Index] = l.Name
 	v, seen := lw.links[l.Name]
-	if v.index != l.Index {
-		lw.log.Debug(fmt.Sprintf("Interface %s added", l.Name))
-		lw.links[l.Name] = linkView{index: l.Index, up: v.up}
-		if sink != nil {
-			sink.LinkReplaced(l.Name)
-		}
+	if v.index == l.Index {
+		lw.flagsChanged(sink, l)
+		return
 	}
-	lw.usable(sink, l.Name, linkView{index: l.Index, up: l.Usable()}, seen)
+	// A new interface under the name: its state counts at once.
+	lw.log.Debug(fmt.Sprintf("Interface %s added", l.Name))
+	lw.cancel(l.Name)
+	lw.links[l.Name] = linkView{index: l.Index, up: v.up}
+	if sink != nil {
+		sink.LinkReplaced(l.Name)
+	}
+	lw.usable(sink, l.Name, linkView{index: l.Index, up: l.Usable(), flags: l.Flags, seenUp: l.Usable()}, seen)
 }
 
 // usable records a name's new view and reports a change of usability.
@@ -384,6 +416,11 @@ func (lw *Watcher) Close() error {
 	lw.closing.Store(true)
 	err := lw.w.Close()
 	<-lw.done
+	lw.state.Lock()
+	for name := range lw.links {
+		lw.cancel(name)
+	}
+	lw.state.Unlock()
 	return errors.Join(err, lw.nl.Close())
 }
 

@@ -7,6 +7,7 @@
 package vrrpside
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,10 +43,13 @@ type Side struct {
 	host    *vrrphost.Host
 	router  *vrrp.Router
 	watcher *vrrphost.Watcher
-	notify  swapNotifier
-	smtp    smtpNotifier
-	cur     atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
-	plan    atomic.Pointer[sockPlan]    // the Listener planned from cur
+	// watching is watcher for the dump files, read off the side's
+	// goroutines (stop clears watcher without a lock).
+	watching atomic.Pointer[vrrphost.Watcher]
+	notify   swapNotifier
+	smtp     smtpNotifier
+	cur      atomic.Pointer[vrrp.Config] // what the Listener plans sockets from
+	plan     atomic.Pointer[sockPlan]    // the Listener planned from cur
 	// stopping stops VMAC re-creation while a stop deletes them.
 	stopping atomic.Bool
 
@@ -159,7 +163,7 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	// max_auto_priority, raises the realtime priority (vrrphost.AutoPriority).
 	auto := vrrphost.NewAutoPriority(cfg.Global.MaxAutoPriority, log)
 	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log,
-		Rejected: so.Rejected, Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay})
+		Rejected: so.Rejected, Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay, IntervalLowered: v.cutDelays})
 	if err != nil {
 		v.host.Close()
 		return nil, err
@@ -185,6 +189,8 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 		v.close()
 		return nil, err
 	}
+	v.watcher.SetDelays(linkDelays(cfg, res))
+	v.watching.Store(v.watcher)
 	v.installStatic(res)
 	log.Info("Startup complete")
 	if err := v.host.BeginStartup(); err != nil {
@@ -313,6 +319,60 @@ func (v *Side) Config() vrrp.Config {
 	return *v.cur.Load()
 }
 
+// DelayedLinks are the interfaces whose change of state waits for its
+// interface_up_down_delays, with the flags the engine still acts on
+// (the SIGUSR1 dump's "Delayed state change running").
+func (v *Side) DelayedLinks() map[string]uint32 {
+	if v == nil {
+		return nil
+	}
+	if w := v.watching.Load(); w != nil {
+		return w.Delayed()
+	}
+	return nil
+}
+
+// LinkDelays are the interface_up_down_delays in force, a master's
+// shorter advert interval's cuts included (polled interfaces have none).
+func (v *Side) LinkDelays() map[string]config.InterfaceDelay {
+	if v == nil {
+		return nil
+	}
+	w := v.watching.Load()
+	if w == nil {
+		return nil
+	}
+	out := map[string]config.InterfaceDelay{}
+	for name, d := range w.Delays() {
+		out[name] = config.InterfaceDelay{Name: name, Up: d.Up, Down: d.Down}
+	}
+	return out
+}
+
+// cutDelays is the engine's IntervalLowered: the instance's interface
+// and VMAC delays held under (down_timer_adverts - 1) of the master's
+// advert intervals, as keepalived's check_debounce_timers.
+func (v *Side) cutDelays(ic vrrp.InstanceConfig, interval time.Duration) bool {
+	w := v.watching.Load()
+	if w == nil || ic.DownTimerAdverts <= 1 {
+		return false
+	}
+	limit, cut := debounceCut(ic.DownTimerAdverts, interval)
+	names := []string{cmp.Or(ic.BaseInterface, ic.Interface)}
+	if ic.VMACName != "" {
+		names = append(names, ic.VMACName)
+	}
+	return w.CutDelays(names, limit, cut)
+}
+
+// debounceCut is keepalived's bound on an interface's delays, (n - 1)
+// advert intervals, and what a delay of that or more becomes: just under
+// it by advert_int / 256 of keepalived's microseconds.
+func debounceCut(downTimerAdverts int, interval time.Duration) (limit, cut time.Duration) {
+	limit = time.Duration(downTimerAdverts-1) * interval
+	return limit, limit - interval/time.Microsecond/256*time.Microsecond
+}
+
 // Probe takes the engine's locks and returns: the systemd watchdog pings
 // only while it does, so a wedged engine gets the daemon restarted.
 func (v *Side) Probe() { v.router.Status() }
@@ -358,6 +418,7 @@ func (v *Side) reloadLocked(cfg *config.Config) error {
 	for _, w := range res.Warnings {
 		v.log.Warn(w)
 	}
+	v.watcher.SetDelays(linkDelays(cfg, res))
 	if !reflect.DeepEqual(old.Notify, res.Notify) || !reflect.DeepEqual(old.Users, res.Users) {
 		d, err := v.newDispatcher(res)
 		if err != nil {
@@ -475,3 +536,16 @@ func (nopNetwork) DelRule(context.Context, vrrp.Rule) error       { return nil }
 func (nopNetwork) GratuitousARP(string, netip.Addr) error         { return nil }
 func (nopNetwork) UnsolicitedNA(string, netip.Addr) error         { return nil }
 func (nopNetwork) LinkUp(string) (bool, error)                    { return false, nil }
+
+// linkDelays are the interface_up_down_delays the watcher applies: not
+// on a polled (linkbeat) interface, whose netlink events keepalived
+// ignores and whose polled changes count at once.
+func linkDelays(cfg *config.Config, res *vrrpconf.Result) map[string]vrrphost.Delay {
+	d := map[string]vrrphost.Delay{}
+	for name, dl := range vrrpconf.LinkDelays(cfg, res.VRRP.Instances) {
+		if !slices.Contains(res.Linkbeat, name) {
+			d[name] = vrrphost.Delay{Up: dl.Up, Down: dl.Down}
+		}
+	}
+	return d
+}

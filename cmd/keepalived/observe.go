@@ -128,7 +128,7 @@ func lvsSource(get func() *daemon.Daemon, opt *hooks) status.LVSFunc {
 // keepalived's own lines, which log alerts may match.
 func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon.Daemon) {
 	files := statefile.New(src, statefile.WithHost(func() statefile.Host {
-		return statefile.Host{Config: get().Config(), Interfaces: statefile.HostInterfaces()}
+		return statefile.Host{Config: get().Config(), Interfaces: statefile.HostInterfaces(), Delayed: vrrpOf(get()).DelayedLinks(), Delays: vrrpOf(get()).LinkDelays()}
 	}), statefile.WithCheck(func() (*config.Config, map[string]check.ServiceStatus) {
 		if o.VRRPOnly && !o.CheckOnly {
 			return nil, nil // -P: no checker side
