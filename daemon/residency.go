@@ -66,11 +66,13 @@ func endStartupGC() {
 // runtime's 4 MB minimum target, so the default let garbage add 2 MB of RSS
 // for nothing; the engines allocate next to nothing per advert, so the
 // extra collections cost no measurable CPU. While the start-up's target is
-// still in force (no collection yet), both wait for the settle step, so
-// the first takeover runs without a collection either; trimming the
-// executable here too only made the takeover fault its code back in
-// (6 % of the start-up CPU with 255 instances).
+// still in force (no collection yet), GOGC 50 waits for the settle step,
+// so the first takeover runs without a collection either (the heap is
+// then about 2 MB larger until the settle step).
 func steadyStateMemory(log *slog.Logger) {
+	if err := trimExecutableResidency(); err != nil {
+		log.Debug(fmt.Sprintf("cannot trim the executable's resident pages: %v", err))
+	}
 	_, set := os.LookupEnv("GOGC")
 	afterStartupGC.Store(steadyGCPercent)
 	if !set && !inStartupGC.Load() {
@@ -78,8 +80,8 @@ func steadyStateMemory(log *slog.Logger) {
 	}
 	// The first takeover comes seconds after start-up (Master_Down_Interval,
 	// then the delayed GARPs) and maps code and tables it never uses again
-	// (6.7 MB of read-only data resident with 255 instances): trim once
-	// that has passed.
+	// (6.7 MB of read-only data resident with 255 instances): trim again
+	// once that has passed.
 	time.AfterFunc(settleTrim, func() {
 		endStartupGC()
 		settle()
