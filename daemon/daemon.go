@@ -264,6 +264,9 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		}
 	}
 
+	// One P from the start when that is where the daemon ends up: the
+	// start-up then runs on the threads it keeps.
+	fitProcessors(d.wantLVS(cfg) && parallelCheckers(cfg))
 	g := &cfg.Global
 	runGlobalScript(core, d.opt.RunScript, d.opt.Detail, "startup", g.StartupScript, g, g.StartupScriptTimeout)
 	if err := d.start(cfg); err != nil {
@@ -273,7 +276,6 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 		}
 		return err
 	}
-	fitProcessors(d.wantLVS(cfg) && parallelCheckers(cfg))
 	if d.opt.Ready != nil {
 		d.opt.Ready()
 	}

@@ -2,8 +2,11 @@ package daemon
 
 import (
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTrimExecutableResidency checks the advice landed: every read-only
@@ -39,5 +42,28 @@ func TestTrimExecutableResidency(t *testing.T) {
 	}
 	if strings.Repeat("ok", 2) != "okok" {
 		t.Fatal("constants unreadable after the trim")
+	}
+}
+
+// TestStartupGC checks the start-up's collector target holds until the
+// first collection and gives way to the default after it.
+func TestStartupGC(t *testing.T) {
+	if v, set := os.LookupEnv("GOGC"); set {
+		os.Unsetenv("GOGC")
+		defer os.Setenv("GOGC", v)
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	StartupGC()
+	if p := debug.SetGCPercent(startupGCPercent); p != startupGCPercent {
+		t.Fatalf("GOGC during start-up = %d, want %d", p, startupGCPercent)
+	}
+	runtime.GC()
+	for deadline := time.Now().Add(5 * time.Second); inStartupGC.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first collection did not end the start-up target")
+		}
+	}
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Fatalf("GOGC after the first collection = %d, want 100", p)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/dsas/keepalived-go/check/genhash"
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/parser"
 )
 
@@ -79,6 +80,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	if o.ConfigTest {
 		return configTest(o, stdout, stderr)
 	}
+	daemon.StartupGC()
 	cfg, diags, err := parser.Parse(o.ConfigFile, parserOptions(o))
 	if o.DumpConf {
 		dump(stdout, cfg, o.DumpFormat)
