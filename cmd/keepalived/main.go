@@ -33,6 +33,7 @@ var usage string
 
 func main() {
 	stop := startProfile()
+	startMemStats()
 	code := run(os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

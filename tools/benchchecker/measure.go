@@ -75,6 +75,10 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	result(fmt.Sprintf("checks%d.checks_per_s_of_%d", n, n), d, checks/t1.Sub(t0).Seconds())
 	result(fmt.Sprintf("checks%d.rss_kib", n), d, rss(pid))
 	result(fmt.Sprintf("checks%d.rss_anon_kib", n), d, statusKiB(pid, "RssAnon:"))
+	result(fmt.Sprintf("checks%d.rss_file_kib", n), d, statusKiB(pid, "RssFile:"))
+	if o.memstats {
+		memDump(fmt.Sprintf("%s/%d", d.name, n), pid, p.memFile)
+	}
 	if killN <= 0 {
 		return nil
 	}
