@@ -34,7 +34,7 @@ CGO_ENABLED=0 go build -o "$tmp/payload/benchchecker" ./tools/benchchecker
 VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-5400} tools/vm/run-in-vm.sh "$tmp/payload" -- \
 	benchchecker -runs "$runs" -reals "${BENCH_REALS:-200,1000}" -window "${BENCH_WINDOW:-20s}" \
 	-kill "${BENCH_KILL:-500}" -scale "${BENCH_SCALE:-10000}" -scale-delay "${BENCH_SCALE_DELAY:-60}" \
-	-idle "${BENCH_IDLE:-100s}" ${BENCH_MEMSTATS:+-memstats} 2>&1 | tee "$tmp/out" | grep -v '^RESULT' || true
+	-idle "${BENCH_IDLE:-100s}" ${BENCH_MEMSTATS:+-memstats} ${BENCH_HEAPSTATS:+-heapstats} 2>&1 | tee "$tmp/out" | grep -v '^RESULT' || true
 
 grep '^RESULT' "$tmp/out" >"$tmp/results" || { echo "bench-checker: no results" >&2; exit 1; }
 # RESULT name daemon value, ours and theirs once per run and name.

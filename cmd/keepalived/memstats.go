@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
@@ -24,6 +25,7 @@ func startMemStats() {
 	if path == "" {
 		return
 	}
+	runtime.MemProfileRate = 4096 // a heap profile that sees per-checker objects
 	go func() {
 		for range time.Tick(10 * time.Second) {
 			writeMemStats(path)

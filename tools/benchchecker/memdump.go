@@ -24,6 +24,9 @@ func memDump(tag string, pid int, statsFile string) {
 	emit := func() {
 		if head != "" && rssKiB > 0 {
 			fmt.Printf("SMAPS %s rss=%d anon=%d %s\n", tag, rssKiB, anonKiB, head)
+			if strings.HasSuffix(head, "keepalived-go") {
+				residentRuns(tag, pid, head)
+			}
 		}
 	}
 	sc := bufio.NewScanner(f)
@@ -65,6 +68,40 @@ func memDump(tag string, pid int, statsFile string) {
 			n := min(len(s), 76)
 			fmt.Printf("HEAPB64 %s %s\n", tag, s[:n])
 			s = s[n:]
+		}
+	}
+}
+
+// residentRuns prints the runs of resident pages of the mapping head
+// ("PAGES tag start-end", addresses in the executable), from pid's
+// pagemap: go tool nm then says which code and data stay resident.
+func residentRuns(tag string, pid int, head string) {
+	lo, hi, ok := strings.Cut(strings.Fields(head)[0], "-")
+	if !ok {
+		return
+	}
+	start, err1 := strconv.ParseUint(lo, 16, 64)
+	end, err2 := strconv.ParseUint(hi, 16, 64)
+	f, err := os.Open(fmt.Sprintf("/proc/%d/pagemap", pid))
+	if err1 != nil || err2 != nil || err != nil {
+		return
+	}
+	defer f.Close()
+	const page = 4096
+	buf := make([]byte, 8*(end-start)/page)
+	if _, err := f.ReadAt(buf, int64(8*start/page)); err != nil {
+		return
+	}
+	runStart := uint64(0)
+	for i := uint64(0); i <= uint64(len(buf)/8); i++ {
+		present := i < uint64(len(buf)/8) && buf[8*i+7]&0x80 != 0
+		addr := start + i*page
+		switch {
+		case present && runStart == 0:
+			runStart = addr
+		case !present && runStart != 0:
+			fmt.Printf("PAGES %s %x-%x\n", tag, runStart, addr)
+			runStart = 0
 		}
 	}
 }
