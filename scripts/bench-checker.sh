@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d /tmp/bench-checker.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/payload"
-CGO_ENABLED=0 go build -o "$tmp/payload/keepalived-go" ./cmd/keepalived
+CGO_ENABLED=0 go build ${BENCH_HEAPSTATS:+-tags memstats} -o "$tmp/payload/keepalived-go" ./cmd/keepalived
 CGO_ENABLED=0 go build -o "$tmp/payload/benchchecker" ./tools/benchchecker
 
 VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-5400} tools/vm/run-in-vm.sh "$tmp/payload" -- \

@@ -1,3 +1,5 @@
+//go:build memstats
+
 package main
 
 import (
