@@ -28,7 +28,12 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d /tmp/bench-checker.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/payload"
-CGO_ENABLED=0 go build ${BENCH_HEAPSTATS:+-tags memstats} -o "$tmp/payload/keepalived-go" ./cmd/keepalived
+# BENCH_OURS: a prebuilt keepalived-go to measure instead (an A/B of builds).
+if [ -n "${BENCH_OURS:-}" ]; then
+	cp "$BENCH_OURS" "$tmp/payload/keepalived-go"
+else
+	CGO_ENABLED=0 go build ${BENCH_HEAPSTATS:+-tags memstats} -o "$tmp/payload/keepalived-go" ./cmd/keepalived
+fi
 CGO_ENABLED=0 go build -o "$tmp/payload/benchchecker" ./tools/benchchecker
 
 VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-5400} tools/vm/run-in-vm.sh "$tmp/payload" -- \
