@@ -2,7 +2,6 @@ package probe
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -66,7 +65,7 @@ func (t *TCP) Begin(now time.Time) Stepper {
 // reuse readies s for a new check, keeping its buffers: a prober runs
 // one check at a time, so its last step is finished and free.
 func reuse(s *connStep, c Conn, h *HTTP) *connStep {
-	if s == nil || s.http != h {
+	if s == nil || s.http != h || s.conn != c {
 		s = &connStep{fd: -1}
 	}
 	s.close()
@@ -101,6 +100,13 @@ type connStep struct {
 	buf      []byte
 	tried    int // len(buf) at the last parse attempt
 	res      Result
+	// Kept between checks, built once: the target's address (not for a
+	// zoned IPv6 address, whose interface index may change) and each
+	// url's request.
+	sa   unix.Sockaddr
+	reqs [][]byte
+	// tail is what parse reads: the bytes read, then the end.
+	tail tailReader
 }
 
 func (s *connStep) Wait() (int, uint32, time.Time, uint32) {
@@ -172,7 +178,14 @@ func (s *connStep) open(now time.Time) {
 		s.fail(fmt.Errorf("connect %s: %w", s.conn.Addr, err))
 		return
 	}
-	switch e := rawConnect(fd, sockaddr(t, family)); e {
+	sa := s.sa
+	if sa == nil {
+		sa = sockaddr(t, family)
+		if t.Addr().Zone() == "" {
+			s.sa = sa
+		}
+	}
+	switch e := rawConnect(fd, sa); e {
 	case unix.EINPROGRESS:
 		s.phase, s.events = phaseConnect, unix.EPOLLOUT
 	case nil:
@@ -196,7 +209,13 @@ func (s *connStep) connected(now time.Time) {
 	if s.buf == nil {
 		s.buf = *bufPool.Get().(*[]byte)
 	}
-	s.req, s.sent, s.buf, s.tried = s.http.Request(&s.http.URLs[s.url]), 0, s.buf[:0], 0
+	if len(s.reqs) != len(s.http.URLs) {
+		s.reqs = make([][]byte, len(s.http.URLs))
+	}
+	if s.reqs[s.url] == nil {
+		s.reqs[s.url] = s.http.Request(&s.http.URLs[s.url])
+	}
+	s.req, s.sent, s.buf, s.tried = s.reqs[s.url], 0, s.buf[:0], 0
 	s.phase, s.events = phaseWrite, unix.EPOLLOUT
 	s.write(now)
 }
@@ -225,7 +244,7 @@ func (s *connStep) step(now time.Time, expired bool) (Result, bool) {
 		case v != 0:
 			s.fail(s.dialErr(os.NewSyscallError("connect", unix.Errno(v))))
 		default:
-			if _, e := unix.Getpeername(s.fd); e == nil {
+			if rawPeerName(s.fd) == nil {
 				s.connected(now)
 			}
 		}
@@ -320,15 +339,11 @@ var errIncomplete = errors.New("incomplete response")
 // unless final; otherwise the url is done: failed, or passed (the socket is
 // closed and read moves to the next url).
 func (s *connStep) parse(end error, final bool) {
-	var rest io.Reader = errReader{end}
-	if end == io.EOF {
-		rest = eofReader{}
-	}
-	src := io.MultiReader(bytes.NewReader(s.buf), rest)
+	s.tail = tailReader{b: s.buf, end: end}
 	if s.br == nil {
 		s.br = readerPool.Get().(*bufio.Reader)
 	}
-	s.br.Reset(src)
+	s.br.Reset(&s.tail)
 	err := checkResponse(s.br, &s.http.URLs[s.url])
 	if !final && errors.Is(err, errIncomplete) {
 		return
@@ -341,10 +356,18 @@ func (s *connStep) parse(end error, final bool) {
 	s.phase = phaseWrite // neither read nor done: read opens the next url
 }
 
-type errReader struct{ err error }
+// tailReader reads b, then returns end (io.EOF, a read error or
+// errIncomplete): io.MultiReader of the two without its allocations.
+type tailReader struct {
+	b   []byte
+	end error
+}
 
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
-
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+func (r *tailReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, r.end
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
