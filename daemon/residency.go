@@ -42,17 +42,7 @@ func steadyStateMemory(log *slog.Logger) {
 func settle() {
 	debug.FreeOSMemory() // first: the collection maps code of its own
 	_ = trimExecutableResidency()
-	time.AfterFunc(retrimEvery, settle)
 }
-
-// retrimEvery repeats the trim for the whole steady state: between two
-// collections the heap grows to its goal (GOGC 50: half the live heap
-// more) and the scavenger gives back only what exceeds that goal, and
-// start-up's or a reload's code stays mapped once touched. With the LVS
-// checkers at 1 000 real servers that was 3-5 MB of arena over a live heap
-// of 4.5 MB (VM, tools/benchchecker -memstats). A collection and a dozen
-// page faults every 10 s cost next to nothing.
-const retrimEvery = 10 * time.Second
 
 // settleTrim is when the second trim runs: past a takeover at advert_int 1
 // (3.6 s) and vrrp_garp_master_delay's second GARP burst (5 s).
