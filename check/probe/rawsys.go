@@ -48,15 +48,6 @@ func rawSocketError(fd int) (int, error) {
 	return int(v), rawErr(e)
 }
 
-// rawPeerName is getpeername(2) into a buffer on the stack: whether the
-// socket is connected, without unix.Getpeername's sockaddr allocation.
-func rawPeerName(fd int) error {
-	var sa unix.RawSockaddrAny
-	l := uint32(unsafe.Sizeof(sa))
-	_, _, e := unix.RawSyscall(unix.SYS_GETPEERNAME, uintptr(fd), uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&l)))
-	return rawErr(e)
-}
-
 // rawConnect connects to an IPv4 or IPv6 address (other kinds go through
 // unix.Connect).
 func rawConnect(fd int, sa unix.Sockaddr) error {

@@ -250,9 +250,13 @@ func (s *connStep) step(now time.Time, expired bool) (Result, bool) {
 		case v != 0:
 			s.fail(s.dialErr(os.NewSyscallError("connect", unix.Errno(v))))
 		default:
-			if rawPeerName(s.fd) == nil {
-				s.connected(now)
-			}
+			// The loop steps a connecting socket only when epoll (level
+			// triggered, this socket's own registration) reports it
+			// writable or failed: with SO_ERROR 0 it is connected, as
+			// keepalived's checker takes it. getpeername, which the
+			// runtime's poller needs against its spurious wake-ups, was
+			// one system call more per check.
+			s.connected(now)
 		}
 	case phaseWrite:
 		s.write(now)
@@ -313,7 +317,19 @@ func (s *connStep) read(now time.Time) {
 		case n == 0:
 			s.parse(io.EOF, true)
 		default:
+			room := cap(s.buf) - len(s.buf)
 			s.buf = s.buf[:len(s.buf)+n]
+			if n < room && (len(s.buf) < 64<<10 || len(s.buf) >= 2*s.tried) {
+				// A short read took all there was: a response complete by
+				// its Content-Length ends here, without the read that
+				// would only say EAGAIN.
+				s.tried = len(s.buf)
+				s.parse(errIncomplete, false)
+				if s.phase == phaseRead {
+					continue
+				}
+				break
+			}
 			continue
 		}
 		if s.phase != phaseRead {
