@@ -17,6 +17,11 @@
 #   scripts/bench-checker.sh [RUNS]      (default 2; the daemons alternate
 #                                         which goes first)
 #
+# BENCH_MEMSTATS=1 also prints where each daemon's resident set is (SMAPS,
+# PAGES lines), BENCH_HEAPSTATS=1 ours' runtime memory classes and heap
+# profile (a -tags memstats build); BENCH_OURS=FILE measures that prebuilt
+# keepalived-go instead of building one.
+#
 # Prints ours, keepalived's and ours/keepalived for every measure: min and
 # median over the runs of each figure and of the per-run ratio. Under TCG
 # the VM runs 5-8x slower than the host: compare ratios only. Lower is better
