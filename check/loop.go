@@ -203,7 +203,12 @@ func (l *loop) startDue(ctx context.Context) (time.Time, time.Time) {
 			go e.probe(ctx, c, &l.wg)
 			continue
 		}
-		f := &flight{c: c, st: st, start: now, fd: -1}
+		f := c.fl
+		if f == nil {
+			f = new(flight)
+			c.fl = f
+		}
+		*f = flight{c: c, st: st, start: now, fd: -1}
 		l.active = append(l.active, f)
 		l.sync(f, now)
 	}

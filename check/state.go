@@ -26,10 +26,13 @@ type checkerState struct {
 	// scheduling
 	next     time.Time
 	inFlight bool
-	rewake   bool // Wake came while in flight
-	heapIdx  int
-	vs, rs   int
-	idx      int
+	// fl is the event loop's record of this checker's last stepped
+	// check, reused by the next (one runs at a time per checker).
+	fl      *flight
+	rewake  bool // Wake came while in flight
+	heapIdx int
+	vs, rs  int
+	idx     int
 
 	// status for metrics
 	lastOK  bool

@@ -279,7 +279,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config) error {
 	if d.opt.Ready != nil {
 		d.opt.Ready()
 	}
-	steadyStateMemory(core)
+	steadyStateMemory(core, d.wantLVS(cfg))
 	quitWatchdog := make(chan struct{})
 	defer close(quitWatchdog)
 	go watchdog(quitWatchdog, d.probe)
@@ -542,6 +542,7 @@ func (d *Daemon) finishReload(r loadResult) error {
 	if err == nil {
 		err = d.apply(r.cfg)
 		fitProcessors(d.wantLVS(d.Config()) && parallelCheckers(d.Config()))
+		fitCollector(d.wantLVS(d.Config()))
 	} else {
 		err = fmt.Errorf("new configuration rejected, keeping the running one: %w", err)
 	}

@@ -29,6 +29,9 @@ type watched struct {
 	lastOK bool
 	// sinceReset counts checks since the engine generation began.
 	sinceReset int
+	// step wraps the stepped check in flight, reused by the next (a
+	// prober runs one check at a time).
+	step *watchedStep
 }
 
 // ranSinceReset reports whether a check has completed in this generation.
@@ -70,7 +73,11 @@ func (w *watched) Begin(now time.Time) probe.Stepper {
 	if st == nil {
 		return nil
 	}
-	return watchedStep{st, w}
+	if w.step == nil {
+		w.step = &watchedStep{w: w}
+	}
+	w.step.Stepper = st
+	return w.step
 }
 
 // watchedStep observes a stepped check's result as Check does.
@@ -79,7 +86,7 @@ type watchedStep struct {
 	w *watched
 }
 
-func (s watchedStep) Step(now time.Time, expired bool) (probe.Result, bool) {
+func (s *watchedStep) Step(now time.Time, expired bool) (probe.Result, bool) {
 	r, done := s.Stepper.Step(now, expired)
 	if done {
 		r = s.w.observe(context.Background(), r)

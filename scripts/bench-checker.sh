@@ -17,6 +17,11 @@
 #   scripts/bench-checker.sh [RUNS]      (default 2; the daemons alternate
 #                                         which goes first)
 #
+# BENCH_MEMSTATS=1 also prints where each daemon's resident set is (SMAPS,
+# PAGES lines), BENCH_HEAPSTATS=1 ours' runtime memory classes and heap
+# profile (a -tags memstats build); BENCH_OURS=FILE measures that prebuilt
+# keepalived-go instead of building one.
+#
 # Prints ours, keepalived's and ours/keepalived for every measure: min and
 # median over the runs of each figure and of the per-run ratio. Under TCG
 # the VM runs 5-8x slower than the host: compare ratios only. Lower is better
@@ -28,13 +33,18 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d /tmp/bench-checker.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/payload"
-CGO_ENABLED=0 go build -o "$tmp/payload/keepalived-go" ./cmd/keepalived
+# BENCH_OURS: a prebuilt keepalived-go to measure instead (an A/B of builds).
+if [ -n "${BENCH_OURS:-}" ]; then
+	cp "$BENCH_OURS" "$tmp/payload/keepalived-go"
+else
+	CGO_ENABLED=0 go build ${BENCH_HEAPSTATS:+-tags memstats} -o "$tmp/payload/keepalived-go" ./cmd/keepalived
+fi
 CGO_ENABLED=0 go build -o "$tmp/payload/benchchecker" ./tools/benchchecker
 
 VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-5400} tools/vm/run-in-vm.sh "$tmp/payload" -- \
 	benchchecker -runs "$runs" -reals "${BENCH_REALS:-200,1000}" -window "${BENCH_WINDOW:-20s}" \
 	-kill "${BENCH_KILL:-500}" -scale "${BENCH_SCALE:-10000}" -scale-delay "${BENCH_SCALE_DELAY:-60}" \
-	-idle "${BENCH_IDLE:-100s}" 2>&1 | tee "$tmp/out" | grep -v '^RESULT' || true
+	-idle "${BENCH_IDLE:-100s}" ${BENCH_MEMSTATS:+-memstats} ${BENCH_HEAPSTATS:+-heapstats} 2>&1 | tee "$tmp/out" | grep -v '^RESULT' || true
 
 grep '^RESULT' "$tmp/out" >"$tmp/results" || { echo "bench-checker: no results" >&2; exit 1; }
 # RESULT name daemon value, ours and theirs once per run and name.

@@ -10,10 +10,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dsas/keepalived-go/check/pcre"
 )
@@ -205,11 +207,23 @@ func checkResponse(r *bufio.Reader, u *URL) error {
 	if length >= 0 {
 		body = io.LimitReader(r, length)
 	}
-	sum := md5.New()
-	var kept bytes.Buffer
-	var sink io.Writer = sum
+	// The body is read whole in any case; hashed only for a digest, kept
+	// only for a regex (a hash per check cost an allocation and CPU).
+	var sum hash.Hash
+	var kept *bytes.Buffer
+	var sink io.Writer = io.Discard
+	if u.Digest != "" {
+		sum = md5.New()
+		sink = sum
+	}
 	if u.Match != nil {
-		sink = io.MultiWriter(sum, &limitedBuffer{buf: &kept, max: maxRegexBody})
+		kept = new(bytes.Buffer)
+		lb := &limitedBuffer{buf: kept, max: maxRegexBody}
+		if sum != nil {
+			sink = io.MultiWriter(sum, lb)
+		} else {
+			sink = lb
+		}
 	}
 	n, err := io.Copy(sink, body)
 	if err != nil {
@@ -226,7 +240,11 @@ func checkResponse(r *bufio.Reader, u *URL) error {
 			return fmt.Errorf("digest %s, want %s", got, u.Digest)
 		}
 	}
-	return checkRegex(u, kept.Bytes())
+	var b []byte
+	if kept != nil {
+		b = kept.Bytes()
+	}
+	return checkRegex(u, b)
 }
 
 func checkRegex(u *URL, body []byte) error {
@@ -256,15 +274,30 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 func parseStatus(line string) (int, error) {
-	f := strings.Fields(line)
-	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") {
+	proto, rest, ok := nextField(line)
+	codeField, _, ok2 := nextField(rest)
+	if !ok || !ok2 || !strings.HasPrefix(proto, "HTTP/") {
 		return 0, fmt.Errorf("bad status line %q", strings.TrimSpace(line))
 	}
-	code, err := strconv.Atoi(f[1])
+	code, err := strconv.Atoi(codeField)
 	if err != nil || code < 100 || code > 999 {
 		return 0, fmt.Errorf("bad status code in %q", strings.TrimSpace(line))
 	}
 	return code, nil
+}
+
+// nextField is the first field of s as strings.Fields splits it, and
+// what follows it; without Fields' slice, as every check parses a line.
+func nextField(s string) (field, rest string, ok bool) {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	if s == "" {
+		return "", "", false
+	}
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return s, "", true
+	}
+	return s[:i], s[i:], true
 }
 
 func statusOK(code int, ranges []StatusRange) bool {

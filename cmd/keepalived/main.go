@@ -34,6 +34,7 @@ var usage string
 
 func main() {
 	stop := startProfile()
+	startMemStats()
 	code := run(os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

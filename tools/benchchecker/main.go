@@ -41,6 +41,8 @@ type options struct {
 	runs         int
 	daemons      string
 	start        bool
+	memstats     bool
+	heapstats    bool
 	dir          string
 }
 
@@ -56,6 +58,8 @@ func main() {
 	flag.IntVar(&o.scaleDelay, "scale-delay", 60, "delay_loop of the start measure, seconds")
 	flag.DurationVar(&o.idle, "idle", 100*time.Second, "idle window with scale × 4 destinations (0: none)")
 	flag.IntVar(&o.runs, "runs", 1, "runs (the daemons alternate which goes first)")
+	flag.BoolVar(&o.memstats, "memstats", false, "print where each daemon's resident set is after each window (SMAPS, PAGES lines)")
+	flag.BoolVar(&o.heapstats, "heapstats", false, "with -memstats, also ours' runtime memory classes and heap profile (MEMSTATS, HEAPB64; the profiles touch pages of their own)")
 	flag.BoolVar(&o.start, "start", true, "measure the start of scale x 4 with checkers")
 	flag.StringVar(&o.daemons, "daemons", "ours,theirs", "which daemons to measure (a profiling run needs only ours)")
 	flag.Parse()
@@ -192,6 +196,7 @@ type proc struct {
 	pidfile string // the checker process's pid file
 	done    chan error
 	log     *os.File
+	memFile string // KEEPALIVED_GO_MEMSTATS of ours with -memstats
 }
 
 func start(o options, d daemon, conf string) (*proc, error) {
@@ -205,6 +210,10 @@ func start(o options, d daemon, conf string) (*proc, error) {
 		"-p", filepath.Join(o.dir, d.name+".pid"), "-c", p.pidfile)
 	if d.name == "ours" {
 		p.cmd.Args = append(p.cmd.Args, "--control-socket", "-")
+		if o.heapstats {
+			p.memFile = filepath.Join(o.dir, "ours.mem")
+			p.cmd.Env = append(os.Environ(), "KEEPALIVED_GO_MEMSTATS="+p.memFile)
+		}
 	}
 	p.cmd.Stdout, p.cmd.Stderr = lf, lf
 	if err := p.cmd.Start(); err != nil {

@@ -63,7 +63,7 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	time.Sleep(3 * time.Second)
 	c0, h0, a0, t0 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
 	s0, x0 := sysCPU(pid), switches(pid)
-	time.Sleep(o.window)
+	rssMean, rssMax := sampleRSS(pid, o.window)
 	c1, h1, a1, t1 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
 	s1, x1 := sysCPU(pid), switches(pid)
 	result(fmt.Sprintf("checks%d.connections_per_s", n), d, float64(a1-a0)/t1.Sub(t0).Seconds())
@@ -74,7 +74,13 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	result(fmt.Sprintf("checks%d.switches_per_check", n), d, (x1-x0)/checks)
 	result(fmt.Sprintf("checks%d.checks_per_s_of_%d", n, n), d, checks/t1.Sub(t0).Seconds())
 	result(fmt.Sprintf("checks%d.rss_kib", n), d, rss(pid))
+	result(fmt.Sprintf("checks%d.rss_mean_kib", n), d, rssMean)
+	result(fmt.Sprintf("checks%d.rss_max_kib", n), d, rssMax)
 	result(fmt.Sprintf("checks%d.rss_anon_kib", n), d, statusKiB(pid, "RssAnon:"))
+	result(fmt.Sprintf("checks%d.rss_file_kib", n), d, statusKiB(pid, "RssFile:"))
+	if o.memstats {
+		memDump(fmt.Sprintf("%s/%d", d.name, n), pid, p.memFile)
+	}
 	if killN <= 0 {
 		return nil
 	}
@@ -100,6 +106,23 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	}
 	result(fmt.Sprintf("kill%d.readded_s", killN), d, time.Since(tr).Seconds())
 	return nil
+}
+
+// sampleRSS samples pid's VmRSS every second for window: its mean and
+// maximum (a Go heap and a periodic trim make the RSS of a moment noisy).
+func sampleRSS(pid int, window time.Duration) (mean, peak float64) {
+	n := 0
+	for end := time.Now().Add(window); time.Now().Before(end); {
+		time.Sleep(min(time.Second, time.Until(end)))
+		v := rss(pid)
+		mean += v
+		peak = max(peak, v)
+		n++
+	}
+	if n > 0 {
+		mean /= float64(n)
+	}
+	return mean, peak
 }
 
 // killLimit bounds the wait for killed real servers to leave and return.
