@@ -95,7 +95,11 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 	switch {
 	case ok || ((c.up || !c.hasRun) && c.retryIt >= t.Retry):
 		c.retryIt = 0
-		if !ok || !c.up || !c.hasRun {
+		// check_http.c's timeout_epilog marks the checker as run before
+		// its epilog looks, so an alpha checker's first failure is
+		// neither logged nor notified there.
+		quiet := !ok && !c.up && !c.hasRun && c.spec.ConfirmRecovery
+		if (!ok || !c.up || !c.hasRun) && !quiet {
 			v.logged = &Verdict{Up: ok, WasUp: c.up, HasRun: c.hasRun, Retry: t.Retry, Err: r.Err}
 		}
 		v.first = !c.hasRun
@@ -113,7 +117,7 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 		} else {
 			c.offset = 0
 			v.changed = c.up
-			v.firstDown = !c.up && !c.hasRun && t.Alpha
+			v.firstDown = !c.up && !c.hasRun && t.Alpha && !quiet
 			c.up = false
 			// keepalived's REGISTER_CHECKER_RETRY with the retries spent:
 			// the url is marked failed.

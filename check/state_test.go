@@ -219,3 +219,28 @@ func TestFastRecovery(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPAlphaFirstFailureQuiet: check_http.c's timeout_epilog marks the
+// checker as run before its epilog, so an alpha HTTP_GET/SSL_GET checker
+// that fails its first check logs nothing and notifies nothing (corpus 076
+// in the LVS differential: an SSL_GET whose regex never matches); other
+// checkers log "failed." and notify the real server down once.
+func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
+	ko := probe.Result{Err: errors.New("regex")}
+	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 2, Alpha: true}
+	for _, http := range []bool{false, true} {
+		c := newCheckerState(Checker{ConfirmRecovery: http, Timing: tm})
+		v := c.apply(ko, 1)
+		if (v.logged == nil) != http || v.firstDown == http {
+			t.Errorf("http %v: first failure logged %+v, firstDown %v", http, v.logged, v.firstDown)
+		}
+		if v := c.apply(ko, 1); v.logged != nil || v.firstDown {
+			t.Errorf("http %v: second failure logged %+v, firstDown %v", http, v.logged, v.firstDown)
+		}
+	}
+	// Not alpha: the first failure takes the checker down, logged.
+	c := newCheckerState(Checker{ConfirmRecovery: true, Timing: Timing{DelayLoop: time.Second, Retry: 2}})
+	if v := c.apply(ko, 1); v.logged == nil || !v.changed {
+		t.Errorf("non-alpha HTTP first failure: logged %+v changed %v", v.logged, v.changed)
+	}
+}

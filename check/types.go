@@ -41,7 +41,9 @@ type Checker struct {
 	// ConfirmRecovery is keepalived's HTTP_GET/SSL_GET rule (check_http.c's
 	// epilog): once the checker has failed for good, the first pass that
 	// succeeds only clears the failed url, and the checker comes up on the
-	// pass after it.
+	// pass after it. Its timeout_epilog also marks the checker as run
+	// before the epilog looks, so an alpha checker's first failure is
+	// neither logged nor notified (notify_down).
 	ConfirmRecovery bool
 	// FastRecovery is HTTP_GET/SSL_GET fast_recovery: keepalived's epilog
 	// schedules the next check at once, not after delay_loop, while the
