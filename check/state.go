@@ -73,6 +73,15 @@ type verdict struct {
 // apply records r and advances the state machine. base is the real server's
 // configured weight, needed to turn an absolute dynamic weight into an offset.
 func (c *checkerState) apply(r probe.Result, base int64) verdict {
+	var se *probe.SetupError
+	if errors.As(r.Err, &se) {
+		// keepalived's connect_error: logged, rescheduled after
+		// delay_loop, no retry counted and no state changed.
+		c.checks++
+		c.lastOK, c.lastErr = false, r.Err.Error()
+		return verdict{delay: c.spec.Timing.DelayLoop,
+			logged: &Verdict{NotRun: true, WasUp: c.up, HasRun: c.hasRun, Retry: c.spec.Timing.Retry, Err: r.Err}}
+	}
 	confirmed := false
 	if c.confirming && r.OK() {
 		c.confirming, confirmed = false, true

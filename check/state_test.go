@@ -244,3 +244,23 @@ func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
 		t.Errorf("non-alpha HTTP first failure: logged %+v changed %v", v.logged, v.changed)
 	}
 }
+
+// TestSetupErrorIsNoVerdict: a check whose socket could not be bound
+// (keepalived's connect_error) is logged and tried again after delay_loop;
+// it neither counts a retry nor changes the checker (corpus 045, where
+// two TCP_CHECKs share a bindto and bind_port).
+func TestSetupErrorIsNoVerdict(t *testing.T) {
+	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 1}
+	bind := probe.Result{Err: fmt.Errorf("connect: %w", &probe.SetupError{Op: "bind", Err: errors.New("in use")})}
+	c := newCheckerState(Checker{Timing: tm})
+	c.apply(probe.Result{}, 1)
+	c.apply(probe.Result{Err: errors.New("refused")}, 1) // one retry used
+	v := c.apply(bind, 1)
+	if !c.up || c.retryIt != 1 || v.changed || v.delay != tm.DelayLoop || v.logged == nil || !v.logged.NotRun {
+		t.Fatalf("up %v retryIt %d changed %v delay %v logged %+v", c.up, c.retryIt, v.changed, v.delay, v.logged)
+	}
+	a := newCheckerState(Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
+	if v := a.apply(bind, 1); a.hasRun || v.firstDown || v.first {
+		t.Fatalf("alpha: hasRun %v firstDown %v first %v", a.hasRun, v.firstDown, v.first)
+	}
+}

@@ -63,7 +63,8 @@ type Checker struct {
 	// OnVerdict, when set, is told each verdict keepalived's checkers log
 	// (their *_epilog functions): a success while down or before the first
 	// run, a failure once the retries are spent while up or before the
-	// first run. It is called from the engine's loop and must not block.
+	// first run, and a check that could not start (NotRun). It is called
+	// from the engine's loop and must not block.
 	OnVerdict func(Verdict)
 }
 
@@ -79,6 +80,10 @@ type Verdict struct {
 	Retry int
 	// Err is the failing check's error (nil for a success).
 	Err error
+	// NotRun: the check could not start (Err is a *probe.SetupError);
+	// keepalived logs why and tries again after delay_loop, Up means
+	// nothing.
+	NotRun bool
 }
 
 // RealServer is one real_server block.
