@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,42 @@ func TestDefaultScriptUserResolvedEarly(t *testing.T) {
 	g.DefaultScriptUserFailed = true
 	if _, _, ok := defaultScriptUser(&g); ok {
 		t.Error("failed while reading: line written")
+	}
+}
+
+// TestPersistenceGranularity: dump_vs prints the granularity when it is
+// set, a prefix length for IPv6 and a netmask for IPv4 (corpus 045's
+// freda and FWM 15 in the LVS differential).
+func TestPersistenceGranularity(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte(`virtual_server fwmark 15 {
+  persistence_granularity 128
+  real_server 10:10:10::2 24 {
+  }
+}
+virtual_server 10.20.0.1 80 {
+  protocol TCP
+  persistence_granularity 255.255.255.0
+  real_server 10.20.1.2 80 {
+  }
+}
+virtual_server 10.20.0.2 80 {
+  protocol TCP
+  real_server 10.20.1.2 80 {
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	got := regexp.MustCompile(`(?m)^ +persistence granularity = .*$`).FindAllString(out.String(), -1)
+	want := []string{"   persistence granularity = 128", "   persistence granularity = 255.255.255.0"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
