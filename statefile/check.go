@@ -553,10 +553,12 @@ func dumpVSG(p func(string, ...any), cfg *config.Config, g *config.VirtualServer
 		case config.ProtoSCTP:
 			sctp += n
 		}
-		if vs.Family == config.IPv6 {
-			fwm6 += n
-		} else {
+		// ipvswrapper.c counts into fwm4_alive only for an AF_INET
+		// virtual server; a mixed-family one (AF_UNSPEC) counts as IPv6.
+		if vs.Family == config.IPv4 {
 			fwm4 += n
+		} else {
+			fwm6 += n
 		}
 	}
 	for _, r := range g.Ranges {

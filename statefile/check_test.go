@@ -345,3 +345,35 @@ virtual_server 10.20.0.2 80 {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestVSGFwmarkAliveFamily: keepalived counts a group's fwmark entry's
+// destinations as IPv4 only for an AF_INET virtual server; one on a group
+// of both families (AF_UNSPEC) counts them as IPv6 (corpus 033 in the LVS
+// differential).
+func TestVSGFwmarkAliveFamily(t *testing.T) {
+	for _, tc := range []struct {
+		group, want string
+	}{
+		{"10.0.0.1 53\n fd00::4a 53\n fwmark 22 inet\n fwmark 36 inet6", "     Alive: 0 IPv4, 2 IPv6"},
+		{"10.0.0.1 53\n fwmark 22 inet", "     Alive: 2 IPv4, 0 IPv6"},
+	} {
+		conf := filepath.Join(t.TempDir(), "keepalived.conf")
+		src := "virtual_server_group G {\n " + tc.group + "\n}\nvirtual_server group G {\n protocol TCP\n lvs_method TUN\n" +
+			"real_server 2001:db8::20 {\n}\nreal_server 10.0.0.26 {\n}\n}\n"
+		if err := os.WriteFile(conf, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, diags, err := parser.Parse(conf, parser.Options{NoConfigID: true})
+		if err != nil || len(cfg.LVS.VirtualServers) == 0 {
+			t.Fatalf("%v %v", err, diags)
+		}
+		vs := cfg.LVS.VirtualServers[0]
+		h := check.ServiceStatus{Members: []check.Member{{ID: "a", Weight: 1}, {ID: "b", Weight: 1}}}
+		var out bytes.Buffer
+		FormatCheckData(&out, cfg, map[string]check.ServiceStatus{vsID(vs): h})
+		got := regexp.MustCompile(`(?m)^ +Alive: \d+ IPv4.*$`).FindString(out.String())
+		if got != tc.want {
+			t.Errorf("%q: %q, want %q (family %v)", tc.group, got, tc.want, vs.Family)
+		}
+	}
+}
