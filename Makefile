@@ -87,11 +87,15 @@ differential:
 # VM (IPVS): every virtual_server file of the corpus and
 # differential/testdata/lvs, keepalived 2.2.7 and keepalived-go side by side,
 # compared on ipvsadm -Sn, checker log lines, the notify trail,
-# keepalived_check.data and the exit code (about an hour). `make vmtest`
-# runs the CI subset. Table: differential-lvs-report.txt; documented
-# differences: differential/testdata/allow-lvs.tsv.
+# keepalived_check.data and the exit code. LVSDIFF_PARALLEL files run at
+# once in the VM (default 4; a file mostly waits through its phases: about
+# 2 hours one at a time). `make vmtest` runs the CI subset. Table:
+# differential-lvs-report.txt; documented differences:
+# differential/testdata/allow-lvs.tsv.
+LVSDIFF_PARALLEL ?= 4
 differential-lvs:
-	DIFFERENTIAL_LVS_REPORT=$(CURDIR)/differential-lvs-report.txt ./scripts/differential-lvs.sh all
+	LVSDIFF_PARALLEL=$(LVSDIFF_PARALLEL) VM_MEM=2G \
+	  DIFFERENTIAL_LVS_REPORT=$(CURDIR)/differential-lvs-report.txt ./scripts/differential-lvs.sh all
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

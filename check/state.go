@@ -76,6 +76,15 @@ type verdict struct {
 // apply records r and advances the state machine. base is the real server's
 // configured weight, needed to turn an absolute dynamic weight into an offset.
 func (c *checkerState) apply(r probe.Result, base int64) verdict {
+	var se *probe.SetupError
+	if errors.As(r.Err, &se) {
+		// keepalived's connect_error: logged, rescheduled after
+		// delay_loop, no retry counted and no state changed.
+		c.checks++
+		c.lastOK, c.lastErr = false, r.Err.Error()
+		return verdict{delay: c.spec.Timing.DelayLoop,
+			logged: &Verdict{NotRun: true, WasUp: c.up, HasRun: c.hasRun, Retry: c.spec.Timing.Retry, Err: r.Err}}
+	}
 	confirmed := false
 	if c.confirming && r.OK() {
 		c.confirming, confirmed = false, true
@@ -98,7 +107,11 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 	switch {
 	case ok || ((c.up || !c.hasRun) && c.retryIt >= t.Retry):
 		c.retryIt = 0
-		if !ok || !c.up || !c.hasRun {
+		// check_http.c's timeout_epilog marks the checker as run before
+		// its epilog looks, so an alpha checker's first failure is
+		// neither logged nor notified there.
+		quiet := !ok && !c.up && !c.hasRun && c.spec.ConfirmRecovery
+		if (!ok || !c.up || !c.hasRun) && !quiet {
 			v.logged = &Verdict{Up: ok, WasUp: c.up, HasRun: c.hasRun, Retry: t.Retry, Err: r.Err}
 		}
 		v.first = !c.hasRun
@@ -116,7 +129,7 @@ func (c *checkerState) apply(r probe.Result, base int64) verdict {
 		} else {
 			c.offset = 0
 			v.changed = c.up
-			v.firstDown = !c.up && !c.hasRun && t.Alpha
+			v.firstDown = !c.up && !c.hasRun && t.Alpha && !quiet
 			c.up = false
 			// keepalived's REGISTER_CHECKER_RETRY with the retries spent:
 			// the url is marked failed.

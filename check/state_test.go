@@ -219,3 +219,48 @@ func TestFastRecovery(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPAlphaFirstFailureQuiet: check_http.c's timeout_epilog marks the
+// checker as run before its epilog, so an alpha HTTP_GET/SSL_GET checker
+// that fails its first check logs nothing and notifies nothing (corpus 076
+// in the LVS differential: an SSL_GET whose regex never matches); other
+// checkers log "failed." and notify the real server down once.
+func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
+	ko := probe.Result{Err: errors.New("regex")}
+	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 2, Alpha: true}
+	for _, http := range []bool{false, true} {
+		c := newCheckerState(Checker{ConfirmRecovery: http, Timing: tm})
+		v := c.apply(ko, 1)
+		if (v.logged == nil) != http || v.firstDown == http {
+			t.Errorf("http %v: first failure logged %+v, firstDown %v", http, v.logged, v.firstDown)
+		}
+		if v := c.apply(ko, 1); v.logged != nil || v.firstDown {
+			t.Errorf("http %v: second failure logged %+v, firstDown %v", http, v.logged, v.firstDown)
+		}
+	}
+	// Not alpha: the first failure takes the checker down, logged.
+	c := newCheckerState(Checker{ConfirmRecovery: true, Timing: Timing{DelayLoop: time.Second, Retry: 2}})
+	if v := c.apply(ko, 1); v.logged == nil || !v.changed {
+		t.Errorf("non-alpha HTTP first failure: logged %+v changed %v", v.logged, v.changed)
+	}
+}
+
+// TestSetupErrorIsNoVerdict: a check whose socket could not be bound
+// (keepalived's connect_error) is logged and tried again after delay_loop;
+// it neither counts a retry nor changes the checker (corpus 045, where
+// two TCP_CHECKs share a bindto and bind_port).
+func TestSetupErrorIsNoVerdict(t *testing.T) {
+	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 1}
+	bind := probe.Result{Err: fmt.Errorf("connect: %w", &probe.SetupError{Op: "bind", Err: errors.New("in use")})}
+	c := newCheckerState(Checker{Timing: tm})
+	c.apply(probe.Result{}, 1)
+	c.apply(probe.Result{Err: errors.New("refused")}, 1) // one retry used
+	v := c.apply(bind, 1)
+	if !c.up || c.retryIt != 1 || v.changed || v.delay != tm.DelayLoop || v.logged == nil || !v.logged.NotRun {
+		t.Fatalf("up %v retryIt %d changed %v delay %v logged %+v", c.up, c.retryIt, v.changed, v.delay, v.logged)
+	}
+	a := newCheckerState(Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
+	if v := a.apply(bind, 1); a.hasRun || v.firstDown || v.first {
+		t.Fatalf("alpha: hasRun %v firstDown %v first %v", a.hasRun, v.firstDown, v.first)
+	}
+}

@@ -41,7 +41,9 @@ type Checker struct {
 	// ConfirmRecovery is keepalived's HTTP_GET/SSL_GET rule (check_http.c's
 	// epilog): once the checker has failed for good, the first pass that
 	// succeeds only clears the failed url, and the checker comes up on the
-	// pass after it.
+	// pass after it. Its timeout_epilog also marks the checker as run
+	// before the epilog looks, so an alpha checker's first failure is
+	// neither logged nor notified (notify_down).
 	ConfirmRecovery bool
 	// FastRecovery is HTTP_GET/SSL_GET fast_recovery: keepalived's epilog
 	// schedules the next check at once, not after delay_loop, while the
@@ -61,7 +63,8 @@ type Checker struct {
 	// OnVerdict, when set, is told each verdict keepalived's checkers log
 	// (their *_epilog functions): a success while down or before the first
 	// run, a failure once the retries are spent while up or before the
-	// first run. It is called from the engine's loop and must not block.
+	// first run, and a check that could not start (NotRun). It is called
+	// from the engine's loop and must not block.
 	OnVerdict func(Verdict)
 }
 
@@ -77,6 +80,10 @@ type Verdict struct {
 	Retry int
 	// Err is the failing check's error (nil for a success).
 	Err error
+	// NotRun: the check could not start (Err is a *probe.SetupError);
+	// keepalived logs why and tries again after delay_loop, Up means
+	// nothing.
+	NotRun bool
 }
 
 // RealServer is one real_server block.

@@ -105,6 +105,10 @@ type SyncDaemon struct {
 	Port      uint16     // 0: kernel default (8848)
 	TTL       uint8      // 0: kernel default
 	Group     netip.Addr // invalid: kernel default group
+	// ByInstance: set by the deprecated lvs_sync_daemon_interface of a
+	// vrrp_instance, which only keepalived's VRRP process reads (its
+	// checker and BFD processes' dumps do not show it).
+	ByInstance bool
 }
 
 // IPVSNFTables is nftables_ipvs: a virtual_server_group of addresses is

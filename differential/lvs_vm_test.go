@@ -79,21 +79,35 @@ func TestLVSDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	var rows []row
-	for i, p := range chooseLVSPlans(os.Getenv("DIFFERENTIAL_LVS")) {
-		t.Run(strings.ReplaceAll(p.name, "/", "_"), func(t *testing.T) {
-			r := runLVSPlan(t, i, p, ours, allow)
-			rows = append(rows, r)
-			// Progress for a long run: this file's verdicts.
-			var v []string
-			for _, a := range lvsAspects {
-				if c, ok := r.cells[a]; ok {
-					v = append(v, a+"="+c.verdict)
+	var (
+		mu   sync.Mutex
+		rows []row
+	)
+	// A file's time is mostly its three phases of waiting for checkers:
+	// with LVSDIFF_PARALLEL=N (and -test.parallel N) N files share the
+	// VM at once, each in its own namespaces and private /run and /tmp.
+	parallel := os.Getenv("LVSDIFF_PARALLEL") != ""
+	t.Run("files", func(t *testing.T) {
+		for i, p := range chooseLVSPlans(os.Getenv("DIFFERENTIAL_LVS")) {
+			t.Run(strings.ReplaceAll(p.name, "/", "_"), func(t *testing.T) {
+				if parallel {
+					t.Parallel()
 				}
-			}
-			t.Logf("%s: %s%s", r.name, strings.Join(v, " "), r.skip)
-		})
-	}
+				r := runLVSPlan(t, i, p, ours, allow)
+				mu.Lock()
+				rows = append(rows, r)
+				mu.Unlock()
+				// Progress for a long run: this file's verdicts.
+				var v []string
+				for _, a := range lvsAspects {
+					if c, ok := r.cells[a]; ok {
+						v = append(v, a+"="+c.verdict)
+					}
+				}
+				t.Logf("%s: %s%s", r.name, strings.Join(v, " "), r.skip)
+			})
+		}
+	})
 	sort.Slice(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
 	report := renderReport(lvsAspects, rows, time.Since(start))
 	// Markers: the driver script cuts the report out of the VM console.

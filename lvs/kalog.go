@@ -10,6 +10,7 @@ import (
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/check/probe"
 	"github.com/dsas/keepalived-go/config"
+	"github.com/dsas/keepalived-go/internal/strerror"
 )
 
 // This file writes the checker side's log lines operators grep, worded as
@@ -33,6 +34,9 @@ func verdictLines(c *config.Checker, vs, rs string, v check.Verdict) []string {
 	var urls []*config.URL
 	if c.HTTP != nil {
 		urls = c.HTTP.URLs
+	}
+	if v.NotRun {
+		return notRunLines(c.Type, rs, v.Err)
 	}
 	failed := func(name string) string {
 		if v.Retry > 0 && v.HasRun {
@@ -109,6 +113,35 @@ func verdictLines(c *config.Checker, vs, rs string, v check.Verdict) []string {
 		return append(out, fmt.Sprintf("Remote Web server %s succeed on service.", rs))
 	}
 	return nil
+}
+
+// notRunLines are keepalived's lines for a check whose socket could not be
+// set up (layer4.c's socket_bind_connect, then the checker's
+// "Rescheduling" line).
+func notRunLines(t config.CheckerType, rs string, err error) []string {
+	var se *probe.SetupError
+	if !errors.As(err, &se) {
+		return nil
+	}
+	why := strerror.Text(se.Err)
+	var out []string
+	switch se.Op {
+	case "SO_MARK":
+		out = append(out, fmt.Sprintf("Error setting fwmark %s to socket: %s", se.Arg, why))
+	case "SO_BINDTODEVICE":
+		out = append(out, fmt.Sprintf("Checker can't bind to device %s: %s", se.Arg, why))
+	default:
+		out = append(out, "Checker bind failed: "+why)
+	}
+	switch t {
+	case config.CheckTCP:
+		out = append(out, "TCP socket bind failed. Rescheduling.")
+	case config.CheckHTTP, config.CheckSSL:
+		out = append(out, "WEB socket bind failed. Rescheduling")
+	case config.CheckSMTP:
+		out = append(out, "SMTP_CHECK socket bind failed. Rescheduling.")
+	}
+	return out
 }
 
 var exitRe = regexp.MustCompile(`exit status (\d+)$`)

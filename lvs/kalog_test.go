@@ -55,6 +55,14 @@ func TestVerdictLines(t *testing.T) {
 			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) read timeout from socket after 0 retries"}},
 		{config.CheckDNS, check.Verdict{Retry: 3, Err: &probe.DNSError{Reason: "read error occurred. (rcode = 2)"}},
 			[]string{"DNS_CHECK ([10.20.1.2]:tcp:8080) read error occurred. (rcode = 2)"}},
+		// layer4.c's connect_error (corpus 045: two checkers bound to one
+		// bindto and bind_port), then the checker's own line.
+		{config.CheckTCP, check.Verdict{NotRun: true, WasUp: true, Err: &probe.SetupError{Op: "bind", Err: syscall.EADDRINUSE}},
+			[]string{"Checker bind failed: Address already in use", "TCP socket bind failed. Rescheduling."}},
+		{config.CheckSSL, check.Verdict{NotRun: true, Err: &probe.SetupError{Op: "SO_BINDTODEVICE", Arg: "eth9", Err: syscall.ENODEV}},
+			[]string{"Checker can't bind to device eth9: No such device", "WEB socket bind failed. Rescheduling"}},
+		{config.CheckSMTP, check.Verdict{NotRun: true, Err: &probe.SetupError{Op: "SO_MARK", Arg: "7", Err: syscall.EPERM}},
+			[]string{"Error setting fwmark 7 to socket: Operation not permitted", "SMTP_CHECK socket bind failed. Rescheduling."}},
 	} {
 		if diff := cmp.Diff(tc.want, verdictLines(&config.Checker{Type: tc.kind, HTTP: &config.HTTPCheck{URLs: urls}}, "[10.20.0.1]:tcp:80", rs, tc.v)); diff != "" {
 			t.Errorf("%s %+v (-want +got):\n%s", tc.kind, tc.v, diff)

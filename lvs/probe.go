@@ -2,6 +2,7 @@ package lvs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -99,6 +100,12 @@ func (w *watched) observe(ctx context.Context, r probe.Result) probe.Result {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sinceReset++
+	var se *probe.SetupError
+	if errors.As(r.Err, &se) {
+		// The check never ran (keepalived's connect_error): the
+		// engine's verdict logs keepalived's lines (kalog.go).
+		return r
+	}
 	first := !w.ran
 	w.ran = true
 	ok := r.OK()

@@ -15,14 +15,14 @@ func TestInstanceSyncDaemonInterface(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sd := cfg.Global.LVS.SyncDaemon; sd == nil || sd.Interface != "eth1" || sd.Instance != "VI_1" {
+	if sd := cfg.Global.LVS.SyncDaemon; sd == nil || sd.Interface != "eth1" || sd.Instance != "VI_1" || !sd.ByInstance {
 		t.Fatalf("sync daemon %+v", sd)
 	}
 	cfg, ds, err := ParseBytes("s.conf", []byte("global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n"+inst), labOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sd := cfg.Global.LVS.SyncDaemon; sd == nil || sd.Interface != "eth0" ||
+	if sd := cfg.Global.LVS.SyncDaemon; sd == nil || sd.Interface != "eth0" || sd.ByInstance ||
 		!strings.Contains(ds.String(), "(VI_1) lvs_sync_daemon_interface has already been specified as eth0 - ignoring") {
 		t.Fatalf("sync daemon %+v, diagnostics:\n%s", sd, ds)
 	}

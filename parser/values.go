@@ -70,25 +70,27 @@ func numericPrefix(s string) (string, bool) {
 // Timer reads keepalived's <TIMER>: an unsigned decimal number of seconds
 // with at most digits decimal places (6 for most timers, 3 for vrrp_script
 // interval/timeout). More places is an error and the value is rounded.
+// Leading white space (a quoted "  64") is skipped, as strtoull does in
+// keepalived's read_decimal_unsigned_long_func.
 func (c *ctx) Timer(t token, digits int, lo, hi time.Duration) (time.Duration, bool) {
-	s := t.Text
+	s := strings.TrimLeft(t.Text, kaSpace)
 	intPart, frac, hasDot := strings.Cut(s, ".")
 	if s == "" || (intPart == "" && frac == "") || !allDigits(intPart) || !allDigits(frac) || (hasDot && frac == "" && intPart == "") {
-		c.Report(t.Pos, invalidNumber, "invalid timer value '%s'", s)
+		c.Report(t.Pos, invalidNumber, "invalid timer value '%s'", t.Text)
 		return 0, false
 	}
 	if len(frac) > digits {
-		c.Report(t.Pos, invalidNumber, "timer value '%s' has more than %d decimal places, rounding", s, digits)
+		c.Report(t.Pos, invalidNumber, "timer value '%s' has more than %d decimal places, rounding", t.Text, digits)
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f > float64(math.MaxInt64/int64(time.Second)) {
-		c.Report(t.Pos, invalidNumber, "invalid timer value '%s'", s)
+		c.Report(t.Pos, invalidNumber, "invalid timer value '%s'", t.Text)
 		return 0, false
 	}
 	unit := time.Duration(math.Pow10(9 - digits))
 	d := time.Duration(math.Round(f*float64(time.Second)/float64(unit))) * unit
 	if d < lo || d > hi {
-		c.Report(t.Pos, invalidNumber, "timer value '%s' out of range [%v, %v]", s, lo, hi)
+		c.Report(t.Pos, invalidNumber, "timer value '%s' out of range [%v, %v]", t.Text, lo, hi)
 		return 0, false
 	}
 	return d, true

@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -338,28 +337,7 @@ func vrrpGlobalHostKeywords() table {
 		"vrrp_netlink_monitor_rcv_bufs_force": {Handle: gRcvForce(func(c *ctx, v bool) { c.vg().NetlinkMonitorRcvBufsForce = v })},
 		"process_monitor_rcv_bufs":            {Handle: gRcvBufs(func(c *ctx, n uint32) { c.vg().ProcessMonitorRcvBufs = n })},
 		"process_monitor_rcv_bufs_force":      {Handle: gRcvForce(func(c *ctx, v bool) { c.vg().ProcessMonitorRcvBufsForce = v })},
-		"vrrp_rx_bufs_policy": {Handle: func(c *ctx, kw token, args []token) {
-			if len(args) == 0 {
-				c.Report(kw.Pos, generalError, "vrrp_rx_bufs_policy missing")
-				return
-			}
-			g := c.vg()
-			for _, a := range args {
-				switch a.Text {
-				case "MTU":
-					g.RxBufsPolicy = 1
-				case "ADVERT":
-					g.RxBufsPolicy = 2
-				default:
-					n, err := strconv.ParseUint(a.Text, 10, 32)
-					if err != nil || n == 0 {
-						c.Report(a.Pos, generalError, "vrrp_rx_bufs_policy %s invalid", a.Text)
-						continue
-					}
-					g.RxBufsPolicy, g.RxBufsSize = 3, uint32(n)
-				}
-			}
-		}},
+		"vrrp_rx_bufs_policy":                 {Handle: rxBufsPolicy},
 		"vrrp_rx_bufs_multiplier": {Handle: gUint("Invalid vrrp_rx_bufs_multiplier '%s'", 1, 1<<32-1, func(c *ctx, n uint64) {
 			c.vg().RxBufsMultiplier = int(n)
 		})},

@@ -447,7 +447,7 @@ func instNotifyKeywords() table {
 				c.Report(kw.Pos, generalError, "(%s) lvs_sync_daemon_interface has already been specified as %s - ignoring", d.in.Name, g.SyncDaemon.Interface)
 				return
 			}
-			g.SyncDaemon = &config.SyncDaemon{Interface: args[0].Text, Instance: d.in.Name}
+			g.SyncDaemon = &config.SyncDaemon{Interface: args[0].Text, Instance: d.in.Name, ByInstance: true}
 		})},
 	}
 }

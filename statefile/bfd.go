@@ -156,6 +156,9 @@ func writeChildGlobals(w io.Writer, cfg *config.Config) {
 	if f := &g.VRRPNotifyFIFO; f.Script == nil {
 		f.Script = f.DroppedByVRRP // only the VRRP process checks it
 	}
+	if sd := g.LVS.SyncDaemon; sd != nil && sd.ByInstance {
+		g.LVS.SyncDaemon = nil // only the VRRP process reads it
+	}
 	v := &g.VRRP
 	if v.Firewall.NFTablesByVRRP {
 		v.Firewall.NFTables = false

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -169,6 +170,14 @@ func dumpVS(p func(string, ...any), vs *config.VirtualServer, g *config.VirtualS
 	p("   One packet scheduling = %sabled%s", enDis(f&config.SvcOnePacket != 0), ops)
 	if vs.PersistenceTimeout != 0 {
 		p("   persistence timeout = %d", vs.PersistenceTimeout)
+	}
+	if g := vs.PersistenceGranularity; g != 0xffffffff {
+		// A prefix length for IPv6, a netmask for IPv4 (dump_vs).
+		if vs.Family == config.IPv6 {
+			p("   persistence granularity = %d", g)
+		} else {
+			p("   persistence granularity = %s", netip.AddrFrom4([4]byte{byte(g >> 24), byte(g >> 16), byte(g >> 8), byte(g)}))
+		}
 	}
 	switch vs.Protocol {
 	case config.ProtoTCP:
@@ -544,10 +553,12 @@ func dumpVSG(p func(string, ...any), cfg *config.Config, g *config.VirtualServer
 		case config.ProtoSCTP:
 			sctp += n
 		}
-		if vs.Family == config.IPv6 {
-			fwm6 += n
-		} else {
+		// ipvswrapper.c counts into fwm4_alive only for an AF_INET
+		// virtual server; a mixed-family one (AF_UNSPEC) counts as IPv6.
+		if vs.Family == config.IPv4 {
 			fwm4 += n
+		} else {
+			fwm6 += n
 		}
 	}
 	for _, r := range g.Ranges {

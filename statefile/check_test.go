@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,74 @@ func TestDefaultScriptUserResolvedEarly(t *testing.T) {
 	g.DefaultScriptUserFailed = true
 	if _, _, ok := defaultScriptUser(&g); ok {
 		t.Error("failed while reading: line written")
+	}
+}
+
+// TestPersistenceGranularity: dump_vs prints the granularity when it is
+// set, a prefix length for IPv6 and a netmask for IPv4 (corpus 045's
+// freda and FWM 15 in the LVS differential).
+func TestPersistenceGranularity(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(conf, []byte(`virtual_server fwmark 15 {
+  persistence_granularity 128
+  real_server 10:10:10::2 24 {
+  }
+}
+virtual_server 10.20.0.1 80 {
+  protocol TCP
+  persistence_granularity 255.255.255.0
+  real_server 10.20.1.2 80 {
+  }
+}
+virtual_server 10.20.0.2 80 {
+  protocol TCP
+  real_server 10.20.1.2 80 {
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parser.Parse(conf, parser.Options{NoConfigID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	FormatCheckData(&out, cfg, nil)
+	got := regexp.MustCompile(`(?m)^ +persistence granularity = .*$`).FindAllString(out.String(), -1)
+	want := []string{"   persistence granularity = 128", "   persistence granularity = 255.255.255.0"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestVSGFwmarkAliveFamily: keepalived counts a group's fwmark entry's
+// destinations as IPv4 only for an AF_INET virtual server; one on a group
+// of both families (AF_UNSPEC) counts them as IPv6 (corpus 033 in the LVS
+// differential).
+func TestVSGFwmarkAliveFamily(t *testing.T) {
+	for _, tc := range []struct {
+		group, want string
+	}{
+		{"10.0.0.1 53\n fd00::4a 53\n fwmark 22 inet\n fwmark 36 inet6", "     Alive: 0 IPv4, 2 IPv6"},
+		{"10.0.0.1 53\n fwmark 22 inet", "     Alive: 2 IPv4, 0 IPv6"},
+	} {
+		conf := filepath.Join(t.TempDir(), "keepalived.conf")
+		src := "virtual_server_group G {\n " + tc.group + "\n}\nvirtual_server group G {\n protocol TCP\n lvs_method TUN\n" +
+			"real_server 2001:db8::20 {\n}\nreal_server 10.0.0.26 {\n}\n}\n"
+		if err := os.WriteFile(conf, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, diags, err := parser.Parse(conf, parser.Options{NoConfigID: true})
+		if err != nil || len(cfg.LVS.VirtualServers) == 0 {
+			t.Fatalf("%v %v", err, diags)
+		}
+		vs := cfg.LVS.VirtualServers[0]
+		h := check.ServiceStatus{Members: []check.Member{{ID: "a", Weight: 1}, {ID: "b", Weight: 1}}}
+		var out bytes.Buffer
+		FormatCheckData(&out, cfg, map[string]check.ServiceStatus{vsID(vs): h})
+		got := regexp.MustCompile(`(?m)^ +Alive: \d+ IPv4.*$`).FindString(out.String())
+		if got != tc.want {
+			t.Errorf("%q: %q, want %q (family %v)", tc.group, got, tc.want, vs.Family)
+		}
 	}
 }

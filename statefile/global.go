@@ -338,6 +338,21 @@ func nftablesInUse(g *config.Global, instances []config.Instance) bool {
 	return false
 }
 
+// DefaultScriptUserNote is the line keepalived's get_default_script_user
+// logs when a dump is the first to need the default script user and it
+// cannot be had: no script_user, keepalived_script missing, script
+// security on, and nothing read from the file resolved it before. Each of
+// keepalived's processes logs it at its first dump only; "" otherwise.
+func DefaultScriptUserNote(g *config.Global) string {
+	if g.ScriptUser != "" || g.DefaultScriptUserFailed || g.DefaultScriptUserResolved || !g.EnableScriptSecurity {
+		return ""
+	}
+	if _, err := user.Lookup("keepalived_script"); err == nil {
+		return ""
+	}
+	return "Unable to set default user keepalived_script for script"
+}
+
 // defaultScriptUser is keepalived's get_default_script_user: false (the
 // dump leaves the line out) when script_user names a user or group that
 // does not exist, or, without script_user, when keepalived_script does

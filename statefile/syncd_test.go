@@ -32,3 +32,28 @@ func TestSyncDaemonGlobalLines(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncDaemonByInstanceNotInCheckData: a vrrp_instance's deprecated
+// lvs_sync_daemon_interface is read by keepalived's VRRP process only, so
+// keepalived_check.data has no sync daemon lines (corpus 020 in the LVS
+// differential); the global lvs_sync_daemon is in both.
+func TestSyncDaemonByInstanceNotInCheckData(t *testing.T) {
+	for _, tc := range []struct {
+		sd   config.SyncDaemon
+		want bool
+	}{
+		{config.SyncDaemon{Interface: "eth1", Instance: "VI_1", ByInstance: true}, false},
+		{config.SyncDaemon{Interface: "eth1", Instance: "VI_1"}, true},
+	} {
+		cfg := &config.Config{}
+		cfg.Global.LVS.SyncDaemon = &tc.sd
+		var b strings.Builder
+		writeChildGlobals(&b, cfg)
+		if got := strings.Contains(b.String(), " LVS syncd interface = eth1\n"); got != tc.want {
+			t.Errorf("%+v: sync daemon lines %v, want %v", tc.sd, got, tc.want)
+		}
+		if cfg.Global.LVS.SyncDaemon == nil {
+			t.Fatal("the configuration was changed")
+		}
+	}
+}

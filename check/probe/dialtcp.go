@@ -103,15 +103,16 @@ func connect(f *os.File, sa unix.Sockaddr) error {
 }
 
 // prepare applies SO_MARK, SO_BINDTODEVICE and the bind address or port.
+// A failure is a SetupError: the check never ran.
 func (c Conn) prepare(fd, family int) error {
 	if c.FWMark != 0 {
 		if e := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(c.FWMark)); e != nil {
-			return fmt.Errorf("SO_MARK %d: %w", c.FWMark, e)
+			return &SetupError{Op: "SO_MARK", Arg: fmt.Sprint(c.FWMark), Err: e}
 		}
 	}
 	if c.BindIf != "" {
 		if e := unix.BindToDevice(fd, c.BindIf); e != nil {
-			return fmt.Errorf("SO_BINDTODEVICE %s: %w", c.BindIf, e)
+			return &SetupError{Op: "SO_BINDTODEVICE", Arg: c.BindIf, Err: e}
 		}
 	}
 	if !c.BindAddr.IsValid() && c.BindPort == 0 {
@@ -133,10 +134,24 @@ func (c Conn) prepare(fd, family int) error {
 		sa = s
 	}
 	if e := unix.Bind(fd, sa); e != nil {
-		return fmt.Errorf("bind %v port %d: %w", c.BindAddr, c.BindPort, e)
+		return &SetupError{Op: "bind", Arg: fmt.Sprintf("%v port %d", c.BindAddr, c.BindPort), Err: e}
 	}
 	return nil
 }
+
+// SetupError is a TCP check whose socket could not be set up before
+// connect: SO_MARK, SO_BINDTODEVICE or bind failed (keepalived's
+// connect_error, for instance a bindto/bind_port another checker's
+// connection still holds). keepalived logs it and runs the check again
+// after delay_loop; it is no verdict on the real server.
+type SetupError struct {
+	Op  string // "SO_MARK", "SO_BINDTODEVICE" or "bind"
+	Arg string // the mark, the device, the address and port
+	Err error  // the errno
+}
+
+func (e *SetupError) Error() string { return fmt.Sprintf("%s %s: %v", e.Op, e.Arg, e.Err) }
+func (e *SetupError) Unwrap() error { return e.Err }
 
 // fileConn is a connected socket held as an *os.File, with the net.Conn
 // methods a file lacks.

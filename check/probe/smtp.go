@@ -46,7 +46,10 @@ func (s *SMTP) Check(ctx context.Context) Result {
 	c, stop, err := s.Conn.dial(ctx, "tcp")
 	if err != nil {
 		var now *immediateError
+		var se *SetupError
 		switch {
+		case errors.As(err, &se):
+			return fail(err) // no verdict: the engine reschedules it
 		case errors.As(err, &now):
 			return fail(&SMTPError{Reason: fmt.Sprintf("Network unreachable for server %s - real server [%s]:%d",
 				s.Conn.Addr.Addr().WithZone(""), s.RS.Addr().WithZone(""), s.RS.Port()), Err: err})

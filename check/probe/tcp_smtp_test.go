@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,30 @@ func TestTCP(t *testing.T) {
 	}
 	if r := mustReturn(t, &TCP{Conn: Conn{Addr: closedPort(t), Timeout: time.Second}}); r.OK() {
 		t.Fatal("closed port passed")
+	}
+}
+
+// TestTCPBindInUse: a bind_port another socket holds is a SetupError (the
+// check never ran; keepalived's connect_error), on the blocking and the
+// stepped path alike.
+func TestTCPBindInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	held := ln.Addr().(*net.TCPAddr).AddrPort()
+	p := &TCP{Conn: Conn{Addr: closedPort(t), BindAddr: held.Addr(), BindPort: held.Port(), Timeout: time.Second}}
+	var se *SetupError
+	if r := p.Check(context.Background()); !errors.As(r.Err, &se) || se.Op != "bind" || !errors.Is(se, syscall.EADDRINUSE) {
+		t.Fatalf("Check: %v", r.Err)
+	}
+	st := p.Begin(time.Now())
+	if fd, _, _, _ := st.Wait(); fd >= 0 {
+		t.Fatalf("stepped check waits on fd %d", fd)
+	}
+	if r, done := st.Step(time.Now(), false); !done || !errors.As(r.Err, &se) {
+		t.Fatalf("Step: done %v, %v", done, r.Err)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"syscall"
@@ -171,12 +172,30 @@ func dumpOnSignals(o Options, opt *hooks, src status.Sources, get func() *daemon
 			}
 		}
 	}
-	vrrpData := dump("Printing VRRP data for process(%d) on signal", files.WriteData)
+	// Each of keepalived's processes resolves the default script user at
+	// its first dump if nothing did before, and logs its failure then.
+	userNote := func(l *slog.Logger, told *bool) {
+		if d := get(); d != nil && !*told {
+			*told = true
+			if n := statefile.DefaultScriptUserNote(&d.Config().Global); n != "" {
+				l.Error(n)
+			}
+		}
+	}
+	var vrrpTold, checkTold bool
+	vrrpDump := dump("Printing VRRP data for process(%d) on signal", files.WriteData)
+	vrrpData := func() {
+		if d := get(); d != nil && d.VRRP() != nil {
+			userNote(vlog, &vrrpTold)
+		}
+		vrrpDump()
+	}
 	checkData := func() {
 		// keepalived's checker process logs and writes its own file.
 		if path, err := files.WriteCheckData(); err != nil {
 			opt.Logs.Check.Error(err.Error())
 		} else if path != "" {
+			userNote(opt.Logs.Check, &checkTold)
 			opt.Logs.Check.Info(fmt.Sprintf("Printing checker data for process(%d) on signal", os.Getpid()))
 		}
 	}
