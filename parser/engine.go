@@ -178,7 +178,7 @@ func inFile(ds Diagnostics, path string) Diagnostics {
 
 func (c *ctx) setEffect(e effect, format string, args ...any) {
 	c.core.effect = e
-	c.diags = append(c.diags, Diagnostic{Class: info, Msg: fmt.Sprintf(format, args...), effect: e, procs: c.core.proc})
+	c.diags = append(c.diags, Diagnostic{Class: info, Msg: c.message(format, args), effect: e, procs: c.core.proc})
 }
 
 // finish drops the duplicates the several passes produce (a top-level
@@ -190,8 +190,8 @@ func (c *ctx) finish() Diagnostics {
 		class Class
 		msg   string
 	}
-	seen := map[key]int{}
-	out := c.diags[:0:0]
+	seen := make(map[key]int, len(c.diags))
+	out := make(Diagnostics, 0, len(c.diags))
 	for _, d := range c.diags {
 		k := key{d.Pos, d.Class, d.Msg}
 		if i, ok := seen[k]; ok {
