@@ -20,6 +20,10 @@ import (
 
 // coreState is the engine's and global_defs' share of a ctx.
 type coreState struct {
+	// itemsAhead bounds the items of the item block being read (the
+	// plain lines a replay has ahead, plus one): a list handler may size
+	// itself once with it instead of growing (0: taken or unknown).
+	itemsAhead int
 	lx         *lexer
 	aborted    bool
 	skipBlock  bool
@@ -479,6 +483,9 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		}
 	}
 	var words []token
+	if kw.Kind == kwItemBlock {
+		c.core.itemsAhead = lx.plainAhead() + 1
+	}
 	emit := func(item []token) {
 		if len(item) == 0 {
 			return
