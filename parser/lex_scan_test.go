@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -41,5 +42,33 @@ func TestLongScans(t *testing.T) {
 		if got := wordEnd(s, i); got != want {
 			t.Fatalf("wordEnd(%q, %d) = %d, want %d", s, i, got, want)
 		}
+	}
+}
+
+// TestVIPBlockSizedOnce: replaying the tape, a VIP block's list is sized
+// from the plain lines ahead, so it ends exactly full (doubling would
+// leave up to half of it spare), and the blank line and the comment in
+// it change nothing.
+func TestVIPBlockSizedOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n")
+	for i := 1; i <= 3000; i++ {
+		fmt.Fprintf(&b, "    10.0.%d.%d/32\n", i>>8, i&255)
+		if i == 1000 {
+			b.WriteString("\n    # a comment\n")
+		}
+	}
+	b.WriteString("  }\n}\n")
+	cfg, _, err := ParseBytes("vips.conf", []byte(b.String()), benchOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := cfg.VRRP.Instances[0]
+	if n := len(in.VIPs) + len(in.ExcludedVIPs); n != 3000 {
+		t.Fatalf("%d addresses, want 3000", n)
+	}
+	// The eVIPs are the excess of the one list, in place.
+	if spare := cap(in.ExcludedVIPs) - len(in.ExcludedVIPs); spare > 60 {
+		t.Errorf("the VIP list has %d spare places: it grew instead of being sized once", spare)
 	}
 }
