@@ -72,3 +72,13 @@ func TestVIPBlockSizedOnce(t *testing.T) {
 		t.Errorf("the VIP list has %d spare places: it grew instead of being sized once", spare)
 	}
 }
+
+// TestHasLowerPrefix holds hasLowerPrefix to what it replaces.
+func TestHasLowerPrefix(t *testing.T) {
+	for _, s := range []string{"", "w", "warn", "warning", "WARNING - x", "Warning: y", "WARNİNG", "warnin\xffg",
+		"\xffwarning", "ｗarning", "warnings", "Wa", "(VI_1) WARNING", "deprecated"} {
+		if got, want := hasLowerPrefix(s, "warning"), strings.HasPrefix(strings.ToLower(s), "warning"); got != want {
+			t.Errorf("hasLowerPrefix(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
