@@ -497,7 +497,11 @@ func decommentClean(s string) (out string, lead int, unterminated, clean bool) {
 	// Most lines have nothing to strip or rewrite, or only a comment
 	// before any quote or backslash: no copy for them. (A trailing
 	// backslash continues the line even after a comment.)
-	i = indexSpecial(s)
+	if len(s) > longScan {
+		i = indexFirstOf(s, specials)
+	} else {
+		i = indexSpecial(s)
+	}
 	if i < 0 {
 		return trimBlanksRight(s), lead, false, true
 	}
@@ -543,17 +547,20 @@ func decommentClean(s string) (out string, lead int, unterminated, clean bool) {
 	return string(b), lead, unterminated, false
 }
 
+// specials are the bytes indexSpecial looks for; a line longer than
+// longScan is searched for them with IndexByte (indexFirstOf).
+const specials = "\"\\#!"
+
 // indexSpecial is strings.IndexAny(s, "\"\\#!") without building the
 // set on every call (a third of reading a file of comments).
 func indexSpecial(s string) int {
-	n := min(len(s), longScan)
-	for i := 0; i < n; i++ {
+	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '"', '\\', '#', '!':
 			return i
 		}
 	}
-	return indexFirstAfter(s, n, "\"\\#!")
+	return -1
 }
 
 // isInclude is keepalived's is_include: "include" plus whitespace, or
@@ -1556,22 +1563,24 @@ func (lx *lexer) tokenizeInto(toks []token, l line) []token {
 			i += j + 2
 			continue
 		}
-		j := wordEnd(s, i)
+		// The walk stops after longScan bytes; wordEnd searches the rest
+		// of a long word (kept out of this loop, which is hot).
+		j, end := i, min(len(s), i+longScan)
+		for j < end && !isSpace(s[j]) && s[j] != '"' {
+			j++
+		}
+		if j == end && end < len(s) {
+			j = wordEnd(s, j)
+		}
 		toks = append(toks, token{Text: s[i:j], Pos: pos})
 		i = j
 	}
 }
 
-// wordEnd is where the word at s[i] ends: at a blank, a quote or the end
-// of s. Past longScan bytes it searches with IndexByte (a 1 KB word).
+// wordEnd is where the word going on at s[i] ends: at a blank, a quote
+// or the end of s, searched with IndexByte (a long word).
 func wordEnd(s string, i int) int {
-	n := min(len(s), i+longScan)
-	for j := i; j < n; j++ {
-		if isSpace(s[j]) || s[j] == '"' {
-			return j
-		}
-	}
-	if j := indexFirstAfter(s, n, " \t\f\n\r\v\""); j >= 0 {
+	if j := indexFirstAfter(s, i, " \t\f\n\r\v\""); j >= 0 {
 		return j
 	}
 	return len(s)

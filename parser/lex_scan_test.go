@@ -28,8 +28,11 @@ func TestLongScans(t *testing.T) {
 		if got, want := indexBraceOrQuote(s), strings.IndexAny(s, "{}\""); got != want {
 			t.Fatalf("indexBraceOrQuote(%q) = %d, want %d", s, got, want)
 		}
-		if got, want := indexSpecial(s), strings.IndexAny(s, "\"\\#!"); got != want {
+		if got, want := indexSpecial(s), strings.IndexAny(s, specials); got != want {
 			t.Fatalf("indexSpecial(%q) = %d, want %d", s, got, want)
+		}
+		if got, want := indexFirstOf(s, specials), strings.IndexAny(s, specials); got != want {
+			t.Fatalf("indexFirstOf(%q, specials) = %d, want %d", s, got, want)
 		}
 		i := 0
 		if size > 0 {
