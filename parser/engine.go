@@ -20,6 +20,10 @@ import (
 
 // coreState is the engine's and global_defs' share of a ctx.
 type coreState struct {
+	// itemsAhead bounds the items of the item block being read (the
+	// plain lines a replay has ahead, plus one): a list handler may size
+	// itself once with it instead of growing (0: taken or unknown).
+	itemsAhead int
 	lx         *lexer
 	aborted    bool
 	skipBlock  bool
@@ -178,7 +182,7 @@ func inFile(ds Diagnostics, path string) Diagnostics {
 
 func (c *ctx) setEffect(e effect, format string, args ...any) {
 	c.core.effect = e
-	c.diags = append(c.diags, Diagnostic{Class: info, Msg: fmt.Sprintf(format, args...), effect: e, procs: c.core.proc})
+	c.diags = append(c.diags, Diagnostic{Class: info, Msg: c.message(format, args), effect: e, procs: c.core.proc})
 }
 
 // finish drops the duplicates the several passes produce (a top-level
@@ -190,8 +194,8 @@ func (c *ctx) finish() Diagnostics {
 		class Class
 		msg   string
 	}
-	seen := map[key]int{}
-	out := c.diags[:0:0]
+	seen := make(map[key]int, len(c.diags))
+	out := make(Diagnostics, 0, len(c.diags))
 	for _, d := range c.diags {
 		k := key{d.Pos, d.Class, d.Msg}
 		if i, ok := seen[k]; ok {
@@ -479,6 +483,9 @@ func (c *ctx) valueBlock(kw *keyword, toks []token) {
 		}
 	}
 	var words []token
+	if kw.Kind == kwItemBlock {
+		c.core.itemsAhead = lx.plainAhead() + 1
+	}
 	emit := func(item []token) {
 		if len(item) == 0 {
 			return

@@ -226,6 +226,24 @@ func (lx *lexer) replay() (line, bool) {
 	return l, true
 }
 
+// plainAhead is how many plain lines (no brace, no quote) a replay has
+// next, after the opening brace if that comes first; 0 when not replaying.
+func (lx *lexer) plainAhead() int {
+	t := lx.play
+	if t == nil {
+		return 0
+	}
+	i := lx.playAt
+	if i < t.n && t.kinds[i]&^kindQuiet == kindOpen {
+		i++ // the block's "{", split from its keyword
+	}
+	start := i
+	for i < t.n && t.kinds[i]&^kindQuiet == kindPlain {
+		i++
+	}
+	return i - start
+}
+
 // block is the text the lexer is reading, "" when none.
 func (lx *lexer) block() string {
 	if n := len(lx.stack); n > 0 && lx.stack[n-1].cur != nil {

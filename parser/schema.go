@@ -78,11 +78,32 @@ type ctx struct {
 	// one escaped to the heap for every address (13 MB for 65 535 VIPs).
 	addr     addrItem
 	addrArgs itemArgs
+
+	// msgs interns diagnostic texts and msgBuf is where they are
+	// formatted: each pass reports the same messages again, and a long
+	// line's pieces all carry the same 1 KB word, so a repeated text
+	// shares the first one's bytes instead of holding its own copy.
+	msgs   map[string]string
+	msgBuf []byte
+}
+
+// message formats a diagnostic's text, interned (see ctx.msgs).
+func (c *ctx) message(format string, args []any) string {
+	c.msgBuf = fmt.Appendf(c.msgBuf[:0], format, args...)
+	if s, ok := c.msgs[string(c.msgBuf)]; ok {
+		return s
+	}
+	if c.msgs == nil {
+		c.msgs = map[string]string{}
+	}
+	s := string(c.msgBuf)
+	c.msgs[s] = s
+	return s
 }
 
 // Report records a diagnostic of the given class at pos.
 func (c *ctx) Report(pos Pos, class Class, format string, args ...any) {
-	d := Diagnostic{Pos: pos, Class: class, Msg: fmt.Sprintf(format, args...), procs: c.core.proc}
+	d := Diagnostic{Pos: pos, Class: class, Msg: c.message(format, args), procs: c.core.proc}
 	if lx := c.core.lx; lx != nil {
 		d.line = true
 		d.named = lx.child || len(lx.stack) > 1 || (len(lx.stack) == 1 && len(lx.stack[0].matches) > 1)

@@ -521,8 +521,11 @@ func (k *instCompletion) vips() bool {
 func (k *instCompletion) fixVIPs(l []config.Address, kind string, extraIf, extraVMAC *bool) []config.Address {
 	in := k.in
 	v := &in.VMAC
-	out := l[:0]
-	for _, a := range l {
+	// In place, through a pointer: an address is 160 bytes, and copying
+	// each out and back cost 65 535 VIPs 20 MB of moves.
+	n := 0
+	for i := range l {
+		a := &l[i]
 		fam := config.FamilyOf(a.Prefix.Addr())
 		if a.UseVMAC {
 			a.UseVMAC = false
@@ -549,9 +552,12 @@ func (k *instCompletion) fixVIPs(l []config.Address, kind string, extraIf, extra
 				*extraIf = true
 			}
 		}
-		out = append(out, a)
+		if n != i {
+			l[n] = *a
+		}
+		n++
 	}
-	return out
+	return l[:n]
 }
 
 // ownerTrackers: an address owner, and a member of a sync group without

@@ -761,17 +761,30 @@ func vipItem(excluded bool) func(c *ctx, d *instDraft, item []token) {
 		// gratuitous ARPs twice, and adding it again is an EEXIST that
 		// keepalived ignores. We do the same, so a peer's address count
 		// and the wire agree with keepalived's.
-		d.addVIP(a, excluded)
+		d.addVIP(a, excluded, c.takeItemsAhead())
 	}
 }
 
-// addVIP appends a to the VIPs or eVIPs.
-func (d *instDraft) addVIP(a config.Address, excluded bool) {
+// takeItemsAhead returns the item block's size bound once (see
+// coreState.itemsAhead).
+func (c *ctx) takeItemsAhead() int {
+	n := c.core.itemsAhead
+	c.core.itemsAhead = 0
+	return n
+}
+
+// addVIP appends a to the VIPs or eVIPs, first making room for ahead
+// more when ahead > 1 (65 535 VIPs: one 10 MB list, not 21 MB of
+// doublings).
+func (d *instDraft) addVIP(a config.Address, excluded bool, ahead int) {
+	l := &d.in.VIPs
 	if excluded {
-		d.in.ExcludedVIPs = appendDoubling(d.in.ExcludedVIPs, a)
-		return
+		l = &d.in.ExcludedVIPs
 	}
-	d.in.VIPs = appendDoubling(d.in.VIPs, a)
+	if ahead > 1 && cap(*l)-len(*l) < ahead {
+		*l = slices.Grow(*l, ahead)
+	}
+	*l = appendDoubling(*l, a)
 }
 
 // appendDoubling appends a, doubling the capacity when it is full. append
