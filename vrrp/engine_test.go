@@ -783,8 +783,8 @@ func TestConfigFaultHoldsInstance(t *testing.T) {
 	s.start("h1")
 	s.at(30 * time.Second)
 	st := s.status("h1", "VI_1")
-	if st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, []string{ic.ConfigFault}) {
-		t.Fatalf("state %v reasons %q, want FAULT for the configuration", st.State, st.FaultReasons)
+	if st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, []string{ic.ConfigFault}) || st.FaultCount != 1 {
+		t.Fatalf("state %v reasons %q count %d, want FAULT for the configuration, counted once", st.State, st.FaultReasons, st.FaultCount)
 	}
 	if st.Stats.AdvertSent != 0 || st.Stats.BecomeMaster != 0 {
 		t.Fatalf("a config-faulted instance ran: %+v", st.Stats)

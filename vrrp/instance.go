@@ -998,9 +998,10 @@ func (in *instance) faultReasons() []string {
 
 // faultSources is faultReasons plus how many of them keepalived counts in
 // num_script_if_fault: one per failing interface, weight-0 script,
-// file, process or BFD and for a missing source address. A configuration
-// fault (num_config_faults), a script with no result yet
-// (num_script_init) and a sync group's other member are kept apart.
+// file, process or BFD and for a missing source address, and a
+// configuration fault (keepalived starts the count at num_config_faults).
+// A script with no result yet (num_script_init) and a sync group's other
+// member are kept apart.
 func (in *instance) faultSources() (reasons []string, counted int) {
 	r := in.r
 	add := func(counts bool, reason string) {
@@ -1019,7 +1020,7 @@ func (in *instance) faultSources() (reasons []string, counted int) {
 		add(true, "source address "+in.cfg.SrcIP.String()+" missing (track_src_ip)")
 	}
 	if in.cfg.ConfigFault != "" {
-		add(false, in.cfg.ConfigFault)
+		add(true, in.cfg.ConfigFault)
 	}
 	for _, d := range in.cfg.trackedDevs() {
 		if !r.ifUp[d.name] {
