@@ -989,15 +989,9 @@ func (in *instance) logStartFault() {
 	in.logf("entering FAULT state")
 }
 
-// faultReasons explains a FAULT state in words, following the rules of
-// reevalTracking; it is only read by observers, never by the engine.
-func (in *instance) faultReasons() []string {
-	reasons, _ := in.faultSources()
-	return reasons
-}
-
-// faultSources is faultReasons plus how many of them keepalived counts in
-// num_script_if_fault: one per failing interface, weight-0 script,
+// faultSources explains a FAULT state in words, following the rules of
+// reevalTracking (it is only read by observers, never by the engine), and
+// says how many of its reasons keepalived counts in num_script_if_fault: one per failing interface, weight-0 script,
 // file, process or BFD and for a missing source address, and a
 // configuration fault (keepalived starts the count at num_config_faults).
 // A script with no result yet (num_script_init) and a sync group's other
