@@ -991,9 +991,10 @@ func (in *instance) logStartFault() {
 
 // faultSources explains a FAULT state in words, following the rules of
 // reevalTracking (it is only read by observers, never by the engine), and
-// says how many of its reasons keepalived counts in num_script_if_fault: one per failing interface, weight-0 script,
-// file, process or BFD and for a missing source address, and a
-// configuration fault (keepalived starts the count at num_config_faults).
+// says how many of its reasons keepalived counts in num_script_if_fault:
+// one per failing interface, weight-0 script, file, process or BFD, for a
+// missing source address and for a configuration fault (keepalived starts
+// the count at num_config_faults).
 // A script with no result yet (num_script_init) and a sync group's other
 // member are kept apart.
 func (in *instance) faultSources() (reasons []string, counted int) {
