@@ -354,9 +354,7 @@ func dumpInstanceState(p func(string, ...any), in *status.Instance, cc *config.C
 	dumpFlags(p, in, ci)
 	p("   Wantstate = %s", wantState(in, ci))
 	p("   Number of config faults = %d", b2u(c.ConfigFault != ""))
-	// The engine does not count fault sources; a FAULT instance has at
-	// least one.
-	p("   Number of interface and track script faults = %d", b2u(in.State == vrrp.StateFault))
+	p("   Number of interface and track script faults = %d", ifFaults(in))
 	p("   Number of track scripts init = 0")
 	var last time.Time
 	if n := len(in.History); n > 0 {
@@ -766,4 +764,15 @@ func mcastGroup(in *status.Instance) netip.Addr {
 		return mustAddr("ff02::12")
 	}
 	return mustAddr("224.0.0.18")
+}
+
+// ifFaults is keepalived's num_script_if_fault: the engine's count of
+// failing trackers. A FAULT instance whose sources keepalived keeps in
+// other counters (a script not yet run, a sync group peer) still shows 1
+// here, as the runtime differential observed so far.
+func ifFaults(in *status.Instance) int {
+	if in.State != vrrp.StateFault {
+		return 0
+	}
+	return max(in.FaultCount, 1)
 }

@@ -55,3 +55,23 @@ func TestIPVLANDump(t *testing.T) {
 		t.Errorf("eth1 does not track VI_2:\n%s", eth1)
 	}
 }
+
+// TestIfFaultsLine: the dump prints the engine's fault count for a FAULT
+// instance (keepalived's num_script_if_fault; corpus 048 VI_1 has 6), at
+// least 1 there, and 0 for any other state.
+func TestIfFaultsLine(t *testing.T) {
+	for _, c := range []struct {
+		state vrrp.State
+		count int
+		want  int
+	}{
+		{vrrp.StateFault, 6, 6},
+		{vrrp.StateFault, 0, 1},
+		{vrrp.StateBackup, 0, 0},
+	} {
+		in := status.Instance{InstanceStatus: vrrp.InstanceStatus{Name: "VI_1", State: c.state, FaultCount: c.count}}
+		if got := ifFaults(&in); got != c.want {
+			t.Errorf("state %v count %d: printed %d, want %d", c.state, c.count, got, c.want)
+		}
+	}
+}

@@ -783,8 +783,8 @@ func TestConfigFaultHoldsInstance(t *testing.T) {
 	s.start("h1")
 	s.at(30 * time.Second)
 	st := s.status("h1", "VI_1")
-	if st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, []string{ic.ConfigFault}) {
-		t.Fatalf("state %v reasons %q, want FAULT for the configuration", st.State, st.FaultReasons)
+	if st.State != vrrp.StateFault || !slices.Equal(st.FaultReasons, []string{ic.ConfigFault}) || st.FaultCount != 1 {
+		t.Fatalf("state %v reasons %q count %d, want FAULT for the configuration, counted once", st.State, st.FaultReasons, st.FaultCount)
 	}
 	if st.Stats.AdvertSent != 0 || st.Stats.BecomeMaster != 0 {
 		t.Fatalf("a config-faulted instance ran: %+v", st.Stats)
@@ -1210,5 +1210,33 @@ func TestGARPIntervalSharedByInstances(t *testing.T) {
 	want := []string{"10.77.0.1 0s", "10.77.0.2 10s", "10.77.1.1 20s"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("GARPs %v, want %v", got, want)
+	}
+}
+
+// TestFaultCount: like keepalived's num_script_if_fault, every failing
+// weight-0 tracker counts once (a process without quorum, a BFD session
+// Down), weighted trackers and a script without a result yet do not.
+func TestFaultCount(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+	ic.TrackProcesses = []vrrp.TrackRef{{Name: "p0"}, {Name: "p1"}, {Name: "p2", Weight: 30, Reverse: true}, {Name: "p5"}}
+	ic.TrackBFDs = []vrrp.TrackRef{{Name: "b0"}, {Name: "b1"}, {Name: "b3", Weight: 20}, {Name: "b5"}}
+	ic.TrackFiles = []vrrp.TrackRef{{Name: "f0"}, {Name: "f4", Weight: -10, Reverse: true}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{ic}})
+	s.start("h1")
+	r := s.h["h1"].Router
+	r.FileValue("f0", 0)
+	r.FileValue("f4", 0)
+	for _, p := range []string{"p0", "p1", "p2", "p5"} {
+		r.ProcessRunning(p, false)
+	}
+	st := s.status("h1", "VI_1")
+	if st.State != vrrp.StateFault || st.FaultCount != 6 {
+		t.Fatalf("3 processes and 3 BFDs down: %v count %d %q, want FAULT 6", st.State, st.FaultCount, st.FaultReasons)
+	}
+	r.ProcessRunning("p0", true)
+	r.BFDState("b0", true)
+	if st = s.status("h1", "VI_1"); st.FaultCount != 4 {
+		t.Fatalf("after p0 and b0 came up: count %d %q, want 4", st.FaultCount, st.FaultReasons)
 	}
 }

@@ -157,6 +157,9 @@ type InstanceStatus struct {
 	Trackers []TrackerStatus
 	// FaultReasons say why a FAULT instance is in FAULT; nil otherwise.
 	FaultReasons []string
+	// FaultCount is how many of FaultReasons keepalived counts as
+	// "interface and track script faults" (num_script_if_fault).
+	FaultCount int
 	// NextExtraGARP is when the next garp_extra_if round is due (zero
 	// when none is).
 	NextExtraGARP time.Time

@@ -893,7 +893,7 @@ func (in *instance) status() InstanceStatus {
 	}
 	st.Trackers = in.trackers()
 	if in.state == StateFault {
-		st.FaultReasons = in.faultReasons()
+		st.FaultReasons, st.FaultCount = in.faultSources()
 	}
 	st.History = make([]Transition, 0, len(in.history))
 	st.History = append(st.History, in.history[in.histNext:]...)
@@ -989,26 +989,39 @@ func (in *instance) logStartFault() {
 	in.logf("entering FAULT state")
 }
 
-// faultReasons explains a FAULT state in words, following the rules of
-// reevalTracking; it is only read by observers, never by the engine.
-func (in *instance) faultReasons() []string {
+// faultSources explains a FAULT state in words, following the rules of
+// reevalTracking (it is only read by observers, never by the engine), and
+// says how many of its reasons keepalived counts in num_script_if_fault:
+// one per failing interface, weight-0 script, file, process or BFD, for a
+// missing source address and for a configuration fault (keepalived starts
+// the count at num_config_faults).
+// A script with no result yet (num_script_init) and a sync group's other
+// member are kept apart.
+func (in *instance) faultSources() (reasons []string, counted int) {
 	r := in.r
-	var out []string
+	add := func(counts bool, reason string) {
+		reasons = append(reasons, reason)
+		if counts {
+			counted++
+		}
+	}
 	if !in.cfg.DontTrackPrimary && !r.ifUp[in.cfg.Interface] {
-		out = append(out, "interface "+in.cfg.Interface+" down")
+		add(true, "interface "+in.cfg.Interface+" down")
 	}
 	if in.noSource() || in.srcLost {
-		out = append(out, "no source address on "+in.cfg.Interface)
+		add(true, "no source address on "+in.cfg.Interface)
 	}
 	if in.srcMissing {
-		out = append(out, "source address "+in.cfg.SrcIP.String()+" missing (track_src_ip)")
+		add(true, "source address "+in.cfg.SrcIP.String()+" missing (track_src_ip)")
 	}
 	if in.cfg.ConfigFault != "" {
-		out = append(out, in.cfg.ConfigFault)
+		add(true, in.cfg.ConfigFault)
 	}
 	for _, d := range in.cfg.trackedDevs() {
 		if !r.ifUp[d.name] {
-			out = append(out, d.what+" interface "+d.name+" down")
+			// keepalived tracks an interface once per instance, so one
+			// that is also a track_interface counts there only.
+			add(!in.tracksInterface(d.name), d.what+" interface "+d.name+" down")
 		}
 	}
 	for _, t := range in.trackers() {
@@ -1017,16 +1030,22 @@ func (in *instance) faultReasons() []string {
 		}
 		switch {
 		case t.Kind == "file" && !t.OK:
-			out = append(out, fmt.Sprintf("track_file %s is %d", t.Name, t.Value))
+			add(true, fmt.Sprintf("track_file %s is %d", t.Name, t.Value))
 		case t.Kind == "file":
 		case t.Kind == "script" && !t.Known:
-			out = append(out, "track_script "+t.Name+" has no result yet")
+			add(false, "track_script "+t.Name+" has no result yet")
 		case t.OK == t.Reverse:
-			out = append(out, "track_"+t.Kind+" "+t.Name+" failed")
+			add(true, "track_"+t.Kind+" "+t.Name+" failed")
 		}
 	}
 	if g := in.group; g != nil && !in.ownFault {
-		out = append(out, "sync group "+g.name+" has a member in FAULT")
+		add(false, "sync group "+g.name+" has a member in FAULT")
 	}
-	return out
+	return reasons, counted
+}
+
+// tracksInterface says whether name is one of the instance's
+// track_interface entries.
+func (in *instance) tracksInterface(name string) bool {
+	return slices.ContainsFunc(in.cfg.TrackInterfaces, func(t TrackInterface) bool { return t.Name == name })
 }
