@@ -1,0 +1,69 @@
+// Package bgphelper is the keepalived-bgp program: bgpproc's protocol
+// served over the embedded gobgp speaker (bgpspeaker). It joins the two
+// adapters as vrrpside joins the VRRP engine to its kernel adapters; a
+// package rather than cmd/keepalived-bgp's main so that tests can run it
+// from their own binary (the qemu VM has no Go toolchain to build it).
+package bgphelper
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dsas/keepalived-go/bgpproc"
+	"github.com/dsas/keepalived-go/bgpspeaker"
+)
+
+// Main runs the helper on the process's stdin and stdout and returns its
+// exit status.
+func Main(args []string) int {
+	// The daemon decides when the sessions close: a SIGTERM sent to the
+	// whole service (systemd's control group, a terminal's ^C) must not
+	// cut them before the daemon's drain. The helper exits when its stdin
+	// closes, whatever ended the daemon.
+	signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGPIPE)
+	out := os.Stdout
+	os.Stdout = os.Stderr // stdout is the protocol's: nothing else may write there
+	return run(args, os.Stdin, out, os.Stderr)
+}
+
+func run(args []string, in io.Reader, out, errw io.Writer) int {
+	if len(args) > 1 {
+		fmt.Fprintln(errw, "keepalived-bgp: keepalived's BGP speaker, started by keepalived; it takes no arguments")
+		return 2
+	}
+	if err := bgpproc.Serve(in, out, Start); err != nil {
+		fmt.Fprintln(errw, "keepalived-bgp:", err)
+		return 1
+	}
+	return 0
+}
+
+// Start runs a gobgp speaker for c.
+func Start(log *slog.Logger, c bgpproc.Config) (bgpproc.Backend, error) {
+	cfg := bgpspeaker.Config{LocalAS: c.LocalAS, RouterID: c.RouterID, ListenPort: c.ListenPort,
+		NextHop: c.NextHop, MED: c.MED, LocalPref: c.LocalPref, Communities: c.Communities}
+	for _, n := range c.Neighbors {
+		cfg.Neighbors = append(cfg.Neighbors, bgpspeaker.Neighbor{Addr: n.Addr, RemoteAS: n.RemoteAS,
+			HoldTime: n.HoldTime, Port: n.Port, Passive: n.Passive})
+	}
+	sp, err := bgpspeaker.Start(log, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return backend{sp}, nil
+}
+
+// backend is bgpspeaker's Speaker with bgpproc's neighbour type.
+type backend struct{ *bgpspeaker.Speaker }
+
+func (b backend) Neighbors() []bgpproc.NeighborState {
+	var out []bgpproc.NeighborState
+	for _, n := range b.Speaker.Neighbors() {
+		out = append(out, bgpproc.NeighborState{Addr: n.Addr, RemoteAS: n.RemoteAS, State: n.State})
+	}
+	return out
+}
