@@ -105,7 +105,7 @@ func violation(e edge) string {
 // one ioctl), so any
 // layer may use them without bending the one-way flow.
 func isLeaf(p string) bool {
-	return p == "internal/strerror" || p == "internal/ifindex"
+	return p == "internal/strerror" || p == "internal/ifindex" || p == "internal/residency"
 }
 
 // isAdapter: the kernel adapters of README's layout. They know netlink,
