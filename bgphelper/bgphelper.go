@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/dsas/keepalived-go/bgpproc"
 	"github.com/dsas/keepalived-go/bgpspeaker"
 	"github.com/dsas/keepalived-go/internal/residency"
@@ -37,9 +39,26 @@ func Main(args []string) int {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(50)
 	}
-	out := os.Stdout
-	os.Stdout = os.Stderr // stdout is the protocol's: nothing else may write there
+	out, err := protocolOut()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "keepalived-bgp:", err)
+		return 1
+	}
 	return run(args, os.Stdin, out, os.Stderr)
+}
+
+// protocolOut takes stdout for the protocol alone: the replies go to a
+// copy of it, and descriptor 1 becomes stderr, so that nothing else (a
+// library's print, a default logger) can write into the protocol.
+func protocolOut() (*os.File, error) {
+	fd, err := unix.FcntlInt(1, unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, fmt.Errorf("stdout: %w", err)
+	}
+	if err := unix.Dup3(2, 1, 0); err != nil {
+		return nil, fmt.Errorf("stdout: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "protocol"), nil
 }
 
 func run(args []string, in io.Reader, out, errw io.Writer) int {
