@@ -117,6 +117,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s -parallel 1 ./agentx/
 	$(GO) test -run '^$$' -fuzz FuzzEngineInput -fuzztime 60s ./bfd/
 	$(GO) test -run '^$$' -fuzz FuzzReadReply -fuzztime 20s ./smtpalert/
+	$(GO) test -run '^$$' -fuzz FuzzServe -fuzztime 20s ./bgpproc/
 
 demo: deps build
 	./scripts/demo.sh

@@ -13,7 +13,8 @@ import (
 	"time"
 )
 
-// Speaker carries announcements to the BGP neighbours (bgpspeaker).
+// Speaker carries announcements to the BGP neighbours (bgpproc, the
+// keepalived-bgp helper running bgpspeaker).
 type Speaker interface {
 	Announce(p netip.Prefix) error
 	Withdraw(p netip.Prefix) error

@@ -78,6 +78,11 @@ putbin() {
 
 : >"$stage/overrides"
 putbin "$BIN/keepalived" usr/sbin/keepalived
+# keepalived-bgp: the bgp_speaker helper, beside the daemon where it looks first.
+if [ -x "$BIN/keepalived-bgp" ]; then
+	putbin "$BIN/keepalived-bgp" usr/sbin/keepalived-bgp
+	putgz packaging/man/keepalived-bgp.8 usr/share/man/man8/keepalived-bgp.8.gz
+fi
 if [ -x "$BIN/keepalivectl" ]; then
 	putbin "$BIN/keepalivectl" usr/bin/keepalivectl
 	[ -f packaging/man/keepalivectl.1 ] && putgz packaging/man/keepalivectl.1 usr/share/man/man1/keepalivectl.1.gz
@@ -117,7 +122,7 @@ put 0644 monitoring/keepalived.rules.test.yml usr/share/$pkg/monitoring/keepaliv
 		printf '\n== The Go standard library and runtime (%s) ==\n\n' "$(go env GOVERSION)"
 		cat "$goroot/LICENSE"
 	fi
-	for b in "$BIN/keepalived" "$BIN/keepalivectl" "$BIN/genhash"; do
+	for b in "$BIN/keepalived" "$BIN/keepalived-bgp" "$BIN/keepalivectl" "$BIN/genhash"; do
 		[ -x "$b" ] && go version -m "$b" 2>/dev/null
 	done | awk '$1 == "dep" { print $2, $3 }' | sort -u | while read -r mod ver; do
 		dir=$(go list -m -f '{{.Dir}}' "$mod" 2>/dev/null || true)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/dsas/keepalived-go/bgp"
 	"github.com/dsas/keepalived-go/bgpconf"
-	"github.com/dsas/keepalived-go/bgpspeaker"
+	"github.com/dsas/keepalived-go/bgpproc"
 	"github.com/dsas/keepalived-go/check"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
@@ -35,7 +35,12 @@ var bgpStatus func() status.BGP
 // servers' quorum has no event of its own here.
 const bgpPoll = 250 * time.Millisecond
 
-// bgpSide is the running bgp_speaker extension: the speaker (gobgp), the
+// bgpRestart is how long a speaker helper that died waits before it is
+// started again.
+const bgpRestart = time.Second
+
+// bgpSide is the running bgp_speaker extension: the speaker (gobgp in the
+// keepalived-bgp helper, see bgpproc), the
 // announcer deciding what it says, and the loop feeding health to it.
 type bgpSide struct {
 	log *slog.Logger
@@ -43,11 +48,12 @@ type bgpSide struct {
 
 	mu      sync.Mutex
 	cfg     *config.BGP
-	speaker *bgpspeaker.Speaker
+	speaker *bgpproc.Speaker
 	ann     *bgp.Announcer
 	stop    chan struct{}
 	kick    chan struct{}
 	gate    bfdGate
+	closed  bool // shut down: a dead helper is not restarted
 }
 
 // bgpExtension starts the speaker once the daemon is ready (its
@@ -119,6 +125,9 @@ func (b *bgpSide) configure() {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
 	if b.speaker != nil && sameSpeaker(b.cfg, want) {
 		b.cfg = want
 		b.ann.SetSources(src)
@@ -129,7 +138,7 @@ func (b *bgpSide) configure() {
 	if want == nil {
 		return
 	}
-	sp, err := bgpspeaker.Start(b.log, speakerConfig(want))
+	sp, err := bgpproc.Start(b.log, speakerConfig(want))
 	if err != nil {
 		b.log.Error(err.Error())
 		return
@@ -139,6 +148,28 @@ func (b *bgpSide) configure() {
 	b.gate.enabled = nil // a new speaker: every session enabled
 	b.stop = make(chan struct{})
 	go b.loop(b.ann, b.stop)
+	go b.watch(sp, b.stop)
+}
+
+// watch restarts a speaker whose helper died (bgpproc has logged why): the
+// sessions went down with it, the routers dropped our paths, and a new
+// helper announces again what health asks for.
+func (b *bgpSide) watch(sp *bgpproc.Speaker, stop chan struct{}) {
+	select {
+	case <-stop:
+		return
+	case <-sp.Done():
+	}
+	b.mu.Lock()
+	if b.speaker != sp {
+		b.mu.Unlock()
+		return
+	}
+	close(b.stop)
+	b.speaker, b.ann, b.cfg = nil, nil, nil
+	b.mu.Unlock()
+	time.Sleep(bgpRestart)
+	b.configure()
 }
 
 func (b *bgpSide) kickLocked() {
@@ -159,8 +190,8 @@ func sameSpeaker(a, b *config.BGP) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-func speakerConfig(c *config.BGP) bgpspeaker.Config {
-	sc := bgpspeaker.Config{LocalAS: c.LocalAS, RouterID: c.RouterID, ListenPort: c.ListenPort,
+func speakerConfig(c *config.BGP) bgpproc.Config {
+	sc := bgpproc.Config{LocalAS: c.LocalAS, RouterID: c.RouterID, ListenPort: c.ListenPort,
 		NextHop: c.NextHop, Communities: c.Communities}
 	if c.MEDSet {
 		sc.MED = &c.MED
@@ -169,7 +200,7 @@ func speakerConfig(c *config.BGP) bgpspeaker.Config {
 		sc.LocalPref = &c.LocalPref
 	}
 	for _, n := range c.Neighbors {
-		sc.Neighbors = append(sc.Neighbors, bgpspeaker.Neighbor{Addr: n.Addr, RemoteAS: n.RemoteAS,
+		sc.Neighbors = append(sc.Neighbors, bgpproc.Neighbor{Addr: n.Addr, RemoteAS: n.RemoteAS,
 			HoldTime: n.HoldTime, Port: n.Port, Passive: n.Passive})
 		// A passive neighbour only ever comes up if we listen.
 		if n.Passive && sc.ListenPort == 0 {
@@ -232,6 +263,7 @@ func (b *bgpSide) drainAndStop() {
 func (b *bgpSide) shutdown() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.closed = true
 	b.stopLocked()
 }
 

@@ -63,6 +63,7 @@ bgp_speaker {
 // instance goes FAULT (track_file), one killed with SIGKILL or cut off from the router (the router's hold timer,
 // 3 s) and one stopped with SIGTERM (graceful drain) each lose their path. Times are logged, not asserted.
 func TestBGPAnycastDirectors(t *testing.T) {
+	useBGPHelper(t)
 	lab.NeedFRRBGP(t)
 	l := lab.New(t, 4)
 	up, h2, h3, client := l.Host(1), l.Host(2), l.Host(3), l.Host(4)
@@ -168,6 +169,7 @@ func TestBGPAnycastDirectors(t *testing.T) {
 // BGP hold time (2.2-2.4 s at hold 3 s, TestBGPAnycastDirectors). Times are
 // logged, not asserted.
 func TestBGPBFDWithdraw(t *testing.T) {
+	useBGPHelper(t)
 	lab.NeedFRRBGP(t)
 	lab.NeedBFDD(t)
 	l := lab.New(t, 2)
@@ -243,6 +245,7 @@ func docExample(t *testing.T, vars map[string]string) string {
 // alone, one with another VIP moves it, and SIGTERM withdraws it before
 // the sessions close (drain_time 2).
 func TestBGPDocExample(t *testing.T) {
+	useBGPHelper(t)
 	lab.NeedFRRBGP(t)
 	l := lab.New(t, 2)
 	up, h := l.Host(1), l.Host(2)
@@ -360,6 +363,7 @@ func spreadFlows(t *testing.T, router, client *lab.Host, directors ...*lab.Host)
 // IPv6 session and installed by the router; the instance's FAULT
 // withdraws it.
 func TestBGPIPv6(t *testing.T) {
+	useBGPHelper(t)
 	lab.NeedFRRBGP(t)
 	l := lab.New(t, 2)
 	up, h := l.Host(1), l.Host(2)

@@ -20,6 +20,7 @@ import (
 // drops the path long before the hold time; when BFD comes back, so do the
 // session and the path. Times are logged; the bound is the hold time.
 func TestBGPNeighborBFD(t *testing.T) {
+	useBGPHelper(t)
 	lab.NeedFRRBGP(t)
 	lab.NeedBFDD(t)
 	l := lab.New(t, 2)

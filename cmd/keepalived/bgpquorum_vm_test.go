@@ -32,6 +32,7 @@ import (
 // logged, not asserted.
 func TestBGPQuorumWithdrawVM(t *testing.T) {
 	netns.SkipUnlessRoot(t)
+	useBGPHelper(t)
 	const (
 		routerAddr = "10.90.0.1"
 		dirAddr    = "10.90.0.2"

@@ -1,21 +1,49 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dsas/keepalived-go/bgphelper"
+	"github.com/dsas/keepalived-go/bgpproc"
 )
 
 // asMainEnv makes the test binary behave as keepalived itself, so the lab
 // and VM tests run the real command without a separate build step.
 const asMainEnv = "KEEPALIVED_GO_TEST_AS_MAIN"
 
+// asBGPEnv makes the test binary behave as keepalived-bgp, the BGP
+// speaker helper (see useBGPHelper).
+const asBGPEnv = "KEEPALIVED_GO_TEST_AS_BGP"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(asBGPEnv) != "" {
+		os.Exit(bgphelper.Main(os.Args))
+	}
 	if os.Getenv(asMainEnv) != "" {
 		os.Exit(run(os.Args, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// useBGPHelper puts a keepalived-bgp first in PATH for the daemons t
+// starts: a script running this test binary as the helper, so the lab
+// and the qemu VM (no Go toolchain there) need no separate build.
+func useBGPHelper(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := fmt.Sprintf("#!/bin/sh\n%s=1 exec '%s' \"$@\"\n", asBGPEnv, exe)
+	if err := os.WriteFile(filepath.Join(dir, bgpproc.HelperName), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
 // TestReloadDiagnosticsKeepalivedFormat: a reload logs the diagnostics of

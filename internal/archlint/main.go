@@ -105,7 +105,7 @@ func violation(e edge) string {
 // one ioctl), so any
 // layer may use them without bending the one-way flow.
 func isLeaf(p string) bool {
-	return p == "internal/strerror" || p == "internal/ifindex"
+	return p == "internal/strerror" || p == "internal/ifindex" || p == "internal/residency"
 }
 
 // isAdapter: the kernel adapters of README's layout. They know netlink,
@@ -113,7 +113,7 @@ func isLeaf(p string) bool {
 // replaced alone. None needs a helper of ours today, so none is allowed.
 func isAdapter(p string) bool {
 	switch p {
-	case "announce", "bgpspeaker", "ifaddr", "ipvs", "nftfilter", "vmac", "vrrpsock":
+	case "announce", "bgpproc", "bgpspeaker", "ifaddr", "ipvs", "nftfilter", "vmac", "vrrpsock":
 		return true
 	}
 	return false
@@ -121,7 +121,7 @@ func isAdapter(p string) bool {
 
 // isEngine: the VRRP engine with its parts, the checker engine with its
 // probes, the BFD engine with its codec, and the bgp announcer (it
-// reaches gobgp only through bgpspeaker). vrrptest is test
+// reaches gobgp only through bgpproc's helper process, bgpspeaker). vrrptest is test
 // infrastructure, not engine.
 func isEngine(p string) bool {
 	if isTestInfra(p) {

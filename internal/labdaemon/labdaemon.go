@@ -22,13 +22,16 @@ import (
 // the binary's path. The go command's cache makes repeated builds cheap.
 func Build(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "keepalived")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/dsas/keepalived-go/cmd/keepalived")
+	dir := t.TempDir()
+	// keepalived-bgp beside keepalived, where the daemon looks first for
+	// its BGP speaker helper.
+	cmd := exec.Command("go", "build", "-o", dir+"/", "github.com/dsas/keepalived-go/cmd/keepalived",
+		"github.com/dsas/keepalived-go/cmd/keepalived-bgp")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building keepalived: %v\n%s", err, out)
 	}
-	return bin
+	return filepath.Join(dir, "keepalived")
 }
 
 // Daemon is one running keepalived-go.

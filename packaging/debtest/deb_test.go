@@ -115,6 +115,10 @@ func checkContents(t *testing.T, b built) {
 		want = append(want, struct{ mode, path string }{"-rwxr-xr-x", "./usr/bin/keepalivectl"},
 			struct{ mode, path string }{"-rw-r--r--", "./usr/share/bash-completion/completions/keepalivectl"})
 	}
+	if _, err := os.Stat(filepath.Join(b.bin, "keepalived-bgp")); err == nil {
+		want = append(want, struct{ mode, path string }{"-rwxr-xr-x", "./usr/sbin/keepalived-bgp"},
+			struct{ mode, path string }{"-rw-r--r--", "./usr/share/man/man8/keepalived-bgp.8.gz"})
+	}
 	if _, err := os.Stat(filepath.Join(b.bin, "genhash")); err == nil {
 		want = append(want, struct{ mode, path string }{"-rwxr-xr-x", "./usr/bin/genhash"},
 			struct{ mode, path string }{"-rw-r--r--", "./usr/share/man/man1/genhash.1.gz"})
@@ -251,6 +255,9 @@ func checkManPages(t *testing.T, b built) {
 	pages := []string{"./usr/share/man/man8/keepalived.8.gz", "./usr/share/man/man5/keepalived.conf.5.gz"}
 	if _, err := os.Stat(filepath.Join(b.bin, "genhash")); err == nil {
 		pages = append(pages, "./usr/share/man/man1/genhash.1.gz")
+	}
+	if _, err := os.Stat(filepath.Join(b.bin, "keepalived-bgp")); err == nil {
+		pages = append(pages, "./usr/share/man/man8/keepalived-bgp.8.gz")
 	}
 	for _, page := range pages {
 		src := extract(t, b.deb, page)
