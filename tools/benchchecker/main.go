@@ -38,6 +38,7 @@ type options struct {
 	scale        int
 	scaleDelay   int
 	idle         time.Duration
+	idleScales   []int
 	runs         int
 	daemons      string
 	start        bool
@@ -48,7 +49,7 @@ type options struct {
 
 func main() {
 	var o options
-	var reals string
+	var reals, idleScales string
 	flag.StringVar(&o.ours, "ours", "./keepalived-go", "keepalived-go binary")
 	flag.StringVar(&o.theirs, "theirs", "", "keepalived 2.2.7 binary (default: the VM's /usr/local/sbin/keepalived, else /usr/sbin/keepalived)")
 	flag.StringVar(&reals, "reals", "200,1000", "real server counts for the CPU measure")
@@ -57,16 +58,17 @@ func main() {
 	flag.IntVar(&o.scale, "scale", 10000, "virtual servers (× 4 real servers) for the start and idle measures (0: none)")
 	flag.IntVar(&o.scaleDelay, "scale-delay", 60, "delay_loop of the start measure, seconds")
 	flag.DurationVar(&o.idle, "idle", 100*time.Second, "idle window with scale × 4 destinations (0: none)")
+	flag.StringVar(&idleScales, "idle-scales", "", "virtual server counts (× 4) for the idle measure, e.g. 1000,10000 to show whether idle cost grows with the table (default: -scale)")
 	flag.IntVar(&o.runs, "runs", 1, "runs (the daemons alternate which goes first)")
 	flag.BoolVar(&o.memstats, "memstats", false, "print where each daemon's resident set is after each window (SMAPS, PAGES lines)")
 	flag.BoolVar(&o.heapstats, "heapstats", false, "with -memstats, also ours' runtime memory classes and heap profile (MEMSTATS, HEAPB64; the profiles touch pages of their own)")
 	flag.BoolVar(&o.start, "start", true, "measure the start of scale x 4 with checkers")
 	flag.StringVar(&o.daemons, "daemons", "ours,theirs", "which daemons to measure (a profiling run needs only ours)")
 	flag.Parse()
-	for _, f := range strings.Split(reals, ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
-			o.reals = append(o.reals, n)
-		}
+	o.reals = ints(reals)
+	o.idleScales = ints(idleScales)
+	if len(o.idleScales) == 0 && o.scale > 0 {
+		o.idleScales = []int{o.scale}
 	}
 	if o.theirs == "" {
 		o.theirs = "/usr/sbin/keepalived"
@@ -84,6 +86,17 @@ func main() {
 	if err := run(o); err != nil {
 		fatal(err)
 	}
+}
+
+// ints is the positive numbers of a comma-separated list.
+func ints(list string) []int {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func fatal(err error) {
@@ -135,11 +148,14 @@ func run(o options) error {
 				}
 			}
 		}
-		if o.scale > 0 && o.idle > 0 {
+		for _, scale := range o.idleScales {
+			if o.idle <= 0 {
+				break
+			}
 			for _, d := range order {
-				if err := measureIdle(o, d); err != nil {
+				if err := measureIdle(o, d, scale); err != nil {
 					logTail(o, d)
-					return fmt.Errorf("%s, idle: %w", d.name, err)
+					return fmt.Errorf("%s, idle at %d: %w", d.name, scale, err)
 				}
 			}
 		}

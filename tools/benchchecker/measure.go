@@ -181,11 +181,11 @@ func measureScale(o options, d daemon, resp *responder) error {
 	return nil
 }
 
-// measureIdle starts d with o.scale × 4 destinations and no checkers and
-// measures its CPU over o.idle once the table is in.
-func measureIdle(o options, d daemon) error {
+// measureIdle starts d with scale × 4 destinations and no checkers and
+// measures its CPU, context switches and RSS over o.idle once the table is in.
+func measureIdle(o options, d daemon, scale int) error {
 	conf := filepath.Join(o.dir, "idle.conf")
-	if err := checkConf(conf, o.scale, 4, 0, func(_, j int) int { return basePort + j }); err != nil {
+	if err := checkConf(conf, scale, 4, 0, func(_, j int) int { return basePort + j }); err != nil {
 		return err
 	}
 	p, err := start(o, d, conf)
@@ -193,13 +193,19 @@ func measureIdle(o options, d daemon) error {
 		return err
 	}
 	defer p.stop()
-	if err := waitUntil(10*time.Minute, 250*time.Millisecond, func() bool { return lastHas(o.scale, 4) }); err != nil {
+	if err := waitUntil(10*time.Minute, 250*time.Millisecond, func() bool { return lastHas(scale, 4) }); err != nil {
 		return fmt.Errorf("waiting for the table: %w", err)
 	}
 	pid := p.checker()
 	time.Sleep(5 * time.Second)
-	c0 := cpu(pid)
+	c0, s0, x0 := cpu(pid), sysCPU(pid), switches(pid)
 	time.Sleep(o.idle)
-	result(fmt.Sprintf("idle%dx4_%ds.cpu_s", o.scale, int(o.idle.Seconds())), d, (cpu(pid) - c0).Seconds())
+	name := fmt.Sprintf("idle%dx4_%ds", scale, int(o.idle.Seconds()))
+	result(name+".cpu_s", d, (cpu(pid) - c0).Seconds())
+	result(name+".sys_cpu_s", d, (sysCPU(pid) - s0).Seconds())
+	// Wake-ups: every context switch of every thread, so timers, GC
+	// and the drift check all count.
+	result(name+".switches", d, switches(pid)-x0)
+	result(name+".rss_mb", d, rss(pid)/1024)
 	return nil
 }
