@@ -330,22 +330,18 @@ type ServiceReader interface {
 
 var _ ServiceReader = (*Conn)(nil)
 
-// Service implements ServiceReader: three requests (the service, its
+// Service implements ServiceReader: two requests (the service with its
 // persistence engine, its destinations) whatever the size of the table.
 func (c *Conn) Service(k ServiceKey) (Service, bool, error) {
 	k = k.Normalize()
-	x, err := c.cf.Service(keyToCF(k))
+	s, err := c.nl.service(k)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
 		return Service{}, false, nil
 	}
 	if err != nil {
 		return Service{}, false, fmt.Errorf("ipvs: read service %s: %w", k, err)
 	}
-	s := fromCF(x.Service)
-	if s.PEName, err = c.nl.peName(k); err != nil {
-		return Service{}, false, fmt.Errorf("ipvs: read persistence engine of %s: %w", k, err)
-	}
-	dests, err := c.cfDestinations(x.Service)
+	dests, err := c.cfDestinations(keyToCF(s.ServiceKey))
 	if err != nil {
 		return Service{}, false, err
 	}

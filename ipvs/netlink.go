@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 
 	"github.com/mdlayher/genetlink"
@@ -189,33 +190,117 @@ func (n *nlClient) peNames() (map[ServiceKey]string, error) {
 	return pe, nil
 }
 
-// peName returns the persistence engine of the service k ("" for none)
-// with one request, however many services the kernel holds.
-func (n *nlClient) peName(k ServiceKey) (string, error) {
+// service reads the service k, persistence engine included, with one
+// request; fs.ErrNotExist when the kernel sent nothing back.
+func (n *nlClient) service(k ServiceKey) (Service, error) {
 	msgs, err := n.execute(cmdGetService, 0, func(ae *netlink.AttributeEncoder) {
 		ae.Nested(cmdAttrService, func(ae *netlink.AttributeEncoder) error {
 			encodeKey(ae, k)
 			return nil
 		})
 	})
-	if err != nil || len(msgs) == 0 {
-		return "", err
+	if err != nil {
+		return Service{}, err
+	}
+	if len(msgs) == 0 {
+		return Service{}, fs.ErrNotExist
 	}
 	ad, err := netlink.NewAttributeDecoder(msgs[0].Data)
 	if err != nil {
-		return "", err
+		return Service{}, err
 	}
-	var pe string
+	var s Service
+	found := false
 	for ad.Next() {
 		if ad.Type() == cmdAttrService {
+			found = true
 			ad.Nested(func(ad *netlink.AttributeDecoder) error {
-				_, name, err := decodeKeyAndPE(ad)
-				pe = name
+				s, err = decodeService(ad)
 				return err
 			})
 		}
 	}
-	return pe, ad.Err()
+	if err := ad.Err(); err != nil {
+		return Service{}, err
+	}
+	if !found {
+		return Service{}, fs.ErrNotExist
+	}
+	return s, nil
+}
+
+// decodeService reads what fromCF reads, and the persistence engine.
+func decodeService(ad *netlink.AttributeDecoder) (Service, error) {
+	var s Service
+	var addr, flags, mask []byte
+	for ad.Next() {
+		switch ad.Type() {
+		case svcAttrAF:
+			s.Family = Family(ad.Uint16())
+		case svcAttrProtocol:
+			s.Protocol = Protocol(ad.Uint16())
+		case svcAttrAddr:
+			addr = ad.Bytes()
+		case svcAttrPort:
+			if b := ad.Bytes(); len(b) == 2 {
+				s.Port = binary.BigEndian.Uint16(b)
+			}
+		case svcAttrFWMark:
+			s.FWMark = ad.Uint32()
+		case svcAttrSchedName:
+			s.Scheduler = ad.String()
+		case svcAttrFlags:
+			flags = ad.Bytes()
+		case svcAttrTimeout:
+			s.Timeout = ad.Uint32()
+		case svcAttrNetmask:
+			mask = ad.Bytes()
+		case svcAttrPEName:
+			s.PEName = ad.String()
+		}
+	}
+	if s.FWMark == 0 {
+		if s.Family == IPv4 && len(addr) >= 4 {
+			addr = addr[:4]
+		}
+		a, ok := netip.AddrFromSlice(addr)
+		if !ok {
+			return s, errors.New("ipvs: service without a valid address")
+		}
+		s.Addr = a
+	}
+	s.ServiceKey = s.ServiceKey.Normalize()
+	if len(flags) != 8 { // struct ip_vs_flags: flags, mask
+		return s, fmt.Errorf("ipvs: service %s: flags of %d bytes", s.ServiceKey, len(flags))
+	}
+	f := binary.NativeEndian.Uint32(flags)
+	s.Flags = Flags(f) & userFlags
+	if f&svcFlagPersistent == 0 {
+		s.Timeout = 0
+	}
+	s.Granularity = maskBits(s.Family, mask)
+	return s.normalize(), nil
+}
+
+// maskBits is the persistence granularity: an IPv4 mask's leading ones
+// (up to its first gap, as fromCF counts them), IPv6's prefix length.
+func maskBits(f Family, mask []byte) int {
+	if f == IPv6 {
+		if len(mask) != 4 {
+			return 0
+		}
+		return int(binary.NativeEndian.Uint32(mask))
+	}
+	n := 0
+	for _, octet := range mask {
+		for bit := 7; bit >= 0 && octet&(1<<bit) != 0; bit-- {
+			n++
+		}
+		if octet != 0xff {
+			break
+		}
+	}
+	return n
 }
 
 func decodeKeyAndPE(ad *netlink.AttributeDecoder) (ServiceKey, string, error) {

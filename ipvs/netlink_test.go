@@ -2,6 +2,8 @@ package ipvs
 
 import (
 	"encoding/binary"
+	"errors"
+	"io/fs"
 	"net/netip"
 	"testing"
 
@@ -239,5 +241,63 @@ func TestNetmaskBytes(t *testing.T) {
 		if got := netmaskBytes(tt.f, tt.bits); !cmp.Equal(got, tt.want) {
 			t.Errorf("netmaskBytes(%s, %d) = %v, want %v", tt.f, tt.bits, got, tt.want)
 		}
+	}
+}
+
+// TestDecodeOneService: the drift check's one-request read of a service
+// carries what fromCF reads (scheduler, user flags, timeout only when
+// persistent, granularity) and the persistence engine; nothing back is
+// "absent".
+func TestDecodeOneService(t *testing.T) {
+	flags := func(f uint32) []byte {
+		return binary.NativeEndian.AppendUint32(binary.NativeEndian.AppendUint32(nil, f), ^uint32(0))
+	}
+	replies := map[uint16][]genetlink.Message{
+		5060: {{Data: nltest.MustMarshalAttributes([]netlink.Attribute{nested(cmdAttrService,
+			u16(svcAttrAF, uint16(IPv4)), u16(svcAttrProtocol, uint16(UDP)),
+			raw(svcAttrAddr, append(netip.MustParseAddr("192.0.2.5").AsSlice(), make([]byte, 12)...)),
+			be16(svcAttrPort, 5060), str(svcAttrSchedName, "rr"),
+			raw(svcAttrFlags, flags(svcFlagPersistent|uint32(OnePacket))), u32(svcAttrTimeout, 60),
+			raw(svcAttrNetmask, []byte{255, 255, 255, 0}), str(svcAttrPEName, "sip"))})}},
+		80: {{Data: nltest.MustMarshalAttributes([]netlink.Attribute{nested(cmdAttrService,
+			u16(svcAttrAF, uint16(IPv6)), u16(svcAttrProtocol, uint16(TCP)),
+			raw(svcAttrAddr, netip.MustParseAddr("2001:db8::80").AsSlice()), be16(svcAttrPort, 80),
+			str(svcAttrSchedName, "wlc"), raw(svcAttrFlags, flags(0)), u32(svcAttrTimeout, 300),
+			raw(svcAttrNetmask, binary.NativeEndian.AppendUint32(nil, 128)))})}},
+	}
+	n := fakeIPVS(t, func(greq genetlink.Message, _ netlink.Message) ([]genetlink.Message, error) {
+		ad, err := netlink.NewAttributeDecoder(greq.Data)
+		if err != nil {
+			return nil, err
+		}
+		var k ServiceKey
+		for ad.Next() {
+			ad.Nested(func(ad *netlink.AttributeDecoder) error {
+				k, _, err = decodeKeyAndPE(ad)
+				return err
+			})
+		}
+		return replies[k.Port], nil
+	})
+	v4 := ServiceKey{Protocol: UDP, Addr: netip.MustParseAddr("192.0.2.5"), Port: 5060}.Normalize()
+	v6 := ServiceKey{Protocol: TCP, Addr: netip.MustParseAddr("2001:db8::80"), Port: 80}.Normalize()
+	for _, tt := range []struct {
+		k    ServiceKey
+		want Service
+	}{
+		{v4, Service{ServiceKey: v4, Scheduler: "rr", Flags: OnePacket, Timeout: 60, Granularity: 24, PEName: "sip"}},
+		{v6, Service{ServiceKey: v6, Scheduler: "wlc", Granularity: 128}},
+	} {
+		got, err := n.service(tt.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want.normalize(), got, addrCmp); diff != "" {
+			t.Errorf("service(%s) (-want +got):\n%s", tt.k, diff)
+		}
+	}
+	absent := ServiceKey{Protocol: TCP, Addr: netip.MustParseAddr("192.0.2.9"), Port: 81}.Normalize()
+	if _, err := n.service(absent); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("service of an absent key: err %v, want fs.ErrNotExist", err)
 	}
 }
