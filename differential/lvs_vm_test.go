@@ -42,13 +42,14 @@ import (
 // work directory is bound on /run/w first, as the tmpfs on /tmp hides it;
 // both daemons see their scripts and configuration at the same paths.
 // "run" execs the daemon (its pid is the one the test signals), "test"
-// records -t's exit code.
+// records -t's exit code. A net_namespace NAME is the lab's own namespace
+// bound on /run/netns/NAME, so entering it keeps the daemon in the lab.
 const lvsRunScript = `
 set -u
-mode=$1; work=$2; daemon=$3; shift 3
+mode=$1; work=$2; daemon=$3; netns=$4; shift 4
 mount -t tmpfs -o mode=0755 kd-run /run || exit 90
-mkdir -p /run/w
-mount -o bind "$work" /run/w || exit 91
+mkdir -p /run/w /run/netns
+` + netnsBind + `mount -o bind "$work" /run/w || exit 91
 mount -t tmpfs -o mode=1777 kd-tmp /tmp || exit 93
 if [ "$mode" = test ]; then
 	"$daemon" -t -l -G -f /run/w/keepalived.conf -i ` + configID + ` "$@" >/run/w/test.out 2>&1
@@ -217,7 +218,7 @@ func vmRun(t testing.TB, name string, args ...string) string {
 // daemon starts bin in the lab; mode "test" runs -t and waits.
 func (l *lvsLab) daemon(p lvsPlan, mode, bin string) (*exec.Cmd, error) {
 	args := append([]string{"netns", "exec", l.ns, "unshare", "-m", "--propagation", "private",
-		"sh", "-c", lvsRunScript, "sh", mode, l.work, bin}, p.extra...)
+		"sh", "-c", lvsRunScript, "sh", mode, l.work, bin, p.netns}, p.extra...)
 	cmd := exec.Command("ip", args...)
 	cmd.Dir = p.dir
 	if mode == "test" {

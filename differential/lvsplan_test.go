@@ -71,6 +71,7 @@ type lvsPlan struct {
 	phase           time.Duration // each of the three phases
 	extra           []string
 	note, skip      string
+	netns           string // net_namespace: bound to the lab's namespace
 }
 
 const (
@@ -109,10 +110,7 @@ func makeLVSPlan(name, file string) lvsPlan {
 		p.skip = "our parser returned no configuration"
 		return p
 	}
-	if ns := cfg.Global.NetNamespace; ns != "" {
-		p.skip = fmt.Sprintf("net_namespace %s: the daemons would leave the lab namespace", ns)
-		return p
-	}
+	p.netns = cfg.Global.NetNamespace // see lvsRunScript
 	if instanceRe.Match(text) {
 		p.extra = []string{"-C"}
 		p.note = "checker side only (-C); VRRP: host differential"

@@ -33,6 +33,7 @@ type plan struct {
 	extra  []string // extra command-line options, the same for both daemons
 	note   string   // why extra was needed, for the report
 	skip   string   // non-empty: not run, and why
+	netns  string   // net_namespace: the name the lab's namespace is bound to
 }
 
 var (
@@ -76,10 +77,9 @@ func makePlan(name, file string) plan {
 		p.skip = "our parser returned no configuration"
 		return p
 	}
-	if ns := cfg.Global.NetNamespace; ns != "" {
-		p.skip = fmt.Sprintf("net_namespace %s: the daemons would leave the lab namespace", ns)
-		return p
-	}
+	// The run binds the lab's namespace to this name, so that entering
+	// it keeps both daemons in the lab (see runScript).
+	p.netns = cfg.Global.NetNamespace
 	if hasLVS {
 		// Both daemons run the VRRP side only: the checker side needs
 		// IPVS, which this host lacks.

@@ -15,21 +15,36 @@ import (
 	"github.com/dsas/keepalived-go/internal/vrrplab"
 )
 
+// netnsBind, part of runScript and lvsRunScript, binds the lab's own
+// network namespace on /run/netns/$netns (the private /run), so that a
+// daemon entering net_namespace $netns stays in the lab: keepalived opens
+// that file and calls setns, keepalived-go re-executes itself under
+// "ip netns exec", which opens the same file.
+const netnsBind = `if [ -n "$netns" ]; then
+	: >"/run/netns/$netns" || exit 94
+	mount --bind /proc/self/ns/net "/run/netns/$netns" || exit 95
+fi
+`
+
 // runScript runs inside the daemon's network namespace and a private
 // mount namespace, so that /run (pid files) and /tmp (dump files) are the
 // run's own and runs of other files and engineers cannot clash. The work
 // directory and the binaries' directory are bound under /run first, as the
 // tmpfs on /tmp hides them.
 //
+// A file with net_namespace NAME makes both daemons enter /run/netns/NAME
+// at start: the script binds the lab's own network namespace there (on
+// the private /run), so entering it keeps the daemon in the lab.
+//
 // Modes: "test" runs -t only; "run" starts the daemon, waits the window,
 // takes a snapshot of the host, asks for both dumps, stops the daemon with
 // SIGTERM and takes a second snapshot.
 const runScript = `
 set -u
-mode=$1; work=$2; bindir=$3; daemon=$4; win=$5; shift 5
+mode=$1; work=$2; bindir=$3; daemon=$4; win=$5; netns=$6; shift 6
 mount -t tmpfs -o mode=0755 kd-run /run || exit 90
 mkdir -p /run/w /run/bin /run/netns
-mount --bind "$work" /run/w || exit 91
+` + netnsBind + `mount --bind "$work" /run/w || exit 91
 mount --bind "$bindir" /run/bin || exit 92
 mount -t tmpfs -o mode=1777 kd-tmp /tmp || exit 93
 chmod 0755 /run/w
@@ -165,7 +180,7 @@ func runDaemon(t *testing.T, p plan, mode, bin string) daemonRun {
 	d, sniffers := buildLab(t, p)
 	win := strconv.FormatFloat(p.window.Seconds(), 'f', 1, 64)
 	argv := append([]string{"unshare", "-m", "--propagation", "private", "sh", "-c", runScript, "sh",
-		mode, work, filepath.Dir(bin), "/run/bin/" + filepath.Base(bin), win}, p.extra...)
+		mode, work, filepath.Dir(bin), "/run/bin/" + filepath.Base(bin), win, p.netns}, p.extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), p.window+2*time.Minute)
 	defer cancel()
 	cmd := d.Command(argv...)

@@ -47,7 +47,8 @@ static_rules {
 			"12:68: warning: \"or\" for routes is deprecated. Please use \"nexthop\"",
 			"12:3: error: Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol",
 			"15:3: error: Invalid rule - preference 9 >= goto target 5",
-			"17:14: error: rule specification has mixed IPv4 and IPv6",
+			// keepalived steps over the word after inet6 ("from").
+			"17:14: error: Unknown rule option 10.0.0.0/8",
 		},
 		code:  ExitConfig,
 		check: checkItemOptions,
@@ -77,6 +78,42 @@ func checkItemOptions(t *testing.T, cfg *config.Config) {
 	if u := v.StaticRules[1]; u.IIf != "eth0" || u.Realms != "5" || u.SuppressPrefixLen != 8 || !u.NoTrack {
 		t.Errorf("rule 1: %+v", u)
 	}
+}
+
+// TestRuleActions: after inet/inet6 keepalived 2.2.7 skips a word; a
+// route type (name or number) is an action, and only blackhole,
+// unreachable and prohibit are valid; any other word is an unknown option
+// even after "type". Checked against keepalived 2.2.7 -t (corpus 063).
+func TestRuleActions(t *testing.T) {
+	runBlockCases(t, []blockCase{{
+		name: "rule actions",
+		src: `static_rules {
+  inet6 fwmark 5 table 28 preference 7997
+  from 192.0.2.0/24 6 priority 1
+  from 192.0.2.0/24 0x7 priority 2
+  from 192.0.2.0/24 throw priority 3
+  from 192.0.2.0/24 type 0xb priority 4
+  from 192.0.2.0/24 type 0b1 priority 5
+  from 192.0.2.0/24 256 priority 6
+  from 192.0.2.0/24 type foo priority 7
+}
+`,
+		diags: []string{
+			"2:16: error: Invalid rule action 5",
+			"5:21: error: Invalid rule action throw",
+			"6:26: error: Invalid rule action 0xb",
+			"7:26: error: Unknown rule option 0b1",
+			"8:21: error: Unknown rule option 256",
+			"9:26: error: Unknown rule option foo",
+		},
+		code: ExitConfig,
+		check: func(t *testing.T, cfg *config.Config) {
+			r := cfg.VRRP.StaticRules
+			if len(r) != 2 || r[0].Action != "blackhole" || r[1].Action != "unreachable" {
+				t.Errorf("rules %+v", r)
+			}
+		},
+	}})
 }
 
 // TestDuplicateVIPsKept: keepalived 2.2.7 keeps a VIP listed twice, in the

@@ -67,6 +67,28 @@ var rtnTypes = map[string]bool{
 	"blackhole": true, "unreachable": true, "prohibit": true, "throw": true, "nat": true,
 }
 
+// rtnTypeIDs are keepalived's route type names and their RTN_* numbers.
+var rtnTypeIDs = map[string]uint8{
+	"unicast": 1, "local": 2, "broadcast": 3, "brd": 3, "anycast": 4, "multicast": 5,
+	"blackhole": 6, "unreachable": 7, "prohibit": 8, "throw": 9, "nat": 10, "xresolve": 11,
+}
+
+// ruleActions are the route types a rule can have as its action.
+var ruleActions = map[uint8]string{6: "blackhole", 7: "unreachable", 8: "prohibit"}
+
+// rtnTypeID is keepalived's find_rttables_rtntype: a type name, or a
+// number up to 255 (C's strtoul base 0: decimal, 0x hex, 0 octal).
+func rtnTypeID(s string) (uint8, bool) {
+	if id, ok := rtnTypeIDs[s]; ok {
+		return id, true
+	}
+	if s == "" || strings.ContainsAny(s, "_+-") || len(s) > 1 && strings.ContainsRune("oObB", rune(s[1])) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 0, 8)
+	return uint8(n), err == nil
+}
+
 // realms is keepalived's get_realms: TO or FROM/TO, each a number or an
 // rt_realms name up to 255, as RTA_FLOW/FRA_FLOW packs them.
 func realms(s string) (uint32, bool) {

@@ -156,6 +156,11 @@ func (p *ruleItem) family() bool {
 		return false
 	}
 	p.r.Family = f
+	// keepalived 2.2.7 steps over the word after inet/inet6 (its loop
+	// advances twice), so "inet6 fwmark 5" reads 5 as the action.
+	if p.more() {
+		p.advance()
+	}
 	return true
 }
 
@@ -357,10 +362,15 @@ func (p *ruleItem) action() bool {
 	case "nop", "blackhole", "prohibit", "unreachable":
 		return p.setAction(w, w.Text)
 	}
-	if p.opt.Text == "type" {
+	// keepalived takes any route type, by name or number, as an action
+	// here, and refuses all but the three a rule can have.
+	if id, ok := rtnTypeID(w.Text); ok {
+		if a := ruleActions[id]; a != "" {
+			return p.setAction(w, a)
+		}
 		p.c.Report(w.Pos, generalError, "Invalid rule action %s", w.Text)
-	} else {
-		p.c.Report(w.Pos, generalError, "Unknown rule option %s", w.Text)
+		return false
 	}
+	p.c.Report(w.Pos, generalError, "Unknown rule option %s", w.Text)
 	return false
 }
