@@ -29,6 +29,7 @@ var (
 	llRe       = regexp.MustCompile(`fe80::[0-9a-f:]+`)
 	expiresRe  = regexp.MustCompile(` expires \d+sec`)
 	counterRe  = regexp.MustCompile(`\bcounter packets \d+ bytes \d+`)
+	lifetimeRe = regexp.MustCompile(`\b(valid|preferred)_lft \d+sec\b`)
 	stampRe    = regexp.MustCompile(`^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}: `)
 	smtpFdRe   = regexp.MustCompile(`^(smtp fd )\d+`)
 	pidRe      = regexp.MustCompile(`\b(process|pid|PID)([ (=])\d+`)
@@ -91,6 +92,9 @@ func hostLines(s string) []string {
 		// An nftables counter counts what the wire carried in the window:
 		// the rule is behaviour, its count timing.
 		l = counterRe.ReplaceAllString(l, "counter packets N bytes N")
+		// A finite address lifetime counts down: the snapshot's second
+		// is timing, "forever" against a number is behaviour.
+		l = lifetimeRe.ReplaceAllString(l, "${1}_lft Nsec")
 		l = linkCols.ReplaceAllString(l, "")
 		l = strings.ReplaceAll(l, `\`, " ")
 		l = strings.Join(strings.Fields(l), " ")

@@ -14,3 +14,17 @@ func TestHostLinesCounters(t *testing.T) {
 		t.Fatalf("counters not normalised:\n%q\n%q", a, b)
 	}
 }
+
+// TestHostLinesLifetimes: a finite lifetime read a second later is the
+// same address; forever stays distinct from a number.
+func TestHostLinesLifetimes(t *testing.T) {
+	a := hostLines("eth1 inet6 1000::3/128 scope global nodad valid_lft forever preferred_lft 15sec\n")
+	b := hostLines("eth1 inet6 1000::3/128 scope global nodad valid_lft forever preferred_lft 14sec\n")
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("lifetimes not normalised:\n%q\n%q", a, b)
+	}
+	c := hostLines("eth1 inet6 1000::3/128 scope global nodad valid_lft forever preferred_lft forever\n")
+	if reflect.DeepEqual(a, c) {
+		t.Fatalf("forever and a finite lifetime compare equal: %q", c)
+	}
+}
