@@ -51,6 +51,15 @@ var ciSubset = []string{
 	"corpus/132-keepalived-docker.conf",
 	"corpus/143-stretch-nfsv4-keepalived.conf",
 	"corpus/144-docker_redis_ha_conf.conf",
+	// Found by the whole-corpus runs: a multipath and a blackhole route
+	// (021), track_bfd on an instance and its group (038), use_ipvlan
+	// without ipvlan in the kernel (067), GARP pacing per base interface
+	// across VMACs (070), net_namespace (063).
+	"corpus/021-ka-sample-vrrp.routes.conf",
+	"corpus/038-kadev-1940-play.conf",
+	"corpus/063-kadev-n1.conf",
+	"corpus/067-kadev-oneb.conf",
+	"corpus/070-kadev-rest.conf",
 }
 
 // row is one configuration's line of the table.
