@@ -459,7 +459,9 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 		// keepalived's stop_vrrp still runs notify_shutdown.
 		if d.opt.NotifyStop != nil {
 			if err := d.opt.NotifyStop(cfg, d.log.VRRP); err != nil {
-				d.log.VRRP.Warn(fmt.Sprintf("VRRP stop notifies: %v", err))
+				// keepalived logs nothing here; the file's
+				// diagnostics were reported already.
+				d.log.VRRP.Debug(fmt.Sprintf("VRRP stop notifies: %v", err))
 			}
 		}
 		return d.refuse(d.log.VRRP, "vrrp", ErrConfig)

@@ -45,7 +45,7 @@ func TestStopNotifyOrder(t *testing.T) {
 		Instances:  []vrrp.InstanceConfig{{Name: "VI_0", Priority: 220}, {Name: "VI_1", Priority: 100}},
 		SyncGroups: []vrrp.SyncGroupConfig{{Name: "G", Members: []string{"VI_0"}}},
 	}
-	if err := stopNotify(nc, vc, 5*time.Second); err != nil {
+	if err := stopNotify(nc, vc, true, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(calls) // queues of different instances run concurrently
@@ -60,5 +60,23 @@ func TestStopNotifyOrder(t *testing.T) {
 	wantFIFO := "INSTANCE \"VI_0\" STOP 220\nINSTANCE \"VI_1\" STOP 100\nGROUP \"G\" STOP 0\n"
 	if string(b) != wantFIFO {
 		t.Errorf("fifo %q, want %q", b, wantFIFO)
+	}
+}
+
+// TestStopNotifyUncompleted: a file refused before keepalived completed
+// its instances reports their zeroed priority.
+func TestStopNotifyUncompleted(t *testing.T) {
+	var got []string
+	run := func(_ context.Context, argv []string, _ time.Duration) script.Result {
+		got = append(got, strings.Join(argv, " "))
+		return script.Result{}
+	}
+	nc := notify.Config{Instances: map[string]notify.Scripts{"VI_0": {Generic: []string{"/n"}}}, Run: run}
+	vc := vrrp.Config{Instances: []vrrp.InstanceConfig{{Name: "VI_0", Priority: 220}}}
+	if err := stopNotify(nc, vc, false, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"/n INSTANCE VI_0 STOP 0"}; !slices.Equal(got, want) {
+		t.Errorf("scripts %q, want %q", got, want)
 	}
 }
