@@ -174,6 +174,10 @@ type VRRP struct {
 	// conflict): the whole daemon then terminates with exit 2. The
 	// reason was reported with the file's other diagnostics.
 	Refused bool
+	// RefusedCompleted: the refusal came after every instance was
+	// completed (a VRID conflict), so keepalived's shutdown notifies give
+	// each instance its priority; before that they carry 0.
+	RefusedCompleted bool
 }
 
 // Instance returns the instance called name, or nil.

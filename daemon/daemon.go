@@ -130,6 +130,10 @@ type Options struct {
 	// before a reload changes any side (vrrpside.Check).
 	NewVRRP   func(cfg *config.Config, log *slog.Logger, keepVIPs bool) (Side, error)
 	CheckVRRP func(cfg *config.Config) error
+	// NotifyStop sends the STOP notifies keepalived's VRRP child sends as
+	// it exits on a file it refuses at start (vrrpside.NotifyStop); nil
+	// sends none.
+	NotifyStop func(cfg *config.Config, log *slog.Logger) error
 	// NewLVS builds the checker side; nil means there is none in this
 	// build and the LVS configuration is only logged as not run.
 	NewLVS func(cfg *config.Config, log *slog.Logger, keepIPVS bool) (LVS, error)
@@ -452,6 +456,14 @@ func (d *Daemon) startvrrpLocked(cfg *config.Config) error {
 	}
 	d.log.Core.Info(fmt.Sprintf("Starting VRRP child process, pid=%d", os.Getpid()))
 	if cfg.VRRP.Refused {
+		// keepalived's stop_vrrp still runs notify_shutdown.
+		if d.opt.NotifyStop != nil {
+			if err := d.opt.NotifyStop(cfg, d.log.VRRP); err != nil {
+				// keepalived logs nothing here; the file's
+				// diagnostics were reported already.
+				d.log.VRRP.Debug(fmt.Sprintf("VRRP stop notifies: %v", err))
+			}
+		}
 		return d.refuse(d.log.VRRP, "vrrp", ErrConfig)
 	}
 	v, err := d.opt.NewVRRP(cfg, d.log.VRRP, d.opt.KeepVIPs)

@@ -53,6 +53,7 @@ func validateVRRP(c *ctx) {
 	}
 	if restore == nil && c.vridConflicts() {
 		restore = quiet()
+		c.Cfg.VRRP.RefusedCompleted = true
 	}
 	c.syncGroupTracking()
 	if restore != nil {

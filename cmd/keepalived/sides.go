@@ -73,6 +73,7 @@ func plugSides(opt *daemon.Options, vopt *vrrpside.Options) (setRunning func(*da
 	follow := &syncFollower{}
 	opt.RunScript = vrrpside.RunScript
 	opt.CheckVRRP = vrrpside.Check
+	opt.NotifyStop = vrrpside.NotifyStop
 	opt.NewVRRP = func(c *config.Config, log *slog.Logger, keepVIPs bool) (daemon.Side, error) {
 		so := *vopt
 		so.Logger, so.KeepVIPs = log, keepVIPs
