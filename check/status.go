@@ -35,10 +35,13 @@ type CheckerStatus struct {
 	LastError string
 	// LastFailure is the error of the most recent failed check, kept after
 	// the checker recovers; LastFailureAt is when that check ran.
-	LastFailure         string
-	LastFailureAt       time.Time
-	LastDuration        time.Duration
-	LastRun             time.Time
+	LastFailure   string
+	LastFailureAt time.Time
+	LastDuration  time.Duration
+	LastRun       time.Time
+	// HasRun is keepalived's has_run: a check reached a verdict. One whose
+	// socket could not be set up (probe.SetupError) has not run.
+	HasRun              bool
 	NextRun             time.Time // zero while in flight
 	ConsecutiveFailures int
 	Checks              uint64
@@ -67,7 +70,7 @@ func (e *Engine) Status() []ServiceStatus {
 				cs := CheckerStatus{
 					Kind: c.spec.Kind, Up: c.up, InFlight: c.inFlight, LastOK: c.lastOK,
 					LastError: c.lastErr, LastFailure: c.lastFail, LastFailureAt: c.lastFailAt,
-					LastDuration: c.lastDur, LastRun: c.lastRun,
+					LastDuration: c.lastDur, LastRun: c.lastRun, HasRun: c.hasRun,
 					ConsecutiveFailures: c.consecFail, Checks: c.checks, Failures: c.failures,
 					Confirming: c.confirming, Weight: c.offset,
 				}

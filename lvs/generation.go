@@ -94,7 +94,7 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			}
 			for k := range rs.Checkers {
 				c := &rs.Checkers[k]
-				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.Checks > 0 {
+				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.HasRun {
 					// A checker restarted down keeps a pending HTTP
 					// confirmation, as keepalived's checker does.
 					c.Timing.Alpha, c.Confirming = !old.Up, old.Confirming

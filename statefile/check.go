@@ -284,7 +284,7 @@ func dumpRS(p func(string, ...any), rs *config.RealServer, st *check.RealStatus,
 func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.RealServer, c *config.Checker, st *check.CheckerStatus, rx regexes) {
 	up, ran, cur := true, false, int64(0)
 	if st != nil {
-		up, ran, cur = st.Up, !st.LastRun.IsZero(), st.Weight
+		up, ran, cur = st.Up, st.HasRun, st.Weight
 	}
 	p(" %s -> %s", vsID(vs), check.FormatService(rs.Addr, vs.Protocol.String()))
 	p("   Enabled = yes")

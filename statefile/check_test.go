@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestCheckDataMatchesRealKeepalived(t *testing.T) {
 	}
 	health := map[string]check.ServiceStatus{
 		"[10.10.9.1]:tcp:80": {ID: "[10.10.9.1]:tcp:80", QuorumUp: true, Reals: []check.RealStatus{
-			{ID: "[127.0.0.1]:tcp:8080", Alive: false, Weight: 2, Checkers: []check.CheckerStatus{{Up: false, LastRun: time.Unix(1, 0)}}},
+			{ID: "[127.0.0.1]:tcp:8080", Alive: false, Weight: 2, Checkers: []check.CheckerStatus{{Up: false, LastRun: time.Unix(1, 0), HasRun: true}}},
 			{ID: "[127.0.0.2]:tcp:8080", Alive: true, Weight: 1, Checkers: []check.CheckerStatus{{Up: true}}},
 		}},
 		"FWM 5": {ID: "FWM 5", QuorumUp: true, Reals: []check.RealStatus{
@@ -104,6 +105,29 @@ func TestFailedURLLongest(t *testing.T) {
 	}
 }
 
+// TestHasRunNotSetByUnboundCheck: a TCP_CHECK whose bind fails (corpus
+// 061: bindto fe80::… with no interface, EINVAL) has been tried but not
+// run; keepalived 2.2.7 prints "Has run = no" (issue 11 LVS divergence 7).
+func TestHasRunNotSetByUnboundCheck(t *testing.T) {
+	vs := &config.VirtualServer{Protocol: config.ProtoTCP}
+	rs := &config.RealServer{}
+	c := &config.Checker{Type: config.CheckTCP}
+	for _, tc := range []struct {
+		st   check.CheckerStatus
+		want string
+	}{
+		{check.CheckerStatus{Up: true, LastRun: time.Unix(1, 0), Checks: 3}, "   Has run = no"},
+		{check.CheckerStatus{Up: true, LastRun: time.Unix(1, 0), Checks: 3, HasRun: true}, "   Has run = yes"},
+	} {
+		var lines []string
+		p := func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }
+		dumpChecker(p, vs, rs, c, &tc.st, regexes{})
+		if !slices.Contains(lines, tc.want) {
+			t.Errorf("%+v: no %q in %q", tc.st, tc.want, lines)
+		}
+	}
+}
+
 // TestCheckDataSectionsMatchRealKeepalived: testdata/keepalived-2.2.7-check2
 // holds the keepalived_check.data keepalived 2.2.7 wrote in the qemu VM
 // (keepalived -C, SIGUSR1 before any check ran) for the file beside it:
@@ -166,9 +190,9 @@ func TestCheckDataTrackersMatchRealKeepalived(t *testing.T) {
 		Members: []check.Member{{ID: "[127.0.0.2]:tcp:8080", Weight: 0}},
 		Reals: []check.RealStatus{
 			{ID: "[127.0.0.1]:tcp:8080", Alive: false, Weight: 1, RawWeight: 1, Checkers: []check.CheckerStatus{
-				{Up: true, LastRun: ran}, {Up: false, LastRun: ran}}},
+				{Up: true, LastRun: ran, HasRun: true}, {Up: false, LastRun: ran, HasRun: true}}},
 			{ID: "[127.0.0.2]:tcp:8080", Alive: true, Weight: 0, RawWeight: -50, Checkers: []check.CheckerStatus{
-				{Up: true}, {Up: true, LastRun: ran, Weight: -60}, {Up: true, LastRun: ran}}},
+				{Up: true}, {Up: true, LastRun: ran, HasRun: true, Weight: -60}, {Up: true, LastRun: ran, HasRun: true}}},
 		}}}
 	var ours bytes.Buffer
 	FormatCheckData(&ours, cfg, health)
