@@ -251,3 +251,33 @@ func TestMissingBraceLoggedBare(t *testing.T) {
 		t.Errorf("%q logged %d times, want 2 (parent and VRRP child):\n%s", want, n, strings.Join(lines, "\n"))
 	}
 }
+
+// TestQuorumZeroLogged: quorum is read by keepalived's lenient
+// read_unsigned, so a daemon logs "WARNING - number '0' outside range"
+// before "Quorum 0 must be in [1, …]. Setting to 1." (corpus 110 in the
+// LVS differential); -t prints the first without WARNING.
+func TestQuorumZeroLogged(t *testing.T) {
+	main := filepath.Join(t.TempDir(), "keepalived.conf")
+	src := "virtual_server 10.0.0.1 80 {\n  quorum 0\n  real_server 10.0.0.2 80 {\n    TCP_CHECK {\n    }\n  }\n}\n"
+	if err := os.WriteFile(main, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []bool{false, true} {
+		o := recordedHost("high")
+		o.TestMode = test
+		cfg, diags, err := Parse(main, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "number '0' outside range [1, 4294967295]"
+		if !test {
+			want = "WARNING - " + want
+		}
+		if !slices.ContainsFunc(diags, func(d Diagnostic) bool { return d.Msg == want }) {
+			t.Errorf("test mode %v: no %q:\n%s", test, want, diags)
+		}
+		if q := cfg.LVS.VirtualServers[0].Quorum; q != 1 {
+			t.Errorf("test mode %v: quorum %d, keepalived sets 1", test, q)
+		}
+	}
+}

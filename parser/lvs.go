@@ -790,7 +790,9 @@ func lvsVSQuorumKeywords() table {
 			lvsQuorumScript(c, kw, args, func(v *config.VirtualServer) **config.Command { return &v.QuorumDown })
 		}},
 		"quorum": lvsVSKwArg(func(c *ctx, b *lvsVSBuild, kw, a token, _ []token) {
-			n, ok := c.Uint(a, 1, 1<<32-1)
+			// read_unsigned_strvec, lenient: the daemon logs "WARNING -
+			// number '0' outside range" before the quorum line (corpus 110).
+			n, ok := c.kaUnsigned(a, 1, 1<<32-1, true)
 			if !ok {
 				c.Report(a.Pos, generalError, "Quorum %s must be in [1, %d]. Setting to 1.", a.Text, uint32(1<<32-1))
 				n = 1
