@@ -16,12 +16,12 @@ import (
 // adds them (corpus 048's VIt_250: 200000).
 func TestSockpoolRxBufSize(t *testing.T) {
 	cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{
-		{Name: "A", Interface: "eth0", VRID: 1, KernelRxBufSize: 200000},
-		{Name: "B", Interface: "eth0", VRID: 2, KernelRxBufSize: 1000},
+		{Name: "A", Interface: "eth0", VRID: 1, RxBuf: 200000},
+		{Name: "B", Interface: "eth0", VRID: 2, RxBuf: 1000},
 		{Name: "C", Interface: "eth1", VRID: 3},
 	}}
 	var out []string
-	dumpSockpool(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, cfg)
+	dumpSockpool(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, cfg, nil)
 	var sizes []string
 	for _, l := range out {
 		if len(l) > 14 && l[:14] == "   Rx buf size" {

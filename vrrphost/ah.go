@@ -19,12 +19,15 @@ func isAH(ic vrrp.InstanceConfig) bool { return ic.AuthType == wire.AuthAH && !i
 // their multicast groups, or to none when all of them are unicast.
 func ListenerAH(cfg vrrp.Config) func(ifname string) (vrrp.Conn, error) {
 	groups := map[string][]netip.Addr{}
-	seen := map[string]bool{}
+	rx := map[string]*rxPlan{}
 	for _, ic := range cfg.Instances {
 		if !isAH(ic) {
 			continue
 		}
-		seen[ic.Interface] = true
+		if rx[ic.Interface] == nil {
+			rx[ic.Interface] = &rxPlan{}
+		}
+		rx[ic.Interface].add(&ic)
 		if len(ic.UnicastPeers) > 0 {
 			continue
 		}
@@ -39,6 +42,9 @@ func ListenerAH(cfg vrrp.Config) func(ifname string) (vrrp.Conn, error) {
 	return func(ifname string) (vrrp.Conn, error) {
 		gs := groups[ifname]
 		c := &vrrpsock.Config{NoJoin: len(gs) == 0}
+		if p := rx[ifname]; p != nil {
+			c.RcvBuf = p.rcvBuf()
+		}
 		if len(gs) > 0 {
 			c.Group = gs[0]
 		}

@@ -19,7 +19,7 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 	}
 	type plan struct {
 		groups []netip.Addr
-		rcvBuf int
+		rx     rxPlan
 	}
 	plans := map[key]*plan{}
 	for _, ic := range cfg.Instances {
@@ -32,7 +32,7 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 			p = &plan{}
 			plans[k] = p
 		}
-		p.rcvBuf += ic.KernelRxBufSize
+		p.rx.add(&ic)
 		if len(ic.UnicastPeers) > 0 {
 			continue
 		}
@@ -60,7 +60,7 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 		if ipv6 {
 			network = "ip6"
 		}
-		c := &vrrpsock.Config{NoJoin: len(p.groups) == 0, RcvBuf: p.rcvBuf}
+		c := &vrrpsock.Config{NoJoin: len(p.groups) == 0, RcvBuf: p.rx.rcvBuf()}
 		if len(p.groups) > 0 {
 			c.Group = p.groups[0]
 		}

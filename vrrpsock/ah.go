@@ -42,7 +42,7 @@ type AHConn struct {
 }
 
 // ListenAH opens the AH sockets on the interface named ifname. cfg's
-// Group and NoJoin are used as by Listen; Source and UnicastTTL are not
+// Group, NoJoin and RcvBuf are used as by Listen; Source and UnicastTTL are not
 // (the caller's datagrams carry them).
 func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 	if cfg == nil {
@@ -63,6 +63,10 @@ func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 		if c.c != nil {
 			c.c.Close()
 		}
+		return nil, fmt.Errorf("vrrpsock: listen AH on %s: %w", ifname, err)
+	}
+	if err := setRcvBuf(c.c, cfg.RcvBuf); err != nil {
+		c.c.Close()
 		return nil, fmt.Errorf("vrrpsock: listen AH on %s: %w", ifname, err)
 	}
 	if c.fd, err = openRawSender(ifname, ifi.Index); err != nil {

@@ -66,7 +66,9 @@ type Config struct {
 	// packet (an instance's unicast_ttl).
 	UnicastTTL int
 	// RcvBuf is the receive buffer size (SO_RCVBUF), keepalived's sum of
-	// its instances' kernel_rx_buf_size; 0 leaves the kernel's default.
+	// its instances' shares (kernel_rx_buf_size, vrrp_rx_bufs_policy); 0
+	// leaves the kernel's default, a negative one (keepalived's wrapped
+	// int) is passed on, and the kernel caps it at net.core.rmem_max.
 	RcvBuf int
 }
 
@@ -130,11 +132,9 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("vrrpsock: listen %s on %s: %w", network, ifname, err)
 	}
-	if cfg.RcvBuf > 0 {
-		if err := c.c.(interface{ SetReadBuffer(int) error }).SetReadBuffer(cfg.RcvBuf); err != nil {
-			c.c.Close()
-			return nil, fmt.Errorf("vrrpsock: listen %s on %s: SO_RCVBUF: %w", network, ifname, err)
-		}
+	if err := setRcvBuf(c.c, cfg.RcvBuf); err != nil {
+		c.c.Close()
+		return nil, fmt.Errorf("vrrpsock: listen %s on %s: %w", network, ifname, err)
 	}
 	tx, err := newSender(v6, ifname, ifi.Index, ttl)
 	if err != nil {
@@ -332,4 +332,16 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t
 // net.ErrClosed.
 func (c *Conn) Close() error {
 	return errors.Join(c.c.Close(), c.tx.close())
+}
+
+// setRcvBuf sets SO_RCVBUF unless n is 0. keepalived logs a failure and
+// goes on; setting it fails only on a closed socket, so it is an error here.
+func setRcvBuf(pc net.PacketConn, n int) error {
+	if n == 0 {
+		return nil
+	}
+	if err := pc.(interface{ SetReadBuffer(int) error }).SetReadBuffer(n); err != nil {
+		return fmt.Errorf("SO_RCVBUF: %w", err)
+	}
+	return nil
 }
