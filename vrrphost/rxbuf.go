@@ -18,6 +18,36 @@ type rxShare struct {
 	rxBuf, perMTU uint32
 }
 
+type rxKey struct {
+	ifname   string
+	ipv6, ah bool
+}
+
+// RcvBuf returns the receive buffer (SO_RCVBUF; 0: the kernel's default)
+// of each socket of cfg's instances, by interface, family and AH: what
+// Listener and ListenerAH give a new socket, and what a reload gives a
+// socket it keeps (vrrp.Options.RcvBuf). A socket's MTU shares are read
+// when it is asked for.
+func RcvBuf(cfg vrrp.Config) func(ifname string, ipv6, ah bool) int {
+	plans := map[rxKey]*rxPlan{}
+	for i := range cfg.Instances {
+		ic := &cfg.Instances[i]
+		k := rxKey{ic.Interface, ic.IPv6, isAH(ic)}
+		p := plans[k]
+		if p == nil {
+			p = &rxPlan{}
+			plans[k] = p
+		}
+		p.add(ic)
+	}
+	return func(ifname string, ipv6, ah bool) int {
+		if p := plans[rxKey{ifname, ipv6, ah}]; p != nil {
+			return p.rcvBuf()
+		}
+		return 0
+	}
+}
+
 func (p *rxPlan) add(ic *vrrp.InstanceConfig) {
 	if ic.RxBuf != 0 || ic.RxBufMTUs != 0 {
 		p.ins = append(p.ins, rxShare{ic.Interface, ic.RxBuf, ic.RxBufMTUs})

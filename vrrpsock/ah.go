@@ -36,6 +36,7 @@ type AHConn struct {
 	c     net.PacketConn
 	p4    *ipv4.PacketConn
 	rc    syscall.RawConn
+	rb    rcvBuf
 
 	mu sync.Mutex
 	fd int // send socket, -1 once closed
@@ -53,6 +54,7 @@ func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}
 	c := &AHConn{ifi: ifi, group: cfg.Group, fd: -1}
+	c.rb.n.Store(int64(cfg.RcvBuf))
 	if !c.group.IsValid() {
 		c.group = GroupIPv4
 	}
@@ -210,3 +212,6 @@ func (c *AHConn) Close() error {
 	c.mu.Unlock()
 	return errors.Join(c.c.Close(), err)
 }
+
+// SetRcvBuf sets the receive socket's buffer again (see Conn.SetRcvBuf).
+func (c *AHConn) SetRcvBuf(n int) error { return c.rb.reset(c.c, n) }

@@ -17,6 +17,10 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -84,6 +88,7 @@ type Conn struct {
 	p6    *ipv6.PacketConn
 	rx    *receiver
 	tx    *sender
+	rb    rcvBuf
 }
 
 // Listen opens a VRRP socket on the interface named ifname. network is
@@ -106,6 +111,7 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}
 	c := &Conn{v6: v6, ifi: ifi, group: cfg.Group, src: cfg.Source}
+	c.rb.n.Store(int64(cfg.RcvBuf))
 	if !c.group.IsValid() {
 		c.group = GroupIPv4
 		if v6 {
@@ -332,6 +338,34 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t
 // net.ErrClosed.
 func (c *Conn) Close() error {
 	return errors.Join(c.c.Close(), c.tx.close())
+}
+
+// SetRcvBuf sets the receive buffer again, as RcvBuf at Listen (a reload
+// changed it); 0 restores the kernel's default (net.core.rmem_default).
+func (c *Conn) SetRcvBuf(n int) error { return c.rb.reset(c.c, n) }
+
+// rcvBuf is the SO_RCVBUF last asked of a socket.
+type rcvBuf struct{ n atomic.Int64 }
+
+// reset is setRcvBuf for a socket that may have had one set, and does
+// nothing when n is what it has: 0 sets half of net.core.rmem_default,
+// which the kernel doubles back to the default a new socket has.
+func (rb *rcvBuf) reset(pc net.PacketConn, n int) error {
+	if rb.n.Swap(int64(n)) == int64(n) {
+		return nil
+	}
+	if n == 0 {
+		b, err := os.ReadFile("/proc/sys/net/core/rmem_default")
+		if err != nil {
+			return fmt.Errorf("SO_RCVBUF: %w", err)
+		}
+		d, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			return fmt.Errorf("SO_RCVBUF: rmem_default %q: %w", b, err)
+		}
+		n = d / 2
+	}
+	return setRcvBuf(pc, n)
 }
 
 // setRcvBuf sets SO_RCVBUF unless n is 0. keepalived logs a failure and

@@ -70,23 +70,84 @@ func TestRxBufsLab(t *testing.T) {
 	}
 }
 
-// daemonRxBufs starts the daemon (ours when daemon is empty) on conf, waits
-// for both instances to start, and returns the sorted SO_RCVBUF values of
-// its protocol-112 sockets; the daemon is stopped before it returns.
-func daemonRxBufs(t *testing.T, h *lab.Host, conf, daemon string) []int {
-	t.Helper()
-	r := startReloadRouter(t, h, conf, daemon)
-	defer func() {
-		r.proc.Signal(syscall.SIGTERM)
-		if exited, _ := r.proc.Wait(10 * time.Second); !exited {
-			r.proc.Signal(syscall.SIGKILL)
-			r.proc.Wait(5 * time.Second)
+// TestRxBufsReloadLab: a reload gives the receive socket the reloaded
+// file's buffer, as keepalived's reopened socket has: MTU policy, then a
+// size with B's own kernel_rx_buf_size, then no policy (the kernel's
+// default again). Each step waits for the expected value, then both
+// daemons' values are compared.
+func TestRxBufsReloadLab(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	out, err := h.Run("sysctl", "-n", "net.core.rmem_default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	confs := []string{
+		rxBufsConf("  vrrp_rx_bufs_policy MTU", ""),
+		rxBufsConf("  vrrp_rx_bufs_policy 50000", "  kernel_rx_buf_size 7000\n"),
+		rxBufsConf("", ""),
+	}
+	wants := []int{2 * 2 * 3 * 1500, 2 * (50000 + 7000), def}
+	got := reloadRxBufs(t, h, confs, wants, "")
+	for i, g := range got {
+		if !slices.Contains(g, wants[i]) {
+			t.Errorf("keepalived-go step %d: SO_RCVBUF %v, want one of %d", i, g, wants[i])
 		}
-	}()
+	}
+	if _, err := os.Stat("/usr/sbin/keepalived"); err == nil {
+		want := reloadRxBufs(t, h, confs, wants, "/usr/sbin/keepalived")
+		for i := range want {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("step %d: keepalived-go %v, keepalived %v", i, got[i], want[i])
+			}
+		}
+		t.Logf("keepalived %v, keepalived-go %v", want, got)
+	}
+}
+
+// reloadRxBufs starts the daemon on confs[0] and reloads it with each
+// next file, waiting (up to 15 s) at each step for its VRRP sockets to
+// have wants[i]; it returns what they had at each step.
+func reloadRxBufs(t *testing.T, h *lab.Host, confs []string, wants []int, daemon string) [][]int {
+	t.Helper()
+	r := startReloadRouter(t, h, confs[0], daemon)
+	defer stopRouter(r)
 	r.waitFor("both instances in BACKUP", func() bool {
 		return r.logged("(A) Entering BACKUP STATE") && r.logged("(B) Entering BACKUP STATE")
 	})
-	// keepalived's sockets are its VRRP child's; ours are the daemon's.
+	var out [][]int
+	for i, c := range confs {
+		if i > 0 {
+			r.write(c)
+			r.signal(syscall.SIGHUP)
+		}
+		var bufs []int
+		for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			if bufs = routerRxBufs(r); slices.Contains(bufs, wants[i]) {
+				break
+			}
+		}
+		out = append(out, bufs)
+	}
+	return out
+}
+
+func stopRouter(r *router) {
+	r.proc.Signal(syscall.SIGTERM)
+	if exited, _ := r.proc.Wait(10 * time.Second); !exited {
+		r.proc.Signal(syscall.SIGKILL)
+		r.proc.Wait(5 * time.Second)
+	}
+}
+
+// routerRxBufs is vrrpRcvBufs of the process holding the VRRP sockets:
+// keepalived's VRRP child, or ours.
+func routerRxBufs(r *router) []int {
 	pids := []int{r.proc.Cmd.Process.Pid}
 	if b, err := os.ReadFile(filepath.Join(r.dir, "vrrp.pid")); err == nil {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
@@ -94,12 +155,28 @@ func daemonRxBufs(t *testing.T, h *lab.Host, conf, daemon string) []int {
 		}
 	}
 	for _, pid := range pids {
-		if bufs := vrrpRcvBufs(t, pid); len(bufs) > 0 {
+		if bufs := vrrpRcvBufs(r.t, pid); len(bufs) > 0 {
 			return bufs
 		}
 	}
-	t.Fatalf("no VRRP socket in %v; log:\n%s", pids, r.proc.Output())
 	return nil
+}
+
+// daemonRxBufs starts the daemon (ours when daemon is empty) on conf, waits
+// for both instances to start, and returns the sorted SO_RCVBUF values of
+// its protocol-112 sockets; the daemon is stopped before it returns.
+func daemonRxBufs(t *testing.T, h *lab.Host, conf, daemon string) []int {
+	t.Helper()
+	r := startReloadRouter(t, h, conf, daemon)
+	defer stopRouter(r)
+	r.waitFor("both instances in BACKUP", func() bool {
+		return r.logged("(A) Entering BACKUP STATE") && r.logged("(B) Entering BACKUP STATE")
+	})
+	bufs := routerRxBufs(r)
+	if len(bufs) == 0 {
+		t.Fatalf("no VRRP socket; log:\n%s", r.proc.Output())
+	}
+	return bufs
 }
 
 // vrrpRcvBufs reads SO_RCVBUF of every raw protocol-112 socket of pid,
