@@ -93,14 +93,15 @@ func TestRxBufsReloadLab(t *testing.T) {
 		rxBufsConf("", ""),
 	}
 	wants := []int{2 * 2 * 3 * 1500, 2 * (50000 + 7000), def}
-	got := reloadRxBufs(t, h, confs, wants, "")
+	steps := stepsReload(confs)
+	got := stepRxBufs(t, h, confs[0], steps, wants, "")
 	for i, g := range got {
 		if !slices.Contains(g, wants[i]) {
 			t.Errorf("keepalived-go step %d: SO_RCVBUF %v, want one of %d", i, g, wants[i])
 		}
 	}
 	if _, err := os.Stat("/usr/sbin/keepalived"); err == nil {
-		want := reloadRxBufs(t, h, confs, wants, "/usr/sbin/keepalived")
+		want := stepRxBufs(t, h, confs[0], steps, wants, "/usr/sbin/keepalived")
 		for i := range want {
 			if !slices.Equal(got[i], want[i]) {
 				t.Errorf("step %d: keepalived-go %v, keepalived %v", i, got[i], want[i])
@@ -110,22 +111,31 @@ func TestRxBufsReloadLab(t *testing.T) {
 	}
 }
 
-// reloadRxBufs starts the daemon on confs[0] and reloads it with each
-// next file, waiting (up to 15 s) at each step for its VRRP sockets to
-// have wants[i]; it returns what they had at each step.
-func reloadRxBufs(t *testing.T, h *lab.Host, confs []string, wants []int, daemon string) [][]int {
+// stepsReload are the steps that reload with each file after the first.
+func stepsReload(confs []string) []func(*router) {
+	steps := []func(*router){func(*router) {}}
+	for _, c := range confs[1:] {
+		steps = append(steps, func(r *router) {
+			r.write(c)
+			r.signal(syscall.SIGHUP)
+		})
+	}
+	return steps
+}
+
+// stepRxBufs starts the daemon on conf and runs each step, waiting (up
+// to 15 s) after step i for its VRRP sockets to have wants[i]; it returns
+// what they had after each step.
+func stepRxBufs(t *testing.T, h *lab.Host, conf string, steps []func(*router), wants []int, daemon string) [][]int {
 	t.Helper()
-	r := startReloadRouter(t, h, confs[0], daemon)
+	r := startReloadRouter(t, h, conf, daemon)
 	defer stopRouter(r)
 	r.waitFor("both instances in BACKUP", func() bool {
 		return r.logged("(A) Entering BACKUP STATE") && r.logged("(B) Entering BACKUP STATE")
 	})
 	var out [][]int
-	for i, c := range confs {
-		if i > 0 {
-			r.write(c)
-			r.signal(syscall.SIGHUP)
-		}
+	for i, step := range steps {
+		step(r)
 		var bufs []int
 		for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 			if bufs = routerRxBufs(r); slices.Contains(bufs, wants[i]) {
@@ -135,6 +145,39 @@ func reloadRxBufs(t *testing.T, h *lab.Host, confs []string, wants []int, daemon
 		out = append(out, bufs)
 	}
 	return out
+}
+
+// TestRxBufsMTULab: under vrrp_rx_bufs_policy MTU an MTU change resizes
+// the receive socket at once, as keepalived's update_mtu does.
+func TestRxBufsMTULab(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	mtu := func(n int) func(*router) {
+		return func(r *router) {
+			if _, err := h.Run("ip", "link", "set", lab.Link, "mtu", strconv.Itoa(n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	conf := rxBufsConf("  vrrp_rx_bufs_policy MTU", "")
+	steps := []func(*router){mtu(1500), mtu(1400), mtu(9000), mtu(1500)}
+	wants := []int{2 * 2 * 3 * 1500, 2 * 2 * 3 * 1400, 2 * 2 * 3 * 9000, 2 * 2 * 3 * 1500}
+	got := stepRxBufs(t, h, conf, steps, wants, "")
+	for i, g := range got {
+		if !slices.Contains(g, wants[i]) {
+			t.Errorf("keepalived-go step %d: SO_RCVBUF %v, want one of %d", i, g, wants[i])
+		}
+	}
+	if _, err := os.Stat("/usr/sbin/keepalived"); err == nil {
+		want := stepRxBufs(t, h, conf, steps, wants, "/usr/sbin/keepalived")
+		for i := range want {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("step %d: keepalived-go %v, keepalived %v", i, got[i], want[i])
+			}
+		}
+		t.Logf("keepalived %v, keepalived-go %v", want, got)
+	}
 }
 
 func stopRouter(r *router) {
