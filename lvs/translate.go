@@ -286,6 +286,7 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 		t.p.scripts[scriptKey{vs: id, kind: check.QuorumDown}] = vs.QuorumDown
 	}
 	proto2 := vs.Protocol.String()
+	cvs.Reals = make([]check.RealServer, 0, len(vs.RealServers))
 	t.p.mail.vs[id] = vs.SMTPAlert
 	for _, rs := range vs.RealServers {
 		rid := check.FormatService(rs.Addr, proto2)
@@ -293,7 +294,9 @@ func (t *translator) virtualServer(id string, vs *config.VirtualServer) error {
 			t.log.Warn("duplicate real server ignored", "vs", id, "rs", rid)
 			continue
 		}
-		t.p.mail.rs[[2]string{id, rid}] = rs.SMTPAlert
+		if rs.SMTPAlert { // read as false when absent: 0.1 MB less at 1 000 real servers
+			t.p.mail.rs[[2]string{id, rid}] = true
+		}
 		vp.reals[rid] = memberDest{addr: rs.Addr, fwd: rs.Forwarding, uthresh: rs.UThreshold, lthresh: rs.LThreshold}
 		crs := check.RealServer{
 			ID:               rid,
