@@ -16,29 +16,27 @@ type checkerState struct {
 	// rather than copied (New): a copy per checker was 0.1 MB of the
 	// live heap at 1 000 real servers.
 	spec    *Checker
-	up      bool
-	hasRun  bool
 	retryIt int
-	// confirming: a ConfirmRecovery checker failed for good, and its next
-	// good pass only confirms the recovery.
-	confirming bool
 	// offset is what this checker adds to the real server's weight
 	// (keepalived's cur_weight).
 	offset int64
+	// The flags sit together: between wider fields each took a word.
+	up     bool
+	hasRun bool
+	// confirming: a ConfirmRecovery checker failed for good, and its next
+	// good pass only confirms the recovery.
+	confirming bool
+	inFlight   bool
+	rewake     bool // Wake came while in flight
+	lastOK     bool // status for metrics
 
 	// scheduling
-	next     time.Time
-	inFlight bool
-	// fl is the event loop's record of this checker's last stepped
-	// check, reused by the next (one runs at a time per checker).
-	fl      *flight
-	rewake  bool // Wake came while in flight
+	next    time.Time
 	heapIdx int
 	vs, rs  int
 	idx     int
 
 	// status for metrics
-	lastOK  bool
 	lastErr string
 	// lastFail outlives a recovery, so operators can read why a server
 	// that is up again went down.

@@ -63,7 +63,7 @@ func BenchmarkCheckerLiveHeap(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { m.Run(ctx); close(done) }()
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond) // past the first checks (1 s + warmup)
 	h2 := liveHeap()
 	if f := os.Getenv("CHECK_HEAP_PROFILE"); f != "" {
 		w, err := os.Create(f)
