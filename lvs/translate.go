@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/dsas/keepalived-go/check"
@@ -151,6 +152,30 @@ type translator struct {
 	bfdUp func(name string) bool
 	// prev is the plan a reload replaces, whose group fwmarks stay.
 	prev *plan
+	// urls are the HTTP_GET/SSL_GET url lists built so far, by content.
+	urls map[string][]probe.URL
+}
+
+// sharedURLs returns an equal url list built before, if any: probers only
+// read theirs, and thousands of checkers of one service usually check the
+// same url (112 B each, 0.1 MB at 1 000 real servers). Lists with a regex
+// keep their own.
+func (t *translator) sharedURLs(urls []probe.URL) []probe.URL {
+	var key strings.Builder
+	for _, u := range urls {
+		if u.Match != nil || u.MatchErr != nil {
+			return urls
+		}
+		fmt.Fprintf(&key, "%q %q %q %t %v\n", u.Path, u.Digest, u.VirtualHost, u.TLSCompliant, u.Status)
+	}
+	if shared, ok := t.urls[key.String()]; ok {
+		return shared
+	}
+	if t.urls == nil {
+		t.urls = map[string][]probe.URL{}
+	}
+	t.urls[key.String()] = urls
+	return urls
 }
 
 // translate turns cfg's LVS side into a plan. Virtual servers the kernel
@@ -521,6 +546,7 @@ func (t *translator) httpProbe(c *config.Checker, vs *config.VirtualServer, rs *
 		}
 		p.URLs = append(p.URLs, pu)
 	}
+	p.URLs = t.sharedURLs(p.URLs)
 	if c.Type == config.CheckSSL {
 		tc, err := t.tlsConfig()
 		if err != nil {
