@@ -508,15 +508,15 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 		}
 		out.Probe = newSuspendable(out.Probe, vs, g, c.Alpha, t.log, vsID)
 	}
-	out.OnVerdict = verdictLogger(t.log, c, vsID, rsID)
-	out.Probe = &watched{
-		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID,
+	w := &watched{
+		inner: out.Probe, log: t.log, kind: out.Kind, vs: vsID, rs: rsID, cfg: c,
 		logAll:  c.LogAllFailures || t.cfg.Global.CheckerLogAllFailures,
 		dynamic: c.Type == config.CheckFile || c.Type == config.CheckMisc && c.Misc != nil && c.Misc.Dynamic,
 	}
 	if c.Type == config.CheckBFD {
-		out.Probe.(*watched).bfd = c.BFD.Name
+		w.bfd = c.BFD.Name
 	}
+	out.Probe, out.OnVerdict = w, w.verdict
 	return out, nil
 }
 
