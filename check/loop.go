@@ -65,8 +65,11 @@ type loop struct {
 	efd     int
 	flights map[int]*flight
 	active  []*flight
-	done    []result
-	wg      sync.WaitGroup
+	// free are finished flights for the next checks: records for those
+	// in flight only, not one kept by every checker.
+	free []*flight
+	done []result
+	wg   sync.WaitGroup
 }
 
 // runLoop is Run on the event loop; cancel ends ctx (Run's own).
@@ -203,10 +206,11 @@ func (l *loop) startDue(ctx context.Context) (time.Time, time.Time) {
 			go e.probe(ctx, c, &l.wg)
 			continue
 		}
-		f := c.fl
-		if f == nil {
+		var f *flight
+		if n := len(l.free); n > 0 {
+			f, l.free = l.free[n-1], l.free[:n-1]
+		} else {
 			f = new(flight)
-			c.fl = f
 		}
 		*f = flight{c: c, st: st, start: now, fd: -1}
 		l.active = append(l.active, f)
@@ -292,6 +296,8 @@ func (l *loop) expire(now time.Time) {
 		}
 		if !f.done {
 			keep = append(keep, f)
+		} else {
+			l.free = append(l.free, f)
 		}
 	}
 	clear(l.active[len(keep):])

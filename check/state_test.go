@@ -45,7 +45,7 @@ func TestCheckerStateMachine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := tm
 			spec.Alpha = tc.alpha
-			c := newCheckerState(Checker{Timing: spec})
+			c := newCheckerState(&Checker{Timing: spec})
 			for i, s := range tc.steps {
 				v := c.apply(s.r, 1)
 				if c.up != s.up || v.delay != s.delay || v.changed != s.changed {
@@ -139,7 +139,7 @@ func TestConfirmRecovery(t *testing.T) {
 		{"not HTTP", false, 0, []bool{true, false, true}, []bool{true, false, true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCheckerState(Checker{ConfirmRecovery: tc.confirm, Timing: Timing{DelayLoop: time.Second, Retry: tc.retry}})
+			c := newCheckerState(&Checker{ConfirmRecovery: tc.confirm, Timing: Timing{DelayLoop: time.Second, Retry: tc.retry}})
 			for i, good := range tc.in {
 				r := probe.Result{}
 				if !good {
@@ -157,7 +157,7 @@ func TestConfirmRecovery(t *testing.T) {
 // A checker restarted down at a reload with its confirmation pending (the
 // status carries it) still needs two good passes, as it did before.
 func TestConfirmCarried(t *testing.T) {
-	c := newCheckerState(Checker{ConfirmRecovery: true, Confirming: true, Timing: Timing{DelayLoop: time.Second, Retry: 1, Alpha: true}})
+	c := newCheckerState(&Checker{ConfirmRecovery: true, Confirming: true, Timing: Timing{DelayLoop: time.Second, Retry: 1, Alpha: true}})
 	c.apply(probe.Result{}, 1)
 	if c.up || c.lastErr != errConfirming.Error() {
 		t.Fatalf("first good pass: up %v, err %q", c.up, c.lastErr)
@@ -167,7 +167,7 @@ func TestConfirmCarried(t *testing.T) {
 		t.Fatalf("second good pass: up %v, confirming %v", c.up, c.confirming)
 	}
 	// Only ConfirmRecovery checkers ever confirm.
-	if c := newCheckerState(Checker{Confirming: true, Timing: Timing{Alpha: true}}); c.confirming {
+	if c := newCheckerState(&Checker{Confirming: true, Timing: Timing{Alpha: true}}); c.confirming {
 		t.Fatal("a non-HTTP checker started confirming")
 	}
 }
@@ -178,7 +178,7 @@ func TestConfirmCarried(t *testing.T) {
 func TestCheckerVerdicts(t *testing.T) {
 	ok, ko := probe.Result{}, probe.Result{Err: errors.New("x")}
 	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: 2 * time.Second, Retry: 1}
-	c := newCheckerState(Checker{Timing: tm})
+	c := newCheckerState(&Checker{Timing: tm})
 	var got []string
 	for _, r := range []probe.Result{ok, ok, ko, ko, ko, ok, ok} {
 		if v := c.apply(r, 1).logged; v != nil {
@@ -191,7 +191,7 @@ func TestCheckerVerdicts(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
-	a := newCheckerState(Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
+	a := newCheckerState(&Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
 	if v := a.apply(ko, 1).logged; v == nil || v.Up || v.WasUp || v.HasRun {
 		t.Errorf("alpha first failure: %+v", v)
 	}
@@ -203,7 +203,7 @@ func TestCheckerVerdicts(t *testing.T) {
 func TestFastRecovery(t *testing.T) {
 	fail := probe.Result{Err: errors.New("refused")}
 	for _, fast := range []bool{false, true} {
-		c := newCheckerState(Checker{ConfirmRecovery: true, FastRecovery: fast,
+		c := newCheckerState(&Checker{ConfirmRecovery: true, FastRecovery: fast,
 			Timing: Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: 3 * time.Second, Retry: 1}})
 		want := []time.Duration{10 * time.Second, 3 * time.Second, 10 * time.Second, 10 * time.Second, 10 * time.Second, 10 * time.Second}
 		if fast {
@@ -229,7 +229,7 @@ func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
 	ko := probe.Result{Err: errors.New("regex")}
 	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 2, Alpha: true}
 	for _, http := range []bool{false, true} {
-		c := newCheckerState(Checker{ConfirmRecovery: http, Timing: tm})
+		c := newCheckerState(&Checker{ConfirmRecovery: http, Timing: tm})
 		v := c.apply(ko, 1)
 		if (v.logged == nil) != http || v.firstDown == http {
 			t.Errorf("http %v: first failure logged %+v, firstDown %v", http, v.logged, v.firstDown)
@@ -239,7 +239,7 @@ func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
 		}
 	}
 	// Not alpha: the first failure takes the checker down, logged.
-	c := newCheckerState(Checker{ConfirmRecovery: true, Timing: Timing{DelayLoop: time.Second, Retry: 2}})
+	c := newCheckerState(&Checker{ConfirmRecovery: true, Timing: Timing{DelayLoop: time.Second, Retry: 2}})
 	if v := c.apply(ko, 1); v.logged == nil || !v.changed {
 		t.Errorf("non-alpha HTTP first failure: logged %+v changed %v", v.logged, v.changed)
 	}
@@ -252,14 +252,14 @@ func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
 func TestSetupErrorIsNoVerdict(t *testing.T) {
 	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 1}
 	bind := probe.Result{Err: fmt.Errorf("connect: %w", &probe.SetupError{Op: "bind", Err: errors.New("in use")})}
-	c := newCheckerState(Checker{Timing: tm})
+	c := newCheckerState(&Checker{Timing: tm})
 	c.apply(probe.Result{}, 1)
 	c.apply(probe.Result{Err: errors.New("refused")}, 1) // one retry used
 	v := c.apply(bind, 1)
 	if !c.up || c.retryIt != 1 || v.changed || v.delay != tm.DelayLoop || v.logged == nil || !v.logged.NotRun {
 		t.Fatalf("up %v retryIt %d changed %v delay %v logged %+v", c.up, c.retryIt, v.changed, v.delay, v.logged)
 	}
-	a := newCheckerState(Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
+	a := newCheckerState(&Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
 	if v := a.apply(bind, 1); a.hasRun || v.firstDown || v.first {
 		t.Fatalf("alpha: hasRun %v firstDown %v first %v", a.hasRun, v.firstDown, v.first)
 	}

@@ -64,8 +64,8 @@ type HTTP struct {
 	// EnableSNI sends the virtual host as SNI (SSL_GET only).
 	EnableSNI bool
 
-	// step is the last stepped check, reused by the next (step.go).
-	step *connStep
+	// cache is what stepped checks build once (step.go).
+	cache stepCache
 }
 
 // Check implements Prober.
