@@ -377,6 +377,11 @@ func TestSyncGroupFault(t *testing.T) {
 		!slices.Equal(r2, []string{"interface eth1 down"}) {
 		t.Fatalf("fault reasons %q, %q", r1, r2)
 	}
+	// keepalived counts the fault on VI_2 only (num_script_if_fault 0
+	// on VI_1, in its dump too).
+	if c1, c2 := s.status("h1", "VI_1").FaultCount, s.status("h1", "VI_2").FaultCount; c1 != 0 || c2 != 1 {
+		t.Fatalf("fault counts %d, %d, want 0, 1", c1, c2)
+	}
 	lines := s.rec["h1"].Lines()
 	if lines[len(lines)-1] != `GROUP "G1" FAULT 0` {
 		t.Fatalf("group notify missing: %q", lines)

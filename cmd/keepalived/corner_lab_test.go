@@ -1,0 +1,184 @@
+//go:build !vmtest
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dsas/keepalived-go/internal/lab"
+	"github.com/dsas/keepalived-go/internal/netns"
+)
+
+// cornerRun is one daemon's run of a corner case: the daemon, its
+// scratch directory (TMPDIR, so the dump lands there) and the lab host.
+type cornerRun struct {
+	*router
+	dir  string
+	name string
+}
+
+// logCount is how often s appears in the daemon's log so far.
+func (c *cornerRun) logCount(s string) int { return strings.Count(c.proc.Output(), s) }
+
+// waitLog waits until s has been logged n times.
+func (c *cornerRun) waitLog(s string, n int) {
+	c.t.Helper()
+	c.waitFor(c.name+" logs "+s, func() bool { return c.logCount(s) >= n })
+}
+
+// dump sends SIGUSR1 and returns the data file once complete.
+func (c *cornerRun) dump() string {
+	c.t.Helper()
+	path := filepath.Join(c.dir, "keepalived.data")
+	os.Remove(path)
+	c.signal(syscall.SIGUSR1)
+	var data string
+	c.waitFor(c.name+" data file", func() bool {
+		b, err := os.ReadFile(path)
+		data = string(b)
+		return err == nil && strings.Contains(data, "------< Interfaces >------")
+	})
+	time.Sleep(300 * time.Millisecond) // keepalived writes in place
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+// sideBySide runs conf (%DIR% stands for the run's scratch directory)
+// with keepalived 2.2.7 and then keepalived-go in h, each driven by the
+// same scenario, and returns the dump lines scenario picked from each.
+// setup (may be nil) runs before each daemon starts, with its scratch
+// directory; its returned function (may be nil) after it stopped.
+func sideBySide(t *testing.T, h *lab.Host, conf string, setup func(dir string) func(), scenario func(c *cornerRun) []string) (theirs, ours []string) {
+	t.Helper()
+	run := func(name string, daemon ...string) []string {
+		dir := t.TempDir()
+		if setup != nil {
+			if undo := setup(dir); undo != nil {
+				defer undo()
+			}
+		}
+		path := filepath.Join(dir, "keepalived.conf")
+		if err := os.WriteFile(path, []byte(strings.ReplaceAll(conf, "%DIR%", dir)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		argv := append([]string{"env", "TMPDIR=" + dir}, daemon...)
+		argv = append(argv, "-n", "-l", "-D", "-f", path, "-p", filepath.Join(dir, "k.pid"),
+			"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "-b", filepath.Join(dir, "b.pid"))
+		p := h.Start(t, argv...)
+		c := &cornerRun{router: &router{t: t, h: h, proc: p, conf: path, dir: dir}, dir: dir, name: name}
+		lines := scenario(c)
+		p.Signal(syscall.SIGTERM)
+		if exited, _ := p.Wait(15 * time.Second); !exited {
+			t.Fatalf("%s did not stop", name)
+		}
+		if testing.Verbose() {
+			t.Logf("%s log:\n%s", name, p.Output())
+		}
+		return lines
+	}
+	theirs = run("keepalived", "/usr/sbin/keepalived")
+	ours = run("keepalived-go", asMainEnv+"=1", os.Args[0])
+	return theirs, ours
+}
+
+// instanceFieldRe picks the lines of an instance's dump the corner cases
+// are about: its state, fault counters and priorities.
+var instanceFieldRe = regexp.MustCompile(`^(   (State|Wantstate|Number of [a-z ]+faults|Effective priority|Total priority) = |   (Sync group|VRRP Instance) = )`)
+
+// instanceFields is the instance part of a data file reduced to the
+// lines instanceFieldRe picks, each after its instance's name.
+func instanceFields(data string) []string {
+	var out []string
+	name := ""
+	for _, l := range strings.Split(data, "\n") {
+		if n, ok := strings.CutPrefix(l, " VRRP Instance = "); ok {
+			name = n
+			continue
+		}
+		if strings.HasPrefix(l, "------<") {
+			name = "" // the instances' section is over
+		}
+		if name != "" && instanceFieldRe.MatchString(l) {
+			out = append(out, name+":"+strings.TrimSpace(l))
+		}
+	}
+	return out
+}
+
+// sameLines fails t where theirs and ours differ.
+func sameLines(t *testing.T, what string, theirs, ours []string) {
+	t.Helper()
+	if strings.Join(theirs, "\n") != strings.Join(ours, "\n") {
+		t.Errorf("%s: keepalived and keepalived-go differ\nkeepalived:\n  %s\nkeepalived-go:\n  %s", what,
+			strings.Join(theirs, "\n  "), strings.Join(ours, "\n  "))
+	}
+}
+
+func skipUnlessKeepalived(t *testing.T) {
+	netns.SkipUnlessRoot(t)
+	if _, err := os.Stat("/usr/sbin/keepalived"); err != nil {
+		t.Skip("keepalived 2.2.7 not installed")
+	}
+}
+
+// syncFaultConf is a sync group of VI_1 on the lab link and VI_2 on a
+// dummy link the test takes down.
+const syncFaultConf = `global_defs {
+  router_id corner
+}
+vrrp_sync_group G1 {
+  group {
+    VI_1
+    VI_2
+  }
+}
+vrrp_instance VI_1 {
+  interface ` + lab.Link + `
+  virtual_router_id 71
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    10.213.0.171/24
+  }
+}
+vrrp_instance VI_2 {
+  interface vrcdum0
+  virtual_router_id 72
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    10.213.7.172/24
+  }
+}
+`
+
+// TestSyncPeerFaultCount is issue 11's first corner case: VI_2's link
+// goes down, VI_2 is FAULT for it and VI_1 only because its sync group
+// follows. keepalived counts the fault on VI_2 alone (num_script_if_fault
+// is 1 there, 0 on VI_1); so must the dump of keepalived-go.
+func TestSyncPeerFaultCount(t *testing.T) {
+	skipUnlessKeepalived(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	setup := func(string) func() {
+		h.NS.MustRun(t, "ip", "link", "add", "vrcdum0", "type", "veth", "peer", "name", "vrcdum1")
+		h.NS.MustRun(t, "ip", "addr", "add", "10.213.7.1/24", "dev", "vrcdum0")
+		h.NS.MustRun(t, "ip", "link", "set", "vrcdum1", "up")
+		h.NS.MustRun(t, "ip", "link", "set", "vrcdum0", "up")
+		return func() { h.NS.Run("ip", "link", "del", "vrcdum0") }
+	}
+	theirs, ours := sideBySide(t, h, syncFaultConf, setup, func(c *cornerRun) []string {
+		c.waitLog("Entering MASTER STATE", 2)
+		h.NS.MustRun(t, "ip", "link", "set", "vrcdum0", "down")
+		c.waitLog("(VI_1) Entering FAULT STATE", 1)
+		time.Sleep(time.Second)
+		return instanceFields(c.dump())
+	})
+	sameLines(t, "sync group peer in FAULT", theirs, ours)
+}
