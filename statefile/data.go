@@ -426,7 +426,11 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 	p("   Virtual Router ID = %d", in.VRID)
 	p("   Priority = %d", in.BasePriority)
 	p("   Effective priority = %d", in.EffectivePriority)
-	p("   Total priority = %d", cmpOr(in.TotalPriority, in.EffectivePriority))
+	total := in.TotalPriority
+	if !in.TotalPrioritySet {
+		total = cmpOr(total, in.EffectivePriority) // a status not from the engine
+	}
+	p("   Total priority = %d", total)
 	if version == 2 {
 		p("   Advert interval = %d sec", int(advert/time.Second))
 	} else {

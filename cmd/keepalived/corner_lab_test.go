@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -181,4 +182,78 @@ func TestSyncPeerFaultCount(t *testing.T) {
 		return instanceFields(c.dump())
 	})
 	sameLines(t, "sync group peer in FAULT", theirs, ours)
+}
+
+// trackFileConf tracks two files with every weight/reverse combination
+// of issue 11's second corner case, one instance each.
+func trackFileConf() string {
+	var b strings.Builder
+	b.WriteString(`global_defs {
+  router_id corner
+  vrrp_version 3
+}
+vrrp_track_file TF_A {
+  file "%DIR%/a"
+}
+vrrp_track_file TF_B {
+  file "%DIR%/b"
+  weight 0 reverse
+}
+`)
+	for i, track := range []string{"TF_A weight 0 reverse", "TF_A weight 1 reverse", "TF_B", "TF_A weight 0", "TF_A",
+		"TF_A weight 10", "TF_A weight -10 reverse", "TF_A weight 3 reverse"} {
+		fmt.Fprintf(&b, `vrrp_instance VI_%[1]d {
+  interface %[2]s
+  virtual_router_id %[3]d
+  priority 100
+  advert_int 0.3
+  track_file {
+    %[4]s
+  }
+  virtual_ipaddress {
+    10.213.0.%[3]d/24
+  }
+}
+`, i+1, lab.Link, 180+i, track)
+	}
+	return b.String()
+}
+
+// TestTrackFileWeightReverse is issue 11's second corner case: states and
+// priorities of instances tracking files with weight 0, reverse and both,
+// for a missing file, 0, a small and a large value and a removed file,
+// against keepalived's.
+func TestTrackFileWeightReverse(t *testing.T) {
+	skipUnlessKeepalived(t)
+	l := lab.New(t, 1)
+	h := l.Host(1)
+	steps := []struct {
+		name string
+		a, b string // "" removes the file
+	}{{"missing", "", ""}, {"zero", "0\n", "0\n"}, {"five", "5\n", "5\n"}, {"hundred", "100\n", "7\n"}, {"removed", "", ""}}
+	theirs, ours := sideBySide(t, h, trackFileConf(), nil, func(c *cornerRun) []string {
+		var out []string
+		for i, s := range steps {
+			for f, v := range map[string]string{"a": s.a, "b": s.b} {
+				path := filepath.Join(c.dir, f)
+				if v == "" {
+					os.Remove(path)
+				} else if err := os.WriteFile(path, []byte(v), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if i == 0 {
+				c.waitLog("Entering MASTER STATE", 1)
+			}
+			// Long enough for an instance leaving FAULT to become MASTER.
+			time.Sleep(2500 * time.Millisecond)
+			for _, l := range instanceFields(c.dump()) {
+				if !strings.Contains(l, "Number of config faults") {
+					out = append(out, s.name+": "+l)
+				}
+			}
+		}
+		return out
+	})
+	sameLines(t, "track_file weight/reverse", theirs, ours)
 }
