@@ -115,6 +115,9 @@ func instanceFields(data string) []string {
 // sameLines fails t where theirs and ours differ.
 func sameLines(t *testing.T, what string, theirs, ours []string) {
 	t.Helper()
+	if testing.Verbose() {
+		t.Logf("%s: keepalived's lines:\n  %s", what, strings.Join(theirs, "\n  "))
+	}
 	if strings.Join(theirs, "\n") != strings.Join(ours, "\n") {
 		t.Errorf("%s: keepalived and keepalived-go differ\nkeepalived:\n  %s\nkeepalived-go:\n  %s", what,
 			strings.Join(theirs, "\n  "), strings.Join(ours, "\n  "))
@@ -256,4 +259,104 @@ func TestTrackFileWeightReverse(t *testing.T) {
 		return out
 	})
 	sameLines(t, "track_file weight/reverse", theirs, ours)
+}
+
+// trackBFDConf is a BFD session to peer tracked by one instance with
+// weight 0, one with a weight and one reversed, for issue 11's third
+// corner case.
+func trackBFDConf(peer *lab.Host) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `global_defs {
+  router_id corner
+}
+bfd_instance B1 {
+  neighbor_ip %s
+  min_rx 100
+  min_tx 100
+}
+`, peer.IPv4.Addr())
+	// VI_5 and VI_6 are a sync group tracking B1, VI_5 on its own too
+	// (keepalived keeps the group's tracking only).
+	b.WriteString(`vrrp_sync_group G1 {
+  group {
+    VI_5
+    VI_6
+  }
+  track_bfd {
+    B1
+  }
+}
+`)
+	for i, track := range []string{"B1", "B1 weight -20", "B1 weight 0 reverse", "B1 weight 15 reverse", "B1 weight -5", "B1 weight 7"} {
+		fmt.Fprintf(&b, `vrrp_instance VI_%[1]d {
+  interface %[2]s
+  virtual_router_id %[3]d
+  priority 100
+  advert_int 1
+  track_bfd {
+    %[4]s
+  }
+  virtual_ipaddress {
+    10.213.0.%[3]d/24
+  }
+}
+`, i+1, lab.Link, 191+i, track)
+	}
+	return b.String()
+}
+
+// TestTrackBFDReload is issue 11's third corner case: reloads with the
+// same file must leave the instances tracking a BFD session as they were
+// (states, fault counts, priorities), and the session going down and up
+// after them must count once, as keepalived's do. Host 2 runs keepalived
+// as the BFD peer, stopped and started again by the test.
+func TestTrackBFDReload(t *testing.T) {
+	skipUnlessKeepalived(t)
+	l := lab.New(t, 2)
+	h, peer := l.Host(1), l.Host(2)
+	pd := t.TempDir()
+	peerConf := filepath.Join(pd, "peer.conf")
+	if err := os.WriteFile(peerConf, []byte(fmt.Sprintf("bfd_instance B1 {\n  neighbor_ip %s\n  min_rx 100\n  min_tx 100\n}\n",
+		h.IPv4.Addr())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var peerProc *netns.Proc
+	startPeer := func() {
+		peerProc = peer.Start(t, "env", "TMPDIR="+pd, "/usr/sbin/keepalived", "-n", "-l", "-D", "-f", peerConf, "-p", filepath.Join(pd, "k.pid"),
+			"-r", filepath.Join(pd, "v.pid"), "-c", filepath.Join(pd, "c.pid"), "-b", filepath.Join(pd, "b.pid"))
+	}
+	stopPeer := func() {
+		peerProc.Signal(syscall.SIGTERM)
+		if exited, _ := peerProc.Wait(10 * time.Second); !exited {
+			t.Fatal("BFD peer did not stop")
+		}
+	}
+	theirs, ours := sideBySide(t, h, trackBFDConf(peer), func(string) func() {
+		startPeer()
+		return stopPeer
+	}, func(c *cornerRun) []string {
+		c.waitLog("(B1) Entering Up state", 1)
+		time.Sleep(4 * time.Second)
+		var out []string
+		snap := func(round string) {
+			for _, l := range instanceFields(c.dump()) {
+				out = append(out, round+": "+l)
+			}
+		}
+		snap("up")
+		for _, round := range []string{"reload 1", "reload 2"} {
+			c.signal(syscall.SIGHUP)
+			time.Sleep(3 * time.Second)
+			snap(round)
+		}
+		stopPeer()
+		time.Sleep(2 * time.Second)
+		snap("peer gone")
+		startPeer()
+		c.waitLog("(B1) Entering Up state", 2)
+		time.Sleep(4500 * time.Millisecond) // BACKUP to MASTER
+		snap("peer back")
+		return out
+	})
+	sameLines(t, "track_bfd across reloads", theirs, ours)
 }
