@@ -8,11 +8,9 @@
 # differences (exit 1).
 #
 # Open (2026-12-07, exit 1): both leave 1.2.3.4/24 and add 1.2.3.5/24 to
-# ipvl2, but keepalived logs "(VI_2) IPVLAN ipvl2 already exists but is
-# incompatible. It will be deleted/updated" and "(VI_3) Found matching
-# interface vrrp.253" (vrrp.c's search for an existing link, which we do
-# not have), and its data file then shows ipvl2 "is_up = false" and still
-# "IPVLAN type L2 vepa"; ours "is_up = true" and "bridge".
+# ipvl2 and log the same lines, but keepalived's data file then shows ipvl2
+# "is_up = false" and still "IPVLAN type L2 vepa" (its view of the link
+# before the reload); ours "is_up = true" and "bridge".
 set -eu
 cd "$(dirname "$0")/.."
 payload=$(mktemp -d "${TMPDIR:-/tmp}/ipvlan-reload-vm.XXXXXX")
