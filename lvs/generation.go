@@ -95,9 +95,11 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			for k := range rs.Checkers {
 				c := &rs.Checkers[k]
 				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.HasRun {
-					// A checker restarted down keeps a pending HTTP
-					// confirmation, as keepalived's checker does.
-					c.Timing.Alpha, c.Confirming = !old.Up, old.Confirming
+					// A checker restarted down starts down. An HTTP
+					// checker's url walk starts afresh, failed url
+					// forgotten: keepalived's migrate_checkers carries
+					// neither url_it nor failed_url.
+					c.Timing.Alpha = !old.Up
 				}
 				if w, ok := c.Probe.(*watched); ok {
 					w.reset()

@@ -19,9 +19,10 @@ import (
 // compares them with keepalived's.
 
 // verdictLogger returns the Checker.OnVerdict of a checker of kind on the
-// real server rs of vs: keepalived's epilog lines. urls are an HTTP_GET or
-// SSL_GET checker's url blocks (keepalived logs "<what> success to RS
-// url(PATH)" for each url that passes while the checker is down).
+// real server rs of vs: keepalived's epilog lines. An HTTP_GET or SSL_GET
+// checker's verdict names the url its check fetched (keepalived logs
+// "<what> success to RS url(PATH)" for each url that passes while the
+// checker is down, the kind of check taken from that url's block).
 func verdictLogger(log *slog.Logger, c *config.Checker, vs, rs string) func(check.Verdict) {
 	return func(v check.Verdict) {
 		for _, l := range verdictLines(c, vs, rs, v) {
@@ -97,18 +98,22 @@ func verdictLines(c *config.Checker, vs, rs string, v check.Verdict) []string {
 			}
 			return []string{fmt.Sprintf("HTTP_CHECK on service %s failed.", rs)}
 		}
+		// http_handle_response's line for the url that passed while the
+		// checker is down, then epilog's once every url passed.
 		var out []string
-		if !v.WasUp {
-			for _, u := range urls {
-				what := "HTTP status code"
-				switch {
-				case u.Regex != nil:
-					what = "Regex match"
-				case len(u.Digest) > 0:
-					what = "MD5 digest"
-				}
-				out = append(out, fmt.Sprintf("%s success to %s url(%s)", what, rs, u.Path))
+		if !v.WasUp && v.URL < len(urls) {
+			u := urls[v.URL]
+			what := "HTTP status code"
+			switch {
+			case u.Regex != nil:
+				what = "Regex match"
+			case len(u.Digest) > 0:
+				what = "MD5 digest"
 			}
+			out = append(out, fmt.Sprintf("%s success to %s url(%s)", what, rs, u.Path))
+		}
+		if v.Partial {
+			return out
 		}
 		return append(out, fmt.Sprintf("Remote Web server %s succeed on service.", rs))
 	}
