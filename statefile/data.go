@@ -100,7 +100,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		}
 	}
 	if h.Config != nil {
-		dumpSockpool(p, cfg)
+		dumpSockpool(p, cfg, h.Interfaces)
 	}
 
 	dumpSyncGroups(p, cfg, state, h.Config)
