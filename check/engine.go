@@ -181,6 +181,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			c := heap.Pop(&e.queue).(*checkerState)
 			c.inFlight = true
 			e.inFlight++
+			c.aim()
 			wg.Add(1)
 			go e.probe(ctx, c, &wg)
 		}

@@ -197,6 +197,7 @@ func (l *loop) startDue(ctx context.Context) (time.Time, time.Time) {
 		c := heap.Pop(&e.queue).(*checkerState)
 		c.inFlight = true
 		e.inFlight++
+		c.aim()
 		var st probe.Stepper
 		if sp, ok := c.spec.Probe.(probe.Steppable); ok {
 			st = sp.Begin(now)

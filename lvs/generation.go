@@ -94,12 +94,13 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			}
 			for k := range rs.Checkers {
 				c := &rs.Checkers[k]
-				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.HasRun &&
-					(c.Timing.Alpha != !old.Up || c.Confirming != old.Confirming) {
-					// A checker restarted down keeps a pending HTTP
-					// confirmation, as keepalived's checker does.
+				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.HasRun && c.Timing.Alpha != !old.Up {
+					// A checker restarted down starts down. An HTTP
+					// checker's url walk starts afresh, failed url
+					// forgotten: keepalived's migrate_checkers carries
+					// neither url_it nor failed_url.
 					own := specs.checker(i, j, k)
-					own.Timing.Alpha, own.Confirming = !old.Up, old.Confirming
+					own.Timing.Alpha = !old.Up
 				}
 				if w, ok := c.Probe.(*watched); ok {
 					w.reset()

@@ -94,18 +94,22 @@ func verdictLines(c *config.Checker, vs, rs string, v check.Verdict) []string {
 			}
 			return []string{fmt.Sprintf("HTTP_CHECK on service %s failed.", rs)}
 		}
+		// http_handle_response's line for the url that passed while the
+		// checker is down, then epilog's once every url passed.
 		var out []string
-		if !v.WasUp {
-			for _, u := range urls {
-				what := "HTTP status code"
-				switch {
-				case u.Regex != nil:
-					what = "Regex match"
-				case len(u.Digest) > 0:
-					what = "MD5 digest"
-				}
-				out = append(out, fmt.Sprintf("%s success to %s url(%s)", what, rs, u.Path))
+		if !v.WasUp && v.URL < len(urls) {
+			u := urls[v.URL]
+			what := "HTTP status code"
+			switch {
+			case u.Regex != nil:
+				what = "Regex match"
+			case len(u.Digest) > 0:
+				what = "MD5 digest"
 			}
+			out = append(out, fmt.Sprintf("%s success to %s url(%s)", what, rs, u.Path))
+		}
+		if v.Partial {
+			return out
 		}
 		return append(out, fmt.Sprintf("Remote Web server %s succeed on service.", rs))
 	}

@@ -61,6 +61,29 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 	return w.observe(ctx, r)
 }
 
+// Parts implements probe.Walker: the inner prober's urls, 0 for a prober
+// that has none (the engine then walks nothing).
+func (w *watched) Parts() int { return walkParts(w.inner) }
+
+// Part implements probe.Walker.
+func (w *watched) Part(i int) string { return w.inner.(probe.Walker).Part(i) }
+
+// Aim implements probe.Walker.
+func (w *watched) Aim(i int) { aimWalk(w.inner, i) }
+
+func walkParts(p probe.Prober) int {
+	if wk, ok := p.(probe.Walker); ok {
+		return wk.Parts()
+	}
+	return 0
+}
+
+func aimWalk(p probe.Prober, i int) {
+	if wk, ok := p.(probe.Walker); ok {
+		wk.Aim(i)
+	}
+}
+
 // CanStep implements probe.Steppable.
 func (w *watched) CanStep() bool {
 	sp, ok := w.inner.(probe.Steppable)

@@ -499,8 +499,7 @@ func (t *translator) checker(vsID, rsID string, vs *config.VirtualServer, rs *co
 	default:
 		return nil, fmt.Errorf("unknown checker type %d", c.Type)
 	}
-	out.ConfirmRecovery = c.Type == config.CheckHTTP || c.Type == config.CheckSSL
-	out.FastRecovery = out.ConfirmRecovery && c.HTTP != nil && c.HTTP.FastRecovery
+	out.FastRecovery = (c.Type == config.CheckHTTP || c.Type == config.CheckSSL) && c.HTTP != nil && c.HTTP.FastRecovery
 	if vs.HASuspend {
 		g := vs.Group
 		if g == nil && vs.Kind == config.VSGroup {

@@ -66,6 +66,9 @@ var stepPool = sync.Pool{New: func() any { return &connStep{fd: -1} }}
 func begin(now time.Time, c Conn, h *HTTP, cache *stepCache) *connStep {
 	s := stepPool.Get().(*connStep)
 	s.conn, s.http, s.cache, s.url, s.fd, s.res = c, h, cache, 0, -1, Result{}
+	if h != nil {
+		s.url = min(h.url, len(h.URLs)-1) // the url Aim chose
+	}
 	s.open(now)
 	return s
 }
@@ -88,9 +91,9 @@ const (
 	phaseDone
 )
 
-// connStep runs TCP_CHECK (connect only) or HTTP_GET (each url on its own
-// connection) with the blocking path's semantics and errors: one
-// connect_timeout per connection, the response parsed by checkResponse.
+// connStep runs TCP_CHECK (connect only) or HTTP_GET (the url Aim chose)
+// with the blocking path's semantics and errors: one connect_timeout per
+// connection, the response parsed by checkResponse.
 type connStep struct {
 	conn     Conn
 	http     *HTTP // nil: TCP_CHECK
@@ -351,18 +354,12 @@ func (s *connStep) read(now time.Time) {
 	s.next(now)
 }
 
-// next moves on once a url passed (parse closed its socket): the next url
-// on a new connection, or the check's success.
-func (s *connStep) next(now time.Time) {
+// next ends the check once its url passed (parse closed its socket).
+func (s *connStep) next(time.Time) {
 	if s.phase == phaseDone || s.phase == phaseRead || s.fd >= 0 {
 		return
 	}
-	s.url++
-	if s.url == len(s.http.URLs) {
-		s.res, s.phase = Result{}, phaseDone
-		return
-	}
-	s.open(now)
+	s.res, s.phase = Result{}, phaseDone
 }
 
 // errIncomplete stands for the bytes not read yet.
@@ -371,7 +368,7 @@ var errIncomplete = errors.New("incomplete response")
 // parse runs checkResponse over what was read followed by end (io.EOF,
 // the read error, or errIncomplete). A verdict that needs more bytes waits
 // unless final; otherwise the url is done: failed, or passed (the socket is
-// closed and read moves to the next url).
+// closed and read ends the check).
 func (s *connStep) parse(end error, final bool) {
 	s.tail = tailReader{b: s.buf, end: end}
 	if s.br == nil {
