@@ -118,11 +118,10 @@ type Manager struct {
 	bfd   map[string]bool
 	// cursor is where the next rolling drift check starts in plan.order.
 	cursor int
-	// failed are the virtual servers with a failed change, failedGone the
-	// services whose deletion failed (markFailed); retry tells Run.
-	failed     map[string]bool
-	failedGone map[ipvs.ServiceKey]bool
-	retry      chan struct{}
+	// failed are the services with a failed change (markFailed); retry
+	// tells Run.
+	failed map[ipvs.ServiceKey]bool
+	retry  chan struct{}
 }
 
 // admin is what a Kernel may offer beyond services: *ipvs.Conn has it all.
@@ -151,9 +150,8 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 		owned:   map[ipvs.ServiceKey]bool{},
 		touched: map[string]uint64{},
 
-		failed:     map[string]bool{},
-		failedGone: map[ipvs.ServiceKey]bool{},
-		retry:      make(chan struct{}, 1),
+		failed: map[ipvs.ServiceKey]bool{},
+		retry:  make(chan struct{}, 1),
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)

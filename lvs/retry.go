@@ -15,16 +15,11 @@ import (
 // (Options.Resync), so an idle daemon costs nothing at any table size.
 const retryPeriod = 10 * time.Second
 
-// markFailed remembers that a change to service k (normalized) failed: the
-// cache then holds what was meant rather than what the kernel has, so the
-// retry pass reads k's virtual server back. A service the plan no longer
-// has (a deletion that failed) is retried alone. mu is held.
+// markFailed remembers that a change to service k (normalized) failed:
+// the cache then holds what was meant rather than what the kernel has, so
+// the retry pass reads k back. mu is held.
 func (m *Manager) markFailed(k ipvs.ServiceKey) {
-	if id, ok := m.plan.keys[k]; ok {
-		m.failed[id] = true
-	} else {
-		m.failedGone[k] = true
-	}
+	m.failed[k] = true
 	select {
 	case m.retry <- struct{}{}:
 	default:
@@ -35,29 +30,39 @@ func (m *Manager) markFailed(k ipvs.ServiceKey) {
 func (m *Manager) retryDue() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.failed)+len(m.failedGone) > 0
+	return len(m.failed) > 0
 }
 
-// retryPass reads back the virtual servers with a failed change, and the
-// services whose deletion failed, and corrects them; what fails again is
-// marked again for the next pass. The kernel is read without holding mu.
-// It returns how long the pass took.
+// retryPass reads back the virtual servers of the services with a failed
+// change and corrects them; a failed service no virtual server of the plan
+// has any more (a deletion that failed, or a reload since) is deleted if
+// the kernel still holds it. What fails again is marked again for the next
+// pass. The kernel is read without holding mu. It returns how long the
+// pass took.
 func (m *Manager) retryPass() time.Duration {
 	start := time.Now()
 	m.mu.Lock()
 	p, seq, k := m.plan, m.seq, m.k
-	ids := slices.Sorted(maps.Keys(m.failed))
-	gone := slices.Collect(maps.Keys(m.failedGone))
+	failed := slices.Collect(maps.Keys(m.failed))
 	clear(m.failed)
-	clear(m.failedGone)
-	var keys []ipvs.ServiceKey
+	var ids []string
+	var gone, keys []ipvs.ServiceKey
+	for _, fk := range failed {
+		id, ok := p.keys[fk]
+		if !ok {
+			gone = append(gone, fk)
+		} else if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
 	for _, id := range ids {
 		for _, s := range p.byID[id].services {
 			keys = append(keys, s.ServiceKey.Normalize())
 		}
 	}
 	m.mu.Unlock()
-	if k == nil || len(keys)+len(gone) == 0 {
+	if k == nil || len(failed) == 0 {
 		return 0
 	}
 	cur, err := readBack(k, append(keys, gone...))
@@ -67,9 +72,8 @@ func (m *Manager) retryPass() time.Duration {
 		if err != nil {
 			m.log.Warn("cannot read the IPVS table", "err", err)
 		}
-		// Next time, against the plan then in force.
-		for _, k := range append(keys, gone...) {
-			m.markFailed(k)
+		for _, fk := range failed { // next time, against the plan then
+			m.markFailed(fk)
 		}
 		return time.Since(start)
 	}
@@ -77,7 +81,9 @@ func (m *Manager) retryPass() time.Duration {
 	// against the cache when its new engine restates it: keep it marked.
 	for _, id := range ids {
 		if _, known := m.members[id]; !known {
-			m.failed[id] = true
+			for _, s := range p.byID[id].services {
+				m.markFailed(s.ServiceKey.Normalize())
+			}
 		}
 	}
 	var stale []ipvs.Change

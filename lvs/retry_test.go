@@ -86,3 +86,44 @@ func TestDriftCheckOptIn(t *testing.T) {
 		}
 	})
 }
+
+// failDeleteOnce is a kernel that refuses the first deletion of a service.
+type failDeleteOnce struct {
+	*ipvs.Memory
+	failed bool
+}
+
+func (f *failDeleteOnce) DeleteService(k ipvs.ServiceKey) error {
+	if !f.failed {
+		f.failed = true
+		return errors.New("injected failure")
+	}
+	return f.Memory.DeleteService(k)
+}
+
+// TestFailedDeletionRetried: a service a reload drops whose deletion failed
+// is deleted by the next retry pass.
+func TestFailedDeletionRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := &failDeleteOnce{Memory: &ipvs.Memory{}}
+		m := started(t, k, reloadConf, Options{})
+		smaller := "virtual_server 10.0.0.1 80 {\n  lb_algo rr\n  protocol TCP\n  real_server 10.0.1.1 80 { weight 2 }\n  real_server 10.0.1.2 80 { }\n}\n"
+		if err := m.Reload(parse(t, smaller)); err != nil {
+			t.Fatal(err)
+		}
+		waitMembers(t, m)
+		if !k.failed {
+			t.Fatal("the injected failure did not happen")
+		}
+		time.Sleep(retryPeriod + time.Second)
+		synctest.Wait()
+		want := []string{
+			"-A TCP 10.0.0.1:80 -s rr",
+			"-a TCP 10.0.0.1:80 -r 10.0.1.1:80 NAT weight 2",
+			"-a TCP 10.0.0.1:80 -r 10.0.1.2:80 NAT weight 1",
+		}
+		if diff := cmp.Diff(want, table(t, k.Memory)); diff != "" {
+			t.Errorf("after the retry (-want +got):\n%s", diff)
+		}
+	})
+}
