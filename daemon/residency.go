@@ -28,6 +28,9 @@ var (
 	// afterStartupGC is the percent that ends it: the runtime's default
 	// until the daemon reaches its steady state, then steadyGCPercent.
 	afterStartupGC atomic.Int32
+	// inSteadyGC is true once fitCollector has chosen the steady target,
+	// which steadyGC puts in force.
+	inSteadyGC atomic.Bool
 )
 
 // steadyGCPercent is the steady state's target (see steadyStateMemory).
@@ -52,7 +55,11 @@ func StartupGC() {
 // endStartupGC puts the collector back to its post-start-up target, once.
 func endStartupGC() {
 	if inStartupGC.CompareAndSwap(true, false) {
-		debug.SetGCPercent(int(afterStartupGC.Load()))
+		if p := int(afterStartupGC.Load()); inSteadyGC.Load() {
+			steadyGC(p)
+		} else {
+			debug.SetGCPercent(p)
+		}
 	}
 }
 
@@ -91,17 +98,19 @@ func steadyStateMemory(log *slog.Logger, checkers bool) {
 // their stepped checks allocate next to nothing either: at GOGC 25 the
 // mean RSS over 20 s was 0.86-1.02x GOGC 50's (VM A/B in one boot, 2 runs
 // each at 200 and 1 000 real servers at delay_loop 1), CPU per check
-// within the noise (0.85x-1.12x).
+// within the noise (0.85x-1.12x). Above 8 MB live the target is paced
+// without the runtime's forced cycle every 2 minutes (steadyGC).
 func fitCollector(checkers bool) {
 	p := int32(steadyGCPercent)
 	if checkers {
 		p = checkersGCPercent
 	}
 	afterStartupGC.Store(p)
+	inSteadyGC.Store(true)
 	if _, set := os.LookupEnv("GOGC"); set || inStartupGC.Load() {
 		return
 	}
-	debug.SetGCPercent(int(p))
+	steadyGC(int(p))
 }
 
 // checkersGCPercent is the steady state's target while LVS checkers run.

@@ -63,11 +63,13 @@ func (m *Manager) applyVS(vp *vsPlan) {
 }
 
 // apply makes changes one by one, logging and skipping failures as
-// keepalived does; the next full pass repairs what failed.
+// keepalived does; what failed is remembered (markFailed) and corrected by
+// the retry pass. mu is held.
 func (m *Manager) apply(changes []ipvs.Change) {
 	for _, c := range changes {
 		if _, err := ipvs.Apply(m.k, []ipvs.Change{c}); err != nil {
 			m.log.Warn("IPVS change failed", "change", c.String(), "err", err)
+			m.markFailed(c.Service.ServiceKey.Normalize())
 			continue
 		}
 		if m.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -81,19 +83,19 @@ func (m *Manager) apply(changes []ipvs.Change) {
 // servers whose membership is not known yet are left alone. The kernel is
 // read without holding mu (10 000 services take seconds); virtual servers
 // programmed meanwhile are left to the next pass. It returns how long the
-// pass took.
-func (m *Manager) fullPass() time.Duration {
+// pass took and whether the kernel could be read.
+func (m *Manager) fullPass() (time.Duration, bool) {
 	start := time.Now()
 	m.mu.Lock()
 	seq, k := m.seq, m.k
 	m.mu.Unlock()
 	if k == nil {
-		return 0
+		return 0, true
 	}
 	cur, err := k.Services()
 	if err != nil {
 		m.log.Warn("cannot read the IPVS table", "err", err)
-		return time.Since(start)
+		return time.Since(start), false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -101,7 +103,7 @@ func (m *Manager) fullPass() time.Duration {
 		_, planned := m.plan.keys[k]
 		return m.owned[k] && !planned
 	})
-	return time.Since(start)
+	return time.Since(start), true
 }
 
 // correct diffs the virtual servers ids against cur, what the kernel holds
@@ -162,7 +164,8 @@ func (m *Manager) resyncPass() time.Duration {
 	m.mu.Unlock()
 	r, ok := k.(ipvs.ServiceReader)
 	if !ok || n <= rollBatch {
-		return m.fullPass()
+		d, _ := m.fullPass()
+		return d
 	}
 	return m.rollingPass(r)
 }
@@ -187,16 +190,10 @@ func (m *Manager) rollingPass(r ipvs.ServiceReader) time.Duration {
 		}
 	}
 	m.mu.Unlock()
-	cur := make([]ipvs.Service, 0, len(keys))
-	for _, k := range keys {
-		s, ok, err := r.Service(k)
-		if err != nil {
-			m.log.Warn("cannot read the IPVS table", "err", err)
-			return time.Since(start)
-		}
-		if ok {
-			cur = append(cur, s)
-		}
+	cur, err := readServices(r, keys)
+	if err != nil {
+		m.log.Warn("cannot read the IPVS table", "err", err)
+		return time.Since(start)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -204,4 +201,20 @@ func (m *Manager) rollingPass(r ipvs.ServiceReader) time.Duration {
 		m.correct(cur, ids, seq, nil)
 	}
 	return time.Since(start)
+}
+
+// readServices reads the services keys one by one; those the kernel does
+// not hold are left out.
+func readServices(r ipvs.ServiceReader, keys []ipvs.ServiceKey) ([]ipvs.Service, error) {
+	cur := make([]ipvs.Service, 0, len(keys))
+	for _, k := range keys {
+		s, ok, err := r.Service(k)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			cur = append(cur, s)
+		}
+	}
+	return cur, nil
 }

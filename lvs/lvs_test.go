@@ -281,7 +281,7 @@ virtual_server fwmark 9 {
 // synctest bubble, so no check runs unless the test lets time pass.
 func started(t *testing.T, k ipvs.Kernel, conf string, opt Options) *Manager {
 	t.Helper()
-	opt.Kernel, opt.Resync = k, -1
+	opt.Kernel = k
 	opt.RunScript = func(*config.Command) {}
 	if testing.Verbose() {
 		opt.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

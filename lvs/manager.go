@@ -6,8 +6,10 @@
 //
 // Each membership change the engine states is diffed against what was last
 // programmed for that virtual server and only the difference is sent; a
-// periodic full pass diffs the whole table against the kernel, so entries
-// deleted or changed by hand are restored.
+// virtual server whose change failed is read back and corrected until that
+// succeeds. Like keepalived, entries deleted or changed by hand stay so,
+// unless a periodic drift check is asked for (Options.Resync), which diffs
+// the table against the kernel and restores them.
 package lvs
 
 import (
@@ -25,11 +27,6 @@ import (
 	"github.com/dsas/keepalived-go/nftfilter"
 )
 
-// DefaultResync is how often the whole table is compared with the kernel;
-// a pass that takes long (10 000 services) stretches the period so that
-// full passes use at most a tenth of the time.
-const DefaultResync = 10 * time.Second
-
 // Options tune a Manager.
 type Options struct {
 	// Logger receives IPVS changes (debug), transitions (info) and failures
@@ -41,8 +38,12 @@ type Options struct {
 	// KeepOnExit leaves the IPVS table as it is when Run returns
 	// (keepalived's --dont-release-ipvs).
 	KeepOnExit bool
-	// Resync is the period of full passes against the kernel; 0 means
-	// DefaultResync and a negative value none.
+	// Resync is the period of the drift check, which compares the table
+	// with the kernel and restores hand edits (--ipvs-drift-check); 0 or
+	// negative: none, as keepalived, which never re-reads IPVS. A pass
+	// that takes long (10 000 services) stretches the period so that
+	// passes use at most a tenth of the time. Failed changes are retried
+	// whatever Resync is.
 	Resync time.Duration
 	// Events, when set, is told of every real server and quorum transition
 	// (notify FIFOs, metrics) after the configured script has been started.
@@ -117,6 +118,10 @@ type Manager struct {
 	bfd   map[string]bool
 	// cursor is where the next rolling drift check starts in plan.order.
 	cursor int
+	// failed are the services with a failed change (markFailed); retry
+	// tells Run.
+	failed map[ipvs.ServiceKey]bool
+	retry  chan struct{}
 }
 
 // admin is what a Kernel may offer beyond services: *ipvs.Conn has it all.
@@ -144,12 +149,12 @@ func New(cfg *config.Config, opt Options) (*Manager, error) {
 		cache:   map[ipvs.ServiceKey]ipvs.Service{},
 		owned:   map[ipvs.ServiceKey]bool{},
 		touched: map[string]uint64{},
+
+		failed: map[ipvs.ServiceKey]bool{},
+		retry:  make(chan struct{}, 1),
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
-	}
-	if m.resync == 0 {
-		m.resync = DefaultResync
 	}
 	p, err := translate(cfg, m.log, m.bfdUp)
 	if err != nil {
@@ -203,23 +208,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.gen.start()
 	m.lifeMu.Unlock()
 
-	var tick <-chan time.Time
-	if m.resync > 0 {
-		t := time.NewTimer(m.resync)
-		defer t.Stop()
-		tick = t.C
-		for loop := true; loop; {
-			select {
-			case <-ctx.Done():
-				loop = false
-			case <-tick:
-				// Full passes take at most a tenth of the time.
-				t.Reset(max(m.resync, 10*m.resyncPass()))
-			}
-		}
-	} else {
-		<-ctx.Done()
-	}
+	m.keepInStep(ctx)
 
 	m.lifeMu.Lock()
 	defer m.lifeMu.Unlock()
@@ -234,6 +223,40 @@ func (m *Manager) Run(ctx context.Context) error {
 		err = errors.Join(err, m.dialed.Close())
 	}
 	return err
+}
+
+// keepInStep runs the drift check every m.resync, if set, and the retry of
+// failed changes while some wait, until ctx is cancelled. With neither,
+// no timer runs: the idle daemon does nothing.
+func (m *Manager) keepInStep(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	defer t.Stop()
+	var tick <-chan time.Time
+	arm := func(d time.Duration) { t.Reset(d); tick = t.C }
+	if m.resync > 0 {
+		arm(m.resync)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.retry:
+			if tick == nil {
+				arm(retryPeriod)
+			}
+		case <-tick:
+			tick = nil
+			took := m.retryPass()
+			// Passes take at most a tenth of the time.
+			switch {
+			case m.resync > 0:
+				arm(max(m.resync, 10*(took+m.resyncPass())))
+			case m.retryDue():
+				arm(max(retryPeriod, 10*took))
+			}
+		}
+	}
 }
 
 // setup is keepalived's start_check up to init_services: flush, timeouts,

@@ -64,6 +64,11 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		fmt.Fprintf(stderr, "Invalid umask %s\n", o.Umask)
 		return 1
 	}
+	drift, ok := driftCheckPeriod(o.IPVSDriftCheck)
+	if !ok {
+		fmt.Fprintf(stderr, "Invalid --ipvs-drift-check period %s\n", o.IPVSDriftCheck)
+		return 1
+	}
 	// Scripts inherit it: keepalived's notify and check scripts create
 	// files 0600, not 0644.
 	syscall.Umask(int(mask))
@@ -138,7 +143,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 		OnSignal:     map[os.Signal]func(){},
 	}
 	var vopt vrrpside.Options
-	setRunning := plugSides(&opt, &vopt)
+	setRunning := plugSides(&opt, &vopt, drift)
 	var attaches []func(*daemon.Daemon) func()
 	for _, ext := range extensions {
 		attach, err := ext(o, &hooks{&opt, &vopt})

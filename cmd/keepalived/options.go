@@ -57,6 +57,7 @@ type Options struct {
 	MetricsListen    string // --metrics-listen ADDR
 	MetricsGen2brain bool   // --metrics-gen2brain
 	ControlSocket    string // --control-socket PATH ("-" = none)
+	IPVSDriftCheck   string // --ipvs-drift-check PERIOD (a duration, or seconds)
 	// Unexpected are the non-option arguments (printed and ignored).
 	Unexpected []string
 }
@@ -112,6 +113,7 @@ var optDefs = []optDef{
 	{"metrics-listen", 0, requiredArg, func(o *Options, v string) { o.MetricsListen = v }},
 	{"metrics-gen2brain", 0, noArg, func(o *Options, _ string) { o.MetricsGen2brain = true }},
 	{"control-socket", 0, requiredArg, func(o *Options, v string) { o.ControlSocket = v }},
+	{"ipvs-drift-check", 0, requiredArg, func(o *Options, v string) { o.IPVSDriftCheck = v }},
 	{"config-test", 't', optionalArg, func(o *Options, v string) { o.ConfigTest, o.TestLogFile = true, v }},
 	{"config-fd", 0, requiredArg, func(o *Options, v string) { o.ConfigFD = v }},
 	{"ignore-sigint", 0, noArg, func(o *Options, _ string) { o.IgnoreSIGINT = true }},

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strconv"
+	"time"
 
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
@@ -68,8 +70,9 @@ func (l *lvsSide) Reload(cfg *config.Config) error {
 // plugSides gives the daemon its VRRP and checker sides. vopt is read
 // when the VRRP side starts, after the extensions have adjusted it; the
 // IPVS sync daemon follows the VRRP instance lvs_sync_daemon names, and
-// BFD_CHECK asks the daemon handed to the returned function.
-func plugSides(opt *daemon.Options, vopt *vrrpside.Options) (setRunning func(*daemon.Daemon)) {
+// BFD_CHECK asks the daemon handed to the returned function; drift is the
+// period of the IPVS drift check (--ipvs-drift-check, 0 = none).
+func plugSides(opt *daemon.Options, vopt *vrrpside.Options, drift time.Duration) (setRunning func(*daemon.Daemon)) {
 	follow := &syncFollower{}
 	opt.RunScript = vrrpside.RunScript
 	opt.CheckVRRP = vrrpside.Check
@@ -87,7 +90,8 @@ func plugSides(opt *daemon.Options, vopt *vrrpside.Options) (setRunning func(*da
 	var running *daemon.Daemon
 	bfdUp := func(name string) bool { return running != nil && running.BFDUp(name) }
 	opt.NewLVS = func(c *config.Config, log *slog.Logger, keepIPVS bool) (daemon.LVS, error) {
-		m, err := lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS, BFDUp: bfdUp, Traps: queueCheckTrap})
+		m, err := lvs.New(c, lvs.Options{Logger: log, KeepOnExit: keepIPVS, BFDUp: bfdUp, Traps: queueCheckTrap,
+			Resync: drift})
 		if err != nil {
 			return nil, err
 		}
@@ -95,4 +99,17 @@ func plugSides(opt *daemon.Options, vopt *vrrpside.Options) (setRunning func(*da
 		return &lvsSide{Manager: m, follow: follow}, nil
 	}
 	return func(d *daemon.Daemon) { running = d }
+}
+
+// driftCheckPeriod reads --ipvs-drift-check: a Go duration ("30s", "5m")
+// or whole seconds; "" or 0 is none, keepalived's behaviour.
+func driftCheckPeriod(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, true
+	}
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(n) * time.Second, true
+	}
+	d, err := time.ParseDuration(v)
+	return d, err == nil && d >= 0
 }

@@ -198,7 +198,8 @@ func measureIdle(o options, d daemon, scale int) error {
 	}
 	pid := p.checker()
 	time.Sleep(5 * time.Second)
-	c0, s0, x0 := cpu(pid), sysCPU(pid), switches(pid)
+	logFile := filepath.Join(o.dir, d.name+".log")
+	c0, s0, x0, g0 := cpu(pid), sysCPU(pid), switches(pid), gcLines(logFile)
 	time.Sleep(o.idle)
 	name := fmt.Sprintf("idle%dx4_%ds", scale, int(o.idle.Seconds()))
 	result(name+".cpu_s", d, (cpu(pid) - c0).Seconds())
@@ -207,5 +208,20 @@ func measureIdle(o options, d daemon, scale int) error {
 	// and the drift check all count.
 	result(name+".switches", d, switches(pid)-x0)
 	result(name+".rss_mb", d, rss(pid)/1024)
+	if d.name == "ours" && strings.Contains(os.Getenv("GODEBUG"), "gctrace=1") {
+		result(name+".gc_cycles", d, float64(gcLines(logFile)-g0))
+	}
 	return nil
+}
+
+// gcLines counts the runtime's GODEBUG=gctrace=1 lines in a daemon's log.
+func gcLines(log string) int {
+	b, _ := os.ReadFile(log)
+	n := 0
+	for l := range strings.Lines(string(b)) {
+		if strings.HasPrefix(l, "gc ") {
+			n++
+		}
+	}
+	return n
 }
