@@ -20,6 +20,7 @@ import (
 	"github.com/dsas/keepalived-go/check/genhash"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
+	_ "github.com/dsas/keepalived-go/internal/memprofile" // no heap-profile sampling, from init on
 	"github.com/dsas/keepalived-go/parser"
 )
 
