@@ -85,6 +85,9 @@ func WithoutEventLoop() Option { return func(e *Engine) { e.noLoop = true } }
 func WithCheckerEvents() Option { return func(e *Engine) { e.checkerEvents = true } }
 
 // New validates services and builds an engine; nothing runs until Run.
+// The engine keeps pointers into services instead of copying them (at
+// 1 000 real servers the copies were 0.2 MB of a 4 MB live heap) and never
+// writes to them; the caller must not change them while the engine lives.
 func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 	if sink == nil {
 		return nil, errors.New("check: nil sink")
@@ -108,8 +111,9 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 				return nil, fmt.Errorf("check: virtual server %s: duplicate real server %q", vs.ID, rs.ID)
 			}
 			seenRS[rs.ID] = true
-			r := &realState{spec: rs, inIPVS: -1}
-			for ci, spec := range rs.Checkers {
+			r := &realState{spec: rs, base: rs.Weight, inIPVS: -1}
+			for ci := range rs.Checkers {
+				spec := &rs.Checkers[ci]
 				if spec.Probe == nil {
 					return nil, fmt.Errorf("check: %s %s checker %d (%s): no probe", vs.ID, rs.ID, ci, spec.Kind)
 				}
@@ -127,11 +131,16 @@ func New(services []VirtualServer, sink Sink, opts ...Option) (*Engine, error) {
 		}
 		e.services = append(e.services, s)
 	}
-	// Each checker has at most one result pending, so sends never block.
-	e.results = make(chan result, len(e.checkers)+1)
+	// Results of the checks run in goroutines (the event loop's own do not
+	// come through here): a sender waits while the queue is full, or until
+	// Run stops. One slot per checker was 80 KB at 1 000 real servers.
+	e.results = make(chan result, min(len(e.checkers), resultQueue)+1)
 	e.cmds = make(chan func() []output, 16)
 	return e, nil
 }
+
+// resultQueue bounds the results queued from goroutine checks.
+const resultQueue = 64
 
 // Checks returns how many checks have completed since Run started.
 func (e *Engine) Checks() uint64 { return e.done.Load() }
@@ -172,6 +181,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			c := heap.Pop(&e.queue).(*checkerState)
 			c.inFlight = true
 			e.inFlight++
+			c.aim()
 			wg.Add(1)
 			go e.probe(ctx, c, &wg)
 		}
@@ -260,7 +270,7 @@ func (e *Engine) SetWeight(vsID, rsID string, w int64) (old int64, ok bool) {
 			f := func() []output {
 				e.mu.Lock()
 				defer e.mu.Unlock()
-				r.spec.Weight += w - r.weight()
+				r.base += w - r.weight()
 				wasDirty := s.dirty
 				out := e.reconcile(s, r, false, time.Now())
 				if s.dirty && !wasDirty {
@@ -287,8 +297,11 @@ func (e *Engine) probe(ctx context.Context, c *checkerState, wg *sync.WaitGroup)
 	if ctx.Err() != nil {
 		return // shutting down: a cancelled check proves nothing
 	}
-	e.results <- result{c: c, r: r, start: start, dur: time.Since(start)}
-	e.kick()
+	select {
+	case e.results <- result{c: c, r: r, start: start, dur: time.Since(start)}:
+		e.kick()
+	case <-ctx.Done(): // Run stopped reading and waits for this goroutine
+	}
 }
 
 // start computes the initial state and the first schedule: 1 s plus a random
@@ -336,7 +349,7 @@ func (e *Engine) handle(res result, now time.Time) []output {
 	e.inFlight--
 	e.lim.observe(c.late(res.r, res.dur, res.budget), res.start)
 	c.lastRun, c.lastDur = res.start, res.dur
-	v := c.apply(res.r, r.spec.Weight)
+	v := c.apply(res.r, r.base)
 	if v.logged != nil && c.spec.OnVerdict != nil {
 		c.spec.OnVerdict(*v.logged)
 	}

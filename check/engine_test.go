@@ -466,3 +466,34 @@ func TestCheckerEvents(t *testing.T) {
 		want(t, sink.take(), "RS UP", "VS UP 2+1=3 <= 3", "CHECKER UP MISC_CHECK#1 first=false alive=true changed=true")
 	})
 }
+
+// TestSetWeightLeavesSpecs: the engine shares its caller's specs (New), so
+// SetWeight moves a weight of its own and the caller's stays as configured.
+func TestSetWeightLeavesSpecs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &fakeProbe{}
+		p.set(true)
+		sink := newRecSink()
+		vss := []VirtualServer{{ID: "VS", Reals: []RealServer{{ID: "r", Weight: 10, Checkers: []Checker{
+			{Probe: p, Timing: Timing{DelayLoop: 10 * time.Second}}}}}}}
+		e, err := New(vss, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = e.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		step(2 * time.Second)
+		if old, ok := e.SetWeight("VS", "r", 25); !ok || old != 10 {
+			t.Fatalf("SetWeight = %d, %v; want 10, true", old, ok)
+		}
+		step(time.Second)
+		if m := sink.members["VS"]; len(m) != 1 || m[0].Weight != 25 {
+			t.Fatalf("members %v, want r=25", m)
+		}
+		if w := vss[0].Reals[0].Weight; w != 10 {
+			t.Fatalf("the caller's spec has weight %d, want 10 as configured", w)
+		}
+	})
+}

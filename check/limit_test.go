@@ -59,7 +59,7 @@ func TestLimiterGrowsWhileFullAndCutsOncePerWave(t *testing.T) {
 }
 
 func TestLateClassification(t *testing.T) {
-	c := newCheckerState(Checker{Kind: "HTTP_GET"})
+	c := newCheckerState(&Checker{Kind: "HTTP_GET"})
 	if c.late(probe.Result{}, 10*time.Millisecond, 0) || c.late(probe.Result{}, 12*time.Millisecond, 0) {
 		t.Fatal("usual successes counted late")
 	}
@@ -80,7 +80,7 @@ func TestLateClassification(t *testing.T) {
 	if c.late(probe.Result{Err: errors.New("connection refused")}, time.Millisecond, time.Second) {
 		t.Fatal("a refusal is not late")
 	}
-	u := newCheckerState(Checker{Kind: "UDP_CHECK"})
+	u := newCheckerState(&Checker{Kind: "UDP_CHECK"})
 	if u.late(ioTimeout, time.Second, 0) {
 		t.Fatal("a UDP peer that does not answer is down, not late")
 	}

@@ -65,8 +65,11 @@ type loop struct {
 	efd     int
 	flights map[int]*flight
 	active  []*flight
-	done    []result
-	wg      sync.WaitGroup
+	// free are finished flights for the next checks: records for those
+	// in flight only, not one kept by every checker.
+	free []*flight
+	done []result
+	wg   sync.WaitGroup
 }
 
 // runLoop is Run on the event loop; cancel ends ctx (Run's own).
@@ -194,6 +197,7 @@ func (l *loop) startDue(ctx context.Context) (time.Time, time.Time) {
 		c := heap.Pop(&e.queue).(*checkerState)
 		c.inFlight = true
 		e.inFlight++
+		c.aim()
 		var st probe.Stepper
 		if sp, ok := c.spec.Probe.(probe.Steppable); ok {
 			st = sp.Begin(now)
@@ -203,10 +207,11 @@ func (l *loop) startDue(ctx context.Context) (time.Time, time.Time) {
 			go e.probe(ctx, c, &l.wg)
 			continue
 		}
-		f := c.fl
-		if f == nil {
+		var f *flight
+		if n := len(l.free); n > 0 {
+			f, l.free = l.free[n-1], l.free[:n-1]
+		} else {
 			f = new(flight)
-			c.fl = f
 		}
 		*f = flight{c: c, st: st, start: now, fd: -1}
 		l.active = append(l.active, f)
@@ -292,6 +297,8 @@ func (l *loop) expire(now time.Time) {
 		}
 		if !f.done {
 			keep = append(keep, f)
+		} else {
+			l.free = append(l.free, f)
 		}
 	}
 	clear(l.active[len(keep):])

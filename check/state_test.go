@@ -45,7 +45,7 @@ func TestCheckerStateMachine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := tm
 			spec.Alpha = tc.alpha
-			c := newCheckerState(Checker{Timing: spec})
+			c := newCheckerState(&Checker{Timing: spec})
 			for i, s := range tc.steps {
 				v := c.apply(s.r, 1)
 				if c.up != s.up || v.delay != s.delay || v.changed != s.changed {
@@ -119,66 +119,13 @@ func TestFIFOLine(t *testing.T) {
 
 func netipMust(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 
-// TestConfirmRecovery follows check_http.c's epilog: once a url has failed
-// for good, the first pass that succeeds only clears it and the next one
-// brings the checker up; failures within retry do not count. want is the
-// verdict the engine takes from each pass.
-func TestConfirmRecovery(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		confirm bool
-		retry   int
-		in      []bool
-		want    []bool
-	}{
-		{"first check fails", true, 1, []bool{false, true, true}, []bool{false, false, true}},
-		{"up, failure within retry", true, 1, []bool{true, false, true, true}, []bool{true, false, true, true}},
-		{"up, retries exhausted", true, 1, []bool{true, false, false, true, false, true, true}, []bool{true, false, false, false, false, true, true}},
-		{"retry 0", true, 0, []bool{true, false, true, true}, []bool{true, false, false, true}},
-		{"fails again while confirming", true, 0, []bool{true, false, true, false, true}, []bool{true, false, false, false, true}},
-		{"not HTTP", false, 0, []bool{true, false, true}, []bool{true, false, true}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := newCheckerState(Checker{ConfirmRecovery: tc.confirm, Timing: Timing{DelayLoop: time.Second, Retry: tc.retry}})
-			for i, good := range tc.in {
-				r := probe.Result{}
-				if !good {
-					r.Err = errors.New("refused")
-				}
-				c.apply(r, 1)
-				if c.lastOK != tc.want[i] {
-					t.Errorf("check %d: ok = %v, want %v", i, c.lastOK, tc.want[i])
-				}
-			}
-		})
-	}
-}
-
-// A checker restarted down at a reload with its confirmation pending (the
-// status carries it) still needs two good passes, as it did before.
-func TestConfirmCarried(t *testing.T) {
-	c := newCheckerState(Checker{ConfirmRecovery: true, Confirming: true, Timing: Timing{DelayLoop: time.Second, Retry: 1, Alpha: true}})
-	c.apply(probe.Result{}, 1)
-	if c.up || c.lastErr != errConfirming.Error() {
-		t.Fatalf("first good pass: up %v, err %q", c.up, c.lastErr)
-	}
-	c.apply(probe.Result{}, 1)
-	if !c.up || c.confirming {
-		t.Fatalf("second good pass: up %v, confirming %v", c.up, c.confirming)
-	}
-	// Only ConfirmRecovery checkers ever confirm.
-	if c := newCheckerState(Checker{Confirming: true, Timing: Timing{Alpha: true}}); c.confirming {
-		t.Fatal("a non-HTTP checker started confirming")
-	}
-}
-
 // TestCheckerVerdicts: the verdicts keepalived's epilogs log, from the
 // states the LVS differential saw in the VM: the first check either way,
 // a failure after the retries, a recovery, and nothing while a state holds.
 func TestCheckerVerdicts(t *testing.T) {
 	ok, ko := probe.Result{}, probe.Result{Err: errors.New("x")}
 	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: 2 * time.Second, Retry: 1}
-	c := newCheckerState(Checker{Timing: tm})
+	c := newCheckerState(&Checker{Timing: tm})
 	var got []string
 	for _, r := range []probe.Result{ok, ok, ko, ko, ko, ok, ok} {
 		if v := c.apply(r, 1).logged; v != nil {
@@ -191,57 +138,9 @@ func TestCheckerVerdicts(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
-	a := newCheckerState(Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
+	a := newCheckerState(&Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
 	if v := a.apply(ko, 1).logged; v == nil || v.Up || v.WasUp || v.HasRun {
 		t.Errorf("alpha first failure: %+v", v)
-	}
-}
-
-// TestFastRecovery: with fast_recovery, keepalived's epilog runs the
-// confirming pass at once (the checker is down and no url is failed any
-// more); without it, after delay_loop. Every other delay is unchanged.
-func TestFastRecovery(t *testing.T) {
-	fail := probe.Result{Err: errors.New("refused")}
-	for _, fast := range []bool{false, true} {
-		c := newCheckerState(Checker{ConfirmRecovery: true, FastRecovery: fast,
-			Timing: Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: 3 * time.Second, Retry: 1}})
-		want := []time.Duration{10 * time.Second, 3 * time.Second, 10 * time.Second, 10 * time.Second, 10 * time.Second, 10 * time.Second}
-		if fast {
-			want[4] = 0
-		}
-		for i, r := range []probe.Result{{}, fail, fail, fail, {}, {}} {
-			if v := c.apply(r, 1); v.delay != want[i] {
-				t.Errorf("fast %v, check %d: next in %v, want %v", fast, i, v.delay, want[i])
-			}
-		}
-		if !c.up {
-			t.Errorf("fast %v: checker not up after the confirming pass", fast)
-		}
-	}
-}
-
-// TestHTTPAlphaFirstFailureQuiet: check_http.c's timeout_epilog marks the
-// checker as run before its epilog, so an alpha HTTP_GET/SSL_GET checker
-// that fails its first check logs nothing and notifies nothing (corpus 076
-// in the LVS differential: an SSL_GET whose regex never matches); other
-// checkers log "failed." and notify the real server down once.
-func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
-	ko := probe.Result{Err: errors.New("regex")}
-	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 2, Alpha: true}
-	for _, http := range []bool{false, true} {
-		c := newCheckerState(Checker{ConfirmRecovery: http, Timing: tm})
-		v := c.apply(ko, 1)
-		if (v.logged == nil) != http || v.firstDown == http {
-			t.Errorf("http %v: first failure logged %+v, firstDown %v", http, v.logged, v.firstDown)
-		}
-		if v := c.apply(ko, 1); v.logged != nil || v.firstDown {
-			t.Errorf("http %v: second failure logged %+v, firstDown %v", http, v.logged, v.firstDown)
-		}
-	}
-	// Not alpha: the first failure takes the checker down, logged.
-	c := newCheckerState(Checker{ConfirmRecovery: true, Timing: Timing{DelayLoop: time.Second, Retry: 2}})
-	if v := c.apply(ko, 1); v.logged == nil || !v.changed {
-		t.Errorf("non-alpha HTTP first failure: logged %+v changed %v", v.logged, v.changed)
 	}
 }
 
@@ -252,14 +151,14 @@ func TestHTTPAlphaFirstFailureQuiet(t *testing.T) {
 func TestSetupErrorIsNoVerdict(t *testing.T) {
 	tm := Timing{DelayLoop: 10 * time.Second, DelayBeforeRetry: time.Second, Retry: 1}
 	bind := probe.Result{Err: fmt.Errorf("connect: %w", &probe.SetupError{Op: "bind", Err: errors.New("in use")})}
-	c := newCheckerState(Checker{Timing: tm})
+	c := newCheckerState(&Checker{Timing: tm})
 	c.apply(probe.Result{}, 1)
 	c.apply(probe.Result{Err: errors.New("refused")}, 1) // one retry used
 	v := c.apply(bind, 1)
 	if !c.up || c.retryIt != 1 || v.changed || v.delay != tm.DelayLoop || v.logged == nil || !v.logged.NotRun {
 		t.Fatalf("up %v retryIt %d changed %v delay %v logged %+v", c.up, c.retryIt, v.changed, v.delay, v.logged)
 	}
-	a := newCheckerState(Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
+	a := newCheckerState(&Checker{Timing: Timing{DelayLoop: time.Second, Alpha: true}})
 	if v := a.apply(bind, 1); a.hasRun || v.firstDown || v.first {
 		t.Fatalf("alpha: hasRun %v firstDown %v first %v", a.hasRun, v.firstDown, v.first)
 	}

@@ -46,8 +46,10 @@ type CheckerStatus struct {
 	ConsecutiveFailures int
 	Checks              uint64
 	Failures            uint64
-	// Confirming: a failed HTTP_GET/SSL_GET waits for one more good pass.
-	Confirming bool
+	// FailedURL is an HTTP_GET/SSL_GET checker's failed_url (its path): the
+	// url that failed once the retries were spent, which alone is checked
+	// until it answers again; "" when none (walk.go).
+	FailedURL string
 	// Weight is the checker's dynamic weight (keepalived's cur_weight):
 	// FILE_CHECK's value × weight, MISC_CHECK's misc_dynamic offset.
 	Weight int64
@@ -72,7 +74,7 @@ func (e *Engine) Status() []ServiceStatus {
 					LastError: c.lastErr, LastFailure: c.lastFail, LastFailureAt: c.lastFailAt,
 					LastDuration: c.lastDur, LastRun: c.lastRun, HasRun: c.hasRun,
 					ConsecutiveFailures: c.consecFail, Checks: c.checks, Failures: c.failures,
-					Confirming: c.confirming, Weight: c.offset,
+					FailedURL: c.walk.failedURL(), Weight: c.offset,
 				}
 				if !c.inFlight {
 					cs.NextRun = c.next

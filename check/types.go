@@ -38,21 +38,12 @@ type Checker struct {
 	Kind   string
 	Probe  probe.Prober
 	Timing Timing
-	// ConfirmRecovery is keepalived's HTTP_GET/SSL_GET rule (check_http.c's
-	// epilog): once the checker has failed for good, the first pass that
-	// succeeds only clears the failed url, and the checker comes up on the
-	// pass after it. Its timeout_epilog also marks the checker as run
-	// before the epilog looks, so an alpha checker's first failure is
-	// neither logged nor notified (notify_down).
-	ConfirmRecovery bool
 	// FastRecovery is HTTP_GET/SSL_GET fast_recovery: keepalived's epilog
-	// schedules the next check at once, not after delay_loop, while the
-	// checker is down with no failed url — here, the confirming pass after
-	// the failed url answers again.
+	// schedules the next check at once, not after delay_loop, before the
+	// first verdict and while the checker is down with no failed url.
+	// An HTTP_GET/SSL_GET checker is one whose Probe is a probe.Walker:
+	// it follows check_http.c's url walk (walk.go).
 	FastRecovery bool
-	// Confirming starts the checker with that confirmation pending; a
-	// reload carries it over from the checker's status.
-	Confirming bool
 	// Wake, when set, lets Engine.Wake(Wake) run the checker at once
 	// (BFD_CHECK: "bfd:" + the instance name).
 	Wake string
@@ -84,6 +75,12 @@ type Verdict struct {
 	// keepalived logs why and tries again after delay_loop, Up means
 	// nothing.
 	NotRun bool
+	// URL is the index of the url an HTTP_GET/SSL_GET check fetched (0
+	// for other checkers). With Up and !WasUp keepalived logs "… success
+	// to RS url(PATH)" for it; Partial says the walk goes on (the other
+	// urls are still to pass), so that is the only line.
+	URL     int
+	Partial bool
 }
 
 // RealServer is one real_server block.

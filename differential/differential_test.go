@@ -43,6 +43,9 @@ var ciSubset = []string{
 	"parser/testdata/vrrp/bfd_ok.conf",
 	// Every route attribute and rule selector keepalived installs.
 	"parser/testdata/vrrp/routes_rules_attrs.conf",
+	// vrrp_rx_bufs_policy MTU × multiplier plus an instance's own
+	// kernel_rx_buf_size: the sockpool's Rx buf size in the data dump.
+	"parser/testdata/vrrp/rx_bufs.conf",
 	"corpus/018-ka-sample-vrrp.conf",
 	"corpus/025-ka-sample-vrrp.sync.conf",
 	"corpus/029-kadev-1071.conf",

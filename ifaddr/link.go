@@ -24,6 +24,8 @@ type Link struct {
 	// Flags are the kernel's ifi_flags (IFF_*), for keepalived's log
 	// lines that print them.
 	Flags uint32
+	// MTU is IFLA_MTU (0 when the report has none).
+	MTU int
 }
 
 // Usable reports what keepalived calls an interface being up: both
@@ -40,6 +42,7 @@ func linkOf(m *rtnetlink.LinkMessage) Link {
 	if a := m.Attributes; a != nil {
 		l.Name = a.Name
 		l.MAC = a.Address
+		l.MTU = int(a.MTU)
 	}
 	return l
 }

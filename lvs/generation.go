@@ -75,13 +75,13 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			}
 		}
 	}
-	vss := slices.Clone(p.vss)
-	for i := range vss {
-		vs := &vss[i]
-		vs.Reals = slices.Clone(vs.Reals)
+	// The engine shares the plan's specs (check.New); a checker that starts
+	// in another state than configured gets its own copy.
+	specs := specCopy{vss: p.vss}
+	for i := range p.vss {
+		vs := &p.vss[i]
 		for j := range vs.Reals {
 			rs := &vs.Reals[j]
-			rs.Checkers = slices.Clone(rs.Checkers)
 			key := [2]string{vs.ID, rs.ID}
 			if w, ok := oldWeight[key]; ok && dynamic(rs) && w != oldBase[key] {
 				c := carried{weight: w}
@@ -94,10 +94,13 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 			}
 			for k := range rs.Checkers {
 				c := &rs.Checkers[k]
-				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.HasRun {
-					// A checker restarted down keeps a pending HTTP
-					// confirmation, as keepalived's checker does.
-					c.Timing.Alpha, c.Confirming = !old.Up, old.Confirming
+				if old, ok := was[ckKey{vs.ID, rs.ID, k}]; ok && old.Kind == c.Kind && old.HasRun && c.Timing.Alpha != !old.Up {
+					// A checker restarted down starts down. An HTTP
+					// checker's url walk starts afresh, failed url
+					// forgotten: keepalived's migrate_checkers carries
+					// neither url_it nor failed_url.
+					own := specs.checker(i, j, k)
+					own.Timing.Alpha = !old.Up
 				}
 				if w, ok := c.Probe.(*watched); ok {
 					w.reset()
@@ -110,12 +113,40 @@ func (m *Manager) newGeneration(p *plan, prev []check.ServiceStatus, prevPlan *p
 		// The checkers' own verdicts, for their e-mail alerts.
 		opts = append(slices.Clone(opts), check.WithCheckerEvents())
 	}
-	eng, err := check.New(vss, g, opts...)
+	eng, err := check.New(specs.vss, g, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("lvs: %w", err)
 	}
 	g.eng = eng
 	return g, nil
+}
+
+// specCopy copies a plan's engine specs on write: the plan stays as
+// configured (a failed reload starts it again, and the next reload reads its
+// weights), and only the real servers whose checkers start otherwise are
+// copied, instead of every spec at every start.
+type specCopy struct {
+	vss      []check.VirtualServer
+	ownVSS   bool
+	ownReals map[int]bool    // virtual server index
+	ownCks   map[[2]int]bool // virtual and real server index
+}
+
+// checker returns checker k of real server j of virtual server i, copied.
+func (s *specCopy) checker(i, j, k int) *check.Checker {
+	if !s.ownVSS {
+		s.vss, s.ownVSS = slices.Clone(s.vss), true
+		s.ownReals, s.ownCks = map[int]bool{}, map[[2]int]bool{}
+	}
+	vs := &s.vss[i]
+	if !s.ownReals[i] {
+		vs.Reals, s.ownReals[i] = slices.Clone(vs.Reals), true
+	}
+	rs := &vs.Reals[j]
+	if !s.ownCks[[2]int{i, j}] {
+		rs.Checkers, s.ownCks[[2]int{i, j}] = slices.Clone(rs.Checkers), true
+	}
+	return &rs.Checkers[k]
 }
 
 // dynamic reports whether a real server has a checker that sets its

@@ -3,7 +3,6 @@ package lvs
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"strings"
 
@@ -18,15 +17,13 @@ import (
 // check_api.c); the LVS differential (differential/lvs_vm_test.go)
 // compares them with keepalived's.
 
-// verdictLogger returns the Checker.OnVerdict of a checker of kind on the
-// real server rs of vs: keepalived's epilog lines. urls are an HTTP_GET or
-// SSL_GET checker's url blocks (keepalived logs "<what> success to RS
-// url(PATH)" for each url that passes while the checker is down).
-func verdictLogger(log *slog.Logger, c *config.Checker, vs, rs string) func(check.Verdict) {
-	return func(v check.Verdict) {
-		for _, l := range verdictLines(c, vs, rs, v) {
-			log.Info(l)
-		}
+// verdict is the Checker.OnVerdict of w's checker: keepalived's epilog
+// lines (for HTTP_GET and SSL_GET, "<what> success to RS url(PATH)" for
+// each url that passes while the checker is down). A method value, not a
+// closure over copies of w's fields.
+func (w *watched) verdict(v check.Verdict) {
+	for _, l := range verdictLines(w.cfg, w.vs, w.rs, v) {
+		w.log.Info(l)
 	}
 }
 
@@ -97,18 +94,22 @@ func verdictLines(c *config.Checker, vs, rs string, v check.Verdict) []string {
 			}
 			return []string{fmt.Sprintf("HTTP_CHECK on service %s failed.", rs)}
 		}
+		// http_handle_response's line for the url that passed while the
+		// checker is down, then epilog's once every url passed.
 		var out []string
-		if !v.WasUp {
-			for _, u := range urls {
-				what := "HTTP status code"
-				switch {
-				case u.Regex != nil:
-					what = "Regex match"
-				case len(u.Digest) > 0:
-					what = "MD5 digest"
-				}
-				out = append(out, fmt.Sprintf("%s success to %s url(%s)", what, rs, u.Path))
+		if !v.WasUp && v.URL < len(urls) {
+			u := urls[v.URL]
+			what := "HTTP status code"
+			switch {
+			case u.Regex != nil:
+				what = "Regex match"
+			case len(u.Digest) > 0:
+				what = "MD5 digest"
 			}
+			out = append(out, fmt.Sprintf("%s success to %s url(%s)", what, rs, u.Path))
+		}
+		if v.Partial {
+			return out
 		}
 		return append(out, fmt.Sprintf("Remote Web server %s succeed on service.", rs))
 	}

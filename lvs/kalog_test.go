@@ -31,8 +31,11 @@ func TestVerdictLines(t *testing.T) {
 		{config.CheckTCP, check.Verdict{Up: false, WasUp: true, HasRun: false, Retry: 1}, []string{"TCP_CHECK on service [10.20.1.2]:tcp:8080 failed."}},
 		{config.CheckTCP, check.Verdict{Up: false, WasUp: true, HasRun: true}, []string{"TCP_CHECK on service [10.20.1.2]:tcp:8080 failed."}},
 		{config.CheckHTTP, check.Verdict{Up: true, WasUp: true}, []string{"Remote Web server [10.20.1.2]:tcp:8080 succeed on service."}},
-		{config.CheckHTTP, check.Verdict{Up: true, WasUp: false, HasRun: true}, []string{
-			"HTTP status code success to [10.20.1.2]:tcp:8080 url(/health)",
+		// A url that passed while the checker is down (check_http.c's
+		// http_handle_response), then the last one of the walk (epilog).
+		{config.CheckHTTP, check.Verdict{Up: true, WasUp: false, HasRun: true, URL: 0, Partial: true}, []string{
+			"HTTP status code success to [10.20.1.2]:tcp:8080 url(/health)"}},
+		{config.CheckHTTP, check.Verdict{Up: true, WasUp: false, HasRun: true, URL: 1}, []string{
 			"MD5 digest success to [10.20.1.2]:tcp:8080 url(/d)",
 			"Remote Web server [10.20.1.2]:tcp:8080 succeed on service."}},
 		{config.CheckSSL, check.Verdict{Up: false, WasUp: true, HasRun: true, Retry: 3}, []string{"HTTP_CHECK on service [10.20.1.2]:tcp:8080 failed after 3 retries."}},

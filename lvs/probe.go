@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dsas/keepalived-go/check/probe"
+	"github.com/dsas/keepalived-go/config"
 )
 
 // watched wraps a probe with the logging keepalived's checkers do around
@@ -30,9 +31,11 @@ type watched struct {
 	lastOK bool
 	// sinceReset counts checks since the engine generation began.
 	sinceReset int
-	// step wraps the stepped check in flight, reused by the next (a
-	// prober runs one check at a time).
-	step *watchedStep
+	// cfg is the checker as configured, for its verdicts' log lines.
+	cfg *config.Checker
+	// st is the stepped check in flight, which w wraps (a prober runs
+	// one check at a time): no wrapper kept per checker.
+	st probe.Stepper
 }
 
 // ranSinceReset reports whether a check has completed in this generation.
@@ -58,6 +61,29 @@ func (w *watched) Check(ctx context.Context) probe.Result {
 	return w.observe(ctx, r)
 }
 
+// Parts implements probe.Walker: the inner prober's urls, 0 for a prober
+// that has none (the engine then walks nothing).
+func (w *watched) Parts() int { return walkParts(w.inner) }
+
+// Part implements probe.Walker.
+func (w *watched) Part(i int) string { return w.inner.(probe.Walker).Part(i) }
+
+// Aim implements probe.Walker.
+func (w *watched) Aim(i int) { aimWalk(w.inner, i) }
+
+func walkParts(p probe.Prober) int {
+	if wk, ok := p.(probe.Walker); ok {
+		return wk.Parts()
+	}
+	return 0
+}
+
+func aimWalk(p probe.Prober, i int) {
+	if wk, ok := p.(probe.Walker); ok {
+		wk.Aim(i)
+	}
+}
+
 // CanStep implements probe.Steppable.
 func (w *watched) CanStep() bool {
 	sp, ok := w.inner.(probe.Steppable)
@@ -74,25 +100,27 @@ func (w *watched) Begin(now time.Time) probe.Stepper {
 	if st == nil {
 		return nil
 	}
-	if w.step == nil {
-		w.step = &watchedStep{w: w}
-	}
-	w.step.Stepper = st
-	return w.step
+	w.st = st
+	return w
 }
 
-// watchedStep observes a stepped check's result as Check does.
-type watchedStep struct {
-	probe.Stepper
-	w *watched
-}
+// Wait implements probe.Stepper for the check in flight.
+func (w *watched) Wait() (int, uint32, time.Time, uint32) { return w.st.Wait() }
 
-func (s *watchedStep) Step(now time.Time, expired bool) (probe.Result, bool) {
-	r, done := s.Stepper.Step(now, expired)
+// Step implements probe.Stepper: the result is observed as Check's is.
+func (w *watched) Step(now time.Time, expired bool) (probe.Result, bool) {
+	r, done := w.st.Step(now, expired)
 	if done {
-		r = s.w.observe(context.Background(), r)
+		w.st = nil
+		r = w.observe(context.Background(), r)
 	}
 	return r, done
+}
+
+// Abort implements probe.Stepper.
+func (w *watched) Abort() {
+	w.st.Abort()
+	w.st = nil
 }
 
 // observe counts and logs one finished check.

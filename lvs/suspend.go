@@ -71,6 +71,15 @@ func (s *suspendable) Check(ctx context.Context) probe.Result {
 	return r
 }
 
+// Parts implements probe.Walker (see watched.Parts).
+func (s *suspendable) Parts() int { return walkParts(s.inner) }
+
+// Part implements probe.Walker.
+func (s *suspendable) Part(i int) string { return s.inner.(probe.Walker).Part(i) }
+
+// Aim implements probe.Walker.
+func (s *suspendable) Aim(i int) { aimWalk(s.inner, i) }
+
 // vsAddrMatcher is keepalived's addr_matches: the virtual server's address,
 // or any address of its group's ranges.
 func vsAddrMatcher(vs *config.VirtualServer, g *config.VirtualServerGroup) func(netip.Addr) bool {

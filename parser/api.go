@@ -20,6 +20,12 @@ type Options struct {
 	// InterfaceExists reports whether a network interface exists; nil
 	// means look it up on this host.
 	InterfaceExists func(name string) bool
+	// LinkReusable says whether the interface a use_vmac (ipvlan false)
+	// or use_ipvlan (true) names exists in the daemon's interface list
+	// and, if so, whether it is one keepalived runs an instance on (a
+	// private macvlan, an L2 ipvlan); another one makes the parser drop
+	// the name, as keepalived. nil: no list (keepalived -t), no check.
+	LinkReusable func(name string, ipvlan bool) (exists, ok bool)
 	// UserExists and GroupExists let tests fake the host (script_user,
 	// enable_script_security checks); nil means use this host.
 	UserExists  func(name string) bool

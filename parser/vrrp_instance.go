@@ -877,9 +877,28 @@ func vmacHandler(c *ctx, d *instDraft, kw token, args []token) {
 				c.Report(a.Pos, generalError, "VMAC interface name '%s' too long or invalid characters - ignoring", a.Text)
 			default:
 				c.setLinkName(d, a)
+				c.checkLinkReusable(d, a, false)
 			}
 		},
 	})
+}
+
+// checkLinkReusable drops the use_vmac/use_ipvlan name a just set when an
+// interface of that name exists that keepalived would not take over.
+func (c *ctx) checkLinkReusable(d *instDraft, a token, ipvlan bool) {
+	v := &d.in.VMAC
+	if c.Opts == nil || c.Opts.LinkReusable == nil || v.IfName != a.Text {
+		return
+	}
+	if exists, ok := c.Opts.LinkReusable(a.Text, ipvlan); !exists || ok {
+		return
+	}
+	what := "a private macvlan; ignoring vmac"
+	if ipvlan {
+		what = "an l2 ipvlan; ignoring ipvlan"
+	}
+	c.Report(a.Pos, generalError, "(%s) interface %s already exists and is not %s if_name", d.in.Name, a.Text, what)
+	v.IfName = ""
 }
 
 // vmacAddress is use_vmac's MAC address word.
@@ -977,6 +996,7 @@ func ipvlanHandler(c *ctx, d *instDraft, kw token, args []token) {
 				c.Report(a.Pos, generalError, "(%s) IPVLAN interface name '%s' too long - ignoring", d.in.Name, a.Text)
 			default:
 				c.setLinkName(d, a)
+				c.checkLinkReusable(d, a, true)
 			}
 		},
 	})

@@ -351,8 +351,8 @@ func dumpChecker(p func(string, ...any), vs *config.VirtualServer, rs *config.Re
 		p("   Alpha is %s", onOff(c.Alpha))
 	case c.HTTP != nil:
 		dumpHTTP(p, c, rx)
-		if u := failedURL(c, st); u != "" {
-			p("   Failed URL = %s", u)
+		if st != nil && st.FailedURL != "" {
+			p("   Failed URL = %s", st.FailedURL)
 		}
 	case c.Misc != nil:
 		p("   Keepalive method = MISC_CHECK")
@@ -439,27 +439,6 @@ func defaultDelayBeforeRetry(t config.CheckerType) time.Duration {
 		return 0
 	}
 	return time.Second
-}
-
-// failedURL is check_http.c's failed_url: the url of an HTTP_GET or
-// SSL_GET that failed for good and waits for a good pass (Confirming).
-// The status names the url only in its error, so with several urls the
-// one whose path the error quotes is taken.
-func failedURL(c *config.Checker, st *check.CheckerStatus) string {
-	if st == nil || !st.Confirming || len(c.HTTP.URLs) == 0 {
-		return ""
-	}
-	if len(c.HTTP.URLs) == 1 {
-		return c.HTTP.URLs[0].Path
-	}
-	best := ""
-	for _, u := range c.HTTP.URLs {
-		// The longest match: "/" is a suffix of "/mrtg/" too.
-		if strings.Contains(st.LastFailure, u.Path+":") && len(u.Path) > len(best) {
-			best = u.Path
-		}
-	}
-	return best
 }
 
 func setUnset(b bool) string {

@@ -80,7 +80,7 @@ func TestCheckDataScriptsAndDefaults(t *testing.T) {
 	}
 	var out bytes.Buffer
 	FormatCheckData(&out, cfg, map[string]check.ServiceStatus{"[10.20.0.1]:tcp:80": {ID: "[10.20.0.1]:tcp:80",
-		Reals: []check.RealStatus{{ID: "[10.20.1.2]:tcp:8080", Checkers: []check.CheckerStatus{{Confirming: true}}}}}})
+		Reals: []check.RealStatus{{ID: "[10.20.1.2]:tcp:8080", Checkers: []check.CheckerStatus{{FailedURL: "/health"}}}}}})
 	for _, want := range []string{
 		"   Quorum up notify script = '/bin/true' 'quorum_up', uid:gid 0:0\n",
 		"   Retry count = 2\n",
@@ -95,13 +95,30 @@ func TestCheckDataScriptsAndDefaults(t *testing.T) {
 	}
 }
 
-// TestFailedURLLongest: corpus 014's failing url /mrtg/ was printed as
-// "/" (a suffix of it) in the LVS differential.
-func TestFailedURLLongest(t *testing.T) {
-	c := &config.Checker{HTTP: &config.HTTPCheck{URLs: []*config.URL{{Path: "/"}, {Path: "/mrtg/"}}}}
-	st := &check.CheckerStatus{Confirming: true, LastFailure: "http 10.0.0.1:80/mrtg/: status 404"}
-	if got := failedURL(c, st); got != "/mrtg/" {
-		t.Errorf("failedURL = %q", got)
+// TestFailedURLFromStatus: the dump prints the checker's own failed url
+// (corpus 014: /mrtg/, not "/" which the error text also quoted), and
+// nothing without one.
+func TestFailedURLFromStatus(t *testing.T) {
+	vs := &config.VirtualServer{Protocol: config.ProtoTCP}
+	rs := &config.RealServer{}
+	c := &config.Checker{Type: config.CheckHTTP, HTTP: &config.HTTPCheck{URLs: []*config.URL{{Path: "/"}, {Path: "/mrtg/"}}}}
+	for _, tc := range []struct {
+		st   check.CheckerStatus
+		want string
+	}{
+		{check.CheckerStatus{FailedURL: "/mrtg/", LastFailure: "http 10.0.0.1:80/: connect: refused"}, "/mrtg/"},
+		{check.CheckerStatus{LastFailure: "http 10.0.0.1:80/mrtg/: digest"}, ""},
+	} {
+		var got []string
+		p := func(f string, a ...any) {
+			if l := fmt.Sprintf(f, a...); strings.HasPrefix(l, "   Failed URL = ") {
+				got = append(got, strings.TrimPrefix(l, "   Failed URL = "))
+			}
+		}
+		dumpChecker(p, vs, rs, c, &tc.st, regexes{})
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("%+v: Failed URL %q, want %q", tc.st, got, tc.want)
+		}
 	}
 }
 

@@ -100,7 +100,7 @@ func FormatDataHost(w io.Writer, src status.Sources, loc *time.Location, h Host)
 		}
 	}
 	if h.Config != nil {
-		dumpSockpool(p, cfg)
+		dumpSockpool(p, cfg, h.Interfaces)
 	}
 
 	dumpSyncGroups(p, cfg, state, h.Config)
@@ -426,7 +426,11 @@ func dumpInstanceSettings(p func(string, ...any), in *status.Instance, ci *confi
 	p("   Virtual Router ID = %d", in.VRID)
 	p("   Priority = %d", in.BasePriority)
 	p("   Effective priority = %d", in.EffectivePriority)
-	p("   Total priority = %d", cmpOr(in.TotalPriority, in.EffectivePriority))
+	total := in.TotalPriority
+	if !in.TotalPrioritySet {
+		total = cmpOr(total, in.EffectivePriority) // a status not from the engine
+	}
+	p("   Total priority = %d", total)
 	if version == 2 {
 		p("   Advert interval = %d sec", int(advert/time.Second))
 	} else {
@@ -768,11 +772,11 @@ func mcastGroup(in *status.Instance) netip.Addr {
 
 // ifFaults is keepalived's num_script_if_fault: the engine's count of
 // failing trackers. A FAULT instance whose sources keepalived keeps in
-// other counters (a script not yet run, a sync group peer) still shows 1
-// here, as the runtime differential observed so far.
+// other counters (a script not yet run, a sync group peer that is FAULT
+// only because a member is) shows 0, as keepalived's does.
 func ifFaults(in *status.Instance) int {
 	if in.State != vrrp.StateFault {
 		return 0
 	}
-	return max(in.FaultCount, 1)
+	return in.FaultCount
 }

@@ -708,11 +708,17 @@ type sockMember struct {
 
 // dumpSockpool is keepalived's dump_sock_pool: one entry per socket pair,
 // in the order the instances open them. keepalived-go's descriptors are
-// not keepalived's, so the fd lines print -1 (see docs/compat.md).
-func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
+// not keepalived's, so the fd lines print -1 (see docs/compat.md). The
+// receive buffer is keepalived's rx_buf_size, from the interfaces' MTUs
+// (ifs) under vrrp_rx_bufs_policy MTU.
+func dumpSockpool(p func(string, ...any), cfg vrrp.Config, ifs []Iface) {
 	var keys []sockKey
 	members := map[sockKey][]sockMember{}
-	rcvBuf := map[sockKey]int{}
+	rcvBuf := map[sockKey]*vrrp.RxBufSum{}
+	mtu := map[string]int{}
+	for _, f := range ifs {
+		mtu[f.Name] = f.MTU
+	}
 	for _, ic := range cfg.Instances {
 		k := sockKey{iface: ic.Interface, ipv6: ic.IPv6, ah: ic.AuthType == 2}
 		if len(ic.UnicastPeers) > 0 {
@@ -720,9 +726,10 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 		}
 		if _, ok := members[k]; !ok {
 			keys = append(keys, k)
+			rcvBuf[k] = new(vrrp.RxBufSum)
 		}
 		members[k] = append(members[k], sockMember{ic.Name, int(ic.VRID)})
-		rcvBuf[k] += ic.KernelRxBufSize
+		rcvBuf[k].Add(ic.RxBuf, ic.RxBufMTUs, mtu[ic.Interface])
 	}
 	if len(keys) == 0 {
 		return
@@ -739,7 +746,7 @@ func dumpSockpool(p func(string, ...any), cfg vrrp.Config) {
 		} else {
 			p("   Type = Multicast")
 		}
-		p("   Rx buf size = %d", rcvBuf[k])
+		p("   Rx buf size = %d", rcvBuf[k].SockOpt())
 		p("   VRRP instances")
 		// keepalived keeps a socket's instances in a tree by VRID.
 		m := members[k]

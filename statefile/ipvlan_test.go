@@ -57,8 +57,9 @@ func TestIPVLANDump(t *testing.T) {
 }
 
 // TestIfFaultsLine: the dump prints the engine's fault count for a FAULT
-// instance (keepalived's num_script_if_fault; corpus 048 VI_1 has 6), at
-// least 1 there, and 0 for any other state.
+// instance (keepalived's num_script_if_fault; corpus 048 VI_1 has 6), 0
+// for one FAULT only through its sync group (keepalived counts the fault
+// on the member that has it) and for any other state.
 func TestIfFaultsLine(t *testing.T) {
 	for _, c := range []struct {
 		state vrrp.State
@@ -66,7 +67,7 @@ func TestIfFaultsLine(t *testing.T) {
 		want  int
 	}{
 		{vrrp.StateFault, 6, 6},
-		{vrrp.StateFault, 0, 1},
+		{vrrp.StateFault, 0, 0},
 		{vrrp.StateBackup, 0, 0},
 	} {
 		in := status.Instance{InstanceStatus: vrrp.InstanceStatus{Name: "VI_1", State: c.state, FaultCount: c.count}}

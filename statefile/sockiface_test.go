@@ -13,22 +13,25 @@ import (
 
 // TestSockpoolRxBufSize: a socket's "Rx buf size" is the sum of its
 // instances' kernel_rx_buf_size, as keepalived's vrrp_create_sockpool
-// adds them (corpus 048's VIt_250: 200000).
+// adds them (corpus 048's VIt_250: 200000), and under vrrp_rx_bufs_policy
+// MTU the multiplier times the interface's MTU for each instance.
 func TestSockpoolRxBufSize(t *testing.T) {
 	cfg := vrrp.Config{Instances: []vrrp.InstanceConfig{
-		{Name: "A", Interface: "eth0", VRID: 1, KernelRxBufSize: 200000},
-		{Name: "B", Interface: "eth0", VRID: 2, KernelRxBufSize: 1000},
+		{Name: "A", Interface: "eth0", VRID: 1, RxBuf: 200000},
+		{Name: "B", Interface: "eth0", VRID: 2, RxBuf: 1000},
 		{Name: "C", Interface: "eth1", VRID: 3},
+		{Name: "D", Interface: "eth2", VRID: 4, RxBufMTUs: 3},
+		{Name: "E", Interface: "eth2", VRID: 5, RxBufMTUs: 3},
 	}}
 	var out []string
-	dumpSockpool(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, cfg)
+	dumpSockpool(func(f string, a ...any) { out = append(out, fmt.Sprintf(f, a...)) }, cfg, []Iface{{Name: "eth2", MTU: 1500}})
 	var sizes []string
 	for _, l := range out {
 		if len(l) > 14 && l[:14] == "   Rx buf size" {
 			sizes = append(sizes, l)
 		}
 	}
-	if want := []string{"   Rx buf size = 201000", "   Rx buf size = 0"}; !slices.Equal(sizes, want) {
+	if want := []string{"   Rx buf size = 201000", "   Rx buf size = 0", "   Rx buf size = 9000"}; !slices.Equal(sizes, want) {
 		t.Errorf("rx buf lines %q, want %q", sizes, want)
 	}
 }

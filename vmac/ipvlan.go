@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 
 	"github.com/jsimonetti/rtnetlink/v2"
 	"github.com/mdlayher/netlink"
@@ -199,4 +200,69 @@ func DeleteIPVLAN(name string) (bool, error) {
 		return false, fmt.Errorf("ipvlan: delete %s: %w", name, err)
 	}
 	return true, nil
+}
+
+// IPVLANMatch is what keepalived's search for an existing link (vrrp.c,
+// before it creates one) finds under an ipvlan's name.
+type IPVLANMatch int
+
+const (
+	NoLink       IPVLANMatch = iota // nothing of that name
+	Matching                        // "Found matching interface": taken over as it is
+	Incompatible                    // a macvlan or ipvlan that "will be deleted/updated"
+	OtherLink                       // another kind of link
+)
+
+// MatchIPVLAN looks up v's name as keepalived's search does: an L2
+// ipvlan on v's parent with v's flags and, when v has one, v's address
+// is Matching.
+func MatchIPVLAN(v IPVLAN) (IPVLANMatch, error) {
+	c, err := rtnetlink.Dial(nil)
+	if err != nil {
+		return NoLink, fmt.Errorf("ipvlan: dial rtnetlink: %w", err)
+	}
+	defer c.Close()
+	l, err := byName(c, v.Name)
+	if err != nil || l == nil {
+		return NoLink, err
+	}
+	parent, err := byName(c, v.Parent)
+	if err != nil {
+		return NoLink, err
+	}
+	var addrs []netip.Addr
+	if v.Addr.IsValid() {
+		msgs, err := c.Address.List()
+		if err != nil {
+			return NoLink, fmt.Errorf("ipvlan: list addresses: %w", err)
+		}
+		for _, m := range msgs {
+			if m.Attributes == nil || m.Index != l.Index {
+				continue
+			}
+			if a, ok := netip.AddrFromSlice(m.Attributes.Address); ok {
+				addrs = append(addrs, a.Unmap())
+			}
+		}
+	}
+	return matchIPVLAN(l, parent, v, addrs), nil
+}
+
+func matchIPVLAN(l, parent *rtnetlink.LinkMessage, v IPVLAN, addrs []netip.Addr) IPVLANMatch {
+	switch kind(l) {
+	case "ipvlan":
+	case "macvlan":
+		return Incompatible
+	default:
+		return OtherLink
+	}
+	d, _ := l.Attributes.Info.Data.(*ipvlanData)
+	switch {
+	case parent == nil || l.Attributes.Type != parent.Index,
+		d == nil || d.Mode == nil || *d.Mode != ipvlanModeL2,
+		d.Flags == nil || *d.Flags != v.Flags,
+		v.Addr.IsValid() && !slices.Contains(addrs, v.Addr.Addr()):
+		return Incompatible
+	}
+	return Matching
 }

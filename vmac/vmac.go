@@ -279,3 +279,33 @@ func kind(l *rtnetlink.LinkMessage) string {
 	}
 	return l.Attributes.Info.Kind
 }
+
+// Reusable says whether an interface called name exists and, if so,
+// whether keepalived would run a VRRP instance on it: a private macvlan
+// for use_vmac, an L2 ipvlan for use_ipvlan (vrrp_parser.c: any other
+// "already exists and is not a private macvlan/an l2 ipvlan").
+func Reusable(name string, ipvlan bool) (exists, ok bool, err error) {
+	c, err := rtnetlink.Dial(nil)
+	if err != nil {
+		return false, false, err
+	}
+	defer c.Close()
+	l, err := byName(c, name)
+	if l == nil || err != nil {
+		return false, false, err
+	}
+	return true, reusable(l, ipvlan), nil
+}
+
+func reusable(l *rtnetlink.LinkMessage, ipvlan bool) bool {
+	if l.Attributes == nil || l.Attributes.Info == nil {
+		return false
+	}
+	switch d := l.Attributes.Info.Data.(type) {
+	case *driver.Macvlan:
+		return !ipvlan && d.Mode != nil && *d.Mode == driver.MacvlanModePrivate
+	case *ipvlanData:
+		return ipvlan && d.Mode != nil && *d.Mode == ipvlanModeL2
+	}
+	return false
+}

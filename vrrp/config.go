@@ -83,10 +83,16 @@ type InstanceConfig struct {
 	UnicastPeers []Peer
 	// CheckUnicastSrc drops adverts whose source is not a configured peer.
 	CheckUnicastSrc bool
-	// KernelRxBufSize is the instance's share of its socket's receive
-	// buffer (kernel_rx_buf_size; keepalived sums the instances sharing
-	// a socket); 0 adds nothing.
-	KernelRxBufSize int
+	// RxBuf is the instance's share of its socket's receive buffer
+	// (keepalived sums the shares of the instances sharing a socket): its
+	// kernel_rx_buf_size or, without one, what vrrp_rx_bufs_policy gives
+	// (a size, or vrrp_rx_bufs_multiplier × the advert's length); 0 adds
+	// nothing. See SocketRxBuf.
+	RxBuf uint32
+	// RxBufMTUs, under vrrp_rx_bufs_policy MTU and without a
+	// kernel_rx_buf_size, is vrrp_rx_bufs_multiplier: the share is that
+	// many times the MTU of Interface when the socket opens.
+	RxBufMTUs uint32
 	// UnicastTTL is unicast_ttl, the TTL / hop limit of unicast adverts
 	// (1-255); 0 leaves the socket's: 255 for IPv4, the kernel's default
 	// hop limit for IPv6, as keepalived does.

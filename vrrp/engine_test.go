@@ -377,6 +377,11 @@ func TestSyncGroupFault(t *testing.T) {
 		!slices.Equal(r2, []string{"interface eth1 down"}) {
 		t.Fatalf("fault reasons %q, %q", r1, r2)
 	}
+	// keepalived counts the fault on VI_2 only (num_script_if_fault 0
+	// on VI_1, in its dump too).
+	if c1, c2 := s.status("h1", "VI_1").FaultCount, s.status("h1", "VI_2").FaultCount; c1 != 0 || c2 != 1 {
+		t.Fatalf("fault counts %d, %d, want 0, 1", c1, c2)
+	}
 	lines := s.rec["h1"].Lines()
 	if lines[len(lines)-1] != `GROUP "G1" FAULT 0` {
 		t.Fatalf("group notify missing: %q", lines)
@@ -496,9 +501,16 @@ func TestTrackersFaultAndWeights(t *testing.T) {
 		{"track_file weight 0 non-zero", func(ic *vrrp.InstanceConfig) {
 			ic.TrackFiles = []vrrp.TrackRef{{Name: "f"}}
 		}, func(r *vrrp.Router) { r.FileValue("f", 1) }, vrrp.StateFault, 100},
+		// keepalived's down_instance leaves effective_priority as it was.
 		{"track_file below -253", func(ic *vrrp.InstanceConfig) {
 			ic.TrackFiles = []vrrp.TrackRef{{Name: "f", Weight: -1}}
-		}, func(r *vrrp.Router) { r.FileValue("f", 300) }, vrrp.StateFault, 1},
+		}, func(r *vrrp.Router) { r.FileValue("f", 300) }, vrrp.StateFault, 100},
+		{"track_file weight 0 reverse zero", func(ic *vrrp.InstanceConfig) {
+			ic.TrackFiles = []vrrp.TrackRef{{Name: "f", Reverse: true}}
+		}, func(r *vrrp.Router) { r.FileValue("f", 0) }, vrrp.StateFault, 100},
+		{"track_file weight 0 reverse non-zero", func(ic *vrrp.InstanceConfig) {
+			ic.TrackFiles = []vrrp.TrackRef{{Name: "f", Reverse: true}}
+		}, func(r *vrrp.Router) { r.FileValue("f", 5) }, vrrp.StateBackup, 100},
 		{"track_process down", func(ic *vrrp.InstanceConfig) {
 			ic.TrackProcesses = []vrrp.TrackRef{{Name: "p"}}
 		}, func(r *vrrp.Router) { r.ProcessRunning("p", false) }, vrrp.StateFault, 100},
@@ -1238,5 +1250,41 @@ func TestFaultCount(t *testing.T) {
 	r.BFDState("b0", true)
 	if st = s.status("h1", "VI_1"); st.FaultCount != 4 {
 		t.Fatalf("after p0 and b0 came up: count %d %q, want 4", st.FaultCount, st.FaultReasons)
+	}
+}
+
+// TestTrackFileStatus: keepalived's track_file arithmetic, as observed
+// side by side (TestTrackFileWeightReverse in cmd/keepalived): a weighted
+// status is capped at 253, one at -254 or below faults the instance and
+// leaves its total priority; reverse turns a weight-0 file's verdict
+// round (0 faults); the effective priority stays where it was when a
+// weighted file faults.
+func TestTrackFileStatus(t *testing.T) {
+	s := newSim(t)
+	ic := vi("VI_1", 1, 100, vrrp.StateBackup, "10.77.0.1/24")
+	ic.TrackFiles = []vrrp.TrackRef{{Name: "a", Weight: 10}, {Name: "b", Weight: 3, Reverse: true}, {Name: "c", Reverse: true}}
+	s.add("h1", vrrp.Config{Instances: []vrrp.InstanceConfig{ic}})
+	s.start("h1")
+	r := s.h["h1"].Router
+	for _, c := range []struct {
+		file               string
+		v                  int
+		state              vrrp.State
+		eff, total, counts int
+	}{
+		{"c", 0, vrrp.StateFault, 100, 100, 1},
+		{"c", 1, vrrp.StateBackup, 100, 100, 0},
+		{"a", 100, vrrp.StateBackup, 254, 353, 0},
+		{"b", 5, vrrp.StateBackup, 254, 338, 0},
+		{"a", 0, vrrp.StateBackup, 85, 85, 0},
+		{"b", 100, vrrp.StateFault, 85, 100, 1},
+		{"b", 0, vrrp.StateBackup, 100, 100, 0},
+	} {
+		r.FileValue(c.file, c.v)
+		st := s.status("h1", "VI_1")
+		if st.State != c.state || st.EffectivePriority != c.eff || st.TotalPriority != c.total || st.FaultCount != c.counts {
+			t.Fatalf("%s=%d: %v eff %d total %d count %d, want %v %d %d %d", c.file, c.v, st.State, st.EffectivePriority,
+				st.TotalPriority, st.FaultCount, c.state, c.eff, c.total, c.counts)
+		}
 	}
 }

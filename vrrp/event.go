@@ -146,12 +146,14 @@ type InstanceStatus struct {
 	SaddrMaster   string
 	SaddrPriority int
 	// TotalPriority is the base priority plus the trackers' weights,
-	// unclamped (keepalived's total_priority, in the data file).
-	TotalPriority   int
-	MasterAdvertInt time.Duration
-	Stats           Stats
-	History         []Transition
-	SyncGroup       string
+	// unclamped (keepalived's total_priority, in the data file);
+	// TotalPrioritySet says the engine set it (it may be 0).
+	TotalPriority    int
+	TotalPrioritySet bool
+	MasterAdvertInt  time.Duration
+	Stats            Stats
+	History          []Transition
+	SyncGroup        string
 	// Trackers are the instance's tracked interfaces, scripts, files and
 	// processes with their current verdicts.
 	Trackers []TrackerStatus

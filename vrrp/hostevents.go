@@ -27,6 +27,22 @@ func (r *Router) LinkReplaced(ifname string) {
 	}
 }
 
+// MTUChanged tells the engine an interface's MTU changed: its sockets
+// get the receive buffer the host plans for them now (Options.RcvBuf), as
+// keepalived's update_mtu recomputes them under vrrp_rx_bufs_policy MTU.
+func (r *Router) MTUChanged(ifname string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started || r.stopped {
+		return
+	}
+	for _, l := range r.links {
+		if l.key.ifname == ifname && !l.closed && l.conn != nil {
+			r.resize(l)
+		}
+	}
+}
+
 // reopen replaces l's socket; the old read loop ends when its socket is
 // closed.
 func (r *Router) reopen(l *link) {

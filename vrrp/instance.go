@@ -52,8 +52,13 @@ type instance struct {
 	saddrMaster netip.Addr
 	saddrPrio   int
 	// totalPrio is keepalived's total_priority: base plus the trackers'
-	// weights, before effPrio's clamp to 1..254.
+	// weights, before effPrio's clamp to 1..254; totalSet once the
+	// trackers were applied.
 	totalPrio int
+	totalSet  bool
+	// fileFault is, per TrackFiles entry, whether its status faults the
+	// instance (fileStatus).
+	fileFault []bool
 	preemptAt time.Time
 
 	// One timer drives the protocol: advert timer as MASTER, master-down
@@ -437,30 +442,23 @@ func (in *instance) reevalTracking() {
 	bfdSum, bfdFault := in.bfdTracking()
 	sum += bfdSum
 	fault = fault || bfdFault
-	for _, t := range in.cfg.TrackFiles {
-		v := r.files[t.Name]
-		if t.Weight == 0 {
-			if v != 0 {
-				fault = true
-			}
-			continue
-		}
-		w := v * t.Weight
-		if t.Reverse {
-			w = -w
-		}
-		if w < -253 {
-			fault = true
-		}
-		sum += w
-	}
+	fileSum, fileFault, fileIn, fileOut := in.fileTracking()
+	sum += fileSum
+	fault = fault || fileFault
 	in.ownFault = fault || held
 	in.initHold = held && !fault
-	old := in.effPrio
-	in.totalPrio = in.cfg.Priority + sum
-	if in.owner {
+	old, oldTotal, wasSet := in.effPrio, in.totalPrio, in.totalSet
+	in.totalPrio, in.totalSet = in.cfg.Priority+sum, true
+	switch {
+	case in.owner:
 		in.effPrio = 255
-	} else {
+	case in.state != StateInit && (fileIn || (wasSet && oldTotal == in.totalPrio && !fileOut)):
+		// keepalived sets effective_priority from total_priority only
+		// when a tracker changes the total or a weighted file leaves
+		// -254, and its down_instance for a weighted file reaching -254
+		// takes the file's old status off total_priority but leaves
+		// effective_priority as it was.
+	default:
 		in.effPrio = min(max(in.cfg.Priority+sum, 1), 254)
 	}
 	// keepalived logs the change from the configured priority that the
@@ -474,6 +472,48 @@ func (in *instance) reevalTracking() {
 			r.emit(Event{Kind: EventPriorityChange, Name: in.cfg.Name, State: in.state, Priority: in.effPrio, Time: r.clock.Now()})
 		}
 	}
+}
+
+// fileStatus is keepalived's status of a track_file of value v for one
+// tracker (update_track_file_status): with weight 0, -254 when the value
+// is non-zero (reverse: when it is zero), else 0; otherwise the value
+// times the weight, negated by reverse, within -254..253. -254 faults the
+// instance and adds nothing to its priority.
+func fileStatus(v int, t TrackRef) int {
+	if t.Weight == 0 {
+		if (v != 0) != t.Reverse {
+			return -254
+		}
+		return 0
+	}
+	w := int64(v) * int64(t.Weight)
+	if t.Reverse {
+		w = -w
+	}
+	return int(min(max(w, -254), 253))
+}
+
+// fileTracking is the track files' part of reevalTracking: the sum of
+// their statuses, whether one faults the instance, and whether a weighted
+// one started (entered) or stopped (left) faulting it.
+func (in *instance) fileTracking() (sum int, fault, entered, left bool) {
+	if len(in.fileFault) != len(in.cfg.TrackFiles) {
+		in.fileFault = make([]bool, len(in.cfg.TrackFiles))
+	}
+	for i, t := range in.cfg.TrackFiles {
+		st := fileStatus(in.r.files[t.Name], t)
+		f := st == -254
+		if t.Weight != 0 && f != in.fileFault[i] {
+			entered, left = entered || f, left || !f
+		}
+		in.fileFault[i] = f
+		if f {
+			fault = true
+			continue
+		}
+		sum += st
+	}
+	return sum, fault, entered, left
 }
 
 // reevalAtStart is reevalTracking for the start-up decision, which logs
@@ -884,8 +924,8 @@ func (in *instance) status() InstanceStatus {
 		st.SaddrMaster = in.saddrMaster.String()
 	}
 	st.SaddrPriority = in.saddrPrio
-	st.TotalPriority = in.totalPrio
-	if st.TotalPriority == 0 {
+	st.TotalPriority, st.TotalPrioritySet = in.totalPrio, true
+	if !in.totalSet {
 		st.TotalPriority = in.effPrio // trackers not applied yet
 	}
 	if in.group != nil {
@@ -917,16 +957,8 @@ func (in *instance) trackers() []TrackerStatus {
 	}
 	for _, t := range in.cfg.TrackFiles {
 		v, seen := r.files[t.Name]
-		w := v * t.Weight
-		if t.Reverse {
-			w = -w
-		}
-		ok := w >= -253
-		if t.Weight == 0 {
-			ok = v == 0
-		}
 		out = append(out, TrackerStatus{Kind: "file", Name: t.Name, Weight: t.Weight, Reverse: t.Reverse,
-			Known: seen, OK: ok, Value: v})
+			Known: seen, OK: fileStatus(v, t) > -254, Value: v})
 	}
 	for _, t := range in.cfg.TrackProcesses {
 		ok, seen := r.procs[t.Name]
@@ -967,15 +999,14 @@ func (in *instance) logStartFault() {
 	}
 	for _, t := range in.cfg.TrackFiles {
 		v := r.files[t.Name]
+		// keepalived logs the unclamped product here
+		// (initialise_vrrp_file_tracking_priorities).
 		status := v * t.Weight
 		if t.Reverse {
 			status = -status
 		}
 		if t.Weight == 0 {
-			status = 0
-			if (v != 0) != t.Reverse {
-				status = -254
-			}
+			status = fileStatus(v, t)
 		}
 		if status <= -254 {
 			in.r.log.Info(fmt.Sprintf("(%s): entering FAULT state (tracked file %s has status %d)", in.cfg.Name, t.Name, status), "instance", in.cfg.Name)

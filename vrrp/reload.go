@@ -85,6 +85,7 @@ func (r *Router) Reload(cfg Config) error {
 			}
 		} else {
 			r.joinNewGroups(l, nr.links[key])
+			r.resize(l)
 		}
 		l.byVRID = [256]*instance{}
 		l.created = nr.links[key].created
@@ -288,6 +289,23 @@ func (r *Router) joinNewGroups(l, next *link) {
 		if err := j.JoinGroup(in.cfg.McastGroup); err != nil {
 			r.log.Warn("vrrp: join multicast group", "interface", l.key.ifname, "group", in.cfg.McastGroup, "err", err)
 		}
+	}
+}
+
+// rcvBufSetter is a Conn whose receive buffer can be set again.
+type rcvBufSetter interface {
+	SetRcvBuf(n int) error
+}
+
+// resize gives a kept socket the receive buffer of the reloaded
+// configuration, as keepalived's reopened one has.
+func (r *Router) resize(l *link) {
+	s, ok := l.conn.(rcvBufSetter)
+	if !ok || r.opt.RcvBuf == nil {
+		return
+	}
+	if err := s.SetRcvBuf(r.opt.RcvBuf(l.key.ifname, l.key.ipv6, l.key.ah)); err != nil {
+		r.log.Warn("vrrp: set receive buffer", "interface", l.key.ifname, "err", err)
 	}
 }
 

@@ -22,6 +22,12 @@ type Options struct {
 	// datagrams (the AH ICV covers the IP header). Needed only to start
 	// a configuration with AH.
 	ListenAH func(ifname string) (Conn, error)
+	// RcvBuf, when set, is the receive buffer a link's socket has to
+	// have under the current configuration (0: the kernel's default).
+	// Reload applies it to the sockets it keeps, whose Conn has a
+	// SetRcvBuf method: keepalived reopens every socket on reload, so
+	// the new vrrp_rx_bufs_policy and kernel_rx_buf_size apply at once.
+	RcvBuf   func(ifname string, ipv6, ah bool) int
 	Network  Network  // required
 	Notifier Notifier // nil: events are dropped
 	Clock    Clock    // nil: one timer goroutine for the whole Router (see timerLoop)

@@ -189,6 +189,7 @@ func instance(in *config.Instance, vg *config.VRRPGlobal, groupTrackers []config
 	vm, vmacName, warn := instanceVMAC(&ic, in, vg, opt, names)
 	ipv = instanceIPVLAN(&ic, in, vg, names)
 	vms = instanceAddresses(&ic, in, vg, names, vm, vmacName)
+	instanceRxBuf(&ic, in, vg)
 	ic.Routes, warn = routes(in.Routes, ic.Routes, warn)
 	ic.Rules, warn = rules(in.Rules, ic.Rules, warn)
 	warn = append(warn, instanceTrackers(&ic, in, groupTrackers)...)
@@ -211,7 +212,6 @@ func instanceSettings(in *config.Instance, vg *config.VRRPGlobal) vrrp.InstanceC
 		SrcIP:                 in.SrcIP,
 		McastGroup:            in.McastDst,
 		CheckUnicastSrc:       in.CheckUnicastSrc || vg.CheckUnicastSrc,
-		KernelRxBufSize:       int(in.KernelRxBufSize),
 		Nopreempt:             in.NoPreempt,
 		PreemptDelay:          in.PreemptDelay,
 		NoAccept:              !in.Accept,
@@ -239,6 +239,25 @@ func instanceSettings(in *config.Instance, vg *config.VRRPGlobal) vrrp.InstanceC
 			Interval:            vg.GARPInterval,
 			NAInterval:          vg.GNAInterval,
 		},
+	}
+}
+
+// instanceRxBuf sets the instance's share of its socket's receive buffer
+// as keepalived's vrrp_create_sockpool picks it: kernel_rx_buf_size, else
+// the vrrp_rx_bufs_policy size, else the multiplier times the advert's
+// length (ADVERT) or the interface's MTU (MTU, known when the socket
+// opens). It needs the VIPs (the advert's length).
+func instanceRxBuf(ic *vrrp.InstanceConfig, in *config.Instance, vg *config.VRRPGlobal) {
+	mult := uint32(vg.RxBufsMultiplier)
+	switch {
+	case in.KernelRxBufSize > 0:
+		ic.RxBuf = in.KernelRxBufSize
+	case vg.RxBufsPolicy == config.RxBufsSizePolicy:
+		ic.RxBuf = vg.RxBufsSize
+	case vg.RxBufsPolicy == config.RxBufsAdvert:
+		ic.RxBuf = mult * uint32(vrrp.AdvertLen(ic))
+	case vg.RxBufsPolicy == config.RxBufsMTU:
+		ic.RxBufMTUs = mult
 	}
 }
 

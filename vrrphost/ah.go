@@ -12,19 +12,17 @@ import (
 
 // isAH reports whether an instance sends and receives IPsec AH adverts
 // (keepalived ignores AH for IPv6, as the engine does).
-func isAH(ic vrrp.InstanceConfig) bool { return ic.AuthType == wire.AuthAH && !ic.IPv6 }
+func isAH(ic *vrrp.InstanceConfig) bool { return ic.AuthType == wire.AuthAH && !ic.IPv6 }
 
 // ListenerAH returns the engine's Options.ListenAH for the instances of
 // cfg: one protocol-51 socket per interface with AH instances, joined to
 // their multicast groups, or to none when all of them are unicast.
 func ListenerAH(cfg vrrp.Config) func(ifname string) (vrrp.Conn, error) {
 	groups := map[string][]netip.Addr{}
-	seen := map[string]bool{}
 	for _, ic := range cfg.Instances {
-		if !isAH(ic) {
+		if !isAH(&ic) {
 			continue
 		}
-		seen[ic.Interface] = true
 		if len(ic.UnicastPeers) > 0 {
 			continue
 		}
@@ -36,9 +34,10 @@ func ListenerAH(cfg vrrp.Config) func(ifname string) (vrrp.Conn, error) {
 			groups[ic.Interface] = append(groups[ic.Interface], g)
 		}
 	}
+	rcvBuf := RcvBuf(cfg)
 	return func(ifname string) (vrrp.Conn, error) {
 		gs := groups[ifname]
-		c := &vrrpsock.Config{NoJoin: len(gs) == 0}
+		c := &vrrpsock.Config{NoJoin: len(gs) == 0, RcvBuf: rcvBuf(ifname, false, true)}
 		if len(gs) > 0 {
 			c.Group = gs[0]
 		}

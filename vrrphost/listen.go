@@ -19,11 +19,10 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 	}
 	type plan struct {
 		groups []netip.Addr
-		rcvBuf int
 	}
 	plans := map[key]*plan{}
 	for _, ic := range cfg.Instances {
-		if isAH(ic) {
+		if isAH(&ic) {
 			continue // on the AH socket (ListenerAH)
 		}
 		k := key{ic.Interface, ic.IPv6}
@@ -32,7 +31,6 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 			p = &plan{}
 			plans[k] = p
 		}
-		p.rcvBuf += ic.KernelRxBufSize
 		if len(ic.UnicastPeers) > 0 {
 			continue
 		}
@@ -51,6 +49,7 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 			p.groups = append(p.groups, g)
 		}
 	}
+	rcvBuf := RcvBuf(cfg)
 	return func(ifname string, ipv6 bool) (vrrp.Conn, error) {
 		p := plans[key{ifname, ipv6}]
 		if p == nil {
@@ -60,7 +59,7 @@ func Listener(cfg vrrp.Config) vrrp.Listener {
 		if ipv6 {
 			network = "ip6"
 		}
-		c := &vrrpsock.Config{NoJoin: len(p.groups) == 0, RcvBuf: p.rcvBuf}
+		c := &vrrpsock.Config{NoJoin: len(p.groups) == 0, RcvBuf: rcvBuf(ifname, ipv6, false)}
 		if len(p.groups) > 0 {
 			c.Group = p.groups[0]
 		}

@@ -44,6 +44,12 @@ type Sink interface {
 	SourceChanged(ifname string, ipv6 bool, src netip.Addr)
 }
 
+// MTUSink is a Sink that also hears of MTU changes (keepalived's
+// update_mtu: the VRRP receive buffers follow the MTU).
+type MTUSink interface {
+	MTUChanged(ifname string)
+}
+
 // RouteAddSink is a Sink that also hears of keepalived routes added:
 // keepalived logs some of them (netlink_route_filter).
 type RouteAddSink interface {
@@ -74,6 +80,7 @@ type Watcher struct {
 	state   sync.Mutex
 	links   map[string]linkView // by name
 	names   map[int]string      // by index
+	mtus    map[int]int         // by index
 	primary map[srcKey]netip.Addr
 }
 
@@ -145,6 +152,7 @@ func (lw *Watcher) resync(report bool) {
 	}
 	if !report {
 		lw.links, lw.names, lw.primary = map[string]linkView{}, map[int]string{}, map[srcKey]netip.Addr{}
+		lw.mtus = map[int]int{}
 	}
 	primary := lw.readPrimaries()
 	seen := map[string]bool{}
@@ -156,6 +164,7 @@ func (lw *Watcher) resync(report bool) {
 		}
 		lw.links[l.Name] = linkView{index: l.Index, up: l.Usable(), flags: l.Flags, seenUp: l.Usable()}
 		lw.names[l.Index] = l.Name
+		lw.mtus[l.Index] = l.MTU
 		for _, v6 := range []bool{false, true} {
 			k := srcKey{l.Index, v6}
 			lw.primary[k] = primary(k)
@@ -235,6 +244,7 @@ func (lw *Watcher) event(ev ifaddr.Event) {
 // another index, and the old holder of a name or index stops being it.
 func (lw *Watcher) link(l ifaddr.Link) {
 	sink := lw.currentSink()
+	lw.mtu(sink, l)
 	if l.Deleted {
 		if lw.names[l.Index] == l.Name {
 			delete(lw.names, l.Index)
@@ -267,6 +277,25 @@ func (lw *Watcher) link(l ifaddr.Link) {
 		sink.LinkReplaced(l.Name)
 	}
 	lw.usable(sink, l.Name, linkView{index: l.Index, up: l.Usable(), flags: l.Flags, seenUp: l.Usable()}, seen)
+}
+
+// mtu reports a change of a known interface's MTU.
+func (lw *Watcher) mtu(sink Sink, l ifaddr.Link) {
+	if l.Deleted {
+		delete(lw.mtus, l.Index)
+		return
+	}
+	if l.MTU == 0 {
+		return // not in this report
+	}
+	if lw.mtus == nil {
+		lw.mtus = map[int]int{}
+	}
+	old, ok := lw.mtus[l.Index]
+	lw.mtus[l.Index] = l.MTU
+	if s, is := sink.(MTUSink); is && ok && old != l.MTU {
+		s.MTUChanged(l.Name)
+	}
 }
 
 // usable records a name's new view and reports a change of usability.

@@ -104,6 +104,8 @@ func (v *Side) startLinkbeat(old, next *vrrpconf.Result) {
 	}
 }
 
+func (s hostSink) MTUChanged(ifname string) { s.v.router.MTUChanged(ifname) }
+
 func (s hostSink) SourceChanged(ifname string, ipv6 bool, src netip.Addr) {
 	s.v.router.SourceChanged(ifname, ipv6, src)
 }

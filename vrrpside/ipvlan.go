@@ -13,12 +13,23 @@ var createIPVLAN = vmac.CreateIPVLAN
 // deleteIPVLAN is vmac.DeleteIPVLAN; tests replace it.
 var deleteIPVLAN = vmac.DeleteIPVLAN
 
+// matchIPVLAN is vmac.MatchIPVLAN; tests replace it.
+var matchIPVLAN = vmac.MatchIPVLAN
+
 // createIPVLANs makes the use_ipvlan links not in had. A link the kernel
 // refuses (no ipvlan module, a name in use) is not fatal, as in
 // keepalived's netlink_link_add_ipvlan: the line is logged and the
-// instance, whose interface is then missing, stays in FAULT.
+// instance, whose interface is then missing, stays in FAULT. A link
+// already there gets the line keepalived's search for it logs (a reload
+// finds them all).
 func (v *Side) createIPVLANs(list, had []vmac.IPVLAN) {
 	for _, l := range list {
+		switch m, _ := matchIPVLAN(l); m {
+		case vmac.Matching:
+			v.log.Info(fmt.Sprintf("(%s) Found matching interface %s", l.Instance, l.Name))
+		case vmac.Incompatible:
+			v.log.Info(fmt.Sprintf("(%s) IPVLAN %s already exists but is incompatible. It will be deleted/updated", l.Instance, l.Name))
+		}
 		if slices.Contains(had, l) {
 			continue
 		}

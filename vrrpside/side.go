@@ -159,10 +159,13 @@ func New(cfg *config.Config, so Options) (*Side, error) {
 	listenAH := func(ifname string) (vrrp.Conn, error) {
 		return v.sockPlan().listenAH(ifname)
 	}
+	rcvBuf := func(ifname string, ipv6, ah bool) int {
+		return v.sockPlan().rcvBuf(ifname, ipv6, ah)
+	}
 	// keepalived's scheduler check: a late timer is logged and, with
 	// max_auto_priority, raises the realtime priority (vrrphost.AutoPriority).
 	auto := vrrphost.NewAutoPriority(cfg.Global.MaxAutoPriority, log)
-	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, Network: v.host, Notifier: &v.notify, Logger: log,
+	v.router, err = vrrp.New(res.VRRP, vrrp.Options{Listen: listen, ListenAH: listenAH, RcvBuf: rcvBuf, Network: v.host, Notifier: &v.notify, Logger: log,
 		Rejected: so.Rejected, Late: auto.Late, LateAfter: cfg.Global.MinAutoPriorityDelay, IntervalLowered: v.cutDelays})
 	if err != nil {
 		v.host.Close()
@@ -218,6 +221,7 @@ type sockPlan struct {
 	cfg      *vrrp.Config
 	listen   vrrp.Listener
 	listenAH func(string) (vrrp.Conn, error)
+	rcvBuf   func(ifname string, ipv6, ah bool) int
 }
 
 func (v *Side) sockPlan() *sockPlan {
@@ -225,7 +229,7 @@ func (v *Side) sockPlan() *sockPlan {
 	if p := v.plan.Load(); p != nil && p.cfg == cfg {
 		return p
 	}
-	p := &sockPlan{cfg: cfg, listen: vrrphost.Listener(*cfg), listenAH: vrrphost.ListenerAH(*cfg)}
+	p := &sockPlan{cfg: cfg, listen: vrrphost.Listener(*cfg), listenAH: vrrphost.ListenerAH(*cfg), rcvBuf: vrrphost.RcvBuf(*cfg)}
 	v.plan.Store(p)
 	return p
 }

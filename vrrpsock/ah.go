@@ -36,13 +36,14 @@ type AHConn struct {
 	c     net.PacketConn
 	p4    *ipv4.PacketConn
 	rc    syscall.RawConn
+	rb    rcvBuf
 
 	mu sync.Mutex
 	fd int // send socket, -1 once closed
 }
 
 // ListenAH opens the AH sockets on the interface named ifname. cfg's
-// Group and NoJoin are used as by Listen; Source and UnicastTTL are not
+// Group, NoJoin and RcvBuf are used as by Listen; Source and UnicastTTL are not
 // (the caller's datagrams carry them).
 func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 	if cfg == nil {
@@ -53,6 +54,7 @@ func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}
 	c := &AHConn{ifi: ifi, group: cfg.Group, fd: -1}
+	c.rb.n.Store(int64(cfg.RcvBuf))
 	if !c.group.IsValid() {
 		c.group = GroupIPv4
 	}
@@ -63,6 +65,10 @@ func ListenAH(ifname string, cfg *Config) (*AHConn, error) {
 		if c.c != nil {
 			c.c.Close()
 		}
+		return nil, fmt.Errorf("vrrpsock: listen AH on %s: %w", ifname, err)
+	}
+	if err := setRcvBuf(c.c, cfg.RcvBuf); err != nil {
+		c.c.Close()
 		return nil, fmt.Errorf("vrrpsock: listen AH on %s: %w", ifname, err)
 	}
 	if c.fd, err = openRawSender(ifname, ifi.Index); err != nil {
@@ -206,3 +212,6 @@ func (c *AHConn) Close() error {
 	c.mu.Unlock()
 	return errors.Join(c.c.Close(), err)
 }
+
+// SetRcvBuf sets the receive socket's buffer again (see Conn.SetRcvBuf).
+func (c *AHConn) SetRcvBuf(n int) error { return c.rb.reset(c.c, n) }

@@ -59,6 +59,9 @@ func newSender(v6 bool, ifname string, ifindex, ttl int) (*sender, error) {
 		{"SO_ATTACH_FILTER", func() error {
 			return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: 1, Filter: &drop[0]})
 		}},
+		// Nothing is received here: the smallest buffer the kernel
+		// allows, as keepalived gives its send socket (SO_RCVBUF 0).
+		{"SO_RCVBUF", func() error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 0) }},
 	}
 	type opt struct {
 		name       string

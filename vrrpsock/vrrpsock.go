@@ -17,6 +17,10 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,7 +70,9 @@ type Config struct {
 	// packet (an instance's unicast_ttl).
 	UnicastTTL int
 	// RcvBuf is the receive buffer size (SO_RCVBUF), keepalived's sum of
-	// its instances' kernel_rx_buf_size; 0 leaves the kernel's default.
+	// its instances' shares (kernel_rx_buf_size, vrrp_rx_bufs_policy); 0
+	// leaves the kernel's default, a negative one (keepalived's wrapped
+	// int) is passed on, and the kernel caps it at net.core.rmem_max.
 	RcvBuf int
 }
 
@@ -82,6 +88,7 @@ type Conn struct {
 	p6    *ipv6.PacketConn
 	rx    *receiver
 	tx    *sender
+	rb    rcvBuf
 }
 
 // Listen opens a VRRP socket on the interface named ifname. network is
@@ -104,6 +111,7 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 		return nil, fmt.Errorf("vrrpsock: %w", err)
 	}
 	c := &Conn{v6: v6, ifi: ifi, group: cfg.Group, src: cfg.Source}
+	c.rb.n.Store(int64(cfg.RcvBuf))
 	if !c.group.IsValid() {
 		c.group = GroupIPv4
 		if v6 {
@@ -130,11 +138,9 @@ func Listen(network, ifname string, cfg *Config) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("vrrpsock: listen %s on %s: %w", network, ifname, err)
 	}
-	if cfg.RcvBuf > 0 {
-		if err := c.c.(interface{ SetReadBuffer(int) error }).SetReadBuffer(cfg.RcvBuf); err != nil {
-			c.c.Close()
-			return nil, fmt.Errorf("vrrpsock: listen %s on %s: SO_RCVBUF: %w", network, ifname, err)
-		}
+	if err := setRcvBuf(c.c, cfg.RcvBuf); err != nil {
+		c.c.Close()
+		return nil, fmt.Errorf("vrrpsock: listen %s on %s: %w", network, ifname, err)
 	}
 	tx, err := newSender(v6, ifname, ifi.Index, ttl)
 	if err != nil {
@@ -332,4 +338,44 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t
 // net.ErrClosed.
 func (c *Conn) Close() error {
 	return errors.Join(c.c.Close(), c.tx.close())
+}
+
+// SetRcvBuf sets the receive buffer again, as RcvBuf at Listen (a reload
+// changed it); 0 restores the kernel's default (net.core.rmem_default).
+func (c *Conn) SetRcvBuf(n int) error { return c.rb.reset(c.c, n) }
+
+// rcvBuf is the SO_RCVBUF last asked of a socket.
+type rcvBuf struct{ n atomic.Int64 }
+
+// reset is setRcvBuf for a socket that may have had one set, and does
+// nothing when n is what it has: 0 sets half of net.core.rmem_default,
+// which the kernel doubles back to the default a new socket has.
+func (rb *rcvBuf) reset(pc net.PacketConn, n int) error {
+	if rb.n.Swap(int64(n)) == int64(n) {
+		return nil
+	}
+	if n == 0 {
+		b, err := os.ReadFile("/proc/sys/net/core/rmem_default")
+		if err != nil {
+			return fmt.Errorf("SO_RCVBUF: %w", err)
+		}
+		d, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			return fmt.Errorf("SO_RCVBUF: rmem_default %q: %w", b, err)
+		}
+		n = d / 2
+	}
+	return setRcvBuf(pc, n)
+}
+
+// setRcvBuf sets SO_RCVBUF unless n is 0. keepalived logs a failure and
+// goes on; setting it fails only on a closed socket, so it is an error here.
+func setRcvBuf(pc net.PacketConn, n int) error {
+	if n == 0 {
+		return nil
+	}
+	if err := pc.(interface{ SetReadBuffer(int) error }).SetReadBuffer(n); err != nil {
+		return fmt.Errorf("SO_RCVBUF: %w", err)
+	}
+	return nil
 }

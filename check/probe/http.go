@@ -45,10 +45,11 @@ type URL struct {
 // stream in 4 KiB windows; RE2 needs the bytes at once.
 const maxRegexBody = 4 << 20
 
-// HTTP is HTTP_GET, or SSL_GET when TLS is set. Each url is fetched on its
-// own connection, all within one connect_timeout, exactly as keepalived
-// builds the request: `GET path HTTP/1.x`, `User-Agent: KeepAliveClient`,
-// optional `Connection: close`, `Host`.
+// HTTP is HTTP_GET, or SSL_GET when TLS is set. A check fetches one url,
+// the one Aim chose (keepalived's url iterator, kept by the engine), on its
+// own connection within connect_timeout, exactly as keepalived builds the
+// request: `GET path HTTP/1.x`, `User-Agent: KeepAliveClient`, optional
+// `Connection: close`, `Host`.
 type HTTP struct {
 	Conn Conn
 	URLs []URL
@@ -64,19 +65,47 @@ type HTTP struct {
 	// EnableSNI sends the virtual host as SNI (SSL_GET only).
 	EnableSNI bool
 
-	// step is the last stepped check, reused by the next (step.go).
-	step *connStep
+	// cache is what stepped checks build once (step.go).
+	cache stepCache
+	// url is the index of the url the next check fetches (Aim).
+	url int
 }
 
-// Check implements Prober.
+// Walker is a Prober whose check covers one of several parts, chosen
+// before each check: keepalived's HTTP_GET and SSL_GET fetch one url per
+// check, and check_http.c's epilog decides which (the engine keeps that
+// iterator, the failed url and the retries, package check).
+type Walker interface {
+	Prober
+	// Parts is how many parts there are (urls).
+	Parts() int
+	// Part names part i (the url's path), for status and logs.
+	Part(i int) string
+	// Aim makes the next check (Check or Begin) cover part i.
+	Aim(i int)
+}
+
+// Parts implements Walker.
+func (h *HTTP) Parts() int { return len(h.URLs) }
+
+// Part implements Walker.
+func (h *HTTP) Part(i int) string { return h.URLs[i].Path }
+
+// Aim implements Walker; an index out of range is taken as the first url.
+func (h *HTTP) Aim(i int) {
+	if i < 0 || i >= len(h.URLs) {
+		i = 0
+	}
+	h.url = i
+}
+
+// Check implements Prober: it fetches the url Aim chose.
 func (h *HTTP) Check(ctx context.Context) Result {
 	if len(h.URLs) == 0 {
 		return fail(errors.New("http: no url configured"))
 	}
-	for i := range h.URLs {
-		if err := h.fetch(ctx, &h.URLs[i]); err != nil {
-			return fail(err)
-		}
+	if err := h.fetch(ctx, &h.URLs[min(h.url, len(h.URLs)-1)]); err != nil {
+		return fail(err)
 	}
 	return Result{}
 }

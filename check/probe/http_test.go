@@ -142,15 +142,19 @@ func TestHTTPSeveralURLs(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, "HTTP/1.0 200 OK\r\n\r\n")
 	})
-	h := &HTTP{Conn: Conn{Addr: addr, Timeout: 2 * time.Second}, URLs: []URL{{Path: "/a"}, {Path: "/b"}}}
-	if r := mustReturn(t, h); !r.OK() {
-		t.Fatal(r.Err)
+	// One url per check, the one Aim chose (the engine keeps keepalived's
+	// url iterator); out of range means the first.
+	h := &HTTP{Conn: Conn{Addr: addr, Timeout: 2 * time.Second}, URLs: []URL{{Path: "/a"}, {Path: "/bad"}, {Path: "/c"}}}
+	if h.Parts() != 3 || h.Part(1) != "/bad" {
+		t.Fatalf("parts %d, part 1 %q", h.Parts(), h.Part(1))
 	}
-	h.URLs = append(h.URLs, URL{Path: "/bad"}, URL{Path: "/never"})
-	if r := mustReturn(t, h); r.OK() {
-		t.Fatal("a failing url passed")
+	for i, want := range []bool{true, false, true, true} {
+		h.Aim(i)
+		if r := mustReturn(t, h); r.OK() != want {
+			t.Fatalf("url %d: ok %v (%v), want %v", i, r.OK(), r.Err, want)
+		}
 	}
-	want := "GET /a HTTP/1.0,GET /b HTTP/1.0,GET /a HTTP/1.0,GET /b HTTP/1.0,GET /bad HTTP/1.0"
+	want := "GET /a HTTP/1.0,GET /bad HTTP/1.0,GET /c HTTP/1.0,GET /a HTTP/1.0"
 	if s := strings.Join(got.all(), ","); s != want {
 		t.Fatalf("requests %s, want %s", s, want)
 	}

@@ -6,7 +6,7 @@ import "context"
 type TCP struct {
 	Conn Conn
 
-	step *connStep // reused by the next stepped check (step.go)
+	cache stepCache // built once for stepped checks (step.go)
 }
 
 // Check implements Prober.

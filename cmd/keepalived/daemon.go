@@ -108,7 +108,11 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	opt := daemon.Options{
 		LogConfig: func(l *daemon.Logs, vrrp, check, bfd bool) { logDiagnostics(l, diags, vrrp, check, bfd) },
 		Load: func() (*config.Config, string, error) {
-			c, ds, err := loadForReload(o)
+			var prev *config.Config
+			if running != nil {
+				prev = running.Config()
+			}
+			c, ds, err := loadForReload(o, prev)
 			vrrp, check := true, true
 			if c != nil && running != nil {
 				vrrp, check = running.Sides(c)
@@ -171,15 +175,15 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	return 0
 }
 
-// loadForReload reads the file again for a SIGHUP. A reload is refused for
+// loadForReload reads the file again for a SIGHUP of running. A reload is refused for
 // what would stop the daemon from starting (the parser gave up, a strict
 // include failed); what keepalived only reports (script security, unknown
 // keywords, a bad value that is ignored or defaulted) is logged and the
 // rest applied, as at start. keepalived's reload_check_config asks for
 // more: then any non-zero `keepalived -t` status refuses the reload, as
 // keepalived's check child does.
-func loadForReload(o Options) (*config.Config, parser.Diagnostics, error) {
-	c, ds, err := parser.Parse(o.ConfigFile, parserOptions(o))
+func loadForReload(o Options, running *config.Config) (*config.Config, parser.Diagnostics, error) {
+	c, ds, err := parser.Parse(o.ConfigFile, parserOptionsFor(o, running))
 	if err == nil && ds.Aborted() {
 		// A child's read gave up (the parser reads on for the others at
 		// start): never a configuration to apply.

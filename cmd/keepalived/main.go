@@ -22,6 +22,7 @@ import (
 	"github.com/dsas/keepalived-go/daemon"
 	"github.com/dsas/keepalived-go/internal/early" // before the heavy packages' init: no heap-profile sampling, one P
 	"github.com/dsas/keepalived-go/parser"
+	"github.com/dsas/keepalived-go/vmac"
 )
 
 const defaultConfigFile = "/etc/keepalived/keepalived.conf"
@@ -101,7 +102,44 @@ func run(argv []string, stdout, stderr io.Writer) int {
 }
 
 func parserOptions(o Options) parser.Options {
-	return parser.Options{ConfigID: o.ConfigID, TestMode: o.ConfigTest, AllConfig: o.AllConfig}
+	return parserOptionsFor(o, nil)
+}
+
+// parserOptionsFor are the parser's options for a start (running nil)
+// or a reload of the running configuration. The daemon has an interface
+// list for use_vmac/use_ipvlan names; -t has none.
+func parserOptionsFor(o Options, running *config.Config) parser.Options {
+	p := parser.Options{ConfigID: o.ConfigID, TestMode: o.ConfigTest, AllConfig: o.AllConfig}
+	if !o.ConfigTest {
+		p.LinkReusable = linkReusable(running)
+	}
+	return p
+}
+
+// linkReusable is keepalived's interface list as use_vmac and use_ipvlan
+// names meet it: the host's links and, at a reload, the names the running
+// configuration gave its VMAC and ipvlan links that never came to exist
+// (keepalived keeps an entry for them that is neither a macvlan nor an
+// ipvlan, so a reload drops such a name: issue 11 item 4).
+func linkReusable(running *config.Config) func(string, bool) (bool, bool) {
+	placeholder := map[string]bool{}
+	if running != nil {
+		for _, in := range running.VRRP.Instances {
+			if (in.VMAC.Enabled || in.VMAC.IPVLAN) && in.VMAC.IfName != "" {
+				placeholder[in.VMAC.IfName] = true
+			}
+		}
+	}
+	return func(name string, ipvlan bool) (bool, bool) {
+		exists, ok, err := vmac.Reusable(name, ipvlan)
+		if err != nil {
+			return false, false // no list to ask: keep the name
+		}
+		if !exists && placeholder[name] {
+			return true, false
+		}
+		return exists, ok
+	}
 }
 
 // configTest is -t: print every diagnostic and exit with keepalived's

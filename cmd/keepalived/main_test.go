@@ -57,7 +57,7 @@ func TestReloadDiagnosticsKeepalivedFormat(t *testing.T) {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, ds, _ := loadForReload(Options{ConfigFile: path})
+	_, ds, _ := loadForReload(Options{ConfigFile: path}, nil)
 	got := diagText(ds, true, false)
 	for _, want := range []string{
 		"(Line 3) Warning - empty notification_email block\n",
