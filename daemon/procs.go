@@ -30,10 +30,11 @@ func fitProcessors(parallel bool) {
 	switch {
 	case !parallel && runtime.GOMAXPROCS(0) != 1:
 		runtime.GOMAXPROCS(1)
-	case parallel && onOneP:
+	case parallel && runtime.GOMAXPROCS(0) == 1:
+		// Pinned by us (here, or by cmd/keepalived's internal/early at
+		// init); on a one-CPU machine this sets 1 again.
 		runtime.SetDefaultGOMAXPROCS()
 	}
-	onOneP = !parallel
 }
 
 // parallelCheckers reports whether cfg has checkers whose work is CPU
@@ -50,7 +51,3 @@ func parallelCheckers(cfg *config.Config) bool {
 	}
 	return false
 }
-
-// onOneP records that fitProcessors pinned GOMAXPROCS to 1 (rather than
-// the machine having one CPU).
-var onOneP bool

@@ -31,8 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT
 # KEEPALIVED_GO measures a given binary (build it as shipped:
-# CGO_ENABLED=0 go build -trimpath).
+# CGO_ENABLED=0 go build -trimpath). KEEPALIVED_GO_B adds a second one
+# (an A/B: "keepalived-go-b"), run between the first and keepalived.
 if [ -n "${KEEPALIVED_GO:-}" ]; then cp "$KEEPALIVED_GO" "$tmp/keepalived-go"; else CGO_ENABLED=0 go build -trimpath -o "$tmp/keepalived-go" ./cmd/keepalived; fi
+daemons="keepalived-go keepalived"
+if [ -n "${KEEPALIVED_GO_B:-}" ]; then
+	cp "$KEEPALIVED_GO_B" "$tmp/keepalived-go-b"
+	daemons="keepalived-go keepalived-go-b keepalived"
+fi
 
 {
 	printf 'global_defs {\n router_id h1\n script_user root\n enable_script_security\n notify_fifo %s/fifo\n}\n' "$tmp"
@@ -55,13 +61,16 @@ measure() {
 	done
 	echo "$((t / 1000000)) $f"
 }
-pss() {
-	local s=0 p
-	for p in $(pgrep -P "$1") "$1"; do s=$((s + $(awk '/^Pss:/{print $2}' /proc/"$p"/smaps_rollup))); done
-	echo "$s"
+pss() { # "Pss Pss_Anon" in KiB: the anonymous part does not move with the page cache
+	local s=0 a=0 p
+	for p in $(pgrep -P "$1") "$1"; do
+		s=$((s + $(awk '/^Pss:/{print $2}' /proc/"$p"/smaps_rollup)))
+		a=$((a + $(awk '/^Pss_Anon:/{print $2}' /proc/"$p"/smaps_rollup)))
+	done
+	echo "$s $a"
 }
 
-one() { # daemon binary -> "cpu1.5 flt1.5 cpu4.5 flt4.5 pss14"
+one() { # daemon binary -> "cpu1.5 flt1.5 cpu4.5 flt4.5 pss14 pssanon14"
 	ip netns add "${ns}a"
 	ip netns add "${ns}b"
 	ip link add "${ns}x" type veth peer name "${ns}y"
@@ -92,20 +101,23 @@ one() { # daemon binary -> "cpu1.5 flt1.5 cpu4.5 flt4.5 pss14"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 declare -A col
 for r in $(seq 1 "$runs"); do
-	for d in keepalived-go keepalived; do
-		bin=$tmp/keepalived-go
+	for d in $daemons; do
+		bin=$tmp/$d
 		[ "$d" = keepalived ] && bin=$KA
-		read -r c1 f1 c2 f2 p <<<"$(one "$bin")"
-		echo "run $r $d: start-up CPU ${c1} ms (${f1} faults), through the takeover ${c2} ms (${f2} faults), Pss ${p} KiB"
-		col[$d.c1]+="$c1 " col[$d.c2]+="$c2 " col[$d.f2]+="$f2 " col[$d.p]+="$p "
+		read -r c1 f1 c2 f2 p pa <<<"$(one "$bin")"
+		echo "run $r $d: start-up CPU ${c1} ms (${f1} faults), through the takeover ${c2} ms (${f2} faults), Pss ${p} KiB (anonymous ${pa})"
+		col[$d.c1]+="$c1 " col[$d.c2]+="$c2 " col[$d.f2]+="$f2 " col[$d.p]+="$p " col[$d.pa]+="$pa "
 	done
 done
 kill "$drain" 2>/dev/null || true
 echo
 echo "medians of $runs, $n instances: keepalived-go / keepalived 2.2.7 = ratio"
-for k in "c1:CPU to 1.5 s, ms" "c2:CPU to 4.5 s (takeover done), ms" "f2:minor faults to 4.5 s" "p:Pss at 14 s, KiB"; do
+for k in "c1:CPU to 1.5 s, ms" "c2:CPU to 4.5 s (takeover done), ms" "f2:minor faults to 4.5 s" "p:Pss at 14 s, KiB" "pa:Pss_Anon at 14 s, KiB"; do
 	key=${k%%:*}
-	g=$(echo "${col[keepalived-go.$key]}" | tr ' ' '\n' | grep . | median)
 	c=$(echo "${col[keepalived.$key]}" | tr ' ' '\n' | grep . | median)
-	echo "${k#*:}: $g / $c = $(awk -v g="$g" -v c="$c" 'BEGIN {printf "%.2f", g / c}')"
+	for d in $daemons; do
+		[ "$d" = keepalived ] && continue
+		g=$(echo "${col[$d.$key]}" | tr ' ' '\n' | grep . | median)
+		echo "${k#*:}: $d $g / $c = $(awk -v g="$g" -v c="$c" 'BEGIN {printf "%.2f", g / c}')"
+	done
 done

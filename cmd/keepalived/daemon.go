@@ -146,7 +146,7 @@ func startDaemon(o Options, cfg *config.Config, diags parser.Diagnostics, stderr
 	setRunning := plugSides(&opt, &vopt, drift)
 	var attaches []func(*daemon.Daemon) func()
 	for _, ext := range extensions {
-		attach, err := ext(o, &hooks{&opt, &vopt})
+		attach, err := ext(o, &hooks{&opt, &vopt, cfg})
 		if err != nil {
 			logs.Core.Error(err.Error())
 			return 1

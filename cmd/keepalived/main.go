@@ -20,6 +20,7 @@ import (
 	"github.com/dsas/keepalived-go/check/genhash"
 	"github.com/dsas/keepalived-go/config"
 	"github.com/dsas/keepalived-go/daemon"
+	"github.com/dsas/keepalived-go/internal/early" // before the heavy packages' init: no heap-profile sampling, one P
 	"github.com/dsas/keepalived-go/parser"
 	"github.com/dsas/keepalived-go/vmac"
 )
@@ -45,12 +46,14 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	// keepalived becomes genhash when called by that name (Debian's
 	// /usr/bin/genhash is a link to it) or given -T/--genhash.
 	if filepath.Base(argv[0]) == "genhash" {
+		early.Unpin()
 		return genhash.Main(argv[0], true, argv[1:], len(argv), stdout, stderr)
 	}
 	if rest, name, first, ok := genhashArgs(argv[1:]); ok {
 		if !first {
 			fmt.Fprintf(stderr, "Warning -- `%s` not used as first option, previous options ignored\n", name)
 		}
+		early.Unpin()
 		return genhash.Main(argv[0], false, rest, len(argv), stdout, stderr)
 	}
 	o, bad := parseArgs(argv[1:], stderr)
@@ -80,6 +83,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		o.ConfigFile = defaultConfigFile
 	}
 	if o.ConfigTest {
+		early.Unpin()
 		return configTest(o, stdout, stderr)
 	}
 	daemon.StartupGC()

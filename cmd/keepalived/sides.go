@@ -18,6 +18,9 @@ import (
 type hooks struct {
 	*daemonOptions
 	*vrrpOptions
+	// start is the configuration the daemon starts with; what is fixed at
+	// start (the SNMP subtrees) is decided from it.
+	start *config.Config
 }
 
 // The embedded fields' names.

@@ -46,6 +46,13 @@ func snmpFlags(o Options, g config.Global) config.Global {
 // fixed at start (as keepalived registers them once); what they hold is
 // read from the running daemon at each request, reloads included.
 func snmpExtension(o Options, opt *hooks) (func(*daemon.Daemon) func(), error) {
+	if opt.start != nil && len(snmpmib.Registrations(snmpFlags(o, opt.start.Global))) == 0 {
+		// No subtree to serve, and a reload adds none: no subagent, so
+		// no trap queues (3 x 256 events, 88 KB live) and no notifier
+		// holding each instance's first events for a subagent that
+		// never comes.
+		return nil, nil
+	}
 	var (
 		mu      sync.Mutex
 		d       *daemon.Daemon
