@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -208,7 +209,7 @@ func verifyChain(rawCerts [][]byte, roots *x509.CertPool) error {
 // stalls fails the check even when no digest is wanted. The digest covers the
 // raw bytes after the header (chunk framing included), as genhash computes it.
 func checkResponse(r *bufio.Reader, u *URL) error {
-	line, err := r.ReadString('\n')
+	line, err := httpLine(r)
 	if err != nil {
 		return fmt.Errorf("status line: %w", err)
 	}
@@ -218,19 +219,33 @@ func checkResponse(r *bufio.Reader, u *URL) error {
 	}
 	length := int64(-1)
 	for {
-		hl, err := r.ReadString('\n')
+		hl, err := httpLine(r)
 		if err != nil {
 			return fmt.Errorf("headers: %w", err)
 		}
-		hl = strings.TrimRight(hl, "\r\n")
-		if hl == "" {
+		hl = bytes.TrimRight(hl, "\r\n")
+		if len(hl) == 0 {
 			break
 		}
-		if k, v, ok := strings.Cut(hl, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
-			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n >= 0 {
+		if k, v, ok := bytes.Cut(hl, []byte(":")); ok && bytes.EqualFold(bytes.TrimSpace(k), []byte("Content-Length")) {
+			if n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64); err == nil && n >= 0 {
 				length = n
 			}
 		}
+	}
+	if length >= 0 && u.Digest == "" && u.Match == nil {
+		// The common case, without the LimitReader an io.Copy needs.
+		n, err := r.Discard(int(min(length, math.MaxInt32)))
+		switch {
+		case err == io.EOF:
+			return fmt.Errorf("body: %d of %d bytes", n, length)
+		case err != nil:
+			return fmt.Errorf("body: %w", err)
+		}
+		if !statusOK(code, u.Status) {
+			return fmt.Errorf("status %d not expected", code)
+		}
+		return checkRegex(u, nil)
 	}
 	var body io.Reader = r
 	if length >= 0 {
@@ -302,31 +317,47 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func parseStatus(line string) (int, error) {
+func parseStatus(line []byte) (int, error) {
 	proto, rest, ok := nextField(line)
 	codeField, _, ok2 := nextField(rest)
-	if !ok || !ok2 || !strings.HasPrefix(proto, "HTTP/") {
-		return 0, fmt.Errorf("bad status line %q", strings.TrimSpace(line))
+	if !ok || !ok2 || !bytes.HasPrefix(proto, []byte("HTTP/")) {
+		return 0, fmt.Errorf("bad status line %q", bytes.TrimSpace(line))
 	}
-	code, err := strconv.Atoi(codeField)
+	code, err := strconv.Atoi(string(codeField))
 	if err != nil || code < 100 || code > 999 {
-		return 0, fmt.Errorf("bad status code in %q", strings.TrimSpace(line))
+		return 0, fmt.Errorf("bad status code in %q", bytes.TrimSpace(line))
 	}
 	return code, nil
 }
 
-// nextField is the first field of s as strings.Fields splits it, and
+// nextField is the first field of s as bytes.Fields splits it, and
 // what follows it; without Fields' slice, as every check parses a line.
-func nextField(s string) (field, rest string, ok bool) {
-	s = strings.TrimLeftFunc(s, unicode.IsSpace)
-	if s == "" {
-		return "", "", false
+func nextField(s []byte) (field, rest []byte, ok bool) {
+	s = bytes.TrimLeftFunc(s, unicode.IsSpace)
+	if len(s) == 0 {
+		return nil, nil, false
 	}
-	i := strings.IndexFunc(s, unicode.IsSpace)
+	i := bytes.IndexFunc(s, unicode.IsSpace)
 	if i < 0 {
-		return s, "", true
+		return s, nil, true
 	}
 	return s[:i], s[i:], true
+}
+
+// httpLine is the next line of r with its newline, valid until r is read
+// again: bufio's own buffer unless the line is longer (a copy then), so a
+// check's status line and headers cost no allocation (ReadString's did).
+func httpLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		return line, err
+	}
+	long := append([]byte(nil), line...)
+	for err == bufio.ErrBufferFull {
+		line, err = r.ReadSlice('\n')
+		long = append(long, line...)
+	}
+	return long, err
 }
 
 func statusOK(code int, ranges []StatusRange) bool {

@@ -416,3 +416,32 @@ func countRecords(b []byte, typ byte) int {
 	}
 	return n
 }
+
+// A passing response with a Content-Length is parsed without allocating
+// (status line, headers and body come from the reader's buffer), and a
+// header longer than that buffer still parses.
+func TestCheckResponseNoAlloc(t *testing.T) {
+	resp := "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n"
+	u := &URL{Path: "/"}
+	br := bufio.NewReaderSize(nil, 512)
+	var sr strings.Reader
+	allocs := testing.AllocsPerRun(100, func() {
+		sr.Reset(resp)
+		br.Reset(&sr)
+		if err := checkResponse(br, u); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("checkResponse: %v allocations, want 0", allocs)
+	}
+	long := "HTTP/1.1 200 OK\r\nX-Long: " + strings.Repeat("a", 2000) + "\r\nContent-Length: 2\r\n\r\nok"
+	br.Reset(strings.NewReader(long))
+	if err := checkResponse(br, u); err != nil {
+		t.Errorf("long header: %v", err)
+	}
+	br.Reset(strings.NewReader("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nok"))
+	if err := checkResponse(br, u); err == nil || !strings.Contains(err.Error(), "2 of 5 bytes") {
+		t.Errorf("short body: %v, want 2 of 5 bytes", err)
+	}
+}

@@ -63,6 +63,8 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	time.Sleep(3 * time.Second)
 	c0, h0, a0, t0 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
 	s0, x0 := sysCPU(pid), switches(pid)
+	logFile := filepath.Join(o.dir, d.name+".log")
+	g0 := gcLines(logFile)
 	rssMean, rssMax := sampleRSS(pid, o.window)
 	c1, h1, a1, t1 := cpu(pid), resp.hits.Load(), resp.accepts.Load(), time.Now()
 	s1, x1 := sysCPU(pid), switches(pid)
@@ -78,6 +80,9 @@ func measureChecks(o options, d daemon, resp *responder, n, killN int) error {
 	result(fmt.Sprintf("checks%d.rss_max_kib", n), d, rssMax)
 	result(fmt.Sprintf("checks%d.rss_anon_kib", n), d, statusKiB(pid, "RssAnon:"))
 	result(fmt.Sprintf("checks%d.rss_file_kib", n), d, statusKiB(pid, "RssFile:"))
+	if d.name == "ours" && strings.Contains(os.Getenv("GODEBUG"), "gctrace=1") {
+		result(fmt.Sprintf("checks%d.gc_per_check", n), d, float64(gcLines(logFile)-g0)/checks)
+	}
 	if o.memstats {
 		memDump(fmt.Sprintf("%s/%d", d.name, n), pid, p.memFile)
 	}
