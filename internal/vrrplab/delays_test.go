@@ -23,13 +23,19 @@ var delayLines = regexp.MustCompile(`(` + lab.Link + `: Adding flags change from
 // keepalived-go run the same flaps, and their delay lines and state
 // sequences must match.
 func TestInterfaceUpDownDelays(t *testing.T) {
+	sideBySide(t, flapWithDelays)
+}
+
+// sideBySide runs scenario with keepalived-go and with keepalived 2.2.7,
+// in parallel, and fails when the lines they return differ.
+func sideBySide(t *testing.T, scenario func(*testing.T, vrrplab.Daemon) string) {
 	var mu sync.Mutex
 	seen := map[vrrplab.Daemon]string{}
 	t.Run("daemons", func(t *testing.T) {
 		for _, d := range []vrrplab.Daemon{gd, vrrplab.CDaemon} {
 			t.Run(string(d), func(t *testing.T) {
 				t.Parallel()
-				got := flapWithDelays(t, d)
+				got := scenario(t, d)
 				mu.Lock()
 				seen[d] = got
 				mu.Unlock()
@@ -104,26 +110,7 @@ var cutLines = regexp.MustCompile(`(\(VI_51\) advertisement interval updated fro
 // 1 s; a 1.3 s cut of its link then puts it in FAULT. keepalived and
 // keepalived-go as the backup give the same lines and states.
 func TestInterfaceDelaysCutByMaster(t *testing.T) {
-	var mu sync.Mutex
-	seen := map[vrrplab.Daemon]string{}
-	t.Run("daemons", func(t *testing.T) {
-		for _, d := range []vrrplab.Daemon{gd, vrrplab.CDaemon} {
-			t.Run(string(d), func(t *testing.T) {
-				t.Parallel()
-				got := cutByMaster(t, d)
-				mu.Lock()
-				seen[d] = got
-				mu.Unlock()
-			})
-		}
-	})
-	g, k := seen[gd], seen[vrrplab.CDaemon]
-	if gd == vrrplab.CDaemon || g == "" || k == "" {
-		return
-	}
-	if g != k {
-		t.Errorf("keepalived-go and keepalived differ:\n-ka %s\n+go %s", strings.ReplaceAll(k, "\n", "\n-ka "), strings.ReplaceAll(g, "\n", "\n+go "))
-	}
+	sideBySide(t, cutByMaster)
 }
 
 func cutByMaster(t *testing.T, d vrrplab.Daemon) string {
