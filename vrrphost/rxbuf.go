@@ -1,8 +1,7 @@
 package vrrphost
 
 import (
-	"net"
-
+	"github.com/dsas/keepalived-go/internal/ifindex"
 	"github.com/dsas/keepalived-go/vrrp"
 )
 
@@ -61,8 +60,8 @@ func (p *rxPlan) rcvBuf() int {
 	for _, x := range p.ins {
 		mtu, ok := mtus[x.ifname]
 		if !ok && x.perMTU != 0 {
-			if ifi, err := net.InterfaceByName(x.ifname); err == nil {
-				mtu = ifi.MTU
+			if m, err := ifindex.MTU(x.ifname); err == nil {
+				mtu = m
 			}
 			mtus[x.ifname] = mtu
 		}

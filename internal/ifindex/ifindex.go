@@ -30,3 +30,21 @@ func ByName(name string) (*net.Interface, error) {
 	}
 	return &net.Interface{Index: int(ifr.Uint32()), Name: name}, nil
 }
+
+// MTU is the interface's MTU, by one SIOCGIFMTU ioctl rather than
+// net.InterfaceByName's dump of every link.
+func MTU(name string) (int, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return 0, err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFMTU, ifr); err != nil {
+		return 0, err
+	}
+	return int(ifr.Uint32()), nil
+}

@@ -20,3 +20,18 @@ func TestByName(t *testing.T) {
 		t.Fatal("an unknown interface was found")
 	}
 }
+
+// TestMTU: the ioctl gives the standard library's MTU, and an unknown
+// name an error.
+func TestMTU(t *testing.T) {
+	want, err := net.InterfaceByName("lo")
+	if err != nil {
+		t.Skip("no lo here")
+	}
+	if got, err := MTU("lo"); err != nil || got != want.MTU {
+		t.Fatalf("MTU(lo) = %d, %v; want %d", got, err, want.MTU)
+	}
+	if _, err := MTU("no-such-if0"); err == nil {
+		t.Fatal("an unknown interface has an MTU")
+	}
+}
