@@ -71,7 +71,7 @@ func endStartupGC() {
 // collection either (the heap is then about 2 MB larger until the settle
 // step).
 func steadyStateMemory(log *slog.Logger, checkers bool) {
-	if err := trimExecutableResidency(); err != nil {
+	if err := residency.TrimExecutable(); err != nil {
 		log.Debug(fmt.Sprintf("cannot trim the executable's resident pages: %v", err))
 	}
 	fitCollector(checkers)
@@ -82,7 +82,7 @@ func steadyStateMemory(log *slog.Logger, checkers bool) {
 	time.AfterFunc(settleTrim, func() {
 		endStartupGC()
 		settle()
-		if err := trimExecutableResidency(); err != nil {
+		if err := residency.TrimExecutable(); err != nil {
 			log.Debug(fmt.Sprintf("cannot trim the executable's resident pages: %v", err))
 		}
 	})
@@ -130,7 +130,3 @@ func settle() {
 // settleTrim is when the trim runs: past a takeover at advert_int 1
 // (3.6 s) and vrrp_garp_master_delay's second GARP burst (5 s).
 const settleTrim = 12 * time.Second
-
-// trimExecutableResidency: see residency.TrimExecutable (shared with the
-// keepalived-bgp helper).
-func trimExecutableResidency() error { return residency.TrimExecutable() }

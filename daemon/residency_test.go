@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dsas/keepalived-go/internal/residency"
 )
 
 // TestTrimExecutableResidency checks the advice landed: every read-only
 // mapping of the test binary is marked for random access ("rr" in smaps),
 // and the process still runs code and reads constants afterwards.
 func TestTrimExecutableResidency(t *testing.T) {
-	if err := trimExecutableResidency(); err != nil {
+	if err := residency.TrimExecutable(); err != nil {
 		t.Fatal(err)
 	}
 	exe, _ := os.Readlink("/proc/self/exe")

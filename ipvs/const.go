@@ -43,7 +43,5 @@ const (
 	daemonAttrPort       = 7 // IPVS_DAEMON_ATTR_MCAST_PORT
 	daemonAttrTTL        = 8 // IPVS_DAEMON_ATTR_MCAST_TTL
 
-	svcFlagPersistent = 0x0001 // IP_VS_SVC_F_PERSISTENT
-
 	maxNameLen = 16 // IP_VS_SCHEDNAME_MAXLEN, IP_VS_PENAME_MAXLEN, IP_VS_IFNAME_MAXLEN
 )

@@ -275,7 +275,7 @@ func decodeService(ad *netlink.AttributeDecoder) (Service, error) {
 	}
 	f := binary.NativeEndian.Uint32(flags)
 	s.Flags = Flags(f) & userFlags
-	if f&svcFlagPersistent == 0 {
+	if f&flagPersistent == 0 {
 		s.Timeout = 0
 	}
 	s.Granularity = maskBits(s.Family, mask)

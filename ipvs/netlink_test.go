@@ -257,7 +257,7 @@ func TestDecodeOneService(t *testing.T) {
 			u16(svcAttrAF, uint16(IPv4)), u16(svcAttrProtocol, uint16(UDP)),
 			raw(svcAttrAddr, append(netip.MustParseAddr("192.0.2.5").AsSlice(), make([]byte, 12)...)),
 			be16(svcAttrPort, 5060), str(svcAttrSchedName, "rr"),
-			raw(svcAttrFlags, flags(svcFlagPersistent|uint32(OnePacket))), u32(svcAttrTimeout, 60),
+			raw(svcAttrFlags, flags(flagPersistent|uint32(OnePacket))), u32(svcAttrTimeout, 60),
 			raw(svcAttrNetmask, []byte{255, 255, 255, 0}), str(svcAttrPEName, "sip"))})}},
 		80: {{Data: nltest.MustMarshalAttributes([]netlink.Attribute{nested(cmdAttrService,
 			u16(svcAttrAF, uint16(IPv6)), u16(svcAttrProtocol, uint16(TCP)),

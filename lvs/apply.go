@@ -83,19 +83,19 @@ func (m *Manager) apply(changes []ipvs.Change) {
 // servers whose membership is not known yet are left alone. The kernel is
 // read without holding mu (10 000 services take seconds); virtual servers
 // programmed meanwhile are left to the next pass. It returns how long the
-// pass took and whether the kernel could be read.
-func (m *Manager) fullPass() (time.Duration, bool) {
+// pass took.
+func (m *Manager) fullPass() time.Duration {
 	start := time.Now()
 	m.mu.Lock()
 	seq, k := m.seq, m.k
 	m.mu.Unlock()
 	if k == nil {
-		return 0, true
+		return 0
 	}
 	cur, err := k.Services()
 	if err != nil {
 		m.log.Warn("cannot read the IPVS table", "err", err)
-		return time.Since(start), false
+		return time.Since(start)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -103,7 +103,7 @@ func (m *Manager) fullPass() (time.Duration, bool) {
 		_, planned := m.plan.keys[k]
 		return m.owned[k] && !planned
 	})
-	return time.Since(start), true
+	return time.Since(start)
 }
 
 // correct diffs the virtual servers ids against cur, what the kernel holds
@@ -164,8 +164,7 @@ func (m *Manager) resyncPass() time.Duration {
 	m.mu.Unlock()
 	r, ok := k.(ipvs.ServiceReader)
 	if !ok || n <= rollBatch {
-		d, _ := m.fullPass()
-		return d
+		return m.fullPass()
 	}
 	return m.rollingPass(r)
 }
