@@ -47,11 +47,13 @@ func (m *Manager) retryPass() time.Duration {
 	clear(m.failed)
 	var ids []string
 	var gone, keys []ipvs.ServiceKey
+	seen := map[string]bool{}
 	for _, fk := range failed {
 		id, ok := p.keys[fk]
 		if !ok {
 			gone = append(gone, fk)
-		} else if !slices.Contains(ids, id) {
+		} else if !seen[id] {
+			seen[id] = true
 			ids = append(ids, id)
 		}
 	}
@@ -86,9 +88,13 @@ func (m *Manager) retryPass() time.Duration {
 			}
 		}
 	}
+	goneSet := make(map[ipvs.ServiceKey]bool, len(gone))
+	for _, g := range gone {
+		goneSet[g] = true
+	}
 	var stale []ipvs.Change
 	for _, s := range cur {
-		if n := s.ServiceKey.Normalize(); slices.Contains(gone, n) {
+		if n := s.ServiceKey.Normalize(); goneSet[n] {
 			stale = append(stale, ipvs.Change{Op: ipvs.DeleteService, Service: ipvs.Service{ServiceKey: n}})
 		}
 	}
