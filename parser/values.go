@@ -73,7 +73,7 @@ func numericPrefix(s string) (string, bool) {
 // Leading white space (a quoted "  64") is skipped, as strtoull does in
 // keepalived's read_decimal_unsigned_long_func.
 func (c *ctx) Timer(t token, digits int, lo, hi time.Duration) (time.Duration, bool) {
-	s := strings.TrimLeft(t.Text, kaSpace)
+	s := strings.TrimLeft(t.Text, whitespace)
 	intPart, frac, hasDot := strings.Cut(s, ".")
 	if s == "" || (intPart == "" && frac == "") || !allDigits(intPart) || !allDigits(frac) || (hasDot && frac == "" && intPart == "") {
 		c.Report(t.Pos, invalidNumber, "invalid timer value '%s'", t.Text)

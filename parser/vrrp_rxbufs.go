@@ -67,7 +67,7 @@ func rxBufsPolicy(c *ctx, kw token, args []token) {
 // a number up to hi. bad is keepalived's message (taking the value) when
 // it is not.
 func kaUnsigned(s string, hi uint64) (n uint64, bad string) {
-	t := strings.TrimLeft(s, kaSpace)
+	t := strings.TrimLeft(s, whitespace)
 	if strings.HasPrefix(t, "-") {
 		return 0, "negative number '%s'"
 	}
@@ -80,6 +80,3 @@ func kaUnsigned(s string, hi uint64) (n uint64, bad string) {
 	}
 	return n, ""
 }
-
-// kaSpace is C's isspace, which strtoul and strtoull skip.
-const kaSpace = " \t\n\v\f\r"
