@@ -36,18 +36,7 @@ func (c *cornerRun) waitLog(s string, n int) {
 // dump sends SIGUSR1 and returns the data file once complete.
 func (c *cornerRun) dump() string {
 	c.t.Helper()
-	path := filepath.Join(c.dir, "keepalived.data")
-	os.Remove(path)
-	c.signal(syscall.SIGUSR1)
-	var data string
-	c.waitFor(c.name+" data file", func() bool {
-		b, err := os.ReadFile(path)
-		data = string(b)
-		return err == nil && strings.Contains(data, "------< Interfaces >------")
-	})
-	time.Sleep(300 * time.Millisecond) // keepalived writes in place
-	b, _ := os.ReadFile(path)
-	return string(b)
+	return c.dataDump(filepath.Join(c.dir, "keepalived.data"))
 }
 
 // sideBySide runs conf (%DIR% stands for the run's scratch directory)

@@ -80,18 +80,7 @@ func dumpDataNamed(t *testing.T, h *lab.Host, conf, name string, daemon ...strin
 		return strings.Contains(p.Output(), "(VI_1) Entering MASTER STATE") && strings.Contains(p.Output(), "(VI_2) Entering MASTER STATE")
 	})
 	time.Sleep(1500 * time.Millisecond) // a few script runs and adverts
-	path := filepath.Join(dir, name)
-	if err := syscall.Kill(p.Cmd.Process.Pid, syscall.SIGUSR1); err != nil {
-		t.Fatal(err)
-	}
-	var data []byte
-	r.waitFor("the data file", func() bool {
-		b, err := os.ReadFile(path)
-		data = b
-		return err == nil && strings.Contains(string(b), "------< Interfaces >------")
-	})
-	time.Sleep(300 * time.Millisecond) // keepalived writes in place
-	data, _ = os.ReadFile(path)
+	data := []byte(r.dataDump(filepath.Join(dir, name)))
 	if _, err := os.Stat(filepath.Join(dir, "keepalived.data")); name != "keepalived.data" && err == nil {
 		t.Errorf("%s wrote keepalived.data besides %s", daemon[len(daemon)-1], name)
 	}

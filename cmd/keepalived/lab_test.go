@@ -109,6 +109,22 @@ func (r *router) signal(sig syscall.Signal) {
 	}
 }
 
+// dataDump sends SIGUSR1 and returns the data file at path once it is
+// complete: keepalived writes it in place, so the end marker is waited
+// for and the file read again a moment later.
+func (r *router) dataDump(path string) string {
+	r.t.Helper()
+	os.Remove(path)
+	r.signal(syscall.SIGUSR1)
+	r.waitFor("the data file", func() bool {
+		b, err := os.ReadFile(path)
+		return err == nil && strings.Contains(string(b), "------< Interfaces >------")
+	})
+	time.Sleep(300 * time.Millisecond)
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
 // TestDaemonLab runs two keepalived-go routers and a client on a bridge:
 // election, adverts on the wire, the client's ARP, SIGTERM hand-over and
 // SIGHUP reloads (a broken file is refused, a good one changes only what
